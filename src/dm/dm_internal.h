@@ -1,0 +1,43 @@
+/* Private to src/dm: the context and the helpers its files share. */
+#ifndef ULVM_DM_INTERNAL_H
+#define ULVM_DM_INTERNAL_H
+
+#include <pthread.h>
+
+#include "dm/md.h"
+
+/* An open lower file, shared by every table that names it, so a reload
+ * keeps using the same open file. */
+struct dm_lower {
+	char *path; /* canonical */
+	struct dev *dev;
+	unsigned users;
+};
+
+struct dm_context {
+	pthread_mutex_t lock; /* the device list, names, uuids, minors */
+	struct mapped_device **mds;
+	unsigned nmds, cap;
+	const struct target_type *const *types;
+	unsigned ntypes;
+
+	pthread_mutex_t lower_lock;
+	struct dm_lower *lowers;
+	unsigned nlowers, lcap;
+};
+
+extern const struct dev_ops md_dev_ops;
+
+/* Release what dm_get_device took for a table. */
+void dm_table_put_devs(struct dm_table *t);
+/* Does @md use @target, directly or further down? (cycle check) */
+bool md_uses(struct mapped_device *md, struct mapped_device *target);
+
+/* Enter the I/O path of @md: waits while suspended, returns the live table
+ * counted in flight, or NULL (no table, removed). */
+struct dm_table *md_enter(struct mapped_device *md);
+void md_exit(struct mapped_device *md);
+/* Flush every target of @t (bypasses the suspend gate). */
+int dm_table_flush(struct dm_table *t);
+
+#endif

@@ -1,0 +1,192 @@
+/* Lower devices named in tables: files (shared, canonical path) and other
+ * mapped devices (/dev/mapper/NAME, counted as holders). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dm/dm_internal.h"
+
+#define MAPPER_PREFIX "/dev/mapper/"
+
+static int lower_get(struct dm_context *ctx, const char *path, struct dev **out)
+{
+	struct dm_lower *l;
+	int r = 0;
+
+	pthread_mutex_lock(&ctx->lower_lock);
+	for (unsigned i = 0; i < ctx->nlowers; i++) {
+		if (!strcmp(ctx->lowers[i].path, path)) {
+			ctx->lowers[i].users++;
+			*out = ctx->lowers[i].dev;
+			goto out;
+		}
+	}
+	if (ctx->nlowers == ctx->lcap) {
+		unsigned cap = ctx->lcap ? ctx->lcap * 2 : 8;
+		l = realloc(ctx->lowers, cap * sizeof(*l));
+		if (!l) {
+			r = -ENOMEM;
+			goto out;
+		}
+		ctx->lowers = l;
+		ctx->lcap = cap;
+	}
+	l = &ctx->lowers[ctx->nlowers];
+	l->path = strdup(path);
+	if (!l->path) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = dev_open_file(path, 0, &l->dev);
+	if (r) {
+		free(l->path);
+		goto out;
+	}
+	l->users = 1;
+	ctx->nlowers++;
+	*out = l->dev;
+out:
+	pthread_mutex_unlock(&ctx->lower_lock);
+	return r;
+}
+
+static void lower_put(struct dm_context *ctx, struct dev *dev)
+{
+	pthread_mutex_lock(&ctx->lower_lock);
+	for (unsigned i = 0; i < ctx->nlowers; i++) {
+		struct dm_lower *l = &ctx->lowers[i];
+		if (l->dev != dev)
+			continue;
+		if (--l->users == 0) {
+			dev_put(l->dev);
+			free(l->path);
+			*l = ctx->lowers[--ctx->nlowers];
+		}
+		break;
+	}
+	pthread_mutex_unlock(&ctx->lower_lock);
+}
+
+static int add_dev(struct dm_table *t, struct dev *dev, const char *name,
+		   struct mapped_device *md)
+{
+	struct dm_table_dev *d = realloc(t->devs, (t->ndevs + 1) * sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	t->devs = d;
+	d[t->ndevs].dev = dev;
+	d[t->ndevs].md = md;
+	d[t->ndevs].name = strdup(name);
+	if (!d[t->ndevs].name)
+		return -ENOMEM;
+	t->ndevs++;
+	return 0;
+}
+
+static int get_mapped(struct dm_target *ti, const char *name, struct dev **out)
+{
+	struct dm_table *t = ti->table;
+	struct mapped_device *md = dm_lookup(t->ctx, name);
+	char path[DM_NAME_LEN + sizeof(MAPPER_PREFIX)];
+	int r;
+
+	if (!md) {
+		ti->error = "No such mapped device";
+		return -ENODEV;
+	}
+	/* t is not attached yet: look for a cycle through @md's tables.  The
+	 * caller tells us our own device through t->self. */
+	if (t->self && (md == t->self || md_uses(md, t->self))) {
+		dev_put(&md->dev);
+		ti->error = "Device would depend on itself";
+		return -ELOOP;
+	}
+	pthread_mutex_lock(&md->lock);
+	md->holders++;
+	pthread_mutex_unlock(&md->lock);
+	snprintf(path, sizeof(path), MAPPER_PREFIX "%s", md->name);
+	r = add_dev(t, &md->dev, path, md);
+	if (r) {
+		pthread_mutex_lock(&md->lock);
+		md->holders--;
+		pthread_mutex_unlock(&md->lock);
+		dev_put(&md->dev);
+		return r;
+	}
+	*out = &md->dev;
+	return 0;
+}
+
+int dm_get_device(struct dm_target *ti, const char *path, struct dev **out)
+{
+	struct dm_table *t = ti->table;
+	char joined[PATH_MAX], real[PATH_MAX];
+	struct dev *dev;
+	int r;
+
+	if (!strncmp(path, MAPPER_PREFIX, strlen(MAPPER_PREFIX)))
+		return get_mapped(ti, path + strlen(MAPPER_PREFIX), out);
+	if (path[0] != '/' && t->cwd) {
+		if (snprintf(joined, sizeof(joined), "%s/%s", t->cwd, path) >= (int)sizeof(joined)) {
+			ti->error = "Device path too long";
+			return -ENAMETOOLONG;
+		}
+		path = joined;
+	}
+	if (!realpath(path, real)) {
+		ti->error = errno == ENOENT ? "Device not found" : "Device path cannot be resolved";
+		return -ENODEV;
+	}
+	for (unsigned i = 0; i < t->ndevs; i++) {
+		if (!t->devs[i].md && !strcmp(t->devs[i].name, real)) {
+			*out = t->devs[i].dev;
+			return 0;
+		}
+	}
+	r = lower_get(t->ctx, real, &dev);
+	if (r) {
+		ti->error = r == -ENOTBLK ? "Device is not a file or block device"
+					  : "Device cannot be opened";
+		return r;
+	}
+	r = add_dev(t, dev, real, NULL);
+	if (r) {
+		lower_put(t->ctx, dev);
+		return r;
+	}
+	*out = dev;
+	return 0;
+}
+
+const char *dm_device_name(struct dm_target *ti, struct dev *dev)
+{
+	struct dm_table *t = ti->table;
+
+	for (unsigned i = 0; i < t->ndevs; i++)
+		if (t->devs[i].dev == dev)
+			return t->devs[i].name;
+	return dev->name ? dev->name : "?";
+}
+
+void dm_table_put_devs(struct dm_table *t)
+{
+	for (unsigned i = 0; i < t->ndevs; i++) {
+		struct dm_table_dev *d = &t->devs[i];
+
+		if (d->md) {
+			pthread_mutex_lock(&d->md->lock);
+			d->md->holders--;
+			pthread_mutex_unlock(&d->md->lock);
+			dev_put(d->dev);
+		} else if (d->dev) {
+			lower_put(t->ctx, d->dev);
+		}
+		free(d->name);
+	}
+	free(t->devs);
+	t->devs = NULL;
+	t->ndevs = 0;
+}

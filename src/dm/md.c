@@ -1,0 +1,632 @@
+/* Mapped devices: create, load, suspend, resume, remove, rename.
+ *
+ * Locks: ctx->lock guards the device list (names, uuids, minors);
+ * md->lock guards one device's tables and state, taken after ctx->lock
+ * when both are needed.  No lock is held while a table is constructed or
+ * while suspend waits for in-flight I/O, so a control request on one
+ * device never waits for another device's I/O.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/args.h"
+#include "dm/dm_internal.h"
+
+int dm_context_new(const struct target_type *const *types, unsigned ntypes,
+		   struct dm_context **out)
+{
+	struct dm_context *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return -ENOMEM;
+	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_mutex_init(&ctx->lower_lock, NULL);
+	ctx->types = types;
+	ctx->ntypes = ntypes;
+	*out = ctx;
+	return 0;
+}
+
+const struct target_type *dm_find_target_type(struct dm_context *ctx, const char *name)
+{
+	for (unsigned i = 0; i < ctx->ntypes; i++)
+		if (!strcmp(ctx->types[i]->name, name))
+			return ctx->types[i];
+	return NULL;
+}
+
+void dm_list_target_types(struct dm_context *ctx,
+			  void (*fn)(void *opaque, const struct target_type *tt), void *opaque)
+{
+	for (unsigned i = 0; i < ctx->ntypes; i++)
+		fn(opaque, ctx->types[i]);
+}
+
+/* Under ctx->lock. */
+static struct mapped_device *find_locked(struct dm_context *ctx, const char *name)
+{
+	for (unsigned i = 0; i < ctx->nmds; i++)
+		if (!strcmp(ctx->mds[i]->name, name))
+			return ctx->mds[i];
+	return NULL;
+}
+
+struct mapped_device *dm_lookup(struct dm_context *ctx, const char *name)
+{
+	struct mapped_device *md;
+
+	pthread_mutex_lock(&ctx->lock);
+	md = find_locked(ctx, name);
+	if (md)
+		dev_get(&md->dev);
+	pthread_mutex_unlock(&ctx->lock);
+	return md;
+}
+
+static int cmp_md(const void *a, const void *b)
+{
+	return strcmp((*(struct mapped_device *const *)a)->name,
+		      (*(struct mapped_device *const *)b)->name);
+}
+
+int dm_get_all(struct dm_context *ctx, struct mapped_device ***out, unsigned *n)
+{
+	struct mapped_device **v;
+
+	pthread_mutex_lock(&ctx->lock);
+	v = calloc(ctx->nmds + 1, sizeof(*v));
+	if (!v) {
+		pthread_mutex_unlock(&ctx->lock);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < ctx->nmds; i++)
+		v[i] = (struct mapped_device *)dev_get(&ctx->mds[i]->dev);
+	*n = ctx->nmds;
+	pthread_mutex_unlock(&ctx->lock);
+	qsort(v, *n, sizeof(*v), cmp_md);
+	*out = v;
+	return 0;
+}
+
+void dm_put_all(struct mapped_device **mds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		dev_put(&mds[i]->dev);
+	free(mds);
+}
+
+static int check_name(const char *name, struct err *e)
+{
+	size_t n = strlen(name);
+
+	if (!n || n >= DM_NAME_LEN || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return err_set(e, -EINVAL, "invalid device name '%s'", name);
+	for (const char *p = name; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return err_set(e, -EINVAL, "invalid device name: control character");
+	return 0;
+}
+
+static bool uuid_taken(struct dm_context *ctx, const char *uuid)
+{
+	for (unsigned i = 0; i < ctx->nmds; i++)
+		if (uuid[0] && !strcmp(ctx->mds[i]->uuid, uuid))
+			return true;
+	return false;
+}
+
+static unsigned free_minor(struct dm_context *ctx)
+{
+	for (unsigned m = 0;; m++) {
+		unsigned i;
+		for (i = 0; i < ctx->nmds && ctx->mds[i]->minor != m; i++)
+			;
+		if (i == ctx->nmds)
+			return m;
+	}
+}
+
+static int add_device(struct dm_context *ctx, const char *name, const char *uuid,
+		      unsigned flags, struct err *e)
+{
+	struct mapped_device *md;
+	int r = 0;
+
+	if ((r = check_name(name, e)))
+		return r;
+	if (uuid && strlen(uuid) >= DM_UUID_LEN)
+		return err_set(e, -EINVAL, "uuid too long (at most %d characters)", DM_UUID_LEN - 1);
+	md = calloc(1, sizeof(*md));
+	if (!md)
+		return -ENOMEM;
+	dev_init(&md->dev, &md_dev_ops, name, 0);
+	md->ctx = ctx;
+	strcpy(md->name, name);
+	if (uuid)
+		strcpy(md->uuid, uuid);
+	md->read_only = flags & DM_READONLY;
+	md->dev.read_only = md->read_only;
+	pthread_mutex_init(&md->lock, NULL);
+	pthread_cond_init(&md->cond, NULL);
+
+	pthread_mutex_lock(&ctx->lock);
+	if (find_locked(ctx, name)) {
+		r = err_set(e, -EEXIST, "device %s already exists", name);
+	} else if (uuid && uuid_taken(ctx, uuid)) {
+		r = err_set(e, -EEXIST, "a device with uuid %s already exists", uuid);
+	} else if (ctx->nmds == ctx->cap) {
+		unsigned cap = ctx->cap ? ctx->cap * 2 : 16;
+		struct mapped_device **v = realloc(ctx->mds, cap * sizeof(*v));
+		if (!v)
+			r = -ENOMEM;
+		else {
+			ctx->mds = v;
+			ctx->cap = cap;
+		}
+	}
+	if (!r) {
+		md->minor = free_minor(ctx);
+		ctx->mds[ctx->nmds++] = md;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	if (r)
+		dev_put(&md->dev);
+	return r;
+}
+
+int dm_create(struct dm_context *ctx, const char *name, const char *uuid, const char *table,
+	      const char *cwd, unsigned flags, struct err *e)
+{
+	int r = add_device(ctx, name, uuid, flags, e);
+
+	if (r || !table)
+		return r;
+	r = dm_load(ctx, name, table, cwd, e);
+	if (!r)
+		r = dm_resume(ctx, name, e);
+	if (r)
+		dm_remove(ctx, name, DM_FORCE, NULL);
+	return r;
+}
+
+#define WITH_MD(ctx, name, e)                                                        \
+	struct mapped_device *md = dm_lookup(ctx, name);                             \
+	if (!md)                                                                     \
+		return err_set(e, -ENXIO, "device %s not found", name)
+
+int dm_load(struct dm_context *ctx, const char *name, const char *table, const char *cwd,
+	    struct err *e)
+{
+	struct dm_table *t, *old;
+	int r;
+	WITH_MD(ctx, name, e);
+
+	r = dm_table_create(ctx, md, table, cwd, &t, e);
+	if (r) {
+		dev_put(&md->dev);
+		return err_set(e, r, "%s", name);
+	}
+	pthread_mutex_lock(&md->lock);
+	old = md->inactive;
+	md->inactive = t;
+	pthread_mutex_unlock(&md->lock);
+	dm_table_destroy(old);
+	dev_put(&md->dev);
+	return 0;
+}
+
+int dm_clear(struct dm_context *ctx, const char *name, struct err *e)
+{
+	struct dm_table *old;
+	WITH_MD(ctx, name, e);
+
+	pthread_mutex_lock(&md->lock);
+	old = md->inactive;
+	md->inactive = NULL;
+	pthread_mutex_unlock(&md->lock);
+	dm_table_destroy(old);
+	dev_put(&md->dev);
+	return 0;
+}
+
+static void call_hooks(struct dm_table *t, size_t hook_off)
+{
+	for (unsigned i = 0; t && i < t->ntargets; i++) {
+		void (*hook)(struct dm_target *);
+		memcpy(&hook, (const char *)t->targets[i].type + hook_off, sizeof(hook));
+		if (hook)
+			hook(&t->targets[i]);
+	}
+}
+
+/* Stop new I/O and wait for in-flight I/O.  Returns with md->lock held
+ * and the device suspended. */
+static int suspend_locked(struct mapped_device *md, unsigned flags)
+{
+	struct dm_table *live;
+	int r = 0;
+
+	if (md->suspended)
+		return 0;
+	md->suspended = true;
+	live = md->live;
+	pthread_mutex_unlock(&md->lock);
+	call_hooks(live, offsetof(struct target_type, presuspend));
+	pthread_mutex_lock(&md->lock);
+	while (md->inflight)
+		pthread_cond_wait(&md->cond, &md->lock);
+	pthread_mutex_unlock(&md->lock);
+	if (live && !(flags & DM_NOFLUSH))
+		r = dm_table_flush(live);
+	call_hooks(live, offsetof(struct target_type, postsuspend));
+	pthread_mutex_lock(&md->lock);
+	return r;
+}
+
+int dm_suspend(struct dm_context *ctx, const char *name, unsigned flags, struct err *e)
+{
+	int r;
+	WITH_MD(ctx, name, e);
+
+	pthread_mutex_lock(&md->lock);
+	r = suspend_locked(md, flags);
+	pthread_mutex_unlock(&md->lock);
+	dev_put(&md->dev);
+	return r ? err_set(e, r, "%s: flush failed", name) : 0;
+}
+
+int dm_resume(struct dm_context *ctx, const char *name, struct err *e)
+{
+	struct dm_table *old = NULL, *t;
+	int r = 0;
+	WITH_MD(ctx, name, e);
+
+	pthread_mutex_lock(&md->lock);
+	t = md->inactive;
+	if (t) {
+		/* Swapping tables needs a quiet device, as in the kernel. */
+		suspend_locked(md, 0);
+		pthread_mutex_unlock(&md->lock);
+		for (unsigned i = 0; i < t->ntargets && !r; i++)
+			if (t->targets[i].type->preresume)
+				r = t->targets[i].type->preresume(&t->targets[i]);
+		pthread_mutex_lock(&md->lock);
+		if (r) {
+			pthread_mutex_unlock(&md->lock);
+			dev_put(&md->dev);
+			return err_set(e, r, "%s: the new table refused to resume; the device stays suspended",
+				       name);
+		}
+		old = md->live;
+		md->live = t;
+		md->inactive = NULL;
+		md->dev.size = to_bytes(t->sectors);
+		md->dev.read_only = md->read_only || t->read_only;
+		md->dev.can_discard = true;
+		md->event_nr++;
+	}
+	t = md->live;
+	md->suspended = false;
+	pthread_cond_broadcast(&md->cond);
+	pthread_mutex_unlock(&md->lock);
+	call_hooks(t, offsetof(struct target_type, resume));
+	dm_table_destroy(old);
+	dev_put(&md->dev);
+	return 0;
+}
+
+int dm_remove(struct dm_context *ctx, const char *name, unsigned flags, struct err *e)
+{
+	struct mapped_device *md;
+	struct dm_table *live, *inactive;
+	unsigned i;
+
+	pthread_mutex_lock(&ctx->lock);
+	md = find_locked(ctx, name);
+	if (!md) {
+		pthread_mutex_unlock(&ctx->lock);
+		return err_set(e, -ENXIO, "device %s not found", name);
+	}
+	pthread_mutex_lock(&md->lock);
+	if (md->holders) {
+		pthread_mutex_unlock(&md->lock);
+		pthread_mutex_unlock(&ctx->lock);
+		return err_set(e, -EBUSY, "device %s is in use by the table of another device",
+			       name);
+	}
+	if (md->open_count && !(flags & DM_FORCE)) {
+		unsigned n = md->open_count;
+		pthread_mutex_unlock(&md->lock);
+		pthread_mutex_unlock(&ctx->lock);
+		return err_set(e, -EBUSY, "device %s is open (%u clients); use --force", name, n);
+	}
+	for (i = 0; ctx->mds[i] != md; i++)
+		;
+	ctx->mds[i] = ctx->mds[--ctx->nmds];
+	md->dead = true;
+	pthread_cond_broadcast(&md->cond);
+	while (md->inflight)
+		pthread_cond_wait(&md->cond, &md->lock);
+	live = md->live;
+	inactive = md->inactive;
+	md->live = md->inactive = NULL;
+	md->dev.size = 0;
+	pthread_mutex_unlock(&md->lock);
+	pthread_mutex_unlock(&ctx->lock);
+	if (live && !md->suspended)
+		dm_table_flush(live);
+	dm_table_destroy(live);
+	dm_table_destroy(inactive);
+	dev_put(&md->dev);
+	return 0;
+}
+
+int dm_rename(struct dm_context *ctx, const char *name, const char *new_name, struct err *e)
+{
+	struct mapped_device *md;
+	int r;
+
+	if ((r = check_name(new_name, e)))
+		return r;
+	pthread_mutex_lock(&ctx->lock);
+	md = find_locked(ctx, name);
+	if (!md)
+		r = err_set(e, -ENXIO, "device %s not found", name);
+	else if (find_locked(ctx, new_name))
+		r = err_set(e, -EEXIST, "device %s already exists", new_name);
+	else {
+		pthread_mutex_lock(&md->lock);
+		strcpy(md->name, new_name);
+		md->event_nr++;
+		pthread_mutex_unlock(&md->lock);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return r;
+}
+
+int dm_set_uuid(struct dm_context *ctx, const char *name, const char *uuid, struct err *e)
+{
+	struct mapped_device *md;
+	int r = 0;
+
+	if (!uuid[0] || strlen(uuid) >= DM_UUID_LEN)
+		return err_set(e, -EINVAL, "invalid uuid");
+	pthread_mutex_lock(&ctx->lock);
+	md = find_locked(ctx, name);
+	if (!md)
+		r = err_set(e, -ENXIO, "device %s not found", name);
+	else if (md->uuid[0])
+		r = err_set(e, -EBUSY, "device %s already has a uuid", name);
+	else if (uuid_taken(ctx, uuid))
+		r = err_set(e, -EEXIST, "a device with uuid %s already exists", uuid);
+	else
+		strcpy(md->uuid, uuid);
+	pthread_mutex_unlock(&ctx->lock);
+	return r;
+}
+
+int dm_message(struct dm_context *ctx, const char *name, uint64_t sector, const char *msg,
+	       char *result, size_t maxlen, struct err *e)
+{
+	char *copy, *argv[DM_MAX_ARGS];
+	struct dm_target *ti;
+	struct dm_table *t;
+	int argc, r;
+	WITH_MD(ctx, name, e);
+
+	result[0] = '\0';
+	copy = strdup(msg);
+	if (!copy) {
+		dev_put(&md->dev);
+		return -ENOMEM;
+	}
+	argc = split_words(copy, argv, DM_MAX_ARGS);
+	/* Messages are allowed while suspended: count in flight without the gate. */
+	pthread_mutex_lock(&md->lock);
+	t = md->live;
+	if (t)
+		md->inflight++;
+	pthread_mutex_unlock(&md->lock);
+	if (argc <= 0) {
+		r = err_set(e, -EINVAL, "%s: empty message", name);
+	} else if (!t) {
+		r = err_set(e, -ENXIO, "%s: no live table", name);
+	} else if (sector >= t->sectors) {
+		r = err_set(e, -EINVAL, "%s: sector %llu is beyond the device", name,
+			    (unsigned long long)sector);
+	} else {
+		ti = &t->targets[dm_table_find(t, sector)];
+		ti->error = NULL;
+		if (!ti->type->message)
+			r = err_set(e, -EINVAL, "%s: target %s takes no messages", name,
+				    ti->type->name);
+		else if ((r = ti->type->message(ti, argc, argv, result, maxlen)))
+			r = err_set(e, r, "%s: %s: %s", name, ti->type->name,
+				    ti->error ? ti->error : "message refused");
+	}
+	if (t)
+		md_exit(md);
+	free(copy);
+	dev_put(&md->dev);
+	return r;
+}
+
+int md_open(struct mapped_device *md)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&md->lock);
+	if (md->dead || !md->live)
+		r = -ENXIO;
+	else
+		md->open_count++;
+	pthread_mutex_unlock(&md->lock);
+	return r;
+}
+
+void md_close(struct mapped_device *md)
+{
+	pthread_mutex_lock(&md->lock);
+	md->open_count--;
+	pthread_mutex_unlock(&md->lock);
+}
+
+void md_get_info(struct mapped_device *md, struct md_info *info)
+{
+	pthread_mutex_lock(&md->lock);
+	info->exists = !md->dead;
+	info->suspended = md->suspended;
+	info->live_table = md->live;
+	info->inactive_table = md->inactive;
+	info->read_only = md->dev.read_only;
+	info->open_count = md->open_count;
+	info->holders = md->holders;
+	info->event_nr = md->event_nr;
+	info->minor = md->minor;
+	info->ntargets = md->live ? md->live->ntargets : 0;
+	info->sectors = md->live ? md->live->sectors : 0;
+	pthread_mutex_unlock(&md->lock);
+}
+
+/* Run @fn on the live or inactive table, kept alive for the call. */
+static int with_table(struct mapped_device *md, bool inactive,
+		      int (*fn)(struct dm_table *t, void *arg), void *arg)
+{
+	struct dm_table *t;
+	int r;
+
+	/* The control path holds md->lock across formatting: tables are only
+	 * swapped or freed under it. */
+	pthread_mutex_lock(&md->lock);
+	t = inactive ? md->inactive : md->live;
+	r = t ? fn(t, arg) : 1;
+	pthread_mutex_unlock(&md->lock);
+	return r;
+}
+
+struct fmt_arg {
+	enum status_type type;
+	char **out;
+};
+
+static int fmt_fn(struct dm_table *t, void *arg)
+{
+	struct fmt_arg *a = arg;
+	return dm_table_format(t, a->type, a->out);
+}
+
+int md_format(struct mapped_device *md, enum status_type type, bool inactive, char **out)
+{
+	struct fmt_arg a = { type, out };
+	int r = with_table(md, inactive, fmt_fn, &a);
+
+	if (r == 1) { /* no such table: empty text */
+		*out = strdup("");
+		r = *out ? 0 : -ENOMEM;
+	}
+	return r;
+}
+
+static int deps_fn(struct dm_table *t, void *arg)
+{
+	char **out = arg;
+	size_t len = 1;
+	char *s;
+
+	for (unsigned i = 0; i < t->ndevs; i++)
+		len += strlen(t->devs[i].name) + 1;
+	s = malloc(len);
+	if (!s)
+		return -ENOMEM;
+	s[0] = '\0';
+	for (unsigned i = 0; i < t->ndevs; i++) {
+		strcat(s, t->devs[i].name);
+		strcat(s, "\n");
+	}
+	*out = s;
+	return 0;
+}
+
+int md_deps(struct mapped_device *md, char **out)
+{
+	int r = with_table(md, false, deps_fn, out);
+
+	if (r == 1) {
+		*out = strdup("");
+		r = *out ? 0 : -ENOMEM;
+	}
+	return r;
+}
+
+bool md_uses(struct mapped_device *md, struct mapped_device *target)
+{
+	struct dm_table *tabs[2];
+	bool found = false;
+
+	/* Lower devices never point up, so this recursion ends (the check
+	 * is what keeps it so). */
+	pthread_mutex_lock(&md->lock);
+	tabs[0] = md->live;
+	tabs[1] = md->inactive;
+	for (unsigned k = 0; k < 2 && !found; k++)
+		for (unsigned i = 0; tabs[k] && i < tabs[k]->ndevs && !found; i++) {
+			struct mapped_device *low = tabs[k]->devs[i].md;
+			found = low && (low == target || md_uses(low, target));
+		}
+	pthread_mutex_unlock(&md->lock);
+	return found;
+}
+
+int dm_flush_all(struct dm_context *ctx)
+{
+	struct mapped_device **mds;
+	unsigned n;
+	int r, ret = 0;
+
+	r = dm_get_all(ctx, &mds, &n);
+	if (r)
+		return r;
+	for (unsigned i = 0; i < n; i++) {
+		struct dm_table *t = md_enter(mds[i]);
+		if (!t)
+			continue;
+		r = dm_table_flush(t);
+		if (r && !ret)
+			ret = r;
+		md_exit(mds[i]);
+	}
+	dm_put_all(mds, n);
+	return ret;
+}
+
+void dm_context_free(struct dm_context *ctx)
+{
+	if (!ctx)
+		return;
+	/* Top of the stack first: a held device is removed once its holders
+	 * are gone.  Suspended devices are resumed so their I/O can end. */
+	while (ctx->nmds) {
+		struct mapped_device **mds;
+		unsigned n, removed = 0;
+
+		if (dm_get_all(ctx, &mds, &n))
+			break;
+		for (unsigned i = 0; i < n; i++) {
+			if (mds[i]->suspended)
+				dm_resume(ctx, mds[i]->name, NULL);
+			if (!dm_remove(ctx, mds[i]->name, DM_FORCE, NULL))
+				removed++;
+		}
+		dm_put_all(mds, n);
+		if (!removed)
+			break;
+	}
+	free(ctx->mds);
+	free(ctx->lowers);
+	pthread_mutex_destroy(&ctx->lock);
+	pthread_mutex_destroy(&ctx->lower_lock);
+	free(ctx);
+}

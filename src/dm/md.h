@@ -1,0 +1,116 @@
+/* Mapped devices and the set of them (struct dm_context).
+ *
+ * A mapped device is itself a struct dev, so tables stack: a table may name
+ * /dev/mapper/NAME.  It has a live and an inactive table slot.
+ *   load     builds a table into the inactive slot (replacing one there);
+ *   suspend  stops new I/O (callers wait) and waits for in-flight I/O to
+ *            finish, then flushes (unless DM_NOFLUSH);
+ *   resume   swaps the inactive table in (if any) and lets I/O go on.
+ * I/O sees one table from start to end: a request takes the live table
+ * under the device lock and counts itself in flight.
+ *
+ * All dm_* functions lock the context themselves and return 0 or -errno
+ * with a message in @e.
+ */
+#ifndef ULVM_DM_MD_H
+#define ULVM_DM_MD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "dm/table.h"
+#include "io/dev.h"
+
+#define DM_NAME_LEN 128
+#define DM_UUID_LEN 129
+#define DM_MAJOR 254
+
+struct mapped_device {
+	struct dev dev; /* first: a mapped device is a dev */
+	struct dm_context *ctx;
+	char name[DM_NAME_LEN];
+	char uuid[DM_UUID_LEN];
+	unsigned minor;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct dm_table *live;
+	struct dm_table *inactive;
+	bool suspended;
+	bool read_only;   /* created with --readonly */
+	bool dead;        /* removed: I/O fails -ENXIO */
+	unsigned inflight;
+	unsigned open_count; /* exports holding it open */
+	unsigned holders;    /* live or inactive tables of other devices using it */
+	uint32_t event_nr;
+};
+
+struct dm_context;
+
+int dm_context_new(const struct target_type *const *types, unsigned ntypes,
+		   struct dm_context **out);
+/* Removes every device (forced), top of the stack first. */
+void dm_context_free(struct dm_context *ctx);
+const struct target_type *dm_find_target_type(struct dm_context *ctx, const char *name);
+void dm_list_target_types(struct dm_context *ctx,
+			  void (*fn)(void *opaque, const struct target_type *tt), void *opaque);
+
+#define DM_READONLY (1u << 0) /* create: the device refuses writes */
+#define DM_NOFLUSH  (1u << 1) /* suspend: do not flush */
+#define DM_FORCE    (1u << 2) /* remove: even if open */
+#define DM_NOLOCKFS (1u << 3) /* accepted for dmsetup compatibility */
+
+/* create = new device, then (if @table) load + resume. */
+int dm_create(struct dm_context *ctx, const char *name, const char *uuid, const char *table,
+	      const char *cwd, unsigned flags, struct err *e);
+int dm_load(struct dm_context *ctx, const char *name, const char *table, const char *cwd,
+	    struct err *e);
+int dm_clear(struct dm_context *ctx, const char *name, struct err *e);
+int dm_suspend(struct dm_context *ctx, const char *name, unsigned flags, struct err *e);
+int dm_resume(struct dm_context *ctx, const char *name, struct err *e);
+int dm_remove(struct dm_context *ctx, const char *name, unsigned flags, struct err *e);
+int dm_rename(struct dm_context *ctx, const char *name, const char *new_name, struct err *e);
+int dm_set_uuid(struct dm_context *ctx, const char *name, const char *uuid, struct err *e);
+/* Send a message to the target holding @sector of the live table. */
+int dm_message(struct dm_context *ctx, const char *name, uint64_t sector, const char *msg,
+	       char *result, size_t maxlen, struct err *e);
+
+/* Find a device by name and take a reference (dev_put(&md->dev) drops it),
+ * or NULL. */
+struct mapped_device *dm_lookup(struct dm_context *ctx, const char *name);
+/* Referenced snapshot of all devices, sorted by name; free with
+ * dm_put_all. */
+int dm_get_all(struct dm_context *ctx, struct mapped_device ***out, unsigned *n);
+void dm_put_all(struct mapped_device **mds, unsigned n);
+
+/* Exports hold a device open (remove refuses an open device unless
+ * forced). */
+int md_open(struct mapped_device *md);
+void md_close(struct mapped_device *md);
+
+/* Snapshot of a device's state for info / status / table. */
+struct md_info {
+	bool exists;
+	bool suspended;
+	bool live_table;
+	bool inactive_table;
+	bool read_only;
+	unsigned open_count;
+	unsigned holders;
+	uint32_t event_nr;
+	unsigned minor;
+	unsigned ntargets;   /* of the live table */
+	uint64_t sectors;    /* of the live table */
+};
+void md_get_info(struct mapped_device *md, struct md_info *info);
+/* Format the live (or, with @inactive, the inactive) table or status. */
+int md_format(struct mapped_device *md, enum status_type type, bool inactive, char **out);
+/* Names of the lower devices of the live table, one per line. */
+int md_deps(struct mapped_device *md, char **out);
+
+/* Flush every mapped device (daemon shutdown). */
+int dm_flush_all(struct dm_context *ctx);
+
+#endif

@@ -1,0 +1,107 @@
+/* The target vtable: what every device-mapper target fills in.
+ *
+ * As in the kernel (include/linux/device-mapper.h), a target is one file
+ * filling one struct target_type.  Offsets passed to the I/O ops are bytes
+ * relative to the start of the target; lengths never cross the target's
+ * end.  The core (src/dm/md_io.c) decides, per op:
+ *   1. the target's own op, if it has one;
+ *   2. else, if it has `map`, the same op on the lower device(s) it maps to
+ *      (linear and striped need nothing but `map`);
+ *   3. else the default: read/write fail -EIO, flush flushes every device
+ *      from iterate_devices, discard is a no-op, write_zeroes writes zero
+ *      buffers through `write`, extents report data.
+ * The core never asks which target it holds.
+ */
+#ifndef ULVM_DM_TARGET_H
+#define ULVM_DM_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/args.h"
+#include "io/dev.h"
+
+#define SECTOR_SHIFT 9
+#define SECTOR_SIZE 512u
+
+struct dm_table;
+struct dm_target;
+
+enum status_type {
+	STATUSTYPE_INFO,  /* dmsetup status */
+	STATUSTYPE_TABLE, /* dmsetup table: exactly what ctr accepts */
+};
+
+/* Where a piece of a target lives: @len bytes at byte @off of @dev. */
+struct dm_remap {
+	struct dev *dev;
+	uint64_t off;
+	uint64_t len;
+};
+
+/* @start and @len are bytes on @dev that the target may touch. */
+typedef int (*iterate_devices_fn)(struct dm_target *ti, struct dev *dev, uint64_t start,
+				  uint64_t len, void *data);
+
+struct target_type {
+	const char *name;
+	unsigned version[3];
+
+	/* Construct from the table arguments.  On failure return -errno and
+	 * point ti->error at a static reason; print nothing. */
+	int (*ctr)(struct dm_target *ti, struct arg_set *args);
+	void (*dtr)(struct dm_target *ti);
+
+	/* Remapping targets: say where [off, off+len) starts on a lower
+	 * device; set out->len to at most @len (the piece that is contiguous
+	 * there).  Called again for the rest. */
+	int (*map)(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out);
+
+	/* Targets that do their own I/O.  Optional (see above). */
+	int (*read)(struct dm_target *ti, void *buf, size_t len, uint64_t off);
+	int (*write)(struct dm_target *ti, const void *buf, size_t len, uint64_t off, unsigned flags);
+	int (*flush)(struct dm_target *ti);
+	int (*discard)(struct dm_target *ti, uint64_t off, uint64_t len);
+	int (*write_zeroes)(struct dm_target *ti, uint64_t off, uint64_t len, unsigned flags);
+	int (*extents)(struct dm_target *ti, uint64_t off, uint64_t len, dev_extent_fn fn,
+		       void *opaque);
+
+	/* Print the status (no start, length or type name) into @buf, which
+	 * starts empty; dm_emit appends. */
+	void (*status)(struct dm_target *ti, enum status_type type, char *buf, size_t maxlen);
+	/* dmsetup message; may write a reply into @result. */
+	int (*message)(struct dm_target *ti, int argc, char **argv, char *result, size_t maxlen);
+	/* Call @fn for every lower device with the range used. */
+	int (*iterate_devices)(struct dm_target *ti, iterate_devices_fn fn, void *data);
+
+	/* Suspend / resume hooks, all optional. */
+	void (*presuspend)(struct dm_target *ti);
+	void (*postsuspend)(struct dm_target *ti);
+	int (*preresume)(struct dm_target *ti);
+	void (*resume)(struct dm_target *ti);
+};
+
+struct dm_target {
+	const struct target_type *type;
+	struct dm_table *table;
+	uint64_t begin; /* sectors, in the mapped device */
+	uint64_t len;   /* sectors */
+	void *private;
+	const char *error; /* reason set by ctr / message */
+};
+
+/* For constructors: open a lower device named in a table, a path (relative
+ * paths are taken from the directory of the client that sent the table) or
+ * /dev/mapper/NAME for another mapped device.  The table holds the
+ * reference; do not put it.  Fails -ENODEV (with ti->error set) if missing. */
+int dm_get_device(struct dm_target *ti, const char *path, struct dev **out);
+/* The name to print for a lower device in STATUSTYPE_TABLE. */
+const char *dm_device_name(struct dm_target *ti, struct dev *dev);
+
+/* Append to a status buffer: a snprintf that never overflows. */
+void dm_emit(char *buf, size_t maxlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static inline uint64_t to_bytes(uint64_t sectors) { return sectors << SECTOR_SHIFT; }
+static inline uint64_t to_sectors(uint64_t bytes) { return bytes >> SECTOR_SHIFT; }
+
+#endif

@@ -1,0 +1,78 @@
+/* struct dev: anything with a size that can be read and written.
+ *
+ * Offsets and lengths are in bytes.  Every op returns 0 or -errno, reads
+ * and writes transfer the whole range or fail.  Ops must be safe to call
+ * from many threads at once (the NBD server runs a pool of workers).
+ *
+ * Callers use the dev_*() wrappers, never the ops directly: the wrappers
+ * hold the invariants once (range, read-only) and emulate what a backend
+ * leaves NULL (write_zeroes writes zero buffers, FUA becomes a flush,
+ * discard is a no-op, extents reports one data extent).
+ */
+#ifndef ULVM_IO_DEV_H
+#define ULVM_IO_DEV_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dev;
+
+/* write / write_zeroes flags */
+#define DEV_FUA       (1u << 0) /* durable before the call returns */
+#define DEV_NO_HOLE   (1u << 1) /* write_zeroes: allocate, do not punch */
+#define DEV_FAST_ZERO (1u << 2) /* write_zeroes: fail -ENOTSUP rather than write slowly */
+
+/* extent flags (the values of NBD base:allocation) */
+#define DEV_EXT_HOLE (1u << 0) /* not allocated */
+#define DEV_EXT_ZERO (1u << 1) /* reads as zeroes */
+
+/* Called for consecutive extents in order.  Return 0 to go on, >0 to stop
+ * early (enough was reported), <0 to abort with that error. */
+typedef int (*dev_extent_fn)(void *opaque, uint64_t off, uint64_t len, uint32_t flags);
+
+struct dev_ops {
+	int (*read)(struct dev *d, void *buf, size_t len, uint64_t off);
+	int (*write)(struct dev *d, const void *buf, size_t len, uint64_t off, unsigned flags);
+	int (*flush)(struct dev *d);
+	int (*discard)(struct dev *d, uint64_t off, uint64_t len);
+	int (*write_zeroes)(struct dev *d, uint64_t off, uint64_t len, unsigned flags);
+	/* Report extents covering [off, off+len) (may stop early). */
+	int (*extents)(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn fn, void *opaque);
+	/* Release the backend; called when the last reference goes. */
+	void (*destroy)(struct dev *d);
+};
+
+struct dev {
+	const struct dev_ops *ops;
+	char *name;           /* path or mapped-device name, for messages */
+	uint64_t size;        /* bytes; may change (a mapped device is reloaded) */
+	uint32_t block_size;  /* logical block size, bytes (512 or 4096) */
+	bool read_only;
+	bool can_discard;     /* discard frees space (punch hole / BLKDISCARD) */
+	atomic_uint refs;
+};
+
+/* Lifetime: a dev starts with one reference. */
+void dev_init(struct dev *d, const struct dev_ops *ops, const char *name, uint64_t size);
+struct dev *dev_get(struct dev *d);
+void dev_put(struct dev *d);
+
+int dev_read(struct dev *d, void *buf, size_t len, uint64_t off);
+int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off, unsigned flags);
+int dev_flush(struct dev *d);
+int dev_discard(struct dev *d, uint64_t off, uint64_t len);
+int dev_write_zeroes(struct dev *d, uint64_t off, uint64_t len, unsigned flags);
+int dev_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn fn, void *opaque);
+/* For backends: write_zeroes done with ordinary writes of zero buffers. */
+int dev_write_zero_buffers(struct dev *d, uint64_t off, uint64_t len, unsigned flags);
+
+/* Backends */
+#define DEV_OPEN_RDONLY (1u << 0)
+/* A regular file or a block device. */
+int dev_open_file(const char *path, unsigned flags, struct dev **out);
+/* Zero-filled memory of @size bytes (unit tests). */
+int dev_new_memory(uint64_t size, struct dev **out);
+
+#endif

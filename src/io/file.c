@@ -1,0 +1,228 @@
+/* struct dev over a regular file or a block device.
+ *
+ * Plain pread/pwrite on blocking worker threads (the nbdkit model).  FUA is
+ * a pwritev2(RWF_DSYNC), which syncs just that range's data; flush is
+ * fdatasync.  Holes are the file system's: discard punches them, extents
+ * finds them with SEEK_DATA/SEEK_HOLE.  Block devices use BLKDISCARD and
+ * BLKZEROOUT instead.
+ */
+#include "io/dev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+struct file_dev {
+	struct dev dev;
+	int fd;
+	bool is_blk;
+};
+
+static struct file_dev *to_file(struct dev *d) { return (struct file_dev *)d; }
+
+static int file_read(struct dev *d, void *buf, size_t len, uint64_t off)
+{
+	int fd = to_file(d)->fd;
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0) { /* past the end of a file that shrank: zeroes */
+			memset(p, 0, len);
+			return 0;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int file_write(struct dev *d, const void *buf, size_t len, uint64_t off, unsigned flags)
+{
+	int fd = to_file(d)->fd;
+	const char *p = buf;
+
+	while (len) {
+		struct iovec iov = { .iov_base = (void *)p, .iov_len = len };
+		ssize_t n = pwritev2(fd, &iov, 1, (off_t)off, flags & DEV_FUA ? RWF_DSYNC : 0);
+		if (n < 0 && errno == EOPNOTSUPP && (flags & DEV_FUA)) {
+			n = pwrite(fd, p, len, (off_t)off);
+			if (n == (ssize_t)len && fdatasync(fd))
+				return -errno;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int file_flush(struct dev *d)
+{
+	return fdatasync(to_file(d)->fd) ? -errno : 0;
+}
+
+static int punch(struct file_dev *f, uint64_t off, uint64_t len)
+{
+	if (f->is_blk) {
+		uint64_t range[2] = { off, len };
+		return ioctl(f->fd, BLKDISCARD, range) ? -errno : 0;
+	}
+	if (fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
+		return -errno;
+	return 0;
+}
+
+static int file_discard(struct dev *d, uint64_t off, uint64_t len)
+{
+	int r = punch(to_file(d), off, len);
+
+	/* A discard is advisory: a file system that cannot punch loses nothing. */
+	return r == -EOPNOTSUPP || r == -ENOTTY ? 0 : r;
+}
+
+static int file_write_zeroes(struct dev *d, uint64_t off, uint64_t len, unsigned flags)
+{
+	struct file_dev *f = to_file(d);
+	int r;
+
+	if (f->is_blk) {
+		uint64_t range[2] = { off, len };
+		r = ioctl(f->fd, BLKZEROOUT, range) ? -errno : 0;
+	} else if (flags & DEV_NO_HOLE) {
+		r = fallocate(f->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+			      (off_t)len) ? -errno : 0;
+	} else {
+		r = punch(f, off, len);
+	}
+	if (r == -EOPNOTSUPP || r == -ENOTTY || r == -EINVAL) {
+		if (flags & DEV_FAST_ZERO)
+			return -ENOTSUP;
+		r = dev_write_zero_buffers(d, off, len, flags);
+	} else if (!r && (flags & DEV_FUA)) {
+		r = file_flush(d);
+	}
+	return r;
+}
+
+static int file_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn fn, void *opaque)
+{
+	struct file_dev *f = to_file(d);
+	uint64_t end = off + len;
+
+	if (f->is_blk)
+		return fn(opaque, off, len, 0) < 0 ? -EIO : 0;
+	while (off < end) {
+		off_t data = lseek(f->fd, (off_t)off, SEEK_DATA);
+		uint64_t next;
+		uint32_t flags;
+		int r;
+
+		if (data < 0 && errno != ENXIO)
+			return fn(opaque, off, end - off, 0) < 0 ? -EIO : 0;
+		if (data < 0 || (uint64_t)data >= end) { /* hole to the end */
+			next = end;
+			flags = DEV_EXT_HOLE | DEV_EXT_ZERO;
+		} else if ((uint64_t)data > off) {
+			next = (uint64_t)data;
+			flags = DEV_EXT_HOLE | DEV_EXT_ZERO;
+		} else {
+			off_t hole = lseek(f->fd, (off_t)off, SEEK_HOLE);
+			next = hole < 0 || (uint64_t)hole > end ? end : (uint64_t)hole;
+			flags = 0;
+		}
+		r = fn(opaque, off, next - off, flags);
+		if (r)
+			return r < 0 ? r : 0;
+		off = next;
+	}
+	return 0;
+}
+
+static void file_destroy(struct dev *d)
+{
+	struct file_dev *f = to_file(d);
+
+	close(f->fd);
+	free(f);
+}
+
+static const struct dev_ops file_ops = {
+	.read = file_read,
+	.write = file_write,
+	.flush = file_flush,
+	.discard = file_discard,
+	.write_zeroes = file_write_zeroes,
+	.extents = file_extents,
+	.destroy = file_destroy,
+};
+
+int dev_open_file(const char *path, unsigned flags, struct dev **out)
+{
+	struct file_dev *f;
+	struct stat st;
+	bool ro = flags & DEV_OPEN_RDONLY;
+	uint64_t size;
+	int fd, r;
+
+	fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0 && !ro && (errno == EROFS || errno == EACCES || errno == EPERM)) {
+		ro = true;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		r = -errno;
+		goto fail;
+	}
+	if (S_ISREG(st.st_mode)) {
+		size = (uint64_t)st.st_size;
+	} else if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &size)) {
+			r = -errno;
+			goto fail;
+		}
+	} else {
+		r = -ENOTBLK;
+		goto fail;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	f->fd = fd;
+	f->is_blk = S_ISBLK(st.st_mode);
+	dev_init(&f->dev, &file_ops, path, size);
+	f->dev.read_only = ro;
+	f->dev.can_discard = true;
+	if (f->is_blk) {
+		int bs;
+		if (!ioctl(fd, BLKSSZGET, &bs) && bs > 0)
+			f->dev.block_size = (uint32_t)bs;
+	}
+	*out = &f->dev;
+	return 0;
+fail:
+	close(fd);
+	return r;
+}

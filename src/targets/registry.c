@@ -1,0 +1,8 @@
+#include "targets/registry.h"
+
+const struct target_type *const ulvm_targets[] = {
+	&linear_target, &striped_target, &zero_target, &error_target, &flakey_target,
+	&delay_target,
+};
+
+const unsigned ulvm_ntargets = sizeof(ulvm_targets) / sizeof(ulvm_targets[0]);

@@ -1,0 +1,13 @@
+/* The targets ulvm knows, in one explicit list. */
+#ifndef ULVM_TARGETS_REGISTRY_H
+#define ULVM_TARGETS_REGISTRY_H
+
+#include "dm/target.h"
+
+extern const struct target_type linear_target, striped_target, zero_target, error_target,
+	flakey_target, delay_target;
+
+extern const struct target_type *const ulvm_targets[];
+extern const unsigned ulvm_ntargets;
+
+#endif

@@ -94,7 +94,9 @@ static int get_mapped(struct dm_target *ti, const char *name, struct dev **out)
 	int r;
 
 	if (!md) {
-		ti->error = "No such mapped device";
+		snprintf(t->error_buf, sizeof(t->error_buf), MAPPER_PREFIX "%s: no such mapped device",
+			 name);
+		ti->error = t->error_buf;
 		return -ENODEV;
 	}
 	/* t is not attached yet: look for a cycle through @md's tables.  The
@@ -137,7 +139,9 @@ int dm_get_device(struct dm_target *ti, const char *path, struct dev **out)
 		path = joined;
 	}
 	if (!realpath(path, real)) {
-		ti->error = errno == ENOENT ? "Device not found" : "Device path cannot be resolved";
+		snprintf(t->error_buf, sizeof(t->error_buf), "%.200s: %s", path,
+			 errno == ENOENT ? "no such file or device" : strerror(errno));
+		ti->error = t->error_buf;
 		return -ENODEV;
 	}
 	for (unsigned i = 0; i < t->ndevs; i++) {
@@ -148,8 +152,9 @@ int dm_get_device(struct dm_target *ti, const char *path, struct dev **out)
 	}
 	r = lower_get(t->ctx, real, &dev);
 	if (r) {
-		ti->error = r == -ENOTBLK ? "Device is not a file or block device"
-					  : "Device cannot be opened";
+		snprintf(t->error_buf, sizeof(t->error_buf), "%.200s: %s", real,
+			 r == -ENOTBLK ? "not a file or block device" : strerror(-r));
+		ti->error = t->error_buf;
 		return r;
 	}
 	r = add_dev(t, dev, real, NULL);

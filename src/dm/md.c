@@ -242,15 +242,17 @@ static void call_hooks(struct dm_table *t, size_t hook_off)
 	}
 }
 
-/* Stop new I/O and wait for in-flight I/O.  Returns with md->lock held
- * and the device suspended. */
-static int suspend_locked(struct mapped_device *md, unsigned flags)
+/* Stop new I/O and wait for in-flight I/O, then flush (a failed flush is
+ * logged: the device is suspended either way, as in the kernel, which
+ * does not flush here at all).  Returns with md->lock held and the device
+ * suspended. */
+static void suspend_locked(struct mapped_device *md, unsigned flags)
 {
 	struct dm_table *live;
-	int r = 0;
+	int r;
 
 	if (md->suspended)
-		return 0;
+		return;
 	md->suspended = true;
 	live = md->live;
 	pthread_mutex_unlock(&md->lock);
@@ -259,23 +261,21 @@ static int suspend_locked(struct mapped_device *md, unsigned flags)
 	while (md->inflight)
 		pthread_cond_wait(&md->cond, &md->lock);
 	pthread_mutex_unlock(&md->lock);
-	if (live && !(flags & DM_NOFLUSH))
-		r = dm_table_flush(live);
+	if (live && !(flags & DM_NOFLUSH) && (r = dm_table_flush(live)))
+		log_warn("%s: flush at suspend failed: %s", md->name, strerror(-r));
 	call_hooks(live, offsetof(struct target_type, postsuspend));
 	pthread_mutex_lock(&md->lock);
-	return r;
 }
 
 int dm_suspend(struct dm_context *ctx, const char *name, unsigned flags, struct err *e)
 {
-	int r;
 	WITH_MD(ctx, name, e);
 
 	pthread_mutex_lock(&md->lock);
-	r = suspend_locked(md, flags);
+	suspend_locked(md, flags);
 	pthread_mutex_unlock(&md->lock);
 	dev_put(&md->dev);
-	return r ? err_set(e, r, "%s: flush failed", name) : 0;
+	return 0;
 }
 
 int dm_resume(struct dm_context *ctx, const char *name, struct err *e)
@@ -306,13 +306,16 @@ int dm_resume(struct dm_context *ctx, const char *name, struct err *e)
 		md->dev.size = to_bytes(t->sectors);
 		md->dev.read_only = md->read_only || t->read_only;
 		md->dev.can_discard = true;
-		md->event_nr++;
 	}
 	t = md->live;
+	/* Targets resume before I/O is let through, as in the kernel. */
+	pthread_mutex_unlock(&md->lock);
+	if (md->suspended)
+		call_hooks(t, offsetof(struct target_type, resume));
+	pthread_mutex_lock(&md->lock);
 	md->suspended = false;
 	pthread_cond_broadcast(&md->cond);
 	pthread_mutex_unlock(&md->lock);
-	call_hooks(t, offsetof(struct target_type, resume));
 	dm_table_destroy(old);
 	dev_put(&md->dev);
 	return 0;
@@ -322,6 +325,7 @@ int dm_remove(struct dm_context *ctx, const char *name, unsigned flags, struct e
 {
 	struct mapped_device *md;
 	struct dm_table *live, *inactive;
+	bool was_suspended;
 	unsigned i;
 
 	pthread_mutex_lock(&ctx->lock);
@@ -347,17 +351,27 @@ int dm_remove(struct dm_context *ctx, const char *name, unsigned flags, struct e
 		;
 	ctx->mds[i] = ctx->mds[--ctx->nmds];
 	md->dead = true;
+	was_suspended = md->suspended;
+	live = md->live;
 	pthread_cond_broadcast(&md->cond);
+	pthread_mutex_unlock(&md->lock);
+	pthread_mutex_unlock(&ctx->lock);
+
+	/* As a suspend: targets release I/O they hold (delay), in-flight I/O
+	 * ends, the table is flushed. */
+	if (!was_suspended)
+		call_hooks(live, offsetof(struct target_type, presuspend));
+	pthread_mutex_lock(&md->lock);
 	while (md->inflight)
 		pthread_cond_wait(&md->cond, &md->lock);
-	live = md->live;
 	inactive = md->inactive;
 	md->live = md->inactive = NULL;
 	md->dev.size = 0;
 	pthread_mutex_unlock(&md->lock);
-	pthread_mutex_unlock(&ctx->lock);
-	if (live && !md->suspended)
+	if (live && !was_suspended) {
 		dm_table_flush(live);
+		call_hooks(live, offsetof(struct target_type, postsuspend));
+	}
 	dm_table_destroy(live);
 	dm_table_destroy(inactive);
 	dev_put(&md->dev);
@@ -380,7 +394,6 @@ int dm_rename(struct dm_context *ctx, const char *name, const char *new_name, st
 	else {
 		pthread_mutex_lock(&md->lock);
 		strcpy(md->name, new_name);
-		md->event_nr++;
 		pthread_mutex_unlock(&md->lock);
 	}
 	pthread_mutex_unlock(&ctx->lock);
@@ -402,8 +415,11 @@ int dm_set_uuid(struct dm_context *ctx, const char *name, const char *uuid, stru
 		r = err_set(e, -EBUSY, "device %s already has a uuid", name);
 	else if (uuid_taken(ctx, uuid))
 		r = err_set(e, -EEXIST, "a device with uuid %s already exists", uuid);
-	else
+	else {
+		pthread_mutex_lock(&md->lock);
 		strcpy(md->uuid, uuid);
+		pthread_mutex_unlock(&md->lock);
+	}
 	pthread_mutex_unlock(&ctx->lock);
 	return r;
 }
@@ -590,7 +606,15 @@ int dm_flush_all(struct dm_context *ctx)
 	if (r)
 		return r;
 	for (unsigned i = 0; i < n; i++) {
-		struct dm_table *t = md_enter(mds[i]);
+		struct dm_table *t;
+
+		/* Past the suspend gate: a suspended device is flushed too,
+		 * and this must not wait for its resume. */
+		pthread_mutex_lock(&mds[i]->lock);
+		t = mds[i]->dead ? NULL : mds[i]->live;
+		if (t)
+			mds[i]->inflight++;
+		pthread_mutex_unlock(&mds[i]->lock);
 		if (!t)
 			continue;
 		r = dm_table_flush(t);

@@ -61,6 +61,7 @@ struct dm_table {
 	unsigned ndevs;
 	struct dm_table_dev *devs;
 	bool read_only;             /* some lower device is read-only */
+	char error_buf[256];        /* a ctr reason that names a device */
 };
 
 /* Build a table for the mapped device @self (which the table may not use,

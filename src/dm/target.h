@@ -94,7 +94,7 @@ struct dm_target {
  * paths are taken from the directory of the client that sent the table) or
  * /dev/mapper/NAME for another mapped device.  The table holds the
  * reference; do not put it.  Fails -ENODEV (with ti->error set) if missing. */
-int dm_get_device(struct dm_target *ti, const char *path, struct dev **out);
+int dm_get_device(struct dm_target *ti, const char *path, struct dev **out); /* sets ti->error itself */
 /* The name to print for a lower device in STATUSTYPE_TABLE. */
 const char *dm_device_name(struct dm_target *ti, struct dev *dev);
 

@@ -1,0 +1,66 @@
+/* error: every read, write and discard fails -EIO (dm-target.c io_err_*).
+ *
+ * As in the kernel the constructor ignores its arguments.  Flush has no
+ * lower device to reach and succeeds (the core's default); write_zeroes
+ * falls back to `write` and fails.  Asking for extents fails too: there
+ * is no data to describe, only errors.
+ */
+#include <errno.h>
+
+#include "targets/registry.h"
+
+static int io_err_ctr(struct dm_target *ti, struct arg_set *as)
+{
+	(void)ti;
+	(void)as;
+	return 0;
+}
+
+static int io_err_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
+{
+	(void)ti;
+	(void)buf;
+	(void)len;
+	(void)off;
+	return -EIO;
+}
+
+static int io_err_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off,
+			unsigned flags)
+{
+	(void)ti;
+	(void)buf;
+	(void)len;
+	(void)off;
+	(void)flags;
+	return -EIO;
+}
+
+static int io_err_discard(struct dm_target *ti, uint64_t off, uint64_t len)
+{
+	(void)ti;
+	(void)off;
+	(void)len;
+	return -EIO;
+}
+
+static int io_err_extents(struct dm_target *ti, uint64_t off, uint64_t len, dev_extent_fn fn,
+			  void *opaque)
+{
+	(void)ti;
+	(void)off;
+	(void)len;
+	(void)fn;
+	(void)opaque;
+	return -EIO;
+}
+
+const struct target_type error_target = {
+	.name = "error",
+	.version = { 1, 7, 0 },
+	.ctr = io_err_ctr,
+	.read = io_err_read,
+	.write = io_err_write,
+	.discard = io_err_discard,
+	.extents = io_err_extents,
+};

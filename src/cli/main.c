@@ -1,1 +1,77 @@
-int main(void) { return 0; }
+/* ulvm: the command line.  Global options, then a command; each command
+ * parses the rest itself.  Only `dmsetup` so far. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/client.h"
+#include "cli/dmsetup.h"
+#include "common/log.h"
+
+static const struct command {
+	const char *name;
+	const char *help;
+	int (*main)(const struct cli_globals *g, int argc, char **argv);
+} commands[] = {
+	{ "dmsetup", "device-mapper verbs, carried out by ulvmd (ulvm dmsetup --help)",
+	  dmsetup_main },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: ulvm [--run-dir DIR] [-v] COMMAND [ARG]...\n\n"
+		     "Options:\n"
+		     "  --run-dir DIR   the daemon's run directory (default: $ULVM_RUN_DIR,\n"
+		     "                  /run/ulvm for root, else $XDG_RUNTIME_DIR/ulvm)\n"
+		     "  -v, --verbose   more messages\n"
+		     "  -h, --help      this help\n"
+		     "  -V, --version   print the version\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_globals g = { 0 };
+	int i;
+
+	log_set_prog("ulvm");
+	log_set_level(LOG_WARN);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--run-dir") && i + 1 < argc) {
+			g.run_dir = argv[++i];
+		} else if (!strncmp(a, "--run-dir=", 10)) {
+			g.run_dir = a + 10;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			g.verbose++;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			printf("ulvm %s\n", ULVM_VERSION);
+			return 0;
+		} else if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else {
+			fprintf(stderr, "ulvm: unknown option '%s'\n", a);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t c = 0; c < NCOMMANDS; c++) {
+		if (!strcmp(argv[i], commands[c].name))
+			return commands[c].main(&g, argc - i, argv + i);
+	}
+	fprintf(stderr, "ulvm: unknown command '%s'\n", argv[i]);
+	usage(stderr);
+	return 2;
+}

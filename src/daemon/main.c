@@ -1,1 +1,433 @@
-int main(void) { return 0; }
+/* ulvmd: the userspace device-mapper "kernel".
+ *
+ * It owns the mapped devices, serves them over NBD and takes orders on a
+ * control socket (docs/CONTROL.md), all in one run directory (see
+ * common/rundir.h).  It always runs in the foreground: a service manager
+ * or the shell's `&` puts it in the background.
+ *
+ * Start:    lock the run directory (one daemon per directory), then the
+ *           NBD sockets, the pid file and last the control socket, which
+ *           appears only once the daemon is ready.
+ * Shutdown (SIGTERM, SIGINT): stop accepting control connections, cut
+ *           the input of open ones and wait for requests running; resume
+ *           suspended devices (on their live table) so queued I/O can
+ *           end; stop the NBD server (it drains the I/O in flight); flush
+ *           and remove every device; remove the sockets and the pid file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/args.h"
+#include "common/log.h"
+#include "common/rundir.h"
+#include "daemon/control.h"
+#include "daemon/exports.h"
+#include "daemon/sockets.h"
+#include "dm/md.h"
+#include "export/nbd.h"
+#include "targets/registry.h"
+
+#define MAX_TCP 16
+
+struct options {
+	const char *run_dir;
+	const char *listen[MAX_TCP];
+	unsigned nlisten;
+	unsigned workers;
+	int log_level;
+};
+
+struct daemon {
+	char dir[4096];
+	char control_path[4096];
+	char nbd_path[4096];
+	char pid_path[4096];
+	int lock_fd;
+	int control_fd;
+	int signal_fd;
+	bool pid_written;
+	struct dm_context *dm;
+	struct nbd_server *nbd;
+	struct control *ctl;
+	struct nbd_exports exports;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ulvmd [OPTION]...\n"
+		"The ulvm daemon: holds the mapped devices, serves them over NBD and\n"
+		"answers `ulvm dmsetup` on its control socket.  It runs in the\n"
+		"foreground; SIGTERM or SIGINT stops it cleanly.\n"
+		"\n"
+		"  --run-dir DIR        sockets and pid file here (default: $ULVM_RUN_DIR,\n"
+		"                       /run/ulvm for root, else $XDG_RUNTIME_DIR/ulvm)\n"
+		"  --listen ADDR:PORT   also serve NBD over TCP (ADDR may be [::1]; repeatable)\n"
+		"  --workers N          NBD I/O threads (default: the NBD server's)\n"
+		"  --log-level LEVEL    error, warning, info (default) or debug\n"
+		"  -v, --verbose        one log level more (repeatable)\n"
+		"  --foreground         accepted; ulvmd never daemonizes\n"
+		"  -h, --help           this help\n"
+		"  -V, --version        print the version\n");
+}
+
+static int parse_level(const char *s)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	static const char *const shortn[] = { "err", "warn", "info", "debug" };
+	uint32_t v;
+
+	for (int i = 0; i < 4; i++) {
+		if (!strcmp(s, names[i]) || !strcmp(s, shortn[i]))
+			return i;
+	}
+	if (!parse_u32(s, &v) && v <= LOG_DEBUG)
+		return (int)v;
+	return -1;
+}
+
+/* Returns 0, or the exit code. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_RUN_DIR = 256, OPT_LISTEN, OPT_WORKERS, OPT_LOG_LEVEL, OPT_FOREGROUND };
+	static const struct option longopts[] = {
+		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint32_t v;
+	int c;
+
+	o->log_level = LOG_INFO;
+	while ((c = getopt_long(argc, argv, "vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_RUN_DIR:
+			o->run_dir = optarg;
+			break;
+		case OPT_LISTEN:
+			if (o->nlisten == MAX_TCP) {
+				log_err("at most %d --listen options", MAX_TCP);
+				return 2;
+			}
+			o->listen[o->nlisten++] = optarg;
+			break;
+		case OPT_WORKERS:
+			if (parse_u32(optarg, &v) || v == 0 || v > 1024) {
+				log_err("--workers %s: expected a number from 1 to 1024", optarg);
+				return 2;
+			}
+			o->workers = v;
+			break;
+		case OPT_LOG_LEVEL:
+			o->log_level = parse_level(optarg);
+			if (o->log_level < 0) {
+				log_err("--log-level %s: expected error, warning, info or debug", optarg);
+				return 2;
+			}
+			break;
+		case OPT_FOREGROUND:
+			break;
+		case 'v':
+			if (o->log_level < LOG_DEBUG)
+				o->log_level++;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("ulvmd %s\n", ULVM_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		log_err("unexpected argument '%s'", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+/* Take the run directory: flock its lock file, so a second daemon on the
+ * same directory is refused while the first lives, and a dead one's
+ * sockets can be removed safely. */
+static int lock_run_dir(struct daemon *d, struct err *e)
+{
+	char path[4096], pid[32] = "";
+	int fd, ret;
+
+	ret = rundir_path(d->dir, RUNDIR_LOCK, path, sizeof(path), e);
+	if (ret)
+		return ret;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_set(e, -errno, "%s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		ret = -errno;
+		close(fd);
+		if (ret != -EWOULDBLOCK)
+			return err_set(e, ret, "flock %s: %s", path, strerror(-ret));
+		fd = open(d->pid_path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = read(fd, pid, sizeof(pid) - 1);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			close(fd);
+		}
+		return err_set(e, -EBUSY, "another ulvmd%s%s%s is running in %s", *pid ? " (pid " : "",
+			       pid, *pid ? ")" : "", d->dir);
+	}
+	d->lock_fd = fd;
+	return 0;
+}
+
+static int write_pid_file(struct daemon *d, struct err *e)
+{
+	char buf[32];
+	int fd, n;
+
+	fd = open(d->pid_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_set(e, -errno, "%s: %s", d->pid_path, strerror(errno));
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return err_set(e, -EIO, "%s: short write", d->pid_path);
+	}
+	close(fd);
+	d->pid_written = true;
+	return 0;
+}
+
+/* Block the signals we wait for in every thread (threads inherit the
+ * mask, so this runs before any is made) and read them from a signalfd. */
+static int setup_signals(struct daemon *d, struct err *e)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return err_set(e, -EINVAL, "pthread_sigmask failed");
+	d->signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (d->signal_fd < 0)
+		return err_set(e, -errno, "signalfd: %s", strerror(errno));
+	return 0;
+}
+
+static int start(struct daemon *d, const struct options *o, struct err *e)
+{
+	struct nbd_server_config cfg = { .workers = o->workers };
+	int ret, fd;
+
+	ret = rundir_resolve(o->run_dir, d->dir, sizeof(d->dir), e);
+	if (ret)
+		return ret;
+	if ((ret = rundir_path(d->dir, RUNDIR_CONTROL, d->control_path, sizeof(d->control_path), e)) ||
+	    (ret = rundir_path(d->dir, RUNDIR_NBD, d->nbd_path, sizeof(d->nbd_path), e)) ||
+	    (ret = rundir_path(d->dir, RUNDIR_PID, d->pid_path, sizeof(d->pid_path), e)))
+		return ret;
+	ret = rundir_mkdir(d->dir, e);
+	if (ret)
+		return ret;
+	ret = lock_run_dir(d, e);
+	if (ret)
+		return ret;
+	/* We own the directory now: what is left in it is a dead daemon's. */
+	unlink(d->control_path);
+	unlink(d->nbd_path);
+
+	ret = setup_signals(d, e);
+	if (ret)
+		return ret;
+	ret = dm_context_new(ulvm_targets, ulvm_ntargets, &d->dm);
+	if (ret)
+		return err_set(e, ret, "device mapper: %s", strerror(-ret));
+	ret = control_new(d->dm, &d->ctl);
+	if (ret)
+		return err_set(e, ret, "%s", strerror(-ret));
+
+	exports_init(&d->exports, d->dm);
+	ret = nbd_server_new(&cfg, &d->exports, &d->nbd);
+	if (ret)
+		return err_set(e, ret, "NBD server: %s", strerror(-ret));
+	fd = listen_unix(d->nbd_path, e);
+	if (fd < 0)
+		return fd;
+	ret = nbd_server_listen(d->nbd, fd);
+	if (ret)
+		return err_set(e, ret, "NBD server on %s: %s", d->nbd_path, strerror(-ret));
+	for (unsigned i = 0; i < o->nlisten; i++) {
+		int fds[MAX_TCP], n = listen_tcp(o->listen[i], fds, MAX_TCP, e);
+
+		if (n < 0)
+			return n;
+		for (int j = 0; j < n; j++) {
+			ret = nbd_server_listen(d->nbd, fds[j]);
+			if (ret) {
+				for (int k = j + 1; k < n; k++)
+					close(fds[k]);
+				return err_set(e, ret, "NBD server on %s: %s", o->listen[i],
+					       strerror(-ret));
+			}
+		}
+		log_info("serving NBD on %s", o->listen[i]);
+	}
+
+	ret = write_pid_file(d, e);
+	if (ret)
+		return ret;
+	d->control_fd = listen_unix(d->control_path, e);
+	if (d->control_fd < 0)
+		return d->control_fd;
+	log_info("ready: control %s, NBD %s", d->control_path, d->nbd_path);
+	return 0;
+}
+
+/* Serve until SIGTERM or SIGINT. */
+static void run(struct daemon *d)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = d->signal_fd, .events = POLLIN },
+		{ .fd = d->control_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			return;
+		}
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+				log_info("%s: shutting down", strsignal((int)si.ssi_signo));
+				return;
+			}
+		}
+		if (pfd[1].revents) {
+			int fd = accept4(d->control_fd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (fd < 0) {
+				if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+					log_warn("accept: %s", strerror(errno));
+				/* Out of descriptors: do not spin. */
+				if (errno == EMFILE || errno == ENFILE)
+					usleep(100000);
+				continue;
+			}
+			if (control_serve(d->ctl, fd))
+				log_warn("control: cannot serve a connection");
+		}
+	}
+}
+
+/* I/O queued on a suspended device would never end, and the NBD server
+ * could not drain.  Drop any inactive table and resume on the live one:
+ * every device is about to go anyway. */
+static void resume_suspended(struct dm_context *dm)
+{
+	struct mapped_device **mds;
+	unsigned n;
+
+	if (dm_get_all(dm, &mds, &n))
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		struct md_info info;
+
+		md_get_info(mds[i], &info);
+		if (!info.suspended)
+			continue;
+		log_warn("%s is suspended: resuming it to shut down", mds[i]->name);
+		dm_clear(dm, mds[i]->name, NULL);
+		dm_resume(dm, mds[i]->name, NULL);
+	}
+	dm_put_all(mds, n);
+}
+
+static void stop(struct daemon *d)
+{
+	if (d->control_fd >= 0) {
+		close(d->control_fd);
+		unlink(d->control_path);
+	}
+	/* Let running control requests end (a suspend waits for I/O, which
+	 * still flows), then no one changes the devices any more. */
+	if (d->ctl) {
+		control_stop(d->ctl);
+		control_wait(d->ctl);
+		control_free(d->ctl);
+	}
+	if (d->dm)
+		resume_suspended(d->dm);
+	if (d->nbd) {
+		nbd_server_shutdown(d->nbd);
+		nbd_server_free(d->nbd);
+		unlink(d->nbd_path);
+	}
+	if (d->dm) {
+		int ret = dm_flush_all(d->dm);
+
+		if (ret)
+			log_warn("flushing devices: %s", strerror(-ret));
+		dm_context_free(d->dm);
+	}
+	if (d->pid_written)
+		unlink(d->pid_path);
+	if (d->signal_fd >= 0)
+		close(d->signal_fd);
+	/* The lock file stays: removing it would race with a new daemon
+	 * that already opened it.  Closing drops the lock. */
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .lock_fd = -1, .control_fd = -1, .signal_fd = -1 };
+	struct options o = { 0 };
+	struct err e = { 0 };
+	int ret;
+
+	log_set_prog("ulvmd");
+	ret = parse_options(argc, argv, &o);
+	if (ret)
+		return ret;
+	log_set_level(o.log_level);
+
+	ret = start(&d, &o, &e);
+	if (ret) {
+		log_err("%s", e.msg[0] ? e.msg : strerror(-ret));
+		/* Undoes what was done; nothing of another daemon's, since the
+		 * lock comes before any socket. */
+		stop(&d);
+		return 1;
+	}
+	run(&d);
+	stop(&d);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,263 @@
+#include "cli/cmdline.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_usage_error(const struct cli_spec *spec, const struct cli_verb *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", spec->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s %s%s--help'.\n", spec->prog, v ? v->name : "", v ? " " : "");
+	return CLI_USAGE;
+}
+
+/* ---- help ---- */
+
+/* Print @text wrapped at 76 columns. */
+static void print_wrapped(FILE *out, const char *text)
+{
+	const char *p = text;
+	int col = 0;
+
+	while (*p) {
+		size_t w = strcspn(p, " ");
+
+		if (col && col + 1 + (int)w > 76) {
+			fputc('\n', out);
+			col = 0;
+		}
+		if (col) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", (int)w, p);
+		col += (int)w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
+static void print_synopsis(const struct cli_spec *spec, const struct cli_verb *v, FILE *out)
+{
+	fprintf(out, "%s", v->name);
+	if (*v->operands)
+		fprintf(out, " %s", v->operands);
+	for (unsigned o = 0; o < spec->nopts; o++) {
+		const struct cli_opt *d = &spec->opts[o];
+
+		if (!(v->opts & CLI_BIT(o)))
+			continue;
+		fputs(" [", out);
+		if (d->shorts)
+			fprintf(out, "-%c|", d->shorts[0]);
+		fprintf(out, "--%s", d->lng);
+		if (d->arg)
+			fprintf(out, " %s", d->arg);
+		fputc(']', out);
+	}
+	fputc('\n', out);
+}
+
+static void print_opt_help(const struct cli_opt *d, FILE *out)
+{
+	char left[64];
+	int n = 0;
+
+	for (const char *c = d->shorts; c && *c; c++)
+		n += snprintf(left + n, sizeof(left) - (size_t)n, "-%c, ", *c);
+	snprintf(left + n, sizeof(left) - (size_t)n, "--%s%s%s", d->lng, d->arg ? " " : "",
+		 d->arg ? d->arg : "");
+	fprintf(out, "  %-22s %s\n", left, d->help);
+}
+
+void cli_verb_help(const struct cli_spec *spec, const struct cli_verb *v, FILE *out)
+{
+	fprintf(out, "Usage: %s ", spec->prog);
+	print_synopsis(spec, v, out);
+	fputc('\n', out);
+	print_wrapped(out, v->help);
+	fprintf(out, "\nOptions:\n");
+	for (unsigned o = 0; o < spec->nopts; o++) {
+		if ((v->opts | spec->global_opts) & CLI_BIT(o))
+			print_opt_help(&spec->opts[o], out);
+	}
+}
+
+void cli_family_help(const struct cli_spec *spec, FILE *out)
+{
+	fprintf(out, "%s\nVerbs:\n", spec->synopsis);
+	for (unsigned i = 0; i < spec->nverbs; i++) {
+		fprintf(out, "  ");
+		print_synopsis(spec, &spec->verbs[i], out);
+	}
+	fprintf(out, "\nOptions for every verb:\n");
+	for (unsigned o = 0; o < spec->nopts; o++) {
+		if (spec->global_opts & CLI_BIT(o))
+			print_opt_help(&spec->opts[o], out);
+	}
+	fprintf(out, "\n'%s VERB --help' describes one verb.\n", spec->prog);
+}
+
+/* ---- parsing ---- */
+
+const struct cli_verb *cli_find_verb(const struct cli_spec *spec, const char *name)
+{
+	for (unsigned i = 0; i < spec->nverbs; i++) {
+		if (!strcmp(spec->verbs[i].name, name))
+			return &spec->verbs[i];
+	}
+	return NULL;
+}
+
+/* A long option by its name or an unambiguous prefix; -1 unknown, -2
+ * ambiguous. */
+static int find_long(const struct cli_spec *spec, const char *name, size_t len)
+{
+	int found = -1;
+
+	for (unsigned o = 0; o < spec->nopts; o++) {
+		if (strlen(spec->opts[o].lng) == len && !strncmp(spec->opts[o].lng, name, len))
+			return (int)o;
+	}
+	for (unsigned o = 0; o < spec->nopts; o++) {
+		if (!strncmp(spec->opts[o].lng, name, len)) {
+			if (found >= 0)
+				return -2;
+			found = (int)o;
+		}
+	}
+	return found;
+}
+
+static int find_short(const struct cli_spec *spec, char c)
+{
+	for (unsigned o = 0; o < spec->nopts; o++) {
+		if (spec->opts[o].shorts && strchr(spec->opts[o].shorts, c))
+			return (int)o;
+	}
+	return -1;
+}
+
+static void set_opt(struct cli_args *a, int o, const char *val)
+{
+	a->set |= CLI_BIT(o);
+	a->val[o] = val;
+	a->count[o]++;
+}
+
+static int parse_long(const struct cli_spec *spec, struct cli_args *a, int argc, char **argv,
+		      int *i)
+{
+	const char *arg = argv[*i], *eq = strchr(arg + 2, '=');
+	size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+	int o = find_long(spec, arg + 2, len);
+
+	if (o == -2)
+		return cli_usage_error(spec, NULL, "option '%s' is ambiguous", arg);
+	if (o < 0)
+		return cli_usage_error(spec, NULL, "unknown option '%s'", arg);
+	if (spec->opts[o].arg && eq) {
+		set_opt(a, o, eq + 1);
+	} else if (spec->opts[o].arg) {
+		if (*i + 1 == argc)
+			return cli_usage_error(spec, NULL, "option '--%s' needs an argument",
+					       spec->opts[o].lng);
+		set_opt(a, o, argv[++*i]);
+	} else if (eq) {
+		return cli_usage_error(spec, NULL, "option '--%s' takes no argument",
+				       spec->opts[o].lng);
+	} else {
+		set_opt(a, o, NULL);
+	}
+	return 0;
+}
+
+static int parse_shorts(const struct cli_spec *spec, struct cli_args *a, int argc, char **argv,
+			int *i)
+{
+	for (char *c = argv[*i] + 1; *c; c++) {
+		int o = find_short(spec, *c);
+
+		if (o < 0)
+			return cli_usage_error(spec, NULL, "unknown option '-%c'", *c);
+		if (!spec->opts[o].arg) {
+			set_opt(a, o, NULL);
+		} else if (c[1]) {
+			set_opt(a, o, c + 1);
+			break;
+		} else if (*i + 1 < argc) {
+			set_opt(a, o, argv[++*i]);
+		} else {
+			return cli_usage_error(spec, NULL, "option '-%c' needs an argument", *c);
+		}
+	}
+	return 0;
+}
+
+int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_args *a)
+{
+	const struct cli_verb *v;
+	bool only_operands = false;
+	int nops = 0, ret;
+
+	memset(a, 0, sizeof(*a));
+	a->argv = calloc((size_t)argc + 1, sizeof(*a->argv));
+	if (!a->argv)
+		return cli_usage_error(spec, NULL, "out of memory");
+	for (int i = 1; i < argc; i++) {
+		char *arg = argv[i];
+
+		if (only_operands || arg[0] != '-' || !arg[1])
+			a->argv[nops++] = arg;
+		else if (!strcmp(arg, "--"))
+			only_operands = true;
+		else if (arg[1] == '-' && (ret = parse_long(spec, a, argc, argv, &i)))
+			return ret;
+		else if (arg[1] != '-' && (ret = parse_shorts(spec, a, argc, argv, &i)))
+			return ret;
+	}
+	if (!nops) {
+		if (a->set & CLI_BIT(spec->help_opt)) {
+			cli_family_help(spec, stdout);
+			return CLI_HELP_SHOWN;
+		}
+		return cli_usage_error(spec, NULL, "no verb given");
+	}
+	v = cli_find_verb(spec, a->argv[0]);
+	if (!v)
+		return cli_usage_error(spec, NULL, "unknown verb '%s'", a->argv[0]);
+	if (a->set & CLI_BIT(spec->help_opt)) {
+		cli_verb_help(spec, v, stdout);
+		return CLI_HELP_SHOWN;
+	}
+	for (unsigned o = 0; o < spec->nopts; o++) {
+		if ((a->set & CLI_BIT(o)) && !((v->opts | spec->global_opts) & CLI_BIT(o)))
+			return cli_usage_error(spec, v, "option '--%s' does not apply to %s",
+					       spec->opts[o].lng, v->name);
+	}
+	nops--;
+	if (nops < v->min || (v->max >= 0 && nops > v->max))
+		return cli_usage_error(spec, v, "%s: %s", v->name,
+				       nops < v->min ? "too few arguments" : "too many arguments");
+	a->verb = v;
+	a->argc = nops;
+	/* The verb's operands start after its name. */
+	memmove(a->argv, a->argv + 1, (size_t)nops * sizeof(*a->argv));
+	a->argv[nops] = NULL;
+	return 0;
+}
+
+void cli_args_free(struct cli_args *a)
+{
+	free(a->argv);
+	a->argv = NULL;
+}

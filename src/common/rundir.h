@@ -1,0 +1,36 @@
+/* Where ulvmd keeps its sockets, and how ulvm finds them.
+ *
+ * The run directory is, first found wins: the --run-dir option, the
+ * ULVM_RUN_DIR environment variable, /run/ulvm when running as root, else
+ * $XDG_RUNTIME_DIR/ulvm.  It holds:
+ *   control.sock   the control socket (JSON-RPC, docs/CONTROL.md), mode 0600
+ *   nbd.sock       the NBD server's unix socket
+ *   ulvmd.pid      the daemon's pid
+ *   ulvmd.lock     flock()ed by the live daemon, so only one owns the dir
+ */
+#ifndef ULVM_COMMON_RUNDIR_H
+#define ULVM_COMMON_RUNDIR_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "common/log.h"
+
+#define RUNDIR_CONTROL "control.sock"
+#define RUNDIR_NBD "nbd.sock"
+#define RUNDIR_PID "ulvmd.pid"
+#define RUNDIR_LOCK "ulvmd.lock"
+#define RUNDIR_ENV "ULVM_RUN_DIR"
+#define RUNDIR_ROOT "/run/ulvm"
+
+/* Pick the run directory (see above) into @out, made absolute. */
+int rundir_resolve(const char *opt, char *out, size_t size, struct err *e);
+/* @dir/@name into @out; -ENAMETOOLONG if it does not fit. */
+int rundir_path(const char *dir, const char *name, char *out, size_t size, struct err *e);
+/* A unix socket address for @path; -ENAMETOOLONG past sun_path. */
+int rundir_sockaddr(const char *path, struct sockaddr_un *sa, socklen_t *len, struct err *e);
+/* Create @dir and missing parents; the last component gets mode 0700. */
+int rundir_mkdir(const char *dir, struct err *e);
+
+#endif

@@ -1,0 +1,68 @@
+# Sourced by the integration tests: a scratch dir, one ulvmd, and cleanup
+# of exactly what the test started (by PID, by device, by mount point).
+#   ULVM_BUILD  build dir with src/daemon/ulvmd and src/cli/ulvm (default build-san)
+set -eu
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ULVM_BUILD=${ULVM_BUILD:-$top/build-san}
+ULVMD_BIN=$ULVM_BUILD/src/daemon/ulvmd
+ULVM_BIN=$ULVM_BUILD/src/cli/ulvm
+T=$(mktemp -d /tmp/ulvm-test.XXXXXX)
+RUN=$T/run
+SOCK=$RUN/nbd.sock
+export ULVM_RUN_DIR=$RUN
+
+_pids=()
+_loops=()
+_mounts=()
+
+skip() { echo "skipped: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+need() { for t in "$@"; do command -v "$t" >/dev/null || skip "$t is not installed"; done; }
+uri() { echo "nbd+unix:///$1?socket=$SOCK"; }
+
+cleanup() {
+	set +e
+	for m in "${_mounts[@]}"; do umount "$m" 2>/dev/null; done
+	for l in "${_loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+	for ((i = ${#_pids[@]} - 1; i >= 0; i--)); do
+		kill "${_pids[i]}" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "${_pids[i]}" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "${_pids[i]}" 2>/dev/null
+		wait "${_pids[i]}" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# Remember a background process for cleanup.
+track() { _pids+=("$1"); }
+track_loop() { _loops+=("$1"); }
+track_mount() { _mounts+=("$1"); }
+
+ulvm() { "$ULVM_BIN" "$@"; }
+
+start_ulvmd() {
+	"$ULVMD_BIN" --run-dir "$RUN" "$@" >"$T/ulvmd.log" 2>&1 &
+	ULVMD_PID=$!
+	track "$ULVMD_PID"
+	for _ in $(seq 100); do
+		[ -S "$RUN/control.sock" ] && [ -S "$SOCK" ] && return 0
+		kill -0 "$ULVMD_PID" 2>/dev/null || { cat "$T/ulvmd.log"; fail "ulvmd exited at start"; }
+		sleep 0.1
+	done
+	fail "ulvmd did not create its sockets"
+}
+
+# Stop the daemon with SIGTERM and check it exits 0 (sanitizers report
+# leaks and errors through the exit status).
+stop_ulvmd() {
+	kill -TERM "$ULVMD_PID"
+	local rc=0
+	wait "$ULVMD_PID" || rc=$?
+	_pids=("${_pids[@]/$ULVMD_PID}")
+	[ "$rc" -eq 0 ] || { cat "$T/ulvmd.log"; fail "ulvmd exited with $rc"; }
+}
+
+# A sparse file of the given size.
+mkfile() { truncate -s "$2" "$1"; }

@@ -3,6 +3,8 @@
 #   ULVM_BUILD  build dir with src/daemon/ulvmd and src/cli/ulvm (default build-san)
 set -eu
 
+# Debian's python3 first: nbdsh needs its python3-libnbd module.
+export PATH=/usr/bin:/bin:$PATH
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ULVM_BUILD=${ULVM_BUILD:-$top/build-san}
 ULVMD_BIN=$ULVM_BUILD/src/daemon/ulvmd

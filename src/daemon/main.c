@@ -381,8 +381,10 @@ static void stop(struct daemon *d)
 		control_wait(d->ctl);
 		control_free(d->ctl);
 	}
-	if (d->dm)
+	if (d->dm) {
 		resume_suspended(d->dm);
+		dm_presuspend_all(d->dm);
+	}
 	if (d->nbd) {
 		nbd_server_shutdown(d->nbd);
 		nbd_server_free(d->nbd);

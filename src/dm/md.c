@@ -626,6 +626,29 @@ int dm_flush_all(struct dm_context *ctx)
 	return ret;
 }
 
+void dm_presuspend_all(struct dm_context *ctx)
+{
+	struct mapped_device **mds;
+	unsigned n;
+
+	if (dm_get_all(ctx, &mds, &n))
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		struct dm_table *t;
+
+		pthread_mutex_lock(&mds[i]->lock);
+		t = mds[i]->dead ? NULL : mds[i]->live;
+		if (t)
+			mds[i]->inflight++; /* keeps t alive, past the gate */
+		pthread_mutex_unlock(&mds[i]->lock);
+		if (!t)
+			continue;
+		call_hooks(t, offsetof(struct target_type, presuspend));
+		md_exit(mds[i]);
+	}
+	dm_put_all(mds, n);
+}
+
 void dm_context_free(struct dm_context *ctx)
 {
 	if (!ctx)

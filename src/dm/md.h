@@ -110,6 +110,9 @@ int md_format(struct mapped_device *md, enum status_type type, bool inactive, ch
 /* Names of the lower devices of the live table, one per line. */
 int md_deps(struct mapped_device *md, char **out);
 
+/* Shutdown: tell every live table's targets that the device is going
+ * away (presuspend), so those that hold I/O back (delay) let it go. */
+void dm_presuspend_all(struct dm_context *ctx);
 /* Flush every mapped device (daemon shutdown). */
 int dm_flush_all(struct dm_context *ctx);
 

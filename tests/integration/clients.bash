@@ -1,0 +1,66 @@
+# Client-side helpers for the integration tests, sourced after lib.sh
+# (not a test itself: tests/run only runs *.sh).
+
+# qemu-io on an export with one -c per argument; the test fails on a
+# non-zero exit, an error or a pattern mismatch.
+qio() {
+	local u=$1 out rc=0
+	shift
+	local args=()
+	for c in "$@"; do args+=(-c "$c"); done
+	out=$(qemu-io -f raw "${args[@]}" "$u" 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ] || grep -qiE 'fail|error|abort' <<<"$out"; then
+		echo "$out" >&2
+		fail "qemu-io $(printf "'%s' " "$@")on $u (exit $rc)"
+	fi
+}
+
+# qemu-io must fail with EIO: `qio_eio URI CMD`.
+qio_eio() {
+	local out
+	out=$(qemu-io -f raw -c "$2" "$1" 2>&1) || true
+	grep -q 'Input/output error' <<<"$out" || { echo "$out" >&2; fail "qemu-io '$2' on $1 did not fail with EIO"; }
+}
+
+# The LEN bytes of FILE at OFF are all BYTE (e.g. 0x11).
+bytes_are() {
+	local f=$1 off=$2 len=$3 b=$4
+	cmp <(dd if="$f" iflag=skip_bytes,count_bytes skip="$off" count="$len" bs=1M status=none) \
+		<(head -c "$len" /dev/zero | tr '\0' "$(printf '\\%03o' "$b")") >/dev/null ||
+		fail "$(basename "$f") bytes $off..$((off + len)) are not all $b"
+}
+
+# nbdinfo --map: every extent overlapping [OFF, OFF+LEN) is a hole (is_hole)
+# or data (is_data).
+_map_all() {
+	local u=$1 off=$2 len=$3 test=$4
+	nbdinfo --map --json "$u" | jq -e --argjson o "$off" --argjson l "$len" \
+		"[.[] | select(.offset < (\$o + \$l) and .offset + .length > \$o) | .type]
+		 | length > 0 and all($test)" >/dev/null
+}
+is_hole() { _map_all "$1" "$2" "$3" '. % 2 == 1' || { nbdinfo --map "$1" >&2; fail "$1: $2+$3 is not all hole"; }; }
+is_data() { _map_all "$1" "$2" "$3" '. % 2 == 0' || { nbdinfo --map "$1" >&2; fail "$1: $2+$3 is not all data"; }; }
+
+# A python3 that has the libnbd bindings (pyenv's may not), in $NBDPY.
+need_nbdpy() {
+	for p in python3 /usr/bin/python3; do
+		if command -v "$p" >/dev/null && "$p" -c 'import nbd' 2>/dev/null; then
+			NBDPY=$(command -v "$p")
+			return 0
+		fi
+	done
+	skip "no python3 with the nbd module (python3-libnbd)"
+}
+
+# Wait up to SECS for a command to succeed.
+wait_for() {
+	local secs=$1
+	shift
+	for _ in $(seq $((secs * 10))); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+
+# Forget a loop device or a PID that the test already released itself,
+# so that cleanup does not touch a number the system may have reused.
+untrack_loop() { local a=() x; for x in "${_loops[@]}"; do [ "$x" = "$1" ] || a+=("$x"); done; _loops=("${a[@]}"); }
+untrack() { local a=() x; for x in "${_pids[@]}"; do [ "$x" = "$1" ] || a+=("$x"); done; _pids=("${a[@]}"); }

@@ -195,8 +195,12 @@ static void test_zero_extents(void **state)
 	assert_true(covered >= 8192);
 	dev_put(&md->dev);
 
+	/* error describes its range as data; the reads there fail */
 	md = create_md(ctx, "err", "0 64 error\n");
-	assert_int_equal(dev_extents(&md->dev, 0, 4096, ext_fn, &x), -EIO);
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(dev_extents(&md->dev, 0, 4096, ext_fn, &x), 0);
+	assert_int_equal(x.n, 1);
+	assert_int_equal(x.flags[0], 0);
 	dev_put(&md->dev);
 	dm_context_free(ctx);
 }

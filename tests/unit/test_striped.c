@@ -248,7 +248,7 @@ static void test_ctr_errors(void **state)
 		{ "2 8 %1$s x %2$s 0", "64", "Couldn't parse stripe destination" },
 		{ "2 8 %1$s -8 %2$s 0", "64", "Couldn't parse stripe destination" },
 		{ "2 8 %1$s 0 %2$s 18446744073709551615", "64", "Couldn't parse stripe destination" },
-		{ "2 8 %1$s 0 /nonexistent/ulvm 0", "64", "Couldn't parse stripe destination" },
+		{ "2 8 %1$s 0 /nonexistent/ulvm 0", "64", "/nonexistent/ulvm: no such file" },
 		/* The core's range check: b has 64 sectors. */
 		{ "2 8 %1$s 0 %2$s 40", "64", "too small" },
 		{ "2 8 %1$s 0 %2$s 0", "256", "too small" },

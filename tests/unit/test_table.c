@@ -211,7 +211,7 @@ static void test_create_errors(void **state)
 	expect_create_error(ctx, t, "line 1", "Feature random_write_corrupt duplicated");
 	free(t);
 	expect_create_error(ctx, "0 8 flakey /nonexistent/ulvm 0 1 1\n", "line 1",
-			    "Device lookup failed");
+			    "no such file");
 	t = strf("0 8 flakey %s 2047 1 1\n", a);
 	expect_create_error(ctx, t, "line 1", "too small");
 	free(t);
@@ -227,7 +227,7 @@ static void test_create_errors(void **state)
 	expect_create_error(ctx, t, "line 1", "Invalid delay");
 	free(t);
 	t = strf("0 8 delay %s 0 1 /nonexistent/ulvm 0 1\n", a);
-	expect_create_error(ctx, t, "line 1", "Device lookup failed");
+	expect_create_error(ctx, t, "line 1", "no such file");
 	free(t);
 	t = strf("0 8 delay %s 0 1 %s 0 1 %s 2041 1\n", a, a, a);
 	expect_create_error(ctx, t, "line 1", "too small");

@@ -1,0 +1,114 @@
+/* One physical volume at the format level: its label, its metadata areas
+ * and the VG text they hold (no VG model here).
+ *
+ * Scan: the label (sectors 0-3), then each mda listed in it: header, then
+ * the committed copy (slot 0) with its CRC, then the text is parsed enough
+ * to know the VG name, id and seqno.  A bad mda does not fail the scan: it
+ * is recorded with its reason, and the others serve, as in LVM.
+ *
+ * Create (pvcreate): sizes and places the areas exactly as LVM2 2.03 does
+ * (_text_pv_initialise, _text_pv_add_metadata_area), all in 512-byte
+ * sectors: pe_start = data alignment (1 MiB) + offset; mda1 at 4096 sized
+ * so that it ends on the alignment; mda2 at the end of the device with its
+ * start aligned down; a bootloader area goes between mda1 and pe_start.
+ * Writes, in order: zeroes over sectors 0-3 and the first 4 KiB of each
+ * mda, the empty mda headers, then the label (last, so that a crash leaves
+ * no half-made PV that looks whole).
+ *
+ * Write (every metadata change): the same text bytes go to every mda in
+ * use on every PV of the VG, with the commit protocol of mda.h done as
+ * three rounds over all of them: text, flush, precommit, commit.
+ */
+#ifndef ULVM_LVM_PV_H
+#define ULVM_LVM_PV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "io/dev.h"
+#include "lvm/label.h"
+#include "lvm/mda.h"
+#include "lvm/vgtext.h"
+
+#define PV_MAX_MDAS 2                         /* FMT_TEXT_MAX_MDAS_PER_PV */
+#define PV_MIN_SIZE (2048 * 1024ull)          /* bytes, DEFAULT_PV_MIN_SIZE_KB */
+#define PV_DEFAULT_DATA_ALIGNMENT (1u << 20)  /* bytes: pe_start 1 MiB */
+#define PV_DEFAULT_MDA_SIZE (2040 * 512u)     /* bytes: 1 MiB - 4 KiB (4 KiB pages) */
+#define PV_MDA_WIPE_SIZE 4096                 /* bytes zeroed at a new mda's start */
+#define PV_PAGE_SIZE 4096u                    /* the page size LVM aligns mda1 to */
+
+struct pv_mda {
+	struct disk_locn locn; /* from the label, bytes */
+	int status;            /* 0: header good; else -errno, reason in why */
+	struct err why;
+	struct mda_header hdr;
+	/* Committed copy, when the header is good, slot 0 holds one and it
+	 * reads back with a good CRC and a parsable VG; else text_status. */
+	int text_status; /* 0, -ENODATA (empty or ignored), or the error */
+	struct err text_why;
+	char *text; /* raw_locn.size bytes + a NUL */
+	size_t text_len;
+	struct vgtext_summary sum;
+};
+
+struct pv {
+	struct dev *dev; /* holds a reference */
+	struct pv_label label;
+	unsigned nmda;
+	struct pv_mda mda[PV_MAX_MDAS];
+	int best; /* the mda whose text has the highest seqno, or -1 */
+};
+
+/* -ENOENT when @d has no LVM2 label; other errors for a bad label or I/O. */
+int pv_scan(struct dev *d, struct pv **out, struct err *e);
+void pv_free(struct pv *pv);
+/* The committed text with the highest seqno on this PV, or NULL. */
+const struct vgtext_summary *pv_vg(const struct pv *pv, const char **text, size_t *len);
+
+struct pv_create_opts {
+	const char *uuid;               /* NULL: a random one */
+	uint64_t size;                  /* bytes to use; 0: the device size */
+	unsigned mda_copies;            /* 0, 1 or 2 (--pvmetadatacopies) */
+	uint64_t mda_size;              /* bytes (--metadatasize) */
+	uint64_t data_alignment;        /* bytes (--dataalignment) */
+	uint64_t data_alignment_offset; /* bytes (--dataalignmentoffset) */
+	uint64_t ba_size;               /* bytes (--bootloaderareasize) */
+	unsigned label_sector;          /* 0..3 (--labelsector) */
+	bool mda_ignored;               /* --metadataignore y */
+	bool no_zero;                   /* -Z n: leave sectors 0-3 alone */
+};
+/* LVM's defaults: 1 mda of 1044480 bytes, 1 MiB alignment, label sector 1. */
+void pv_create_opts_default(struct pv_create_opts *o);
+
+/* The layout pv_create would write, without writing. */
+struct pv_layout {
+	uint64_t size;      /* bytes used (the label's device_size) */
+	uint64_t pe_start;  /* bytes */
+	uint64_t ba_start, ba_size;
+	unsigned nmda;
+	struct disk_locn mda[PV_MAX_MDAS];
+};
+int pv_plan(uint64_t dev_size, const struct pv_create_opts *o, struct pv_layout *l,
+	    struct err *e);
+/* Initialise @d as an orphan PV.  *out (may be NULL) is the scanned PV. */
+int pv_create(struct dev *d, const struct pv_create_opts *o, struct pv **out, struct err *e);
+
+/* Extents that fit: (device_size - pe_start - mda2 size) / extent size.
+ * @pe_start in bytes, @extent_size in sectors. */
+uint64_t pv_pe_count(const struct pv *pv, uint64_t pe_start, uint32_t extent_size);
+/* Set or clear PV_EXT_USED (and ext version 2), rewriting the label only
+ * if it changes. */
+int pv_set_in_use(struct pv *pv, bool used, struct err *e);
+
+/* Write @len bytes of @text (with its final NUL) as the new committed
+ * metadata of every usable mda of @pvs: text, flush, precommit, commit.
+ * Usable: header good and not ignored; at least one is needed.  On an
+ * error before the commit round the precommits are reverted; an error
+ * during the commit round leaves some mdas on the new copy (the highest
+ * seqno wins on the next read).  The cached texts are dropped. */
+int pv_write_metadata(struct pv *const *pvs, unsigned npvs, const char *text, size_t len,
+		      struct err *e);
+
+#endif

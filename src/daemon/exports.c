@@ -10,7 +10,7 @@
 static struct dev *export_open(void *opaque, const char *name)
 {
 	struct dm_context *dm = opaque;
-	struct mapped_device *md = dm_lookup(dm, name);
+	struct mapped_device *md = dm_lookup_export(dm, name);
 	struct md_info info;
 
 	if (!md)
@@ -48,7 +48,7 @@ static void export_list(void *opaque, void (*fn)(void *arg, const char *name, co
 
 		md_get_info(mds[i], &info);
 		if (info.live_table)
-			fn(arg, mds[i]->name, "");
+			fn(arg, mds[i]->export_name, mds[i]->name);
 	}
 	dm_put_all(mds, n);
 }

@@ -195,14 +195,18 @@ static int format_lines(struct call *c, struct mapped_device *md, enum status_ty
 static int m_create(struct call *c)
 {
 	const char *name = p_str(c, "name"), *table = p_str(c, "table");
-	unsigned flags = p_bool(c, "readonly") ? DM_READONLY : 0;
+	struct dm_create_args a = {
+		.name = name, .uuid = p_str(c, "uuid"), .table = table, .cwd = p_str(c, "cwd"),
+		.export_name = p_str(c, "export"),
+		.flags = p_bool(c, "readonly") ? DM_READONLY : 0,
+	};
 	struct mapped_device *md;
 	struct err e = { 0 };
 	int ret;
 
 	if (table && p_bool(c, "notable"))
 		return fail(c, JSONRPC_INVALID_PARAMS, 0, "table and notable exclude each other");
-	ret = dm_create(c->dm, name, p_str(c, "uuid"), table, p_str(c, "cwd"), flags, &e);
+	ret = dm_create_ex(c->dm, &a, &e);
 	if (ret)
 		return dm_fail(c, ret, &e, name);
 	log_info("created %s%s", name, table ? "" : " (no table)");
@@ -409,6 +413,7 @@ static struct json_object *info_object(struct mapped_device *md)
 	md_get_info(md, &info);
 	json_object_object_add(o, "name", name_of(md));
 	json_object_object_add(o, "uuid", json_object_new_string(md->uuid));
+	json_object_object_add(o, "export", json_object_new_string(md->export_name));
 	json_object_object_add(o, "exists", json_object_new_boolean(info.exists));
 	json_object_object_add(o, "suspended", json_object_new_boolean(info.suspended));
 	json_object_object_add(o, "live_table", json_object_new_boolean(info.live_table));
@@ -542,7 +547,7 @@ static int m_version(struct call *c)
 static const struct method methods[] = {
 	{ "create", m_create, { NAME, { "uuid", P_STR, false }, { "table", P_STR, false },
 				{ "cwd", P_STR, false }, { "readonly", P_BOOL, false },
-				{ "notable", P_BOOL, false } } },
+				{ "notable", P_BOOL, false }, { "export", P_STR, false } } },
 	{ "load", m_load, { NAME, { "table", P_STR, true }, { "cwd", P_STR, false } } },
 	{ "clear", m_clear, { NAME } },
 	{ "suspend", m_suspend, { NAME, { "noflush", P_BOOL, false }, { "nolockfs", P_BOOL, false } } },

@@ -53,6 +53,26 @@ static struct mapped_device *find_locked(struct dm_context *ctx, const char *nam
 	return NULL;
 }
 
+static struct mapped_device *find_export_locked(struct dm_context *ctx, const char *export_name)
+{
+	for (unsigned i = 0; i < ctx->nmds; i++)
+		if (!strcmp(ctx->mds[i]->export_name, export_name))
+			return ctx->mds[i];
+	return NULL;
+}
+
+struct mapped_device *dm_lookup_export(struct dm_context *ctx, const char *export_name)
+{
+	struct mapped_device *md;
+
+	pthread_mutex_lock(&ctx->lock);
+	md = find_export_locked(ctx, export_name);
+	if (md)
+		dev_get(&md->dev);
+	pthread_mutex_unlock(&ctx->lock);
+	return md;
+}
+
 struct mapped_device *dm_lookup(struct dm_context *ctx, const char *name)
 {
 	struct mapped_device *md;
@@ -129,13 +149,27 @@ static unsigned free_minor(struct dm_context *ctx)
 	}
 }
 
-static int add_device(struct dm_context *ctx, const char *name, const char *uuid,
-		      unsigned flags, struct err *e)
+static int check_export_name(const char *ex, struct err *e)
 {
+	size_t n = strlen(ex);
+
+	if (!n || n >= DM_EXPORT_LEN)
+		return err_set(e, -EINVAL, "invalid export name '%s'", ex);
+	for (const char *p = ex; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return err_set(e, -EINVAL, "invalid export name: control character");
+	return 0;
+}
+
+static int add_device(struct dm_context *ctx, const struct dm_create_args *a, struct err *e)
+{
+	const char *name = a->name, *uuid = a->uuid;
+	const char *ex = a->export_name ? a->export_name : a->name;
+	unsigned flags = a->flags;
 	struct mapped_device *md;
 	int r = 0;
 
-	if ((r = check_name(name, e)))
+	if ((r = check_name(name, e)) || (r = check_export_name(ex, e)))
 		return r;
 	if (uuid && strlen(uuid) >= DM_UUID_LEN)
 		return err_set(e, -EINVAL, "uuid too long (at most %d characters)", DM_UUID_LEN - 1);
@@ -147,6 +181,7 @@ static int add_device(struct dm_context *ctx, const char *name, const char *uuid
 	strcpy(md->name, name);
 	if (uuid)
 		strcpy(md->uuid, uuid);
+	strcpy(md->export_name, ex);
 	md->read_only = flags & DM_READONLY;
 	md->dev.read_only = md->read_only;
 	pthread_mutex_init(&md->lock, NULL);
@@ -155,6 +190,8 @@ static int add_device(struct dm_context *ctx, const char *name, const char *uuid
 	pthread_mutex_lock(&ctx->lock);
 	if (find_locked(ctx, name)) {
 		r = err_set(e, -EEXIST, "device %s already exists", name);
+	} else if (find_export_locked(ctx, ex)) {
+		r = err_set(e, -EEXIST, "the NBD export %s already exists", ex);
 	} else if (uuid && uuid_taken(ctx, uuid)) {
 		r = err_set(e, -EEXIST, "a device with uuid %s already exists", uuid);
 	} else if (ctx->nmds == ctx->cap) {
@@ -177,19 +214,26 @@ static int add_device(struct dm_context *ctx, const char *name, const char *uuid
 	return r;
 }
 
+int dm_create_ex(struct dm_context *ctx, const struct dm_create_args *a, struct err *e)
+{
+	int r = add_device(ctx, a, e);
+
+	if (r || !a->table)
+		return r;
+	r = dm_load(ctx, a->name, a->table, a->cwd, e);
+	if (!r)
+		r = dm_resume(ctx, a->name, e);
+	if (r)
+		dm_remove(ctx, a->name, DM_FORCE, NULL);
+	return r;
+}
+
 int dm_create(struct dm_context *ctx, const char *name, const char *uuid, const char *table,
 	      const char *cwd, unsigned flags, struct err *e)
 {
-	int r = add_device(ctx, name, uuid, flags, e);
+	struct dm_create_args a = { name, uuid, table, cwd, NULL, flags };
 
-	if (r || !table)
-		return r;
-	r = dm_load(ctx, name, table, cwd, e);
-	if (!r)
-		r = dm_resume(ctx, name, e);
-	if (r)
-		dm_remove(ctx, name, DM_FORCE, NULL);
-	return r;
+	return dm_create_ex(ctx, &a, e);
 }
 
 #define WITH_MD(ctx, name, e)                                                        \
@@ -393,6 +437,9 @@ int dm_rename(struct dm_context *ctx, const char *name, const char *new_name, st
 		r = err_set(e, -EEXIST, "device %s already exists", new_name);
 	else {
 		pthread_mutex_lock(&md->lock);
+		/* An export named after the device follows its name. */
+		if (!strcmp(md->export_name, md->name) && !find_export_locked(ctx, new_name))
+			strcpy(md->export_name, new_name);
 		strcpy(md->name, new_name);
 		pthread_mutex_unlock(&md->lock);
 	}

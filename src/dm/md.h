@@ -25,6 +25,7 @@
 
 #define DM_NAME_LEN 128
 #define DM_UUID_LEN 129
+#define DM_EXPORT_LEN 256
 #define DM_MAJOR 254
 
 struct mapped_device {
@@ -32,6 +33,7 @@ struct mapped_device {
 	struct dm_context *ctx;
 	char name[DM_NAME_LEN];
 	char uuid[DM_UUID_LEN];
+	char export_name[DM_EXPORT_LEN]; /* NBD export name; the device name by default */
 	unsigned minor;
 
 	pthread_mutex_t lock;
@@ -63,6 +65,15 @@ void dm_list_target_types(struct dm_context *ctx,
 #define DM_NOLOCKFS (1u << 3) /* accepted for dmsetup compatibility */
 
 /* create = new device, then (if @table) load + resume. */
+struct dm_create_args {
+	const char *name;
+	const char *uuid;        /* optional */
+	const char *table;       /* optional: no table */
+	const char *cwd;         /* for relative paths in the table */
+	const char *export_name; /* optional: the NBD export name (e.g. vg/lv) */
+	unsigned flags;          /* DM_READONLY */
+};
+int dm_create_ex(struct dm_context *ctx, const struct dm_create_args *a, struct err *e);
 int dm_create(struct dm_context *ctx, const char *name, const char *uuid, const char *table,
 	      const char *cwd, unsigned flags, struct err *e);
 int dm_load(struct dm_context *ctx, const char *name, const char *table, const char *cwd,
@@ -80,6 +91,8 @@ int dm_message(struct dm_context *ctx, const char *name, uint64_t sector, const 
 /* Find a device by name and take a reference (dev_put(&md->dev) drops it),
  * or NULL. */
 struct mapped_device *dm_lookup(struct dm_context *ctx, const char *name);
+/* The same, by NBD export name. */
+struct mapped_device *dm_lookup_export(struct dm_context *ctx, const char *export_name);
 /* Referenced snapshot of all devices, sorted by name; free with
  * dm_put_all. */
 int dm_get_all(struct dm_context *ctx, struct mapped_device ***out, unsigned *n);

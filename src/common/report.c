@@ -1,0 +1,913 @@
+/* The report engine: libdm's dm_report as lvm2's reporter.c drives it.
+ *
+ * A report has columns (what -o shows, in order, duplicates allowed) and
+ * slots (one value per distinct field that is shown or sorted on).  Each
+ * row holds one cell per slot.  Nothing is printed until report_output(),
+ * which, like lvm2's default buffered mode, sorts all rows, widens every
+ * column to its longest value and then prints.
+ *
+ * Behaviour copied from lvm2 2.03.16 and checked against its output:
+ *  - a column is as wide as the field's own width (the heading's length
+ *    when that is 0) or its longest value; headings are cut to the width,
+ *    as "InitImgSyn" for lv_initial_image_sync;
+ *  - every line starts with two spaces and columns are joined by the
+ *    separator; aligned columns are padded, the last one too;
+ *  - --separator turns alignment off unless --aligned is given,
+ *    --nameprefixes always turns it off, --rows prints one line per field;
+ *  - with zero rows the basic format prints nothing, not even headings;
+ *  - JSON ignores alignment, headings and --rows, and escapes only '"'.
+ * Not copied: selection (-S), --binary, unbuffered output, lvm2's
+ * broken quotes when --nameprefixes is combined with JSON, and its sort
+ * of percentages and string lists (it compares their binary sort values
+ * as strings); ties keep the order rows were added in.
+ */
+#include "common/report.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define LINE_PREFIX "  "
+#define JSON_INDENT 4
+#define ID_MAX 64
+
+struct report_cell {
+	char *str;      /* NULL: never set, prints empty */
+	uint64_t sort;
+};
+
+struct report_row {
+	struct report *rep;
+	size_t seq;     /* insertion order: the last sort key */
+	struct report_cell cells[];
+};
+
+struct report_col {
+	unsigned field;
+	unsigned slot;
+	size_t width;
+	bool compact;   /* -o#: hide when blank in every row */
+	bool hidden;
+};
+
+struct report_key {
+	unsigned slot;
+	bool desc;
+};
+
+struct report {
+	const struct report_registry *reg;
+	const struct report_spec *spec;
+	struct report_opts opts;
+	const char *prefix;     /* the spec object's, "lv_" */
+	char *separator;
+	bool aligned, headings;
+
+	int *slot_of;           /* per field: its slot or -1 */
+	unsigned *slot_field;   /* per slot: its field */
+	unsigned nslots;
+	struct report_col *cols;
+	unsigned ncols;
+	struct report_key *keys;
+	unsigned nkeys;
+	uint32_t objects;
+	bool help;
+
+	struct report_row **rows;
+	size_t nrows, cap;
+	int error;              /* sticky, from the setters */
+};
+
+/* Fields every report knows besides the registry's, as libdm's implicit
+ * ones; "selected" is left out with selection itself. */
+static const char *const help_ids[] = { "help", "?" };
+
+void report_opts_init(struct report_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->format = REPORT_BASIC;
+	units_init(&o->units);
+}
+
+int report_parse_format(const char *s, enum report_format *f)
+{
+	if (s && !strcmp(s, "basic"))
+		*f = REPORT_BASIC;
+	else if (s && !strcmp(s, "json"))
+		*f = REPORT_JSON;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- field names -------------------------------------------------- */
+
+/* Drop underscores, as _get_canonical_field_name(); false if too long. */
+static bool canonical(const char *s, size_t len, char *out)
+{
+	size_t n = 0;
+
+	for (; len && *s; s++, len--) {
+		if (*s == '_')
+			continue;
+		if (n + 1 >= ID_MAX)
+			return false;
+		out[n++] = *s;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* _is_same_field(): @id equals @word, or the report prefix plus @word. */
+static bool same_field(const char *id, const char *word, const char *prefix)
+{
+	size_t plen = strlen(prefix) ? strlen(prefix) - 1 : 0;
+
+	if (!strcasecmp(id, word))
+		return true;
+	return plen && !strncasecmp(prefix, id, plen) && !strcasecmp(id + plen, word);
+}
+
+static const struct report_object *find_object(const struct report_registry *reg, uint32_t id)
+{
+	for (size_t i = 0; i < reg->nobjects; i++)
+		if (reg->objects[i].id == id)
+			return &reg->objects[i];
+	return NULL;
+}
+
+/* A registry field, or -1; *@help for "help" and "?". */
+static int lookup(const struct report *rep, const char *word, size_t len, bool *help)
+{
+	char canon[ID_MAX], id[ID_MAX];
+
+	*help = false;
+	if (!len || !canonical(word, len, canon))
+		return -1;
+	for (size_t i = 0; i < sizeof(help_ids) / sizeof(help_ids[0]); i++)
+		if (same_field(help_ids[i], canon, rep->prefix)) {
+			*help = true;
+			return -1;
+		}
+	for (size_t f = 0; f < rep->reg->nfields; f++) {
+		if (!canonical(rep->reg->fields[f].id, SIZE_MAX, id))
+			continue;
+		if (same_field(id, canon, rep->prefix))
+			return (int)f;
+	}
+	return -1;
+}
+
+/* _all_match(): "all" or "<prefix>all" names these object types. */
+static uint32_t match_all(const struct report *rep, const char *word, size_t len)
+{
+	char canon[ID_MAX];
+	uint32_t types = 0;
+	bool bare = false;
+	size_t clen;
+
+	if (len == 3 && !strncasecmp(word, "all", 3)) {
+		if (!*rep->prefix)
+			return UINT32_MAX;
+		bare = true;
+		types = rep->objects;
+		word = rep->prefix;
+		len = strlen(word);
+	}
+	if (!canonical(word, len, canon))
+		return 0;
+	clen = strlen(canon);
+	for (size_t i = 0; i < rep->reg->nobjects; i++) {
+		const struct report_object *o = &rep->reg->objects[i];
+		size_t plen = strlen(o->prefix) ? strlen(o->prefix) - 1 : 0;
+
+		if (strncasecmp(o->prefix, canon, plen))
+			continue;
+		if ((bare && clen == plen) ||
+		    (clen == plen + 3 && !strncasecmp(canon + plen, "all", 3)))
+			types |= o->id;
+	}
+	return types;
+}
+
+/* ---- building the column list -------------------------------------- */
+
+/* The words of a comma list, empty ones dropped, as str_to_str_list(). */
+struct words {
+	char **w;
+	size_t n, cap;
+};
+
+static void words_free(struct words *ws)
+{
+	for (size_t i = 0; i < ws->n; i++)
+		free(ws->w[i]);
+	free(ws->w);
+	memset(ws, 0, sizeof(*ws));
+}
+
+static int words_add(struct words *ws, const char *list)
+{
+	const char *p = list, *e;
+
+	while (p && *p) {
+		while (*p == ',')
+			p++;
+		e = p;
+		while (*e && *e != ',')
+			e++;
+		if (e > p) {
+			if (ws->n == ws->cap) {
+				size_t cap = ws->cap ? 2 * ws->cap : 16;
+				char **w = realloc(ws->w, cap * sizeof(*w));
+
+				if (!w)
+					return -ENOMEM;
+				ws->w = w;
+				ws->cap = cap;
+			}
+			if (!(ws->w[ws->n] = strndup(p, (size_t)(e - p))))
+				return -ENOMEM;
+			ws->n++;
+		}
+		p = e;
+	}
+	return 0;
+}
+
+/* _del_option_from_list(): drop the last word equal to @name, comparing
+ * with the report prefix (and one '_') stripped from both. */
+static void words_remove(struct words *ws, const char *prefix, const char *name)
+{
+	size_t plen = strlen(prefix) ? strlen(prefix) - 1 : 0;
+	const char *a = name;
+
+	if (plen && !strncmp(prefix, a, plen)) {
+		a += plen;
+		if (*a == '_')
+			a++;
+	}
+	for (size_t i = ws->n; i-- > 0;) {
+		const char *b = ws->w[i];
+		bool match = !strcmp(name, b);
+
+		if (!match) {
+			if (plen && !strncmp(prefix, b, plen)) {
+				b += plen;
+				if (*b == '_')
+					b++;
+			}
+			match = !strcmp(a, b);
+		}
+		if (match) {
+			free(ws->w[i]);
+			memmove(&ws->w[i], &ws->w[i + 1], (ws->n - i - 1) * sizeof(ws->w[0]));
+			ws->n--;
+			return;
+		}
+	}
+}
+
+static int slot_for(struct report *rep, unsigned field)
+{
+	if (rep->slot_of[field] < 0) {
+		rep->slot_field[rep->nslots] = field;
+		rep->slot_of[field] = (int)rep->nslots++;
+		rep->objects |= rep->reg->fields[field].object;
+	}
+	return rep->slot_of[field];
+}
+
+static int add_col(struct report *rep, unsigned field)
+{
+	struct report_col *c = realloc(rep->cols, (rep->ncols + 1) * sizeof(*c));
+	const struct report_field *f = &rep->reg->fields[field];
+
+	if (!c)
+		return -ENOMEM;
+	rep->cols = c;
+	c = &rep->cols[rep->ncols++];
+	memset(c, 0, sizeof(*c));
+	c->field = field;
+	c->slot = (unsigned)slot_for(rep, field);
+	c->width = f->width ? f->width : strlen(f->heading);
+	return 0;
+}
+
+static int unrecognised(struct err *e, const char *pfx, const char *word)
+{
+	return err_set(e, -ENOENT, "%sUnrecognised field: %s", pfx, word);
+}
+
+/* Two passes as dm_report_init(): the first only collects object types,
+ * so "all" covers every type named anywhere in -o or -O. */
+static int parse_fields(struct report *rep, const struct words *ws, bool types_only,
+			struct err *e)
+{
+	for (size_t i = 0; i < ws->n; i++) {
+		const char *w = ws->w[i];
+		bool help;
+		int f = lookup(rep, w, strlen(w), &help);
+		uint32_t types;
+		int rc;
+
+		if (help) {
+			rep->help = true;
+			continue;
+		}
+		if (f >= 0) {
+			if (types_only)
+				rep->objects |= rep->reg->fields[f].object;
+			else if ((rc = add_col(rep, (unsigned)f)))
+				return rc;
+			continue;
+		}
+		if (!(types = match_all(rep, w, strlen(w))))
+			return unrecognised(e, "", w);
+		if (types_only) {
+			rep->objects |= types;
+			continue;
+		}
+		for (size_t g = 0; g < rep->reg->nfields; g++) {
+			if (!(rep->reg->fields[g].object & types))
+				continue;
+			if ((rc = add_col(rep, (unsigned)g)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int parse_keys(struct report *rep, const struct words *ws, bool types_only,
+		      struct err *e)
+{
+	for (size_t i = 0; i < ws->n; i++) {
+		const char *w = ws->w[i];
+		bool desc = false, help, dup = false;
+		int f, slot;
+
+		if (*w == '+' || *w == '-')
+			desc = *w++ == '-';
+		f = lookup(rep, w, strlen(w), &help);
+		if (help) {
+			rep->help = true;
+			continue;
+		}
+		if (f < 0)
+			return unrecognised(e, "dm_report: ", ws->w[i]);
+		if (types_only) {
+			rep->objects |= rep->reg->fields[f].object;
+			continue;
+		}
+		slot = slot_for(rep, (unsigned)f);
+		for (unsigned k = 0; k < rep->nkeys; k++)
+			dup |= rep->keys[k].slot == (unsigned)slot;
+		if (dup)
+			continue; /* lvm2 warns "Ignoring duplicate sort field" */
+		rep->keys[rep->nkeys].slot = (unsigned)slot;
+		rep->keys[rep->nkeys++].desc = desc;
+	}
+	return 0;
+}
+
+static int parse_compact(struct report *rep, const char *list, struct err *e)
+{
+	struct words ws = { 0 };
+	int rc = words_add(&ws, list);
+
+	for (size_t i = 0; !rc && i < ws.n; i++) {
+		bool help;
+		int f = lookup(rep, ws.w[i], strlen(ws.w[i]), &help);
+
+		if (f < 0 && !help) {
+			rc = err_set(e, -ENOENT, "dm_report: Unrecognized field: %s", ws.w[i]);
+			break;
+		}
+		for (unsigned c = 0; f >= 0 && c < rep->ncols; c++)
+			if (rep->cols[c].field == (unsigned)f) {
+				rep->cols[c].compact = true;
+				break;
+			}
+	}
+	words_free(&ws);
+	return rc;
+}
+
+/* The final -o list, as _get_report_options() builds it. */
+static int option_words(const struct report *rep, struct words *ws, const char **compact,
+			struct err *e)
+{
+	const struct report_opts *o = &rep->opts;
+	const char *def = o->verbose && rep->spec->fields_verbose ? rep->spec->fields_verbose
+								   : rep->spec->fields;
+	int rc = words_add(ws, def);
+
+	for (size_t i = 0; !rc && i < o->noptions; i++) {
+		const char *s = o->options[i];
+
+		if (!s || !*s)
+			return err_set(e, -EINVAL, "Invalid options string: %s", s ? s : "");
+		switch (*s) {
+		case '+':
+			rc = words_add(ws, s + 1);
+			break;
+		case '-': {
+			struct words rm = { 0 };
+
+			rc = words_add(&rm, s + 1);
+			for (size_t j = 0; !rc && j < rm.n; j++)
+				words_remove(ws, rep->prefix, rm.w[j]);
+			words_free(&rm);
+			break;
+		}
+		case '#':
+			*compact = s + 1;
+			break;
+		default:
+			words_free(ws);
+			rc = words_add(ws, s);
+		}
+	}
+	return rc;
+}
+
+int report_create(const struct report_registry *reg, const struct report_spec *spec,
+		  const struct report_opts *opts, struct report **out, struct err *e)
+{
+	const struct report_object *obj = find_object(reg, spec->object);
+	struct words fields = { 0 }, keys = { 0 };
+	const char *compact = NULL;
+	struct report *rep;
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (!(rep = calloc(1, sizeof(*rep))))
+		return -ENOMEM;
+	rep->reg = reg;
+	rep->spec = spec;
+	rep->opts = *opts;
+	rep->prefix = obj ? obj->prefix : "";
+	rep->objects = spec->object;
+	rep->headings = !opts->noheadings;
+	rep->aligned = !opts->separator || opts->aligned;
+	if (opts->nameprefixes || opts->rows)
+		rep->aligned = false;
+	if (opts->format == REPORT_JSON) {
+		rep->aligned = false;
+		rep->headings = false;
+		rep->opts.rows = false;
+		rep->opts.nameprefixes = false;
+	}
+	/* A key or slot per distinct field at most. */
+	if (!(rep->separator = strdup(opts->separator ? opts->separator : " ")) ||
+	    !(rep->slot_of = calloc(reg->nfields + 1, sizeof(int))) ||
+	    !(rep->slot_field = calloc(reg->nfields + 1, sizeof(unsigned))) ||
+	    !(rep->keys = calloc(reg->nfields + 1, sizeof(*rep->keys))))
+		goto fail;
+	for (size_t f = 0; f < reg->nfields; f++)
+		rep->slot_of[f] = -1;
+
+	if ((rc = option_words(rep, &fields, &compact, e)) ||
+	    (rc = words_add(&keys, opts->sort ? opts->sort : spec->sort)) ||
+	    (rc = parse_fields(rep, &fields, true, e)) ||
+	    (rc = parse_keys(rep, &keys, true, e)) ||
+	    (rc = parse_fields(rep, &fields, false, e)) ||
+	    (rc = parse_keys(rep, &keys, false, e)) ||
+	    (compact && (rc = parse_compact(rep, compact, e))))
+		goto fail;
+	words_free(&fields);
+	words_free(&keys);
+	*out = rep;
+	return 0;
+fail:
+	words_free(&fields);
+	words_free(&keys);
+	report_free(rep);
+	return rc;
+}
+
+void report_free(struct report *rep)
+{
+	if (!rep)
+		return;
+	for (size_t r = 0; r < rep->nrows; r++) {
+		for (unsigned s = 0; s < rep->nslots; s++)
+			free(rep->rows[r]->cells[s].str);
+		free(rep->rows[r]);
+	}
+	free(rep->rows);
+	free(rep->cols);
+	free(rep->keys);
+	free(rep->slot_of);
+	free(rep->slot_field);
+	free(rep->separator);
+	free(rep);
+}
+
+bool report_help_requested(const struct report *rep)
+{
+	return rep->help;
+}
+
+bool report_wants(const struct report *rep, unsigned field)
+{
+	return field < rep->reg->nfields && rep->slot_of[field] >= 0;
+}
+
+uint32_t report_objects(const struct report *rep)
+{
+	return rep->objects;
+}
+
+/* ---- -o help ------------------------------------------------------- */
+
+static void print_section(FILE *out, const char *desc, const char *prefix, int idw)
+{
+	static const char dashes[] =
+		"-------------------------------------------------------------------------------";
+	int n = (int)strlen(desc) + 7;
+
+	fprintf(out, LINE_PREFIX "%s Fields\n", desc);
+	fprintf(out, LINE_PREFIX "%*.*s\n", n, n, dashes);
+	if (prefix)
+		fprintf(out, LINE_PREFIX "  %sall%-*s - %s\n", prefix,
+			idw - 3 - (int)strlen(prefix), "", "All fields in this section.");
+}
+
+void report_print_fields(const struct report_registry *reg, FILE *out)
+{
+	const struct report_object *last = NULL;
+	int idw = 8; /* "selected", in lvm2's own list */
+
+	for (size_t f = 0; f < reg->nfields; f++)
+		if ((int)strlen(reg->fields[f].id) > idw)
+			idw = (int)strlen(reg->fields[f].id);
+	for (size_t i = 0; i < reg->nobjects; i++)
+		if ((int)strlen(reg->objects[i].prefix) + 3 > idw)
+			idw = (int)strlen(reg->objects[i].prefix) + 3;
+
+	for (size_t f = 0; f < reg->nfields; f++) {
+		const struct report_field *fd = &reg->fields[f];
+		const struct report_object *o = find_object(reg, fd->object);
+
+		if (o && o != last) {
+			if (last)
+				fprintf(out, LINE_PREFIX " \n");
+			print_section(out, o->desc, o->prefix, idw);
+			last = o;
+		}
+		fprintf(out, LINE_PREFIX "  %-*s - %s\n", idw, fd->id, fd->desc ? fd->desc : "");
+	}
+	fprintf(out, LINE_PREFIX " \n");
+	print_section(out, "Special", NULL, idw);
+	for (size_t i = 0; i < sizeof(help_ids) / sizeof(help_ids[0]); i++)
+		fprintf(out, LINE_PREFIX "  %-*s - %s\n", idw, help_ids[i], "Show help.");
+	fprintf(out, LINE_PREFIX " \n");
+}
+
+/* ---- rows and values ----------------------------------------------- */
+
+struct report_row *report_row_new(struct report *rep)
+{
+	struct report_row *row;
+
+	if (rep->nrows == rep->cap) {
+		size_t cap = rep->cap ? 2 * rep->cap : 32;
+		struct report_row **rows = realloc(rep->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			goto nomem;
+		rep->rows = rows;
+		rep->cap = cap;
+	}
+	if (!(row = calloc(1, sizeof(*row) + rep->nslots * sizeof(row->cells[0]))))
+		goto nomem;
+	row->rep = rep;
+	row->seq = rep->nrows;
+	rep->rows[rep->nrows++] = row;
+	return row;
+nomem:
+	rep->error = -ENOMEM;
+	return NULL;
+}
+
+/* The cell of @field, or NULL when the report does not need it. */
+static struct report_cell *cell(struct report_row *row, unsigned field)
+{
+	if (!row || !report_wants(row->rep, field))
+		return NULL;
+	return &row->cells[row->rep->slot_of[field]];
+}
+
+static void put(struct report_row *row, struct report_cell *c, char *s, uint64_t sort)
+{
+	if (!s) {
+		row->rep->error = -ENOMEM;
+		return;
+	}
+	free(c->str);
+	c->str = s;
+	c->sort = sort;
+}
+
+void report_set_value(struct report_row *row, unsigned field, const char *s, uint64_t sort)
+{
+	struct report_cell *c = cell(row, field);
+
+	if (c)
+		put(row, c, strdup(s ? s : ""), sort);
+}
+
+void report_set_str(struct report_row *row, unsigned field, const char *s)
+{
+	report_set_value(row, field, s, 0);
+}
+
+void report_set_fmt(struct report_row *row, unsigned field, const char *fmt, ...)
+{
+	struct report_cell *c = cell(row, field);
+	va_list ap;
+	char *s;
+
+	if (!c)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	put(row, c, s, 0);
+}
+
+void report_set_u64(struct report_row *row, unsigned field, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	report_set_value(row, field, buf, v);
+}
+
+void report_set_s64(struct report_row *row, unsigned field, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	report_set_value(row, field, buf, (uint64_t)v);
+}
+
+void report_set_bytes(struct report_row *row, unsigned field, uint64_t bytes)
+{
+	char buf[UNITS_BUF];
+
+	if (!cell(row, field))
+		return;
+	units_format(buf, sizeof(buf), bytes, &row->rep->opts.units, SIZE_UNIT);
+	report_set_value(row, field, buf, bytes);
+}
+
+void report_set_sectors(struct report_row *row, unsigned field, uint64_t sectors)
+{
+	report_set_bytes(row, field, sectors * 512);
+}
+
+int32_t report_make_percent(uint64_t numerator, uint64_t denominator)
+{
+	int32_t p;
+
+	if (!denominator || numerator == denominator)
+		return REPORT_PERCENT_100;
+	if (!numerator)
+		return 0;
+	p = (int32_t)(REPORT_PERCENT_100 * ((double)numerator / (double)denominator));
+	if (p == REPORT_PERCENT_100)
+		return REPORT_PERCENT_100 - 1;
+	if (p == 0)
+		return 1;
+	return p;
+}
+
+/* dm_percent_to_round_float(p, 2), in float as libdm computes it. */
+static float percent_round(int32_t p)
+{
+	float f = (float)p / REPORT_PERCENT_1 + 0.f;
+	float r = REPORT_PERCENT_1 * .01f;
+
+	if (p < r && p > 0)
+		f = .01f;
+	else if (p > REPORT_PERCENT_100 - r && p < REPORT_PERCENT_100)
+		f = (float)(REPORT_PERCENT_100 - r) / REPORT_PERCENT_1;
+	return f;
+}
+
+void report_set_percent(struct report_row *row, unsigned field, int32_t percent)
+{
+	char buf[8] = "";
+
+	if (percent != REPORT_PERCENT_INVALID)
+		snprintf(buf, 7, "%.2f", (double)percent_round(percent));
+	report_set_value(row, field, buf, (uint64_t)(int64_t)percent);
+}
+
+/* ---- output -------------------------------------------------------- */
+
+static const char *text(const struct report_row *row, unsigned slot)
+{
+	const char *s = row->cells[slot].str;
+
+	return s ? s : "";
+}
+
+static bool numeric(enum report_type t)
+{
+	return t != REPORT_STR;
+}
+
+static int row_cmp(const void *a, const void *b, void *arg)
+{
+	const struct report_row *ra = *(const struct report_row *const *)a;
+	const struct report_row *rb = *(const struct report_row *const *)b;
+	const struct report *rep = arg;
+
+	for (unsigned k = 0; k < rep->nkeys; k++) {
+		unsigned s = rep->keys[k].slot;
+		enum report_type t = rep->reg->fields[rep->slot_field[s]].type;
+		int c;
+
+		if (numeric(t)) {
+			uint64_t x = ra->cells[s].sort, y = rb->cells[s].sort;
+
+			c = x < y ? -1 : x > y;
+		} else {
+			c = strcmp(text(ra, s), text(rb, s));
+		}
+		if (c)
+			return rep->keys[k].desc ? -c : c;
+	}
+	return ra->seq < rb->seq ? -1 : ra->seq > rb->seq;
+}
+
+static bool right_aligned(const struct report_field *f)
+{
+	if (f->flags & (REPORT_ALIGN_LEFT | REPORT_ALIGN_RIGHT))
+		return f->flags & REPORT_ALIGN_RIGHT;
+	return f->type == REPORT_NUM || f->type == REPORT_SIZE;
+}
+
+/* One value as _output_field() prints it. */
+static void put_value(const struct report *rep, const struct report_col *c, const char *v,
+		      FILE *out)
+{
+	const struct report_field *f = &rep->reg->fields[c->field];
+	bool quote = rep->opts.nameprefixes && !rep->opts.unquoted;
+
+	if (rep->opts.format == REPORT_JSON) {
+		fprintf(out, "\"%s\":\"", f->id);
+		for (; *v; v++) {
+			if (*v == '"')
+				fputc('\\', out);
+			fputc(*v, out);
+		}
+		fputc('"', out);
+		return;
+	}
+	if (rep->opts.nameprefixes) {
+		fputs("LVM2_", out);
+		for (const char *p = f->id; *p; p++)
+			fputc(toupper((unsigned char)*p), out);
+		fputs(quote ? "='" : "=", out);
+	}
+	if (!rep->aligned)
+		fputs(v, out);
+	else if (right_aligned(f))
+		fprintf(out, "%*.*s", (int)c->width, (int)c->width, v);
+	else
+		fprintf(out, "%-*.*s", (int)c->width, (int)c->width, v);
+	if (quote)
+		fputc('\'', out);
+}
+
+/* A separator follows every heading but the last column's, even when
+ * -o# hid that column: lvm2 prints "LV:" for `-o lv_name,pool_lv
+ * -o#pool_lv --separator :`. */
+static void output_headings(const struct report *rep, FILE *out)
+{
+	fputs(LINE_PREFIX, out);
+	for (unsigned i = 0; i < rep->ncols; i++) {
+		const struct report_col *c = &rep->cols[i];
+		const char *h = rep->reg->fields[c->field].heading;
+
+		if (c->hidden)
+			continue;
+		if (rep->aligned)
+			fprintf(out, "%-*.*s", (int)c->width, (int)c->width, h);
+		else
+			fputs(h, out);
+		if (i + 1 < rep->ncols)
+			fputs(rep->separator, out);
+	}
+	fputc('\n', out);
+}
+
+static void output_columns(const struct report *rep, FILE *out)
+{
+	int indent = 0;
+
+	if (rep->headings)
+		output_headings(rep, out);
+	if (rep->opts.format == REPORT_JSON)
+		indent = 4 * JSON_INDENT;
+	for (size_t r = 0; r < rep->nrows; r++) {
+		const struct report_row *row = rep->rows[r];
+		bool delim = false;
+
+		fprintf(out, LINE_PREFIX "%*s", indent, "");
+		if (rep->opts.format == REPORT_JSON)
+			fputc('{', out);
+		for (unsigned i = 0; i < rep->ncols; i++) {
+			const struct report_col *c = &rep->cols[i];
+
+			if (c->hidden)
+				continue;
+			if (delim)
+				fputs(rep->opts.format == REPORT_JSON ? ", " : rep->separator, out);
+			delim = true;
+			put_value(rep, c, text(row, c->slot), out);
+		}
+		if (rep->opts.format == REPORT_JSON)
+			fputs(r + 1 < rep->nrows ? "}," : "}", out);
+		fputc('\n', out);
+	}
+}
+
+static void output_rows(const struct report *rep, FILE *out)
+{
+	for (unsigned i = 0; i < rep->ncols; i++) {
+		const struct report_col *c = &rep->cols[i];
+
+		if (c->hidden)
+			continue;
+		fputs(LINE_PREFIX, out);
+		if (rep->headings)
+			fprintf(out, "%s%s", rep->reg->fields[c->field].heading, rep->separator);
+		for (size_t r = 0; r < rep->nrows; r++) {
+			put_value(rep, c, text(rep->rows[r], c->slot), out);
+			if (r + 1 < rep->nrows)
+				fputs(rep->separator, out);
+		}
+		fputc('\n', out);
+	}
+}
+
+static void json_line(FILE *out, int depth, const char *s)
+{
+	fprintf(out, LINE_PREFIX "%*s%s\n", depth * JSON_INDENT, "", s);
+}
+
+int report_output(struct report *rep, FILE *out)
+{
+	bool json = rep->opts.format == REPORT_JSON;
+
+	if (rep->error)
+		return rep->error;
+	if (rep->nkeys && rep->nrows > 1)
+		qsort_r(rep->rows, rep->nrows, sizeof(rep->rows[0]), row_cmp, rep);
+
+	for (unsigned i = 0; i < rep->ncols; i++) {
+		struct report_col *c = &rep->cols[i];
+		bool blank = true;
+
+		for (size_t r = 0; r < rep->nrows; r++) {
+			size_t n = strlen(text(rep->rows[r], c->slot));
+
+			if (n > c->width)
+				c->width = n;
+			blank &= !n;
+		}
+		c->hidden = c->compact && blank && rep->nrows;
+	}
+
+	if (json) {
+		char name[ID_MAX + 8];
+
+		snprintf(name, sizeof(name), "\"%s\": [", rep->spec->name);
+		json_line(out, 0, "{");
+		json_line(out, 1, "\"report\": [");
+		json_line(out, 2, "{");
+		json_line(out, 3, name);
+		output_columns(rep, out);
+		json_line(out, 3, "]");
+		json_line(out, 2, "}");
+		json_line(out, 1, "]");
+		json_line(out, 0, "}");
+	} else if (rep->nrows) {
+		if (rep->opts.rows)
+			output_rows(rep, out);
+		else
+			output_columns(rep, out);
+	}
+	if (fflush(out) || ferror(out))
+		return -EIO;
+	return 0;
+}

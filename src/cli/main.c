@@ -5,6 +5,7 @@
 
 #include "cli/client.h"
 #include "cli/dmsetup.h"
+#include "cli/lvm_cmds.h"
 #include "common/log.h"
 
 static const struct command {
@@ -14,6 +15,32 @@ static const struct command {
 } commands[] = {
 	{ "dmsetup", "device-mapper verbs, carried out by ulvmd (ulvm dmsetup --help)",
 	  dmsetup_main },
+	{ "pvcreate", "initialise PVs (lvm2's; ulvm pvcreate --help)", lvm_main },
+	{ "pvremove", "wipe PV labels (lvm2's; ulvm pvremove --help)", lvm_main },
+	{ "pvresize", "resize PVs (lvm2's; ulvm pvresize --help)", lvm_main },
+	{ "pvchange", "change PVs (-x) (lvm2's; ulvm pvchange --help)", lvm_main },
+	{ "pvs", "report PVs (lvm2's; ulvm pvs --help)", lvm_main },
+	{ "pvdisplay", "show PVs (lvm2's; ulvm pvdisplay --help)", lvm_main },
+	{ "vgcreate", "create a VG (lvm2's; ulvm vgcreate --help)", lvm_main },
+	{ "vgextend", "add PVs to a VG (lvm2's; ulvm vgextend --help)", lvm_main },
+	{ "vgreduce", "remove PVs from a VG (lvm2's; ulvm vgreduce --help)", lvm_main },
+	{ "vgremove", "remove VGs (lvm2's; ulvm vgremove --help)", lvm_main },
+	{ "vgrename", "rename a VG (lvm2's; ulvm vgrename --help)", lvm_main },
+	{ "vgchange", "activate VGs (-a) (lvm2's; ulvm vgchange --help)", lvm_main },
+	{ "vgs", "report VGs (lvm2's; ulvm vgs --help)", lvm_main },
+	{ "vgdisplay", "show VGs (lvm2's; ulvm vgdisplay --help)", lvm_main },
+	{ "vgck", "check VG metadata (lvm2's; ulvm vgck --help)", lvm_main },
+	{ "vgcfgbackup", "back up VG metadata (lvm2's; ulvm vgcfgbackup --help)", lvm_main },
+	{ "vgcfgrestore", "restore VG metadata (lvm2's; ulvm vgcfgrestore --help)", lvm_main },
+	{ "lvcreate", "create an LV (lvm2's; ulvm lvcreate --help)", lvm_main },
+	{ "lvextend", "grow an LV (lvm2's; ulvm lvextend --help)", lvm_main },
+	{ "lvreduce", "shrink an LV (lvm2's; ulvm lvreduce --help)", lvm_main },
+	{ "lvresize", "resize an LV (lvm2's; ulvm lvresize --help)", lvm_main },
+	{ "lvrename", "rename an LV (lvm2's; ulvm lvrename --help)", lvm_main },
+	{ "lvremove", "remove LVs (lvm2's; ulvm lvremove --help)", lvm_main },
+	{ "lvchange", "activate LVs (-a) (lvm2's; ulvm lvchange --help)", lvm_main },
+	{ "lvs", "report LVs (lvm2's; ulvm lvs --help)", lvm_main },
+	{ "lvdisplay", "show LVs (lvm2's; ulvm lvdisplay --help)", lvm_main },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -29,7 +56,7 @@ static void usage(FILE *out)
 		     "  -V, --version   print the version\n\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].help);
 }
 
 int main(int argc, char **argv)

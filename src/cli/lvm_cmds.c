@@ -1,0 +1,220 @@
+/* The lvm2 verbs: their options and help in two declarative tables (see
+ * lvm_cmds.h for why two), and the common setup. */
+#include "cli/lvm_cmds.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BIT(o) CLI_BIT(o)
+#define CBIT(o) CLI_BIT(C_COMMON + (o))
+#define RBIT(o) CLI_BIT(R_COMMON + (o))
+#define COMMON_OPTS(base)                                                                      \
+	[base + G_DEVICES] = { "devices", NULL, "PATH,...", "use only these devices (no devices file)" }, \
+	[base + G_CONFDIR] = { "config-dir", NULL, "DIR", "the config dir (devices file, ulvm.conf, backups)" }, \
+	[base + G_RUNDIR] = { "run-dir", NULL, "DIR", "the run directory of ulvmd" },              \
+	[base + G_VERBOSE] = { "verbose", "v", NULL, "more messages" },                             \
+	[base + G_HELP] = { "help", "h", NULL, "show help and exit" }
+
+static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
+	[C_SIZE] = { "size", "L", "SIZE", "size, default unit MiB (k m g t p e, s = sectors); +/- to grow or shrink" },
+	[C_EXTENTS] = { "extents", "l", "N[%FREE|%VG|%PVS]", "size in extents, or a percentage; +/- to grow or shrink" },
+	[C_NAME] = { "name", "n", "NAME", "the LV's name" },
+	[C_STRIPES] = { "stripes", "i", "N", "number of stripes" },
+	[C_STRIPESIZE] = { "stripesize", "I", "SIZE", "stripe size (KiB by default), a power of 2" },
+	[C_TYPE] = { "type", NULL, "TYPE", "segment type: linear or striped" },
+	[C_ACTIVATE] = { "activate", "a", "y|n", "activate or deactivate" },
+	[C_YES] = { "yes", "y", NULL, "answer yes to every question" },
+	[C_FORCE] = { "force", "f", NULL, "override checks" },
+	[C_ALLOC] = { "alloc", NULL, "POLICY", "allocation policy: normal, contiguous, anywhere" },
+	[C_PESIZE] = { "physicalextentsize", "s", "SIZE", "extent size (MiB by default; 4 MiB)" },
+	[C_MDCOPIES] = { "metadatacopies", NULL, "0|1|2", "metadata areas on each PV" },
+	[C_PVMDCOPIES] = { "pvmetadatacopies", NULL, "0|1|2", "metadata areas on each PV" },
+	[C_MDSIZE] = { "metadatasize", NULL, "SIZE", "size of each metadata area" },
+	[C_DATAALIGN] = { "dataalignment", NULL, "SIZE", "align the first PE to this (1 MiB)" },
+	[C_UUID] = { "uuid", "u", "UUID", "the new PV's uuid" },
+	[C_ZERO] = { "zero", "Z", "y|n", "accepted; new LVs are not zeroed" },
+	[C_WIPE] = { "wipesignatures", "W", "y|n", "accepted; signatures are not wiped" },
+	[C_ALLOCATABLE] = { "allocatable", "x", "y|n", "whether extents may be allocated on the PV" },
+	[C_REMOVEMISSING] = { "removemissing", NULL, NULL, "remove the missing PVs (and, with --force, their LVs)" },
+	[C_SETPVSIZE] = { "setphysicalvolumesize", NULL, "SIZE", "the PV size to use" },
+	[C_ALL] = { "all", "A", NULL, "every PV without LVs (vgreduce)" },
+	COMMON_OPTS(C_COMMON),
+};
+
+static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
+	[R_OPTIONS] = { "options", "o", "FIELDS", "fields to show; +FIELDS adds to the default ones" },
+	[R_UNITS] = { "units", NULL, "hHbBsSkKmMgGtTpPeE", "units of sizes (h: human, upper case: powers of 1000)" },
+	[R_NOHEADINGS] = { "noheadings", NULL, NULL, "no heading line" },
+	[R_SEPARATOR] = { "separator", NULL, "SEP", "separate columns by SEP (not aligned)" },
+	[R_NOSUFFIX] = { "nosuffix", NULL, NULL, "sizes without their unit" },
+	[R_REPORTFORMAT] = { "reportformat", NULL, "basic|json", "output format" },
+	[R_ALL] = { "all", "a", NULL, "hidden LVs too" },
+	[R_SEGMENTS] = { "segments", NULL, NULL, "one line per segment, with its fields" },
+	[R_SORT] = { "sort", "O", "FIELDS", "accepted; rows are in VG and LV order" },
+	[R_FILE] = { "file", "f", "FILE", "the backup file to write or read" },
+	[R_FORCE] = { "force", NULL, NULL, "vgcfgrestore: restore even with segment types it cannot change" },
+	[R_COLUMNS] = { "columns", "C", NULL, "display: in columns, as the report verbs" },
+	COMMON_OPTS(R_COMMON),
+};
+
+#define C_GLOBAL (CBIT(G_DEVICES) | CBIT(G_CONFDIR) | CBIT(G_RUNDIR) | CBIT(G_VERBOSE) | CBIT(G_HELP))
+#define R_GLOBAL (RBIT(G_DEVICES) | RBIT(G_CONFDIR) | RBIT(G_RUNDIR) | RBIT(G_VERBOSE) | RBIT(G_HELP))
+#define PVCREATE_OPTS (BIT(C_MDCOPIES) | BIT(C_PVMDCOPIES) | BIT(C_MDSIZE) | BIT(C_DATAALIGN) | \
+		       BIT(C_UUID) | BIT(C_YES) | BIT(C_FORCE) | BIT(C_ZERO))
+#define RESIZE_OPTS (BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_YES) | \
+		     BIT(C_FORCE) | BIT(C_ALLOC))
+#define REPORT_OPTS (BIT(R_OPTIONS) | BIT(R_UNITS) | BIT(R_NOHEADINGS) | BIT(R_SEPARATOR) | \
+		     BIT(R_NOSUFFIX) | BIT(R_REPORTFORMAT) | BIT(R_ALL) | BIT(R_SORT))
+
+#define V(name, ops, min, max, opts, help, fn) { name, ops, min, max, opts, help, fn }
+
+static const struct cli_verb change_verbs[] = {
+	V("pvcreate", "PV...", 1, -1, PVCREATE_OPTS,
+	  "Initialise each PV (a file or a block device) and add it to the devices file.", lvm_pvcreate),
+	V("pvremove", "PV...", 1, -1, BIT(C_YES) | BIT(C_FORCE), "Wipe the label of each PV (not in a VG).",
+	  lvm_pvremove),
+	V("pvresize", "PV...", 1, -1, BIT(C_SETPVSIZE) | BIT(C_YES),
+	  "Resize each PV to its device's size (or --setphysicalvolumesize).", lvm_pvresize),
+	V("pvchange", "PV...", 1, -1, BIT(C_ALLOCATABLE) | BIT(C_YES),
+	  "Change a PV: -x y|n makes its free extents allocatable or not.", lvm_pvchange),
+	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC),
+	  "Create VG on the PVs (made PVs first when they are not).", lvm_vgcreate),
+	V("vgextend", "VG PV...", 2, -1, PVCREATE_OPTS, "Add PVs to VG.", lvm_vgextend),
+	V("vgreduce", "VG [PV...]", 1, -1, BIT(C_REMOVEMISSING) | BIT(C_FORCE) | BIT(C_ALL) | BIT(C_YES),
+	  "Remove unused PVs from VG, or --removemissing the PVs that are gone.", lvm_vgreduce),
+	V("vgremove", "VG...", 1, -1, BIT(C_YES) | BIT(C_FORCE),
+	  "Remove each VG (its LVs too with -f or -y).", lvm_vgremove),
+	V("vgrename", "VG NEW", 2, 2, 0, "Rename a VG.", lvm_vgrename),
+	V("vgchange", "[VG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC),
+	  "Activate (-ay) or deactivate (-an) every LV of each VG in ulvmd.", lvm_vgchange),
+	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
+	  BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_NAME) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_TYPE) |
+		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE),
+	  "Create an LV (linear or striped) and activate it in ulvmd unless -an.", lvm_lvcreate),
+	V("lvextend", "VG/LV [PV[:PE[-PE]]...]", 1, -1, RESIZE_OPTS,
+	  "Grow an LV; an active one is reloaded online.", lvm_lvresize),
+	V("lvreduce", "VG/LV", 1, 1, RESIZE_OPTS, "Shrink an LV (asks unless --yes).", lvm_lvresize),
+	V("lvresize", "VG/LV [PV[:PE[-PE]]...]", 1, -1, RESIZE_OPTS, "Grow or shrink an LV.", lvm_lvresize),
+	V("lvrename", "VG/LV NEW | VG LV NEW", 2, 3, 0, "Rename an LV.", lvm_lvrename),
+	V("lvremove", "VG/LV...", 1, -1, BIT(C_YES) | BIT(C_FORCE),
+	  "Remove LVs (deactivating them first).", lvm_lvremove),
+	V("lvchange", "VG/LV...", 1, -1, BIT(C_ACTIVATE) | BIT(C_YES),
+	  "Activate (-ay) or deactivate (-an) LVs in ulvmd.", lvm_lvchange),
+};
+
+static const struct cli_verb report_verbs[] = {
+	V("pvs", "[PV...]", 0, -1, REPORT_OPTS, "Report PVs.", lvm_report),
+	V("vgs", "[VG...]", 0, -1, REPORT_OPTS, "Report VGs.", lvm_report),
+	V("lvs", "[VG|VG/LV...]", 0, -1, REPORT_OPTS | BIT(R_SEGMENTS), "Report LVs.", lvm_report),
+	V("pvdisplay", "[PV...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS), "Show PVs in detail.", lvm_display),
+	V("vgdisplay", "[VG...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS), "Show VGs in detail.", lvm_display),
+	V("lvdisplay", "[VG|VG/LV...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS) | BIT(R_ALL),
+	  "Show LVs in detail.", lvm_display),
+	V("vgck", "[VG...]", 0, -1, 0, "Check VG metadata (as strictly as lvm2's vgck).", lvm_vgck),
+	V("vgcfgbackup", "[VG...]", 0, -1, BIT(R_FILE),
+	  "Write the VG metadata to the backup dir, or to --file.", lvm_vgcfgbackup),
+	V("vgcfgrestore", "VG", 1, 1, BIT(R_FILE) | BIT(R_FORCE),
+	  "Write the metadata of a backup file (-f, else the VG's backup) to the VG's PVs.",
+	  lvm_vgcfgrestore),
+};
+
+static const struct cli_spec change_spec = {
+	.prog = "ulvm",
+	.synopsis = "Usage: ulvm VERB [OPTION]... [ARG]...\nlvm2's commands that change PVs, VGs and LVs.\n",
+	.opts = change_opts,
+	.nopts = C_COMMON + G_COUNT,
+	.global_opts = C_GLOBAL,
+	.help_opt = C_COMMON + G_HELP,
+	.verbs = change_verbs,
+	.nverbs = sizeof(change_verbs) / sizeof(change_verbs[0]),
+};
+
+static const struct cli_spec report_spec = {
+	.prog = "ulvm",
+	.synopsis = "Usage: ulvm VERB [OPTION]... [ARG]...\nlvm2's commands that show PVs, VGs and LVs.\n",
+	.opts = report_opts,
+	.nopts = R_COMMON + G_COUNT,
+	.global_opts = R_GLOBAL,
+	.help_opt = R_COMMON + G_HELP,
+	.verbs = report_verbs,
+	.nverbs = sizeof(report_verbs) / sizeof(report_verbs[0]),
+};
+
+int lvm_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("  ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return LVM_FAILED;
+}
+
+int lvm_setup(struct lvm_cmd *c, bool rw)
+{
+	struct err e = { { 0 } };
+	int r;
+
+	r = lvm_env_init(&c->env, opt_val(c, c->common + G_CONFDIR),
+			 opt_set(c, c->common + G_DEVICES) ? opt_val(c, c->common + G_DEVICES) : NULL,
+			 c->cmdline, rw, &e);
+	if (!r)
+		r = lvm_scan(&c->env, &e);
+	return r ? lvm_fail("%s", e.msg) : 0;
+}
+
+int lvm_split_lvname(const char *arg, char *vg, size_t vgsize, const char **lv)
+{
+	const char *slash = strchr(arg, '/');
+
+	if (!strncmp(arg, "/dev/", 5)) /* /dev/vg/lv as lvm2 accepts */
+		arg += 5, slash = strchr(arg, '/');
+	if (!slash || (size_t)(slash - arg) >= vgsize || !slash[1] || strchr(slash + 1, '/')) {
+		lvm_fail("\"%s\": an LV is named VG/LV", arg);
+		return -1;
+	}
+	snprintf(vg, vgsize, "%.*s", (int)(slash - arg), arg);
+	*lv = slash + 1;
+	return 0;
+}
+
+int lvm_main(const struct cli_globals *g, int argc, char **argv)
+{
+	const struct cli_spec *spec = cli_find_verb(&report_spec, argv[0]) ? &report_spec : &change_spec;
+	struct lvm_cmd c = { .g = g, .spec = spec };
+	char **av = calloc((size_t)argc + 2, sizeof(*av));
+	size_t n = 0;
+	int r;
+
+	if (!av)
+		return lvm_fail("out of memory");
+	av[0] = (char *)"ulvm";
+	memcpy(av + 1, argv, (size_t)argc * sizeof(*av));
+	c.common = spec == &report_spec ? R_COMMON : C_COMMON;
+	c.verb = argv[0];
+	for (int i = 0; i < argc && n + 2 < sizeof(c.cmdline); i++)
+		n += (size_t)snprintf(c.cmdline + n, sizeof(c.cmdline) - n, "%s%s", i ? " " : "", argv[i]);
+	r = cli_parse(spec, argc + 1, av, &c.a);
+	if (r == CLI_HELP_SHOWN) {
+		r = 0;
+	} else if (!r) {
+		struct cli_globals g2 = *g;
+
+		if (opt_set(&c, c.common + G_RUNDIR))
+			g2.run_dir = opt_val(&c, c.common + G_RUNDIR);
+		if (opt_set(&c, c.common + G_VERBOSE))
+			log_set_level(LOG_INFO + (int)c.a.count[c.common + G_VERBOSE] - 1);
+		c.g = &g2;
+		r = c.a.verb->fn(&c, c.a.argc, c.a.argv);
+	}
+	cli_args_free(&c.a);
+	lvm_env_free(&c.env);
+	free(av);
+	return r;
+}

@@ -1,0 +1,97 @@
+/* The lvm2 verbs of ulvm (`ulvm pvcreate`, `ulvm lvs`, ...).
+ *
+ * Two declarative tables in lvm_cmds.c, as lvm2's own short options
+ * differ by verb: the change verbs (-a is --activate, -f --force) and the
+ * report verbs (-a is --all, -f --file for vgcfgbackup/vgcfgrestore).
+ * The handlers live in lvm_pv.c, lvm_vg.c, lvm_lv.c and lvm_report.c;
+ * activation (talking to ulvmd) in lvm_activate.c.  Every handler returns
+ * the exit status: 0, or 5 (ECMD_FAILED, as lvm2) after printing why.
+ */
+#ifndef ULVM_CLI_LVM_CMDS_H
+#define ULVM_CLI_LVM_CMDS_H
+
+#include <stdbool.h>
+
+#include "cli/client.h"
+#include "cli/cmdline.h"
+#include "lvm/devices.h"
+
+#define LVM_FAILED 5
+
+/* Options of the change family. */
+enum {
+	C_SIZE, C_EXTENTS, C_NAME, C_STRIPES, C_STRIPESIZE, C_TYPE, C_ACTIVATE, C_YES, C_FORCE,
+	C_ALLOC, C_PESIZE, C_MDCOPIES, C_PVMDCOPIES, C_MDSIZE, C_DATAALIGN, C_UUID, C_ZERO, C_WIPE,
+	C_ALLOCATABLE, C_REMOVEMISSING, C_SETPVSIZE, C_ALL, C_COMMON
+};
+/* Options of the report family. */
+enum {
+	R_OPTIONS = 0, R_UNITS, R_NOHEADINGS, R_SEPARATOR, R_NOSUFFIX, R_REPORTFORMAT, R_ALL,
+	R_SEGMENTS, R_SORT, R_FILE, R_FORCE, R_COLUMNS, R_COMMON
+};
+/* Options both have, after their own. */
+enum { G_DEVICES, G_CONFDIR, G_RUNDIR, G_VERBOSE, G_HELP, G_COUNT };
+
+struct lvm_cmd {
+	const struct cli_globals *g;
+	const struct cli_spec *spec;
+	struct cli_args a;
+	int common; /* index of the first common option in this family */
+	struct lvm_env env;
+	char cmdline[4096];
+	const char *verb;
+};
+
+static inline bool opt_set(const struct lvm_cmd *c, int o) { return c->a.set & CLI_BIT(o); }
+static inline const char *opt_val(const struct lvm_cmd *c, int o) { return c->a.val[o]; }
+
+/* Print "  message" to stderr as lvm2 does, and return LVM_FAILED. */
+int lvm_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Set up the environment and scan the devices. */
+int lvm_setup(struct lvm_cmd *c, bool rw);
+/* "vg/lv" or "lv" with @vgdef; -1 with a message when malformed. */
+int lvm_split_lvname(const char *arg, char *vg, size_t vgsize, const char **lv);
+
+int lvm_pvcreate(void *ctx, int argc, char **argv);
+int lvm_pvremove(void *ctx, int argc, char **argv);
+int lvm_pvresize(void *ctx, int argc, char **argv);
+int lvm_pvchange(void *ctx, int argc, char **argv);
+int lvm_vgcreate(void *ctx, int argc, char **argv);
+int lvm_vgextend(void *ctx, int argc, char **argv);
+int lvm_vgreduce(void *ctx, int argc, char **argv);
+int lvm_vgremove(void *ctx, int argc, char **argv);
+int lvm_vgrename(void *ctx, int argc, char **argv);
+int lvm_vgchange(void *ctx, int argc, char **argv);
+int lvm_vgck(void *ctx, int argc, char **argv);
+int lvm_vgcfgbackup(void *ctx, int argc, char **argv);
+int lvm_vgcfgrestore(void *ctx, int argc, char **argv);
+int lvm_lvcreate(void *ctx, int argc, char **argv);
+int lvm_lvresize(void *ctx, int argc, char **argv); /* lvextend, lvreduce, lvresize */
+int lvm_lvrename(void *ctx, int argc, char **argv);
+int lvm_lvremove(void *ctx, int argc, char **argv);
+int lvm_lvchange(void *ctx, int argc, char **argv);
+int lvm_report(void *ctx, int argc, char **argv);  /* pvs, vgs, lvs */
+int lvm_display(void *ctx, int argc, char **argv); /* pvdisplay, vgdisplay, lvdisplay */
+
+/* ---- activation through ulvmd (lvm_activate.c) ---- */
+struct lvm_daemon {
+	struct jsonrpc_client c;
+	bool connected, tried;
+	struct err why; /* why it could not connect */
+};
+/* Connect once; false when no daemon runs (the reason in d->why). */
+bool lvm_daemon_up(struct lvm_cmd *c, struct lvm_daemon *d);
+void lvm_daemon_close(struct lvm_daemon *d);
+/* The LV's dm device exists in ulvmd. */
+bool lv_is_active(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv);
+int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+		struct err *e);
+int lv_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+		  struct err *e);
+/* Load the LV's new table and resume (online resize). */
+int lv_reload(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+	      struct err *e);
+
+int lvm_main(const struct cli_globals *g, int argc, char **argv);
+
+#endif

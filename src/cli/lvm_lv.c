@@ -1,0 +1,504 @@
+/* lvcreate, lvextend/lvreduce/lvresize, lvrename, lvremove, lvchange. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/lvm_cmds.h"
+#include "common/args.h"
+#include "common/units.h"
+#include "lvm/alloc.h"
+
+static const char *hsize(char *buf, uint64_t sectors)
+{
+	struct units u;
+
+	units_init(&u);
+	units_format(buf, UNITS_BUF, sectors * 512, &u, SIZE_SHORT);
+	return buf;
+}
+
+/* lvm2's yes_no_prompt: --yes, or a 'y' on standard input. */
+static bool confirm(struct lvm_cmd *c, const char *question)
+{
+	char line[64];
+
+	if (opt_set(c, C_YES))
+		return true;
+	printf("%s [y/n]: ", question);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin)) {
+		printf("\n");
+		return false;
+	}
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static int parse_activate(struct lvm_cmd *c, bool *on)
+{
+	const char *v = opt_val(c, C_ACTIVATE);
+
+	if (!strcmp(v, "y") || !strcmp(v, "ay"))
+		*on = true;
+	else if (!strcmp(v, "n") || !strcmp(v, "an"))
+		*on = false;
+	else
+		return lvm_fail("Invalid argument for --activate: %s", v);
+	return 0;
+}
+
+/* The PV arguments after the VG/LV: allowed PVs and PE ranges. */
+static int pv_args(struct vgh *h, int argc, char **argv, struct alloc_range **r, unsigned *n)
+{
+	struct err e = { { 0 } };
+
+	for (int i = 0; i < argc; i++)
+		if (alloc_parse_pv_arg(h->vg, argv[i], r, n, &e))
+			return lvm_fail("%s", e.msg);
+	return 0;
+}
+
+/* -L or -l into a count of extents (the value, with its sign). */
+static int size_arg(struct lvm_cmd *c, struct vgh *h, const struct alloc_req *req, uint32_t cur,
+		    char *sign, uint64_t *extents)
+{
+	struct err e = { { 0 } };
+	uint64_t E = h->vg->extent_size;
+	char b1[UNITS_BUF];
+
+	*sign = 0;
+	if (opt_set(c, C_SIZE) == opt_set(c, C_EXTENTS))
+		return lvm_fail("Please specify either size or extents (not both).");
+	if (opt_set(c, C_SIZE)) {
+		uint64_t s;
+
+		if (lvm_parse_size(opt_val(c, C_SIZE), 'm', sign, &s, &e))
+			return lvm_fail("%s", e.msg);
+		*extents = (s + E - 1) / E;
+		if (s % E)
+			printf("  Rounding up size to full physical extent %s.\n", hsize(b1, *extents * E));
+		return 0;
+	}
+	struct ext_arg a;
+	uint64_t base = 0;
+
+	if (lvm_parse_extents(opt_val(c, C_EXTENTS), &a, &e))
+		return lvm_fail("%s", e.msg);
+	*sign = a.sign;
+	switch (a.pct) {
+	case PCT_NONE:
+		*extents = a.n;
+		return 0;
+	case PCT_FREE:
+		base = alloc_free_extents(h->vg, req);
+		break;
+	case PCT_VG:
+		base = vg_total_extents(h->vg);
+		break;
+	case PCT_PVS:
+		if (!req->ranges) {
+			base = vg_total_extents(h->vg);
+		} else {
+			for (unsigned i = 0; i < h->vg->npv; i++)
+				for (unsigned k = 0; k < req->nranges; k++)
+					if (req->ranges[k].pv == h->vg->pv[i]) {
+						base += h->vg->pv[i]->pe_count;
+						break;
+					}
+		}
+		break;
+	case PCT_ORIGIN:
+		base = cur;
+		return lvm_fail("%%ORIGIN needs a snapshot: not implemented yet");
+	}
+	*extents = base * a.n / 100;
+	return 0;
+}
+
+static int stripes_arg(struct lvm_cmd *c, unsigned *stripes, uint32_t *ssize)
+{
+	uint64_t v;
+	char sign;
+	struct err e = { { 0 } };
+
+	if (opt_set(c, C_STRIPES)) {
+		if (parse_u64(opt_val(c, C_STRIPES), &v) || !v || v > 64)
+			return lvm_fail("Invalid argument for --stripes: %s", opt_val(c, C_STRIPES));
+		*stripes = (unsigned)v;
+	}
+	if (opt_set(c, C_STRIPESIZE)) {
+		if (lvm_parse_size(opt_val(c, C_STRIPESIZE), 'k', &sign, &v, &e) || sign)
+			return lvm_fail("Invalid argument for --stripesize: %s", opt_val(c, C_STRIPESIZE));
+		if (!is_pow2_u64(v) || v < 8)
+			return lvm_fail("Invalid stripe size %s.", opt_val(c, C_STRIPESIZE));
+		*ssize = (uint32_t)v;
+	}
+	return 0;
+}
+
+static void next_lv_name(const struct vg *vg, char *out, size_t size)
+{
+	for (unsigned i = 0;; i++) {
+		snprintf(out, size, "lvol%u", i);
+		if (!vg_find_lv(vg, out))
+			return;
+	}
+}
+
+static bool reserved_lv_name(const char *n)
+{
+	static const char *const bad[] = { "_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_wcorig",
+		"_mimage", "_mlog", "_rimage", "_rmeta", "_tdata", "_tmeta", "_vdata", "_imeta",
+		"_iorig", "_pmspare", "_vorigin" };
+
+	if (!strncmp(n, "pvmove", 6) || !strncmp(n, "snapshot", 8))
+		return true;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (strstr(n, bad[i]))
+			return true;
+	return false;
+}
+
+static int check_new_lv_name(const struct vg *vg, const char *name)
+{
+	if (!lvm_name_valid(name) || reserved_lv_name(name))
+		return lvm_fail("Logical volume name \"%s\" is invalid.", name);
+	if (vg_find_lv(vg, name))
+		return lvm_fail("Logical Volume \"%s\" already exists in volume group \"%s\"", name, vg->name);
+	return 0;
+}
+
+int lvm_lvcreate(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct alloc_req req = { .stripes = 1, .stripe_size = 128 };
+	struct alloc_range *ranges = NULL;
+	struct lvm_daemon d = { 0 };
+	struct err e = { { 0 } };
+	struct vgh h = { .lock_fd = -1 };
+	struct vg_lv *lv;
+	char name[LVM_NAME_LEN], b1[UNITS_BUF], b2[UNITS_BUF], sign;
+	uint64_t ext;
+	bool activate = true;
+	int r;
+
+	if ((r = lvm_setup(c, true)))
+		return r;
+	if (opt_set(c, C_ACTIVATE) && (r = parse_activate(c, &activate)))
+		return r;
+	if (opt_set(c, C_TYPE) && strcmp(opt_val(c, C_TYPE), "linear") && strcmp(opt_val(c, C_TYPE), "striped"))
+		return lvm_fail("Segment type %s is not implemented yet (linear and striped are).",
+				opt_val(c, C_TYPE));
+	if ((r = stripes_arg(c, &req.stripes, &req.stripe_size)))
+		return r;
+	if (opt_set(c, C_TYPE) && !strcmp(opt_val(c, C_TYPE), "linear") && req.stripes > 1)
+		return lvm_fail("--type linear takes no --stripes.");
+	if (opt_set(c, C_ALLOC) && alloc_policy_parse(opt_val(c, C_ALLOC), &req.policy, &e))
+		return lvm_fail("%s", e.msg);
+	if (strchr(argv[0], '/'))
+		return lvm_fail("Please give the VG name alone and the LV name with -n.");
+	if (lvm_vg_read(&c->env, argv[0], &h, &e))
+		return lvm_fail("%s", e.msg);
+	if ((r = pv_args(&h, argc - 1, argv + 1, &ranges, &req.nranges)))
+		goto out;
+	req.ranges = ranges;
+	if (opt_set(c, C_NAME))
+		snprintf(name, sizeof(name), "%s", opt_val(c, C_NAME));
+	else
+		next_lv_name(h.vg, name, sizeof(name));
+	if ((r = check_new_lv_name(h.vg, name)) || (r = size_arg(c, &h, &req, 0, &sign, &ext)))
+		goto out;
+	if (sign == '-' || !ext || ext > UINT32_MAX) {
+		r = lvm_fail("Invalid size for a new logical volume.");
+		goto out;
+	}
+	if (ext % req.stripes) {
+		uint64_t up = (ext / req.stripes + 1) * req.stripes;
+
+		printf("  Rounding size %s (%llu extents) up to stripe boundary size %s (%llu extents).\n",
+		       hsize(b1, ext * h.vg->extent_size), (unsigned long long)ext,
+		       hsize(b2, up * h.vg->extent_size), (unsigned long long)up);
+		ext = up;
+	}
+	if (req.stripes > 1 && req.stripe_size > h.vg->extent_size) {
+		printf("  Reducing stripe size %s to maximum, physical extent size %s.\n",
+		       hsize(b1, req.stripe_size), hsize(b2, h.vg->extent_size));
+		req.stripe_size = h.vg->extent_size;
+	}
+	req.extents = (uint32_t)ext;
+	if (vg_add_lv(h.vg, name, &lv, &e) || alloc_extend(h.vg, lv, &req, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	if (lvm_vg_commit(&c->env, &h, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	printf("  Logical volume \"%s\" created.\n", name);
+	if (activate) {
+		if (!lvm_daemon_up(c, &d))
+			printf("  ulvmd is not running: logical volume %s/%s is inactive.\n", h.vg->name, name);
+		else if (lv_activate(c, &d, h.vg, lv, &e))
+			r = lvm_fail("Failed to activate new LV %s/%s: %s", h.vg->name, name, e.msg);
+	}
+out:
+	free(ranges);
+	lvm_daemon_close(&d);
+	lvm_vg_release(&h);
+	return r;
+}
+
+static int read_lv(struct lvm_cmd *c, const char *arg, struct vgh *h, struct vg_lv **lv)
+{
+	char vg[LVM_NAME_LEN];
+	const char *name;
+	struct err e = { { 0 } };
+
+	if (lvm_split_lvname(arg, vg, sizeof(vg), &name))
+		return LVM_FAILED;
+	if (lvm_vg_read(&c->env, vg, h, &e))
+		return lvm_fail("%s", e.msg);
+	if (!(*lv = vg_find_lv(h->vg, name))) {
+		lvm_fail("Failed to find logical volume \"%s/%s\"", vg, name);
+		lvm_vg_release(h);
+		return LVM_FAILED;
+	}
+	return 0;
+}
+
+int lvm_lvresize(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct alloc_req req = { .stripes = 1, .stripe_size = 128 };
+	struct alloc_range *ranges = NULL;
+	struct lvm_daemon d = { 0 };
+	struct err e = { { 0 } };
+	struct vgh h = { .lock_fd = -1 };
+	struct vg_lv *lv;
+	char sign, b1[UNITS_BUF], b2[UNITS_BUF], q[600];
+	bool grow_only = !strcmp(c->verb, "lvextend"), shrink_only = !strcmp(c->verb, "lvreduce");
+	uint64_t ext, target;
+	const char *t;
+	int r;
+
+	if ((r = lvm_setup(c, true)))
+		return r;
+	if (opt_set(c, C_ALLOC) && alloc_policy_parse(opt_val(c, C_ALLOC), &req.policy, &e))
+		return lvm_fail("%s", e.msg);
+	if ((r = read_lv(c, argv[0], &h, &lv)))
+		return r;
+	if ((t = lv_unmodelled_type(lv))) {
+		r = lvm_fail("Cannot resize LV %s/%s: segment type %s is not supported yet.", h.vg->name,
+			     lv->name, t);
+		goto out;
+	}
+	/* stripes default to the last segment's */
+	req.stripes = lv->seg[lv->nseg - 1].narea;
+	req.stripe_size = lv->seg[lv->nseg - 1].stripe_size ? lv->seg[lv->nseg - 1].stripe_size : 128;
+	if ((r = stripes_arg(c, &req.stripes, &req.stripe_size)) ||
+	    (r = pv_args(&h, argc - 1, argv + 1, &ranges, &req.nranges)))
+		goto out;
+	req.ranges = ranges;
+	if ((r = size_arg(c, &h, &req, lv->le_count, &sign, &ext)))
+		goto out;
+	target = sign == '+' ? lv->le_count + ext : sign == '-' ? (ext >= lv->le_count ? 0 : lv->le_count - ext) : ext;
+	if (sign == '-' && ext >= lv->le_count)
+		target = 0;
+	if (target > lv->le_count && target % req.stripes)
+		target += req.stripes - (target - lv->le_count) % req.stripes;
+	if (target == lv->le_count) {
+		r = lvm_fail("New size (%llu extents) matches existing size (%u extents).",
+			     (unsigned long long)target, lv->le_count);
+		goto out;
+	}
+	if (!target || target > UINT32_MAX) {
+		r = lvm_fail("Cannot resize logical volume %s/%s to %llu extents.", h.vg->name, lv->name,
+			     (unsigned long long)target);
+		goto out;
+	}
+	if (grow_only && target < lv->le_count) {
+		r = lvm_fail("New size given (%llu extents) not larger than existing size (%u extents)",
+			     (unsigned long long)target, lv->le_count);
+		goto out;
+	}
+	if (shrink_only && target > lv->le_count) {
+		r = lvm_fail("New size given (%llu extents) not less than existing size (%u extents)",
+			     (unsigned long long)target, lv->le_count);
+		goto out;
+	}
+	uint32_t old = lv->le_count;
+	if (target < old) {
+		printf("  WARNING: Reducing%s logical volume %s/%s to %s.\n"
+		       "  THIS MAY DESTROY YOUR DATA (filesystem etc.)\n",
+		       lv_is_active(c, &d, h.vg, lv) ? " active" : "", h.vg->name, lv->name,
+		       hsize(b1, target * h.vg->extent_size));
+		snprintf(q, sizeof(q), "Do you really want to reduce %s/%s?", h.vg->name, lv->name);
+		if (!opt_set(c, C_FORCE) && !confirm(c, q)) {
+			r = lvm_fail("Logical volume %s/%s NOT reduced.", h.vg->name, lv->name);
+			goto out;
+		}
+		if (lv_reduce(lv, old - (uint32_t)target, &e)) {
+			r = lvm_fail("%s", e.msg);
+			goto out;
+		}
+	} else {
+		req.extents = (uint32_t)(target - old);
+		if (alloc_extend(h.vg, lv, &req, &e)) {
+			r = lvm_fail("%s", e.msg);
+			goto out;
+		}
+	}
+	if (lvm_vg_commit(&c->env, &h, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	printf("  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n",
+	       h.vg->name, lv->name, hsize(b1, (uint64_t)old * h.vg->extent_size), old,
+	       hsize(b2, (uint64_t)lv->le_count * h.vg->extent_size), lv->le_count);
+	if (lv_reload(c, &d, h.vg, lv, &e))
+		r = lvm_fail("%s", e.msg);
+	else
+		printf("  Logical volume %s/%s successfully resized.\n", h.vg->name, lv->name);
+out:
+	free(ranges);
+	lvm_daemon_close(&d);
+	lvm_vg_release(&h);
+	return r;
+}
+
+int lvm_lvrename(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct lvm_daemon d = { 0 };
+	struct err e = { { 0 } };
+	struct vgh h = { .lock_fd = -1 };
+	char vg[LVM_NAME_LEN], old[LVM_NAME_LEN], vg2[LVM_NAME_LEN];
+	const char *lvn, *newn;
+	struct vg_lv *lv;
+	int r;
+
+	if (argc == 3) {
+		snprintf(vg, sizeof(vg), "%s", argv[0]);
+		lvn = argv[1];
+		newn = argv[2];
+	} else {
+		if (lvm_split_lvname(argv[0], vg, sizeof(vg), &lvn))
+			return LVM_FAILED;
+		newn = argv[1];
+		if (strchr(newn, '/')) {
+			if (lvm_split_lvname(newn, vg2, sizeof(vg2), &newn))
+				return LVM_FAILED;
+			if (strcmp(vg, vg2))
+				return lvm_fail("Logical volume names must have the same volume group (\"%s\" or \"%s\").",
+						vg, vg2);
+		}
+	}
+	if ((r = lvm_setup(c, true)))
+		return r;
+	if (lvm_vg_read(&c->env, vg, &h, &e))
+		return lvm_fail("%s", e.msg);
+	if (!(lv = vg_find_lv(h.vg, lvn))) {
+		r = lvm_fail("Existing logical volume \"%s\" not found in volume group \"%s\"", lvn, vg);
+		goto out;
+	}
+	if ((r = check_new_lv_name(h.vg, newn)))
+		goto out;
+	if (lv_is_active(c, &d, h.vg, lv)) {
+		r = lvm_fail("Cannot rename active LV %s/%s yet: deactivate it first (lvchange -an).", vg, lvn);
+		goto out;
+	}
+	snprintf(old, sizeof(old), "%s", lv->name);
+	free(lv->name);
+	if (!(lv->name = strdup(newn))) {
+		r = lvm_fail("out of memory");
+		goto out;
+	}
+	if (lvm_vg_commit(&c->env, &h, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	printf("  Renamed \"%s\" to \"%s\" in volume group \"%s\"\n", old, newn, vg);
+out:
+	lvm_daemon_close(&d);
+	lvm_vg_release(&h);
+	return r;
+}
+
+int lvm_lvremove(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct lvm_daemon d = { 0 };
+	int ret = 0, r;
+
+	if ((r = lvm_setup(c, true)))
+		return r;
+	for (int i = 0; i < argc; i++) {
+		struct vgh h = { .lock_fd = -1 };
+		struct err e = { { 0 } };
+		struct vg_lv *lv;
+		char q[600], name[LVM_NAME_LEN];
+
+		if (!strchr(argv[i], '/')) { /* a VG: all its LVs */
+			ret = lvm_fail("Removing every LV of VG %s: not implemented yet; name each VG/LV.", argv[i]);
+			continue;
+		}
+		if ((r = read_lv(c, argv[i], &h, &lv))) {
+			ret = r;
+			continue;
+		}
+		if (lv_is_active(c, &d, h.vg, lv)) {
+			snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?",
+				 h.vg->name, lv->name);
+			if (!opt_set(c, C_FORCE) && !confirm(c, q)) {
+				ret = lvm_fail("Logical volume %s/%s not removed.", h.vg->name, lv->name);
+				lvm_vg_release(&h);
+				continue;
+			}
+			if (lv_deactivate(c, &d, h.vg, lv, &e)) {
+				ret = lvm_fail("%s", e.msg);
+				lvm_vg_release(&h);
+				continue;
+			}
+		}
+		snprintf(name, sizeof(name), "%s", lv->name);
+		vg_remove_lv(h.vg, lv);
+		if (lvm_vg_commit(&c->env, &h, &e))
+			ret = lvm_fail("%s", e.msg);
+		else
+			printf("  Logical volume \"%s\" successfully removed.\n", name);
+		lvm_vg_release(&h);
+	}
+	lvm_daemon_close(&d);
+	return ret;
+}
+
+int lvm_lvchange(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct lvm_daemon d = { 0 };
+	bool on;
+	int ret = 0, r;
+
+	if (!opt_set(c, C_ACTIVATE))
+		return lvm_fail("Only lvchange -a y|n is implemented yet.");
+	if ((r = parse_activate(c, &on)) || (r = lvm_setup(c, false)))
+		return r;
+	if (!lvm_daemon_up(c, &d))
+		return lvm_fail("%s", d.why.msg);
+	for (int i = 0; i < argc; i++) {
+		struct vgh h = { .lock_fd = -1 };
+		struct err e = { { 0 } };
+		struct vg_lv *lv;
+
+		if ((r = read_lv(c, argv[i], &h, &lv))) {
+			ret = r;
+			continue;
+		}
+		if ((on ? lv_activate : lv_deactivate)(c, &d, h.vg, lv, &e))
+			ret = lvm_fail("%s", e.msg);
+		lvm_vg_release(&h);
+	}
+	lvm_daemon_close(&d);
+	return ret;
+}

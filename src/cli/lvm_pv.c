@@ -1,0 +1,211 @@
+/* pvcreate, pvremove, pvresize, pvchange, and the PV helpers vgcreate and
+ * vgextend share. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/lvm_cmds.h"
+#include "cli/lvm_pv.h"
+#include "common/args.h"
+#include "lvm/alloc.h"
+
+static int size_opt(struct lvm_cmd *c, int o, char unit, uint64_t *bytes)
+{
+	struct err e = { { 0 } };
+	uint64_t s;
+	char sign;
+
+	if (lvm_parse_size(opt_val(c, o), unit, &sign, &s, &e) || sign)
+		return lvm_fail("Invalid argument for --%s: %s", c->spec->opts[o].lng, opt_val(c, o));
+	*bytes = s * 512;
+	return 0;
+}
+
+int lvm_pv_opts(struct lvm_cmd *c, struct pv_create_opts *o)
+{
+	uint64_t v;
+	int r;
+
+	pv_create_opts_default(o);
+	for (int k = C_MDCOPIES; k <= C_PVMDCOPIES; k++)
+		if (opt_set(c, k)) {
+			if (parse_u64(opt_val(c, k), &v) || v > 2)
+				return lvm_fail("Invalid argument for --%s: %s", c->spec->opts[k].lng, opt_val(c, k));
+			o->mda_copies = (unsigned)v;
+		}
+	if (opt_set(c, C_MDSIZE) && (r = size_opt(c, C_MDSIZE, 'm', &o->mda_size)))
+		return r;
+	if (opt_set(c, C_DATAALIGN) && (r = size_opt(c, C_DATAALIGN, 'k', &o->data_alignment)))
+		return r;
+	if (opt_set(c, C_UUID))
+		o->uuid = opt_val(c, C_UUID);
+	return 0;
+}
+
+int lvm_pv_make(struct lvm_cmd *c, const char *path, const struct pv_create_opts *o,
+		struct lvm_dev **out)
+{
+	struct err e = { { 0 } };
+	struct lvm_dev *d;
+	const char *vg;
+	struct dev *dv;
+	struct pv *pv;
+	int r;
+
+	if (lvm_env_add_path(&c->env, path, &d, &e))
+		return lvm_fail("%s", e.msg);
+	if ((vg = lvm_dev_vgname(d)))
+		return lvm_fail("Can't initialize physical volume \"%s\" of volume group \"%s\".", path, vg);
+	if (d->status && d->status != -ENOENT && !d->pv)
+		if (d->status != -EINVAL)
+			return lvm_fail("Cannot use %s: %s", path, d->why.msg);
+	if ((r = dev_open_file(d->path, 0, &dv)))
+		return lvm_fail("Cannot use %s: %s", path, strerror(-r));
+	r = pv_create(dv, o, &pv, &e);
+	dev_put(dv);
+	if (r)
+		return lvm_fail("%s: %s", path, e.msg);
+	pv_free(d->pv);
+	d->pv = pv;
+	d->status = 0;
+	if (lvm_devices_file_update(&c->env, d->path, pv->label.pv_uuid, true, &e))
+		return lvm_fail("%s", e.msg);
+	printf("  Physical volume \"%s\" successfully created.\n", path);
+	if (out)
+		*out = d;
+	return 0;
+}
+
+/* A device for vgcreate/vgextend: an orphan PV, made one if it is not. */
+int lvm_pv_orphan(struct lvm_cmd *c, const char *path, const struct pv_create_opts *o,
+		  struct lvm_dev **out)
+{
+	struct err e = { { 0 } };
+	struct lvm_dev *d;
+	const char *vg;
+
+	if (lvm_env_add_path(&c->env, path, &d, &e))
+		return lvm_fail("%s", e.msg);
+	if ((vg = lvm_dev_vgname(d)))
+		return lvm_fail("Physical volume '%s' is already in volume group '%s'", path, vg);
+	if (d->pv) {
+		if (lvm_devices_file_update(&c->env, d->path, d->pv->label.pv_uuid, true, &e))
+			return lvm_fail("%s", e.msg);
+		*out = d;
+		return 0;
+	}
+	return lvm_pv_make(c, path, o, out);
+}
+
+int lvm_pvcreate(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct pv_create_opts o;
+	int lock, ret = 0, r;
+	struct err e = { { 0 } };
+
+	if ((r = lvm_pv_opts(c, &o)) || (r = lvm_setup(c, true)))
+		return r;
+	if (o.uuid && argc > 1)
+		return lvm_fail("Can only set uuid on one volume at once.");
+	if (lvm_lock(&c->env, "P_orphans", true, &lock, &e))
+		return lvm_fail("%s", e.msg);
+	for (int i = 0; i < argc; i++)
+		if ((r = lvm_pv_make(c, argv[i], &o, NULL)))
+			ret = r;
+	lvm_unlock(lock);
+	return ret;
+}
+
+int lvm_pvremove(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	int lock, ret = 0, r;
+	struct err e = { { 0 } };
+
+	if ((r = lvm_setup(c, true)))
+		return r;
+	if (lvm_lock(&c->env, "P_orphans", true, &lock, &e))
+		return lvm_fail("%s", e.msg);
+	for (int i = 0; i < argc; i++) {
+		static const uint8_t zero[LABEL_SIZE];
+		struct lvm_dev *d;
+		const char *vg;
+
+		if (lvm_env_add_path(&c->env, argv[i], &d, &e)) {
+			ret = lvm_fail("%s", e.msg);
+			continue;
+		}
+		if (!d->pv) {
+			ret = lvm_fail("No PV found on device %s.", argv[i]);
+			continue;
+		}
+		if ((vg = lvm_dev_vgname(d))) {
+			ret = lvm_fail("PV %s is used by VG %s so please use vgreduce first.", argv[i], vg);
+			continue;
+		}
+		/* as label_remove: only the label sector */
+		if ((r = dev_write(d->pv->dev, zero, LABEL_SIZE, d->pv->label.sector * LABEL_SIZE, DEV_FUA))) {
+			ret = lvm_fail("%s: %s", argv[i], strerror(-r));
+			continue;
+		}
+		lvm_devices_file_update(&c->env, d->path, NULL, false, &e);
+		printf("  Labels on physical volume \"%s\" successfully wiped.\n", argv[i]);
+	}
+	lvm_unlock(lock);
+	return ret;
+}
+
+int lvm_pvresize(void *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	return lvm_fail("pvresize: not implemented yet.");
+}
+
+int lvm_pvchange(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	bool on;
+	int ret = 0, r;
+
+	if (!opt_set(c, C_ALLOCATABLE))
+		return lvm_fail("Only pvchange -x y|n is implemented yet.");
+	if (!strcmp(opt_val(c, C_ALLOCATABLE), "y"))
+		on = true;
+	else if (!strcmp(opt_val(c, C_ALLOCATABLE), "n"))
+		on = false;
+	else
+		return lvm_fail("Invalid argument for --allocatable: %s", opt_val(c, C_ALLOCATABLE));
+	if ((r = lvm_setup(c, true)))
+		return r;
+	for (int i = 0; i < argc; i++) {
+		struct err e = { { 0 } };
+		struct lvm_dev *d = lvm_find_dev(&c->env, argv[i]);
+		const char *vgn = d ? lvm_dev_vgname(d) : NULL;
+		struct vgh h = { .lock_fd = -1 };
+		struct vg_pv *p;
+
+		if (!vgn) {
+			ret = lvm_fail("Physical volume %s is not in a volume group.", argv[i]);
+			continue;
+		}
+		if (lvm_vg_read(&c->env, vgn, &h, &e)) {
+			ret = lvm_fail("%s", e.msg);
+			continue;
+		}
+		if (!(p = vg_find_pv_path(h.vg, d->path))) {
+			ret = lvm_fail("Physical volume %s is not in volume group %s.", argv[i], vgn);
+		} else {
+			p->status = on ? p->status | FLAG(PVF_ALLOCATABLE) : p->status & ~FLAG(PVF_ALLOCATABLE);
+			if (lvm_vg_commit(&c->env, &h, &e))
+				ret = lvm_fail("%s", e.msg);
+			else
+				printf("  Physical volume \"%s\" changed\n", argv[i]);
+		}
+		lvm_vg_release(&h);
+	}
+	return ret;
+}

@@ -1,0 +1,436 @@
+/* pvs, vgs, lvs (with --segments), through the report engine of
+ * src/common/report.h and lvm2's field table; and the *display verbs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/lvm_cmds.h"
+#include "common/report_lvm.h"
+#include "lvm/activate.h"
+
+struct rctx {
+	struct lvm_cmd *c;
+	struct report *rep;
+	struct lvm_daemon d;
+	char **active; /* dm names live in ulvmd */
+	unsigned nactive;
+};
+
+static void load_active(struct rctx *x)
+{
+	struct json_object *res = NULL;
+	struct err e = { { 0 } };
+
+	if (!lvm_daemon_up(x->c, &x->d) ||
+	    jsonrpc_call(&x->d.c, "ls", json_object_new_object(), &res, NULL, &e) || !res)
+		return;
+	size_t n = json_object_array_length(res);
+	x->active = calloc(n + 1, sizeof(*x->active));
+	for (size_t i = 0; x->active && i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(res, i), *name;
+
+		if (json_object_object_get_ex(o, "name", &name))
+			x->active[x->nactive++] = strdup(json_object_get_string(name));
+	}
+	json_object_put(res);
+}
+
+static bool is_active(const struct rctx *x, const struct vg *vg, const struct vg_lv *lv)
+{
+	char name[LV_DM_NAME_MAX];
+
+	lv_dm_name(vg, lv, name);
+	for (unsigned i = 0; i < x->nactive; i++)
+		if (x->active[i] && !strcmp(x->active[i], name))
+			return true;
+	return false;
+}
+
+static char type_char(const char *type, bool attr7)
+{
+	if (!strncmp(type, "raid", 4))
+		return 'r';
+	if (!strcmp(type, "mirror"))
+		return 'm';
+	if (!strcmp(type, "snapshot"))
+		return 's';
+	if (!strcmp(type, "thin-pool"))
+		return attr7 ? 't' : 't';
+	if (!strcmp(type, "thin"))
+		return attr7 ? 't' : 'V';
+	if (!strcmp(type, "error") || !strcmp(type, "zero"))
+		return 'v';
+	if (!strncmp(type, "cache", 5))
+		return attr7 ? 'C' : 'C';
+	return attr7 ? 'u' : '-';
+}
+
+static char alloc_char(const char *a)
+{
+	if (!a || !strcmp(a, "inherit"))
+		return 'i';
+	if (!strcmp(a, "contiguous"))
+		return 'c';
+	if (!strncmp(a, "cling", 5))
+		return 'l';
+	if (!strcmp(a, "anywhere"))
+		return 'a';
+	return 'n';
+}
+
+static void lv_attr(const struct rctx *x, const struct vg *vg, const struct vg_lv *lv, char out[11])
+{
+	const char *t = lv_unmodelled_type(lv);
+
+	memset(out, '-', 10);
+	out[10] = 0;
+	if (t)
+		out[0] = type_char(t, false);
+	out[1] = lv->status & FLAG(LVF_WRITE) ? 'w' : 'r';
+	out[2] = alloc_char(lv->alloc);
+	if (lv->status & FLAG(LVF_FIXED_MINOR))
+		out[3] = 'm';
+	if (is_active(x, vg, lv))
+		out[4] = 'a';
+	if (t)
+		out[6] = type_char(t, true);
+	if (lv->status & FLAG(LVF_ACTIVATION_SKIP))
+		out[9] = 'k';
+}
+
+static void vg_attr(const struct vgh *h, char out[7])
+{
+	const struct vg *vg = h->vg;
+
+	snprintf(out, 7, "%c%c%c%c%c%c", vg->status & FLAG(VGF_WRITE) ? 'w' : 'r',
+		 vg->status & FLAG(VGF_RESIZEABLE) ? 'z' : '-', vg->status & FLAG(VGF_EXPORTED) ? 'x' : '-',
+		 h->missing ? 'p' : '-', vg->alloc ? alloc_char(vg->alloc) : 'n',
+		 vg->status & FLAG(VGF_CLUSTERED) ? 'c' : vg->status & FLAG(VGF_SHARED) ? 's' : '-');
+}
+
+static void set_vg_fields(struct report_row *r, const struct vgh *h)
+{
+	const struct vg *vg = h->vg;
+	char id[LVM_ID_TEXT_LEN + 1], attr[7];
+	unsigned visible = 0;
+
+	for (unsigned i = 0; i < vg->nlv; i++)
+		visible += !!(vg->lv[i]->status & FLAG(LVF_VISIBLE));
+	lvm_id_format(vg->id, id);
+	vg_attr(h, attr);
+	report_set_str(r, RF_VG_NAME, vg->name);
+	report_set_str(r, RF_VG_FMT, "lvm2");
+	report_set_str(r, RF_VG_UUID, id);
+	report_set_str(r, RF_VG_ATTR, attr);
+	report_set_sectors(r, RF_VG_SIZE, vg_total_extents(vg) * vg->extent_size);
+	report_set_sectors(r, RF_VG_FREE, vg_free_extents(vg) * vg->extent_size);
+	report_set_sectors(r, RF_VG_EXTENT_SIZE, vg->extent_size);
+	report_set_u64(r, RF_VG_EXTENT_COUNT, vg_total_extents(vg));
+	report_set_u64(r, RF_VG_FREE_COUNT, vg_free_extents(vg));
+	report_set_u64(r, RF_PV_COUNT, vg->npv);
+	report_set_u64(r, RF_LV_COUNT, visible);
+	report_set_u64(r, RF_SNAP_COUNT, 0);
+	report_set_u64(r, RF_VG_SEQNO, vg->seqno);
+	report_set_u64(r, RF_MAX_LV, vg->max_lv);
+	report_set_u64(r, RF_MAX_PV, vg->max_pv);
+	report_set_u64(r, RF_VG_MISSING_PV_COUNT, h->missing);
+	report_set_str(r, RF_VG_PERMISSIONS, vg->status & FLAG(VGF_WRITE) ? "writeable" : "read-only");
+	report_set_str(r, RF_VG_ALLOCATION_POLICY, vg->alloc ? vg->alloc : "normal");
+}
+
+static void seg_lists(const struct vg_lv *lv, const struct lv_seg *s, FILE *dev, FILE *ranges,
+		      bool all)
+{
+	for (unsigned i = all ? 0 : (unsigned)(s - lv->seg); i < lv->nseg; i++) {
+		const struct lv_seg *g = &lv->seg[i];
+
+		for (unsigned k = 0; k < g->narea; k++) {
+			const char *p = g->area[k].pv->path ? g->area[k].pv->path : "[unknown]";
+			uint32_t alen = g->len / g->narea;
+
+			fprintf(dev, "%s%s(%u)", ftell(dev) ? "," : "", p, g->area[k].pe);
+			fprintf(ranges, "%s%s:%u-%u", ftell(ranges) ? " " : "", p, g->area[k].pe,
+				g->area[k].pe + alen - 1);
+		}
+		if (!all)
+			break;
+	}
+}
+
+static void set_lv_fields(struct rctx *x, struct report_row *r, const struct vgh *h,
+			  const struct vg_lv *lv, const struct lv_seg *seg)
+{
+	const struct vg *vg = h->vg;
+	char id[LVM_ID_TEXT_LEN + 1], attr[11], name[LVM_NAME_LEN + 2], full[2 * LVM_NAME_LEN + 8];
+	bool visible = lv->status & FLAG(LVF_VISIBLE);
+
+	set_vg_fields(r, h);
+	lvm_id_format(lv->id, id);
+	lv_attr(x, vg, lv, attr);
+	snprintf(name, sizeof(name), visible ? "%s" : "[%s]", lv->name);
+	report_set_str(r, RF_LV_NAME, name);
+	report_set_str(r, RF_LV_UUID, id);
+	report_set_str(r, RF_LV_ATTR, attr);
+	snprintf(full, sizeof(full), "%s/%s", vg->name, lv->name);
+	report_set_str(r, RF_LV_FULL_NAME, full);
+	if (visible) {
+		snprintf(full, sizeof(full), "/dev/%s/%s", vg->name, lv->name);
+		report_set_str(r, RF_LV_PATH, full);
+	}
+	report_set_sectors(r, RF_LV_SIZE, (uint64_t)lv->le_count * vg->extent_size);
+	report_set_u64(r, RF_SEG_COUNT, lv->nseg);
+	report_set_str(r, RF_LV_ACTIVE, is_active(x, vg, lv) ? "active" : "");
+	report_set_str(r, RF_LV_HOST, lv->host ? lv->host : "");
+	if (!seg && lv->nseg == 1)
+		seg = &lv->seg[0];
+	if (report_wants(x->rep, RF_DEVICES) || report_wants(x->rep, RF_SEG_PE_RANGES)) {
+		char *dv = NULL, *rg = NULL;
+		size_t dl = 0, rl = 0;
+		FILE *fd = open_memstream(&dv, &dl), *fr = open_memstream(&rg, &rl);
+
+		if (fd && fr) {
+			seg_lists(lv, seg ? seg : &lv->seg[0], fd, fr, !seg);
+			fclose(fd);
+			fclose(fr);
+			report_set_str(r, RF_DEVICES, dv);
+			report_set_str(r, RF_SEG_PE_RANGES, rg);
+		} else {
+			if (fd)
+				fclose(fd);
+			if (fr)
+				fclose(fr);
+		}
+		free(dv);
+		free(rg);
+	}
+	if (seg) {
+		report_set_str(r, RF_SEGTYPE, seg->striped ? (seg->narea > 1 ? "striped" : "linear") : seg->type);
+		report_set_u64(r, RF_STRIPES, seg->striped ? seg->narea : 0);
+		report_set_sectors(r, RF_STRIPE_SIZE, seg->stripe_size);
+		report_set_sectors(r, RF_SEG_START, (uint64_t)seg->le * vg->extent_size);
+		report_set_u64(r, RF_SEG_START_PE, seg->le);
+		report_set_sectors(r, RF_SEG_SIZE, (uint64_t)seg->len * vg->extent_size);
+		report_set_u64(r, RF_SEG_SIZE_PE, seg->len);
+	}
+}
+
+static void set_pv_fields(struct report_row *r, const struct vgh *h, const struct lvm_dev *d,
+			  const struct vg_pv *p)
+{
+	char id[LVM_ID_TEXT_LEN + 1], attr[4] = "---";
+	unsigned mdas = 0;
+
+	if (h)
+		set_vg_fields(r, h);
+	report_set_str(r, RF_PV_NAME, p && p->path ? p->path : d ? d->path : "[unknown]");
+	lvm_id_format(p ? p->id : d->pv->label.pv_uuid, id);
+	report_set_str(r, RF_PV_UUID, id);
+	report_set_str(r, RF_PV_FMT, "lvm2");
+	if (d && d->pv) {
+		report_set_sectors(r, RF_DEV_SIZE, d->pv->label.device_size / 512);
+		for (unsigned j = 0; j < d->pv->nmda; j++)
+			mdas += !d->pv->mda[j].status;
+		report_set_u64(r, RF_PV_MDA_COUNT, d->pv->nmda);
+		report_set_u64(r, RF_PV_MDA_USED_COUNT, mdas);
+		if (d->pv->nmda)
+			report_set_bytes(r, RF_PV_MDA_SIZE, d->pv->mda[0].locn.size);
+	}
+	if (p) {
+		uint32_t used = vg_pv_used(h->vg, p);
+		uint64_t E = h->vg->extent_size;
+
+		attr[0] = p->status & FLAG(PVF_ALLOCATABLE) ? 'a' : '-';
+		attr[1] = p->status & FLAG(PVF_EXPORTED) ? 'x' : '-';
+		attr[2] = p->pv ? '-' : 'm';
+		report_set_sectors(r, RF_PV_SIZE, p->pe_count * E);
+		report_set_sectors(r, RF_PV_FREE, (p->pe_count - used) * E);
+		report_set_sectors(r, RF_PV_USED, used * E);
+		report_set_sectors(r, RF_PE_START, p->pe_start);
+		report_set_u64(r, RF_PV_PE_COUNT, p->pe_count);
+		report_set_u64(r, RF_PV_PE_ALLOC_COUNT, used);
+		if (p->has_ba) {
+			report_set_sectors(r, RF_PV_BA_START, p->ba_start);
+			report_set_sectors(r, RF_PV_BA_SIZE, p->ba_size);
+		}
+	} else {
+		uint64_t s = d->pv->label.device_size / 512;
+
+		report_set_str(r, RF_VG_NAME, "");
+		report_set_sectors(r, RF_PV_SIZE, s);
+		report_set_sectors(r, RF_PV_FREE, s);
+		report_set_sectors(r, RF_PV_USED, 0);
+		report_set_sectors(r, RF_PE_START, d->pv->label.n_data ? d->pv->label.data[0].offset / 512 : 0);
+		report_set_u64(r, RF_PV_PE_COUNT, 0);
+		report_set_u64(r, RF_PV_PE_ALLOC_COUNT, 0);
+	}
+	report_set_str(r, RF_PV_ATTR, attr);
+}
+
+/* Is @name among the arguments (all when none)? */
+static bool wanted(int argc, char **argv, const char *vg, const char *lv)
+{
+	if (!argc)
+		return true;
+	for (int i = 0; i < argc; i++) {
+		const char *slash = strchr(argv[i], '/');
+
+		if (!slash && !strcmp(argv[i], vg))
+			return true;
+		if (slash && lv && (size_t)(slash - argv[i]) == strlen(vg) &&
+		    !strncmp(argv[i], vg, strlen(vg)) && !strcmp(slash + 1, lv))
+			return true;
+	}
+	return false;
+}
+
+int lvm_report(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	const struct report_spec *spec = !strcmp(c->verb, "pvs") ? &report_lvm_pvs :
+					 !strcmp(c->verb, "vgs") ? &report_lvm_vgs :
+					 opt_set(c, R_SEGMENTS) ? &report_lvm_segs : &report_lvm_lvs;
+	struct rctx x = { .c = c };
+	struct report_opts o;
+	struct err e = { { 0 } };
+	const char *opts[1];
+	const char **names = NULL;
+	unsigned n = 0;
+	bool segs;
+	int r, ret = 0;
+
+	report_opts_init(&o);
+	if (opt_set(c, R_OPTIONS)) {
+		opts[0] = opt_val(c, R_OPTIONS);
+		o.options = opts;
+		o.noptions = 1;
+	}
+	if (opt_set(c, R_SORT))
+		o.sort = opt_val(c, R_SORT);
+	if (opt_set(c, R_SEPARATOR))
+		o.separator = opt_val(c, R_SEPARATOR);
+	o.noheadings = opt_set(c, R_NOHEADINGS);
+	o.verbose = opt_set(c, R_COMMON + G_VERBOSE);
+	if (opt_set(c, R_UNITS) && units_parse(opt_val(c, R_UNITS), &o.units))
+		return lvm_fail("Invalid units specification.");
+	if (opt_set(c, R_NOSUFFIX))
+		o.units.suffix = false;
+	if (opt_set(c, R_REPORTFORMAT) && report_parse_format(opt_val(c, R_REPORTFORMAT), &o.format))
+		return lvm_fail("Invalid argument for --reportformat: %s", opt_val(c, R_REPORTFORMAT));
+	r = report_create(&report_lvm_registry, spec, &o, &x.rep, &e);
+	if (r == -ENOENT) {
+		report_print_fields(&report_lvm_registry, stderr);
+		return lvm_fail("%s", e.msg);
+	}
+	if (r)
+		return lvm_fail("%s", e.msg);
+	if (report_help_requested(x.rep)) {
+		report_print_fields(&report_lvm_registry, stdout);
+		report_free(x.rep);
+		return 0;
+	}
+	if ((r = lvm_setup(c, false))) {
+		report_free(x.rep);
+		return r;
+	}
+	if (report_objects(x.rep) & RO_LV_ANY)
+		load_active(&x);
+	segs = spec == &report_lvm_segs || (report_objects(x.rep) & RO_SEG);
+	if (lvm_vg_names(&c->env, &names, &n, &e)) {
+		ret = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	if (spec == &report_lvm_pvs) {
+		/* PVs of VGs, then orphans */
+		for (unsigned i = 0; i < n; i++) {
+			struct vgh h = { .lock_fd = -1 };
+
+			if (lvm_vg_read(&c->env, names[i], &h, &e)) {
+				ret = lvm_fail("%s", e.msg);
+				err_clear(&e);
+				continue;
+			}
+			for (unsigned p = 0; p < h.vg->npv; p++) {
+				struct vg_pv *pv = h.vg->pv[p];
+				struct lvm_dev *d = pv->path ? lvm_find_dev(&c->env, pv->path) : NULL;
+
+				if (argc && (!pv->path || !wanted(argc, argv, pv->path, NULL)))
+					continue;
+				set_pv_fields(report_row_new(x.rep), &h, d, pv);
+			}
+			lvm_vg_release(&h);
+		}
+		for (unsigned i = 0; i < c->env.ndev; i++) {
+			struct lvm_dev *d = &c->env.dev[i];
+
+			if (!d->pv || lvm_dev_vgname(d) || (argc && !wanted(argc, argv, d->path, NULL)))
+				continue;
+			set_pv_fields(report_row_new(x.rep), NULL, d, NULL);
+		}
+	} else {
+		for (unsigned i = 0; i < n; i++) {
+			struct vgh h = { .lock_fd = -1 };
+			bool vg_named = !argc;
+
+			for (int a = 0; a < argc; a++)
+				vg_named |= !strcmp(argv[a], names[i]) ||
+					    (!strncmp(argv[a], names[i], strlen(names[i])) && argv[a][strlen(names[i])] == '/');
+			if (!vg_named)
+				continue;
+			if (lvm_vg_read(&c->env, names[i], &h, &e)) {
+				ret = lvm_fail("%s", e.msg);
+				err_clear(&e);
+				continue;
+			}
+			if (spec == &report_lvm_vgs) {
+				set_vg_fields(report_row_new(x.rep), &h);
+			} else {
+				for (unsigned l = 0; l < h.vg->nlv; l++) {
+					const struct vg_lv *lv = h.vg->lv[l];
+
+					if (!(lv->status & FLAG(LVF_VISIBLE)) && !opt_set(c, R_ALL))
+						continue;
+					if (!wanted(argc, argv, h.vg->name, lv->name))
+						continue;
+					if (!segs)
+						set_lv_fields(&x, report_row_new(x.rep), &h, lv, NULL);
+					for (unsigned s = 0; segs && s < lv->nseg; s++)
+						set_lv_fields(&x, report_row_new(x.rep), &h, lv, &lv->seg[s]);
+				}
+			}
+			lvm_vg_release(&h);
+		}
+		for (int a = 0; a < argc; a++) {
+			char vg[LVM_NAME_LEN];
+			bool found = false;
+
+			snprintf(vg, sizeof(vg), "%.*s", (int)strcspn(argv[a], "/"), argv[a]);
+			for (unsigned i = 0; i < n; i++)
+				found |= !strcmp(names[i], vg);
+			if (!found)
+				ret = lvm_fail("Volume group \"%s\" not found", vg);
+		}
+	}
+	if (report_output(x.rep, stdout))
+		ret = lvm_fail("report output failed");
+out:
+	free(names);
+	for (unsigned i = 0; i < x.nactive; i++)
+		free(x.active[i]);
+	free(x.active);
+	lvm_daemon_close(&x.d);
+	report_free(x.rep);
+	return ret;
+}
+
+int lvm_display(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+
+	if (opt_set(c, R_COLUMNS)) {
+		/* -C: the report verbs' columns, as lvm2 */
+		c->verb = !strcmp(c->verb, "pvdisplay") ? "pvs" : !strcmp(c->verb, "vgdisplay") ? "vgs" : "lvs";
+		return lvm_report(ctx, argc, argv);
+	}
+	return lvm_fail("%s: the long format is not implemented yet; use -C for columns.", c->verb);
+}

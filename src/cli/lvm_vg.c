@@ -1,0 +1,562 @@
+/* vgcreate, vgextend, vgreduce, vgremove, vgrename, vgchange, vgck,
+ * vgcfgbackup, vgcfgrestore. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/lvm_cmds.h"
+#include "cli/lvm_pv.h"
+#include "common/args.h"
+#include "lvm/alloc.h"
+
+/* Add the orphan PV of @d to @vg. */
+static int add_pv(struct vg *vg, struct lvm_dev *d)
+{
+	struct err e = { { 0 } };
+	struct vg_pv *p;
+	const struct pv_label *l = &d->pv->label;
+
+	if (vg_add_pv(vg, &p, &e))
+		return lvm_fail("%s", e.msg);
+	memcpy(p->id, l->pv_uuid, sizeof(p->id));
+	p->pv = d->pv;
+	if (!(p->path = strdup(d->path)))
+		return lvm_fail("out of memory");
+	p->status = FLAG(PVF_ALLOCATABLE);
+	p->has_dev_size = true;
+	p->dev_size = l->device_size / 512;
+	p->pe_start = l->n_data ? l->data[0].offset / 512 : 2048;
+	p->pe_count = (uint32_t)pv_pe_count(d->pv, p->pe_start * 512, vg->extent_size);
+	if (l->n_ba) {
+		p->has_ba = true;
+		p->ba_start = l->ba[0].offset / 512;
+		p->ba_size = l->ba[0].size / 512;
+	}
+	if (!p->pe_count)
+		return lvm_fail("Physical volume %s is too small for one extent of %u sectors.", d->path,
+				vg->extent_size);
+	return 0;
+}
+
+int lvm_vgcreate(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct pv_create_opts o;
+	struct err e = { { 0 } };
+	struct vgh h = { .lock_fd = -1 };
+	struct vg *vg = NULL;
+	uint64_t es = 8192;
+	int lock = -1, r;
+
+	if ((r = lvm_pv_opts(c, &o)) || (r = lvm_setup(c, true)))
+		return r;
+	if (opt_set(c, C_PESIZE)) {
+		char sign;
+
+		if (lvm_parse_size(opt_val(c, C_PESIZE), 'm', &sign, &es, &e) || sign || !es ||
+		    es > UINT32_MAX || (!is_pow2_u64(es) && es % 256))
+			return lvm_fail("Invalid argument for --physicalextentsize: %s", opt_val(c, C_PESIZE));
+	}
+	if (!lvm_name_valid(argv[0]))
+		return lvm_fail("New volume group name \"%s\" is invalid.", argv[0]);
+	if (vg_new(argv[0], (uint32_t)es, &vg, &e))
+		return lvm_fail("%s", e.msg);
+	if (lvm_lock(&c->env, "P_orphans", true, &lock, &e)) {
+		vg_free(vg);
+		return lvm_fail("%s", e.msg);
+	}
+	if (lvm_vg_create(&c->env, vg, &h, &e)) {
+		vg_free(vg);
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	if (opt_set(c, C_ALLOC) && strcmp(opt_val(c, C_ALLOC), "normal")) {
+		enum alloc_policy p;
+
+		if (alloc_policy_parse(opt_val(c, C_ALLOC), &p, &e)) {
+			r = lvm_fail("%s", e.msg);
+			goto out;
+		}
+		vg->alloc = strdup(opt_val(c, C_ALLOC));
+	}
+	for (int i = 1; i < argc; i++) {
+		struct lvm_dev *d;
+
+		if ((r = lvm_pv_orphan(c, argv[i], &o, &d)) || (r = add_pv(vg, d)))
+			goto out;
+	}
+	if (lvm_vg_commit(&c->env, &h, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	printf("  Volume group \"%s\" successfully created\n", vg->name);
+out:
+	lvm_vg_release(&h);
+	lvm_unlock(lock);
+	return r;
+}
+
+int lvm_vgextend(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct pv_create_opts o;
+	struct err e = { { 0 } };
+	struct vgh h = { .lock_fd = -1 };
+	int lock = -1, r;
+
+	if ((r = lvm_pv_opts(c, &o)) || (r = lvm_setup(c, true)))
+		return r;
+	if (lvm_lock(&c->env, "P_orphans", true, &lock, &e))
+		return lvm_fail("%s", e.msg);
+	if (lvm_vg_read(&c->env, argv[0], &h, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	for (int i = 1; i < argc; i++) {
+		struct lvm_dev *d;
+
+		if ((r = lvm_pv_orphan(c, argv[i], &o, &d)) || (r = add_pv(h.vg, d)))
+			goto out;
+	}
+	if (lvm_vg_commit(&c->env, &h, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	printf("  Volume group \"%s\" successfully extended\n", h.vg->name);
+out:
+	lvm_vg_release(&h);
+	lvm_unlock(lock);
+	return r;
+}
+
+/* A PV leaving its VG: no metadata, no "used" flag. */
+static void make_orphan(struct pv *p)
+{
+	struct err e = { { 0 } };
+
+	for (unsigned j = 0; j < p->nmda; j++)
+		if (!p->mda[j].status)
+			mda_clear(p->dev, &p->mda[j].hdr, &e);
+	pv_set_in_use(p, false, &e);
+}
+
+int lvm_vgreduce(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct err e = { { 0 } };
+	struct vgh h = { .lock_fd = -1 };
+	struct pv *gone[256];
+	char names[256][PATH_MAX];
+	unsigned ngone = 0;
+	int lock = -1, r = 0;
+
+	if ((r = lvm_setup(c, true)))
+		return r;
+	if (!opt_set(c, C_REMOVEMISSING) && argc < 2 && !opt_set(c, C_ALL))
+		return lvm_fail("Please give volume group name and physical volume paths.");
+	if (lvm_lock(&c->env, "P_orphans", true, &lock, &e))
+		return lvm_fail("%s", e.msg);
+	if (lvm_vg_read(&c->env, argv[0], &h, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	if (opt_set(c, C_REMOVEMISSING)) {
+		for (unsigned i = 0; i < h.vg->npv;) {
+			struct vg_pv *p = h.vg->pv[i];
+
+			if (p->pv) {
+				i++;
+				continue;
+			}
+			for (unsigned l = 0; l < h.vg->nlv;) {
+				struct vg_lv *lv = h.vg->lv[l];
+
+				if (!lv_uses_pv(lv, p)) {
+					l++;
+					continue;
+				}
+				if (!opt_set(c, C_FORCE)) {
+					r = lvm_fail("WARNING: LV %s/%s uses a missing PV: use --removemissing --force to remove it.",
+						     h.vg->name, lv->name);
+					goto out;
+				}
+				printf("  Logical volume \"%s\" successfully removed.\n", lv->name);
+				vg_remove_lv(h.vg, lv);
+			}
+			vg_remove_pv(h.vg, p);
+		}
+		if (!h.vg->npv) {
+			r = lvm_fail("Cannot remove every PV of VG %s.", h.vg->name);
+			goto out;
+		}
+		if (lvm_vg_commit(&c->env, &h, &e)) {
+			r = lvm_fail("%s", e.msg);
+			goto out;
+		}
+		printf("  Wrote out consistent volume group %s.\n", h.vg->name);
+		goto out;
+	}
+	for (unsigned i = 0; i < h.vg->npv && ngone < 256;) {
+		struct vg_pv *p = h.vg->pv[i];
+		bool named = opt_set(c, C_ALL) && p->pv;
+
+		for (int a = 1; a < argc && p->path; a++) {
+			char real[PATH_MAX];
+
+			named |= realpath(argv[a], real) && !strcmp(real, p->path);
+		}
+		if (!named) {
+			i++;
+			continue;
+		}
+		if (vg_pv_used(h.vg, p)) {
+			if (opt_set(c, C_ALL)) {
+				i++;
+				continue;
+			}
+			r = lvm_fail("Physical volume \"%s\" still in use", p->path);
+			goto out;
+		}
+		gone[ngone] = p->pv;
+		snprintf(names[ngone++], PATH_MAX, "%s", p->path);
+		vg_remove_pv(h.vg, p);
+	}
+	if (!h.vg->npv) {
+		r = lvm_fail("Can't remove final physical volume from volume group \"%s\"", argv[0]);
+		goto out;
+	}
+	if (!ngone) {
+		r = lvm_fail("No PV to remove from volume group \"%s\"", argv[0]);
+		goto out;
+	}
+	if (lvm_vg_commit(&c->env, &h, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	for (unsigned i = 0; i < ngone; i++) {
+		make_orphan(gone[i]);
+		printf("  Removed \"%s\" from volume group \"%s\"\n", names[i], h.vg->name);
+	}
+out:
+	lvm_vg_release(&h);
+	lvm_unlock(lock);
+	return r;
+}
+
+int lvm_vgremove(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct lvm_daemon d = { 0 };
+	int ret = 0, r;
+
+	if ((r = lvm_setup(c, true)))
+		return r;
+	for (int i = 0; i < argc; i++) {
+		struct err e = { { 0 } };
+		struct vgh h = { .lock_fd = -1 };
+		bool ok = true;
+
+		if (lvm_vg_read(&c->env, argv[i], &h, &e)) {
+			ret = lvm_fail("%s", e.msg);
+			continue;
+		}
+		if (h.vg->nlv && !opt_set(c, C_FORCE) && !opt_set(c, C_YES)) {
+			ret = lvm_fail("Volume group \"%s\" still contains %u logical volume(s): use -f to remove them.",
+				       argv[i], h.vg->nlv);
+			lvm_vg_release(&h);
+			continue;
+		}
+		for (unsigned l = 0; l < h.vg->nlv && ok; l++)
+			if (lv_deactivate(c, &d, h.vg, h.vg->lv[l], &e)) {
+				ret = lvm_fail("%s", e.msg);
+				ok = false;
+			}
+		if (ok && lvm_vg_wipe(&c->env, &h, &e)) {
+			ret = lvm_fail("%s", e.msg);
+			ok = false;
+		}
+		if (ok) {
+			for (unsigned l = 0; l < h.vg->nlv; l++)
+				printf("  Logical volume \"%s\" successfully removed.\n", h.vg->lv[l]->name);
+			printf("  Volume group \"%s\" successfully removed\n", argv[i]);
+		}
+		lvm_vg_release(&h);
+	}
+	lvm_daemon_close(&d);
+	return ret;
+}
+
+int lvm_vgrename(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct lvm_daemon d = { 0 };
+	struct err e = { { 0 } };
+	struct vgh h = { .lock_fd = -1 };
+	const char **names;
+	unsigned n;
+	int lock = -1, r;
+	char name[LVM_NAME_LEN + 8];
+
+	(void)argc;
+	if ((r = lvm_setup(c, true)))
+		return r;
+	if (!lvm_name_valid(argv[1]))
+		return lvm_fail("New volume group name \"%s\" is invalid", argv[1]);
+	if (lvm_vg_names(&c->env, &names, &n, &e))
+		return lvm_fail("%s", e.msg);
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(names[i], argv[1])) {
+			free(names);
+			return lvm_fail("New volume group \"%s\" already exists", argv[1]);
+		}
+	free(names);
+	snprintf(name, sizeof(name), "V_%s", argv[1]);
+	if (lvm_lock(&c->env, name, true, &lock, &e))
+		return lvm_fail("%s", e.msg);
+	if (lvm_vg_read(&c->env, argv[0], &h, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	for (unsigned l = 0; l < h.vg->nlv; l++)
+		if (lv_is_active(c, &d, h.vg, h.vg->lv[l])) {
+			r = lvm_fail("Cannot rename VG %s with active LV %s yet: deactivate it first.", argv[0],
+				     h.vg->lv[l]->name);
+			goto out;
+		}
+	free(h.vg->name);
+	if (!(h.vg->name = strdup(argv[1]))) {
+		r = lvm_fail("out of memory");
+		goto out;
+	}
+	if (lvm_vg_commit(&c->env, &h, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	printf("  Volume group \"%s\" successfully renamed to \"%s\"\n", argv[0], argv[1]);
+out:
+	lvm_daemon_close(&d);
+	lvm_vg_release(&h);
+	lvm_unlock(lock);
+	return r;
+}
+
+/* The VG names of the arguments, or every VG. */
+static int each_vg(struct lvm_cmd *c, int argc, char **argv, const char ***names, unsigned *n)
+{
+	struct err e = { { 0 } };
+
+	if (argc) {
+		*names = calloc((size_t)argc, sizeof(**names));
+		if (!*names)
+			return lvm_fail("out of memory");
+		for (int i = 0; i < argc; i++)
+			(*names)[i] = argv[i];
+		*n = (unsigned)argc;
+		return 0;
+	}
+	return lvm_vg_names(&c->env, names, n, &e) ? lvm_fail("%s", e.msg) : 0;
+}
+
+int lvm_vgchange(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct lvm_daemon d = { 0 };
+	const char **names;
+	unsigned n;
+	bool on;
+	int ret = 0, r;
+
+	if (!opt_set(c, C_ACTIVATE))
+		return lvm_fail("Only vgchange -a y|n is implemented yet.");
+	const char *v = opt_val(c, C_ACTIVATE);
+	if (!strcmp(v, "y") || !strcmp(v, "ay"))
+		on = true;
+	else if (!strcmp(v, "n") || !strcmp(v, "an"))
+		on = false;
+	else
+		return lvm_fail("Invalid argument for --activate: %s", v);
+	if ((r = lvm_setup(c, false)) || (r = each_vg(c, argc, argv, &names, &n)))
+		return r;
+	if (!lvm_daemon_up(c, &d)) {
+		free(names);
+		return lvm_fail("%s", d.why.msg);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct err e = { { 0 } };
+		struct vgh h = { .lock_fd = -1 };
+		unsigned active = 0;
+
+		if (lvm_vg_read(&c->env, names[i], &h, &e)) {
+			ret = lvm_fail("%s", e.msg);
+			continue;
+		}
+		for (unsigned l = 0; l < h.vg->nlv; l++) {
+			const struct vg_lv *lv = h.vg->lv[l];
+
+			if (!(lv->status & FLAG(LVF_VISIBLE)))
+				continue;
+			err_clear(&e);
+			if (on && lv_activate(c, &d, h.vg, lv, &e))
+				ret = lvm_fail("%s", e.msg);
+			else if (!on && lv_deactivate(c, &d, h.vg, lv, &e))
+				ret = lvm_fail("%s", e.msg);
+			active += lv_is_active(c, &d, h.vg, lv);
+		}
+		printf("  %u logical volume(s) in volume group \"%s\" now active\n", active, h.vg->name);
+		lvm_vg_release(&h);
+	}
+	free(names);
+	lvm_daemon_close(&d);
+	return ret;
+}
+
+int lvm_vgck(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	const char **names;
+	unsigned n;
+	int ret = 0, r;
+
+	if ((r = lvm_setup(c, false)) || (r = each_vg(c, argc, argv, &names, &n)))
+		return r;
+	for (unsigned i = 0; i < n; i++) {
+		struct err e = { { 0 } };
+		struct vgh h = { .lock_fd = -1 };
+
+		if (lvm_vg_read(&c->env, names[i], &h, &e))
+			ret = lvm_fail("%s", e.msg);
+		else if (h.missing)
+			ret = lvm_fail("The volume group %s is missing %u physical volume(s).", names[i], h.missing);
+		lvm_vg_release(&h);
+	}
+	free(names);
+	return ret;
+}
+
+int lvm_vgcfgbackup(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	const char **names;
+	unsigned n;
+	int ret = 0, r;
+
+	if ((r = lvm_setup(c, false)) || (r = each_vg(c, argc, argv, &names, &n)))
+		return r;
+	if (opt_set(c, R_FILE) && n > 1) {
+		free(names);
+		return lvm_fail("One volume group at a time with --file.");
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct err e = { { 0 } };
+		struct vgh h = { .lock_fd = -1 };
+		char path[PATH_MAX + LVM_NAME_LEN + 16];
+
+		if (lvm_vg_read(&c->env, names[i], &h, &e)) {
+			ret = lvm_fail("%s", e.msg);
+			continue;
+		}
+		if (opt_set(c, R_FILE))
+			snprintf(path, sizeof(path), "%s", opt_val(c, R_FILE));
+		else
+			snprintf(path, sizeof(path), "%s/backup/%s", c->env.confdir, names[i]);
+		if (!opt_set(c, R_FILE)) {
+			char dir[PATH_MAX + 16];
+
+			snprintf(dir, sizeof(dir), "%s/backup", c->env.confdir);
+			mkdir(c->env.confdir, 0700);
+			mkdir(dir, 0700);
+		}
+		if (lvm_vg_backup_to(&c->env, &h, path, &e))
+			ret = lvm_fail("%s", e.msg);
+		else
+			printf("  Volume group \"%s\" successfully backed up.\n", names[i]);
+		lvm_vg_release(&h);
+	}
+	free(names);
+	return ret;
+}
+
+int lvm_vgcfgrestore(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct err e = { { 0 } };
+	struct vgh h = { .lock_fd = -1 }, cur = { .lock_fd = -1 };
+	struct cfg_tree *t = NULL;
+	struct cfg_node *v;
+	char path[PATH_MAX + LVM_NAME_LEN + 16], *text = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f;
+	int r = 0;
+
+	(void)argc;
+	if ((r = lvm_setup(c, true)))
+		return r;
+	if (opt_set(c, R_FILE))
+		snprintf(path, sizeof(path), "%s", opt_val(c, R_FILE));
+	else
+		snprintf(path, sizeof(path), "%s/backup/%s", c->env.confdir, argv[0]);
+	if (!(f = fopen(path, "r")))
+		return lvm_fail("Couldn't open %s: %s", path, strerror(errno));
+	len = getdelim(&text, &cap, '\0', f);
+	fclose(f);
+	if (len < 0) {
+		free(text);
+		return lvm_fail("Couldn't read %s", path);
+	}
+	if (cfg_parse(text, (size_t)len, &t, &e) || vgtext_check(t, &v, &e) || vg_import(v, &h.vg, &e)) {
+		r = lvm_fail("%s: %s", path, e.msg);
+		goto out;
+	}
+	if (strcmp(h.vg->name, argv[0])) {
+		r = lvm_fail("VG name mismatch: file has %s, not %s.", h.vg->name, argv[0]);
+		goto out;
+	}
+	h.max_seqno = h.vg->seqno;
+	/* lock the VG; an existing copy on disk is archived and outnumbered */
+	if (!lvm_vg_read(&c->env, argv[0], &cur, &e)) {
+		h.old_text = cur.old_text;
+		cur.old_text = NULL;
+		if (cur.max_seqno > h.max_seqno)
+			h.max_seqno = cur.max_seqno;
+		h.lock_fd = cur.lock_fd;
+		cur.lock_fd = -1;
+	} else {
+		err_clear(&e);
+		if (lvm_lock(&c->env, "V_restore", true, &h.lock_fd, &e)) {
+			r = lvm_fail("%s", e.msg);
+			goto out;
+		}
+	}
+	for (unsigned i = 0; i < h.vg->npv; i++) {
+		struct vg_pv *p = h.vg->pv[i];
+
+		for (unsigned d = 0; d < c->env.ndev && !p->pv; d++)
+			if (c->env.dev[d].pv && !strcmp(c->env.dev[d].pv->label.pv_uuid, p->id)) {
+				p->pv = c->env.dev[d].pv;
+				p->path = strdup(c->env.dev[d].path);
+			}
+		if (!p->pv) {
+			char id[LVM_ID_TEXT_LEN + 1];
+
+			lvm_id_format(p->id, id);
+			r = lvm_fail("Couldn't find device with uuid %s.\n  Cannot restore Volume Group %s with 1 PVs marked as missing.",
+				     id, h.vg->name);
+			goto out;
+		}
+	}
+	if (lvm_vg_commit(&c->env, &h, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	printf("  Restored volume group %s.\n", h.vg->name);
+out:
+	lvm_vg_release(&cur);
+	lvm_vg_release(&h);
+	cfg_tree_free(t);
+	free(text);
+	return r;
+}

@@ -1,0 +1,354 @@
+/* The config dir, ulvm.conf, the devices file and the scan.  See devices.h. */
+#include "lvm/devices.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/dev.h"
+
+#define DEVICES_FILE "devices"
+#define CONF_FILE "ulvm.conf"
+
+int lvm_confdir_resolve(const char *opt, char *out, size_t size, struct err *e)
+{
+	const char *env = getenv("ULVM_CONF_DIR"), *xdg = getenv("XDG_CONFIG_HOME"),
+		   *home = getenv("HOME");
+	int n;
+
+	if (opt && *opt)
+		n = snprintf(out, size, "%s", opt);
+	else if (env && *env)
+		n = snprintf(out, size, "%s", env);
+	else if (!geteuid())
+		n = snprintf(out, size, "/etc/ulvm");
+	else if (xdg && *xdg)
+		n = snprintf(out, size, "%s/ulvm", xdg);
+	else if (home && *home)
+		n = snprintf(out, size, "%s/.config/ulvm", home);
+	else
+		return err_set(e, -ENOENT, "no config dir: give --config-dir or set ULVM_CONF_DIR");
+	if (n < 0 || (size_t)n >= size)
+		return err_set(e, -ENAMETOOLONG, "config dir path too long");
+	return 0;
+}
+
+static int read_file(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	size_t cap = 0;
+	ssize_t n;
+
+	*buf = NULL;
+	*len = 0;
+	if (!f)
+		return -errno;
+	n = getdelim(buf, &cap, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		*buf = strdup("");
+		return *buf ? 0 : -ENOMEM;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+int64_t lvm_conf_int(const struct lvm_env *env, const char *section, const char *key, int64_t def)
+{
+	struct cfg_node *s;
+	int64_t v;
+
+	if (!env->conf || !(s = cfg_find(cfg_root(env->conf), section)) || s->type != CFG_SECTION ||
+	    cfg_get_int(s, key, &v, NULL))
+		return def;
+	return v;
+}
+
+static int add_dev(struct lvm_env *env, const char *path, bool in_file, struct lvm_dev **out,
+		   struct err *e)
+{
+	char real[PATH_MAX];
+	struct lvm_dev *n;
+
+	if (!realpath(path, real)) {
+		/* keep it: reported as missing when scanned */
+		if (snprintf(real, sizeof(real), "%s", path) >= (int)sizeof(real))
+			return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
+	}
+	for (unsigned i = 0; i < env->ndev; i++)
+		if (!strcmp(env->dev[i].path, real)) {
+			env->dev[i].in_file |= in_file;
+			if (out)
+				*out = &env->dev[i];
+			return 0;
+		}
+	if (!(n = realloc(env->dev, (env->ndev + 1) * sizeof(*n))))
+		return err_set(e, -ENOMEM, "out of memory");
+	env->dev = n;
+	n = &env->dev[env->ndev];
+	memset(n, 0, sizeof(*n));
+	n->status = -ENODATA; /* not scanned yet */
+	n->in_file = in_file;
+	if (!(n->path = strdup(real)))
+		return err_set(e, -ENOMEM, "out of memory");
+	env->ndev++;
+	if (out)
+		*out = n;
+	return 0;
+}
+
+static int read_devices_file(struct lvm_env *env, struct err *e)
+{
+	char path[PATH_MAX + 16], *buf, *line, *save = NULL;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/" DEVICES_FILE, env->confdir);
+	if ((r = read_file(path, &buf, &len)) == -ENOENT)
+		return 0;
+	if (r)
+		return err_set(e, r, "%s: %s", path, strerror(-r));
+	for (line = strtok_r(buf, "\n", &save); line && !r; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line + strspn(line, " \t"), *dev;
+
+		if (!*p || *p == '#' || !strncmp(p, "VERSION=", 8) || !strncmp(p, "SYSTEMID=", 9))
+			continue;
+		if ((dev = strstr(p, "DEVNAME=")) || (dev = strstr(p, "IDNAME="))) {
+			dev = strchr(dev, '=') + 1;
+			dev[strcspn(dev, " \t")] = 0;
+		} else {
+			dev = p;
+			dev[strcspn(dev, "\t")] = 0;
+		}
+		r = add_dev(env, dev, true, NULL, e);
+	}
+	free(buf);
+	return r;
+}
+
+int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, const char *cmdline,
+		 bool rw, struct err *e)
+{
+	char path[PATH_MAX + 16], *buf;
+	size_t len;
+	int r;
+
+	memset(env, 0, sizeof(*env));
+	env->rw = rw;
+	env->cmdline = cmdline;
+	if ((r = lvm_confdir_resolve(confdir, env->confdir, sizeof(env->confdir), e)))
+		return r;
+	snprintf(path, sizeof(path), "%s/" CONF_FILE, env->confdir);
+	if (!(r = read_file(path, &buf, &len))) {
+		r = cfg_parse(buf, len, &env->conf, e);
+		free(buf);
+		if (r)
+			return err_set(e, r, "%s", path);
+	} else if (r != -ENOENT) {
+		return err_set(e, r, "%s: %s", path, strerror(-r));
+	}
+	env->archive = lvm_conf_int(env, "backup", "archive", 1) != 0;
+	env->backup = lvm_conf_int(env, "backup", "backup", 1) != 0;
+	if (devices) {
+		char *copy = strdup(devices), *tok, *save = NULL;
+
+		if (!copy)
+			return err_set(e, -ENOMEM, "out of memory");
+		env->from_cmdline = true;
+		r = 0;
+		for (tok = strtok_r(copy, ",", &save); tok && !r; tok = strtok_r(NULL, ",", &save))
+			r = add_dev(env, tok, false, NULL, e);
+		free(copy);
+		return r;
+	}
+	return read_devices_file(env, e);
+}
+
+void lvm_env_free(struct lvm_env *env)
+{
+	for (unsigned i = 0; i < env->ndev; i++) {
+		pv_free(env->dev[i].pv);
+		free(env->dev[i].path);
+	}
+	free(env->dev);
+	cfg_tree_free(env->conf);
+	memset(env, 0, sizeof(*env));
+}
+
+static void scan_one(struct lvm_env *env, struct lvm_dev *d)
+{
+	struct dev *dv;
+	int r;
+
+	err_clear(&d->why);
+	if ((r = dev_open_file(d->path, env->rw ? 0 : DEV_OPEN_RDONLY, &dv))) {
+		d->status = err_set(&d->why, r, "%s: %s", d->path, strerror(-r));
+		return;
+	}
+	d->status = pv_scan(dv, &d->pv, &d->why);
+	dev_put(dv);
+	if (d->pv)
+		for (unsigned j = 0; j < d->pv->nmda; j++) {
+			const struct pv_mda *m = &d->pv->mda[j];
+
+			if (m->status)
+				log_warn("WARNING: %s: metadata area %u skipped: %s", d->path, j + 1, m->why.msg);
+			else if (m->text_status && m->text_status != -ENODATA)
+				log_warn("WARNING: %s: metadata area %u skipped: %s", d->path, j + 1,
+					 m->text_why.msg);
+		}
+}
+
+int lvm_scan(struct lvm_env *env, struct err *e)
+{
+	for (unsigned i = 0; i < env->ndev; i++)
+		if (env->dev[i].status == -ENODATA && !env->dev[i].pv)
+			scan_one(env, &env->dev[i]);
+	for (unsigned i = 0; i < env->ndev; i++)
+		for (unsigned j = 0; j < i; j++)
+			if (env->dev[i].pv && env->dev[j].pv &&
+			    !strcmp(env->dev[i].pv->label.pv_uuid, env->dev[j].pv->label.pv_uuid)) {
+				char id[LVM_ID_TEXT_LEN + 1];
+
+				lvm_id_format(env->dev[i].pv->label.pv_uuid, id);
+				return err_set(e, -EEXIST, "duplicate PV uuid %s on %s and %s: refusing to use either",
+					       id, env->dev[j].path, env->dev[i].path);
+			}
+	return 0;
+}
+
+int lvm_env_add_path(struct lvm_env *env, const char *path, struct lvm_dev **out, struct err *e)
+{
+	int r = add_dev(env, path, false, out, e);
+
+	if (!r && (*out)->status == -ENODATA && !(*out)->pv)
+		scan_one(env, *out);
+	return r;
+}
+
+struct lvm_dev *lvm_find_dev(struct lvm_env *env, const char *path)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(path, real))
+		return NULL;
+	for (unsigned i = 0; i < env->ndev; i++)
+		if (!strcmp(env->dev[i].path, real))
+			return &env->dev[i];
+	return NULL;
+}
+
+static int mkdirs(const char *dir)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(buf, 0755) && errno != EEXIST)
+				return -errno;
+			*p = '/';
+		}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int lvm_write_file_atomic(const char *dir, const char *name, const char *text, size_t len,
+			  struct err *e);
+int lvm_write_file_atomic(const char *dir, const char *name, const char *text, size_t len,
+			  struct err *e)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	int fd, r;
+
+	if ((r = mkdirs(dir)))
+		return err_set(e, r, "cannot create %s: %s", dir, strerror(-r));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		return err_set(e, -errno, "%s: %s", tmp, strerror(errno));
+	r = write(fd, text, len) == (ssize_t)len && !fsync(fd) ? 0 : -errno;
+	close(fd);
+	if (!r && rename(tmp, path))
+		r = -errno;
+	if (r) {
+		unlink(tmp);
+		return err_set(e, r, "%s: %s", path, strerror(-r ?: EIO));
+	}
+	return 0;
+}
+
+int lvm_devices_file_update(struct lvm_env *env, const char *path, const char *id32, bool add,
+			    struct err *e)
+{
+	char real[PATH_MAX], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct lvm_dev *d = NULL;
+	int r;
+
+	if (env->from_cmdline)
+		return 0;
+	if (!realpath(path, real))
+		snprintf(real, sizeof(real), "%s", path);
+	if (add && (r = add_dev(env, real, true, &d, e)))
+		return r;
+	if (!(f = open_memstream(&text, &len)))
+		return err_set(e, -ENOMEM, "out of memory");
+	fprintf(f, "# ulvm devices file: the PVs ulvm uses (as LVM2's system.devices)\n"
+		   "VERSION=1.1.1\n");
+	for (unsigned i = 0; i < env->ndev; i++) {
+		struct lvm_dev *x = &env->dev[i];
+		const char *pvid = x == d && id32 ? id32 : x->pv ? x->pv->label.pv_uuid : "none";
+
+		if (!x->in_file || (!add && !strcmp(x->path, real)))
+			continue;
+		fprintf(f, "IDTYPE=devname IDNAME=%s DEVNAME=%s PVID=%s\n", x->path, x->path, pvid);
+	}
+	fclose(f);
+	if (!add)
+		for (unsigned i = 0; i < env->ndev; i++)
+			if (!strcmp(env->dev[i].path, real))
+				env->dev[i].in_file = false;
+	r = lvm_write_file_atomic(env->confdir, DEVICES_FILE, text, len, e);
+	free(text);
+	return r;
+}
+
+int lvm_lock(struct lvm_env *env, const char *name, bool excl, int *fd, struct err *e)
+{
+	char dir[PATH_MAX + 8], path[PATH_MAX + 200];
+	int r;
+
+	*fd = -1;
+	snprintf(dir, sizeof(dir), "%s/locks", env->confdir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((r = mkdirs(dir)) || (*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		r = r ? r : -errno;
+		*fd = -1;
+		if (!excl)
+			return 0; /* a reader without a writable config dir */
+		return err_set(e, r, "cannot lock %s: %s", path, strerror(-r));
+	}
+	if (flock(*fd, excl ? LOCK_EX : LOCK_SH)) {
+		r = -errno;
+		close(*fd);
+		*fd = -1;
+		return err_set(e, r, "flock %s: %s", path, strerror(-r));
+	}
+	return 0;
+}
+
+void lvm_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

@@ -1,0 +1,110 @@
+/* Where ulvm finds its PVs and keeps its files, and how a VG is read from
+ * the PVs and committed back.
+ *
+ * Config dir: --config-dir DIR, else $ULVM_CONF_DIR, else /etc/ulvm for
+ * root, else $XDG_CONFIG_HOME/ulvm (~/.config/ulvm).  It holds
+ *   ulvm.conf   lvm.conf syntax, the settings of docs/ulvm.conf.5.md
+ *   devices     the devices file, as LVM2's system.devices: one line per
+ *               PV, "IDTYPE=devname IDNAME=<path> DEVNAME=<path> PVID=<id>"
+ *               (a bare path per line is accepted too)
+ *   archive/    <vg>_<NNNNN>-<random>.vg: the metadata before each change
+ *   backup/     <vg>: the metadata after the last change
+ *   locks/      V_<vg> and P_orphans, flock()ed by commands
+ * The devices are the devices file's, or --devices a,b,c; /dev is never
+ * scanned.
+ *
+ * Reading a VG: every device is scanned (label, mdas); the PVs whose best
+ * metadata names the VG are grouped, the highest seqno wins, and every
+ * PV the text lists is matched by its id against the labels found.  A PV
+ * not found is missing (reported by its uuid); an mda with an older
+ * seqno is stale and gets the new text on the next commit (the commit
+ * writes every mda of every present PV).  Two devices with the same PV
+ * uuid, or two VGs of one name with different ids, are refused.
+ *
+ * Commit (crash safety): the old metadata goes to archive/ first, then
+ * the text is written with pv_write_metadata's three rounds (text, flush,
+ * precommit, commit over all mdas; a command killed at any point leaves
+ * each mda on the old or the new copy and readers take the highest
+ * seqno), then backup/<vg> is replaced (write to a temporary, rename).
+ */
+#ifndef ULVM_LVM_DEVICES_H
+#define ULVM_LVM_DEVICES_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "common/log.h"
+#include "lvm/config.h"
+#include "lvm/pv.h"
+#include "lvm/vg.h"
+
+struct lvm_dev {
+	char *path; /* absolute, canonical */
+	struct pv *pv; /* NULL: no label or unreadable, see status */
+	int status;
+	struct err why;
+	bool in_file; /* listed in the devices file */
+};
+
+struct lvm_env {
+	char confdir[PATH_MAX];
+	struct cfg_tree *conf; /* ulvm.conf, or NULL */
+	bool from_cmdline;     /* --devices */
+	bool rw;
+	unsigned ndev;
+	struct lvm_dev *dev;
+	const char *cmdline; /* "lvcreate -L 1G -n home vg0", for descriptions */
+	bool archive, backup;
+};
+
+int lvm_confdir_resolve(const char *opt, char *out, size_t size, struct err *e);
+/* Resolve the config dir, read ulvm.conf and the devices list (not yet
+ * scanned).  @devices: the --devices argument or NULL. */
+int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, const char *cmdline,
+		 bool rw, struct err *e);
+void lvm_env_free(struct lvm_env *env);
+/* Scan every device; warnings for unreadable ones go to the log.
+ * Duplicate PV uuids are refused. */
+int lvm_scan(struct lvm_env *env, struct err *e);
+/* Add @path to the set (scanned at once if the set is scanned). */
+int lvm_env_add_path(struct lvm_env *env, const char *path, struct lvm_dev **out, struct err *e);
+struct lvm_dev *lvm_find_dev(struct lvm_env *env, const char *path);
+/* Rewrite the devices file with @path added (uuid @id32) or removed. */
+int lvm_devices_file_update(struct lvm_env *env, const char *path, const char *id32, bool add,
+			    struct err *e);
+
+/* The names of the VGs found, sorted; *names malloc'ed (strings point
+ * into the scan). */
+int lvm_vg_names(struct lvm_env *env, const char ***names, unsigned *n, struct err *e);
+/* The VG a device's PV belongs to (by its best text), or NULL. */
+const char *lvm_dev_vgname(const struct lvm_dev *d);
+
+struct vgh {
+	struct vg *vg;
+	char *old_text; /* the committed text read, NULL for a new VG */
+	uint32_t max_seqno;
+	unsigned missing;
+	unsigned writes;
+	int lock_fd;
+};
+/* Lock (shared, or exclusive when the env is rw) and read VG @name. */
+int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err *e);
+/* A new VG: lock its name, refuse an existing one. */
+int lvm_vg_create(struct lvm_env *env, struct vg *vg, struct vgh *h, struct err *e);
+void lvm_vg_release(struct vgh *h);
+/* Archive, write (seqno = highest read + 1), back up. */
+int lvm_vg_commit(struct lvm_env *env, struct vgh *h, struct err *e);
+/* vgremove: clear every mda of the VG, mark its PVs orphans. */
+int lvm_vg_wipe(struct lvm_env *env, struct vgh *h, struct err *e);
+/* vgcfgbackup -f: the backup text of @h's VG into @path. */
+int lvm_vg_backup_to(struct lvm_env *env, const struct vgh *h, const char *path, struct err *e);
+
+/* flock on <confdir>/locks/<name>; -errno.  *fd = -1 when the dir cannot
+ * be made for a shared lock (reading without a lock is allowed). */
+int lvm_lock(struct lvm_env *env, const char *name, bool excl, int *fd, struct err *e);
+void lvm_unlock(int fd);
+
+/* Settings of ulvm.conf, with defaults. */
+int64_t lvm_conf_int(const struct lvm_env *env, const char *section, const char *key, int64_t def);
+
+#endif

@@ -1,0 +1,168 @@
+/* The VG model: a volume group's text metadata as C structs, its
+ * validation, and its export back to text in LVM2's exact layout.
+ *
+ * Import (vg_import) reads the VG section of a parsed text into a struct
+ * vg that owns copies of every string, so it outlives the tree (and the
+ * PV scan that held it).  Linear and striped segments are modelled: their
+ * areas point at the struct vg_pv they use.  Any other segment type
+ * (mirror, raid*, thin*, cache*, snapshot, error, zero, unknown ones) is
+ * kept as a copy of its subtree and written back unchanged on export; it
+ * is listed by lvs and refused at activation with its type named.
+ *
+ * Validation (vg_validate) is at least as strict as LVM2's vgck
+ * (import_vsn1.c, check_pv_segments, check_lv_segments, vg_validate):
+ * required keys and their types, STATUS words, ids, unique PV ids and LV
+ * names/ids, valid names and tags, VG+LV name length, contiguous segments
+ * from LE 0, extent_count == area_len * stripes, PE ranges inside
+ * pe_count, and no PE used twice.  The import runs it, and so does every
+ * export, so nothing invalid is ever written.
+ *
+ * Export (vg_export) follows export.c (_print_vg, _print_pvs, _print_lvs,
+ * _print_segment): PV keys renumbered pv0..pvN-1 in VG order, visible LVs
+ * before hidden ones, blank lines where LVM puts them.  The envelope
+ * (contents, version, description, creation_host/time) is vgtext.h's.
+ * Adjacent compatible linear/striped segments are merged on import, as
+ * LVM's lv_merge_segments does.
+ *
+ * Units: dev_size, pe_start, ba_*, extent_size and stripe_size are in
+ * 512-byte sectors; pe_count, le, len, pe in extents.
+ */
+#ifndef ULVM_LVM_VG_H
+#define ULVM_LVM_VG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "lvm/config.h"
+#include "lvm/id.h"
+#include "lvm/vgtext.h"
+
+struct pv;
+
+/* Status words: bit i of a mask is entry i of the object's flag table. */
+enum vg_flag { VGF_EXPORTED, VGF_RESIZEABLE, VGF_PVMOVE, VGF_READ, VGF_WRITE, VGF_WRITE_LOCKED,
+	       VGF_NOAUTOACTIVATE, VGF_CLUSTERED, VGF_SHARED };
+enum pv_flag { PVF_ALLOCATABLE, PVF_EXPORTED, PVF_MISSING };
+enum lv_flag { LVF_READ, LVF_WRITE, LVF_WRITE_LOCKED, LVF_FIXED_MINOR, LVF_VISIBLE, LVF_PVMOVE,
+	       LVF_LOCKED, LVF_NOTSYNCED, LVF_REBUILD, LVF_WRITEMOSTLY, LVF_ACTIVATION_SKIP,
+	       LVF_ERROR_WHEN_FULL, LVF_CACHE_VOL, LVF_NOAUTOACTIVATE };
+#define FLAG(f) (1u << (f))
+
+struct strv {
+	unsigned n;
+	char **s;
+};
+
+struct vg_pv {
+	char id[LVM_ID_LEN + 1];
+	char *device; /* the path hint in the text, or NULL */
+	char *device_id_type, *device_id;
+	uint32_t status;
+	struct strv tags;
+	bool has_dev_size, has_ba;
+	uint64_t dev_size, pe_start, ba_start, ba_size;
+	uint32_t pe_count;
+	/* Runtime, not in the text: the device found with this id. */
+	struct pv *pv;    /* NULL: missing */
+	char *path;       /* absolute path of the device, when found */
+};
+
+struct lv_area {
+	struct vg_pv *pv;
+	uint32_t pe;
+};
+
+struct lv_seg {
+	uint32_t le, len; /* start_extent, extent_count */
+	char *type;       /* "striped" or "linear" (as read), or another type */
+	struct strv tags;
+	/* Modelled (striped/linear): */
+	bool striped;
+	uint32_t stripe_size; /* sectors; 0 with one area */
+	unsigned narea;
+	struct lv_area *area; /* each area is len / narea extents */
+	/* Any other type: its section, kept in vg->keep. */
+	struct cfg_node *raw;
+};
+
+struct vg_lv {
+	char *name;
+	char id[LVM_ID_LEN + 1];
+	uint32_t status;
+	struct strv tags;
+	bool has_ctime;
+	int64_t ctime;
+	char *host;
+	char *lock_args, *alloc, *profile;
+	bool has_read_ahead, has_major, has_minor;
+	int64_t read_ahead, major, minor;
+	unsigned nseg;
+	struct lv_seg *seg;
+	uint32_t le_count;
+};
+
+struct vg {
+	char *name;
+	char id[LVM_ID_LEN + 1];
+	uint32_t seqno;
+	uint32_t status;
+	struct strv tags;
+	char *system_id, *lock_type, *lock_args, *alloc, *profile;
+	uint32_t extent_size, max_lv, max_pv, metadata_copies;
+	unsigned npv, nlv;
+	struct vg_pv **pv;
+	struct vg_lv **lv;
+	struct cfg_node *historical; /* kept as read, in keep */
+	struct cfg_tree *keep;       /* copies of kept subtrees */
+};
+
+/* ---- lifetime and import ---- */
+int vg_new(const char *name, uint32_t extent_size, struct vg **out, struct err *e);
+void vg_free(struct vg *vg);
+/* @vgsec: the VG section of a parsed text.  Validates. */
+int vg_import(const struct cfg_node *vgsec, struct vg **out, struct err *e);
+int vg_validate(const struct vg *vg, struct err *e);
+
+/* ---- export ---- */
+struct vg_export_info {
+	const char *description; /* "Write from lvcreate ... ." */
+	time_t when;
+	const char *host; /* NULL: uname */
+};
+/* The whole text in @layout; *text malloc'ed, NUL-terminated, *len
+ * excludes the NUL (an mda gets len + 1 bytes). */
+int vg_export(const struct vg *vg, enum vgtext_layout layout, const struct vg_export_info *info,
+	      char **text, size_t *len, struct err *e);
+/* Only the VG section, appended to @root. */
+int vg_export_section(const struct vg *vg, struct cfg_node *root, struct err *e);
+
+/* ---- lookups and edits ---- */
+struct vg_lv *vg_find_lv(const struct vg *vg, const char *name);
+struct vg_pv *vg_find_pv_id(const struct vg *vg, const char *id32);
+struct vg_pv *vg_find_pv_path(const struct vg *vg, const char *path);
+/* Adds an empty LV (no segments) with a fresh id and creation time. */
+int vg_add_lv(struct vg *vg, const char *name, struct vg_lv **out, struct err *e);
+void vg_remove_lv(struct vg *vg, struct vg_lv *lv);
+int vg_add_pv(struct vg *vg, struct vg_pv **out, struct err *e);
+void vg_remove_pv(struct vg *vg, struct vg_pv *pv);
+/* Append a linear/striped segment at the LV's end (merging with the last
+ * one when compatible). */
+int lv_add_striped(struct vg_lv *lv, unsigned narea, const struct lv_area *areas,
+		   uint32_t area_len, uint32_t stripe_size, struct err *e);
+/* Drop the last @extents LEs (splitting the last segments as needed);
+ * all of them leaves an LV without segments, which vg_validate refuses. */
+int lv_reduce(struct vg_lv *lv, uint32_t extents, struct err *e);
+/* The LV's segments are all linear/striped; else the first other type. */
+const char *lv_unmodelled_type(const struct vg_lv *lv);
+bool lv_uses_pv(const struct vg_lv *lv, const struct vg_pv *pv);
+/* PEs in use on @pv. */
+uint32_t vg_pv_used(const struct vg *vg, const struct vg_pv *pv);
+uint64_t vg_free_extents(const struct vg *vg);
+uint64_t vg_total_extents(const struct vg *vg);
+
+int strv_add(struct strv *v, const char *s);
+void strv_free(struct strv *v);
+bool lvm_tag_valid(const char *tag);
+
+#endif

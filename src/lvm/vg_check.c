@@ -1,0 +1,154 @@
+/* VG validation, as strict as LVM2's vgck (vg_validate + check_pv_segments
+ * + check_lv_segments).  See vg.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lvm/vg.h"
+
+struct range {
+	uint32_t pe, len;
+	const struct vg_lv *lv;
+};
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->pe < y->pe ? -1 : x->pe > y->pe;
+}
+
+static int check_tags(const struct strv *t, const char *what, const char *name, struct err *e)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		if (!lvm_tag_valid(t->s[i]))
+			return err_set(e, -EINVAL, "%s %s: invalid tag \"%s\"", what, name, t->s[i]);
+	return 0;
+}
+
+/* No PE of @pv used twice, none past pe_count. */
+static int check_pv_use(const struct vg *vg, const struct vg_pv *pv, struct err *e)
+{
+	struct range *r = NULL;
+	unsigned n = 0, cap = 0;
+	char idt[LVM_ID_TEXT_LEN + 1];
+	int ret = 0;
+
+	for (unsigned l = 0; l < vg->nlv; l++)
+		for (unsigned i = 0; i < vg->lv[l]->nseg; i++) {
+			const struct lv_seg *s = &vg->lv[l]->seg[i];
+
+			for (unsigned j = 0; j < s->narea; j++) {
+				if (s->area[j].pv != pv)
+					continue;
+				if (n == cap) {
+					struct range *nr = realloc(r, (cap = cap ? 2 * cap : 16) * sizeof(*r));
+
+					if (!nr) {
+						free(r);
+						return err_set(e, -ENOMEM, "out of memory");
+					}
+					r = nr;
+				}
+				r[n++] = (struct range){ s->area[j].pe, s->len / s->narea, vg->lv[l] };
+			}
+		}
+	if (n)
+		qsort(r, n, sizeof(*r), range_cmp);
+	lvm_id_format(pv->id, idt);
+	for (unsigned i = 0; i < n && !ret; i++) {
+		if ((uint64_t)r[i].pe + r[i].len > pv->pe_count)
+			ret = err_set(e, -EINVAL, "LV %s: extents %u-%u are past the end of PV %s (%u extents)",
+				      r[i].lv->name, r[i].pe, r[i].pe + r[i].len - 1, idt, pv->pe_count);
+		else if (i && r[i - 1].pe + r[i - 1].len > r[i].pe)
+			ret = err_set(e, -EINVAL, "PV %s: extent %u is used by both LV %s and LV %s", idt,
+				      r[i].pe, r[i - 1].lv->name, r[i].lv->name);
+	}
+	free(r);
+	return ret;
+}
+
+static int check_lv(const struct vg *vg, const struct vg_lv *lv, struct err *e)
+{
+	uint32_t le = 0;
+	int r;
+
+	if (!lvm_name_valid(lv->name))
+		return err_set(e, -EINVAL, "invalid LV name \"%s\"", lv->name);
+	if (strlen(vg->name) + strlen(lv->name) + 3 >= LVM_NAME_LEN)
+		return err_set(e, -EINVAL, "LV %s/%s: the names together are too long", vg->name, lv->name);
+	if (!lvm_id_valid(lv->id))
+		return err_set(e, -EINVAL, "LV %s: invalid id", lv->name);
+	if ((r = check_tags(&lv->tags, "LV", lv->name, e)))
+		return r;
+	if (!lv->nseg)
+		return err_set(e, -EINVAL, "LV %s has no segments", lv->name);
+	if (lv->has_ctime != (lv->host != NULL))
+		return err_set(e, -EINVAL, "LV %s: creation_time and creation_host go together", lv->name);
+	for (unsigned i = 0; i < lv->nseg; i++) {
+		const struct lv_seg *s = &lv->seg[i];
+
+		if (s->le != le || !s->len)
+			return err_set(e, -EINVAL, "LV %s: segment %u starts at LE %u, expected %u",
+				       lv->name, i + 1, s->le, le);
+		if ((r = check_tags(&s->tags, "LV segment of", lv->name, e)))
+			return r;
+		if (s->striped && (!s->narea || s->len % s->narea))
+			return err_set(e, -EINVAL, "LV %s: segment %u: %u extents over %u stripes",
+				       lv->name, i + 1, s->len, s->narea);
+		if (s->striped && s->narea > 1 && !s->stripe_size)
+			return err_set(e, -EINVAL, "LV %s: segment %u: striped without stripe_size",
+				       lv->name, i + 1);
+		le += s->len;
+	}
+	if (le != lv->le_count)
+		return err_set(e, -EINVAL, "LV %s: %u extents counted, %u in segments", lv->name,
+			       lv->le_count, le);
+	return 0;
+}
+
+int vg_validate(const struct vg *vg, struct err *e)
+{
+	int r;
+
+	if (!lvm_name_valid(vg->name))
+		return err_set(e, -EINVAL, "invalid VG name \"%s\"", vg->name);
+	if (!lvm_id_valid(vg->id))
+		return err_set(e, -EINVAL, "VG %s: invalid id", vg->name);
+	if (!vg->extent_size)
+		return err_set(e, -EINVAL, "VG %s: extent_size is 0", vg->name);
+	if ((r = check_tags(&vg->tags, "VG", vg->name, e)))
+		return r;
+	if (!vg->npv)
+		return err_set(e, -EINVAL, "VG %s has no PVs", vg->name);
+	for (unsigned i = 0; i < vg->npv; i++) {
+		const struct vg_pv *p = vg->pv[i];
+
+		if (!lvm_id_valid(p->id))
+			return err_set(e, -EINVAL, "VG %s: invalid PV id", vg->name);
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(vg->pv[j]->id, p->id))
+				return err_set(e, -EINVAL, "VG %s: PV id %s is listed twice", vg->name, p->id);
+		if ((r = check_tags(&p->tags, "PV", p->id, e)))
+			return r;
+	}
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		if ((r = check_lv(vg, vg->lv[i], e)))
+			return r;
+		for (unsigned j = 0; j < i; j++) {
+			if (!strcmp(vg->lv[j]->name, vg->lv[i]->name))
+				return err_set(e, -EINVAL, "VG %s: two LVs named %s", vg->name, vg->lv[i]->name);
+			if (!strcmp(vg->lv[j]->id, vg->lv[i]->id))
+				return err_set(e, -EINVAL, "VG %s: LVs %s and %s have the same id", vg->name,
+					       vg->lv[j]->name, vg->lv[i]->name);
+		}
+	}
+	if (vg->max_lv && vg->nlv > vg->max_lv)
+		return err_set(e, -EINVAL, "VG %s: %u LVs, max_lv is %u", vg->name, vg->nlv, vg->max_lv);
+	if (vg->max_pv && vg->npv > vg->max_pv)
+		return err_set(e, -EINVAL, "VG %s: %u PVs, max_pv is %u", vg->name, vg->npv, vg->max_pv);
+	for (unsigned i = 0; i < vg->npv; i++)
+		if ((r = check_pv_use(vg, vg->pv[i], e)))
+			return r;
+	return 0;
+}

@@ -1,0 +1,298 @@
+/* Reading a VG from the scanned PVs, committing it, archive and backup.
+ * See devices.h for the rules and the crash-safety argument. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lvm/devices.h"
+
+int lvm_write_file_atomic(const char *dir, const char *name, const char *text, size_t len,
+			  struct err *e);
+
+const char *lvm_dev_vgname(const struct lvm_dev *d)
+{
+	const struct vgtext_summary *s = d->pv ? pv_vg(d->pv, NULL, NULL) : NULL;
+
+	return s ? s->vgname : NULL;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int lvm_vg_names(struct lvm_env *env, const char ***names, unsigned *n, struct err *e)
+{
+	const char **v = calloc(env->ndev + 1, sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return err_set(e, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < env->ndev; i++) {
+		const char *name = lvm_dev_vgname(&env->dev[i]);
+		bool dup = false;
+
+		for (unsigned j = 0; name && j < *n; j++)
+			dup |= !strcmp(v[j], name);
+		if (name && !dup)
+			v[(*n)++] = name;
+	}
+	qsort(v, *n, sizeof(*v), name_cmp);
+	*names = v;
+	return 0;
+}
+
+void lvm_vg_release(struct vgh *h)
+{
+	vg_free(h->vg);
+	free(h->old_text);
+	lvm_unlock(h->lock_fd);
+	memset(h, 0, sizeof(*h));
+	h->lock_fd = -1;
+}
+
+int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err *e)
+{
+	const struct vgtext_summary *best = NULL;
+	const char *btext = NULL;
+	size_t blen = 0;
+	char lock[LVM_NAME_LEN + 8];
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	h->lock_fd = -1;
+	snprintf(lock, sizeof(lock), "V_%s", name);
+	if ((r = lvm_lock(env, lock, env->rw, &h->lock_fd, e)))
+		return r;
+	for (unsigned i = 0; i < env->ndev; i++) {
+		const char *t;
+		size_t l;
+		const struct vgtext_summary *s = env->dev[i].pv ? pv_vg(env->dev[i].pv, &t, &l) : NULL;
+
+		if (!s || strcmp(s->vgname, name))
+			continue;
+		if (best && strcmp(best->vgid, s->vgid)) {
+			lvm_vg_release(h);
+			return err_set(e, -EEXIST, "multiple VGs found with the same name %s: refusing to use it",
+				       name);
+		}
+		if (best && s->seqno != best->seqno)
+			log_warn("WARNING: ignoring metadata seqno %u on %s for seqno %u; it is rewritten on the next change",
+				 s->seqno < best->seqno ? s->seqno : best->seqno, env->dev[i].path,
+				 s->seqno < best->seqno ? best->seqno : s->seqno);
+		if (!best || s->seqno > best->seqno) {
+			best = s;
+			btext = t;
+			blen = l;
+		}
+	}
+	if (!best) {
+		lvm_vg_release(h);
+		return err_set(e, -ENOENT, "volume group \"%s\" not found", name);
+	}
+	h->max_seqno = best->seqno;
+	if (!(h->old_text = malloc(blen + 1))) {
+		lvm_vg_release(h);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	memcpy(h->old_text, btext, blen);
+	h->old_text[blen] = 0;
+	if ((r = vg_import(best->vg, &h->vg, e))) {
+		lvm_vg_release(h);
+		return r;
+	}
+	for (unsigned i = 0; i < h->vg->npv; i++) {
+		struct vg_pv *p = h->vg->pv[i];
+
+		for (unsigned d = 0; d < env->ndev && !p->pv; d++)
+			if (env->dev[d].pv && !strcmp(env->dev[d].pv->label.pv_uuid, p->id)) {
+				p->pv = env->dev[d].pv;
+				if (!(p->path = strdup(env->dev[d].path))) {
+					lvm_vg_release(h);
+					return err_set(e, -ENOMEM, "out of memory");
+				}
+			}
+		if (!p->pv) {
+			char id[LVM_ID_TEXT_LEN + 1];
+
+			lvm_id_format(p->id, id);
+			log_warn("WARNING: VG %s: couldn't find device with uuid %s", name, id);
+			h->missing++;
+		}
+	}
+	return 0;
+}
+
+int lvm_vg_create(struct lvm_env *env, struct vg *vg, struct vgh *h, struct err *e)
+{
+	char lock[LVM_NAME_LEN + 8];
+	const char **names;
+	unsigned n;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	h->lock_fd = -1;
+	snprintf(lock, sizeof(lock), "V_%s", vg->name);
+	if ((r = lvm_lock(env, lock, true, &h->lock_fd, e)))
+		return r;
+	if ((r = lvm_vg_names(env, &names, &n, e)))
+		return r;
+	for (unsigned i = 0; i < n && !r; i++)
+		if (!strcmp(names[i], vg->name))
+			r = err_set(e, -EEXIST, "a volume group called %s already exists", vg->name);
+	free(names);
+	if (!r)
+		h->vg = vg;
+	return r;
+}
+
+static void cmd_desc(const struct lvm_env *env, char *buf, size_t size, const char *fmt)
+{
+	snprintf(buf, size, fmt, env->cmdline ? env->cmdline : "ulvm");
+}
+
+static int write_archive(struct lvm_env *env, const struct vgh *h, struct err *e)
+{
+	char dir[PATH_MAX + 16], name[LVM_NAME_LEN + 64], desc[4096], *text;
+	struct cfg_tree *t = NULL;
+	struct vg *old = NULL;
+	struct cfg_node *v;
+	size_t len;
+	int r;
+
+	if (!env->archive || !h->old_text)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/archive", env->confdir);
+	/* <vg>_<NNNNN>-<random>.vg as LVM2, NNNNN the seqno archived */
+	if ((r = cfg_parse(h->old_text, strlen(h->old_text), &t, e)) || !(v = vgtext_vg(t)) ||
+	    (r = vg_import(v, &old, e))) {
+		cfg_tree_free(t);
+		return r ? r : err_set(e, -EINVAL, "old metadata has no VG");
+	}
+	cmd_desc(env, desc, sizeof(desc), "Created *before* executing '%s'");
+	struct vg_export_info info = { .description = desc, .when = time(NULL) };
+	r = vg_export(old, VGTEXT_BACKUP, &info, &text, &len, e);
+	vg_free(old);
+	cfg_tree_free(t);
+	if (r)
+		return r;
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	snprintf(name, sizeof(name), "%s_%05u-%d.vg", h->vg->name, h->max_seqno, rand() % 1000000000);
+	r = lvm_write_file_atomic(dir, name, text, len, e);
+	free(text);
+	return r;
+}
+
+static int write_backup(struct lvm_env *env, const struct vgh *h, struct err *e)
+{
+	char dir[PATH_MAX + 16], desc[4096], *text;
+	size_t len;
+	int r;
+
+	if (!env->backup)
+		return 0;
+	cmd_desc(env, desc, sizeof(desc), "Created *after* executing '%s'");
+	struct vg_export_info info = { .description = desc, .when = time(NULL) };
+	if ((r = vg_export(h->vg, VGTEXT_BACKUP, &info, &text, &len, e)))
+		return r;
+	snprintf(dir, sizeof(dir), "%s/backup", env->confdir);
+	r = lvm_write_file_atomic(dir, h->vg->name, text, len, e);
+	free(text);
+	return r;
+}
+
+int lvm_vg_backup_to(struct lvm_env *env, const struct vgh *h, const char *path, struct err *e)
+{
+	char desc[4096], *text;
+	size_t len;
+	FILE *f;
+	int r;
+
+	cmd_desc(env, desc, sizeof(desc), "Created *after* executing '%s'");
+	struct vg_export_info info = { .description = desc, .when = time(NULL) };
+	if ((r = vg_export(h->vg, VGTEXT_BACKUP, &info, &text, &len, e)))
+		return r;
+	if (!(f = fopen(path, "w"))) {
+		r = err_set(e, -errno, "%s: %s", path, strerror(errno));
+	} else {
+		r = fwrite(text, 1, len, f) == len ? 0 : -EIO;
+		if (fclose(f) || r)
+			r = err_set(e, -EIO, "%s: write failed", path);
+	}
+	free(text);
+	return r;
+}
+
+static unsigned present_pvs(const struct vgh *h, struct pv **pvs)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < h->vg->npv; i++)
+		if (h->vg->pv[i]->pv)
+			pvs[n++] = h->vg->pv[i]->pv;
+	return n;
+}
+
+int lvm_vg_commit(struct lvm_env *env, struct vgh *h, struct err *e)
+{
+	char desc[4096], *text;
+	struct pv **pvs;
+	size_t len;
+	unsigned n;
+	int r;
+
+	if ((r = vg_validate(h->vg, e)))
+		return err_set(e, r, "internal error: refusing to write an invalid VG");
+	if ((r = write_archive(env, h, e)))
+		return r;
+	h->vg->seqno = h->max_seqno + 1;
+	h->writes++;
+	if (h->writes == 1)
+		snprintf(desc, sizeof(desc), "Write from %s.", env->cmdline ? env->cmdline : "ulvm");
+	else
+		snprintf(desc, sizeof(desc), "Write[%u] from %s.", h->writes, env->cmdline ? env->cmdline : "ulvm");
+	struct vg_export_info info = { .description = desc, .when = time(NULL) };
+	if ((r = vg_export(h->vg, VGTEXT_MDA, &info, &text, &len, e)))
+		return r;
+	if (!(pvs = calloc(h->vg->npv + 1, sizeof(*pvs)))) {
+		free(text);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	n = present_pvs(h, pvs);
+	for (unsigned i = 0; i < n && !r; i++)
+		r = pv_set_in_use(pvs[i], true, e);
+	if (!r)
+		r = pv_write_metadata(pvs, n, text, len + 1, e);
+	free(pvs);
+	free(text);
+	if (r)
+		return r;
+	h->max_seqno = h->vg->seqno;
+	/* the next commit of this command archives what is now on disk */
+	free(h->old_text);
+	h->old_text = NULL;
+	return write_backup(env, h, e);
+}
+
+int lvm_vg_wipe(struct lvm_env *env, struct vgh *h, struct err *e)
+{
+	int r;
+
+	if ((r = write_archive(env, h, e)))
+		return r;
+	for (unsigned i = 0; i < h->vg->npv; i++) {
+		struct pv *p = h->vg->pv[i]->pv;
+
+		if (!p)
+			continue;
+		for (unsigned j = 0; j < p->nmda; j++)
+			if (!p->mda[j].status && (r = mda_clear(p->dev, &p->mda[j].hdr, e)))
+				return r;
+		if ((r = pv_set_in_use(p, false, e)))
+			return r;
+	}
+	return 0;
+}

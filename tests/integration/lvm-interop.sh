@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# ulvm's lvm2 verbs against real lvm2 on loop devices (isolated lvm.conf,
+# activation disabled), failing on any WARNING lvm2 prints:
+#  - ulvm creates, extends, reduces, renames and removes; lvm2's vgck and
+#    lvs -o +devices,seg_pe_ranges accept it and agree with ulvm lvs;
+#  - lvm2 then extends an LV and ulvm reads it;
+#  - lvm2 makes a VG with linear and striped LVs and writes data at the PE
+#    offsets; ulvm activates them in ulvmd and NBD serves the same bytes.
+source "$(dirname "$0")/lib.sh"
+
+for t in pvcreate vgcreate lvcreate lvextend vgck lvs losetup truncate cmp nbdcopy; do
+	command -v "$t" >/dev/null || skip "$t is not installed"
+done
+[ -e /dev/loop-control ] || skip "no loop devices"
+export LVM_SYSTEM_DIR=$T/lvm LVM_SUPPRESS_FD_WARNINGS=1 ULVM_CONF_DIR=$T/ulvm
+mkdir -p "$LVM_SYSTEM_DIR/backup" "$T/lock"
+declare -A L
+for f in a b c d e; do
+	mkfile "$T/$f.img" 64M
+	L[$f]=$(losetup -f --show "$T/$f.img") || skip "cannot attach a loop device"
+	track_loop "${L[$f]}"
+done
+filter=""
+for f in a b c d e; do filter+="\"a|^${L[$f]}\$|\", "; done
+cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOC
+devices { filter = [ $filter"r|.*|" ] global_filter = [ $filter"r|.*|" ]
+	use_devicesfile = 0 hints = "none" obtain_device_list_from_udev = 0
+	external_device_info_source = "none" scan_lvs = 0 }
+global { activation = 0 locking_dir = "$T/lock" use_lvmlockd = 0 event_activation = 0 use_lvmpolld = 0 }
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+backup { backup = 1 backup_dir = "$LVM_SYSTEM_DIR/backup" archive = 0 }
+EOC
+lvm2() {
+	local rc=0
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	if grep -v -e 'Activation disabled' -e 'not zeroed' "$T/err" | grep -q WARNING; then
+		cat "$T/err" >&2
+		fail "$*: lvm2 printed a WARNING"
+	fi
+	[ "$rc" -eq 0 ] || { cat "$T/out" "$T/err" >&2; fail "$*: exit $rc"; }
+	cat "$T/out"
+}
+step() { echo "== $*"; }
+# "lv range range..." lines, sorted, from both tools
+ranges() { "$@" --noheadings -o lv_name,seg_pe_ranges | awk '{$1=$1; print}' | sort; }
+
+step "ulvm creates, extends, reduces, renames, removes; lvm2 agrees"
+ulvm pvcreate "${L[a]}" "${L[b]}" "${L[c]}" >/dev/null
+ulvm vgcreate ourvg "${L[a]}" "${L[b]}" >/dev/null
+ulvm vgextend ourvg "${L[c]}" >/dev/null
+ulvm lvcreate -an -L 20M -n lin ourvg >/dev/null
+ulvm lvcreate -an -i 3 -I 64k -l 6 -n str ourvg >/dev/null
+ulvm lvcreate -an -l 2 -n tmp ourvg "${L[c]}:10-11" >/dev/null
+ulvm lvextend -L +8M ourvg/lin >/dev/null
+ulvm lvreduce -y -l -1 ourvg/lin >/dev/null
+ulvm lvrename ourvg lin home >/dev/null
+ulvm lvremove -y ourvg/tmp >/dev/null
+lvm2 vgck ourvg >/dev/null
+lvm2 pvs >/dev/null
+lvm2 vgs ourvg >/dev/null
+ranges lvm2 lvs ourvg >"$T/lvm.txt"
+ranges ulvm lvs ourvg >"$T/ulvm.txt"
+diff "$T/lvm.txt" "$T/ulvm.txt" || fail "lvs of lvm2 and ulvm differ"
+ulvm vgck ourvg
+
+step "lvm2 extends our LV; we read it"
+lvm2 lvextend -l +2 ourvg/home >/dev/null
+ranges lvm2 lvs ourvg >"$T/lvm.txt"
+ranges ulvm lvs ourvg >"$T/ulvm.txt"
+diff "$T/lvm.txt" "$T/ulvm.txt" || fail "ulvm reads lvm2's extension differently"
+ulvm vgck ourvg
+
+step "metadata wraps both ways"
+for i in $(seq 1 30); do
+	ulvm lvcreate -an -l 1 -n "w$i" ourvg >/dev/null
+	lvm2 lvchange --addtag "t$i" "ourvg/w$i" >/dev/null
+done
+lvm2 vgck ourvg >/dev/null
+ulvm vgck ourvg
+[ "$(ulvm vgs --noheadings -o vg_seqno ourvg | tr -d ' ')" = \
+  "$(lvm2 vgs --noheadings -o vg_seqno ourvg | tr -d ' ')" ] || fail "seqno differs"
+
+step "lvm2's VG: ulvm activates linear and striped LVs, NBD serves the bytes"
+lvm2 pvcreate "${L[d]}" "${L[e]}" >/dev/null
+lvm2 vgcreate lvmvg "${L[d]}" "${L[e]}" >/dev/null
+lvm2 lvcreate -an -Zn -n lin -l 3 lvmvg >/dev/null
+lvm2 lvcreate -an -Zn -n str -i 2 -I 64k -l 4 lvmvg >/dev/null
+# Write the expected bytes through the PE offsets lvm2 reports.
+head -c $((3 * 4 << 20)) /dev/urandom >"$T/lin.data"
+read -r pe < <(lvm2 lvs --noheadings -o seg_pe_ranges lvmvg/lin | sed 's/.*:\([0-9]*\)-.*/\1/')
+dd if="$T/lin.data" of="${L[d]}" bs=1M seek=$((1 + pe * 4)) conv=notrunc status=none
+start_ulvmd
+ulvm lvchange -ay --devices "${L[d]},${L[e]}" lvmvg/lin lvmvg/str
+nbdcopy "$(uri lvmvg/lin)" "$T/lin.out"
+cmp "$T/lin.data" "$T/lin.out" || fail "lvmvg/lin over NBD differs from the PEs"
+head -c $((4 * 4 << 20)) /dev/urandom >"$T/str.data"
+nbdcopy "$T/str.data" "$(uri lvmvg/str)"
+nbdcopy "$(uri lvmvg/str)" "$T/str.out"
+cmp "$T/str.data" "$T/str.out" || fail "striped LV read-back differs"
+ulvm lvchange -an --devices "${L[d]},${L[e]}" lvmvg/lin lvmvg/str
+stop_ulvmd
+lvm2 vgck lvmvg >/dev/null
+
+step "bad input: a duplicate PV uuid is refused"
+cp "$T/d.img" "$T/dup.img"
+if ulvm lvs --devices "${L[d]},$T/dup.img" 2>"$T/err"; then fail "duplicate PV uuids accepted"; fi
+grep -q "duplicate PV uuid" "$T/err" || fail "no clear message: $(cat "$T/err")"
+
+echo "lvm-interop: ok"

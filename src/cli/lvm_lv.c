@@ -477,7 +477,7 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
 	struct lvm_daemon d = { 0 };
-	bool on;
+	bool on = false;
 	int ret = 0, r;
 
 	if (!opt_set(c, C_ACTIVATE))

@@ -366,7 +366,7 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 	struct lvm_daemon d = { 0 };
 	const char **names;
 	unsigned n;
-	bool on;
+	bool on = false;
 	int ret = 0, r;
 
 	if (!opt_set(c, C_ACTIVATE))
@@ -515,6 +515,13 @@ int lvm_vgcfgrestore(void *ctx, int argc, char **argv)
 		r = lvm_fail("VG name mismatch: file has %s, not %s.", h.vg->name, argv[0]);
 		goto out;
 	}
+	for (unsigned l = 0; l < h.vg->nlv && !opt_set(c, R_FORCE); l++)
+		for (unsigned s = 0; s < h.vg->lv[l]->nseg; s++)
+			if (!strncmp(h.vg->lv[l]->seg[s].type, "thin", 4)) {
+				r = lvm_fail("Consider using option --force to restore Volume Group %s with thin volumes.",
+					     h.vg->name);
+				goto out;
+			}
 	h.max_seqno = h.vg->seqno;
 	/* lock the VG; an existing copy on disk is archived and outnumbered */
 	if (!lvm_vg_read(&c->env, argv[0], &cur, &e)) {

@@ -1,6 +1,7 @@
 /* pvcreate, pvremove, pvresize, pvchange, and the PV helpers vgcreate and
  * vgextend share. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "cli/lvm_pv.h"
 #include "common/args.h"
 #include "lvm/alloc.h"
+#include "lvm/label.h"
 
 static int size_opt(struct lvm_cmd *c, int o, char unit, uint64_t *bytes)
 {
@@ -157,12 +159,111 @@ int lvm_pvremove(void *ctx, int argc, char **argv)
 	return ret;
 }
 
+/* The first PE of @p past every allocated one. */
+static uint32_t pv_used_end(const struct vg *vg, const struct vg_pv *p)
+{
+	uint32_t end = 0;
+
+	for (unsigned l = 0; l < vg->nlv; l++)
+		for (unsigned s = 0; s < vg->lv[l]->nseg; s++) {
+			const struct lv_seg *sg = &vg->lv[l]->seg[s];
+
+			for (unsigned a = 0; sg->striped && a < sg->narea; a++)
+				if (sg->area[a].pv == p && sg->area[a].pe + sg->len / sg->narea > end)
+					end = sg->area[a].pe + sg->len / sg->narea;
+		}
+	return end;
+}
+
+/* One PV: pe_count follows the device (or --setphysicalvolumesize) within
+ * the free extents at its end.  A second metadata area sits at the end of
+ * the device and would have to move; that is refused. */
+static int pvresize_one(struct lvm_cmd *c, const char *arg, uint64_t want)
+{
+	struct err e = { { 0 } };
+	struct lvm_dev *d = lvm_find_dev(&c->env, arg);
+	const char *vgn = d ? lvm_dev_vgname(d) : NULL;
+	struct vgh h = { .lock_fd = -1 };
+	struct pv_label lab;
+	struct vg_pv *p;
+	uint64_t size, pe_count;
+	uint32_t used;
+	int ret = 0;
+
+	if (!d || !d->pv)
+		return lvm_fail("Failed to find physical volume \"%s\".", arg);
+	if (d->pv->nmda > 1)
+		return lvm_fail("Physical volume %s has 2 metadata areas: resizing would move the second one, "
+				"which ulvm does not do yet.", arg);
+	size = want ? want : d->pv->dev->size / 512;
+	if (size > d->pv->dev->size / 512)
+		return lvm_fail("%s: size %llu sectors is larger than the device (%llu sectors).", arg,
+				(unsigned long long)size, (unsigned long long)(d->pv->dev->size / 512));
+	if (!vgn) {
+		lab = d->pv->label;
+		lab.device_size = size * 512;
+		if (pv_label_write(d->pv->dev, &lab, &e))
+			return lvm_fail("%s", e.msg);
+		d->pv->label = lab;
+		printf("  Physical volume \"%s\" changed\n", arg);
+		return 0;
+	}
+	if (lvm_vg_read(&c->env, vgn, &h, &e))
+		return lvm_fail("%s", e.msg);
+	if (!(p = vg_find_pv_path(h.vg, d->path))) {
+		ret = lvm_fail("Physical volume %s is not in volume group %s.", arg, vgn);
+		goto out;
+	}
+	if (size < p->pe_start + h.vg->extent_size) {
+		ret = lvm_fail("%s: size %llu sectors leaves no room for one extent.", arg, (unsigned long long)size);
+		goto out;
+	}
+	pe_count = (size - p->pe_start) / h.vg->extent_size;
+	used = pv_used_end(h.vg, p);
+	if (pe_count > UINT32_MAX || pe_count < used) {
+		ret = lvm_fail("%s: cannot resize to %llu extents as later ones are allocated (up to %u).", arg,
+			       (unsigned long long)pe_count, used);
+		goto out;
+	}
+	p->pe_count = (uint32_t)pe_count;
+	p->dev_size = size;
+	p->has_dev_size = true;
+	if (lvm_vg_commit(&c->env, &h, &e)) {
+		ret = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	lab = d->pv->label;
+	lab.device_size = size * 512;
+	if (pv_label_write(d->pv->dev, &lab, &e)) {
+		ret = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	d->pv->label = lab;
+	printf("  Physical volume \"%s\" changed\n", arg);
+out:
+	lvm_vg_release(&h);
+	return ret;
+}
+
 int lvm_pvresize(void *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	return lvm_fail("pvresize: not implemented yet.");
+	struct lvm_cmd *c = ctx;
+	uint64_t want = 0;
+	unsigned done = 0;
+	int ret = 0, r;
+
+	if (opt_set(c, C_SETPVSIZE) && (r = size_opt(c, C_SETPVSIZE, 'm', &want)))
+		return r;
+	if ((r = lvm_setup(c, true)))
+		return r;
+	for (int i = 0; i < argc; i++)
+		if ((r = pvresize_one(c, argv[i], want / 512)))
+			ret = r;
+		else
+			done++;
+	printf("  %u physical volume(s) resized or updated / %u physical volume(s) not resized\n", done,
+	       (unsigned)argc - done);
+	return ret;
 }
 
 int lvm_pvchange(void *ctx, int argc, char **argv)

@@ -109,6 +109,26 @@ static void vg_attr(const struct vgh *h, char out[7])
 		 vg->status & FLAG(VGF_CLUSTERED) ? 'c' : vg->status & FLAG(VGF_SHARED) ? 's' : '-');
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A tag list as lvm2 reports it: sorted, joined by commas. */
+static void set_tags(struct report_row *r, int field, const struct strv *t)
+{
+	char buf[4096] = "", *sorted[256];
+	unsigned n = t->n < 256 ? t->n : 256;
+	size_t len = 0;
+
+	if (n)
+		memcpy(sorted, t->s, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), str_cmp);
+	for (unsigned i = 0; i < n && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "", sorted[i]);
+	report_set_str(r, field, buf);
+}
+
 static void set_vg_fields(struct report_row *r, const struct vgh *h)
 {
 	const struct vg *vg = h->vg;
@@ -120,6 +140,7 @@ static void set_vg_fields(struct report_row *r, const struct vgh *h)
 	lvm_id_format(vg->id, id);
 	vg_attr(h, attr);
 	report_set_str(r, RF_VG_NAME, vg->name);
+	set_tags(r, RF_VG_TAGS, &vg->tags);
 	report_set_str(r, RF_VG_FMT, "lvm2");
 	report_set_str(r, RF_VG_UUID, id);
 	report_set_str(r, RF_VG_ATTR, attr);
@@ -170,6 +191,7 @@ static void set_lv_fields(struct rctx *x, struct report_row *r, const struct vgh
 	lv_attr(x, vg, lv, attr);
 	snprintf(name, sizeof(name), visible ? "%s" : "[%s]", lv->name);
 	report_set_str(r, RF_LV_NAME, name);
+	set_tags(r, RF_LV_TAGS, &lv->tags);
 	report_set_str(r, RF_LV_UUID, id);
 	report_set_str(r, RF_LV_ATTR, attr);
 	snprintf(full, sizeof(full), "%s/%s", vg->name, lv->name);
@@ -205,6 +227,7 @@ static void set_lv_fields(struct rctx *x, struct report_row *r, const struct vgh
 		free(rg);
 	}
 	if (seg) {
+		set_tags(r, RF_SEG_TAGS, &seg->tags);
 		report_set_str(r, RF_SEGTYPE, seg->striped ? (seg->narea > 1 ? "striped" : "linear") : seg->type);
 		report_set_u64(r, RF_STRIPES, seg->striped ? seg->narea : 0);
 		report_set_sectors(r, RF_STRIPE_SIZE, seg->stripe_size);
@@ -284,6 +307,33 @@ static bool wanted(int argc, char **argv, const char *vg, const char *lv)
 	return false;
 }
 
+/* Is the PV at @path among the arguments (all when none)?  An argument
+ * names it by the same path or by one that resolves to the same file. */
+static bool pv_wanted(int argc, char **argv, const char *path, bool *seen)
+{
+	char *rp = NULL;
+	bool hit = !argc;
+
+	for (int i = 0; i < argc; i++) {
+		bool m = !strcmp(argv[i], path);
+
+		if (!m) {
+			char *ra = realpath(argv[i], NULL);
+
+			if (!rp)
+				rp = realpath(path, NULL);
+			m = ra && rp && !strcmp(ra, rp);
+			free(ra);
+		}
+		if (m) {
+			seen[i] = true;
+			hit = true;
+		}
+	}
+	free(rp);
+	return hit;
+}
+
 int lvm_report(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -341,6 +391,12 @@ int lvm_report(void *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (spec == &report_lvm_pvs) {
+		bool *seen = calloc((size_t)argc + 1, sizeof(*seen));
+
+		if (!seen) {
+			ret = lvm_fail("out of memory");
+			goto out;
+		}
 		/* PVs of VGs, then orphans */
 		for (unsigned i = 0; i < n; i++) {
 			struct vgh h = { .lock_fd = -1 };
@@ -354,7 +410,7 @@ int lvm_report(void *ctx, int argc, char **argv)
 				struct vg_pv *pv = h.vg->pv[p];
 				struct lvm_dev *d = pv->path ? lvm_find_dev(&c->env, pv->path) : NULL;
 
-				if (argc && (!pv->path || !wanted(argc, argv, pv->path, NULL)))
+				if (argc && (!pv->path || !pv_wanted(argc, argv, pv->path, seen)))
 					continue;
 				set_pv_fields(report_row_new(x.rep), &h, d, pv);
 			}
@@ -363,10 +419,14 @@ int lvm_report(void *ctx, int argc, char **argv)
 		for (unsigned i = 0; i < c->env.ndev; i++) {
 			struct lvm_dev *d = &c->env.dev[i];
 
-			if (!d->pv || lvm_dev_vgname(d) || (argc && !wanted(argc, argv, d->path, NULL)))
+			if (!d->pv || lvm_dev_vgname(d) || (argc && !pv_wanted(argc, argv, d->path, seen)))
 				continue;
 			set_pv_fields(report_row_new(x.rep), NULL, d, NULL);
 		}
+		for (int a = 0; a < argc; a++)
+			if (!seen[a])
+				ret = lvm_fail("Failed to find physical volume \"%s\".", argv[a]);
+		free(seen);
 	} else {
 		for (unsigned i = 0; i < n; i++) {
 			struct vgh h = { .lock_fd = -1 };

@@ -192,6 +192,9 @@ static void scan_one(struct lvm_env *env, struct lvm_dev *d)
 	}
 	d->status = pv_scan(dv, &d->pv, &d->why);
 	dev_put(dv);
+	/* A listed device that is not a PV, or a label that is damaged */
+	if (d->status && (d->status != -ENOENT || d->in_file))
+		log_warn("WARNING: %s", d->why.msg);
 	if (d->pv)
 		for (unsigned j = 0; j < d->pv->nmda; j++) {
 			const struct pv_mda *m = &d->pv->mda[j];

@@ -84,6 +84,11 @@ struct vgh {
 	char *old_text; /* the committed text read, NULL for a new VG */
 	uint32_t max_seqno;
 	unsigned missing;
+	/* Metadata areas skipped as damaged and PVs shorter than their
+	 * metadata says (truncated): the VG reads, but a commit is refused
+	 * so that nothing is written over what may be the only good copy. */
+	unsigned damaged;
+	struct err damage; /* the first one */
 	unsigned writes;
 	int lock_fd;
 };
@@ -92,7 +97,8 @@ int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err
 /* A new VG: lock its name, refuse an existing one. */
 int lvm_vg_create(struct lvm_env *env, struct vg *vg, struct vgh *h, struct err *e);
 void lvm_vg_release(struct vgh *h);
-/* Archive, write (seqno = highest read + 1), back up. */
+/* Archive, write (seqno = highest read + 1), back up.  Refused while a
+ * PV of the VG is missing (vgreduce --removemissing first) or damaged. */
 int lvm_vg_commit(struct lvm_env *env, struct vgh *h, struct err *e);
 /* vgremove: clear every mda of the VG, mark its PVs orphans. */
 int lvm_vg_wipe(struct lvm_env *env, struct vgh *h, struct err *e);

@@ -54,6 +54,45 @@ void lvm_vg_release(struct vgh *h)
 	h->lock_fd = -1;
 }
 
+static void note_damage(struct vgh *h, const struct vg_pv *p)
+{
+	uint64_t need = p->pe_start + (uint64_t)p->pe_count * h->vg->extent_size;
+
+	for (unsigned j = 0; j < p->pv->nmda; j++) {
+		const struct pv_mda *m = &p->pv->mda[j];
+
+		if (!m->status && (!m->text_status || m->text_status == -ENODATA))
+			continue;
+		if (!h->damaged++)
+			err_set(&h->damage, -EUCLEAN, "metadata area %u on %s is damaged (%s)", j + 1, p->path,
+				m->status ? m->why.msg : m->text_why.msg);
+	}
+	if (p->pv->dev->size / 512 < need) {
+		log_warn("WARNING: PV %s is %llu sectors, smaller than the %llu its metadata describes",
+			 p->path, (unsigned long long)(p->pv->dev->size / 512), (unsigned long long)need);
+		if (!h->damaged++)
+			err_set(&h->damage, -EUCLEAN, "PV %s is truncated: %llu sectors, the VG needs %llu",
+				p->path, (unsigned long long)(p->pv->dev->size / 512), (unsigned long long)need);
+	}
+}
+
+/* A commit or wipe may go ahead: every PV present, none damaged. */
+static int may_write(const struct vgh *h, struct err *e)
+{
+	for (unsigned i = 0; i < h->vg->npv; i++)
+		if (!h->vg->pv[i]->pv) {
+			char id[LVM_ID_TEXT_LEN + 1];
+
+			lvm_id_format(h->vg->pv[i]->id, id);
+			return err_set(e, -ENXIO, "Cannot change VG %s while PVs are missing (uuid %s); "
+				       "vgreduce --removemissing first", h->vg->name, id);
+		}
+	if (h->damaged)
+		return err_set(e, -EUCLEAN,
+			       "Cannot change VG %s: %s; nothing was written", h->vg->name, h->damage.msg);
+	return 0;
+}
+
 int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err *e)
 {
 	const struct vgtext_summary *best = NULL;
@@ -121,7 +160,9 @@ int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err
 			lvm_id_format(p->id, id);
 			log_warn("WARNING: VG %s: couldn't find device with uuid %s", name, id);
 			h->missing++;
+			continue;
 		}
+		note_damage(h, p);
 	}
 	return 0;
 }
@@ -244,6 +285,8 @@ int lvm_vg_commit(struct lvm_env *env, struct vgh *h, struct err *e)
 	unsigned n;
 	int r;
 
+	if ((r = may_write(h, e)))
+		return r;
 	if ((r = vg_validate(h->vg, e)))
 		return err_set(e, r, "internal error: refusing to write an invalid VG");
 	if ((r = write_archive(env, h, e)))
@@ -281,7 +324,7 @@ int lvm_vg_wipe(struct lvm_env *env, struct vgh *h, struct err *e)
 {
 	int r;
 
-	if ((r = write_archive(env, h, e)))
+	if ((r = may_write(h, e)) || (r = write_archive(env, h, e)))
 		return r;
 	for (unsigned i = 0; i < h->vg->npv; i++) {
 		struct pv *p = h->vg->pv[i]->pv;

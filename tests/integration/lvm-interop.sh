@@ -15,13 +15,13 @@ done
 export LVM_SYSTEM_DIR=$T/lvm LVM_SUPPRESS_FD_WARNINGS=1 ULVM_CONF_DIR=$T/ulvm
 mkdir -p "$LVM_SYSTEM_DIR/backup" "$T/lock"
 declare -A L
-for f in a b c d e; do
+for f in a b c d e f; do
 	mkfile "$T/$f.img" 64M
 	L[$f]=$(losetup -f --show "$T/$f.img") || skip "cannot attach a loop device"
 	track_loop "${L[$f]}"
 done
 filter=""
-for f in a b c d e; do filter+="\"a|^${L[$f]}\$|\", "; done
+for f in a b c d e f; do filter+="\"a|^${L[$f]}\$|\", "; done
 cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOC
 devices { filter = [ $filter"r|.*|" ] global_filter = [ $filter"r|.*|" ]
 	use_devicesfile = 0 hints = "none" obtain_device_list_from_udev = 0
@@ -100,6 +100,23 @@ cmp "$T/str.data" "$T/str.out" || fail "striped LV read-back differs"
 ulvm lvchange -an --devices "${L[d]},${L[e]}" lvmvg/lin lvmvg/str
 stop_ulvmd
 lvm2 vgck lvmvg >/dev/null
+
+step "pvresize: shrink and grow within the free extents; lvm2 agrees"
+ulvm pvcreate "${L[f]}" >/dev/null
+ulvm vgcreate rsvg "${L[f]}" >/dev/null
+ulvm lvcreate -an -l 3 -n keep rsvg >/dev/null
+pe() { lvm2 pvs --noheadings -o pv_pe_count "${L[f]}" | tr -d ' '; }
+ulvm pvresize --setphysicalvolumesize 32M "${L[f]}" >/dev/null
+lvm2 vgck rsvg >/dev/null
+[ "$(pe)" = 7 ] || fail "after pvresize to 32M lvm2 sees $(pe) extents"
+if ulvm pvresize --setphysicalvolumesize 12M "${L[f]}" 2>"$T/err"; then fail "pvresize cut allocated extents"; fi
+grep -q allocated "$T/err" || fail "pvresize below the allocation: $(cat "$T/err")"
+ulvm pvresize "${L[f]}" >/dev/null
+lvm2 vgck rsvg >/dev/null
+[ "$(pe)" = 15 ] || fail "after pvresize to the device size lvm2 sees $(pe) extents"
+pvresize -y --setphysicalvolumesize 40M "${L[f]}" >/dev/null 2>&1 || fail "lvm2 pvresize"
+[ "$(ulvm pvs --noheadings -o pv_pe_count "${L[f]}" | tr -d ' ')" = 9 ] || fail "ulvm does not read lvm2's pvresize"
+ulvm vgremove -y rsvg >/dev/null
 
 step "bad input: a duplicate PV uuid is refused"
 cp "$T/d.img" "$T/dup.img"

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Segment types ulvm cannot activate (thin-pool, thin, raid1, cache-pool,
+# snapshot, error, zero), from the fixture tests/data/lvm/richvg.backup:
+#  - ulvm vgcfgrestore --force writes it; real lvm2's vgck and lvs accept it;
+#  - ulvm lvs -a lists every LV with its segment type, as lvm2 does;
+#  - ulvm lvchange -ay refuses each of them naming the type, while the
+#    linear and striped LVs of the same VG activate;
+#  - a ulvm commit (lvcreate of a linear LV) writes those segments back
+#    unchanged: lvm2's vgck passes and its lvs shows the same fields.
+source "$(dirname "$0")/lib.sh"
+
+for t in pvcreate vgck lvs losetup nbdinfo; do
+	command -v "$t" >/dev/null || skip "$t is not installed"
+done
+[ -e /dev/loop-control ] || skip "no loop devices"
+F=$top/tests/data/lvm/richvg.backup
+export LVM_SYSTEM_DIR=$T/lvm LVM_SUPPRESS_FD_WARNINGS=1 ULVM_CONF_DIR=$T/ulvm
+mkdir -p "$LVM_SYSTEM_DIR/backup" "$T/lock"
+declare -A L
+for f in c d; do
+	mkfile "$T/$f.img" 128M
+	L[$f]=$(losetup -f --show "$T/$f.img") || skip "cannot attach a loop device"
+	track_loop "${L[$f]}"
+done
+flt="\"a|^${L[c]}\$|\", \"a|^${L[d]}\$|\", \"r|.*|\""
+cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOC
+devices { filter = [ $flt ] global_filter = [ $flt ] use_devicesfile = 0 hints = "none"
+	obtain_device_list_from_udev = 0 external_device_info_source = "none" scan_lvs = 0 }
+global { activation = 0 locking_dir = "$T/lock" use_lvmlockd = 0 event_activation = 0 use_lvmpolld = 0 }
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+backup { backup = 1 backup_dir = "$LVM_SYSTEM_DIR/backup" archive = 0 }
+EOC
+lvm2() {
+	local rc=0
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	if grep -v -e 'Activation disabled' -e 'not zeroed' "$T/err" | grep -q WARNING; then
+		cat "$T/err" >&2
+		fail "$*: lvm2 printed a WARNING"
+	fi
+	[ "$rc" -eq 0 ] || { cat "$T/out" "$T/err" >&2; fail "$*: exit $rc"; }
+	cat "$T/out"
+}
+step() { echo "== $*"; }
+DEVS="${L[c]},${L[d]}"
+# Names, types, sizes and tags; for linear and striped also the PE ranges.
+# (lvm2 shows an old-style snapshot under its COW LV's name and hides
+# snapshotN; ulvm lists both as written, so those two rows are left out.)
+FIELDS=lv_name,segtype,seg_size,lv_tags,seg_pe_ranges
+fields() {
+	"$@" -a --noheadings --units s --separator '|' -o $FIELDS richvg | sed 's/^ *//' |
+		awk -F'|' '$2 != "linear" && $2 != "striped" { $5 = "" } { print }' OFS='|' |
+		grep -v -e '^\[*snap' | sort
+}
+
+step "PVs with the fixture's uuids; ulvm vgcfgrestore --force"
+pv0=$(awk '/pv0 {/ { f = 1 } f && /id =/ { gsub(/"/, "", $3); print $3; exit }' "$F")
+pv1=$(awk '/pv1 {/ { f = 1 } f && /id =/ { gsub(/"/, "", $3); print $3; exit }' "$F")
+pvcreate -q --uuid "$pv0" --restorefile "$F" "${L[c]}" >/dev/null 2>&1 || fail "pvcreate --uuid"
+pvcreate -q --uuid "$pv1" --restorefile "$F" "${L[d]}" >/dev/null 2>&1 || fail "pvcreate --uuid"
+if ulvm vgcfgrestore --devices "$DEVS" -f "$F" richvg >"$T/o" 2>&1; then
+	fail "vgcfgrestore without --force restored thin LVs"
+fi
+cat "$T/o"
+ulvm vgcfgrestore --devices "$DEVS" --force -f "$F" richvg
+lvm2 vgck richvg >/dev/null
+
+step "ulvm lvs -a lists every type as lvm2 does"
+fields lvm2 lvs >"$T/lvm.txt"
+fields ulvm lvs --devices "$DEVS" >"$T/ulvm.txt"
+diff "$T/lvm.txt" "$T/ulvm.txt" || fail "lvs -a of lvm2 and ulvm differ"
+ulvm lvs -a --devices "$DEVS" --noheadings --separator '|' -o lv_name,segtype richvg | sed 's/^ *//' >"$T/types"
+for t in thin-pool thin raid1 cache-pool snapshot error zero; do
+	grep -q "|$t\$" "$T/types" || fail "ulvm lvs -a does not show a $t segment"
+done
+
+step "lvchange -ay refuses what it cannot activate, naming the type"
+start_ulvmd
+for lt in tp:thin-pool thin1:thin r1:raid1 cp:cache-pool snapshot0:snapshot err:error; do
+	lv=${lt%%:*}
+	t=${lt#*:}
+	if ulvm lvchange -ay --devices "$DEVS" "richvg/$lv" 2>"$T/err"; then
+		fail "lvchange -ay richvg/$lv succeeded"
+	fi
+	grep -q "$t" "$T/err" || { cat "$T/err"; fail "lvchange -ay richvg/$lv does not name $t"; }
+	echo "richvg/$lv: $(head -n 1 "$T/err" | sed 's/^ *//')"
+done
+ulvm lvchange -ay --devices "$DEVS" richvg/data richvg/str3
+nbdinfo --size "$(uri richvg/data)" >/dev/null || fail "richvg/data is not served"
+nbdinfo --size "$(uri richvg/str3)" >/dev/null || fail "richvg/str3 is not served"
+ulvm vgchange -ay --devices "$DEVS" richvg >"$T/o" 2>&1 && fail "vgchange -ay hid the refusals"
+grep -q thin-pool "$T/o" || { cat "$T/o"; fail "vgchange -ay does not name thin-pool"; }
+ulvm vgchange -an --devices "$DEVS" richvg >/dev/null
+stop_ulvmd
+
+step "a ulvm commit keeps the other segments byte for byte"
+lvm2 pvck --dump metadata "${L[c]}" >"$T/before.txt"
+ulvm lvcreate -an --devices "$DEVS" -l 2 -n newlin richvg >/dev/null
+lvm2 vgck richvg >/dev/null
+lvm2 pvck --dump metadata "${L[c]}" >"$T/after.txt"
+fields lvm2 lvs | grep -v '^newlin|' >"$T/lvm2.txt"
+diff "$T/lvm.txt" "$T/lvm2.txt" || fail "lvm2 sees other LVs after ulvm's commit"
+# The text differs only by seqno, the new LV and the trailer.
+python3 - "$T/before.txt" "$T/after.txt" <<'EOF' || fail "ulvm changed segments it does not understand"
+import re, sys
+def lvs(path):
+    t = open(path).read()
+    t = re.sub(r"\nnewlin \{.*?\nsegment1 \{.*?\n\}\n\}\n", "\n", t, flags=re.S)
+    t = re.sub(r"^(seqno|description|creation_time) = .*$", "", t, flags=re.M)
+    t = re.sub(r"^  metadata text at .*$", "", t, flags=re.M)
+    return re.sub(r"\n{3,}", "\n\n", t)
+a, b = lvs(sys.argv[1]), lvs(sys.argv[2])
+if a != b:
+    import difflib
+    sys.stdout.writelines(difflib.unified_diff(a.splitlines(True), b.splitlines(True)))
+    sys.exit(1)
+EOF
+lvm2 lvextend -l +1 richvg/newlin >/dev/null
+ulvm vgck --devices "$DEVS" richvg
+echo "lvm-segtypes: ok"

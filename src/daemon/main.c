@@ -37,6 +37,7 @@
 #include "dm/md.h"
 #include "export/nbd.h"
 #include "targets/registry.h"
+#include "targets/thin_pool.h"
 
 #define MAX_TCP 16
 
@@ -76,6 +77,9 @@ static void usage(FILE *out)
 		"  --listen ADDR:PORT   also serve NBD over TCP (ADDR may be [::1]; repeatable)\n"
 		"  --workers N          NBD I/O threads (default: the NBD server's)\n"
 		"  --log-level LEVEL    error, warning, info (default) or debug\n"
+		"  --thin-no-space-timeout SECS\n"
+		"                       how long writes to a thin pool out of data space\n"
+		"                       wait for it to grow (default 60, 0 = forever)\n"
 		"  -v, --verbose        one log level more (repeatable)\n"
 		"  --foreground         accepted; ulvmd never daemonizes\n"
 		"  -h, --help           this help\n"
@@ -100,13 +104,15 @@ static int parse_level(const char *s)
 /* Returns 0, or the exit code. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_RUN_DIR = 256, OPT_LISTEN, OPT_WORKERS, OPT_LOG_LEVEL, OPT_FOREGROUND };
+	enum { OPT_RUN_DIR = 256, OPT_LISTEN, OPT_WORKERS, OPT_LOG_LEVEL, OPT_FOREGROUND,
+	       OPT_THIN_TIMEOUT };
 	static const struct option longopts[] = {
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
+		{ "thin-no-space-timeout", required_argument, NULL, OPT_THIN_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -127,6 +133,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			o->listen[o->nlisten++] = optarg;
+			break;
+		case OPT_THIN_TIMEOUT:
+			if (parse_u32(optarg, &v) || v > 86400) {
+				log_err("--thin-no-space-timeout %s: expected seconds, 0 to 86400", optarg);
+				return 2;
+			}
+			thin_no_space_timeout = v;
 			break;
 		case OPT_WORKERS:
 			if (parse_u32(optarg, &v) || v == 0 || v > 1024) {

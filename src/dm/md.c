@@ -424,23 +424,38 @@ int dm_remove(struct dm_context *ctx, const char *name, unsigned flags, struct e
 
 int dm_rename(struct dm_context *ctx, const char *name, const char *new_name, struct err *e)
 {
-	struct mapped_device *md;
+	return dm_rename_export(ctx, name, new_name, NULL, e);
+}
+
+int dm_rename_export(struct dm_context *ctx, const char *name, const char *new_name,
+		     const char *new_export, struct err *e)
+{
+	struct mapped_device *md, *other;
 	int r;
 
-	if ((r = check_name(new_name, e)))
+	if (!new_name && !new_export)
+		return err_set(e, -EINVAL, "nothing to rename");
+	if ((new_name && (r = check_name(new_name, e))) ||
+	    (new_export && (r = check_export_name(new_export, e))))
 		return r;
 	pthread_mutex_lock(&ctx->lock);
 	md = find_locked(ctx, name);
 	if (!md)
 		r = err_set(e, -ENXIO, "device %s not found", name);
-	else if (find_locked(ctx, new_name))
+	else if (new_name && (other = find_locked(ctx, new_name)) && other != md)
 		r = err_set(e, -EEXIST, "device %s already exists", new_name);
+	else if (new_export && (other = find_export_locked(ctx, new_export)) && other != md)
+		r = err_set(e, -EEXIST, "export %s already exists", new_export);
 	else {
+		/* Both names change under ctx->lock, or neither: a lookup
+		 * never sees a half-renamed device. */
 		pthread_mutex_lock(&md->lock);
-		/* An export named after the device follows its name. */
-		if (!strcmp(md->export_name, md->name) && !find_export_locked(ctx, new_name))
-			strcpy(md->export_name, new_name);
-		strcpy(md->name, new_name);
+		if (new_export)
+			strcpy(md->export_name, new_export);
+		else if (!strcmp(md->export_name, md->name) && !find_export_locked(ctx, new_name))
+			strcpy(md->export_name, new_name); /* an export named after the device follows it */
+		if (new_name)
+			strcpy(md->name, new_name);
 		pthread_mutex_unlock(&md->lock);
 	}
 	pthread_mutex_unlock(&ctx->lock);
@@ -621,6 +636,21 @@ int md_deps(struct mapped_device *md, char **out)
 		*out = strdup("");
 		r = *out ? 0 : -ENOMEM;
 	}
+	return r;
+}
+
+int dm_with_target(struct dev *dev, const struct target_type *tt,
+		   int (*fn)(struct dm_target *ti, void *arg), void *arg)
+{
+	struct mapped_device *md = (struct mapped_device *)dev;
+	int r = -EINVAL;
+
+	if (dev->ops != &md_dev_ops)
+		return -EINVAL;
+	pthread_mutex_lock(&md->lock);
+	if (!md->dead && md->live && md->live->ntargets == 1 && md->live->targets[0].type == tt)
+		r = fn(&md->live->targets[0], arg);
+	pthread_mutex_unlock(&md->lock);
 	return r;
 }
 

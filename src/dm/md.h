@@ -83,6 +83,11 @@ int dm_suspend(struct dm_context *ctx, const char *name, unsigned flags, struct 
 int dm_resume(struct dm_context *ctx, const char *name, struct err *e);
 int dm_remove(struct dm_context *ctx, const char *name, unsigned flags, struct err *e);
 int dm_rename(struct dm_context *ctx, const char *name, const char *new_name, struct err *e);
+/* Rename and/or give a new NBD export name (either may be NULL, not both),
+ * atomically: -EEXIST if another device holds either name, and then
+ * nothing changes.  Connected NBD clients keep their device. */
+int dm_rename_export(struct dm_context *ctx, const char *name, const char *new_name,
+		     const char *new_export, struct err *e);
 int dm_set_uuid(struct dm_context *ctx, const char *name, const char *uuid, struct err *e);
 /* Send a message to the target holding @sector of the live table. */
 int dm_message(struct dm_context *ctx, const char *name, uint64_t sector, const char *msg,
@@ -122,6 +127,14 @@ void md_get_info(struct mapped_device *md, struct md_info *info);
 int md_format(struct mapped_device *md, enum status_type type, bool inactive, char **out);
 /* Names of the lower devices of the live table, one per line. */
 int md_deps(struct mapped_device *md, char **out);
+
+/* For a target stacked on a mapped device that needs the object behind it
+ * (a thin volume and its pool): if @dev is a mapped device whose live
+ * table is one target of type @tt, run @fn on that target with the table
+ * held (under the device lock: @fn must not do I/O or take a device
+ * lock) and return what it returns; else -EINVAL. */
+int dm_with_target(struct dev *dev, const struct target_type *tt,
+		   int (*fn)(struct dm_target *ti, void *arg), void *arg);
 
 /* Shutdown: tell every live table's targets that the device is going
  * away (presuspend), so those that hold I/O back (delay) let it go. */

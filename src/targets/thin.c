@@ -1,0 +1,474 @@
+/* thin <pool dev> <dev id> [<external origin dev>]: a volume of a pool.
+ *
+ * Reads look the block up and read the data device, or give zeroes (or
+ * the external origin's data, zeroes past its end) where nothing is
+ * mapped.  A write to a mapped block that is not shared goes straight to
+ * the data device.  A write to an unmapped or shared block provisions a
+ * new block with the pool lock held from lookup to insert: the block is
+ * filled (zeroes unless skip_block_zeroing; the old block's data for a
+ * shared one; the origin's data over an external origin), overwritten
+ * with the request, and only then mapped, so a mapping never points at
+ * data that was not written first (see thin_pool.c on durability).
+ * Discards unmap whole blocks and pass the freed ones down to the data
+ * device; partial blocks are ignored, as in the kernel.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dm/table.h"
+#include "targets/thin_pool.h"
+
+#define CHUNK (1u << 20)
+
+struct thin_c {
+	struct pool *pool;
+	struct dev *pool_dev;
+	struct dev *origin; /* NULL: none */
+	uint64_t dev_id;
+};
+
+static int thin_ctr(struct dm_target *ti, struct arg_set *as)
+{
+	struct thin_c *tc;
+	struct thin_dev_info info;
+	const char *ppath;
+	int r;
+
+	if (as->argc != 2 && as->argc != 3) {
+		ti->error = "Invalid argument count";
+		return -EINVAL;
+	}
+	tc = calloc(1, sizeof(*tc));
+	if (!tc)
+		return -ENOMEM;
+	ppath = arg_shift(as);
+	if (arg_u64(as, &tc->dev_id) || tc->dev_id > THIN_MAX_DEV_ID) {
+		ti->error = "Invalid device id";
+		r = -EINVAL;
+		goto bad;
+	}
+	r = dm_get_device(ti, ppath, &tc->pool_dev);
+	if (r)
+		goto bad;
+	if (as->argc) {
+		r = dm_get_device(ti, arg_shift(as), &tc->origin);
+		if (r)
+			goto bad;
+		if (tc->origin == tc->pool_dev) {
+			ti->error = "origin dev and pool dev are the same";
+			r = -EINVAL;
+			goto bad;
+		}
+	}
+	tc->pool = pool_get_from_dev(tc->pool_dev);
+	if (!tc->pool) {
+		ti->error = "Couldn't get pool mapped device";
+		r = -EINVAL;
+		goto bad;
+	}
+	pthread_mutex_lock(&tc->pool->lock);
+	r = tc->pool->mode == PM_FAIL ? -EIO : thin_meta_dev_info(tc->pool->tm, tc->dev_id, &info);
+	pthread_mutex_unlock(&tc->pool->lock);
+	if (r) {
+		ti->error = r == -EIO ? "Couldn't open thin device, Pool is in fail mode" :
+					"Couldn't open thin internal device";
+		pool_put(tc->pool);
+		r = r == -EIO ? r : -EINVAL;
+		goto bad;
+	}
+	ti->private = tc;
+	return 0;
+bad:
+	free(tc);
+	return r;
+}
+
+static void thin_dtr(struct dm_target *ti)
+{
+	struct thin_c *tc = ti->private;
+
+	pool_put(tc->pool);
+	free(tc);
+}
+
+/* ---- reads ---- */
+
+/* Unmapped data at byte @pos of the volume: the origin's, zeroes past it. */
+static int read_unmapped(struct thin_c *tc, char *buf, size_t n, uint64_t pos)
+{
+	uint64_t osize = tc->origin ? tc->origin->size : 0;
+	size_t from_origin = 0;
+	int r;
+
+	if (pos < osize) {
+		from_origin = osize - pos < n ? (size_t)(osize - pos) : n;
+		r = dev_read(tc->origin, buf, from_origin, pos);
+		if (r)
+			return r;
+	}
+	memset(buf + from_origin, 0, n - from_origin);
+	return 0;
+}
+
+static int thin_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
+{
+	struct thin_c *tc = ti->private;
+	struct pool *p = tc->pool;
+	char *b = buf;
+	int r = 0;
+
+	while (len && !r) {
+		uint64_t vblock = off / p->block_bytes, boff = off % p->block_bytes;
+		size_t n = p->block_bytes - boff < len ? (size_t)(p->block_bytes - boff) : len;
+		struct thin_mapping m;
+
+		pthread_rwlock_rdlock(&p->io_lock);
+		pthread_mutex_lock(&p->lock);
+		r = p->mode == PM_FAIL ? -EIO : thin_meta_lookup(p->tm, tc->dev_id, vblock, &m);
+		pthread_mutex_unlock(&p->lock);
+		if (!r)
+			r = dev_read(p->data_dev, b, n, m.data_block * p->block_bytes + boff);
+		else if (r == -ENODATA)
+			r = read_unmapped(tc, b, n, off);
+		pthread_rwlock_unlock(&p->io_lock);
+		b += n;
+		off += n;
+		len -= n;
+	}
+	return r;
+}
+
+/* ---- writes ---- */
+
+enum fill { FILL_ZERO, FILL_NONE, FILL_OLD, FILL_ORIGIN };
+
+/* Write block @nb of the data device: [boff, boff + n) from @buf, the rest
+ * as @fill says (the old block @old, or the origin at the block's
+ * volume offset @vpos). */
+static int fill_block(struct thin_c *tc, uint64_t nb, const char *buf, uint64_t boff, size_t n,
+		      enum fill fill, uint64_t old, uint64_t vpos)
+{
+	struct pool *p = tc->pool;
+	uint64_t base = nb * p->block_bytes;
+	char *tmp;
+	int r = 0;
+
+	if (fill == FILL_NONE || (boff == 0 && n == p->block_bytes))
+		return dev_write(p->data_dev, buf, n, base + boff, 0);
+	tmp = malloc(CHUNK);
+	if (!tmp)
+		return -ENOMEM;
+	for (uint64_t c = 0; c < p->block_bytes && !r; c += CHUNK) {
+		size_t cl = p->block_bytes - c < CHUNK ? (size_t)(p->block_bytes - c) : CHUNK;
+		bool overlap = boff < c + cl && boff + n > c;
+
+		if (fill == FILL_ZERO && !overlap) {
+			r = dev_write_zeroes(p->data_dev, base + c, cl, DEV_NO_HOLE);
+			continue;
+		}
+		if (fill == FILL_OLD)
+			r = dev_read(p->data_dev, tmp, cl, old * p->block_bytes + c);
+		else if (fill == FILL_ORIGIN)
+			r = read_unmapped(tc, tmp, cl, vpos + c);
+		else
+			memset(tmp, 0, cl);
+		if (r)
+			break;
+		if (overlap) {
+			uint64_t s = boff > c ? boff : c;
+			uint64_t e = boff + n < c + cl ? boff + n : c + cl;
+			memcpy(tmp + (s - c), buf + (s - boff), e - s);
+		}
+		r = dev_write(p->data_dev, tmp, cl, base + c, 0);
+	}
+	free(tmp);
+	return r;
+}
+
+/* Write @n bytes at @boff of virtual block @vblock.  Returns 1 when the
+ * pool is out of data space (locks dropped; the caller waits). */
+static int write_block(struct thin_c *tc, const char *buf, size_t n, uint64_t vblock,
+		       uint64_t boff)
+{
+	struct pool *p = tc->pool;
+	struct thin_mapping m;
+	struct err e = { { 0 } };
+	enum fill fill;
+	uint64_t nb;
+	int r;
+
+	pthread_mutex_lock(&p->lock);
+	r = p->mode == PM_FAIL ? -EIO : thin_meta_lookup(p->tm, tc->dev_id, vblock, &m);
+	if (!r && !m.shared) {
+		pthread_mutex_unlock(&p->lock);
+		return dev_write(p->data_dev, buf, n, m.data_block * p->block_bytes + boff, 0);
+	}
+	if (r && r != -ENODATA)
+		goto out;
+	if (r == 0)
+		fill = FILL_OLD; /* shared: copy on write */
+	else if (tc->origin)
+		fill = FILL_ORIGIN;
+	else if (!p->pf.zero_new_blocks)
+		fill = FILL_NONE;
+	else
+		fill = FILL_ZERO;
+	r = pool_can_provision(p);
+	if (r)
+		goto out;
+	r = pool_alloc_block(p, &nb);
+	if (r == -ENOSPC && p->mode == PM_OUT_OF_DATA_SPACE) {
+		r = 1;
+		goto out;
+	}
+	if (r)
+		goto out;
+	r = fill_block(tc, nb, buf, boff, n, fill, m.data_block, vblock * p->block_bytes);
+	if (r) {
+		thin_meta_free_data_block(p->tm, nb, &e);
+		goto out;
+	}
+	r = thin_meta_insert(p->tm, tc->dev_id, vblock, nb, &e);
+	if (r)
+		pool_metadata_error(p, r, &e);
+	else
+		pool_mark_dirty(p);
+out:
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+static int thin_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off,
+		      unsigned flags)
+{
+	struct thin_c *tc = ti->private;
+	struct pool *p = tc->pool;
+	struct timespec deadline;
+	bool waited = false;
+	const char *b = buf;
+	int r = 0;
+
+	while (len && !r) {
+		uint64_t vblock = off / p->block_bytes, boff = off % p->block_bytes;
+		size_t n = p->block_bytes - boff < len ? (size_t)(p->block_bytes - boff) : len;
+
+		pthread_rwlock_rdlock(&p->io_lock);
+		r = write_block(tc, b, n, vblock, boff);
+		pthread_rwlock_unlock(&p->io_lock);
+		if (r == 1) {
+			if (!waited)
+				pool_space_deadline(&deadline);
+			waited = true;
+			r = pool_wait_for_space(p, &deadline);
+			continue; /* the same block again */
+		}
+		b += n;
+		off += n;
+		len -= n;
+	}
+	if (!r && (flags & DEV_FUA))
+		r = pool_commit(p);
+	return r;
+}
+
+static int thin_flush(struct dm_target *ti)
+{
+	struct thin_c *tc = ti->private;
+
+	return pool_commit(tc->pool);
+}
+
+/* ---- discards ---- */
+
+#define DISCARD_BATCH 256
+
+static int thin_discard(struct dm_target *ti, uint64_t off, uint64_t len)
+{
+	struct thin_c *tc = ti->private;
+	struct pool *p = tc->pool;
+	uint64_t begin = (off + p->block_bytes - 1) / p->block_bytes;
+	uint64_t end = (off + len) / p->block_bytes;
+	uint64_t freed[DISCARD_BATCH];
+	int r = 0;
+
+	if (!p->pf.discard_enabled || begin >= end)
+		return 0;
+	pthread_rwlock_wrlock(&p->io_lock);
+	while (begin < end && !r) {
+		uint64_t vb, stop = end, removed;
+		struct thin_mapping m;
+		struct err e = { { 0 } };
+		unsigned nfreed = 0;
+
+		pthread_mutex_lock(&p->lock);
+		if (p->mode >= PM_OUT_OF_METADATA_SPACE) {
+			r = p->mode == PM_FAIL ? -EIO : -EROFS;
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		/* Collect up to a batch of mapped blocks, then unmap them. */
+		for (vb = begin; nfreed < DISCARD_BATCH; vb++) {
+			r = thin_meta_next_mapping(p->tm, tc->dev_id, vb, &vb, &m);
+			if (r || vb >= end) {
+				stop = end;
+				break;
+			}
+			freed[nfreed++] = m.data_block;
+			stop = vb + 1;
+		}
+		if (r == -ENODATA)
+			r = 0;
+		if (!r)
+			r = thin_meta_remove_range(p->tm, tc->dev_id, begin, stop, &removed, &e);
+		if (r) {
+			pool_metadata_error(p, r, &e);
+		} else if (removed) {
+			pool_mark_dirty(p);
+		}
+		/* Pass down only the blocks nobody else maps any more. */
+		unsigned k = 0;
+		for (unsigned i = 0; !r && i < nfreed; i++) {
+			uint32_t count;
+			if (p->pf.discard_passdown && !thin_meta_data_block_count(p->tm, freed[i], &count) &&
+			    count == 0)
+				freed[k++] = freed[i];
+		}
+		pthread_mutex_unlock(&p->lock);
+		/* Freed blocks are reused only after a commit, and no
+		 * provisioning runs while io_lock is held exclusively. */
+		for (unsigned i = 0; i < k && !r; i++)
+			dev_discard(p->data_dev, freed[i] * p->block_bytes, p->block_bytes);
+		begin = stop;
+	}
+	pthread_rwlock_unlock(&p->io_lock);
+	return r;
+}
+
+/* ---- extents ---- */
+
+static int report(dev_extent_fn fn, void *opaque, uint64_t off, uint64_t len, uint32_t flags)
+{
+	return len ? fn(opaque, off, len, flags) : 0;
+}
+
+static int report_unmapped(struct thin_c *tc, uint64_t off, uint64_t len, dev_extent_fn fn,
+			   void *opaque)
+{
+	uint64_t osize = tc->origin ? tc->origin->size : 0;
+	int r;
+
+	if (off < osize) {
+		uint64_t n = osize - off < len ? osize - off : len;
+		r = dev_extents(tc->origin, off, n, fn, opaque);
+		if (r)
+			return r;
+		off += n;
+		len -= n;
+	}
+	return report(fn, opaque, off, len, DEV_EXT_HOLE | DEV_EXT_ZERO);
+}
+
+static int thin_extents(struct dm_target *ti, uint64_t off, uint64_t len, dev_extent_fn fn,
+			void *opaque)
+{
+	struct thin_c *tc = ti->private;
+	struct pool *p = tc->pool;
+	uint64_t end = off + len;
+	int r = 0;
+
+	while (off < end && !r) {
+		uint64_t vb = off / p->block_bytes, found, run_end;
+		struct thin_mapping m;
+
+		pthread_mutex_lock(&p->lock);
+		r = p->mode == PM_FAIL ? -EIO :
+					 thin_meta_next_mapping(p->tm, tc->dev_id, vb, &found, &m);
+		/* A run of consecutive mapped blocks is one data extent. */
+		run_end = found;
+		while (!r && run_end + 1 < (end + p->block_bytes - 1) / p->block_bytes &&
+		       !thin_meta_lookup(p->tm, tc->dev_id, run_end + 1, &m))
+			run_end++;
+		pthread_mutex_unlock(&p->lock);
+		if (r == -ENODATA) {
+			r = report_unmapped(tc, off, end - off, fn, opaque);
+			break;
+		}
+		if (r)
+			break;
+		if (found * p->block_bytes > off) {
+			uint64_t hole_end = found * p->block_bytes < end ? found * p->block_bytes : end;
+			r = report_unmapped(tc, off, hole_end - off, fn, opaque);
+			off = hole_end;
+			if (r || off >= end)
+				break;
+		}
+		uint64_t data_end = (run_end + 1) * p->block_bytes;
+		data_end = data_end < end ? data_end : end;
+		r = report(fn, opaque, off, data_end - off, 0);
+		off = data_end;
+	}
+	return r < 0 ? r : 0;
+}
+
+/* ---- status ---- */
+
+static int highest_fn(void *opaque, uint64_t vblock, uint64_t data_block, uint32_t time)
+{
+	(void)data_block;
+	(void)time;
+	*(uint64_t *)opaque = vblock;
+	return 0;
+}
+
+static void thin_status(struct dm_target *ti, enum status_type type, char *buf, size_t maxlen)
+{
+	struct thin_c *tc = ti->private;
+	struct pool *p = tc->pool;
+	struct thin_dev_info info;
+	uint64_t highest = 0;
+	int r;
+
+	if (type == STATUSTYPE_TABLE) {
+		dm_emit(buf, maxlen, "%s %" PRIu64, dm_device_name(ti, tc->pool_dev), tc->dev_id);
+		if (tc->origin)
+			dm_emit(buf, maxlen, " %s", dm_device_name(ti, tc->origin));
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	r = p->mode == PM_FAIL ? -EIO : thin_meta_dev_info(p->tm, tc->dev_id, &info);
+	if (!r && info.mapped_blocks)
+		r = thin_meta_walk(p->tm, tc->dev_id, highest_fn, &highest);
+	pthread_mutex_unlock(&p->lock);
+	if (r) {
+		dm_emit(buf, maxlen, "Fail");
+		return;
+	}
+	dm_emit(buf, maxlen, "%" PRIu64 " ", info.mapped_blocks * p->sectors_per_block);
+	if (info.mapped_blocks)
+		dm_emit(buf, maxlen, "%" PRIu64, (highest + 1) * p->sectors_per_block - 1);
+	else
+		dm_emit(buf, maxlen, "-");
+}
+
+static int thin_iterate_devices(struct dm_target *ti, iterate_devices_fn fn, void *data)
+{
+	struct thin_c *tc = ti->private;
+
+	return fn(ti, tc->pool->data_dev, 0, tc->pool->data_dev->size, data);
+}
+
+const struct target_type thin_target = {
+	.name = "thin",
+	.version = { 1, 23, 0 },
+	.ctr = thin_ctr,
+	.dtr = thin_dtr,
+	.read = thin_read,
+	.write = thin_write,
+	.flush = thin_flush,
+	.discard = thin_discard,
+	.extents = thin_extents,
+	.status = thin_status,
+	.iterate_devices = thin_iterate_devices,
+};

@@ -1,0 +1,817 @@
+/* thin-pool <metadata dev> <data dev> <data block size> <low water mark>
+ *           [<#features> [skip_block_zeroing] [ignore_discard]
+ *            [no_discard_passdown] [read_only] [error_if_no_space]]
+ *
+ * The pool target itself maps its length onto the data device, as the
+ * kernel's pool_map does; the work is in the struct pool it owns (see
+ * thin_pool.h) and in the thin volumes that use it.
+ *
+ * Durability.  Data blocks are written before the mapping that points at
+ * them is inserted, and pool_commit flushes the data device before it
+ * commits the metadata (whose superblock is written last, with FUA).  So
+ * a committed mapping always points at durable data, and a crash at any
+ * moment leaves the last committed metadata: thin_check is clean and
+ * everything written before a completed flush reads back.  A commit runs
+ * on every flush and FUA write of a thin, on every message, at
+ * postsuspend, at status, and once a second from a thread per pool.
+ *
+ * Space.  Out of data blocks, the pool reports out_of_data_space; writes
+ * that need a new block fail at once with error_if_no_space, else wait
+ * (thin_no_space_timeout) for a reload that grows the pool.  The
+ * metadata keeps a reserve (min(4096 blocks, a tenth), as the kernel's
+ * metadata_reserve): when free metadata falls under it the pool commits
+ * and stops provisioning ("ro") until the metadata device grows.  A
+ * failed metadata update aborts the transaction, sets needs_check and
+ * leaves the pool read-only, never half-written.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dm/md.h"
+#include "dm/table.h"
+#include "targets/thin_pool.h"
+
+unsigned thin_no_space_timeout = 60;
+
+#define COMMIT_PERIOD_MS 1000
+
+struct pool_c {
+	struct pool *pool;
+	struct dev *meta_dev, *data_dev;
+	uint32_t sectors_per_block;
+	uint64_t low_water_blocks;
+	struct pool_features requested;
+};
+
+/* ---- the registry of pools, keyed by metadata device ---- */
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pool **pools;
+static unsigned npools;
+
+static void pool_free(struct pool *p)
+{
+	struct err e = { { 0 } };
+
+	if (p->thread_running) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = true;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		pthread_join(p->thread, NULL);
+	}
+	if (p->tm) {
+		if (p->dirty && p->mode < PM_READ_ONLY && !dev_flush(p->data_dev) &&
+		    thin_meta_commit(p->tm, &e))
+			log_err("thin-pool: final commit: %s", e.msg);
+		thin_meta_close(p->tm);
+	}
+	dev_put(p->meta_dev);
+	dev_put(p->data_dev);
+	pthread_rwlock_destroy(&p->io_lock);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	free(p);
+}
+
+void pool_put(struct pool *p)
+{
+	bool last;
+
+	pthread_mutex_lock(&registry_lock);
+	last = --p->refs == 0;
+	if (last)
+		for (unsigned i = 0; i < npools; i++)
+			if (pools[i] == p) {
+				pools[i] = pools[--npools];
+				break;
+			}
+	pthread_mutex_unlock(&registry_lock);
+	if (last)
+		pool_free(p);
+}
+
+static int get_pool_fn(struct dm_target *ti, void *arg)
+{
+	struct pool_c *pt = ti->private;
+
+	pthread_mutex_lock(&registry_lock);
+	pt->pool->refs++;
+	pthread_mutex_unlock(&registry_lock);
+	*(struct pool **)arg = pt->pool;
+	return 0;
+}
+
+struct pool *pool_get_from_dev(struct dev *pool_dev)
+{
+	struct pool *p = NULL;
+
+	if (dm_with_target(pool_dev, &thin_pool_target, get_pool_fn, &p))
+		return NULL;
+	return p;
+}
+
+/* ---- mode, commit, space ---- */
+
+static const char *mode_name(enum pool_mode m)
+{
+	static const char *const names[] = { "write", "out-of-data-space",
+					     "out-of-metadata-space", "read-only", "fail" };
+	return names[m];
+}
+
+static void set_mode(struct pool *p, enum pool_mode m)
+{
+	if (p->mode == m)
+		return;
+	log_warn("thin-pool %s: switching to %s mode", p->data_dev->name, mode_name(m));
+	p->mode = m;
+	pthread_cond_broadcast(&p->cond);
+}
+
+static uint64_t metadata_reserve(struct pool *p)
+{
+	uint64_t total = thin_meta_metadata_blocks(p->tm);
+
+	return total / 10 < 4096 ? total / 10 : 4096;
+}
+
+int pool_metadata_error(struct pool *p, int r, const struct err *e)
+{
+	struct err e2 = { { 0 } };
+
+	log_err("thin-pool %s: metadata operation failed: %s", p->data_dev->name,
+		e ? e->msg : strerror(-r));
+	p->dirty = false;
+	if (thin_meta_abort(p->tm, &e2) || thin_meta_set_needs_check(p->tm, &e2) ||
+	    thin_meta_commit(p->tm, &e2)) {
+		log_err("thin-pool %s: %s", p->data_dev->name, e2.msg);
+		set_mode(p, PM_FAIL);
+	} else {
+		set_mode(p, PM_READ_ONLY);
+	}
+	return r;
+}
+
+void pool_mark_dirty(struct pool *p)
+{
+	p->dirty = true;
+	p->insert_gen++;
+}
+
+/* p->lock held. */
+static int commit_locked(struct pool *p)
+{
+	struct err e = { { 0 } };
+	int r;
+
+	if (!p->dirty || p->mode >= PM_READ_ONLY)
+		return 0;
+	r = thin_meta_commit(p->tm, &e);
+	if (r)
+		return pool_metadata_error(p, r, &e);
+	p->dirty = false;
+	if (p->mode == PM_OUT_OF_DATA_SPACE && thin_meta_data_free(p->tm))
+		set_mode(p, PM_WRITE);
+	return 0;
+}
+
+int pool_commit(struct pool *p)
+{
+	uint64_t gen;
+	int r;
+
+	pthread_mutex_lock(&p->lock);
+	gen = p->insert_gen;
+	pthread_mutex_unlock(&p->lock);
+	/* The slow flush runs unlocked; blocks provisioned meanwhile get a
+	 * second flush before their mappings are committed. */
+	r = dev_flush(p->data_dev);
+	if (r)
+		return r;
+	pthread_mutex_lock(&p->lock);
+	if (p->mode == PM_FAIL)
+		r = -EIO;
+	else if (p->dirty && p->insert_gen != gen)
+		r = dev_flush(p->data_dev);
+	if (!r)
+		r = commit_locked(p);
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+int pool_can_provision(struct pool *p)
+{
+	switch (p->mode) {
+	case PM_WRITE:
+		break;
+	case PM_OUT_OF_DATA_SPACE:
+		break; /* pool_alloc_block tries again */
+	case PM_OUT_OF_METADATA_SPACE:
+		return -ENOSPC;
+	case PM_READ_ONLY:
+		return -EROFS;
+	case PM_FAIL:
+		return -EIO;
+	}
+	if (thin_meta_metadata_free(p->tm) < metadata_reserve(p)) {
+		commit_locked(p);
+		log_err("thin-pool %s: metadata space is down to its reserve; grow the metadata device",
+			p->data_dev->name);
+		set_mode(p, PM_OUT_OF_METADATA_SPACE);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static void check_low_water(struct pool *p)
+{
+	if (p->low_water_logged || thin_meta_data_free(p->tm) > p->low_water_blocks)
+		return;
+	p->low_water_logged = true;
+	log_warn("thin-pool %s: reached the low water mark (%" PRIu64 " free data blocks)",
+		 p->data_dev->name, thin_meta_data_free(p->tm));
+}
+
+int pool_alloc_block(struct pool *p, uint64_t *block)
+{
+	struct err e = { { 0 } };
+	int r;
+
+	r = thin_meta_alloc_data_block(p->tm, block, &e);
+	if (r == -ENOSPC && p->dirty) {
+		/* Blocks freed in this transaction become free at commit. */
+		if (!commit_locked(p)) {
+			err_clear(&e);
+			r = thin_meta_alloc_data_block(p->tm, block, &e);
+		}
+	}
+	if (r == -ENOSPC) {
+		set_mode(p, PM_OUT_OF_DATA_SPACE);
+		return r;
+	}
+	if (r)
+		return pool_metadata_error(p, r, &e);
+	if (p->mode == PM_OUT_OF_DATA_SPACE)
+		set_mode(p, PM_WRITE);
+	check_low_water(p);
+	return 0;
+}
+
+void pool_space_deadline(struct timespec *deadline)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += thin_no_space_timeout;
+}
+
+int pool_wait_for_space(struct pool *p, const struct timespec *deadline)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->mode == PM_OUT_OF_DATA_SPACE) {
+		if (p->pf.error_if_no_space) {
+			r = -ENOSPC;
+			break;
+		}
+		if (!thin_no_space_timeout) {
+			pthread_cond_wait(&p->cond, &p->lock);
+		} else if (pthread_cond_timedwait(&p->cond, &p->lock, deadline) == ETIMEDOUT) {
+			r = p->mode == PM_OUT_OF_DATA_SPACE ? -ENOSPC : 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+static void *commit_thread(void *arg)
+{
+	struct pool *p = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += COMMIT_PERIOD_MS / 1000;
+		pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+		if (p->stop || !p->dirty)
+			continue;
+		pthread_mutex_unlock(&p->lock);
+		pool_commit(p);
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static int start_thread(struct pool *p)
+{
+	if (p->thread_running)
+		return 0;
+	p->stop = false;
+	if (pthread_create(&p->thread, NULL, commit_thread, p))
+		return -EAGAIN;
+	p->thread_running = true;
+	return 0;
+}
+
+static void stop_thread(struct pool *p)
+{
+	if (!p->thread_running)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	p->thread_running = false;
+}
+
+/* ---- constructor ---- */
+
+static bool superblock_is_zero(struct dev *mdev, int *r)
+{
+	uint8_t buf[512];
+
+	*r = dev_read(mdev, buf, sizeof(buf), 0);
+	if (*r)
+		return false;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		if (buf[i])
+			return false;
+	return true;
+}
+
+static int pool_create(struct dm_target *ti, struct pool_c *pt, struct pool **out)
+{
+	struct thin_meta_options o = { 0 };
+	struct err e = { { 0 } };
+	struct pool *p;
+	bool zero;
+	int r;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	pthread_rwlockattr_t ra;
+	pthread_rwlockattr_init(&ra);
+	/* A stream of I/O must not starve a discard. */
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&p->io_lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	p->refs = 1;
+	p->owner = ti->table->self;
+	p->meta_dev = dev_get(pt->meta_dev);
+	p->data_dev = dev_get(pt->data_dev);
+	p->sectors_per_block = pt->sectors_per_block;
+	p->block_bytes = to_bytes(pt->sectors_per_block);
+	p->pf = pt->requested;
+	p->suspended = true;
+
+	zero = superblock_is_zero(pt->meta_dev, &r);
+	if (!r) {
+		if (zero)
+			r = thin_meta_format(pt->meta_dev, pt->sectors_per_block,
+					     ti->len / pt->sectors_per_block, &o, &p->tm, &e);
+		else
+			r = thin_meta_open(pt->meta_dev, pt->sectors_per_block, &o, &p->tm, &e);
+	}
+	if (r) {
+		snprintf(ti->table->error_buf, sizeof(ti->table->error_buf), "%.200s",
+			 e.msg[0] ? e.msg : "Error opening metadata block device");
+		ti->error = ti->table->error_buf;
+		pool_free(p);
+		return r;
+	}
+	p->mode = thin_meta_needs_check(p->tm) ? PM_READ_ONLY : PM_WRITE;
+	*out = p;
+	return 0;
+}
+
+static int find_or_create_pool(struct dm_target *ti, struct pool_c *pt)
+{
+	struct pool *p = NULL;
+	int r = 0;
+
+	pthread_mutex_lock(&registry_lock);
+	for (unsigned i = 0; i < npools; i++)
+		if (pools[i]->meta_dev == pt->meta_dev)
+			p = pools[i];
+	if (p) {
+		if (p->owner != ti->table->self) {
+			ti->error = "metadata device already in use by a pool";
+			r = -EBUSY;
+		} else if (p->data_dev != pt->data_dev) {
+			ti->error = "data device differs from the pool's";
+			r = -EINVAL;
+		} else if (p->sectors_per_block != pt->sectors_per_block) {
+			ti->error = "pool block size differs from the metadata's";
+			r = -EINVAL;
+		} else {
+			p->refs++;
+			pt->pool = p;
+		}
+		pthread_mutex_unlock(&registry_lock);
+		return r;
+	}
+	struct pool **v = realloc(pools, (npools + 1) * sizeof(*v));
+	if (!v) {
+		pthread_mutex_unlock(&registry_lock);
+		return -ENOMEM;
+	}
+	pools = v;
+	/* Opening the metadata under the registry lock keeps two tables
+	 * from opening one metadata device at once. */
+	r = pool_create(ti, pt, &p);
+	if (!r) {
+		pools[npools++] = p;
+		pt->pool = p;
+	}
+	pthread_mutex_unlock(&registry_lock);
+	return r;
+}
+
+static int parse_features(struct dm_target *ti, struct arg_set *as, struct pool_features *pf)
+{
+	uint32_t n;
+
+	*pf = (struct pool_features){ true, true, true, false, false };
+	if (!as->argc)
+		return 0;
+	if (arg_u32(as, 0, 5, &n) || (int)n != as->argc) {
+		ti->error = "Invalid number of pool feature arguments";
+		return -EINVAL;
+	}
+	while (as->argc) {
+		const char *f = arg_shift(as);
+
+		if (!strcasecmp(f, "skip_block_zeroing"))
+			pf->zero_new_blocks = false;
+		else if (!strcasecmp(f, "ignore_discard"))
+			pf->discard_enabled = false;
+		else if (!strcasecmp(f, "no_discard_passdown"))
+			pf->discard_passdown = false;
+		else if (!strcasecmp(f, "read_only"))
+			pf->read_only = true;
+		else if (!strcasecmp(f, "error_if_no_space"))
+			pf->error_if_no_space = true;
+		else {
+			ti->error = "Unrecognised pool feature requested";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int pool_ctr(struct dm_target *ti, struct arg_set *as)
+{
+	struct pool_c *pt;
+	const char *mpath, *dpath;
+	int r;
+
+	if (as->argc < 4) {
+		ti->error = "Invalid argument count";
+		return -EINVAL;
+	}
+	pt = calloc(1, sizeof(*pt));
+	if (!pt)
+		return -ENOMEM;
+	mpath = arg_shift(as);
+	dpath = arg_shift(as);
+	if (arg_u32(as, THIN_DATA_BLOCK_MIN_SECTORS, THIN_DATA_BLOCK_MAX_SECTORS,
+		    &pt->sectors_per_block) ||
+	    pt->sectors_per_block % THIN_DATA_BLOCK_MIN_SECTORS) {
+		ti->error = "Invalid block size";
+		r = -EINVAL;
+		goto bad;
+	}
+	if (arg_u64(as, &pt->low_water_blocks)) {
+		ti->error = "Invalid low water mark";
+		r = -EINVAL;
+		goto bad;
+	}
+	r = parse_features(ti, as, &pt->requested);
+	if (r)
+		goto bad;
+	if (ti->len < pt->sectors_per_block) {
+		ti->error = "pool target too small";
+		r = -EINVAL;
+		goto bad;
+	}
+	r = dm_get_device(ti, mpath, &pt->meta_dev);
+	if (r)
+		goto bad;
+	r = dm_get_device(ti, dpath, &pt->data_dev);
+	if (r)
+		goto bad;
+	if (pt->meta_dev == pt->data_dev) {
+		ti->error = "metadata and data devices are the same";
+		r = -EINVAL;
+		goto bad;
+	}
+	r = find_or_create_pool(ti, pt);
+	if (r)
+		goto bad;
+	ti->private = pt;
+	return 0;
+bad:
+	free(pt);
+	return r;
+}
+
+static void pool_dtr(struct dm_target *ti)
+{
+	struct pool_c *pt = ti->private;
+
+	pool_put(pt->pool);
+	free(pt);
+}
+
+/* ---- suspend / resume: bind this table to the pool ---- */
+
+static int pool_preresume(struct dm_target *ti)
+{
+	struct pool_c *pt = ti->private;
+	struct pool *p = pt->pool;
+	struct err e = { { 0 } };
+	uint64_t nr = ti->len / p->sectors_per_block, cur;
+	int r = 0;
+
+	pthread_mutex_lock(&p->lock);
+	p->pf = pt->requested;
+	p->low_water_blocks = pt->low_water_blocks;
+	p->low_water_logged = false;
+	if (p->mode == PM_FAIL) {
+		pthread_mutex_unlock(&p->lock);
+		return 0;
+	}
+	cur = thin_meta_data_blocks(p->tm);
+	if (nr < cur) {
+		log_err("thin-pool %s: pool target (%" PRIu64 " blocks) too small: expected %" PRIu64,
+			p->data_dev->name, nr, cur);
+		r = -EINVAL;
+	} else if (p->pf.read_only || thin_meta_needs_check(p->tm)) {
+		set_mode(p, PM_READ_ONLY);
+	} else {
+		if (p->mode == PM_READ_ONLY) /* read_only dropped from the table */
+			p->mode = PM_WRITE;
+		if (nr > cur)
+			r = thin_meta_resize_data(p->tm, nr, &e);
+		if (!r)
+			r = thin_meta_resize_metadata(p->tm, &e);
+		if (r) {
+			pool_metadata_error(p, r, &e);
+		} else {
+			p->dirty = true;
+			r = commit_locked(p);
+		}
+		if (!r && p->mode < PM_READ_ONLY)
+			set_mode(p, PM_WRITE);
+	}
+	p->suspended = false;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	if (!r)
+		r = start_thread(p);
+	return r;
+}
+
+static void pool_postsuspend(struct dm_target *ti)
+{
+	struct pool_c *pt = ti->private;
+	struct pool *p = pt->pool;
+
+	stop_thread(p);
+	pool_commit(p);
+	pthread_mutex_lock(&p->lock);
+	p->suspended = true;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- I/O: the pool device is its data device ---- */
+
+static int pool_map(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out)
+{
+	struct pool_c *pt = ti->private;
+
+	out->dev = pt->data_dev;
+	out->off = off;
+	out->len = len;
+	return 0;
+}
+
+static int pool_flush(struct dm_target *ti)
+{
+	struct pool_c *pt = ti->private;
+
+	return pool_commit(pt->pool);
+}
+
+static int pool_iterate_devices(struct dm_target *ti, iterate_devices_fn fn, void *data)
+{
+	struct pool_c *pt = ti->private;
+
+	return fn(ti, pt->data_dev, 0, to_bytes(ti->len), data);
+}
+
+/* ---- status ---- */
+
+static void emit_features(const struct pool_features *pf, char *buf, size_t maxlen)
+{
+	unsigned n = !pf->zero_new_blocks + !pf->discard_enabled + !pf->discard_passdown +
+		     pf->read_only + pf->error_if_no_space;
+
+	dm_emit(buf, maxlen, " %u", n);
+	if (!pf->zero_new_blocks)
+		dm_emit(buf, maxlen, " skip_block_zeroing");
+	if (!pf->discard_enabled)
+		dm_emit(buf, maxlen, " ignore_discard");
+	if (!pf->discard_passdown)
+		dm_emit(buf, maxlen, " no_discard_passdown");
+	if (pf->read_only)
+		dm_emit(buf, maxlen, " read_only");
+	if (pf->error_if_no_space)
+		dm_emit(buf, maxlen, " error_if_no_space");
+}
+
+static void pool_status(struct dm_target *ti, enum status_type type, char *buf, size_t maxlen)
+{
+	struct pool_c *pt = ti->private;
+	struct pool *p = pt->pool;
+	uint64_t mtotal, mfree, mres, held, mthresh;
+	const char *mode;
+
+	if (type == STATUSTYPE_TABLE) {
+		dm_emit(buf, maxlen, "%s %s %u %" PRIu64, dm_device_name(ti, pt->meta_dev),
+			dm_device_name(ti, pt->data_dev), pt->sectors_per_block,
+			pt->low_water_blocks);
+		emit_features(&pt->requested, buf, maxlen);
+		return;
+	}
+	/* As the kernel: a status commits first, unless suspended.  The
+	 * caller holds the device lock; the pool lock nests inside it. */
+	if (!p->suspended)
+		pool_commit(p);
+	pthread_mutex_lock(&p->lock);
+	if (p->mode == PM_FAIL) {
+		dm_emit(buf, maxlen, "Fail");
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	mtotal = thin_meta_metadata_blocks(p->tm);
+	mfree = thin_meta_metadata_free(p->tm);
+	mres = metadata_reserve(p);
+	mfree = mfree < mres ? 0 : mfree - mres;
+	held = thin_meta_held_root(p->tm);
+	mthresh = p->meta_dev->size / 4096 / 4;
+	if (mthresh > 1024)
+		mthresh = 1024;
+	dm_emit(buf, maxlen, "%" PRIu64 " %" PRIu64 "/%" PRIu64 " %" PRIu64 "/%" PRIu64 " ",
+		thin_meta_transaction_id(p->tm), mtotal - mfree, mtotal,
+		thin_meta_data_blocks(p->tm) - thin_meta_data_free(p->tm),
+		thin_meta_data_blocks(p->tm));
+	if (held)
+		dm_emit(buf, maxlen, "%" PRIu64 " ", held);
+	else
+		dm_emit(buf, maxlen, "- ");
+	mode = p->mode == PM_OUT_OF_DATA_SPACE ? "out_of_data_space" :
+	       p->mode == PM_WRITE		    ? "rw" :
+						      "ro";
+	dm_emit(buf, maxlen, "%s %s %s %s %" PRIu64, mode,
+		!p->pf.discard_enabled	 ? "ignore_discard" :
+		p->pf.discard_passdown ? "discard_passdown" :
+					 "no_discard_passdown",
+		p->pf.error_if_no_space ? "error_if_no_space" : "queue_if_no_space",
+		thin_meta_needs_check(p->tm) ? "needs_check" : "-", mthresh);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- messages ---- */
+
+static int parse_id(const char *s, uint64_t max, uint64_t *out)
+{
+	return parse_u64(s, out) || *out > max ? -EINVAL : 0;
+}
+
+static int do_message(struct dm_target *ti, struct pool *p, int argc, char **argv,
+		      struct err *e)
+{
+	uint64_t a, b;
+
+#define ARGS(n)                                                                \
+	do {                                                                   \
+		if (argc != (n)) {                                             \
+			ti->error = "Incorrect number of arguments";           \
+			return -EINVAL;                                        \
+		}                                                              \
+	} while (0)
+	if (!strcasecmp(argv[0], "create_thin")) {
+		ARGS(2);
+		if (parse_id(argv[1], THIN_MAX_DEV_ID, &a)) {
+			ti->error = "Invalid device id";
+			return -EINVAL;
+		}
+		return thin_meta_create_thin(p->tm, a, e);
+	}
+	if (!strcasecmp(argv[0], "create_snap")) {
+		ARGS(3);
+		if (parse_id(argv[1], THIN_MAX_DEV_ID, &a) ||
+		    parse_id(argv[2], THIN_MAX_DEV_ID, &b)) {
+			ti->error = "Invalid device id";
+			return -EINVAL;
+		}
+		return thin_meta_create_snap(p->tm, a, b, e);
+	}
+	if (!strcasecmp(argv[0], "delete")) {
+		ARGS(2);
+		if (parse_id(argv[1], THIN_MAX_DEV_ID, &a)) {
+			ti->error = "Invalid device id";
+			return -EINVAL;
+		}
+		return thin_meta_delete(p->tm, a, e);
+	}
+	if (!strcasecmp(argv[0], "set_transaction_id")) {
+		ARGS(3);
+		if (parse_u64(argv[1], &a) || parse_u64(argv[2], &b)) {
+			ti->error = "Invalid transaction id";
+			return -EINVAL;
+		}
+		return thin_meta_set_transaction_id(p->tm, a, b, e);
+	}
+	if (!strcasecmp(argv[0], "reserve_metadata_snap")) {
+		ARGS(1);
+		return thin_meta_reserve_metadata_snap(p->tm, e);
+	}
+	if (!strcasecmp(argv[0], "release_metadata_snap")) {
+		ARGS(1);
+		return thin_meta_release_metadata_snap(p->tm, e);
+	}
+#undef ARGS
+	ti->error = "Unrecognised thin pool target message received";
+	return -EINVAL;
+}
+
+/* Errors that leave the metadata as it was: the request was refused. */
+static bool refused(int r)
+{
+	return r == -EINVAL || r == -EEXIST || r == -ENODEV || r == -ENODATA || r == -EBUSY ||
+	       r == -ENOENT;
+}
+
+static int pool_message(struct dm_target *ti, int argc, char **argv, char *result,
+			size_t maxlen)
+{
+	struct pool_c *pt = ti->private;
+	struct pool *p = pt->pool;
+	struct err e = { { 0 } };
+	int r;
+
+	(void)result;
+	(void)maxlen;
+	pthread_rwlock_wrlock(&p->io_lock);
+	pthread_mutex_lock(&p->lock);
+	if (p->mode >= PM_OUT_OF_METADATA_SPACE) {
+		ti->error = "unable to service pool target messages in READ_ONLY or FAIL mode";
+		r = -EOPNOTSUPP;
+		goto out;
+	}
+	r = do_message(ti, p, argc, argv, &e);
+	if (r && !ti->error) {
+		if (!refused(r))
+			pool_metadata_error(p, r, &e);
+		snprintf(ti->table->error_buf, sizeof(ti->table->error_buf), "%.200s", e.msg);
+		ti->error = ti->table->error_buf;
+	} else if (!r) {
+		p->dirty = true;
+	}
+out:
+	pthread_mutex_unlock(&p->lock);
+	pthread_rwlock_unlock(&p->io_lock);
+	if (!r)
+		r = pool_commit(p);
+	return r;
+}
+
+const struct target_type thin_pool_target = {
+	.name = "thin-pool",
+	.version = { 1, 23, 0 },
+	.ctr = pool_ctr,
+	.dtr = pool_dtr,
+	.map = pool_map,
+	.flush = pool_flush,
+	.status = pool_status,
+	.message = pool_message,
+	.iterate_devices = pool_iterate_devices,
+	.preresume = pool_preresume,
+	.postsuspend = pool_postsuspend,
+};

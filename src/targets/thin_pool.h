@@ -1,0 +1,101 @@
+/* The pool object behind a thin-pool table, shared with the thin volumes
+ * stacked on it (private to src/targets/thin_pool.c and thin.c).
+ *
+ * A struct pool lives as long as a pool table or a thin table refers to
+ * it: a reload of the pool finds the same object (keyed by the metadata
+ * device) and binds its new features and size at preresume, as the
+ * kernel's struct pool / struct pool_c split does.
+ *
+ * Locks, outermost first:
+ *   io_lock  shared by every thin read and write for the whole of its
+ *            lookup and data I/O; exclusive while mappings go away
+ *            (discard, messages), so a data block that a stale lookup
+ *            still points at is never unmapped, committed, reallocated
+ *            and overwritten under an in-flight I/O;
+ *   lock     every thin_meta call (the metadata layer is single-writer
+ *            and even lookups change its cache) and the fields below.
+ * New blocks are provisioned with `lock` held from lookup to insert, so a
+ * block is never allocated twice and a commit never sees a block that is
+ * allocated but not yet mapped.
+ */
+#ifndef ULVM_TARGETS_THIN_POOL_H
+#define ULVM_TARGETS_THIN_POOL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "dm/target.h"
+#include "thin/thin_metadata.h"
+
+extern const struct target_type thin_pool_target, thin_target;
+
+enum pool_mode {
+	PM_WRITE,
+	PM_OUT_OF_DATA_SPACE,
+	PM_OUT_OF_METADATA_SPACE, /* reads "ro": the metadata reserve was reached */
+	PM_READ_ONLY,
+	PM_FAIL,
+};
+
+struct pool_features {
+	bool zero_new_blocks;
+	bool discard_enabled;
+	bool discard_passdown;
+	bool read_only;
+	bool error_if_no_space;
+};
+
+struct pool {
+	pthread_rwlock_t io_lock;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;      /* space, mode or stop changed */
+	unsigned refs;            /* under the registry lock */
+	const void *owner;        /* the pool's mapped device */
+	struct dev *meta_dev, *data_dev; /* referenced */
+	struct thin_meta *tm;
+	uint32_t sectors_per_block;
+	uint64_t block_bytes;
+	struct pool_features pf;  /* bound at preresume */
+	enum pool_mode mode;
+	uint64_t low_water_blocks;
+	bool low_water_logged;
+	bool dirty;               /* metadata changed since the last commit */
+	uint64_t insert_gen;      /* bumped by every provisioning */
+	bool suspended;
+	bool thread_running, stop;
+	pthread_t thread;
+};
+
+/* How long a write waits for space when the pool is out of data space and
+ * queue_if_no_space (the default): seconds, 0 = forever.  ulvmd sets it
+ * (--thin-no-space-timeout); 60 by default, as the kernel's module
+ * parameter no_space_timeout. */
+extern unsigned thin_no_space_timeout;
+
+/* The pool of the thin-pool device @pool_dev, referenced; NULL if it is
+ * not an active thin-pool. */
+struct pool *pool_get_from_dev(struct dev *pool_dev);
+void pool_put(struct pool *p);
+
+/* Make everything written so far durable: flush the data device, then
+ * commit the metadata if it changed.  Takes p->lock. */
+int pool_commit(struct pool *p);
+/* p->lock held: can new blocks be provisioned?  0, or the error to fail
+ * the write with (-ENOSPC / -EIO / -EROFS). */
+int pool_can_provision(struct pool *p);
+/* p->lock held: allocate a data block; -ENOSPC switches the pool out of
+ * data space (the caller drops its locks and calls pool_wait_for_space). */
+int pool_alloc_block(struct pool *p, uint64_t *block);
+/* No lock held: wait until the pool has space again, up to @deadline
+ * (from pool_space_deadline); 0 to retry, or -ENOSPC. */
+int pool_wait_for_space(struct pool *p, const struct timespec *deadline);
+void pool_space_deadline(struct timespec *deadline);
+/* p->lock held: a metadata update failed with @r; abort the transaction,
+ * flag needs_check and go read-only.  Returns @r. */
+int pool_metadata_error(struct pool *p, int r, const struct err *e);
+/* p->lock held: a mapping changed. */
+void pool_mark_dirty(struct pool *p);
+
+#endif

@@ -18,6 +18,11 @@ static int lower_get(struct dm_context *ctx, const char *path, struct dev **out)
 	pthread_mutex_lock(&ctx->lower_lock);
 	for (unsigned i = 0; i < ctx->nlowers; i++) {
 		if (!strcmp(ctx->lowers[i].path, path)) {
+			/* A new table sees the file's size now: a reload after
+			 * the file grew (a pool's data file) uses the new size. */
+			r = dev_refresh(ctx->lowers[i].dev);
+			if (r)
+				goto out;
 			ctx->lowers[i].users++;
 			*out = ctx->lowers[i].dev;
 			goto out;

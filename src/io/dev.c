@@ -75,6 +75,11 @@ int dev_flush(struct dev *d)
 	return d->ops->flush(d);
 }
 
+int dev_refresh(struct dev *d)
+{
+	return d->ops->refresh ? d->ops->refresh(d) : 0;
+}
+
 int dev_discard(struct dev *d, uint64_t off, uint64_t len)
 {
 	int r = check_write(d, off, len);

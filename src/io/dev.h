@@ -40,6 +40,9 @@ struct dev_ops {
 	int (*write_zeroes)(struct dev *d, uint64_t off, uint64_t len, unsigned flags);
 	/* Report extents covering [off, off+len) (may stop early). */
 	int (*extents)(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn fn, void *opaque);
+	/* Re-read the size (a file or block device grown or shrunk by
+	 * someone else); optional. */
+	int (*refresh)(struct dev *d);
 	/* Release the backend; called when the last reference goes. */
 	void (*destroy)(struct dev *d);
 };
@@ -62,6 +65,8 @@ void dev_put(struct dev *d);
 int dev_read(struct dev *d, void *buf, size_t len, uint64_t off);
 int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off, unsigned flags);
 int dev_flush(struct dev *d);
+/* Pick up a size change of the backing file or device. */
+int dev_refresh(struct dev *d);
 int dev_discard(struct dev *d, uint64_t off, uint64_t len);
 int dev_write_zeroes(struct dev *d, uint64_t off, uint64_t len, unsigned flags);
 int dev_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn fn, void *opaque);

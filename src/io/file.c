@@ -157,6 +157,31 @@ static int file_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn
 	return 0;
 }
 
+static int file_size(int fd, uint64_t *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISREG(st.st_mode)) {
+		*size = (uint64_t)st.st_size;
+		return 0;
+	}
+	if (S_ISBLK(st.st_mode))
+		return ioctl(fd, BLKGETSIZE64, size) ? -errno : 0;
+	return -ENOTBLK;
+}
+
+static int file_refresh(struct dev *d)
+{
+	uint64_t size;
+	int r = file_size(to_file(d)->fd, &size);
+
+	if (!r)
+		d->size = size;
+	return r;
+}
+
 static void file_destroy(struct dev *d)
 {
 	struct file_dev *f = to_file(d);
@@ -172,6 +197,7 @@ static const struct dev_ops file_ops = {
 	.discard = file_discard,
 	.write_zeroes = file_write_zeroes,
 	.extents = file_extents,
+	.refresh = file_refresh,
 	.destroy = file_destroy,
 };
 
@@ -194,17 +220,8 @@ int dev_open_file(const char *path, unsigned flags, struct dev **out)
 		r = -errno;
 		goto fail;
 	}
-	if (S_ISREG(st.st_mode)) {
-		size = (uint64_t)st.st_size;
-	} else if (S_ISBLK(st.st_mode)) {
-		if (ioctl(fd, BLKGETSIZE64, &size)) {
-			r = -errno;
-			goto fail;
-		}
-	} else {
-		r = -ENOTBLK;
+	if ((r = file_size(fd, &size)))
 		goto fail;
-	}
 	f = calloc(1, sizeof(*f));
 	if (!f) {
 		r = -ENOMEM;

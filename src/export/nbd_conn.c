@@ -1,0 +1,332 @@
+/* One NBD connection in transmission: the reader loop, and the worker
+ * side of a request.  See nbd.c for the threads and their ordering, and
+ * nbd_io.c for how replies reach the socket.
+ *
+ * The reader consumes exactly the bytes each header announces, so the
+ * stream stays in step after any error it replies to.  It checks a request
+ * once (flags, range, size limits, read-only) before queueing it; the
+ * dev_*() wrappers check the range again against the current size.
+ */
+#include "export/nbd_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+
+static void set_iov(struct nbd_req *q, void *head, size_t hlen, void *data, size_t dlen)
+{
+	q->iov[0] = (struct iovec){ head, hlen };
+	q->iov[1] = (struct iovec){ data, dlen };
+	q->niov = dlen ? 2 : 1;
+}
+
+static void reply_error(struct nbd_req *q, uint32_t err, const char *msg)
+{
+	struct nbd_conn *c = q->c;
+	uint8_t *h = q->head;
+	size_t mlen;
+
+	if (!c->structured) {
+		nbd_encode_simple_reply(h, err, q->r.cookie);
+		set_iov(q, h, NBD_SIMPLE_REPLY_SIZE, NULL, 0);
+	} else {
+		/* An error chunk, with a message for the human. */
+		mlen = (size_t)snprintf(q->msg, sizeof(q->msg), "%s", msg);
+		if (mlen >= sizeof(q->msg))
+			mlen = sizeof(q->msg) - 1;
+		nbd_encode_chunk(h, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_ERROR, q->r.cookie,
+				 (uint32_t)(6 + mlen));
+		nbd_put32(h + NBD_CHUNK_HDR_SIZE, err);
+		nbd_put16(h + NBD_CHUNK_HDR_SIZE + 4, (uint16_t)mlen);
+		set_iov(q, h, NBD_CHUNK_HDR_SIZE + 6, q->msg, mlen);
+	}
+	nbd_reply(q);
+}
+
+static void reply_ok(struct nbd_req *q)
+{
+	/* Allowed with structured replies too: no payload, not a READ. */
+	nbd_encode_simple_reply(q->head, 0, q->r.cookie);
+	set_iov(q, q->head, NBD_SIMPLE_REPLY_SIZE, NULL, 0);
+	nbd_reply(q);
+}
+
+static void reply_read(struct nbd_req *q)
+{
+	uint8_t *h = q->head;
+
+	if (!q->c->structured) {
+		nbd_encode_simple_reply(h, 0, q->r.cookie);
+		set_iov(q, h, NBD_SIMPLE_REPLY_SIZE, q->buf, q->r.length);
+	} else {
+		nbd_encode_chunk(h, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, q->r.cookie,
+				 8 + q->r.length);
+		nbd_put64(h + NBD_CHUNK_HDR_SIZE, q->r.offset);
+		set_iov(q, h, NBD_CHUNK_HDR_SIZE + 8, q->buf, q->r.length);
+	}
+	nbd_reply(q);
+}
+
+/* base:allocation: clip the dev's extents to the request, merge equal
+ * neighbours, stop at the first gap or when the reply is full. */
+struct extents {
+	uint8_t *p;       /* descriptors: length32, flags32 */
+	unsigned n, max;
+	uint64_t pos, end;
+};
+
+static int extent_cb(void *opaque, uint64_t off, uint64_t len, uint32_t flags)
+{
+	struct extents *e = opaque;
+	uint32_t st = (flags & DEV_EXT_HOLE ? NBD_STATE_HOLE : 0) |
+		      (flags & DEV_EXT_ZERO ? NBD_STATE_ZERO : 0);
+	uint8_t *last = e->n ? e->p + 8 * (e->n - 1) : NULL;
+
+	if (off > e->pos)
+		return 1;
+	if (off + len <= e->pos)
+		return 0;
+	len -= e->pos - off;
+	if (len > e->end - e->pos)
+		len = e->end - e->pos;
+	if (last && nbd_get32(last + 4) == st) {
+		/* The request is at most 4 GiB - 1, so the sum fits. */
+		nbd_put32(last, nbd_get32(last) + (uint32_t)len);
+	} else if (e->n == e->max) {
+		return 1;
+	} else {
+		nbd_put32(e->p + 8 * e->n, (uint32_t)len);
+		nbd_put32(e->p + 8 * e->n + 4, st);
+		e->n++;
+	}
+	e->pos += len;
+	return e->pos >= e->end;
+}
+
+static int block_status(struct nbd_req *q)
+{
+	const struct nbd_request *r = &q->r;
+	struct extents e = { .pos = r->offset, .end = r->offset + r->length };
+	int ret;
+
+	e.max = r->flags & NBD_CMD_FLAG_REQ_ONE ? 1 : NBD_MAX_EXTENTS;
+	e.p = q->extra = malloc(8 * (size_t)e.max);
+	if (!e.p)
+		return -ENOMEM;
+	ret = dev_extents(q->c->dev, r->offset, r->length, extent_cb, &e);
+	if (ret < 0)
+		return ret;
+	if (!e.n)
+		return -EIO;
+	nbd_encode_chunk(q->head, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_BLOCK_STATUS, r->cookie,
+			 4 + 8 * e.n);
+	nbd_put32(q->head + NBD_CHUNK_HDR_SIZE, NBD_META_ID_ALLOCATION);
+	set_iov(q, q->head, NBD_CHUNK_HDR_SIZE + 4, e.p, 8 * (size_t)e.n);
+	nbd_reply(q);
+	return 0;
+}
+
+void nbd_req_run(struct nbd_req *q)
+{
+	struct nbd_conn *c = q->c;
+	const struct nbd_request *r = &q->r;
+	bool fua = r->flags & NBD_CMD_FLAG_FUA;
+	unsigned zf = (fua ? DEV_FUA : 0) | (r->flags & NBD_CMD_FLAG_NO_HOLE ? DEV_NO_HOLE : 0) |
+		      (r->flags & NBD_CMD_FLAG_FAST_ZERO ? DEV_FAST_ZERO : 0);
+	int ret = 0;
+
+	switch (r->type) {
+	case NBD_CMD_READ:
+		ret = dev_read(c->dev, q->buf, r->length, r->offset);
+		if (!ret) {
+			reply_read(q);
+			return;
+		}
+		break;
+	case NBD_CMD_WRITE:
+		ret = dev_write(c->dev, q->buf, r->length, r->offset, fua ? DEV_FUA : 0);
+		break;
+	case NBD_CMD_FLUSH:
+		ret = dev_flush(c->dev);
+		break;
+	case NBD_CMD_TRIM:
+		ret = dev_discard(c->dev, r->offset, r->length);
+		if (!ret && fua)
+			ret = dev_flush(c->dev);
+		break;
+	case NBD_CMD_WRITE_ZEROES:
+		ret = dev_write_zeroes(c->dev, r->offset, r->length, zf);
+		break;
+	case NBD_CMD_BLOCK_STATUS:
+		ret = block_status(q);
+		if (!ret)
+			return;
+		break;
+	case NBD_CMD_CACHE:
+		break; /* a hint: the page cache or the backend does the caching */
+	}
+	if (!ret) {
+		reply_ok(q);
+		return;
+	}
+	/* A fast-zero refusal is expected; anything else is worth a note. */
+	if (ret != -ENOTSUP)
+		log_debug("nbd: connection %u: command %u at %llu+%u: %s", c->id, r->type,
+			  (unsigned long long)r->offset, r->length, strerror(-ret));
+	reply_error(q, nbd_errno(ret), strerror(-ret));
+}
+
+static uint32_t fail(const char **msg, const char *why, uint32_t err)
+{
+	*msg = why;
+	return err;
+}
+
+/* Why @r cannot run: an NBD error and a message, or 0. */
+static uint32_t check_request(struct nbd_conn *c, const struct nbd_request *r, const char **msg)
+{
+	static const uint16_t allowed[] = {
+		[NBD_CMD_READ] = NBD_CMD_FLAG_FUA,
+		[NBD_CMD_WRITE] = NBD_CMD_FLAG_FUA,
+		[NBD_CMD_FLUSH] = NBD_CMD_FLAG_FUA,
+		[NBD_CMD_TRIM] = NBD_CMD_FLAG_FUA,
+		[NBD_CMD_CACHE] = NBD_CMD_FLAG_FUA,
+		[NBD_CMD_WRITE_ZEROES] = NBD_CMD_FLAG_FUA | NBD_CMD_FLAG_NO_HOLE |
+					 NBD_CMD_FLAG_FAST_ZERO,
+		[NBD_CMD_BLOCK_STATUS] = NBD_CMD_FLAG_FUA | NBD_CMD_FLAG_REQ_ONE,
+	};
+	bool write = r->type == NBD_CMD_WRITE || r->type == NBD_CMD_TRIM ||
+		     r->type == NBD_CMD_WRITE_ZEROES;
+	uint64_t size = c->dev->size;
+
+	if (r->type >= sizeof(allowed) / sizeof(allowed[0]) || r->type == NBD_CMD_DISC)
+		return fail(msg, "unknown command", NBD_EINVAL);
+	if (r->flags & ~allowed[r->type])
+		return fail(msg, "flag not valid for this command", NBD_EINVAL);
+	if (r->type == NBD_CMD_FLUSH) {
+		if (r->offset || r->length)
+			return fail(msg, "flush with an offset or a length", NBD_EINVAL);
+		return 0;
+	}
+	if (write && (c->tflags & NBD_FLAG_READ_ONLY))
+		return fail(msg, "read-only export", NBD_EPERM);
+	if (r->type == NBD_CMD_BLOCK_STATUS && !c->meta_alloc)
+		return fail(msg, "base:allocation was not negotiated", NBD_EINVAL);
+	if (!r->length)
+		return fail(msg, "zero length", NBD_EINVAL);
+	if ((r->type == NBD_CMD_READ || r->type == NBD_CMD_WRITE) &&
+	    r->length > c->s->cfg.max_request)
+		return fail(msg, "request larger than the maximum payload", NBD_EINVAL);
+	if (r->offset > size || r->length > size - r->offset)
+		return fail(msg, "request beyond the end of the export",
+			    write ? NBD_ENOSPC : NBD_EINVAL);
+	return 0;
+}
+
+static void drain(struct nbd_conn *c, uint32_t n, int *ret)
+{
+	char buf[4096];
+
+	while (n && !*ret) {
+		uint32_t k = n < sizeof(buf) ? n : sizeof(buf);
+		*ret = nbd_recv(c, buf, k);
+		n -= k;
+	}
+}
+
+/* A request refused before it runs: skip its payload, reply the error. */
+static int refuse(struct nbd_conn *c, const struct nbd_request *r, uint32_t err, const char *msg)
+{
+	struct nbd_req *q;
+	int ret = 0;
+
+	log_debug("nbd: connection %u: command %u: %s", c->id, r->type, msg);
+	if (r->type == NBD_CMD_WRITE) {
+		/* Drain to stay in step, unless too large to be a mistake. */
+		if (r->length > NBD_DRAIN_MAX) {
+			log_info("nbd: connection %u: %u-byte write, disconnecting", c->id,
+				 r->length);
+			return -EMSGSIZE;
+		}
+		drain(c, r->length, &ret);
+		if (ret)
+			return ret;
+	}
+	/* Error replies count against max_inflight too: a client that
+	 * sends garbage and reads nothing cannot make the queue grow. */
+	q = nbd_req_new(c, r, 0);
+	if (!q)
+		return -ENOMEM;
+	reply_error(q, err, msg);
+	return 0;
+}
+
+/* One request off the socket: 0 to go on, <0 to end the connection. */
+static int read_request(struct nbd_conn *c)
+{
+	uint8_t h[NBD_REQUEST_SIZE];
+	struct nbd_request r;
+	struct nbd_req *q;
+	const char *msg = NULL;
+	uint32_t err;
+	int ret;
+
+	ret = nbd_recv(c, h, sizeof(h));
+	if (ret)
+		return ret;
+	ret = nbd_decode_request(h, sizeof(h), &r);
+	if (ret) {
+		log_info("nbd: connection %u: bad request magic, disconnecting", c->id);
+		return ret;
+	}
+	if (r.type == NBD_CMD_DISC)
+		return -ECONNABORTED;
+	err = check_request(c, &r, &msg);
+	if (err)
+		return refuse(c, &r, err, msg);
+	q = nbd_req_new(c, &r, r.type == NBD_CMD_READ || r.type == NBD_CMD_WRITE ? r.length : 0);
+	if (!q)
+		return refuse(c, &r, NBD_ENOMEM, "out of memory");
+	nbd_budget_get(c->s, q->len);
+	q->charged = true;
+	if (r.type == NBD_CMD_WRITE) {
+		/* The payload fills budgeted memory: a client stalling in the
+		 * middle of it is disconnected rather than left holding it. */
+		ret = nbd_recv_timed(c, q->buf, r.length, NBD_RECV_TIMEOUT_SEC * 1000);
+		if (ret) {
+			nbd_req_release(q);
+			return ret;
+		}
+	}
+	nbd_queue(c->s, q);
+	return 0;
+}
+
+void nbd_conn_serve(struct nbd_conn *c)
+{
+	struct nbd_exports *ex = &c->s->exports;
+	int ret;
+
+	ret = nbd_handshake(c);
+	if (ret) {
+		if (ret != -ENODATA && ret != -ECONNABORTED)
+			log_debug("nbd: connection %u: handshake: %s", c->id, strerror(-ret));
+		return;
+	}
+	do {
+		ret = atomic_load(&c->s->stopping) ? -ESHUTDOWN : read_request(c);
+	} while (!ret);
+	if (ret != -ENODATA && ret != -ECONNABORTED && ret != -ESHUTDOWN)
+		log_debug("nbd: connection %u: %s", c->id, strerror(-ret));
+
+	/* Every request replies (or finds the socket broken) first. */
+	pthread_mutex_lock(&c->lock);
+	while (c->inflight)
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	ex->close(ex->opaque, c->dev);
+	c->dev = NULL;
+}

@@ -1,0 +1,149 @@
+/* What the files of the NBD server share: nbd.c (server, accept, workers,
+ * buffer budget), nbd_handshake.c (option haggling), nbd_conn.c
+ * (transmission), nbd_io.c (socket, requests, reply queue), nbd_proto.c
+ * (wire codec).  Not for users of the server: they include nbd.h. */
+#ifndef ULVM_EXPORT_NBD_INTERNAL_H
+#define ULVM_EXPORT_NBD_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "export/nbd.h"
+#include "export/nbd_proto.h"
+
+/* Stacks of every server thread: 64 connections stay cheap.  Device ops
+ * run on the workers, so a target must not put big buffers on its stack. */
+#define NBD_THREAD_STACK (256u * 1024)
+/* A client that reads no reply, or sends no byte of a WRITE payload, for
+ * this long is disconnected: it cannot hold workers (blocked in send) or
+ * the payload budget for longer. */
+#define NBD_SEND_TIMEOUT_SEC 30
+#define NBD_RECV_TIMEOUT_SEC 30
+/* Payload bytes buffered for requests in flight: all connections
+ * together, and one connection's share.  A request larger than either
+ * still runs, alone. */
+#define NBD_BUDGET      (32u << 20)
+#define NBD_CONN_BUDGET (2u << 20)
+/* An oversize WRITE up to this length has its payload drained and gets
+ * EINVAL; a longer one is taken as an attack and disconnects. */
+#define NBD_DRAIN_MAX (64u << 20)
+/* Descriptors in one BLOCK_STATUS reply. */
+#define NBD_MAX_EXTENTS 2048
+/* Context id of base:allocation, the one context we offer. */
+#define NBD_META_ID_ALLOCATION 1
+
+struct nbd_req;
+
+struct nbd_server {
+	struct nbd_server_config cfg;
+	struct nbd_exports exports;
+	atomic_bool stopping;
+
+	pthread_mutex_t lock;        /* the lists and counts below */
+	pthread_cond_t conn_gone;
+	struct nbd_conn *conns;      /* live connections */
+	struct nbd_conn *zombies;    /* finished, thread to join */
+	unsigned nconns;
+	unsigned next_id;
+	struct nbd_listener *listeners;
+	bool shut;
+	int wake[2];                 /* wakes acceptors: stop, or zombies to reap */
+
+	pthread_mutex_t qlock;       /* worker queue */
+	pthread_cond_t qcond;
+	struct nbd_req *qhead, *qtail;
+	bool qstop;
+	pthread_t *workers;
+	unsigned nworkers;
+
+	pthread_mutex_t block;       /* buffer budget, granted in ticket order */
+	pthread_cond_t bcond;
+	uint64_t bused;
+	uint64_t ticket_next, ticket_serving;
+};
+
+struct nbd_conn {
+	struct nbd_server *s;
+	struct nbd_conn *next;
+	pthread_t thread;
+	unsigned id;
+	int fd;
+
+	/* Negotiated in the handshake, read-only afterwards. */
+	struct dev *dev;
+	uint16_t tflags;
+	bool structured;
+	bool no_zeroes;
+	bool meta_alloc;             /* base:allocation selected for this export */
+	char *meta_export;           /* the export SET_META_CONTEXT named */
+
+	pthread_mutex_t lock;        /* inflight, bytes, the reply queue */
+	pthread_cond_t cond;
+	unsigned inflight;           /* requests not yet released */
+	size_t bytes;                /* their payload buffers */
+	struct nbd_req *out_head, **out_tail;
+	bool sending;                /* a thread is sending the queue */
+
+	pthread_mutex_t send_lock;   /* one message at a time on the socket */
+	bool broken;                 /* a send failed: the socket is shut down */
+};
+
+#define NBD_MAX_IOV 3
+
+/* A request from header to reply. */
+struct nbd_req {
+	struct nbd_req *next;        /* worker queue, then reply queue */
+	struct nbd_conn *c;
+	struct nbd_request r;
+	void *buf;                   /* READ/WRITE payload */
+	size_t len;                  /* its size */
+	bool charged;                /* len is taken from the server's budget */
+
+	/* The reply: iov points into head, msg, buf or extra. */
+	uint8_t head[NBD_CHUNK_HDR_SIZE + 8];
+	char msg[96];
+	void *extra;                 /* BLOCK_STATUS descriptors */
+	struct iovec iov[NBD_MAX_IOV];
+	int niov;
+};
+
+/* nbd.c */
+int nbd_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
+void nbd_queue(struct nbd_server *s, struct nbd_req *q);
+void nbd_budget_get(struct nbd_server *s, uint64_t n);
+void nbd_budget_put(struct nbd_server *s, uint64_t n);
+
+/* nbd_io.c */
+int nbd_conn_new(struct nbd_server *s, int fd, struct nbd_conn **out);
+void nbd_conn_free(struct nbd_conn *c);
+/* A request with an @n-byte payload buffer, once the connection has room
+ * for it (max_inflight, NBD_CONN_BUDGET).  NULL: no memory. */
+struct nbd_req *nbd_req_new(struct nbd_conn *c, const struct nbd_request *r, size_t n);
+void nbd_req_release(struct nbd_req *q);
+/* Send the reply in q->iov, then release @q. */
+void nbd_reply(struct nbd_req *q);
+/* One message: all of @iov in order, under the send lock. */
+int nbd_send(struct nbd_conn *c, const struct iovec *iov, int n);
+/* Exactly @n bytes: 0, -ENODATA on EOF before the first byte, -ECONNRESET
+ * on EOF after it, -ETIMEDOUT when no byte came for @timeout_ms (< 0: wait
+ * for ever), or -errno. */
+int nbd_recv_timed(struct nbd_conn *c, void *buf, size_t n, int timeout_ms);
+int nbd_recv(struct nbd_conn *c, void *buf, size_t n);
+
+/* nbd_conn.c */
+/* Handshake, then transmission until the client leaves; returns when
+ * every request has replied and the export is closed.  Does not close
+ * the socket. */
+void nbd_conn_serve(struct nbd_conn *c);
+/* Worker side: run one request and reply. */
+void nbd_req_run(struct nbd_req *q);
+
+/* nbd_handshake.c: 0 with c->dev open (go on to transmission), or -errno
+ * (close the connection). */
+int nbd_handshake(struct nbd_conn *c);
+
+#endif

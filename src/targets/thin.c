@@ -379,7 +379,7 @@ static int thin_extents(struct dm_target *ti, uint64_t off, uint64_t len, dev_ex
 	int r = 0;
 
 	while (off < end && !r) {
-		uint64_t vb = off / p->block_bytes, found, run_end;
+		uint64_t vb = off / p->block_bytes, found = vb, run_end;
 		struct thin_mapping m;
 
 		pthread_mutex_lock(&p->lock);

@@ -138,8 +138,13 @@ static int find_long(const struct cli_spec *spec, const char *name, size_t len)
 	return found;
 }
 
-static int find_short(const struct cli_spec *spec, char c)
+/* A letter two options share (lvm2's -s: --snapshot for lvcreate,
+ * --physicalextentsize for vgcreate) goes to the one @allowed has. */
+static int find_short(const struct cli_spec *spec, char c, uint64_t allowed)
 {
+	for (unsigned o = 0; o < spec->nopts; o++)
+		if ((allowed & CLI_BIT(o)) && spec->opts[o].shorts && strchr(spec->opts[o].shorts, c))
+			return (int)o;
 	for (unsigned o = 0; o < spec->nopts; o++) {
 		if (spec->opts[o].shorts && strchr(spec->opts[o].shorts, c))
 			return (int)o;
@@ -182,10 +187,10 @@ static int parse_long(const struct cli_spec *spec, struct cli_args *a, int argc,
 }
 
 static int parse_shorts(const struct cli_spec *spec, struct cli_args *a, int argc, char **argv,
-			int *i)
+			int *i, uint64_t allowed)
 {
 	for (char *c = argv[*i] + 1; *c; c++) {
-		int o = find_short(spec, *c);
+		int o = find_short(spec, *c, allowed);
 
 		if (o < 0)
 			return cli_usage_error(spec, NULL, "unknown option '-%c'", *c);
@@ -209,10 +214,14 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_arg
 	bool only_operands = false;
 	int nops = 0, ret;
 
+	uint64_t allowed = spec->global_opts;
+
 	memset(a, 0, sizeof(*a));
 	a->argv = calloc((size_t)argc + 1, sizeof(*a->argv));
 	if (!a->argv)
 		return cli_usage_error(spec, NULL, "out of memory");
+	if (argc > 1 && argv[1][0] != '-' && (v = cli_find_verb(spec, argv[1])))
+		allowed |= v->opts;
 	for (int i = 1; i < argc; i++) {
 		char *arg = argv[i];
 
@@ -222,7 +231,7 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_arg
 			only_operands = true;
 		else if (arg[1] == '-' && (ret = parse_long(spec, a, argc, argv, &i)))
 			return ret;
-		else if (arg[1] != '-' && (ret = parse_shorts(spec, a, argc, argv, &i)))
+		else if (arg[1] != '-' && (ret = parse_shorts(spec, a, argc, argv, &i, allowed)))
 			return ret;
 	}
 	if (!nops) {

@@ -46,6 +46,26 @@ bool lv_is_active(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, 
 	return !call(d, "info", p, &e);
 }
 
+int lv_rename_active(struct lvm_cmd *c, struct lvm_daemon *d, const char *old_dm, const struct vg *vg,
+		     const struct vg_lv *lv, struct err *e)
+{
+	char name[LV_DM_NAME_MAX], exp[2 * LVM_NAME_LEN + 2];
+	struct json_object *p;
+	int r;
+
+	if (!lvm_daemon_up(c, d))
+		return err_set(e, -ENOTCONN, "%s", d->why.msg);
+	lv_dm_name(vg, lv, name);
+	lv_export_name(vg, lv, exp, sizeof(exp));
+	p = json_object_new_object();
+	json_object_object_add(p, "name", json_object_new_string(old_dm));
+	json_object_object_add(p, "new_name", json_object_new_string(name));
+	json_object_object_add(p, "new_export", json_object_new_string(exp));
+	if ((r = call(d, "rename", p, e)))
+		return err_set(e, r, "renaming active device %s to %s (export %s)", old_dm, name, exp);
+	return 0;
+}
+
 int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
 		struct err *e)
 {
@@ -53,6 +73,8 @@ int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, co
 	struct json_object *p;
 	int r;
 
+	if (thin_handles(vg, lv))
+		return thin_activate(c, d, vg, lv, e);
 	if ((r = lv_table(vg, lv, &table, e)))
 		return r;
 	if (!lvm_daemon_up(c, d)) {
@@ -84,6 +106,8 @@ int lv_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, 
 	struct json_object *p;
 	int r;
 
+	if (thin_handles(vg, lv))
+		return thin_deactivate(c, d, vg, lv, e);
 	if (!lv_is_active(c, d, vg, lv))
 		return 0;
 	lv_dm_name(vg, lv, name);

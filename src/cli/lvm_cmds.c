@@ -24,7 +24,7 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_NAME] = { "name", "n", "NAME", "the LV's name" },
 	[C_STRIPES] = { "stripes", "i", "N", "number of stripes" },
 	[C_STRIPESIZE] = { "stripesize", "I", "SIZE", "stripe size (KiB by default), a power of 2" },
-	[C_TYPE] = { "type", NULL, "TYPE", "segment type: linear or striped" },
+	[C_TYPE] = { "type", NULL, "TYPE", "segment type: linear, striped, thin-pool or thin" },
 	[C_ACTIVATE] = { "activate", "a", "y|n", "activate or deactivate" },
 	[C_YES] = { "yes", "y", NULL, "answer yes to every question" },
 	[C_FORCE] = { "force", "f", NULL, "override checks" },
@@ -41,6 +41,14 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_REMOVEMISSING] = { "removemissing", NULL, NULL, "remove the missing PVs (and, with --force, their LVs)" },
 	[C_SETPVSIZE] = { "setphysicalvolumesize", NULL, "SIZE", "the PV size to use" },
 	[C_ALL] = { "all", "A", NULL, "every PV without LVs (vgreduce)" },
+	[C_THIN] = { "thin", "T", NULL, "thin: -L makes pool VG/POOL, -V a thin LV in it" },
+	[C_VIRTUALSIZE] = { "virtualsize", "V", "SIZE", "a thin LV's size (MiB by default)" },
+	[C_SNAPSHOT] = { "snapshot", "s", NULL, "a thin snapshot of VG/LV (with --thinpool: LV is an external origin)" },
+	[C_THINPOOL] = { "thinpool", NULL, "VG/POOL", "the thin pool of the new thin LV" },
+	[C_CHUNKSIZE] = { "chunksize", "c", "SIZE", "thin pool chunk (KiB by default; 64 KiB)" },
+	[C_POOLMDSIZE] = { "poolmetadatasize", NULL, "SIZE", "thin pool metadata size (MiB; +SIZE to grow)" },
+	[C_DISCARDS] = { "discards", NULL, "ignore|nopassdown|passdown", "thin pool discards (passdown)" },
+	[C_USEPOLICIES] = { "use-policies", NULL, NULL, "extend a thin pool per activation/thin_pool_autoextend_*" },
 	COMMON_OPTS(C_COMMON),
 };
 
@@ -65,7 +73,7 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 #define PVCREATE_OPTS (BIT(C_MDCOPIES) | BIT(C_PVMDCOPIES) | BIT(C_MDSIZE) | BIT(C_DATAALIGN) | \
 		       BIT(C_UUID) | BIT(C_YES) | BIT(C_FORCE) | BIT(C_ZERO))
 #define RESIZE_OPTS (BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_YES) | \
-		     BIT(C_FORCE) | BIT(C_ALLOC))
+		     BIT(C_FORCE) | BIT(C_ALLOC) | BIT(C_POOLMDSIZE) | BIT(C_USEPOLICIES))
 #define REPORT_OPTS (BIT(R_OPTIONS) | BIT(R_UNITS) | BIT(R_NOHEADINGS) | BIT(R_SEPARATOR) | \
 		     BIT(R_NOSUFFIX) | BIT(R_REPORTFORMAT) | BIT(R_ALL) | BIT(R_SORT))
 
@@ -92,8 +100,11 @@ static const struct cli_verb change_verbs[] = {
 	  "Activate (-ay) or deactivate (-an) every LV of each VG in ulvmd.", lvm_vgchange),
 	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
 	  BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_NAME) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_TYPE) |
-		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE),
-	  "Create an LV (linear or striped) and activate it in ulvmd unless -an.", lvm_lvcreate),
+		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE) | BIT(C_THIN) |
+		  BIT(C_VIRTUALSIZE) | BIT(C_SNAPSHOT) | BIT(C_THINPOOL) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
+		  BIT(C_DISCARDS),
+	  "Create an LV (linear, striped, thin-pool, thin, thin snapshot) and activate it in ulvmd unless -an.",
+	  lvm_lvcreate),
 	V("lvextend", "VG/LV [PV[:PE[-PE]]...]", 1, -1, RESIZE_OPTS,
 	  "Grow an LV; an active one is reloaded online.", lvm_lvresize),
 	V("lvreduce", "VG/LV", 1, 1, RESIZE_OPTS, "Shrink an LV (asks unless --yes).", lvm_lvresize),

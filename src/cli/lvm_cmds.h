@@ -22,7 +22,9 @@
 enum {
 	C_SIZE, C_EXTENTS, C_NAME, C_STRIPES, C_STRIPESIZE, C_TYPE, C_ACTIVATE, C_YES, C_FORCE,
 	C_ALLOC, C_PESIZE, C_MDCOPIES, C_PVMDCOPIES, C_MDSIZE, C_DATAALIGN, C_UUID, C_ZERO, C_WIPE,
-	C_ALLOCATABLE, C_REMOVEMISSING, C_SETPVSIZE, C_ALL, C_COMMON
+	C_ALLOCATABLE, C_REMOVEMISSING, C_SETPVSIZE, C_ALL,
+	C_THIN, C_VIRTUALSIZE, C_SNAPSHOT, C_THINPOOL, C_CHUNKSIZE, C_POOLMDSIZE, C_DISCARDS, C_USEPOLICIES,
+	C_COMMON
 };
 /* Options of the report family. */
 enum {
@@ -72,6 +74,7 @@ int lvm_lvremove(void *ctx, int argc, char **argv);
 int lvm_lvchange(void *ctx, int argc, char **argv);
 int lvm_report(void *ctx, int argc, char **argv);  /* pvs, vgs, lvs */
 int lvm_display(void *ctx, int argc, char **argv); /* pvdisplay, vgdisplay, lvdisplay */
+int lvm_display_long(struct lvm_cmd *c, int argc, char **argv); /* lvm_display.c */
 
 /* ---- activation through ulvmd (lvm_activate.c) ---- */
 struct lvm_daemon {
@@ -84,6 +87,10 @@ bool lvm_daemon_up(struct lvm_cmd *c, struct lvm_daemon *d);
 void lvm_daemon_close(struct lvm_daemon *d);
 /* The LV's dm device exists in ulvmd. */
 bool lv_is_active(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv);
+/* After a commit that renamed @lv or its VG: the active device @old_dm
+ * takes @lv's dm name and "vg/lv" export, both at once. */
+int lv_rename_active(struct lvm_cmd *c, struct lvm_daemon *d, const char *old_dm, const struct vg *vg,
+		     const struct vg_lv *lv, struct err *e);
 int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
 		struct err *e);
 int lv_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
@@ -91,6 +98,28 @@ int lv_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, 
 /* Load the LV's new table and resume (online resize). */
 int lv_reload(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
 	      struct err *e);
+
+/* ---- thin pools and volumes (lvm_thin.c) ---- */
+/* lvcreate with --type thin-pool|thin, -T, -V, -s or --thinpool. */
+bool thin_lvcreate_wanted(const struct lvm_cmd *c);
+int lvm_thin_lvcreate(struct lvm_cmd *c, int argc, char **argv);
+/* Pools, thin LVs, _tmeta/_tdata and the spare: activation goes
+ * through thin_activate/thin_deactivate (sub-LVs with their pool). */
+bool thin_handles(const struct vg *vg, const struct vg_lv *lv);
+int thin_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+		  struct err *e);
+int thin_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+		    struct err *e);
+int thin_lvremove(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct vg_lv *lv);
+/* lvextend of a pool (data, --poolmetadatasize, --use-policies) or of a
+ * thin LV's virtual size; @argv: the PV arguments. */
+int thin_lvresize(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct vg_lv *lv, int argc,
+		  char **argv);
+struct report_row;
+/* lvs fields of a pool, thin LV or sub-LV (pool_lv, origin, data and
+ * metadata percent from ulvmd when active) and its lv_attr letters. */
+void thin_lv_report(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+		    struct report_row *r, char attr[11]);
 
 int lvm_main(const struct cli_globals *g, int argc, char **argv);
 

@@ -8,6 +8,7 @@
 #include "cli/lvm_cmds.h"
 #include "common/args.h"
 #include "common/units.h"
+#include "lvm/activate.h"
 #include "lvm/alloc.h"
 
 static const char *hsize(char *buf, uint64_t sectors)
@@ -183,6 +184,8 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 	bool activate = true;
 	int r;
 
+	if (thin_lvcreate_wanted(c))
+		return lvm_thin_lvcreate(c, argc, argv);
 	if ((r = lvm_setup(c, true)))
 		return r;
 	if (opt_set(c, C_ACTIVATE) && (r = parse_activate(c, &activate)))
@@ -288,6 +291,10 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		return lvm_fail("%s", e.msg);
 	if ((r = read_lv(c, argv[0], &h, &lv)))
 		return r;
+	if (thin_handles(h.vg, lv) || opt_set(c, C_USEPOLICIES) || opt_set(c, C_POOLMDSIZE)) {
+		r = thin_lvresize(c, &d, &h, lv, argc - 1, argv + 1);
+		goto out;
+	}
 	if ((t = lv_unmodelled_type(lv))) {
 		r = lvm_fail("Cannot resize LV %s/%s: segment type %s is not supported yet.", h.vg->name,
 			     lv->name, t);
@@ -373,9 +380,10 @@ int lvm_lvrename(void *ctx, int argc, char **argv)
 	struct lvm_daemon d = { 0 };
 	struct err e = { { 0 } };
 	struct vgh h = { .lock_fd = -1 };
-	char vg[LVM_NAME_LEN], old[LVM_NAME_LEN], vg2[LVM_NAME_LEN];
+	char vg[LVM_NAME_LEN], old[LVM_NAME_LEN], vg2[LVM_NAME_LEN], old_dm[LV_DM_NAME_MAX];
 	const char *lvn, *newn;
 	struct vg_lv *lv;
+	bool active;
 	int r;
 
 	if (argc == 3) {
@@ -404,10 +412,11 @@ int lvm_lvrename(void *ctx, int argc, char **argv)
 	}
 	if ((r = check_new_lv_name(h.vg, newn)))
 		goto out;
-	if (lv_is_active(c, &d, h.vg, lv)) {
-		r = lvm_fail("Cannot rename active LV %s/%s yet: deactivate it first (lvchange -an).", vg, lvn);
-		goto out;
-	}
+	/* Metadata first, then the active device: a failure in between
+	 * leaves the LV renamed and its device under the old name, which
+	 * `dmsetup remove OLD` and lvchange -ay mend. */
+	if ((active = lv_is_active(c, &d, h.vg, lv)))
+		lv_dm_name(h.vg, lv, old_dm);
 	snprintf(old, sizeof(old), "%s", lv->name);
 	free(lv->name);
 	if (!(lv->name = strdup(newn))) {
@@ -416,6 +425,10 @@ int lvm_lvrename(void *ctx, int argc, char **argv)
 	}
 	if (lvm_vg_commit(&c->env, &h, &e)) {
 		r = lvm_fail("%s", e.msg);
+		goto out;
+	}
+	if (active && lv_rename_active(c, &d, old_dm, h.vg, lv, &e)) {
+		r = lvm_fail("%s (the metadata is renamed)", e.msg);
 		goto out;
 	}
 	printf("  Renamed \"%s\" to \"%s\" in volume group \"%s\"\n", old, newn, vg);
@@ -445,6 +458,12 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 		}
 		if ((r = read_lv(c, argv[i], &h, &lv))) {
 			ret = r;
+			continue;
+		}
+		if (thin_handles(h.vg, lv)) {
+			if ((r = thin_lvremove(c, &d, &h, lv)))
+				ret = r;
+			lvm_vg_release(&h);
 			continue;
 		}
 		if (lv_is_active(c, &d, h.vg, lv)) {

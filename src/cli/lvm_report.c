@@ -15,6 +15,12 @@ struct rctx {
 	struct lvm_daemon d;
 	char **active; /* dm names live in ulvmd */
 	unsigned nactive;
+	/* The VG-wide sums of the VG last reported: lvs of a VG with many
+	 * LVs sets the VG fields on every row. */
+	const struct vg *sums_of;
+	uint32_t sums_seqno;
+	unsigned visible;
+	uint64_t total, free;
 };
 
 static void load_active(struct rctx *x)
@@ -129,14 +135,20 @@ static void set_tags(struct report_row *r, int field, const struct strv *t)
 	report_set_str(r, field, buf);
 }
 
-static void set_vg_fields(struct report_row *r, const struct vgh *h)
+static void set_vg_fields(struct rctx *x, struct report_row *r, const struct vgh *h)
 {
 	const struct vg *vg = h->vg;
 	char id[LVM_ID_TEXT_LEN + 1], attr[7];
-	unsigned visible = 0;
 
-	for (unsigned i = 0; i < vg->nlv; i++)
-		visible += !!(vg->lv[i]->status & FLAG(LVF_VISIBLE));
+	if (x->sums_of != vg || x->sums_seqno != vg->seqno) {
+		x->sums_of = vg;
+		x->sums_seqno = vg->seqno;
+		x->visible = 0;
+		for (unsigned i = 0; i < vg->nlv; i++)
+			x->visible += !!(vg->lv[i]->status & FLAG(LVF_VISIBLE));
+		x->total = vg_total_extents(vg);
+		x->free = vg_free_extents(vg);
+	}
 	lvm_id_format(vg->id, id);
 	vg_attr(h, attr);
 	report_set_str(r, RF_VG_NAME, vg->name);
@@ -144,13 +156,13 @@ static void set_vg_fields(struct report_row *r, const struct vgh *h)
 	report_set_str(r, RF_VG_FMT, "lvm2");
 	report_set_str(r, RF_VG_UUID, id);
 	report_set_str(r, RF_VG_ATTR, attr);
-	report_set_sectors(r, RF_VG_SIZE, vg_total_extents(vg) * vg->extent_size);
-	report_set_sectors(r, RF_VG_FREE, vg_free_extents(vg) * vg->extent_size);
+	report_set_sectors(r, RF_VG_SIZE, x->total * vg->extent_size);
+	report_set_sectors(r, RF_VG_FREE, x->free * vg->extent_size);
 	report_set_sectors(r, RF_VG_EXTENT_SIZE, vg->extent_size);
-	report_set_u64(r, RF_VG_EXTENT_COUNT, vg_total_extents(vg));
-	report_set_u64(r, RF_VG_FREE_COUNT, vg_free_extents(vg));
+	report_set_u64(r, RF_VG_EXTENT_COUNT, x->total);
+	report_set_u64(r, RF_VG_FREE_COUNT, x->free);
 	report_set_u64(r, RF_PV_COUNT, vg->npv);
-	report_set_u64(r, RF_LV_COUNT, visible);
+	report_set_u64(r, RF_LV_COUNT, x->visible);
 	report_set_u64(r, RF_SNAP_COUNT, 0);
 	report_set_u64(r, RF_VG_SEQNO, vg->seqno);
 	report_set_u64(r, RF_MAX_LV, vg->max_lv);
@@ -186,9 +198,10 @@ static void set_lv_fields(struct rctx *x, struct report_row *r, const struct vgh
 	char id[LVM_ID_TEXT_LEN + 1], attr[11], name[LVM_NAME_LEN + 2], full[2 * LVM_NAME_LEN + 8];
 	bool visible = lv->status & FLAG(LVF_VISIBLE);
 
-	set_vg_fields(r, h);
+	set_vg_fields(x, r, h);
 	lvm_id_format(lv->id, id);
 	lv_attr(x, vg, lv, attr);
+	thin_lv_report(x->c, &x->d, vg, lv, r, attr);
 	snprintf(name, sizeof(name), visible ? "%s" : "[%s]", lv->name);
 	report_set_str(r, RF_LV_NAME, name);
 	set_tags(r, RF_LV_TAGS, &lv->tags);
@@ -238,14 +251,14 @@ static void set_lv_fields(struct rctx *x, struct report_row *r, const struct vgh
 	}
 }
 
-static void set_pv_fields(struct report_row *r, const struct vgh *h, const struct lvm_dev *d,
+static void set_pv_fields(struct rctx *x, struct report_row *r, const struct vgh *h, const struct lvm_dev *d,
 			  const struct vg_pv *p)
 {
 	char id[LVM_ID_TEXT_LEN + 1], attr[4] = "---";
 	unsigned mdas = 0;
 
 	if (h)
-		set_vg_fields(r, h);
+		set_vg_fields(x, r, h);
 	report_set_str(r, RF_PV_NAME, p && p->path ? p->path : d ? d->path : "[unknown]");
 	lvm_id_format(p ? p->id : d->pv->label.pv_uuid, id);
 	report_set_str(r, RF_PV_UUID, id);
@@ -412,16 +425,17 @@ int lvm_report(void *ctx, int argc, char **argv)
 
 				if (argc && (!pv->path || !pv_wanted(argc, argv, pv->path, seen)))
 					continue;
-				set_pv_fields(report_row_new(x.rep), &h, d, pv);
+				set_pv_fields(&x, report_row_new(x.rep), &h, d, pv);
 			}
 			lvm_vg_release(&h);
+			x.sums_of = NULL;
 		}
 		for (unsigned i = 0; i < c->env.ndev; i++) {
 			struct lvm_dev *d = &c->env.dev[i];
 
 			if (!d->pv || lvm_dev_vgname(d) || (argc && !pv_wanted(argc, argv, d->path, seen)))
 				continue;
-			set_pv_fields(report_row_new(x.rep), NULL, d, NULL);
+			set_pv_fields(&x, report_row_new(x.rep), NULL, d, NULL);
 		}
 		for (int a = 0; a < argc; a++)
 			if (!seen[a])
@@ -443,7 +457,7 @@ int lvm_report(void *ctx, int argc, char **argv)
 				continue;
 			}
 			if (spec == &report_lvm_vgs) {
-				set_vg_fields(report_row_new(x.rep), &h);
+				set_vg_fields(&x, report_row_new(x.rep), &h);
 			} else {
 				for (unsigned l = 0; l < h.vg->nlv; l++) {
 					const struct vg_lv *lv = h.vg->lv[l];
@@ -459,6 +473,7 @@ int lvm_report(void *ctx, int argc, char **argv)
 				}
 			}
 			lvm_vg_release(&h);
+			x.sums_of = NULL;
 		}
 		for (int a = 0; a < argc; a++) {
 			char vg[LVM_NAME_LEN];
@@ -492,5 +507,5 @@ int lvm_display(void *ctx, int argc, char **argv)
 		c->verb = !strcmp(c->verb, "pvdisplay") ? "pvs" : !strcmp(c->verb, "vgdisplay") ? "vgs" : "lvs";
 		return lvm_report(ctx, argc, argv);
 	}
-	return lvm_fail("%s: the long format is not implemented yet; use -C for columns.", c->verb);
+	return lvm_display_long(c, argc, argv);
 }

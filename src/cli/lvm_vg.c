@@ -10,6 +10,7 @@
 #include "cli/lvm_cmds.h"
 #include "cli/lvm_pv.h"
 #include "common/args.h"
+#include "lvm/activate.h"
 #include "lvm/alloc.h"
 
 /* Add the orphan PV of @d to @vg. */
@@ -298,7 +299,8 @@ int lvm_vgrename(void *ctx, int argc, char **argv)
 	const char **names;
 	unsigned n;
 	int lock = -1, r;
-	char name[LVM_NAME_LEN + 8];
+	char name[LVM_NAME_LEN + 8], (*old_dm)[LV_DM_NAME_MAX] = NULL;
+	bool *active = NULL;
 
 	(void)argc;
 	if ((r = lvm_setup(c, true)))
@@ -320,12 +322,15 @@ int lvm_vgrename(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
+	/* The active LVs' devices are renamed after the commit (vg-lv, vg/lv). */
+	if (!(old_dm = calloc(h.vg->nlv + 1, sizeof(*old_dm))) ||
+	    !(active = calloc(h.vg->nlv + 1, sizeof(*active)))) {
+		r = lvm_fail("out of memory");
+		goto out;
+	}
 	for (unsigned l = 0; l < h.vg->nlv; l++)
-		if (lv_is_active(c, &d, h.vg, h.vg->lv[l])) {
-			r = lvm_fail("Cannot rename VG %s with active LV %s yet: deactivate it first.", argv[0],
-				     h.vg->lv[l]->name);
-			goto out;
-		}
+		if ((active[l] = lv_is_active(c, &d, h.vg, h.vg->lv[l])))
+			lv_dm_name(h.vg, h.vg->lv[l], old_dm[l]);
 	free(h.vg->name);
 	if (!(h.vg->name = strdup(argv[1]))) {
 		r = lvm_fail("out of memory");
@@ -335,8 +340,16 @@ int lvm_vgrename(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
-	printf("  Volume group \"%s\" successfully renamed to \"%s\"\n", argv[0], argv[1]);
+	for (unsigned l = 0; l < h.vg->nlv; l++)
+		if (active[l] && lv_rename_active(c, &d, old_dm[l], h.vg, h.vg->lv[l], &e)) {
+			r = lvm_fail("%s (the metadata is renamed)", e.msg);
+			err_clear(&e);
+		}
+	if (!r)
+		printf("  Volume group \"%s\" successfully renamed to \"%s\"\n", argv[0], argv[1]);
 out:
+	free(old_dm);
+	free(active);
 	lvm_daemon_close(&d);
 	lvm_vg_release(&h);
 	lvm_unlock(lock);

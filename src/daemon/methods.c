@@ -326,20 +326,23 @@ static int m_remove_all(struct call *c)
 static int m_rename(struct call *c)
 {
 	const char *name = p_str(c, "name"), *new_name = p_str(c, "new_name");
-	const char *new_uuid = p_str(c, "new_uuid");
+	const char *new_uuid = p_str(c, "new_uuid"), *new_export = p_str(c, "new_export");
 	struct err e = { 0 };
 	int ret;
 
-	if (!new_name == !new_uuid)
-		return fail(c, JSONRPC_INVALID_PARAMS, 0, "give exactly one of new_name and new_uuid");
-	if (new_name)
-		ret = dm_rename(c->dm, name, new_name, &e);
-	else
+	if (new_uuid ? new_name || new_export : !new_name && !new_export)
+		return fail(c, JSONRPC_INVALID_PARAMS, 0,
+			    "give new_name and/or new_export, or new_uuid alone");
+	if (new_uuid)
 		ret = dm_set_uuid(c->dm, name, new_uuid, &e);
+	else
+		ret = dm_rename_export(c->dm, name, new_name, new_export, &e);
 	if (ret)
 		return dm_fail(c, ret, &e, name);
 	if (new_name)
 		log_info("renamed %s to %s", name, new_name);
+	if (new_export)
+		log_info("export of %s is now %s", new_name ? new_name : name, new_export);
 	return 0;
 }
 
@@ -554,7 +557,8 @@ static const struct method methods[] = {
 	{ "resume", m_resume, { NAME } },
 	{ "remove", m_remove, { NAME, { "force", P_BOOL, false } } },
 	{ "remove_all", m_remove_all, { { "force", P_BOOL, false } } },
-	{ "rename", m_rename, { NAME, { "new_name", P_STR, false }, { "new_uuid", P_STR, false } } },
+	{ "rename", m_rename,
+	  { NAME, { "new_name", P_STR, false }, { "new_uuid", P_STR, false }, { "new_export", P_STR, false } } },
 	{ "message", m_message, { NAME, { "sector", P_U64, true }, { "message", P_STR, true } } },
 	{ "table", m_table, { OPT_NAME, { "inactive", P_BOOL, false }, { "target", P_STR, false } } },
 	{ "status", m_status, { OPT_NAME, { "inactive", P_BOOL, false }, { "target", P_STR, false } } },

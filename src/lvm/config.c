@@ -115,11 +115,21 @@ void cfg_tree_free(struct cfg_tree *t)
 
 	if (!t)
 		return;
+	if (t->refs) {
+		t->refs--;
+		return;
+	}
 	for (c = t->chunks; c; c = n) {
 		n = c->next;
 		free(c);
 	}
 	free(t);
+}
+
+struct cfg_tree *cfg_tree_ref(struct cfg_tree *t)
+{
+	t->refs++;
+	return t;
 }
 
 struct cfg_node *cfg_root(struct cfg_tree *t) { return &t->root; }
@@ -426,13 +436,14 @@ static int get_typed(const struct cfg_node *sec, const char *key, enum cfg_type 
 	char path[256];
 
 	*out = n;
+	if (n && n->type == type)
+		return 0;
+	/* The path only for the message: imports look up 10,000s of keys. */
 	cfg_path(sec, path, sizeof(path));
 	if (!n)
 		return err_set(e, -ENOENT, "%s%s%s: missing", path, path[0] ? "/" : "", key);
-	if (n->type != type)
-		return err_set(e, -EINVAL, "%s%s%s: expected %s", path, path[0] ? "/" : "", key,
-			       type_name(type));
-	return 0;
+	return err_set(e, -EINVAL, "%s%s%s: expected %s", path, path[0] ? "/" : "", key,
+		       type_name(type));
 }
 
 int cfg_get_int(const struct cfg_node *sec, const char *key, int64_t *out, struct err *e)

@@ -81,6 +81,9 @@ int cfg_emit(const struct cfg_tree *t, unsigned flags, char **out, size_t *len, 
 
 int cfg_tree_new(struct cfg_tree **out);
 void cfg_tree_free(struct cfg_tree *t);
+/* One more owner: the tree goes with the last cfg_tree_free.  Shared trees
+ * are read-only (identical metadata copies on many PVs parse once). */
+struct cfg_tree *cfg_tree_ref(struct cfg_tree *t);
 struct cfg_node *cfg_root(struct cfg_tree *t);
 /* 0, or the first error a builder met (with its message in @e). */
 int cfg_tree_status(const struct cfg_tree *t, struct err *e);

@@ -11,6 +11,7 @@ struct cfg_tree {
 	struct arena_chunk *chunks;
 	int status; /* first builder error */
 	struct err err;
+	unsigned refs; /* owners beyond the first (cfg_tree_ref) */
 };
 
 /* Zeroed memory that lives as long as the tree; NULL when out of memory. */

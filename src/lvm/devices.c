@@ -182,15 +182,21 @@ void lvm_env_free(struct lvm_env *env)
 
 static void scan_one(struct lvm_env *env, struct lvm_dev *d)
 {
+	struct pv *seen[64];
+	unsigned nseen = 0;
 	struct dev *dv;
 	int r;
+
+	for (unsigned i = 0; i < env->ndev && nseen < 64; i++)
+		if (env->dev[i].pv)
+			seen[nseen++] = env->dev[i].pv;
 
 	err_clear(&d->why);
 	if ((r = dev_open_file(d->path, env->rw ? 0 : DEV_OPEN_RDONLY, &dv))) {
 		d->status = err_set(&d->why, r, "%s: %s", d->path, strerror(-r));
 		return;
 	}
-	d->status = pv_scan(dv, &d->pv, &d->why);
+	d->status = pv_scan_shared(dv, seen, nseen, &d->pv, &d->why);
 	dev_put(dv);
 	/* A listed device that is not a PV, or a label that is damaged */
 	if (d->status && (d->status != -ENOENT || d->in_file))

@@ -63,6 +63,10 @@ struct pv {
 
 /* -ENOENT when @d has no LVM2 label; other errors for a bad label or I/O. */
 int pv_scan(struct dev *d, struct pv **out, struct err *e);
+/* The same, sharing the parsed tree of a text identical to one on @seen
+ * (PVs scanned before; NULL entries are skipped). */
+int pv_scan_shared(struct dev *d, struct pv *const *seen, unsigned nseen, struct pv **out,
+		   struct err *e);
 void pv_free(struct pv *pv);
 /* The committed text with the highest seqno on this PV, or NULL. */
 const struct vgtext_summary *pv_vg(const struct pv *pv, const char **text, size_t *len);

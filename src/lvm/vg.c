@@ -220,13 +220,11 @@ static int get_id(const struct cfg_node *sec, char id[LVM_ID_LEN + 1], struct er
 static int opt_str(const struct cfg_node *sec, const char *key, char **out, struct err *e)
 {
 	const char *s;
-	int r = cfg_get_str(sec, key, &s, e);
+	int r;
 
-	if (r == -ENOENT) {
-		err_clear(e);
+	if (!cfg_find(sec, key))
 		return 0;
-	}
-	if (r)
+	if ((r = cfg_get_str(sec, key, &s, e)))
 		return r;
 	r = 0;
 	*out = dupstr(s, &r);
@@ -236,13 +234,13 @@ static int opt_str(const struct cfg_node *sec, const char *key, char **out, stru
 static int opt_int(const struct cfg_node *sec, const char *key, bool *has, int64_t *out,
 		   struct err *e)
 {
-	int r = cfg_get_int(sec, key, out, e);
+	int r;
 
-	if (r == -ENOENT) {
-		err_clear(e);
+	if (!cfg_find(sec, key)) {
 		*has = false;
 		return 0;
 	}
+	r = cfg_get_int(sec, key, out, e);
 	*has = !r;
 	return r;
 }
@@ -698,9 +696,17 @@ uint64_t vg_total_extents(const struct vg *vg)
 
 uint64_t vg_free_extents(const struct vg *vg)
 {
-	uint64_t n = 0;
+	uint64_t n;
 
-	for (unsigned i = 0; i < vg->npv; i++)
-		n += vg->pv[i]->pe_count - vg_pv_used(vg, vg->pv[i]);
+	/* One pass over the LVs (lvs calls this per row of a VG of 1,000s). */
+	n = vg_total_extents(vg);
+	for (unsigned l = 0; l < vg->nlv; l++)
+		for (unsigned i = 0; i < vg->lv[l]->nseg; i++) {
+			const struct lv_seg *s = &vg->lv[l]->seg[i];
+
+			for (unsigned j = 0; j < s->narea; j++)
+				if (s->area[j].pv)
+					n -= s->len / s->narea;
+		}
 	return n;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lvm/vg.h"
 #include "lvm/vg_internal.h"
@@ -30,6 +31,16 @@ static struct cfg_node *add_flags(struct cfg_node *sec, const struct vg_flag_def
 	return st;
 }
 
+/* lv_is_visible as _print_lvs orders LVs by it: an old-style snapshot's
+ * internal LV (segment type "snapshot", lvm2's SNAPSHOT status) counts as
+ * hidden even with VISIBLE in its status. */
+static bool lv_visible(const struct vg_lv *lv)
+{
+	if (lv->nseg && !lv->seg[0].striped && !strcmp(lv->seg[0].type, "snapshot"))
+		return false;
+	return lv->status & FLAG(LVF_VISIBLE);
+}
+
 /* LVM's display_size in outsize comments: "# 4 Megabytes". */
 static void size_comment(struct cfg_node *n, uint64_t sectors)
 {
@@ -39,7 +50,8 @@ static void size_comment(struct cfg_node *n, uint64_t sectors)
 	unsigned u = 0;
 	char buf[64];
 
-	while (v >= 1024 && u < 5) {
+	/* The larger unit only past one of it: 1 MiB is "1024 Kilobytes". */
+	while (v > 1024 && u < 5) {
 		v /= 1024;
 		u++;
 	}
@@ -85,7 +97,7 @@ static void export_pvs(const struct vg *vg, struct cfg_node *vgn)
 			     (uint64_t)pv->pe_count * vg->extent_size);
 		if (pv->has_ba) {
 			cfg_add_int(p, "ba_start", (int64_t)pv->ba_start);
-			cfg_add_int(p, "ba_size", (int64_t)pv->ba_size);
+			size_comment(cfg_add_int(p, "ba_size", (int64_t)pv->ba_size), pv->ba_size);
 		}
 	}
 }
@@ -153,7 +165,14 @@ static void export_lv(const struct vg *vg, struct cfg_node *lvs, const struct vg
 	if (lv->tags.n)
 		add_strv(l, "tags", &lv->tags);
 	if (lv->has_ctime) {
-		cfg_add_int(l, "creation_time", lv->ctime);
+		struct cfg_node *n = cfg_add_int(l, "creation_time", lv->ctime);
+		time_t t = (time_t)lv->ctime;
+		struct tm tm;
+		char when[64] = "# ";
+
+		/* _print_lv: the local time, in backups only (as every comment). */
+		if (n && localtime_r(&t, &tm) && strftime(when + 2, sizeof(when) - 2, "%Y-%m-%d %T %z", &tm))
+			cfg_set_comment(n, when, true);
 		cfg_add_str(l, "creation_host", lv->host);
 	}
 	if (lv->lock_args)
@@ -209,7 +228,7 @@ int vg_export_section(const struct vg *vg, struct cfg_node *root, struct err *e)
 
 		for (int pass = 1; pass >= 0; pass--)
 			for (unsigned i = 0; i < vg->nlv; i++)
-				if (!!(vg->lv[i]->status & FLAG(LVF_VISIBLE)) == pass)
+				if (lv_visible(vg->lv[i]) == pass)
 					export_lv(vg, lvs, vg->lv[i]);
 	}
 	if (vg->historical && (n = cfg_add_copy(v, vg->historical)))

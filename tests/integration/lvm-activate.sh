@@ -25,6 +25,9 @@ ulvm lvcreate -L 64M -n home vg0 "$T/a.img" >/dev/null
 U=$(uri vg0/home)
 [ "$(nbdinfo --size "$U")" = $((64 * M)) ] || fail "vg0/home size $(nbdinfo --size "$U")"
 qio "$U" "write -P 0x5a $((48 * M)) 16M" "read -P 0x5a $((48 * M)) 16M"
+ulvm lvdisplay vg0/home >"$T/out"
+grep -q '^  LV Status              available$' "$T/out" || { cat "$T/out"; fail "lvdisplay: not available"; }
+grep -q '^  # open                 0$' "$T/out" || { cat "$T/out"; fail "lvdisplay: # open"; }
 
 step "lvextend under a connected fio client"
 fio --name=load --ioengine=nbd --uri="$U" --rw=randrw --bs=4k --iodepth=8 --size=32M \
@@ -51,6 +54,23 @@ if ulvm lvreduce -L 80M vg0/home </dev/null >/dev/null 2>&1; then fail "lvreduce
 ulvm lvreduce --yes -L 80M vg0/home >/dev/null
 [ "$(nbdinfo --size "$U")" = $((80 * M)) ] || fail "size after lvreduce $(nbdinfo --size "$U")"
 qio "$U" "read -P 0x5a $((48 * M)) 16M" "read -P 0x6b $((64 * M)) 16M"
+
+step "lvrename/vgrename of an active LV move its dm device and NBD export"
+ulvm lvrename vg0 home data >/dev/null
+if nbdinfo --size "$U" >/dev/null 2>&1; then fail "vg0/home is still exported after lvrename"; fi
+if ulvm dmsetup info vg0-home >/dev/null 2>&1; then fail "device vg0-home is left after lvrename"; fi
+ulvm dmsetup info vg0-data >/dev/null || fail "no device vg0-data after lvrename"
+[ "$(nbdinfo --size "$(uri vg0/data)")" = $((80 * M)) ] || fail "vg0/data size after lvrename"
+qio "$(uri vg0/data)" "read -P 0x5a $((48 * M)) 16M" "read -P 0x6b $((64 * M)) 16M"
+ulvm vgrename vg0 vg-1 >/dev/null
+if nbdinfo --size "$(uri vg0/data)" >/dev/null 2>&1; then fail "vg0/data is still exported after vgrename"; fi
+ulvm dmsetup info vg--1-data >/dev/null || fail "no device vg--1-data after vgrename"
+qio "$(uri vg-1/data)" "read -P 0x5a $((48 * M)) 16M" "read -P 0x6b $((64 * M)) 16M"
+ulvm lvs --noheadings -o lv_attr vg-1/data | grep -q '^ *-wi-a' || fail "lvs: vg-1/data is not active"
+ulvm vgrename vg-1 vg0 >/dev/null
+ulvm lvrename vg0/data vg0/home >/dev/null
+qio "$U" "read -P 0x5a $((48 * M)) 16M" "read -P 0x6b $((64 * M)) 16M"
+[ "$(ulvm dmsetup ls | grep -c vg0-)" = 1 ] || fail "devices after renaming back: $(ulvm dmsetup ls)"
 
 step "striped LV: bytes at pe_start + pe*extent_size"
 ulvm lvcreate -i 2 -I 64k -L 16M -n fast vg0 "$T/b.img" "$T/c.img" >/dev/null

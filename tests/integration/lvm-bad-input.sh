@@ -209,13 +209,22 @@ for i in $(seq 1 25); do
 	kill -9 "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	ulvm vgck vg0 2>err || { cat err; fail "ulvm vgck after a kill at step $i"; }
-	grep -q WARNING err && { cat err; fail "ulvm vgck warns after a kill at step $i"; }
+	# A kill between the PVs' commits leaves one PV a seqno behind: the
+	# newest wins and the stale copy is named (as lvm2 does); any other
+	# warning is a broken VG.
+	grep WARNING err | grep -qv 'ignoring metadata seqno .* rewritten on the next change' &&
+		{ cat err; fail "ulvm vgck warns after a kill at step $i"; }
 	now=$(lvset)
 	[ "$now" = "$before" ] || [ "$now" = "$(tr ' ' '\n' <<<"$before k$i" | grep . | sort | tr '\n' ' ')" ] ||
 		fail "after killing lvcreate k$i: LVs '$now', before '$before'"
 	before=$now
 done
 echo "kept: $before"
+# The next change rewrites every copy: then no warning at all.
+ulvm lvrename vg0 lv1 settled >/dev/null
+ulvm lvrename vg0 settled lv1 >/dev/null
+ulvm vgck vg0 2>err || { cat err; fail "ulvm vgck after the settling change"; }
+grep -q WARNING err && { cat err; fail "stale metadata copies survive a later change"; }
 if command -v vgck >/dev/null && [ -e /dev/loop-control ] && la=$(losetup -f --show a.img 2>/dev/null); then
 	track_loop "$la"
 	lb=$(losetup -f --show b.img)

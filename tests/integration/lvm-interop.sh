@@ -70,6 +70,16 @@ ranges ulvm lvs ourvg >"$T/ulvm.txt"
 diff "$T/lvm.txt" "$T/ulvm.txt" || fail "ulvm reads lvm2's extension differently"
 ulvm vgck ourvg
 
+step "pvdisplay, vgdisplay, lvdisplay: the long formats match lvm2's field by field"
+# Left out: "LV Status" (lvm2 omits the line with activation disabled;
+# ulvm says NOT available without ulvmd).  Both run with the same TZ.
+for cmd in "pvdisplay" "pvdisplay ${L[a]}" "vgdisplay ourvg" "lvdisplay ourvg" "lvdisplay ourvg/home"; do
+	lvm2 $cmd | grep -v '^  LV Status ' >"$T/lvm.txt"
+	ulvm $cmd | grep -v '^  LV Status ' >"$T/ulvm.txt"
+	diff "$T/lvm.txt" "$T/ulvm.txt" || fail "$cmd: lvm2 and ulvm differ"
+done
+ulvm lvdisplay ourvg/home | grep -q '^  LV Status              NOT available$' || fail "lvdisplay: LV Status"
+
 step "metadata wraps both ways"
 for i in $(seq 1 30); do
 	ulvm lvcreate -an -l 1 -n "w$i" ourvg >/dev/null

@@ -1,0 +1,90 @@
+/* Thin pools and thin volumes in the VG model (lib/thin/thin.c,
+ * lib/metadata/thin_manip.c; LVM2-FORMAT.md §10.5), and their dm tables.
+ *
+ * A pool is three LVs and, per VG, one spare:
+ *   pool           visible, one "thin-pool" segment: metadata = "pool_tmeta",
+ *                  pool = "pool_tdata", transaction_id, chunk_size (sectors),
+ *                  discards, zero_new_blocks (written only when 1)
+ *   pool_tmeta     hidden linear, the dm-thin metadata
+ *   pool_tdata     hidden linear, the data blocks; the pool's size is its size
+ *   lvol0_pmspare  hidden linear, as large as the largest _tmeta (for repair)
+ * A thin volume is one "thin" segment: thin_pool, transaction_id (the pool's
+ * when it was made), device_id (1..2^24-1, unique in the pool), and origin
+ * (a thin snapshot) or external_origin (a read-only LV under it).
+ *
+ * The pool's transaction_id follows the kernel metadata's: each change
+ * (create_thin, create_snap, delete) is followed by set_transaction_id
+ * T T+1 and the VG is committed with T+1.  The segments are kept as raw
+ * subtrees (vg.h); these helpers read them and build new ones.
+ *
+ * Active devices, as LVM2 names them (dm_build_dm_name with a layer):
+ *   vg-pool_tmeta, vg-pool_tdata   linear
+ *   vg-pool-tpool                  thin-pool /dev/mapper/vg-pool_tmeta
+ *                                  /dev/mapper/vg-pool_tdata <chunk> <lwm> [features]
+ *   vg-pool                        linear over vg-pool-tpool (read-only)
+ *   vg-thin                        thin /dev/mapper/vg-pool-tpool <id> [/dev/mapper/vg-ext]
+ */
+#ifndef ULVM_LVM_THIN_LV_H
+#define ULVM_LVM_THIN_LV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "lvm/vg.h"
+
+#define THIN_CHUNK_MIN 128	/* sectors: 64 KiB */
+#define THIN_CHUNK_MAX 2097152	/* 1 GiB */
+#define THIN_DEVICE_ID_MAX ((1u << 24) - 1)
+#define THIN_META_MIN (2 * 2048) /* 2 MiB */
+#define THIN_META_MAX (16ull * 1024 * 2048 - 8 * 2048) /* lvm2's 16 GiB - 8 MiB, in sectors */
+
+struct thin_pool_seg {
+	const char *metadata, *data; /* LV names */
+	uint64_t transaction_id;
+	uint32_t chunk_size;
+	const char *discards; /* "ignore", "nopassdown", "passdown" */
+	bool zero;
+};
+
+struct thin_seg {
+	const char *pool;
+	uint64_t transaction_id;
+	uint32_t device_id;
+	const char *origin, *external_origin; /* NULL: none */
+};
+
+bool lv_is_thin_pool(const struct vg_lv *lv);
+bool lv_is_thin(const struct vg_lv *lv);
+/* Strings point into the VG's kept tree and live as long as the VG. */
+int lv_thin_pool_seg(const struct vg_lv *lv, struct thin_pool_seg *tp, struct err *e);
+int lv_thin_seg(const struct vg_lv *lv, struct thin_seg *t, struct err *e);
+/* Give @lv one segment of @extents LEs of that type (replacing any). */
+int lv_set_thin_pool(struct vg *vg, struct vg_lv *lv, uint32_t extents, const struct thin_pool_seg *tp,
+		     struct err *e);
+int lv_set_thin(struct vg *vg, struct vg_lv *lv, uint32_t extents, const struct thin_seg *t,
+		struct err *e);
+
+/* The pool of thin LV @lv, its sub-LVs; NULL when absent. */
+struct vg_lv *thin_pool_of(const struct vg *vg, const struct vg_lv *lv);
+struct vg_lv *thin_pool_sub(const struct vg *vg, const struct vg_lv *pool, bool meta);
+/* Thin LVs using @pool; the first free device_id (max + 1, as lvm2). */
+unsigned thin_pool_users(const struct vg *vg, const struct vg_lv *pool);
+uint32_t thin_pool_next_id(const struct vg *vg, const struct vg_lv *pool);
+/* The VG's *_pmspare LV, or NULL. */
+struct vg_lv *vg_pmspare(const struct vg *vg);
+/* lvm2's default metadata size for a data size and chunk (sectors):
+ * 64 bytes per chunk, at least 2 MiB, at most ~16 GiB. */
+uint64_t thin_meta_default_size(uint64_t data_sectors, uint32_t chunk);
+
+/* "vg-pool-tpool": the dm name of a layer of @lv. */
+void lv_dm_layer_name(const struct vg *vg, const struct vg_lv *lv, const char *layer, char *out,
+		      size_t size);
+/* Tables: the thin-pool (@lwm data blocks), the pool's own linear over it,
+ * a thin volume.  *text malloc'ed. */
+int thin_pool_table(const struct vg *vg, const struct vg_lv *pool, uint64_t lwm, char **text,
+		    struct err *e);
+int thin_pool_lv_table(const struct vg *vg, const struct vg_lv *pool, char **text, struct err *e);
+int thin_lv_table(const struct vg *vg, const struct vg_lv *lv, char **text, struct err *e);
+
+#endif

@@ -6,6 +6,7 @@
 #include "cli/client.h"
 #include "cli/dmsetup.h"
 #include "cli/lvm_cmds.h"
+#include "cli/thin_cmd.h"
 #include "common/log.h"
 
 static const struct command {
@@ -41,6 +42,7 @@ static const struct command {
 	{ "lvchange", "activate LVs (-a) (lvm2's; ulvm lvchange --help)", lvm_main },
 	{ "lvs", "report LVs (lvm2's; ulvm lvs --help)", lvm_main },
 	{ "lvdisplay", "show LVs (lvm2's; ulvm lvdisplay --help)", lvm_main },
+	{ "thin", "thin pool tools: delta of two snapshots (ulvm thin --help)", thin_main },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -654,6 +654,31 @@ int dm_with_target(struct dev *dev, const struct target_type *tt,
 	return r;
 }
 
+int dm_diff(struct dev *a, struct dev *b, uint64_t off, uint64_t len, dev_extent_fn fn,
+	    void *opaque)
+{
+	struct mapped_device *ma = (struct mapped_device *)a, *mb = (struct mapped_device *)b;
+	struct dm_table *ta, *tb;
+	int r = -EOPNOTSUPP;
+
+	if (a->ops != &md_dev_ops || b->ops != &md_dev_ops)
+		return -EOPNOTSUPP;
+	ta = md_enter(ma);
+	if (!ta)
+		return -ENXIO;
+	tb = md_enter(mb);
+	if (!tb) {
+		md_exit(ma);
+		return -ENXIO;
+	}
+	if (ta->ntargets == 1 && tb->ntargets == 1 &&
+	    ta->targets[0].type == tb->targets[0].type && ta->targets[0].type->diff)
+		r = ta->targets[0].type->diff(&ta->targets[0], &tb->targets[0], off, len, fn, opaque);
+	md_exit(mb);
+	md_exit(ma);
+	return r;
+}
+
 bool md_uses(struct mapped_device *md, struct mapped_device *target)
 {
 	struct dm_table *tabs[2];

@@ -136,6 +136,13 @@ int md_deps(struct mapped_device *md, char **out);
 int dm_with_target(struct dev *dev, const struct target_type *tt,
 		   int (*fn)(struct dm_target *ti, void *arg), void *arg);
 
+/* Changed-block tracking between two mapped devices whose live tables
+ * are one target each, of one type with a `diff` op: see target.h.
+ * Waits while either is suspended.  -EOPNOTSUPP when they are not such
+ * devices, -EXDEV when the target cannot compare them; @len 0 only asks. */
+int dm_diff(struct dev *a, struct dev *b, uint64_t off, uint64_t len, dev_extent_fn fn,
+	    void *opaque);
+
 /* Shutdown: tell every live table's targets that the device is going
  * away (presuspend), so those that hold I/O back (delay) let it go. */
 void dm_presuspend_all(struct dm_context *ctx);

@@ -23,6 +23,7 @@
 
 #define SECTOR_SHIFT 9
 #define SECTOR_SIZE 512u
+#define DM_DIFF_CHANGED 1u
 
 struct dm_table;
 struct dm_target;
@@ -71,6 +72,12 @@ struct target_type {
 	void (*status)(struct dm_target *ti, enum status_type type, char *buf, size_t maxlen);
 	/* dmsetup message; may write a reply into @result. */
 	int (*message)(struct dm_target *ti, int argc, char **argv, char *result, size_t maxlen);
+	/* Changed-block tracking against @other, a target of the same type
+	 * (dm_diff): call @fn over [off, off+len) in order, flags
+	 * DM_DIFF_CHANGED where the blocks differ, 0 where they are the same.
+	 * -EXDEV if the two cannot be compared; @len 0 only asks that. */
+	int (*diff)(struct dm_target *ti, struct dm_target *other, uint64_t off, uint64_t len,
+		    dev_extent_fn fn, void *opaque);
 	/* Call @fn for every lower device with the range used. */
 	int (*iterate_devices)(struct dm_target *ti, iterate_devices_fn fn, void *data);
 

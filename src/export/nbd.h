@@ -1,5 +1,5 @@
 /* The NBD server: fixed newstyle handshake, structured replies,
- * base:allocation block status, many requests in flight per connection.
+ * base:allocation block status (and the owner's own meta contexts), many requests in flight per connection.
  * The protocol is doc/proto.md of the NBD project.
  *
  * The server knows nothing of device mapper: it asks its owner for exports
@@ -24,6 +24,18 @@ struct nbd_exports {
 	/* Call @fn for every export (NBD_OPT_LIST). */
 	void (*list)(void *opaque, void (*fn)(void *arg, const char *name, const char *desc),
 		     void *arg);
+	/* Meta contexts besides base:allocation, all optional (NULL: none).
+	 * list_contexts: call @fn with every context export @name offers.
+	 * open_context: select @ctx on export @name: 0 and *@handle, or
+	 * -errno (not offered).  context_extents: the context's state flags
+	 * over [off, off+len) of @dev (the open export), in order, as
+	 * dev_extents does.  close_context: the selection is gone. */
+	void (*list_contexts)(void *opaque, const char *name,
+			      void (*fn)(void *arg, const char *ctx), void *arg);
+	int (*open_context)(void *opaque, const char *name, const char *ctx, void **handle);
+	int (*context_extents)(void *opaque, void *handle, struct dev *dev, uint64_t off,
+			       uint64_t len, dev_extent_fn fn, void *arg);
+	void (*close_context)(void *opaque, void *handle);
 	/* The export used when a client asks for "" (NULL: none). */
 	const char *default_export;
 	void *opaque;

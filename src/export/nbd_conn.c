@@ -70,19 +70,22 @@ static void reply_read(struct nbd_req *q)
 	nbd_reply(q);
 }
 
-/* base:allocation: clip the dev's extents to the request, merge equal
- * neighbours, stop at the first gap or when the reply is full. */
+/* One context's extents: clip them to the request, merge equal
+ * neighbours, stop at the first gap or when the chunk is full.  For
+ * base:allocation the dev's flags become NBD states; the owner's contexts
+ * give their states as they are. */
 struct extents {
 	uint8_t *p;       /* descriptors: length32, flags32 */
 	unsigned n, max;
 	uint64_t pos, end;
+	bool raw;
 };
 
 static int extent_cb(void *opaque, uint64_t off, uint64_t len, uint32_t flags)
 {
 	struct extents *e = opaque;
-	uint32_t st = (flags & DEV_EXT_HOLE ? NBD_STATE_HOLE : 0) |
-		      (flags & DEV_EXT_ZERO ? NBD_STATE_ZERO : 0);
+	uint32_t st = e->raw ? flags : (flags & DEV_EXT_HOLE ? NBD_STATE_HOLE : 0) |
+				       (flags & DEV_EXT_ZERO ? NBD_STATE_ZERO : 0);
 	uint8_t *last = e->n ? e->p + 8 * (e->n - 1) : NULL;
 
 	if (off > e->pos)
@@ -106,25 +109,40 @@ static int extent_cb(void *opaque, uint64_t off, uint64_t len, uint32_t flags)
 	return e->pos >= e->end;
 }
 
+/* One BLOCK_STATUS chunk per selected context, base:allocation first,
+ * each with its context id; the last one ends the reply.  All chunks go
+ * out as one buffer, so they are never interleaved with other replies. */
 static int block_status(struct nbd_req *q)
 {
 	const struct nbd_request *r = &q->r;
-	struct extents e = { .pos = r->offset, .end = r->offset + r->length };
-	int ret;
+	struct nbd_conn *c = q->c;
+	const struct nbd_exports *ex = &c->s->exports;
+	unsigned first = c->meta_alloc ? 0 : 1, nctx = 1 + c->nmeta - first;
+	unsigned max = r->flags & NBD_CMD_FLAG_REQ_ONE ? 1 : NBD_MAX_EXTENTS;
+	size_t pos = 0;
+	uint8_t *buf;
 
-	e.max = r->flags & NBD_CMD_FLAG_REQ_ONE ? 1 : NBD_MAX_EXTENTS;
-	e.p = q->extra = malloc(8 * (size_t)e.max);
-	if (!e.p)
+	buf = q->extra = malloc((NBD_CHUNK_HDR_SIZE + 4 + 8 * (size_t)max) * nctx);
+	if (!buf)
 		return -ENOMEM;
-	ret = dev_extents(q->c->dev, r->offset, r->length, extent_cb, &e);
-	if (ret < 0)
-		return ret;
-	if (!e.n)
-		return -EIO;
-	nbd_encode_chunk(q->head, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_BLOCK_STATUS, r->cookie,
-			 4 + 8 * e.n);
-	nbd_put32(q->head + NBD_CHUNK_HDR_SIZE, NBD_META_ID_ALLOCATION);
-	set_iov(q, q->head, NBD_CHUNK_HDR_SIZE + 4, e.p, 8 * (size_t)e.n);
+	for (unsigned k = first; k <= c->nmeta; k++) {
+		uint8_t *h = buf + pos;
+		struct extents e = { .p = h + NBD_CHUNK_HDR_SIZE + 4, .max = max, .pos = r->offset,
+				     .end = r->offset + r->length, .raw = k > 0 };
+		int ret = k == 0 ? dev_extents(c->dev, r->offset, r->length, extent_cb, &e) :
+				   ex->context_extents(ex->opaque, c->meta[k - 1], c->dev, r->offset,
+						       r->length, extent_cb, &e);
+
+		if (ret < 0)
+			return ret;
+		if (!e.n)
+			return -EIO;
+		nbd_encode_chunk(h, k == c->nmeta ? NBD_REPLY_FLAG_DONE : 0,
+				 NBD_REPLY_TYPE_BLOCK_STATUS, r->cookie, 4 + 8 * e.n);
+		nbd_put32(h + NBD_CHUNK_HDR_SIZE, NBD_META_ID_ALLOCATION + k);
+		pos += NBD_CHUNK_HDR_SIZE + 4 + 8 * (size_t)e.n;
+	}
+	set_iov(q, buf, pos, NULL, 0);
 	nbd_reply(q);
 	return 0;
 }
@@ -213,8 +231,8 @@ static uint32_t check_request(struct nbd_conn *c, const struct nbd_request *r, c
 	}
 	if (write && (c->tflags & NBD_FLAG_READ_ONLY))
 		return fail(msg, "read-only export", NBD_EPERM);
-	if (r->type == NBD_CMD_BLOCK_STATUS && !c->meta_alloc)
-		return fail(msg, "base:allocation was not negotiated", NBD_EINVAL);
+	if (r->type == NBD_CMD_BLOCK_STATUS && !c->meta_alloc && !c->nmeta)
+		return fail(msg, "no meta context was negotiated", NBD_EINVAL);
 	if (!r->length)
 		return fail(msg, "zero length", NBD_EINVAL);
 	if ((r->type == NBD_CMD_READ || r->type == NBD_CMD_WRITE) &&

@@ -206,8 +206,8 @@ static int opt_info(struct nbd_conn *c, uint32_t opt, const uint8_t *data, uint3
 		r = reply(c, opt, NBD_REP_ACK, NULL, 0);
 	if (!r && opt == NBD_OPT_GO) {
 		/* Block status only for the export the contexts were set on. */
-		if (c->meta_alloc && strcmp(c->meta_export, name))
-			c->meta_alloc = false;
+		if (c->meta_export && strcmp(c->meta_export, name))
+			nbd_meta_clear(c);
 		c->dev = d;
 		r = GO_TRANSMISSION;
 	} else {
@@ -218,33 +218,93 @@ out:
 	return r;
 }
 
-static bool meta_matches(const uint8_t *q, uint32_t qlen, bool list)
+void nbd_meta_clear(struct nbd_conn *c)
 {
-	static const char full[] = NBD_META_BASE_ALLOCATION;
+	const struct nbd_exports *ex = &c->s->exports;
 
-	if (qlen == sizeof(full) - 1 && !memcmp(q, full, qlen))
-		return true;
-	/* "base:" lists the whole namespace, and selects nothing. */
-	return list && qlen == 5 && !memcmp(q, "base:", 5);
+	for (unsigned i = 0; i < c->nmeta; i++)
+		ex->close_context(ex->opaque, c->meta[i]);
+	c->nmeta = 0;
+	c->meta_alloc = false;
+	free(c->meta_export);
+	c->meta_export = NULL;
 }
 
+/* A query names one context, or a whole namespace when it ends in ':'
+ * (LIST only: "base:" lists base:allocation and selects nothing). */
+static bool query_matches(const uint8_t *q, uint32_t qlen, const char *ctx, bool list)
+{
+	size_t n = strlen(ctx);
+
+	if (qlen == n && !memcmp(q, ctx, n))
+		return true;
+	return list && qlen && q[qlen - 1] == ':' && qlen <= n && !memcmp(q, ctx, qlen);
+}
+
+/* The owner's contexts of one export, collected before any reply. */
+struct ctx_list {
+	char **names;
+	unsigned n, cap;
+	bool nomem;
+};
+
+static void ctx_add(void *arg, const char *ctx)
+{
+	struct ctx_list *l = arg;
+
+	if (l->nomem || strlen(ctx) > NBD_MAX_STRING)
+		return;
+	if (l->n == l->cap) {
+		unsigned cap = l->cap ? 2 * l->cap : 16;
+		char **p = realloc(l->names, cap * sizeof(*p));
+
+		if (!p) {
+			l->nomem = true;
+			return;
+		}
+		l->names = p;
+		l->cap = cap;
+	}
+	if (!(l->names[l->n] = strdup(ctx)))
+		l->nomem = true;
+	else
+		l->n++;
+}
+
+static int reply_ctx(struct nbd_conn *c, uint32_t opt, uint32_t id, const char *ctx)
+{
+	size_t n = strlen(ctx);
+	uint8_t *b = malloc(4 + n);
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	nbd_put32(b, id);
+	memcpy(b + 4, ctx, n);
+	r = reply(c, opt, NBD_REP_META_CONTEXT, b, 4 + n);
+	free(b);
+	return r;
+}
+
+/* LIST: every context a query matches (all without queries).  SET: the
+ * contexts named exactly, each once, with the ids BLOCK_STATUS uses. */
 static int opt_meta(struct nbd_conn *c, uint32_t opt, const uint8_t *data, uint32_t len)
 {
-	static const char ctx[] = NBD_META_BASE_ALLOCATION;
-	bool list = opt == NBD_OPT_LIST_META_CONTEXT, found;
+	static const char alloc[] = NBD_META_BASE_ALLOCATION;
+	const struct nbd_exports *ex = &c->s->exports;
+	bool list = opt == NBD_OPT_LIST_META_CONTEXT;
+	struct ctx_list cl = { 0 };
 	struct nbd_meta_option mo;
-	uint8_t b[4 + sizeof(ctx)];
 	const uint8_t *q;
 	uint32_t qlen;
 	size_t pos = 0;
 	struct dev *d;
+	const char *canon;
 	char *name;
-	int r;
+	int r = 0;
 
 	if (!list) { /* SET replaces the selection, even when it fails */
-		c->meta_alloc = false;
-		free(c->meta_export);
-		c->meta_export = NULL;
+		nbd_meta_clear(c);
 		if (!c->structured)
 			return reply_error(c, opt, NBD_REP_ERR_INVALID,
 					   "structured replies were not negotiated");
@@ -261,19 +321,45 @@ static int opt_meta(struct nbd_conn *c, uint32_t opt, const uint8_t *data, uint3
 		return r;
 	}
 	close_export(c, d);
+	canon = resolve(c, name);
+	if (list && ex->list_contexts && canon)
+		ex->list_contexts(ex->opaque, canon, ctx_add, &cl);
+	if (cl.nomem)
+		r = -ENOMEM;
 
-	found = list && !mo.nqueries;
-	while (!found && nbd_meta_next_query(&mo, &pos, &q, &qlen))
-		found = meta_matches(q, qlen, list);
-	r = 0;
-	if (found) {
-		/* LIST replies carry id 0, SET replies the id we will use. */
-		nbd_put32(b, list ? 0 : NBD_META_ID_ALLOCATION);
-		memcpy(b + 4, ctx, sizeof(ctx) - 1);
-		r = reply(c, opt, NBD_REP_META_CONTEXT, b, 4 + sizeof(ctx) - 1);
+	if (list && !mo.nqueries) {
+		r = r ? r : reply_ctx(c, opt, 0, alloc);
+		for (unsigned i = 0; i < cl.n && !r; i++)
+			r = reply_ctx(c, opt, 0, cl.names[i]);
 	}
-	if (!r && found && !list) {
-		c->meta_alloc = true;
+	while (!r && mo.nqueries && nbd_meta_next_query(&mo, &pos, &q, &qlen)) {
+		if (query_matches(q, qlen, alloc, list)) {
+			if (!list && c->meta_alloc)
+				continue;
+			r = reply_ctx(c, opt, list ? 0 : NBD_META_ID_ALLOCATION, alloc);
+			c->meta_alloc = !list || c->meta_alloc;
+		} else if (list) {
+			for (unsigned i = 0; i < cl.n && !r; i++)
+				if (query_matches(q, qlen, cl.names[i], true))
+					r = reply_ctx(c, opt, 0, cl.names[i]);
+		} else if (ex->open_context && c->nmeta < NBD_MAX_META && canon) {
+			char *ctx = name_dup(q, qlen);
+			void *h;
+
+			if (!ctx) {
+				r = -ENOMEM;
+			} else if (!memchr(q, 0, qlen) &&
+				   ex->open_context(ex->opaque, canon, ctx, &h) == 0) {
+				c->meta[c->nmeta++] = h;
+				r = reply_ctx(c, opt, NBD_META_ID_ALLOCATION + c->nmeta, ctx);
+			}
+			free(ctx);
+		}
+	}
+	for (unsigned i = 0; i < cl.n; i++)
+		free(cl.names[i]);
+	free(cl.names);
+	if (!r && !list && (c->meta_alloc || c->nmeta)) {
 		c->meta_export = name;
 		name = NULL;
 	}
@@ -303,8 +389,8 @@ static int opt_export_name(struct nbd_conn *c, const uint8_t *data, uint32_t len
 		free(name);
 		return -ENOENT;
 	}
-	if (c->meta_alloc && strcmp(c->meta_export, name))
-		c->meta_alloc = false;
+	if (c->meta_export && strcmp(c->meta_export, name))
+		nbd_meta_clear(c);
 	free(name);
 	c->tflags = export_flags(d);
 	nbd_put64(b, d->size);

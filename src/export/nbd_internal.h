@@ -33,8 +33,10 @@
 #define NBD_DRAIN_MAX (64u << 20)
 /* Descriptors in one BLOCK_STATUS reply. */
 #define NBD_MAX_EXTENTS 2048
-/* Context id of base:allocation, the one context we offer. */
+/* Context id of base:allocation; the owner's contexts (nbd_exports
+ * open_context) get NBD_META_ID_ALLOCATION + 1 + their index. */
 #define NBD_META_ID_ALLOCATION 1
+#define NBD_MAX_META 8
 
 struct nbd_req;
 
@@ -80,6 +82,8 @@ struct nbd_conn {
 	bool no_zeroes;
 	bool meta_alloc;             /* base:allocation selected for this export */
 	char *meta_export;           /* the export SET_META_CONTEXT named */
+	void *meta[NBD_MAX_META];    /* handles of the owner's selected contexts */
+	unsigned nmeta;
 
 	pthread_mutex_t lock;        /* inflight, bytes, the reply queue */
 	pthread_cond_t cond;
@@ -145,5 +149,7 @@ void nbd_req_run(struct nbd_req *q);
 /* nbd_handshake.c: 0 with c->dev open (go on to transmission), or -errno
  * (close the connection). */
 int nbd_handshake(struct nbd_conn *c);
+/* Drop every selected meta context. */
+void nbd_meta_clear(struct nbd_conn *c);
 
 #endif

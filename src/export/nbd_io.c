@@ -69,7 +69,7 @@ void nbd_conn_free(struct nbd_conn *c)
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->send_lock);
-	free(c->meta_export);
+	nbd_meta_clear(c);
 	free(c);
 }
 

@@ -629,3 +629,212 @@ int btree_walk_nodes(struct btree_info *info, uint64_t root, btree_node_fn fn, v
 
 	return r > 0 ? 0 : r;
 }
+
+/* ---- diff of two trees ----
+ *
+ * Two cursors walk the trees in key order.  The head of a cursor is either
+ * a leaf entry or a whole subtree not yet opened (a child pointer, with
+ * its parent key as a lower bound of every key below it).  When both heads
+ * are the same block, the two trees share that subtree from there on: it
+ * holds the same entries and nothing else before the next head, so both
+ * cursors step over it unread.  Otherwise the cursor whose head is a
+ * subtree is opened, the taller one first, so that both trees descend to
+ * the level where a shared node can show up; entries are merged by key.
+ */
+
+struct diff_frame {
+	struct bm_block *b;
+	uint8_t *n;
+	uint32_t i;
+	unsigned height; /* 0: a leaf */
+};
+
+struct diff_cursor {
+	struct btree_info *info;
+	int top; /* -1: done */
+	struct diff_frame f[BTREE_MAX_DEPTH];
+};
+
+enum diff_head { DH_END, DH_SUB, DH_ENTRY };
+
+struct diff_item {
+	enum diff_head kind;
+	uint64_t key;   /* the entry's key, or the subtree's lower bound */
+	uint64_t block; /* DH_SUB */
+	unsigned height;
+	uint8_t *value; /* DH_ENTRY */
+};
+
+static void dc_step(struct diff_cursor *c)
+{
+	if (c->top < 0)
+		return;
+	c->f[c->top].i++;
+	while (c->top >= 0 && c->f[c->top].i >= n_nr(c->f[c->top].n)) {
+		tm_unlock(c->info->tm, c->f[c->top].b);
+		if (--c->top >= 0)
+			c->f[c->top].i++;
+	}
+}
+
+static int dc_push(struct diff_cursor *c, uint64_t block, unsigned height)
+{
+	struct diff_frame *f;
+	int r;
+
+	if (c->top + 1 >= BTREE_MAX_DEPTH)
+		return -EUCLEAN;
+	f = &c->f[c->top + 1];
+	r = read_node(c->info, block, &f->b);
+	if (r < 0)
+		return r;
+	f->n = bm_block_data(f->b);
+	f->i = 0;
+	f->height = height;
+	if (n_leaf(f->n) != (height == 0) || (c->top >= 0 && n_nr(f->n) == 0)) {
+		tm_unlock(c->info->tm, f->b);
+		return -EUCLEAN;
+	}
+	if (n_nr(f->n) == 0) /* an empty tree (only a root may be empty) */
+		tm_unlock(c->info->tm, f->b);
+	else
+		c->top++;
+	return 0;
+}
+
+static void dc_release(struct diff_cursor *c)
+{
+	for (; c->top >= 0; c->top--)
+		tm_unlock(c->info->tm, c->f[c->top].b);
+}
+
+/* The height of the tree at @root: its leftmost path. */
+static int tree_height(struct btree_info *info, uint64_t root, unsigned *height)
+{
+	struct bm_block *nb;
+	unsigned h = 0;
+	uint64_t b = root;
+
+	for (;;) {
+		int r = read_node(info, b, &nb);
+		uint8_t *n;
+
+		if (r < 0)
+			return r;
+		n = bm_block_data(nb);
+		if (n_leaf(n) || n_nr(n) == 0) {
+			tm_unlock(info->tm, nb);
+			break;
+		}
+		b = child_at(n, 0);
+		tm_unlock(info->tm, nb);
+		if (++h >= BTREE_MAX_DEPTH)
+			return -EUCLEAN;
+	}
+	/* Heights count down from the root: the root is @h above its leaves. */
+	*height = h;
+	return 0;
+}
+
+static void dc_head(const struct diff_cursor *c, struct diff_item *it)
+{
+	const struct diff_frame *f;
+
+	if (c->top < 0) {
+		it->kind = DH_END;
+		return;
+	}
+	f = &c->f[c->top];
+	it->key = key_at(f->n, f->i);
+	if (f->height == 0) {
+		it->kind = DH_ENTRY;
+		it->value = val_ptr(f->n, f->i);
+	} else {
+		it->kind = DH_SUB;
+		it->block = child_at(f->n, f->i);
+		it->height = f->height - 1;
+	}
+}
+
+/* Should the subtree @s be opened before @o (the other cursor's head)? */
+static bool open_first(const struct diff_item *s, const struct diff_item *o)
+{
+	if (s->kind != DH_SUB)
+		return false;
+	if (o->kind == DH_END)
+		return true;
+	if (o->kind == DH_ENTRY)
+		return s->key <= o->key;
+	if (s->height != o->height)
+		return s->height > o->height;
+	return s->key <= o->key;
+}
+
+struct shared_walk {
+	btree_diff_fn fn;
+	void *opaque;
+};
+
+static int shared_entry(void *opaque, uint64_t key, const uint8_t *value)
+{
+	struct shared_walk *s = opaque;
+
+	return s->fn(s->opaque, key, value, value);
+}
+
+int btree_diff(struct btree_info *info, uint64_t root_a, uint64_t root_b, bool all,
+	       btree_diff_fn fn, void *opaque)
+{
+	struct diff_cursor a = { .info = info, .top = -1 }, b = { .info = info, .top = -1 };
+	struct shared_walk sw = { fn, opaque };
+	unsigned ha, hb;
+	int r;
+
+	if (root_a == root_b) {
+		if (!all)
+			return 0;
+		return btree_walk(info, root_a, shared_entry, &sw);
+	}
+	r = tree_height(info, root_a, &ha);
+	if (r == 0)
+		r = tree_height(info, root_b, &hb);
+	if (r == 0)
+		r = dc_push(&a, root_a, ha);
+	if (r == 0)
+		r = dc_push(&b, root_b, hb);
+	while (r == 0) {
+		struct diff_item x, y;
+
+		dc_head(&a, &x);
+		dc_head(&b, &y);
+		if (x.kind == DH_END && y.kind == DH_END)
+			break;
+		if (x.kind == DH_SUB && y.kind == DH_SUB && x.block == y.block) {
+			if (all) {
+				struct walk w = { .info = info, .fn = shared_entry, .opaque = &sw };
+
+				r = walk_rec(&w, x.block, (unsigned)a.top + 1, x.key);
+			}
+			dc_step(&a);
+			dc_step(&b);
+		} else if (open_first(&x, &y)) {
+			r = dc_push(&a, x.block, x.height);
+		} else if (open_first(&y, &x)) {
+			r = dc_push(&b, y.block, y.height);
+		} else if (x.kind == DH_ENTRY && y.kind == DH_ENTRY && x.key == y.key) {
+			r = fn(opaque, x.key, x.value, y.value);
+			dc_step(&a);
+			dc_step(&b);
+		} else if (x.kind == DH_ENTRY && (y.kind != DH_ENTRY || x.key < y.key)) {
+			/* y is past x: the end, a later entry, or a subtree above x.key */
+			r = fn(opaque, x.key, x.value, NULL);
+			dc_step(&a);
+		} else {
+			r = fn(opaque, y.key, NULL, y.value);
+			dc_step(&b);
+		}
+	}
+	dc_release(&a);
+	dc_release(&b);
+	return r > 0 ? 0 : r;
+}

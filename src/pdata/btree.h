@@ -102,4 +102,14 @@ typedef int (*btree_node_fn)(void *opaque, uint64_t block, unsigned depth, bool 
 			     uint32_t nr_entries, uint32_t max_entries);
 int btree_walk_nodes(struct btree_info *info, uint64_t root, btree_node_fn fn, void *opaque);
 
+/* Two trees of @info's value type, in key order: fn(key, va, vb) for every
+ * key in either, va or vb NULL where the key is absent.  A subtree both
+ * trees hold (the same block: shared since a snapshot) is stepped over
+ * unread, unless @all, which visits its entries too (with va == vb): the
+ * cost is then the size of the trees, else that of what differs.  fn
+ * returns 0 to go on, > 0 to stop, < 0 to abort with it. */
+typedef int (*btree_diff_fn)(void *opaque, uint64_t key, const uint8_t *va, const uint8_t *vb);
+int btree_diff(struct btree_info *info, uint64_t root_a, uint64_t root_b, bool all,
+	       btree_diff_fn fn, void *opaque);
+
 #endif

@@ -412,6 +412,71 @@ static int thin_extents(struct dm_target *ti, uint64_t off, uint64_t len, dev_ex
 	return r < 0 ? r : 0;
 }
 
+/* ---- changed-block tracking ---- */
+
+struct diff_window {
+	uint64_t first, end; /* vblocks */
+	struct thin_delta_range *r;
+	size_t n, cap;
+};
+
+static int diff_collect(void *opaque, const struct thin_delta_range *r)
+{
+	struct diff_window *w = opaque;
+
+	if (r->begin >= w->end)
+		return 1;
+	if (r->begin + r->len <= w->first)
+		return 0;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 64;
+		void *p = realloc(w->r, cap * sizeof(*w->r));
+
+		if (!p)
+			return -ENOMEM;
+		w->r = p;
+		w->cap = cap;
+	}
+	w->r[w->n++] = *r;
+	return 0;
+}
+
+/* Blocks that differ between two thins of one pool, from the mappings
+ * (thin_meta_delta): what a backup since snapshot @other must copy. */
+static int thin_diff(struct dm_target *ti, struct dm_target *other, uint64_t off, uint64_t len,
+		     dev_extent_fn fn, void *opaque)
+{
+	struct thin_c *tc = ti->private, *oc = other->private;
+	struct pool *p = tc->pool;
+	uint64_t end = off + len, bs = p->block_bytes;
+	struct diff_window w = { .first = off / bs, .end = (end + bs - 1) / bs };
+	int r;
+
+	if (oc->pool != p)
+		return -EXDEV;
+	if (!len)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	r = p->mode == PM_FAIL ? -EIO :
+				 thin_meta_delta(p->tm, oc->dev_id, tc->dev_id, 0, diff_collect, &w);
+	pthread_mutex_unlock(&p->lock);
+	for (size_t i = 0; i < w.n && r == 0 && off < end; i++) {
+		uint64_t b = w.r[i].begin * bs, e = (w.r[i].begin + w.r[i].len) * bs;
+
+		b = b > off ? b : off;
+		e = e < end ? e : end;
+		if (b > off)
+			r = report(fn, opaque, off, b - off, 0);
+		if (r == 0 && e > b)
+			r = report(fn, opaque, b, e - b, DM_DIFF_CHANGED);
+		off = e > off ? e : off;
+	}
+	if (r == 0 && off < end)
+		r = report(fn, opaque, off, end - off, 0);
+	free(w.r);
+	return r < 0 ? r : 0;
+}
+
 /* ---- status ---- */
 
 static int highest_fn(void *opaque, uint64_t vblock, uint64_t data_block, uint32_t time)
@@ -469,6 +534,7 @@ const struct target_type thin_target = {
 	.flush = thin_flush,
 	.discard = thin_discard,
 	.extents = thin_extents,
+	.diff = thin_diff,
 	.status = thin_status,
 	.iterate_devices = thin_iterate_devices,
 };

@@ -768,6 +768,86 @@ static bool refused(int r)
 	       r == -ENOENT;
 }
 
+/* "delta <dev a> <dev b> [<from vblock>] [same]", ulvm's own and
+ * read-only (changed-block tracking; the kernel has no such message):
+ * "data_block_size <sectors>", then "<kind> <begin> <length>" per range
+ * (thin_meta_delta, in data blocks) that begins at or after <from>.  When
+ * @result is full, a last line "more <vblock>" is the <from> to ask next. */
+struct delta_reply {
+	char *buf;
+	size_t maxlen, pos;
+	uint64_t from, more;
+	bool full;
+};
+
+#define DELTA_MORE_RESERVE 32 /* "more " + 20 digits + newline + NUL */
+
+static int delta_line(void *opaque, const struct thin_delta_range *r)
+{
+	struct delta_reply *d = opaque;
+	char line[96];
+	int n;
+
+	if (r->begin < d->from)
+		return 0;
+	n = snprintf(line, sizeof(line), "%s %" PRIu64 " %" PRIu64 "\n",
+		     thin_delta_kind_name(r->kind), r->begin, r->len);
+	if (d->pos + (size_t)n + DELTA_MORE_RESERVE > d->maxlen) {
+		d->full = true;
+		d->more = r->begin;
+		return 1;
+	}
+	memcpy(d->buf + d->pos, line, (size_t)n + 1);
+	d->pos += (size_t)n;
+	return 0;
+}
+
+static int delta_message(struct dm_target *ti, struct pool *p, int argc, char **argv,
+			 char *result, size_t maxlen)
+{
+	struct delta_reply d = { .buf = result, .maxlen = maxlen };
+	unsigned flags = 0;
+	uint64_t a, b;
+	int r;
+
+	if (argc < 3 || argc > 5) {
+		ti->error = "Incorrect number of arguments";
+		return -EINVAL;
+	}
+	if (parse_id(argv[1], THIN_MAX_DEV_ID, &a) || parse_id(argv[2], THIN_MAX_DEV_ID, &b)) {
+		ti->error = "Invalid device id";
+		return -EINVAL;
+	}
+	for (int i = 3; i < argc; i++) {
+		if (!strcasecmp(argv[i], "same")) {
+			flags |= THIN_DELTA_WITH_SAME;
+		} else if (parse_u64(argv[i], &d.from)) {
+			ti->error = "Invalid delta argument";
+			return -EINVAL;
+		}
+	}
+	if (maxlen < 2 * DELTA_MORE_RESERVE + 64) {
+		ti->error = "Result buffer too small";
+		return -ENOBUFS;
+	}
+	pthread_mutex_lock(&p->lock);
+	d.pos = (size_t)snprintf(result, maxlen, "data_block_size %" PRIu32 "\n",
+				 p->sectors_per_block);
+	r = thin_meta_delta(p->tm, a, b, flags, delta_line, &d);
+	pthread_mutex_unlock(&p->lock);
+	if (r == -ENODEV) {
+		ti->error = "No such thin device";
+		return r;
+	}
+	if (r < 0) {
+		ti->error = "Cannot read the thin mappings";
+		return r;
+	}
+	if (d.full)
+		snprintf(result + d.pos, maxlen - d.pos, "more %" PRIu64 "\n", d.more);
+	return 0;
+}
+
 static int pool_message(struct dm_target *ti, int argc, char **argv, char *result,
 			size_t maxlen)
 {
@@ -776,8 +856,8 @@ static int pool_message(struct dm_target *ti, int argc, char **argv, char *resul
 	struct err e = { { 0 } };
 	int r;
 
-	(void)result;
-	(void)maxlen;
+	if (!strcasecmp(argv[0], "delta"))
+		return delta_message(ti, p, argc, argv, result, maxlen);
 	pthread_rwlock_wrlock(&p->io_lock);
 	pthread_mutex_lock(&p->lock);
 	if (p->mode >= PM_OUT_OF_METADATA_SPACE) {

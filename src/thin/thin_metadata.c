@@ -25,6 +25,7 @@
 #include "pdata/btree.h"
 #include "pdata/le.h"
 #include "pdata/sm_format.h"
+#include "thin/thin_internal.h"
 
 struct thin_sb {
 	uint32_t flags;
@@ -731,6 +732,16 @@ static int subtree_root(struct thin_meta *t, uint64_t dev, uint64_t *root)
 	if (r == 0)
 		*root = le64_get(v);
 	return r;
+}
+
+int thin_subtree_root(struct thin_meta *t, uint64_t dev, uint64_t *root)
+{
+	return subtree_root(t, dev, root);
+}
+
+struct btree_info *thin_map_info(struct thin_meta *t)
+{
+	return &t->map_info;
 }
 
 /* The subtree root of @dev, ready for an update: the top-level path is

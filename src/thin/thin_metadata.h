@@ -143,6 +143,32 @@ int thin_meta_list_devs(struct thin_meta *t, thin_dev_fn fn, void *opaque);
 typedef int (*thin_map_fn)(void *opaque, uint64_t vblock, uint64_t data_block, uint32_t time);
 int thin_meta_walk(struct thin_meta *t, uint64_t dev, thin_map_fn fn, void *opaque);
 
+/* Changed-block tracking: the virtual blocks whose mapping differs
+ * between devices @a (left) and @b (right), as thin_delta reports them:
+ * mapped in one only, or to another data block (the time stamp does not
+ * count).  Ranges come in vblock order, adjacent blocks of one kind
+ * merged.  Data is never read, and subtrees the two devices share since a
+ * snapshot are skipped unread, so the cost follows what changed, not the
+ * volume size.  THIN_DELTA_SAME also reports the blocks mapped alike in
+ * both (as thin_delta prints them); that walks every shared mapping. */
+enum thin_delta_kind {
+	THIN_DELTA_SAME,
+	THIN_DELTA_DIFFERENT,
+	THIN_DELTA_LEFT_ONLY,
+	THIN_DELTA_RIGHT_ONLY,
+};
+#define THIN_DELTA_WITH_SAME (1u << 0)
+struct thin_delta_range {
+	enum thin_delta_kind kind;
+	uint64_t begin, len; /* virtual blocks */
+};
+/* fn returns 0 to go on, > 0 to stop, < 0 to abort with it. */
+typedef int (*thin_delta_fn)(void *opaque, const struct thin_delta_range *r);
+/* 0, -ENODEV (no such device) or a metadata read error. */
+int thin_meta_delta(struct thin_meta *t, uint64_t a, uint64_t b, unsigned flags,
+		    thin_delta_fn fn, void *opaque);
+const char *thin_delta_kind_name(enum thin_delta_kind k);
+
 uint32_t thin_meta_data_block_size(const struct thin_meta *t);
 uint64_t thin_meta_data_blocks(struct thin_meta *t);
 uint64_t thin_meta_data_free(struct thin_meta *t);

@@ -195,6 +195,54 @@ int lvm_split_lvname(const char *arg, char *vg, size_t vgsize, const char **lv)
 	return 0;
 }
 
+/* A dm name as LVM2 makes them, VG-LV[-LAYER] with each '-' of a name
+ * doubled, back to the LV it belongs to: "vg-pool-tpool" and
+ * "vg-pool_tdata" are vg/pool.  -1 if @arg is not such a name. */
+int lvm_split_dmname(const char *arg, char *vg, size_t vgsize, char *lv, size_t lvsize)
+{
+	static const char *const layers[] = { "tpool", "pool", "tdata", "tmeta", NULL };
+	static const char *const subs[] = { "_tdata", "_tmeta", NULL };
+	char part[3][LVM_NAME_LEN];
+	size_t len[3] = { 0 };
+	unsigned n = 0;
+	size_t l;
+
+	if (!strncmp(arg, "/dev/mapper/", 12))
+		arg += 12;
+	for (const char *s = arg; *s; s++) {
+		if (*s == '-' && s[1] == '-') {
+			s++;
+		} else if (*s == '-') {
+			if (++n == 3)
+				return -1;
+			continue;
+		}
+		if (len[n] + 1 >= LVM_NAME_LEN)
+			return -1;
+		part[n][len[n]++] = *s;
+	}
+	for (unsigned i = 0; i <= n; i++)
+		part[i][len[i]] = '\0';
+	if (n < 1 || !len[0] || !len[1] || len[0] >= vgsize)
+		return -1;
+	if (n == 2) {
+		unsigned i = 0;
+
+		while (layers[i] && strcmp(layers[i], part[2]))
+			i++;
+		if (!layers[i])
+			return -1;
+	}
+	for (unsigned i = 0; subs[i]; i++) { /* a pool's sub-LV: the pool */
+		l = strlen(subs[i]);
+		if (len[1] > l && !strcmp(part[1] + len[1] - l, subs[i]))
+			part[1][len[1] - l] = '\0';
+	}
+	snprintf(vg, vgsize, "%s", part[0]);
+	snprintf(lv, lvsize, "%s", part[1]);
+	return 0;
+}
+
 int lvm_main(const struct cli_globals *g, int argc, char **argv)
 {
 	const struct cli_spec *spec = cli_find_verb(&report_spec, argv[0]) ? &report_spec : &change_spec;

@@ -53,6 +53,7 @@ int lvm_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int lvm_setup(struct lvm_cmd *c, bool rw);
 /* "vg/lv" or "lv" with @vgdef; -1 with a message when malformed. */
 int lvm_split_lvname(const char *arg, char *vg, size_t vgsize, const char **lv);
+int lvm_split_dmname(const char *arg, char *vg, size_t vgsize, char *lv, size_t lvsize);
 
 int lvm_pvcreate(void *ctx, int argc, char **argv);
 int lvm_pvremove(void *ctx, int argc, char **argv);

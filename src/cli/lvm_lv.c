@@ -252,14 +252,10 @@ out:
 	return r;
 }
 
-static int read_lv(struct lvm_cmd *c, const char *arg, struct vgh *h, struct vg_lv **lv)
+static int read_lv_name(struct lvm_cmd *c, const char *vg, const char *name, struct vgh *h, struct vg_lv **lv)
 {
-	char vg[LVM_NAME_LEN];
-	const char *name;
 	struct err e = { { 0 } };
 
-	if (lvm_split_lvname(arg, vg, sizeof(vg), &name))
-		return LVM_FAILED;
 	if (lvm_vg_read(&c->env, vg, h, &e))
 		return lvm_fail("%s", e.msg);
 	if (!(*lv = vg_find_lv(h->vg, name))) {
@@ -268,6 +264,28 @@ static int read_lv(struct lvm_cmd *c, const char *arg, struct vgh *h, struct vg_
 		return LVM_FAILED;
 	}
 	return 0;
+}
+
+static int read_lv(struct lvm_cmd *c, const char *arg, struct vgh *h, struct vg_lv **lv)
+{
+	char vg[LVM_NAME_LEN];
+	const char *name;
+
+	if (lvm_split_lvname(arg, vg, sizeof(vg), &name))
+		return LVM_FAILED;
+	return read_lv_name(c, vg, name, h, lv);
+}
+
+/* lvextend --use-policies runs from ulvmd --on-event with the dm name of
+ * the device that raised the event (vg-pool-tpool): take that too. */
+static int read_resize_lv(struct lvm_cmd *c, const char *arg, struct vgh *h, struct vg_lv **lv)
+{
+	char vg[LVM_NAME_LEN], name[LVM_NAME_LEN];
+	bool dm = !strncmp(arg, "/dev/mapper/", 12) || !strchr(arg, '/');
+
+	if (dm && opt_set(c, C_USEPOLICIES) && !lvm_split_dmname(arg, vg, sizeof(vg), name, sizeof(name)))
+		return read_lv_name(c, vg, name, h, lv);
+	return read_lv(c, arg, h, lv);
 }
 
 int lvm_lvresize(void *ctx, int argc, char **argv)
@@ -289,7 +307,7 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		return r;
 	if (opt_set(c, C_ALLOC) && alloc_policy_parse(opt_val(c, C_ALLOC), &req.policy, &e))
 		return lvm_fail("%s", e.msg);
-	if ((r = read_lv(c, argv[0], &h, &lv)))
+	if ((r = read_resize_lv(c, argv[0], &h, &lv)))
 		return r;
 	if (thin_handles(h.vg, lv) || opt_set(c, C_USEPOLICIES) || opt_set(c, C_POOLMDSIZE)) {
 		r = thin_lvresize(c, &d, &h, lv, argc - 1, argv + 1);

@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "common/rundir.h"
 #include "daemon/control.h"
+#include "daemon/events.h"
 #include "daemon/exports.h"
 #include "daemon/sockets.h"
 #include "dm/md.h"
@@ -47,6 +48,8 @@ struct options {
 	unsigned nlisten;
 	unsigned workers;
 	int log_level;
+	const char *on_event;
+	unsigned on_event_interval;
 };
 
 struct daemon {
@@ -62,6 +65,7 @@ struct daemon {
 	struct nbd_server *nbd;
 	struct control *ctl;
 	struct nbd_exports exports;
+	struct events *events;
 };
 
 static void usage(FILE *out)
@@ -80,6 +84,11 @@ static void usage(FILE *out)
 		"  --thin-no-space-timeout SECS\n"
 		"                       how long writes to a thin pool out of data space\n"
 		"                       wait for it to grow (default 60, 0 = forever)\n"
+		"  --on-event CMD       when a device raises a dm event (a thin pool past its\n"
+		"                       low water mark), run CMD DMNAME: CMD split on blanks,\n"
+		"                       no shell; one run per device at a time; output logged\n"
+		"  --on-event-interval SECS\n"
+		"                       at least SECS between two runs for one device (default 5)\n"
 		"  -v, --verbose        one log level more (repeatable)\n"
 		"  --foreground         accepted; ulvmd never daemonizes\n"
 		"  -h, --help           this help\n"
@@ -105,7 +114,7 @@ static int parse_level(const char *s)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_RUN_DIR = 256, OPT_LISTEN, OPT_WORKERS, OPT_LOG_LEVEL, OPT_FOREGROUND,
-	       OPT_THIN_TIMEOUT };
+	       OPT_THIN_TIMEOUT, OPT_ON_EVENT, OPT_ON_EVENT_INTERVAL };
 	static const struct option longopts[] = {
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -113,6 +122,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
 		{ "thin-no-space-timeout", required_argument, NULL, OPT_THIN_TIMEOUT },
+		{ "on-event", required_argument, NULL, OPT_ON_EVENT },
+		{ "on-event-interval", required_argument, NULL, OPT_ON_EVENT_INTERVAL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -122,6 +133,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	o->log_level = LOG_INFO;
+	o->on_event_interval = 5;
 	while ((c = getopt_long(argc, argv, "vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_RUN_DIR:
@@ -140,6 +152,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			thin_no_space_timeout = v;
+			break;
+		case OPT_ON_EVENT:
+			if (!optarg[strspn(optarg, " \t")]) {
+				log_err("--on-event: expected a command");
+				return 2;
+			}
+			o->on_event = optarg;
+			break;
+		case OPT_ON_EVENT_INTERVAL:
+			if (parse_u32(optarg, &v) || v > 86400) {
+				log_err("--on-event-interval %s: expected seconds, 0 to 86400", optarg);
+				return 2;
+			}
+			o->on_event_interval = v;
 			break;
 		case OPT_WORKERS:
 			if (parse_u32(optarg, &v) || v == 0 || v > 1024) {
@@ -277,6 +303,14 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 	ret = dm_context_new(ulvm_targets, ulvm_ntargets, &d->dm);
 	if (ret)
 		return err_set(e, ret, "device mapper: %s", strerror(-ret));
+	if (o->on_event) {
+		struct events_config ec = { .cmd = o->on_event, .interval = o->on_event_interval,
+					    .run_dir = d->dir };
+
+		ret = events_start(d->dm, &ec, &d->events, e);
+		if (ret)
+			return ret;
+	}
 	ret = control_new(d->dm, &d->ctl);
 	if (ret)
 		return err_set(e, ret, "%s", strerror(-ret));
@@ -383,6 +417,8 @@ static void resume_suspended(struct dm_context *dm)
 
 static void stop(struct daemon *d)
 {
+	/* A command still running would talk to a daemon going away. */
+	events_stop(d->events);
 	if (d->control_fd >= 0) {
 		close(d->control_fd);
 		unlink(d->control_path);
@@ -410,6 +446,7 @@ static void stop(struct daemon *d)
 			log_warn("flushing devices: %s", strerror(-ret));
 		dm_context_free(d->dm);
 	}
+	events_free(d->events);
 	if (d->pid_written)
 		unlink(d->pid_path);
 	if (d->signal_fd >= 0)

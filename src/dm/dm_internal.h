@@ -20,6 +20,8 @@ struct dm_context {
 	unsigned nmds, cap;
 	const struct target_type *const *types;
 	unsigned ntypes;
+	dm_event_fn event_fn; /* atomic pointer pair, set once at start */
+	void *event_opaque;
 
 	pthread_mutex_t lower_lock;
 	struct dm_lower *lowers;

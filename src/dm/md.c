@@ -29,6 +29,25 @@ int dm_context_new(const struct target_type *const *types, unsigned ntypes,
 	return 0;
 }
 
+void dm_set_event_handler(struct dm_context *ctx, dm_event_fn fn, void *opaque)
+{
+	__atomic_store_n(&ctx->event_opaque, opaque, __ATOMIC_RELEASE);
+	__atomic_store_n(&ctx->event_fn, fn, __ATOMIC_RELEASE);
+}
+
+void dm_table_event(struct dm_table *t)
+{
+	struct mapped_device *md = t->self;
+	dm_event_fn fn;
+
+	if (!md)
+		return;
+	__atomic_add_fetch(&md->event_nr, 1, __ATOMIC_ACQ_REL);
+	fn = __atomic_load_n(&t->ctx->event_fn, __ATOMIC_ACQUIRE);
+	if (fn)
+		fn(__atomic_load_n(&t->ctx->event_opaque, __ATOMIC_ACQUIRE), md);
+}
+
 const struct target_type *dm_find_target_type(struct dm_context *ctx, const char *name)
 {
 	for (unsigned i = 0; i < ctx->ntypes; i++)
@@ -562,7 +581,7 @@ void md_get_info(struct mapped_device *md, struct md_info *info)
 	info->read_only = md->dev.read_only;
 	info->open_count = md->open_count;
 	info->holders = md->holders;
-	info->event_nr = md->event_nr;
+	info->event_nr = __atomic_load_n(&md->event_nr, __ATOMIC_ACQUIRE);
 	info->minor = md->minor;
 	info->ntargets = md->live ? md->live->ntargets : 0;
 	info->sectors = md->live ? md->live->sectors : 0;

@@ -46,7 +46,7 @@ struct mapped_device {
 	unsigned inflight;
 	unsigned open_count; /* exports holding it open */
 	unsigned holders;    /* live or inactive tables of other devices using it */
-	uint32_t event_nr;
+	uint32_t event_nr; /* atomic: dm_table_event */
 };
 
 struct dm_context;
@@ -92,6 +92,13 @@ int dm_set_uuid(struct dm_context *ctx, const char *name, const char *uuid, stru
 /* Send a message to the target holding @sector of the live table. */
 int dm_message(struct dm_context *ctx, const char *name, uint64_t sector, const char *msg,
 	       char *result, size_t maxlen, struct err *e);
+
+/* Who hears dm_table_event: @fn runs while @md lives (its table does),
+ * from whatever thread raised the event, possibly with target locks held,
+ * so it must only take note (e.g. wake a thread) and return.  Set it
+ * before the first device is created; NULL stops it. */
+typedef void (*dm_event_fn)(void *opaque, struct mapped_device *md);
+void dm_set_event_handler(struct dm_context *ctx, dm_event_fn fn, void *opaque);
 
 /* Find a device by name and take a reference (dev_put(&md->dev) drops it),
  * or NULL. */

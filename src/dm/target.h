@@ -105,6 +105,12 @@ int dm_get_device(struct dm_target *ti, const char *path, struct dev **out); /* 
 /* The name to print for a lower device in STATUSTYPE_TABLE. */
 const char *dm_device_name(struct dm_target *ti, struct dev *dev);
 
+/* Tell whoever watches the device holding @t that something happened
+ * (the kernel's dm_table_event): its event number goes up by one and the
+ * context's event handler runs (dm_set_event_handler).  Cheap and never
+ * blocking: callable from the I/O path with a target's locks held. */
+void dm_table_event(struct dm_table *t);
+
 /* Append to a status buffer: a snprintf that never overflows. */
 void dm_emit(char *buf, size_t maxlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

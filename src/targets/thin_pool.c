@@ -227,13 +227,38 @@ int pool_can_provision(struct pool *p)
 	return 0;
 }
 
+/* As the kernel's metadata_low_callback: a quarter of the metadata
+ * device, at most 4 MiB of it. */
+static uint64_t metadata_low_water(struct pool *p)
+{
+	uint64_t quarter = thin_meta_metadata_blocks(p->tm) / 4;
+
+	return quarter < 1024 ? quarter : 1024;
+}
+
+/* p->lock held.  Crossing the data low water mark (or the metadata
+ * threshold) raises one dm event per bound table, as the kernel's
+ * check_low_water_mark: a reload (that grows the pool) re-arms it. */
 static void check_low_water(struct pool *p)
 {
-	if (p->low_water_logged || thin_meta_data_free(p->tm) > p->low_water_blocks)
-		return;
-	p->low_water_logged = true;
-	log_warn("thin-pool %s: reached the low water mark (%" PRIu64 " free data blocks)",
-		 p->data_dev->name, thin_meta_data_free(p->tm));
+	uint64_t free = thin_meta_data_free(p->tm), mfree;
+	bool raise = false;
+
+	if (!p->low_water_logged && free <= p->low_water_blocks) {
+		p->low_water_logged = true;
+		raise = true;
+		log_warn("thin-pool %s: reached the low water mark (%" PRIu64 " free data blocks)",
+			 p->data_dev->name, free);
+	}
+	mfree = thin_meta_metadata_free(p->tm);
+	if (!p->meta_low_logged && mfree <= metadata_low_water(p)) {
+		p->meta_low_logged = true;
+		raise = true;
+		log_warn("thin-pool %s: metadata reached its low water mark (%" PRIu64 " free blocks)",
+			 p->data_dev->name, mfree);
+	}
+	if (raise && p->event_table)
+		dm_table_event(p->event_table);
 }
 
 int pool_alloc_block(struct pool *p, uint64_t *block)
@@ -532,8 +557,13 @@ bad:
 static void pool_dtr(struct dm_target *ti)
 {
 	struct pool_c *pt = ti->private;
+	struct pool *p = pt->pool;
 
-	pool_put(pt->pool);
+	pthread_mutex_lock(&p->lock);
+	if (p->event_table == ti->table)
+		p->event_table = NULL;
+	pthread_mutex_unlock(&p->lock);
+	pool_put(p);
 	free(pt);
 }
 
@@ -551,6 +581,8 @@ static int pool_preresume(struct dm_target *ti)
 	p->pf = pt->requested;
 	p->low_water_blocks = pt->low_water_blocks;
 	p->low_water_logged = false;
+	p->meta_low_logged = false;
+	p->event_table = ti->table;
 	if (p->mode == PM_FAIL) {
 		pthread_mutex_unlock(&p->lock);
 		return 0;

@@ -60,7 +60,9 @@ struct pool {
 	struct pool_features pf;  /* bound at preresume */
 	enum pool_mode mode;
 	uint64_t low_water_blocks;
-	bool low_water_logged;
+	bool low_water_logged;    /* data under the mark: event raised */
+	bool meta_low_logged;     /* metadata under its threshold: raised */
+	struct dm_table *event_table; /* the bound pool table, for dm_table_event */
 	bool dirty;               /* metadata changed since the last commit */
 	uint64_t insert_gen;      /* bumped by every provisioning */
 	bool suspended;

@@ -16,6 +16,8 @@
  *   dump                     "D id mapped trans ctime stime" then
  *                            "M id vblock data time" lines, sorted
  *   stat                     "data FREE/TOTAL meta FREE/TOTAL time T trans X held H"
+ *   data_sm                  the data space map: "C block count" for every
+ *                            block with a count, then "T nr_blocks free"
  * Nothing is committed unless the script says so; exit 1 at the first
  * failing command, with its reason.
  */
@@ -47,6 +49,23 @@ static int collect(void *opaque, const struct thin_dev_info *info)
 	if (l->n >= 4096)
 		return -ENOSPC;
 	l->d[l->n++] = *info;
+	return 0;
+}
+
+static int dump_data_sm(struct thin_meta *t, struct err *e)
+{
+	uint64_t nr = thin_meta_data_blocks(t);
+
+	for (uint64_t b = 0; b < nr; b++) {
+		uint32_t c;
+		int r = thin_meta_data_block_count(t, b, &c);
+
+		if (r)
+			return err_set(e, r, "data block %" PRIu64 ": cannot read its count", b);
+		if (c)
+			printf("C %" PRIu64 " %u\n", b, c);
+	}
+	printf("T %" PRIu64 " %" PRIu64 "\n", nr, thin_meta_data_free(t));
 	return 0;
 }
 
@@ -129,6 +148,8 @@ static int run(struct thin_meta *t, char *line, struct err *e)
 		return thin_meta_check(t, e);
 	if (!strcmp(cmd, "dump"))
 		return dump(t);
+	if (!strcmp(cmd, "data_sm"))
+		return dump_data_sm(t, e);
 	if (!strcmp(cmd, "stat")) {
 		printf("data %" PRIu64 "/%" PRIu64 " meta %" PRIu64 "/%" PRIu64
 		       " time %u trans %" PRIu64 " held %" PRIu64 "\n",

@@ -256,6 +256,7 @@ static int read_lv_name(struct lvm_cmd *c, const char *vg, const char *name, str
 {
 	struct err e = { { 0 } };
 
+	*lv = NULL; /* for -O3's maybe-uninitialized: lvm_fail's result is never 0 */
 	if (lvm_vg_read(&c->env, vg, h, &e))
 		return lvm_fail("%s", e.msg);
 	if (!(*lv = vg_find_lv(h->vg, name))) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lvm/activate.h"
+#include "lvm/vg_internal.h"
 
 static bool seg_is(const struct vg_lv *lv, const char *type)
 {
@@ -76,33 +77,13 @@ int lv_thin_seg(const struct vg_lv *lv, struct thin_seg *t, struct err *e)
 	return 0;
 }
 
-/* LVM's display_size in a backup's comments: "# 64 Kilobytes". */
-static void size_comment(struct cfg_node *n, uint64_t sectors)
-{
-	static const char *const unit[] = { "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
-					    "Petabytes", "Exabytes" };
-	double v = (double)sectors / 2;
-	unsigned u = 0;
-	char buf[64];
-
-	while (v > 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	if (v == (double)(uint64_t)v)
-		snprintf(buf, sizeof(buf), "# %llu %s", (unsigned long long)v, unit[u]);
-	else
-		snprintf(buf, sizeof(buf), "# %.2f %s", v, unit[u]);
-	cfg_set_comment(n, buf, true);
-}
-
 /* A new raw segment section with the common keys, in vg->keep. */
 static struct cfg_node *new_seg(struct vg *vg, uint32_t extents, const char *type)
 {
 	struct cfg_node *sn = cfg_add_section(cfg_root(vg->keep), "segment1");
 
 	cfg_add_int(sn, "start_extent", 0);
-	size_comment(cfg_add_int(sn, "extent_count", extents), (uint64_t)extents * vg->extent_size);
+	vg_size_comment(cfg_add_int(sn, "extent_count", extents), (uint64_t)extents * vg->extent_size);
 	cfg_add_blank(cfg_add_str(sn, "type", type), 1);
 	return sn;
 }
@@ -145,7 +126,7 @@ int lv_set_thin_pool(struct vg *vg, struct vg_lv *lv, uint32_t extents, const st
 	cfg_add_str(sn, "metadata", tp->metadata);
 	cfg_add_str(sn, "pool", tp->data);
 	cfg_add_int(sn, "transaction_id", (int64_t)tp->transaction_id);
-	size_comment(cfg_add_int(sn, "chunk_size", tp->chunk_size), tp->chunk_size);
+	vg_size_comment(cfg_add_int(sn, "chunk_size", tp->chunk_size), tp->chunk_size);
 	if (tp->discards)
 		cfg_add_str(sn, "discards", tp->discards);
 	if (tp->zero)

@@ -41,8 +41,7 @@ static bool lv_visible(const struct vg_lv *lv)
 	return lv->status & FLAG(LVF_VISIBLE);
 }
 
-/* LVM's display_size in outsize comments: "# 4 Megabytes". */
-static void size_comment(struct cfg_node *n, uint64_t sectors)
+void vg_size_comment(struct cfg_node *n, uint64_t sectors)
 {
 	static const char *const unit[] = { "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
 					    "Petabytes", "Exabytes" };
@@ -91,13 +90,12 @@ static void export_pvs(const struct vg *vg, struct cfg_node *vgn)
 		if (pv->tags.n)
 			add_strv(p, "tags", &pv->tags);
 		if (pv->has_dev_size)
-			size_comment(cfg_add_int(p, "dev_size", (int64_t)pv->dev_size), pv->dev_size);
+			vg_size_comment(cfg_add_int(p, "dev_size", (int64_t)pv->dev_size), pv->dev_size);
 		cfg_add_int(p, "pe_start", (int64_t)pv->pe_start);
-		size_comment(cfg_add_int(p, "pe_count", pv->pe_count),
-			     (uint64_t)pv->pe_count * vg->extent_size);
+		vg_size_comment(cfg_add_int(p, "pe_count", pv->pe_count), (uint64_t)pv->pe_count * vg->extent_size);
 		if (pv->has_ba) {
 			cfg_add_int(p, "ba_start", (int64_t)pv->ba_start);
-			size_comment(cfg_add_int(p, "ba_size", (int64_t)pv->ba_size), pv->ba_size);
+			vg_size_comment(cfg_add_int(p, "ba_size", (int64_t)pv->ba_size), pv->ba_size);
 		}
 	}
 }
@@ -135,7 +133,7 @@ static void export_seg(const struct vg *vg, struct cfg_node *l, const struct lv_
 	if (!idx)
 		cfg_add_blank(sn, 1);
 	cfg_add_int(sn, "start_extent", s->le);
-	size_comment(cfg_add_int(sn, "extent_count", s->len), (uint64_t)s->len * vg->extent_size);
+	vg_size_comment(cfg_add_int(sn, "extent_count", s->len), (uint64_t)s->len * vg->extent_size);
 	cfg_add_blank(cfg_add_str(sn, "type", s->type), 1);
 	if (s->tags.n)
 		add_strv(sn, "tags", &s->tags);
@@ -143,7 +141,7 @@ static void export_seg(const struct vg *vg, struct cfg_node *l, const struct lv_
 	if (s->narea == 1)
 		cfg_set_comment(n, "# linear", true);
 	else
-		size_comment(cfg_add_int(sn, "stripe_size", s->stripe_size), s->stripe_size);
+		vg_size_comment(cfg_add_int(sn, "stripe_size", s->stripe_size), s->stripe_size);
 	n = cfg_add_blank(cfg_add_array(sn, "stripes"), 1);
 	for (unsigned k = 0; k < s->narea; k++) {
 		snprintf(key, sizeof(key), "pv%d", pv_index(vg, s->area[k].pv));
@@ -214,7 +212,7 @@ int vg_export_section(const struct vg *vg, struct cfg_node *root, struct err *e)
 		if (vg->lock_args)
 			cfg_add_str(v, "lock_args", vg->lock_args);
 	}
-	size_comment(cfg_add_int(v, "extent_size", vg->extent_size), vg->extent_size);
+	vg_size_comment(cfg_add_int(v, "extent_size", vg->extent_size), vg->extent_size);
 	cfg_add_int(v, "max_lv", vg->max_lv);
 	cfg_add_int(v, "max_pv", vg->max_pv);
 	if (vg->alloc && strcmp(vg->alloc, "normal") && strcmp(vg->alloc, "inherit"))

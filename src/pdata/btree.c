@@ -144,6 +144,15 @@ static int read_node(struct btree_info *info, uint64_t b, struct bm_block **out)
 	return r;
 }
 
+/* read_node of a node @depth levels below a root: a path longer than any
+ * valid tree's is a cycle. */
+static int read_node_at(struct btree_info *info, uint64_t b, unsigned depth, struct bm_block **out)
+{
+	if (depth >= BTREE_MAX_DEPTH)
+		return -EUCLEAN;
+	return read_node(info, b, out);
+}
+
 static int inc_children(struct btree_info *info, uint8_t *n)
 {
 	int r = 0;
@@ -224,16 +233,14 @@ int btree_lookup(struct btree_info *info, uint64_t root, uint64_t key, void *val
 }
 
 static int next_rec(struct btree_info *info, uint64_t b, uint64_t key, uint64_t *found,
-		    void *value, int depth)
+		    void *value, unsigned depth)
 {
 	struct bm_block *nb;
 	uint8_t *n;
 	int64_t i;
 	int r;
 
-	if (depth >= BTREE_MAX_DEPTH)
-		return -EUCLEAN;
-	r = read_node(info, b, &nb);
+	r = read_node_at(info, b, depth, &nb);
 	if (r < 0)
 		return r;
 	n = bm_block_data(nb);
@@ -510,7 +517,7 @@ int btree_remove(struct btree_info *info, uint64_t root, uint64_t key, uint64_t 
 	*new_root = bm_block_nr(rb);
 	n = bm_block_data(rb);
 	/* A root left with one child hands its place to that child. */
-	for (int depth = 0; r == 0 && !n_leaf(n) && n_nr(n) == 1; depth++) {
+	for (unsigned depth = 0; r == 0 && !n_leaf(n) && n_nr(n) == 1; depth++) {
 		uint64_t child = child_at(n, 0);
 
 		tm_unlock(info->tm, rb);
@@ -518,9 +525,7 @@ int btree_remove(struct btree_info *info, uint64_t root, uint64_t key, uint64_t 
 		if (r < 0)
 			return r;
 		*new_root = child;
-		if (depth >= BTREE_MAX_DEPTH)
-			return -EUCLEAN;
-		r = read_node(info, child, &rb);
+		r = read_node_at(info, child, depth, &rb);
 		if (r < 0)
 			return r;
 		n = bm_block_data(rb);
@@ -586,9 +591,7 @@ static int walk_rec(struct walk *w, uint64_t b, unsigned depth, uint64_t lo)
 	uint32_t nr;
 	int r;
 
-	if (depth >= BTREE_MAX_DEPTH)
-		return -EUCLEAN;
-	r = read_node(info, b, &nb);
+	r = read_node_at(info, b, depth, &nb);
 	if (r < 0)
 		return r;
 	n = bm_block_data(nb);

@@ -763,7 +763,11 @@ static int subtree_root_for_update(struct thin_meta *t, uint64_t dev, uint64_t *
 	return r;
 }
 
-int thin_meta_lookup(struct thin_meta *t, uint64_t dev, uint64_t vblock, struct thin_mapping *m)
+/* The mapping of @dev at @vblock, or with @found the first at or after it
+ * (its vblock in *found).  A mapping is shared when the device was last
+ * snapshotted after it was written. */
+static int get_mapping(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint64_t *found,
+		       struct thin_mapping *m)
 {
 	struct thin_dev_info d;
 	uint64_t root = 0, bt;
@@ -773,7 +777,8 @@ int thin_meta_lookup(struct thin_meta *t, uint64_t dev, uint64_t vblock, struct 
 	if (r == 0)
 		r = subtree_root(t, dev, &root);
 	if (r == 0)
-		r = btree_lookup(&t->map_info, root, vblock, v);
+		r = found ? btree_lookup_next(&t->map_info, root, vblock, found, v)
+			  : btree_lookup(&t->map_info, root, vblock, v);
 	if (r < 0)
 		return r;
 	bt = le64_get(v);
@@ -783,25 +788,15 @@ int thin_meta_lookup(struct thin_meta *t, uint64_t dev, uint64_t vblock, struct 
 	return 0;
 }
 
+int thin_meta_lookup(struct thin_meta *t, uint64_t dev, uint64_t vblock, struct thin_mapping *m)
+{
+	return get_mapping(t, dev, vblock, NULL, m);
+}
+
 int thin_meta_next_mapping(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint64_t *found,
 			   struct thin_mapping *m)
 {
-	struct thin_dev_info d;
-	uint64_t root = 0, bt;
-	uint8_t v[8];
-	int r = thin_meta_dev_info(t, dev, &d);
-
-	if (r == 0)
-		r = subtree_root(t, dev, &root);
-	if (r == 0)
-		r = btree_lookup_next(&t->map_info, root, vblock, found, v);
-	if (r < 0)
-		return r;
-	bt = le64_get(v);
-	m->data_block = bt >> 24;
-	m->time = (uint32_t)(bt & THIN_MAX_TIME);
-	m->shared = d.snapshotted_time > m->time;
-	return 0;
+	return get_mapping(t, dev, vblock, found, m);
 }
 
 int thin_meta_insert(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint64_t data_block,

@@ -8,6 +8,7 @@
 # PVs are files with two metadata areas (--pvmetadatacopies 2), so a
 # damaged mda header is skipped with a warning while the other serves.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lvm2.bash"
 need python3 sha256sum
 
 export ULVM_CONF_DIR=$T/conf
@@ -229,16 +230,7 @@ if command -v vgck >/dev/null && [ -e /dev/loop-control ] && la=$(losetup -f --s
 	track_loop "$la"
 	lb=$(losetup -f --show b.img)
 	track_loop "$lb"
-	export LVM_SYSTEM_DIR=$T/lvm LVM_SUPPRESS_FD_WARNINGS=1
-	mkdir -p "$LVM_SYSTEM_DIR/backup" "$T/lock"
-	flt="\"a|^$la\$|\", \"a|^$lb\$|\", \"r|.*|\""
-	cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOC
-devices { filter = [ $flt ] global_filter = [ $flt ] use_devicesfile = 0 hints = "none"
-	obtain_device_list_from_udev = 0 external_device_info_source = "none" scan_lvs = 0 }
-global { activation = 0 locking_dir = "$T/lock" use_lvmlockd = 0 event_activation = 0 use_lvmpolld = 0 }
-activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
-backup { backup = 1 backup_dir = "$LVM_SYSTEM_DIR/backup" archive = 0 }
-EOC
+	lvm2_isolate "$la" "$lb"
 	vgck vg0 >out 2>err || { cat out err; fail "lvm2 vgck after the kills"; }
 	grep -v 'Activation disabled' err | grep -q WARNING && { cat err; fail "lvm2 vgck warns after the kills"; }
 	[ "$(lvs --noheadings -o lv_name vg0 2>/dev/null | awk '{print $1}' | sort | tr '\n' ' ')" = "$before" ] ||

@@ -9,6 +9,7 @@
 #  - we make PVs and a VG on plain files, wrap our ring, and pvs/vgs/lvs/vgck/
 #    pvck accept it; lvm2 then writes the next version and we read it.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lvm2.bash"
 
 for t in pvcreate vgcreate lvcreate lvchange vgck pvck pvs vgs lvs losetup truncate cmp; do
 	command -v "$t" >/dev/null || skip "$t is not installed (lvm2, util-linux)"
@@ -16,9 +17,6 @@ done
 [ -e /dev/loop-control ] || skip "no loop devices"
 DUMP=$ULVM_BUILD/tests/helpers/lvm-dump
 [ -x "$DUMP" ] || skip "$DUMP is not built"
-
-export LVM_SYSTEM_DIR=$T/lvm LVM_SUPPRESS_FD_WARNINGS=1
-mkdir -p "$LVM_SYSTEM_DIR/backup" "$T/lock"
 
 # Files: a b (lvm2's VG), c (lvm2's wrapped ring), d (pvcreate
 # comparisons), e f (ours).  e and f are written before they are attached.
@@ -52,29 +50,7 @@ for f in a b c d e f; do
 	L[$f]=$(losetup -f --show "$T/$f.img") || skip "cannot attach a loop device"
 	track_loop "${L[$f]}"
 done
-filter=""
-for f in a b c d e f; do filter+="\"a|^${L[$f]}\$|\", "; done
-cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOF
-devices { filter = [ $filter"r|.*|" ] global_filter = [ $filter"r|.*|" ]
-	use_devicesfile = 0 hints = "none" obtain_device_list_from_udev = 0
-	external_device_info_source = "none" scan_lvs = 0 }
-global { activation = 0 locking_dir = "$T/lock" use_lvmlockd = 0 event_activation = 0 use_lvmpolld = 0 }
-activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
-backup { backup = 1 backup_dir = "$LVM_SYSTEM_DIR/backup" archive = 0 }
-EOF
-
-# Run an lvm2 command: fail on an error or on any WARNING but the two that
-# come with activation = 0 and lvcreate -Zn.
-lvm2() {
-	local rc=0
-	"$@" >"$T/out" 2>"$T/err" || rc=$?
-	if grep -v -e 'Activation disabled' -e 'not zeroed' "$T/err" | grep -q WARNING; then
-		cat "$T/err" >&2
-		fail "$*: lvm2 printed a WARNING"
-	fi
-	[ "$rc" -eq 0 ] || { cat "$T/out" "$T/err" >&2; fail "$*: exit $rc"; }
-	cat "$T/out"
-}
+lvm2_isolate "${L[@]}"
 
 # Our text of a VG must be exactly what pvck dumps from each device.
 same_text() { # dev...

@@ -7,39 +7,20 @@
 #  - lvm2 makes a VG with linear and striped LVs and writes data at the PE
 #    offsets; ulvm activates them in ulvmd and NBD serves the same bytes.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lvm2.bash"
 
 for t in pvcreate vgcreate lvcreate lvextend vgck lvs losetup truncate cmp nbdcopy; do
 	command -v "$t" >/dev/null || skip "$t is not installed"
 done
 [ -e /dev/loop-control ] || skip "no loop devices"
-export LVM_SYSTEM_DIR=$T/lvm LVM_SUPPRESS_FD_WARNINGS=1 ULVM_CONF_DIR=$T/ulvm
-mkdir -p "$LVM_SYSTEM_DIR/backup" "$T/lock"
+export ULVM_CONF_DIR=$T/ulvm
 declare -A L
 for f in a b c d e f; do
 	mkfile "$T/$f.img" 64M
 	L[$f]=$(losetup -f --show "$T/$f.img") || skip "cannot attach a loop device"
 	track_loop "${L[$f]}"
 done
-filter=""
-for f in a b c d e f; do filter+="\"a|^${L[$f]}\$|\", "; done
-cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOC
-devices { filter = [ $filter"r|.*|" ] global_filter = [ $filter"r|.*|" ]
-	use_devicesfile = 0 hints = "none" obtain_device_list_from_udev = 0
-	external_device_info_source = "none" scan_lvs = 0 }
-global { activation = 0 locking_dir = "$T/lock" use_lvmlockd = 0 event_activation = 0 use_lvmpolld = 0 }
-activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
-backup { backup = 1 backup_dir = "$LVM_SYSTEM_DIR/backup" archive = 0 }
-EOC
-lvm2() {
-	local rc=0
-	"$@" >"$T/out" 2>"$T/err" || rc=$?
-	if grep -v -e 'Activation disabled' -e 'not zeroed' "$T/err" | grep -q WARNING; then
-		cat "$T/err" >&2
-		fail "$*: lvm2 printed a WARNING"
-	fi
-	[ "$rc" -eq 0 ] || { cat "$T/out" "$T/err" >&2; fail "$*: exit $rc"; }
-	cat "$T/out"
-}
+lvm2_isolate "${L[@]}"
 step() { echo "== $*"; }
 # "lv range range..." lines, sorted, from both tools
 ranges() { "$@" --noheadings -o lv_name,seg_pe_ranges | awk '{$1=$1; print}' | sort; }

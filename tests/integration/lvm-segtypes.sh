@@ -8,38 +8,21 @@
 #  - a ulvm commit (lvcreate of a linear LV) writes those segments back
 #    unchanged: lvm2's vgck passes and its lvs shows the same fields.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lvm2.bash"
 
 for t in pvcreate vgck lvs losetup nbdinfo; do
 	command -v "$t" >/dev/null || skip "$t is not installed"
 done
 [ -e /dev/loop-control ] || skip "no loop devices"
 F=$top/tests/data/lvm/richvg.backup
-export LVM_SYSTEM_DIR=$T/lvm LVM_SUPPRESS_FD_WARNINGS=1 ULVM_CONF_DIR=$T/ulvm
-mkdir -p "$LVM_SYSTEM_DIR/backup" "$T/lock"
+export ULVM_CONF_DIR=$T/ulvm
 declare -A L
 for f in c d; do
 	mkfile "$T/$f.img" 128M
 	L[$f]=$(losetup -f --show "$T/$f.img") || skip "cannot attach a loop device"
 	track_loop "${L[$f]}"
 done
-flt="\"a|^${L[c]}\$|\", \"a|^${L[d]}\$|\", \"r|.*|\""
-cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOC
-devices { filter = [ $flt ] global_filter = [ $flt ] use_devicesfile = 0 hints = "none"
-	obtain_device_list_from_udev = 0 external_device_info_source = "none" scan_lvs = 0 }
-global { activation = 0 locking_dir = "$T/lock" use_lvmlockd = 0 event_activation = 0 use_lvmpolld = 0 }
-activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
-backup { backup = 1 backup_dir = "$LVM_SYSTEM_DIR/backup" archive = 0 }
-EOC
-lvm2() {
-	local rc=0
-	"$@" >"$T/out" 2>"$T/err" || rc=$?
-	if grep -v -e 'Activation disabled' -e 'not zeroed' "$T/err" | grep -q WARNING; then
-		cat "$T/err" >&2
-		fail "$*: lvm2 printed a WARNING"
-	fi
-	[ "$rc" -eq 0 ] || { cat "$T/out" "$T/err" >&2; fail "$*: exit $rc"; }
-	cat "$T/out"
-}
+lvm2_isolate "${L[@]}"
 step() { echo "== $*"; }
 DEVS="${L[c]},${L[d]}"
 # Names, types, sizes and tags; for linear and striped also the PE ranges.

@@ -11,40 +11,23 @@
 #    ulvm with the same mappings.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
+source "$(dirname "$0")/lvm2.bash"
 need qemu-io nbdinfo nbdcopy vgck lvs vgcreate vgcfgrestore losetup thin_check thin_restore thin_dump
 [ -e /dev/loop-control ] || skip "no loop devices"
 M=$((1024 * 1024))
-export LVM_SYSTEM_DIR=$T/lvm LVM_SUPPRESS_FD_WARNINGS=1 ULVM_CONF_DIR=$T/ulvm
-mkdir -p "$LVM_SYSTEM_DIR/backup" "$T/lock" "$ULVM_CONF_DIR"
+export ULVM_CONF_DIR=$T/ulvm
+mkdir -p "$ULVM_CONF_DIR"
 declare -A L
 for f in a b c; do
 	mkfile "$T/$f.img" 256M
 	L[$f]=$(losetup -f --show "$T/$f.img") || skip "cannot attach a loop device"
 	track_loop "${L[$f]}"
 done
-filter=""
-for f in a b c; do filter+="\"a|^${L[$f]}\$|\", "; done
-cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOC
-devices { filter = [ $filter"r|.*|" ] global_filter = [ $filter"r|.*|" ]
-	use_devicesfile = 0 hints = "none" obtain_device_list_from_udev = 0
-	external_device_info_source = "none" scan_lvs = 0 }
-global { activation = 0 locking_dir = "$T/lock" use_lvmlockd = 0 event_activation = 0 use_lvmpolld = 0 }
-activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
-backup { backup = 0 archive = 0 }
-EOC
+lvm2_isolate --no-backup "${L[@]}"
 cat >"$ULVM_CONF_DIR/ulvm.conf" <<EOC
 activation { thin_pool_autoextend_threshold = 70 thin_pool_autoextend_percent = 50 }
 EOC
-lvm2() {
-	local rc=0
-	"$@" >"$T/out" 2>"$T/err" || rc=$?
-	if grep -v -e 'Activation disabled' -e 'not zeroed' -e 'thin' -e 'Thin' -e 'NOT backed up' -e 'Forced restore' -e 'check for active volumes' "$T/err" | grep -q WARNING; then
-		cat "$T/err" >&2
-		fail "$*: lvm2 printed a WARNING"
-	fi
-	[ "$rc" -eq 0 ] || { cat "$T/out" "$T/err" >&2; fail "$*: exit $rc"; }
-	cat "$T/out"
-}
+LVM2_EXPECTED_WARNINGS=(thin Thin 'NOT backed up' 'Forced restore' 'check for active volumes')
 step() { echo "== $*"; }
 field() { ulvm lvs --noheadings --nosuffix --units m -o "$2" "$1" | tr -d ' '; }
 # the dm table of an active LV's sub-device, copied from its PV extents

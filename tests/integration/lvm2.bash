@@ -1,0 +1,44 @@
+# Real lvm2 as an oracle, isolated from the host's, for the integration
+# tests (sourced after lib.sh; not a test itself: tests/run only runs *.sh).
+
+# `lvm2_isolate [--no-backup] DEV...`: from here lvm2 reads
+# $T/lvm/lvm.conf, which sees only DEV..., locks in $T/lock, activates
+# nothing (no dm, udev, lvmlockd, lvmpolld or dmeventd) and keeps backups
+# in $T/lvm/backup (none with --no-backup).
+lvm2_isolate() {
+	local backup flt="" d
+	export LVM_SYSTEM_DIR=$T/lvm LVM_SUPPRESS_FD_WARNINGS=1
+	mkdir -p "$LVM_SYSTEM_DIR/backup" "$T/lock"
+	backup="backup = 1 backup_dir = \"$LVM_SYSTEM_DIR/backup\""
+	if [ "$1" = --no-backup ]; then
+		backup="backup = 0"
+		shift
+	fi
+	for d in "$@"; do flt+="\"a|^$d\$|\", "; done
+	flt+='"r|.*|"'
+	cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOC
+devices { filter = [ $flt ] global_filter = [ $flt ] use_devicesfile = 0 hints = "none"
+	obtain_device_list_from_udev = 0 external_device_info_source = "none" scan_lvs = 0 }
+global { activation = 0 locking_dir = "$T/lock" use_lvmlockd = 0 event_activation = 0 use_lvmpolld = 0 }
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+backup { $backup archive = 0 }
+EOC
+}
+
+# Patterns of the lvm2 WARNINGs a test expects, besides the two that come
+# with activation = 0 and lvcreate -Zn.
+LVM2_EXPECTED_WARNINGS=()
+
+# Run an lvm2 command and print its output: fail on an error or on any
+# WARNING but the expected ones.
+lvm2() {
+	local rc=0 p ok=(-e 'Activation disabled' -e 'not zeroed')
+	for p in "${LVM2_EXPECTED_WARNINGS[@]}"; do ok+=(-e "$p"); done
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	if grep -v "${ok[@]}" "$T/err" | grep -q WARNING; then
+		cat "$T/err" >&2
+		fail "$*: lvm2 printed a WARNING"
+	fi
+	[ "$rc" -eq 0 ] || { cat "$T/out" "$T/err" >&2; fail "$*: exit $rc"; }
+	cat "$T/out"
+}

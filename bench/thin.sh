@@ -1,0 +1,472 @@
+#!/usr/bin/env bash
+# ulvm thin provisioning through ulvmd and NBD, side by side with qemu-nbd
+# and qcow2, in one run, with the same fio jobs (fio --ioengine=nbd).
+#   bench/thin.sh BUILD_DIR
+# Prints one table (IOPS for 4 KiB, MB/s for 1 MiB; ratios ulvm/qcow2 and
+# thin/linear), then snapshot creation times for a 1 GiB and a 1 TiB thin
+# volume with many mapped blocks, and ulvmd's peak RSS during the 1 TiB part.
+# The bars (issue 4): allocating 4 KiB random writes >= 2x qemu-nbd qcow2;
+# thin reads within 10% of linear; create_snap < 10 ms and independent of
+# the volume's size; metadata cache bounded (64 MiB default).
+#
+# Environment (defaults in brackets):
+#   BENCH_DIR        scratch dir parent, a real disk, not tmpfs [/var/tmp]
+#   BENCH_RUNTIME    measured seconds per run [10]
+#   BENCH_RAMP       unmeasured warm-up seconds per run [3]
+#   BENCH_SIZE_MIB   size of the prefilled volumes / images / base [2048]
+#   BENCH_ALLOC_GIB  virtual size of the fresh volumes of the allocating
+#                    runs (thin and qcow2 alike) [64]
+#   BENCH_ALLOC_FRAC at most this fraction (percent) of the blocks of a fresh
+#                    volume is written by an allocating 4 KiB run (io_size
+#                    cap), so that the run mostly allocates [25]
+#   BENCH_MAP_SECS   time budget for mapping blocks of the 1 TiB volume [90]
+#   BENCH_MAP_MAX    at most this many blocks mapped in the 1 TiB volume [2097152]
+#   BENCH_SNAPS      create_snap repetitions per volume (median) [7]
+#   BENCH_PERF=DIR   perf record -F 499 -g ulvmd during the allocating 4k runs, into DIR
+#   BENCH_KEEP=1     keep the scratch dir (fio JSON, logs; big files removed)
+#
+# The servers, exactly as run (every one started here in the background,
+# its PID recorded and killed by that PID at exit, never by name):
+#   ulvm      ulvmd --run-dir S/run (one daemon for the whole run); pools
+#             `thin-pool META DATA 128 0` over two sparse files (64 KiB
+#             blocks; block zeroing ON, the default, unless a column says
+#             nozero = `1 skip_block_zeroing`); thin volumes by
+#             `message pool 0 "create_thin N"` and a `thin /dev/mapper/POOL N
+#             [ORIGIN]` table; exported by name over S/run/nbd.sock.
+#   qcow2     qemu-nbd -f qcow2 --cache=none --aio=io_uring --shared=8 -t -k SOCK
+#             IMG (--aio=native if io_uring is refused; the output says),
+#             IMG from `qemu-img create -f qcow2 -o cluster_size=64k IMG SIZE`,
+#             or `-b base.raw -F raw` for the external-origin case; a new
+#             image and a new qemu-nbd for every fresh-volume run.
+# Before every measured run: sync and drop the page cache.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build}" && pwd)
+ULVMD=$build/src/daemon/ulvmd
+ULVM_BIN=$build/src/cli/ulvm
+RUNTIME=${BENCH_RUNTIME:-10}
+RAMP=${BENCH_RAMP:-3}
+SIZE_MIB=${BENCH_SIZE_MIB:-2048}
+ALLOC_GIB=${BENCH_ALLOC_GIB:-64}
+ALLOC_FRAC=${BENCH_ALLOC_FRAC:-25}
+MAP_SECS=${BENCH_MAP_SECS:-90}
+MAP_MAX=${BENCH_MAP_MAX:-2097152}
+NSNAPS=${BENCH_SNAPS:-7}
+BLOCK=65536
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+for t in fio qemu-nbd qemu-img nbdinfo; do
+	command -v "$t" >/dev/null || { echo "thin: $t is not installed (tools/install-deps)" >&2; exit 2; }
+done
+fio --enghelp 2>/dev/null | grep -qx '[[:space:]]*nbd' || { echo "thin: this fio has no nbd engine" >&2; exit 2; }
+[ -x "$ULVMD" ] && [ -x "$ULVM_BIN" ] || { echo "thin: $ULVMD or $ULVM_BIN is missing" >&2; exit 2; }
+
+S=$(mktemp -d "${BENCH_DIR:-/var/tmp}/ulvm-thin.XXXXXX")
+RUN=$S/run
+export ULVM_RUN_DIR=$RUN
+declare -A PID=() SOCK=()
+
+cleanup() {
+	set +e
+	for name in "${!PID[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null; done
+	for name in "${!PID[@]}"; do
+		for _ in $(seq 100); do kill -0 "${PID[$name]}" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "${PID[$name]}" 2>/dev/null && echo "note: $name ignored SIGTERM for 10 s; killed"
+		wait "${PID[$name]}" 2>/dev/null
+	done
+	if [ "${BENCH_KEEP:-}" = 1 ]; then
+		find "$S" -type f \( -name '*.img' -o -name '*.raw' -o -name '*.qcow2' -o -name '*.meta' -o -name '*.data' \) -delete
+		echo "scratch kept in $S (images removed)"
+	else
+		rm -rf "$S"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fstype=$(findmnt -no FSTYPE -T "$S" 2>/dev/null || stat -f -c %T "$S")
+case $fstype in tmpfs|ramfs) echo "thin: $S is on $fstype; set BENCH_DIR to a real disk" >&2; exit 2 ;; esac
+
+disk_src=$(df --output=source "$S" | tail -n 1)
+disk_dev=$(lsblk -no PKNAME "$disk_src" 2>/dev/null | head -n 1)
+[ -n "$disk_dev" ] || disk_dev=$(basename "$disk_src")
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'),"\
+" $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, kernel $(uname -r)"
+echo "disk:    $disk_src ($fstype) on $disk_dev: rotational=$(cat /sys/block/"$disk_dev"/queue/rotational 2>/dev/null || echo ?),"\
+" $(df -h --output=avail "$S" | tail -n 1 | tr -d ' ') free"
+echo "tools:   $(fio --version), $(qemu-nbd --version | head -n 1)"
+echo "runs:    ${RUNTIME}s measured after ${RAMP}s ramp, cold page cache before each run; scratch $S"
+
+# ---- helpers -----------------------------------------------------------------
+ulvm() { "$ULVM_BIN" "$@"; }
+now_ns() { date +%s%N; }
+drop_caches() {
+	sync
+	if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+}
+[ -w /proc/sys/vm/drop_caches ] || echo "note: cannot drop the page cache (not root?)"
+wait_sock() { # name
+	for _ in $(seq 100); do
+		[ -S "${SOCK[$1]}" ] && return 0
+		kill -0 "${PID[$1]}" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+stop() { # name: kill a server of ours by its PID
+	[ -n "${PID[$1]:-}" ] || return 0
+	kill -TERM "${PID[$1]}" 2>/dev/null || true
+	wait "${PID[$1]}" 2>/dev/null || true
+	unset "PID[$1]"
+}
+
+"$ULVMD" --run-dir "$RUN" >"$S/ulvmd.log" 2>&1 &
+PID[ulvmd]=$!
+DPID=${PID[ulvmd]}
+SOCK[ulvmd]=$RUN/nbd.sock
+for _ in $(seq 100); do [ -S "$RUN/control.sock" ] && break; sleep 0.1; done
+wait_sock ulvmd || { cat "$S/ulvmd.log"; echo "thin: ulvmd did not start" >&2; exit 1; }
+uuri() { echo "nbd+unix:///$1?socket=$RUN/nbd.sock"; }
+
+QEMU_AIO=io_uring
+qemu_start() { # name image fmt
+	local name=$1 img=$2 fmt=$3
+	SOCK[$name]=$S/$name.sock
+	rm -f "${SOCK[$name]}"
+	qemu-nbd -f "$fmt" --cache=none --aio=$QEMU_AIO --shared=8 -t -k "${SOCK[$name]}" "$img" \
+		>"$S/$name.qemu.log" 2>&1 &
+	PID[$name]=$!
+	if ! wait_sock "$name"; then
+		if [ $QEMU_AIO = io_uring ]; then
+			echo "note: qemu-nbd refused --aio=io_uring ($(head -n 1 "$S/$name.qemu.log")); using --aio=native"
+			stop "$name"
+			QEMU_AIO=native
+			qemu_start "$@"
+			return
+		fi
+		cat "$S/$name.qemu.log"; echo "thin: qemu-nbd did not start" >&2; exit 1
+	fi
+}
+quri() { echo "nbd+unix:///?socket=${SOCK[$1]}"; }
+qcow2_new() { # path size [backing]
+	if [ -n "${3:-}" ]; then
+		qemu-img create -q -f qcow2 -o cluster_size=64k -b "$3" -F raw "$1" "$2"
+	else
+		qemu-img create -q -f qcow2 -o cluster_size=64k "$1" "$2"
+	fi
+}
+
+# pool_new NAME DATA_GIB META_MIB [features...]: a pool over two sparse files.
+pool_new() {
+	local name=$1 gib=$2 mmib=$3
+	shift 3
+	truncate -s "${mmib}M" "$S/$name.meta"
+	truncate -s "${gib}G" "$S/$name.data"
+	local feat=""
+	[ $# -eq 0 ] || feat=" $# $*"
+	ulvm dmsetup create "$name" --table "0 $((gib << 21)) thin-pool $S/$name.meta $S/$name.data 128 0$feat"
+}
+pool_rm() { # name: removes the pool's thin volumes first
+	local d
+	for d in $(ulvm dmsetup table 2>/dev/null | awk -v p="/dev/mapper/$1" '$4 == "thin" && $5 == p {sub(":", "", $1); print $1}'); do
+		ulvm dmsetup remove "$d"
+	done
+	ulvm dmsetup remove "$1"
+	rm -f "$S/$1.meta" "$S/$1.data"
+}
+thin_new() { # pool id name size_bytes [origin]
+	ulvm dmsetup message "$1" 0 "create_thin $2"
+	ulvm dmsetup create "$3" --table "0 $(($4 / 512)) thin /dev/mapper/$1 $2${5:+ $5}"
+}
+mapped_blocks() { ulvm dmsetup status "$1" | awk -v b=$((BLOCK / 512)) '{print int($4 / b)}'; }
+
+# Prints "value iops lat_avg_us lat_p99_us ios" of a fio JSON output.
+parse() {
+	"$PY" - "$1" "$2" <<'EOF'
+import json, sys
+text = open(sys.argv[1]).read()
+j = json.loads(text[text.index('{'):])
+job = j['jobs'][0]
+d = job['write'] if job['write']['io_bytes'] > job['read']['io_bytes'] else job['read']
+value = d['bw_bytes'] / 1e6 if sys.argv[2] == 'MB/s' else d['iops']
+p99 = d['clat_ns'].get('percentile', {}).get('99.000000', 0)
+print('%.0f %.0f %.0f %.0f %d' % (value, d['iops'], d['lat_ns']['mean'] / 1e3, p99 / 1e3, d['total_ios']))
+EOF
+}
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+
+declare -A RES=() UNIT=()
+ORDER=()
+printf '%-24s %-14s %12s %10s %10s %8s  %s\n' workload column value lat-avg-us lat-p99-us srv-CPU note
+# run WORKLOAD COLUMN URI SERVER_PID UNIT NOTE fio-args...: one measured fio run.
+run() {
+	local wl=$1 col=$2 uri=$3 spid=$4 unit=$5 note=$6
+	shift 6
+	local out=$S/$col.$wl c0 t0 c1 t1 fpid val iops lat p99 ios cpu perfpid=""
+	drop_caches
+	fio --name="$wl" --ioengine=nbd --uri="$uri" --time_based --runtime="$RUNTIME" \
+		--ramp_time="$RAMP" --group_reporting --output-format=json --output="$out.json" \
+		"$@" >"$out.out" 2>&1 &
+	fpid=$!
+	sleep "$RAMP"
+	c0=$(cpu_ticks "$spid")
+	t0=$(now_ns)
+	if [ -n "${BENCH_PERF:-}" ] && [ "$spid" = "$DPID" ] && [[ $wl == alloc-rand* ]]; then
+		mkdir -p "$BENCH_PERF"
+		perf record -F 499 -g -o "$BENCH_PERF/$col.$wl.perf.data" -p "$DPID" -- sleep "$((RUNTIME - 1))" \
+			>"$BENCH_PERF/$col.$wl.perf.log" 2>&1 &
+		perfpid=$!
+	fi
+	if ! wait "$fpid"; then
+		echo "thin: fio failed for $col $wl:" >&2
+		tail -n 20 "$out.out" "$out.json" >&2 || true
+		exit 1
+	fi
+	[ -z "$perfpid" ] || wait "$perfpid" || true
+	t1=$(now_ns)
+	c1=$(cpu_ticks "$spid")
+	read -r val iops lat p99 ios < <(parse "$out.json" "$unit")
+	cpu=$(awk -v c="$((c1 - c0))" -v hz="$CLK_TCK" -v ns="$((t1 - t0))" 'BEGIN {printf "%.0f%%", 100 * c / hz / (ns / 1e9)}')
+	RES[$wl,$col]=$val
+	UNIT[$wl]=$unit
+	LAST_IOS=$ios
+	[[ " ${ORDER[*]} " == *" $wl "* ]] || ORDER+=("$wl")
+	printf '%-24s %-14s %12s %10s %10s %8s  %s\n' "$wl" "$col" "$val $unit" "$lat" "$p99" "$cpu" "$note"
+}
+# prefill URI SIZE_BYTES: write all of it once, 1 MiB sequential.
+prefill() {
+	fio --name=prefill --ioengine=nbd --uri="$1" --rw=write --bs=1M --iodepth=8 --size="$2" \
+		--output=/dev/null
+}
+R4=(--bs=4k --iodepth=32)
+ALLOC_BYTES=$((ALLOC_GIB << 30))
+ALLOC_IOS=$((ALLOC_BYTES / BLOCK * ALLOC_FRAC / 100))
+SIZE=$((SIZE_MIB << 20))
+
+# ---- 1. 4 KiB random writes into unprovisioned space -------------------------
+# A fresh volume of ALLOC_GIB each time; at most ALLOC_IOS writes
+# (ALLOC_FRAC% of its blocks), so most writes land in an unmapped block.
+echo "allocating runs: fresh ${ALLOC_GIB} GiB volumes, at most $ALLOC_IOS x 4 KiB writes each (${ALLOC_FRAC}% of the 64 KiB blocks)"
+for z in zero nozero; do
+	feat=()
+	[ $z = zero ] || feat=(skip_block_zeroing)
+	pool_new pa 80 1024 "${feat[@]}"
+	thin_new pa 1 va "$ALLOC_BYTES"
+	run alloc-rand-write-4k ulvm-thin-$z "$(uuri va)" "$DPID" IOPS "" \
+		--rw=randwrite "${R4[@]}" --io_size=$((ALLOC_IOS * 4096))
+	mb=$(mapped_blocks va)
+	echo "    $mb blocks mapped by $LAST_IOS measured writes (+ ramp): $((100 * mb / (ALLOC_BYTES / BLOCK)))% of the volume"
+	pool_rm pa
+done
+qcow2_new "$S/a.qcow2" "$ALLOC_BYTES"
+qemu_start qa "$S/a.qcow2" qcow2
+run alloc-rand-write-4k qcow2 "$(quri qa)" "${PID[qa]}" IOPS "" \
+	--rw=randwrite "${R4[@]}" --io_size=$((ALLOC_IOS * 4096))
+stop qa
+echo "    qcow2 image: $(du -h --apparent-size "$S/a.qcow2" | cut -f1) apparent, $(du -h "$S/a.qcow2" | cut -f1) on disk"
+rm -f "$S/a.qcow2"
+
+# ---- 2. 1 MiB sequential writes into a fresh volume --------------------------
+for z in zero nozero; do
+	feat=()
+	[ $z = zero ] || feat=(skip_block_zeroing)
+	pool_new pa 80 1024 "${feat[@]}"
+	thin_new pa 1 va "$ALLOC_BYTES"
+	run seq-write-1M ulvm-thin-$z "$(uuri va)" "$DPID" MB/s "fresh" --rw=write --bs=1M --iodepth=8
+	pool_rm pa
+done
+qcow2_new "$S/a.qcow2" "$ALLOC_BYTES"
+qemu_start qa "$S/a.qcow2" qcow2
+run seq-write-1M qcow2 "$(quri qa)" "${PID[qa]}" MB/s "fresh" --rw=write --bs=1M --iodepth=8
+stop qa
+rm -f "$S/a.qcow2"
+
+# ---- 3. prefilled volumes: reads vs linear, overwrites, snapshot reads -------
+# A linear device over a fully written raw file, a thin volume fully
+# provisioned by a 1 MiB sequential prefill, and a prefilled qcow2.
+fio --name=fill --filename="$S/lin.raw" --size="$SIZE" --rw=write --bs=1M --iodepth=8 \
+	--ioengine=io_uring --direct=1 --end_fsync=1 --output=/dev/null
+ulvm dmsetup create lin --table "0 $((SIZE / 512)) linear $S/lin.raw 0"
+pool_new pf 8 256
+thin_new pf 1 vf "$SIZE"
+prefill "$(uuri vf)" "$SIZE"
+qcow2_new "$S/f.qcow2" "$SIZE"
+qemu_start qf "$S/f.qcow2" qcow2
+prefill "$(quri qf)" "$SIZE"
+echo "prefilled: ${SIZE_MIB} MiB linear file, thin vf ($(mapped_blocks vf) blocks mapped), qcow2"
+
+run rand-read-4k ulvm-linear "$(uuri lin)" "$DPID" IOPS "file, fully written" --rw=randread "${R4[@]}"
+run rand-read-4k ulvm-thin "$(uuri vf)" "$DPID" IOPS "fully provisioned" --rw=randread "${R4[@]}"
+run rand-read-4k qcow2 "$(quri qf)" "${PID[qf]}" IOPS "fully allocated" --rw=randread "${R4[@]}"
+run seq-read-1M ulvm-linear "$(uuri lin)" "$DPID" MB/s "" --rw=read --bs=1M --iodepth=8
+run seq-read-1M ulvm-thin "$(uuri vf)" "$DPID" MB/s "" --rw=read --bs=1M --iodepth=8
+run seq-read-1M qcow2 "$(quri qf)" "${PID[qf]}" MB/s "" --rw=read --bs=1M --iodepth=8
+run overwrite-rand-4k ulvm-thin "$(uuri vf)" "$DPID" IOPS "after prefill" --rw=randwrite "${R4[@]}"
+run overwrite-rand-4k qcow2 "$(quri qf)" "${PID[qf]}" IOPS "after prefill" --rw=randwrite "${R4[@]}"
+run overwrite-rand-4k ulvm-linear "$(uuri lin)" "$DPID" IOPS "reference" --rw=randwrite "${R4[@]}"
+
+# Snapshot: thin create_snap of vf (suspended around it), read the snapshot;
+# qcow2: an overlay on the prefilled image (qemu's external snapshot), read it.
+ulvm dmsetup suspend vf
+ulvm dmsetup message pf 0 "create_snap 2 1"
+ulvm dmsetup resume vf
+ulvm dmsetup create sf --table "0 $((SIZE / 512)) thin /dev/mapper/pf 2"
+stop qf
+qemu-img create -q -f qcow2 -o cluster_size=64k -b "$S/f.qcow2" -F qcow2 "$S/fs.qcow2" "$SIZE"
+qemu_start qfs "$S/fs.qcow2" qcow2
+run snap-read-4k ulvm-thin "$(uuri sf)" "$DPID" IOPS "snapshot, all blocks shared" --rw=randread "${R4[@]}"
+run snap-read-4k qcow2 "$(quri qfs)" "${PID[qfs]}" IOPS "overlay, all in backing" --rw=randread "${R4[@]}"
+run snap-overwrite-4k ulvm-thin "$(uuri vf)" "$DPID" IOPS "origin after snap: CoW" --rw=randwrite "${R4[@]}"
+run snap-overwrite-4k qcow2 "$(quri qfs)" "${PID[qfs]}" IOPS "overlay: CoW" --rw=randwrite "${R4[@]}"
+stop qfs
+pool_rm pf
+ulvm dmsetup remove lin
+rm -f "$S/lin.raw" "$S/f.qcow2" "$S/fs.qcow2"
+
+# ---- 4. external origin ------------------------------------------------------
+# base.raw, fully written; ulvm: a linear device over it is the thin's
+# external origin; qcow2: `-b base.raw -F raw`.
+fio --name=fill --filename="$S/base.raw" --size="$SIZE" --rw=write --bs=1M --iodepth=8 \
+	--ioengine=io_uring --direct=1 --end_fsync=1 --output=/dev/null
+ulvm dmsetup create base --table "0 $((SIZE / 512)) linear $S/base.raw 0"
+for w in read write; do
+	pool_new pe 8 256
+	thin_new pe 1 ve "$SIZE" /dev/mapper/base
+	qcow2_new "$S/e.qcow2" "$SIZE" "$S/base.raw"
+	qemu_start qe "$S/e.qcow2" qcow2
+	run ext-rand-$w-4k ulvm-thin "$(uuri ve)" "$DPID" IOPS "fresh, external origin" --rw=rand$w "${R4[@]}"
+	run ext-rand-$w-4k qcow2 "$(quri qe)" "${PID[qe]}" IOPS "fresh, backing file" --rw=rand$w "${R4[@]}"
+	[ $w = read ] && run ext-rand-$w-4k ulvm-linear "$(uuri base)" "$DPID" IOPS "the origin itself" --rw=rand$w "${R4[@]}"
+	stop qe
+	pool_rm pe
+	rm -f "$S/e.qcow2"
+done
+ulvm dmsetup remove base
+rm -f "$S/base.raw"
+
+# ---- the table ---------------------------------------------------------------
+ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b}'; }
+echo
+echo "Results (IOPS for 4 KiB at QD32, MB/s = 10^6 B/s for 1 MiB at QD8; one connection each)"
+COLS=(ulvm-thin ulvm-thin-zero ulvm-thin-nozero ulvm-linear qcow2)
+hdr=$(printf '%-22s %-5s' workload unit)
+for c in "${COLS[@]}"; do hdr+=$(printf ' %16s' "$c"); done
+hdr+=$(printf ' %12s %12s' ulvm/qcow2 thin/linear)
+echo "$hdr"
+for wl in "${ORDER[@]}"; do
+	line=$(printf '%-22s %-5s' "$wl" "${UNIT[$wl]}")
+	for c in "${COLS[@]}"; do line+=$(printf ' %16s' "${RES[$wl,$c]:--}"); done
+	u=${RES[$wl,ulvm-thin]:-${RES[$wl,ulvm-thin-zero]:-}}
+	line+=$(printf ' %12s %12s' "$(ratio "$u" "${RES[$wl,qcow2]:-}")" "$(ratio "$u" "${RES[$wl,ulvm-linear]:-}")")
+	echo "$line"
+done
+echo "(zero = block zeroing on, the default; nozero = skip_block_zeroing; ulvm/qcow2 uses the default)"
+echo
+bar() { # text ok
+	if [ "$2" = 1 ]; then echo "bar: $1: MET"; else echo "bar: $1: NOT MET"; fi
+}
+ge() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a >= b)}'; }
+r=$(ratio "${RES[alloc-rand-write-4k,ulvm-thin-zero]}" "${RES[alloc-rand-write-4k,qcow2]}")
+bar "allocating 4k random writes >= 2x qcow2 (default zeroing: ${r}x)" "$(ge "$r" 2 && echo 1 || echo 0)"
+r2=$(ratio "${RES[alloc-rand-write-4k,ulvm-thin-nozero]}" "${RES[alloc-rand-write-4k,qcow2]}")
+echo "     (with skip_block_zeroing: ${r2}x)"
+for wl in rand-read-4k seq-read-1M; do
+	r=$(ratio "${RES[$wl,ulvm-thin]}" "${RES[$wl,ulvm-linear]}")
+	bar "thin reads within 10% of linear, $wl (${r})" "$(ge "$r" 0.9 && echo 1 || echo 0)"
+done
+
+# ---- 5. snapshot creation time -----------------------------------------------
+# One pool (skip_block_zeroing, so that mapping a block writes 4 KiB, not
+# 64 KiB, to the sparse data file); a 1 GiB thin with all its 16384 blocks
+# mapped, and a 1 TiB thin with as many blocks as MAP_SECS allow, one 4 KiB
+# write per mapped 64 KiB block (fio zonemode=strided).
+echo
+echo "Snapshot creation (suspend; message create_snap; resume), $NSNAPS times each, medians"
+hwm0=$(awk '/^VmHWM:/ {print $2}' "/proc/$DPID/status")
+echo 5 >"/proc/$DPID/clear_refs"
+pool_new ps 160 2048 skip_block_zeroing
+thin_new ps 1 s1g $((1 << 30))
+thin_new ps 2 s1t $((1 << 40))
+# map URI SIZE STRIDE: one 4 KiB write every STRIDE bytes; prints seconds.
+map() {
+	local t0 t1
+	t0=$(now_ns)
+	# io_size: strided zones wrap around until io_size is written.
+	fio --name=map --ioengine=nbd --uri="$1" --rw=write --bs=4k --iodepth=32 --size="$2" \
+		--io_size=$(($2 / $3 * 4096)) --zonemode=strided --zonesize=4k --zonerange="$3" \
+		--output="$S/map.out"
+	t1=$(now_ns)
+	awk -v ns="$((t1 - t0))" 'BEGIN {printf "%.2f", ns / 1e9}'
+}
+secs=$(map "$(uuri s1g)" $((1 << 30)) $BLOCK)
+n1g=$(mapped_blocks s1g)
+rate=$(awk -v n="$n1g" -v s="$secs" 'BEGIN {printf "%d", n / s}')
+echo "1 GiB thin: $n1g blocks mapped in ${secs}s ($rate blocks/s)"
+# Stride for the 1 TiB volume: a power of two >= 64 KiB such that the
+# blocks it maps fit MAP_SECS at the rate just seen and MAP_MAX.
+want=$((rate * MAP_SECS))
+[ "$want" -le "$MAP_MAX" ] || want=$MAP_MAX
+stride=$BLOCK
+while [ $(((1 << 40) / stride)) -gt "$want" ]; do stride=$((stride * 2)); done
+secs=$(map "$(uuri s1t)" $((1 << 40)) $stride)
+n1t=$(mapped_blocks s1t)
+echo "1 TiB thin: $n1t blocks mapped (one every $((stride >> 10)) KiB, over the whole TiB) in ${secs}s"
+ulvm dmsetup status ps
+ulvm dmsetup message ps 0 "create_thin 99" # warms the CLI path; not measured
+declare -A SNAP=() MSG=()
+ms() { awk -v ns="$1" 'BEGIN {printf "%.2f", ns / 1e6}'; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# The CLI's own round trip: a message that does nothing heavy.
+noop=""
+for i in $(seq "$NSNAPS"); do
+	t0=$(now_ns); ulvm dmsetup status ps >/dev/null; t1=$(now_ns)
+	noop+=" $(ms $((t1 - t0)))"
+done
+id=100
+for v in s1g:1 s1t:2; do
+	dev=${v%:*} origin=${v#*:}
+	all="" msg=""
+	for i in $(seq "$NSNAPS"); do
+		t0=$(now_ns)
+		ulvm dmsetup suspend "$dev"
+		t1=$(now_ns)
+		ulvm dmsetup message ps 0 "create_snap $id $origin"
+		t2=$(now_ns)
+		ulvm dmsetup resume "$dev"
+		t3=$(now_ns)
+		all+=" $(ms $((t3 - t0)))"
+		msg+=" $(ms $((t2 - t1)))"
+		id=$((id + 1))
+	done
+	SNAP[$dev]=$(median <<<"$all")
+	MSG[$dev]=$(median <<<"$msg")
+	echo "$dev: suspend+create_snap+resume ms:$all"
+	echo "$dev: create_snap message alone ms:$msg"
+done
+hwm1=$(awk '/^VmHWM:/ {print $2}' "/proc/$DPID/status")
+meta=$(ulvm dmsetup status ps | awk '{split($5, m, "/"); print m[1], m[2]}')
+echo
+printf '%-10s %12s %22s %22s\n' volume mapped-blocks "suspend+snap+resume" "create_snap msg"
+printf '%-10s %12s %19s ms %19s ms\n' 1GiB "$n1g" "${SNAP[s1g]}" "${MSG[s1g]}"
+printf '%-10s %12s %19s ms %19s ms\n' 1TiB "$n1t" "${SNAP[s1t]}" "${MSG[s1t]}"
+printf '%-10s %12s %19s ms\n' "(CLI round trip, dmsetup status)" "" "$(median <<<"$noop")"
+bar "create_snap < 10 ms (message: 1 GiB ${MSG[s1g]} ms, 1 TiB ${MSG[s1t]} ms)" \
+	"$(awk -v a="${MSG[s1g]}" -v b="${MSG[s1t]}" 'BEGIN {print (a < 10 && b < 10) ? 1 : 0}')"
+bar "suspend+create_snap+resume < 10 ms (1 GiB ${SNAP[s1g]} ms, 1 TiB ${SNAP[s1t]} ms)" \
+	"$(awk -v a="${SNAP[s1g]}" -v b="${SNAP[s1t]}" 'BEGIN {print (a < 10 && b < 10) ? 1 : 0}')"
+bar "snapshot time independent of the size (1 TiB / 1 GiB message time $(ratio "${MSG[s1t]}" "${MSG[s1g]}"))" \
+	"$(awk -v a="${MSG[s1g]}" -v b="${MSG[s1t]}" 'BEGIN {print (b < 2 * a + 1) ? 1 : 0}')"
+
+# ---- 6. the metadata cache ---------------------------------------------------
+echo
+read -r mused mtotal <<<"$meta"
+echo "metadata of the pool: $mused of $mtotal 4 KiB blocks used ($(awk -v b="$mused" 'BEGIN {printf "%.1f", b * 4 / 1024}') MiB)"
+opt=$("$ULVMD" --help 2>&1 | grep -i cache || true)
+echo "metadata cache option of ulvmd: ${opt:-none in ulvmd --help}"
+echo "ulvmd peak RSS (VmHWM): $(awk -v k="$hwm0" 'BEGIN {printf "%.1f", k / 1024}') MiB before the snapshot part;"\
+" $(awk -v k="$hwm1" 'BEGIN {printf "%.1f", k / 1024}') MiB during it (1 TiB volume, $n1t blocks mapped)"
+bar "ulvmd peak RSS during the 1 TiB part < 64 MiB" "$(awk -v k="$hwm1" 'BEGIN {print k < 65536 ? 1 : 0}')"
+pool_rm ps

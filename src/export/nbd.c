@@ -50,6 +50,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,8 +88,14 @@ void nbd_queue(struct nbd_server *s, struct nbd_req *q)
 	else
 		s->qhead = q;
 	s->qtail = q;
-	pthread_cond_signal(&s->qcond);
+	/* wake a worker only if one is idle and not already woken,
+	 * and signal after unlocking so it does not block on qlock. */
+	bool wake = s->qidle > s->qwaking;
+	if (wake)
+		s->qwaking++;
 	pthread_mutex_unlock(&s->qlock);
+	if (wake)
+		pthread_cond_signal(&s->qcond);
 }
 
 static void *worker_main(void *arg)
@@ -99,8 +106,13 @@ static void *worker_main(void *arg)
 		struct nbd_req *q;
 
 		pthread_mutex_lock(&s->qlock);
-		while (!s->qhead && !s->qstop)
+		while (!s->qhead && !s->qstop) {
+			s->qidle++;
 			pthread_cond_wait(&s->qcond, &s->qlock);
+			s->qidle--;
+			if (s->qwaking)
+				s->qwaking--;
+		}
 		q = s->qhead;
 		if (q) {
 			s->qhead = q->next;
@@ -114,30 +126,101 @@ static void *worker_main(void *arg)
 	}
 }
 
-void nbd_budget_get(struct nbd_server *s, uint64_t n)
+/* payload buffers and budget together.  Buffers in use (bused)
+ * plus buffers kept for reuse (bcached) never exceed NBD_BUDGET (but for
+ * one request larger than the budget, running alone), so reuse costs no
+ * memory beyond the budget, and a request does not mmap, fault in every
+ * page and munmap each time.  Buffers are powers of two from 4 KiB. */
+static unsigned buf_class(uint64_t n)
 {
-	uint64_t ticket;
+	unsigned c = 12;
 
-	if (!n)
-		return;
-	pthread_mutex_lock(&s->block);
-	ticket = s->ticket_next++;
-	while (ticket != s->ticket_serving || (s->bused && s->bused + n > NBD_BUDGET))
-		pthread_cond_wait(&s->bcond, &s->block);
-	s->ticket_serving++;
-	s->bused += n;
-	pthread_cond_broadcast(&s->bcond);
-	pthread_mutex_unlock(&s->block);
+	while (((uint64_t)1 << c) < n)
+		c++;
+	return c;
 }
 
-void nbd_budget_put(struct nbd_server *s, uint64_t n)
+static void *buf_map(size_t n)
 {
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* A cached buffer dropped to make room: the list runs through the
+ * buffers themselves, each remembering its size class. */
+struct dropped {
+	struct dropped *next;
+	unsigned cls;
+};
+
+void *nbd_budget_get(struct nbd_server *s, uint64_t n)
+{
+	struct dropped *drop = NULL;
+	uint64_t ticket, size;
+	unsigned cls;
+	void *buf;
+
 	if (!n)
-		return;
+		return NULL;
+	cls = buf_class(n);
+	size = (uint64_t)1 << cls;
 	pthread_mutex_lock(&s->block);
-	s->bused -= n;
+	ticket = s->ticket_next++;
+	while (ticket != s->ticket_serving || (s->bused && s->bused + size > NBD_BUDGET))
+		pthread_cond_wait(&s->bcond, &s->block);
+	s->ticket_serving++;
+	s->bused += size;
+	buf = s->bcache[cls];
+	if (buf) {
+		s->bcache[cls] = *(void **)buf;
+		s->bcached -= size;
+	}
+	/* A new buffer must fit beside the cached ones: drop others. */
+	for (unsigned c = 0; !buf && c < NBD_BUF_CLASSES && s->bused + s->bcached > NBD_BUDGET; c++) {
+		while (s->bcache[c] && s->bused + s->bcached > NBD_BUDGET) {
+			struct dropped *d = s->bcache[c];
+
+			s->bcache[c] = *(void **)d;
+			s->bcached -= (uint64_t)1 << c;
+			d->next = drop;
+			d->cls = c;
+			drop = d;
+		}
+	}
 	pthread_cond_broadcast(&s->bcond);
 	pthread_mutex_unlock(&s->block);
+	while (drop) {
+		struct dropped *next = drop->next;
+
+		munmap(drop, (size_t)1 << drop->cls);
+		drop = next;
+	}
+	if (!buf && !(buf = buf_map(size)))
+		nbd_budget_put(s, NULL, n);
+	return buf;
+}
+
+void nbd_budget_put(struct nbd_server *s, void *buf, uint64_t n)
+{
+	unsigned cls;
+	uint64_t size;
+
+	if (!n)
+		return;
+	cls = buf_class(n);
+	size = (uint64_t)1 << cls;
+	pthread_mutex_lock(&s->block);
+	s->bused -= size;
+	if (buf && s->bused + s->bcached + size <= NBD_BUDGET) {
+		*(void **)buf = s->bcache[cls];
+		s->bcache[cls] = buf;
+		s->bcached += size;
+		buf = NULL;
+	}
+	pthread_cond_broadcast(&s->bcond);
+	pthread_mutex_unlock(&s->block);
+	if (buf)
+		munmap(buf, size);
 }
 
 static void wake_acceptors(struct nbd_server *s)
@@ -424,6 +507,12 @@ void nbd_server_free(struct nbd_server *s)
 	pthread_cond_destroy(&s->qcond);
 	pthread_mutex_destroy(&s->block);
 	pthread_cond_destroy(&s->bcond);
+	for (unsigned c = 0; c < NBD_BUF_CLASSES; c++)
+		while (s->bcache[c]) {
+			void *p = s->bcache[c];
+			s->bcache[c] = *(void **)p;
+			munmap(p, (size_t)1 << c);
+		}
 	free(s->workers);
 	free(s);
 }

@@ -308,7 +308,13 @@ static int read_request(struct nbd_conn *c)
 	q = nbd_req_new(c, &r, r.type == NBD_CMD_READ || r.type == NBD_CMD_WRITE ? r.length : 0);
 	if (!q)
 		return refuse(c, &r, NBD_ENOMEM, "out of memory");
-	nbd_budget_get(c->s, q->len);
+	if (q->len) {
+		q->buf = nbd_budget_get(c->s, q->len);
+		if (!q->buf) {
+			nbd_req_release(q);
+			return refuse(c, &r, NBD_ENOMEM, "out of memory");
+		}
+	}
 	q->charged = true;
 	if (r.type == NBD_CMD_WRITE) {
 		/* The payload fills budgeted memory: a client stalling in the

@@ -40,6 +40,8 @@
 
 struct nbd_req;
 
+#define NBD_BUF_CLASSES 48 /* payload buffers of 2^c bytes, c < 48 */
+
 struct nbd_server {
 	struct nbd_server_config cfg;
 	struct nbd_exports exports;
@@ -59,12 +61,16 @@ struct nbd_server {
 	pthread_cond_t qcond;
 	struct nbd_req *qhead, *qtail;
 	bool qstop;
+	unsigned qidle;              /* workers waiting on qcond */
+	unsigned qwaking;            /* signalled, not yet running */
 	pthread_t *workers;
 	unsigned nworkers;
 
 	pthread_mutex_t block;       /* buffer budget, granted in ticket order */
 	pthread_cond_t bcond;
 	uint64_t bused;
+	uint64_t bcached;            /* bytes in the buffer cache */
+	void *bcache[NBD_BUF_CLASSES]; /* free buffers per power-of-two class */
 	uint64_t ticket_next, ticket_serving;
 };
 
@@ -118,8 +124,10 @@ struct nbd_req {
 /* nbd.c */
 int nbd_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 void nbd_queue(struct nbd_server *s, struct nbd_req *q);
-void nbd_budget_get(struct nbd_server *s, uint64_t n);
-void nbd_budget_put(struct nbd_server *s, uint64_t n);
+/* wait for @n bytes of budget and return a buffer of that size
+ * (NULL: out of memory, budget not taken); _put gives both back. */
+void *nbd_budget_get(struct nbd_server *s, uint64_t n);
+void nbd_budget_put(struct nbd_server *s, void *buf, uint64_t n);
 
 /* nbd_io.c */
 int nbd_conn_new(struct nbd_server *s, int fd, struct nbd_conn **out);

@@ -23,29 +23,6 @@
 
 #include "common/log.h"
 
-/* Payload buffers from this size are mmap()ed: their memory is not touched
- * before it is written, and goes back to the system when the request ends
- * rather than staying in the malloc arena of one of many threads. */
-#define BIG_BUF (128u * 1024)
-
-static void *buf_alloc(size_t n)
-{
-	void *p;
-
-	if (n < BIG_BUF)
-		return malloc(n);
-	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void buf_free(void *p, size_t n)
-{
-	if (n < BIG_BUF)
-		free(p);
-	else if (p)
-		munmap(p, n);
-}
-
 int nbd_conn_new(struct nbd_server *s, int fd, struct nbd_conn **out)
 {
 	struct nbd_conn *c = calloc(1, sizeof(*c));
@@ -96,11 +73,7 @@ struct nbd_req *nbd_req_new(struct nbd_conn *c, const struct nbd_request *r, siz
 	}
 	q->c = c;
 	q->r = *r;
-	q->len = n;
-	if (n && !(q->buf = buf_alloc(n))) {
-		nbd_req_release(q);
-		return NULL;
-	}
+	q->len = n; /* the payload buffer comes with the budget (nbd_budget_get) */
 	return q;
 }
 
@@ -108,10 +81,9 @@ void nbd_req_release(struct nbd_req *q)
 {
 	struct nbd_conn *c = q->c;
 
-	buf_free(q->buf, q->len);
 	free(q->extra);
 	if (q->charged)
-		nbd_budget_put(c->s, q->len);
+		nbd_budget_put(c->s, q->buf, q->len);
 	pthread_mutex_lock(&c->lock);
 	c->inflight--;
 	c->bytes -= q->len;

@@ -84,6 +84,8 @@ static void usage(FILE *out)
 		"  --thin-no-space-timeout SECS\n"
 		"                       how long writes to a thin pool out of data space\n"
 		"                       wait for it to grow (default 60, 0 = forever)\n"
+		"  --thin-metadata-cache MIB\n"
+		"                       metadata block cache of each thin pool (default 64)\n"
 		"  --on-event CMD       when a device raises a dm event (a thin pool past its\n"
 		"                       low water mark), run CMD DMNAME: CMD split on blanks,\n"
 		"                       no shell; one run per device at a time; output logged\n"
@@ -114,7 +116,7 @@ static int parse_level(const char *s)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_RUN_DIR = 256, OPT_LISTEN, OPT_WORKERS, OPT_LOG_LEVEL, OPT_FOREGROUND,
-	       OPT_THIN_TIMEOUT, OPT_ON_EVENT, OPT_ON_EVENT_INTERVAL };
+	       OPT_THIN_TIMEOUT, OPT_THIN_META_CACHE, OPT_ON_EVENT, OPT_ON_EVENT_INTERVAL };
 	static const struct option longopts[] = {
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -122,6 +124,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
 		{ "thin-no-space-timeout", required_argument, NULL, OPT_THIN_TIMEOUT },
+		{ "thin-metadata-cache", required_argument, NULL, OPT_THIN_META_CACHE },
 		{ "on-event", required_argument, NULL, OPT_ON_EVENT },
 		{ "on-event-interval", required_argument, NULL, OPT_ON_EVENT_INTERVAL },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -152,6 +155,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			thin_no_space_timeout = v;
+			break;
+		case OPT_THIN_META_CACHE:
+			if (parse_u32(optarg, &v) || !v || v > 65536) {
+				log_err("--thin-metadata-cache %s: expected MiB, 1 to 65536", optarg);
+				return 2;
+			}
+			thin_pool_set_metadata_cache((uint64_t)v << 20);
 			break;
 		case OPT_ON_EVENT:
 			if (!optarg[strspn(optarg, " \t")]) {

@@ -144,46 +144,94 @@ static int thin_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
 
 enum fill { FILL_ZERO, FILL_NONE, FILL_OLD, FILL_ORIGIN };
 
+/* Zero [off, off + len) of the data device, leaving it allocated: one
+ * write_zeroes (FALLOC_FL_ZERO_RANGE on a file, BLKZEROOUT on a block
+ * device), else plain writes of zeroes. */
+static int zero_range(struct dev *d, uint64_t off, uint64_t len)
+{
+	static const char zeroes[64 << 10];
+	int r;
+
+	if (!len)
+		return 0;
+	r = dev_write_zeroes(d, off, len, DEV_NO_HOLE);
+	/* Whatever failed there, plain writes either work or report the
+	 * error that matters. */
+	while (r && len) {
+		size_t cl = len < sizeof(zeroes) ? (size_t)len : sizeof(zeroes);
+
+		r = dev_write(d, zeroes, cl, off, 0);
+		off += cl;
+		len -= cl;
+	}
+	return r;
+}
+
+/* [at, at + len) of the block's source: the old block @old or the origin
+ * at the block's volume offset @vpos. */
+static int read_source(struct thin_c *tc, enum fill fill, uint64_t old, uint64_t vpos, char *dst,
+		       size_t len, uint64_t at)
+{
+	struct pool *p = tc->pool;
+
+	if (!len)
+		return 0;
+	if (fill == FILL_OLD)
+		return dev_read(p->data_dev, dst, len, old * p->block_bytes + at);
+	return read_unmapped(tc, dst, len, vpos + at);
+}
+
 /* Write block @nb of the data device: [boff, boff + n) from @buf, the rest
- * as @fill says (the old block @old, or the origin at the block's
- * volume offset @vpos). */
+ * as @fill says (zeroes, the old block @old, or the origin at the block's
+ * volume offset @vpos).  p->lock held (it guards p->fill_buf).  Nothing
+ * here is flushed: pool_commit flushes the data device before the mapping
+ * is committed. */
 static int fill_block(struct thin_c *tc, uint64_t nb, const char *buf, uint64_t boff, size_t n,
 		      enum fill fill, uint64_t old, uint64_t vpos)
 {
 	struct pool *p = tc->pool;
-	uint64_t base = nb * p->block_bytes;
-	char *tmp;
+	uint64_t base = nb * p->block_bytes, end = boff + n;
+	size_t chunk = p->block_bytes < CHUNK ? (size_t)p->block_bytes : CHUNK;
 	int r = 0;
 
 	if (fill == FILL_NONE || (boff == 0 && n == p->block_bytes))
 		return dev_write(p->data_dev, buf, n, base + boff, 0);
-	tmp = malloc(CHUNK);
-	if (!tmp)
-		return -ENOMEM;
-	for (uint64_t c = 0; c < p->block_bytes && !r; c += CHUNK) {
-		size_t cl = p->block_bytes - c < CHUNK ? (size_t)(p->block_bytes - c) : CHUNK;
-		bool overlap = boff < c + cl && boff + n > c;
+	if (fill == FILL_ZERO) {
+		/* The zeroes first: whatever a file system does with a
+		 * partial page of a zeroed range, the data lands after it. */
+		r = zero_range(p->data_dev, base, boff);
+		if (!r)
+			r = zero_range(p->data_dev, base + end, p->block_bytes - end);
+		if (!r)
+			r = dev_write(p->data_dev, buf, n, base + boff, 0);
+		return r;
+	}
+	/* Copy: read only what lies outside the request, a chunk at a time. */
+	if (!p->fill_buf) {
+		p->fill_buf = malloc(chunk);
+		if (!p->fill_buf)
+			return -ENOMEM;
+	}
+	for (uint64_t c = 0; c < p->block_bytes && !r; c += chunk) {
+		size_t cl = p->block_bytes - c < chunk ? (size_t)(p->block_bytes - c) : chunk;
+		uint64_t s = boff > c ? boff : c;
+		uint64_t e = end < c + cl ? end : c + cl;
+		char *tmp = p->fill_buf;
 
-		if (fill == FILL_ZERO && !overlap) {
-			r = dev_write_zeroes(p->data_dev, base + c, cl, DEV_NO_HOLE);
+		if (s >= e) { /* no overlap */
+			r = read_source(tc, fill, old, vpos, tmp, cl, c);
+		} else if (s == c && e == c + cl) { /* all request */
+			r = dev_write(p->data_dev, buf + (c - boff), cl, base + c, 0);
 			continue;
-		}
-		if (fill == FILL_OLD)
-			r = dev_read(p->data_dev, tmp, cl, old * p->block_bytes + c);
-		else if (fill == FILL_ORIGIN)
-			r = read_unmapped(tc, tmp, cl, vpos + c);
-		else
-			memset(tmp, 0, cl);
-		if (r)
-			break;
-		if (overlap) {
-			uint64_t s = boff > c ? boff : c;
-			uint64_t e = boff + n < c + cl ? boff + n : c + cl;
+		} else {
+			r = read_source(tc, fill, old, vpos, tmp, s - c, c);
+			if (!r)
+				r = read_source(tc, fill, old, vpos, tmp + (e - c), c + cl - e, e);
 			memcpy(tmp + (s - c), buf + (s - boff), e - s);
 		}
-		r = dev_write(p->data_dev, tmp, cl, base + c, 0);
+		if (!r)
+			r = dev_write(p->data_dev, tmp, cl, base + c, 0);
 	}
-	free(tmp);
 	return r;
 }
 

@@ -36,6 +36,13 @@
 
 unsigned thin_no_space_timeout = 60;
 
+static uint64_t thin_metadata_cache_bytes; /* 0: BM_DEFAULT_CACHE_BYTES */
+
+void thin_pool_set_metadata_cache(uint64_t bytes)
+{
+	thin_metadata_cache_bytes = bytes;
+}
+
 #define COMMIT_PERIOD_MS 1000
 
 struct pool_c {
@@ -74,6 +81,7 @@ static void pool_free(struct pool *p)
 	pthread_rwlock_destroy(&p->io_lock);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
+	free(p->fill_buf);
 	free(p);
 }
 
@@ -373,7 +381,7 @@ static bool superblock_is_zero(struct dev *mdev, int *r)
 
 static int pool_create(struct dm_target *ti, struct pool_c *pt, struct pool **out)
 {
-	struct thin_meta_options o = { 0 };
+	struct thin_meta_options o = { .cache_bytes = thin_metadata_cache_bytes };
 	struct err e = { { 0 } };
 	struct pool *p;
 	bool zero;

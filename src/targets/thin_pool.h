@@ -57,6 +57,7 @@ struct pool {
 	struct thin_meta *tm;
 	uint32_t sectors_per_block;
 	uint64_t block_bytes;
+	char *fill_buf;           /* p->lock: copy-on-write scratch, lazily allocated */
 	struct pool_features pf;  /* bound at preresume */
 	enum pool_mode mode;
 	uint64_t low_water_blocks;
@@ -75,6 +76,11 @@ struct pool {
  * (--thin-no-space-timeout); 60 by default, as the kernel's module
  * parameter no_space_timeout. */
 extern unsigned thin_no_space_timeout;
+
+/* The metadata block cache of every pool created from now on, in bytes
+ * (0 = the block manager's default, 64 MiB).  ulvmd sets it at startup
+ * (--thin-metadata-cache). */
+void thin_pool_set_metadata_cache(uint64_t bytes);
 
 /* The pool of the thin-pool device @pool_dev, referenced; NULL if it is
  * not an active thin-pool. */

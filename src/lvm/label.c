@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "lvm/crc.h"
-#include "lvm/le.h"
+#include "common/le.h"
 
 /* label_header field offsets */
 #define LH_ID 0x00
@@ -38,7 +38,7 @@ static int read_list(const uint8_t *sec, size_t *pos, struct disk_locn *out, uns
 
 		if (*pos + DISK_LOCN_SIZE > LABEL_SIZE)
 			return err_set(e, -EINVAL, "%s area list runs past the label sector", what);
-		off = get_le64(sec + *pos);
+		off = le64_get(sec + *pos);
 		if (!off) {
 			*pos += DISK_LOCN_SIZE;
 			return 0;
@@ -47,7 +47,7 @@ static int read_list(const uint8_t *sec, size_t *pos, struct disk_locn *out, uns
 			return err_set(e, -EINVAL, "more than %d %s areas in the PV header",
 				       PV_LABEL_MAX_AREAS, what);
 		out[*n].offset = off;
-		out[*n].size = get_le64(sec + *pos + 8);
+		out[*n].size = le64_get(sec + *pos + 8);
 		(*n)++;
 		*pos += DISK_LOCN_SIZE;
 	}
@@ -63,18 +63,18 @@ int pv_label_decode(const uint8_t sec[LABEL_SIZE], uint64_t sector, struct pv_la
 	memset(l, 0, sizeof(*l));
 	if (memcmp(sec + LH_ID, LABEL_ID, 8))
 		return err_set(e, -ENOENT, "no LABELONE in sector %llu", (unsigned long long)sector);
-	if (get_le64(sec + LH_SECTOR) != sector)
+	if (le64_get(sec + LH_SECTOR) != sector)
 		return err_set(e, -EINVAL, "label for sector %llu found at sector %llu",
-			       (unsigned long long)get_le64(sec + LH_SECTOR),
+			       (unsigned long long)le64_get(sec + LH_SECTOR),
 			       (unsigned long long)sector);
 	crc = lvm_crc(LVM_INITIAL_CRC, sec + LH_CRC_FROM, LABEL_SIZE - LH_CRC_FROM);
-	if (crc != get_le32(sec + LH_CRC))
+	if (crc != le32_get(sec + LH_CRC))
 		return err_set(e, -EINVAL, "label checksum 0x%08x in sector %llu, computed 0x%08x",
-			       get_le32(sec + LH_CRC), (unsigned long long)sector, crc);
+			       le32_get(sec + LH_CRC), (unsigned long long)sector, crc);
 	if (memcmp(sec + LH_TYPE, LABEL_TYPE, 8))
 		return err_set(e, -EINVAL, "label type in sector %llu is not \"" LABEL_TYPE "\"",
 			       (unsigned long long)sector);
-	off = get_le32(sec + LH_OFFSET);
+	off = le32_get(sec + LH_OFFSET);
 	if (off < LABEL_HEADER_SIZE || off > LABEL_SIZE - PV_HEADER_SIZE - DISK_LOCN_SIZE)
 		return err_set(e, -EINVAL, "pv_header offset %u is outside the label sector", off);
 
@@ -83,7 +83,7 @@ int pv_label_decode(const uint8_t sec[LABEL_SIZE], uint64_t sector, struct pv_la
 	l->pv_uuid[LVM_ID_LEN] = '\0';
 	if (!lvm_id_valid(l->pv_uuid))
 		return err_set(e, -EINVAL, "PV UUID in the label has invalid characters");
-	l->device_size = get_le64(sec + off + PVH_DEVSIZE);
+	l->device_size = le64_get(sec + off + PVH_DEVSIZE);
 
 	pos = off + PVH_AREAS;
 	if ((r = read_list(sec, &pos, l->data, &l->n_data, "data", e)) ||
@@ -92,10 +92,10 @@ int pv_label_decode(const uint8_t sec[LABEL_SIZE], uint64_t sector, struct pv_la
 	/* The extension may be absent in very old labels: zeros, or no room. */
 	if (pos + PV_EXT_HEADER_SIZE > LABEL_SIZE)
 		return 0;
-	l->ext_version = get_le32(sec + pos);
+	l->ext_version = le32_get(sec + pos);
 	if (!l->ext_version)
 		return 0;
-	l->ext_flags = get_le32(sec + pos + 4);
+	l->ext_flags = le32_get(sec + pos + 4);
 	pos += PV_EXT_HEADER_SIZE;
 	return read_list(sec, &pos, l->ba, &l->n_ba, "bootloader", e);
 }
@@ -111,8 +111,8 @@ static int write_list(uint8_t *sec, size_t *pos, const struct disk_locn *a, unsi
 		if (!a[i].offset)
 			return err_set(e, -EINVAL, "%s area %u at offset 0 cannot be recorded",
 				       what, i);
-		put_le64(sec + *pos, a[i].offset);
-		put_le64(sec + *pos + 8, a[i].size);
+		le64_put(sec + *pos, a[i].offset);
+		le64_put(sec + *pos + 8, a[i].size);
 		*pos += DISK_LOCN_SIZE;
 	}
 	*pos += DISK_LOCN_SIZE; /* the zero terminator */
@@ -131,24 +131,24 @@ int pv_label_encode(const struct pv_label *l, uint8_t sec[LABEL_SIZE], struct er
 	if (!lvm_id_valid(l->pv_uuid))
 		return err_set(e, -EINVAL, "PV UUID has invalid characters");
 	memcpy(sec + LH_ID, LABEL_ID, 8);
-	put_le64(sec + LH_SECTOR, l->sector);
-	put_le32(sec + LH_OFFSET, LABEL_HEADER_SIZE);
+	le64_put(sec + LH_SECTOR, l->sector);
+	le32_put(sec + LH_OFFSET, LABEL_HEADER_SIZE);
 	memcpy(sec + LH_TYPE, LABEL_TYPE, 8);
 	memcpy(sec + LABEL_HEADER_SIZE + PVH_UUID, l->pv_uuid, LVM_ID_LEN);
-	put_le64(sec + LABEL_HEADER_SIZE + PVH_DEVSIZE, l->device_size);
+	le64_put(sec + LABEL_HEADER_SIZE + PVH_DEVSIZE, l->device_size);
 	if ((r = write_list(sec, &pos, l->data, l->n_data, "data", e)) ||
 	    (r = write_list(sec, &pos, l->mda, l->n_mda, "metadata", e)))
 		return r;
 	if (pos + PV_EXT_HEADER_SIZE > LABEL_SIZE)
 		return err_set(e, -ENOSPC, "PV header extension does not fit in the label sector");
-	put_le32(sec + pos, l->ext_version);
-	put_le32(sec + pos + 4, l->ext_version ? l->ext_flags : 0);
+	le32_put(sec + pos, l->ext_version);
+	le32_put(sec + pos + 4, l->ext_version ? l->ext_flags : 0);
 	pos += PV_EXT_HEADER_SIZE;
 	if (l->ext_version && (r = write_list(sec, &pos, l->ba, l->n_ba, "bootloader", e)))
 		return r;
 	if (!l->ext_version && l->n_ba)
 		return err_set(e, -EINVAL, "bootloader areas need the PV header extension");
-	put_le32(sec + LH_CRC, lvm_crc(LVM_INITIAL_CRC, sec + LH_CRC_FROM, LABEL_SIZE - LH_CRC_FROM));
+	le32_put(sec + LH_CRC, lvm_crc(LVM_INITIAL_CRC, sec + LH_CRC_FROM, LABEL_SIZE - LH_CRC_FROM));
 	return 0;
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "lvm/crc.h"
-#include "lvm/le.h"
+#include "common/le.h"
 
 /* mda_header field offsets */
 #define MH_CHECKSUM 0
@@ -40,18 +40,18 @@ void mda_header_encode(const struct mda_header *h, uint8_t buf[MDA_HEADER_SIZE])
 {
 	memset(buf, 0, MDA_HEADER_SIZE);
 	memcpy(buf + MH_MAGIC, MDA_MAGIC, MDA_MAGIC_LEN);
-	put_le32(buf + MH_VERSION, MDA_VERSION);
-	put_le64(buf + MH_START, h->start);
-	put_le64(buf + MH_SIZE, h->size);
+	le32_put(buf + MH_VERSION, MDA_VERSION);
+	le64_put(buf + MH_START, h->start);
+	le64_put(buf + MH_SIZE, h->size);
 	for (int i = 0; i < 2; i++) {
 		uint8_t *p = buf + MH_LOCNS + i * RAW_LOCN_SIZE;
 
-		put_le64(p + RL_OFFSET, h->slot[i].offset);
-		put_le64(p + RL_SIZE, h->slot[i].size);
-		put_le32(p + RL_CHECKSUM, h->slot[i].checksum);
-		put_le32(p + RL_FLAGS, h->slot[i].flags);
+		le64_put(p + RL_OFFSET, h->slot[i].offset);
+		le64_put(p + RL_SIZE, h->slot[i].size);
+		le32_put(p + RL_CHECKSUM, h->slot[i].checksum);
+		le32_put(p + RL_FLAGS, h->slot[i].flags);
 	}
-	put_le32(buf + MH_CHECKSUM,
+	le32_put(buf + MH_CHECKSUM,
 		 lvm_crc(LVM_INITIAL_CRC, buf + MH_CRC_FROM, MDA_HEADER_SIZE - MH_CRC_FROM));
 }
 
@@ -62,17 +62,17 @@ int mda_header_decode(const uint8_t buf[MDA_HEADER_SIZE], uint64_t start, uint64
 	uint32_t version;
 
 	memset(h, 0, sizeof(*h));
-	if (crc != get_le32(buf + MH_CHECKSUM))
+	if (crc != le32_get(buf + MH_CHECKSUM))
 		return err_set(e, -EINVAL, "mda header at %llu: checksum 0x%08x, computed 0x%08x",
-			       (unsigned long long)start, get_le32(buf + MH_CHECKSUM), crc);
+			       (unsigned long long)start, le32_get(buf + MH_CHECKSUM), crc);
 	if (memcmp(buf + MH_MAGIC, MDA_MAGIC, MDA_MAGIC_LEN))
 		return err_set(e, -EINVAL, "mda header at %llu: wrong magic number",
 			       (unsigned long long)start);
-	if ((version = get_le32(buf + MH_VERSION)) != MDA_VERSION)
+	if ((version = le32_get(buf + MH_VERSION)) != MDA_VERSION)
 		return err_set(e, -EINVAL, "mda header at %llu: version %u, not %d",
 			       (unsigned long long)start, version, MDA_VERSION);
-	h->start = get_le64(buf + MH_START);
-	h->size = get_le64(buf + MH_SIZE);
+	h->start = le64_get(buf + MH_START);
+	h->size = le64_get(buf + MH_SIZE);
 	if (h->start != start)
 		return err_set(e, -EINVAL, "mda header at %llu: records start %llu",
 			       (unsigned long long)start, (unsigned long long)h->start);
@@ -87,10 +87,10 @@ int mda_header_decode(const uint8_t buf[MDA_HEADER_SIZE], uint64_t start, uint64
 		const uint8_t *p = buf + MH_LOCNS + i * RAW_LOCN_SIZE;
 		struct raw_locn *rl = &h->slot[i];
 
-		rl->offset = get_le64(p + RL_OFFSET);
-		rl->size = get_le64(p + RL_SIZE);
-		rl->checksum = get_le32(p + RL_CHECKSUM);
-		rl->flags = get_le32(p + RL_FLAGS);
+		rl->offset = le64_get(p + RL_OFFSET);
+		rl->size = le64_get(p + RL_SIZE);
+		rl->checksum = le32_get(p + RL_CHECKSUM);
+		rl->flags = le32_get(p + RL_FLAGS);
 		if (!rl->offset && !rl->size)
 			continue;
 		if (rl->offset < MDA_HEADER_SIZE || rl->offset >= h->size ||

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/crc32c.h"
-#include "pdata/le.h"
+#include "common/le.h"
 
 struct bm_block {
 	struct bm *bm;

@@ -13,7 +13,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "pdata/le.h"
+#include "common/le.h"
 
 /* ---- node access ---- */
 

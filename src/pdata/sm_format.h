@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #include "pdata/block_manager.h"
-#include "pdata/le.h"
+#include "common/le.h"
 
 #define SM_ROOT_DISK_SIZE 32u
 #define SM_INDEX_ENTRY_SIZE 16u

@@ -6,7 +6,7 @@
 #include <errno.h>
 
 #include "pdata/btree.h"
-#include "pdata/le.h"
+#include "common/le.h"
 #include "thin/thin_internal.h"
 
 struct delta_ctx {

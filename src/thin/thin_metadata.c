@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "pdata/btree.h"
-#include "pdata/le.h"
+#include "common/le.h"
 #include "pdata/sm_format.h"
 #include "thin/thin_internal.h"
 

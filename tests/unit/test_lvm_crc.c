@@ -3,7 +3,7 @@
 #include "test_lvm.h"
 
 #include "lvm/crc.h"
-#include "lvm/le.h"
+#include "common/le.h"
 #include "lvm/mda.h"
 
 static void test_vectors(void **state)
@@ -19,7 +19,7 @@ static void test_vectors(void **state)
 	/* The empty mda header pvcreate writes. */
 	mda_header_init(&h, 4096, 1044480, false);
 	mda_header_encode(&h, hdr);
-	assert_int_equal(get_le32(hdr), 0xdb8ed616);
+	assert_int_equal(le32_get(hdr), 0xdb8ed616);
 	assert_int_equal(lvm_crc(LVM_INITIAL_CRC, hdr + 4, 508), 0xdb8ed616);
 }
 
@@ -59,12 +59,12 @@ static void test_real_pv_checksums(void **state)
 	(void)state;
 	assert_int_equal(n, 512);
 	/* label: bytes 20..511, stored at 16 */
-	assert_int_equal(lvm_crc(LVM_INITIAL_CRC, label + 20, 492), get_le32((uint8_t *)label + 16));
+	assert_int_equal(lvm_crc(LVM_INITIAL_CRC, label + 20, 492), le32_get((uint8_t *)label + 16));
 	/* mda header: bytes 4..511, stored at 0 */
-	assert_int_equal(lvm_crc(LVM_INITIAL_CRC, mdah + 4, 508), get_le32((uint8_t *)mdah));
+	assert_int_equal(lvm_crc(LVM_INITIAL_CRC, mdah + 4, 508), le32_get((uint8_t *)mdah));
 	/* text + its NUL: raw_locns[0].checksum (offset 40 + 16) */
-	assert_int_equal(get_le64((uint8_t *)mdah + 48), tlen + 1);
-	assert_int_equal(lvm_crc(LVM_INITIAL_CRC, text, tlen + 1), get_le32((uint8_t *)mdah + 56));
+	assert_int_equal(le64_get((uint8_t *)mdah + 48), tlen + 1);
+	assert_int_equal(lvm_crc(LVM_INITIAL_CRC, text, tlen + 1), le32_get((uint8_t *)mdah + 56));
 	free(label);
 	free(mdah);
 	free(text);

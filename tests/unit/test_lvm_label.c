@@ -6,7 +6,7 @@
 
 #include "lvm/crc.h"
 #include "lvm/label.h"
-#include "lvm/le.h"
+#include "common/le.h"
 
 static void test_real_label(void **state)
 {
@@ -53,8 +53,8 @@ static void test_round_trip(void **state)
 	assert_ok(pv_label_decode(sec, 3, &back, &e), &e);
 	assert_memory_equal(&l, &back, sizeof(l));
 	/* Offsets are fixed: pv_header at 32, lists from 72. */
-	assert_int_equal(get_le32(sec + 20), 32);
-	assert_true(get_le64(sec + 72) == 2 << 20);
+	assert_int_equal(le32_get(sec + 20), 32);
+	assert_true(le64_get(sec + 72) == 2 << 20);
 	/* Reading it from another sector is refused. */
 	err_clear(&e);
 	assert_int_equal(pv_label_decode(sec, 1, &back, &e), -EINVAL);
@@ -102,7 +102,7 @@ static void test_scan_sectors(void **state)
 /* Re-checksum a hand-edited sector. */
 static void fix_crc(uint8_t *sec)
 {
-	put_le32(sec + 16, lvm_crc(LVM_INITIAL_CRC, sec + 20, 492));
+	le32_put(sec + 16, lvm_crc(LVM_INITIAL_CRC, sec + 20, 492));
 }
 
 static void test_refusals(void **state)
@@ -138,7 +138,7 @@ static void test_refusals(void **state)
 	}
 	/* A pv_header with no room for its lists. */
 	memcpy(s2, sec, sizeof(s2));
-	put_le32(s2 + 20, 500);
+	le32_put(s2 + 20, 500);
 	fix_crc(s2);
 	err_clear(&e);
 	assert_int_equal(pv_label_decode(s2, 1, &back, &e), -EINVAL);
@@ -146,7 +146,7 @@ static void test_refusals(void **state)
 	/* A list that never ends inside the sector. */
 	memcpy(s2, sec, sizeof(s2));
 	for (size_t o = 72; o + 16 <= 512; o += 16)
-		put_le64(s2 + o, 4096);
+		le64_put(s2 + o, 4096);
 	fix_crc(s2);
 	err_clear(&e);
 	assert_int_equal(pv_label_decode(s2, 1, &back, &e), -EINVAL);

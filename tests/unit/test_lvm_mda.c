@@ -6,7 +6,7 @@
 #include <errno.h>
 
 #include "lvm/crc.h"
-#include "lvm/le.h"
+#include "common/le.h"
 #include "lvm/mda.h"
 
 #define MDA_START 4096
@@ -100,7 +100,7 @@ static void test_bad_headers(void **state)
 		memcpy(b2, buf, sizeof(b2));
 		b2[bad[i].off] ^= bad[i].xor;
 		if (bad[i].fix_crc)
-			put_le32(b2, lvm_crc(LVM_INITIAL_CRC, b2 + 4, 508));
+			le32_put(b2, lvm_crc(LVM_INITIAL_CRC, b2 + 4, 508));
 		assert_int_equal(dev_write(d, b2, sizeof(b2), MDA_START, 0), 0);
 		err_clear(&e);
 		assert_int_equal(mda_header_read(d, MDA_START, 65536, &h, &e), -EINVAL);

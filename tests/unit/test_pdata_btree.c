@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "pdata/btree.h"
-#include "pdata/le.h"
+#include "common/le.h"
 
 #define NR_META_BLOCKS 16384
 

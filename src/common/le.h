@@ -1,8 +1,9 @@
-/* Little-endian field access for on-disk persistent-data structures.
- * Every on-disk field is read and written through these, never by
- * casting a struct over a buffer. */
-#ifndef ULVM_PDATA_LE_H
-#define ULVM_PDATA_LE_H
+/* Little-endian field access for every on-disk structure (LVM2 labels and
+ * metadata areas, persistent-data blocks).  Every on-disk integer is read
+ * and written through these, byte by byte, never by casting a struct over
+ * a buffer. */
+#ifndef ULVM_COMMON_LE_H
+#define ULVM_COMMON_LE_H
 
 #include <stdint.h>
 

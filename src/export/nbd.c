@@ -88,14 +88,8 @@ void nbd_queue(struct nbd_server *s, struct nbd_req *q)
 	else
 		s->qhead = q;
 	s->qtail = q;
-	/* wake a worker only if one is idle and not already woken,
-	 * and signal after unlocking so it does not block on qlock. */
-	bool wake = s->qidle > s->qwaking;
-	if (wake)
-		s->qwaking++;
+	pthread_cond_signal(&s->qcond);
 	pthread_mutex_unlock(&s->qlock);
-	if (wake)
-		pthread_cond_signal(&s->qcond);
 }
 
 static void *worker_main(void *arg)
@@ -106,13 +100,8 @@ static void *worker_main(void *arg)
 		struct nbd_req *q;
 
 		pthread_mutex_lock(&s->qlock);
-		while (!s->qhead && !s->qstop) {
-			s->qidle++;
+		while (!s->qhead && !s->qstop)
 			pthread_cond_wait(&s->qcond, &s->qlock);
-			s->qidle--;
-			if (s->qwaking)
-				s->qwaking--;
-		}
 		q = s->qhead;
 		if (q) {
 			s->qhead = q->next;

@@ -61,8 +61,6 @@ struct nbd_server {
 	pthread_cond_t qcond;
 	struct nbd_req *qhead, *qtail;
 	bool qstop;
-	unsigned qidle;              /* workers waiting on qcond */
-	unsigned qwaking;            /* signalled, not yet running */
 	pthread_t *workers;
 	unsigned nworkers;
 

@@ -4,11 +4,12 @@
  * the external origin's data, zeroes past its end) where nothing is
  * mapped.  A write to a mapped block that is not shared goes straight to
  * the data device.  A write to an unmapped or shared block provisions a
- * new block with the pool lock held from lookup to insert: the block is
- * filled (zeroes unless skip_block_zeroing; the old block's data for a
- * shared one; the origin's data over an external origin), overwritten
- * with the request, and only then mapped, so a mapping never points at
- * data that was not written first (see thin_pool.c on durability).
+ * new block (see thin_pool.h): claimed and allocated under the pool lock,
+ * filled without it (zeroes unless skip_block_zeroing; the old block's
+ * data for a shared one; the origin's data over an external origin) and
+ * overwritten with the request, and only then mapped under the lock
+ * again, so a mapping never points at data that was not written first
+ * (see thin_pool.c on durability).
  * Discards unmap whole blocks and pass the freed ones down to the data
  * device; partial blocks are ignored, as in the kernel.
  */
@@ -183,7 +184,7 @@ static int read_source(struct thin_c *tc, enum fill fill, uint64_t old, uint64_t
 
 /* Write block @nb of the data device: [boff, boff + n) from @buf, the rest
  * as @fill says (zeroes, the old block @old, or the origin at the block's
- * volume offset @vpos).  p->lock held (it guards p->fill_buf).  Nothing
+ * volume offset @vpos).  No lock held: the block is claimed.  Nothing
  * here is flushed: pool_commit flushes the data device before the mapping
  * is committed. */
 static int fill_block(struct thin_c *tc, uint64_t nb, const char *buf, uint64_t boff, size_t n,
@@ -207,16 +208,13 @@ static int fill_block(struct thin_c *tc, uint64_t nb, const char *buf, uint64_t 
 		return r;
 	}
 	/* Copy: read only what lies outside the request, a chunk at a time. */
-	if (!p->fill_buf) {
-		p->fill_buf = malloc(chunk);
-		if (!p->fill_buf)
-			return -ENOMEM;
-	}
+	char *tmp = malloc(chunk);
+	if (!tmp)
+		return -ENOMEM;
 	for (uint64_t c = 0; c < p->block_bytes && !r; c += chunk) {
 		size_t cl = p->block_bytes - c < chunk ? (size_t)(p->block_bytes - c) : chunk;
 		uint64_t s = boff > c ? boff : c;
 		uint64_t e = end < c + cl ? end : c + cl;
-		char *tmp = p->fill_buf;
 
 		if (s >= e) { /* no overlap */
 			r = read_source(tc, fill, old, vpos, tmp, cl, c);
@@ -232,6 +230,7 @@ static int fill_block(struct thin_c *tc, uint64_t nb, const char *buf, uint64_t 
 		if (!r)
 			r = dev_write(p->data_dev, tmp, cl, base + c, 0);
 	}
+	free(tmp);
 	return r;
 }
 
@@ -244,45 +243,60 @@ static int write_block(struct thin_c *tc, const char *buf, size_t n, uint64_t vb
 	struct thin_mapping m;
 	struct err e = { { 0 } };
 	enum fill fill;
-	uint64_t nb;
+	bool shared;
+	uint64_t nb, abort_gen;
 	int r;
 
 	pthread_mutex_lock(&p->lock);
-	r = p->mode == PM_FAIL ? -EIO : thin_meta_lookup(p->tm, tc->dev_id, vblock, &m);
-	if (!r && !m.shared) {
-		pthread_mutex_unlock(&p->lock);
-		return dev_write(p->data_dev, buf, n, m.data_block * p->block_bytes + boff, 0);
-	}
-	if (r && r != -ENODATA)
+	do {
+		r = p->mode == PM_FAIL ? -EIO : thin_meta_lookup(p->tm, tc->dev_id, vblock, &m);
+		if (!r && !m.shared) {
+			pthread_mutex_unlock(&p->lock);
+			return dev_write(p->data_dev, buf, n, m.data_block * p->block_bytes + boff, 0);
+		}
+		if (r && r != -ENODATA)
+			goto out;
+		shared = r == 0;
+		r = pool_can_provision(p);
+		if (r)
+			goto out;
+		/* 1: another writer is provisioning this block, or a
+		 * commit is due; the lock was dropped, look again. */
+		r = pool_claim(p, tc->dev_id, vblock);
+	} while (r == 1);
+	if (r)
 		goto out;
-	if (r == 0)
-		fill = FILL_OLD; /* shared: copy on write */
+	if (shared)
+		fill = FILL_OLD; /* copy on write */
 	else if (tc->origin)
 		fill = FILL_ORIGIN;
 	else if (!p->pf.zero_new_blocks)
 		fill = FILL_NONE;
 	else
 		fill = FILL_ZERO;
-	r = pool_can_provision(p);
-	if (r)
-		goto out;
 	r = pool_alloc_block(p, &nb);
-	if (r == -ENOSPC && p->mode == PM_OUT_OF_DATA_SPACE) {
-		r = 1;
-		goto out;
-	}
-	if (r)
-		goto out;
-	r = fill_block(tc, nb, buf, boff, n, fill, m.data_block, vblock * p->block_bytes);
 	if (r) {
-		thin_meta_free_data_block(p->tm, nb, &e);
+		pool_release(p, tc->dev_id, vblock, false);
+		if (r == -ENOSPC && p->mode == PM_OUT_OF_DATA_SPACE)
+			r = 1;
 		goto out;
 	}
-	r = thin_meta_insert(p->tm, tc->dev_id, vblock, nb, &e);
-	if (r)
+	p->unmapped++;
+	abort_gen = p->abort_gen;
+	pthread_mutex_unlock(&p->lock);
+
+	r = fill_block(tc, nb, buf, boff, n, fill, m.data_block, vblock * p->block_bytes);
+
+	pthread_mutex_lock(&p->lock);
+	if (p->abort_gen != abort_gen) /* the allocation went with the transaction */
+		r = p->mode == PM_FAIL ? -EIO : -EROFS;
+	else if (r)
+		thin_meta_free_data_block(p->tm, nb, &e);
+	else if ((r = thin_meta_insert(p->tm, tc->dev_id, vblock, nb, &e)))
 		pool_metadata_error(p, r, &e);
 	else
 		pool_mark_dirty(p);
+	pool_release(p, tc->dev_id, vblock, true);
 out:
 	pthread_mutex_unlock(&p->lock);
 	return r;

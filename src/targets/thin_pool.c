@@ -81,7 +81,8 @@ static void pool_free(struct pool *p)
 	pthread_rwlock_destroy(&p->io_lock);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
-	free(p->fill_buf);
+	pthread_cond_destroy(&p->prov_cond);
+	free(p->cells);
 	free(p);
 }
 
@@ -154,6 +155,7 @@ int pool_metadata_error(struct pool *p, int r, const struct err *e)
 	log_err("thin-pool %s: metadata operation failed: %s", p->data_dev->name,
 		e ? e->msg : strerror(-r));
 	p->dirty = false;
+	p->abort_gen++;
 	if (thin_meta_abort(p->tm, &e2) || thin_meta_set_needs_check(p->tm, &e2) ||
 	    thin_meta_commit(p->tm, &e2)) {
 		log_err("thin-pool %s: %s", p->data_dev->name, e2.msg);
@@ -170,21 +172,41 @@ void pool_mark_dirty(struct pool *p)
 	p->insert_gen++;
 }
 
-/* p->lock held. */
+/* p->lock held.  Waits (dropping p->lock) until no provision holds an
+ * allocated but unmapped block, holding new ones off meanwhile; flushes
+ * the data device if blocks were mapped since the last flush began; then
+ * commits. */
 static int commit_locked(struct pool *p)
 {
 	struct err e = { { 0 } };
-	int r;
+	int r = 0;
 
 	if (!p->dirty || p->mode >= PM_READ_ONLY)
 		return 0;
+	p->commit_waiters++;
+	while (p->unmapped)
+		pthread_cond_wait(&p->prov_cond, &p->lock);
+	if (!p->dirty || p->mode >= PM_READ_ONLY)
+		goto out;
+	if (p->insert_gen != p->flushed_gen) {
+		uint64_t gen = p->insert_gen;
+		r = dev_flush(p->data_dev);
+		if (r)
+			goto out;
+		p->flushed_gen = gen;
+	}
 	r = thin_meta_commit(p->tm, &e);
-	if (r)
-		return pool_metadata_error(p, r, &e);
+	if (r) {
+		r = pool_metadata_error(p, r, &e);
+		goto out;
+	}
 	p->dirty = false;
 	if (p->mode == PM_OUT_OF_DATA_SPACE && thin_meta_data_free(p->tm))
 		set_mode(p, PM_WRITE);
-	return 0;
+out:
+	if (--p->commit_waiters == 0 && p->prov_waiters)
+		pthread_cond_broadcast(&p->prov_cond);
+	return r;
 }
 
 int pool_commit(struct pool *p)
@@ -195,20 +217,56 @@ int pool_commit(struct pool *p)
 	pthread_mutex_lock(&p->lock);
 	gen = p->insert_gen;
 	pthread_mutex_unlock(&p->lock);
-	/* The slow flush runs unlocked; blocks provisioned meanwhile get a
-	 * second flush before their mappings are committed. */
+	/* The slow flush runs unlocked: it covers every block mapped before
+	 * it began (a block's data is written before its mapping goes in);
+	 * commit_locked flushes again only for blocks mapped meanwhile. */
 	r = dev_flush(p->data_dev);
 	if (r)
 		return r;
 	pthread_mutex_lock(&p->lock);
-	if (p->mode == PM_FAIL)
-		r = -EIO;
-	else if (p->dirty && p->insert_gen != gen)
-		r = dev_flush(p->data_dev);
-	if (!r)
-		r = commit_locked(p);
+	if ((int64_t)(gen - p->flushed_gen) > 0)
+		p->flushed_gen = gen;
+	r = p->mode == PM_FAIL ? -EIO : commit_locked(p);
 	pthread_mutex_unlock(&p->lock);
 	return r;
+}
+
+int pool_claim(struct pool *p, uint64_t dev_id, uint64_t vblock)
+{
+	bool busy = p->commit_waiters > 0;
+
+	for (unsigned i = 0; i < p->ncells && !busy; i++)
+		busy = p->cells[i].dev_id == dev_id && p->cells[i].vblock == vblock;
+	if (busy) {
+		p->prov_waiters++;
+		pthread_cond_wait(&p->prov_cond, &p->lock);
+		p->prov_waiters--;
+		return 1;
+	}
+	if (p->ncells == p->cells_cap) {
+		unsigned cap = p->cells_cap ? p->cells_cap * 2 : 16;
+		struct prov_cell *c = realloc(p->cells, cap * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		p->cells = c;
+		p->cells_cap = cap;
+	}
+	p->cells[p->ncells++] = (struct prov_cell){ dev_id, vblock };
+	return 0;
+}
+
+void pool_release(struct pool *p, uint64_t dev_id, uint64_t vblock, bool allocated)
+{
+	for (unsigned i = 0; i < p->ncells; i++) {
+		if (p->cells[i].dev_id == dev_id && p->cells[i].vblock == vblock) {
+			p->cells[i] = p->cells[--p->ncells];
+			break;
+		}
+	}
+	if (allocated)
+		p->unmapped--;
+	if (p->prov_waiters || (p->commit_waiters && !p->unmapped))
+		pthread_cond_broadcast(&p->prov_cond);
 }
 
 int pool_can_provision(struct pool *p)
@@ -402,6 +460,7 @@ static int pool_create(struct dm_target *ti, struct pool_c *pt, struct pool **ou
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&p->prov_cond, NULL);
 	p->refs = 1;
 	p->owner = ti->table->self;
 	p->meta_dev = dev_get(pt->meta_dev);

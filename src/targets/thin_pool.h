@@ -14,9 +14,14 @@
  *            and overwritten under an in-flight I/O;
  *   lock     every thin_meta call (the metadata layer is single-writer
  *            and even lookups change its cache) and the fields below.
- * New blocks are provisioned with `lock` held from lookup to insert, so a
- * block is never allocated twice and a commit never sees a block that is
- * allocated but not yet mapped.
+ * A new block is provisioned in three steps, as the kernel's bio prison
+ * and prepared mappings do: under `lock`, look up, claim the virtual
+ * block in the in-flight table (a second writer of the same block waits,
+ * then looks up again) and allocate; without any lock, write the data
+ * (zeroes, copy, request); under `lock` again, insert the mapping.  A
+ * commit waits for the in-flight provisions to drain and holds new ones
+ * off (commit_waiters), so committed metadata never counts a block that
+ * is allocated but not yet mapped.
  */
 #ifndef ULVM_TARGETS_THIN_POOL_H
 #define ULVM_TARGETS_THIN_POOL_H
@@ -57,7 +62,13 @@ struct pool {
 	struct thin_meta *tm;
 	uint32_t sectors_per_block;
 	uint64_t block_bytes;
-	char *fill_buf;           /* p->lock: copy-on-write scratch, lazily allocated */
+	pthread_cond_t prov_cond; /* an in-flight provision ended, or a commit did */
+	struct prov_cell { uint64_t dev_id, vblock; } *cells; /* in-flight provisions */
+	unsigned ncells, cells_cap;
+	unsigned prov_waiters;    /* writers waiting for a cell or a commit */
+	unsigned unmapped;        /* blocks allocated by provisions, not yet mapped */
+	unsigned commit_waiters;  /* commits waiting for unmapped == 0 */
+	uint64_t flushed_gen;     /* insert_gen covered by the last data flush */
 	struct pool_features pf;  /* bound at preresume */
 	enum pool_mode mode;
 	uint64_t low_water_blocks;
@@ -66,6 +77,7 @@ struct pool {
 	struct dm_table *event_table; /* the bound pool table, for dm_table_event */
 	bool dirty;               /* metadata changed since the last commit */
 	uint64_t insert_gen;      /* bumped by every provisioning */
+	uint64_t abort_gen;       /* bumped by every aborted transaction */
 	bool suspended;
 	bool thread_running, stop;
 	pthread_t thread;
@@ -105,5 +117,13 @@ void pool_space_deadline(struct timespec *deadline);
 int pool_metadata_error(struct pool *p, int r, const struct err *e);
 /* p->lock held: a mapping changed. */
 void pool_mark_dirty(struct pool *p);
+/* p->lock held: claim virtual block @vblock of thin @dev_id for a
+ * provision.  0 when claimed; 1 when the block is already being
+ * provisioned or a commit is pending (p->lock was dropped while waiting:
+ * look the block up again); -ENOMEM. */
+int pool_claim(struct pool *p, uint64_t dev_id, uint64_t vblock);
+/* p->lock held: the claim of pool_claim ends (the block is mapped, or the
+ * provision failed); @allocated: it held one of p->unmapped. */
+void pool_release(struct pool *p, uint64_t dev_id, uint64_t vblock, bool allocated);
 
 #endif

@@ -24,6 +24,7 @@
 #   BENCH_SNAPS      create_snap repetitions per volume (median) [7]
 #   BENCH_PERF=DIR   perf record -F 499 -g ulvmd during the allocating 4k runs, into DIR
 #   BENCH_KEEP=1     keep the scratch dir (fio JSON, logs; big files removed)
+#   BENCH_PARTS      which parts to run [alloc seq prefilled origin snap]
 #
 # The servers, exactly as run (every one started here in the background,
 # its PID recorded and killed by that PID at exit, never by name):
@@ -53,6 +54,8 @@ ALLOC_FRAC=${BENCH_ALLOC_FRAC:-25}
 MAP_SECS=${BENCH_MAP_SECS:-90}
 MAP_MAX=${BENCH_MAP_MAX:-2097152}
 NSNAPS=${BENCH_SNAPS:-7}
+PARTS=" ${BENCH_PARTS:-alloc seq prefilled origin snap} "
+part() { [[ $PARTS == *" $1 "* ]]; }
 BLOCK=65536
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -247,6 +250,7 @@ ALLOC_IOS=$((ALLOC_BYTES / BLOCK * ALLOC_FRAC / 100))
 SIZE=$((SIZE_MIB << 20))
 
 # ---- 1. 4 KiB random writes into unprovisioned space -------------------------
+if part alloc; then
 # A fresh volume of ALLOC_GIB each time; at most ALLOC_IOS writes
 # (ALLOC_FRAC% of its blocks), so most writes land in an unmapped block.
 echo "allocating runs: fresh ${ALLOC_GIB} GiB volumes, at most $ALLOC_IOS x 4 KiB writes each (${ALLOC_FRAC}% of the 64 KiB blocks)"
@@ -269,7 +273,9 @@ stop qa
 echo "    qcow2 image: $(du -h --apparent-size "$S/a.qcow2" | cut -f1) apparent, $(du -h "$S/a.qcow2" | cut -f1) on disk"
 rm -f "$S/a.qcow2"
 
+fi
 # ---- 2. 1 MiB sequential writes into a fresh volume --------------------------
+if part seq; then
 for z in zero nozero; do
 	feat=()
 	[ $z = zero ] || feat=(skip_block_zeroing)
@@ -284,7 +290,9 @@ run seq-write-1M qcow2 "$(quri qa)" "${PID[qa]}" MB/s "fresh" --rw=write --bs=1M
 stop qa
 rm -f "$S/a.qcow2"
 
+fi
 # ---- 3. prefilled volumes: reads vs linear, overwrites, snapshot reads -------
+if part prefilled; then
 # A linear device over a fully written raw file, a thin volume fully
 # provisioned by a 1 MiB sequential prefill, and a prefilled qcow2.
 fio --name=fill --filename="$S/lin.raw" --size="$SIZE" --rw=write --bs=1M --iodepth=8 \
@@ -326,7 +334,9 @@ pool_rm pf
 ulvm dmsetup remove lin
 rm -f "$S/lin.raw" "$S/f.qcow2" "$S/fs.qcow2"
 
+fi
 # ---- 4. external origin ------------------------------------------------------
+if part origin; then
 # base.raw, fully written; ulvm: a linear device over it is the thin's
 # external origin; qcow2: `-b base.raw -F raw`.
 fio --name=fill --filename="$S/base.raw" --size="$SIZE" --rw=write --bs=1M --iodepth=8 \
@@ -347,6 +357,7 @@ done
 ulvm dmsetup remove base
 rm -f "$S/base.raw"
 
+fi
 # ---- the table ---------------------------------------------------------------
 ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b}'; }
 echo
@@ -369,16 +380,21 @@ bar() { # text ok
 	if [ "$2" = 1 ]; then echo "bar: $1: MET"; else echo "bar: $1: NOT MET"; fi
 }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a >= b)}'; }
+if part alloc; then
 r=$(ratio "${RES[alloc-rand-write-4k,ulvm-thin-zero]}" "${RES[alloc-rand-write-4k,qcow2]}")
 bar "allocating 4k random writes >= 2x qcow2 (default zeroing: ${r}x)" "$(ge "$r" 2 && echo 1 || echo 0)"
 r2=$(ratio "${RES[alloc-rand-write-4k,ulvm-thin-nozero]}" "${RES[alloc-rand-write-4k,qcow2]}")
 echo "     (with skip_block_zeroing: ${r2}x)"
+fi
+if part prefilled; then
 for wl in rand-read-4k seq-read-1M; do
 	r=$(ratio "${RES[$wl,ulvm-thin]}" "${RES[$wl,ulvm-linear]}")
 	bar "thin reads within 10% of linear, $wl (${r})" "$(ge "$r" 0.9 && echo 1 || echo 0)"
 done
+fi
 
 # ---- 5. snapshot creation time -----------------------------------------------
+if part snap; then
 # One pool (skip_block_zeroing, so that mapping a block writes 4 KiB, not
 # 64 KiB, to the sparse data file); a 1 GiB thin with all its 16384 blocks
 # mapped, and a 1 TiB thin with as many blocks as MAP_SECS allow, one 4 KiB
@@ -470,3 +486,4 @@ echo "ulvmd peak RSS (VmHWM): $(awk -v k="$hwm0" 'BEGIN {printf "%.1f", k / 1024
 " $(awk -v k="$hwm1" 'BEGIN {printf "%.1f", k / 1024}') MiB during it (1 TiB volume, $n1t blocks mapped)"
 bar "ulvmd peak RSS during the 1 TiB part < 64 MiB" "$(awk -v k="$hwm1" 'BEGIN {print k < 65536 ? 1 : 0}')"
 pool_rm ps
+fi

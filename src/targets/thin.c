@@ -331,7 +331,7 @@ static int thin_write(struct dm_target *ti, const void *buf, size_t len, uint64_
 		len -= n;
 	}
 	if (!r && (flags & DEV_FUA))
-		r = pool_commit(p);
+		r = pool_commit(p, POOL_FLUSH_ALL);
 	return r;
 }
 
@@ -339,7 +339,7 @@ static int thin_flush(struct dm_target *ti)
 {
 	struct thin_c *tc = ti->private;
 
-	return pool_commit(tc->pool);
+	return pool_commit(tc->pool, POOL_FLUSH_ALL);
 }
 
 /* ---- discards ---- */

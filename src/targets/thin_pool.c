@@ -209,18 +209,21 @@ out:
 	return r;
 }
 
-int pool_commit(struct pool *p)
+int pool_commit(struct pool *p, enum pool_flush what)
 {
 	uint64_t gen;
-	int r;
+	bool flush;
+	int r = 0;
 
 	pthread_mutex_lock(&p->lock);
 	gen = p->insert_gen;
+	flush = what == POOL_FLUSH_ALL || gen != p->flushed_gen;
 	pthread_mutex_unlock(&p->lock);
 	/* The slow flush runs unlocked: it covers every block mapped before
 	 * it began (a block's data is written before its mapping goes in);
 	 * commit_locked flushes again only for blocks mapped meanwhile. */
-	r = dev_flush(p->data_dev);
+	if (flush)
+		r = dev_flush(p->data_dev);
 	if (r)
 		return r;
 	pthread_mutex_lock(&p->lock);
@@ -392,7 +395,7 @@ static void *commit_thread(void *arg)
 		if (p->stop || !p->dirty)
 			continue;
 		pthread_mutex_unlock(&p->lock);
-		pool_commit(p);
+		pool_commit(p, POOL_FLUSH_MAPPED);
 		pthread_mutex_lock(&p->lock);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -691,7 +694,7 @@ static void pool_postsuspend(struct dm_target *ti)
 	struct pool *p = pt->pool;
 
 	stop_thread(p);
-	pool_commit(p);
+	pool_commit(p, POOL_FLUSH_ALL);
 	pthread_mutex_lock(&p->lock);
 	p->suspended = true;
 	pthread_mutex_unlock(&p->lock);
@@ -713,7 +716,7 @@ static int pool_flush(struct dm_target *ti)
 {
 	struct pool_c *pt = ti->private;
 
-	return pool_commit(pt->pool);
+	return pool_commit(pt->pool, POOL_FLUSH_ALL);
 }
 
 static int pool_iterate_devices(struct dm_target *ti, iterate_devices_fn fn, void *data)
@@ -760,7 +763,7 @@ static void pool_status(struct dm_target *ti, enum status_type type, char *buf, 
 	/* As the kernel: a status commits first, unless suspended.  The
 	 * caller holds the device lock; the pool lock nests inside it. */
 	if (!p->suspended)
-		pool_commit(p);
+		pool_commit(p, POOL_FLUSH_MAPPED);
 	pthread_mutex_lock(&p->lock);
 	if (p->mode == PM_FAIL) {
 		dm_emit(buf, maxlen, "Fail");
@@ -977,7 +980,7 @@ out:
 	pthread_mutex_unlock(&p->lock);
 	pthread_rwlock_unlock(&p->io_lock);
 	if (!r)
-		r = pool_commit(p);
+		r = pool_commit(p, POOL_FLUSH_MAPPED);
 	return r;
 }
 

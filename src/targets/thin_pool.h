@@ -99,9 +99,15 @@ void thin_pool_set_metadata_cache(uint64_t bytes);
 struct pool *pool_get_from_dev(struct dev *pool_dev);
 void pool_put(struct pool *p);
 
-/* Make everything written so far durable: flush the data device, then
- * commit the metadata if it changed.  Takes p->lock. */
-int pool_commit(struct pool *p);
+enum pool_flush {
+	POOL_FLUSH_ALL,    /* a FLUSH or FUA: every write so far is made durable */
+	POOL_FLUSH_MAPPED, /* a message, the timer: only the blocks the commit maps */
+};
+/* Commit the metadata if it changed, after flushing the data device so
+ * that no committed mapping points at data that is not durable; with
+ * POOL_FLUSH_ALL the data device is flushed even if no block was mapped.
+ * Takes p->lock. */
+int pool_commit(struct pool *p, enum pool_flush what);
 /* p->lock held: can new blocks be provisioned?  0, or the error to fail
  * the write with (-ENOSPC / -EIO / -EROFS). */
 int pool_can_provision(struct pool *p);

@@ -232,6 +232,35 @@ int btree_lookup(struct btree_info *info, uint64_t root, uint64_t key, void *val
 	return -EUCLEAN;
 }
 
+int btree_find_highest(struct btree_info *info, uint64_t root, uint64_t *key)
+{
+	uint64_t b = root;
+
+	for (unsigned depth = 0; depth < BTREE_MAX_DEPTH; depth++) {
+		struct bm_block *nb;
+		uint8_t *n;
+		uint32_t nr;
+		int r = read_node_at(info, b, depth, &nb);
+
+		if (r < 0)
+			return r;
+		n = bm_block_data(nb);
+		nr = n_nr(n);
+		if (nr == 0) {
+			tm_unlock(info->tm, nb);
+			return -ENODATA;
+		}
+		if (n_leaf(n)) {
+			*key = key_at(n, nr - 1);
+			tm_unlock(info->tm, nb);
+			return 0;
+		}
+		b = child_at(n, nr - 1);
+		tm_unlock(info->tm, nb);
+	}
+	return -EUCLEAN;
+}
+
 static int next_rec(struct btree_info *info, uint64_t b, uint64_t key, uint64_t *found,
 		    void *value, unsigned depth)
 {

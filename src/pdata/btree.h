@@ -83,6 +83,8 @@ int btree_lookup(struct btree_info *info, uint64_t root, uint64_t key, void *val
 /* The first entry with key >= @key: 0, or -ENODATA if none. */
 int btree_lookup_next(struct btree_info *info, uint64_t root, uint64_t key, uint64_t *found,
 		      void *value);
+/* The highest key, down the rightmost path: 0, or -ENODATA if empty. */
+int btree_find_highest(struct btree_info *info, uint64_t root, uint64_t *key);
 /* Insert or overwrite (an overwritten value that differs is dec'd).
  * @inserted (may be NULL): true if the key was new. */
 int btree_insert(struct btree_info *info, uint64_t root, uint64_t key, const void *value,

@@ -541,14 +541,6 @@ static int thin_diff(struct dm_target *ti, struct dm_target *other, uint64_t off
 
 /* ---- status ---- */
 
-static int highest_fn(void *opaque, uint64_t vblock, uint64_t data_block, uint32_t time)
-{
-	(void)data_block;
-	(void)time;
-	*(uint64_t *)opaque = vblock;
-	return 0;
-}
-
 static void thin_status(struct dm_target *ti, enum status_type type, char *buf, size_t maxlen)
 {
 	struct thin_c *tc = ti->private;
@@ -566,7 +558,7 @@ static void thin_status(struct dm_target *ti, enum status_type type, char *buf, 
 	pthread_mutex_lock(&p->lock);
 	r = p->mode == PM_FAIL ? -EIO : thin_meta_dev_info(p->tm, tc->dev_id, &info);
 	if (!r && info.mapped_blocks)
-		r = thin_meta_walk(p->tm, tc->dev_id, highest_fn, &highest);
+		r = thin_meta_highest_mapped(p->tm, tc->dev_id, &highest);
 	pthread_mutex_unlock(&p->lock);
 	if (r) {
 		dm_emit(buf, maxlen, "Fail");

@@ -788,6 +788,19 @@ static int get_mapping(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint6
 	return 0;
 }
 
+int thin_meta_highest_mapped(struct thin_meta *t, uint64_t dev, uint64_t *vblock)
+{
+	struct thin_dev_info d;
+	uint64_t root = 0;
+	int r = thin_meta_dev_info(t, dev, &d);
+
+	if (r == 0)
+		r = subtree_root(t, dev, &root);
+	if (r == 0)
+		r = btree_find_highest(&t->map_info, root, vblock);
+	return r;
+}
+
 int thin_meta_lookup(struct thin_meta *t, uint64_t dev, uint64_t vblock, struct thin_mapping *m)
 {
 	return get_mapping(t, dev, vblock, NULL, m);

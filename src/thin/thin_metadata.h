@@ -142,6 +142,8 @@ int thin_meta_list_devs(struct thin_meta *t, thin_dev_fn fn, void *opaque);
 /* Mappings of one device in vblock order; fn returns 0 to go on, > 0 to stop. */
 typedef int (*thin_map_fn)(void *opaque, uint64_t vblock, uint64_t data_block, uint32_t time);
 int thin_meta_walk(struct thin_meta *t, uint64_t dev, thin_map_fn fn, void *opaque);
+/* The highest mapped virtual block of @dev: 0, or -ENODATA if none. */
+int thin_meta_highest_mapped(struct thin_meta *t, uint64_t dev, uint64_t *vblock);
 
 /* Changed-block tracking: the virtual blocks whose mapping differs
  * between devices @a (left) and @b (right), as thin_delta reports them:

@@ -123,6 +123,18 @@ static void check_tree(struct btree_info *info, uint64_t root, const uint64_t *r
 	assert_int_equal(btree_walk(info, root, check_entry, &w), 0);
 	for (; w.next < nkeys; w.next++)
 		assert_int_equal(ref[w.next], 0);
+
+	/* The rightmost path gives the highest live key. */
+	uint64_t highest = 0, want = nkeys;
+	while (want > 0 && !ref[want - 1])
+		want--;
+	int r = btree_find_highest(info, root, &highest);
+	if (want == 0) {
+		assert_int_equal(r, -ENODATA);
+	} else {
+		assert_int_equal(r, 0);
+		assert_int_equal(highest, want - 1);
+	}
 }
 
 static void random_ops(uint32_t value_size, unsigned nops, uint64_t nkeys, uint64_t cache_bytes)

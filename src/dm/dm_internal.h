@@ -6,10 +6,10 @@
 
 #include "dm/md.h"
 
-/* An open lower file, shared by every table that names it, so a reload
- * keeps using the same open file. */
+/* An open lower file or NBD export, shared by every table that names it,
+ * so a reload keeps using the same open file or connection. */
 struct dm_lower {
-	char *path; /* canonical */
+	char *path; /* canonical path, or the NBD URI as written */
 	struct dev *dev;
 	unsigned users;
 };

@@ -1,5 +1,6 @@
-/* Lower devices named in tables: files (shared, canonical path) and other
- * mapped devices (/dev/mapper/NAME, counted as holders). */
+/* Lower devices named in tables: files (shared, canonical path), NBD
+ * exports (shared, the URI as written) and other mapped devices
+ * (/dev/mapper/NAME, counted as holders). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,7 +11,15 @@
 
 #define MAPPER_PREFIX "/dev/mapper/"
 
-static int lower_get(struct dm_context *ctx, const char *path, struct dev **out)
+/* Open @key, a canonical path or an NBD URI (which says in @e why not). */
+static int lower_open(const char *key, struct dev **out, struct err *e)
+{
+	if (dev_is_nbd_uri(key))
+		return dev_open_nbd(key, 0, out, e);
+	return dev_open_file(key, 0, out);
+}
+
+static int lower_get(struct dm_context *ctx, const char *path, struct dev **out, struct err *e)
 {
 	struct dm_lower *l;
 	int r = 0;
@@ -44,7 +53,7 @@ static int lower_get(struct dm_context *ctx, const char *path, struct dev **out)
 		r = -ENOMEM;
 		goto out;
 	}
-	r = dev_open_file(path, 0, &l->dev);
+	r = lower_open(path, &l->dev, e);
 	if (r) {
 		free(l->path);
 		goto out;
@@ -84,6 +93,7 @@ static int add_dev(struct dm_table *t, struct dev *dev, const char *name,
 	t->devs = d;
 	d[t->ndevs].dev = dev;
 	d[t->ndevs].md = md;
+	d[t->ndevs].read_only_use = false;
 	d[t->ndevs].name = strdup(name);
 	if (!d[t->ndevs].name)
 		return -ENOMEM;
@@ -127,15 +137,47 @@ static int get_mapped(struct dm_target *ti, const char *name, struct dev **out)
 	return 0;
 }
 
-int dm_get_device(struct dm_target *ti, const char *path, struct dev **out)
+/* A file or an NBD export, shared with other tables under @key. */
+static int get_lower(struct dm_target *ti, const char *key, struct dev **out)
 {
 	struct dm_table *t = ti->table;
-	char joined[PATH_MAX], real[PATH_MAX];
+	struct err e = { .msg = "" };
 	struct dev *dev;
 	int r;
 
+	for (unsigned i = 0; i < t->ndevs; i++) {
+		if (!t->devs[i].md && !strcmp(t->devs[i].name, key)) {
+			*out = t->devs[i].dev;
+			return 0;
+		}
+	}
+	r = lower_get(t->ctx, key, &dev, &e);
+	if (r) {
+		snprintf(t->error_buf, sizeof(t->error_buf), "%.200s: %.300s", key,
+			 e.msg[0] ? e.msg :
+			 r == -ENOTBLK ? "not a file or block device" : strerror(-r));
+		ti->error = t->error_buf;
+		return r;
+	}
+	r = add_dev(t, dev, key, NULL);
+	if (r) {
+		lower_put(t->ctx, dev);
+		return r;
+	}
+	*out = dev;
+	return 0;
+}
+
+static int get_device(struct dm_target *ti, const char *path, struct dev **out)
+{
+	struct dm_table *t = ti->table;
+	char joined[PATH_MAX], real[PATH_MAX];
+
 	if (!strncmp(path, MAPPER_PREFIX, strlen(MAPPER_PREFIX)))
 		return get_mapped(ti, path + strlen(MAPPER_PREFIX), out);
+	/* An NBD URI is its own name: no cwd, no realpath. */
+	if (dev_is_nbd_uri(path))
+		return get_lower(ti, path, out);
 	if (path[0] != '/' && t->cwd) {
 		if (snprintf(joined, sizeof(joined), "%s/%s", t->cwd, path) >= (int)sizeof(joined)) {
 			ti->error = "Device path too long";
@@ -149,26 +191,30 @@ int dm_get_device(struct dm_target *ti, const char *path, struct dev **out)
 		ti->error = t->error_buf;
 		return -ENODEV;
 	}
-	for (unsigned i = 0; i < t->ndevs; i++) {
-		if (!t->devs[i].md && !strcmp(t->devs[i].name, real)) {
-			*out = t->devs[i].dev;
-			return 0;
-		}
-	}
-	r = lower_get(t->ctx, real, &dev);
-	if (r) {
-		snprintf(t->error_buf, sizeof(t->error_buf), "%.200s: %s", real,
-			 r == -ENOTBLK ? "not a file or block device" : strerror(-r));
-		ti->error = t->error_buf;
-		return r;
-	}
-	r = add_dev(t, dev, real, NULL);
-	if (r) {
-		lower_put(t->ctx, dev);
-		return r;
-	}
-	*out = dev;
-	return 0;
+	return get_lower(ti, real, out);
+}
+
+int dm_get_device(struct dm_target *ti, const char *path, struct dev **out)
+{
+	struct dm_table *t = ti->table;
+	int r = get_device(ti, path, out);
+
+	for (unsigned i = 0; !r && i < t->ndevs; i++)
+		if (t->devs[i].dev == *out)
+			t->devs[i].read_only_use = false;
+	return r;
+}
+
+int dm_get_device_ro(struct dm_target *ti, const char *path, struct dev **out)
+{
+	struct dm_table *t = ti->table;
+	unsigned n = t->ndevs;
+	int r = get_device(ti, path, out);
+
+	/* Only a new entry: a device this table also writes stays written. */
+	if (!r && t->ndevs > n)
+		t->devs[t->ndevs - 1].read_only_use = true;
+	return r;
 }
 
 const char *dm_device_name(struct dm_target *ti, struct dev *dev)

@@ -225,8 +225,10 @@ int dm_table_create(struct dm_context *ctx, struct mapped_device *self, const ch
 	if (r)
 		goto fail;
 	t->cwd = NULL;
+	/* Read-only when a device it writes to is: a device that is only
+	 * read (a thin volume's external origin) does not count. */
 	for (unsigned i = 0; i < t->ndevs; i++)
-		if (t->devs[i].dev->read_only)
+		if (t->devs[i].dev->read_only && !t->devs[i].read_only_use)
 			t->read_only = true;
 	dm_table_spec_free(spec);
 	*out = t;

@@ -48,6 +48,7 @@ struct dm_table_dev {
 	struct dev *dev;
 	char *name;                 /* as printed in the table */
 	struct mapped_device *md;   /* set when the device is a mapped device */
+	bool read_only_use;         /* only read (dm_get_device_ro) */
 };
 
 struct dm_table {
@@ -60,8 +61,8 @@ struct dm_table {
 	uint64_t sectors;           /* total length */
 	unsigned ndevs;
 	struct dm_table_dev *devs;
-	bool read_only;             /* some lower device is read-only */
-	char error_buf[256];        /* a ctr reason that names a device */
+	bool read_only;             /* a device it writes to is read-only */
+	char error_buf[512];        /* a ctr reason that names a device */
 };
 
 /* Build a table for the mapped device @self (which the table may not use,

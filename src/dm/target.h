@@ -98,10 +98,14 @@ struct dm_target {
 };
 
 /* For constructors: open a lower device named in a table, a path (relative
- * paths are taken from the directory of the client that sent the table) or
+ * paths are taken from the directory of the client that sent the table),
+ * an NBD URI (nbd://HOST/EXPORT, nbd+unix:///EXPORT?socket=PATH, ...) or
  * /dev/mapper/NAME for another mapped device.  The table holds the
  * reference; do not put it.  Fails -ENODEV (with ti->error set) if missing. */
 int dm_get_device(struct dm_target *ti, const char *path, struct dev **out); /* sets ti->error itself */
+/* The same for a device the target only reads (the kernel's FMODE_READ):
+ * a read-only one does not make the table read-only. */
+int dm_get_device_ro(struct dm_target *ti, const char *path, struct dev **out);
 /* The name to print for a lower device in STATUSTYPE_TABLE. */
 const char *dm_device_name(struct dm_target *ti, struct dev *dev);
 

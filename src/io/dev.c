@@ -46,7 +46,7 @@ static int check_range(struct dev *d, uint64_t off, uint64_t len)
 static int check_write(struct dev *d, uint64_t off, uint64_t len)
 {
 	if (d->read_only)
-		return -EPERM;
+		return -EROFS;
 	return check_range(d, off, len);
 }
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 struct dev;
+struct err;
 
 /* write / write_zeroes flags */
 #define DEV_FUA       (1u << 0) /* durable before the call returns */
@@ -79,5 +80,11 @@ int dev_write_zero_buffers(struct dev *d, uint64_t off, uint64_t len, unsigned f
 int dev_open_file(const char *path, unsigned flags, struct dev **out);
 /* Zero-filled memory of @size bytes (unit tests). */
 int dev_new_memory(uint64_t size, struct dev **out);
+/* Does @s name an NBD export (nbd:, nbds:, nbd+unix:, nbds+unix:,
+ * nbd+vsock:, nbds+vsock: URIs)? */
+bool dev_is_nbd_uri(const char *s);
+/* An NBD export, connected with libnbd.  Read-only if the server says so.
+ * On failure @e says why (libnbd's message). */
+int dev_open_nbd(const char *uri, unsigned flags, struct dev **out, struct err *e);
 
 #endif

@@ -54,7 +54,7 @@ static int thin_ctr(struct dm_target *ti, struct arg_set *as)
 	if (r)
 		goto bad;
 	if (as->argc) {
-		r = dm_get_device(ti, arg_shift(as), &tc->origin);
+		r = dm_get_device_ro(ti, arg_shift(as), &tc->origin);
 		if (r)
 			goto bad;
 		if (tc->origin == tc->pool_dev) {

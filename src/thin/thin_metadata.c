@@ -64,9 +64,25 @@ struct thin_meta {
 	size_t nr_changed, max_changed;
 	bool dirty;
 	bool failed;
+	/* Lookups skip the details and top-level trees while nothing
+	 * changed: per device, its subtree root and snapshot time as of
+	 * change generation @gen (bumped by every change and abort). */
+	uint64_t gen;
+	struct root_cache {
+		uint64_t dev, gen, root;
+		uint32_t snapshotted_time;
+		bool valid;
+	} roots[16];
 };
 
 static int flush_details(struct thin_meta *t);
+
+/* Every change goes through here before it touches a tree. */
+static void touch(struct thin_meta *t)
+{
+	t->dirty = true;
+	t->gen++;
+}
 
 /* ---- superblock ---- */
 
@@ -318,7 +334,7 @@ int thin_meta_format(struct dev *mdev, uint32_t data_block_size, uint64_t nr_dat
 	t->sb.data_block_size = data_block_size;
 	t->sb.metadata_block_size = THIN_METADATA_BLOCK_SECTORS;
 	t->sb.metadata_nr_blocks = nr_meta;
-	t->dirty = true;
+	touch(t);
 	r = thin_meta_commit(t, e);
 	if (r < 0) {
 		thin_meta_close(t);
@@ -413,6 +429,7 @@ int thin_meta_abort(struct thin_meta *t, struct err *e)
 		return err_set(e, r, "aborting the metadata transaction");
 	}
 	init_infos(t);
+	t->gen++;
 	r = load(t, t->sb.data_block_size, e);
 	if (r < 0)
 		t->failed = true;
@@ -552,7 +569,7 @@ int thin_meta_create_thin(struct thin_meta *t, uint64_t id, struct err *e)
 		r = check_new_id(t, id, e);
 	if (r < 0)
 		return r;
-	t->dirty = true;
+	touch(t);
 	r = btree_empty(&t->map_info, &root);
 	le64_put(v, root);
 	if (r == 0)
@@ -579,7 +596,7 @@ int thin_meta_create_snap(struct thin_meta *t, uint64_t id, uint64_t origin, str
 		return r;
 	if (t->sb.time >= THIN_MAX_TIME)
 		return err_set(e, -EOVERFLOW, "the pool's snapshot time is exhausted");
-	t->dirty = true;
+	touch(t);
 	r = btree_lookup(&t->top_info, t->sb.mapping_root, origin, v);
 	if (r == 0)
 		r = tm_inc(t->tm, le64_get(v));
@@ -608,7 +625,7 @@ int thin_meta_delete(struct thin_meta *t, uint64_t id, struct err *e)
 		r = dev_lookup_err(t, id, &d, e);
 	if (r < 0)
 		return r;
-	t->dirty = true;
+	touch(t);
 	r = flush_details(t);
 	if (r == 0)
 		r = btree_remove(&t->details_info, t->sb.details_root, id, &t->sb.details_root);
@@ -627,7 +644,7 @@ int thin_meta_set_transaction_id(struct thin_meta *t, uint64_t cur, uint64_t new
 		return err_set(e, -EINVAL, "transaction id is %" PRIu64 ", not %" PRIu64,
 			       t->sb.trans_id, cur);
 	t->sb.trans_id = new_id;
-	t->dirty = true;
+	touch(t);
 	return 0;
 }
 
@@ -658,7 +675,7 @@ int thin_meta_set_needs_check(struct thin_meta *t, struct err *e)
 	if (r < 0)
 		return r;
 	t->sb.flags |= THIN_NEEDS_CHECK_FLAG;
-	t->dirty = true;
+	touch(t);
 	return thin_meta_commit(t, e);
 }
 
@@ -677,7 +694,7 @@ int thin_meta_reserve_metadata_snap(struct thin_meta *t, struct err *e)
 	r = thin_meta_commit(t, e);
 	if (r < 0)
 		return r;
-	t->dirty = true;
+	touch(t);
 	r = tm_new_block(t->tm, &sb_validator, &b);
 	if (r < 0)
 		return failed(t, e, r, "reserve_metadata_snap");
@@ -703,7 +720,7 @@ int thin_meta_release_metadata_snap(struct thin_meta *t, struct err *e)
 		return r;
 	if (!t->sb.held_root)
 		return err_set(e, -EINVAL, "no metadata snapshot is held");
-	t->dirty = true;
+	touch(t);
 	r = tm_read_lock(t->tm, t->sb.held_root, &sb_validator, &b);
 	if (r < 0)
 		return failed(t, e, r, "release_metadata_snap");
@@ -769,13 +786,23 @@ static int subtree_root_for_update(struct thin_meta *t, uint64_t dev, uint64_t *
 static int get_mapping(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint64_t *found,
 		       struct thin_mapping *m)
 {
+	struct root_cache *c = &t->roots[dev % (sizeof(t->roots) / sizeof(t->roots[0]))];
 	struct thin_dev_info d;
 	uint64_t root = 0, bt;
 	uint8_t v[8];
-	int r = thin_meta_dev_info(t, dev, &d);
+	int r = 0;
 
-	if (r == 0)
-		r = subtree_root(t, dev, &root);
+	if (c->valid && c->dev == dev && c->gen == t->gen) {
+		root = c->root;
+		d.snapshotted_time = c->snapshotted_time;
+	} else {
+		r = thin_meta_dev_info(t, dev, &d);
+		if (r == 0)
+			r = subtree_root(t, dev, &root);
+		if (r == 0)
+			*c = (struct root_cache){ .dev = dev, .gen = t->gen, .root = root,
+						  .snapshotted_time = d.snapshotted_time, .valid = true };
+	}
 	if (r == 0)
 		r = found ? btree_lookup_next(&t->map_info, root, vblock, found, v)
 			  : btree_lookup(&t->map_info, root, vblock, v);
@@ -827,7 +854,7 @@ int thin_meta_insert(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint64_
 		return r;
 	if (data_block > THIN_MAX_DATA_BLOCK || data_block >= sm_nr_blocks(t->data_sm))
 		return err_set(e, -ERANGE, "data block %" PRIu64 " is out of range", data_block);
-	t->dirty = true;
+	touch(t);
 	r = subtree_root_for_update(t, dev, &root);
 	le64_put(v, data_block << 24 | t->sb.time);
 	if (r == 0)
@@ -859,7 +886,7 @@ int thin_meta_remove(struct thin_meta *t, uint64_t dev, uint64_t vblock, struct 
 		r = btree_lookup(&t->map_info, root, vblock, v);
 	if (r == -ENODATA)
 		return r;   /* nothing to change */
-	t->dirty = true;
+	touch(t);
 	if (r == 0)
 		r = subtree_root_for_update(t, dev, &root);
 	if (r == 0)
@@ -917,7 +944,7 @@ int thin_meta_resize_metadata(struct thin_meta *t, struct err *e)
 	if (want == cur)
 		return 0;
 	bm_update_size(t->bm);
-	t->dirty = true;
+	touch(t);
 	r = sm_extend(tm_sm(t->tm), want - cur);
 	return r < 0 ? failed(t, e, r, "resizing the metadata space map") : 0;
 }
@@ -931,7 +958,7 @@ int thin_meta_alloc_data_block(struct thin_meta *t, uint64_t *block, struct err 
 	r = sm_new_block(t->data_sm, block);
 	if (r == -ENOSPC)
 		return err_set(e, r, "no free data blocks");
-	t->dirty = true;
+	touch(t);
 	return r < 0 ? failed(t, e, r, "allocating a data block") : 0;
 }
 
@@ -941,7 +968,7 @@ int thin_meta_free_data_block(struct thin_meta *t, uint64_t block, struct err *e
 
 	if (r < 0)
 		return r;
-	t->dirty = true;
+	touch(t);
 	r = sm_dec(t->data_sm, block);
 	return r < 0 ? failed(t, e, r, "freeing a data block") : 0;
 }
@@ -966,7 +993,7 @@ int thin_meta_resize_data(struct thin_meta *t, uint64_t nr_blocks, struct err *e
 		return 0;
 	if (nr_blocks > THIN_MAX_DATA_BLOCK + 1)
 		return err_set(e, -EFBIG, "%" PRIu64 " data blocks is too many", nr_blocks);
-	t->dirty = true;
+	touch(t);
 	r = sm_extend(t->data_sm, nr_blocks - cur);
 	return r < 0 ? failed(t, e, r, "resizing the data space map") : 0;
 }

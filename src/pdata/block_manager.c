@@ -1,5 +1,14 @@
 /* Block cache: a hash of block number -> struct bm_block, and an LRU list
- * of the blocks nobody holds.  See block_manager.h for the rules. */
+ * of the blocks nobody holds.  See block_manager.h for the rules.
+ *
+ * Blocks and their 4 KiB buffers come from chunks of BM_CHUNK_BLOCKS and
+ * go back to a free list when evicted, never to malloc: one aligned
+ * malloc per block doubled the heap it took (4 KiB alignment), and the
+ * NBD workers that miss would each grow their own glibc arena with
+ * blocks that are later evicted, so the process grew to several times
+ * the cache bound.  Chunks live until the cache is destroyed, so memory
+ * is bounded by the most blocks ever cached at once (the bound, unless
+ * everything is held). */
 #include "pdata/block_manager.h"
 
 #include <errno.h>
@@ -22,8 +31,19 @@ struct bm_block {
 	uint8_t *data;
 };
 
+#define BM_CHUNK_BLOCKS 256 /* 1 MiB of buffers */
+
+struct bm_chunk {
+	struct bm_chunk *next;
+	struct bm_block *blocks;
+	uint8_t *data;
+};
+
 struct bm {
 	struct dev *dev;
+	struct bm_chunk *chunks;
+	struct bm_block *free;            /* linked through hnext */
+	uint64_t nr_allocated;            /* blocks in chunks */
 	uint64_t nr_blocks;
 	uint64_t max_cached;
 	uint64_t nr_cached;
@@ -67,7 +87,8 @@ int bm_create(struct dev *dev, uint64_t cache_bytes, struct bm **out)
 		return -ENOMEM;
 	if (!cache_bytes)
 		cache_bytes = BM_DEFAULT_CACHE_BYTES;
-	bm->max_cached = cache_bytes / BM_BLOCK_SIZE;
+	/* The bound covers each block's buffer, header and hash slots. */
+	bm->max_cached = cache_bytes / (BM_BLOCK_SIZE + sizeof(struct bm_block) + 2 * sizeof(void *));
 	if (bm->max_cached < 64)
 		bm->max_cached = 64;
 	while (hsize < bm->max_cached)
@@ -114,12 +135,51 @@ static void hash_del(struct bm *bm, struct bm_block *b)
 	*pp = b->hnext;
 }
 
+/* A block from the free list, zeroed but for its buffer (not cleared). */
+static struct bm_block *alloc_block(struct bm *bm)
+{
+	struct bm_block *b;
+	uint8_t *data;
+
+	if (!bm->free) {
+		/* Up to the bound; past it (everything held) a few at a time. */
+		uint64_t room = bm->max_cached > bm->nr_allocated ? bm->max_cached - bm->nr_allocated : 16;
+		unsigned n = room < BM_CHUNK_BLOCKS ? (unsigned)room : BM_CHUNK_BLOCKS;
+		struct bm_chunk *c = calloc(1, sizeof(*c));
+
+		if (!c)
+			return NULL;
+		c->blocks = calloc(n, sizeof(*c->blocks));
+		c->data = aligned_alloc(BM_BLOCK_SIZE, (size_t)n * BM_BLOCK_SIZE);
+		if (!c->blocks || !c->data) {
+			free(c->blocks);
+			free(c->data);
+			free(c);
+			return NULL;
+		}
+		bm->nr_allocated += n;
+		for (unsigned i = 0; i < n; i++) {
+			c->blocks[i].data = c->data + (size_t)i * BM_BLOCK_SIZE;
+			c->blocks[i].hnext = bm->free;
+			bm->free = &c->blocks[i];
+		}
+		c->next = bm->chunks;
+		bm->chunks = c;
+	}
+	b = bm->free;
+	bm->free = b->hnext;
+	data = b->data;
+	memset(b, 0, sizeof(*b));
+	b->data = data;
+	return b;
+}
+
 static void free_block(struct bm *bm, struct bm_block *b)
 {
 	hash_del(bm, b);
 	bm->nr_cached--;
-	free(b->data);
-	free(b);
+	b->hnext = bm->free;
+	bm->free = b;
 }
 
 static int write_block(struct bm_block *b, unsigned flags)
@@ -203,13 +263,9 @@ static int get_block(struct bm *bm, uint64_t nr, const struct bm_validator *v, b
 		if (r < 0)
 			return r;
 	}
-	b = calloc(1, sizeof(*b));
+	b = alloc_block(bm);
 	if (!b)
 		return -ENOMEM;
-	if (posix_memalign((void **)&b->data, 4096, BM_BLOCK_SIZE)) {
-		free(b);
-		return -ENOMEM;
-	}
 	b->bm = bm;
 	b->nr = nr;
 	if (zero) {
@@ -221,8 +277,8 @@ static int get_block(struct bm *bm, uint64_t nr, const struct bm_validator *v, b
 		else if (v)
 			r = v->check(v, b->data, nr, &bm->err);
 		if (r < 0) {
-			free(b->data);
-			free(b);
+			b->hnext = bm->free;
+			bm->free = b;
 			return r;
 		}
 	}
@@ -389,16 +445,13 @@ void bm_destroy(struct bm *bm)
 {
 	if (!bm)
 		return;
-	for (uint64_t h = 0; h <= bm->hash_mask; h++) {
-		struct bm_block *b = bm->hash[h];
+	while (bm->chunks) {
+		struct bm_chunk *c = bm->chunks;
 
-		while (b) {
-			struct bm_block *next = b->hnext;
-
-			free(b->data);
-			free(b);
-			b = next;
-		}
+		bm->chunks = c->next;
+		free(c->blocks);
+		free(c->data);
+		free(c);
 	}
 	free(bm->hash);
 	dev_put(bm->dev);

@@ -257,15 +257,20 @@ static int write_block(struct thin_c *tc, const char *buf, size_t n, uint64_t vb
 		if (r && r != -ENODATA)
 			goto out;
 		shared = r == 0;
-		r = pool_can_provision(p);
-		if (r)
-			goto out;
 		/* 1: another writer is provisioning this block, or a
 		 * commit is due; the lock was dropped, look again. */
 		r = pool_claim(p, tc->dev_id, vblock);
 	} while (r == 1);
 	if (r)
 		goto out;
+	/* From here the claim keeps the block's mapping as looked up, even
+	 * where a commit drops the lock: other writers wait for the claim,
+	 * and unmapping and snapshots wait for io_lock. */
+	r = pool_can_provision(p);
+	if (r) {
+		pool_release(p, tc->dev_id, vblock, false);
+		goto out;
+	}
 	if (shared)
 		fill = FILL_OLD; /* copy on write */
 	else if (tc->origin)
@@ -387,7 +392,7 @@ static int thin_discard(struct dm_target *ti, uint64_t off, uint64_t len)
 		if (r) {
 			pool_metadata_error(p, r, &e);
 		} else if (removed) {
-			pool_mark_dirty(p);
+			p->dirty = true;
 		}
 		/* Pass down only the blocks nobody else maps any more. */
 		unsigned k = 0;

@@ -172,10 +172,10 @@ void pool_mark_dirty(struct pool *p)
 	p->insert_gen++;
 }
 
-/* p->lock held.  Waits (dropping p->lock) until no provision holds an
- * allocated but unmapped block, holding new ones off meanwhile; flushes
- * the data device if blocks were mapped since the last flush began; then
- * commits. */
+/* p->lock held (and dropped while waiting and flushing).  Waits until no
+ * provision holds an allocated but unmapped block, holding new ones off
+ * meanwhile; flushes the data device if blocks were mapped since the last
+ * flush began; then commits. */
 static int commit_locked(struct pool *p)
 {
 	struct err e = { { 0 } };
@@ -186,15 +186,20 @@ static int commit_locked(struct pool *p)
 	p->commit_waiters++;
 	while (p->unmapped)
 		pthread_cond_wait(&p->prov_cond, &p->lock);
-	if (!p->dirty || p->mode >= PM_READ_ONLY)
-		goto out;
-	if (p->insert_gen != p->flushed_gen) {
+	/* No block is provisioned while commit_waiters holds them off, so
+	 * the flush can run unlocked: reads and writes to mapped blocks go
+	 * on meanwhile. */
+	while (!r && p->insert_gen != p->flushed_gen) {
 		uint64_t gen = p->insert_gen;
+
+		pthread_mutex_unlock(&p->lock);
 		r = dev_flush(p->data_dev);
-		if (r)
-			goto out;
-		p->flushed_gen = gen;
+		pthread_mutex_lock(&p->lock);
+		if (!r)
+			p->flushed_gen = gen;
 	}
+	if (r || !p->dirty || p->mode >= PM_READ_ONLY)
+		goto out;
 	r = thin_meta_commit(p->tm, &e);
 	if (r) {
 		r = pool_metadata_error(p, r, &e);

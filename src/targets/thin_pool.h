@@ -121,7 +121,7 @@ void pool_space_deadline(struct timespec *deadline);
 /* p->lock held: a metadata update failed with @r; abort the transaction,
  * flag needs_check and go read-only.  Returns @r. */
 int pool_metadata_error(struct pool *p, int r, const struct err *e);
-/* p->lock held: a mapping changed. */
+/* p->lock held: a block was mapped (its data written first). */
 void pool_mark_dirty(struct pool *p);
 /* p->lock held: claim virtual block @vblock of thin @dev_id for a
  * provision.  0 when claimed; 1 when the block is already being

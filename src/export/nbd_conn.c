@@ -332,6 +332,7 @@ static int read_request(struct nbd_conn *c)
 void nbd_conn_serve(struct nbd_conn *c)
 {
 	struct nbd_exports *ex = &c->s->exports;
+	unsigned grace = c->s->cfg.max_inflight;
 	int ret;
 
 	ret = nbd_handshake(c);
@@ -340,15 +341,23 @@ void nbd_conn_serve(struct nbd_conn *c)
 			log_debug("nbd: connection %u: handshake: %s", c->id, strerror(-ret));
 		return;
 	}
+	/* Once the server stops, the reader still takes the requests the
+	 * client sent before: shutdown's SHUT_RD (nbd.c) turns the end of
+	 * what is buffered into EOF.  A TCP peer may go on sending after
+	 * SHUT_RD, so max_inflight more requests at most. */
 	do {
-		ret = atomic_load(&c->s->stopping) ? -ESHUTDOWN : read_request(c);
+		if (atomic_load(&c->s->stopping) && !grace--)
+			ret = -ESHUTDOWN;
+		else
+			ret = read_request(c);
 	} while (!ret);
 	if (ret != -ENODATA && ret != -ECONNABORTED && ret != -ESHUTDOWN)
 		log_debug("nbd: connection %u: %s", c->id, strerror(-ret));
 
-	/* Every request replies (or finds the socket broken) first. */
+	/* Every request replies (or finds the socket broken) first, and the
+	 * last sender leaves its loop (nbd_io.c). */
 	pthread_mutex_lock(&c->lock);
-	while (c->inflight)
+	while (c->inflight || c->sending)
 		pthread_cond_wait(&c->cond, &c->lock);
 	pthread_mutex_unlock(&c->lock);
 	ex->close(ex->opaque, c->dev);

@@ -8,9 +8,14 @@
  * stops reading holds at most one worker (the sender, blocked for at most
  * NBD_SEND_TIMEOUT_SEC), not every worker that has a reply for it.
  *
- * Every request lives until its reply is sent and counts in c->inflight
- * until then, so the reader, which waits for c->inflight to reach 0, is
- * the last to touch the connection.
+ * Every request counts in c->inflight until its reply is sent, and not
+ * longer: the sender releases each request as soon as its reply is out,
+ * not when its loop ends.  A sender may loop, or block in sendmsg, for
+ * long; answered requests must not hold the reader's admission slots
+ * meanwhile, or a client that sends requests before it reads replies
+ * deadlocks with the reader (waiting for a slot) and the sender (waiting
+ * for the client).  The reader waits for c->inflight to reach 0 and for
+ * no thread to be sending, so it is the last to touch the connection.
  */
 #include "export/nbd_internal.h"
 
@@ -95,7 +100,7 @@ void nbd_req_release(struct nbd_req *q)
 void nbd_reply(struct nbd_req *q)
 {
 	struct nbd_conn *c = q->c;
-	struct nbd_req *batch, *done = NULL, **tail = &done;
+	struct nbd_req *batch, *next;
 
 	pthread_mutex_lock(&c->lock);
 	q->next = NULL;
@@ -110,20 +115,18 @@ void nbd_reply(struct nbd_req *q)
 		c->out_head = NULL;
 		c->out_tail = &c->out_head;
 		pthread_mutex_unlock(&c->lock);
-		*tail = batch;
-		for (; batch; batch = batch->next) {
+		for (; batch; batch = next) {
+			next = batch->next;
 			nbd_send(c, batch->iov, batch->niov);
-			tail = &batch->next;
+			nbd_req_release(batch);
 		}
 		pthread_mutex_lock(&c->lock);
 	}
 	c->sending = false;
+	/* The reader may wait for the last sender to leave. */
+	if (!c->inflight)
+		pthread_cond_signal(&c->cond);
 	pthread_mutex_unlock(&c->lock);
-	/* Only now: the last release may let the reader free the connection. */
-	while ((q = done)) {
-		done = q->next;
-		nbd_req_release(q);
-	}
 }
 
 int nbd_send(struct nbd_conn *c, const struct iovec *iov_in, int n)

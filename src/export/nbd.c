@@ -38,8 +38,11 @@
  *
  * Shutdown.  Stop the acceptors; shut the read side of every connection,
  * so each reader sees EOF, waits for its requests to reply and closes;
- * then stop the workers once the queue is empty.  A finished connection
- * thread is joined by an acceptor (woken through a pipe) or by shutdown.
+ * then stop the workers once the queue is empty.  A request the client
+ * sent before is still read and served (a unix peer cannot send after
+ * SHUT_RD; a TCP peer can, so a reader takes max_inflight more at most).
+ * A finished connection thread is joined by an acceptor (woken through a
+ * pipe) or by shutdown.
  */
 #include "export/nbd_internal.h"
 

@@ -182,6 +182,28 @@ static int read_source(struct thin_c *tc, enum fill fill, uint64_t old, uint64_t
 	return read_unmapped(tc, dst, len, vpos + at);
 }
 
+/* Copy buffers are kept by the pool once made (at most one per writer
+ * copying at once), so copy-on-write does not allocate per write. */
+static char *take_buf(struct pool *p, size_t size)
+{
+	char *b;
+
+	pthread_mutex_lock(&p->lock);
+	b = p->copy_bufs;
+	if (b)
+		p->copy_bufs = *(char **)(void *)b;
+	pthread_mutex_unlock(&p->lock);
+	return b ? b : malloc(size < sizeof(char *) ? sizeof(char *) : size);
+}
+
+static void give_buf(struct pool *p, char *b)
+{
+	pthread_mutex_lock(&p->lock);
+	*(char **)(void *)b = p->copy_bufs;
+	p->copy_bufs = b;
+	pthread_mutex_unlock(&p->lock);
+}
+
 /* Write block @nb of the data device: [boff, boff + n) from @buf, the rest
  * as @fill says (zeroes, the old block @old, or the origin at the block's
  * volume offset @vpos).  No lock held: the block is claimed.  Nothing
@@ -208,7 +230,7 @@ static int fill_block(struct thin_c *tc, uint64_t nb, const char *buf, uint64_t 
 		return r;
 	}
 	/* Copy: read only what lies outside the request, a chunk at a time. */
-	char *tmp = malloc(chunk);
+	char *tmp = take_buf(p, chunk);
 	if (!tmp)
 		return -ENOMEM;
 	for (uint64_t c = 0; c < p->block_bytes && !r; c += chunk) {
@@ -230,7 +252,7 @@ static int fill_block(struct thin_c *tc, uint64_t nb, const char *buf, uint64_t 
 		if (!r)
 			r = dev_write(p->data_dev, tmp, cl, base + c, 0);
 	}
-	free(tmp);
+	give_buf(p, tmp);
 	return r;
 }
 

@@ -83,6 +83,12 @@ static void pool_free(struct pool *p)
 	pthread_cond_destroy(&p->cond);
 	pthread_cond_destroy(&p->prov_cond);
 	free(p->cells);
+	while (p->copy_bufs) {
+		char *b = p->copy_bufs;
+
+		p->copy_bufs = *(char **)(void *)b;
+		free(b);
+	}
 	free(p);
 }
 

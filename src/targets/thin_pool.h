@@ -69,6 +69,7 @@ struct pool {
 	unsigned unmapped;        /* blocks allocated by provisions, not yet mapped */
 	unsigned commit_waiters;  /* commits waiting for unmapped == 0 */
 	uint64_t flushed_gen;     /* insert_gen covered by the last data flush */
+	char *copy_bufs;          /* free copy-on-write buffers, each linked by its first bytes */
 	struct pool_features pf;  /* bound at preresume */
 	enum pool_mode mode;
 	uint64_t low_water_blocks;

@@ -783,26 +783,36 @@ static int subtree_root_for_update(struct thin_meta *t, uint64_t dev, uint64_t *
 /* The mapping of @dev at @vblock, or with @found the first at or after it
  * (its vblock in *found).  A mapping is shared when the device was last
  * snapshotted after it was written. */
-static int get_mapping(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint64_t *found,
-		       struct thin_mapping *m)
+/* The mapping tree root and snapshot time of @dev, from the root cache
+ * while nothing changed. */
+static int dev_root(struct thin_meta *t, uint64_t dev, uint64_t *root, uint32_t *snapshotted_time)
 {
 	struct root_cache *c = &t->roots[dev % (sizeof(t->roots) / sizeof(t->roots[0]))];
 	struct thin_dev_info d;
-	uint64_t root = 0, bt;
-	uint8_t v[8];
-	int r = 0;
+	int r;
 
-	if (c->valid && c->dev == dev && c->gen == t->gen) {
-		root = c->root;
-		d.snapshotted_time = c->snapshotted_time;
-	} else {
+	if (!c->valid || c->dev != dev || c->gen != t->gen) {
 		r = thin_meta_dev_info(t, dev, &d);
 		if (r == 0)
-			r = subtree_root(t, dev, &root);
-		if (r == 0)
-			*c = (struct root_cache){ .dev = dev, .gen = t->gen, .root = root,
-						  .snapshotted_time = d.snapshotted_time, .valid = true };
+			r = subtree_root(t, dev, root);
+		if (r < 0)
+			return r;
+		*c = (struct root_cache){ .dev = dev, .gen = t->gen, .root = *root,
+					  .snapshotted_time = d.snapshotted_time, .valid = true };
 	}
+	*root = c->root;
+	*snapshotted_time = c->snapshotted_time;
+	return 0;
+}
+
+static int get_mapping(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint64_t *found,
+		       struct thin_mapping *m)
+{
+	uint64_t root = 0, bt;
+	uint32_t stime = 0;
+	uint8_t v[8];
+	int r = dev_root(t, dev, &root, &stime);
+
 	if (r == 0)
 		r = found ? btree_lookup_next(&t->map_info, root, vblock, found, v)
 			  : btree_lookup(&t->map_info, root, vblock, v);
@@ -811,18 +821,16 @@ static int get_mapping(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint6
 	bt = le64_get(v);
 	m->data_block = bt >> 24;
 	m->time = (uint32_t)(bt & THIN_MAX_TIME);
-	m->shared = d.snapshotted_time > m->time;
+	m->shared = stime > m->time;
 	return 0;
 }
 
 int thin_meta_highest_mapped(struct thin_meta *t, uint64_t dev, uint64_t *vblock)
 {
-	struct thin_dev_info d;
 	uint64_t root = 0;
-	int r = thin_meta_dev_info(t, dev, &d);
+	uint32_t stime;
+	int r = dev_root(t, dev, &root, &stime);
 
-	if (r == 0)
-		r = subtree_root(t, dev, &root);
 	if (r == 0)
 		r = btree_find_highest(&t->map_info, root, vblock);
 	return r;

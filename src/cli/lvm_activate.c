@@ -1,11 +1,13 @@
 /* LV activation: the tables of src/lvm/activate.c created, reloaded and
  * removed in ulvmd over the control socket (docs/CONTROL.md). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/lvm_cmds.h"
 #include "lvm/activate.h"
+#include "lvm/lvref.h"
 
 bool lvm_daemon_up(struct lvm_cmd *c, struct lvm_daemon *d)
 {
@@ -30,6 +32,15 @@ static int call(struct lvm_daemon *d, const char *method, struct json_object *pa
 
 	json_object_put(res);
 	return r;
+}
+
+bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv)
+{
+	if (!(lv->status & FLAG(LVF_ACTIVATION_SKIP)) || opt_set(c, C_IGNORESKIP))
+		return false;
+	log_info("Skipping activation of %s/%s: its activation skip flag is set (-K overrides).", vg->name,
+		 lv->name);
+	return true;
 }
 
 bool lv_is_active(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv)
@@ -66,9 +77,46 @@ int lv_rename_active(struct lvm_cmd *c, struct lvm_daemon *d, const char *old_dm
 	return 0;
 }
 
+/* Whether @lv is served read-only, and why (NULL: its own permission):
+ *  - lvm2 made it read-only (no WRITE: lvchange -pr);
+ *  - it is a hidden sub-LV activated on its own (lvm2's component
+ *    activation is read-only too): writes would bypass the LV above;
+ *  - an LV that ulvm cannot serve uses it (a snapshot's origin, a
+ *    cache's origin): writes would skip that LV's copy-on-write or cache
+ *    and silently invalidate it. */
+static bool lv_read_only(const struct vg *vg, const struct vg_lv *lv, char *why, size_t size)
+{
+	const char *key, *t;
+	const struct vg_lv *u = lv_first_user(vg, lv, &key);
+
+	*why = 0;
+	if (!(lv->status & FLAG(LVF_WRITE)))
+		return true;
+	if (!(lv->status & FLAG(LVF_VISIBLE))) {
+		snprintf(why, size, "it is a hidden sub-LV%s%s%s", u ? " of " : "", u ? vg->name : "", u ? "/" : "");
+		if (u)
+			snprintf(why + strlen(why), size - strlen(why), "%s", u->name);
+		return true;
+	}
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		u = vg->lv[i];
+		if (u == lv || !(t = lv_unmodelled_type(u)) || thin_handles(vg, u))
+			continue;
+		if (lv_uses(vg, u, lv, &key)) {
+			snprintf(why, size, "it is the %s of %s/%s, a %s LV that ulvm cannot serve yet", key, vg->name,
+				 u->name, t);
+			return true;
+		}
+	}
+	return false;
+}
+
 int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
 		struct err *e)
 {
+	char why[LVM_NAME_LEN * 2 + 128];
+	bool ro;
+
 	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX], exp[2 * LVM_NAME_LEN + 2], *table;
 	struct json_object *p;
 	int r;
@@ -85,6 +133,8 @@ int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, co
 		free(table);
 		return 0;
 	}
+	if ((ro = lv_read_only(vg, lv, why, sizeof(why))) && why[0])
+		fprintf(stderr, "  Activating %s/%s read-only: %s.\n", vg->name, lv->name, why);
 	lv_dm_name(vg, lv, name);
 	lv_dm_uuid(vg, lv, uuid);
 	lv_export_name(vg, lv, exp, sizeof(exp));
@@ -93,6 +143,7 @@ int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, co
 	json_object_object_add(p, "uuid", json_object_new_string(uuid));
 	json_object_object_add(p, "table", json_object_new_string(table));
 	json_object_object_add(p, "export", json_object_new_string(exp));
+	json_object_object_add(p, "readonly", json_object_new_boolean(ro));
 	free(table);
 	if ((r = call(d, "create", p, e)))
 		return err_set(e, r, "activating %s/%s", vg->name, lv->name);
@@ -121,7 +172,7 @@ int lv_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, 
 int lv_reload(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
 	      struct err *e)
 {
-	char name[LV_DM_NAME_MAX], *table;
+	char name[LV_DM_NAME_MAX], *table, why[LVM_NAME_LEN * 2 + 128];
 	struct json_object *p;
 	int r;
 
@@ -133,6 +184,9 @@ int lv_reload(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, cons
 	p = json_object_new_object();
 	json_object_object_add(p, "name", json_object_new_string(name));
 	json_object_object_add(p, "table", json_object_new_string(table));
+	/* a hidden sub-LV reloaded by the LV above it keeps its mode */
+	if (lv->status & FLAG(LVF_VISIBLE))
+		json_object_object_add(p, "readonly", json_object_new_boolean(lv_read_only(vg, lv, why, sizeof(why))));
 	free(table);
 	if ((r = call(d, "load", p, e)))
 		return err_set(e, r, "reloading %s/%s", vg->name, lv->name);
@@ -141,4 +195,95 @@ int lv_reload(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, cons
 	if ((r = call(d, "resume", p, e)))
 		return err_set(e, r, "resuming %s/%s", vg->name, lv->name);
 	return 0;
+}
+
+int vg_rename_prepare(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const char *new_name,
+		      struct vg_renames *rn, struct err *e)
+{
+	char uprefix[LV_DM_UUID_MAX], oldp[LV_DM_NAME_MAX], newp[LV_DM_NAME_MAX];
+	struct json_object *res = NULL, *o;
+	size_t n, ol = strlen(vg->name);
+	int r;
+
+	memset(rn, 0, sizeof(*rn));
+	if (!lvm_daemon_up(c, d))
+		return 0; /* nothing is active here */
+	snprintf(uprefix, sizeof(uprefix), "LVM-%s", vg->id);
+	vg_dm_prefix(vg->name, oldp);
+	vg_dm_prefix(new_name, newp);
+	if ((r = jsonrpc_call(&d->c, "info", json_object_new_object(), &res, NULL, e)))
+		return err_set(e, r, "listing the active devices");
+	n = json_object_array_length(res);
+	rn->old = calloc(n + 1, sizeof(*rn->old));
+	rn->name = calloc(n + 1, sizeof(*rn->name));
+	rn->exp = calloc(n + 1, sizeof(*rn->exp));
+	if (!rn->old || !rn->name || !rn->exp) {
+		json_object_put(res);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = NULL, *uuid = NULL, *exp = NULL;
+
+		o = json_object_array_get_idx(res, i);
+		json_object *v;
+		if (json_object_object_get_ex(o, "name", &v))
+			name = json_object_get_string(v);
+		if (json_object_object_get_ex(o, "uuid", &v))
+			uuid = json_object_get_string(v);
+		if (json_object_object_get_ex(o, "export", &v))
+			exp = json_object_get_string(v);
+		if (!name || !uuid || strncmp(uuid, uprefix, strlen(uprefix)))
+			continue;
+		if (strncmp(name, oldp, strlen(oldp))) {
+			json_object_put(res);
+			return err_set(e, -EINVAL, "active device %s of VG %s is not named %s...: not renamed", name,
+				       vg->name, oldp);
+		}
+		snprintf(rn->old[rn->n], sizeof(rn->old[0]), "%s", name);
+		if ((size_t)snprintf(rn->name[rn->n], sizeof(rn->name[0]), "%s%s", newp, name + strlen(oldp)) >=
+		    sizeof(rn->name[0])) {
+			json_object_put(res);
+			return err_set(e, -ENAMETOOLONG, "device %s: the new name is too long", name);
+		}
+		rn->exp[rn->n][0] = 0;
+		if (exp && !strncmp(exp, vg->name, ol) && exp[ol] == '/')
+			snprintf(rn->exp[rn->n], sizeof(rn->exp[0]), "%s%s", new_name, exp + ol);
+		rn->n++;
+	}
+	json_object_put(res);
+	for (unsigned i = 0; i < rn->n; i++) {
+		struct json_object *p = json_object_new_object();
+		struct err e2 = { { 0 } };
+
+		json_object_object_add(p, "name", json_object_new_string(rn->name[i]));
+		if (!call(d, "info", p, &e2))
+			return err_set(e, -EEXIST, "a device named %s exists: VG %s not renamed", rn->name[i],
+				       vg->name);
+	}
+	return 0;
+}
+
+int vg_rename_apply(struct lvm_daemon *d, const struct vg_renames *rn, struct err *e)
+{
+	int ret = 0, r;
+
+	for (unsigned i = 0; i < rn->n; i++) {
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "name", json_object_new_string(rn->old[i]));
+		json_object_object_add(p, "new_name", json_object_new_string(rn->name[i]));
+		if (rn->exp[i][0])
+			json_object_object_add(p, "new_export", json_object_new_string(rn->exp[i]));
+		if ((r = call(d, "rename", p, e)) && !ret)
+			ret = err_set(e, r, "renaming active device %s to %s", rn->old[i], rn->name[i]);
+	}
+	return ret;
+}
+
+void vg_renames_free(struct vg_renames *rn)
+{
+	free(rn->old);
+	free(rn->name);
+	free(rn->exp);
+	memset(rn, 0, sizeof(*rn));
 }

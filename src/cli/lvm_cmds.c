@@ -49,6 +49,8 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_POOLMDSIZE] = { "poolmetadatasize", NULL, "SIZE", "thin pool metadata size (MiB; +SIZE to grow)" },
 	[C_DISCARDS] = { "discards", NULL, "ignore|nopassdown|passdown", "thin pool discards (passdown)" },
 	[C_USEPOLICIES] = { "use-policies", NULL, NULL, "extend a thin pool per activation/thin_pool_autoextend_*" },
+	[C_PERMISSION] = { "permission", "p", "r|rw", "make the LV read-only or read-write (an active one at once)" },
+	[C_IGNORESKIP] = { "ignoreactivationskip", "K", NULL, "activate LVs flagged to be skipped (lvcreate -ky)" },
 	COMMON_OPTS(C_COMMON),
 };
 
@@ -96,7 +98,7 @@ static const struct cli_verb change_verbs[] = {
 	V("vgremove", "VG...", 1, -1, BIT(C_YES) | BIT(C_FORCE),
 	  "Remove each VG (its LVs too with -f or -y).", lvm_vgremove),
 	V("vgrename", "VG NEW", 2, 2, 0, "Rename a VG.", lvm_vgrename),
-	V("vgchange", "[VG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC),
+	V("vgchange", "[VG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP),
 	  "Activate (-ay) or deactivate (-an) every LV of each VG in ulvmd.", lvm_vgchange),
 	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
 	  BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_NAME) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_TYPE) |
@@ -112,8 +114,8 @@ static const struct cli_verb change_verbs[] = {
 	V("lvrename", "VG/LV NEW | VG LV NEW", 2, 3, 0, "Rename an LV.", lvm_lvrename),
 	V("lvremove", "VG/LV...", 1, -1, BIT(C_YES) | BIT(C_FORCE),
 	  "Remove LVs (deactivating them first).", lvm_lvremove),
-	V("lvchange", "VG/LV...", 1, -1, BIT(C_ACTIVATE) | BIT(C_YES),
-	  "Activate (-ay) or deactivate (-an) LVs in ulvmd.", lvm_lvchange),
+	V("lvchange", "VG/LV...", 1, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP),
+	  "Activate (-ay) or deactivate (-an) LVs in ulvmd; -p r|rw sets their permission.", lvm_lvchange),
 };
 
 static const struct cli_verb report_verbs[] = {

@@ -14,6 +14,7 @@
 
 #include "cli/client.h"
 #include "cli/cmdline.h"
+#include "lvm/activate.h"
 #include "lvm/devices.h"
 
 #define LVM_FAILED 5
@@ -24,6 +25,7 @@ enum {
 	C_ALLOC, C_PESIZE, C_MDCOPIES, C_PVMDCOPIES, C_MDSIZE, C_DATAALIGN, C_UUID, C_ZERO, C_WIPE,
 	C_ALLOCATABLE, C_REMOVEMISSING, C_SETPVSIZE, C_ALL,
 	C_THIN, C_VIRTUALSIZE, C_SNAPSHOT, C_THINPOOL, C_CHUNKSIZE, C_POOLMDSIZE, C_DISCARDS, C_USEPOLICIES,
+	C_PERMISSION, C_IGNORESKIP,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -86,12 +88,26 @@ struct lvm_daemon {
 /* Connect once; false when no daemon runs (the reason in d->why). */
 bool lvm_daemon_up(struct lvm_cmd *c, struct lvm_daemon *d);
 void lvm_daemon_close(struct lvm_daemon *d);
+/* An LV that activation passes over: ACTIVATION_SKIP without -K. */
+bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv);
 /* The LV's dm device exists in ulvmd. */
 bool lv_is_active(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv);
 /* After a commit that renamed @lv or its VG: the active device @old_dm
  * takes @lv's dm name and "vg/lv" export, both at once. */
 int lv_rename_active(struct lvm_cmd *c, struct lvm_daemon *d, const char *old_dm, const struct vg *vg,
 		     const struct vg_lv *lv, struct err *e);
+/* vgrename of an active VG: every device of the VG (dm uuid
+ * LVM-<vg id>..., layers and sub-LVs too) takes the new VG name, and its
+ * "vg/..." export with it.  Prepare before the commit: refused, with
+ * nothing changed, when a new name is taken. */
+struct vg_renames {
+	unsigned n;
+	char (*old)[LV_DM_NAME_MAX + 16], (*name)[LV_DM_NAME_MAX + 16], (*exp)[2 * LVM_NAME_LEN + 2];
+};
+int vg_rename_prepare(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const char *new_name,
+		      struct vg_renames *rn, struct err *e);
+int vg_rename_apply(struct lvm_daemon *d, const struct vg_renames *rn, struct err *e);
+void vg_renames_free(struct vg_renames *rn);
 int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
 		struct err *e);
 int lv_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,

@@ -10,6 +10,7 @@
 #include "common/units.h"
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
+#include "lvm/lvref.h"
 
 static const char *hsize(char *buf, uint64_t sectors)
 {
@@ -117,6 +118,24 @@ static int size_arg(struct lvm_cmd *c, struct vgh *h, const struct alloc_req *re
 	return 0;
 }
 
+/* The policy an allocation follows, as lvm2 picks it: --alloc, else the
+ * LV's own (unless inherit), else the VG's, else normal.  One ulvm cannot
+ * follow (cling) refuses the allocation rather than being ignored. */
+static int alloc_policy(struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv, enum alloc_policy *p)
+{
+	struct err e = { { 0 } };
+	const char *s = opt_set(c, C_ALLOC) ? opt_val(c, C_ALLOC) : NULL;
+
+	if (!s && lv && lv->alloc && strcmp(lv->alloc, "inherit"))
+		s = lv->alloc;
+	if (!s || !strcmp(s, "inherit"))
+		s = vg->alloc ? vg->alloc : "normal";
+	if (alloc_policy_parse(s, p, &e))
+		return lvm_fail("%s%s%s: %s", lv ? "LV " : "VG ", lv ? lv->name : vg->name,
+				opt_set(c, C_ALLOC) ? "" : "'s allocation policy", e.msg);
+	return 0;
+}
+
 static int stripes_arg(struct lvm_cmd *c, unsigned *stripes, uint32_t *ssize)
 {
 	uint64_t v;
@@ -197,12 +216,12 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 		return r;
 	if (opt_set(c, C_TYPE) && !strcmp(opt_val(c, C_TYPE), "linear") && req.stripes > 1)
 		return lvm_fail("--type linear takes no --stripes.");
-	if (opt_set(c, C_ALLOC) && alloc_policy_parse(opt_val(c, C_ALLOC), &req.policy, &e))
-		return lvm_fail("%s", e.msg);
 	if (strchr(argv[0], '/'))
 		return lvm_fail("Please give the VG name alone and the LV name with -n.");
 	if (lvm_vg_read(&c->env, argv[0], &h, &e))
 		return lvm_fail("%s", e.msg);
+	if ((r = alloc_policy(c, h.vg, NULL, &req.policy)))
+		goto out;
 	if ((r = pv_args(&h, argc - 1, argv + 1, &ranges, &req.nranges)))
 		goto out;
 	req.ranges = ranges;
@@ -234,6 +253,12 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
+	/* lvm2 keeps an explicit policy on the LV for its later extensions */
+	if (opt_set(c, C_ALLOC) && strcmp(opt_val(c, C_ALLOC), "inherit") &&
+	    !(lv->alloc = strdup(opt_val(c, C_ALLOC)))) {
+		r = lvm_fail("out of memory");
+		goto out;
+	}
 	if (lvm_vg_commit(&c->env, &h, &e)) {
 		r = lvm_fail("%s", e.msg);
 		goto out;
@@ -250,6 +275,21 @@ out:
 	lvm_daemon_close(&d);
 	lvm_vg_release(&h);
 	return r;
+}
+
+/* A hidden LV that another LV uses goes only with that LV (lvm2:
+ * "Can't remove internal LV"); an LV goes with the hidden sub-LVs it
+ * owns, unless an LV outside them uses one (a snapshot's origin, an
+ * external origin).  Also refused for resize and rename. */
+static int internal_check(const struct vg *vg, const struct vg_lv *lv, const char *what)
+{
+	const char *key;
+	const struct vg_lv *u = lv_first_user(vg, lv, &key);
+
+	if (u && !(lv->status & FLAG(LVF_VISIBLE)))
+		return lvm_fail("Cannot %s internal LV %s/%s: it is the %s of %s/%s.", what, vg->name, lv->name, key,
+				vg->name, u->name);
+	return 0;
 }
 
 static int read_lv_name(struct lvm_cmd *c, const char *vg, const char *name, struct vgh *h, struct vg_lv **lv)
@@ -297,7 +337,7 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 	struct lvm_daemon d = { 0 };
 	struct err e = { { 0 } };
 	struct vgh h = { .lock_fd = -1 };
-	struct vg_lv *lv;
+	struct vg_lv *lv, *u;
 	char sign, b1[UNITS_BUF], b2[UNITS_BUF], q[600];
 	bool grow_only = !strcmp(c->verb, "lvextend"), shrink_only = !strcmp(c->verb, "lvreduce");
 	uint64_t ext, target;
@@ -306,17 +346,24 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 
 	if ((r = lvm_setup(c, true)))
 		return r;
-	if (opt_set(c, C_ALLOC) && alloc_policy_parse(opt_val(c, C_ALLOC), &req.policy, &e))
-		return lvm_fail("%s", e.msg);
 	if ((r = read_resize_lv(c, argv[0], &h, &lv)))
 		return r;
+	if ((r = alloc_policy(c, h.vg, lv, &req.policy)))
+		goto out;
 	if (thin_handles(h.vg, lv) || opt_set(c, C_USEPOLICIES) || opt_set(c, C_POOLMDSIZE)) {
 		r = thin_lvresize(c, &d, &h, lv, argc - 1, argv + 1);
 		goto out;
 	}
+	if ((r = internal_check(h.vg, lv, "resize")))
+		goto out;
 	if ((t = lv_unmodelled_type(lv))) {
 		r = lvm_fail("Cannot resize LV %s/%s: segment type %s is not supported yet.", h.vg->name,
 			     lv->name, t);
+		goto out;
+	}
+	if ((u = lv_first_user(h.vg, lv, &t))) {
+		r = lvm_fail("Cannot resize LV %s/%s: it is the %s of %s/%s.", h.vg->name, lv->name, t, h.vg->name,
+			     u->name);
 		goto out;
 	}
 	/* stripes default to the last segment's */
@@ -431,15 +478,23 @@ int lvm_lvrename(void *ctx, int argc, char **argv)
 	}
 	if ((r = check_new_lv_name(h.vg, newn)))
 		goto out;
+	if (!(lv->status & FLAG(LVF_VISIBLE))) {
+		r = lvm_fail("Cannot rename internal LV \"%s\".", lv->name);
+		goto out;
+	}
 	/* Metadata first, then the active device: a failure in between
 	 * leaves the LV renamed and its device under the old name, which
-	 * `dmsetup remove OLD` and lvchange -ay mend. */
+	 * `dmsetup remove OLD` and lvchange -ay mend.  An LV with sub-LVs
+	 * (a pool) has several devices: refused while active. */
 	if ((active = lv_is_active(c, &d, h.vg, lv)))
 		lv_dm_name(h.vg, lv, old_dm);
+	if (active && lv_has_subs(h.vg, lv)) {
+		r = lvm_fail("Cannot rename active LV %s/%s, which has sub-LVs: deactivate it first.", vg, lvn);
+		goto out;
+	}
 	snprintf(old, sizeof(old), "%s", lv->name);
-	free(lv->name);
-	if (!(lv->name = strdup(newn))) {
-		r = lvm_fail("out of memory");
+	if (lv_rename_with_subs(h.vg, lv, newn, &e)) {
+		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
 	if (lvm_vg_commit(&c->env, &h, &e)) {
@@ -457,6 +512,18 @@ out:
 	return r;
 }
 
+static int removal_check(const struct vg *vg, struct vg_lv *lv, struct vg_lv ***set, unsigned *n)
+{
+	struct err e = { { 0 } };
+	int r;
+
+	if ((r = internal_check(vg, lv, "remove")))
+		return r;
+	if (lv_removal_set(vg, lv, set, n, &e))
+		return lvm_fail("%s", e.msg);
+	return 0;
+}
+
 int lvm_lvremove(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -468,7 +535,8 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		struct vgh h = { .lock_fd = -1 };
 		struct err e = { { 0 } };
-		struct vg_lv *lv;
+		struct vg_lv *lv, **set = NULL;
+		unsigned nset = 0;
 		char q[600], name[LVM_NAME_LEN];
 
 		if (!strchr(argv[i], '/')) { /* a VG: all its LVs */
@@ -485,22 +553,33 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 			lvm_vg_release(&h);
 			continue;
 		}
+		if ((r = removal_check(h.vg, lv, &set, &nset))) {
+			ret = r;
+			lvm_vg_release(&h);
+			continue;
+		}
 		if (lv_is_active(c, &d, h.vg, lv)) {
 			snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?",
 				 h.vg->name, lv->name);
 			if (!opt_set(c, C_FORCE) && !confirm(c, q)) {
 				ret = lvm_fail("Logical volume %s/%s not removed.", h.vg->name, lv->name);
+				free(set);
 				lvm_vg_release(&h);
 				continue;
 			}
 			if (lv_deactivate(c, &d, h.vg, lv, &e)) {
 				ret = lvm_fail("%s", e.msg);
+				free(set);
 				lvm_vg_release(&h);
 				continue;
 			}
 		}
 		snprintf(name, sizeof(name), "%s", lv->name);
-		vg_remove_lv(h.vg, lv);
+		/* with its sub-LVs, which no other LV uses (removal_check) */
+		for (unsigned k = 0; k < nset; k++)
+			vg_remove_lv(h.vg, set[k]);
+		free(set);
+		set = NULL;
 		if (lvm_vg_commit(&c->env, &h, &e))
 			ret = lvm_fail("%s", e.msg);
 		else
@@ -511,18 +590,55 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 	return ret;
 }
 
+/* lvchange -p r|rw (lvchange.c _lvchange_permission): the LV's WRITE
+ * flag; an active LV is reloaded in its new mode at once. */
+static int change_permission(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct vg_lv *lv, bool rw)
+{
+	struct err e = { { 0 } };
+	const char *key;
+	const struct vg_lv *u = lv_first_user(h->vg, lv, &key);
+	bool active;
+
+	if (!(lv->status & FLAG(LVF_VISIBLE)))
+		return lvm_fail("Cannot change permissions of internal LV %s/%s.", h->vg->name, lv->name);
+	if (rw == !!(lv->status & FLAG(LVF_WRITE)))
+		return lvm_fail("Logical volume %s/%s is already %s.", h->vg->name, lv->name,
+				rw ? "writable" : "read only");
+	if (rw && u && !strcmp(key, "external_origin"))
+		return lvm_fail("Cannot change permissions of %s/%s: it is the external origin of %s/%s.",
+				h->vg->name, lv->name, h->vg->name, u->name);
+	active = lv_is_active(c, d, h->vg, lv);
+	if (active && thin_handles(h->vg, lv))
+		return lvm_fail("Cannot change permissions of active thin LV %s/%s: deactivate it first.",
+				h->vg->name, lv->name);
+	lv->status = rw ? lv->status | FLAG(LVF_WRITE) : lv->status & ~FLAG(LVF_WRITE);
+	if (lvm_vg_commit(&c->env, h, &e) || (active && lv_reload(c, d, h->vg, lv, &e)))
+		return lvm_fail("%s", e.msg);
+	printf("  Logical volume %s/%s changed.\n", h->vg->name, lv->name);
+	return 0;
+}
+
 int lvm_lvchange(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
 	struct lvm_daemon d = { 0 };
-	bool on = false;
+	bool on = false, perm = opt_set(c, C_PERMISSION), rw = false;
 	int ret = 0, r;
 
-	if (!opt_set(c, C_ACTIVATE))
-		return lvm_fail("Only lvchange -a y|n is implemented yet.");
-	if ((r = parse_activate(c, &on)) || (r = lvm_setup(c, false)))
+	if (!opt_set(c, C_ACTIVATE) && !perm)
+		return lvm_fail("Only lvchange -a y|n and -p r|rw are implemented yet.");
+	if (perm) {
+		const char *v = opt_val(c, C_PERMISSION);
+
+		if (strcmp(v, "r") && strcmp(v, "rw"))
+			return lvm_fail("Invalid argument for --permission: %s (r or rw)", v);
+		rw = !strcmp(v, "rw");
+	}
+	if (opt_set(c, C_ACTIVATE) && (r = parse_activate(c, &on)))
 		return r;
-	if (!lvm_daemon_up(c, &d))
+	if ((r = lvm_setup(c, perm)))
+		return r;
+	if (opt_set(c, C_ACTIVATE) && !lvm_daemon_up(c, &d))
 		return lvm_fail("%s", d.why.msg);
 	for (int i = 0; i < argc; i++) {
 		struct vgh h = { .lock_fd = -1 };
@@ -533,7 +649,11 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 			ret = r;
 			continue;
 		}
-		if ((on ? lv_activate : lv_deactivate)(c, &d, h.vg, lv, &e))
+		if (perm && (r = change_permission(c, &d, &h, lv, rw)))
+			ret = r;
+		else if (!opt_set(c, C_ACTIVATE) || (on && lv_skip_activation(c, h.vg, lv)))
+			;
+		else if ((on ? lv_activate : lv_deactivate)(c, &d, h.vg, lv, &e))
 			ret = lvm_fail("%s", e.msg);
 		lvm_vg_release(&h);
 	}

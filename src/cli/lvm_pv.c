@@ -59,6 +59,8 @@ int lvm_pv_make(struct lvm_cmd *c, const char *path, const struct pv_create_opts
 		return lvm_fail("%s", e.msg);
 	if ((vg = lvm_dev_vgname(d)))
 		return lvm_fail("Can't initialize physical volume \"%s\" of volume group \"%s\".", path, vg);
+	if (lvm_dev_used_unknown(d))
+		return lvm_fail("PV %s is used by a VG but its metadata is missing.", path);
 	if (d->status && d->status != -ENOENT && !d->pv)
 		if (d->status != -EINVAL)
 			return lvm_fail("Cannot use %s: %s", path, d->why.msg);
@@ -91,6 +93,8 @@ int lvm_pv_orphan(struct lvm_cmd *c, const char *path, const struct pv_create_op
 		return lvm_fail("%s", e.msg);
 	if ((vg = lvm_dev_vgname(d)))
 		return lvm_fail("Physical volume '%s' is already in volume group '%s'", path, vg);
+	if (lvm_dev_used_unknown(d))
+		return lvm_fail("PV %s is used by a VG but its metadata is missing.", path);
 	if (d->pv) {
 		if (lvm_devices_file_update(&c->env, d->path, d->pv->label.pv_uuid, true, &e))
 			return lvm_fail("%s", e.msg);
@@ -145,6 +149,10 @@ int lvm_pvremove(void *ctx, int argc, char **argv)
 		}
 		if ((vg = lvm_dev_vgname(d))) {
 			ret = lvm_fail("PV %s is used by VG %s so please use vgreduce first.", argv[i], vg);
+			continue;
+		}
+		if (lvm_dev_used_unknown(d)) {
+			ret = lvm_fail("PV %s is used by a VG but its metadata is missing.", argv[i]);
 			continue;
 		}
 		/* as label_remove: only the label sector */

@@ -8,6 +8,7 @@
 #include "cli/lvm_cmds.h"
 #include "common/report_lvm.h"
 #include "lvm/activate.h"
+#include "lvm/mda.h"
 
 struct rctx {
 	struct lvm_cmd *c;
@@ -266,7 +267,7 @@ static void set_pv_fields(struct rctx *x, struct report_row *r, const struct vgh
 	if (d && d->pv) {
 		report_set_sectors(r, RF_DEV_SIZE, d->pv->label.device_size / 512);
 		for (unsigned j = 0; j < d->pv->nmda; j++)
-			mdas += !d->pv->mda[j].status;
+			mdas += !d->pv->mda[j].status && !mda_ignored(&d->pv->mda[j].hdr);
 		report_set_u64(r, RF_PV_MDA_COUNT, d->pv->nmda);
 		report_set_u64(r, RF_PV_MDA_USED_COUNT, mdas);
 		if (d->pv->nmda)

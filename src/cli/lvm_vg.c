@@ -299,8 +299,8 @@ int lvm_vgrename(void *ctx, int argc, char **argv)
 	const char **names;
 	unsigned n;
 	int lock = -1, r;
-	char name[LVM_NAME_LEN + 8], (*old_dm)[LV_DM_NAME_MAX] = NULL;
-	bool *active = NULL;
+	char name[LVM_NAME_LEN + 8];
+	struct vg_renames rn = { 0 };
 
 	(void)argc;
 	if ((r = lvm_setup(c, true)))
@@ -322,15 +322,13 @@ int lvm_vgrename(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
-	/* The active LVs' devices are renamed after the commit (vg-lv, vg/lv). */
-	if (!(old_dm = calloc(h.vg->nlv + 1, sizeof(*old_dm))) ||
-	    !(active = calloc(h.vg->nlv + 1, sizeof(*active)))) {
-		r = lvm_fail("out of memory");
+	/* Every active device of the VG (LVs, sub-LVs, pool layers) is
+	 * renamed after the commit (vg-..., vg/...); a name taken refuses
+	 * the rename before anything changes. */
+	if (vg_rename_prepare(c, &d, h.vg, argv[1], &rn, &e)) {
+		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
-	for (unsigned l = 0; l < h.vg->nlv; l++)
-		if ((active[l] = lv_is_active(c, &d, h.vg, h.vg->lv[l])))
-			lv_dm_name(h.vg, h.vg->lv[l], old_dm[l]);
 	free(h.vg->name);
 	if (!(h.vg->name = strdup(argv[1]))) {
 		r = lvm_fail("out of memory");
@@ -340,16 +338,12 @@ int lvm_vgrename(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
-	for (unsigned l = 0; l < h.vg->nlv; l++)
-		if (active[l] && lv_rename_active(c, &d, old_dm[l], h.vg, h.vg->lv[l], &e)) {
-			r = lvm_fail("%s (the metadata is renamed)", e.msg);
-			err_clear(&e);
-		}
+	if (vg_rename_apply(&d, &rn, &e))
+		r = lvm_fail("%s (the metadata is renamed)", e.msg);
 	if (!r)
 		printf("  Volume group \"%s\" successfully renamed to \"%s\"\n", argv[0], argv[1]);
 out:
-	free(old_dm);
-	free(active);
+	vg_renames_free(&rn);
 	lvm_daemon_close(&d);
 	lvm_vg_release(&h);
 	lvm_unlock(lock);
@@ -412,7 +406,9 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 			if (!(lv->status & FLAG(LVF_VISIBLE)))
 				continue;
 			err_clear(&e);
-			if (on && lv_activate(c, &d, h.vg, lv, &e))
+			if (on && lv_skip_activation(c, h.vg, lv))
+				;
+			else if (on && lv_activate(c, &d, h.vg, lv, &e))
 				ret = lvm_fail("%s", e.msg);
 			else if (!on && lv_deactivate(c, &d, h.vg, lv, &e))
 				ret = lvm_fail("%s", e.msg);

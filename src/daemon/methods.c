@@ -222,7 +222,9 @@ static int m_load(struct call *c)
 {
 	const char *name = p_str(c, "name");
 	struct err e = { 0 };
-	int ret = dm_load(c->dm, name, p_str(c, "table"), p_str(c, "cwd"), &e);
+	struct json_object *ro;
+	int ret = dm_load(c->dm, name, p_str(c, "table"), p_str(c, "cwd"),
+			  json_object_object_get_ex(c->params, "readonly", &ro) ? json_object_get_boolean(ro) : -1, &e);
 
 	if (ret)
 		return dm_fail(c, ret, &e, name);
@@ -551,7 +553,7 @@ static const struct method methods[] = {
 	{ "create", m_create, { NAME, { "uuid", P_STR, false }, { "table", P_STR, false },
 				{ "cwd", P_STR, false }, { "readonly", P_BOOL, false },
 				{ "notable", P_BOOL, false }, { "export", P_STR, false } } },
-	{ "load", m_load, { NAME, { "table", P_STR, true }, { "cwd", P_STR, false } } },
+	{ "load", m_load, { NAME, { "table", P_STR, true }, { "cwd", P_STR, false }, { "readonly", P_BOOL, false } } },
 	{ "clear", m_clear, { NAME } },
 	{ "suspend", m_suspend, { NAME, { "noflush", P_BOOL, false }, { "nolockfs", P_BOOL, false } } },
 	{ "resume", m_resume, { NAME } },

@@ -239,7 +239,7 @@ int dm_create_ex(struct dm_context *ctx, const struct dm_create_args *a, struct 
 
 	if (r || !a->table)
 		return r;
-	r = dm_load(ctx, a->name, a->table, a->cwd, e);
+	r = dm_load(ctx, a->name, a->table, a->cwd, -1, e);
 	if (!r)
 		r = dm_resume(ctx, a->name, e);
 	if (r)
@@ -260,7 +260,7 @@ int dm_create(struct dm_context *ctx, const char *name, const char *uuid, const 
 	if (!md)                                                                     \
 		return err_set(e, -ENXIO, "device %s not found", name)
 
-int dm_load(struct dm_context *ctx, const char *name, const char *table, const char *cwd,
+int dm_load(struct dm_context *ctx, const char *name, const char *table, const char *cwd, int ro,
 	    struct err *e)
 {
 	struct dm_table *t, *old;
@@ -272,6 +272,7 @@ int dm_load(struct dm_context *ctx, const char *name, const char *table, const c
 		dev_put(&md->dev);
 		return err_set(e, r, "%s", name);
 	}
+	t->mode_ro = ro;
 	pthread_mutex_lock(&md->lock);
 	old = md->inactive;
 	md->inactive = t;
@@ -367,6 +368,8 @@ int dm_resume(struct dm_context *ctx, const char *name, struct err *e)
 		md->live = t;
 		md->inactive = NULL;
 		md->dev.size = to_bytes(t->sectors);
+		if (t->mode_ro >= 0)
+			md->read_only = t->mode_ro;
 		md->dev.read_only = md->read_only || t->read_only;
 		md->dev.can_discard = true;
 	}

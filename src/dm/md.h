@@ -76,7 +76,10 @@ struct dm_create_args {
 int dm_create_ex(struct dm_context *ctx, const struct dm_create_args *a, struct err *e);
 int dm_create(struct dm_context *ctx, const char *name, const char *uuid, const char *table,
 	      const char *cwd, unsigned flags, struct err *e);
-int dm_load(struct dm_context *ctx, const char *name, const char *table, const char *cwd,
+/* @ro: the device is read-only (1) or read-write (0) once this table is
+ * resumed, as the kernel's DM_READONLY_FLAG on a table load; -1 keeps
+ * its mode. */
+int dm_load(struct dm_context *ctx, const char *name, const char *table, const char *cwd, int ro,
 	    struct err *e);
 int dm_clear(struct dm_context *ctx, const char *name, struct err *e);
 int dm_suspend(struct dm_context *ctx, const char *name, unsigned flags, struct err *e);

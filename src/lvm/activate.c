@@ -20,6 +20,14 @@ static size_t dm_escape(const char *s, char *out)
 	return n;
 }
 
+void vg_dm_prefix(const char *vgname, char out[LV_DM_NAME_MAX])
+{
+	size_t n = dm_escape(vgname, out);
+
+	out[n++] = '-';
+	out[n] = 0;
+}
+
 void lv_dm_name(const struct vg *vg, const struct vg_lv *lv, char out[LV_DM_NAME_MAX])
 {
 	size_t n = dm_escape(vg->name, out);

@@ -23,6 +23,8 @@
 #define LV_DM_NAME_MAX (2 * LVM_NAME_LEN + 2)
 #define LV_DM_UUID_MAX (4 + 2 * LVM_ID_LEN + 1)
 
+/* "<vg>-" as it starts the dm name of each of the VG's devices. */
+void vg_dm_prefix(const char *vgname, char out[LV_DM_NAME_MAX]);
 void lv_dm_name(const struct vg *vg, const struct vg_lv *lv, char out[LV_DM_NAME_MAX]);
 void lv_dm_uuid(const struct vg *vg, const struct vg_lv *lv, char out[LV_DM_UUID_MAX]);
 /* "vg/lv" */

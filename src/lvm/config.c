@@ -261,6 +261,17 @@ static const char *copy_str(struct cfg_tree *t, const char *s)
 	return s ? cfg_strndup(t, s, strlen(s)) : NULL;
 }
 
+int cfg_value_set_str(struct cfg_tree *t, struct cfg_value *v, const char *s)
+{
+	const char *c = copy_str(t, s);
+
+	if (!c)
+		return -ENOMEM;
+	v->type = CFG_STRING;
+	v->s = c;
+	return 0;
+}
+
 struct cfg_node *cfg_add_copy(struct cfg_node *sec, const struct cfg_node *src)
 {
 	struct cfg_tree *t;

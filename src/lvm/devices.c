@@ -213,6 +213,40 @@ static void scan_one(struct lvm_env *env, struct lvm_dev *d)
 		}
 }
 
+/* Does the VG section @vg list a PV with id @id32? */
+static bool vg_lists_pv(const struct cfg_node *vg, const char *id32)
+{
+	const struct cfg_node *pvs = cfg_find(vg, "physical_volumes");
+	char id[LVM_ID_LEN + 1];
+	struct err e = { { 0 } };
+	const char *s;
+
+	for (const struct cfg_node *p = pvs ? pvs->child : NULL; p; p = p->next)
+		if (p->type == CFG_SECTION && !cfg_get_str(p, "id", &s, &e) && !lvm_id_parse(s, id, &e) &&
+		    !strcmp(id, id32))
+			return true;
+	return false;
+}
+
+/* A PV without metadata of its own belongs to the VG that names it
+ * (lvm2 reads every VG's PV list the same way). */
+static void assign_owners(struct lvm_env *env)
+{
+	for (unsigned i = 0; i < env->ndev; i++) {
+		struct lvm_dev *d = &env->dev[i];
+
+		d->owner = NULL;
+		if (!d->pv || pv_vg(d->pv, NULL, NULL))
+			continue;
+		for (unsigned j = 0; j < env->ndev && !d->owner; j++) {
+			const struct vgtext_summary *s = env->dev[j].pv ? pv_vg(env->dev[j].pv, NULL, NULL) : NULL;
+
+			if (s && vg_lists_pv(s->vg, d->pv->label.pv_uuid))
+				d->owner = s->vgname;
+		}
+	}
+}
+
 int lvm_scan(struct lvm_env *env, struct err *e)
 {
 	for (unsigned i = 0; i < env->ndev; i++)
@@ -228,6 +262,7 @@ int lvm_scan(struct lvm_env *env, struct err *e)
 				return err_set(e, -EEXIST, "duplicate PV uuid %s on %s and %s: refusing to use either",
 					       id, env->dev[j].path, env->dev[i].path);
 			}
+	assign_owners(env);
 	return 0;
 }
 
@@ -235,8 +270,10 @@ int lvm_env_add_path(struct lvm_env *env, const char *path, struct lvm_dev **out
 {
 	int r = add_dev(env, path, false, out, e);
 
-	if (!r && (*out)->status == -ENODATA && !(*out)->pv)
+	if (!r && (*out)->status == -ENODATA && !(*out)->pv) {
 		scan_one(env, *out);
+		assign_owners(env);
+	}
 	return r;
 }
 

@@ -44,6 +44,10 @@ struct lvm_dev {
 	int status;
 	struct err why;
 	bool in_file; /* listed in the devices file */
+	/* The VG whose metadata (on another PV) names this PV's uuid, when
+	 * its own mdas hold none (--pvmetadatacopies 0, ignored mdas): it
+	 * belongs to that VG all the same.  Points into the scan. */
+	const char *owner;
 };
 
 struct lvm_env {
@@ -76,8 +80,12 @@ int lvm_devices_file_update(struct lvm_env *env, const char *path, const char *i
 /* The names of the VGs found, sorted; *names malloc'ed (strings point
  * into the scan). */
 int lvm_vg_names(struct lvm_env *env, const char ***names, unsigned *n, struct err *e);
-/* The VG a device's PV belongs to (by its best text), or NULL. */
+/* The VG a device's PV belongs to (by its best text, else by the text of
+ * any VG that lists its uuid), or NULL. */
 const char *lvm_dev_vgname(const struct lvm_dev *d);
+/* The PV's label says it is in a VG (PV_EXT_USED) but no VG scanned names
+ * it: its metadata is on PVs not in the device set.  Not an orphan. */
+bool lvm_dev_used_unknown(const struct lvm_dev *d);
 
 struct vgh {
 	struct vg *vg;

@@ -72,6 +72,20 @@ static void scan_mda(struct pv *pv, struct pv_mda *m, struct pv *const *seen, un
 	}
 }
 
+static void scan_mdas(struct pv *pv, struct pv *const *seen, unsigned nseen)
+{
+	pv->best = -1;
+	for (unsigned i = 0; i < pv->nmda; i++) {
+		struct pv_mda *m = &pv->mda[i];
+
+		err_clear(&m->why);
+		err_clear(&m->text_why);
+		scan_mda(pv, m, seen, nseen);
+		if (!m->text_status && (pv->best < 0 || m->sum.seqno > pv->mda[pv->best].sum.seqno))
+			pv->best = (int)i;
+	}
+}
+
 int pv_scan(struct dev *d, struct pv **out, struct err *e)
 {
 	return pv_scan_shared(d, NULL, 0, out, e);
@@ -98,23 +112,22 @@ int pv_scan_shared(struct dev *d, struct pv *const *seen, unsigned nseen, struct
 			       pv->label.n_mda, PV_MAX_MDAS);
 	}
 	pv->nmda = pv->label.n_mda;
-	for (unsigned i = 0; i < pv->nmda; i++) {
-		struct pv_mda *m = &pv->mda[i];
-
-		m->locn = pv->label.mda[i];
-		scan_mda(pv, m, seen, nseen);
-		if (!m->text_status &&
-		    (pv->best < 0 || m->sum.seqno > pv->mda[pv->best].sum.seqno))
-			pv->best = (int)i;
-	}
+	for (unsigned i = 0; i < pv->nmda; i++)
+		pv->mda[i].locn = pv->label.mda[i];
+	scan_mdas(pv, seen, nseen);
 	*out = pv;
 	return 0;
 }
 
-const struct vgtext_summary *pv_vg(const struct pv *pv, const char **text, size_t *len)
+const struct vgtext_summary *pv_vg(const struct pv *cpv, const char **text, size_t *len)
 {
+	struct pv *pv = (struct pv *)cpv; /* a cache: reading again changes no meaning */
 	const struct pv_mda *m;
 
+	if (pv->reread) { /* a second VG read in one command, after a commit */
+		pv->reread = false;
+		scan_mdas(pv, NULL, 0);
+	}
 	if (pv->best < 0)
 		return NULL;
 	m = &pv->mda[pv->best];
@@ -372,6 +385,7 @@ int pv_write_metadata(struct pv *const *pvs, unsigned npvs, const char *text, si
 		for (j = 0; j < pvs[i]->nmda; j++)
 			mda_drop_text(&pvs[i]->mda[j]);
 		pvs[i]->best = -1;
+		pvs[i]->reread = true;
 	}
 	free(rl);
 	return r;

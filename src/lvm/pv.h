@@ -59,6 +59,7 @@ struct pv {
 	unsigned nmda;
 	struct pv_mda mda[PV_MAX_MDAS];
 	int best; /* the mda whose text has the highest seqno, or -1 */
+	bool reread; /* written since: pv_vg reads the mdas again */
 };
 
 /* -ENOENT when @d has no LVM2 label; other errors for a bad label or I/O. */

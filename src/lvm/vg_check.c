@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lvm/lvref.h"
 #include "lvm/vg.h"
 
 struct range {
@@ -178,5 +179,5 @@ int vg_validate(const struct vg *vg, struct err *e)
 	for (unsigned i = 0; i < vg->npv; i++)
 		if ((r = check_pv_use(vg, vg->pv[i], e)))
 			return r;
-	return 0;
+	return vg_check_refs(vg, e);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lvm/devices.h"
+#include "lvm/label.h"
 
 int lvm_write_file_atomic(const char *dir, const char *name, const char *text, size_t len,
 			  struct err *e);
@@ -16,7 +17,12 @@ const char *lvm_dev_vgname(const struct lvm_dev *d)
 {
 	const struct vgtext_summary *s = d->pv ? pv_vg(d->pv, NULL, NULL) : NULL;
 
-	return s ? s->vgname : NULL;
+	return s ? s->vgname : d->owner;
+}
+
+bool lvm_dev_used_unknown(const struct lvm_dev *d)
+{
+	return d->pv && !lvm_dev_vgname(d) && (d->pv->label.ext_flags & PV_EXT_USED);
 }
 
 static int name_cmp(const void *a, const void *b)

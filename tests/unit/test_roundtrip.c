@@ -66,13 +66,13 @@ static void roundtrip(struct fixture *f, const char *pattern, const char *want_p
 	if (strcmp(first, want))
 		fail_msg("table\n%sprinted as\n%swant\n%s", table, first, want);
 
-	if (dm_load(f->ctx, "rt", first, NULL, &e) || dm_resume(f->ctx, "rt", &e))
+	if (dm_load(f->ctx, "rt", first, NULL, -1, &e) || dm_resume(f->ctx, "rt", &e))
 		fail_msg("reloading\n%sfailed: %s", first, e.msg);
 	second = format_md(md, STATUSTYPE_TABLE);
 	assert_string_equal(first, second);
 
 	/* The inactive slot prints the same way. */
-	assert_int_equal(dm_load(f->ctx, "rt", second, NULL, &e), 0);
+	assert_int_equal(dm_load(f->ctx, "rt", second, NULL, -1, &e), 0);
 	free(second);
 	assert_int_equal(md_format(md, STATUSTYPE_TABLE, true, &second), 0);
 	assert_string_equal(first, second);

@@ -1,0 +1,65 @@
+/* References between the LVs of a VG: a segment that names other LVs
+ * (lvm2's lv_area of type AREA_LV, seg->pool_lv, seg->origin, seg->cow,
+ * seg->metadata_lv, seg->log_lv...; LVM2-FORMAT.md §10).
+ *
+ * Segments of those types are kept as raw subtrees (vg.h); the names sit
+ * under keys that are the same for every type that has them:
+ *   thin         thin_pool (pins), external_origin (pins), merge (pins),
+ *                origin (a thin snapshot's origin: does not pin, lvm2
+ *                lets it go and the snapshot keeps its blocks)
+ *   thin-pool    metadata, pool            cache-pool  data, metadata
+ *   snapshot     origin, cow_store | merging_store
+ *   mirror       mirrors [LV|PV, LE, ...], mirror_log
+ *   raid*        raids [meta, image, ...], raid0_lvs [image, ...]
+ *   cache        cache_pool, origin        writecache  origin, writecache
+ *   integrity    origin, meta_dev          vdo         vdo_pool
+ *   vdo-pool     data                      striped     stripes over LVs
+ * A pinning reference means: the LV named may not be removed, resized or
+ * renamed on its own while the referring LV exists.  A hidden LV that a
+ * segment names is that LV's sub-LV: it goes, and is renamed, with it.
+ * Area lists (mirrors, stripes) also name PVs by their key ("pv0"); such
+ * entries are not references.
+ *
+ * Segment types this file does not know (unknown ones) are not looked
+ * into: lvm2 does not read them either.
+ */
+#ifndef ULVM_LVM_LVREF_H
+#define ULVM_LVM_LVREF_H
+
+#include <stdbool.h>
+
+#include "common/log.h"
+#include "lvm/vg.h"
+
+struct lv_ref {
+	struct vg_lv *from;    /* the LV whose segment names it */
+	const char *key;       /* "thin_pool", "raids", ... */
+	struct cfg_value *val; /* the name, in @from's kept segment */
+	struct vg_lv *to;      /* NULL: no LV of that name */
+	bool pins;
+};
+
+/* Call @fn for each reference of @from's segments (each LV's when @from
+ * is NULL), until it returns non-zero, which is returned. */
+int lv_refs_each(const struct vg *vg, const struct vg_lv *from, int (*fn)(const struct lv_ref *r, void *data),
+		 void *data);
+/* The first LV other than @lv whose segments name @lv (pinning ones
+ * first); *key is the key naming it.  NULL: none. */
+struct vg_lv *lv_first_user(const struct vg *vg, const struct vg_lv *lv, const char **key);
+/* @user's segments name @lv; *key is the key. */
+bool lv_uses(const struct vg *vg, const struct vg_lv *user, const struct vg_lv *lv, const char **key);
+/* @lv's segments name a hidden LV (it has sub-LVs). */
+bool lv_has_subs(const struct vg *vg, const struct vg_lv *lv);
+/* vg_validate's part: every name resolves to another LV of the VG. */
+int vg_check_refs(const struct vg *vg, struct err *e);
+
+/* What lvremove of @lv takes with it: @lv and every hidden LV its
+ * segments name, recursively.  Refused (-EBUSY, naming the user) when an
+ * LV outside that set has a pinning reference into it.  *set malloc'ed,
+ * @lv first. */
+int lv_removal_set(const struct vg *vg, struct vg_lv *lv, struct vg_lv ***set, unsigned *n, struct err *e);
+/* Rename @lv to @name, its sub-LVs named "<old>_..." to "<name>_..."
+ * (as lvm2's lv_rename_update), and every reference to any of them. */
+int lv_rename_with_subs(struct vg *vg, struct vg_lv *lv, const char *name, struct err *e);
+
+#endif

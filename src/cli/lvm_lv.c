@@ -478,7 +478,7 @@ int lvm_lvrename(void *ctx, int argc, char **argv)
 	}
 	if ((r = check_new_lv_name(h.vg, newn)))
 		goto out;
-	if (!(lv->status & FLAG(LVF_VISIBLE))) {
+	if (!(lv->status & FLAG(LVF_VISIBLE)) && !lv_stands_for(h.vg, lv)) {
 		r = lvm_fail("Cannot rename internal LV \"%s\".", lv->name);
 		goto out;
 	}
@@ -535,7 +535,7 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		struct vgh h = { .lock_fd = -1 };
 		struct err e = { { 0 } };
-		struct vg_lv *lv, **set = NULL;
+		struct vg_lv *lv, *top, **set = NULL;
 		unsigned nset = 0;
 		char q[600], name[LVM_NAME_LEN];
 
@@ -553,6 +553,9 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 			lvm_vg_release(&h);
 			continue;
 		}
+		snprintf(name, sizeof(name), "%s", lv->name);
+		if ((top = lv_stands_for(h.vg, lv)))
+			lv = top; /* lvremove vg/snap: the snapshot */
 		if ((r = removal_check(h.vg, lv, &set, &nset))) {
 			ret = r;
 			lvm_vg_release(&h);
@@ -574,7 +577,6 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 				continue;
 			}
 		}
-		snprintf(name, sizeof(name), "%s", lv->name);
 		/* with its sub-LVs, which no other LV uses (removal_check) */
 		for (unsigned k = 0; k < nset; k++)
 			vg_remove_lv(h.vg, set[k]);

@@ -174,6 +174,25 @@ bool lv_uses(const struct vg *vg, const struct vg_lv *user, const struct vg_lv *
 	return r;
 }
 
+static int cow_of(const struct lv_ref *r, void *data)
+{
+	const struct vg_lv **lv = data;
+
+	if (r->to != *lv || (strcmp(r->key, "cow_store") && strcmp(r->key, "merging_store")))
+		return 0;
+	*lv = r->from;
+	return 1;
+}
+
+struct vg_lv *lv_stands_for(const struct vg *vg, const struct vg_lv *lv)
+{
+	const struct vg_lv *top = lv;
+
+	if (lv->status & FLAG(LVF_VISIBLE) || lv_refs_each(vg, NULL, cow_of, &top) != 1)
+		return NULL;
+	return (struct vg_lv *)top;
+}
+
 static int hidden_ref(const struct lv_ref *r, void *data)
 {
 	(void)data;

@@ -46,6 +46,11 @@ int lv_refs_each(const struct vg *vg, const struct vg_lv *from, int (*fn)(const 
 /* The first LV other than @lv whose segments name @lv (pinning ones
  * first); *key is the key naming it.  NULL: none. */
 struct vg_lv *lv_first_user(const struct vg *vg, const struct vg_lv *lv, const char **key);
+/* The LV that @lv's name stands for: an old-style snapshot is known by
+ * its hidden COW LV's name (lvs shows "snap", lvremove vg/snap removes
+ * the snapshot), and that is the snapshotN LV naming it as its COW.
+ * NULL: @lv stands for itself. */
+struct vg_lv *lv_stands_for(const struct vg *vg, const struct vg_lv *lv);
 /* @user's segments name @lv; *key is the key. */
 bool lv_uses(const struct vg *vg, const struct vg_lv *user, const struct vg_lv *lv, const char **key);
 /* @lv's segments name a hidden LV (it has sub-LVs). */

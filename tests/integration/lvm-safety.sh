@@ -62,10 +62,9 @@ u vgck richvg
 step "sub-LVs, a COW and an origin are not removed, renamed or resized alone"
 refused "internal LV" lvremove -f richvg/r1_rimage_0
 refused "internal LV" lvremove -f richvg/cp_cdata
-refused "internal LV" lvremove -f richvg/snap
 refused "used by richvg/snapshot0" lvremove -f richvg/other
 refused "internal LV" lvrename richvg/r1_rimage_0 newname
-refused "internal LV" lvrename richvg snap snap2
+refused "internal LV" lvrename richvg cp_cmeta cmeta2
 refused "origin of richvg/snapshot0" lvreduce -f -l -1 richvg/other
 refused "origin of richvg/snapshot0" lvextend -l +1 richvg/other
 refused "internal LV" lvextend -l +1 richvg/r1_rmeta_0
@@ -124,9 +123,12 @@ done
 grep -q "^thin1 *pool$" "$T/names" || { cat "$T/names"; fail "thin1's pool is not renamed"; }
 u vgck richvg
 
-step "removing a raid LV and a snapshot takes their sub-LVs, nothing else"
+step "removing a raid LV and a snapshot (by its name, the COW's) takes their sub-LVs, nothing else"
 data_before=$(dd if="${L[c]}" bs=1M skip=2 count=120 status=none | sha256sum)
-u lvremove -f richvg/mirror1 richvg/snapshot0 >"$T/o" 2>&1 || { cat "$T/o"; lvm2 pvck --dump metadata "${L[c]}" | tail -80; fail "lvremove of a raid LV and a snapshot"; }
+u lvrename richvg snap snap2 # the COW's name is the snapshot's
+lvm2 vgck richvg >/dev/null
+lvm2 lvs --noheadings -o lv_name,origin richvg | grep -q "snap2 *other" || fail "lvm2 does not see snapshot snap2 of other"
+u lvremove -f richvg/mirror1 richvg/snap2 >"$T/o" 2>&1 || { cat "$T/o"; lvm2 pvck --dump metadata "${L[c]}" | tail -80; fail "lvremove of a raid LV and a snapshot"; }
 lvm2 vgck richvg >/dev/null
 lvm2 lvs -a --noheadings -o lv_name richvg | sed 's/^ *//;s/ *$//' >"$T/names"
 if grep -q -e mirror1 -e '^\[*snap' "$T/names"; then cat "$T/names"; fail "sub-LVs left behind"; fi

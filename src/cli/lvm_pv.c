@@ -176,9 +176,9 @@ static uint32_t pv_used_end(const struct vg *vg, const struct vg_pv *p)
 		for (unsigned s = 0; s < vg->lv[l]->nseg; s++) {
 			const struct lv_seg *sg = &vg->lv[l]->seg[s];
 
-			for (unsigned a = 0; sg->striped && a < sg->narea; a++)
-				if (sg->area[a].pv == p && sg->area[a].pe + sg->len / sg->narea > end)
-					end = sg->area[a].pe + sg->len / sg->narea;
+			for (unsigned a = 0; a < sg->narea; a++)
+				if (sg->area[a].pv == p && sg->area[a].pe + seg_area_len(sg) > end)
+					end = sg->area[a].pe + seg_area_len(sg);
 		}
 	return end;
 }

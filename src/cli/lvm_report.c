@@ -181,7 +181,7 @@ static void seg_lists(const struct vg_lv *lv, const struct lv_seg *s, FILE *dev,
 
 		for (unsigned k = 0; k < g->narea; k++) {
 			const char *p = g->area[k].pv->path ? g->area[k].pv->path : "[unknown]";
-			uint32_t alen = g->len / g->narea;
+			uint32_t alen = seg_area_len(g);
 
 			fprintf(dev, "%s%s(%u)", ftell(dev) ? "," : "", p, g->area[k].pe);
 			fprintf(ranges, "%s%s:%u-%u", ftell(ranges) ? " " : "", p, g->area[k].pe,

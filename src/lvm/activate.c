@@ -71,8 +71,6 @@ int lv_table(const struct vg *vg, const struct vg_lv *lv, char **text, struct er
 		return err_set(e, -ENOMEM, "out of memory");
 	for (unsigned i = 0; i < lv->nseg; i++) {
 		const struct lv_seg *s = &lv->seg[i];
-		uint32_t alen = s->len / s->narea;
-
 		fprintf(f, "%s%" PRIu64 " %" PRIu64, i ? "\n" : "", s->le * E, s->len * E);
 		if (s->narea == 1)
 			fprintf(f, " linear %s %" PRIu64, s->area[0].pv->path,
@@ -81,7 +79,6 @@ int lv_table(const struct vg *vg, const struct vg_lv *lv, char **text, struct er
 			fprintf(f, " striped %u %u", s->narea, s->stripe_size);
 		for (unsigned k = 0; s->narea > 1 && k < s->narea; k++)
 			fprintf(f, " %s %" PRIu64, s->area[k].pv->path, s->area[k].pv->pe_start + s->area[k].pe * E);
-		(void)alen;
 	}
 	if (fclose(f)) {
 		free(*text);

@@ -135,7 +135,7 @@ static int fmap_build(const struct vg *vg, const struct alloc_req *req, struct f
 
 				for (unsigned a = 0; a < sg->narea; a++)
 					if (sg->area[a].pv == pv &&
-					    fpv_take(f, sg->area[a].pe, sg->len / sg->narea))
+					    fpv_take(f, sg->area[a].pe, seg_area_len(sg)))
 						return -ENOMEM;
 			}
 	}

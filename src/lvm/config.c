@@ -265,8 +265,10 @@ int cfg_value_set_str(struct cfg_tree *t, struct cfg_value *v, const char *s)
 {
 	const char *c = copy_str(t, s);
 
-	if (!c)
+	if (!c) {
+		cfg_fail(t, -ENOMEM, "out of memory");
 		return -ENOMEM;
+	}
 	v->type = CFG_STRING;
 	v->s = c;
 	return 0;

@@ -108,7 +108,8 @@ struct cfg_node *cfg_add_comment_line(struct cfg_node *n, const char *comment);
 struct cfg_node *cfg_add_post_blank(struct cfg_node *sec, unsigned lines);
 struct cfg_node *cfg_set_comment(struct cfg_node *n, const char *comment, bool aligned);
 /* Replace a string value (a node's v or an array item) with a copy of @s
- * in @t's arena; layout unchanged.  -ENOMEM. */
+ * in @t's arena; layout unchanged.  -ENOMEM, which sticks in @t as a
+ * builder's error does. */
 int cfg_value_set_str(struct cfg_tree *t, struct cfg_value *v, const char *s);
 /* Unlink @n from its section (its memory goes with the tree). */
 void cfg_remove(struct cfg_node *n);

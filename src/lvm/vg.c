@@ -2,6 +2,7 @@
 #include "lvm/vg.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -286,11 +287,32 @@ static struct vg_pv *pv_by_key(struct vg *vg, const struct cfg_node *pvs, const 
 	return NULL;
 }
 
-/* Keep @sn as it is; remember the type. */
-static int keep_raw(struct vg *vg, struct lv_seg *s, const struct cfg_node *sn, struct err *e)
+/* Keep @sn as it is; remember the type, and the PV legs of a "mirrors"
+ * list of (name, extent) pairs (names that are PV keys; the others are
+ * LVs, lvref.c). */
+static int keep_raw(struct vg *vg, const struct cfg_node *pvs, struct lv_seg *s, const struct cfg_node *sn,
+		    struct err *e)
 {
+	const struct cfg_node *m = cfg_find(sn, "mirrors");
+
 	if (!(s->raw = cfg_add_copy(cfg_root(vg->keep), sn)))
 		return cfg_tree_status(vg->keep, e) ?: err_set(e, -ENOMEM, "out of memory");
+	if (!m || m->type != CFG_ARRAY || m->nitems % 2)
+		return 0;
+	for (unsigned i = 0; i < m->nitems; i += 2) {
+		struct vg_pv *pv = m->items[i].type == CFG_STRING ? pv_by_key(vg, pvs, m->items[i].s) : NULL;
+		struct lv_area *a;
+
+		if (!pv)
+			continue;
+		if (m->items[i + 1].type != CFG_INT || m->items[i + 1].i < 0 || m->items[i + 1].i > UINT32_MAX)
+			return err_set(e, -EINVAL, "segment of type %s: mirrors: bad extent for %s", s->type,
+				       m->items[i].s);
+		if (!(a = realloc(s->area, (s->narea + 1) * sizeof(*a))))
+			return err_set(e, -ENOMEM, "out of memory");
+		s->area = a;
+		s->area[s->narea++] = (struct lv_area){ pv, (uint32_t)m->items[i + 1].i };
+	}
 	return 0;
 }
 
@@ -313,7 +335,7 @@ static int import_seg(struct vg *vg, const struct cfg_node *pvs, const struct cf
 	if (!s->len)
 		return err_set(e, -EINVAL, "%s: extent_count is 0", path);
 	if (strcmp(type, "striped") && strcmp(type, "linear"))
-		return keep_raw(vg, s, sn, e);
+		return keep_raw(vg, pvs, s, sn, e);
 	if ((r = cfg_get_u32(sn, "stripe_count", &count, e)))
 		return r;
 	if (!count)
@@ -331,7 +353,7 @@ static int import_seg(struct vg *vg, const struct cfg_node *pvs, const struct cf
 			return err_set(e, -EINVAL, "%s: stripes: bad pair %u", path, i);
 	for (unsigned i = 0; i < count; i++)
 		if (!pv_by_key(vg, pvs, a->items[2 * i].s)) /* stripes over LVs: kept as they are */
-			return keep_raw(vg, s, sn, e);
+			return keep_raw(vg, pvs, s, sn, e);
 	s->striped = true;
 	if (!(s->area = calloc(count, sizeof(*s->area))))
 		return err_set(e, -ENOMEM, "out of memory");
@@ -589,6 +611,22 @@ int vg_add_pv(struct vg *vg, struct vg_pv **out, struct err *e)
 	return 0;
 }
 
+void seg_renumber_pv_legs(const struct vg *vg, struct cfg_node *sn, const struct lv_seg *s)
+{
+	struct cfg_node *m = cfg_find(sn, "mirrors");
+	unsigned k = 0;
+	char key[32];
+
+	for (unsigned i = 0; m && m->type == CFG_ARRAY && i + 1 < m->nitems && k < s->narea; i += 2)
+		if (m->items[i].type == CFG_STRING && !vg_find_lv(vg, m->items[i].s)) {
+			for (unsigned p = 0; p < vg->npv; p++)
+				if (vg->pv[p] == s->area[k].pv)
+					snprintf(key, sizeof(key), "pv%u", p);
+			k++;
+			cfg_value_set_str(sn->tree, &m->items[i], key);
+		}
+}
+
 void vg_remove_pv(struct vg *vg, struct vg_pv *pv)
 {
 	for (unsigned i = 0; i < vg->npv; i++)
@@ -596,8 +634,12 @@ void vg_remove_pv(struct vg *vg, struct vg_pv *pv)
 			memmove(&vg->pv[i], &vg->pv[i + 1], (vg->npv - i - 1) * sizeof(*vg->pv));
 			vg->npv--;
 			pvm_free(pv);
-			return;
+			break;
 		}
+	for (unsigned l = 0; l < vg->nlv; l++)
+		for (unsigned i = 0; i < vg->lv[l]->nseg; i++)
+			if (vg->lv[l]->seg[i].raw && vg->lv[l]->seg[i].narea)
+				seg_renumber_pv_legs(vg, vg->lv[l]->seg[i].raw, &vg->lv[l]->seg[i]);
 }
 
 int lv_add_striped(struct vg_lv *lv, unsigned narea, const struct lv_area *areas,
@@ -680,7 +722,7 @@ uint32_t vg_pv_used(const struct vg *vg, const struct vg_pv *pv)
 
 			for (unsigned j = 0; j < s->narea; j++)
 				if (s->area[j].pv == pv)
-					used += s->len / s->narea;
+					used += seg_area_len(s);
 		}
 	return used;
 }
@@ -706,7 +748,7 @@ uint64_t vg_free_extents(const struct vg *vg)
 
 			for (unsigned j = 0; j < s->narea; j++)
 				if (s->area[j].pv)
-					n -= s->len / s->narea;
+					n -= seg_area_len(s);
 		}
 	return n;
 }

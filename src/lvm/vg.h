@@ -81,10 +81,18 @@ struct lv_seg {
 	bool striped;
 	uint32_t stripe_size; /* sectors; 0 with one area */
 	unsigned narea;
-	struct lv_area *area; /* each area is len / narea extents */
-	/* Any other type: its section, kept in vg->keep. */
+	struct lv_area *area; /* each seg_area_len() extents */
+	/* Any other type: its section, kept in vg->keep.  Its PV areas
+	 * (the PV legs of a "mirrors" list: an lvm2 pvmove in progress) are
+	 * in area/narea too, so that their PEs count as used. */
 	struct cfg_node *raw;
 };
+
+/* Extents of each area: a stripe's share, or a whole mirror leg. */
+static inline uint32_t seg_area_len(const struct lv_seg *s)
+{
+	return s->striped ? s->len / s->narea : s->len;
+}
 
 struct vg_lv {
 	char *name;
@@ -156,6 +164,10 @@ int lv_reduce(struct vg_lv *lv, uint32_t extents, struct err *e);
 /* The LV's segments are all linear/striped; else the first other type. */
 const char *lv_unmodelled_type(const struct vg_lv *lv);
 bool lv_uses_pv(const struct vg_lv *lv, const struct vg_pv *pv);
+/* Write the PV legs of kept segment @s, in its copy @sn, under the PVs'
+ * keys in VG order (pv0..): the names of its "mirrors" list that are no
+ * LV's are its areas, in order.  Export and vg_remove_pv keep them true. */
+void seg_renumber_pv_legs(const struct vg *vg, struct cfg_node *sn, const struct lv_seg *s);
 /* PEs in use on @pv. */
 uint32_t vg_pv_used(const struct vg *vg, const struct vg_pv *pv);
 uint64_t vg_free_extents(const struct vg *vg);

@@ -51,7 +51,7 @@ static int check_pv_use(const struct vg *vg, const struct vg_pv *pv, struct err 
 					}
 					r = nr;
 				}
-				r[n++] = (struct range){ s->area[j].pe, s->len / s->narea, vg->lv[l] };
+				r[n++] = (struct range){ s->area[j].pe, seg_area_len(s), vg->lv[l] };
 			}
 		}
 	if (n)

@@ -124,6 +124,7 @@ static void export_seg(const struct vg *vg, struct cfg_node *l, const struct lv_
 		if (k && sn) {
 			sn->key = k->v.s;
 			sn->pre = idx ? NULL : "\n";
+			seg_renumber_pv_legs(vg, sn, s);
 		}
 		if (k)
 			cfg_remove(k);

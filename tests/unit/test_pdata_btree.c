@@ -114,7 +114,9 @@ static int check_entry(void *opaque, uint64_t key, const uint8_t *value)
 	return 0;
 }
 
-static void check_tree(struct btree_info *info, uint64_t root, const uint64_t *ref, uint64_t nkeys)
+/* @present: how many keys the reference holds, counted as they went in and out. */
+static void check_tree(struct btree_info *info, uint64_t root, const uint64_t *ref, uint64_t nkeys,
+		       uint64_t present)
 {
 	struct fill_check fc = { 0 };
 	struct ref_walk w = { .value_size = info->vt.size, .ref = ref, .nkeys = nkeys };
@@ -123,6 +125,7 @@ static void check_tree(struct btree_info *info, uint64_t root, const uint64_t *r
 	assert_int_equal(btree_walk(info, root, check_entry, &w), 0);
 	for (; w.next < nkeys; w.next++)
 		assert_int_equal(ref[w.next], 0);
+	assert_int_equal(w.seen, present);
 
 	/* The rightmost path gives the highest live key. */
 	uint64_t highest = 0, want = nkeys;
@@ -173,7 +176,7 @@ static void random_ops(uint32_t value_size, unsigned nops, uint64_t nkeys, uint6
 			ref[key] = 0;
 		}
 		if (i % 2000 == 1999) {
-			check_tree(&info, root, ref, nkeys);
+			check_tree(&info, root, ref, nkeys, present);
 			env_commit(&v);
 		}
 		if (i % 97 == 0) {
@@ -183,19 +186,20 @@ static void random_ops(uint32_t value_size, unsigned nops, uint64_t nkeys, uint6
 			assert_int_equal(r, ref[k] ? 0 : -ENODATA);
 		}
 	}
-	check_tree(&info, root, ref, nkeys);
+	check_tree(&info, root, ref, nkeys, present);
 	/* empty it completely: the root goes back to a leaf */
 	for (uint64_t k = 0; k < nkeys; k++)
 		if (ref[k]) {
 			assert_int_equal(btree_remove(&info, root, k, &root), 0);
 			ref[k] = 0;
+			present--;
 		}
-	check_tree(&info, root, ref, nkeys);
+	check_tree(&info, root, ref, nkeys, present);
+	assert_int_equal(present, 0);
 	assert_int_equal(btree_del(&info, root), 0);
 	/* every node is freed: back to the space map's own blocks */
 	env_commit(&v);
 	assert_int_equal(sm_nr_blocks(v.sm) - sm_nr_free(v.sm), base);
-	(void)present;
 	free(ref);
 	env_free(&v);
 }
@@ -256,12 +260,13 @@ static void test_shared_subtree(void **state)
 		ref2[k] = 0;
 	}
 	assert_int_not_equal(snap, root);
-	check_tree(&info, root, ref, nkeys);
-	check_tree(&info, snap, ref2, nkeys);
+	/* 1500 even keys; the snapshot: + 750 at 1 mod 4, - 500 at 0 mod 6 */
+	check_tree(&info, root, ref, nkeys, 1500);
+	check_tree(&info, snap, ref2, nkeys, 1750);
 	env_commit(&v);
 	/* drop the original: the snapshot keeps every shared node */
 	assert_int_equal(btree_del(&info, root), 0);
-	check_tree(&info, snap, ref2, nkeys);
+	check_tree(&info, snap, ref2, nkeys, 1750);
 	assert_int_equal(btree_del(&info, snap), 0);
 	env_commit(&v);
 	assert_int_equal(sm_nr_blocks(v.sm) - sm_nr_free(v.sm), base);

@@ -329,6 +329,72 @@ out:
 	return r;
 }
 
+/* Provision whole blocks [vblock, vblock + n) in one pass: one lock round
+ * claims and allocates each new block up to the first that cannot go in
+ * the batch (mapped and not shared, claimed by another writer, no space),
+ * the data goes down in one write per run of consecutive data blocks,
+ * and one more lock round maps them all.  A whole-block write needs no
+ * zeroing or copy, so nothing but @buf is written.  Returns how many
+ * blocks it wrote (0: the caller writes the first block alone), or
+ * -errno. */
+#define BATCH_MAX 64
+static int write_batch(struct thin_c *tc, const char *buf, uint64_t vblock, unsigned n)
+{
+	struct pool *p = tc->pool;
+	struct err e = { { 0 } };
+	uint64_t nb[BATCH_MAX], abort_gen;
+	unsigned k = 0;
+	int r = 0;
+
+	if (n > BATCH_MAX)
+		n = BATCH_MAX;
+	pthread_mutex_lock(&p->lock);
+	if (p->mode != PM_WRITE || pool_can_provision(p))
+		n = 0;
+	for (; k < n; k++) {
+		struct thin_mapping m;
+		int l = thin_meta_lookup(p->tm, tc->dev_id, vblock + k, &m);
+
+		if ((l && l != -ENODATA) || (!l && !m.shared) || pool_try_claim(p, tc->dev_id, vblock + k))
+			break;
+		/* With blocks of ours allocated and unmapped, an allocation
+		 * that needs a commit (no free block) would wait for them. */
+		if ((k && !thin_meta_data_free(p->tm)) || pool_alloc_block(p, &nb[k])) {
+			pool_release(p, tc->dev_id, vblock + k, false);
+			break;
+		}
+		p->unmapped++;
+	}
+	abort_gen = p->abort_gen;
+	pthread_mutex_unlock(&p->lock);
+
+	for (unsigned i = 0, j; i < k && !r; i = j) {
+		for (j = i + 1; j < k && nb[j] == nb[j - 1] + 1; j++)
+			;
+		r = dev_write(p->data_dev, buf + i * p->block_bytes, (j - i) * p->block_bytes,
+			      nb[i] * p->block_bytes, 0);
+	}
+
+	pthread_mutex_lock(&p->lock);
+	for (unsigned i = 0; i < k; i++) {
+		int ri = 0;
+
+		if (p->abort_gen != abort_gen)
+			ri = p->mode == PM_FAIL ? -EIO : -EROFS;
+		else if (r)
+			thin_meta_free_data_block(p->tm, nb[i], &e);
+		else if ((ri = thin_meta_insert(p->tm, tc->dev_id, vblock + i, nb[i], &e)))
+			pool_metadata_error(p, ri, &e);
+		else
+			pool_mark_dirty(p);
+		if (ri && !r)
+			r = ri;
+		pool_release(p, tc->dev_id, vblock + i, true);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return r ? r : (int)k;
+}
+
 static int thin_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off,
 		      unsigned flags)
 {
@@ -344,6 +410,20 @@ static int thin_write(struct dm_target *ti, const void *buf, size_t len, uint64_
 		size_t n = p->block_bytes - boff < len ? (size_t)(p->block_bytes - boff) : len;
 
 		pthread_rwlock_rdlock(&p->io_lock);
+		if (!boff && len >= 2 * p->block_bytes && !waited &&
+		    (r = write_batch(tc, b, vblock, (unsigned)(len / p->block_bytes))) > 0) {
+			pthread_rwlock_unlock(&p->io_lock);
+			n = (size_t)r * p->block_bytes;
+			r = 0;
+			b += n;
+			off += n;
+			len -= n;
+			continue;
+		}
+		if (r < 0) {
+			pthread_rwlock_unlock(&p->io_lock);
+			break;
+		}
 		r = write_block(tc, b, n, vblock, boff);
 		pthread_rwlock_unlock(&p->io_lock);
 		if (r == 1) {

@@ -245,13 +245,23 @@ int pool_commit(struct pool *p, enum pool_flush what)
 	return r;
 }
 
-int pool_claim(struct pool *p, uint64_t dev_id, uint64_t vblock)
+static bool claim_busy(struct pool *p, uint64_t dev_id, uint64_t vblock)
 {
 	bool busy = p->commit_waiters > 0;
 
 	for (unsigned i = 0; i < p->ncells && !busy; i++)
 		busy = p->cells[i].dev_id == dev_id && p->cells[i].vblock == vblock;
-	if (busy) {
+	return busy;
+}
+
+int pool_try_claim(struct pool *p, uint64_t dev_id, uint64_t vblock)
+{
+	return claim_busy(p, dev_id, vblock) ? 1 : pool_claim(p, dev_id, vblock);
+}
+
+int pool_claim(struct pool *p, uint64_t dev_id, uint64_t vblock)
+{
+	if (claim_busy(p, dev_id, vblock)) {
 		p->prov_waiters++;
 		pthread_cond_wait(&p->prov_cond, &p->lock);
 		p->prov_waiters--;

@@ -129,6 +129,8 @@ void pool_mark_dirty(struct pool *p);
  * provisioned or a commit is pending (p->lock was dropped while waiting:
  * look the block up again); -ENOMEM. */
 int pool_claim(struct pool *p, uint64_t dev_id, uint64_t vblock);
+/* The same without waiting: 1 when pool_claim would wait. */
+int pool_try_claim(struct pool *p, uint64_t dev_id, uint64_t vblock);
 /* p->lock held: the claim of pool_claim ends (the block is mapped, or the
  * provision failed); @allocated: it held one of p->unmapped. */
 void pool_release(struct pool *p, uint64_t dev_id, uint64_t vblock, bool allocated);

@@ -122,20 +122,15 @@ int lv_refs_each(const struct vg *vg, const struct vg_lv *from, int (*fn)(const 
 
 struct user_ctx {
 	const struct vg_lv *lv;
-	const struct lv_ref *best;
-	struct lv_ref copy;
+	struct lv_ref best; /* .from NULL: none yet */
 };
 
 static int find_user(const struct lv_ref *r, void *data)
 {
 	struct user_ctx *u = data;
 
-	if (r->to != u->lv || r->from == u->lv)
-		return 0;
-	if (!u->best || (r->pins && !u->copy.pins)) {
-		u->copy = *r;
-		u->best = &u->copy;
-	}
+	if (r->to == u->lv && r->from != u->lv && (!u->best.from || (r->pins && !u->best.pins)))
+		u->best = *r;
 	return 0;
 }
 
@@ -145,8 +140,8 @@ struct vg_lv *lv_first_user(const struct vg *vg, const struct vg_lv *lv, const c
 
 	lv_refs_each(vg, NULL, find_user, &u);
 	if (key)
-		*key = u.best ? u.best->key : NULL;
-	return u.best ? u.best->from : NULL;
+		*key = u.best.key;
+	return u.best.from;
 }
 
 struct uses_ctx {
@@ -251,8 +246,7 @@ static int grow(const struct lv_ref *r, void *data)
 
 struct pin_ctx {
 	const struct set *s;
-	const struct lv_ref *hit;
-	struct lv_ref copy;
+	struct lv_ref hit;
 };
 
 static int outside_pin(const struct lv_ref *r, void *data)
@@ -261,8 +255,7 @@ static int outside_pin(const struct lv_ref *r, void *data)
 
 	if (!r->pins || !r->to || in_set(p->s, r->from) || !in_set(p->s, r->to))
 		return 0;
-	p->copy = *r;
-	p->hit = &p->copy;
+	p->hit = *r;
 	return 1;
 }
 
@@ -279,11 +272,11 @@ int lv_removal_set(const struct vg *vg, struct vg_lv *lv, struct vg_lv ***out, u
 		lv_refs_each(vg, NULL, grow, &s);
 	} while (s.grew);
 	if (lv_refs_each(vg, NULL, outside_pin, &p)) {
-		int r = p.hit->to == lv
+		int r = p.hit.to == lv
 				? err_set(e, -EBUSY, "Logical volume %s/%s is used by %s/%s (%s).", vg->name, lv->name,
-					  vg->name, p.hit->from->name, p.hit->key)
+					  vg->name, p.hit.from->name, p.hit.key)
 				: err_set(e, -EBUSY, "Logical volume %s/%s: its sub-LV %s is used by %s/%s (%s).",
-					  vg->name, lv->name, p.hit->to->name, vg->name, p.hit->from->name, p.hit->key);
+					  vg->name, lv->name, p.hit.to->name, vg->name, p.hit.from->name, p.hit.key);
 		free(s.lv);
 		return r;
 	}

@@ -12,14 +12,9 @@ source "$(dirname "$0")/lvm2.bash"
 for t in pvcreate vgck lvs losetup; do
 	command -v "$t" >/dev/null || skip "$t is not installed"
 done
-[ -e /dev/loop-control ] || skip "no loop devices"
 export ULVM_CONF_DIR=$T/ulvm
 declare -A L
-for f in a b c; do
-	mkfile "$T/$f.img" 64M
-	L[$f]=$(losetup -f --show "$T/$f.img") || skip "cannot attach a loop device"
-	track_loop "${L[$f]}"
-done
+attach_pvs 64M a b c
 lvm2_isolate "${L[@]}"
 LVM2_EXPECTED_WARNINGS=('check for active volumes')
 DEVS="${L[a]},${L[b]},${L[c]}"

@@ -13,15 +13,10 @@ source "$(dirname "$0")/lvm2.bash"
 for t in pvcreate vgck lvs losetup nbdinfo; do
 	command -v "$t" >/dev/null || skip "$t is not installed"
 done
-[ -e /dev/loop-control ] || skip "no loop devices"
 F=$top/tests/data/lvm/richvg.backup
 export ULVM_CONF_DIR=$T/ulvm
 declare -A L
-for f in c d; do
-	mkfile "$T/$f.img" 128M
-	L[$f]=$(losetup -f --show "$T/$f.img") || skip "cannot attach a loop device"
-	track_loop "${L[$f]}"
-done
+attach_pvs 128M c d
 lvm2_isolate "${L[@]}"
 step() { echo "== $*"; }
 DEVS="${L[c]},${L[d]}"

@@ -1,6 +1,20 @@
 # Real lvm2 as an oracle, isolated from the host's, for the integration
 # tests (sourced after lib.sh; not a test itself: tests/run only runs *.sh).
 
+# `attach_pvs SIZE NAME...`: a sparse file and a loop device for each
+# NAME, in the caller's associative array L[NAME] (declare -A L first);
+# the test is skipped where loop devices cannot be had.
+attach_pvs() {
+	local size=$1 f
+	shift
+	[ -e /dev/loop-control ] || skip "no loop devices"
+	for f in "$@"; do
+		mkfile "$T/$f.img" "$size"
+		L[$f]=$(losetup -f --show "$T/$f.img") || skip "cannot attach a loop device"
+		track_loop "${L[$f]}"
+	done
+}
+
 # `lvm2_isolate [--no-backup] DEV...`: from here lvm2 reads
 # $T/lvm/lvm.conf, which sees only DEV..., locks in $T/lock, activates
 # nothing (no dm, udev, lvmlockd, lvmpolld or dmeventd) and keeps backups

@@ -13,16 +13,11 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
 need qemu-io nbdinfo nbdcopy vgck lvs vgcreate vgcfgrestore losetup thin_check thin_restore thin_dump
-[ -e /dev/loop-control ] || skip "no loop devices"
 M=$((1024 * 1024))
 export ULVM_CONF_DIR=$T/ulvm
 mkdir -p "$ULVM_CONF_DIR"
 declare -A L
-for f in a b c; do
-	mkfile "$T/$f.img" 256M
-	L[$f]=$(losetup -f --show "$T/$f.img") || skip "cannot attach a loop device"
-	track_loop "${L[$f]}"
-done
+attach_pvs 256M a b c
 lvm2_isolate --no-backup "${L[@]}"
 cat >"$ULVM_CONF_DIR/ulvm.conf" <<EOC
 activation { thin_pool_autoextend_threshold = 70 thin_pool_autoextend_percent = 50 }

@@ -274,6 +274,16 @@ int dm_load(struct dm_context *ctx, const char *name, const char *table, const c
 	}
 	t->mode_ro = ro;
 	pthread_mutex_lock(&md->lock);
+	if (md->live && dm_table_immutable_type(md->live) != dm_table_immutable_type(t)) {
+		const struct target_type *im = dm_table_immutable_type(md->live);
+
+		im = im ? im : dm_table_immutable_type(t);
+		pthread_mutex_unlock(&md->lock);
+		dm_table_destroy(t);
+		dev_put(&md->dev);
+		return err_set(e, -EINVAL, "%s: a %s table cannot be replaced by another type, nor replace one",
+			       name, im->name);
+	}
 	old = md->inactive;
 	md->inactive = t;
 	pthread_mutex_unlock(&md->lock);

@@ -183,6 +183,29 @@ static int construct(struct dm_table *t, const struct dm_table_spec *spec, struc
 	return 0;
 }
 
+void dm_target_set_error(struct dm_target *ti, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ti->table->error_buf, sizeof(ti->table->error_buf), fmt, ap);
+	va_end(ap);
+	ti->error = ti->table->error_buf;
+}
+
+const void *dm_target_owner(const struct dm_target *ti)
+{
+	return ti->table->self;
+}
+
+const struct target_type *dm_table_immutable_type(const struct dm_table *t)
+{
+	for (unsigned i = 0; t && i < t->ntargets; i++)
+		if (t->targets[i].type->features & DM_TARGET_IMMUTABLE)
+			return t->targets[i].type;
+	return NULL;
+}
+
 int dm_table_create(struct dm_context *ctx, struct mapped_device *self, const char *text,
 		    const char *cwd, struct dm_table **out, struct err *e)
 {
@@ -214,6 +237,11 @@ int dm_table_create(struct dm_context *ctx, struct mapped_device *self, const ch
 		t->targets[i].type = dm_find_target_type(ctx, l->type);
 		if (!t->targets[i].type) {
 			r = err_set(e, -EINVAL, "line %u: unknown target type '%s'", l->lineno, l->type);
+			goto fail;
+		}
+		if ((t->targets[i].type->features & DM_TARGET_SINGLETON) && spec->nlines > 1) {
+			r = err_set(e, -EINVAL, "line %u: target type %s must be the only one in its table",
+				    l->lineno, l->type);
 			goto fail;
 		}
 		t->targets[i].begin = l->start;

@@ -72,6 +72,8 @@ struct dm_table {
 int dm_table_create(struct dm_context *ctx, struct mapped_device *self, const char *text,
 		    const char *cwd, struct dm_table **out, struct err *e);
 void dm_table_destroy(struct dm_table *t);
+/* The first target type of @t with DM_TARGET_IMMUTABLE, or NULL. */
+const struct target_type *dm_table_immutable_type(const struct dm_table *t);
 
 /* The index of the target holding @sector (< t->sectors). */
 unsigned dm_table_find(const struct dm_table *t, uint64_t sector);

@@ -44,9 +44,16 @@ struct dm_remap {
 typedef int (*iterate_devices_fn)(struct dm_target *ti, struct dev *dev, uint64_t start,
 				  uint64_t len, void *data);
 
+/* features of a target type, as the kernel's DM_TARGET_* flags; the
+ * core checks them, never the type's name. */
+#define DM_TARGET_SINGLETON (1u << 0) /* the only target of its table */
+#define DM_TARGET_IMMUTABLE (1u << 1) /* a device that has it is never reloaded
+				       * with another type, nor the other way round */
+
 struct target_type {
 	const char *name;
 	unsigned version[3];
+	unsigned features; /* DM_TARGET_* */
 
 	/* Construct from the table arguments.  On failure return -errno and
 	 * point ti->error at a static reason; print nothing. */
@@ -106,6 +113,12 @@ int dm_get_device(struct dm_target *ti, const char *path, struct dev **out); /* 
 /* The same for a device the target only reads (the kernel's FMODE_READ):
  * a read-only one does not make the table read-only. */
 int dm_get_device_ro(struct dm_target *ti, const char *path, struct dev **out);
+/* For constructors and messages: a reason that needs formatting, kept
+ * with the table (ti->error points at it). */
+void dm_target_set_error(struct dm_target *ti, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The mapped device whose table holds @ti (an identity to compare, as a
+ * target that is shared between tables needs). */
+const void *dm_target_owner(const struct dm_target *ti);
 /* The name to print for a lower device in STATUSTYPE_TABLE. */
 const char *dm_device_name(struct dm_target *ti, struct dev *dev);
 

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dm/table.h"
 #include "targets/thin_pool.h"
 
 #define CHUNK (1u << 20)

@@ -31,7 +31,6 @@
 #include <string.h>
 
 #include "dm/md.h"
-#include "dm/table.h"
 #include "targets/thin_pool.h"
 
 unsigned thin_no_space_timeout = 60;
@@ -492,7 +491,7 @@ static int pool_create(struct dm_target *ti, struct pool_c *pt, struct pool **ou
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&p->prov_cond, NULL);
 	p->refs = 1;
-	p->owner = ti->table->self;
+	p->owner = dm_target_owner(ti);
 	p->meta_dev = dev_get(pt->meta_dev);
 	p->data_dev = dev_get(pt->data_dev);
 	p->sectors_per_block = pt->sectors_per_block;
@@ -509,9 +508,7 @@ static int pool_create(struct dm_target *ti, struct pool_c *pt, struct pool **ou
 			r = thin_meta_open(pt->meta_dev, pt->sectors_per_block, &o, &p->tm, &e);
 	}
 	if (r) {
-		snprintf(ti->table->error_buf, sizeof(ti->table->error_buf), "%.200s",
-			 e.msg[0] ? e.msg : "Error opening metadata block device");
-		ti->error = ti->table->error_buf;
+		dm_target_set_error(ti, "%.200s", e.msg[0] ? e.msg : "Error opening metadata block device");
 		pool_free(p);
 		return r;
 	}
@@ -530,7 +527,7 @@ static int find_or_create_pool(struct dm_target *ti, struct pool_c *pt)
 		if (pools[i]->meta_dev == pt->meta_dev)
 			p = pools[i];
 	if (p) {
-		if (p->owner != ti->table->self) {
+		if (p->owner != dm_target_owner(ti)) {
 			ti->error = "metadata device already in use by a pool";
 			r = -EBUSY;
 		} else if (p->data_dev != pt->data_dev) {
@@ -998,8 +995,7 @@ static int pool_message(struct dm_target *ti, int argc, char **argv, char *resul
 	if (r && !ti->error) {
 		if (!refused(r))
 			pool_metadata_error(p, r, &e);
-		snprintf(ti->table->error_buf, sizeof(ti->table->error_buf), "%.200s", e.msg);
-		ti->error = ti->table->error_buf;
+		dm_target_set_error(ti, "%.200s", e.msg);
 	} else if (!r) {
 		p->dirty = true;
 	}
@@ -1014,6 +1010,7 @@ out:
 const struct target_type thin_pool_target = {
 	.name = "thin-pool",
 	.version = { 1, 23, 0 },
+	.features = DM_TARGET_SINGLETON | DM_TARGET_IMMUTABLE,
 	.ctr = pool_ctr,
 	.dtr = pool_dtr,
 	.map = pool_map,

@@ -153,6 +153,24 @@ static void test_bad_tables(void **state)
 	dev_put(&make_pool(f, NULL)->dev);
 	assert_int_equal(dm_create(f->ctx, "t", NULL, "0 100 thin /dev/mapper/pool 5", NULL, 0, &e),
 			 -EINVAL);
+	/* A pool is alone in its table (DM_TARGET_SINGLETON), checked before
+	 * any constructor runs... */
+	t = strf("0 8192 thin-pool %s %s 128 0\n8192 8 zero", f->meta, f->data);
+	err_clear(&e);
+	assert_int_equal(dm_create(f->ctx, "p2", NULL, t, NULL, 0, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "only one"));
+	free(t);
+	/* ...and never swapped for another type, nor the other way round
+	 * (DM_TARGET_IMMUTABLE). */
+	err_clear(&e);
+	assert_int_equal(dm_load(f->ctx, "pool", "0 8 zero", NULL, -1, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "thin-pool"));
+	t = strf("0 %u thin-pool %s %s %u 4", DATA_BLOCKS * BLOCK_SECTORS, tmp_file(&f->tmp, META_BYTES),
+		 tmp_file(&f->tmp, (uint64_t)DATA_BLOCKS * BLOCK), BLOCK_SECTORS);
+	err_clear(&e);
+	assert_int_equal(dm_load(f->ctx, "lin", t, NULL, -1, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "cannot be replaced"));
+	free(t);
 }
 
 static void test_io_snapshots(void **state)

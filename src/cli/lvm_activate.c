@@ -43,18 +43,36 @@ bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const stru
 	return true;
 }
 
+int lvm_dm_device(struct lvm_daemon *d, const char *name, const char *uuid, struct err *e)
+{
+	struct json_object *p = json_object_new_object(), *res = NULL, *o, *u;
+	struct err e2 = { { 0 } };
+	const char *have = "";
+	int r;
+
+	json_object_object_add(p, "name", json_object_new_string(name));
+	if (jsonrpc_call(&d->c, "info", p, &res, NULL, &e2)) {
+		json_object_put(res);
+		return 0;
+	}
+	if ((o = json_object_array_get_idx(res, 0)) && json_object_object_get_ex(o, "uuid", &u))
+		have = json_object_get_string(u);
+	r = !strcmp(have, uuid ? uuid : "") ? 1
+		: err_set(e, -EEXIST, "device %s exists with uuid \"%s\", not \"%s\": it is not this LV's; "
+			  "remove it (ulvm dmsetup remove %s) or rename it", name, have, uuid ? uuid : "", name);
+	json_object_put(res);
+	return r;
+}
+
 bool lv_is_active(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv)
 {
-	char name[LV_DM_NAME_MAX];
-	struct json_object *p;
-	struct err e = { { 0 } };
+	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX];
 
 	if (!lvm_daemon_up(c, d))
 		return false;
 	lv_dm_name(vg, lv, name);
-	p = json_object_new_object();
-	json_object_object_add(p, "name", json_object_new_string(name));
-	return !call(d, "info", p, &e);
+	lv_dm_uuid(vg, lv, uuid);
+	return lvm_dm_device(d, name, uuid, NULL) == 1;
 }
 
 int lv_rename_active(struct lvm_cmd *c, struct lvm_daemon *d, const char *old_dm, const struct vg *vg,
@@ -129,14 +147,14 @@ int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, co
 		free(table);
 		return err_set(e, -ENOTCONN, "%s", d->why.msg);
 	}
-	if (lv_is_active(c, d, vg, lv)) {
+	lv_dm_name(vg, lv, name);
+	lv_dm_uuid(vg, lv, uuid);
+	if ((r = lvm_dm_device(d, name, uuid, e))) { /* active already, or the name is another's */
 		free(table);
-		return 0;
+		return r < 0 ? err_set(e, r, "activating %s/%s", vg->name, lv->name) : 0;
 	}
 	if ((ro = lv_read_only(vg, lv, why, sizeof(why))) && why[0])
 		fprintf(stderr, "  Activating %s/%s read-only: %s.\n", vg->name, lv->name, why);
-	lv_dm_name(vg, lv, name);
-	lv_dm_uuid(vg, lv, uuid);
 	lv_export_name(vg, lv, exp, sizeof(exp));
 	p = json_object_new_object();
 	json_object_object_add(p, "name", json_object_new_string(name));

@@ -90,7 +90,11 @@ bool lvm_daemon_up(struct lvm_cmd *c, struct lvm_daemon *d);
 void lvm_daemon_close(struct lvm_daemon *d);
 /* An LV that activation passes over: ACTIVATION_SKIP without -K. */
 bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv);
-/* The LV's dm device exists in ulvmd. */
+/* Device @name in ulvmd: 0 none, 1 there with @uuid, -EEXIST (with a
+ * message) there with another uuid: a device that is not the one asked
+ * for is never adopted or removed by its name alone. */
+int lvm_dm_device(struct lvm_daemon *d, const char *name, const char *uuid, struct err *e);
+/* The LV's dm device exists in ulvmd (its name and its uuid). */
 bool lv_is_active(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv);
 /* After a commit that renamed @lv or its VG: the active device @old_dm
  * takes @lv's dm name and "vg/lv" export, both at once. */

@@ -157,36 +157,11 @@ static int stripes_arg(struct lvm_cmd *c, unsigned *stripes, uint32_t *ssize)
 	return 0;
 }
 
-static void next_lv_name(const struct vg *vg, char *out, size_t size)
-{
-	for (unsigned i = 0;; i++) {
-		snprintf(out, size, "lvol%u", i);
-		if (!vg_find_lv(vg, out))
-			return;
-	}
-}
-
-static bool reserved_lv_name(const char *n)
-{
-	static const char *const bad[] = { "_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_wcorig",
-		"_mimage", "_mlog", "_rimage", "_rmeta", "_tdata", "_tmeta", "_vdata", "_imeta",
-		"_iorig", "_pmspare", "_vorigin" };
-
-	if (!strncmp(n, "pvmove", 6) || !strncmp(n, "snapshot", 8))
-		return true;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (strstr(n, bad[i]))
-			return true;
-	return false;
-}
-
 static int check_new_lv_name(const struct vg *vg, const char *name)
 {
-	if (!lvm_name_valid(name) || reserved_lv_name(name))
-		return lvm_fail("Logical volume name \"%s\" is invalid.", name);
-	if (vg_find_lv(vg, name))
-		return lvm_fail("Logical Volume \"%s\" already exists in volume group \"%s\"", name, vg->name);
-	return 0;
+	struct err e = { { 0 } };
+
+	return vg_check_new_lv_name(vg, name, &e) ? lvm_fail("%s", e.msg) : 0;
 }
 
 int lvm_lvcreate(void *ctx, int argc, char **argv)
@@ -228,7 +203,7 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 	if (opt_set(c, C_NAME))
 		snprintf(name, sizeof(name), "%s", opt_val(c, C_NAME));
 	else
-		next_lv_name(h.vg, name, sizeof(name));
+		vg_next_lv_name(h.vg, name, sizeof(name));
 	if ((r = check_new_lv_name(h.vg, name)) || (r = size_arg(c, &h, &req, 0, &sign, &ext)))
 		goto out;
 	if (sign == '-' || !ext || ext > UINT32_MAX) {
@@ -258,6 +233,16 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 	    !(lv->alloc = strdup(opt_val(c, C_ALLOC)))) {
 		r = lvm_fail("out of memory");
 		goto out;
+	}
+	if (activate && lvm_daemon_up(c, &d)) { /* its dm name held by another device: refuse now */
+		char dm[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX];
+
+		lv_dm_name(h.vg, lv, dm);
+		lv_dm_uuid(h.vg, lv, uuid);
+		if (lvm_dm_device(&d, dm, uuid, &e) < 0) {
+			r = lvm_fail("%s; nothing was written", e.msg);
+			goto out;
+		}
 	}
 	if (lvm_vg_commit(&c->env, &h, &e)) {
 		r = lvm_fail("%s", e.msg);

@@ -77,8 +77,8 @@ static int create(struct lvm_daemon *d, const char *name, const char *uuid, cons
 	struct json_object *p;
 	int r;
 
-	if (dev_exists(d, name))
-		return 0;
+	if ((r = lvm_dm_device(d, name, uuid, e)))
+		return r < 0 ? r : 0;
 	p = named(name);
 	if (uuid)
 		json_object_object_add(p, "uuid", json_object_new_string(uuid));
@@ -579,15 +579,6 @@ static int create_pool(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, c
 	return 0;
 }
 
-static void next_name(const struct vg *vg, char *out, size_t size)
-{
-	for (unsigned i = 0;; i++) {
-		snprintf(out, size, "lvol%u", i);
-		if (!vg_find_lv(vg, out))
-			return;
-	}
-}
-
 /* A new thin LV in @pool: fresh (origin NULL), a snapshot of thin
  * @origin, or over external origin @ext. */
 static int create_thin(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct vg_lv *pool,
@@ -722,22 +713,12 @@ int lvm_thin_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 	if (pool_mode) {
 		const char *pn = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : lvarg ? lvarg : poolname;
 
-		if (!pn) {
-			for (unsigned i = 0;; i++) {
-				snprintf(name, sizeof(name), "lvol%u", i);
-				if (!vg_find_lv(h.vg, name))
-					break;
-			}
-		} else {
+		if (!pn)
+			vg_next_lv_name(h.vg, name, sizeof(name));
+		else
 			snprintf(name, sizeof(name), "%s", pn);
-		}
-		if (!lvm_name_valid(name) || strstr(name, "_tmeta") || strstr(name, "_tdata") ||
-		    strstr(name, "_pmspare")) {
-			r = lvm_fail("Logical volume name \"%s\" is invalid.", name);
-			goto out;
-		}
-		if (vg_find_lv(h.vg, name)) {
-			r = lvm_fail("Logical Volume \"%s\" already exists in volume group \"%s\"", name, h.vg->name);
+		if (vg_check_new_lv_name(h.vg, name, &e)) {
+			r = lvm_fail("%s", e.msg);
 			goto out;
 		}
 		r = create_pool(c, &d, &h, name, ranges, nranges, activate);
@@ -746,10 +727,9 @@ int lvm_thin_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 	if (opt_set(c, C_NAME))
 		snprintf(name, sizeof(name), "%s", opt_val(c, C_NAME));
 	else
-		next_name(h.vg, name, sizeof(name));
-	if (!lvm_name_valid(name) || vg_find_lv(h.vg, name)) {
-		r = lvm_fail(vg_find_lv(h.vg, name) ? "Logical Volume \"%s\" already exists." :
-						      "Logical volume name \"%s\" is invalid.", name);
+		vg_next_lv_name(h.vg, name, sizeof(name));
+	if (vg_check_new_lv_name(h.vg, name, &e)) {
+		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
 	if (opt_set(c, C_SNAPSHOT)) { /* -s VG/ORIGIN [--thinpool POOL] */

@@ -587,6 +587,38 @@ int vg_add_lv(struct vg *vg, const char *name, struct vg_lv **out, struct err *e
 	return lv->host ? 0 : err_set(e, -ENOMEM, "out of memory");
 }
 
+int vg_check_new_lv_name(const struct vg *vg, const char *name, struct err *e)
+{
+	static const char *const prefixes[] = { "snapshot", "pvmove" };
+	static const char *const parts[] = { "_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_wcorig",
+		"_mimage", "_mlog", "_rimage", "_rmeta", "_tdata", "_tmeta", "_vdata", "_imeta",
+		"_iorig", "_pmspare", "_vorigin" };
+
+	if (!lvm_name_valid(name))
+		return err_set(e, -EINVAL, "Logical volume name \"%s\" is invalid.", name);
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return err_set(e, -EINVAL, "Names starting \"%s\" are reserved (lvm2's own LVs). "
+				       "Please choose a different LV name.", prefixes[i]);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (strstr(name, parts[i]))
+			return err_set(e, -EINVAL, "Names including \"%s\" are reserved (lvm2's sub-LVs). "
+				       "Please choose a different LV name.", parts[i]);
+	if (vg_find_lv(vg, name))
+		return err_set(e, -EEXIST, "Logical Volume \"%s\" already exists in volume group \"%s\"", name,
+			       vg->name);
+	return 0;
+}
+
+void vg_next_lv_name(const struct vg *vg, char *out, size_t size)
+{
+	for (unsigned i = 0;; i++) {
+		snprintf(out, size, "lvol%u", i);
+		if (!vg_find_lv(vg, out))
+			return;
+	}
+}
+
 void vg_remove_lv(struct vg *vg, struct vg_lv *lv)
 {
 	for (unsigned i = 0; i < vg->nlv; i++)

@@ -149,6 +149,13 @@ int vg_export_section(const struct vg *vg, struct cfg_node *root, struct err *e)
 struct vg_lv *vg_find_lv(const struct vg *vg, const char *name);
 struct vg_pv *vg_find_pv_id(const struct vg *vg, const char *id32);
 struct vg_pv *vg_find_pv_path(const struct vg *vg, const char *path);
+/* The name of a new LV: what lvm2's apply_lvname_restrictions and
+ * validate_name allow (no "snapshot"/"pvmove" prefix, none of the
+ * sub-LV suffixes such as "_tmeta" or "_rimage"), and not taken.  The
+ * message says which rule. */
+int vg_check_new_lv_name(const struct vg *vg, const char *name, struct err *e);
+/* lvol0, lvol1, ...: the first not taken (lvm2's default names). */
+void vg_next_lv_name(const struct vg *vg, char *out, size_t size);
 /* Adds an empty LV (no segments) with a fresh id and creation time. */
 int vg_add_lv(struct vg *vg, const char *name, struct vg_lv **out, struct err *e);
 void vg_remove_lv(struct vg *vg, struct vg_lv *lv);

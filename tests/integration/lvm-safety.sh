@@ -172,5 +172,24 @@ if lvm2_out=$(lvextend -l +2 rich2/cont 2>&1); then fail "lvm2 extended a contig
 refused "contiguous" lvextend -l +2 rich2/cont
 u lvextend --alloc normal -l +2 rich2/cont >/dev/null
 lvm2 vgck rich2 >/dev/null
+step "a device that holds an LV's dm name is not adopted (uuid compared)"
+ulvm dmsetup create rich2-ww --table "0 8 zero"
+refused "not this LV" lvcreate -L 8M -n ww rich2
+[ "$(nbdinfo --size "$(uri rich2-ww)")" = 4096 ] || fail "the foreign device changed"
+u lvcreate -an -L 8M -n ww rich2 >/dev/null
+refused "not this LV" lvchange -ay rich2/ww
+u lvremove -f rich2/ww >/dev/null # inactive: the foreign device stays
+ulvm dmsetup info rich2-ww >/dev/null || fail "lvremove removed a device that is not the LV's"
+ulvm dmsetup remove rich2-ww
+
+step "reserved names, on every path that names a new LV"
+u vgchange -ay rich2 >/dev/null 2>&1 || true
+refused 'including "_tmeta" are reserved' lvcreate -T rich2/tpool2 -V 8M -n x_tmeta
+refused 'including "_rimage" are reserved' lvcreate -L 4M -n y_rimage_0 rich2
+refused 'starting "snapshot" are reserved' lvcreate -T rich2/tpool2 -V 8M -n snapshot3
+refused 'starting "pvmove" are reserved' lvcreate --type thin-pool -L 8M -n pvmove1 rich2
+refused 'including "_cdata" are reserved' lvrename rich2 other z_cdata
+u vgchange -an rich2 >/dev/null
+lvm2 vgck rich2 >/dev/null
 stop_ulvmd
 echo "lvm-safety: ok"

@@ -115,7 +115,7 @@ int lvm_pvcreate(void *ctx, int argc, char **argv)
 		return r;
 	if (o.uuid && argc > 1)
 		return lvm_fail("Can only set uuid on one volume at once.");
-	if (lvm_lock(&c->env, "P_orphans", true, &lock, &e))
+	if (lvm_lock(&c->env, "P_global", true, &lock, &e))
 		return lvm_fail("%s", e.msg);
 	for (int i = 0; i < argc; i++)
 		if ((r = lvm_pv_make(c, argv[i], &o, NULL)))
@@ -132,7 +132,7 @@ int lvm_pvremove(void *ctx, int argc, char **argv)
 
 	if ((r = lvm_setup(c, true)))
 		return r;
-	if (lvm_lock(&c->env, "P_orphans", true, &lock, &e))
+	if (lvm_lock(&c->env, "P_global", true, &lock, &e))
 		return lvm_fail("%s", e.msg);
 	for (int i = 0; i < argc; i++) {
 		static const uint8_t zero[LABEL_SIZE];

@@ -65,7 +65,7 @@ int lvm_vgcreate(void *ctx, int argc, char **argv)
 		return lvm_fail("New volume group name \"%s\" is invalid.", argv[0]);
 	if (vg_new(argv[0], (uint32_t)es, &vg, &e))
 		return lvm_fail("%s", e.msg);
-	if (lvm_lock(&c->env, "P_orphans", true, &lock, &e)) {
+	if (lvm_lock(&c->env, "P_global", true, &lock, &e)) {
 		vg_free(vg);
 		return lvm_fail("%s", e.msg);
 	}
@@ -110,7 +110,7 @@ int lvm_vgextend(void *ctx, int argc, char **argv)
 
 	if ((r = lvm_pv_opts(c, &o)) || (r = lvm_setup(c, true)))
 		return r;
-	if (lvm_lock(&c->env, "P_orphans", true, &lock, &e))
+	if (lvm_lock(&c->env, "P_global", true, &lock, &e))
 		return lvm_fail("%s", e.msg);
 	if (lvm_vg_read(&c->env, argv[0], &h, &e)) {
 		r = lvm_fail("%s", e.msg);
@@ -158,7 +158,7 @@ int lvm_vgreduce(void *ctx, int argc, char **argv)
 		return r;
 	if (!opt_set(c, C_REMOVEMISSING) && argc < 2 && !opt_set(c, C_ALL))
 		return lvm_fail("Please give volume group name and physical volume paths.");
-	if (lvm_lock(&c->env, "P_orphans", true, &lock, &e))
+	if (lvm_lock(&c->env, "P_global", true, &lock, &e))
 		return lvm_fail("%s", e.msg);
 	if (lvm_vg_read(&c->env, argv[0], &h, &e)) {
 		r = lvm_fail("%s", e.msg);

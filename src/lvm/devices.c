@@ -58,6 +58,17 @@ static int read_file(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
+const char *lvm_conf_str(const struct lvm_env *env, const char *section, const char *key, const char *def)
+{
+	struct cfg_node *s;
+	const char *v;
+
+	if (!env->conf || !(s = cfg_find(cfg_root(env->conf), section)) || s->type != CFG_SECTION ||
+	    cfg_get_str(s, key, &v, NULL))
+		return def;
+	return v;
+}
+
 int64_t lvm_conf_int(const struct lvm_env *env, const char *section, const char *key, int64_t def)
 {
 	struct cfg_node *s;
@@ -289,7 +300,7 @@ struct lvm_dev *lvm_find_dev(struct lvm_env *env, const char *path)
 	return NULL;
 }
 
-static int mkdirs(const char *dir)
+int lvm_mkdirs(const char *dir)
 {
 	char buf[PATH_MAX];
 
@@ -315,7 +326,7 @@ int lvm_write_file_atomic(const char *dir, const char *name, const char *text, s
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	int fd, r;
 
-	if ((r = mkdirs(dir)))
+	if ((r = lvm_mkdirs(dir)))
 		return err_set(e, r, "cannot create %s: %s", dir, strerror(-r));
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -369,32 +380,3 @@ int lvm_devices_file_update(struct lvm_env *env, const char *path, const char *i
 	return r;
 }
 
-int lvm_lock(struct lvm_env *env, const char *name, bool excl, int *fd, struct err *e)
-{
-	char dir[PATH_MAX + 8], path[PATH_MAX + 200];
-	int r;
-
-	*fd = -1;
-	snprintf(dir, sizeof(dir), "%s/locks", env->confdir);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((r = mkdirs(dir)) || (*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		r = r ? r : -errno;
-		*fd = -1;
-		if (!excl)
-			return 0; /* a reader without a writable config dir */
-		return err_set(e, r, "cannot lock %s: %s", path, strerror(-r));
-	}
-	if (flock(*fd, excl ? LOCK_EX : LOCK_SH)) {
-		r = -errno;
-		close(*fd);
-		*fd = -1;
-		return err_set(e, r, "flock %s: %s", path, strerror(-r));
-	}
-	return 0;
-}
-
-void lvm_unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd);
-}

@@ -9,7 +9,8 @@
  *               (a bare path per line is accepted too)
  *   archive/    <vg>_<NNNNN>-<random>.vg: the metadata before each change
  *   backup/     <vg>: the metadata after the last change
- *   locks/      V_<vg> and P_orphans, flock()ed by commands
+ *   locks/      lock files, only where lvm2's locking_dir cannot be
+ *               written (lock.c)
  * The devices are the devices file's, or --devices a,b,c; /dev is never
  * scanned.
  *
@@ -113,12 +114,16 @@ int lvm_vg_wipe(struct lvm_env *env, struct vgh *h, struct err *e);
 /* vgcfgbackup -f: the backup text of @h's VG into @path. */
 int lvm_vg_backup_to(struct lvm_env *env, const struct vgh *h, const char *path, struct err *e);
 
-/* flock on <confdir>/locks/<name>; -errno.  *fd = -1 when the dir cannot
- * be made for a shared lock (reading without a lock is allowed). */
+/* Locks shared with lvm2 (lock.c): V_<vg> for a VG, P_global for the PV
+ * set (pvcreate, vgcreate, ...), in lvm2's locking_dir.  -errno.  *fd = -1
+ * when no lock dir can be written and the lock is shared (reading
+ * without a lock is allowed). */
 int lvm_lock(struct lvm_env *env, const char *name, bool excl, int *fd, struct err *e);
 void lvm_unlock(int fd);
+int lvm_mkdirs(const char *dir);
 
 /* Settings of ulvm.conf, with defaults. */
 int64_t lvm_conf_int(const struct lvm_env *env, const char *section, const char *key, int64_t def);
+const char *lvm_conf_str(const struct lvm_env *env, const char *section, const char *key, const char *def);
 
 #endif

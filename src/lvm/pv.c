@@ -15,10 +15,37 @@ static void mda_drop_text(struct pv_mda *m)
 	memset(&m->sum, 0, sizeof(m->sum));
 }
 
+/* Keep the text and tree of @m aside (callers may still hold names from
+ * them) and clear it for a new read. */
+static void keep_stale(struct pv *pv, struct pv_mda *m)
+{
+	struct pv_stale *s = (m->text || m->sum.tree) ? malloc(sizeof(*s)) : NULL;
+
+	if (!s) {
+		if (m->text || m->sum.tree) /* no memory: keep them where they are */
+			return;
+		mda_drop_text(m);
+		return;
+	}
+	*s = (struct pv_stale){ pv->stale, m->text, m->sum.tree };
+	pv->stale = s;
+	m->text = NULL;
+	m->text_len = 0;
+	memset(&m->sum, 0, sizeof(m->sum));
+}
+
 void pv_free(struct pv *pv)
 {
 	if (!pv)
 		return;
+	while (pv->stale) {
+		struct pv_stale *s = pv->stale;
+
+		pv->stale = s->next;
+		free(s->text);
+		cfg_tree_free(s->tree);
+		free(s);
+	}
 	for (unsigned i = 0; i < pv->nmda; i++)
 		mda_drop_text(&pv->mda[i]);
 	dev_put(pv->dev);
@@ -119,6 +146,18 @@ int pv_scan_shared(struct dev *d, struct pv *const *seen, unsigned nseen, struct
 	return 0;
 }
 
+void pv_refresh(struct pv *pv)
+{
+	for (unsigned i = 0; i < pv->nmda && !pv->reread; i++) {
+		const struct pv_mda *m = &pv->mda[i];
+		struct mda_header h;
+		struct err e = { { 0 } };
+		int r = mda_header_read(pv->dev, m->locn.offset, m->locn.size, &h, &e);
+
+		pv->reread = r != m->status || (!r && memcmp(&h.slot[0], &m->hdr.slot[0], sizeof(h.slot[0])));
+	}
+}
+
 const struct vgtext_summary *pv_vg(const struct pv *cpv, const char **text, size_t *len)
 {
 	struct pv *pv = (struct pv *)cpv; /* a cache: reading again changes no meaning */
@@ -126,6 +165,8 @@ const struct vgtext_summary *pv_vg(const struct pv *cpv, const char **text, size
 
 	if (pv->reread) { /* a second VG read in one command, after a commit */
 		pv->reread = false;
+		for (unsigned i = 0; i < pv->nmda; i++)
+			keep_stale(pv, &pv->mda[i]);
 		scan_mdas(pv, NULL, 0);
 	}
 	if (pv->best < 0)
@@ -383,7 +424,7 @@ int pv_write_metadata(struct pv *const *pvs, unsigned npvs, const char *text, si
 				r = mda_commit(pvs[i]->dev, &pvs[i]->mda[j].hdr, &rl[i][j], e);
 	for (i = 0; i < npvs; i++) {
 		for (j = 0; j < pvs[i]->nmda; j++)
-			mda_drop_text(&pvs[i]->mda[j]);
+			keep_stale(pvs[i], &pvs[i]->mda[j]);
 		pvs[i]->best = -1;
 		pvs[i]->reread = true;
 	}

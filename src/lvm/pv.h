@@ -60,6 +60,9 @@ struct pv {
 	struct pv_mda mda[PV_MAX_MDAS];
 	int best; /* the mda whose text has the highest seqno, or -1 */
 	bool reread; /* written since: pv_vg reads the mdas again */
+	/* Texts read before a reread: names and trees handed out from them
+	 * stay valid until pv_free. */
+	struct pv_stale { struct pv_stale *next; char *text; struct cfg_tree *tree; } *stale;
 };
 
 /* -ENOENT when @d has no LVM2 label; other errors for a bad label or I/O. */
@@ -69,6 +72,11 @@ int pv_scan(struct dev *d, struct pv **out, struct err *e);
 int pv_scan_shared(struct dev *d, struct pv *const *seen, unsigned nseen, struct pv **out,
 		   struct err *e);
 void pv_free(struct pv *pv);
+/* Another process may have committed since the scan (it held the VG
+ * lock we now hold): read each mda header again and, where its committed
+ * slot moved, read the text again on the next pv_vg.  One sector per
+ * mda when nothing changed. */
+void pv_refresh(struct pv *pv);
 /* The committed text with the highest seqno on this PV, or NULL. */
 const struct vgtext_summary *pv_vg(const struct pv *pv, const char **text, size_t *len);
 

@@ -112,6 +112,11 @@ int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err
 	snprintf(lock, sizeof(lock), "V_%s", name);
 	if ((r = lvm_lock(env, lock, env->rw, &h->lock_fd, e)))
 		return r;
+	/* The scan ran before the lock: what another command (ulvm or lvm2)
+	 * committed meanwhile is read now. */
+	for (unsigned i = 0; i < env->ndev; i++)
+		if (env->dev[i].pv)
+			pv_refresh(env->dev[i].pv);
 	for (unsigned i = 0; i < env->ndev; i++) {
 		const char *t;
 		size_t l;

@@ -262,6 +262,19 @@ out:
 	return r;
 }
 
+/* lvm2 refuses to remove or shrink an active LV it cannot deactivate: an
+ * LV that another ulvmd (another run dir) maps is one.  The claims on the
+ * PVs tell (io/dev.h); this daemon's own devices are deactivated as usual. */
+static int mapped_elsewhere(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, struct vg_lv *const *lv,
+			    unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!lv_is_active(c, d, vg, lv[i]) && lv_extents_claimed(vg, lv[i]) == 1)
+			return lvm_fail("Logical volume %s/%s in use: a ulvmd that this command does not reach maps "
+					"its extents; deactivate it there first.", vg->name, lv[i]->name);
+	return 0;
+}
+
 /* A hidden LV that another LV uses goes only with that LV (lvm2:
  * "Can't remove internal LV"); an LV goes with the hidden sub-LVs it
  * owns, unless an LV outside them uses one (a snapshot's origin, an
@@ -386,6 +399,8 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		goto out;
 	}
 	uint32_t old = lv->le_count;
+	if (target < old && (r = mapped_elsewhere(c, &d, h.vg, &lv, 1)))
+		goto out;
 	if (target < old) {
 		printf("  WARNING: Reducing%s logical volume %s/%s to %s.\n"
 		       "  THIS MAY DESTROY YOUR DATA (filesystem etc.)\n",
@@ -541,8 +556,10 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 		snprintf(name, sizeof(name), "%s", lv->name);
 		if ((top = lv_stands_for(h.vg, lv)))
 			lv = top; /* lvremove vg/snap: the snapshot */
-		if ((r = removal_check(h.vg, lv, &set, &nset))) {
+		if ((r = removal_check(h.vg, lv, &set, &nset)) || (r = mapped_elsewhere(c, &d, h.vg, set, nset))) {
 			ret = r;
+			free(set);
+			set = NULL;
 			lvm_vg_release(&h);
 			continue;
 		}

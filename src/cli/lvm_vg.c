@@ -271,6 +271,12 @@ int lvm_vgremove(void *ctx, int argc, char **argv)
 			continue;
 		}
 		for (unsigned l = 0; l < h.vg->nlv && ok; l++)
+			if (!lv_is_active(c, &d, h.vg, h.vg->lv[l]) && lv_extents_claimed(h.vg, h.vg->lv[l]) == 1) {
+				ret = lvm_fail("Logical volume %s/%s in use: a ulvmd that this command does not reach "
+					       "maps its extents; deactivate it there first.", argv[i], h.vg->lv[l]->name);
+				ok = false;
+			}
+		for (unsigned l = 0; l < h.vg->nlv && ok; l++)
 			if (lv_deactivate(c, &d, h.vg, h.vg->lv[l], &e)) {
 				ret = lvm_fail("%s", e.msg);
 				ok = false;
@@ -488,6 +494,58 @@ int lvm_vgcfgbackup(void *ctx, int argc, char **argv)
 	return ret;
 }
 
+/* An LV served now (by this ulvmd, or mapped by any) whose extents the
+ * restored metadata drops or moves would be left writing over extents the
+ * VG may give to another LV: refused as lvm2 does for active LVs, unless
+ * --force. */
+static bool same_mapping(const struct vg_lv *a, const struct vg_lv *b)
+{
+	if (a->nseg != b->nseg)
+		return false;
+	for (unsigned i = 0; i < a->nseg; i++) {
+		const struct lv_seg *x = &a->seg[i], *y = &b->seg[i];
+
+		if (x->le != y->le || x->len != y->len || x->striped != y->striped || x->narea != y->narea ||
+		    x->stripe_size != y->stripe_size)
+			return false;
+		for (unsigned k = 0; k < x->narea; k++)
+			if (x->area[k].pe != y->area[k].pe || strcmp(x->area[k].pv->id, y->area[k].pv->id))
+				return false;
+	}
+	return true;
+}
+
+static int restore_check_active(struct lvm_cmd *c, const struct vg *cur, const struct vg *to)
+{
+	struct lvm_daemon d = { 0 };
+	unsigned n = 0;
+	char names[512] = "";
+
+	for (unsigned l = 0; l < cur->nlv; l++) {
+		const struct vg_lv *lv = cur->lv[l], *nl = NULL;
+
+		if (!lv_is_active(c, &d, cur, lv) && lv_extents_claimed(cur, lv) != 1)
+			continue;
+		for (unsigned k = 0; k < to->nlv && !nl; k++)
+			if (!strcmp(to->lv[k]->id, lv->id))
+				nl = to->lv[k];
+		if (nl && same_mapping(lv, nl))
+			continue;
+		n++;
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", n > 1 ? ", " : "", lv->name);
+	}
+	lvm_daemon_close(&d);
+	if (!n)
+		return 0;
+	if (opt_set(c, R_FORCE)) {
+		fprintf(stderr, "  WARNING: restoring %s over %u active logical volume(s) it drops or moves: %s.\n",
+			cur->name, n, names);
+		return 0;
+	}
+	return lvm_fail("Cannot restore Volume Group %s with %u active logical volume(s) whose extents it drops or "
+			"moves (%s): deactivate them first, or --force.", cur->name, n, names);
+}
+
 int lvm_vgcfgrestore(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -534,6 +592,8 @@ int lvm_vgcfgrestore(void *ctx, int argc, char **argv)
 	h.max_seqno = h.vg->seqno;
 	/* lock the VG; an existing copy on disk is archived and outnumbered */
 	if (!lvm_vg_read(&c->env, argv[0], &cur, &e)) {
+		if ((r = restore_check_active(c, cur.vg, h.vg)))
+			goto out;
 		h.old_text = cur.old_text;
 		cur.old_text = NULL;
 		if (cur.max_seqno > h.max_seqno)

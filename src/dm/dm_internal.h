@@ -30,8 +30,14 @@ struct dm_context {
 
 extern const struct dev_ops md_dev_ops;
 
-/* Release what dm_get_device took for a table. */
+/* Release what dm_get_device took for a table, and its claims. */
 void dm_table_put_devs(struct dm_table *t);
+/* Claim the ranges of files and block devices that @t's targets use
+ * (iterate_devices; the whole device for a target without it), so that
+ * any process can see they are mapped (lvremove of a served LV from
+ * another run dir).  Best effort: a device that cannot be claimed is
+ * mapped all the same. */
+void dm_table_claim(struct dm_table *t);
 /* Does @md use @target, directly or further down? (cycle check) */
 bool md_uses(struct mapped_device *md, struct mapped_device *target);
 

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/log.h"
 #include "dm/dm_internal.h"
 
 #define MAPPER_PREFIX "/dev/mapper/"
@@ -227,8 +229,48 @@ const char *dm_device_name(struct dm_target *ti, struct dev *dev)
 	return dev->name ? dev->name : "?";
 }
 
+static int claim_one(struct dm_target *ti, struct dev *dev, uint64_t start, uint64_t len, void *data)
+{
+	struct dm_table *t = data;
+	int r;
+
+	(void)ti;
+	for (unsigned i = 0; i < t->ndevs; i++) {
+		if (t->devs[i].dev != dev)
+			continue;
+		if (t->claim_fds[i] == -1 && (r = dev_claim_open(dev)) >= 0)
+			t->claim_fds[i] = r;
+		if (t->claim_fds[i] >= 0 && (r = dev_claim_range(t->claim_fds[i], start, len ? len : dev->size)))
+			log_debug("claiming %s: %s", dev->name, strerror(-r));
+		break;
+	}
+	return 0;
+}
+
+void dm_table_claim(struct dm_table *t)
+{
+	if (!t->ndevs || !(t->claim_fds = malloc(t->ndevs * sizeof(*t->claim_fds))))
+		return;
+	for (unsigned i = 0; i < t->ndevs; i++)
+		t->claim_fds[i] = -1;
+	for (unsigned i = 0; i < t->ntargets; i++) {
+		struct dm_target *ti = &t->targets[i];
+
+		if (ti->type->iterate_devices)
+			ti->type->iterate_devices(ti, claim_one, t);
+		else
+			for (unsigned k = 0; k < t->ndevs; k++)
+				claim_one(ti, t->devs[k].dev, 0, 0, t);
+	}
+}
+
 void dm_table_put_devs(struct dm_table *t)
 {
+	for (unsigned i = 0; t->claim_fds && i < t->ndevs; i++)
+		if (t->claim_fds[i] >= 0)
+			close(t->claim_fds[i]);
+	free(t->claim_fds);
+	t->claim_fds = NULL;
 	for (unsigned i = 0; i < t->ndevs; i++) {
 		struct dm_table_dev *d = &t->devs[i];
 

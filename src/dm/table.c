@@ -253,6 +253,7 @@ int dm_table_create(struct dm_context *ctx, struct mapped_device *self, const ch
 	if (r)
 		goto fail;
 	t->cwd = NULL;
+	dm_table_claim(t);
 	/* Read-only when a device it writes to is: a device that is only
 	 * read (a thin volume's external origin) does not count. */
 	for (unsigned i = 0; i < t->ndevs; i++)

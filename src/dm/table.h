@@ -63,6 +63,7 @@ struct dm_table {
 	struct dm_table_dev *devs;
 	bool read_only;             /* a device it writes to is read-only */
 	int mode_ro;                /* loaded read-only (1), read-write (0), or keep the device's (-1) */
+	int *claim_fds;             /* per devs[i]: its claim (io/dev.h), or -1 */
 	char error_buf[512];        /* a ctr reason that names a device */
 };
 

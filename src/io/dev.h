@@ -58,6 +58,18 @@ struct dev {
 	atomic_uint refs;
 };
 
+/* Claims: which byte ranges of a file or block device a process maps, as
+ * open-file-description read locks (F_OFD_SETLK) that any other process
+ * can test, the userspace stand-in for the kernel's bd_claim and for dm's
+ * "device in use".  A claim lives on its own open description, so closing
+ * its fd drops exactly its ranges.  Devices that are not files or block
+ * devices (memory, NBD, mapped devices) cannot be claimed: -ENOTSUP. */
+int dev_claim_open(const struct dev *d);
+int dev_claim_range(int fd, uint64_t off, uint64_t len);
+/* 1 when another process claims a byte of [off, off+len) of @path, 0 when
+ * none does, or -errno. */
+int dev_path_claimed(const char *path, uint64_t off, uint64_t len);
+
 /* Lifetime: a dev starts with one reference. */
 void dev_init(struct dev *d, const struct dev_ops *ops, const char *name, uint64_t size);
 struct dev *dev_get(struct dev *d);

@@ -201,6 +201,35 @@ static const struct dev_ops file_ops = {
 	.destroy = file_destroy,
 };
 
+int dev_claim_open(const struct dev *d)
+{
+	int fd;
+
+	if (d->ops != &file_ops)
+		return -ENOTSUP;
+	fd = open(d->name, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int dev_claim_range(int fd, uint64_t off, uint64_t len)
+{
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = (off_t)off, .l_len = (off_t)len };
+
+	return fcntl(fd, F_OFD_SETLK, &fl) ? -errno : 0;
+}
+
+int dev_path_claimed(const char *path, uint64_t off, uint64_t len)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)off, .l_len = (off_t)len };
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = fcntl(fd, F_OFD_GETLK, &fl) ? -errno : fl.l_type != F_UNLCK;
+	close(fd);
+	return r;
+}
+
 int dev_open_file(const char *path, unsigned flags, struct dev **out)
 {
 	struct file_dev *f;

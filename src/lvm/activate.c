@@ -1,6 +1,8 @@
 /* LV -> dm table.  See activate.h. */
 #include "lvm/activate.h"
 
+#include "io/dev.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -44,6 +46,27 @@ void lv_dm_uuid(const struct vg *vg, const struct vg_lv *lv, char out[LV_DM_UUID
 void lv_export_name(const struct vg *vg, const struct vg_lv *lv, char *out, size_t size)
 {
 	snprintf(out, size, "%s/%s", vg->name, lv->name);
+}
+
+int lv_extents_claimed(const struct vg *vg, const struct vg_lv *lv)
+{
+	uint64_t E = (uint64_t)vg->extent_size * 512;
+
+	for (unsigned i = 0; i < lv->nseg; i++) {
+		const struct lv_seg *s = &lv->seg[i];
+
+		for (unsigned k = 0; k < s->narea; k++) {
+			const struct vg_pv *p = s->area[k].pv;
+			int r;
+
+			if (!p->path)
+				continue;
+			r = dev_path_claimed(p->path, p->pe_start * 512 + s->area[k].pe * E, seg_area_len(s) * E);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
 }
 
 int lv_table(const struct vg *vg, const struct vg_lv *lv, char **text, struct err *e)

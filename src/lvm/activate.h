@@ -29,6 +29,10 @@ void lv_dm_name(const struct vg *vg, const struct vg_lv *lv, char out[LV_DM_NAME
 void lv_dm_uuid(const struct vg *vg, const struct vg_lv *lv, char out[LV_DM_UUID_MAX]);
 /* "vg/lv" */
 void lv_export_name(const struct vg *vg, const struct vg_lv *lv, char *out, size_t size);
+/* 1 when a process (any ulvmd, whatever its run dir) maps a byte of the
+ * LV's extents (io/dev.h claims), 0 when none does, -errno when a PV
+ * cannot be tested.  Extents only: a thin LV's blocks live in its pool. */
+int lv_extents_claimed(const struct vg *vg, const struct vg_lv *lv);
 /* The table text (lines joined by '\n'); *text malloc'ed. */
 int lv_table(const struct vg *vg, const struct vg_lv *lv, char **text, struct err *e);
 

@@ -17,6 +17,11 @@ int daemon_connect(const struct cli_globals *g, struct jsonrpc_client *c, struct
 	ret = rundir_path(dir, RUNDIR_CONTROL, path, sizeof(path), e);
 	if (ret)
 		return ret;
+	ret = rundir_check_socket(dir, path, &ce);
+	if (ret == -ENOENT)
+		return err_set(e, ret, "ulvmd is not running: cannot connect to %s: %s", path, strerror(-ret));
+	if (ret)
+		return err_set(e, ret, "%s", ce.msg);
 	ret = jsonrpc_connect(path, c, &ce);
 	if (ret == -ENOENT || ret == -ECONNREFUSED)
 		return err_set(e, ret, "ulvmd is not running: cannot connect to %s: %s", path,

@@ -88,5 +88,40 @@ int rundir_mkdir(const char *dir, struct err *e)
 		return err_set(e, -errno, "%s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return err_set(e, -ENOTDIR, "%s: not a directory", path);
+	return rundir_check(path, false, e);
+}
+
+int rundir_check(const char *dir, bool client, struct err *e)
+{
+	struct stat st;
+	uid_t me = geteuid();
+
+	if (lstat(dir, &st))
+		return err_set(e, -errno, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, -ENOTDIR, "%s: not a directory", dir);
+	if (st.st_uid != me && !(client && st.st_uid == 0))
+		return err_set(e, -EPERM, "run directory %s is owned by uid %u, not by this user (uid %u): "
+			       "refusing to use it", dir, (unsigned)st.st_uid, (unsigned)me);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return err_set(e, -EPERM, "run directory %s has mode %04o: others may write to it; "
+			       "refusing to use it (chmod 700 it)", dir, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+int rundir_check_socket(const char *dir, const char *sock, struct err *e)
+{
+	struct stat st;
+	int r = rundir_check(dir, true, e);
+
+	if (r)
+		return r;
+	if (lstat(sock, &st))
+		return err_set(e, -errno, "%s: %s", sock, strerror(errno));
+	if (!S_ISSOCK(st.st_mode))
+		return err_set(e, -EPERM, "%s is not a socket: refusing to use it", sock);
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return err_set(e, -EPERM, "%s is owned by uid %u, not by this user or root: refusing to talk to it",
+			       sock, (unsigned)st.st_uid);
 	return 0;
 }

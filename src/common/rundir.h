@@ -11,6 +11,7 @@
 #ifndef ULVM_COMMON_RUNDIR_H
 #define ULVM_COMMON_RUNDIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -30,7 +31,16 @@ int rundir_resolve(const char *opt, char *out, size_t size, struct err *e);
 int rundir_path(const char *dir, const char *name, char *out, size_t size, struct err *e);
 /* A unix socket address for @path; -ENAMETOOLONG past sun_path. */
 int rundir_sockaddr(const char *path, struct sockaddr_un *sa, socklen_t *len, struct err *e);
-/* Create @dir and missing parents; the last component gets mode 0700. */
+/* Create @dir and missing parents; the last component gets mode 0700.
+ * An existing @dir must pass rundir_check. */
 int rundir_mkdir(const char *dir, struct err *e);
+/* As ssh-agent and tmux: @dir is a directory owned by this user (or, for
+ * a client, by root), writable by no one else; otherwise another user
+ * could put their own control.sock there and receive our requests.
+ * -EPERM with a message naming the owner and mode. */
+int rundir_check(const char *dir, bool client, struct err *e);
+/* A client's check of the socket it is about to talk to: a socket owned
+ * by this user or root, in a run dir that passes rundir_check. */
+int rundir_check_socket(const char *dir, const char *sock, struct err *e);
 
 #endif

@@ -338,6 +338,11 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 	for (unsigned i = 0; i < o->nlisten; i++) {
 		int fds[MAX_TCP], n = listen_tcp(o->listen[i], fds, MAX_TCP, e);
 
+		if (n >= 0)
+			log_warn("WARNING: NBD over TCP on %s has no TLS and no authentication: every user of this "
+				 "machine (and every host that reaches the address) can read and write every volume",
+				 o->listen[i]);
+
 		if (n < 0)
 			return n;
 		for (int j = 0; j < n; j++) {

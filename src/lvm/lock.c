@@ -42,7 +42,8 @@ static int lock_dir(struct lvm_env *env, char *dir, size_t size)
 	if ((size_t)snprintf(dir, size, "%s", d) < size && !lvm_mkdirs(dir) && !access(dir, W_OK | X_OK))
 		return 0;
 	log_info("cannot use lvm2's lock dir %s; locking in %s/locks, which lvm2 does not see", d, env->confdir);
-	snprintf(dir, size, "%s/locks", env->confdir);
+	if ((size_t)snprintf(dir, size, "%s/locks", env->confdir) >= size)
+		return -ENAMETOOLONG;
 	return lvm_mkdirs(dir);
 }
 

@@ -68,7 +68,7 @@ static int simple(struct lvm_daemon *d, const char *method, const char *name, st
 {
 	int r = call(d, method, named(name), NULL, e);
 
-	return r ? err_set(e, r, "%s %s: %s", method, name, e->msg) : 0;
+	return r ? err_set(e, r, "%s %s", method, name) : 0;
 }
 
 static int create(struct lvm_daemon *d, const char *name, const char *uuid, const char *table,
@@ -88,7 +88,7 @@ static int create(struct lvm_daemon *d, const char *name, const char *uuid, cons
 	if (ro)
 		json_object_object_add(p, "readonly", json_object_new_boolean(true));
 	if ((r = call(d, "create", p, NULL, e)))
-		return err_set(e, r, "creating %s: %s", name, e->msg);
+		return err_set(e, r, "creating %s", name);
 	return 0;
 }
 
@@ -99,7 +99,7 @@ static int reload(struct lvm_daemon *d, const char *name, const char *table, str
 
 	json_object_object_add(p, "table", json_object_new_string(table));
 	if ((r = call(d, "load", p, NULL, e)))
-		return err_set(e, r, "reloading %s: %s", name, e->msg);
+		return err_set(e, r, "reloading %s", name);
 	return simple(d, "resume", name, e);
 }
 
@@ -111,7 +111,7 @@ static int message(struct lvm_daemon *d, const char *name, const char *msg, stru
 	json_object_object_add(p, "sector", json_object_new_int64(0));
 	json_object_object_add(p, "message", json_object_new_string(msg));
 	if ((r = call(d, "message", p, NULL, e)))
-		return err_set(e, r, "message \"%s\" to %s: %s", msg, name, e->msg);
+		return err_set(e, r, "message \"%s\" to %s", msg, name);
 	return 0;
 }
 
@@ -126,7 +126,7 @@ static int pool_status_get(struct lvm_daemon *d, const char *tpool, struct pool_
 	int r;
 
 	if ((r = call(d, "status", named(tpool), &res, e)))
-		return err_set(e, r, "status of %s: %s", tpool, e->msg);
+		return err_set(e, r, "status of %s", tpool);
 	if (!json_object_is_type(res, json_type_array) || !json_object_array_length(res) ||
 	    !json_object_object_get_ex(json_object_array_get_idx(res, 0), "lines", &lines) ||
 	    !json_object_array_length(lines) || !(l = json_object_get_string(json_object_array_get_idx(lines, 0))) ||

@@ -20,7 +20,12 @@ struct dm_context {
 	unsigned nmds, cap;
 	const struct target_type *const *types;
 	unsigned ntypes;
-	dm_event_fn event_fn; /* atomic pointer pair, set once at start */
+	/* The event handler and its argument change together under the write
+	 * lock; a handler runs under the read lock, so once
+	 * dm_set_event_handler returns no call of the old one is running (its
+	 * argument may be freed). */
+	pthread_rwlock_t event_lock;
+	dm_event_fn event_fn;
 	void *event_opaque;
 
 	pthread_mutex_t lower_lock;

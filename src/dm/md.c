@@ -23,6 +23,7 @@ int dm_context_new(const struct target_type *const *types, unsigned ntypes,
 		return -ENOMEM;
 	pthread_mutex_init(&ctx->lock, NULL);
 	pthread_mutex_init(&ctx->lower_lock, NULL);
+	pthread_rwlock_init(&ctx->event_lock, NULL);
 	ctx->types = types;
 	ctx->ntypes = ntypes;
 	*out = ctx;
@@ -31,21 +32,23 @@ int dm_context_new(const struct target_type *const *types, unsigned ntypes,
 
 void dm_set_event_handler(struct dm_context *ctx, dm_event_fn fn, void *opaque)
 {
-	__atomic_store_n(&ctx->event_opaque, opaque, __ATOMIC_RELEASE);
-	__atomic_store_n(&ctx->event_fn, fn, __ATOMIC_RELEASE);
+	pthread_rwlock_wrlock(&ctx->event_lock);
+	ctx->event_fn = fn;
+	ctx->event_opaque = opaque;
+	pthread_rwlock_unlock(&ctx->event_lock);
 }
 
 void dm_table_event(struct dm_table *t)
 {
 	struct mapped_device *md = t->self;
-	dm_event_fn fn;
 
 	if (!md)
 		return;
 	__atomic_add_fetch(&md->event_nr, 1, __ATOMIC_ACQ_REL);
-	fn = __atomic_load_n(&t->ctx->event_fn, __ATOMIC_ACQUIRE);
-	if (fn)
-		fn(__atomic_load_n(&t->ctx->event_opaque, __ATOMIC_ACQUIRE), md);
+	pthread_rwlock_rdlock(&t->ctx->event_lock);
+	if (t->ctx->event_fn)
+		t->ctx->event_fn(t->ctx->event_opaque, md);
+	pthread_rwlock_unlock(&t->ctx->event_lock);
 }
 
 const struct target_type *dm_find_target_type(struct dm_context *ctx, const char *name)
@@ -809,5 +812,6 @@ void dm_context_free(struct dm_context *ctx)
 	free(ctx->lowers);
 	pthread_mutex_destroy(&ctx->lock);
 	pthread_mutex_destroy(&ctx->lower_lock);
+	pthread_rwlock_destroy(&ctx->event_lock);
 	free(ctx);
 }

@@ -101,6 +101,9 @@ int dm_message(struct dm_context *ctx, const char *name, uint64_t sector, const 
  * so it must only take note (e.g. wake a thread) and return.  Set it
  * before the first device is created; NULL stops it. */
 typedef void (*dm_event_fn)(void *opaque, struct mapped_device *md);
+/* @fn runs with @opaque on any thread, with target locks held: it must
+ * not block.  Once this returns, no call of the previous handler is
+ * running. */
 void dm_set_event_handler(struct dm_context *ctx, dm_event_fn fn, void *opaque);
 
 /* Find a device by name and take a reference (dev_put(&md->dev) drops it),

@@ -182,6 +182,16 @@ u lvremove -f rich2/ww >/dev/null # inactive: the foreign device stays
 ulvm dmsetup info rich2-ww >/dev/null || fail "lvremove removed a device that is not the LV's"
 ulvm dmsetup remove rich2-ww
 
+# a thin LV too, and its error says the reason once (not "x: why: why")
+u vgchange -ay rich2 >/dev/null 2>&1 || true
+ulvm dmsetup create rich2-t9 --table "0 8 zero"
+if u lvcreate -T rich2/tpool2 -V 8M -n t9 >"$T/o" 2>&1; then cat "$T/o"; fail "thin lvcreate adopted rich2-t9"; fi
+[ "$(grep -o 'exists with uuid' "$T/o" | wc -l)" = 1 ] || { cat "$T/o"; fail "the reason is not said exactly once"; }
+[ "$(nbdinfo --size "$(uri rich2-t9)")" = 4096 ] || fail "the foreign device changed"
+ulvm dmsetup remove rich2-t9
+u lvremove -f rich2/t9 >/dev/null
+u vgchange -an rich2 >/dev/null
+
 step "reserved names, on every path that names a new LV"
 u vgchange -ay rich2 >/dev/null 2>&1 || true
 refused 'including "_tmeta" are reserved' lvcreate -T rich2/tpool2 -V 8M -n x_tmeta

@@ -3,6 +3,11 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "dm/dm_internal.h"
+#include "dm/table.h"
 
 static void expect_parse_error(const char *text, const char *line, const char *why)
 {
@@ -246,6 +251,56 @@ static void test_create_errors(void **state)
 	tmp_files_remove(&tf);
 }
 
+/* The event handler changes while events fire on another thread: once
+ * dm_set_event_handler returns, the old handler's argument may be freed
+ * (ulvmd's shutdown does); ASan sees any call that still used it. */
+struct fire {
+	struct dm_table *t;
+	atomic_bool stop;
+};
+
+static void *fire_events(void *arg)
+{
+	struct fire *f = arg;
+
+	while (!atomic_load(&f->stop))
+		dm_table_event(f->t);
+	return NULL;
+}
+
+static void count_event(void *opaque, struct mapped_device *md)
+{
+	(void)md;
+	for (unsigned i = 0; i < 2000; i++) /* a handler that takes a while */
+		(*(volatile unsigned *)opaque)++;
+}
+
+static void test_event_handler_swap(void **state)
+{
+	struct dm_context *ctx = new_ctx();
+	struct mapped_device *md = create_md(ctx, "ev", "0 8 zero");
+	struct fire f = { .t = md->live };
+	pthread_t th;
+
+	(void)state;
+	atomic_init(&f.stop, false);
+	assert_int_equal(pthread_create(&th, NULL, fire_events, &f), 0);
+	for (unsigned i = 0; i < 2000; i++) {
+		unsigned *n = calloc(1, sizeof(*n));
+
+		assert_non_null(n);
+		dm_set_event_handler(ctx, count_event, n);
+		while (!*(volatile unsigned *)n) /* the handler is running now */
+			;
+		dm_set_event_handler(ctx, NULL, NULL);
+		free(n);
+	}
+	atomic_store(&f.stop, true);
+	pthread_join(th, NULL);
+	dev_put(&md->dev);
+	dm_context_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_too_many_args),
 		cmocka_unit_test(test_create_errors),
+		cmocka_unit_test(test_event_handler_swap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

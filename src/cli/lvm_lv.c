@@ -11,6 +11,7 @@
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
 #include "lvm/lvref.h"
+#include "lvm/wipe.h"
 
 static const char *hsize(char *buf, uint64_t sectors)
 {
@@ -247,6 +248,19 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 	if (lvm_vg_commit(&c->env, &h, &e)) {
 		r = lvm_fail("%s", e.msg);
 		goto out;
+	}
+	/* lvm2's -Z y (first 4 KiB) and -W (signatures; by default whenever it
+	 * zeroes, allocation/wipe_signatures_when_zeroing_new_lvs) */
+	{
+		bool zero = !opt_set(c, C_ZERO) || opt_val(c, C_ZERO)[0] == 'y';
+		bool wipe = opt_set(c, C_WIPE) ? opt_val(c, C_WIPE)[0] == 'y' : zero;
+
+		if (lv_wipe_new(h.vg, lv, wipe, zero, &e)) {
+			r = lvm_fail("%s (the LV is created)", e.msg);
+			goto out;
+		}
+		if (!zero)
+			fprintf(stderr, "  WARNING: Logical volume %s/%s not zeroed.\n", h.vg->name, name);
 	}
 	printf("  Logical volume \"%s\" created.\n", name);
 	if (activate) {

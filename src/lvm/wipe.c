@@ -80,7 +80,7 @@ int lv_wipe_new(const struct vg *vg, const struct vg_lv *lv, bool signatures, bo
 	const struct lv_seg *first, *last;
 	uint64_t off, len;
 	unsigned n = 0;
-	int fd, r;
+	int fd = -1, r;
 
 	if (!lv->nseg || !lv->seg[0].striped || !(signatures || zero))
 		return 0;

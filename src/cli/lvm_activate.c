@@ -134,11 +134,12 @@ int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, co
 {
 	char why[LVM_NAME_LEN * 2 + 128];
 	bool ro;
-
 	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX], exp[2 * LVM_NAME_LEN + 2], *table;
 	struct json_object *p;
 	int r;
 
+	if ((r = lvm_vg_access(&c->env, vg, "activate", e)))
+		return r;
 	if (thin_handles(vg, lv))
 		return thin_activate(c, d, vg, lv, e);
 	if ((r = lv_table(vg, lv, &table, e)))

@@ -50,6 +50,7 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_DISCARDS] = { "discards", NULL, "ignore|nopassdown|passdown", "thin pool discards (passdown)" },
 	[C_USEPOLICIES] = { "use-policies", NULL, NULL, "extend a thin pool per activation/thin_pool_autoextend_*" },
 	[C_PERMISSION] = { "permission", "p", "r|rw", "make the LV read-only or read-write (an active one at once)" },
+	[C_SYSTEMID] = { "systemid", NULL, "ID", "the VG's system ID (the host that owns it; \"\" for none)" },
 	[C_IGNORESKIP] = { "ignoreactivationskip", "K", NULL, "activate LVs flagged to be skipped (lvcreate -ky)" },
 	COMMON_OPTS(C_COMMON),
 };
@@ -90,7 +91,7 @@ static const struct cli_verb change_verbs[] = {
 	  "Resize each PV to its device's size (or --setphysicalvolumesize).", lvm_pvresize),
 	V("pvchange", "PV...", 1, -1, BIT(C_ALLOCATABLE) | BIT(C_YES),
 	  "Change a PV: -x y|n makes its free extents allocatable or not.", lvm_pvchange),
-	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC),
+	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC) | BIT(C_SYSTEMID),
 	  "Create VG on the PVs (made PVs first when they are not).", lvm_vgcreate),
 	V("vgextend", "VG PV...", 2, -1, PVCREATE_OPTS, "Add PVs to VG.", lvm_vgextend),
 	V("vgreduce", "VG [PV...]", 1, -1, BIT(C_REMOVEMISSING) | BIT(C_FORCE) | BIT(C_ALL) | BIT(C_YES),
@@ -98,7 +99,9 @@ static const struct cli_verb change_verbs[] = {
 	V("vgremove", "VG...", 1, -1, BIT(C_YES) | BIT(C_FORCE),
 	  "Remove each VG (its LVs too with -f or -y).", lvm_vgremove),
 	V("vgrename", "VG NEW", 2, 2, 0, "Rename a VG.", lvm_vgrename),
-	V("vgchange", "[VG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP),
+	V("vgexport", "VG...", 1, -1, 0, "Export VGs: no host uses them until vgimport (move the disks).", lvm_vgexport),
+	V("vgimport", "VG...", 1, -1, 0, "Import exported VGs.", lvm_vgexport),
+	V("vgchange", "[VG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID),
 	  "Activate (-ay) or deactivate (-an) every LV of each VG in ulvmd.", lvm_vgchange),
 	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
 	  BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_NAME) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_TYPE) |

@@ -25,7 +25,7 @@ enum {
 	C_ALLOC, C_PESIZE, C_MDCOPIES, C_PVMDCOPIES, C_MDSIZE, C_DATAALIGN, C_UUID, C_ZERO, C_WIPE,
 	C_ALLOCATABLE, C_REMOVEMISSING, C_SETPVSIZE, C_ALL,
 	C_THIN, C_VIRTUALSIZE, C_SNAPSHOT, C_THINPOOL, C_CHUNKSIZE, C_POOLMDSIZE, C_DISCARDS, C_USEPOLICIES,
-	C_PERMISSION, C_IGNORESKIP,
+	C_PERMISSION, C_IGNORESKIP, C_SYSTEMID,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -68,6 +68,7 @@ int lvm_vgremove(void *ctx, int argc, char **argv);
 int lvm_vgrename(void *ctx, int argc, char **argv);
 int lvm_vgchange(void *ctx, int argc, char **argv);
 int lvm_vgck(void *ctx, int argc, char **argv);
+int lvm_vgexport(void *ctx, int argc, char **argv); /* and vgimport */
 int lvm_vgcfgbackup(void *ctx, int argc, char **argv);
 int lvm_vgcfgrestore(void *ctx, int argc, char **argv);
 int lvm_lvcreate(void *ctx, int argc, char **argv);

@@ -157,6 +157,7 @@ static void set_vg_fields(struct rctx *x, struct report_row *r, const struct vgh
 	report_set_str(r, RF_VG_FMT, "lvm2");
 	report_set_str(r, RF_VG_UUID, id);
 	report_set_str(r, RF_VG_ATTR, attr);
+	report_set_str(r, RF_VG_SYSTEMID, h->vg->system_id ? h->vg->system_id : "");
 	report_set_sectors(r, RF_VG_SIZE, x->total * vg->extent_size);
 	report_set_sectors(r, RF_VG_FREE, x->free * vg->extent_size);
 	report_set_sectors(r, RF_VG_EXTENT_SIZE, vg->extent_size);

@@ -74,6 +74,9 @@ int lvm_vgcreate(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
+	/* lvm2 gives a new VG the local system ID (or the one asked for) */
+	if (opt_set(c, C_SYSTEMID) ? *opt_val(c, C_SYSTEMID) != 0 : c->env.system_id[0] != 0)
+		vg->system_id = strdup(opt_set(c, C_SYSTEMID) ? opt_val(c, C_SYSTEMID) : c->env.system_id);
 	if (opt_set(c, C_ALLOC) && strcmp(opt_val(c, C_ALLOC), "normal")) {
 		enum alloc_policy p;
 
@@ -373,6 +376,89 @@ static int each_vg(struct lvm_cmd *c, int argc, char **argv, const char ***names
 	return lvm_vg_names(&c->env, names, n, &e) ? lvm_fail("%s", e.msg) : 0;
 }
 
+/* vgchange --systemid ID: the host that owns the VG from now on (lvm2
+ * warns that another host's ID makes the VG foreign here). */
+static int vg_set_systemid(struct lvm_cmd *c, int argc, char **argv)
+{
+	const char *id = opt_val(c, C_SYSTEMID);
+	int ret = 0, r;
+
+	if (!argc)
+		return lvm_fail("vgchange --systemid needs the VG names.");
+	if ((r = lvm_setup(c, true)))
+		return r;
+	for (int i = 0; i < argc; i++) {
+		struct err e = { { 0 } };
+		struct vgh h = { .lock_fd = -1 };
+
+		if (lvm_vg_read(&c->env, argv[i], &h, &e)) {
+			ret = lvm_fail("%s", e.msg);
+			continue;
+		}
+		if (*id && strcmp(id, c->env.system_id))
+			fprintf(stderr, "  WARNING: Requested system ID %s does not match local system ID %s.\n"
+				"  WARNING: Volume group %s might become inaccessible from this machine.\n", id,
+				c->env.system_id[0] ? c->env.system_id : "(none)", argv[i]);
+		free(h.vg->system_id);
+		if (!(h.vg->system_id = strdup(id)))
+			ret = lvm_fail("out of memory");
+		else if (lvm_vg_commit(&c->env, &h, &e))
+			ret = lvm_fail("%s", e.msg);
+		else
+			printf("  Volume group \"%s\" successfully changed\n", argv[i]);
+		lvm_vg_release(&h);
+	}
+	return ret;
+}
+
+/* vgexport: no host uses the VG until vgimport (export.c: EXPORTED on the
+ * VG and its PVs, the system ID cleared); vgimport undoes it and gives
+ * the VG the local system ID.  An active LV keeps a VG from export. */
+int lvm_vgexport(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	bool import = !strcmp(c->verb, "vgimport");
+	struct lvm_daemon d = { 0 };
+	int ret = 0, r;
+
+	c->env.importing = import;
+	if ((r = lvm_setup(c, true)))
+		return r;
+	c->env.importing = import;
+	for (int i = 0; i < argc; i++) {
+		struct err e = { { 0 } };
+		struct vgh h = { .lock_fd = -1 };
+		bool exported, busy = false;
+
+		if (lvm_vg_read(&c->env, argv[i], &h, &e)) {
+			ret = lvm_fail("%s", e.msg);
+			continue;
+		}
+		exported = h.vg->status & FLAG(VGF_EXPORTED);
+		for (unsigned l = 0; l < h.vg->nlv && !import; l++)
+			busy |= lv_is_active(c, &d, h.vg, h.vg->lv[l]) || lv_extents_claimed(h.vg, h.vg->lv[l]) == 1;
+		if (import && !exported) {
+			ret = lvm_fail("Volume group \"%s\" is not exported", argv[i]);
+		} else if (busy) {
+			ret = lvm_fail("Volume group \"%s\" has active logical volumes", argv[i]);
+		} else {
+			free(h.vg->system_id);
+			h.vg->system_id = import && c->env.system_id[0] ? strdup(c->env.system_id) : NULL;
+			h.vg->status = import ? h.vg->status & ~FLAG(VGF_EXPORTED) : h.vg->status | FLAG(VGF_EXPORTED);
+			for (unsigned p = 0; p < h.vg->npv; p++)
+				h.vg->pv[p]->status = import ? h.vg->pv[p]->status & ~FLAG(PVF_EXPORTED)
+							     : h.vg->pv[p]->status | FLAG(PVF_EXPORTED);
+			if (lvm_vg_commit(&c->env, &h, &e))
+				ret = lvm_fail("%s", e.msg);
+			else
+				printf("  Volume group \"%s\" successfully %s\n", argv[i], import ? "imported" : "exported");
+		}
+		lvm_vg_release(&h);
+	}
+	lvm_daemon_close(&d);
+	return ret;
+}
+
 int lvm_vgchange(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -382,8 +468,10 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 	bool on = false;
 	int ret = 0, r;
 
+	if (opt_set(c, C_SYSTEMID))
+		return vg_set_systemid(c, argc, argv);
 	if (!opt_set(c, C_ACTIVATE))
-		return lvm_fail("Only vgchange -a y|n is implemented yet.");
+		return lvm_fail("Only vgchange -a y|n and --systemid are implemented yet.");
 	const char *v = opt_val(c, C_ACTIVATE);
 	if (!strcmp(v, "y") || !strcmp(v, "ay"))
 		on = true;
@@ -404,6 +492,12 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 
 		if (lvm_vg_read(&c->env, names[i], &h, &e)) {
 			ret = lvm_fail("%s", e.msg);
+			continue;
+		}
+		if (on && lvm_vg_access(&c->env, h.vg, "activate", &e)) {
+			if (argc) /* named: say why; all VGs: another host's are passed over, as lvm2 */
+				ret = lvm_fail("%s", e.msg);
+			lvm_vg_release(&h);
 			continue;
 		}
 		for (unsigned l = 0; l < h.vg->nlv; l++) {

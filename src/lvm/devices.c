@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "io/dev.h"
@@ -142,6 +143,37 @@ static int read_devices_file(struct lvm_env *env, struct err *e)
 	return r;
 }
 
+/* lvm2's global/system_id_source: none (default: no local system ID),
+ * uname (the node name), lvmlocal (local/system_id, here in ulvm.conf),
+ * machineid (/etc/machine-id). */
+static int local_system_id(struct lvm_env *env, struct err *e)
+{
+	const char *src = lvm_conf_str(env, "global", "system_id_source", "none");
+	struct utsname u;
+	FILE *f;
+
+	env->system_id[0] = 0;
+	if (!strcmp(src, "none")) {
+		return 0;
+	} else if (!strcmp(src, "uname")) {
+		if (!uname(&u))
+			snprintf(env->system_id, sizeof(env->system_id), "%s", u.nodename);
+	} else if (!strcmp(src, "lvmlocal")) {
+		snprintf(env->system_id, sizeof(env->system_id), "%s", lvm_conf_str(env, "local", "system_id", ""));
+	} else if (!strcmp(src, "machineid")) {
+		if ((f = fopen("/etc/machine-id", "r"))) {
+			if (!fgets(env->system_id, sizeof(env->system_id), f))
+				env->system_id[0] = 0;
+			env->system_id[strcspn(env->system_id, "\n")] = 0;
+			fclose(f);
+		}
+	} else {
+		return err_set(e, -EINVAL, "ulvm.conf: global/system_id_source \"%s\" is not none, uname, lvmlocal, "
+			       "or machineid (appmachineid is not supported yet)", src);
+	}
+	return 0;
+}
+
 int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, const char *cmdline,
 		 bool rw, struct err *e)
 {
@@ -163,6 +195,8 @@ int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, 
 	} else if (r != -ENOENT) {
 		return err_set(e, r, "%s: %s", path, strerror(-r));
 	}
+	if ((r = local_system_id(env, e)))
+		return r;
 	env->archive = lvm_conf_int(env, "backup", "archive", 1) != 0;
 	env->backup = lvm_conf_int(env, "backup", "backup", 1) != 0;
 	if (devices) {

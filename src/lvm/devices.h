@@ -60,6 +60,8 @@ struct lvm_env {
 	struct lvm_dev *dev;
 	const char *cmdline; /* "lvcreate -L 1G -n home vg0", for descriptions */
 	bool archive, backup;
+	bool importing; /* vgimport: an exported VG may be read for a change */
+	char system_id[256]; /* the local system ID (global/system_id_source), "" when none */
 };
 
 int lvm_confdir_resolve(const char *opt, char *out, size_t size, struct err *e);
@@ -101,7 +103,13 @@ struct vgh {
 	unsigned writes;
 	int lock_fd;
 };
-/* Lock (shared, or exclusive when the env is rw) and read VG @name. */
+/* May this host use @vg, as lvm2's access checks: not exported (vgexport),
+ * no foreign system ID (one set and not the local system ID), no
+ * lock_type ulvm has no lock manager for (sanlock, dlm).  @what: "change"
+ * or "activate", for the message.  -EACCES with lvm2's wording. */
+int lvm_vg_access(const struct lvm_env *env, const struct vg *vg, const char *what, struct err *e);
+/* Lock (shared, or exclusive when the env is rw) and read VG @name.  A
+ * change (rw) is refused by lvm_vg_access. */
 int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err *e);
 /* A new VG: lock its name, refuse an existing one. */
 int lvm_vg_create(struct lvm_env *env, struct vg *vg, struct vgh *h, struct err *e);

@@ -99,6 +99,20 @@ static int may_write(const struct vgh *h, struct err *e)
 	return 0;
 }
 
+int lvm_vg_access(const struct lvm_env *env, const struct vg *vg, const char *what, struct err *e)
+{
+	if (vg->lock_type && *vg->lock_type && strcmp(vg->lock_type, "none"))
+		return err_set(e, -EACCES, "Cannot %s VG %s with lock type %s: ulvm has no lock manager (lvmlockd) "
+			       "for shared VGs yet.", what, vg->name, vg->lock_type);
+	if (vg->system_id && *vg->system_id && strcmp(vg->system_id, env->system_id))
+		return err_set(e, -EACCES, "Cannot access VG %s with system ID %s with %slocal system ID%s%s.",
+			       vg->name, vg->system_id, env->system_id[0] ? "" : "unknown ",
+			       env->system_id[0] ? " " : "", env->system_id);
+	if ((vg->status & FLAG(VGF_EXPORTED)) && !env->importing)
+		return err_set(e, -EACCES, "Volume group \"%s\" is exported", vg->name);
+	return 0;
+}
+
 int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err *e)
 {
 	const struct vgtext_summary *best = NULL;
@@ -150,7 +164,7 @@ int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err
 	}
 	memcpy(h->old_text, btext, blen);
 	h->old_text[blen] = 0;
-	if ((r = vg_import(best->vg, &h->vg, e))) {
+	if ((r = vg_import(best->vg, &h->vg, e)) || (env->rw && (r = lvm_vg_access(env, h->vg, "change", e)))) {
 		lvm_vg_release(h);
 		return r;
 	}

@@ -34,13 +34,43 @@ static int call(struct lvm_daemon *d, const char *method, struct json_object *pa
 	return r;
 }
 
-bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv)
+/* activation/auto_activation_volume_list: unset lets every LV in. */
+static bool in_auto_list(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv)
 {
-	if (!(lv->status & FLAG(LVF_ACTIVATION_SKIP)) || opt_set(c, C_IGNORESKIP))
-		return false;
-	log_info("Skipping activation of %s/%s: its activation skip flag is set (-K overrides).", vg->name,
-		 lv->name);
-	return true;
+	struct cfg_node *s = c->env.conf ? cfg_find(cfg_root(c->env.conf), "activation") : NULL;
+	struct cfg_node *l = s && s->type == CFG_SECTION ? cfg_find(s, "auto_activation_volume_list") : NULL;
+	size_t vl = strlen(vg->name);
+
+	if (!l || l->type != CFG_ARRAY)
+		return true;
+	for (unsigned i = 0; i < l->nitems; i++) {
+		const char *x = l->items[i].type == CFG_STRING ? l->items[i].s : "";
+
+		if (!strcmp(x, vg->name) || (!strncmp(x, vg->name, vl) && x[vl] == '/' && !strcmp(x + vl + 1, lv->name)))
+			return true;
+		for (unsigned t = 0; x[0] == '@' && t < lv->tags.n; t++)
+			if (!strcmp(x + 1, lv->tags.s[t]))
+				return true;
+		for (unsigned t = 0; x[0] == '@' && t < vg->tags.n; t++)
+			if (!strcmp(x + 1, vg->tags.s[t]))
+				return true;
+	}
+	return false;
+}
+
+bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv, bool autoact)
+{
+	const char *why = NULL;
+
+	if ((lv->status & FLAG(LVF_ACTIVATION_SKIP)) && !opt_set(c, C_IGNORESKIP))
+		why = "its activation skip flag is set (-K overrides)";
+	else if (autoact && ((vg->status & FLAG(VGF_NOAUTOACTIVATE)) || (lv->status & FLAG(LVF_NOAUTOACTIVATE))))
+		why = "autoactivation is off (--setautoactivation n)";
+	else if (autoact && !in_auto_list(c, vg, lv))
+		why = "it is not in activation/auto_activation_volume_list";
+	if (why)
+		log_info("Skipping activation of %s/%s: %s.", vg->name, lv->name, why);
+	return why != NULL;
 }
 
 int lvm_dm_device(struct lvm_daemon *d, const char *name, const char *uuid, struct err *e)

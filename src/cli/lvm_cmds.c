@@ -51,6 +51,7 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_USEPOLICIES] = { "use-policies", NULL, NULL, "extend a thin pool per activation/thin_pool_autoextend_*" },
 	[C_PERMISSION] = { "permission", "p", "r|rw", "make the LV read-only or read-write (an active one at once)" },
 	[C_SYSTEMID] = { "systemid", NULL, "ID", "the VG's system ID (the host that owns it; \"\" for none)" },
+	[C_SETAUTOACT] = { "setautoactivation", NULL, "y|n", "whether -aay (and ulvmd --autoactivate) activates it" },
 	[C_IGNORESKIP] = { "ignoreactivationskip", "K", NULL, "activate LVs flagged to be skipped (lvcreate -ky)" },
 	COMMON_OPTS(C_COMMON),
 };
@@ -91,7 +92,7 @@ static const struct cli_verb change_verbs[] = {
 	  "Resize each PV to its device's size (or --setphysicalvolumesize).", lvm_pvresize),
 	V("pvchange", "PV...", 1, -1, BIT(C_ALLOCATABLE) | BIT(C_YES),
 	  "Change a PV: -x y|n makes its free extents allocatable or not.", lvm_pvchange),
-	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC) | BIT(C_SYSTEMID),
+	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC) | BIT(C_SYSTEMID) | BIT(C_SETAUTOACT),
 	  "Create VG on the PVs (made PVs first when they are not).", lvm_vgcreate),
 	V("vgextend", "VG PV...", 2, -1, PVCREATE_OPTS, "Add PVs to VG.", lvm_vgextend),
 	V("vgreduce", "VG [PV...]", 1, -1, BIT(C_REMOVEMISSING) | BIT(C_FORCE) | BIT(C_ALL) | BIT(C_YES),
@@ -101,13 +102,13 @@ static const struct cli_verb change_verbs[] = {
 	V("vgrename", "VG NEW", 2, 2, 0, "Rename a VG.", lvm_vgrename),
 	V("vgexport", "VG...", 1, -1, 0, "Export VGs: no host uses them until vgimport (move the disks).", lvm_vgexport),
 	V("vgimport", "VG...", 1, -1, 0, "Import exported VGs.", lvm_vgexport),
-	V("vgchange", "[VG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID),
+	V("vgchange", "[VG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID) | BIT(C_SETAUTOACT),
 	  "Activate (-ay) or deactivate (-an) every LV of each VG in ulvmd.", lvm_vgchange),
 	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
 	  BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_NAME) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_TYPE) |
 		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE) | BIT(C_THIN) |
 		  BIT(C_VIRTUALSIZE) | BIT(C_SNAPSHOT) | BIT(C_THINPOOL) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
-		  BIT(C_DISCARDS),
+		  BIT(C_DISCARDS) | BIT(C_SETAUTOACT),
 	  "Create an LV (linear, striped, thin-pool, thin, thin snapshot) and activate it in ulvmd unless -an.",
 	  lvm_lvcreate),
 	V("lvextend", "VG/LV [PV[:PE[-PE]]...]", 1, -1, RESIZE_OPTS,
@@ -117,7 +118,7 @@ static const struct cli_verb change_verbs[] = {
 	V("lvrename", "VG/LV NEW | VG LV NEW", 2, 3, 0, "Rename an LV.", lvm_lvrename),
 	V("lvremove", "VG/LV...", 1, -1, BIT(C_YES) | BIT(C_FORCE),
 	  "Remove LVs (deactivating them first).", lvm_lvremove),
-	V("lvchange", "VG/LV...", 1, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP),
+	V("lvchange", "VG/LV...", 1, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) | BIT(C_SETAUTOACT),
 	  "Activate (-ay) or deactivate (-an) LVs in ulvmd; -p r|rw sets their permission.", lvm_lvchange),
 };
 
@@ -183,6 +184,30 @@ int lvm_setup(struct lvm_cmd *c, bool rw)
 	if (!r)
 		r = lvm_scan(&c->env, &e);
 	return r ? lvm_fail("%s", e.msg) : 0;
+}
+
+int lvm_parse_activate(struct lvm_cmd *c, bool *on, bool *autoact)
+{
+	const char *v = opt_val(c, C_ACTIVATE);
+
+	*autoact = !strcmp(v, "ay");
+	if (!strcmp(v, "y") || !strcmp(v, "ay"))
+		*on = true;
+	else if (!strcmp(v, "n") || !strcmp(v, "an"))
+		*on = false;
+	else
+		return lvm_fail("Invalid argument for --activate: %s (y, n or ay)", v);
+	return 0;
+}
+
+int lvm_set_autoactivation(struct lvm_cmd *c, uint32_t *status, uint32_t bit)
+{
+	const char *v = opt_val(c, C_SETAUTOACT);
+
+	if (strcmp(v, "y") && strcmp(v, "n"))
+		return lvm_fail("Invalid argument for --setautoactivation: %s (y or n)", v);
+	*status = *v == 'y' ? *status & ~bit : *status | bit;
+	return 0;
 }
 
 int lvm_split_lvname(const char *arg, char *vg, size_t vgsize, const char **lv)

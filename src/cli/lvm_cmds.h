@@ -25,7 +25,7 @@ enum {
 	C_ALLOC, C_PESIZE, C_MDCOPIES, C_PVMDCOPIES, C_MDSIZE, C_DATAALIGN, C_UUID, C_ZERO, C_WIPE,
 	C_ALLOCATABLE, C_REMOVEMISSING, C_SETPVSIZE, C_ALL,
 	C_THIN, C_VIRTUALSIZE, C_SNAPSHOT, C_THINPOOL, C_CHUNKSIZE, C_POOLMDSIZE, C_DISCARDS, C_USEPOLICIES,
-	C_PERMISSION, C_IGNORESKIP, C_SYSTEMID,
+	C_PERMISSION, C_IGNORESKIP, C_SYSTEMID, C_SETAUTOACT,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -89,8 +89,15 @@ struct lvm_daemon {
 /* Connect once; false when no daemon runs (the reason in d->why). */
 bool lvm_daemon_up(struct lvm_cmd *c, struct lvm_daemon *d);
 void lvm_daemon_close(struct lvm_daemon *d);
-/* An LV that activation passes over: ACTIVATION_SKIP without -K. */
-bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv);
+/* An LV that activation passes over: ACTIVATION_SKIP without -K; with
+ * -aay (@autoact) also one that is not autoactivated: NOAUTOACTIVATE on
+ * it or its VG (--setautoactivation n), or not in ulvm.conf's
+ * activation/auto_activation_volume_list ("vg", "vg/lv", "@tag"). */
+bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv, bool autoact);
+/* -a y|ay|n: *on, and *autoact for ay. */
+int lvm_parse_activate(struct lvm_cmd *c, bool *on, bool *autoact);
+/* --setautoactivation y|n into the NOAUTOACTIVATE bit @bit of *status. */
+int lvm_set_autoactivation(struct lvm_cmd *c, uint32_t *status, uint32_t bit);
 /* Device @name in ulvmd: 0 none, 1 there with @uuid, -EEXIST (with a
  * message) there with another uuid: a device that is not the one asked
  * for is never adopted or removed by its name alone. */

@@ -40,15 +40,9 @@ static bool confirm(struct lvm_cmd *c, const char *question)
 
 static int parse_activate(struct lvm_cmd *c, bool *on)
 {
-	const char *v = opt_val(c, C_ACTIVATE);
+	bool autoact;
 
-	if (!strcmp(v, "y") || !strcmp(v, "ay"))
-		*on = true;
-	else if (!strcmp(v, "n") || !strcmp(v, "an"))
-		*on = false;
-	else
-		return lvm_fail("Invalid argument for --activate: %s", v);
-	return 0;
+	return lvm_parse_activate(c, on, &autoact);
 }
 
 /* The PV arguments after the VG/LV: allowed PVs and PE ranges. */
@@ -229,6 +223,8 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
+	if (opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &lv->status, FLAG(LVF_NOAUTOACTIVATE))))
+		goto out;
 	/* lvm2 keeps an explicit policy on the LV for its later extensions */
 	if (opt_set(c, C_ALLOC) && strcmp(opt_val(c, C_ALLOC), "inherit") &&
 	    !(lv->alloc = strdup(opt_val(c, C_ALLOC)))) {
@@ -636,23 +632,36 @@ static int change_permission(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh
 	return 0;
 }
 
+static int change_autoactivation(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv)
+{
+	struct err e = { { 0 } };
+	int r;
+
+	if ((r = lvm_set_autoactivation(c, &lv->status, FLAG(LVF_NOAUTOACTIVATE))))
+		return r;
+	if (lvm_vg_commit(&c->env, h, &e))
+		return lvm_fail("%s", e.msg);
+	printf("  Logical volume %s/%s changed.\n", h->vg->name, lv->name);
+	return 0;
+}
+
 int lvm_lvchange(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
 	struct lvm_daemon d = { 0 };
-	bool on = false, perm = opt_set(c, C_PERMISSION), rw = false;
+	bool on = false, perm = opt_set(c, C_PERMISSION) || opt_set(c, C_SETAUTOACT), rw = false, autoact = false;
 	int ret = 0, r;
 
 	if (!opt_set(c, C_ACTIVATE) && !perm)
-		return lvm_fail("Only lvchange -a y|n and -p r|rw are implemented yet.");
-	if (perm) {
+		return lvm_fail("Only lvchange -a y|n|ay, -p r|rw and --setautoactivation are implemented yet.");
+	if (opt_set(c, C_PERMISSION)) {
 		const char *v = opt_val(c, C_PERMISSION);
 
 		if (strcmp(v, "r") && strcmp(v, "rw"))
 			return lvm_fail("Invalid argument for --permission: %s (r or rw)", v);
 		rw = !strcmp(v, "rw");
 	}
-	if (opt_set(c, C_ACTIVATE) && (r = parse_activate(c, &on)))
+	if (opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &on, &autoact)))
 		return r;
 	if ((r = lvm_setup(c, perm)))
 		return r;
@@ -667,9 +676,11 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 			ret = r;
 			continue;
 		}
-		if (perm && (r = change_permission(c, &d, &h, lv, rw)))
+		if (opt_set(c, C_PERMISSION) && (r = change_permission(c, &d, &h, lv, rw)))
 			ret = r;
-		else if (!opt_set(c, C_ACTIVATE) || (on && lv_skip_activation(c, h.vg, lv)))
+		else if (opt_set(c, C_SETAUTOACT) && (r = change_autoactivation(c, &h, lv)))
+			ret = r;
+		else if (!opt_set(c, C_ACTIVATE) || (on && lv_skip_activation(c, h.vg, lv, autoact)))
 			;
 		else if ((on ? lv_activate : lv_deactivate)(c, &d, h.vg, lv, &e))
 			ret = lvm_fail("%s", e.msg);

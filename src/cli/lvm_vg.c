@@ -74,6 +74,8 @@ int lvm_vgcreate(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
+	if (opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &vg->status, FLAG(VGF_NOAUTOACTIVATE))))
+		goto out;
 	/* lvm2 gives a new VG the local system ID (or the one asked for) */
 	if (opt_set(c, C_SYSTEMID) ? *opt_val(c, C_SYSTEMID) != 0 : c->env.system_id[0] != 0)
 		vg->system_id = strdup(opt_set(c, C_SYSTEMID) ? opt_val(c, C_SYSTEMID) : c->env.system_id);
@@ -376,15 +378,16 @@ static int each_vg(struct lvm_cmd *c, int argc, char **argv, const char ***names
 	return lvm_vg_names(&c->env, names, n, &e) ? lvm_fail("%s", e.msg) : 0;
 }
 
-/* vgchange --systemid ID: the host that owns the VG from now on (lvm2
- * warns that another host's ID makes the VG foreign here). */
+/* vgchange --systemid ID (the host that owns the VG from now on; lvm2
+ * warns that another host's ID makes the VG foreign here) and
+ * --setautoactivation y|n. */
 static int vg_set_systemid(struct lvm_cmd *c, int argc, char **argv)
 {
-	const char *id = opt_val(c, C_SYSTEMID);
+	const char *id = opt_set(c, C_SYSTEMID) ? opt_val(c, C_SYSTEMID) : NULL;
 	int ret = 0, r;
 
 	if (!argc)
-		return lvm_fail("vgchange --systemid needs the VG names.");
+		return lvm_fail("vgchange --systemid/--setautoactivation needs the VG names.");
 	if ((r = lvm_setup(c, true)))
 		return r;
 	for (int i = 0; i < argc; i++) {
@@ -395,13 +398,19 @@ static int vg_set_systemid(struct lvm_cmd *c, int argc, char **argv)
 			ret = lvm_fail("%s", e.msg);
 			continue;
 		}
-		if (*id && strcmp(id, c->env.system_id))
+		if (id && *id && strcmp(id, c->env.system_id))
 			fprintf(stderr, "  WARNING: Requested system ID %s does not match local system ID %s.\n"
 				"  WARNING: Volume group %s might become inaccessible from this machine.\n", id,
 				c->env.system_id[0] ? c->env.system_id : "(none)", argv[i]);
-		free(h.vg->system_id);
-		if (!(h.vg->system_id = strdup(id)))
+		if (id) {
+			free(h.vg->system_id);
+			h.vg->system_id = strdup(id);
+		}
+		if (id && !h.vg->system_id)
 			ret = lvm_fail("out of memory");
+		else if (opt_set(c, C_SETAUTOACT) &&
+			 (r = lvm_set_autoactivation(c, &h.vg->status, FLAG(VGF_NOAUTOACTIVATE))))
+			ret = r;
 		else if (lvm_vg_commit(&c->env, &h, &e))
 			ret = lvm_fail("%s", e.msg);
 		else
@@ -468,17 +477,14 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 	bool on = false;
 	int ret = 0, r;
 
-	if (opt_set(c, C_SYSTEMID))
+	bool autoact = false;
+
+	if (opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT))
 		return vg_set_systemid(c, argc, argv);
 	if (!opt_set(c, C_ACTIVATE))
-		return lvm_fail("Only vgchange -a y|n and --systemid are implemented yet.");
-	const char *v = opt_val(c, C_ACTIVATE);
-	if (!strcmp(v, "y") || !strcmp(v, "ay"))
-		on = true;
-	else if (!strcmp(v, "n") || !strcmp(v, "an"))
-		on = false;
-	else
-		return lvm_fail("Invalid argument for --activate: %s", v);
+		return lvm_fail("Only vgchange -a y|n|ay, --systemid and --setautoactivation are implemented yet.");
+	if ((r = lvm_parse_activate(c, &on, &autoact)))
+		return r;
 	if ((r = lvm_setup(c, false)) || (r = each_vg(c, argc, argv, &names, &n)))
 		return r;
 	if (!lvm_daemon_up(c, &d)) {
@@ -506,7 +512,7 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 			if (!(lv->status & FLAG(LVF_VISIBLE)))
 				continue;
 			err_clear(&e);
-			if (on && lv_skip_activation(c, h.vg, lv))
+			if (on && lv_skip_activation(c, h.vg, lv, autoact))
 				;
 			else if (on && lv_activate(c, &d, h.vg, lv, &e))
 				ret = lvm_fail("%s", e.msg);

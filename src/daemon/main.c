@@ -26,6 +26,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/args.h"
@@ -50,6 +51,7 @@ struct options {
 	int log_level;
 	const char *on_event;
 	unsigned on_event_interval;
+	bool autoactivate;
 };
 
 struct daemon {
@@ -91,6 +93,8 @@ static void usage(FILE *out)
 		"                       no shell; one run per device at a time; output logged\n"
 		"  --on-event-interval SECS\n"
 		"                       at least SECS between two runs for one device (default 5)\n"
+		"  --autoactivate       once ready, run `ulvm vgchange -aay` (lvm2's autoactivation):\n"
+		"                       a restarted daemon serves again what should be served\n"
 		"  -v, --verbose        one log level more (repeatable)\n"
 		"  --foreground         accepted; ulvmd never daemonizes\n"
 		"  -h, --help           this help\n"
@@ -116,7 +120,7 @@ static int parse_level(const char *s)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_RUN_DIR = 256, OPT_LISTEN, OPT_WORKERS, OPT_LOG_LEVEL, OPT_FOREGROUND,
-	       OPT_THIN_TIMEOUT, OPT_THIN_META_CACHE, OPT_ON_EVENT, OPT_ON_EVENT_INTERVAL };
+	       OPT_THIN_TIMEOUT, OPT_THIN_META_CACHE, OPT_ON_EVENT, OPT_ON_EVENT_INTERVAL, OPT_AUTOACTIVATE };
 	static const struct option longopts[] = {
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -127,6 +131,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "thin-metadata-cache", required_argument, NULL, OPT_THIN_META_CACHE },
 		{ "on-event", required_argument, NULL, OPT_ON_EVENT },
 		{ "on-event-interval", required_argument, NULL, OPT_ON_EVENT_INTERVAL },
+		{ "autoactivate", no_argument, NULL, OPT_AUTOACTIVATE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -192,6 +197,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case OPT_FOREGROUND:
+			break;
+		case OPT_AUTOACTIVATE:
+			o->autoactivate = true;
 			break;
 		case 'v':
 			if (o->log_level < LOG_DEBUG)
@@ -367,6 +375,61 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 	return 0;
 }
 
+/* ulvm next to this binary (installed side by side), or in the build
+ * tree (src/daemon/ulvmd, src/cli/ulvm), else on the PATH. */
+static void find_ulvm(char *out, size_t size)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	snprintf(out, size, "ulvm");
+	if (n <= 0)
+		return;
+	self[n] = 0;
+	if (!(slash = strrchr(self, '/')))
+		return;
+	*slash = 0;
+	snprintf(out, size, "%s/ulvm", self);
+	if (!access(out, X_OK))
+		return;
+	snprintf(out, size, "%s/../cli/ulvm", self);
+	if (!access(out, X_OK))
+		return;
+	snprintf(out, size, "ulvm");
+}
+
+/* --autoactivate: `ulvm vgchange -aay --run-dir DIR` in a grandchild,
+ * which talks to us once run() serves the control socket; the child in
+ * between is reaped at once, so nothing is left to wait for. */
+static void autoactivate(struct daemon *d)
+{
+	char ulvm[4200];
+	pid_t pid;
+
+	find_ulvm(ulvm, sizeof(ulvm));
+	log_info("autoactivation: %s vgchange -aay --run-dir %s", ulvm, d->dir);
+	pid = fork();
+	if (pid < 0) {
+		log_warn("autoactivation: fork: %s", strerror(errno));
+		return;
+	}
+	if (!pid) {
+		sigset_t all;
+
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		if (fork() == 0) {
+			char *argv[] = { ulvm, "vgchange", "-aay", "--run-dir", d->dir, NULL };
+
+			execvp(ulvm, argv);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+}
+
 /* Serve until SIGTERM or SIGINT. */
 static void run(struct daemon *d)
 {
@@ -493,6 +556,8 @@ int main(int argc, char **argv)
 		stop(&d);
 		return 1;
 	}
+	if (o.autoactivate)
+		autoactivate(&d);
 	run(&d);
 	stop(&d);
 	log_info("stopped");

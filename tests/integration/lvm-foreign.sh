@@ -17,15 +17,7 @@ DEVS="${L[a]},${L[b]}"
 u() { ulvm "$@" --devices "$DEVS"; }
 step() { echo "== $*"; }
 sums() { sha256sum "${L[a]}" "${L[b]}" | awk '{ print $1 }'; }
-refused() { # PATTERN CMD...
-	local pat=$1 before
-	shift
-	before=$(sums)
-	if u "$@" >"$T/o" 2>&1; then cat "$T/o"; fail "ulvm $* succeeded"; fi
-	grep -q -- "$pat" "$T/o" || { cat "$T/o"; fail "ulvm $*: no \"$pat\""; }
-	[ "$(sums)" = "$before" ] || fail "ulvm $* was refused but changed the PVs"
-	echo "refused: ulvm $*: $(head -n 1 "$T/o" | sed 's/^ *//')"
-}
+refused() { expect_refused "$1" u "${@:2}"; }
 lvm2 pvcreate -q "${L[a]}" "${L[b]}" >/dev/null
 lvm2 vgcreate -q ex "${L[a]}" >/dev/null
 lvm2 lvcreate -q -an -Zn -L 8M -n lv ex >/dev/null

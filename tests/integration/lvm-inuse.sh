@@ -17,15 +17,7 @@ step() { echo "== $*"; }
 sums() { sha256sum "${L[a]}" "${L[b]}" | awk '{ print $1 }'; }
 # elsewhere CMD...: a ulvm command from a run dir where no daemon runs
 elsewhere() { ULVM_RUN_DIR=$T/elsewhere "$ULVM_BIN" "$@" --devices "$DEVS"; }
-refused() { # PATTERN CMD...
-	local pat=$1 before
-	shift
-	before=$(sums)
-	if elsewhere "$@" >"$T/o" 2>&1; then cat "$T/o"; fail "$* succeeded while the LV is served"; fi
-	grep -q -- "$pat" "$T/o" || { cat "$T/o"; fail "$*: no \"$pat\""; }
-	[ "$(sums)" = "$before" ] || fail "$* was refused but changed the PVs"
-	echo "refused: $*: $(head -n 1 "$T/o" | sed 's/^ *//')"
-}
+refused() { expect_refused "$1" elsewhere "${@:2}"; }
 
 step "lvm2 makes vg with LVs a and b; ulvmd serves vg/a"
 lvm2 pvcreate -q "${L[a]}" "${L[b]}" >/dev/null

@@ -29,15 +29,7 @@ DEVS="${L[c]},${L[d]},${L[e]}"
 u() { ulvm "$@" --devices "$DEVS"; }
 # Every byte of every PV: a refused command changes none.
 sums() { sha256sum "${L[c]}" "${L[d]}" "${L[e]}" | awk '{ print $1 }'; }
-refused() { # refused PATTERN CMD...: fails, says PATTERN, changes nothing
-	local pat=$1 before
-	shift
-	before=$(sums)
-	if u "$@" >"$T/o" 2>&1; then cat "$T/o"; fail "ulvm $* succeeded"; fi
-	grep -q -- "$pat" "$T/o" || { cat "$T/o"; fail "ulvm $*: no \"$pat\" in the message"; }
-	[ "$(sums)" = "$before" ] || fail "ulvm $* was refused but changed the PVs"
-	echo "refused: ulvm $*: $(head -n 1 "$T/o" | sed 's/^ *//')"
-}
+refused() { expect_refused "$1" u "${@:2}"; }
 ro() { nbdinfo --json "$(uri "$1")" | python3 -c 'import json,sys; print(json.load(sys.stdin)["exports"][0]["is_read_only"])'; }
 
 step "richvg as lvm2 restores it; a pattern in every LV's extents"

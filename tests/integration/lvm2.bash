@@ -56,3 +56,16 @@ lvm2() {
 	[ "$rc" -eq 0 ] || { cat "$T/out" "$T/err" >&2; fail "$*: exit $rc"; }
 	cat "$T/out"
 }
+
+# `expect_refused PATTERN CMD...`: CMD fails, its message has PATTERN, and
+# every byte of the test's PVs is as before (the test defines `sums`, one
+# checksum per PV).
+expect_refused() {
+	local pat=$1 before
+	shift
+	before=$(sums)
+	if "$@" >"$T/refused.out" 2>&1; then cat "$T/refused.out"; fail "$* succeeded"; fi
+	grep -q -- "$pat" "$T/refused.out" || { cat "$T/refused.out"; fail "$*: no \"$pat\" in the message"; }
+	[ "$(sums)" = "$before" ] || fail "$* was refused but changed the PVs"
+	echo "refused: $*: $(head -n 1 "$T/refused.out" | sed 's/^ *//')"
+}

@@ -154,7 +154,10 @@ void pv_refresh(struct pv *pv)
 		struct err e = { { 0 } };
 		int r = mda_header_read(pv->dev, m->locn.offset, m->locn.size, &h, &e);
 
-		pv->reread = r != m->status || (!r && memcmp(&h.slot[0], &m->hdr.slot[0], sizeof(h.slot[0])));
+		/* a slot that moved, or a copy found damaged: the scan may
+		 * have raced with a writer (lvm2 too) that we now exclude */
+		pv->reread = r || m->status || (m->text_status && m->text_status != -ENODATA) ||
+			     memcmp(&h.slot[0], &m->hdr.slot[0], sizeof(h.slot[0]));
 	}
 }
 

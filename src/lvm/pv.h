@@ -74,7 +74,8 @@ int pv_scan_shared(struct dev *d, struct pv *const *seen, unsigned nseen, struct
 void pv_free(struct pv *pv);
 /* Another process may have committed since the scan (it held the VG
  * lock we now hold): read each mda header again and, where its committed
- * slot moved, read the text again on the next pv_vg.  One sector per
+ * slot moved or the scan found the copy damaged (it may have raced with
+ * the writer), read the text again on the next pv_vg.  One sector per
  * mda when nothing changed. */
 void pv_refresh(struct pv *pv);
 /* The committed text with the highest seqno on this PV, or NULL. */

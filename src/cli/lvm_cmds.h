@@ -31,7 +31,7 @@ enum {
 /* Options of the report family. */
 enum {
 	R_OPTIONS = 0, R_UNITS, R_NOHEADINGS, R_SEPARATOR, R_NOSUFFIX, R_REPORTFORMAT, R_ALL,
-	R_SEGMENTS, R_SORT, R_FILE, R_FORCE, R_COLUMNS, R_COMMON
+	R_SEGMENTS, R_SORT, R_FILE, R_FORCE, R_COLUMNS, R_FOREIGN, R_COMMON
 };
 /* Options both have, after their own. */
 enum { G_DEVICES, G_CONFDIR, G_RUNDIR, G_VERBOSE, G_HELP, G_COUNT };

@@ -458,6 +458,10 @@ int lvm_report(void *ctx, int argc, char **argv)
 				err_clear(&e);
 				continue;
 			}
+			if (lvm_vg_foreign(&c->env, h.vg) && !opt_set(c, R_FOREIGN)) { /* another host's: as lvm2 */
+				lvm_vg_release(&h);
+				continue;
+			}
 			if (spec == &report_lvm_vgs) {
 				set_vg_fields(&x, report_row_new(x.rep), &h);
 			} else {

@@ -108,6 +108,9 @@ struct vgh {
  * lock_type ulvm has no lock manager for (sanlock, dlm).  @what: "change"
  * or "activate", for the message.  -EACCES with lvm2's wording. */
 int lvm_vg_access(const struct lvm_env *env, const struct vg *vg, const char *what, struct err *e);
+/* @vg's system ID names another host (lvm2 leaves it out of reports
+ * unless --foreign). */
+bool lvm_vg_foreign(const struct lvm_env *env, const struct vg *vg);
 /* Lock (shared, or exclusive when the env is rw) and read VG @name.  A
  * change (rw) is refused by lvm_vg_access. */
 int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err *e);

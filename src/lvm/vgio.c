@@ -99,12 +99,17 @@ static int may_write(const struct vgh *h, struct err *e)
 	return 0;
 }
 
+bool lvm_vg_foreign(const struct lvm_env *env, const struct vg *vg)
+{
+	return vg->system_id && *vg->system_id && strcmp(vg->system_id, env->system_id);
+}
+
 int lvm_vg_access(const struct lvm_env *env, const struct vg *vg, const char *what, struct err *e)
 {
 	if (vg->lock_type && *vg->lock_type && strcmp(vg->lock_type, "none"))
 		return err_set(e, -EACCES, "Cannot %s VG %s with lock type %s: ulvm has no lock manager (lvmlockd) "
 			       "for shared VGs yet.", what, vg->name, vg->lock_type);
-	if (vg->system_id && *vg->system_id && strcmp(vg->system_id, env->system_id))
+	if (lvm_vg_foreign(env, vg))
 		return err_set(e, -EACCES, "Cannot access VG %s with system ID %s with %slocal system ID%s%s.",
 			       vg->name, vg->system_id, env->system_id[0] ? "" : "unknown ",
 			       env->system_id[0] ? " " : "", env->system_id);

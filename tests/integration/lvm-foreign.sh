@@ -41,7 +41,12 @@ lvm2 vgck ex >/dev/null
 
 step "another host's VG (system ID): not changed or activated; its host may"
 lvm2 vgchange -y --systemid hostB --config 'global { system_id_source = "lvmlocal" } local { system_id = "hostA" }' fo >/dev/null
-u vgs --noheadings -o vg_name,vg_systemid fo | grep -q hostB || fail "ulvm does not show the system ID"
+u vgs --noheadings -o vg_name,vg_systemid --foreign fo | grep -q hostB || fail "ulvm does not show the system ID"
+# another host's VG is left out of reports unless --foreign, as lvm2's
+for tool in lvm2 u; do
+	[ -z "$($tool vgs --noheadings -o vg_name 2>/dev/null | grep -w fo || true)" ] || fail "$tool vgs lists another host's VG"
+	$tool lvs --noheadings -o lv_name --foreign fo 2>/dev/null | grep -q lv || fail "$tool lvs --foreign does not list fo/lv"
+done
 refused "with system ID hostB" lvcreate -an -L 4M -n new fo
 refused "with system ID hostB" lvchange -ay fo/lv
 u vgchange -ay >/dev/null 2>&1 || true

@@ -430,10 +430,9 @@ int lvm_vgexport(void *ctx, int argc, char **argv)
 	struct lvm_daemon d = { 0 };
 	int ret = 0, r;
 
-	c->env.importing = import;
 	if ((r = lvm_setup(c, true)))
 		return r;
-	c->env.importing = import;
+	c->env.importing = import; /* after lvm_setup, which resets the env */
 	for (int i = 0; i < argc; i++) {
 		struct err e = { { 0 } };
 		struct vgh h = { .lock_fd = -1 };

@@ -68,8 +68,7 @@ struct dms {
 	const struct cli_verb *verb;
 	uint64_t set;               /* BIT(opt) for each option given */
 	const char *const *val;     /* their arguments */
-	struct jsonrpc_client c;
-	bool connected;
+	struct dmctl d;
 };
 
 static int v_create(void *ctx, int argc, char **argv);
@@ -172,16 +171,8 @@ static int call(struct dms *s, const char *method, struct json_object *params,
 	struct json_object *res = NULL;
 	int ret;
 
-	if (!s->connected) {
-		ret = daemon_connect(&s->g, &s->c, &e);
-		if (ret) {
-			json_object_put(params);
-			fail_msg("%s", e.msg);
-			return 1;
-		}
-		s->connected = true;
-	}
-	ret = jsonrpc_call(&s->c, method, params, &res, NULL, &e);
+	s->d.run_dir = s->g.run_dir;
+	ret = dmctl_call(&s->d, method, params, &res, &e);
 	if (ret) {
 		fail_msg("%s", e.msg[0] ? e.msg : strerror(-ret));
 		return 1;
@@ -785,7 +776,7 @@ static int v_help(void *ctx, int argc, char **argv)
 
 int dmsetup_main(const struct cli_globals *g, int argc, char **argv)
 {
-	struct dms s = { .g = *g, .c = { .fd = -1 } };
+	struct dms s = { .g = *g, .d = { .c = { .fd = -1 } } };
 	struct cli_args a;
 	int ret = cli_parse(&spec, argc, argv, &a);
 
@@ -802,8 +793,7 @@ int dmsetup_main(const struct cli_globals *g, int argc, char **argv)
 	if (s.g.verbose)
 		log_set_level(s.g.verbose > 1 ? LOG_DEBUG : LOG_INFO);
 	ret = a.verb->fn(&s, a.argc, a.argv);
-	if (s.connected)
-		jsonrpc_close(&s.c);
+	dmctl_close(&s.d);
 	cli_args_free(&a);
 	fflush(stdout);
 	return ret;

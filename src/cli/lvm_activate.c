@@ -9,31 +9,6 @@
 #include "lvm/activate.h"
 #include "lvm/lvref.h"
 
-bool lvm_daemon_up(struct lvm_cmd *c, struct lvm_daemon *d)
-{
-	if (!d->tried) {
-		d->tried = true;
-		d->connected = !daemon_connect(c->g, &d->c, &d->why);
-	}
-	return d->connected;
-}
-
-void lvm_daemon_close(struct lvm_daemon *d)
-{
-	if (d->connected)
-		jsonrpc_close(&d->c);
-	d->connected = false;
-}
-
-static int call(struct lvm_daemon *d, const char *method, struct json_object *params, struct err *e)
-{
-	struct json_object *res = NULL;
-	int r = jsonrpc_call(&d->c, method, params, &res, NULL, e);
-
-	json_object_put(res);
-	return r;
-}
-
 /* activation/auto_activation_volume_list: unset lets every LV in. */
 static bool in_auto_list(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv)
 {
@@ -73,28 +48,7 @@ bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const stru
 	return why != NULL;
 }
 
-int lvm_dm_device(struct lvm_daemon *d, const char *name, const char *uuid, struct err *e)
-{
-	struct json_object *p = json_object_new_object(), *res = NULL, *o, *u;
-	struct err e2 = { { 0 } };
-	const char *have = "";
-	int r;
-
-	json_object_object_add(p, "name", json_object_new_string(name));
-	if (jsonrpc_call(&d->c, "info", p, &res, NULL, &e2)) {
-		json_object_put(res);
-		return 0;
-	}
-	if ((o = json_object_array_get_idx(res, 0)) && json_object_object_get_ex(o, "uuid", &u))
-		have = json_object_get_string(u);
-	r = !strcmp(have, uuid ? uuid : "") ? 1
-		: err_set(e, -EEXIST, "device %s exists with uuid \"%s\", not \"%s\": it is not this LV's; "
-			  "remove it (ulvm dmsetup remove %s) or rename it", name, have, uuid ? uuid : "", name);
-	json_object_put(res);
-	return r;
-}
-
-bool lv_is_active(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv)
+bool lv_is_active(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv)
 {
 	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX];
 
@@ -102,25 +56,20 @@ bool lv_is_active(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, 
 		return false;
 	lv_dm_name(vg, lv, name);
 	lv_dm_uuid(vg, lv, uuid);
-	return lvm_dm_device(d, name, uuid, NULL) == 1;
+	return dmctl_device(d, name, uuid, NULL) == 1;
 }
 
-int lv_rename_active(struct lvm_cmd *c, struct lvm_daemon *d, const char *old_dm, const struct vg *vg,
+int lv_rename_active(struct lvm_cmd *c, struct dmctl *d, const char *old_dm, const struct vg *vg,
 		     const struct vg_lv *lv, struct err *e)
 {
 	char name[LV_DM_NAME_MAX], exp[2 * LVM_NAME_LEN + 2];
-	struct json_object *p;
 	int r;
 
 	if (!lvm_daemon_up(c, d))
 		return err_set(e, -ENOTCONN, "%s", d->why.msg);
 	lv_dm_name(vg, lv, name);
 	lv_export_name(vg, lv, exp, sizeof(exp));
-	p = json_object_new_object();
-	json_object_object_add(p, "name", json_object_new_string(old_dm));
-	json_object_object_add(p, "new_name", json_object_new_string(name));
-	json_object_object_add(p, "new_export", json_object_new_string(exp));
-	if ((r = call(d, "rename", p, e)))
+	if ((r = dmctl_rename(d, old_dm, name, exp, e)))
 		return err_set(e, r, "renaming active device %s to %s (export %s)", old_dm, name, exp);
 	return 0;
 }
@@ -159,7 +108,7 @@ static bool lv_read_only(const struct vg *vg, const struct vg_lv *lv, char *why,
 	return false;
 }
 
-int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+int lv_activate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		struct err *e)
 {
 	char why[LVM_NAME_LEN * 2 + 128];
@@ -180,7 +129,7 @@ int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, co
 	}
 	lv_dm_name(vg, lv, name);
 	lv_dm_uuid(vg, lv, uuid);
-	if ((r = lvm_dm_device(d, name, uuid, e))) { /* active already, or the name is another's */
+	if ((r = dmctl_device(d, name, uuid, e))) { /* active already, or the name is another's */
 		free(table);
 		return r < 0 ? err_set(e, r, "activating %s/%s", vg->name, lv->name) : 0;
 	}
@@ -194,12 +143,12 @@ int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, co
 	json_object_object_add(p, "export", json_object_new_string(exp));
 	json_object_object_add(p, "readonly", json_object_new_boolean(ro));
 	free(table);
-	if ((r = call(d, "create", p, e)))
+	if ((r = dmctl_call(d, "create", p, NULL, e)))
 		return err_set(e, r, "activating %s/%s", vg->name, lv->name);
 	return 0;
 }
 
-int lv_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+int lv_deactivate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		  struct err *e)
 {
 	char name[LV_DM_NAME_MAX];
@@ -213,12 +162,12 @@ int lv_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, 
 	lv_dm_name(vg, lv, name);
 	p = json_object_new_object();
 	json_object_object_add(p, "name", json_object_new_string(name));
-	if ((r = call(d, "remove", p, e)))
+	if ((r = dmctl_call(d, "remove", p, NULL, e)))
 		return err_set(e, r, "deactivating %s/%s", vg->name, lv->name);
 	return 0;
 }
 
-int lv_reload(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+int lv_reload(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 	      struct err *e)
 {
 	char name[LV_DM_NAME_MAX], *table, why[LVM_NAME_LEN * 2 + 128];
@@ -237,16 +186,16 @@ int lv_reload(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, cons
 	if (lv->status & FLAG(LVF_VISIBLE))
 		json_object_object_add(p, "readonly", json_object_new_boolean(lv_read_only(vg, lv, why, sizeof(why))));
 	free(table);
-	if ((r = call(d, "load", p, e)))
+	if ((r = dmctl_call(d, "load", p, NULL, e)))
 		return err_set(e, r, "reloading %s/%s", vg->name, lv->name);
 	p = json_object_new_object();
 	json_object_object_add(p, "name", json_object_new_string(name));
-	if ((r = call(d, "resume", p, e)))
+	if ((r = dmctl_call(d, "resume", p, NULL, e)))
 		return err_set(e, r, "resuming %s/%s", vg->name, lv->name);
 	return 0;
 }
 
-int vg_rename_prepare(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const char *new_name,
+int vg_rename_prepare(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const char *new_name,
 		      struct vg_renames *rn, struct err *e)
 {
 	char uprefix[LV_DM_UUID_MAX], oldp[LV_DM_NAME_MAX], newp[LV_DM_NAME_MAX];
@@ -260,7 +209,7 @@ int vg_rename_prepare(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *
 	snprintf(uprefix, sizeof(uprefix), "LVM-%s", vg->id);
 	vg_dm_prefix(vg->name, oldp);
 	vg_dm_prefix(new_name, newp);
-	if ((r = jsonrpc_call(&d->c, "info", json_object_new_object(), &res, NULL, e)))
+	if ((r = dmctl_call(d, "info", json_object_new_object(), &res, e)))
 		return err_set(e, r, "listing the active devices");
 	n = json_object_array_length(res);
 	rn->old = calloc(n + 1, sizeof(*rn->old));
@@ -305,14 +254,14 @@ int vg_rename_prepare(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *
 		struct err e2 = { { 0 } };
 
 		json_object_object_add(p, "name", json_object_new_string(rn->name[i]));
-		if (!call(d, "info", p, &e2))
+		if (!dmctl_call(d, "info", p, NULL, &e2))
 			return err_set(e, -EEXIST, "a device named %s exists: VG %s not renamed", rn->name[i],
 				       vg->name);
 	}
 	return 0;
 }
 
-int vg_rename_apply(struct lvm_daemon *d, const struct vg_renames *rn, struct err *e)
+int vg_rename_apply(struct dmctl *d, const struct vg_renames *rn, struct err *e)
 {
 	int ret = 0, r;
 
@@ -323,7 +272,7 @@ int vg_rename_apply(struct lvm_daemon *d, const struct vg_renames *rn, struct er
 		json_object_object_add(p, "new_name", json_object_new_string(rn->name[i]));
 		if (rn->exp[i][0])
 			json_object_object_add(p, "new_export", json_object_new_string(rn->exp[i]));
-		if ((r = call(d, "rename", p, e)) && !ret)
+		if ((r = dmctl_call(d, "rename", p, NULL, e)) && !ret)
 			ret = err_set(e, r, "renaming active device %s to %s", rn->old[i], rn->name[i]);
 	}
 	return ret;

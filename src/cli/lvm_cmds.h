@@ -14,6 +14,7 @@
 
 #include "cli/client.h"
 #include "cli/cmdline.h"
+#include "common/dmctl.h"
 #include "lvm/activate.h"
 #include "lvm/devices.h"
 
@@ -81,14 +82,14 @@ int lvm_display(void *ctx, int argc, char **argv); /* pvdisplay, vgdisplay, lvdi
 int lvm_display_long(struct lvm_cmd *c, int argc, char **argv); /* lvm_display.c */
 
 /* ---- activation through ulvmd (lvm_activate.c) ---- */
-struct lvm_daemon {
-	struct jsonrpc_client c;
-	bool connected, tried;
-	struct err why; /* why it could not connect */
-};
-/* Connect once; false when no daemon runs (the reason in d->why). */
-bool lvm_daemon_up(struct lvm_cmd *c, struct lvm_daemon *d);
-void lvm_daemon_close(struct lvm_daemon *d);
+/* Connect once to the daemon of the command's run directory; false when
+ * none runs (the reason in d->why). */
+static inline bool lvm_daemon_up(struct lvm_cmd *c, struct dmctl *d)
+{
+	if (!d->tried)
+		d->run_dir = c->g->run_dir;
+	return dmctl_up(d);
+}
 /* An LV that activation passes over: ACTIVATION_SKIP without -K; with
  * -aay (@autoact) also one that is not autoactivated: NOAUTOACTIVATE on
  * it or its VG (--setautoactivation n), or not in ulvm.conf's
@@ -98,15 +99,11 @@ bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const stru
 int lvm_parse_activate(struct lvm_cmd *c, bool *on, bool *autoact);
 /* --setautoactivation y|n into the NOAUTOACTIVATE bit @bit of *status. */
 int lvm_set_autoactivation(struct lvm_cmd *c, uint32_t *status, uint32_t bit);
-/* Device @name in ulvmd: 0 none, 1 there with @uuid, -EEXIST (with a
- * message) there with another uuid: a device that is not the one asked
- * for is never adopted or removed by its name alone. */
-int lvm_dm_device(struct lvm_daemon *d, const char *name, const char *uuid, struct err *e);
 /* The LV's dm device exists in ulvmd (its name and its uuid). */
-bool lv_is_active(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv);
+bool lv_is_active(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv);
 /* After a commit that renamed @lv or its VG: the active device @old_dm
  * takes @lv's dm name and "vg/lv" export, both at once. */
-int lv_rename_active(struct lvm_cmd *c, struct lvm_daemon *d, const char *old_dm, const struct vg *vg,
+int lv_rename_active(struct lvm_cmd *c, struct dmctl *d, const char *old_dm, const struct vg *vg,
 		     const struct vg_lv *lv, struct err *e);
 /* vgrename of an active VG: every device of the VG (dm uuid
  * LVM-<vg id>..., layers and sub-LVs too) takes the new VG name, and its
@@ -116,16 +113,16 @@ struct vg_renames {
 	unsigned n;
 	char (*old)[LV_DM_NAME_MAX + 16], (*name)[LV_DM_NAME_MAX + 16], (*exp)[2 * LVM_NAME_LEN + 2];
 };
-int vg_rename_prepare(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const char *new_name,
+int vg_rename_prepare(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const char *new_name,
 		      struct vg_renames *rn, struct err *e);
-int vg_rename_apply(struct lvm_daemon *d, const struct vg_renames *rn, struct err *e);
+int vg_rename_apply(struct dmctl *d, const struct vg_renames *rn, struct err *e);
 void vg_renames_free(struct vg_renames *rn);
-int lv_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+int lv_activate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		struct err *e);
-int lv_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+int lv_deactivate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		  struct err *e);
 /* Load the LV's new table and resume (online resize). */
-int lv_reload(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+int lv_reload(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 	      struct err *e);
 
 /* ---- thin pools and volumes (lvm_thin.c) ---- */
@@ -135,19 +132,19 @@ int lvm_thin_lvcreate(struct lvm_cmd *c, int argc, char **argv);
 /* Pools, thin LVs, _tmeta/_tdata and the spare: activation goes
  * through thin_activate/thin_deactivate (sub-LVs with their pool). */
 bool thin_handles(const struct vg *vg, const struct vg_lv *lv);
-int thin_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+int thin_activate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		  struct err *e);
-int thin_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+int thin_deactivate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		    struct err *e);
-int thin_lvremove(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct vg_lv *lv);
+int thin_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv);
 /* lvextend of a pool (data, --poolmetadatasize, --use-policies) or of a
  * thin LV's virtual size; @argv: the PV arguments. */
-int thin_lvresize(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct vg_lv *lv, int argc,
+int thin_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, int argc,
 		  char **argv);
 struct report_row;
 /* lvs fields of a pool, thin LV or sub-LV (pool_lv, origin, data and
  * metadata percent from ulvmd when active) and its lv_attr letters. */
-void thin_lv_report(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+void thin_lv_report(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		    struct report_row *r, char attr[11]);
 
 int lvm_main(const struct cli_globals *g, int argc, char **argv);

@@ -16,7 +16,7 @@
 
 struct dctx {
 	struct lvm_cmd *c;
-	struct lvm_daemon d;
+	struct dmctl d;
 	struct units u;
 };
 
@@ -39,7 +39,7 @@ static int lv_open_count(struct dctx *x, const struct vg *vg, const struct vg_lv
 	lv_dm_name(vg, lv, name);
 	p = json_object_new_object();
 	json_object_object_add(p, "name", json_object_new_string(name));
-	if (!jsonrpc_call(&x->d.c, "info", p, &res, NULL, &e) && res)
+	if (!dmctl_call(&x->d, "info", p, &res, &e) && res)
 		n = json_object_object_get_ex(res, "open_count", &o) ? json_object_get_int(o) : 0;
 	json_object_put(res);
 	return n;
@@ -253,6 +253,6 @@ int lvm_display_long(struct lvm_cmd *c, int argc, char **argv)
 				pv_full(&x, NULL, NULL, d);
 		}
 	free(names);
-	lvm_daemon_close(&x.d);
+	dmctl_close(&x.d);
 	return ret;
 }

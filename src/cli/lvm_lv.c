@@ -164,7 +164,7 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 	struct lvm_cmd *c = ctx;
 	struct alloc_req req = { .stripes = 1, .stripe_size = 128 };
 	struct alloc_range *ranges = NULL;
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	struct err e = { { 0 } };
 	struct vgh h = { .lock_fd = -1 };
 	struct vg_lv *lv;
@@ -236,7 +236,7 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 
 		lv_dm_name(h.vg, lv, dm);
 		lv_dm_uuid(h.vg, lv, uuid);
-		if (lvm_dm_device(&d, dm, uuid, &e) < 0) {
+		if (dmctl_device(&d, dm, uuid, &e) < 0) {
 			r = lvm_fail("%s; nothing was written", e.msg);
 			goto out;
 		}
@@ -267,7 +267,7 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 	}
 out:
 	free(ranges);
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	lvm_vg_release(&h);
 	return r;
 }
@@ -275,7 +275,7 @@ out:
 /* lvm2 refuses to remove or shrink an active LV it cannot deactivate: an
  * LV that another ulvmd (another run dir) maps is one.  The claims on the
  * PVs tell (io/dev.h); this daemon's own devices are deactivated as usual. */
-static int mapped_elsewhere(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, struct vg_lv *const *lv,
+static int mapped_elsewhere(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, struct vg_lv *const *lv,
 			    unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -342,7 +342,7 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 	struct lvm_cmd *c = ctx;
 	struct alloc_req req = { .stripes = 1, .stripe_size = 128 };
 	struct alloc_range *ranges = NULL;
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	struct err e = { { 0 } };
 	struct vgh h = { .lock_fd = -1 };
 	struct vg_lv *lv, *u;
@@ -445,7 +445,7 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		printf("  Logical volume %s/%s successfully resized.\n", h.vg->name, lv->name);
 out:
 	free(ranges);
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	lvm_vg_release(&h);
 	return r;
 }
@@ -453,7 +453,7 @@ out:
 int lvm_lvrename(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	struct err e = { { 0 } };
 	struct vgh h = { .lock_fd = -1 };
 	char vg[LVM_NAME_LEN], old[LVM_NAME_LEN], vg2[LVM_NAME_LEN], old_dm[LV_DM_NAME_MAX];
@@ -517,7 +517,7 @@ int lvm_lvrename(void *ctx, int argc, char **argv)
 	}
 	printf("  Renamed \"%s\" to \"%s\" in volume group \"%s\"\n", old, newn, vg);
 out:
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	lvm_vg_release(&h);
 	return r;
 }
@@ -537,7 +537,7 @@ static int removal_check(const struct vg *vg, struct vg_lv *lv, struct vg_lv ***
 int lvm_lvremove(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	int ret = 0, r;
 
 	if ((r = lvm_setup(c, true)))
@@ -600,13 +600,13 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 			printf("  Logical volume \"%s\" successfully removed.\n", name);
 		lvm_vg_release(&h);
 	}
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	return ret;
 }
 
 /* lvchange -p r|rw (lvchange.c _lvchange_permission): the LV's WRITE
  * flag; an active LV is reloaded in its new mode at once. */
-static int change_permission(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct vg_lv *lv, bool rw)
+static int change_permission(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, bool rw)
 {
 	struct err e = { { 0 } };
 	const char *key;
@@ -648,7 +648,7 @@ static int change_autoactivation(struct lvm_cmd *c, struct vgh *h, struct vg_lv 
 int lvm_lvchange(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	bool on = false, perm = opt_set(c, C_PERMISSION) || opt_set(c, C_SETAUTOACT), rw = false, autoact = false;
 	int ret = 0, r;
 
@@ -686,6 +686,6 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 			ret = lvm_fail("%s", e.msg);
 		lvm_vg_release(&h);
 	}
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	return ret;
 }

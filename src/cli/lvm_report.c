@@ -13,7 +13,7 @@
 struct rctx {
 	struct lvm_cmd *c;
 	struct report *rep;
-	struct lvm_daemon d;
+	struct dmctl d;
 	char **active; /* dm names live in ulvmd */
 	unsigned nactive;
 	/* The VG-wide sums of the VG last reported: lvs of a VG with many
@@ -30,7 +30,7 @@ static void load_active(struct rctx *x)
 	struct err e = { { 0 } };
 
 	if (!lvm_daemon_up(x->c, &x->d) ||
-	    jsonrpc_call(&x->d.c, "ls", json_object_new_object(), &res, NULL, &e) || !res)
+	    dmctl_call(&x->d, "ls", json_object_new_object(), &res, &e) || !res)
 		return;
 	size_t n = json_object_array_length(res);
 	x->active = calloc(n + 1, sizeof(*x->active));
@@ -499,7 +499,7 @@ out:
 	for (unsigned i = 0; i < x.nactive; i++)
 		free(x.active[i]);
 	free(x.active);
-	lvm_daemon_close(&x.d);
+	dmctl_close(&x.d);
 	report_free(x.rep);
 	return ret;
 }

@@ -34,115 +34,25 @@ static const char *hsize(char *buf, uint64_t sectors)
 	return buf;
 }
 
-/* ---- ulvmd calls ---- */
-
-static int call(struct lvm_daemon *d, const char *method, struct json_object *p, struct json_object **res,
-		struct err *e)
-{
-	struct json_object *x = NULL;
-	int r = jsonrpc_call(&d->c, method, p, &x, NULL, e);
-
-	if (res)
-		*res = x;
-	else
-		json_object_put(x);
-	return r;
-}
-
-static struct json_object *named(const char *name)
-{
-	struct json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "name", json_object_new_string(name));
-	return p;
-}
-
-static bool dev_exists(struct lvm_daemon *d, const char *name)
-{
-	struct err e = { { 0 } };
-
-	return !call(d, "info", named(name), NULL, &e);
-}
-
-static int simple(struct lvm_daemon *d, const char *method, const char *name, struct err *e)
-{
-	int r = call(d, method, named(name), NULL, e);
-
-	return r ? err_set(e, r, "%s %s", method, name) : 0;
-}
-
-static int create(struct lvm_daemon *d, const char *name, const char *uuid, const char *table,
-		  const char *export, bool ro, struct err *e)
-{
-	struct json_object *p;
-	int r;
-
-	if ((r = lvm_dm_device(d, name, uuid, e)))
-		return r < 0 ? r : 0;
-	p = named(name);
-	if (uuid)
-		json_object_object_add(p, "uuid", json_object_new_string(uuid));
-	json_object_object_add(p, "table", json_object_new_string(table));
-	if (export)
-		json_object_object_add(p, "export", json_object_new_string(export));
-	if (ro)
-		json_object_object_add(p, "readonly", json_object_new_boolean(true));
-	if ((r = call(d, "create", p, NULL, e)))
-		return err_set(e, r, "creating %s", name);
-	return 0;
-}
-
-static int reload(struct lvm_daemon *d, const char *name, const char *table, struct err *e)
-{
-	struct json_object *p = named(name);
-	int r;
-
-	json_object_object_add(p, "table", json_object_new_string(table));
-	if ((r = call(d, "load", p, NULL, e)))
-		return err_set(e, r, "reloading %s", name);
-	return simple(d, "resume", name, e);
-}
-
-static int message(struct lvm_daemon *d, const char *name, const char *msg, struct err *e)
-{
-	struct json_object *p = named(name);
-	int r;
-
-	json_object_object_add(p, "sector", json_object_new_int64(0));
-	json_object_object_add(p, "message", json_object_new_string(msg));
-	if ((r = call(d, "message", p, NULL, e)))
-		return err_set(e, r, "message \"%s\" to %s", msg, name);
-	return 0;
-}
-
 struct pool_status {
 	uint64_t txid, meta_used, meta_total, data_used, data_total;
 };
 
-static int pool_status_get(struct lvm_daemon *d, const char *tpool, struct pool_status *s, struct err *e)
+static int pool_status_get(struct dmctl *d, const char *tpool, struct pool_status *s, struct err *e)
 {
-	struct json_object *res = NULL, *lines;
-	const char *l;
+	char *l;
 	int r;
 
-	if ((r = call(d, "status", named(tpool), &res, e)))
-		return err_set(e, r, "status of %s", tpool);
-	if (!json_object_is_type(res, json_type_array) || !json_object_array_length(res) ||
-	    !json_object_object_get_ex(json_object_array_get_idx(res, 0), "lines", &lines) ||
-	    !json_object_array_length(lines) || !(l = json_object_get_string(json_object_array_get_idx(lines, 0))) ||
-	    sscanf(l, "%*s %*s %*s %" SCNu64 " %" SCNu64 "/%" SCNu64 " %" SCNu64 "/%" SCNu64, &s->txid,
+	if ((r = dmctl_status(d, tpool, &l, e)))
+		return r;
+	if (sscanf(l, "%*s %*s %*s %" SCNu64 " %" SCNu64 "/%" SCNu64 " %" SCNu64 "/%" SCNu64, &s->txid,
 		   &s->meta_used, &s->meta_total, &s->data_used, &s->data_total) != 5)
 		r = err_set(e, -EPROTO, "thin pool %s: unexpected status", tpool);
-	json_object_put(res);
+	free(l);
 	return r;
 }
 
 /* ---- activation ---- */
-
-static int remove_dev(struct lvm_daemon *d, const char *name, struct err *e)
-{
-	return dev_exists(d, name) ? simple(d, "remove", name, e) : 0;
-}
 
 
 static void layer_uuid(const struct vg *vg, const struct vg_lv *lv, const char *layer, char *out, size_t size)
@@ -154,20 +64,20 @@ static void layer_uuid(const struct vg *vg, const struct vg_lv *lv, const char *
 }
 
 /* A linear sub-LV (tmeta, tdata, an external origin) as its own device. */
-static int activate_plain(struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv, bool ro,
+static int activate_plain(struct dmctl *d, const struct vg *vg, const struct vg_lv *lv, bool ro,
 			  struct err *e)
 {
 	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX + 8], exp[2 * LVM_NAME_LEN + 2], *t;
 	int r;
 
 	lv_dm_name(vg, lv, name);
-	if (dev_exists(d, name))
+	if (dmctl_exists(d, name))
 		return 0;
 	if ((r = lv_table(vg, lv, &t, e)))
 		return r;
 	layer_uuid(vg, lv, NULL, uuid, sizeof(uuid));
 	lv_export_name(vg, lv, exp, sizeof(exp));
-	r = create(d, name, uuid, t, exp, ro, e);
+	r = dmctl_create(d, &(struct dmctl_dev){ name, uuid, t, exp, ro }, e);
 	free(t);
 	return r;
 }
@@ -210,7 +120,7 @@ static int check_tmeta(const struct vg *vg, const struct vg_lv *pool, const stru
 	return 0;
 }
 
-static int activate_pool(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *pool,
+static int activate_pool(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *pool,
 			 struct err *e)
 {
 	char tpool[LV_DM_NAME_MAX + 8], name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX + 8],
@@ -225,7 +135,7 @@ static int activate_pool(struct lvm_cmd *c, struct lvm_daemon *d, const struct v
 		return err_set(e, -ENOENT, "thin pool %s/%s: its _tmeta or _tdata LV is missing", vg->name,
 			       pool->name);
 	lv_dm_layer_name(vg, pool, "tpool", tpool, sizeof(tpool));
-	if (!dev_exists(d, tpool)) {
+	if (!dmctl_exists(d, tpool)) {
 		struct pool_status s;
 
 		if ((r = check_tmeta(vg, pool, m, tp.transaction_id, e)) || (r = activate_plain(d, vg, m, false, e)) ||
@@ -234,7 +144,7 @@ static int activate_pool(struct lvm_cmd *c, struct lvm_daemon *d, const struct v
 		if ((r = thin_pool_table(vg, pool, pool_lwm(c, vg, pool, tp.chunk_size), &t, e)))
 			return r;
 		layer_uuid(vg, pool, "tpool", uuid, sizeof(uuid));
-		r = create(d, tpool, uuid, t, NULL, false, e);
+		r = dmctl_create(d, &(struct dmctl_dev){ tpool, uuid, t, NULL, false }, e);
 		free(t);
 		if (r)
 			return r;
@@ -243,7 +153,7 @@ static int activate_pool(struct lvm_cmd *c, struct lvm_daemon *d, const struct v
 		if (s.txid != tp.transaction_id) {
 			struct err e2 = { { 0 } };
 
-			remove_dev(d, tpool, &e2);
+			dmctl_remove(d, tpool, &e2);
 			return err_set(e, -EINVAL, "thin-pool %s/%s: transaction_id is %" PRIu64 ", while expected %" PRIu64,
 				       vg->name, pool->name, s.txid, tp.transaction_id);
 		}
@@ -253,12 +163,12 @@ static int activate_pool(struct lvm_cmd *c, struct lvm_daemon *d, const struct v
 		return r;
 	layer_uuid(vg, pool, "pool", uuid, sizeof(uuid));
 	lv_export_name(vg, pool, exp, sizeof(exp));
-	r = create(d, name, uuid, t, exp, true, e);
+	r = dmctl_create(d, &(struct dmctl_dev){ name, uuid, t, exp, true }, e);
 	free(t);
 	return r;
 }
 
-static int activate_thin(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+static int activate_thin(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 			 struct err *e)
 {
 	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX + 8], exp[2 * LVM_NAME_LEN + 2], *t;
@@ -280,7 +190,7 @@ static int activate_thin(struct lvm_cmd *c, struct lvm_daemon *d, const struct v
 	lv_dm_name(vg, lv, name);
 	layer_uuid(vg, lv, NULL, uuid, sizeof(uuid));
 	lv_export_name(vg, lv, exp, sizeof(exp));
-	r = create(d, name, uuid, t, exp, !(lv->status & FLAG(LVF_WRITE)), e);
+	r = dmctl_create(d, &(struct dmctl_dev){ name, uuid, t, exp, !(lv->status & FLAG(LVF_WRITE)) }, e);
 	free(t);
 	return r;
 }
@@ -296,7 +206,7 @@ bool thin_handles(const struct vg *vg, const struct vg_lv *lv)
 	return false;
 }
 
-int thin_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+int thin_activate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		  struct err *e)
 {
 	if (!lvm_daemon_up(c, d))
@@ -308,7 +218,7 @@ int thin_activate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, 
 	return 0; /* sub-LVs and the spare go with their pool */
 }
 
-int thin_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+int thin_deactivate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		    struct err *e)
 {
 	char name[LV_DM_NAME_MAX + 8];
@@ -319,7 +229,7 @@ int thin_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg
 		return 0;
 	if (lv_is_thin(lv)) {
 		lv_dm_name(vg, lv, name);
-		return remove_dev(d, name, e);
+		return dmctl_remove(d, name, e);
 	}
 	if (!lv_is_thin_pool(lv))
 		return 0;
@@ -327,21 +237,21 @@ int thin_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg
 		if (thin_pool_of(vg, vg->lv[i]) == lv && (r = thin_deactivate(c, d, vg, vg->lv[i], e)))
 			return r;
 	lv_dm_name(vg, lv, name);
-	if ((r = remove_dev(d, name, e)))
+	if ((r = dmctl_remove(d, name, e)))
 		return r;
 	lv_dm_layer_name(vg, lv, "tpool", name, sizeof(name));
-	if ((r = remove_dev(d, name, e)))
+	if ((r = dmctl_remove(d, name, e)))
 		return r;
 	m = thin_pool_sub(vg, lv, true);
 	dl = thin_pool_sub(vg, lv, false);
 	if (dl) {
 		lv_dm_name(vg, dl, name);
-		if ((r = remove_dev(d, name, e)))
+		if ((r = dmctl_remove(d, name, e)))
 			return r;
 	}
 	if (m) {
 		lv_dm_name(vg, m, name);
-		if ((r = remove_dev(d, name, e)))
+		if ((r = dmctl_remove(d, name, e)))
 			return r;
 	}
 	return 0;
@@ -350,13 +260,13 @@ int thin_deactivate(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg
 /* ---- pool transactions ---- */
 
 struct txn {
-	struct lvm_daemon *d;
+	struct dmctl *d;
 	char tpool[LV_DM_NAME_MAX + 8];
 	uint64_t txid; /* before */
 };
 
 /* The pool is active and its metadata at the VG's transaction id. */
-static int txn_begin(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *pool,
+static int txn_begin(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *pool,
 		     struct txn *t, struct err *e)
 {
 	struct thin_pool_seg tp;
@@ -383,7 +293,7 @@ static int txn_msg(struct txn *t, const char *fmt, uint64_t a, uint64_t b, struc
 	char m[128];
 
 	snprintf(m, sizeof(m), fmt, a, b);
-	return message(t->d, t->tpool, m, e);
+	return dmctl_message(t->d, t->tpool, m, e);
 }
 
 static int txn_bump(struct txn *t, struct err *e)
@@ -486,7 +396,7 @@ static int wipe_tmeta(const struct vg *vg, const struct vg_lv *m, struct err *e)
 	return r;
 }
 
-static int create_pool(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, const char *name,
+static int create_pool(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const char *name,
 		       const struct alloc_range *ranges, unsigned nranges, bool activate)
 {
 	struct err e = { { 0 } };
@@ -581,7 +491,7 @@ static int create_pool(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, c
 
 /* A new thin LV in @pool: fresh (origin NULL), a snapshot of thin
  * @origin, or over external origin @ext. */
-static int create_thin(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct vg_lv *pool,
+static int create_thin(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *pool,
 		       const char *name, uint64_t extents, struct vg_lv *origin, struct vg_lv *ext)
 {
 	struct err e = { { 0 } };
@@ -609,8 +519,8 @@ static int create_thin(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, s
 		lv_dm_name(vg, origin, odm);
 		/* The origin's in-flight writes reach the pool before the
 		 * snapshot shares its blocks (lvm2 suspends it too). */
-		if (dev_exists(d, odm)) {
-			if (simple(d, "suspend", odm, &e))
+		if (dmctl_exists(d, odm)) {
+			if (dmctl_simple(d, "suspend", odm, &e))
 				return lvm_fail("%s", e.msg);
 			suspended = true;
 		}
@@ -618,7 +528,7 @@ static int create_thin(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, s
 		if (suspended) {
 			struct err e2 = { { 0 } };
 
-			if (simple(d, "resume", odm, &e2))
+			if (dmctl_simple(d, "resume", odm, &e2))
 				lvm_fail("%s", e2.msg);
 		}
 	} else {
@@ -674,7 +584,7 @@ int lvm_thin_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 {
 	struct err e = { { 0 } };
 	struct vgh h = { .lock_fd = -1 };
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	struct alloc_range *ranges = NULL;
 	unsigned nranges = 0;
 	char vgname[LVM_NAME_LEN], vg2[LVM_NAME_LEN], name[LVM_NAME_LEN];
@@ -787,14 +697,14 @@ int lvm_thin_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 	r = create_thin(c, &d, &h, pool, name, ext, NULL, NULL);
 out:
 	free(ranges);
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	lvm_vg_release(&h);
 	return r;
 }
 
 /* ---- lvremove ---- */
 
-int thin_lvremove(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct vg_lv *lv)
+int thin_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv)
 {
 	struct err e = { { 0 } };
 	struct vg *vg = h->vg;
@@ -855,7 +765,7 @@ int thin_lvremove(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct
 
 /* ---- lvextend ---- */
 
-static int reload_pool(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *pool,
+static int reload_pool(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *pool,
 		       struct vg_lv *sub, struct err *e)
 {
 	char name[LV_DM_NAME_MAX + 8], *t;
@@ -863,23 +773,23 @@ static int reload_pool(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg 
 	int r;
 
 	lv_dm_layer_name(vg, pool, "tpool", name, sizeof(name));
-	if (!lvm_daemon_up(c, d) || !dev_exists(d, name))
+	if (!lvm_daemon_up(c, d) || !dmctl_exists(d, name))
 		return 0;
 	if ((r = lv_thin_pool_seg(pool, &tp, e)) || (r = lv_reload(c, d, vg, sub, e)))
 		return r;
 	if ((r = thin_pool_table(vg, pool, pool_lwm(c, vg, pool, tp.chunk_size), &t, e)))
 		return r;
-	r = reload(d, name, t, e);
+	r = dmctl_reload(d, &(struct dmctl_dev){ .name = name, .table = t, .readonly = -1 }, e);
 	free(t);
 	if (r || (r = thin_pool_lv_table(vg, pool, &t, e)))
 		return r;
 	lv_dm_name(vg, pool, name);
-	r = dev_exists(d, name) ? reload(d, name, t, e) : 0;
+	r = dmctl_exists(d, name) ? dmctl_reload(d, &(struct dmctl_dev){ .name = name, .table = t, .readonly = -1 }, e) : 0;
 	free(t);
 	return r;
 }
 
-int thin_lvresize(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct vg_lv *lv, int argc, char **argv)
+int thin_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, int argc, char **argv)
 {
 	struct err e = { { 0 } };
 	struct vg *vg = h->vg;
@@ -908,8 +818,8 @@ int thin_lvresize(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct
 		if (lv_set_thin(vg, lv, (uint32_t)ext, &ts, &e) || lvm_vg_commit(&c->env, h, &e))
 			return lvm_fail("%s", e.msg);
 		lv_dm_name(vg, lv, name);
-		if (lvm_daemon_up(c, d) && dev_exists(d, name)) {
-			if (thin_lv_table(vg, lv, &t, &e) || (r = reload(d, name, t, &e)))
+		if (lvm_daemon_up(c, d) && dmctl_exists(d, name)) {
+			if (thin_lv_table(vg, lv, &t, &e) || (r = dmctl_reload(d, &(struct dmctl_dev){ .name = name, .table = t, .readonly = -1 }, &e)))
 				r = lvm_fail("%s", e.msg);
 			free(t);
 		}
@@ -1016,31 +926,12 @@ int thin_lvresize(struct lvm_cmd *c, struct lvm_daemon *d, struct vgh *h, struct
 
 /* ---- lvs ---- */
 
-/* Open: an NBD client or another device's table holds it. */
-static bool dev_open(struct lvm_daemon *d, const char *name)
-{
-	struct json_object *res = NULL, *o, *v;
-	struct err e = { { 0 } };
-	bool open = false;
-
-	if (call(d, "info", named(name), &res, &e))
-		return false;
-	o = json_object_is_type(res, json_type_array) ? json_object_array_get_idx(res, 0) : res;
-	if (o && json_object_object_get_ex(o, "open_count", &v))
-		open |= json_object_get_int64(v) > 0;
-	if (o && json_object_object_get_ex(o, "holders", &v))
-		open |= json_object_is_type(v, json_type_array) ? json_object_array_length(v) > 0 :
-								  json_object_get_int64(v) > 0;
-	json_object_put(res);
-	return open;
-}
-
 static int32_t pct(uint64_t used, uint64_t total)
 {
 	return total ? (int32_t)(used * (uint64_t)REPORT_PERCENT_100 / total) : 0;
 }
 
-void thin_lv_report(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg, const struct vg_lv *lv,
+void thin_lv_report(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		    struct report_row *r, char attr[11])
 {
 	struct err e = { { 0 } };
@@ -1067,7 +958,7 @@ void thin_lv_report(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg
 			for (unsigned i = 0; i < vg->nlv; i++)
 				if (thin_pool_of(vg, vg->lv[i]) == lv) {
 					lv_dm_name(vg, vg->lv[i], name);
-					if (dev_exists(d, name))
+					if (dmctl_exists(d, name))
 						attr[5] = 'o';
 				}
 		}
@@ -1075,8 +966,7 @@ void thin_lv_report(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg
 	}
 	if (lv_is_thin(lv) && !lv_thin_seg(lv, &ts, &e)) {
 		struct vg_lv *pool = thin_pool_of(vg, lv);
-		struct json_object *res = NULL, *lines;
-		const char *l;
+		char *l = NULL;
 		uint64_t mapped;
 
 		report_set_str(r, RF_POOL_LV, ts.pool);
@@ -1087,16 +977,12 @@ void thin_lv_report(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg
 		if (pool && !lv_thin_pool_seg(pool, &tp, &e))
 			attr[7] = tp.zero ? 'z' : '-';
 		lv_dm_name(vg, lv, name);
-		if (!up || call(d, "status", named(name), &res, &e))
+		if (!up || dmctl_status(d, name, &l, &e))
 			return;
-		if (json_object_is_type(res, json_type_array) && json_object_array_length(res) &&
-		    json_object_object_get_ex(json_object_array_get_idx(res, 0), "lines", &lines) &&
-		    json_object_array_length(lines) &&
-		    (l = json_object_get_string(json_object_array_get_idx(lines, 0))) &&
-		    sscanf(l, "%*s %*s %*s %" SCNu64, &mapped) == 1)
+		if (sscanf(l, "%*s %*s %*s %" SCNu64, &mapped) == 1)
 			report_set_percent(r, RF_DATA_PERCENT, pct(mapped, (uint64_t)lv->le_count * vg->extent_size));
-		json_object_put(res);
-		if (dev_open(d, name))
+		free(l);
+		if (dmctl_open(d, name))
 			attr[5] = 'o';
 		return;
 	}
@@ -1106,6 +992,6 @@ void thin_lv_report(struct lvm_cmd *c, struct lvm_daemon *d, const struct vg *vg
 		if (lv_is_thin_pool(vg->lv[i]) && thin_pool_sub(vg, vg->lv[i], false) == lv)
 			attr[0] = 'T';
 	lv_dm_name(vg, lv, name);
-	if (up && lv != vg_pmspare(vg) && dev_open(d, name))
+	if (up && lv != vg_pmspare(vg) && dmctl_open(d, name))
 		attr[5] = 'o';
 }

@@ -255,7 +255,7 @@ out:
 int lvm_vgremove(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	int ret = 0, r;
 
 	if ((r = lvm_setup(c, true)))
@@ -297,14 +297,14 @@ int lvm_vgremove(void *ctx, int argc, char **argv)
 		}
 		lvm_vg_release(&h);
 	}
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	return ret;
 }
 
 int lvm_vgrename(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	struct err e = { { 0 } };
 	struct vgh h = { .lock_fd = -1 };
 	const char **names;
@@ -355,7 +355,7 @@ int lvm_vgrename(void *ctx, int argc, char **argv)
 		printf("  Volume group \"%s\" successfully renamed to \"%s\"\n", argv[0], argv[1]);
 out:
 	vg_renames_free(&rn);
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	lvm_vg_release(&h);
 	lvm_unlock(lock);
 	return r;
@@ -427,7 +427,7 @@ int lvm_vgexport(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
 	bool import = !strcmp(c->verb, "vgimport");
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	int ret = 0, r;
 
 	if ((r = lvm_setup(c, true)))
@@ -463,14 +463,14 @@ int lvm_vgexport(void *ctx, int argc, char **argv)
 		}
 		lvm_vg_release(&h);
 	}
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	return ret;
 }
 
 int lvm_vgchange(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	const char **names;
 	unsigned n;
 	bool on = false;
@@ -523,7 +523,7 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 		lvm_vg_release(&h);
 	}
 	free(names);
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	return ret;
 }
 
@@ -616,7 +616,7 @@ static bool same_mapping(const struct vg_lv *a, const struct vg_lv *b)
 
 static int restore_check_active(struct lvm_cmd *c, const struct vg *cur, const struct vg *to)
 {
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	unsigned n = 0;
 	char names[512] = "";
 
@@ -633,7 +633,7 @@ static int restore_check_active(struct lvm_cmd *c, const struct vg *cur, const s
 		n++;
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", n > 1 ? ", " : "", lv->name);
 	}
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	if (!n)
 		return 0;
 	if (opt_set(c, R_FORCE)) {

@@ -152,7 +152,7 @@ static int parse_page(char *text, struct delta_out *o, uint64_t *more)
 static int fetch_delta(struct lvm_cmd *c, const struct side *a, const struct side *b,
 		       struct delta_out *o)
 {
-	struct lvm_daemon d = { 0 };
+	struct dmctl d = { 0 };
 	uint64_t from = 0;
 	int ret = 0;
 
@@ -170,7 +170,7 @@ static int fetch_delta(struct lvm_cmd *c, const struct side *a, const struct sid
 		json_object_object_add(p, "name", json_object_new_string(a->pool));
 		json_object_object_add(p, "sector", json_object_new_uint64(0));
 		json_object_object_add(p, "message", json_object_new_string(msg));
-		r = jsonrpc_call(&d.c, "message", p, &res, NULL, &e);
+		r = dmctl_call(&d, "message", p, &res, &e);
 		if (r) {
 			ret = lvm_fail("%s", e.msg);
 			break;
@@ -190,7 +190,7 @@ static int fetch_delta(struct lvm_cmd *c, const struct side *a, const struct sid
 		else if (from == UINT64_MAX)
 			break;
 	}
-	lvm_daemon_close(&d);
+	dmctl_close(&d);
 	return ret;
 }
 

@@ -50,13 +50,7 @@ bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const stru
 
 bool lv_is_active(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv)
 {
-	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX];
-
-	if (!lvm_daemon_up(c, d))
-		return false;
-	lv_dm_name(vg, lv, name);
-	lv_dm_uuid(vg, lv, uuid);
-	return dmctl_device(d, name, uuid, NULL) == 1;
+	return lvm_daemon_up(c, d) && lv_dm_active(d, vg, lv);
 }
 
 int lv_rename_active(struct lvm_cmd *c, struct dmctl *d, const char *old_dm, const struct vg *vg,
@@ -74,95 +68,31 @@ int lv_rename_active(struct lvm_cmd *c, struct dmctl *d, const char *old_dm, con
 	return 0;
 }
 
-/* Whether @lv is served read-only, and why (NULL: its own permission):
- *  - lvm2 made it read-only (no WRITE: lvchange -pr);
- *  - it is a hidden sub-LV activated on its own (lvm2's component
- *    activation is read-only too): writes would bypass the LV above;
- *  - an LV that ulvm cannot serve uses it (a snapshot's origin, a
- *    cache's origin): writes would skip that LV's copy-on-write or cache
- *    and silently invalidate it. */
-static bool lv_read_only(const struct vg *vg, const struct vg_lv *lv, char *why, size_t size)
-{
-	const char *key, *t;
-	const struct vg_lv *u = lv_first_user(vg, lv, &key);
-
-	*why = 0;
-	if (!(lv->status & FLAG(LVF_WRITE)))
-		return true;
-	if (!(lv->status & FLAG(LVF_VISIBLE))) {
-		snprintf(why, size, "it is a hidden sub-LV%s%s%s", u ? " of " : "", u ? vg->name : "", u ? "/" : "");
-		if (u)
-			snprintf(why + strlen(why), size - strlen(why), "%s", u->name);
-		return true;
-	}
-	for (unsigned i = 0; i < vg->nlv; i++) {
-		u = vg->lv[i];
-		if (u == lv || !(t = lv_unmodelled_type(u)) || thin_handles(vg, u))
-			continue;
-		if (lv_uses(vg, u, lv, &key)) {
-			snprintf(why, size, "it is the %s of %s/%s, a %s LV that ulvm cannot serve yet", key, vg->name,
-				 u->name, t);
-			return true;
-		}
-	}
-	return false;
-}
-
 int lv_activate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		struct err *e)
 {
 	char why[LVM_NAME_LEN * 2 + 128];
-	bool ro;
-	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX], exp[2 * LVM_NAME_LEN + 2], *table;
-	struct json_object *p;
 	int r;
 
 	if ((r = lvm_vg_access(&c->env, vg, "activate", e)))
 		return r;
-	if (thin_handles(vg, lv))
-		return thin_activate(c, d, vg, lv, e);
-	if ((r = lv_table(vg, lv, &table, e)))
-		return r;
-	if (!lvm_daemon_up(c, d)) {
-		free(table);
+	if (!lvm_daemon_up(c, d))
 		return err_set(e, -ENOTCONN, "%s", d->why.msg);
-	}
-	lv_dm_name(vg, lv, name);
-	lv_dm_uuid(vg, lv, uuid);
-	if ((r = dmctl_device(d, name, uuid, e))) { /* active already, or the name is another's */
-		free(table);
-		return r < 0 ? err_set(e, r, "activating %s/%s", vg->name, lv->name) : 0;
-	}
-	if ((ro = lv_read_only(vg, lv, why, sizeof(why))) && why[0])
-		fprintf(stderr, "  Activating %s/%s read-only: %s.\n", vg->name, lv->name, why);
-	lv_export_name(vg, lv, exp, sizeof(exp));
-	p = json_object_new_object();
-	json_object_object_add(p, "name", json_object_new_string(name));
-	json_object_object_add(p, "uuid", json_object_new_string(uuid));
-	json_object_object_add(p, "table", json_object_new_string(table));
-	json_object_object_add(p, "export", json_object_new_string(exp));
-	json_object_object_add(p, "readonly", json_object_new_boolean(ro));
-	free(table);
-	if ((r = dmctl_call(d, "create", p, NULL, e)))
+	if ((r = lv_dm_activate(d, &c->env, vg, lv, why, sizeof(why), e)))
 		return err_set(e, r, "activating %s/%s", vg->name, lv->name);
+	if (why[0])
+		fprintf(stderr, "  Activating %s/%s read-only: %s.\n", vg->name, lv->name, why);
 	return 0;
 }
 
 int lv_deactivate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		  struct err *e)
 {
-	char name[LV_DM_NAME_MAX];
-	struct json_object *p;
 	int r;
 
-	if (thin_handles(vg, lv))
-		return thin_deactivate(c, d, vg, lv, e);
-	if (!lv_is_active(c, d, vg, lv))
+	if (!lvm_daemon_up(c, d))
 		return 0;
-	lv_dm_name(vg, lv, name);
-	p = json_object_new_object();
-	json_object_object_add(p, "name", json_object_new_string(name));
-	if ((r = dmctl_call(d, "remove", p, NULL, e)))
+	if ((r = lv_dm_deactivate(d, vg, lv, e)))
 		return err_set(e, r, "deactivating %s/%s", vg->name, lv->name);
 	return 0;
 }
@@ -170,28 +100,12 @@ int lv_deactivate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const
 int lv_reload(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 	      struct err *e)
 {
-	char name[LV_DM_NAME_MAX], *table, why[LVM_NAME_LEN * 2 + 128];
-	struct json_object *p;
 	int r;
 
-	if (!lv_is_active(c, d, vg, lv))
+	if (!lvm_daemon_up(c, d))
 		return 0;
-	if ((r = lv_table(vg, lv, &table, e)))
-		return r;
-	lv_dm_name(vg, lv, name);
-	p = json_object_new_object();
-	json_object_object_add(p, "name", json_object_new_string(name));
-	json_object_object_add(p, "table", json_object_new_string(table));
-	/* a hidden sub-LV reloaded by the LV above it keeps its mode */
-	if (lv->status & FLAG(LVF_VISIBLE))
-		json_object_object_add(p, "readonly", json_object_new_boolean(lv_read_only(vg, lv, why, sizeof(why))));
-	free(table);
-	if ((r = dmctl_call(d, "load", p, NULL, e)))
+	if ((r = lv_dm_reload(d, &c->env, vg, lv, e)))
 		return err_set(e, r, "reloading %s/%s", vg->name, lv->name);
-	p = json_object_new_object();
-	json_object_object_add(p, "name", json_object_new_string(name));
-	if ((r = dmctl_call(d, "resume", p, NULL, e)))
-		return err_set(e, r, "resuming %s/%s", vg->name, lv->name);
 	return 0;
 }
 

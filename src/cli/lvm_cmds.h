@@ -129,24 +129,13 @@ int lv_reload(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const str
 /* lvcreate with --type thin-pool|thin, -T, -V, -s or --thinpool. */
 bool thin_lvcreate_wanted(const struct lvm_cmd *c);
 int lvm_thin_lvcreate(struct lvm_cmd *c, int argc, char **argv);
-/* Pools, thin LVs, _tmeta/_tdata and the spare: activation goes
- * through thin_activate/thin_deactivate (sub-LVs with their pool). */
+/* Pools, thin LVs, _tmeta/_tdata and the spare. */
 bool thin_handles(const struct vg *vg, const struct vg_lv *lv);
-int thin_activate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
-		  struct err *e);
-int thin_deactivate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
-		    struct err *e);
 int thin_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv);
 /* lvextend of a pool (data, --poolmetadatasize, --use-policies) or of a
  * thin LV's virtual size; @argv: the PV arguments. */
 int thin_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, int argc,
 		  char **argv);
-struct report_row;
-/* lvs fields of a pool, thin LV or sub-LV (pool_lv, origin, data and
- * metadata percent from ulvmd when active) and its lv_attr letters. */
-void thin_lv_report(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
-		    struct report_row *r, char attr[11]);
-
 int lvm_main(const struct cli_globals *g, int argc, char **argv);
 
 #endif

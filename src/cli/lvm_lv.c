@@ -364,7 +364,7 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 	}
 	if ((r = internal_check(h.vg, lv, "resize")))
 		goto out;
-	if ((t = lv_unmodelled_type(lv))) {
+	if ((t = lv_unservable_type(lv))) {
 		r = lvm_fail("Cannot resize LV %s/%s: segment type %s is not supported yet.", h.vg->name,
 			     lv->name, t);
 		goto out;

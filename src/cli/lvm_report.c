@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "cli/lvm_cmds.h"
-#include "common/report_lvm.h"
+#include "lvm/report_lvm.h"
+#include "lvm/segtype.h"
 #include "lvm/activate.h"
 #include "lvm/mda.h"
 
@@ -54,25 +55,6 @@ static bool is_active(const struct rctx *x, const struct vg *vg, const struct vg
 	return false;
 }
 
-static char type_char(const char *type, bool attr7)
-{
-	if (!strncmp(type, "raid", 4))
-		return 'r';
-	if (!strcmp(type, "mirror"))
-		return 'm';
-	if (!strcmp(type, "snapshot"))
-		return 's';
-	if (!strcmp(type, "thin-pool"))
-		return attr7 ? 't' : 't';
-	if (!strcmp(type, "thin"))
-		return attr7 ? 't' : 'V';
-	if (!strcmp(type, "error") || !strcmp(type, "zero"))
-		return 'v';
-	if (!strncmp(type, "cache", 5))
-		return attr7 ? 'C' : 'C';
-	return attr7 ? 'u' : '-';
-}
-
 static char alloc_char(const char *a)
 {
 	if (!a || !strcmp(a, "inherit"))
@@ -88,20 +70,23 @@ static char alloc_char(const char *a)
 
 static void lv_attr(const struct rctx *x, const struct vg *vg, const struct vg_lv *lv, char out[11])
 {
-	const char *t = lv_unmodelled_type(lv);
+	const struct segtype *st = NULL; /* of the first segment that is not PV stripes */
 
+	for (unsigned i = 0; i < lv->nseg && !st; i++)
+		if (!lv->seg[i].striped)
+			st = lv->seg[i].st;
 	memset(out, '-', 10);
 	out[10] = 0;
-	if (t)
-		out[0] = type_char(t, false);
+	if (st && st->attr_volume)
+		out[0] = st->attr_volume;
 	out[1] = lv->status & FLAG(LVF_WRITE) ? 'w' : 'r';
 	out[2] = alloc_char(lv->alloc);
 	if (lv->status & FLAG(LVF_FIXED_MINOR))
 		out[3] = 'm';
 	if (is_active(x, vg, lv))
 		out[4] = 'a';
-	if (t)
-		out[6] = type_char(t, true);
+	if (st)
+		out[6] = st->attr_target ? st->attr_target : 'u';
 	if (lv->status & FLAG(LVF_ACTIVATION_SKIP))
 		out[9] = 'k';
 }
@@ -193,6 +178,20 @@ static void seg_lists(const struct vg_lv *lv, const struct lv_seg *s, FILE *dev,
 	}
 }
 
+/* The fields and lv_attr letters @lv's type (or its owner's) adds. */
+static void type_report(struct rctx *x, const struct vg *vg, const struct vg_lv *lv, struct report_row *r,
+			char attr[11])
+{
+	const struct segtype *st = lv_segtype(lv);
+	struct seg_report_ctx sx = { vg, lv, NULL, r, attr };
+	const struct vg_lv *o = NULL;
+
+	if (!(st && st->report) && !((o = lv_owner(vg, lv)) && lv_segtype(o)->report))
+		return;
+	sx.d = lvm_daemon_up(x->c, &x->d) ? &x->d : NULL;
+	(o ? lv_segtype(o) : st)->report(&sx, o);
+}
+
 static void set_lv_fields(struct rctx *x, struct report_row *r, const struct vgh *h,
 			  const struct vg_lv *lv, const struct lv_seg *seg)
 {
@@ -203,7 +202,7 @@ static void set_lv_fields(struct rctx *x, struct report_row *r, const struct vgh
 	set_vg_fields(x, r, h);
 	lvm_id_format(lv->id, id);
 	lv_attr(x, vg, lv, attr);
-	thin_lv_report(x->c, &x->d, vg, lv, r, attr);
+	type_report(x, vg, lv, r, attr);
 	snprintf(name, sizeof(name), visible ? "%s" : "[%s]", lv->name);
 	report_set_str(r, RF_LV_NAME, name);
 	set_tags(r, RF_LV_TAGS, &lv->tags);
@@ -243,7 +242,7 @@ static void set_lv_fields(struct rctx *x, struct report_row *r, const struct vgh
 	}
 	if (seg) {
 		set_tags(r, RF_SEG_TAGS, &seg->tags);
-		report_set_str(r, RF_SEGTYPE, seg->striped ? (seg->narea > 1 ? "striped" : "linear") : seg->type);
+		report_set_str(r, RF_SEGTYPE, seg->st->report_name ? seg->st->report_name(seg) : seg->type);
 		report_set_u64(r, RF_STRIPES, seg->striped ? seg->narea : 0);
 		report_set_sectors(r, RF_STRIPE_SIZE, seg->stripe_size);
 		report_set_sectors(r, RF_SEG_START, (uint64_t)seg->le * vg->extent_size);

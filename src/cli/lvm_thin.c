@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "cli/lvm_cmds.h"
-#include "common/report_lvm.h"
+#include "lvm/report_lvm.h"
 #include "common/units.h"
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
@@ -34,227 +34,10 @@ static const char *hsize(char *buf, uint64_t sectors)
 	return buf;
 }
 
-struct pool_status {
-	uint64_t txid, meta_used, meta_total, data_used, data_total;
-};
-
-static int pool_status_get(struct dmctl *d, const char *tpool, struct pool_status *s, struct err *e)
-{
-	char *l;
-	int r;
-
-	if ((r = dmctl_status(d, tpool, &l, e)))
-		return r;
-	if (sscanf(l, "%*s %*s %*s %" SCNu64 " %" SCNu64 "/%" SCNu64 " %" SCNu64 "/%" SCNu64, &s->txid,
-		   &s->meta_used, &s->meta_total, &s->data_used, &s->data_total) != 5)
-		r = err_set(e, -EPROTO, "thin pool %s: unexpected status", tpool);
-	free(l);
-	return r;
-}
-
-/* ---- activation ---- */
-
-
-static void layer_uuid(const struct vg *vg, const struct vg_lv *lv, const char *layer, char *out, size_t size)
-{
-	char u[LV_DM_UUID_MAX];
-
-	lv_dm_uuid(vg, lv, u);
-	snprintf(out, size, "%s%s%s", u, layer ? "-" : "", layer ? layer : "");
-}
-
-/* A linear sub-LV (tmeta, tdata, an external origin) as its own device. */
-static int activate_plain(struct dmctl *d, const struct vg *vg, const struct vg_lv *lv, bool ro,
-			  struct err *e)
-{
-	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX + 8], exp[2 * LVM_NAME_LEN + 2], *t;
-	int r;
-
-	lv_dm_name(vg, lv, name);
-	if (dmctl_exists(d, name))
-		return 0;
-	if ((r = lv_table(vg, lv, &t, e)))
-		return r;
-	layer_uuid(vg, lv, NULL, uuid, sizeof(uuid));
-	lv_export_name(vg, lv, exp, sizeof(exp));
-	r = dmctl_create(d, &(struct dmctl_dev){ name, uuid, t, exp, ro }, e);
-	free(t);
-	return r;
-}
-
-/* The pool's low water mark in data blocks: what is left when use
- * passes activation/thin_pool_autoextend_threshold percent (100: off). */
-static uint64_t pool_lwm(struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *pool, uint32_t chunk)
-{
-	int64_t th = lvm_conf_int(&c->env, "activation", "thin_pool_autoextend_threshold", 100);
-	uint64_t blocks = (uint64_t)pool->le_count * vg->extent_size / chunk;
-
-	if (th <= 0 || th >= 100)
-		return 0;
-	return blocks * (uint64_t)(100 - th) / 100;
-}
-
-/* The pool target formats a blank metadata device: right for a new pool
- * (transaction 0), wrong for one whose VG says it has been used. */
-static int check_tmeta(const struct vg *vg, const struct vg_lv *pool, const struct vg_lv *m, uint64_t txid,
-		       struct err *e)
-{
-	const struct lv_seg *s = &m->seg[0];
-	char buf[4096];
-	bool blank = true;
-	int fd;
-
-	if (!txid || !m->nseg || !s->striped || !s->area[0].pv->path)
-		return 0;
-	if ((fd = open(s->area[0].pv->path, O_RDONLY)) < 0)
-		return err_set(e, -errno, "%s: %s", s->area[0].pv->path, strerror(errno));
-	if (pread(fd, buf, sizeof(buf), (off_t)(s->area[0].pv->pe_start + (uint64_t)s->area[0].pe * vg->extent_size) *
-						    512) != (ssize_t)sizeof(buf))
-		memset(buf, 0, sizeof(buf));
-	close(fd);
-	for (size_t i = 0; i < sizeof(buf) && blank; i++)
-		blank = !buf[i];
-	if (blank)
-		return err_set(e, -EINVAL, "thin-pool %s/%s: metadata LV %s is blank, while transaction_id is %" PRIu64,
-			       vg->name, pool->name, m->name, txid);
-	return 0;
-}
-
-static int activate_pool(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *pool,
-			 struct err *e)
-{
-	char tpool[LV_DM_NAME_MAX + 8], name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX + 8],
-		exp[2 * LVM_NAME_LEN + 2], *t;
-	struct thin_pool_seg tp;
-	struct vg_lv *m, *dl;
-	int r;
-
-	if ((r = lv_thin_pool_seg(pool, &tp, e)))
-		return r;
-	if (!(m = thin_pool_sub(vg, pool, true)) || !(dl = thin_pool_sub(vg, pool, false)))
-		return err_set(e, -ENOENT, "thin pool %s/%s: its _tmeta or _tdata LV is missing", vg->name,
-			       pool->name);
-	lv_dm_layer_name(vg, pool, "tpool", tpool, sizeof(tpool));
-	if (!dmctl_exists(d, tpool)) {
-		struct pool_status s;
-
-		if ((r = check_tmeta(vg, pool, m, tp.transaction_id, e)) || (r = activate_plain(d, vg, m, false, e)) ||
-		    (r = activate_plain(d, vg, dl, false, e)))
-			return r;
-		if ((r = thin_pool_table(vg, pool, pool_lwm(c, vg, pool, tp.chunk_size), &t, e)))
-			return r;
-		layer_uuid(vg, pool, "tpool", uuid, sizeof(uuid));
-		r = dmctl_create(d, &(struct dmctl_dev){ tpool, uuid, t, NULL, false }, e);
-		free(t);
-		if (r)
-			return r;
-		if ((r = pool_status_get(d, tpool, &s, e)))
-			return r;
-		if (s.txid != tp.transaction_id) {
-			struct err e2 = { { 0 } };
-
-			dmctl_remove(d, tpool, &e2);
-			return err_set(e, -EINVAL, "thin-pool %s/%s: transaction_id is %" PRIu64 ", while expected %" PRIu64,
-				       vg->name, pool->name, s.txid, tp.transaction_id);
-		}
-	}
-	lv_dm_name(vg, pool, name);
-	if ((r = thin_pool_lv_table(vg, pool, &t, e)))
-		return r;
-	layer_uuid(vg, pool, "pool", uuid, sizeof(uuid));
-	lv_export_name(vg, pool, exp, sizeof(exp));
-	r = dmctl_create(d, &(struct dmctl_dev){ name, uuid, t, exp, true }, e);
-	free(t);
-	return r;
-}
-
-static int activate_thin(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
-			 struct err *e)
-{
-	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX + 8], exp[2 * LVM_NAME_LEN + 2], *t;
-	struct vg_lv *pool = thin_pool_of(vg, lv), *x;
-	struct thin_seg ts;
-	int r;
-
-	if ((r = lv_thin_seg(lv, &ts, e)))
-		return r;
-	if (!pool)
-		return err_set(e, -ENOENT, "thin LV %s/%s: no pool %s", vg->name, lv->name, ts.pool);
-	if ((r = activate_pool(c, d, vg, pool, e)))
-		return r;
-	if (ts.external_origin && (x = vg_find_lv(vg, ts.external_origin)) &&
-	    (r = lv_activate(c, d, vg, x, e)))
-		return r;
-	if ((r = thin_lv_table(vg, lv, &t, e)))
-		return r;
-	lv_dm_name(vg, lv, name);
-	layer_uuid(vg, lv, NULL, uuid, sizeof(uuid));
-	lv_export_name(vg, lv, exp, sizeof(exp));
-	r = dmctl_create(d, &(struct dmctl_dev){ name, uuid, t, exp, !(lv->status & FLAG(LVF_WRITE)) }, e);
-	free(t);
-	return r;
-}
-
+/* Pools, thin LVs, _tmeta/_tdata and the spare. */
 bool thin_handles(const struct vg *vg, const struct vg_lv *lv)
 {
-	if (lv_is_thin(lv) || lv_is_thin_pool(lv) || lv == vg_pmspare(vg))
-		return true;
-	for (unsigned i = 0; i < vg->nlv; i++)
-		if (lv_is_thin_pool(vg->lv[i]) &&
-		    (thin_pool_sub(vg, vg->lv[i], true) == lv || thin_pool_sub(vg, vg->lv[i], false) == lv))
-			return true;
-	return false;
-}
-
-int thin_activate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
-		  struct err *e)
-{
-	if (!lvm_daemon_up(c, d))
-		return err_set(e, -ENOTCONN, "%s", d->why.msg);
-	if (lv_is_thin(lv))
-		return activate_thin(c, d, vg, lv, e);
-	if (lv_is_thin_pool(lv))
-		return activate_pool(c, d, vg, lv, e);
-	return 0; /* sub-LVs and the spare go with their pool */
-}
-
-int thin_deactivate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
-		    struct err *e)
-{
-	char name[LV_DM_NAME_MAX + 8];
-	struct vg_lv *m, *dl;
-	int r;
-
-	if (!lvm_daemon_up(c, d))
-		return 0;
-	if (lv_is_thin(lv)) {
-		lv_dm_name(vg, lv, name);
-		return dmctl_remove(d, name, e);
-	}
-	if (!lv_is_thin_pool(lv))
-		return 0;
-	for (unsigned i = 0; i < vg->nlv; i++)
-		if (thin_pool_of(vg, vg->lv[i]) == lv && (r = thin_deactivate(c, d, vg, vg->lv[i], e)))
-			return r;
-	lv_dm_name(vg, lv, name);
-	if ((r = dmctl_remove(d, name, e)))
-		return r;
-	lv_dm_layer_name(vg, lv, "tpool", name, sizeof(name));
-	if ((r = dmctl_remove(d, name, e)))
-		return r;
-	m = thin_pool_sub(vg, lv, true);
-	dl = thin_pool_sub(vg, lv, false);
-	if (dl) {
-		lv_dm_name(vg, dl, name);
-		if ((r = dmctl_remove(d, name, e)))
-			return r;
-	}
-	if (m) {
-		lv_dm_name(vg, m, name);
-		if ((r = dmctl_remove(d, name, e)))
-			return r;
-	}
-	return 0;
+	return lv_is_thin(lv) || lv_is_thin_pool(lv) || lv_owner(vg, lv);
 }
 
 /* ---- pool transactions ---- */
@@ -270,16 +53,16 @@ static int txn_begin(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, co
 		     struct txn *t, struct err *e)
 {
 	struct thin_pool_seg tp;
-	struct pool_status s;
+	struct thin_pool_status s;
 	int r;
 
 	if (!lvm_daemon_up(c, d))
 		return err_set(e, -ENOTCONN, "thin pool %s/%s must be active (%s)", vg->name, pool->name, d->why.msg);
-	if ((r = lv_thin_pool_seg(pool, &tp, e)) || (r = activate_pool(c, d, vg, pool, e)))
+	if ((r = lv_thin_pool_seg(pool, &tp, e)) || (r = lv_activate(c, d, vg, pool, e)))
 		return r;
 	t->d = d;
 	lv_dm_layer_name(vg, pool, "tpool", t->tpool, sizeof(t->tpool));
-	if ((r = pool_status_get(d, t->tpool, &s, e)))
+	if ((r = thin_pool_status(d, t->tpool, &s, e)))
 		return r;
 	if (s.txid != tp.transaction_id)
 		return err_set(e, -EINVAL, "Thin pool %s transaction_id is %" PRIu64 ", while expected %" PRIu64 ".",
@@ -484,7 +267,7 @@ static int create_pool(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const 
 		printf("  ulvmd is not running: logical volume %s/%s is inactive.\n", vg->name, name);
 		return 0;
 	}
-	if (thin_activate(c, d, vg, vg_find_lv(vg, name), &e))
+	if (lv_activate(c, d, vg, vg_find_lv(vg, name), &e))
 		return lvm_fail("Failed to activate new LV %s/%s: %s", vg->name, name, e.msg);
 	return 0;
 }
@@ -554,7 +337,7 @@ static int create_thin(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct
 		return lvm_fail("%s", e.msg);
 	}
 	printf("  Logical volume \"%s\" created.\n", name);
-	if (thin_activate(c, d, vg, lv, &e))
+	if (lv_activate(c, d, vg, lv, &e))
 		return lvm_fail("Failed to activate new LV %s/%s: %s", vg->name, name, e.msg);
 	return 0;
 }
@@ -717,7 +500,7 @@ int thin_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_l
 		struct txn t;
 
 		if (lv_thin_seg(lv, &ts, &e) || !pool || txn_begin(c, d, vg, pool, &t, &e) ||
-		    thin_deactivate(c, d, vg, lv, &e) ||
+		    lv_deactivate(c, d, vg, lv, &e) ||
 		    txn_msg(&t, "delete %" PRIu64 "%.0" PRIu64, ts.device_id, 0, &e) || txn_bump(&t, &e))
 			return lvm_fail("%s", e.msg[0] ? e.msg : "thin LV without a pool");
 		/* Its snapshots stay, without an origin (as lvm2's). */
@@ -744,7 +527,7 @@ int thin_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_l
 		if (thin_pool_users(vg, lv))
 			return lvm_fail("Thin pool %s/%s still has %u thin volume(s): remove them first.", vg->name,
 					name, thin_pool_users(vg, lv));
-		if (thin_deactivate(c, d, vg, lv, &e))
+		if (lv_deactivate(c, d, vg, lv, &e))
 			return lvm_fail("%s", e.msg);
 		vg_remove_lv(vg, lv);
 		if (m)
@@ -765,30 +548,6 @@ int thin_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_l
 
 /* ---- lvextend ---- */
 
-static int reload_pool(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *pool,
-		       struct vg_lv *sub, struct err *e)
-{
-	char name[LV_DM_NAME_MAX + 8], *t;
-	struct thin_pool_seg tp;
-	int r;
-
-	lv_dm_layer_name(vg, pool, "tpool", name, sizeof(name));
-	if (!lvm_daemon_up(c, d) || !dmctl_exists(d, name))
-		return 0;
-	if ((r = lv_thin_pool_seg(pool, &tp, e)) || (r = lv_reload(c, d, vg, sub, e)))
-		return r;
-	if ((r = thin_pool_table(vg, pool, pool_lwm(c, vg, pool, tp.chunk_size), &t, e)))
-		return r;
-	r = dmctl_reload(d, &(struct dmctl_dev){ .name = name, .table = t, .readonly = -1 }, e);
-	free(t);
-	if (r || (r = thin_pool_lv_table(vg, pool, &t, e)))
-		return r;
-	lv_dm_name(vg, pool, name);
-	r = dmctl_exists(d, name) ? dmctl_reload(d, &(struct dmctl_dev){ .name = name, .table = t, .readonly = -1 }, e) : 0;
-	free(t);
-	return r;
-}
-
 int thin_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, int argc, char **argv)
 {
 	struct err e = { { 0 } };
@@ -807,7 +566,6 @@ int thin_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_l
 		return lvm_fail("--use-policies and --poolmetadatasize apply to thin pools.");
 	if (lv_is_thin(lv)) { /* a thin volume: only its virtual size */
 		struct thin_seg ts;
-		char name[LV_DM_NAME_MAX], *t;
 
 		if (!opt_set(c, C_SIZE) || size_opt(c, C_SIZE, 'm', vg, &ext, &sign) || lv_thin_seg(lv, &ts, &e))
 			return lvm_fail("Resize a thin volume with -L [+]SIZE.");
@@ -817,12 +575,8 @@ int thin_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_l
 		old = lv->le_count;
 		if (lv_set_thin(vg, lv, (uint32_t)ext, &ts, &e) || lvm_vg_commit(&c->env, h, &e))
 			return lvm_fail("%s", e.msg);
-		lv_dm_name(vg, lv, name);
-		if (lvm_daemon_up(c, d) && dmctl_exists(d, name)) {
-			if (thin_lv_table(vg, lv, &t, &e) || (r = dmctl_reload(d, &(struct dmctl_dev){ .name = name, .table = t, .readonly = -1 }, &e)))
-				r = lvm_fail("%s", e.msg);
-			free(t);
-		}
+		if (lv_reload(c, d, vg, lv, &e))
+			r = lvm_fail("%s", e.msg);
 		printf("  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n", vg->name,
 		       lv->name, hsize(b1, (uint64_t)old * vg->extent_size), old,
 		       hsize(b2, (uint64_t)lv->le_count * vg->extent_size), lv->le_count);
@@ -836,7 +590,7 @@ int thin_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_l
 		int64_t th = lvm_conf_int(&c->env, "activation", "thin_pool_autoextend_threshold", 100);
 		int64_t pct = lvm_conf_int(&c->env, "activation", "thin_pool_autoextend_percent", 20);
 		char tpool[LV_DM_NAME_MAX + 8];
-		struct pool_status s;
+		struct thin_pool_status s;
 
 		lv_dm_layer_name(vg, lv, "tpool", tpool, sizeof(tpool));
 		if (th >= 100 || pct <= 0) {
@@ -844,7 +598,7 @@ int thin_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_l
 			       lv->name);
 			return 0;
 		}
-		if (!lvm_daemon_up(c, d) || pool_status_get(d, tpool, &s, &e))
+		if (!lvm_daemon_up(c, d) || thin_pool_status(d, tpool, &s, &e))
 			return lvm_fail("Thin pool %s/%s is not active: %s", vg->name, lv->name,
 					e.msg[0] ? e.msg : d->why.msg);
 		if (s.data_total && s.data_used * 100 < (uint64_t)th * s.data_total &&
@@ -918,80 +672,8 @@ int thin_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_l
 	printf("  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n", vg->name,
 	       sub->name, hsize(b1, (uint64_t)old * vg->extent_size), old,
 	       hsize(b2, (uint64_t)sub->le_count * vg->extent_size), sub->le_count);
-	if (reload_pool(c, d, vg, lv, sub, &e))
+	if (lv_reload(c, d, vg, lv, &e))
 		return lvm_fail("%s", e.msg);
 	printf("  Logical volume %s/%s successfully resized.\n", vg->name, lv->name);
 	return 0;
-}
-
-/* ---- lvs ---- */
-
-static int32_t pct(uint64_t used, uint64_t total)
-{
-	return total ? (int32_t)(used * (uint64_t)REPORT_PERCENT_100 / total) : 0;
-}
-
-void thin_lv_report(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
-		    struct report_row *r, char attr[11])
-{
-	struct err e = { { 0 } };
-	char name[LV_DM_NAME_MAX + 8];
-	bool up = lvm_daemon_up(c, d);
-	struct thin_pool_seg tp;
-	struct thin_seg ts;
-	struct pool_status s;
-
-	if (!thin_handles(vg, lv))
-		return;
-	if (lv_is_thin_pool(lv) && !lv_thin_pool_seg(lv, &tp, &e)) {
-		report_set_str(r, RF_DATA_LV, tp.data);
-		report_set_str(r, RF_METADATA_LV, tp.metadata);
-		report_set_sectors(r, RF_CHUNK_SIZE, tp.chunk_size);
-		report_set_u64(r, RF_TRANSACTION_ID, tp.transaction_id);
-		report_set_u64(r, RF_THIN_COUNT, thin_pool_users(vg, lv));
-		attr[7] = tp.zero ? 'z' : '-';
-		lv_dm_layer_name(vg, lv, "tpool", name, sizeof(name));
-		if (up && !pool_status_get(d, name, &s, &e)) {
-			report_set_percent(r, RF_DATA_PERCENT, pct(s.data_used, s.data_total));
-			report_set_percent(r, RF_METADATA_PERCENT, pct(s.meta_used, s.meta_total));
-			attr[4] = 'a';
-			for (unsigned i = 0; i < vg->nlv; i++)
-				if (thin_pool_of(vg, vg->lv[i]) == lv) {
-					lv_dm_name(vg, vg->lv[i], name);
-					if (dmctl_exists(d, name))
-						attr[5] = 'o';
-				}
-		}
-		return;
-	}
-	if (lv_is_thin(lv) && !lv_thin_seg(lv, &ts, &e)) {
-		struct vg_lv *pool = thin_pool_of(vg, lv);
-		char *l = NULL;
-		uint64_t mapped;
-
-		report_set_str(r, RF_POOL_LV, ts.pool);
-		if (ts.origin || ts.external_origin)
-			report_set_str(r, RF_ORIGIN, ts.origin ? ts.origin : ts.external_origin);
-		report_set_u64(r, RF_THIN_ID, ts.device_id);
-		report_set_u64(r, RF_TRANSACTION_ID, ts.transaction_id);
-		if (pool && !lv_thin_pool_seg(pool, &tp, &e))
-			attr[7] = tp.zero ? 'z' : '-';
-		lv_dm_name(vg, lv, name);
-		if (!up || dmctl_status(d, name, &l, &e))
-			return;
-		if (sscanf(l, "%*s %*s %*s %" SCNu64, &mapped) == 1)
-			report_set_percent(r, RF_DATA_PERCENT, pct(mapped, (uint64_t)lv->le_count * vg->extent_size));
-		free(l);
-		if (dmctl_open(d, name))
-			attr[5] = 'o';
-		return;
-	}
-	/* _tdata 'T', _tmeta and the spare 'e'; open while the pool is */
-	attr[0] = 'e';
-	for (unsigned i = 0; i < vg->nlv; i++)
-		if (lv_is_thin_pool(vg->lv[i]) && thin_pool_sub(vg, vg->lv[i], false) == lv)
-			attr[0] = 'T';
-	lv_dm_name(vg, lv, name);
-	if (up && lv != vg_pmspare(vg) && dmctl_open(d, name))
-		attr[5] = 'o';
 }

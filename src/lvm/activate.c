@@ -1,7 +1,9 @@
-/* LV -> dm table.  See activate.h. */
+/* LV -> dm devices.  See activate.h. */
 #include "lvm/activate.h"
 
 #include "io/dev.h"
+#include "lvm/lvref.h"
+#include "lvm/segtype.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -43,6 +45,14 @@ void lv_dm_uuid(const struct vg *vg, const struct vg_lv *lv, char out[LV_DM_UUID
 	snprintf(out, LV_DM_UUID_MAX, "LVM-%s%s", vg->id, lv->id);
 }
 
+void lv_dm_layer_name(const struct vg *vg, const struct vg_lv *lv, const char *layer, char *out, size_t size)
+{
+	char n[LV_DM_NAME_MAX];
+
+	lv_dm_name(vg, lv, n);
+	snprintf(out, size, "%s%s%s", n, layer ? "-" : "", layer ? layer : "");
+}
+
 void lv_export_name(const struct vg *vg, const struct vg_lv *lv, char *out, size_t size)
 {
 	snprintf(out, size, "%s/%s", vg->name, lv->name);
@@ -69,44 +79,285 @@ int lv_extents_claimed(const struct vg *vg, const struct vg_lv *lv)
 	return 0;
 }
 
-int lv_table(const struct vg *vg, const struct vg_lv *lv, char **text, struct err *e)
+struct lv_plan_dev *lv_plan_add(struct lv_plan *p, const struct vg_lv *lv, const char *layer, char *table,
+				struct err *e)
 {
-	uint64_t E = vg->extent_size;
-	size_t len = 0;
-	FILE *f;
+	struct lv_plan_dev *n = realloc(p->dev, (p->n + 1) * sizeof(*n)), *d;
+	char uuid[LV_DM_UUID_MAX];
 
-	*text = NULL;
-	for (unsigned i = 0; i < lv->nseg; i++) {
-		const struct lv_seg *s = &lv->seg[i];
-
-		if (!s->striped)
-			return err_set(e, -EOPNOTSUPP, "LV %s/%s: segment type %s cannot be activated yet",
-				       vg->name, lv->name, s->type);
-		for (unsigned k = 0; k < s->narea; k++)
-			if (!s->area[k].pv->pv || !s->area[k].pv->path) {
-				char id[LVM_ID_TEXT_LEN + 1];
-
-				lvm_id_format(s->area[k].pv->id, id);
-				return err_set(e, -ENODEV, "LV %s/%s uses missing PV %s", vg->name, lv->name, id);
-			}
+	if (!n) {
+		free(table);
+		err_set(e, -ENOMEM, "out of memory");
+		return NULL;
 	}
-	if (!(f = open_memstream(text, &len)))
-		return err_set(e, -ENOMEM, "out of memory");
-	for (unsigned i = 0; i < lv->nseg; i++) {
-		const struct lv_seg *s = &lv->seg[i];
-		fprintf(f, "%s%" PRIu64 " %" PRIu64, i ? "\n" : "", s->le * E, s->len * E);
-		if (s->narea == 1)
-			fprintf(f, " linear %s %" PRIu64, s->area[0].pv->path,
-				s->area[0].pv->pe_start + s->area[0].pe * E);
-		else
-			fprintf(f, " striped %u %u", s->narea, s->stripe_size);
-		for (unsigned k = 0; s->narea > 1 && k < s->narea; k++)
-			fprintf(f, " %s %" PRIu64, s->area[k].pv->path, s->area[k].pv->pe_start + s->area[k].pe * E);
-	}
-	if (fclose(f)) {
-		free(*text);
-		*text = NULL;
-		return err_set(e, -ENOMEM, "out of memory");
+	p->dev = n;
+	d = &p->dev[p->n++];
+	memset(d, 0, sizeof(*d));
+	lv_dm_layer_name(p->vg, lv, layer, d->name, sizeof(d->name));
+	lv_dm_uuid(p->vg, lv, uuid);
+	snprintf(d->uuid, sizeof(d->uuid), "%s%s%s", uuid, layer ? "-" : "", layer ? layer : "");
+	if (!layer)
+		lv_export_name(p->vg, lv, d->export, sizeof(d->export));
+	d->table = table;
+	d->lv = lv;
+	d->unit = p->unit;
+	d->readonly = !layer && !(lv->status & FLAG(LVF_WRITE));
+	return d;
+}
+
+static int plan_lv(struct lv_plan *p, const struct vg_lv *lv, struct err *e)
+{
+	const struct segtype *st = lv->nseg ? lv->seg[0].st : NULL;
+	const char *t;
+
+	if (!st)
+		return err_set(e, -EINVAL, "LV %s/%s has no segments", p->vg->name, lv->name);
+	if ((t = lv_unservable_type(lv)))
+		return err_set(e, -EOPNOTSUPP, "LV %s/%s: segment type %s cannot be activated yet", p->vg->name,
+			       lv->name, t);
+	for (unsigned i = 1; i < lv->nseg; i++)
+		if (lv->seg[i].st != st)
+			return err_set(e, -EOPNOTSUPP, "LV %s/%s mixes segment types %s and %s: cannot be activated yet",
+				       p->vg->name, lv->name, lv->seg[0].type, lv->seg[i].type);
+	return st->plan(p, p->vg, lv, e);
+}
+
+int lv_plan_sub(struct lv_plan *p, const struct vg_lv *sub, bool own, struct err *e)
+{
+	const struct vg_lv *unit = p->unit;
+	int r;
+
+	if (!own)
+		p->unit = sub;
+	r = plan_lv(p, sub, e);
+	p->unit = unit;
+	return r;
+}
+
+int lv_plan_build(struct lv_plan *p, const struct vg *vg, const struct lvm_env *env, const struct vg_lv *lv,
+		  struct err *e)
+{
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->vg = vg;
+	p->env = env;
+	p->unit = lv;
+	if ((r = plan_lv(p, lv, e))) {
+		lv_plan_free(p);
+		return r;
 	}
 	return 0;
+}
+
+void lv_plan_free(struct lv_plan *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		free(p->dev[i].table);
+	free(p->dev);
+	p->dev = NULL;
+	p->n = 0;
+}
+
+int lv_plan_load(struct dmctl *d, const struct lv_plan *p, struct err *e)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct lv_plan_dev *x = &p->dev[i];
+		struct dmctl_dev dev = { x->name, x->uuid, x->table, x->export[0] ? x->export : NULL, x->readonly };
+		struct err e2 = { { 0 } };
+		int r;
+
+		if ((r = dmctl_device(d, x->name, x->uuid, e)) < 0)
+			return r;
+		if (r)
+			continue;
+		if ((x->before && (r = x->before(p, x, e))) || (r = dmctl_create(d, &dev, e)))
+			return r;
+		if (x->after && (r = x->after(p, x, d, e))) {
+			dmctl_remove(d, x->name, &e2);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int lv_plan_unload(struct dmctl *d, const struct lv_plan *p, const struct vg_lv *unit, struct err *e)
+{
+	int r;
+
+	for (unsigned i = p->n; i-- > 0;) /* never a device of that name that is not this LV's */
+		if (p->dev[i].unit == unit && dmctl_device(d, p->dev[i].name, p->dev[i].uuid, NULL) == 1 &&
+		    (r = dmctl_simple(d, "remove", p->dev[i].name, e)))
+			return r;
+	return 0;
+}
+
+int lv_plan_reload(struct dmctl *d, const struct lv_plan *p, const struct vg_lv *unit, struct err *e)
+{
+	int r;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct lv_plan_dev *x = &p->dev[i];
+		/* only the LV's own device changes mode; the layers and sub-LVs keep theirs */
+		bool mode = i == p->n - 1 && (x->lv->status & FLAG(LVF_VISIBLE));
+		struct dmctl_dev dev = { .name = x->name, .table = x->table, .readonly = mode ? x->readonly : -1 };
+
+		if (x->unit != unit || dmctl_device(d, x->name, x->uuid, NULL) != 1)
+			continue;
+		if ((r = dmctl_reload(d, &dev, e)))
+			return r;
+	}
+	return 0;
+}
+
+int lv_table(const struct vg *vg, const struct vg_lv *lv, char **text, struct err *e)
+{
+	struct lv_plan p;
+	int r;
+
+	*text = NULL;
+	if ((r = lv_plan_build(&p, vg, NULL, lv, e)))
+		return r;
+	*text = lv_plan_top(&p)->table;
+	lv_plan_top(&p)->table = NULL;
+	lv_plan_free(&p);
+	return 0;
+}
+
+/* ---- an LV in ulvmd ---- */
+
+struct vg_lv *lv_owner(const struct vg *vg, const struct vg_lv *lv)
+{
+	struct vg_lv *o;
+
+	if (lv->status & FLAG(LVF_VISIBLE))
+		return NULL;
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		const struct segtype *st = lv_segtype(vg->lv[i]);
+
+		if (vg->lv[i] != lv && st && st->owner_of && (o = st->owner_of(vg, vg->lv[i], lv)))
+			return o;
+	}
+	return NULL;
+}
+
+bool lv_read_only(const struct vg *vg, const struct vg_lv *lv, char *why, size_t size)
+{
+	const char *key, *t;
+	const struct vg_lv *u = lv_first_user(vg, lv, &key);
+
+	*why = 0;
+	if (!(lv->status & FLAG(LVF_WRITE)))
+		return true;
+	if (!(lv->status & FLAG(LVF_VISIBLE))) {
+		snprintf(why, size, "it is a hidden sub-LV%s%s%s", u ? " of " : "", u ? vg->name : "", u ? "/" : "");
+		if (u)
+			snprintf(why + strlen(why), size - strlen(why), "%s", u->name);
+		return true;
+	}
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		u = vg->lv[i];
+		if (u == lv || !(t = lv_unservable_type(u)))
+			continue;
+		if (lv_uses(vg, u, lv, &key)) {
+			snprintf(why, size, "it is the %s of %s/%s, a %s LV that ulvm cannot serve yet", key, vg->name,
+				 u->name, t);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool lv_dm_active(struct dmctl *d, const struct vg *vg, const struct vg_lv *lv)
+{
+	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX];
+
+	lv_dm_name(vg, lv, name);
+	lv_dm_uuid(vg, lv, uuid);
+	return dmctl_device(d, name, uuid, NULL) == 1;
+}
+
+/* The plan of @lv with its own device's mode as lv_read_only says. */
+static int plan_with_mode(struct lv_plan *p, const struct lvm_env *env, const struct vg *vg,
+			  const struct vg_lv *lv, char *why, size_t size, struct err *e)
+{
+	int r;
+
+	if ((r = lv_plan_build(p, vg, env, lv, e)))
+		return r;
+	if (lv_read_only(vg, lv, why, size))
+		lv_plan_top(p)->readonly = true;
+	return 0;
+}
+
+int lv_dm_activate(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
+		   char *why, size_t size, struct err *e)
+{
+	char name[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX];
+	struct lv_plan p;
+	int r;
+
+	*why = 0;
+	if (lv_owner(vg, lv))
+		return 0;
+	lv_dm_name(vg, lv, name);
+	lv_dm_uuid(vg, lv, uuid);
+	if ((r = dmctl_device(d, name, uuid, e))) /* active already, or the name is another's */
+		return r < 0 ? r : 0;
+	if ((r = plan_with_mode(&p, env, vg, lv, why, size, e)))
+		return r;
+	r = lv_plan_load(d, &p, e);
+	lv_plan_free(&p);
+	return r;
+}
+
+struct cascade_ctx {
+	struct dmctl *d;
+	const struct vg *vg;
+	const struct vg_lv *lv;
+	struct err *e;
+};
+
+static int cascade_down(const struct lv_ref *r, void *data)
+{
+	struct cascade_ctx *x = data;
+
+	return r->cascade && r->to == x->lv ? lv_dm_deactivate(x->d, x->vg, r->from, x->e) : 0;
+}
+
+int lv_dm_deactivate(struct dmctl *d, const struct vg *vg, const struct vg_lv *lv, struct err *e)
+{
+	struct cascade_ctx x = { d, vg, lv, e };
+	char name[LV_DM_NAME_MAX];
+	struct lv_plan p;
+	struct err e2 = { { 0 } };
+	int r;
+
+	if (lv_owner(vg, lv))
+		return 0;
+	if ((r = lv_refs_each(vg, NULL, cascade_down, &x)))
+		return r;
+	if (lv_plan_build(&p, vg, NULL, lv, &e2)) { /* no plan (a PV went missing): its own device */
+		lv_dm_name(vg, lv, name);
+		return lv_dm_active(d, vg, lv) ? dmctl_simple(d, "remove", name, e) : 0;
+	}
+	r = lv_plan_unload(d, &p, lv, e);
+	lv_plan_free(&p);
+	return r;
+}
+
+int lv_dm_reload(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
+		 struct err *e)
+{
+	char why[LVM_NAME_LEN * 2 + 128];
+	struct lv_plan p;
+	int r;
+
+	if (!lv_dm_active(d, vg, lv))
+		return 0;
+	if ((r = plan_with_mode(&p, env, vg, lv, why, sizeof(why), e)))
+		return r;
+	r = lv_plan_reload(d, &p, lv, e);
+	lv_plan_free(&p);
+	return r;
 }

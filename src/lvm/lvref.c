@@ -1,63 +1,12 @@
 /* References between LVs.  See lvref.h. */
 #include "lvm/lvref.h"
 
+#include "lvm/segtype.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Keys that name LVs.  @type: only in segments of that (base) type;
- * NULL: in any type below.  @list: an array; @stride: every how many
- * items a name comes (mirrors and stripes are name, LE pairs). */
-static const struct ref_key {
-	const char *type, *key;
-	bool pins;
-	unsigned stride; /* 0: a single string */
-} ref_keys[] = {
-	{ "thin", "thin_pool", true, 0 },
-	{ "thin", "external_origin", true, 0 },
-	{ "thin", "merge", true, 0 },
-	{ "thin", "origin", false, 0 },
-	{ "striped", "stripes", true, 2 },
-	{ NULL, "origin", true, 0 },
-	{ NULL, "cow_store", true, 0 },
-	{ NULL, "merging_store", true, 0 },
-	{ NULL, "metadata", true, 0 },
-	{ NULL, "pool", true, 0 },
-	{ NULL, "data", true, 0 },
-	{ NULL, "cache_pool", true, 0 },
-	{ NULL, "mirror_log", true, 0 },
-	{ NULL, "writecache", true, 0 },
-	{ NULL, "meta_dev", true, 0 },
-	{ NULL, "vdo_pool", true, 0 },
-	{ NULL, "mirrors", true, 2 },
-	{ NULL, "raids", true, 1 },
-	{ NULL, "raid0_lvs", true, 1 },
-};
-
-/* The types whose keys lvm2 reads (lib/<type>/ *.c text_import). */
-static const char *const known_types[] = {
-	"thin", "thin-pool", "snapshot", "mirror", "cache", "cache-pool", "writecache",
-	"integrity", "vdo", "vdo-pool", "striped", NULL,
-};
-
-/* "cache-pool+METADATA_FORMAT" -> "cache-pool"; raid levels -> "raid". */
-static bool base_is(const char *type, const char *base)
-{
-	size_t n = strcspn(type, "+");
-
-	return strlen(base) == n && !strncmp(type, base, n);
-}
-
-static bool type_known(const char *type)
-{
-	if (!strncmp(type, "raid", 4))
-		return true;
-	for (unsigned i = 0; known_types[i]; i++)
-		if (base_is(type, known_types[i]))
-			return true;
-	return false;
-}
 
 /* Does @name stand for a PV in an area list?  Kept segments name PVs by
  * their key in the text, pv0..pvN-1 as lvm2 writes them. */
@@ -83,22 +32,13 @@ int lv_refs_each(const struct vg *vg, const struct vg_lv *from, int (*fn)(const 
 		for (unsigned s = 0; s < lv->nseg; s++) {
 			const struct lv_seg *sg = &lv->seg[s];
 
-			if (!sg->raw || !type_known(sg->type))
-				continue;
-			for (size_t k = 0; k < sizeof(ref_keys) / sizeof(ref_keys[0]); k++) {
-				const struct ref_key *rk = &ref_keys[k];
-				struct cfg_node *n;
-				struct lv_ref r = { .from = lv, .key = rk->key, .pins = rk->pins };
-				bool typed = false;
+			/* the names are in the kept section; a modelled one names PVs only */
+			for (const struct seg_ref_key *rk = sg->st->refs; sg->raw && rk && rk->key; rk++) {
+				struct lv_ref r = { .from = lv, .key = rk->key, .pins = rk->pins, .cascade = rk->cascade };
+				struct cfg_node *n = cfg_find(sg->raw, rk->key);
 				int ret;
 
-				/* a key with a type-specific row is read by that row only */
-				for (size_t j = 0; j < k && !typed; j++)
-					typed = ref_keys[j].type && !strcmp(ref_keys[j].key, rk->key) &&
-						base_is(sg->type, ref_keys[j].type);
-				if (typed || (rk->type && !base_is(sg->type, rk->type)))
-					continue;
-				if (!(n = cfg_find(sg->raw, rk->key)))
+				if (!n)
 					continue;
 				if (!rk->stride && n->type == CFG_STRING) {
 					r.val = &n->v;
@@ -375,6 +315,9 @@ int lv_rename_with_subs(struct vg *vg, struct vg_lv *lv, const char *name, struc
 		c.name[i] = NULL;
 	}
 	r = 0;
+	for (unsigned l = 0; l < vg->nlv && !r; l++) /* the models read the new names */
+		for (unsigned i = 0; i < vg->lv[l]->nseg && !r; i++)
+			r = seg_reparse(vg, &vg->lv[l]->seg[i], e);
 out:
 	if (r == -ENOMEM)
 		err_set(e, r, "out of memory");

@@ -2,8 +2,8 @@
  * (lvm2's lv_area of type AREA_LV, seg->pool_lv, seg->origin, seg->cow,
  * seg->metadata_lv, seg->log_lv...; LVM2-FORMAT.md §10).
  *
- * Segments of those types are kept as raw subtrees (vg.h); the names sit
- * under keys that are the same for every type that has them:
+ * Segments of those types keep their section as read (lvm/segtype.h);
+ * each type lists the keys of it that name LVs (struct seg_ref_key):
  *   thin         thin_pool (pins), external_origin (pins), merge (pins),
  *                origin (a thin snapshot's origin: does not pin, lvm2
  *                lets it go and the snapshot keeps its blocks)
@@ -20,8 +20,8 @@
  * Area lists (mirrors, stripes) also name PVs by their key ("pv0"); such
  * entries are not references.
  *
- * Segment types this file does not know (unknown ones) are not looked
- * into: lvm2 does not read them either.
+ * Segment types the registry does not know are not looked into: lvm2
+ * does not read them either.
  */
 #ifndef ULVM_LVM_LVREF_H
 #define ULVM_LVM_LVREF_H
@@ -37,6 +37,7 @@ struct lv_ref {
 	struct cfg_value *val; /* the name, in @from's kept segment */
 	struct vg_lv *to;      /* NULL: no LV of that name */
 	bool pins;
+	bool cascade; /* deactivating @to deactivates @from first */
 };
 
 /* Call @fn for each reference of @from's segments (each LV's when @from

@@ -14,8 +14,10 @@
  *
  * The pool's transaction_id follows the kernel metadata's: each change
  * (create_thin, create_snap, delete) is followed by set_transaction_id
- * T T+1 and the VG is committed with T+1.  The segments are kept as raw
- * subtrees (vg.h); these helpers read them and build new ones.
+ * T T+1 and the VG is committed with T+1.  The segment types are
+ * lvm/segtype/thin_pool.c and thin.c: they keep the sections as read and
+ * parse them once into the structs below (s->priv); these helpers read
+ * the model and build new sections.
  *
  * Active devices, as LVM2 names them (dm_build_dm_name with a layer):
  *   vg-pool_tmeta, vg-pool_tdata   linear
@@ -32,6 +34,9 @@
 
 #include "common/log.h"
 #include "lvm/vg.h"
+
+struct dmctl;
+struct segtype;
 
 #define THIN_CHUNK_MIN 128	/* sectors: 64 KiB */
 #define THIN_CHUNK_MAX 2097152	/* 1 GiB */
@@ -54,9 +59,12 @@ struct thin_seg {
 	const char *origin, *external_origin; /* NULL: none */
 };
 
+extern const struct segtype segtype_thin_pool, segtype_thin;
+
 bool lv_is_thin_pool(const struct vg_lv *lv);
 bool lv_is_thin(const struct vg_lv *lv);
-/* Strings point into the VG's kept tree and live as long as the VG. */
+/* The model of a pool's / a thin LV's segment; strings live as long as
+ * the VG (in its kept tree).  -EINVAL when @lv is not of that type. */
 int lv_thin_pool_seg(const struct vg_lv *lv, struct thin_pool_seg *tp, struct err *e);
 int lv_thin_seg(const struct vg_lv *lv, struct thin_seg *t, struct err *e);
 /* Give @lv one segment of @extents LEs of that type (replacing any). */
@@ -77,14 +85,12 @@ struct vg_lv *vg_pmspare(const struct vg *vg);
  * 64 bytes per chunk, at least 2 MiB, at most ~16 GiB. */
 uint64_t thin_meta_default_size(uint64_t data_sectors, uint32_t chunk);
 
-/* "vg-pool-tpool": the dm name of a layer of @lv. */
-void lv_dm_layer_name(const struct vg *vg, const struct vg_lv *lv, const char *layer, char *out,
-		      size_t size);
-/* Tables: the thin-pool (@lwm data blocks), the pool's own linear over it,
- * a thin volume.  *text malloc'ed. */
-int thin_pool_table(const struct vg *vg, const struct vg_lv *pool, uint64_t lwm, char **text,
-		    struct err *e);
-int thin_pool_lv_table(const struct vg *vg, const struct vg_lv *pool, char **text, struct err *e);
-int thin_lv_table(const struct vg *vg, const struct vg_lv *lv, char **text, struct err *e);
+/* The status line of an active pool ("vg-pool-tpool"). */
+struct thin_pool_status {
+	uint64_t txid, meta_used, meta_total, data_used, data_total;
+};
+int thin_pool_status(struct dmctl *d, const char *tpool, struct thin_pool_status *s, struct err *e);
+/* Blocks mapped by an active thin device. */
+int thin_mapped(struct dmctl *d, const char *name, uint64_t *sectors, struct err *e);
 
 #endif

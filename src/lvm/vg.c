@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lvm/segtype.h"
 #include "lvm/vg_internal.h"
 
 const struct vg_flag_def vg_flag_defs[] = {
@@ -59,6 +60,8 @@ bool lvm_tag_valid(const char *tag)
 
 static void seg_free(struct lv_seg *s)
 {
+	if (s->st && s->st->free)
+		s->st->free(s);
 	free(s->type);
 	free(s->area);
 	strv_free(&s->tags);
@@ -277,7 +280,7 @@ static int import_pv(struct vg *vg, const struct cfg_node *p, struct err *e)
 	return 0;
 }
 
-static struct vg_pv *pv_by_key(struct vg *vg, const struct cfg_node *pvs, const char *key)
+struct vg_pv *vg_import_pv_key(const struct vg *vg, const struct cfg_node *pvs, const char *key)
 {
 	unsigned i = 0;
 
@@ -287,11 +290,8 @@ static struct vg_pv *pv_by_key(struct vg *vg, const struct cfg_node *pvs, const 
 	return NULL;
 }
 
-/* Keep @sn as it is; remember the type, and the PV legs of a "mirrors"
- * list of (name, extent) pairs (names that are PV keys; the others are
- * LVs, lvref.c). */
-static int keep_raw(struct vg *vg, const struct cfg_node *pvs, struct lv_seg *s, const struct cfg_node *sn,
-		    struct err *e)
+int seg_keep_raw(struct vg *vg, const struct cfg_node *pvs, struct lv_seg *s, const struct cfg_node *sn,
+		 struct err *e)
 {
 	const struct cfg_node *m = cfg_find(sn, "mirrors");
 
@@ -300,7 +300,7 @@ static int keep_raw(struct vg *vg, const struct cfg_node *pvs, struct lv_seg *s,
 	if (!m || m->type != CFG_ARRAY || m->nitems % 2)
 		return 0;
 	for (unsigned i = 0; i < m->nitems; i += 2) {
-		struct vg_pv *pv = m->items[i].type == CFG_STRING ? pv_by_key(vg, pvs, m->items[i].s) : NULL;
+		struct vg_pv *pv = m->items[i].type == CFG_STRING ? vg_import_pv_key(vg, pvs, m->items[i].s) : NULL;
 		struct lv_area *a;
 
 		if (!pv)
@@ -319,10 +319,8 @@ static int keep_raw(struct vg *vg, const struct cfg_node *pvs, struct lv_seg *s,
 static int import_seg(struct vg *vg, const struct cfg_node *pvs, const struct cfg_node *sn,
 		      struct lv_seg *s, struct err *e)
 {
-	const struct cfg_node *a;
 	const char *type;
 	char path[256];
-	uint32_t count;
 	int r = 0;
 
 	if ((r = cfg_get_u32(sn, "start_extent", &s->le, e)) ||
@@ -334,35 +332,11 @@ static int import_seg(struct vg *vg, const struct cfg_node *pvs, const struct cf
 		return err_set(e, -ENOMEM, "out of memory");
 	if (!s->len)
 		return err_set(e, -EINVAL, "%s: extent_count is 0", path);
-	if (strcmp(type, "striped") && strcmp(type, "linear"))
-		return keep_raw(vg, pvs, s, sn, e);
-	if ((r = cfg_get_u32(sn, "stripe_count", &count, e)))
-		return r;
-	if (!count)
-		return err_set(e, -EINVAL, "%s: stripe_count is 0", path);
-	if (count > 1 && (r = cfg_get_u32(sn, "stripe_size", &s->stripe_size, e)))
-		return r;
-	if (!(a = cfg_find(sn, "stripes")) || a->type != CFG_ARRAY || a->nitems != 2 * count)
-		return err_set(e, -EINVAL, "%s: stripes must list %u (PV, extent) pairs", path, count);
-	if (s->len % count)
-		return err_set(e, -EINVAL, "%s: extent_count %u is not a multiple of stripe_count %u",
-			       path, s->len, count);
-	for (unsigned i = 0; i < count; i++)
-		if (a->items[2 * i].type != CFG_STRING || a->items[2 * i + 1].type != CFG_INT ||
-		    a->items[2 * i + 1].i < 0 || a->items[2 * i + 1].i > UINT32_MAX)
-			return err_set(e, -EINVAL, "%s: stripes: bad pair %u", path, i);
-	for (unsigned i = 0; i < count; i++)
-		if (!pv_by_key(vg, pvs, a->items[2 * i].s)) /* stripes over LVs: kept as they are */
-			return keep_raw(vg, pvs, s, sn, e);
-	s->striped = true;
-	if (!(s->area = calloc(count, sizeof(*s->area))))
-		return err_set(e, -ENOMEM, "out of memory");
-	s->narea = count;
-	for (unsigned i = 0; i < count; i++) {
-		s->area[i].pv = pv_by_key(vg, pvs, a->items[2 * i].s);
-		s->area[i].pe = (uint32_t)a->items[2 * i + 1].i;
-	}
-	return 0;
+	s->st = segtype_find(type);
+	r = s->st->import ? s->st->import(vg, pvs, sn, s, e) : seg_keep_raw(vg, pvs, s, sn, e);
+	if (!r && s->raw && s->st->parse && (r = s->st->parse(vg, s, e)))
+		err_set(e, r, "%s", path);
+	return r;
 }
 
 static int seg_cmp(const void *a, const void *b)
@@ -694,6 +668,7 @@ int lv_add_striped(struct vg_lv *lv, unsigned narea, const struct lv_area *areas
 		return err_set(e, -ENOMEM, "out of memory");
 	}
 	memcpy(s->area, areas, narea * sizeof(*areas));
+	s->st = &segtype_striped;
 	lv->nseg++;
 	lv->le_count += s->len;
 	lv_merge(lv);
@@ -727,10 +702,10 @@ int lv_reduce(struct vg_lv *lv, uint32_t extents, struct err *e)
 	return 0;
 }
 
-const char *lv_unmodelled_type(const struct vg_lv *lv)
+const char *lv_unservable_type(const struct vg_lv *lv)
 {
 	for (unsigned i = 0; i < lv->nseg; i++)
-		if (!lv->seg[i].striped)
+		if (!seg_can_activate(&lv->seg[i]))
 			return lv->seg[i].type;
 	return NULL;
 }

@@ -3,11 +3,11 @@
  *
  * Import (vg_import) reads the VG section of a parsed text into a struct
  * vg that owns copies of every string, so it outlives the tree (and the
- * PV scan that held it).  Linear and striped segments are modelled: their
- * areas point at the struct vg_pv they use.  Any other segment type
- * (mirror, raid*, thin*, cache*, snapshot, error, zero, unknown ones) is
- * kept as a copy of its subtree and written back unchanged on export; it
- * is listed by lvs and refused at activation with its type named.
+ * PV scan that held it).  Each segment is handed to its type
+ * (lvm/segtype.h): linear and striped segments are modelled, their areas
+ * pointing at the struct vg_pv they use; other types keep a copy of their
+ * subtree, written back unchanged on export, and may model it (thin);
+ * unknown types are listed by lvs and refused at activation, named.
  *
  * Validation (vg_validate) is at least as strict as LVM2's vgck
  * (import_vsn1.c, check_pv_segments, check_lv_segments, vg_validate):
@@ -75,17 +75,19 @@ struct lv_area {
 
 struct lv_seg {
 	uint32_t le, len; /* start_extent, extent_count */
-	char *type;       /* "striped" or "linear" (as read), or another type */
+	char *type;       /* as read: "striped", "linear", "thin", "raid5_ls"... */
+	const struct segtype *st; /* its type (lvm/segtype.h) */
 	struct strv tags;
-	/* Modelled (striped/linear): */
+	/* PV areas: a striped segment's stripes (striped set), or the PV
+	 * legs of a kept "mirrors" list (an lvm2 pvmove in progress), so
+	 * that their PEs count as used. */
 	bool striped;
 	uint32_t stripe_size; /* sectors; 0 with one area */
 	unsigned narea;
 	struct lv_area *area; /* each seg_area_len() extents */
-	/* Any other type: its section, kept in vg->keep.  Its PV areas
-	 * (the PV legs of a "mirrors" list: an lvm2 pvmove in progress) are
-	 * in area/narea too, so that their PEs count as used. */
+	/* A kept type's section, in vg->keep, and the type's model of it. */
 	struct cfg_node *raw;
+	void *priv;
 };
 
 /* Extents of each area: a stripe's share, or a whole mirror leg. */
@@ -168,8 +170,9 @@ int lv_add_striped(struct vg_lv *lv, unsigned narea, const struct lv_area *areas
 /* Drop the last @extents LEs (splitting the last segments as needed);
  * all of them leaves an LV without segments, which vg_validate refuses. */
 int lv_reduce(struct vg_lv *lv, uint32_t extents, struct err *e);
-/* The LV's segments are all linear/striped; else the first other type. */
-const char *lv_unmodelled_type(const struct vg_lv *lv);
+/* NULL when every segment of the LV can be activated; else the type
+ * name of the first that cannot. */
+const char *lv_unservable_type(const struct vg_lv *lv);
 bool lv_uses_pv(const struct vg_lv *lv, const struct vg_pv *pv);
 /* Write the PV legs of kept segment @s, in its copy @sn, under the PVs'
  * keys in VG order (pv0..): the names of its "mirrors" list that are no

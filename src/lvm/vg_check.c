@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lvm/lvref.h"
+#include "lvm/segtype.h"
 #include "lvm/vg.h"
 
 struct range {
@@ -94,12 +95,8 @@ static int check_lv(const struct vg *vg, const struct vg_lv *lv, struct err *e)
 				       lv->name, i + 1, s->le, le);
 		if ((r = check_tags(&s->tags, "LV segment of", lv->name, e)))
 			return r;
-		if (s->striped && (!s->narea || s->len % s->narea))
-			return err_set(e, -EINVAL, "LV %s: segment %u: %u extents over %u stripes",
-				       lv->name, i + 1, s->len, s->narea);
-		if (s->striped && s->narea > 1 && !s->stripe_size)
-			return err_set(e, -EINVAL, "LV %s: segment %u: striped without stripe_size",
-				       lv->name, i + 1);
+		if (s->st->validate && (r = s->st->validate(vg, lv, s, e)))
+			return r;
 		le += s->len;
 	}
 	if (le != lv->le_count)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lvm/segtype.h"
 #include "lvm/vg.h"
 #include "lvm/vg_internal.h"
 
@@ -32,11 +33,11 @@ static struct cfg_node *add_flags(struct cfg_node *sec, const struct vg_flag_def
 }
 
 /* lv_is_visible as _print_lvs orders LVs by it: an old-style snapshot's
- * internal LV (segment type "snapshot", lvm2's SNAPSHOT status) counts as
- * hidden even with VISIBLE in its status. */
+ * internal LV (SEGTYPE_HIDDEN, lvm2's SNAPSHOT status) counts as hidden
+ * even with VISIBLE in its status. */
 static bool lv_visible(const struct vg_lv *lv)
 {
-	if (lv->nseg && !lv->seg[0].striped && !strcmp(lv->seg[0].type, "snapshot"))
+	if (lv->nseg && (lv->seg[0].st->flags & SEGTYPE_HIDDEN))
 		return false;
 	return lv->status & FLAG(LVF_VISIBLE);
 }
@@ -100,22 +101,14 @@ static void export_pvs(const struct vg *vg, struct cfg_node *vgn)
 	}
 }
 
-static int pv_index(const struct vg *vg, const struct vg_pv *pv)
-{
-	for (unsigned i = 0; i < vg->npv; i++)
-		if (vg->pv[i] == pv)
-			return (int)i;
-	return -1;
-}
-
 static void export_seg(const struct vg *vg, struct cfg_node *l, const struct lv_seg *s,
 		       unsigned idx)
 {
-	struct cfg_node *sn, *n;
+	struct cfg_node *sn;
 	char key[32];
 
 	snprintf(key, sizeof(key), "segment%u", idx + 1);
-	if (!s->striped) {
+	if (s->raw) {
 		/* Kept as read, under its new number; the key string lives in
 		 * the output tree (a removed node's memory stays with it). */
 		struct cfg_node *k = cfg_add_str(l, "k", key);
@@ -138,19 +131,7 @@ static void export_seg(const struct vg *vg, struct cfg_node *l, const struct lv_
 	cfg_add_blank(cfg_add_str(sn, "type", s->type), 1);
 	if (s->tags.n)
 		add_strv(sn, "tags", &s->tags);
-	n = cfg_add_int(sn, "stripe_count", s->narea);
-	if (s->narea == 1)
-		cfg_set_comment(n, "# linear", true);
-	else
-		vg_size_comment(cfg_add_int(sn, "stripe_size", s->stripe_size), s->stripe_size);
-	n = cfg_add_blank(cfg_add_array(sn, "stripes"), 1);
-	for (unsigned k = 0; k < s->narea; k++) {
-		snprintf(key, sizeof(key), "pv%d", pv_index(vg, s->area[k].pv));
-		cfg_array_add_str(n, key, true);
-		cfg_array_add_int(n, s->area[k].pe, false);
-	}
-	if (n)
-		n->nl_before_close = true;
+	s->st->export(vg, s, sn);
 }
 
 static void export_lv(const struct vg *vg, struct cfg_node *lvs, const struct vg_lv *lv)

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "common/report.h"
-#include "common/report_lvm.h"
+#include "lvm/report_lvm.h"
 #include "common/units.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

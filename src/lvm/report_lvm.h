@@ -6,8 +6,8 @@
  * table only describes fields: the commands set the values they can
  * compute, and any field left unset prints empty.
  */
-#ifndef ULVM_COMMON_REPORT_LVM_H
-#define ULVM_COMMON_REPORT_LVM_H
+#ifndef ULVM_LVM_REPORT_LVM_H
+#define ULVM_LVM_REPORT_LVM_H
 
 #include "common/report.h"
 

@@ -2,7 +2,7 @@
  * (LGPL-2.1; the order is lvm2's, which `-o help` and `-o all` follow).
  * STR_LIST fields are strings here, BIN and SNUM fields numbers (right
  * aligned, as in lvm2). */
-#include "common/report_lvm.h"
+#include "lvm/report_lvm.h"
 
 static const struct report_object objects[] = {
 	{ RO_VG, "Volume Group", "vg_" },

@@ -1,0 +1,130 @@
+/* LVM segment types as one family (lvm2's struct segment_type and its
+ * segtype_handler; LVM2-FORMAT.md §10).
+ *
+ * Each type is one file under src/lvm/segtype/ that defines a const
+ * struct segtype, and segtype/registry.c lists them in one array.  The
+ * rest of src/lvm, and the CLI, ask a segment's type (s->st) what to do
+ * and never compare type names: the VG import finds the type of each
+ * segment by its "type" string and hands it the section; export,
+ * validation, references to other LVs, activation and lvs go through
+ * the vtable.
+ *
+ * A segment's areas are PV ranges (s->area, each seg_area_len extents:
+ * linear, striped, the PV legs of a pvmove mirror) or sub-LVs, which a
+ * type names in its model (a thin pool's _tdata and _tmeta) and lists in
+ * @refs so that lvref.c can follow them (removal, rename, "in use").
+ *
+ * Types whose text ulvm does not fully model keep their section as read
+ * (SEGTYPE_KEPT, s->raw in vg->keep) and export it back byte for byte;
+ * a type with @parse builds its model (s->priv) from that section once
+ * at import and again after each edit of it (seg_reparse), so every key
+ * lvm2 may add survives while the model is what ulvm reads.  A type the
+ * registry does not know is kept too, listed by lvs, and refused at
+ * activation with its name.
+ */
+#ifndef ULVM_LVM_SEGTYPE_H
+#define ULVM_LVM_SEGTYPE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "lvm/vg.h"
+
+struct cfg_node;
+struct dmctl;
+struct report_row;
+struct lv_plan;
+
+/* A key of the segment section that names other LVs. */
+struct seg_ref_key {
+	const char *key;
+	bool pins;       /* the LV named may not go, shrink or be renamed on its own */
+	unsigned stride; /* 0: one string; n: a list, a name every n items (LV, LE pairs: 2) */
+	bool cascade;    /* deactivating the LV named deactivates the naming LV first */
+};
+
+enum segtype_flag {
+	SEGTYPE_KEPT = 1u << 0,	      /* the section is kept as read (s->raw) and written back */
+	SEGTYPE_PREFIX = 1u << 1,     /* @name matches as a prefix: "raid" is raid1, raid5_ls... */
+	SEGTYPE_HIDDEN = 1u << 2,     /* its LV counts as hidden (an old snapshot's COW) */
+	SEGTYPE_OUTSIDE = 1u << 3,    /* state outside the VG text (pool metadata): vgcfgrestore wants --force */
+	SEGTYPE_SUB_OWNED = 1u << 4,  /* hidden LVs it names live and die with it (activation, lvremove) */
+};
+
+/* What lvs shows of an LV through its type (filled by @report). */
+struct seg_report_ctx {
+	const struct vg *vg;
+	const struct vg_lv *lv;
+	struct dmctl *d; /* connected, or NULL when no daemon runs */
+	struct report_row *row;
+	char *attr; /* lv_attr, 10 characters */
+};
+
+struct segtype {
+	const char *name;  /* as the text writes it */
+	const char *alias; /* another name the text may use ("linear"), or NULL */
+	unsigned flags;
+	const struct seg_ref_key *refs; /* ends with a NULL key; NULL: none */
+	/* lv_attr characters 0 (volume type) and 6 (target type); 0: '-'
+	 * and, for a type that is not linear/striped, 'u'. */
+	char attr_volume, attr_target;
+
+	/* Build @s from section @sn.  @pvs is the physical_volumes section
+	 * (PV keys resolve against it, vg_import_pv_key).  NULL: kept. */
+	int (*import)(struct vg *vg, const struct cfg_node *pvs, const struct cfg_node *sn, struct lv_seg *s,
+		      struct err *e);
+	/* Kept types: the model (s->priv) from s->raw. */
+	int (*parse)(const struct vg *vg, struct lv_seg *s, struct err *e);
+	void (*free)(struct lv_seg *s);
+	/* The keys after type (and tags) of a modelled segment. */
+	void (*export)(const struct vg *vg, const struct lv_seg *s, struct cfg_node *sn);
+	/* What vgck checks for the type, beyond what import did. */
+	int (*validate)(const struct vg *vg, const struct vg_lv *lv, const struct lv_seg *s, struct err *e);
+	/* seg_type in lvs ("linear" for a striped segment of one stripe). */
+	const char *(*report_name)(const struct lv_seg *s);
+
+	/* Activation: append the dm devices @lv needs, bottom-up, to @p
+	 * (activate.h).  NULL: the type cannot be activated yet. */
+	int (*plan)(struct lv_plan *p, const struct vg *vg, const struct vg_lv *lv, struct err *e);
+	/* The LV whose activation brings up hidden @lv (a pool for its
+	 * _tmeta), or NULL. */
+	struct vg_lv *(*owner_of)(const struct vg *vg, const struct vg_lv *owner, const struct vg_lv *lv);
+	/* lvs fields and lv_attr letters of @x->lv (whose first segment is
+	 * of this type) or of a hidden LV it owns. */
+	void (*report)(const struct seg_report_ctx *x, const struct vg_lv *owner);
+};
+
+/* The type named @name: a registered one, or the kept fallback that
+ * knows only the name. */
+const struct segtype *segtype_find(const char *name);
+/* The registered types, NULL-terminated (for docs and tests). */
+extern const struct segtype *const segtypes[];
+extern const struct segtype segtype_striped, segtype_unknown;
+
+/* The type of @lv's first segment when all of its segments have it
+ * (lvm2 types other than striped take a whole LV); NULL: no segments. */
+const struct segtype *lv_segtype(const struct vg_lv *lv);
+/* @lv's first segment's model when it is of type @st, else NULL. */
+void *lv_seg_model(const struct vg_lv *lv, const struct segtype *st);
+/* Parse s->raw again after it was edited. */
+int seg_reparse(const struct vg *vg, struct lv_seg *s, struct err *e);
+/* @s can be activated: its type has a plan, and its areas are modelled. */
+bool seg_can_activate(const struct lv_seg *s);
+
+/* Helpers for types. */
+/* The VG PV that key @key ("pv0") of the physical_volumes section @pvs
+ * stands for, or NULL. */
+struct vg_pv *vg_import_pv_key(const struct vg *vg, const struct cfg_node *pvs, const char *key);
+/* Keep @sn as read in vg->keep (s->raw), with the PV legs of a "mirrors"
+ * list of (name, extent) pairs as its areas. */
+int seg_keep_raw(struct vg *vg, const struct cfg_node *pvs, struct lv_seg *s, const struct cfg_node *sn,
+		 struct err *e);
+/* A new section for a kept type: start_extent 0, extent_count, type. */
+struct cfg_node *seg_new_raw(struct vg *vg, uint32_t extents, const char *type);
+/* Give @lv one segment of @extents LEs of type @st, whose section is
+ * @sn (from seg_new_raw), replacing any it had of that type. */
+int lv_set_raw_seg(struct vg *vg, struct vg_lv *lv, uint32_t extents, const struct segtype *st,
+		   struct cfg_node *sn, struct err *e);
+
+#endif

@@ -1,0 +1,37 @@
+/* lvm2's other segment types, which ulvm keeps as read (SEGTYPE_KEPT)
+ * and cannot activate yet: what each knows is its name, its lv_attr
+ * letters, and the keys by which it names other LVs (lib/<type>/ *.c
+ * text_import), so that lvremove, lvrename and "in use" checks follow
+ * them.  Each moves to a file of its own when ulvm serves it.
+ *
+ * The fallback for a name the registry does not know is kept too, and
+ * names nothing: lvm2 does not read it either.
+ */
+#include <stddef.h>
+
+#include "lvm/segtype.h"
+
+#define KEPT_TYPE(id, nm, fl, v, t, ...)                                                                     \
+	static const struct seg_ref_key id##_refs[] = { __VA_ARGS__ { NULL, false, 0, false } };            \
+	const struct segtype segtype_##id = { .name = nm, .flags = SEGTYPE_KEPT | (fl), .refs = id##_refs,   \
+					      .attr_volume = v, .attr_target = t }
+
+KEPT_TYPE(snapshot, "snapshot", SEGTYPE_HIDDEN | SEGTYPE_SUB_OWNED, 's', 's', { "origin", true, 0, false },
+	  { "cow_store", true, 0, false }, { "merging_store", true, 0, false },);
+KEPT_TYPE(mirror, "mirror", SEGTYPE_SUB_OWNED, 'm', 'm', { "mirrors", true, 2, false },
+	  { "mirror_log", true, 0, false },);
+KEPT_TYPE(raid, "raid", SEGTYPE_PREFIX | SEGTYPE_SUB_OWNED, 'r', 'r', { "raids", true, 1, false },
+	  { "raid0_lvs", true, 1, false },);
+KEPT_TYPE(cache, "cache", SEGTYPE_SUB_OWNED, 'C', 'C', { "cache_pool", true, 0, false },
+	  { "origin", true, 0, false },);
+KEPT_TYPE(cache_pool, "cache-pool", SEGTYPE_SUB_OWNED, 'C', 'C', { "data", true, 0, false },
+	  { "metadata", true, 0, false },);
+KEPT_TYPE(writecache, "writecache", SEGTYPE_SUB_OWNED, 'C', 'C', { "origin", true, 0, false },
+	  { "writecache", true, 0, false },);
+KEPT_TYPE(integrity, "integrity", SEGTYPE_SUB_OWNED, 0, 0, { "origin", true, 0, false },
+	  { "meta_dev", true, 0, false },);
+KEPT_TYPE(vdo, "vdo", 0, 0, 0, { "vdo_pool", true, 0, false },);
+KEPT_TYPE(vdo_pool, "vdo-pool", SEGTYPE_SUB_OWNED, 0, 0, { "data", true, 0, false },);
+KEPT_TYPE(error, "error", 0, 'v', 'v', );
+KEPT_TYPE(zero, "zero", 0, 'v', 'v', );
+KEPT_TYPE(unknown, NULL, 0, 0, 0, );

@@ -1,0 +1,110 @@
+/* The segment types ulvm knows, in one array, and the helpers every type
+ * shares.  See lvm/segtype.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lvm/segtype.h"
+#include "lvm/thin_lv.h"
+#include "lvm/vg_internal.h"
+
+extern const struct segtype segtype_snapshot, segtype_mirror, segtype_raid, segtype_cache, segtype_cache_pool,
+	segtype_writecache, segtype_integrity, segtype_vdo, segtype_vdo_pool, segtype_error, segtype_zero;
+
+const struct segtype *const segtypes[] = {
+	&segtype_striped,
+	&segtype_thin_pool,
+	&segtype_thin,
+	&segtype_snapshot,
+	&segtype_mirror,
+	&segtype_raid,
+	&segtype_cache,
+	&segtype_cache_pool,
+	&segtype_writecache,
+	&segtype_integrity,
+	&segtype_vdo,
+	&segtype_vdo_pool,
+	&segtype_error,
+	&segtype_zero,
+	NULL,
+};
+
+/* "cache-pool+METADATA_FORMAT" is a cache-pool (lvm2's segtype flags
+ * after '+'); a SEGTYPE_PREFIX type takes every name it starts. */
+static bool named(const struct segtype *st, const char *name)
+{
+	size_t n = strcspn(name, "+"), l = strlen(st->name);
+
+	if (st->flags & SEGTYPE_PREFIX)
+		return n >= l && !strncmp(name, st->name, l);
+	return (l == n && !strncmp(name, st->name, n)) || (st->alias && !strcmp(name, st->alias));
+}
+
+const struct segtype *segtype_find(const char *name)
+{
+	for (unsigned i = 0; segtypes[i]; i++)
+		if (named(segtypes[i], name))
+			return segtypes[i];
+	return &segtype_unknown;
+}
+
+const struct segtype *lv_segtype(const struct vg_lv *lv)
+{
+	return lv->nseg ? lv->seg[0].st : NULL;
+}
+
+void *lv_seg_model(const struct vg_lv *lv, const struct segtype *st)
+{
+	return lv->nseg == 1 && lv->seg[0].st == st ? lv->seg[0].priv : NULL;
+}
+
+int seg_reparse(const struct vg *vg, struct lv_seg *s, struct err *e)
+{
+	return s->raw && s->st->parse ? s->st->parse(vg, s, e) : 0;
+}
+
+bool seg_can_activate(const struct lv_seg *s)
+{
+	return s->st->plan && (!s->raw || s->priv);
+}
+
+struct cfg_node *seg_new_raw(struct vg *vg, uint32_t extents, const char *type)
+{
+	struct cfg_node *sn = cfg_add_section(cfg_root(vg->keep), "segment1");
+
+	cfg_add_int(sn, "start_extent", 0);
+	vg_size_comment(cfg_add_int(sn, "extent_count", extents), (uint64_t)extents * vg->extent_size);
+	cfg_add_blank(cfg_add_str(sn, "type", type), 1);
+	return sn;
+}
+
+int lv_set_raw_seg(struct vg *vg, struct vg_lv *lv, uint32_t extents, const struct segtype *st,
+		   struct cfg_node *sn, struct err *e)
+{
+	struct lv_seg *s;
+	char *t;
+	int r;
+
+	if ((r = cfg_tree_status(vg->keep, e)))
+		return r;
+	if (lv->nseg > 1 || (lv->nseg == 1 && lv->seg[0].st != st))
+		return err_set(e, -EINVAL, "LV %s: cannot turn a %s LV into %s", lv->name, lv->seg[0].type, st->name);
+	if (!(t = strdup(st->name)))
+		return err_set(e, -ENOMEM, "out of memory");
+	if (!lv->nseg) {
+		if (!(lv->seg = calloc(1, sizeof(*lv->seg)))) {
+			free(t);
+			return err_set(e, -ENOMEM, "out of memory");
+		}
+		lv->nseg = 1;
+	}
+	s = &lv->seg[0];
+	free(s->type);
+	s->type = t;
+	s->st = st;
+	s->le = 0;
+	s->len = extents;
+	s->raw = sn; /* the old section stays in the keep tree's arena */
+	lv->le_count = extents;
+	return seg_reparse(vg, s, e);
+}

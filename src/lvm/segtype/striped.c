@@ -1,0 +1,158 @@
+/* "striped" (and "linear", its one-stripe spelling): PV areas, each
+ * extent_count / stripe_count extents (lib/striped/striped.c).
+ *
+ * Text: stripe_count, stripe_size (sectors, only with more than one
+ * stripe), stripes = [ "pv0", PE, "pv1", PE, ... ].  A stripes list that
+ * names LVs rather than PVs (lvm2 builds such stacks internally) is kept
+ * as read and cannot be activated.  The type is written back as read
+ * ("linear" stays "linear"); new segments are "striped", as lvm2's.
+ *
+ * Table, one line per segment (dev_manager.c, _emit_areas_line):
+ *   <le*E> <len*E> linear <pv path> <pe_start + pe*E>
+ *   <le*E> <len*E> striped <n> <stripe_size> <path0> <off0> ...
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lvm/activate.h"
+#include "lvm/config.h"
+#include "lvm/segtype.h"
+#include "lvm/vg_internal.h"
+
+static int striped_import(struct vg *vg, const struct cfg_node *pvs, const struct cfg_node *sn, struct lv_seg *s,
+			  struct err *e)
+{
+	const struct cfg_node *a;
+	char path[256];
+	uint32_t count;
+	int r;
+
+	cfg_path(sn, path, sizeof(path));
+	if ((r = cfg_get_u32(sn, "stripe_count", &count, e)))
+		return r;
+	if (!count)
+		return err_set(e, -EINVAL, "%s: stripe_count is 0", path);
+	if (count > 1 && (r = cfg_get_u32(sn, "stripe_size", &s->stripe_size, e)))
+		return r;
+	if (!(a = cfg_find(sn, "stripes")) || a->type != CFG_ARRAY || a->nitems != 2 * count)
+		return err_set(e, -EINVAL, "%s: stripes must list %u (PV, extent) pairs", path, count);
+	if (s->len % count)
+		return err_set(e, -EINVAL, "%s: extent_count %u is not a multiple of stripe_count %u",
+			       path, s->len, count);
+	for (unsigned i = 0; i < count; i++)
+		if (a->items[2 * i].type != CFG_STRING || a->items[2 * i + 1].type != CFG_INT ||
+		    a->items[2 * i + 1].i < 0 || a->items[2 * i + 1].i > UINT32_MAX)
+			return err_set(e, -EINVAL, "%s: stripes: bad pair %u", path, i);
+	for (unsigned i = 0; i < count; i++)
+		if (!vg_import_pv_key(vg, pvs, a->items[2 * i].s)) /* stripes over LVs: kept as they are */
+			return seg_keep_raw(vg, pvs, s, sn, e);
+	s->striped = true;
+	if (!(s->area = calloc(count, sizeof(*s->area))))
+		return err_set(e, -ENOMEM, "out of memory");
+	s->narea = count;
+	for (unsigned i = 0; i < count; i++) {
+		s->area[i].pv = vg_import_pv_key(vg, pvs, a->items[2 * i].s);
+		s->area[i].pe = (uint32_t)a->items[2 * i + 1].i;
+	}
+	return 0;
+}
+
+static int pv_index(const struct vg *vg, const struct vg_pv *pv)
+{
+	for (unsigned i = 0; i < vg->npv; i++)
+		if (vg->pv[i] == pv)
+			return (int)i;
+	return -1;
+}
+
+static void striped_export(const struct vg *vg, const struct lv_seg *s, struct cfg_node *sn)
+{
+	struct cfg_node *n = cfg_add_int(sn, "stripe_count", s->narea);
+	char key[32];
+
+	if (s->narea == 1)
+		cfg_set_comment(n, "# linear", true);
+	else
+		vg_size_comment(cfg_add_int(sn, "stripe_size", s->stripe_size), s->stripe_size);
+	n = cfg_add_blank(cfg_add_array(sn, "stripes"), 1);
+	for (unsigned k = 0; k < s->narea; k++) {
+		snprintf(key, sizeof(key), "pv%d", pv_index(vg, s->area[k].pv));
+		cfg_array_add_str(n, key, true);
+		cfg_array_add_int(n, s->area[k].pe, false);
+	}
+	if (n)
+		n->nl_before_close = true;
+}
+
+static int striped_validate(const struct vg *vg, const struct vg_lv *lv, const struct lv_seg *s, struct err *e)
+{
+	(void)vg;
+	if (!s->striped)
+		return 0; /* kept: stripes over LVs, checked by lvref.c */
+	if (!s->narea || s->len % s->narea)
+		return err_set(e, -EINVAL, "LV %s: segment %u: %u extents over %u stripes", lv->name,
+			       (unsigned)(s - lv->seg) + 1, s->len, s->narea);
+	if (s->narea > 1 && !s->stripe_size)
+		return err_set(e, -EINVAL, "LV %s: segment %u: striped without stripe_size", lv->name,
+			       (unsigned)(s - lv->seg) + 1);
+	return 0;
+}
+
+static const char *striped_report_name(const struct lv_seg *s)
+{
+	return !s->striped ? s->type : s->narea > 1 ? "striped" : "linear";
+}
+
+/* The LV's own table: its segments' lines, in LE order. */
+static int striped_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv *lv, struct err *e)
+{
+	uint64_t E = vg->extent_size;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	for (unsigned i = 0; i < lv->nseg; i++)
+		for (unsigned k = 0; k < lv->seg[i].narea; k++)
+			if (!lv->seg[i].area[k].pv->pv || !lv->seg[i].area[k].pv->path) {
+				char id[LVM_ID_TEXT_LEN + 1];
+
+				lvm_id_format(lv->seg[i].area[k].pv->id, id);
+				return err_set(e, -ENODEV, "LV %s/%s uses missing PV %s", vg->name, lv->name, id);
+			}
+	if (!(f = open_memstream(&text, &len)))
+		return err_set(e, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < lv->nseg; i++) {
+		const struct lv_seg *s = &lv->seg[i];
+
+		fprintf(f, "%s%" PRIu64 " %" PRIu64, i ? "\n" : "", s->le * E, s->len * E);
+		if (s->narea == 1)
+			fprintf(f, " linear %s %" PRIu64, s->area[0].pv->path, s->area[0].pv->pe_start + s->area[0].pe * E);
+		else
+			fprintf(f, " striped %u %u", s->narea, s->stripe_size);
+		for (unsigned k = 0; s->narea > 1 && k < s->narea; k++)
+			fprintf(f, " %s %" PRIu64, s->area[k].pv->path, s->area[k].pv->pe_start + s->area[k].pe * E);
+	}
+	if (fclose(f)) {
+		free(text);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	return lv_plan_add(p, lv, NULL, text, e) ? 0 : -ENOMEM;
+}
+
+static const struct seg_ref_key striped_refs[] = {
+	{ "stripes", true, 2, false }, /* kept segments only: stripes over LVs */
+	{ NULL, false, 0, false },
+};
+
+const struct segtype segtype_striped = {
+	.name = "striped",
+	.alias = "linear",
+	.refs = striped_refs,
+	.import = striped_import,
+	.export = striped_export,
+	.validate = striped_validate,
+	.report_name = striped_report_name,
+	.plan = striped_plan,
+};

@@ -125,17 +125,18 @@ int lv_deactivate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const
 int lv_reload(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 	      struct err *e);
 
-/* ---- thin pools and volumes (lvm_thin.c) ---- */
-/* lvcreate with --type thin-pool|thin, -T, -V, -s or --thinpool. */
-bool thin_lvcreate_wanted(const struct lvm_cmd *c);
-int lvm_thin_lvcreate(struct lvm_cmd *c, int argc, char **argv);
-/* Pools, thin LVs, _tmeta/_tdata and the spare. */
-bool thin_handles(const struct vg *vg, const struct vg_lv *lv);
-int thin_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv);
-/* lvextend of a pool (data, --poolmetadatasize, --use-policies) or of a
- * thin LV's virtual size; @argv: the PV arguments. */
-int thin_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, int argc,
-		  char **argv);
+/* ---- segment types with their own hooks (lvm_hooks.c) ---- */
+struct segtype;
+/* lvcreate with --type of such a type, -T, -V, -s or --thinpool. */
+bool lvm_hooks_lvcreate_wanted(const struct lvm_cmd *c);
+int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv);
+/* lvremove / lvresize of @lv through @st's hook (lv_change_type); for
+ * lvresize @st NULL refuses the pool options; @argv: the PV arguments. */
+int lvm_hooks_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct segtype *st,
+		       struct vg_lv *lv);
+int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct segtype *st,
+		       struct vg_lv *lv, int argc, char **argv);
+
 int lvm_main(const struct cli_globals *g, int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
 #include "lvm/lvref.h"
+#include "lvm/segtype.h"
 #include "lvm/wipe.h"
 
 static const char *hsize(char *buf, uint64_t sectors)
@@ -173,18 +174,15 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 	bool activate = true;
 	int r;
 
-	if (thin_lvcreate_wanted(c))
-		return lvm_thin_lvcreate(c, argc, argv);
+	if (lvm_hooks_lvcreate_wanted(c))
+		return lvm_hooks_lvcreate(c, argc, argv);
 	if ((r = lvm_setup(c, true)))
 		return r;
 	if (opt_set(c, C_ACTIVATE) && (r = parse_activate(c, &activate)))
 		return r;
-	if (opt_set(c, C_TYPE) && strcmp(opt_val(c, C_TYPE), "linear") && strcmp(opt_val(c, C_TYPE), "striped"))
-		return lvm_fail("Segment type %s is not implemented yet (linear and striped are).",
-				opt_val(c, C_TYPE));
 	if ((r = stripes_arg(c, &req.stripes, &req.stripe_size)))
 		return r;
-	if (opt_set(c, C_TYPE) && !strcmp(opt_val(c, C_TYPE), "linear") && req.stripes > 1)
+	if (opt_set(c, C_TYPE) && !strcmp(opt_val(c, C_TYPE), segtype_striped.alias) && req.stripes > 1)
 		return lvm_fail("--type linear takes no --stripes.");
 	if (strchr(argv[0], '/'))
 		return lvm_fail("Please give the VG name alone and the LV name with -n.");
@@ -340,6 +338,7 @@ static int read_resize_lv(struct lvm_cmd *c, const char *arg, struct vgh *h, str
 int lvm_lvresize(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
+	const struct segtype *st;
 	struct alloc_req req = { .stripes = 1, .stripe_size = 128 };
 	struct alloc_range *ranges = NULL;
 	struct dmctl d = { 0 };
@@ -358,8 +357,8 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		return r;
 	if ((r = alloc_policy(c, h.vg, lv, &req.policy)))
 		goto out;
-	if (thin_handles(h.vg, lv) || opt_set(c, C_USEPOLICIES) || opt_set(c, C_POOLMDSIZE)) {
-		r = thin_lvresize(c, &d, &h, lv, argc - 1, argv + 1);
+	if ((st = lv_change_type(h.vg, lv, true)) || opt_set(c, C_USEPOLICIES) || opt_set(c, C_POOLMDSIZE)) {
+		r = lvm_hooks_lvresize(c, &d, &h, st, lv, argc - 1, argv + 1);
 		goto out;
 	}
 	if ((r = internal_check(h.vg, lv, "resize")))
@@ -546,6 +545,7 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 		struct vgh h = { .lock_fd = -1 };
 		struct err e = { { 0 } };
 		struct vg_lv *lv, *top, **set = NULL;
+		const struct segtype *st;
 		unsigned nset = 0;
 		char q[600], name[LVM_NAME_LEN];
 
@@ -557,8 +557,8 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 			ret = r;
 			continue;
 		}
-		if (thin_handles(h.vg, lv)) {
-			if ((r = thin_lvremove(c, &d, &h, lv)))
+		if ((st = lv_change_type(h.vg, lv, false))) {
+			if ((r = lvm_hooks_lvremove(c, &d, &h, st, lv)))
 				ret = r;
 			lvm_vg_release(&h);
 			continue;
@@ -622,9 +622,6 @@ static int change_permission(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, 
 		return lvm_fail("Cannot change permissions of %s/%s: it is the external origin of %s/%s.",
 				h->vg->name, lv->name, h->vg->name, u->name);
 	active = lv_is_active(c, d, h->vg, lv);
-	if (active && thin_handles(h->vg, lv))
-		return lvm_fail("Cannot change permissions of active thin LV %s/%s: deactivate it first.",
-				h->vg->name, lv->name);
 	lv->status = rw ? lv->status | FLAG(LVF_WRITE) : lv->status & ~FLAG(LVF_WRITE);
 	if (lvm_vg_commit(&c->env, h, &e) || (active && lv_reload(c, d, h->vg, lv, &e)))
 		return lvm_fail("%s", e.msg);

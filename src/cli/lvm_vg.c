@@ -12,6 +12,7 @@
 #include "common/args.h"
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
+#include "lvm/segtype.h"
 
 /* Add the orphan PV of @d to @vg. */
 static int add_pv(struct vg *vg, struct lvm_dev *d)
@@ -683,7 +684,7 @@ int lvm_vgcfgrestore(void *ctx, int argc, char **argv)
 	}
 	for (unsigned l = 0; l < h.vg->nlv && !opt_set(c, R_FORCE); l++)
 		for (unsigned s = 0; s < h.vg->lv[l]->nseg; s++)
-			if (!strncmp(h.vg->lv[l]->seg[s].type, "thin", 4)) {
+			if (h.vg->lv[l]->seg[s].st->flags & SEGTYPE_OUTSIDE) { /* lvm2 asks this of thin */
 				r = lvm_fail("Consider using option --force to restore Volume Group %s with thin volumes.",
 					     h.vg->name);
 				goto out;

@@ -31,10 +31,15 @@
 #include "common/log.h"
 #include "lvm/vg.h"
 
+#include <stdio.h>
+
+struct alloc_range;
 struct cfg_node;
 struct dmctl;
-struct report_row;
 struct lv_plan;
+struct lvm_env;
+struct report_row;
+struct vgh;
 
 /* A key of the segment section that names other LVs. */
 struct seg_ref_key {
@@ -49,7 +54,7 @@ enum segtype_flag {
 	SEGTYPE_PREFIX = 1u << 1,     /* @name matches as a prefix: "raid" is raid1, raid5_ls... */
 	SEGTYPE_HIDDEN = 1u << 2,     /* its LV counts as hidden (an old snapshot's COW) */
 	SEGTYPE_OUTSIDE = 1u << 3,    /* state outside the VG text (pool metadata): vgcfgrestore wants --force */
-	SEGTYPE_SUB_OWNED = 1u << 4,  /* hidden LVs it names live and die with it (activation, lvremove) */
+	SEGTYPE_SNAPSHOTS = 1u << 4,  /* lvcreate -s of such an LV makes one of its own type (thin) */
 };
 
 /* What lvs shows of an LV through its type (filled by @report). */
@@ -59,6 +64,43 @@ struct seg_report_ctx {
 	struct dmctl *d; /* connected, or NULL when no daemon runs */
 	struct report_row *row;
 	char *attr; /* lv_attr, 10 characters */
+};
+
+/* A change of a VG (lvcreate, lvremove, lvresize) handed to a type's
+ * hooks.  The VG is read and locked; the hook edits it, commits it
+ * (lvm_vg_commit) at the point its own ordering needs (a thin pool
+ * transaction around the commit), and writes lvm2's notices ("Logical
+ * volume "x" created.") to @out.  It returns 0 or -errno with the reason
+ * in @e, and leaves the committed metadata as it was when it fails. */
+struct lv_change {
+	struct lvm_env *env;
+	struct vgh *h;
+	struct dmctl *d; /* ulvmd; dmctl_up() says whether one runs */
+	const struct alloc_range *ranges; /* the PVs named, or none */
+	unsigned nranges;
+	FILE *out;
+};
+
+/* lvcreate as a type reads it.  Sizes in extents; 0: not given. */
+struct lv_create_req {
+	const char *name;      /* -n, or NULL */
+	const char *lv_arg;    /* the LV part of the VG/LV argument, or NULL */
+	const char *pool_name; /* --thinpool POOL, or NULL */
+	struct vg_lv *origin;  /* -s VG/ORIGIN, or NULL */
+	uint64_t extents, virtual_extents, meta_extents;
+	const char *size_text; /* the -V/-L text, for messages */
+	uint32_t chunk_size;   /* sectors, 0: the type's default */
+	const char *discards;  /* NULL: the type's default */
+	int zero;              /* -Z: 1 y, 0 n, -1 the type's default */
+	bool activate;
+};
+
+/* lvextend/lvreduce/lvresize as a type reads it. */
+struct lv_resize_req {
+	char sign;        /* '+', '-', or 0: to that size */
+	uint64_t extents; /* 0 with @policies */
+	bool metadata;    /* --poolmetadatasize: the pool's metadata */
+	bool policies;    /* --use-policies: the type's own rule */
 };
 
 struct segtype {
@@ -93,6 +135,13 @@ struct segtype {
 	/* lvs fields and lv_attr letters of @x->lv (whose first segment is
 	 * of this type) or of a hidden LV it owns. */
 	void (*report)(const struct seg_report_ctx *x, const struct vg_lv *owner);
+
+	/* lvcreate of an LV of this type (NULL: only linear/striped's
+	 * allocation, or not implemented); lvremove and lvresize of one, or
+	 * of a hidden LV it owns (@lv), when the generic ones do not fit. */
+	int (*create)(struct lv_change *ch, const struct lv_create_req *req, struct err *e);
+	int (*remove)(struct lv_change *ch, struct vg_lv *lv, struct err *e);
+	int (*resize)(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct err *e);
 };
 
 /* The type named @name: a registered one, or the kept fallback that
@@ -111,6 +160,28 @@ void *lv_seg_model(const struct vg_lv *lv, const struct segtype *st);
 int seg_reparse(const struct vg *vg, struct lv_seg *s, struct err *e);
 /* @s can be activated: its type has a plan, and its areas are modelled. */
 bool seg_can_activate(const struct lv_seg *s);
+
+/* The type lvcreate makes, as lvm2's lvcreate reads its options: --type
+ * @type; else -s (@origin) makes a thin snapshot of a thin origin or
+ * with a pool (@pool_given), else an old-style snapshot; else -T/-V/
+ * --thinpool (@thin) a thin pool when sized without -V, else a thin
+ * LV; else linear/striped. */
+const struct segtype *lv_create_segtype(const char *type, bool snapshot, const struct vg_lv *origin, bool thin,
+					bool sized, bool virtual_size, bool pool_given);
+/* The type whose lvremove/lvresize hook takes @lv: its own, or its
+ * owner's (a pool's for _tdata); NULL: the generic ones. */
+const struct segtype *lv_change_type(const struct vg *vg, const struct vg_lv *lv, bool resize);
+/* Activate @lv (access check, lv_dm_activate; the read-only notice to
+ * ch->out's stderr counterpart), deactivate, reload. */
+int lv_change_activate(struct lv_change *ch, const struct vg_lv *lv, struct err *e);
+int lv_change_deactivate(struct lv_change *ch, const struct vg_lv *lv, struct err *e);
+int lv_change_reload(struct lv_change *ch, const struct vg_lv *lv, struct err *e);
+/* A new hidden LV of @extents linear extents from ch's PVs (none when
+ * 0); @no_ctime: without creation time and host (a pool's sub-LVs). */
+int lv_change_add_hidden(struct lv_change *ch, const char *name, uint32_t extents, bool no_ctime,
+			 struct vg_lv **out, struct err *e);
+/* "1.00 GiB": a size in sectors as lvm2's messages write it. */
+const char *lv_change_size(char *buf, uint64_t sectors);
 
 /* Helpers for types. */
 /* The VG PV that key @key ("pv0") of the physical_volumes section @pvs

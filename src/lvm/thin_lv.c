@@ -9,6 +9,7 @@
 
 #include "common/dmctl.h"
 #include "lvm/activate.h"
+#include "lvm/devices.h"
 #include "lvm/segtype.h"
 #include "lvm/vg_internal.h"
 
@@ -161,4 +162,61 @@ int thin_mapped(struct dmctl *d, const char *name, uint64_t *sectors, struct err
 		r = err_set(e, -EPROTO, "thin %s: unexpected status", name);
 	free(l);
 	return r;
+}
+
+/* ---- pool transactions ---- */
+
+int thin_txn_begin(struct lv_change *ch, const struct vg_lv *pool, struct thin_txn *t, struct err *e)
+{
+	const struct vg *vg = ch->h->vg;
+	struct thin_pool_seg tp;
+	struct thin_pool_status s;
+	int r;
+
+	if (!dmctl_up(ch->d))
+		return err_set(e, -ENOTCONN, "thin pool %s/%s must be active (%s)", vg->name, pool->name, ch->d->why.msg);
+	if ((r = lv_thin_pool_seg(pool, &tp, e)) || (r = lv_change_activate(ch, pool, e)))
+		return r;
+	t->d = ch->d;
+	lv_dm_layer_name(vg, pool, "tpool", t->tpool, sizeof(t->tpool));
+	if ((r = thin_pool_status(ch->d, t->tpool, &s, e)))
+		return r;
+	if (s.txid != tp.transaction_id)
+		return err_set(e, -EINVAL, "Thin pool %s transaction_id is %" PRIu64 ", while expected %" PRIu64 ".",
+			       t->tpool, s.txid, tp.transaction_id);
+	t->txid = tp.transaction_id;
+	return 0;
+}
+
+int thin_txn_msg(struct thin_txn *t, const char *fmt, uint64_t a, uint64_t b, struct err *e)
+{
+	char m[128];
+
+	snprintf(m, sizeof(m), fmt, a, b);
+	return dmctl_message(t->d, t->tpool, m, e);
+}
+
+int thin_txn_bump(struct thin_txn *t, struct err *e)
+{
+	return thin_txn_msg(t, "set_transaction_id %" PRIu64 " %" PRIu64, t->txid, t->txid + 1, e);
+}
+
+void thin_txn_undo(struct thin_txn *t, uint32_t id)
+{
+	struct err e2 = { { 0 } };
+
+	if (thin_txn_msg(t, "delete %" PRIu64 "%.0" PRIu64, id, 0, &e2) ||
+	    thin_txn_msg(t, "set_transaction_id %" PRIu64 " %" PRIu64, t->txid + 1, t->txid, &e2))
+		fprintf(stderr, "  WARNING: could not undo the pool change: %s\n", e2.msg);
+}
+
+int thin_pool_set_txid(struct vg *vg, struct vg_lv *pool, uint64_t txid, struct err *e)
+{
+	struct thin_pool_seg tp;
+	int r;
+
+	if ((r = lv_thin_pool_seg(pool, &tp, e)))
+		return r;
+	tp.transaction_id = txid;
+	return lv_set_thin_pool(vg, pool, pool->le_count, &tp, e);
 }

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "common/log.h"
+#include "lvm/activate.h"
 #include "lvm/vg.h"
 
 struct dmctl;
@@ -92,5 +93,32 @@ struct thin_pool_status {
 int thin_pool_status(struct dmctl *d, const char *tpool, struct thin_pool_status *s, struct err *e);
 /* Blocks mapped by an active thin device. */
 int thin_mapped(struct dmctl *d, const char *name, uint64_t *sectors, struct err *e);
+
+/* ---- pool transactions ----
+ * Order of a change, as lvm2 with its pending messages but without them
+ * in the text: the pool takes the message (create_thin, create_snap,
+ * delete), then set_transaction_id T T+1, then the VG is committed with
+ * T+1.  If the commit fails, the transaction id is set back and the new
+ * device deleted, so the VG text and the pool metadata agree again.  A
+ * crash between the two leaves the pool one transaction ahead, which the
+ * next change reports ("transaction_id is X, while expected Y") as lvm2. */
+struct lv_change;
+struct thin_txn {
+	struct dmctl *d;
+	char tpool[LV_DM_NAME_MAX + 8];
+	uint64_t txid; /* before */
+};
+/* Activate @pool and check its metadata is at the VG's transaction id. */
+int thin_txn_begin(struct lv_change *ch, const struct vg_lv *pool, struct thin_txn *t, struct err *e);
+/* A message to the pool: @fmt takes two uint64_t (the second may be
+ * printed with "%.0" PRIu64, that is not at all). */
+int thin_txn_msg(struct thin_txn *t, const char *fmt, uint64_t a, uint64_t b, struct err *e);
+/* set_transaction_id T T+1 */
+int thin_txn_bump(struct thin_txn *t, struct err *e);
+/* After a failed commit: the device @id made in this transaction goes,
+ * and the transaction id back (a warning on stderr when it cannot). */
+void thin_txn_undo(struct thin_txn *t, uint32_t id);
+/* The pool's segment with transaction_id @txid. */
+int thin_pool_set_txid(struct vg *vg, struct vg_lv *pool, uint64_t txid, struct err *e);
 
 #endif

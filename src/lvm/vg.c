@@ -663,7 +663,7 @@ int lv_add_striped(struct vg_lv *lv, unsigned narea, const struct lv_area *areas
 	s->striped = true;
 	s->stripe_size = narea > 1 ? stripe_size : 0;
 	s->narea = narea;
-	if (!(s->type = strdup("striped")) || !(s->area = calloc(narea, sizeof(*s->area)))) {
+	if (!(s->type = strdup(segtype_striped.name)) || !(s->area = calloc(narea, sizeof(*s->area)))) {
 		seg_free(s);
 		return err_set(e, -ENOMEM, "out of memory");
 	}

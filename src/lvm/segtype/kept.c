@@ -16,22 +16,22 @@
 	const struct segtype segtype_##id = { .name = nm, .flags = SEGTYPE_KEPT | (fl), .refs = id##_refs,   \
 					      .attr_volume = v, .attr_target = t }
 
-KEPT_TYPE(snapshot, "snapshot", SEGTYPE_HIDDEN | SEGTYPE_SUB_OWNED, 's', 's', { "origin", true, 0, false },
+KEPT_TYPE(snapshot, "snapshot", SEGTYPE_HIDDEN, 's', 's', { "origin", true, 0, false },
 	  { "cow_store", true, 0, false }, { "merging_store", true, 0, false },);
-KEPT_TYPE(mirror, "mirror", SEGTYPE_SUB_OWNED, 'm', 'm', { "mirrors", true, 2, false },
+KEPT_TYPE(mirror, "mirror", 0, 'm', 'm', { "mirrors", true, 2, false },
 	  { "mirror_log", true, 0, false },);
-KEPT_TYPE(raid, "raid", SEGTYPE_PREFIX | SEGTYPE_SUB_OWNED, 'r', 'r', { "raids", true, 1, false },
+KEPT_TYPE(raid, "raid", SEGTYPE_PREFIX, 'r', 'r', { "raids", true, 1, false },
 	  { "raid0_lvs", true, 1, false },);
-KEPT_TYPE(cache, "cache", SEGTYPE_SUB_OWNED, 'C', 'C', { "cache_pool", true, 0, false },
+KEPT_TYPE(cache, "cache", 0, 'C', 'C', { "cache_pool", true, 0, false },
 	  { "origin", true, 0, false },);
-KEPT_TYPE(cache_pool, "cache-pool", SEGTYPE_SUB_OWNED, 'C', 'C', { "data", true, 0, false },
+KEPT_TYPE(cache_pool, "cache-pool", 0, 'C', 'C', { "data", true, 0, false },
 	  { "metadata", true, 0, false },);
-KEPT_TYPE(writecache, "writecache", SEGTYPE_SUB_OWNED, 'C', 'C', { "origin", true, 0, false },
+KEPT_TYPE(writecache, "writecache", 0, 'C', 'C', { "origin", true, 0, false },
 	  { "writecache", true, 0, false },);
-KEPT_TYPE(integrity, "integrity", SEGTYPE_SUB_OWNED, 0, 0, { "origin", true, 0, false },
+KEPT_TYPE(integrity, "integrity", 0, 0, 0, { "origin", true, 0, false },
 	  { "meta_dev", true, 0, false },);
 KEPT_TYPE(vdo, "vdo", 0, 0, 0, { "vdo_pool", true, 0, false },);
-KEPT_TYPE(vdo_pool, "vdo-pool", SEGTYPE_SUB_OWNED, 0, 0, { "data", true, 0, false },);
+KEPT_TYPE(vdo_pool, "vdo-pool", 0, 0, 0, { "data", true, 0, false },);
 KEPT_TYPE(error, "error", 0, 'v', 'v', );
 KEPT_TYPE(zero, "zero", 0, 'v', 'v', );
 KEPT_TYPE(unknown, NULL, 0, 0, 0, );

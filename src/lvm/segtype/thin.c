@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "common/dmctl.h"
+#include "common/units.h"
+#include "lvm/devices.h"
 #include "lvm/activate.h"
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
@@ -107,6 +109,180 @@ static void thin_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 		x->attr[5] = 'o';
 }
 
+/* ---- lvcreate, lvremove, lvextend ---- */
+
+/* A new thin LV @name in @pool: fresh (origin NULL), a snapshot of thin
+ * @origin, or over external origin @ext. */
+static int create_in_pool(struct lv_change *ch, struct vg_lv *pool, const char *name, uint64_t extents,
+			  struct vg_lv *origin, struct vg_lv *ext, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct thin_seg ts = { .pool = pool->name }, os;
+	struct thin_txn t;
+	struct vg_lv *lv;
+	char odm[LV_DM_NAME_MAX];
+	bool suspended = false;
+	int r;
+
+	if (!extents || extents > UINT32_MAX)
+		return err_set(e, -EINVAL, "Invalid virtual size for a thin volume.");
+	if ((r = thin_txn_begin(ch, pool, &t, e)))
+		return r;
+	ts.transaction_id = t.txid;
+	ts.device_id = thin_pool_next_id(vg, pool);
+	if (ts.device_id > THIN_DEVICE_ID_MAX)
+		return err_set(e, -ENOSPC, "Thin pool %s/%s has no free device id.", vg->name, pool->name);
+	if (origin) {
+		if ((r = lv_thin_seg(origin, &os, e)))
+			return r;
+		ts.origin = origin->name;
+		ts.external_origin = os.external_origin; /* a snapshot reads through the same base */
+		lv_dm_name(vg, origin, odm);
+		/* The origin's in-flight writes reach the pool before the
+		 * snapshot shares its blocks (lvm2 suspends it too). */
+		if (dmctl_exists(ch->d, odm)) {
+			if ((r = dmctl_simple(ch->d, "suspend", odm, e)))
+				return r;
+			suspended = true;
+		}
+		r = thin_txn_msg(&t, "create_snap %" PRIu64 " %" PRIu64, ts.device_id, os.device_id, e);
+		if (suspended) {
+			struct err e2 = { { 0 } };
+
+			if (dmctl_simple(ch->d, "resume", odm, &e2))
+				fprintf(stderr, "  %s\n", e2.msg);
+		}
+	} else {
+		if (ext)
+			ts.external_origin = ext->name;
+		r = thin_txn_msg(&t, "create_thin %" PRIu64 "%.0" PRIu64, ts.device_id, 0, e);
+	}
+	if (r)
+		return r;
+	if ((r = thin_txn_bump(&t, e))) {
+		thin_txn_undo(&t, ts.device_id);
+		return r;
+	}
+	if ((r = vg_add_lv(vg, name, &lv, e)) || (r = lv_set_thin(vg, lv, (uint32_t)extents, &ts, e)) ||
+	    (r = thin_pool_set_txid(vg, pool, t.txid + 1, e))) {
+		thin_txn_undo(&t, ts.device_id);
+		return r;
+	}
+	if (ext) /* lvm2 makes an external origin read-only */
+		ext->status &= ~FLAG(LVF_WRITE);
+	if ((r = lvm_vg_commit(ch->env, ch->h, e))) {
+		thin_txn_undo(&t, ts.device_id);
+		return r;
+	}
+	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
+	if ((r = lv_change_activate(ch, lv, e)))
+		return err_set(e, r, "Failed to activate new LV %s/%s", vg->name, name);
+	return 0;
+}
+
+/* -V SIZE -T VG/POOL (or --thinpool POOL VG): a thin LV; -s VG/ORIGIN: a
+ * snapshot of a thin origin, or with --thinpool POOL a thin LV over any
+ * other LV as its external origin. */
+static int thin_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	const char *poolname = req->pool_name;
+	struct vg_lv *pool, *origin = req->origin;
+	char name[LVM_NAME_LEN];
+	uint64_t ext;
+	int r;
+
+	if (req->name)
+		snprintf(name, sizeof(name), "%s", req->name);
+	else
+		vg_next_lv_name(vg, name, sizeof(name));
+	if ((r = vg_check_new_lv_name(vg, name, e)))
+		return r;
+	if (origin && lv_is_thin(origin) && !poolname) {
+		if (!(pool = thin_pool_of(vg, origin)))
+			return err_set(e, -ENOENT, "Thin LV %s has no pool.", origin->name);
+		return create_in_pool(ch, pool, name, origin->le_count, origin, NULL, e);
+	}
+	if (!origin && !poolname)
+		poolname = req->lv_arg;
+	if (!poolname || !(pool = vg_find_lv(vg, poolname)) || !lv_is_thin_pool(pool))
+		return err_set(e, -ENOENT, "Thin pool %s/%s not found.", vg->name, poolname ? poolname : "?");
+	if (origin) {
+		if (lv_is_thin_pool(origin) || lv_is_thin(origin) || lv_owner(vg, origin) || origin->nseg == 0)
+			return err_set(e, -EINVAL, "LV %s cannot be an external origin.", origin->name);
+		ext = req->virtual_extents ? req->virtual_extents : origin->le_count;
+		return create_in_pool(ch, pool, name, ext, NULL, origin, e);
+	}
+	if (!req->virtual_extents)
+		return err_set(e, -EINVAL, "A thin volume needs --virtualsize (-V).");
+	if (req->extents)
+		return err_set(e, -EOPNOTSUPP, "Creating a thin pool and a thin volume in one command is not "
+			       "implemented: create the pool first.");
+	return create_in_pool(ch, pool, name, req->virtual_extents, NULL, NULL, e);
+}
+
+static int thin_remove(struct lv_change *ch, struct vg_lv *lv, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct vg_lv *pool = thin_pool_of(vg, lv);
+	char name[LVM_NAME_LEN];
+	struct thin_seg ts;
+	struct thin_txn t;
+	int r;
+
+	snprintf(name, sizeof(name), "%s", lv->name);
+	if (!pool)
+		return err_set(e, -ENOENT, "thin LV %s/%s without a pool", vg->name, name);
+	if ((r = lv_thin_seg(lv, &ts, e)) || (r = thin_txn_begin(ch, pool, &t, e)) ||
+	    (r = lv_change_deactivate(ch, lv, e)) ||
+	    (r = thin_txn_msg(&t, "delete %" PRIu64 "%.0" PRIu64, ts.device_id, 0, e)) || (r = thin_txn_bump(&t, e)))
+		return r;
+	/* Its snapshots stay, without an origin (as lvm2's). */
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		struct thin_seg o;
+
+		if (lv_is_thin(vg->lv[i]) && !lv_thin_seg(vg->lv[i], &o, e) && o.origin && !strcmp(o.origin, name)) {
+			o.origin = NULL;
+			if ((r = lv_set_thin(vg, vg->lv[i], vg->lv[i]->le_count, &o, e)))
+				return r;
+		}
+	}
+	vg_remove_lv(vg, lv);
+	if ((r = thin_pool_set_txid(vg, pool, t.txid + 1, e)) || (r = lvm_vg_commit(ch->env, ch->h, e))) {
+		snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg), " (the pool's device is deleted)");
+		return r;
+	}
+	fprintf(ch->out, "  Logical volume \"%s\" successfully removed.\n", name);
+	return 0;
+}
+
+/* Only the virtual size, and only up. */
+static int thin_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	char b1[UNITS_BUF], b2[UNITS_BUF];
+	uint64_t ext = req->extents;
+	struct thin_seg ts;
+	uint32_t old;
+	int r;
+
+	if (req->policies || req->metadata)
+		return err_set(e, -EINVAL, "--use-policies and --poolmetadatasize apply to thin pools.");
+	if ((r = lv_thin_seg(lv, &ts, e)))
+		return r;
+	ext = req->sign == '+' ? lv->le_count + ext : ext;
+	if (req->sign == '-' || ext <= lv->le_count || ext > UINT32_MAX)
+		return err_set(e, -EINVAL, "Thin volumes only grow here.");
+	old = lv->le_count;
+	if ((r = lv_set_thin(vg, lv, (uint32_t)ext, &ts, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	r = lv_change_reload(ch, lv, e);
+	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n", vg->name,
+		lv->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
+		lv_change_size(b2, (uint64_t)lv->le_count * vg->extent_size), lv->le_count);
+	return r;
+}
+
 static const struct seg_ref_key thin_refs[] = {
 	{ "thin_pool", true, 0, true }, /* the pool's deactivation takes its thin LVs down first */
 	{ "external_origin", true, 0, false },
@@ -117,7 +293,7 @@ static const struct seg_ref_key thin_refs[] = {
 
 const struct segtype segtype_thin = {
 	.name = "thin",
-	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE,
+	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE | SEGTYPE_SNAPSHOTS,
 	.refs = thin_refs,
 	.attr_volume = 'V',
 	.attr_target = 't',
@@ -125,4 +301,7 @@ const struct segtype segtype_thin = {
 	.free = thin_free,
 	.plan = thin_plan,
 	.report = thin_report,
+	.create = thin_create,
+	.remove = thin_remove,
+	.resize = thin_resize,
 };

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "common/dmctl.h"
+#include "common/units.h"
+#include "lvm/alloc.h"
 #include "lvm/activate.h"
 #include "lvm/devices.h"
 #include "lvm/report_lvm.h"
@@ -230,6 +232,263 @@ static void pool_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 		}
 }
 
+/* ---- lvcreate, lvremove, lvextend ---- */
+
+/* Zero the first block of the metadata LV on its PV: the pool target
+ * formats metadata whose superblock is all zeroes. */
+static int wipe_tmeta(const struct vg *vg, const struct vg_lv *m, struct err *e)
+{
+	static const char zero[4096];
+	const struct lv_seg *s = &m->seg[0];
+	off_t off;
+	int fd, r = 0;
+
+	if (!s->striped || !s->area[0].pv->path)
+		return err_set(e, -ENODEV, "metadata LV %s: its PV is missing", m->name);
+	off = (off_t)(s->area[0].pv->pe_start + (uint64_t)s->area[0].pe * vg->extent_size) * 512;
+	if ((fd = open(s->area[0].pv->path, O_WRONLY)) < 0)
+		return err_set(e, -errno, "%s: %s", s->area[0].pv->path, strerror(errno));
+	if (pwrite(fd, zero, sizeof(zero), off) != (ssize_t)sizeof(zero) || fdatasync(fd))
+		r = err_set(e, -EIO, "wiping metadata LV %s on %s", m->name, s->area[0].pv->path);
+	close(fd);
+	return r;
+}
+
+/* Options a pool takes: chunk size, zeroing, discards, metadata size. */
+static int pool_options(struct lv_change *ch, const struct lv_create_req *req, struct thin_pool_seg *tp,
+			uint64_t *meta, struct err *e)
+{
+	const struct vg *vg = ch->h->vg;
+	char b[UNITS_BUF];
+
+	if (req->chunk_size) {
+		if (req->chunk_size < THIN_CHUNK_MIN || req->chunk_size > THIN_CHUNK_MAX || req->chunk_size % THIN_CHUNK_MIN)
+			return err_set(e, -EINVAL, "Chunk size %s is not a multiple of 64 KiB between 64 KiB and 1 GiB.",
+				       lv_change_size(b, req->chunk_size));
+		tp->chunk_size = req->chunk_size;
+	}
+	if (req->zero >= 0)
+		tp->zero = req->zero;
+	if (req->discards) {
+		if (strcmp(req->discards, "ignore") && strcmp(req->discards, "nopassdown") &&
+		    strcmp(req->discards, "passdown"))
+			return err_set(e, -EINVAL, "Invalid argument for --discards: %s", req->discards);
+		tp->discards = req->discards;
+	}
+	*meta = req->meta_extents ? req->meta_extents
+				  : (thin_meta_default_size(req->extents * vg->extent_size, tp->chunk_size) +
+				     vg->extent_size - 1) / vg->extent_size;
+	if (*meta * vg->extent_size < THIN_META_MIN)
+		*meta = (THIN_META_MIN + vg->extent_size - 1) / vg->extent_size;
+	return 0;
+}
+
+static int pool_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct thin_pool_seg tp = { .chunk_size = 128, .discards = "passdown", .zero = true };
+	const char *pn = req->name ? req->name : req->lv_arg ? req->lv_arg : req->pool_name;
+	char name[LVM_NAME_LEN], mname[LVM_NAME_LEN + 8], dname[LVM_NAME_LEN + 8], sname[LVM_NAME_LEN],
+		b1[UNITS_BUF];
+	struct vg_lv *pool, *m, *dl, *spare;
+	uint64_t meta = 0;
+	int r;
+
+	if (!pn)
+		vg_next_lv_name(vg, name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "%s", pn);
+	if ((r = vg_check_new_lv_name(vg, name, e)))
+		return r;
+	if (!req->extents || req->extents > UINT32_MAX)
+		return err_set(e, -EINVAL, "Invalid size for a thin pool.");
+	if ((r = pool_options(ch, req, &tp, &meta, e)))
+		return r;
+	if (strlen(name) + 7 > LVM_NAME_LEN - 1)
+		return err_set(e, -ENAMETOOLONG, "Thin pool name %s is too long.", name);
+	snprintf(mname, sizeof(mname), "%s_tmeta", name);
+	snprintf(dname, sizeof(dname), "%s_tdata", name);
+	if (vg_find_lv(vg, mname) || vg_find_lv(vg, dname))
+		return err_set(e, -EEXIST, "Logical Volume \"%s\" already exists in volume group \"%s\"", mname,
+			       vg->name);
+	/* lvm2's order: the spare first, then the data, then the metadata;
+	 * in the text: spare, pool, _tmeta, _tdata. */
+	if (!(spare = vg_pmspare(vg))) {
+		for (unsigned i = 0;; i++) {
+			snprintf(sname, sizeof(sname), "lvol%u_pmspare", i);
+			if (!vg_find_lv(vg, sname))
+				break;
+		}
+		if ((r = lv_change_add_hidden(ch, sname, (uint32_t)meta, false, &spare, e)))
+			return r;
+	} else if (spare->le_count < meta) {
+		struct alloc_req sreq = { .stripes = 1, .extents = (uint32_t)(meta - spare->le_count),
+					  .ranges = ch->ranges, .nranges = ch->nranges };
+
+		if ((r = alloc_extend(vg, spare, &sreq, e)))
+			return r;
+	}
+	if ((r = vg_add_lv(vg, name, &pool, e)) || (r = lv_change_add_hidden(ch, mname, 0, true, &m, e)) ||
+	    (r = lv_change_add_hidden(ch, dname, (uint32_t)req->extents, true, &dl, e)))
+		return r;
+	{
+		struct alloc_req mreq = { .stripes = 1, .extents = (uint32_t)meta, .ranges = ch->ranges,
+					  .nranges = ch->nranges };
+
+		if ((r = alloc_extend(vg, m, &mreq, e)))
+			return r;
+	}
+	tp.metadata = mname;
+	tp.data = dname;
+	if ((r = lv_set_thin_pool(vg, pool, dl->le_count, &tp, e)) || (r = wipe_tmeta(vg, m, e)) ||
+	    (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	fprintf(ch->out, "  Thin pool volume with chunk size %s can address at most %s of data.\n",
+		lv_change_size(b1, tp.chunk_size), "15.81 TiB");
+	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
+	if (!req->activate)
+		return 0;
+	if (!dmctl_up(ch->d)) {
+		fprintf(ch->out, "  ulvmd is not running: logical volume %s/%s is inactive.\n", vg->name, name);
+		return 0;
+	}
+	if ((r = lv_change_activate(ch, vg_find_lv(vg, name), e)))
+		return err_set(e, r, "Failed to activate new LV %s/%s", vg->name, name);
+	return 0;
+}
+
+static int pool_remove(struct lv_change *ch, struct vg_lv *lv, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct vg_lv *m, *dl, *sp;
+	char name[LVM_NAME_LEN];
+	unsigned pools = 0;
+	int r;
+
+	if (!lv_is_thin_pool(lv))
+		return err_set(e, -EBUSY, "Logical volume %s/%s is a thin pool's sub-LV: remove the pool.", vg->name,
+			       lv->name);
+	snprintf(name, sizeof(name), "%s", lv->name);
+	if (thin_pool_users(vg, lv))
+		return err_set(e, -EBUSY, "Thin pool %s/%s still has %u thin volume(s): remove them first.", vg->name,
+			       name, thin_pool_users(vg, lv));
+	if ((r = lv_change_deactivate(ch, lv, e)))
+		return r;
+	m = thin_pool_sub(vg, lv, true);
+	dl = thin_pool_sub(vg, lv, false);
+	vg_remove_lv(vg, lv);
+	if (m)
+		vg_remove_lv(vg, m);
+	if (dl)
+		vg_remove_lv(vg, dl);
+	for (unsigned i = 0; i < vg->nlv; i++)
+		pools += lv_is_thin_pool(vg->lv[i]);
+	if (!pools && (sp = vg_pmspare(vg)))
+		vg_remove_lv(vg, sp);
+	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	fprintf(ch->out, "  Logical volume \"%s\" successfully removed.\n", name);
+	return 0;
+}
+
+/* --use-policies: grow data or metadata by thin_pool_autoextend_percent
+ * once use passes thin_pool_autoextend_threshold; *sub, *ext. */
+static int pool_policies(struct lv_change *ch, struct vg_lv *lv, struct vg_lv **sub, uint64_t *ext, struct err *e)
+{
+	const struct vg *vg = ch->h->vg;
+	int64_t th = lvm_conf_int(ch->env, "activation", "thin_pool_autoextend_threshold", 100);
+	int64_t pct = lvm_conf_int(ch->env, "activation", "thin_pool_autoextend_percent", 20);
+	char tpool[LV_DM_NAME_MAX + LV_DM_LAYER_MAX];
+	struct thin_pool_status s;
+	struct err e2 = { { 0 } };
+
+	*ext = 0;
+	lv_dm_layer_name(vg, lv, "tpool", tpool, sizeof(tpool));
+	if (th >= 100 || pct <= 0) {
+		fprintf(ch->out, "  Thin pool %s/%s: autoextend is off (thin_pool_autoextend_threshold).\n", vg->name,
+			lv->name);
+		return 0;
+	}
+	if (!dmctl_up(ch->d) || thin_pool_status(ch->d, tpool, &s, &e2))
+		return err_set(e, -ENOTCONN, "Thin pool %s/%s is not active: %s", vg->name, lv->name,
+			       e2.msg[0] ? e2.msg : ch->d->why.msg);
+	if (s.data_total && s.data_used * 100 < (uint64_t)th * s.data_total &&
+	    s.meta_used * 100 < (uint64_t)th * s.meta_total) {
+		fprintf(ch->out, "  Thin pool %s/%s: data %" PRIu64 "/%" PRIu64 ", metadata %" PRIu64 "/%" PRIu64
+			" blocks: under the threshold of %" PRId64 "%%.\n",
+			vg->name, lv->name, s.data_used, s.data_total, s.meta_used, s.meta_total, th);
+		return 0;
+	}
+	if (s.meta_used * 100 >= (uint64_t)th * s.meta_total)
+		*sub = thin_pool_sub(vg, lv, true);
+	*ext = ((uint64_t)(*sub)->le_count * (uint64_t)pct + 99) / 100;
+	if (!*ext)
+		*ext = 1;
+	log_info("autoextend: thin pool %s/%s %s by %" PRIu64 " extents", vg->name, lv->name,
+		 *sub == thin_pool_sub(vg, lv, true) ? "metadata" : "data", *ext);
+	return 0;
+}
+
+static int pool_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct alloc_req areq = { .stripes = 1, .ranges = ch->ranges, .nranges = ch->nranges };
+	struct thin_pool_seg tp;
+	struct vg_lv *sub;
+	char b1[UNITS_BUF], b2[UNITS_BUF];
+	uint64_t ext = req->extents;
+	uint32_t old;
+	int r;
+
+	if (!lv_is_thin_pool(lv))
+		return err_set(e, -EINVAL, "--use-policies and --poolmetadatasize apply to thin pools.");
+	if ((r = lv_thin_pool_seg(lv, &tp, e)))
+		return r;
+	if (!(sub = thin_pool_sub(vg, lv, req->metadata)))
+		return err_set(e, -ENOENT, "Thin pool %s/%s has no %s LV.", vg->name, lv->name,
+			       req->metadata ? "_tmeta" : "_tdata");
+	if (req->policies) {
+		if ((r = pool_policies(ch, lv, &sub, &ext, e)) || !ext)
+			return r;
+	} else {
+		if (req->sign == '-')
+			return err_set(e, -EINVAL, "Thin pools cannot be reduced.");
+		if (req->sign != '+')
+			ext = ext > sub->le_count ? ext - sub->le_count : 0;
+	}
+	if (!ext)
+		return err_set(e, -EINVAL, "New size matches the existing size.");
+	if ((uint64_t)sub->le_count + ext > UINT32_MAX)
+		return err_set(e, -EINVAL, "Size too large.");
+	areq.extents = (uint32_t)ext;
+	old = sub->le_count;
+	if ((r = alloc_extend(vg, sub, &areq, e)))
+		return r;
+	if (sub == thin_pool_sub(vg, lv, false) && (r = lv_set_thin_pool(vg, lv, sub->le_count, &tp, e)))
+		return r;
+	if (sub == thin_pool_sub(vg, lv, true)) {
+		struct vg_lv *sp = vg_pmspare(vg);
+		struct alloc_req sreq = { .stripes = 1 };
+		struct err e2 = { { 0 } };
+
+		if (sp && sp->le_count < sub->le_count) { /* the spare follows, as lvm2, when it can */
+			sreq.extents = sub->le_count - sp->le_count;
+			if (alloc_extend(vg, sp, &sreq, &e2))
+				fprintf(ch->out, "  WARNING: the pool metadata spare %s could not grow: %s\n", sp->name,
+					e2.msg);
+		}
+	}
+	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n",
+		vg->name, sub->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
+		lv_change_size(b2, (uint64_t)sub->le_count * vg->extent_size), sub->le_count);
+	if ((r = lv_change_reload(ch, lv, e)))
+		return r;
+	fprintf(ch->out, "  Logical volume %s/%s successfully resized.\n", vg->name, lv->name);
+	return 0;
+}
+
 static const struct seg_ref_key pool_refs[] = {
 	{ "metadata", true, 0, false },
 	{ "pool", true, 0, false },
@@ -238,7 +497,7 @@ static const struct seg_ref_key pool_refs[] = {
 
 const struct segtype segtype_thin_pool = {
 	.name = "thin-pool",
-	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE | SEGTYPE_SUB_OWNED,
+	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE,
 	.refs = pool_refs,
 	.attr_volume = 't',
 	.attr_target = 't',
@@ -247,4 +506,7 @@ const struct segtype segtype_thin_pool = {
 	.plan = pool_plan,
 	.owner_of = pool_owner_of,
 	.report = pool_report,
+	.create = pool_create,
+	.remove = pool_remove,
+	.resize = pool_resize,
 };

@@ -1,0 +1,230 @@
+/* lvcreate, lvremove and lvresize of the segment types that bring their
+ * own (thin pools and thin LVs today; lvm/segtype.h): the options become
+ * a request, the type's hook does the rest.  lvm_lv.c keeps the generic
+ * linear/striped ones. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/lvm_cmds.h"
+#include "lvm/alloc.h"
+#include "lvm/segtype.h"
+
+/* A size option into extents (rounded up); @sign NULL: none allowed. */
+static int size_opt(struct lvm_cmd *c, int o, char unit, const struct vg *vg, uint64_t *extents, char *sign)
+{
+	struct err e = { { 0 } };
+	uint64_t s;
+	char sg;
+
+	if (lvm_parse_size(opt_val(c, o), unit, &sg, &s, &e))
+		return lvm_fail("%s", e.msg);
+	if (!sign && sg)
+		return lvm_fail("Invalid size %s.", opt_val(c, o));
+	if (sign)
+		*sign = sg;
+	*extents = (s + vg->extent_size - 1) / vg->extent_size;
+	return 0;
+}
+
+/* -L, or -l N|N%FREE|N%VG. */
+static int extents_opt(struct lvm_cmd *c, struct vgh *h, uint64_t *ext)
+{
+	struct err e = { { 0 } };
+	struct ext_arg a;
+
+	if (opt_set(c, C_SIZE))
+		return size_opt(c, C_SIZE, 'm', h->vg, ext, NULL);
+	if (lvm_parse_extents(opt_val(c, C_EXTENTS), &a, &e))
+		return lvm_fail("%s", e.msg);
+	if (a.sign || (a.pct != PCT_NONE && a.pct != PCT_FREE && a.pct != PCT_VG))
+		return lvm_fail("Invalid argument for --extents: %s", opt_val(c, C_EXTENTS));
+	*ext = a.pct == PCT_FREE ? vg_free_extents(h->vg) * a.n / 100 :
+	       a.pct == PCT_VG	 ? vg_total_extents(h->vg) * a.n / 100 :
+				   a.n;
+	return 0;
+}
+
+/* The VG/LV or VG argument: *vg and *lv (or NULL). */
+static int split_arg(const char *arg, char *vg, size_t size, const char **lv)
+{
+	const char *s = strchr(arg, '/');
+
+	if (!s) {
+		snprintf(vg, size, "%s", arg);
+		*lv = NULL;
+		return 0;
+	}
+	return lvm_split_lvname(arg, vg, size, lv);
+}
+
+/* The PV arguments: *ranges (malloc'ed), *n. */
+static int pv_ranges(struct vgh *h, int argc, char **argv, struct alloc_range **ranges, unsigned *n)
+{
+	struct err e = { { 0 } };
+
+	for (int i = 0; i < argc; i++)
+		if (alloc_parse_pv_arg(h->vg, argv[i], ranges, n, &e))
+			return lvm_fail("%s", e.msg);
+	return 0;
+}
+
+static void change_init(struct lv_change *ch, struct lvm_cmd *c, struct vgh *h, struct dmctl *d)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->env = &c->env;
+	ch->h = h;
+	ch->d = d;
+	ch->out = stdout;
+	d->run_dir = c->g->run_dir;
+}
+
+bool lvm_hooks_lvcreate_wanted(const struct lvm_cmd *c)
+{
+	return (opt_set(c, C_TYPE) && segtype_find(opt_val(c, C_TYPE)) != &segtype_striped) || opt_set(c, C_THIN) ||
+	       opt_set(c, C_VIRTUALSIZE) || opt_set(c, C_SNAPSHOT) || opt_set(c, C_THINPOOL);
+}
+
+/* The options a type's lvcreate reads. */
+static int create_req(struct lvm_cmd *c, struct vgh *h, struct lv_create_req *req)
+{
+	struct err e = { { 0 } };
+	uint64_t v;
+	char sign;
+
+	if ((opt_set(c, C_SIZE) || opt_set(c, C_EXTENTS)) && extents_opt(c, h, &req->extents))
+		return LVM_FAILED;
+	if (opt_set(c, C_VIRTUALSIZE) && size_opt(c, C_VIRTUALSIZE, 'm', h->vg, &req->virtual_extents, NULL))
+		return LVM_FAILED;
+	if (opt_set(c, C_POOLMDSIZE) && size_opt(c, C_POOLMDSIZE, 'm', h->vg, &req->meta_extents, NULL))
+		return LVM_FAILED;
+	if (opt_set(c, C_CHUNKSIZE)) {
+		if (lvm_parse_size(opt_val(c, C_CHUNKSIZE), 'k', &sign, &v, &e) || sign || !v || v > UINT32_MAX)
+			return lvm_fail("Invalid argument for --chunksize: %s", opt_val(c, C_CHUNKSIZE));
+		req->chunk_size = (uint32_t)v;
+	}
+	req->zero = opt_set(c, C_ZERO) ? opt_val(c, C_ZERO)[0] == 'y' : -1;
+	req->discards = opt_set(c, C_DISCARDS) ? opt_val(c, C_DISCARDS) : NULL;
+	req->name = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : NULL;
+	return 0;
+}
+
+/* "linear, striped, thin-pool, thin": what lvcreate makes. */
+static void creatable(char *buf, size_t size)
+{
+	size_t n = (size_t)snprintf(buf, size, "linear, striped");
+
+	for (unsigned i = 0; segtypes[i] && n < size; i++)
+		if (segtypes[i]->create)
+			n += (size_t)snprintf(buf + n, size - n, ", %s", segtypes[i]->name);
+}
+
+int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv)
+{
+	struct err e = { { 0 } };
+	struct vgh h = { .lock_fd = -1 };
+	struct dmctl d = { 0 };
+	struct alloc_range *ranges = NULL;
+	struct lv_create_req req = { .activate = true };
+	struct lv_change ch;
+	const struct segtype *st;
+	char vgname[LVM_NAME_LEN], vg2[LVM_NAME_LEN], types[256];
+	const char *poolvg = NULL;
+	int r;
+
+	if ((r = lvm_setup(c, true)))
+		return r;
+	if (opt_set(c, C_ACTIVATE)) {
+		const char *v = opt_val(c, C_ACTIVATE);
+
+		req.activate = strcmp(v, "n") && strcmp(v, "an");
+	}
+	if (split_arg(argv[0], vgname, sizeof(vgname), &req.lv_arg))
+		return LVM_FAILED;
+	if (opt_set(c, C_THINPOOL)) {
+		if (split_arg(opt_val(c, C_THINPOOL), vg2, sizeof(vg2), &req.pool_name))
+			return LVM_FAILED;
+		if (!req.pool_name) /* --thinpool POOL with the VG as argument */
+			req.pool_name = opt_val(c, C_THINPOOL);
+		else
+			poolvg = vg2;
+		if (poolvg && strcmp(poolvg, vgname))
+			return lvm_fail("The thin pool and the LV must be in the same VG.");
+	}
+	if (lvm_vg_read(&c->env, vgname, &h, &e))
+		return lvm_fail("%s", e.msg);
+	change_init(&ch, c, &h, &d);
+	if ((r = pv_ranges(&h, argc - 1, argv + 1, &ranges, &ch.nranges)))
+		goto out;
+	ch.ranges = ranges;
+	if (opt_set(c, C_SNAPSHOT) && (!req.lv_arg || !(req.origin = vg_find_lv(h.vg, req.lv_arg)))) {
+		r = lvm_fail("Failed to find the origin %s.", argv[0]);
+		goto out;
+	}
+	st = lv_create_segtype(opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : NULL, opt_set(c, C_SNAPSHOT), req.origin,
+			       opt_set(c, C_THIN), opt_set(c, C_SIZE) || opt_set(c, C_EXTENTS),
+			       opt_set(c, C_VIRTUALSIZE), opt_set(c, C_THINPOOL));
+	if (!st->create) {
+		creatable(types, sizeof(types));
+		r = lvm_fail("Segment type %s cannot be created yet (lvcreate makes %s).",
+			     st->name ? st->name : opt_val(c, C_TYPE), types);
+		goto out;
+	}
+	if ((r = create_req(c, &h, &req)))
+		goto out;
+	if (st->create(&ch, &req, &e))
+		r = lvm_fail("%s", e.msg);
+out:
+	free(ranges);
+	dmctl_close(&d);
+	lvm_vg_release(&h);
+	return r;
+}
+
+int lvm_hooks_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct segtype *st,
+		       struct vg_lv *lv)
+{
+	struct err e = { { 0 } };
+	struct lv_change ch;
+
+	change_init(&ch, c, h, d);
+	return st->remove(&ch, lv, &e) ? lvm_fail("%s", e.msg) : 0;
+}
+
+int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct segtype *st,
+		       struct vg_lv *lv, int argc, char **argv)
+{
+	struct err e = { { 0 } };
+	struct lv_resize_req req = { .metadata = opt_set(c, C_POOLMDSIZE), .policies = opt_set(c, C_USEPOLICIES) };
+	struct alloc_range *ranges = NULL;
+	struct lv_change ch;
+	struct ext_arg a;
+	int r;
+
+	if (!st)
+		return lvm_fail("--use-policies and --poolmetadatasize apply to thin pools.");
+	if (req.policies)
+		;
+	else if (req.metadata) {
+		if (size_opt(c, C_POOLMDSIZE, 'm', h->vg, &req.extents, &req.sign))
+			return LVM_FAILED;
+	} else if (opt_set(c, C_SIZE)) {
+		if (size_opt(c, C_SIZE, 'm', h->vg, &req.extents, &req.sign))
+			return LVM_FAILED;
+	} else if (opt_set(c, C_EXTENTS)) {
+		if (lvm_parse_extents(opt_val(c, C_EXTENTS), &a, &e) || a.pct != PCT_NONE)
+			return lvm_fail("Invalid argument for --extents: %s", opt_val(c, C_EXTENTS));
+		req.extents = a.n;
+		req.sign = a.sign;
+	} else {
+		return lvm_fail("Please specify either size or extents.");
+	}
+	change_init(&ch, c, h, d);
+	if ((r = pv_ranges(h, argc, argv, &ranges, &ch.nranges)))
+		return r;
+	ch.ranges = ranges;
+	r = st->resize(&ch, lv, &req, &e) ? lvm_fail("%s", e.msg) : 0;
+	free(ranges);
+	return r;
+}

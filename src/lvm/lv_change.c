@@ -1,0 +1,102 @@
+/* What lvcreate, lvremove and lvresize share with the segment types'
+ * hooks: which type a command makes or changes, and activation,
+ * sub-LVs and messages for the hooks.  See lvm/segtype.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dmctl.h"
+#include "common/units.h"
+#include "lvm/activate.h"
+#include "lvm/alloc.h"
+#include "lvm/devices.h"
+#include "lvm/segtype.h"
+
+const struct segtype *lv_create_segtype(const char *type, bool snapshot, const struct vg_lv *origin, bool thin,
+					bool sized, bool virtual_size, bool pool_given)
+{
+	const struct segtype *ost = origin ? lv_segtype(origin) : NULL;
+
+	if (type)
+		return segtype_find(type);
+	if (snapshot) /* a snapshot by the origin's own type (thin), or in a pool */
+		return (ost && (ost->flags & SEGTYPE_SNAPSHOTS)) ? ost : segtype_find(pool_given ? "thin" : "snapshot");
+	if (thin || virtual_size || pool_given)
+		return segtype_find(thin && sized && !virtual_size ? "thin-pool" : "thin");
+	return &segtype_striped;
+}
+
+const struct segtype *lv_change_type(const struct vg *vg, const struct vg_lv *lv, bool resize)
+{
+	const struct vg_lv *o = lv_owner(vg, lv);
+	const struct segtype *st = lv_segtype(o ? o : lv);
+
+	if (!st || !(resize ? st->resize != NULL : st->remove != NULL))
+		return NULL;
+	return st;
+}
+
+int lv_change_activate(struct lv_change *ch, const struct vg_lv *lv, struct err *e)
+{
+	const struct vg *vg = ch->h->vg;
+	char why[LVM_NAME_LEN * 2 + 128];
+	int r;
+
+	if ((r = lvm_vg_access(ch->env, vg, "activate", e)))
+		return r;
+	if (!dmctl_up(ch->d))
+		return err_set(e, -ENOTCONN, "%s", ch->d->why.msg);
+	if ((r = lv_dm_activate(ch->d, ch->env, vg, lv, why, sizeof(why), e)))
+		return err_set(e, r, "activating %s/%s", vg->name, lv->name);
+	if (why[0])
+		fprintf(stderr, "  Activating %s/%s read-only: %s.\n", vg->name, lv->name, why);
+	return 0;
+}
+
+int lv_change_deactivate(struct lv_change *ch, const struct vg_lv *lv, struct err *e)
+{
+	int r;
+
+	if (!dmctl_up(ch->d))
+		return 0;
+	if ((r = lv_dm_deactivate(ch->d, ch->h->vg, lv, e)))
+		return err_set(e, r, "deactivating %s/%s", ch->h->vg->name, lv->name);
+	return 0;
+}
+
+int lv_change_reload(struct lv_change *ch, const struct vg_lv *lv, struct err *e)
+{
+	int r;
+
+	if (!dmctl_up(ch->d))
+		return 0;
+	if ((r = lv_dm_reload(ch->d, ch->env, ch->h->vg, lv, e)))
+		return err_set(e, r, "reloading %s/%s", ch->h->vg->name, lv->name);
+	return 0;
+}
+
+int lv_change_add_hidden(struct lv_change *ch, const char *name, uint32_t extents, bool no_ctime,
+			 struct vg_lv **out, struct err *e)
+{
+	struct alloc_req req = { .stripes = 1, .extents = extents, .ranges = ch->ranges, .nranges = ch->nranges };
+	int r;
+
+	if ((r = vg_add_lv(ch->h->vg, name, out, e)))
+		return r;
+	(*out)->status &= ~FLAG(LVF_VISIBLE);
+	if (no_ctime) { /* lvm2 writes no creation time or host for a pool's sub-LVs */
+		(*out)->has_ctime = false;
+		free((*out)->host);
+		(*out)->host = NULL;
+	}
+	return extents ? alloc_extend(ch->h->vg, *out, &req, e) : 0;
+}
+
+const char *lv_change_size(char *buf, uint64_t sectors)
+{
+	struct units u;
+
+	units_init(&u);
+	units_format(buf, UNITS_BUF, sectors * 512, &u, SIZE_SHORT);
+	return buf;
+}

@@ -88,6 +88,18 @@ after=$(ulvm dmsetup status vg0-pool-tpool | awk '{split($6, a, "/"); print a[1]
 [ "$after" -lt "$used" ] || fail "lvremove freed no blocks ($used -> $after)"
 ulvm dmsetup info vg0-snap1 >/dev/null 2>&1 && fail "vg0-snap1 still active"
 
+step "lvchange -p r / rw of an active thin LV: its device changes mode at once"
+ro() { nbdinfo --json "$(uri "$1")" | python3 -c 'import json,sys; print(json.load(sys.stdin)["exports"][0]["is_read_only"])'; }
+ulvm lvchange -pr vg0/snap2 >/dev/null
+[ "$(ro vg0/snap2)" = True ] || fail "snap2 writable after lvchange -pr"
+[ "$(field vg0/snap2 lv_attr)" = "Vri-a-tz--" ] || fail "snap2 attr: $(field vg0/snap2 lv_attr)"
+qemu-io -f raw -c "write -P 0x66 0 4k" "$(uri vg0/snap2)" 2>&1 | grep -qi 'read-only\|permission\|failed' ||
+	fail "a write to read-only snap2 was not refused"
+ulvm lvchange -prw vg0/snap2 >/dev/null
+[ "$(ro vg0/snap2)" = False ] || fail "snap2 read-only after lvchange -prw"
+qio "$(uri vg0/snap2)" "read -P 0x11 0 4M"
+[ "$(ro vg0/pool)" = True ] || fail "the pool's own device is not read-only"
+
 step "lvextend of the pool's data and metadata, online"
 ulvm lvextend -L +32M vg0/pool >/dev/null
 [ "$(field vg0/pool lv_size)" = "96.00" ] || fail "pool size after lvextend"

@@ -39,7 +39,6 @@
 #include "dm/md.h"
 #include "export/nbd.h"
 #include "targets/registry.h"
-#include "targets/thin_pool.h"
 
 #define MAX_TCP 16
 
@@ -52,6 +51,9 @@ struct options {
 	const char *on_event;
 	unsigned on_event_interval;
 	bool autoactivate;
+	/* target parameters: --thin-no-space-timeout, --thin-metadata-cache */
+	struct target_setting { const char *type, *name; uint64_t value; } param[4];
+	unsigned nparam;
 };
 
 struct daemon {
@@ -160,14 +162,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 				log_err("--thin-no-space-timeout %s: expected seconds, 0 to 86400", optarg);
 				return 2;
 			}
-			thin_no_space_timeout = v;
+			o->param[o->nparam++] = (struct target_setting){ "thin-pool", "no_space_timeout", v };
 			break;
 		case OPT_THIN_META_CACHE:
 			if (parse_u32(optarg, &v) || !v || v > 65536) {
 				log_err("--thin-metadata-cache %s: expected MiB, 1 to 65536", optarg);
 				return 2;
 			}
-			thin_pool_set_metadata_cache((uint64_t)v << 20);
+			o->param[o->nparam++] = (struct target_setting){ "thin-pool", "metadata_cache", (uint64_t)v << 20 };
 			break;
 		case OPT_ON_EVENT:
 			if (!optarg[strspn(optarg, " \t")]) {
@@ -322,6 +324,9 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 	ret = dm_context_new(ulvm_targets, ulvm_ntargets, &d->dm);
 	if (ret)
 		return err_set(e, ret, "device mapper: %s", strerror(-ret));
+	for (unsigned i = 0; i < o->nparam; i++)
+		if ((ret = dm_context_set_param(d->dm, o->param[i].type, o->param[i].name, o->param[i].value, e)))
+			return ret;
 	if (o->on_event) {
 		struct events_config ec = { .cmd = o->on_event, .interval = o->on_event_interval,
 					    .run_dir = d->dir };

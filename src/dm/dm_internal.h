@@ -20,6 +20,7 @@ struct dm_context {
 	unsigned nmds, cap;
 	const struct target_type *const *types;
 	unsigned ntypes;
+	uint64_t **params; /* [type][param]: each type's parameter values */
 	/* The event handler and its argument change together under the write
 	 * lock; a handler runs under the read lock, so once
 	 * dm_set_event_handler returns no call of the old one is running (its
@@ -34,6 +35,9 @@ struct dm_context {
 };
 
 extern const struct dev_ops md_dev_ops;
+
+/* Parameter @i of type @tt in @ctx (dm_target_param). */
+uint64_t dm_context_param(const struct dm_context *ctx, const struct target_type *tt, unsigned i);
 
 /* Release what dm_get_device took for a table, and its claims. */
 void dm_table_put_devs(struct dm_table *t);

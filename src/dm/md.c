@@ -7,6 +7,7 @@
  * device never waits for another device's I/O.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,54 @@ int dm_context_new(const struct target_type *const *types, unsigned ntypes,
 	pthread_rwlock_init(&ctx->event_lock, NULL);
 	ctx->types = types;
 	ctx->ntypes = ntypes;
+	if (!(ctx->params = calloc(ntypes ? ntypes : 1, sizeof(*ctx->params)))) {
+		dm_context_free(ctx);
+		return -ENOMEM;
+	}
+	for (unsigned t = 0; t < ntypes; t++) {
+		unsigned n = 0;
+
+		while (types[t]->params && types[t]->params[n].name)
+			n++;
+		if (n && !(ctx->params[t] = calloc(n, sizeof(**ctx->params)))) {
+			dm_context_free(ctx);
+			return -ENOMEM;
+		}
+		for (unsigned i = 0; i < n; i++)
+			ctx->params[t][i] = types[t]->params[i].def;
+	}
 	*out = ctx;
 	return 0;
+}
+
+int dm_context_set_param(struct dm_context *ctx, const char *type, const char *name, uint64_t value,
+			 struct err *e)
+{
+	for (unsigned t = 0; t < ctx->ntypes; t++) {
+		const struct target_param *p = ctx->types[t]->params;
+
+		if (strcmp(ctx->types[t]->name, type))
+			continue;
+		for (unsigned i = 0; p && p[i].name; i++) {
+			if (strcmp(p[i].name, name))
+				continue;
+			if (value < p[i].min || value > p[i].max)
+				return err_set(e, -ERANGE, "%s %s: %" PRIu64 " is outside %" PRIu64 "..%" PRIu64, type,
+					       name, value, p[i].min, p[i].max);
+			__atomic_store_n(&ctx->params[t][i], value, __ATOMIC_RELAXED);
+			return 0;
+		}
+		return err_set(e, -ENOENT, "target %s has no parameter %s", type, name);
+	}
+	return err_set(e, -ENOENT, "no target type %s", type);
+}
+
+uint64_t dm_context_param(const struct dm_context *ctx, const struct target_type *tt, unsigned i)
+{
+	for (unsigned t = 0; t < ctx->ntypes; t++)
+		if (ctx->types[t] == tt)
+			return __atomic_load_n(&ctx->params[t][i], __ATOMIC_RELAXED);
+	return tt->params[i].def;
 }
 
 void dm_set_event_handler(struct dm_context *ctx, dm_event_fn fn, void *opaque)
@@ -810,6 +857,9 @@ void dm_context_free(struct dm_context *ctx)
 	}
 	free(ctx->mds);
 	free(ctx->lowers);
+	for (unsigned t = 0; ctx->params && t < ctx->ntypes; t++)
+		free(ctx->params[t]);
+	free(ctx->params);
 	pthread_mutex_destroy(&ctx->lock);
 	pthread_mutex_destroy(&ctx->lower_lock);
 	pthread_rwlock_destroy(&ctx->event_lock);

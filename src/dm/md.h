@@ -56,6 +56,10 @@ int dm_context_new(const struct target_type *const *types, unsigned ntypes,
 /* Removes every device (forced), top of the stack first. */
 void dm_context_free(struct dm_context *ctx);
 const struct target_type *dm_find_target_type(struct dm_context *ctx, const char *name);
+/* Set parameter @name of target type @type (struct target_param) for
+ * the tables made from now on; -ENOENT / -ERANGE with a message. */
+int dm_context_set_param(struct dm_context *ctx, const char *type, const char *name, uint64_t value,
+			 struct err *e);
 void dm_list_target_types(struct dm_context *ctx,
 			  void (*fn)(void *opaque, const struct target_type *tt), void *opaque);
 

@@ -198,6 +198,11 @@ const void *dm_target_owner(const struct dm_target *ti)
 	return ti->table->self;
 }
 
+uint64_t dm_target_param(const struct dm_target *ti, unsigned i)
+{
+	return ti->table->ctx ? dm_context_param(ti->table->ctx, ti->type, i) : ti->type->params[i].def;
+}
+
 const struct target_type *dm_table_immutable_type(const struct dm_table *t)
 {
 	for (unsigned i = 0; t && i < t->ntargets; i++)

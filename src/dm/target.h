@@ -50,10 +50,20 @@ typedef int (*iterate_devices_fn)(struct dm_target *ti, struct dev *dev, uint64_
 #define DM_TARGET_IMMUTABLE (1u << 1) /* a device that has it is never reloaded
 				       * with another type, nor the other way round */
 
+/* A parameter of a target type, as the kernel's module parameters
+ * (/sys/module/dm_thin_pool/parameters/no_space_timeout): one value per
+ * dm context, set by its owner (dm_context_set_param) and read by the
+ * target (dm_target_param) when it needs it. */
+struct target_param {
+	const char *name;
+	uint64_t def, min, max;
+};
+
 struct target_type {
 	const char *name;
 	unsigned version[3];
 	unsigned features; /* DM_TARGET_* */
+	const struct target_param *params; /* ends with a NULL name; NULL: none */
 
 	/* Construct from the table arguments.  On failure return -errno and
 	 * point ti->error at a static reason; print nothing. */
@@ -119,6 +129,9 @@ void dm_target_set_error(struct dm_target *ti, const char *fmt, ...) __attribute
 /* The mapped device whose table holds @ti (an identity to compare, as a
  * target that is shared between tables needs). */
 const void *dm_target_owner(const struct dm_target *ti);
+/* The value of parameter @i of @ti's type (its index in type->params) in
+ * the context of @ti's table. */
+uint64_t dm_target_param(const struct dm_target *ti, unsigned i);
 /* The name to print for a lower device in STATUSTYPE_TABLE. */
 const char *dm_device_name(struct dm_target *ti, struct dev *dev);
 

@@ -427,7 +427,7 @@ static int thin_write(struct dm_target *ti, const void *buf, size_t len, uint64_
 		pthread_rwlock_unlock(&p->io_lock);
 		if (r == 1) {
 			if (!waited)
-				pool_space_deadline(&deadline);
+				pool_space_deadline(p, &deadline);
 			waited = true;
 			r = pool_wait_for_space(p, &deadline);
 			continue; /* the same block again */

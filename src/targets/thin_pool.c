@@ -17,7 +17,7 @@
  *
  * Space.  Out of data blocks, the pool reports out_of_data_space; writes
  * that need a new block fail at once with error_if_no_space, else wait
- * (thin_no_space_timeout) for a reload that grows the pool.  The
+ * (the no_space_timeout parameter) for a reload that grows the pool.  The
  * metadata keeps a reserve (min(4096 blocks, a tenth), as the kernel's
  * metadata_reserve): when free metadata falls under it the pool commits
  * and stops provisioning ("ro") until the metadata device grows.  A
@@ -33,14 +33,6 @@
 #include "dm/md.h"
 #include "targets/thin_pool.h"
 
-unsigned thin_no_space_timeout = 60;
-
-static uint64_t thin_metadata_cache_bytes; /* 0: BM_DEFAULT_CACHE_BYTES */
-
-void thin_pool_set_metadata_cache(uint64_t bytes)
-{
-	thin_metadata_cache_bytes = bytes;
-}
 
 #define COMMIT_PERIOD_MS 1000
 
@@ -375,10 +367,10 @@ int pool_alloc_block(struct pool *p, uint64_t *block)
 	return 0;
 }
 
-void pool_space_deadline(struct timespec *deadline)
+void pool_space_deadline(const struct pool *p, struct timespec *deadline)
 {
 	clock_gettime(CLOCK_MONOTONIC, deadline);
-	deadline->tv_sec += thin_no_space_timeout;
+	deadline->tv_sec += p->pf.no_space_timeout;
 }
 
 int pool_wait_for_space(struct pool *p, const struct timespec *deadline)
@@ -391,7 +383,7 @@ int pool_wait_for_space(struct pool *p, const struct timespec *deadline)
 			r = -ENOSPC;
 			break;
 		}
-		if (!thin_no_space_timeout) {
+		if (!p->pf.no_space_timeout) {
 			pthread_cond_wait(&p->cond, &p->lock);
 		} else if (pthread_cond_timedwait(&p->cond, &p->lock, deadline) == ETIMEDOUT) {
 			r = p->mode == PM_OUT_OF_DATA_SPACE ? -ENOSPC : 0;
@@ -462,7 +454,7 @@ static bool superblock_is_zero(struct dev *mdev, int *r)
 
 static int pool_create(struct dm_target *ti, struct pool_c *pt, struct pool **out)
 {
-	struct thin_meta_options o = { .cache_bytes = thin_metadata_cache_bytes };
+	struct thin_meta_options o = { .cache_bytes = dm_target_param(ti, THIN_POOL_METADATA_CACHE) };
 	struct err e = { { 0 } };
 	struct pool *p;
 	bool zero;
@@ -564,7 +556,7 @@ static int parse_features(struct dm_target *ti, struct arg_set *as, struct pool_
 {
 	uint32_t n;
 
-	*pf = (struct pool_features){ true, true, true, false, false };
+	*pf = (struct pool_features){ .zero_new_blocks = true, .discard_enabled = true, .discard_passdown = true };
 	if (!as->argc)
 		return 0;
 	if (arg_u32(as, 0, 5, &n) || (int)n != as->argc) {
@@ -622,6 +614,7 @@ static int pool_ctr(struct dm_target *ti, struct arg_set *as)
 	r = parse_features(ti, as, &pt->requested);
 	if (r)
 		goto bad;
+	pt->requested.no_space_timeout = (unsigned)dm_target_param(ti, THIN_POOL_NO_SPACE_TIMEOUT);
 	if (ti->len < pt->sectors_per_block) {
 		ti->error = "pool target too small";
 		r = -EINVAL;
@@ -1007,10 +1000,17 @@ out:
 	return r;
 }
 
+static const struct target_param pool_params[] = {
+	[THIN_POOL_NO_SPACE_TIMEOUT] = { "no_space_timeout", 60, 0, 86400 },
+	[THIN_POOL_METADATA_CACHE] = { "metadata_cache", 0, 0, 65536ull << 20 },
+	{ NULL, 0, 0, 0 },
+};
+
 const struct target_type thin_pool_target = {
 	.name = "thin-pool",
 	.version = { 1, 23, 0 },
 	.features = DM_TARGET_SINGLETON | DM_TARGET_IMMUTABLE,
+	.params = pool_params,
 	.ctr = pool_ctr,
 	.dtr = pool_dtr,
 	.map = pool_map,

@@ -50,6 +50,7 @@ struct pool_features {
 	bool discard_passdown;
 	bool read_only;
 	bool error_if_no_space;
+	unsigned no_space_timeout; /* the no_space_timeout parameter when the table was made */
 };
 
 struct pool {
@@ -84,16 +85,15 @@ struct pool {
 	pthread_t thread;
 };
 
-/* How long a write waits for space when the pool is out of data space and
- * queue_if_no_space (the default): seconds, 0 = forever.  ulvmd sets it
- * (--thin-no-space-timeout); 60 by default, as the kernel's module
- * parameter no_space_timeout. */
-extern unsigned thin_no_space_timeout;
-
-/* The metadata block cache of every pool created from now on, in bytes
- * (0 = the block manager's default, 64 MiB).  ulvmd sets it at startup
- * (--thin-metadata-cache). */
-void thin_pool_set_metadata_cache(uint64_t bytes);
+/* The target's parameters (struct target_param; ulvmd sets them with
+ * dm_context_set_param, --thin-no-space-timeout, --thin-metadata-cache):
+ *   no_space_timeout  how long a write waits for space when the pool is
+ *                     out of data space and queue_if_no_space (the
+ *                     default): seconds, 0 = forever; 60, as the
+ *                     kernel's module parameter
+ *   metadata_cache    the metadata block cache of a pool created from
+ *                     now on, bytes (the block manager's default: 64 MiB) */
+enum { THIN_POOL_NO_SPACE_TIMEOUT, THIN_POOL_METADATA_CACHE };
 
 /* The pool of the thin-pool device @pool_dev, referenced; NULL if it is
  * not an active thin-pool. */
@@ -118,7 +118,7 @@ int pool_alloc_block(struct pool *p, uint64_t *block);
 /* No lock held: wait until the pool has space again, up to @deadline
  * (from pool_space_deadline); 0 to retry, or -ENOSPC. */
 int pool_wait_for_space(struct pool *p, const struct timespec *deadline);
-void pool_space_deadline(struct timespec *deadline);
+void pool_space_deadline(const struct pool *p, struct timespec *deadline);
 /* p->lock held: a metadata update failed with @r; abort the transaction,
  * flag needs_check and go read-only.  Returns @r. */
 int pool_metadata_error(struct pool *p, int r, const struct err *e);

@@ -428,11 +428,16 @@ static void test_no_space(void **state)
 static void test_no_space_queue(void **state)
 {
 	struct fixture *f = *state;
-	struct mapped_device *pool = make_pool(f, NULL), *thin;
+	struct mapped_device *pool, *thin;
+	struct err e = { { 0 } };
 	char buf[512] = { 7 };
 	int r = 0;
 
-	thin_no_space_timeout = 1;
+	/* the target parameter, as ulvmd --thin-no-space-timeout 1 sets it */
+	assert_int_equal(dm_context_set_param(f->ctx, "thin-pool", "no_space_timeout", 1, &e), 0);
+	assert_int_equal(dm_context_set_param(f->ctx, "thin-pool", "no_space_timeout", 86401, &e), -ERANGE);
+	assert_int_equal(dm_context_set_param(f->ctx, "thin-pool", "nonesuch", 1, &e), -ENOENT);
+	pool = make_pool(f, NULL);
 	msg(f->ctx, "pool", "create_thin 1", 0);
 	thin = make_thin(f, "thin1", 1, 200 * BLOCK_SECTORS, NULL);
 	for (uint64_t i = 0; i < 200 && !r; i++)
@@ -441,7 +446,6 @@ static void test_no_space_queue(void **state)
 	char *s = format_md(pool, STATUSTYPE_INFO);
 	assert_non_null(strstr(s, " out_of_data_space discard_passdown queue_if_no_space "));
 	free(s);
-	thin_no_space_timeout = 60;
 	dev_put(&thin->dev);
 	dev_put(&pool->dev);
 }

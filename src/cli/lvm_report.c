@@ -166,7 +166,8 @@ static void seg_lists(const struct vg_lv *lv, const struct lv_seg *s, FILE *dev,
 		const struct lv_seg *g = &lv->seg[i];
 
 		for (unsigned k = 0; k < g->narea; k++) {
-			const char *p = g->area[k].pv->path ? g->area[k].pv->path : "[unknown]";
+			const struct lv_area *a = &g->area[k];
+			const char *p = a->lv ? a->lv->name : a->pv->path ? a->pv->path : "[unknown]";
 			uint32_t alen = seg_area_len(g);
 
 			fprintf(dev, "%s%s(%u)", ftell(dev) ? "," : "", p, g->area[k].pe);

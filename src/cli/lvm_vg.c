@@ -609,7 +609,9 @@ static bool same_mapping(const struct vg_lv *a, const struct vg_lv *b)
 		    x->stripe_size != y->stripe_size)
 			return false;
 		for (unsigned k = 0; k < x->narea; k++)
-			if (x->area[k].pe != y->area[k].pe || strcmp(x->area[k].pv->id, y->area[k].pv->id))
+			if (x->area[k].pe != y->area[k].pe || !x->area[k].pv != !y->area[k].pv ||
+			    strcmp(x->area[k].pv ? x->area[k].pv->id : x->area[k].lv->name,
+				   y->area[k].pv ? y->area[k].pv->id : y->area[k].lv->name))
 				return false;
 	}
 	return true;

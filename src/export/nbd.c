@@ -281,6 +281,7 @@ static void setup_socket(int fd)
 static void add_conn(struct nbd_server *s, int fd)
 {
 	struct nbd_conn *c;
+	unsigned id = 0;
 	int r;
 
 	setup_socket(fd);
@@ -294,7 +295,7 @@ static void add_conn(struct nbd_server *s, int fd)
 	if (atomic_load(&s->stopping)) {
 		r = -ESHUTDOWN;
 	} else {
-		c->id = s->next_id++;
+		id = c->id = s->next_id++;
 		r = nbd_thread_create(&c->thread, conn_main, c);
 	}
 	if (!r) {
@@ -310,7 +311,8 @@ static void add_conn(struct nbd_server *s, int fd)
 		nbd_conn_free(c);
 		return;
 	}
-	log_debug("nbd: connection %u accepted", c->id);
+	/* not c->id: the connection may be over, and reaped, already */
+	log_debug("nbd: connection %u accepted", id);
 }
 
 static void *accept_main(void *arg)

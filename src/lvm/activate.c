@@ -69,6 +69,11 @@ int lv_extents_claimed(const struct vg *vg, const struct vg_lv *lv)
 			const struct vg_pv *p = s->area[k].pv;
 			int r;
 
+			if (!p) { /* a sub-LV: its own extents */
+				if ((r = lv_extents_claimed(vg, s->area[k].lv)))
+					return r;
+				continue;
+			}
 			if (!p->path)
 				continue;
 			r = dev_path_claimed(p->path, p->pe_start * 512 + s->area[k].pe * E, seg_area_len(s) * E);

@@ -230,12 +230,12 @@ static int extend(struct vg *vg, struct vg_lv *lv, const struct alloc_req *req, 
 		const struct lv_seg *s = &lv->seg[lv->nseg - 1];
 		uint32_t n = left;
 
-		if (s->striped && s->narea == ns && (ns == 1 || s->stripe_size == req->stripe_size)) {
+		if (s->striped && s->narea == ns && seg_on_pvs(s) && (ns == 1 || s->stripe_size == req->stripe_size)) {
 			for (unsigned k = 0; k < ns; k++) {
 				uint32_t f = free_at(m, s->area[k].pv, s->area[k].pe + s->len / ns);
 
 				n = f < n ? f : n;
-				area[k] = (struct lv_area){ s->area[k].pv, s->area[k].pe + s->len / ns };
+				area[k] = (struct lv_area){ s->area[k].pv, s->area[k].pe + s->len / ns, NULL };
 			}
 			if (req->policy == ALLOC_CONTIGUOUS && n < left)
 				return err_set(e, -ENOSPC, "LV %s: not enough free extents right after its "
@@ -288,7 +288,7 @@ static int extend(struct vg *vg, struct vg_lv *lv, const struct alloc_req *req, 
 			return err_set(e, -ENOSPC, "insufficient contiguous free space: %u extents needed",
 				       req->extents);
 		for (unsigned k = 0; k < ns; k++) {
-			area[k] = (struct lv_area){ fp[k]->pv, iv[k].pe };
+			area[k] = (struct lv_area){ fp[k]->pv, iv[k].pe, NULL };
 			if (fpv_take(fp[k], iv[k].pe, n))
 				return err_set(e, -ENOMEM, "out of memory");
 		}

@@ -32,6 +32,15 @@ int lv_refs_each(const struct vg *vg, const struct vg_lv *from, int (*fn)(const 
 		for (unsigned s = 0; s < lv->nseg; s++) {
 			const struct lv_seg *sg = &lv->seg[s];
 
+			/* sub-LV areas of a modelled segment: pointers, renamed with the LV */
+			for (unsigned k = 0; !sg->raw && k < sg->narea; k++) {
+				struct lv_ref r = { .from = lv, .key = sg->st->area_key, .to = sg->area[k].lv, .pins = true };
+				int ret;
+
+				if (r.to && (ret = fn(&r, data)))
+					return ret;
+			}
+
 			/* the names are in the kept section; a modelled one names PVs only */
 			for (const struct seg_ref_key *rk = sg->st->refs; sg->raw && rk && rk->key; rk++) {
 				struct lv_ref r = { .from = lv, .key = rk->key, .pins = rk->pins, .cascade = rk->cascade };
@@ -256,6 +265,8 @@ static int collect(const struct lv_ref *r, void *data)
 				c->idx = x;
 				c->cap = cap;
 			}
+			if (!r->val) /* a model's pointer to the LV: nothing to rewrite */
+				continue;
 			c->val[c->nval] = r->val;
 			c->idx[c->nval++] = i;
 		}

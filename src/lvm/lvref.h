@@ -34,7 +34,7 @@
 struct lv_ref {
 	struct vg_lv *from;    /* the LV whose segment names it */
 	const char *key;       /* "thin_pool", "raids", ... */
-	struct cfg_value *val; /* the name, in @from's kept segment */
+	struct cfg_value *val; /* the name, in @from's kept segment; NULL: a modelled area */
 	struct vg_lv *to;      /* NULL: no LV of that name */
 	bool pins;
 	bool cascade; /* deactivating @to deactivates @from first */

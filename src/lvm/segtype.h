@@ -108,6 +108,7 @@ struct segtype {
 	const char *alias; /* another name the text may use ("linear"), or NULL */
 	unsigned flags;
 	const struct seg_ref_key *refs; /* ends with a NULL key; NULL: none */
+	const char *area_key;		/* the key its modelled areas are listed under ("stripes") */
 	/* lv_attr characters 0 (volume type) and 6 (target type); 0: '-'
 	 * and, for a type that is not linear/striped, 'u'. */
 	char attr_volume, attr_target;

@@ -311,7 +311,7 @@ int seg_keep_raw(struct vg *vg, const struct cfg_node *pvs, struct lv_seg *s, co
 		if (!(a = realloc(s->area, (s->narea + 1) * sizeof(*a))))
 			return err_set(e, -ENOMEM, "out of memory");
 		s->area = a;
-		s->area[s->narea++] = (struct lv_area){ pv, (uint32_t)m->items[i + 1].i };
+		s->area[s->narea++] = (struct lv_area){ pv, (uint32_t)m->items[i + 1].i, NULL };
 	}
 	return 0;
 }
@@ -356,7 +356,7 @@ static bool seg_mergeable(const struct lv_seg *a, const struct lv_seg *b)
 		return false;
 	alen = a->len / a->narea;
 	for (unsigned i = 0; i < a->narea; i++)
-		if (a->area[i].pv != b->area[i].pv || a->area[i].pe + alen != b->area[i].pe)
+		if (a->area[i].pv != b->area[i].pv || a->area[i].lv != b->area[i].lv || a->area[i].pe + alen != b->area[i].pe)
 			return false;
 	return true;
 }
@@ -376,20 +376,16 @@ static void lv_merge(struct vg_lv *lv)
 	lv->nseg = w;
 }
 
-static int import_lv(struct vg *vg, const struct cfg_node *pvs, const struct cfg_node *l,
+/* @lv: named already (every LV is, before any is imported, so that
+ * segments can name the LVs they use). */
+static int import_lv(struct vg *vg, const struct cfg_node *pvs, const struct cfg_node *l, struct vg_lv *lv,
 		     struct err *e)
 {
-	struct vg_lv *lv = calloc(1, sizeof(*lv));
 	uint32_t count;
 	unsigned nsec = 0;
 	bool has_host;
 	int r = 0;
 
-	if (!lv)
-		return err_set(e, -ENOMEM, "out of memory");
-	vg->lv[vg->nlv++] = lv;
-	if (!(lv->name = dupstr(l->key, &r)))
-		return err_set(e, -ENOMEM, "out of memory");
 	if ((r = get_id(l, lv->id, e)) || (r = get_flags(l, lv_flag_defs, false, false, &lv->status, e)) ||
 	    (r = get_strv(l, "tags", &lv->tags, false, e)) || (r = opt_str(l, "creation_host", &lv->host, e)) ||
 	    (r = opt_str(l, "lock_args", &lv->lock_args, e)) ||
@@ -488,8 +484,21 @@ int vg_import(const struct cfg_node *v, struct vg **out, struct err *e)
 		r = err_set(e, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	for (const struct cfg_node *l = lvs ? lvs->child : NULL; l; l = l->next) {
+		struct vg_lv *lv;
+
+		if (l->type != CFG_SECTION)
+			continue;
+		if (!(lv = calloc(1, sizeof(*lv))) || !(lv->name = strdup(l->key))) {
+			free(lv);
+			r = err_set(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		vg->lv[vg->nlv++] = lv;
+	}
+	n = 0;
 	for (const struct cfg_node *l = lvs ? lvs->child : NULL; l; l = l->next)
-		if (l->type == CFG_SECTION && (r = import_lv(vg, pvs, l, e)))
+		if (l->type == CFG_SECTION && (r = import_lv(vg, pvs, l, vg->lv[n++], e)))
 			goto fail;
 	if ((sec = cfg_find(v, "historical_logical_volumes")) &&
 	    !(vg->historical = cfg_add_copy(cfg_root(vg->keep), sec))) {

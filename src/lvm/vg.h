@@ -68,9 +68,12 @@ struct vg_pv {
 	char *path;       /* absolute path of the device, when found */
 };
 
+/* An area is a PV range (pv, from PE pe) or a range of a sub-LV (lv,
+ * from LE pe), lvm2's AREA_PV and AREA_LV; the other pointer is NULL. */
 struct lv_area {
 	struct vg_pv *pv;
 	uint32_t pe;
+	struct vg_lv *lv;
 };
 
 struct lv_seg {
@@ -78,9 +81,9 @@ struct lv_seg {
 	char *type;       /* as read: "striped", "linear", "thin", "raid5_ls"... */
 	const struct segtype *st; /* its type (lvm/segtype.h) */
 	struct strv tags;
-	/* PV areas: a striped segment's stripes (striped set), or the PV
-	 * legs of a kept "mirrors" list (an lvm2 pvmove in progress), so
-	 * that their PEs count as used. */
+	/* Areas: a striped segment's stripes (striped set; PVs or sub-LVs),
+	 * or the PV legs of a kept "mirrors" list (an lvm2 pvmove in
+	 * progress), so that their PEs count as used. */
 	bool striped;
 	uint32_t stripe_size; /* sectors; 0 with one area */
 	unsigned narea;
@@ -89,6 +92,15 @@ struct lv_seg {
 	struct cfg_node *raw;
 	void *priv;
 };
+
+/* Every area of @s is on a PV (none is a sub-LV). */
+static inline bool seg_on_pvs(const struct lv_seg *s)
+{
+	for (unsigned k = 0; k < s->narea; k++)
+		if (!s->area[k].pv)
+			return false;
+	return true;
+}
 
 /* Extents of each area: a stripe's share, or a whole mirror leg. */
 static inline uint32_t seg_area_len(const struct lv_seg *s)

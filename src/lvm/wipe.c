@@ -82,7 +82,9 @@ int lv_wipe_new(const struct vg *vg, const struct vg_lv *lv, bool signatures, bo
 	unsigned n = 0;
 	int fd = -1, r;
 
-	if (!lv->nseg || !lv->seg[0].striped || !(signatures || zero))
+	/* a new LV's areas are on PVs (lvcreate never makes sub-LV areas) */
+	if (!lv->nseg || !lv->seg[0].striped || !seg_on_pvs(&lv->seg[0]) || !seg_on_pvs(&lv->seg[lv->nseg - 1]) ||
+	    !(signatures || zero))
 		return 0;
 	snprintf(name, sizeof(name), "%s/%s", vg->name, lv->name);
 	first = &lv->seg[0];

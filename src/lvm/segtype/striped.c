@@ -2,9 +2,10 @@
  * extent_count / stripe_count extents (lib/striped/striped.c).
  *
  * Text: stripe_count, stripe_size (sectors, only with more than one
- * stripe), stripes = [ "pv0", PE, "pv1", PE, ... ].  A stripes list that
- * names LVs rather than PVs (lvm2 builds such stacks internally) is kept
- * as read and cannot be activated.  The type is written back as read
+ * stripe), stripes = [ "pv0", PE, "pv1", PE, ... ].  An entry may name an
+ * LV of the VG instead of a PV key, with an LE (lvm2's AREA_LV, which it
+ * builds for stacked LVs): that area is the sub-LV's range, activated
+ * below this LV.  A name that is neither keeps the section as read.  The type is written back as read
  * ("linear" stays "linear"); new segments are "striped", as lvm2's.
  *
  * Table, one line per segment (dev_manager.c, _emit_areas_line):
@@ -46,14 +47,15 @@ static int striped_import(struct vg *vg, const struct cfg_node *pvs, const struc
 		    a->items[2 * i + 1].i < 0 || a->items[2 * i + 1].i > UINT32_MAX)
 			return err_set(e, -EINVAL, "%s: stripes: bad pair %u", path, i);
 	for (unsigned i = 0; i < count; i++)
-		if (!vg_import_pv_key(vg, pvs, a->items[2 * i].s)) /* stripes over LVs: kept as they are */
-			return seg_keep_raw(vg, pvs, s, sn, e);
+		if (!vg_import_pv_key(vg, pvs, a->items[2 * i].s) && !vg_find_lv(vg, a->items[2 * i].s))
+			return seg_keep_raw(vg, pvs, s, sn, e); /* names nothing: lvref.c reports it */
 	s->striped = true;
 	if (!(s->area = calloc(count, sizeof(*s->area))))
 		return err_set(e, -ENOMEM, "out of memory");
 	s->narea = count;
 	for (unsigned i = 0; i < count; i++) {
-		s->area[i].pv = vg_import_pv_key(vg, pvs, a->items[2 * i].s);
+		if (!(s->area[i].pv = vg_import_pv_key(vg, pvs, a->items[2 * i].s)))
+			s->area[i].lv = vg_find_lv(vg, a->items[2 * i].s);
 		s->area[i].pe = (uint32_t)a->items[2 * i + 1].i;
 	}
 	return 0;
@@ -78,19 +80,49 @@ static void striped_export(const struct vg *vg, const struct lv_seg *s, struct c
 		vg_size_comment(cfg_add_int(sn, "stripe_size", s->stripe_size), s->stripe_size);
 	n = cfg_add_blank(cfg_add_array(sn, "stripes"), 1);
 	for (unsigned k = 0; k < s->narea; k++) {
-		snprintf(key, sizeof(key), "pv%d", pv_index(vg, s->area[k].pv));
-		cfg_array_add_str(n, key, true);
+		snprintf(key, sizeof(key), "pv%d", s->area[k].pv ? pv_index(vg, s->area[k].pv) : 0);
+		cfg_array_add_str(n, s->area[k].lv ? s->area[k].lv->name : key, true);
 		cfg_array_add_int(n, s->area[k].pe, false);
 	}
 	if (n)
 		n->nl_before_close = true;
 }
 
+/* How deep the sub-LV areas under @lv go; more than LV_STACK_MAX (or a
+ * loop) is refused, so that activation and claims always end. */
+#define LV_STACK_MAX 8
+static unsigned stack_depth(const struct vg_lv *lv, unsigned depth)
+{
+	unsigned max = depth;
+
+	for (unsigned i = 0; i < lv->nseg && max <= LV_STACK_MAX; i++)
+		for (unsigned k = 0; lv->seg[i].st == &segtype_striped && k < lv->seg[i].narea && max <= LV_STACK_MAX; k++)
+			if (lv->seg[i].area[k].lv) {
+				unsigned d = stack_depth(lv->seg[i].area[k].lv, depth + 1);
+
+				max = d > max ? d : max;
+			}
+	return max;
+}
+
 static int striped_validate(const struct vg *vg, const struct vg_lv *lv, const struct lv_seg *s, struct err *e)
 {
 	(void)vg;
 	if (!s->striped)
-		return 0; /* kept: stripes over LVs, checked by lvref.c */
+		return 0; /* kept: names checked by lvref.c */
+	for (unsigned k = 0; k < s->narea; k++) {
+		const struct vg_lv *sub = s->area[k].lv;
+
+		if (!sub)
+			continue;
+		if (sub == lv || stack_depth(sub, 1) > LV_STACK_MAX)
+			return err_set(e, -EINVAL, "LV %s: stripes over LV %s loop or stack deeper than %u LVs", lv->name,
+				       sub->name, LV_STACK_MAX);
+		if ((uint64_t)s->area[k].pe + seg_area_len(s) > sub->le_count)
+			return err_set(e, -EINVAL, "LV %s: segment %u: LEs %u-%u are past the end of LV %s (%u extents)",
+				       lv->name, (unsigned)(s - lv->seg) + 1, s->area[k].pe,
+				       s->area[k].pe + seg_area_len(s) - 1, sub->name, sub->le_count);
+	}
 	if (!s->narea || s->len % s->narea)
 		return err_set(e, -EINVAL, "LV %s: segment %u: %u extents over %u stripes", lv->name,
 			       (unsigned)(s - lv->seg) + 1, s->len, s->narea);
@@ -105,6 +137,29 @@ static const char *striped_report_name(const struct lv_seg *s)
 	return !s->striped ? s->type : s->narea > 1 ? "striped" : "linear";
 }
 
+/* The sub-LV is in the plan already (two areas on one sub-LV). */
+static bool plan_has(const struct lv_plan *p, const struct vg_lv *lv)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->dev[i].lv == lv)
+			return true;
+	return false;
+}
+
+/* " <device> <offset>": a PV by its path, a sub-LV by its dm device. */
+static void emit_area(FILE *f, const struct vg *vg, const struct lv_area *a)
+{
+	uint64_t E = vg->extent_size;
+	char name[LV_DM_NAME_MAX];
+
+	if (a->lv) {
+		lv_dm_name(vg, a->lv, name);
+		fprintf(f, " /dev/mapper/%s %" PRIu64, name, a->pe * E);
+	} else {
+		fprintf(f, " %s %" PRIu64, a->pv->path, a->pv->pe_start + a->pe * E);
+	}
+}
+
 /* The LV's own table: its segments' lines, in LE order. */
 static int striped_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv *lv, struct err *e)
 {
@@ -113,14 +168,22 @@ static int striped_plan(struct lv_plan *p, const struct vg *vg, const struct vg_
 	size_t len = 0;
 	FILE *f;
 
+	int r;
+
 	for (unsigned i = 0; i < lv->nseg; i++)
-		for (unsigned k = 0; k < lv->seg[i].narea; k++)
-			if (!lv->seg[i].area[k].pv->pv || !lv->seg[i].area[k].pv->path) {
+		for (unsigned k = 0; k < lv->seg[i].narea; k++) {
+			const struct lv_area *a = &lv->seg[i].area[k];
+
+			if (a->lv) { /* the sub-LV's devices first, going with this LV */
+				if (!plan_has(p, a->lv) && (r = lv_plan_sub(p, a->lv, true, e)))
+					return r;
+			} else if (!a->pv->pv || !a->pv->path) {
 				char id[LVM_ID_TEXT_LEN + 1];
 
-				lvm_id_format(lv->seg[i].area[k].pv->id, id);
+				lvm_id_format(a->pv->id, id);
 				return err_set(e, -ENODEV, "LV %s/%s uses missing PV %s", vg->name, lv->name, id);
 			}
+		}
 	if (!(f = open_memstream(&text, &len)))
 		return err_set(e, -ENOMEM, "out of memory");
 	for (unsigned i = 0; i < lv->nseg; i++) {
@@ -128,11 +191,11 @@ static int striped_plan(struct lv_plan *p, const struct vg *vg, const struct vg_
 
 		fprintf(f, "%s%" PRIu64 " %" PRIu64, i ? "\n" : "", s->le * E, s->len * E);
 		if (s->narea == 1)
-			fprintf(f, " linear %s %" PRIu64, s->area[0].pv->path, s->area[0].pv->pe_start + s->area[0].pe * E);
+			fprintf(f, " linear");
 		else
 			fprintf(f, " striped %u %u", s->narea, s->stripe_size);
-		for (unsigned k = 0; s->narea > 1 && k < s->narea; k++)
-			fprintf(f, " %s %" PRIu64, s->area[k].pv->path, s->area[k].pv->pe_start + s->area[k].pe * E);
+		for (unsigned k = 0; k < s->narea; k++)
+			emit_area(f, vg, &s->area[k]);
 	}
 	if (fclose(f)) {
 		free(text);
@@ -142,7 +205,7 @@ static int striped_plan(struct lv_plan *p, const struct vg *vg, const struct vg_
 }
 
 static const struct seg_ref_key striped_refs[] = {
-	{ "stripes", true, 2, false }, /* kept segments only: stripes over LVs */
+	{ "stripes", true, 2, false }, /* of a kept section, whose stripes name what is not in the VG */
 	{ NULL, false, 0, false },
 };
 
@@ -150,6 +213,7 @@ const struct segtype segtype_striped = {
 	.name = "striped",
 	.alias = "linear",
 	.refs = striped_refs,
+	.area_key = "stripes",
 	.import = striped_import,
 	.export = striped_export,
 	.validate = striped_validate,

@@ -103,7 +103,7 @@ static int check_tmeta(const struct lv_plan *p, const struct lv_plan_dev *dev, s
 	bool blank = true;
 	int fd;
 
-	if (!tp->transaction_id || !s || !s->striped || !s->area[0].pv->path)
+	if (!tp->transaction_id || !s || !s->striped || !s->area[0].pv || !s->area[0].pv->path)
 		return 0;
 	if ((fd = open(s->area[0].pv->path, O_RDONLY)) < 0)
 		return err_set(e, -errno, "%s: %s", s->area[0].pv->path, strerror(errno));
@@ -243,7 +243,7 @@ static int wipe_tmeta(const struct vg *vg, const struct vg_lv *m, struct err *e)
 	off_t off;
 	int fd, r = 0;
 
-	if (!s->striped || !s->area[0].pv->path)
+	if (!s->striped || !s->area[0].pv || !s->area[0].pv->path)
 		return err_set(e, -ENODEV, "metadata LV %s: its PV is missing", m->name);
 	off = (off_t)(s->area[0].pv->pe_start + (uint64_t)s->area[0].pe * vg->extent_size) * 512;
 	if ((fd = open(s->area[0].pv->path, O_WRONLY)) < 0)

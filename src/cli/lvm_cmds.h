@@ -56,6 +56,10 @@ int lvm_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int lvm_setup(struct lvm_cmd *c, bool rw);
 /* "vg/lv" or "lv" with @vgdef; -1 with a message when malformed. */
 int lvm_split_lvname(const char *arg, char *vg, size_t vgsize, const char **lv);
+/* The PV arguments after the VG/LV: allowed PVs and PE ranges (*r
+ * malloc'ed, *n of them). */
+struct alloc_range;
+int lvm_pv_args(struct vgh *h, int argc, char **argv, struct alloc_range **r, unsigned *n);
 int lvm_split_dmname(const char *arg, char *vg, size_t vgsize, char *lv, size_t lvsize);
 
 int lvm_pvcreate(void *ctx, int argc, char **argv);

@@ -59,17 +59,6 @@ static int split_arg(const char *arg, char *vg, size_t size, const char **lv)
 	return lvm_split_lvname(arg, vg, size, lv);
 }
 
-/* The PV arguments: *ranges (malloc'ed), *n. */
-static int pv_ranges(struct vgh *h, int argc, char **argv, struct alloc_range **ranges, unsigned *n)
-{
-	struct err e = { { 0 } };
-
-	for (int i = 0; i < argc; i++)
-		if (alloc_parse_pv_arg(h->vg, argv[i], ranges, n, &e))
-			return lvm_fail("%s", e.msg);
-	return 0;
-}
-
 static void change_init(struct lv_change *ch, struct lvm_cmd *c, struct vgh *h, struct dmctl *d)
 {
 	memset(ch, 0, sizeof(*ch));
@@ -155,7 +144,7 @@ int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 	if (lvm_vg_read(&c->env, vgname, &h, &e))
 		return lvm_fail("%s", e.msg);
 	change_init(&ch, c, &h, &d);
-	if ((r = pv_ranges(&h, argc - 1, argv + 1, &ranges, &ch.nranges)))
+	if ((r = lvm_pv_args(&h, argc - 1, argv + 1, &ranges, &ch.nranges)))
 		goto out;
 	ch.ranges = ranges;
 	if (opt_set(c, C_SNAPSHOT) && (!req.lv_arg || !(req.origin = vg_find_lv(h.vg, req.lv_arg)))) {
@@ -221,7 +210,7 @@ int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const 
 		return lvm_fail("Please specify either size or extents.");
 	}
 	change_init(&ch, c, h, d);
-	if ((r = pv_ranges(h, argc, argv, &ranges, &ch.nranges)))
+	if ((r = lvm_pv_args(h, argc, argv, &ranges, &ch.nranges)))
 		return r;
 	ch.ranges = ranges;
 	r = st->resize(&ch, lv, &req, &e) ? lvm_fail("%s", e.msg) : 0;

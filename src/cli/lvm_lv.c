@@ -46,8 +46,7 @@ static int parse_activate(struct lvm_cmd *c, bool *on)
 	return lvm_parse_activate(c, on, &autoact);
 }
 
-/* The PV arguments after the VG/LV: allowed PVs and PE ranges. */
-static int pv_args(struct vgh *h, int argc, char **argv, struct alloc_range **r, unsigned *n)
+int lvm_pv_args(struct vgh *h, int argc, char **argv, struct alloc_range **r, unsigned *n)
 {
 	struct err e = { { 0 } };
 
@@ -190,7 +189,7 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 		return lvm_fail("%s", e.msg);
 	if ((r = alloc_policy(c, h.vg, NULL, &req.policy)))
 		goto out;
-	if ((r = pv_args(&h, argc - 1, argv + 1, &ranges, &req.nranges)))
+	if ((r = lvm_pv_args(&h, argc - 1, argv + 1, &ranges, &req.nranges)))
 		goto out;
 	req.ranges = ranges;
 	if (opt_set(c, C_NAME))
@@ -377,7 +376,7 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 	req.stripes = lv->seg[lv->nseg - 1].narea;
 	req.stripe_size = lv->seg[lv->nseg - 1].stripe_size ? lv->seg[lv->nseg - 1].stripe_size : 128;
 	if ((r = stripes_arg(c, &req.stripes, &req.stripe_size)) ||
-	    (r = pv_args(&h, argc - 1, argv + 1, &ranges, &req.nranges)))
+	    (r = lvm_pv_args(&h, argc - 1, argv + 1, &ranges, &req.nranges)))
 		goto out;
 	req.ranges = ranges;
 	if ((r = size_arg(c, &h, &req, lv->le_count, &sign, &ext)))

@@ -147,6 +147,11 @@ struct dropped {
 
 void *nbd_budget_get(struct nbd_server *s, uint64_t n)
 {
+	return nbd_budget_take(s, n, true);
+}
+
+void *nbd_budget_take(struct nbd_server *s, uint64_t n, bool wait)
+{
 	struct dropped *drop = NULL;
 	uint64_t ticket, size;
 	unsigned cls;
@@ -157,6 +162,10 @@ void *nbd_budget_get(struct nbd_server *s, uint64_t n)
 	cls = buf_class(n);
 	size = (uint64_t)1 << cls;
 	pthread_mutex_lock(&s->block);
+	if (!wait && (s->ticket_next != s->ticket_serving || (s->bused && s->bused + size > NBD_BUDGET))) {
+		pthread_mutex_unlock(&s->block);
+		return NBD_BUDGET_BUSY;
+	}
 	ticket = s->ticket_next++;
 	while (ticket != s->ticket_serving || (s->bused && s->bused + size > NBD_BUDGET))
 		pthread_cond_wait(&s->bcond, &s->block);

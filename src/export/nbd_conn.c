@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 
@@ -147,6 +148,46 @@ static int block_status(struct nbd_req *q)
 	return 0;
 }
 
+/* Where a request runs.  Handing it to a worker costs two thread
+ * switches, more than a read or write the page cache serves (a few µs);
+ * running it on the reader serializes the connection, which only costs
+ * when the I/O waits for a disk.  So each connection keeps the moving
+ * average of how long its reads and its writes take, wherever they run,
+ * and the reader runs a READ or WRITE itself while that average is under
+ * NBD_INLINE_NS, and hands it to the workers (in parallel) while it is
+ * over; the average follows the cache warming up or going cold.  It
+ * starts slow (NBD_AVG_START_NS), so a new connection runs in parallel
+ * until its requests have shown they are fast: a slow request then
+ * delays the ones read after it on its connection at most once, before
+ * the average moves.  Other commands (flush, trim, zeroes, block
+ * status) go to the workers. */
+#define NBD_INLINE_NS 20000
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool run_inline(struct nbd_conn *c, const struct nbd_request *r)
+{
+	if (r->type != NBD_CMD_READ && r->type != NBD_CMD_WRITE)
+		return false;
+	return atomic_load_explicit(&c->avg_ns[r->type == NBD_CMD_WRITE], memory_order_relaxed) < NBD_INLINE_NS;
+}
+
+/* avg += (t - avg) / 8, racy by design: a lost update only delays the switch. */
+static void account(struct nbd_conn *c, bool write, uint64_t t0)
+{
+	uint64_t t = now_ns() - t0, avg = atomic_load_explicit(&c->avg_ns[write], memory_order_relaxed);
+
+	if (t > 1000000000u)
+		t = 1000000000u;
+	atomic_store_explicit(&c->avg_ns[write], (uint32_t)(avg - avg / 8 + t / 8), memory_order_relaxed);
+}
+
 void nbd_req_run(struct nbd_req *q)
 {
 	struct nbd_conn *c = q->c;
@@ -154,18 +195,23 @@ void nbd_req_run(struct nbd_req *q)
 	bool fua = r->flags & NBD_CMD_FLAG_FUA;
 	unsigned zf = (fua ? DEV_FUA : 0) | (r->flags & NBD_CMD_FLAG_NO_HOLE ? DEV_NO_HOLE : 0) |
 		      (r->flags & NBD_CMD_FLAG_FAST_ZERO ? DEV_FAST_ZERO : 0);
+	uint64_t t0;
 	int ret = 0;
 
 	switch (r->type) {
 	case NBD_CMD_READ:
+		t0 = now_ns();
 		ret = dev_read(c->dev, q->buf, r->length, r->offset);
+		account(c, false, t0);
 		if (!ret) {
 			reply_read(q);
 			return;
 		}
 		break;
 	case NBD_CMD_WRITE:
+		t0 = now_ns();
 		ret = dev_write(c->dev, q->buf, r->length, r->offset, fua ? DEV_FUA : 0);
+		account(c, true, t0);
 		break;
 	case NBD_CMD_FLUSH:
 		ret = dev_flush(c->dev);
@@ -292,6 +338,8 @@ static int read_request(struct nbd_conn *c)
 	uint32_t err;
 	int ret;
 
+	if (nbd_buffered(c) < sizeof(h)) /* recv may block: the replies held back go first */
+		nbd_uncork(c);
 	ret = nbd_recv(c, h, sizeof(h));
 	if (ret)
 		return ret;
@@ -309,7 +357,12 @@ static int read_request(struct nbd_conn *c)
 	if (!q)
 		return refuse(c, &r, NBD_ENOMEM, "out of memory");
 	if (q->len) {
-		q->buf = nbd_budget_get(c->s, q->len);
+		/* held-back replies hold budget too: send them before waiting for it */
+		q->buf = nbd_budget_take(c->s, q->len, !c->corked);
+		if (q->buf == NBD_BUDGET_BUSY) {
+			nbd_uncork(c);
+			q->buf = nbd_budget_get(c->s, q->len);
+		}
 		if (!q->buf) {
 			nbd_req_release(q);
 			return refuse(c, &r, NBD_ENOMEM, "out of memory");
@@ -325,7 +378,14 @@ static int read_request(struct nbd_conn *c)
 			return ret;
 		}
 	}
-	nbd_queue(c->s, q);
+	if (run_inline(c, &r)) {
+		/* more requests are here already: reply to them all at once */
+		if (nbd_buffered(c) >= NBD_REQUEST_SIZE)
+			nbd_cork(c);
+		nbd_req_run(q);
+	} else {
+		nbd_queue(c->s, q);
+	}
 	return 0;
 }
 
@@ -335,10 +395,12 @@ void nbd_conn_serve(struct nbd_conn *c)
 	unsigned grace = c->s->cfg.max_inflight;
 	int ret;
 
+	nbd_set_reader(c);
 	ret = nbd_handshake(c);
 	if (ret) {
 		if (ret != -ENODATA && ret != -ECONNABORTED)
 			log_debug("nbd: connection %u: handshake: %s", c->id, strerror(-ret));
+		nbd_set_reader(NULL);
 		return;
 	}
 	/* Once the server stops, the reader still takes the requests the
@@ -356,6 +418,8 @@ void nbd_conn_serve(struct nbd_conn *c)
 
 	/* Every request replies (or finds the socket broken) first, and the
 	 * last sender leaves its loop (nbd_io.c). */
+	nbd_uncork(c);
+	nbd_set_reader(NULL);
 	pthread_mutex_lock(&c->lock);
 	while (c->inflight || c->sending)
 		pthread_cond_wait(&c->cond, &c->lock);

@@ -89,18 +89,33 @@ struct nbd_conn {
 	void *meta[NBD_MAX_META];    /* handles of the owner's selected contexts */
 	unsigned nmeta;
 
-	pthread_mutex_t lock;        /* inflight, bytes, the reply queue */
+	/* The reader's receive buffer: what one recv brought beyond the
+	 * bytes asked for (the next headers, small payloads). */
+	uint8_t *rbuf;
+	size_t rpos, rlen;
+
+	pthread_mutex_t lock;        /* inflight, bytes, the reply queue, free */
 	pthread_cond_t cond;
 	unsigned inflight;           /* requests not yet released */
 	size_t bytes;                /* their payload buffers */
 	struct nbd_req *out_head, **out_tail;
 	bool sending;                /* a thread is sending the queue */
+	bool corked;                 /* the reader holds its replies back (nbd_uncork) */
+	struct nbd_req *free;        /* released requests, for reuse */
+	unsigned nfree;
+
+	_Atomic uint32_t avg_ns[2];  /* moving average of READ [0] and WRITE [1] times (nbd_conn.c) */
 
 	pthread_mutex_t send_lock;   /* one message at a time on the socket */
 	bool broken;                 /* a send failed: the socket is shut down */
 };
 
 #define NBD_MAX_IOV 3
+/* The reader's receive buffer; replies sent by one sendmsg at the most. */
+#define NBD_RBUF_SIZE (64u << 10)
+#define NBD_SEND_BATCH 32
+/* A connection's requests start as if they took this long (nbd_conn.c). */
+#define NBD_AVG_START_NS 1000000
 
 /* A request from header to reply. */
 struct nbd_req {
@@ -125,6 +140,9 @@ void nbd_queue(struct nbd_server *s, struct nbd_req *q);
 /* wait for @n bytes of budget and return a buffer of that size
  * (NULL: out of memory, budget not taken); _put gives both back. */
 void *nbd_budget_get(struct nbd_server *s, uint64_t n);
+/* The same, but with @wait false NBD_BUDGET_BUSY instead of waiting. */
+#define NBD_BUDGET_BUSY ((void *)1)
+void *nbd_budget_take(struct nbd_server *s, uint64_t n, bool wait);
 void nbd_budget_put(struct nbd_server *s, void *buf, uint64_t n);
 
 /* nbd_io.c */
@@ -134,8 +152,19 @@ void nbd_conn_free(struct nbd_conn *c);
  * for it (max_inflight, NBD_CONN_BUDGET).  NULL: no memory. */
 struct nbd_req *nbd_req_new(struct nbd_conn *c, const struct nbd_request *r, size_t n);
 void nbd_req_release(struct nbd_req *q);
-/* Send the reply in q->iov, then release @q. */
+/* Send the reply in q->iov, then release @q.  While the connection is
+ * corked, a reply made on the reader waits in the queue for nbd_uncork. */
 void nbd_reply(struct nbd_req *q);
+/* The reader has more requests buffered: hold its replies, to send them
+ * together; nbd_uncork sends what is queued.  The reader uncorks before
+ * it can block (recv, admission), so a held reply never waits on the
+ * client. */
+void nbd_cork(struct nbd_conn *c);
+void nbd_uncork(struct nbd_conn *c);
+/* The calling thread reads @c from now on (NULL: none). */
+void nbd_set_reader(struct nbd_conn *c);
+/* Bytes buffered on the reader side. */
+static inline size_t nbd_buffered(const struct nbd_conn *c) { return c->rlen - c->rpos; }
 /* One message: all of @iov in order, under the send lock. */
 int nbd_send(struct nbd_conn *c, const struct iovec *iov, int n);
 /* Exactly @n bytes: 0, -ENODATA on EOF before the first byte, -ECONNRESET

@@ -3,10 +3,19 @@
  *
  * Replies are sent by flat combining: a thread with a reply appends it to
  * the connection's queue; if no thread is sending on that connection, it
- * becomes the sender and sends queued replies, each as one sendmsg, until
- * the queue is empty.  So replies never interleave, and a client that
- * stops reading holds at most one worker (the sender, blocked for at most
- * NBD_SEND_TIMEOUT_SEC), not every worker that has a reply for it.
+ * becomes the sender and sends queued replies, up to NBD_SEND_BATCH of
+ * them in one sendmsg, until the queue is empty.  So replies never
+ * interleave, and a client that stops reading holds at most one worker
+ * (the sender, blocked for at most NBD_SEND_TIMEOUT_SEC), not every
+ * worker that has a reply for it.  The reader, running requests itself
+ * while the next ones are already in its buffer, corks: its replies wait
+ * in the queue and go out together when it uncorks, which it does before
+ * anything that can block (recv, admission, the end of the connection).
+ *
+ * The reader receives through a buffer of NBD_RBUF_SIZE: one recv brings
+ * as many headers and small payloads as the socket holds; large payloads
+ * go straight into their request's buffer.  Requests are reused from a
+ * per-connection free list (under c->lock, taken anyway for the counts).
  *
  * Every request counts in c->inflight until its reply is sent, and not
  * longer: the sender releases each request as soon as its reply is out,
@@ -34,9 +43,14 @@ int nbd_conn_new(struct nbd_server *s, int fd, struct nbd_conn **out)
 
 	if (!c)
 		return -ENOMEM;
+	if (!(c->rbuf = malloc(NBD_RBUF_SIZE))) {
+		free(c);
+		return -ENOMEM;
+	}
 	c->s = s;
 	c->fd = fd;
 	c->out_tail = &c->out_head;
+	c->avg_ns[0] = c->avg_ns[1] = NBD_AVG_START_NS;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	pthread_mutex_init(&c->send_lock, NULL);
@@ -52,6 +66,13 @@ void nbd_conn_free(struct nbd_conn *c)
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->send_lock);
 	nbd_meta_clear(c);
+	while (c->free) {
+		struct nbd_req *q = c->free;
+
+		c->free = q->next;
+		free(q);
+	}
+	free(c->rbuf);
 	free(c);
 }
 
@@ -60,15 +81,26 @@ struct nbd_req *nbd_req_new(struct nbd_conn *c, const struct nbd_request *r, siz
 	struct nbd_req *q;
 
 	pthread_mutex_lock(&c->lock);
-	while (c->inflight >= c->s->cfg.max_inflight ||
-	       (c->bytes && c->bytes + n > NBD_CONN_BUDGET))
+	while (c->inflight >= c->s->cfg.max_inflight || (c->bytes && c->bytes + n > NBD_CONN_BUDGET)) {
+		if (c->corked) { /* the replies held back may be what frees a slot */
+			pthread_mutex_unlock(&c->lock);
+			nbd_uncork(c);
+			pthread_mutex_lock(&c->lock);
+			continue;
+		}
 		pthread_cond_wait(&c->cond, &c->lock);
+	}
 	c->inflight++;
 	c->bytes += n;
+	if ((q = c->free)) {
+		c->free = q->next;
+		c->nfree--;
+	}
 	pthread_mutex_unlock(&c->lock);
 
-	q = calloc(1, sizeof(*q));
-	if (!q) {
+	if (q)
+		memset(q, 0, sizeof(*q));
+	else if (!(q = calloc(1, sizeof(*q)))) {
 		pthread_mutex_lock(&c->lock);
 		c->inflight--;
 		c->bytes -= n;
@@ -93,32 +125,48 @@ void nbd_req_release(struct nbd_req *q)
 	c->inflight--;
 	c->bytes -= q->len;
 	pthread_cond_signal(&c->cond);
+	if (c->nfree < c->s->cfg.max_inflight) {
+		q->next = c->free;
+		c->free = q;
+		c->nfree++;
+		q = NULL;
+	}
 	pthread_mutex_unlock(&c->lock);
 	free(q);
 }
 
-void nbd_reply(struct nbd_req *q)
+/* The thread that reads this connection (while it is in nbd_conn_serve). */
+static __thread struct nbd_conn *reading;
+
+void nbd_set_reader(struct nbd_conn *c)
 {
-	struct nbd_conn *c = q->c;
+	reading = c;
+}
+
+/* With c->lock held and c->sending taken: send the queue, a batch per
+ * sendmsg, until it is empty; releases what it sent. */
+static void send_queue(struct nbd_conn *c)
+{
+	struct iovec iov[NBD_SEND_BATCH * NBD_MAX_IOV];
 	struct nbd_req *batch, *next;
 
-	pthread_mutex_lock(&c->lock);
-	q->next = NULL;
-	*c->out_tail = q;
-	c->out_tail = &q->next;
-	if (c->sending) {
-		pthread_mutex_unlock(&c->lock);
-		return;
-	}
-	c->sending = true;
 	while ((batch = c->out_head)) {
 		c->out_head = NULL;
 		c->out_tail = &c->out_head;
 		pthread_mutex_unlock(&c->lock);
-		for (; batch; batch = next) {
-			next = batch->next;
-			nbd_send(c, batch->iov, batch->niov);
-			nbd_req_release(batch);
+		while (batch) {
+			struct nbd_req *end = batch;
+			int n = 0;
+
+			for (unsigned k = 0; end && k < NBD_SEND_BATCH; k++, end = end->next) {
+				memcpy(iov + n, end->iov, sizeof(*iov) * (size_t)end->niov);
+				n += end->niov;
+			}
+			nbd_send(c, iov, n);
+			for (; batch != end; batch = next) {
+				next = batch->next;
+				nbd_req_release(batch);
+			}
 		}
 		pthread_mutex_lock(&c->lock);
 	}
@@ -126,16 +174,50 @@ void nbd_reply(struct nbd_req *q)
 	/* The reader may wait for the last sender to leave. */
 	if (!c->inflight)
 		pthread_cond_signal(&c->cond);
+}
+
+void nbd_reply(struct nbd_req *q)
+{
+	struct nbd_conn *c = q->c;
+
+	pthread_mutex_lock(&c->lock);
+	q->next = NULL;
+	*c->out_tail = q;
+	c->out_tail = &q->next;
+	if (c->sending || (c->corked && reading == c)) {
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	c->sending = true;
+	send_queue(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void nbd_cork(struct nbd_conn *c)
+{
+	c->corked = true;
+}
+
+void nbd_uncork(struct nbd_conn *c)
+{
+	if (!c->corked)
+		return;
+	c->corked = false;
+	pthread_mutex_lock(&c->lock);
+	if (!c->sending && c->out_head) {
+		c->sending = true;
+		send_queue(c);
+	}
 	pthread_mutex_unlock(&c->lock);
 }
 
 int nbd_send(struct nbd_conn *c, const struct iovec *iov_in, int n)
 {
-	struct iovec iov[NBD_MAX_IOV];
+	struct iovec iov[NBD_SEND_BATCH * NBD_MAX_IOV];
 	struct msghdr msg = { .msg_iov = iov };
 	int r = 0;
 
-	if (n < 1 || n > NBD_MAX_IOV)
+	if (n < 1 || n > NBD_SEND_BATCH * NBD_MAX_IOV)
 		return -EINVAL;
 	memcpy(iov, iov_in, sizeof(*iov) * (size_t)n);
 	msg.msg_iovlen = (size_t)n;
@@ -175,11 +257,18 @@ int nbd_send(struct nbd_conn *c, const struct iovec *iov_in, int n)
 int nbd_recv_timed(struct nbd_conn *c, void *buf, size_t n, int timeout_ms)
 {
 	char *p = buf;
-	size_t got = 0;
+	size_t got = nbd_buffered(c) < n ? nbd_buffered(c) : n;
 
+	memcpy(p, c->rbuf + c->rpos, got);
+	c->rpos += got;
+	if (c->rpos == c->rlen)
+		c->rpos = c->rlen = 0;
 	while (got < n) {
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		ssize_t r = recv(c->fd, p + got, n - got, timeout_ms < 0 ? 0 : MSG_DONTWAIT);
+		/* a large rest straight to its place, else through the buffer */
+		bool direct = n - got >= NBD_RBUF_SIZE / 2;
+		ssize_t r = recv(c->fd, direct ? p + got : (char *)c->rbuf, direct ? n - got : NBD_RBUF_SIZE,
+				 timeout_ms < 0 ? 0 : MSG_DONTWAIT);
 
 		if (r < 0 && errno == EAGAIN && timeout_ms >= 0) {
 			if (poll(&pfd, 1, timeout_ms) == 0)
@@ -192,7 +281,16 @@ int nbd_recv_timed(struct nbd_conn *c, void *buf, size_t n, int timeout_ms)
 			return -errno;
 		if (r == 0)
 			return got ? -ECONNRESET : -ENODATA;
-		got += (size_t)r;
+		if (direct) {
+			got += (size_t)r;
+			continue;
+		}
+		c->rlen = (size_t)r;
+		c->rpos = (size_t)r < n - got ? (size_t)r : n - got;
+		memcpy(p + got, c->rbuf, c->rpos);
+		got += c->rpos;
+		if (c->rpos == c->rlen)
+			c->rpos = c->rlen = 0;
 	}
 	return 0;
 }

@@ -20,9 +20,12 @@
 # its PID recorded and killed by that PID at exit):
 #   ulvm          ulvmd --run-dir S/run; ulvm dmsetup create bench
 #                 --table "0 SECTORS linear FILE 0"; fio --ioengine=nbd
-#   qemu-nbd      qemu-nbd -f raw --cache=none --aio=io_uring --shared=8 -t -k SOCK FILE
+#   qemu-nbd      qemu-nbd --image-opts --cache=none --aio=io_uring --shared=8 -t -k SOCK
+#                 driver=raw,file.driver=file,file.filename=FILE,file.locking=off
 #                 (-t only keeps it alive between fio runs; --aio=native if
-#                 this qemu-nbd refuses io_uring, and the output says so)
+#                 this qemu-nbd refuses io_uring, and the output says so;
+#                 locking off because ulvmd holds its claim on FILE, which
+#                 qemu's image locking would take for another user's)
 #   nbdkit        nbdkit -f --unix SOCK file FILE   (default threads; -f only
 #                 keeps it in the foreground so its PID is the server's)
 #   raw           fio --ioengine=io_uring --direct=1 on FILE: the limit of
@@ -125,7 +128,8 @@ fi
 if has qemu-nbd; then
 	SOCK[qemu-nbd]=$S/qemu-nbd.sock
 	qemu_aio=io_uring
-	qemu-nbd -f raw --cache=none --aio=io_uring --shared=8 -t -k "${SOCK[qemu-nbd]}" "$FILE" \
+	QOPTS="driver=raw,file.driver=file,file.filename=$FILE,file.locking=off"
+	qemu-nbd --image-opts --cache=none --aio=io_uring --shared=8 -t -k "${SOCK[qemu-nbd]}" "$QOPTS" \
 		>"$S/qemu-nbd.log" 2>&1 &
 	PID[qemu-nbd]=$!
 	if ! wait_sock qemu-nbd; then
@@ -133,7 +137,7 @@ if has qemu-nbd; then
 		kill "${PID[qemu-nbd]}" 2>/dev/null || true
 		wait "${PID[qemu-nbd]}" 2>/dev/null || true
 		qemu_aio=native
-		qemu-nbd -f raw --cache=none --aio=native --shared=8 -t -k "${SOCK[qemu-nbd]}" "$FILE" \
+		qemu-nbd --image-opts --cache=none --aio=native --shared=8 -t -k "${SOCK[qemu-nbd]}" "$QOPTS" \
 			>"$S/qemu-nbd.log" 2>&1 &
 		PID[qemu-nbd]=$!
 		wait_sock qemu-nbd || { cat "$S/qemu-nbd.log"; exit 1; }
@@ -148,6 +152,8 @@ if has nbdkit; then
 	URI[nbdkit]="nbd+unix:///?socket=${SOCK[nbdkit]}"
 fi
 for name in "${!URI[@]}"; do
+	# the socket exists from bind(), connections work from listen(): retry
+	for _ in $(seq 50); do size=$(nbdinfo --size "${URI[$name]}" 2>/dev/null) && break; sleep 0.1; done
 	size=$(nbdinfo --size "${URI[$name]}")
 	[ "$size" -eq $((SIZE_MIB * 1048576)) ] ||
 		{ echo "nbd-linear: $name exports $size bytes, not $((SIZE_MIB * 1048576))" >&2; exit 1; }

@@ -37,6 +37,8 @@
 #include "daemon/exports.h"
 #include "daemon/sockets.h"
 #include "dm/md.h"
+#include "io/dev.h"
+#include "io/engine.h"
 #include "export/nbd.h"
 #include "targets/registry.h"
 
@@ -51,6 +53,8 @@ struct options {
 	const char *on_event;
 	unsigned on_event_interval;
 	bool autoactivate;
+	unsigned file_flags;		/* --cache=none: DEV_OPEN_DIRECT */
+	const struct io_engine *engine; /* --aio */
 	/* target parameters: --thin-no-space-timeout, --thin-metadata-cache */
 	struct target_setting { const char *type, *name; uint64_t value; } param[4];
 	unsigned nparam;
@@ -96,6 +100,11 @@ static void usage(FILE *out)
 		"                       no shell; one run per device at a time; output logged\n"
 		"  --on-event-interval SECS\n"
 		"                       at least SECS between two runs for one device (default 5)\n"
+		"  --cache MODE         writeback (default): files and devices through the page\n"
+		"                       cache; none: O_DIRECT, no second copy (qemu-nbd's\n"
+		"                       --cache=none); flush and FUA are kept in both\n"
+		"  --aio ENGINE         threads (default): pread/pwrite on the NBD threads;\n"
+		"                       io_uring: the same through a ring per thread\n"
 		"  --autoactivate       once ready, run `ulvm vgchange -aay` (lvm2's autoactivation):\n"
 		"                       a restarted daemon serves again what should be served\n"
 		"  -v, --verbose        one log level more (repeatable)\n"
@@ -123,7 +132,8 @@ static int parse_level(const char *s)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_RUN_DIR = 256, OPT_LISTEN, OPT_WORKERS, OPT_LOG_LEVEL, OPT_FOREGROUND,
-	       OPT_THIN_TIMEOUT, OPT_THIN_META_CACHE, OPT_ON_EVENT, OPT_ON_EVENT_INTERVAL, OPT_AUTOACTIVATE };
+	       OPT_THIN_TIMEOUT, OPT_THIN_META_CACHE, OPT_ON_EVENT, OPT_ON_EVENT_INTERVAL, OPT_AUTOACTIVATE,
+	       OPT_CACHE, OPT_AIO };
 	static const struct option longopts[] = {
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -135,6 +145,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "on-event", required_argument, NULL, OPT_ON_EVENT },
 		{ "on-event-interval", required_argument, NULL, OPT_ON_EVENT_INTERVAL },
 		{ "autoactivate", no_argument, NULL, OPT_AUTOACTIVATE },
+		{ "cache", required_argument, NULL, OPT_CACHE },
+		{ "aio", required_argument, NULL, OPT_AIO },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -203,6 +215,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_AUTOACTIVATE:
 			o->autoactivate = true;
+			break;
+		case OPT_CACHE:
+			if (strcmp(optarg, "writeback") && strcmp(optarg, "none")) {
+				log_err("--cache %s: expected writeback or none", optarg);
+				return 2;
+			}
+			o->file_flags = strcmp(optarg, "none") ? 0 : DEV_OPEN_DIRECT;
+			break;
+		case OPT_AIO:
+			if (!(o->engine = io_engine_find(optarg))) {
+				log_err("--aio %s: expected threads or io_uring", optarg);
+				return 2;
+			}
 			break;
 		case 'v':
 			if (o->log_level < LOG_DEBUG)
@@ -324,6 +349,7 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 	ret = dm_context_new(ulvm_targets, ulvm_ntargets, &d->dm);
 	if (ret)
 		return err_set(e, ret, "device mapper: %s", strerror(-ret));
+	dm_context_set_io(d->dm, o->file_flags, o->engine);
 	for (unsigned i = 0; i < o->nparam; i++)
 		if ((ret = dm_context_set_param(d->dm, o->param[i].type, o->param[i].name, o->param[i].value, e)))
 			return ret;

@@ -21,6 +21,8 @@ struct dm_context {
 	const struct target_type *const *types;
 	unsigned ntypes;
 	uint64_t **params; /* [type][param]: each type's parameter values */
+	unsigned file_flags; /* DEV_OPEN_DIRECT: how lower files are opened */
+	const struct io_engine *engine; /* NULL: the sync engine */
 	/* The event handler and its argument change together under the write
 	 * lock; a handler runs under the read lock, so once
 	 * dm_set_event_handler returns no call of the old one is running (its

@@ -10,15 +10,17 @@
 
 #include "common/log.h"
 #include "dm/dm_internal.h"
+#include "io/engine.h"
 
 #define MAPPER_PREFIX "/dev/mapper/"
 
-/* Open @key, a canonical path or an NBD URI (which says in @e why not). */
-static int lower_open(const char *key, struct dev **out, struct err *e)
+/* Open @key, a canonical path or an NBD URI (which says in @e why not);
+ * files as the context says (dm_context_set_io). */
+static int lower_open(struct dm_context *ctx, const char *key, struct dev **out, struct err *e)
 {
 	if (dev_is_nbd_uri(key))
 		return dev_open_nbd(key, 0, out, e);
-	return dev_open_file(key, 0, out);
+	return dev_open_file_with(key, ctx->file_flags, ctx->engine ? ctx->engine : &io_engine_sync, out);
 }
 
 static int lower_get(struct dm_context *ctx, const char *path, struct dev **out, struct err *e)
@@ -55,7 +57,7 @@ static int lower_get(struct dm_context *ctx, const char *path, struct dev **out,
 		r = -ENOMEM;
 		goto out;
 	}
-	r = lower_open(path, &l->dev, e);
+	r = lower_open(ctx, path, &l->dev, e);
 	if (r) {
 		free(l->path);
 		goto out;

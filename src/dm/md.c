@@ -47,6 +47,14 @@ int dm_context_new(const struct target_type *const *types, unsigned ntypes,
 	return 0;
 }
 
+void dm_context_set_io(struct dm_context *ctx, unsigned flags, const struct io_engine *engine)
+{
+	pthread_mutex_lock(&ctx->lower_lock);
+	ctx->file_flags = flags;
+	ctx->engine = engine;
+	pthread_mutex_unlock(&ctx->lower_lock);
+}
+
 int dm_context_set_param(struct dm_context *ctx, const char *type, const char *name, uint64_t value,
 			 struct err *e)
 {

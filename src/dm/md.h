@@ -56,6 +56,10 @@ int dm_context_new(const struct target_type *const *types, unsigned ntypes,
 /* Removes every device (forced), top of the stack first. */
 void dm_context_free(struct dm_context *ctx);
 const struct target_type *dm_find_target_type(struct dm_context *ctx, const char *name);
+/* How lower files are opened from now on: @flags DEV_OPEN_DIRECT or 0,
+ * through I/O engine @engine (io/engine.h). */
+struct io_engine;
+void dm_context_set_io(struct dm_context *ctx, unsigned flags, const struct io_engine *engine);
 /* Set parameter @name of target type @type (struct target_param) for
  * the tables made from now on; -ENOENT / -ERANGE with a message. */
 int dm_context_set_param(struct dm_context *ctx, const char *type, const char *name, uint64_t value,

@@ -88,8 +88,12 @@ int dev_write_zero_buffers(struct dev *d, uint64_t off, uint64_t len, unsigned f
 
 /* Backends */
 #define DEV_OPEN_RDONLY (1u << 0)
-/* A regular file or a block device. */
+#define DEV_OPEN_DIRECT (1u << 1) /* O_DIRECT, any request still served (file.c) */
+/* A regular file or a block device, with the sync I/O engine. */
 int dev_open_file(const char *path, unsigned flags, struct dev **out);
+/* ... with I/O engine @eng (io/engine.h). */
+struct io_engine;
+int dev_open_file_with(const char *path, unsigned flags, const struct io_engine *eng, struct dev **out);
 /* Zero-filled memory of @size bytes (unit tests). */
 int dev_new_memory(uint64_t size, struct dev **out);
 /* Does @s name an NBD export (nbd:, nbds:, nbd+unix:, nbds+unix:,

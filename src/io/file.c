@@ -1,15 +1,27 @@
 /* struct dev over a regular file or a block device.
  *
- * Plain pread/pwrite on blocking worker threads (the nbdkit model).  FUA is
- * a pwritev2(RWF_DSYNC), which syncs just that range's data; flush is
+ * Reads and writes go through an I/O engine (engine.h: pread/pwrite on
+ * the calling thread, or io_uring), on the NBD server's threads.  FUA is
+ * a write with RWF_DSYNC, which syncs just that range's data; flush is
  * fdatasync.  Holes are the file system's: discard punches them, extents
  * finds them with SEEK_DATA/SEEK_HOLE.  Block devices use BLKDISCARD and
  * BLKZEROOUT instead.
+ *
+ * DEV_OPEN_DIRECT opens with O_DIRECT (qemu-nbd's --cache=none: no second
+ * copy in the page cache).  O_DIRECT wants the offset, the length and the
+ * buffer aligned to the device's logical block (4096 for a file, which
+ * fits every file system); a request that is not goes through an aligned
+ * bounce buffer, and an unaligned write reads the partial blocks at its
+ * edges first (read-modify-write).  Such a write holds f->rmw exclusively,
+ * every other write shares it, so no write lands between the read and the
+ * write back of an edge block.  Flush and FUA are the same in both modes:
+ * O_DIRECT leaves the data in the device's volatile cache.
  */
 #include "io/dev.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <stdlib.h>
@@ -19,26 +31,30 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "io/engine.h"
+
 struct file_dev {
 	struct dev dev;
 	int fd;
 	bool is_blk;
+	const struct io_engine *eng;
+	uint32_t align;		/* O_DIRECT's alignment; 0: buffered */
+	pthread_rwlock_t rmw;	/* with align: unaligned writes exclusive */
 };
 
 static struct file_dev *to_file(struct dev *d) { return (struct file_dev *)d; }
 
-static int file_read(struct dev *d, void *buf, size_t len, uint64_t off)
+static int raw_read(struct file_dev *f, void *buf, size_t len, uint64_t off)
 {
-	int fd = to_file(d)->fd;
 	char *p = buf;
 
 	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		ssize_t n = f->eng->pread(f->fd, p, len, off);
+
+		if (n == -EINTR)
+			continue;
+		if (n < 0)
+			return (int)n;
 		if (n == 0) { /* past the end of a file that shrank: zeroes */
 			memset(p, 0, len);
 			return 0;
@@ -50,24 +66,22 @@ static int file_read(struct dev *d, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-static int file_write(struct dev *d, const void *buf, size_t len, uint64_t off, unsigned flags)
+static int raw_write(struct file_dev *f, const void *buf, size_t len, uint64_t off, unsigned flags)
 {
-	int fd = to_file(d)->fd;
 	const char *p = buf;
 
 	while (len) {
-		struct iovec iov = { .iov_base = (void *)p, .iov_len = len };
-		ssize_t n = pwritev2(fd, &iov, 1, (off_t)off, flags & DEV_FUA ? RWF_DSYNC : 0);
-		if (n < 0 && errno == EOPNOTSUPP && (flags & DEV_FUA)) {
-			n = pwrite(fd, p, len, (off_t)off);
-			if (n == (ssize_t)len && fdatasync(fd))
-				return -errno;
+		ssize_t n = f->eng->pwrite(f->fd, p, len, off, flags & DEV_FUA ? RWF_DSYNC : 0);
+
+		if (n == -EOPNOTSUPP && (flags & DEV_FUA)) { /* no RWF_DSYNC here: write, then sync */
+			int r = raw_write(f, p, len, off, 0);
+
+			return r ? r : f->eng->fdatasync(f->fd);
 		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if (n == -EINTR)
+			continue;
+		if (n < 0)
+			return (int)n;
 		p += n;
 		off += (uint64_t)n;
 		len -= (size_t)n;
@@ -75,9 +89,83 @@ static int file_write(struct dev *d, const void *buf, size_t len, uint64_t off, 
 	return 0;
 }
 
+static bool aligned(const struct file_dev *f, const void *buf, size_t len, uint64_t off)
+{
+	return !f->align || !((off | len | (uintptr_t)buf) & (f->align - 1));
+}
+
+/* The aligned range around [off, off + len), and a buffer for it. */
+static int bounce(const struct file_dev *f, size_t len, uint64_t off, uint64_t *a0, size_t *alen, char **b)
+{
+	uint64_t end = off + len;
+
+	*a0 = off & ~(uint64_t)(f->align - 1);
+	*alen = (size_t)(((end + f->align - 1) & ~(uint64_t)(f->align - 1)) - *a0);
+	return posix_memalign((void **)b, f->align, *alen) ? -ENOMEM : 0;
+}
+
+static int file_read(struct dev *d, void *buf, size_t len, uint64_t off)
+{
+	struct file_dev *f = to_file(d);
+	uint64_t a0;
+	size_t alen;
+	char *b;
+	int r;
+
+	if (aligned(f, buf, len, off))
+		return raw_read(f, buf, len, off);
+	if ((r = bounce(f, len, off, &a0, &alen, &b)))
+		return r;
+	if (!(r = raw_read(f, b, alen, a0)))
+		memcpy(buf, b + (off - a0), len);
+	free(b);
+	return r;
+}
+
+static int file_write(struct dev *d, const void *buf, size_t len, uint64_t off, unsigned flags)
+{
+	struct file_dev *f = to_file(d);
+	uint64_t a0;
+	size_t alen;
+	bool edges, head, tail;
+	char *b;
+	int r;
+
+	if (!f->align)
+		return raw_write(f, buf, len, off, flags);
+	edges = (off | len) & (f->align - 1);
+	if (edges)
+		pthread_rwlock_wrlock(&f->rmw);
+	else
+		pthread_rwlock_rdlock(&f->rmw);
+	if (aligned(f, buf, len, off)) {
+		r = raw_write(f, buf, len, off, flags);
+		goto out;
+	}
+	if ((r = bounce(f, len, off, &a0, &alen, &b)))
+		goto out;
+	/* the partial blocks at the edges keep their other bytes */
+	head = off != a0;
+	tail = (off + len) % f->align != 0;
+	if (head || (tail && alen == f->align))
+		r = raw_read(f, b, f->align, a0);
+	if (!r && tail && alen > f->align)
+		r = raw_read(f, b + alen - f->align, f->align, a0 + alen - f->align);
+	if (!r) {
+		memcpy(b + (off - a0), buf, len);
+		r = raw_write(f, b, alen, a0, flags);
+	}
+	free(b);
+out:
+	pthread_rwlock_unlock(&f->rmw);
+	return r;
+}
+
 static int file_flush(struct dev *d)
 {
-	return fdatasync(to_file(d)->fd) ? -errno : 0;
+	struct file_dev *f = to_file(d);
+
+	return f->eng->fdatasync(f->fd);
 }
 
 static int punch(struct file_dev *f, uint64_t off, uint64_t len)
@@ -187,6 +275,7 @@ static void file_destroy(struct dev *d)
 	struct file_dev *f = to_file(d);
 
 	close(f->fd);
+	pthread_rwlock_destroy(&f->rmw);
 	free(f);
 }
 
@@ -232,16 +321,22 @@ int dev_path_claimed(const char *path, uint64_t off, uint64_t len)
 
 int dev_open_file(const char *path, unsigned flags, struct dev **out)
 {
+	return dev_open_file_with(path, flags, &io_engine_sync, out);
+}
+
+int dev_open_file_with(const char *path, unsigned flags, const struct io_engine *eng, struct dev **out)
+{
+	int oflags = O_CLOEXEC | (flags & DEV_OPEN_DIRECT ? O_DIRECT : 0);
 	struct file_dev *f;
 	struct stat st;
 	bool ro = flags & DEV_OPEN_RDONLY;
 	uint64_t size;
 	int fd, r;
 
-	fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	fd = open(path, (ro ? O_RDONLY : O_RDWR) | oflags);
 	if (fd < 0 && !ro && (errno == EROFS || errno == EACCES || errno == EPERM)) {
 		ro = true;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | oflags);
 	}
 	if (fd < 0)
 		return -errno;
@@ -258,6 +353,8 @@ int dev_open_file(const char *path, unsigned flags, struct dev **out)
 	}
 	f->fd = fd;
 	f->is_blk = S_ISBLK(st.st_mode);
+	f->eng = eng;
+	pthread_rwlock_init(&f->rmw, NULL);
 	dev_init(&f->dev, &file_ops, path, size);
 	f->dev.read_only = ro;
 	f->dev.can_discard = true;
@@ -266,6 +363,8 @@ int dev_open_file(const char *path, unsigned flags, struct dev **out)
 		if (!ioctl(fd, BLKSSZGET, &bs) && bs > 0)
 			f->dev.block_size = (uint32_t)bs;
 	}
+	if (flags & DEV_OPEN_DIRECT)
+		f->align = f->is_blk && f->dev.block_size > 4096 ? f->dev.block_size : 4096;
 	*out = &f->dev;
 	return 0;
 fail:

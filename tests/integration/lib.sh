@@ -45,7 +45,8 @@ track_mount() { _mounts+=("$1"); }
 ulvm() { "$ULVM_BIN" "$@"; }
 
 start_ulvmd() {
-	"$ULVMD_BIN" --run-dir "$RUN" "$@" >"$T/ulvmd.log" 2>&1 &
+	# shellcheck disable=SC2086 # ULVMD_ARGS: options of a test variant (tests/run)
+	"$ULVMD_BIN" --run-dir "$RUN" ${ULVMD_ARGS:-} "$@" >"$T/ulvmd.log" 2>&1 &
 	ULVMD_PID=$!
 	track "$ULVMD_PID"
 	for _ in $(seq 100); do

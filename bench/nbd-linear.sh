@@ -10,7 +10,7 @@
 #   BENCH_RUNTIME  measured seconds per run [10]
 #   BENCH_RAMP     unmeasured warm-up seconds per run [3]
 #   BENCH_SIZE_MIB backing file size [2048]
-#   BENCH_SERVERS  which columns to run [ulvm qemu-nbd nbdkit raw raw-buffered]
+#   BENCH_SERVERS  which columns to run [ulvm ulvm-none qemu-nbd nbdkit raw raw-buffered]
 #   BENCH_ONLY     run only the workloads whose name contains this string
 #   BENCH_REPEAT   rounds per workload, servers interleaved; the table shows
 #                  the median [1]
@@ -20,6 +20,8 @@
 # its PID recorded and killed by that PID at exit):
 #   ulvm          ulvmd --run-dir S/run; ulvm dmsetup create bench
 #                 --table "0 SECTORS linear FILE 0"; fio --ioengine=nbd
+#   ulvm-none     the same with ulvmd --cache=none (O_DIRECT), on a copy of FILE
+#                 (a second daemon may not claim the file the first holds)
 #   qemu-nbd      qemu-nbd --image-opts --cache=none --aio=io_uring --shared=8 -t -k SOCK
 #                 driver=raw,file.driver=file,file.filename=FILE,file.locking=off
 #                 (-t only keeps it alive between fio runs; --aio=native if
@@ -46,7 +48,7 @@ RUNTIME=${BENCH_RUNTIME:-10}
 RAMP=${BENCH_RAMP:-3}
 SIZE_MIB=${BENCH_SIZE_MIB:-2048}
 REPEAT=${BENCH_REPEAT:-1}
-read -ra SERVERS <<<"${BENCH_SERVERS:-ulvm qemu-nbd nbdkit raw raw-buffered}"
+read -ra SERVERS <<<"${BENCH_SERVERS:-ulvm ulvm-none qemu-nbd nbdkit raw raw-buffered}"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
@@ -124,6 +126,16 @@ if has ulvm; then
 	wait_sock ulvm || { cat "$S/ulvmd.log"; echo "nbd-linear: ulvmd did not start" >&2; exit 1; }
 	ULVM_RUN_DIR=$S/run "$ULVM" dmsetup create bench --table "0 $((SIZE_MIB * 2048)) linear $FILE 0"
 	URI[ulvm]="nbd+unix:///bench?socket=${SOCK[ulvm]}"
+fi
+if has ulvm-none; then
+	cp --reflink=auto "$FILE" "$S/backing-none.img"
+	"$ULVMD" --run-dir "$S/run-none" --cache=none >"$S/ulvmd-none.log" 2>&1 &
+	PID[ulvm-none]=$!
+	SOCK[ulvm-none]=$S/run-none/nbd.sock
+	for _ in $(seq 100); do [ -S "$S/run-none/control.sock" ] && break; sleep 0.1; done
+	wait_sock ulvm-none || { cat "$S/ulvmd-none.log"; echo "nbd-linear: ulvmd --cache=none did not start" >&2; exit 1; }
+	ULVM_RUN_DIR=$S/run-none "$ULVM" dmsetup create bench --table "0 $((SIZE_MIB * 2048)) linear $S/backing-none.img 0"
+	URI[ulvm-none]="nbd+unix:///bench?socket=${SOCK[ulvm-none]}"
 fi
 if has qemu-nbd; then
 	SOCK[qemu-nbd]=$S/qemu-nbd.sock
@@ -267,8 +279,9 @@ for s in "${SERVERS[@]}"; do hdr+=$(printf ' %12s' "$s"); done
 has ulvm && has qemu-nbd && hdr+=$(printf ' %10s' ulvm/qemu)
 has ulvm && has nbdkit && hdr+=$(printf ' %10s' ulvm/nbdkit)
 has ulvm && has raw && hdr+=$(printf ' %10s' ulvm/raw)
+has ulvm-none && has qemu-nbd && hdr+=$(printf ' %10s' none/qemu)
 echo "$hdr"
-behind=()
+behind=() behind_none=()
 for w in "${WORKLOADS[@]}"; do
 	read -r wl rw bs qd nj unit <<<"$w"
 	[ -z "${BENCH_ONLY:-}" ] || [[ $wl == *"$BENCH_ONLY"* ]] || continue
@@ -285,6 +298,11 @@ for w in "${WORKLOADS[@]}"; do
 			fi
 		done
 	fi
+	if has ulvm-none && has qemu-nbd; then # both O_DIRECT: the bar is 1.2x
+		r=$(ratio "${RES[ulvm-none,$wl]:-}" "${RES[qemu-nbd,$wl]:-}")
+		line+=$(printf ' %10s' "$r")
+		if [ "$r" != - ] && awk -v r="$r" 'BEGIN {exit !(r < 1.2)}'; then behind_none+=("$wl"); fi
+	fi
 	echo "$line"
 done
 if has ulvm && { has qemu-nbd || has nbdkit; }; then
@@ -292,6 +310,13 @@ if has ulvm && { has qemu-nbd || has nbdkit; }; then
 		echo "bar (ulvm >= qemu-nbd and nbdkit on every workload): MET"
 	else
 		echo "bar (ulvm >= qemu-nbd and nbdkit on every workload): NOT MET: ${behind[*]}"
+	fi
+fi
+if has ulvm-none && has qemu-nbd; then
+	if [ ${#behind_none[@]} -eq 0 ]; then
+		echo "bar (ulvm --cache=none >= 1.2x qemu-nbd --cache=none on every workload): MET"
+	else
+		echo "bar (ulvm --cache=none >= 1.2x qemu-nbd --cache=none on every workload): NOT MET: ${behind_none[*]}"
 	fi
 fi
 echo

@@ -23,6 +23,8 @@
 #   BENCH_MAP_MAX    at most this many blocks mapped in the 1 TiB volume [2097152]
 #   BENCH_SNAPS      create_snap repetitions per volume (median) [7]
 #   BENCH_PERF=DIR   perf record -F 499 -g ulvmd during the allocating 4k runs, into DIR
+#                    (BENCH_PERF_WL=seq-write: during the fresh 1 MiB writes instead)
+#   BENCH_ULVMD_ARGS extra ulvmd options, e.g. --cache=none (qcow2 runs O_DIRECT too)
 #   BENCH_KEEP=1     keep the scratch dir (fio JSON, logs; big files removed)
 #   BENCH_PARTS      which parts to run [alloc seq prefilled origin snap];
 #                    `full` (not in the default) is a fully mapped 1 TiB
@@ -145,7 +147,8 @@ stop() { # name: kill a server of ours by its PID
 	unset "PID[$1]"
 }
 
-"$ULVMD" --run-dir "$RUN" >"$S/ulvmd.log" 2>&1 &
+# shellcheck disable=SC2086 # BENCH_ULVMD_ARGS: extra ulvmd options (e.g. --cache=none)
+"$ULVMD" --run-dir "$RUN" ${BENCH_ULVMD_ARGS:-} >"$S/ulvmd.log" 2>&1 &
 PID[ulvmd]=$!
 DPID=${PID[ulvmd]}
 SOCK[ulvmd]=$RUN/nbd.sock
@@ -237,7 +240,7 @@ run() {
 	sleep "$RAMP"
 	c0=$(cpu_ticks "$spid")
 	t0=$(now_ns)
-	if [ -n "${BENCH_PERF:-}" ] && [ "$spid" = "$DPID" ] && [[ $wl == alloc-rand* ]]; then
+	if [ -n "${BENCH_PERF:-}" ] && [ "$spid" = "$DPID" ] && [[ $wl == ${BENCH_PERF_WL:-alloc-rand}* ]]; then
 		mkdir -p "$BENCH_PERF"
 		perf record -F 499 -g -o "$BENCH_PERF/$col.$wl.perf.data" -p "$DPID" -- sleep "$((RUNTIME - 1))" \
 			>"$BENCH_PERF/$col.$wl.perf.log" 2>&1 &

@@ -9,10 +9,11 @@
  * validation, references to other LVs, activation and lvs go through
  * the vtable.
  *
- * A segment's areas are PV ranges (s->area, each seg_area_len extents:
- * linear, striped, the PV legs of a pvmove mirror) or sub-LVs, which a
- * type names in its model (a thin pool's _tdata and _tmeta) and lists in
- * @refs so that lvref.c can follow them (removal, rename, "in use").
+ * A segment's areas (s->area, each seg_area_len extents) are PV ranges or
+ * ranges of sub-LVs (struct lv_area: lvm2's AREA_PV and AREA_LV; striped
+ * over LVs today, raid images next), which lvref.c follows as references
+ * under the type's @area_key.  A kept section names its sub-LVs under the
+ * keys listed in @refs instead (a thin pool's metadata and pool).
  *
  * Types whose text ulvm does not fully model keep their section as read
  * (SEGTYPE_KEPT, s->raw in vg->keep) and export it back byte for byte;

@@ -101,6 +101,7 @@ struct nbd_conn {
 	struct nbd_req *out_head, **out_tail;
 	bool sending;                /* a thread is sending the queue */
 	bool corked;                 /* the reader holds its replies back (nbd_uncork) */
+	unsigned corked_n;           /* replies held back since the last uncork */
 	struct nbd_req *free;        /* released requests, for reuse */
 	unsigned nfree;
 
@@ -114,6 +115,8 @@ struct nbd_conn {
 /* The reader's receive buffer; replies sent by one sendmsg at the most. */
 #define NBD_RBUF_SIZE (64u << 10)
 #define NBD_SEND_BATCH 32
+/* The reader sends its held-back replies at least every this many. */
+#define NBD_CORK_MAX 16
 /* A connection's requests start as if they took this long (nbd_conn.c). */
 #define NBD_AVG_START_NS 1000000
 

@@ -9,8 +9,10 @@ BUILD ?= build
 SAN   ?= build-san
 FUZZ  ?= build-fuzz
 FUZZ_SECONDS ?= 20
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps build build-san build-fuzz demo check bench clean
+.PHONY: all deps build build-san build-fuzz demo check bench install uninstall clean
 
 all: build
 
@@ -38,6 +40,18 @@ check: build build-san build-fuzz
 
 bench: build
 	@bench/run $(BUILD)
+
+# ulvm, ulvmd, their man pages, the systemd units (system and user) and the
+# bash completion, under $(DESTDIR)$(PREFIX); uninstall removes what the last
+# install of $(BUILD) put there.
+install: build
+	@meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
+	@DESTDIR=$(DESTDIR) meson install -C $(BUILD) --quiet
+	@echo "installed under $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	@ninja -C $(BUILD) uninstall >/dev/null
+	@echo "uninstalled what $(BUILD) installed"
 
 clean:
 	rm -rf $(BUILD) $(SAN) $(FUZZ)

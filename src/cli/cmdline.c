@@ -270,3 +270,22 @@ void cli_args_free(struct cli_args *a)
 	free(a->argv);
 	a->argv = NULL;
 }
+
+int cli_complete(const struct cli_spec *spec, const char *verb, FILE *out)
+{
+	const struct cli_verb *v = verb ? cli_find_verb(spec, verb) : NULL;
+
+	if (!verb) {
+		for (unsigned i = 0; i < spec->nverbs; i++)
+			fprintf(out, "%s\n", spec->verbs[i].name);
+		return 0;
+	}
+	for (unsigned o = 0; v && o < spec->nopts; o++) {
+		if (!((v->opts | spec->global_opts) & CLI_BIT(o)))
+			continue;
+		fprintf(out, "--%s\n", spec->opts[o].lng);
+		for (const char *c = spec->opts[o].shorts; c && *c; c++)
+			fprintf(out, "-%c\n", *c);
+	}
+	return 0;
+}

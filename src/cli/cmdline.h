@@ -67,4 +67,9 @@ void cli_family_help(const struct cli_spec *spec, FILE *out);
 void cli_verb_help(const struct cli_spec *spec, const struct cli_verb *v, FILE *out);
 const struct cli_verb *cli_find_verb(const struct cli_spec *spec, const char *name);
 
+/* For bash completion (`ulvm __complete CMD [VERB]`): the verbs of
+ * @spec, one per line, when @verb is NULL; else the options @verb takes
+ * (its own and the family's), as --long and -s forms.  Returns 0. */
+int cli_complete(const struct cli_spec *spec, const char *verb, FILE *out);
+
 #endif

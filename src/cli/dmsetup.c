@@ -778,7 +778,11 @@ int dmsetup_main(const struct cli_globals *g, int argc, char **argv)
 {
 	struct dms s = { .g = *g, .d = { .c = { .fd = -1 } } };
 	struct cli_args a;
-	int ret = cli_parse(&spec, argc, argv, &a);
+	int ret;
+
+	if (g->complete)
+		return cli_complete(&spec, argc > 1 ? argv[1] : NULL, stdout);
+	ret = cli_parse(&spec, argc, argv, &a);
 
 	if (ret) {
 		cli_args_free(&a);

@@ -284,6 +284,10 @@ int lvm_main(const struct cli_globals *g, int argc, char **argv)
 
 	if (!av)
 		return lvm_fail("out of memory");
+	if (g->complete) {
+		free(av);
+		return cli_complete(spec, argv[0], stdout);
+	}
 	av[0] = (char *)"ulvm";
 	memcpy(av + 1, argv, (size_t)argc * sizeof(*av));
 	c.common = spec == &report_spec ? R_COMMON : C_COMMON;

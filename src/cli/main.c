@@ -70,6 +70,18 @@ int main(int argc, char **argv)
 
 	log_set_prog("ulvm");
 	log_set_level(LOG_WARN);
+	if (argc > 1 && !strcmp(argv[1], "__complete")) { /* bash completion (dist/ulvm.bash) */
+		g.complete = true;
+		if (argc == 2) {
+			for (size_t c = 0; c < NCOMMANDS; c++)
+				printf("%s\n", commands[c].name);
+			return 0;
+		}
+		for (size_t c = 0; c < NCOMMANDS; c++)
+			if (!strcmp(argv[2], commands[c].name))
+				return commands[c].main(&g, argc - 2, argv + 2);
+		return 0;
+	}
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 

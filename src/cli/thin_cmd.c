@@ -271,6 +271,8 @@ int thin_main(const struct cli_globals *g, int argc, char **argv)
 	size_t n = 0;
 	int r;
 
+	if (g->complete)
+		return cli_complete(&thin_spec, argc > 1 ? argv[1] : NULL, stdout);
 	for (int i = 0; i < argc && n + 2 < sizeof(c.cmdline); i++)
 		n += (size_t)snprintf(c.cmdline + n, sizeof(c.cmdline) - n, "%s%s", i ? " " : "",
 				      argv[i]);

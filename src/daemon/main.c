@@ -39,6 +39,7 @@
 #include "dm/md.h"
 #include "io/dev.h"
 #include "io/engine.h"
+#include "export/fuse.h"
 #include "export/nbd.h"
 #include "targets/registry.h"
 
@@ -54,6 +55,7 @@ struct options {
 	unsigned on_event_interval;
 	bool autoactivate;
 	unsigned file_flags;		/* --cache=none: DEV_OPEN_DIRECT */
+	const char *fuse_dir;		/* --fuse DIR */
 	const struct io_engine *engine; /* --aio */
 	/* target parameters: --thin-no-space-timeout, --thin-metadata-cache */
 	struct target_setting { const char *type, *name; uint64_t value; } param[4];
@@ -74,6 +76,7 @@ struct daemon {
 	struct control *ctl;
 	struct nbd_exports exports;
 	struct events *events;
+	struct fuse_export *fuse;
 };
 
 static void usage(FILE *out)
@@ -105,6 +108,8 @@ static void usage(FILE *out)
 		"                       --cache=none); flush and FUA are kept in both\n"
 		"  --aio ENGINE         threads (default): pread/pwrite on the NBD threads;\n"
 		"                       io_uring: the same through a ring per thread\n"
+		"  --fuse DIR           also serve every active device as a file under DIR\n"
+		"                       (DIR/vg/lv, DIR/NAME): losetup makes it a block device\n"
 		"  --autoactivate       once ready, run `ulvm vgchange -aay` (lvm2's autoactivation):\n"
 		"                       a restarted daemon serves again what should be served\n"
 		"  -v, --verbose        one log level more (repeatable)\n"
@@ -133,7 +138,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_RUN_DIR = 256, OPT_LISTEN, OPT_WORKERS, OPT_LOG_LEVEL, OPT_FOREGROUND,
 	       OPT_THIN_TIMEOUT, OPT_THIN_META_CACHE, OPT_ON_EVENT, OPT_ON_EVENT_INTERVAL, OPT_AUTOACTIVATE,
-	       OPT_CACHE, OPT_AIO };
+	       OPT_CACHE, OPT_AIO, OPT_FUSE };
 	static const struct option longopts[] = {
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -147,6 +152,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "autoactivate", no_argument, NULL, OPT_AUTOACTIVATE },
 		{ "cache", required_argument, NULL, OPT_CACHE },
 		{ "aio", required_argument, NULL, OPT_AIO },
+		{ "fuse", required_argument, NULL, OPT_FUSE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -222,6 +228,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			o->file_flags = strcmp(optarg, "none") ? 0 : DEV_OPEN_DIRECT;
+			break;
+		case OPT_FUSE:
+			o->fuse_dir = optarg;
 			break;
 		case OPT_AIO:
 			if (!(o->engine = io_engine_find(optarg))) {
@@ -397,6 +406,11 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 		log_info("serving NBD on %s", o->listen[i]);
 	}
 
+	if (o->fuse_dir) {
+		if ((ret = fuse_export_start(o->fuse_dir, &d->exports, &d->fuse, e)))
+			return ret;
+		log_info("serving files under %s", o->fuse_dir);
+	}
 	ret = write_pid_file(d, e);
 	if (ret)
 		return ret;
@@ -540,6 +554,8 @@ static void stop(struct daemon *d)
 		control_wait(d->ctl);
 		control_free(d->ctl);
 	}
+	/* Files open through FUSE fail from here on; their devices close. */
+	fuse_export_stop(d->fuse);
 	if (d->dm) {
 		resume_suspended(d->dm);
 		dm_presuspend_all(d->dm);

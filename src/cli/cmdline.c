@@ -159,26 +159,26 @@ static void set_opt(struct cli_args *a, int o, const char *val)
 	a->count[o]++;
 }
 
-static int parse_long(const struct cli_spec *spec, struct cli_args *a, int argc, char **argv,
-		      int *i)
+static int parse_long(const struct cli_spec *spec, const struct cli_verb *v, struct cli_args *a, int argc,
+		      char **argv, int *i)
 {
 	const char *arg = argv[*i], *eq = strchr(arg + 2, '=');
 	size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
 	int o = find_long(spec, arg + 2, len);
 
 	if (o == -2)
-		return cli_usage_error(spec, NULL, "option '%s' is ambiguous", arg);
+		return cli_usage_error(spec, v, "option '%s' is ambiguous", arg);
 	if (o < 0)
-		return cli_usage_error(spec, NULL, "unknown option '%s'", arg);
+		return cli_usage_error(spec, v, "unknown option '%s'", arg);
 	if (spec->opts[o].arg && eq) {
 		set_opt(a, o, eq + 1);
 	} else if (spec->opts[o].arg) {
 		if (*i + 1 == argc)
-			return cli_usage_error(spec, NULL, "option '--%s' needs an argument",
+			return cli_usage_error(spec, v, "option '--%s' needs an argument",
 					       spec->opts[o].lng);
 		set_opt(a, o, argv[++*i]);
 	} else if (eq) {
-		return cli_usage_error(spec, NULL, "option '--%s' takes no argument",
+		return cli_usage_error(spec, v, "option '--%s' takes no argument",
 				       spec->opts[o].lng);
 	} else {
 		set_opt(a, o, NULL);
@@ -186,14 +186,14 @@ static int parse_long(const struct cli_spec *spec, struct cli_args *a, int argc,
 	return 0;
 }
 
-static int parse_shorts(const struct cli_spec *spec, struct cli_args *a, int argc, char **argv,
-			int *i, uint64_t allowed)
+static int parse_shorts(const struct cli_spec *spec, const struct cli_verb *v, struct cli_args *a, int argc,
+			char **argv, int *i, uint64_t allowed)
 {
 	for (char *c = argv[*i] + 1; *c; c++) {
 		int o = find_short(spec, *c, allowed);
 
 		if (o < 0)
-			return cli_usage_error(spec, NULL, "unknown option '-%c'", *c);
+			return cli_usage_error(spec, v, "unknown option '-%c'", *c);
 		if (!spec->opts[o].arg) {
 			set_opt(a, o, NULL);
 		} else if (c[1]) {
@@ -210,7 +210,7 @@ static int parse_shorts(const struct cli_spec *spec, struct cli_args *a, int arg
 
 int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_args *a)
 {
-	const struct cli_verb *v;
+	const struct cli_verb *v = NULL;
 	bool only_operands = false;
 	int nops = 0, ret;
 
@@ -229,9 +229,9 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_arg
 			a->argv[nops++] = arg;
 		else if (!strcmp(arg, "--"))
 			only_operands = true;
-		else if (arg[1] == '-' && (ret = parse_long(spec, a, argc, argv, &i)))
+		else if (arg[1] == '-' && (ret = parse_long(spec, v, a, argc, argv, &i)))
 			return ret;
-		else if (arg[1] != '-' && (ret = parse_shorts(spec, a, argc, argv, &i, allowed)))
+		else if (arg[1] != '-' && (ret = parse_shorts(spec, v, a, argc, argv, &i, allowed)))
 			return ret;
 	}
 	if (!nops) {

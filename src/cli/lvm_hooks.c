@@ -72,7 +72,8 @@ static void change_init(struct lv_change *ch, struct lvm_cmd *c, struct vgh *h, 
 bool lvm_hooks_lvcreate_wanted(const struct lvm_cmd *c)
 {
 	return (opt_set(c, C_TYPE) && segtype_find(opt_val(c, C_TYPE)) != &segtype_striped) || opt_set(c, C_THIN) ||
-	       opt_set(c, C_VIRTUALSIZE) || opt_set(c, C_SNAPSHOT) || opt_set(c, C_THINPOOL);
+	       opt_set(c, C_VIRTUALSIZE) || opt_set(c, C_SNAPSHOT) || opt_set(c, C_THINPOOL) ||
+	       (opt_set(c, C_MIRRORS) && strcmp(opt_val(c, C_MIRRORS), "0"));
 }
 
 /* The options a type's lvcreate reads. */
@@ -119,7 +120,7 @@ int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 	struct lv_change ch;
 	const struct segtype *st;
 	char vgname[LVM_NAME_LEN], vg2[LVM_NAME_LEN], types[256];
-	const char *poolvg = NULL;
+	const char *poolvg = NULL, *tname;
 	int r;
 
 	if ((r = lvm_setup(c, true)))
@@ -151,13 +152,19 @@ int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 		r = lvm_fail("Failed to find the origin %s.", argv[0]);
 		goto out;
 	}
-	st = lv_create_segtype(opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : NULL, opt_set(c, C_SNAPSHOT), req.origin,
-			       opt_set(c, C_THIN), opt_set(c, C_SIZE) || opt_set(c, C_EXTENTS),
-			       opt_set(c, C_VIRTUALSIZE), opt_set(c, C_THINPOOL));
+	/* -m N: lvm2's mirror_segtype_default, raid1 */
+	tname = opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : opt_set(c, C_MIRRORS) && !opt_set(c, C_SNAPSHOT) ? "raid1" : NULL;
+	st = lv_create_segtype(tname, opt_set(c, C_SNAPSHOT), req.origin, opt_set(c, C_THIN),
+			       opt_set(c, C_SIZE) || opt_set(c, C_EXTENTS), opt_set(c, C_VIRTUALSIZE),
+			       opt_set(c, C_THINPOOL));
+	creatable(types, sizeof(types));
+	if (st == &segtype_unknown) {
+		r = lvm_fail("Unknown segment type %s (lvcreate makes %s).", tname, types);
+		goto out;
+	}
 	if (!st->create) {
-		creatable(types, sizeof(types));
-		r = lvm_fail("Segment type %s cannot be created yet (lvcreate makes %s).",
-			     st->name ? st->name : opt_val(c, C_TYPE), types);
+		r = lvm_fail("Segment type %s is not supported yet (lvcreate makes %s).", tname ? tname : st->name,
+			     types);
 		goto out;
 	}
 	if ((r = create_req(c, &h, &req)))

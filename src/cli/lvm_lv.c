@@ -65,8 +65,10 @@ static int size_arg(struct lvm_cmd *c, struct vgh *h, const struct alloc_req *re
 	char b1[UNITS_BUF];
 
 	*sign = 0;
-	if (opt_set(c, C_SIZE) == opt_set(c, C_EXTENTS))
+	if (opt_set(c, C_SIZE) && opt_set(c, C_EXTENTS))
 		return lvm_fail("Please specify either size or extents (not both).");
+	if (!opt_set(c, C_SIZE) && !opt_set(c, C_EXTENTS))
+		return lvm_fail("Please specify either size or extents.");
 	if (opt_set(c, C_SIZE)) {
 		uint64_t s;
 

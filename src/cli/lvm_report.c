@@ -68,7 +68,7 @@ static char alloc_char(const char *a)
 	return 'n';
 }
 
-static void lv_attr(const struct rctx *x, const struct vg *vg, const struct vg_lv *lv, char out[11])
+static void lv_attr(struct rctx *x, const struct vg *vg, const struct vg_lv *lv, char out[11])
 {
 	const struct segtype *st = NULL; /* of the first segment that is not PV stripes */
 
@@ -83,8 +83,15 @@ static void lv_attr(const struct rctx *x, const struct vg *vg, const struct vg_l
 	out[2] = alloc_char(lv->alloc);
 	if (lv->status & FLAG(LVF_FIXED_MINOR))
 		out[3] = 'm';
-	if (is_active(x, vg, lv))
+	if (is_active(x, vg, lv)) {
+		char name[LV_DM_NAME_MAX];
+
 		out[4] = 'a';
+		/* open: an NBD client, a FUSE file or a device above holds it */
+		lv_dm_name(vg, lv, name);
+		if (dmctl_open(&x->d, name))
+			out[5] = 'o';
+	}
 	if (st)
 		out[6] = st->attr_target ? st->attr_target : 'u';
 	if (lv->status & FLAG(LVF_ACTIVATION_SKIP))

@@ -1,6 +1,8 @@
 /* ulvm: the command line.  Global options, then a command; each command
  * parses the rest itself.  Only `dmsetup` so far. */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/client.h"
@@ -63,10 +65,29 @@ static void usage(FILE *out)
 		fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].help);
 }
 
+/* Options of the LVM commands that docs/LVM.md lets come before the
+ * command too ("ulvm --devices a,b lvs"): moved after the command word. */
+static bool lvm_option_first(const char *a, bool *takes_arg)
+{
+	static const char *const opts[] = { "--devices", "--config-dir" };
+
+	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		size_t n = strlen(opts[k]);
+
+		if (!strncmp(a, opts[k], n) && (!a[n] || a[n] == '=')) {
+			*takes_arg = !a[n];
+			return true;
+		}
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_globals g = { 0 };
-	int i;
+	char *moved[16];
+	int i, nmoved = 0;
+	bool takes;
 
 	log_set_prog("ulvm");
 	log_set_level(LOG_WARN);
@@ -100,6 +121,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--")) {
 			i++;
 			break;
+		} else if (nmoved + 2 <= (int)(sizeof(moved) / sizeof(moved[0])) && lvm_option_first(a, &takes)) {
+			moved[nmoved++] = argv[i];
+			if (takes && i + 1 < argc)
+				moved[nmoved++] = argv[++i];
 		} else {
 			fprintf(stderr, "ulvm: unknown option '%s'\n", a);
 			usage(stderr);
@@ -111,8 +136,26 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (size_t c = 0; c < NCOMMANDS; c++) {
-		if (!strcmp(argv[i], commands[c].name))
-			return commands[c].main(&g, argc - i, argv + i);
+		if (!strcmp(argv[i], commands[c].name)) {
+			int n = argc - i, r;
+			char **av = argv + i;
+
+			if (nmoved) { /* COMMAND, the options given before it, the rest */
+				av = calloc((size_t)(n + nmoved + 1), sizeof(*av));
+				if (!av) {
+					fprintf(stderr, "ulvm: out of memory\n");
+					return 5;
+				}
+				av[0] = argv[i];
+				memcpy(av + 1, moved, (size_t)nmoved * sizeof(*av));
+				memcpy(av + 1 + nmoved, argv + i + 1, (size_t)(n - 1) * sizeof(*av));
+				n += nmoved;
+			}
+			r = commands[c].main(&g, n, av);
+			if (av != argv + i)
+				free(av);
+			return r;
+		}
 	}
 	fprintf(stderr, "ulvm: unknown command '%s'\n", argv[i]);
 	usage(stderr);

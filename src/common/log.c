@@ -21,8 +21,12 @@ void log_msg(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	/* One write per line so lines from several threads do not interleave. */
-	fprintf(stderr, "%s: %s: %s\n", prog_name, tag[level], line);
+	/* One write per line so lines from several threads do not interleave.
+	 * A message that says WARNING itself (lvm2's word) gets no second tag. */
+	if (level == LOG_WARN && !strncmp(line, "WARNING: ", 9))
+		fprintf(stderr, "%s: %s\n", prog_name, line);
+	else
+		fprintf(stderr, "%s: %s: %s\n", prog_name, tag[level], line);
 }
 
 int err_set(struct err *e, int rc, const char *fmt, ...)

@@ -52,7 +52,6 @@ struct seg_ref_key {
 
 enum segtype_flag {
 	SEGTYPE_KEPT = 1u << 0,	      /* the section is kept as read (s->raw) and written back */
-	SEGTYPE_PREFIX = 1u << 1,     /* @name matches as a prefix: "raid" is raid1, raid5_ls... */
 	SEGTYPE_HIDDEN = 1u << 2,     /* its LV counts as hidden (an old snapshot's COW) */
 	SEGTYPE_OUTSIDE = 1u << 3,    /* state outside the VG text (pool metadata): vgcfgrestore wants --force */
 	SEGTYPE_SNAPSHOTS = 1u << 4,  /* lvcreate -s of such an LV makes one of its own type (thin) */
@@ -107,6 +106,7 @@ struct lv_resize_req {
 struct segtype {
 	const char *name;  /* as the text writes it */
 	const char *alias; /* another name the text may use ("linear"), or NULL */
+	const char *const *names; /* a family's names instead of @name ("raid1", "raid5_ls"...), NULL-ended */
 	unsigned flags;
 	const struct seg_ref_key *refs; /* ends with a NULL key; NULL: none */
 	const char *area_key;		/* the key its modelled areas are listed under ("stripes") */

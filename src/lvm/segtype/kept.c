@@ -11,27 +11,34 @@
 
 #include "lvm/segtype.h"
 
-#define KEPT_TYPE(id, nm, fl, v, t, ...)                                                                     \
+#define KEPT_TYPE(id, nm, nms, fl, v, t, ...)                                                                \
 	static const struct seg_ref_key id##_refs[] = { __VA_ARGS__ { NULL, false, 0, false } };            \
-	const struct segtype segtype_##id = { .name = nm, .flags = SEGTYPE_KEPT | (fl), .refs = id##_refs,   \
-					      .attr_volume = v, .attr_target = t }
+	const struct segtype segtype_##id = { .name = nm, .names = nms, .flags = SEGTYPE_KEPT | (fl),        \
+					      .refs = id##_refs, .attr_volume = v, .attr_target = t }
 
-KEPT_TYPE(snapshot, "snapshot", SEGTYPE_HIDDEN, 's', 's', { "origin", true, 0, false },
+/* lvm2's raid levels and layouts (lib/metadata/segtype.h SEG_TYPE_NAME_RAID*) */
+static const char *const raid_names[] = {
+	"raid0", "raid0_meta", "raid1", "raid10", "raid10_near", "raid4", "raid5", "raid5_n", "raid5_la",
+	"raid5_ra", "raid5_ls", "raid5_rs", "raid6", "raid6_zr", "raid6_nr", "raid6_nc", "raid6_n_6",
+	"raid6_ls_6", "raid6_rs_6", "raid6_la_6", "raid6_ra_6", NULL,
+};
+
+KEPT_TYPE(snapshot, "snapshot", NULL, SEGTYPE_HIDDEN, 's', 's', { "origin", true, 0, false },
 	  { "cow_store", true, 0, false }, { "merging_store", true, 0, false },);
-KEPT_TYPE(mirror, "mirror", 0, 'm', 'm', { "mirrors", true, 2, false },
+KEPT_TYPE(mirror, "mirror", NULL, 0, 'm', 'm', { "mirrors", true, 2, false },
 	  { "mirror_log", true, 0, false },);
-KEPT_TYPE(raid, "raid", SEGTYPE_PREFIX, 'r', 'r', { "raids", true, 1, false },
+KEPT_TYPE(raid, "raid", raid_names, 0, 'r', 'r', { "raids", true, 1, false },
 	  { "raid0_lvs", true, 1, false },);
-KEPT_TYPE(cache, "cache", 0, 'C', 'C', { "cache_pool", true, 0, false },
+KEPT_TYPE(cache, "cache", NULL, 0, 'C', 'C', { "cache_pool", true, 0, false },
 	  { "origin", true, 0, false },);
-KEPT_TYPE(cache_pool, "cache-pool", 0, 'C', 'C', { "data", true, 0, false },
+KEPT_TYPE(cache_pool, "cache-pool", NULL, 0, 'C', 'C', { "data", true, 0, false },
 	  { "metadata", true, 0, false },);
-KEPT_TYPE(writecache, "writecache", 0, 'C', 'C', { "origin", true, 0, false },
+KEPT_TYPE(writecache, "writecache", NULL, 0, 'C', 'C', { "origin", true, 0, false },
 	  { "writecache", true, 0, false },);
-KEPT_TYPE(integrity, "integrity", 0, 0, 0, { "origin", true, 0, false },
+KEPT_TYPE(integrity, "integrity", NULL, 0, 0, 0, { "origin", true, 0, false },
 	  { "meta_dev", true, 0, false },);
-KEPT_TYPE(vdo, "vdo", 0, 0, 0, { "vdo_pool", true, 0, false },);
-KEPT_TYPE(vdo_pool, "vdo-pool", 0, 0, 0, { "data", true, 0, false },);
-KEPT_TYPE(error, "error", 0, 'v', 'v', );
-KEPT_TYPE(zero, "zero", 0, 'v', 'v', );
-KEPT_TYPE(unknown, NULL, 0, 0, 0, );
+KEPT_TYPE(vdo, "vdo", NULL, 0, 0, 0, { "vdo_pool", true, 0, false },);
+KEPT_TYPE(vdo_pool, "vdo-pool", NULL, 0, 0, 0, { "data", true, 0, false },);
+KEPT_TYPE(error, "error", NULL, 0, 'v', 'v', );
+KEPT_TYPE(zero, "zero", NULL, 0, 'v', 'v', );
+KEPT_TYPE(unknown, NULL, NULL, 0, 0, 0, );

@@ -30,14 +30,15 @@ const struct segtype *const segtypes[] = {
 };
 
 /* "cache-pool+METADATA_FORMAT" is a cache-pool (lvm2's segtype flags
- * after '+'); a SEGTYPE_PREFIX type takes every name it starts. */
+ * after '+'); a family (raid) takes each of its @names. */
 static bool named(const struct segtype *st, const char *name)
 {
 	size_t n = strcspn(name, "+"), l = strlen(st->name);
 
-	if (st->flags & SEGTYPE_PREFIX)
-		return n >= l && !strncmp(name, st->name, l);
-	return (l == n && !strncmp(name, st->name, n)) || (st->alias && !strcmp(name, st->alias));
+	for (const char *const *x = st->names; x && *x; x++)
+		if (strlen(*x) == n && !strncmp(name, *x, n))
+			return true;
+	return (!st->names && l == n && !strncmp(name, st->name, n)) || (st->alias && !strcmp(name, st->alias));
 }
 
 const struct segtype *segtype_find(const char *name)

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# ulvmd --fuse against nbdfuse on ulvmd's own NBD export of the same device,
+# with the raw backing file as the limit: fio on the file each one gives.
+#   bench/fuse.sh BUILD_DIR
+# Environment: BENCH_DIR [/var/tmp], BENCH_RUNTIME [5], BENCH_SIZE_MIB [1024].
+# The bar (installable issue): ulvm's FUSE file >= 1.5x nbdfuse on every
+# workload.  Workloads: 1 MiB sequential read and write, QD8 (libaio,
+# direct=1), 4 KiB random read and write, QD32 (libaio, direct=1).
+# Servers are started here, their PIDs recorded and killed by them; the
+# FUSE mounts are unmounted at exit.  Caches dropped before every run.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build}" && pwd)
+RUNTIME=${BENCH_RUNTIME:-5}
+SIZE_MIB=${BENCH_SIZE_MIB:-1024}
+for t in fio nbdfuse mountpoint; do command -v "$t" >/dev/null || { echo "fuse: $t is not installed" >&2; exit 2; }; done
+S=$(mktemp -d "${BENCH_DIR:-/var/tmp}/ulvm-fuse.XXXXXX")
+UPID= NPID=
+cleanup() {
+	mountpoint -q "$S/nf" && fusermount3 -u "$S/nf" 2>/dev/null
+	[ -n "$NPID" ] && kill "$NPID" 2>/dev/null && wait "$NPID" 2>/dev/null
+	[ -n "$UPID" ] && kill "$UPID" 2>/dev/null && wait "$UPID" 2>/dev/null
+	rm -rf "$S"
+}
+trap cleanup EXIT
+mkdir -p "$S/fs" "$S/nf"
+fio --name=fill --filename="$S/backing.img" --size="${SIZE_MIB}M" --rw=write --bs=1M --iodepth=8 \
+	--ioengine=libaio --direct=1 >/dev/null
+"$build/src/daemon/ulvmd" --run-dir "$S/run" --fuse "$S/fs" >"$S/ulvmd.log" 2>&1 &
+UPID=$!
+for _ in $(seq 100); do [ -S "$S/run/nbd.sock" ] && break; sleep 0.1; done
+ULVM_RUN_DIR=$S/run "$build/src/cli/ulvm" dmsetup create bench --table "0 $((SIZE_MIB * 2048)) linear $S/backing.img 0"
+nbdfuse "$S/nf/bench" "nbd+unix:///bench?socket=$S/run/nbd.sock" &
+NPID=$!
+for _ in $(seq 100); do [ -e "$S/nf/bench" ] && break; sleep 0.1; done
+declare -A FILE=([ulvm-fuse]=$S/fs/bench [nbdfuse]=$S/nf/bench [raw]=$S/backing.img) RES=()
+COLS=(ulvm-fuse nbdfuse raw)
+WL=("seq-read-1M-qd8 read 1M 8" "seq-write-1M-qd8 write 1M 8" "rand-read-4k-qd32 randread 4k 32"
+    "rand-write-4k-qd32 randwrite 4k 32")
+echo "machine: $(nproc) CPUs; ${RUNTIME}s per run, cold cache; fio libaio direct=1 on each file"
+for w in "${WL[@]}"; do
+	read -r name rw bs qd <<<"$w"
+	for c in "${COLS[@]}"; do
+		sync; [ -w /proc/sys/vm/drop_caches ] && echo 3 >/proc/sys/vm/drop_caches
+		out=$(fio --name="$name" --filename="${FILE[$c]}" --rw="$rw" --bs="$bs" --iodepth="$qd" --ioengine=libaio \
+			--direct=1 --time_based --runtime="$RUNTIME" --ramp_time=1 --size="${SIZE_MIB}M" --output-format=json)
+		RES[$c,$name]=$(python3 -c '
+import json,sys
+t=sys.stdin.read(); j=json.loads(t[t.index("{"):]); d=j["jobs"][0]
+d=d["write"] if d["write"]["io_bytes"]>d["read"]["io_bytes"] else d["read"]
+print("%.0f" % (d["bw_bytes"]/1e6 if sys.argv[1]=="1M" else d["iops"]))' "$bs" <<<"$out")
+		printf '%-20s %-10s %10s %s\n' "$name" "$c" "${RES[$c,$name]}" "$([ "$bs" = 1M ] && echo MB/s || echo IOPS)"
+	done
+done
+echo
+printf '%-20s %10s %10s %10s %12s %10s\n' workload ulvm-fuse nbdfuse raw fuse/nbdfuse fuse/raw
+miss=()
+for w in "${WL[@]}"; do
+	read -r name _ <<<"$w"
+	r=$(awk -v a="${RES[ulvm-fuse,$name]}" -v b="${RES[nbdfuse,$name]}" 'BEGIN {printf "%.2f", a / b}')
+	q=$(awk -v a="${RES[ulvm-fuse,$name]}" -v b="${RES[raw,$name]}" 'BEGIN {printf "%.2f", a / b}')
+	printf '%-20s %10s %10s %10s %12s %10s\n' "$name" "${RES[ulvm-fuse,$name]}" "${RES[nbdfuse,$name]}" \
+		"${RES[raw,$name]}" "$r" "$q"
+	awk -v r="$r" 'BEGIN {exit !(r < 1.5)}' && miss+=("$name")
+done
+if [ ${#miss[@]} -eq 0 ]; then echo "bar (FUSE file >= 1.5x nbdfuse on every workload): MET"
+else echo "bar (FUSE file >= 1.5x nbdfuse on every workload): NOT MET: ${miss[*]}"; fi

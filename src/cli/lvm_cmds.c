@@ -71,6 +71,10 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 	[R_FORCE] = { "force", NULL, NULL, "vgcfgrestore: restore even with segment types it cannot change" },
 	[R_COLUMNS] = { "columns", "C", NULL, "display: in columns, as the report verbs" },
 	[R_FOREIGN] = { "foreign", NULL, NULL, "also VGs whose system ID names another host" },
+	[R_NAMEPREFIXES] = { "nameprefixes", NULL, NULL, "each value as LVM2_FIELD='value' (for scripts)" },
+	[R_UNQUOTED] = { "unquoted", NULL, NULL, "with --nameprefixes: values without quotes" },
+	[R_ROWS] = { "rows", NULL, NULL, "one line per field, the objects across" },
+	[R_ALIGNED] = { "aligned", NULL, NULL, "with --separator: pad the columns too" },
 	COMMON_OPTS(R_COMMON),
 };
 
@@ -81,7 +85,8 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 #define RESIZE_OPTS (BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_YES) | \
 		     BIT(C_FORCE) | BIT(C_ALLOC) | BIT(C_POOLMDSIZE) | BIT(C_USEPOLICIES))
 #define REPORT_OPTS (BIT(R_OPTIONS) | BIT(R_UNITS) | BIT(R_NOHEADINGS) | BIT(R_SEPARATOR) | \
-		     BIT(R_NOSUFFIX) | BIT(R_REPORTFORMAT) | BIT(R_ALL) | BIT(R_SORT) | BIT(R_FOREIGN))
+		     BIT(R_NOSUFFIX) | BIT(R_REPORTFORMAT) | BIT(R_ALL) | BIT(R_SORT) | BIT(R_FOREIGN) | \
+		     BIT(R_NAMEPREFIXES) | BIT(R_UNQUOTED) | BIT(R_ROWS) | BIT(R_ALIGNED))
 
 #define V(name, ops, min, max, opts, help, fn) { name, ops, min, max, opts, help, fn }
 

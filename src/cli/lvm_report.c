@@ -382,6 +382,10 @@ int lvm_report(void *ctx, int argc, char **argv)
 	if (opt_set(c, R_SEPARATOR))
 		o.separator = opt_val(c, R_SEPARATOR);
 	o.noheadings = opt_set(c, R_NOHEADINGS);
+	o.nameprefixes = opt_set(c, R_NAMEPREFIXES);
+	o.unquoted = opt_set(c, R_UNQUOTED);
+	o.rows = opt_set(c, R_ROWS);
+	o.aligned = opt_set(c, R_ALIGNED);
 	o.verbose = opt_set(c, R_COMMON + G_VERBOSE);
 	if (opt_set(c, R_UNITS) && units_parse(opt_val(c, R_UNITS), &o.units))
 		return lvm_fail("Invalid units specification.");

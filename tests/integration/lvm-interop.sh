@@ -44,6 +44,15 @@ ranges ulvm lvs ourvg >"$T/ulvm.txt"
 diff "$T/lvm.txt" "$T/ulvm.txt" || fail "lvs of lvm2 and ulvm differ"
 ulvm vgck ourvg
 
+step "--nameprefixes, --unquoted, --rows, --separator --aligned print as lvm2's"
+for fmt in "--nameprefixes" "--nameprefixes --unquoted" "--rows" "--separator : --aligned" "--rows --nameprefixes"; do
+	# shellcheck disable=SC2086
+	lvm2 lvs $fmt -o lv_name,lv_size,seg_count,stripes ourvg >"$T/lvm.txt"
+	# shellcheck disable=SC2086
+	ulvm lvs $fmt -o lv_name,lv_size,seg_count,stripes ourvg >"$T/ulvm.txt"
+	diff "$T/lvm.txt" "$T/ulvm.txt" || fail "lvs $fmt: lvm2 and ulvm differ"
+done
+
 step "lvm2 extends our LV; we read it"
 lvm2 lvextend -l +2 ourvg/home >/dev/null
 ranges lvm2 lvs ourvg >"$T/lvm.txt"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -331,6 +332,23 @@ int dm_load(struct dm_context *ctx, const char *name, const char *table, const c
 		return err_set(e, r, "%s", name);
 	}
 	t->mode_ro = ro;
+	/* A file the table writes could only be opened read-only (no write
+	 * permission, a read-only file system): refused, unless the device is
+	 * read-only anyway; never a silent read-only device.  (An NBD export
+	 * the server offers read-only, or a read-only mapped device below,
+	 * still makes the device read-only, as it always did.) */
+	char lower[256] = "";
+
+	for (unsigned i = 0; i < t->ndevs; i++)
+		if (t->devs[i].dev->read_only && !t->devs[i].read_only_use && !t->devs[i].md &&
+		    t->devs[i].name[0] == '/')
+			snprintf(lower, sizeof(lower), "%s", t->devs[i].name);
+	if (lower[0] && !(ro == 1 || (ro < 0 && md->read_only))) {
+		dm_table_destroy(t); /* the names go with it: copied above */
+		dev_put(&md->dev);
+		return err_set(e, -EACCES, "%s: %s cannot be opened for writing (permission or a read-only file system); "
+			       "map it read-only with --readonly", name, lower);
+	}
 	pthread_mutex_lock(&md->lock);
 	if (md->live && dm_table_immutable_type(md->live) != dm_table_immutable_type(t)) {
 		const struct target_type *im = dm_table_immutable_type(md->live);

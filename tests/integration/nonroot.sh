@@ -5,6 +5,8 @@
 #  - `ulvm dmsetup` and the LVM verbs (config in $XDG_CONFIG_HOME/ulvm, lvm2's
 #    lock dir not writable: locks in the config dir), NBD through nbdinfo and
 #    qemu-io, the FUSE export mounted through fusermount3;
+#  - a file the user may only read: dmsetup create fails with EACCES unless
+#    --readonly;
 #  - the second user can neither reach the sockets nor read the files.
 source "$(dirname "$0")/lib.sh"
 need setpriv useradd userdel nbdinfo qemu-io
@@ -65,6 +67,16 @@ if [ ${#fuse[@]} -gt 0 ]; then
 	mountpoint -q "$D1/fs" || { cat "$D1/ulvmd.log"; fail "the FUSE export is not mounted"; }
 	[ "$(as1 head -c 4 "$D1/fs/d1")" = AAAA ] || fail "reading $D1/fs/d1 as $U1"
 fi
+
+step "a file $U1 may only read: refused for writing (EACCES), mapped with --readonly"
+truncate -s 16M "$D1/root.img" # root's, 0644
+if as1 "$ULVM" dmsetup create r1 --table "0 32768 linear $D1/root.img 0" >"$T/out" 2>&1; then
+	fail "a device over a file $U1 cannot write was made read-write"
+fi
+grep -q "cannot be opened for writing" "$T/out" || { cat "$T/out"; fail "no EACCES reason"; }
+as1 "$ULVM" dmsetup create r1 --readonly --table "0 32768 linear $D1/root.img 0" || fail "--readonly over root.img"
+as1 nbdinfo --json "nbd+unix:///r1?socket=$D1/xdg/ulvm/nbd.sock" | grep -q '"is_read_only": true' ||
+	fail "r1 is not read-only"
 
 step "LVM verbs as $U1 (config in \$XDG_CONFIG_HOME/ulvm)"
 as1 "$ULVM" pvcreate "$D1/b.img" "$D1/c.img" >/dev/null || fail "pvcreate as $U1"

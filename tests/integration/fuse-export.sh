@@ -24,7 +24,7 @@ cleanup_fuse() {
 	[ -n "$LOOP" ] && losetup -d "$LOOP"
 	return 0
 }
-trap 'cleanup_fuse' EXIT
+trap 'cleanup_fuse; cleanup' EXIT # lib.sh's cleanup too: the daemon, then $T
 
 step "files for devices: DIR/NAME, size, mode; rename and remove"
 ulvm dmsetup create d1 --table "0 524288 linear $T/a.img 0"

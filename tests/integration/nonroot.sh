@@ -14,10 +14,6 @@ need setpriv useradd userdel nbdinfo qemu-io
 step() { echo "== $*"; }
 U1=ulvmt$$a U2=ulvmt$$b
 users=()
-for u in "$U1" "$U2"; do
-	useradd -M -d /nonexistent -s /usr/sbin/nologin "$u" || fail "useradd $u"
-	users+=("$u")
-done
 D1=$T/u1 D2=$T/u2
 cleanup_users() {
 	[ -n "${UPID:-}" ] && kill "$UPID" 2>/dev/null && wait "$UPID" 2>/dev/null
@@ -25,7 +21,11 @@ cleanup_users() {
 	for u in "${users[@]}"; do userdel "$u" 2>/dev/null; done
 	return 0
 }
-trap 'cleanup_users' EXIT
+trap 'cleanup_users; cleanup' EXIT # then lib.sh's: the tracked PIDs, $T
+for u in "$U1" "$U2"; do
+	useradd -M -d /nonexistent -s /usr/sbin/nologin "$u" || fail "useradd $u"
+	users+=("$u")
+done
 chmod 755 "$T"
 mkdir -p "$D1/xdg" "$D1/conf" "$D1/fs" "$D2/xdg"
 chmod 700 "$D1/xdg" "$D2/xdg"

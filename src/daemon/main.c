@@ -79,6 +79,20 @@ struct daemon {
 	struct fuse_export *fuse;
 };
 
+/* A target parameter from the command line; given again, the last wins. */
+static void set_param(struct options *o, const char *type, const char *name, uint64_t value)
+{
+	unsigned i = 0;
+
+	while (i < o->nparam && (strcmp(o->param[i].type, type) || strcmp(o->param[i].name, name)))
+		i++;
+	if (i == sizeof(o->param) / sizeof(o->param[0]))
+		return; /* cannot happen: one slot per parameter ulvmd has an option for */
+	o->param[i] = (struct target_setting){ type, name, value };
+	if (i == o->nparam)
+		o->nparam++;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -180,14 +194,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 				log_err("--thin-no-space-timeout %s: expected seconds, 0 to 86400", optarg);
 				return 2;
 			}
-			o->param[o->nparam++] = (struct target_setting){ "thin-pool", "no_space_timeout", v };
+			set_param(o, "thin-pool", "no_space_timeout", v);
 			break;
 		case OPT_THIN_META_CACHE:
 			if (parse_u32(optarg, &v) || !v || v > 65536) {
 				log_err("--thin-metadata-cache %s: expected MiB, 1 to 65536", optarg);
 				return 2;
 			}
-			o->param[o->nparam++] = (struct target_setting){ "thin-pool", "metadata_cache", (uint64_t)v << 20 };
+			set_param(o, "thin-pool", "metadata_cache", (uint64_t)v << 20);
 			break;
 		case OPT_ON_EVENT:
 			if (!optarg[strspn(optarg, " \t")]) {

@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define FUSE_THREADS 16
+
 struct fuse_export {
 	struct nbd_exports ex;
 	struct fuse *fuse;
@@ -53,8 +55,8 @@ struct lookup {
 	/* readdir */
 	void *buf;
 	fuse_fill_dir_t fill;
-	char (*seen)[256];
-	unsigned nseen;
+	char (*seen)[256]; /* the entries filled so far */
+	unsigned nseen, cap;
 };
 
 static void lookup_one(void *arg, const char *name, const char *desc)
@@ -81,11 +83,18 @@ static void lookup_one(void *arg, const char *name, const char *desc)
 	for (unsigned i = 0; i < l->nseen; i++)
 		if (strlen(l->seen[i]) == n && !strncmp(l->seen[i], rest, n))
 			return;
-	if (l->nseen < 4096) {
-		memcpy(l->seen[l->nseen], rest, n);
-		l->seen[l->nseen][n] = 0;
-		l->fill(l->buf, l->seen[l->nseen++], NULL, 0, 0);
+	if (l->nseen == l->cap) {
+		unsigned cap = l->cap ? 2 * l->cap : 16;
+		char(*s)[256] = cap <= 4096 ? realloc(l->seen, cap * sizeof(*s)) : NULL;
+
+		if (!s)
+			return; /* at most 4096 entries per directory */
+		l->seen = s;
+		l->cap = cap;
 	}
+	memcpy(l->seen[l->nseen], rest, n);
+	l->seen[l->nseen][n] = 0;
+	l->fill(l->buf, l->seen[l->nseen++], NULL, 0, 0);
 }
 
 static int fx_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
@@ -103,8 +112,9 @@ static int fx_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		st->st_nlink = 2;
 		return 0;
 	}
-	d = fi && fi->fh ? (struct dev *)(uintptr_t)fi->fh : NULL;
-	if (!d) {
+	bool opened = false;
+
+	if (!(d = fi && fi->fh ? (struct dev *)(uintptr_t)fi->fh : NULL)) {
 		f->ex.list(f->ex.opaque, lookup_one, &l);
 		if (l.kind == 2) {
 			st->st_mode = S_IFDIR | 0755;
@@ -113,13 +123,12 @@ static int fx_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		}
 		if (l.kind != 1 || !(d = f->ex.open(f->ex.opaque, path + 1)))
 			return -ENOENT;
-		st->st_size = (off_t)d->size;
-		st->st_mode = S_IFREG | (d->read_only ? 0400 : 0600);
-		f->ex.close(f->ex.opaque, d);
-	} else {
-		st->st_size = (off_t)d->size;
-		st->st_mode = S_IFREG | (d->read_only ? 0400 : 0600);
+		opened = true;
 	}
+	st->st_size = (off_t)d->size;
+	st->st_mode = S_IFREG | (d->read_only ? 0400 : 0600);
+	if (opened)
+		f->ex.close(f->ex.opaque, d);
 	st->st_nlink = 1;
 	st->st_blksize = 4096;
 	st->st_blocks = st->st_size / 512;
@@ -135,8 +144,6 @@ static int fx_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 	(void)off;
 	(void)fi;
 	(void)flags;
-	if (!(l.seen = malloc(4096 * sizeof(*l.seen))))
-		return -ENOMEM;
 	fill(buf, ".", NULL, 0, 0);
 	fill(buf, "..", NULL, 0, 0);
 	f->ex.list(f->ex.opaque, lookup_one, &l);
@@ -309,7 +316,11 @@ static void *loop_main(void *arg)
 	struct fuse_loop_config *lc = fuse_loop_cfg_create();
 
 	if (lc) {
-		fuse_loop_cfg_set_max_threads(lc, 16);
+		/* No worker leaves on its own when idle: fuse_loop_mt joins them
+		 * all, so none is still exiting (and freeing its libfuse context
+		 * through a thread key) when fuse_destroy deletes that key. */
+		fuse_loop_cfg_set_max_threads(lc, FUSE_THREADS);
+		fuse_loop_cfg_set_idle_threads(lc, FUSE_THREADS);
 		fuse_loop_mt(f->fuse, lc);
 		fuse_loop_cfg_destroy(lc);
 	}

@@ -8,6 +8,7 @@
 #include "cli/lvm_cmds.h"
 #include "lvm/activate.h"
 #include "lvm/lvref.h"
+#include "lvm/segtype.h"
 
 /* activation/auto_activation_volume_list: unset lets every LV in. */
 static bool in_auto_list(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv)
@@ -68,45 +69,26 @@ int lv_rename_active(struct lvm_cmd *c, struct dmctl *d, const char *old_dm, con
 	return 0;
 }
 
+/* The CLI's: the daemon of the command's run directory. */
 int lv_activate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		struct err *e)
 {
-	char why[LVM_NAME_LEN * 2 + 128];
-	int r;
-
-	if ((r = lvm_vg_access(&c->env, vg, "activate", e)))
-		return r;
-	if (!lvm_daemon_up(c, d))
-		return err_set(e, -ENOTCONN, "%s", d->why.msg);
-	if ((r = lv_dm_activate(d, &c->env, vg, lv, why, sizeof(why), e)))
-		return err_set(e, r, "activating %s/%s", vg->name, lv->name);
-	if (why[0])
-		fprintf(stderr, "  Activating %s/%s read-only: %s.\n", vg->name, lv->name, why);
-	return 0;
+	lvm_daemon_up(c, d);
+	return lvm_lv_activate(&c->env, d, vg, lv, e);
 }
 
 int lv_deactivate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		  struct err *e)
 {
-	int r;
-
-	if (!lvm_daemon_up(c, d))
-		return 0;
-	if ((r = lv_dm_deactivate(d, vg, lv, e)))
-		return err_set(e, r, "deactivating %s/%s", vg->name, lv->name);
-	return 0;
+	lvm_daemon_up(c, d);
+	return lvm_lv_deactivate(d, vg, lv, e);
 }
 
 int lv_reload(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 	      struct err *e)
 {
-	int r;
-
-	if (!lvm_daemon_up(c, d))
-		return 0;
-	if ((r = lv_dm_reload(d, &c->env, vg, lv, e)))
-		return err_set(e, r, "reloading %s/%s", vg->name, lv->name);
-	return 0;
+	lvm_daemon_up(c, d);
+	return lvm_lv_reload(&c->env, d, vg, lv, e);
 }
 
 int vg_rename_prepare(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const char *new_name,
@@ -163,15 +145,10 @@ int vg_rename_prepare(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, c
 		rn->n++;
 	}
 	json_object_put(res);
-	for (unsigned i = 0; i < rn->n; i++) {
-		struct json_object *p = json_object_new_object();
-		struct err e2 = { { 0 } };
-
-		json_object_object_add(p, "name", json_object_new_string(rn->name[i]));
-		if (!dmctl_call(d, "info", p, NULL, &e2))
+	for (unsigned i = 0; i < rn->n; i++)
+		if (dmctl_exists(d, rn->name[i]))
 			return err_set(e, -EEXIST, "a device named %s exists: VG %s not renamed", rn->name[i],
 				       vg->name);
-	}
 	return 0;
 }
 
@@ -179,16 +156,9 @@ int vg_rename_apply(struct dmctl *d, const struct vg_renames *rn, struct err *e)
 {
 	int ret = 0, r;
 
-	for (unsigned i = 0; i < rn->n; i++) {
-		struct json_object *p = json_object_new_object();
-
-		json_object_object_add(p, "name", json_object_new_string(rn->old[i]));
-		json_object_object_add(p, "new_name", json_object_new_string(rn->name[i]));
-		if (rn->exp[i][0])
-			json_object_object_add(p, "new_export", json_object_new_string(rn->exp[i]));
-		if ((r = dmctl_call(d, "rename", p, NULL, e)) && !ret)
+	for (unsigned i = 0; i < rn->n; i++)
+		if ((r = dmctl_rename(d, rn->old[i], rn->name[i], rn->exp[i][0] ? rn->exp[i] : NULL, e)) && !ret)
 			ret = err_set(e, r, "renaming active device %s to %s", rn->old[i], rn->name[i]);
-	}
 	return ret;
 }
 

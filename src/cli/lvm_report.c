@@ -16,6 +16,7 @@ struct rctx {
 	struct report *rep;
 	struct dmctl d;
 	char **active; /* dm names live in ulvmd */
+	bool *open;    /* and whether each is open */
 	unsigned nactive;
 	/* The VG-wide sums of the VG last reported: lvs of a VG with many
 	 * LVs sets the VG fields on every row. */
@@ -30,29 +31,34 @@ static void load_active(struct rctx *x)
 	struct json_object *res = NULL;
 	struct err e = { { 0 } };
 
+	/* one call for every device: names and open counts, not one per LV */
 	if (!lvm_daemon_up(x->c, &x->d) ||
-	    dmctl_call(&x->d, "ls", json_object_new_object(), &res, &e) || !res)
+	    dmctl_call(&x->d, "info", json_object_new_object(), &res, &e) || !res)
 		return;
 	size_t n = json_object_array_length(res);
 	x->active = calloc(n + 1, sizeof(*x->active));
-	for (size_t i = 0; x->active && i < n; i++) {
+	x->open = calloc(n + 1, sizeof(*x->open));
+	for (size_t i = 0; x->active && x->open && i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(res, i), *name;
 
-		if (json_object_object_get_ex(o, "name", &name))
+		if (json_object_object_get_ex(o, "name", &name)) {
+			x->open[x->nactive] = dmctl_info_open(o);
 			x->active[x->nactive++] = strdup(json_object_get_string(name));
+		}
 	}
 	json_object_put(res);
 }
 
-static bool is_active(const struct rctx *x, const struct vg *vg, const struct vg_lv *lv)
+/* 0 inactive, 1 active, 2 active and open. */
+static int active_state(const struct rctx *x, const struct vg *vg, const struct vg_lv *lv)
 {
 	char name[LV_DM_NAME_MAX];
 
 	lv_dm_name(vg, lv, name);
 	for (unsigned i = 0; i < x->nactive; i++)
 		if (x->active[i] && !strcmp(x->active[i], name))
-			return true;
-	return false;
+			return x->open[i] ? 2 : 1;
+	return 0;
 }
 
 static char alloc_char(const char *a)
@@ -68,7 +74,7 @@ static char alloc_char(const char *a)
 	return 'n';
 }
 
-static void lv_attr(struct rctx *x, const struct vg *vg, const struct vg_lv *lv, char out[11])
+static void lv_attr(const struct rctx *x, const struct vg *vg, const struct vg_lv *lv, char out[11])
 {
 	const struct segtype *st = NULL; /* of the first segment that is not PV stripes */
 
@@ -83,14 +89,12 @@ static void lv_attr(struct rctx *x, const struct vg *vg, const struct vg_lv *lv,
 	out[2] = alloc_char(lv->alloc);
 	if (lv->status & FLAG(LVF_FIXED_MINOR))
 		out[3] = 'm';
-	if (is_active(x, vg, lv)) {
-		char name[LV_DM_NAME_MAX];
-
+	switch (active_state(x, vg, lv)) {
+	case 2: /* open: an NBD client, a FUSE file or a device above holds it */
+		out[5] = 'o';
+		/* fall through */
+	case 1:
 		out[4] = 'a';
-		/* open: an NBD client, a FUSE file or a device above holds it */
-		lv_dm_name(vg, lv, name);
-		if (dmctl_open(&x->d, name))
-			out[5] = 'o';
 	}
 	if (st)
 		out[6] = st->attr_target ? st->attr_target : 'u';
@@ -224,7 +228,7 @@ static void set_lv_fields(struct rctx *x, struct report_row *r, const struct vgh
 	}
 	report_set_sectors(r, RF_LV_SIZE, (uint64_t)lv->le_count * vg->extent_size);
 	report_set_u64(r, RF_SEG_COUNT, lv->nseg);
-	report_set_str(r, RF_LV_ACTIVE, is_active(x, vg, lv) ? "active" : "");
+	report_set_str(r, RF_LV_ACTIVE, active_state(x, vg, lv) ? "active" : "");
 	report_set_str(r, RF_LV_HOST, lv->host ? lv->host : "");
 	if (!seg && lv->nseg == 1)
 		seg = &lv->seg[0];
@@ -510,6 +514,7 @@ out:
 	for (unsigned i = 0; i < x.nactive; i++)
 		free(x.active[i]);
 	free(x.active);
+	free(x.open);
 	dmctl_close(&x.d);
 	report_free(x.rep);
 	return ret;

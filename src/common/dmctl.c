@@ -111,23 +111,20 @@ bool dmctl_exists(struct dmctl *d, const char *name)
 	return !dmctl_call(d, "info", dmctl_named(name), NULL, &e);
 }
 
-bool dmctl_open(struct dmctl *d, const char *name)
+bool dmctl_info_open(struct json_object *o)
 {
-	struct json_object *res = NULL, *o, *v;
-	struct err e = { { 0 } };
+	struct json_object *v;
 	bool open = false;
 
-	if (dmctl_call(d, "info", dmctl_named(name), &res, &e))
-		return false;
-	o = info_of(res);
 	if (o && json_object_object_get_ex(o, "open_count", &v))
 		open |= json_object_get_int64(v) > 0;
 	if (o && json_object_object_get_ex(o, "holders", &v))
 		open |= json_object_is_type(v, json_type_array) ? json_object_array_length(v) > 0 :
 								  json_object_get_int64(v) > 0;
-	json_object_put(res);
 	return open;
 }
+
+
 
 static struct json_object *dev_params(const struct dmctl_dev *dev)
 {

@@ -43,8 +43,9 @@ int dmctl_simple(struct dmctl *d, const char *method, const char *name, struct e
  * never adopted or removed by its name alone. */
 int dmctl_device(struct dmctl *d, const char *name, const char *uuid, struct err *e);
 bool dmctl_exists(struct dmctl *d, const char *name);
-/* Open: an NBD client or another device's table holds it. */
-bool dmctl_open(struct dmctl *d, const char *name);
+/* Open, by one device's object in an "info" answer: an NBD client, a
+ * FUSE file or another device's table holds it. */
+bool dmctl_info_open(struct json_object *o);
 
 struct dmctl_dev {
 	const char *name, *uuid, *table;

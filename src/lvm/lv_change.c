@@ -36,42 +36,43 @@ const struct segtype *lv_change_type(const struct vg *vg, const struct vg_lv *lv
 	return st;
 }
 
-int lv_change_activate(struct lv_change *ch, const struct vg_lv *lv, struct err *e)
+int lvm_lv_activate(const struct lvm_env *env, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
+		    struct err *e)
 {
-	const struct vg *vg = ch->h->vg;
 	char why[LVM_NAME_LEN * 2 + 128];
 	int r;
 
-	if ((r = lvm_vg_access(ch->env, vg, "activate", e)))
+	if ((r = lvm_vg_access(env, vg, "activate", e)))
 		return r;
-	if (!dmctl_up(ch->d))
-		return err_set(e, -ENOTCONN, "%s", ch->d->why.msg);
-	if ((r = lv_dm_activate(ch->d, ch->env, vg, lv, why, sizeof(why), e)))
+	if (!dmctl_up(d))
+		return err_set(e, -ENOTCONN, "%s", d->why.msg);
+	if ((r = lv_dm_activate(d, env, vg, lv, why, sizeof(why), e)))
 		return err_set(e, r, "activating %s/%s", vg->name, lv->name);
 	if (why[0])
 		fprintf(stderr, "  Activating %s/%s read-only: %s.\n", vg->name, lv->name, why);
 	return 0;
 }
 
-int lv_change_deactivate(struct lv_change *ch, const struct vg_lv *lv, struct err *e)
+int lvm_lv_deactivate(struct dmctl *d, const struct vg *vg, const struct vg_lv *lv, struct err *e)
 {
 	int r;
 
-	if (!dmctl_up(ch->d))
+	if (!dmctl_up(d))
 		return 0;
-	if ((r = lv_dm_deactivate(ch->d, ch->h->vg, lv, e)))
-		return err_set(e, r, "deactivating %s/%s", ch->h->vg->name, lv->name);
+	if ((r = lv_dm_deactivate(d, vg, lv, e)))
+		return err_set(e, r, "deactivating %s/%s", vg->name, lv->name);
 	return 0;
 }
 
-int lv_change_reload(struct lv_change *ch, const struct vg_lv *lv, struct err *e)
+int lvm_lv_reload(const struct lvm_env *env, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
+		  struct err *e)
 {
 	int r;
 
-	if (!dmctl_up(ch->d))
+	if (!dmctl_up(d))
 		return 0;
-	if ((r = lv_dm_reload(ch->d, ch->env, ch->h->vg, lv, e)))
-		return err_set(e, r, "reloading %s/%s", ch->h->vg->name, lv->name);
+	if ((r = lv_dm_reload(d, env, vg, lv, e)))
+		return err_set(e, r, "reloading %s/%s", vg->name, lv->name);
 	return 0;
 }
 

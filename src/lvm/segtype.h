@@ -173,11 +173,15 @@ const struct segtype *lv_create_segtype(const char *type, bool snapshot, const s
 /* The type whose lvremove/lvresize hook takes @lv: its own, or its
  * owner's (a pool's for _tdata); NULL: the generic ones. */
 const struct segtype *lv_change_type(const struct vg *vg, const struct vg_lv *lv, bool resize);
-/* Activate @lv (access check, lv_dm_activate; the read-only notice to
- * ch->out's stderr counterpart), deactivate, reload. */
-int lv_change_activate(struct lv_change *ch, const struct vg_lv *lv, struct err *e);
-int lv_change_deactivate(struct lv_change *ch, const struct vg_lv *lv, struct err *e);
-int lv_change_reload(struct lv_change *ch, const struct vg_lv *lv, struct err *e);
+/* Activate @lv in ulvmd (the VG's access check, lv_dm_activate, the
+ * read-only notice on stderr), deactivate it, reload it; for the CLI and
+ * the types' hooks alike.  Without a daemon, activation fails with its
+ * reason, deactivation and reload have nothing to do. */
+int lvm_lv_activate(const struct lvm_env *env, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
+		    struct err *e);
+int lvm_lv_deactivate(struct dmctl *d, const struct vg *vg, const struct vg_lv *lv, struct err *e);
+int lvm_lv_reload(const struct lvm_env *env, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
+		  struct err *e);
 /* A new hidden LV of @extents linear extents from ch's PVs (none when
  * 0); @no_ctime: without creation time and host (a pool's sub-LVs). */
 int lv_change_add_hidden(struct lv_change *ch, const char *name, uint32_t extents, bool no_ctime,

@@ -175,7 +175,7 @@ int thin_txn_begin(struct lv_change *ch, const struct vg_lv *pool, struct thin_t
 
 	if (!dmctl_up(ch->d))
 		return err_set(e, -ENOTCONN, "thin pool %s/%s must be active (%s)", vg->name, pool->name, ch->d->why.msg);
-	if ((r = lv_thin_pool_seg(pool, &tp, e)) || (r = lv_change_activate(ch, pool, e)))
+	if ((r = lv_thin_pool_seg(pool, &tp, e)) || (r = lvm_lv_activate(ch->env, ch->d, ch->h->vg, pool, e)))
 		return r;
 	t->d = ch->d;
 	lv_dm_layer_name(vg, pool, "tpool", t->tpool, sizeof(t->tpool));

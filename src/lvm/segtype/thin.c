@@ -105,8 +105,6 @@ static void thin_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 		return;
 	report_set_percent(x->row, RF_DATA_PERCENT,
 			   (int32_t)(mapped * (uint64_t)REPORT_PERCENT_100 / ((uint64_t)x->lv->le_count * x->vg->extent_size)));
-	if (dmctl_open(x->d, name))
-		x->attr[5] = 'o';
 }
 
 /* ---- lvcreate, lvremove, lvextend ---- */
@@ -175,7 +173,7 @@ static int create_in_pool(struct lv_change *ch, struct vg_lv *pool, const char *
 		return r;
 	}
 	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
-	if ((r = lv_change_activate(ch, lv, e)))
+	if ((r = lvm_lv_activate(ch->env, ch->d, ch->h->vg, lv, e)))
 		return err_set(e, r, "Failed to activate new LV %s/%s", vg->name, name);
 	return 0;
 }
@@ -234,7 +232,7 @@ static int thin_remove(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 	if (!pool)
 		return err_set(e, -ENOENT, "thin LV %s/%s without a pool", vg->name, name);
 	if ((r = lv_thin_seg(lv, &ts, e)) || (r = thin_txn_begin(ch, pool, &t, e)) ||
-	    (r = lv_change_deactivate(ch, lv, e)) ||
+	    (r = lvm_lv_deactivate(ch->d, ch->h->vg, lv, e)) ||
 	    (r = thin_txn_msg(&t, "delete %" PRIu64 "%.0" PRIu64, ts.device_id, 0, e)) || (r = thin_txn_bump(&t, e)))
 		return r;
 	/* Its snapshots stay, without an origin (as lvm2's). */
@@ -276,7 +274,7 @@ static int thin_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_r
 	old = lv->le_count;
 	if ((r = lv_set_thin(vg, lv, (uint32_t)ext, &ts, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;
-	r = lv_change_reload(ch, lv, e);
+	r = lvm_lv_reload(ch->env, ch->d, ch->h->vg, lv, e);
 	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n", vg->name,
 		lv->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
 		lv_change_size(b2, (uint64_t)lv->le_count * vg->extent_size), lv->le_count);

@@ -91,6 +91,18 @@ static uint64_t pool_lwm(const struct lv_plan *p, const struct vg_lv *pool, uint
 	return blocks * (uint64_t)(100 - th) / 100;
 }
 
+/* Where the first block of metadata LV @m is: the path of its PV and the
+ * byte offset; NULL when it is not a present PV's extents. */
+static const char *tmeta_start(const struct vg *vg, const struct vg_lv *m, off_t *off)
+{
+	const struct lv_seg *s = m && m->nseg ? &m->seg[0] : NULL;
+
+	if (!s || !s->striped || !s->area[0].pv || !s->area[0].pv->path)
+		return NULL;
+	*off = (off_t)(s->area[0].pv->pe_start + (uint64_t)s->area[0].pe * vg->extent_size) * 512;
+	return s->area[0].pv->path;
+}
+
 /* The pool target formats a blank metadata device: right for a new pool
  * (transaction 0), wrong for one whose VG says it has been used. */
 static int check_tmeta(const struct lv_plan *p, const struct lv_plan_dev *dev, struct err *e)
@@ -98,17 +110,17 @@ static int check_tmeta(const struct lv_plan *p, const struct lv_plan_dev *dev, s
 	const struct vg *vg = p->vg;
 	const struct thin_pool_seg *tp = lv_seg_model(dev->lv, &segtype_thin_pool);
 	const struct vg_lv *m = vg_find_lv(vg, tp->metadata);
-	const struct lv_seg *s = m && m->nseg ? &m->seg[0] : NULL;
+	const char *path;
 	char buf[4096];
 	bool blank = true;
+	off_t off;
 	int fd;
 
-	if (!tp->transaction_id || !s || !s->striped || !s->area[0].pv || !s->area[0].pv->path)
+	if (!tp->transaction_id || !(path = tmeta_start(vg, m, &off)))
 		return 0;
-	if ((fd = open(s->area[0].pv->path, O_RDONLY)) < 0)
-		return err_set(e, -errno, "%s: %s", s->area[0].pv->path, strerror(errno));
-	if (pread(fd, buf, sizeof(buf), (off_t)(s->area[0].pv->pe_start + (uint64_t)s->area[0].pe * vg->extent_size) *
-						    512) != (ssize_t)sizeof(buf))
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return err_set(e, -errno, "%s: %s", path, strerror(errno));
+	if (pread(fd, buf, sizeof(buf), off) != (ssize_t)sizeof(buf))
 		memset(buf, 0, sizeof(buf));
 	close(fd);
 	for (size_t i = 0; i < sizeof(buf) && blank; i++)
@@ -203,12 +215,9 @@ static void pool_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 	struct thin_pool_status s;
 	struct err e = { { 0 } };
 
-	if (owner) { /* _tdata 'T', _tmeta and the spare 'e'; open while the pool is */
+	if (owner) { /* _tdata 'T', _tmeta and the spare 'e' ('o' is lvs' own: open while the pool is) */
 		tp = lv_seg_model(owner, &segtype_thin_pool);
 		x->attr[0] = vg_find_lv(vg, tp->data) == x->lv ? 'T' : 'e';
-		lv_dm_name(vg, x->lv, name);
-		if (x->d && x->lv != vg_pmspare(vg) && dmctl_open(x->d, name))
-			x->attr[5] = 'o';
 		return;
 	}
 	tp = lv_seg_model(x->lv, &segtype_thin_pool);
@@ -239,17 +248,16 @@ static void pool_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 static int wipe_tmeta(const struct vg *vg, const struct vg_lv *m, struct err *e)
 {
 	static const char zero[4096];
-	const struct lv_seg *s = &m->seg[0];
+	const char *path;
 	off_t off;
 	int fd, r = 0;
 
-	if (!s->striped || !s->area[0].pv || !s->area[0].pv->path)
+	if (!(path = tmeta_start(vg, m, &off)))
 		return err_set(e, -ENODEV, "metadata LV %s: its PV is missing", m->name);
-	off = (off_t)(s->area[0].pv->pe_start + (uint64_t)s->area[0].pe * vg->extent_size) * 512;
-	if ((fd = open(s->area[0].pv->path, O_WRONLY)) < 0)
-		return err_set(e, -errno, "%s: %s", s->area[0].pv->path, strerror(errno));
+	if ((fd = open(path, O_WRONLY)) < 0)
+		return err_set(e, -errno, "%s: %s", path, strerror(errno));
 	if (pwrite(fd, zero, sizeof(zero), off) != (ssize_t)sizeof(zero) || fdatasync(fd))
-		r = err_set(e, -EIO, "wiping metadata LV %s on %s", m->name, s->area[0].pv->path);
+		r = err_set(e, -EIO, "wiping metadata LV %s on %s", m->name, path);
 	close(fd);
 	return r;
 }
@@ -352,7 +360,7 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 		fprintf(ch->out, "  ulvmd is not running: logical volume %s/%s is inactive.\n", vg->name, name);
 		return 0;
 	}
-	if ((r = lv_change_activate(ch, vg_find_lv(vg, name), e)))
+	if ((r = lvm_lv_activate(ch->env, ch->d, ch->h->vg, vg_find_lv(vg, name), e)))
 		return err_set(e, r, "Failed to activate new LV %s/%s", vg->name, name);
 	return 0;
 }
@@ -372,7 +380,7 @@ static int pool_remove(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 	if (thin_pool_users(vg, lv))
 		return err_set(e, -EBUSY, "Thin pool %s/%s still has %u thin volume(s): remove them first.", vg->name,
 			       name, thin_pool_users(vg, lv));
-	if ((r = lv_change_deactivate(ch, lv, e)))
+	if ((r = lvm_lv_deactivate(ch->d, ch->h->vg, lv, e)))
 		return r;
 	m = thin_pool_sub(vg, lv, true);
 	dl = thin_pool_sub(vg, lv, false);
@@ -483,7 +491,7 @@ static int pool_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_r
 	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n",
 		vg->name, sub->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
 		lv_change_size(b2, (uint64_t)sub->le_count * vg->extent_size), sub->le_count);
-	if ((r = lv_change_reload(ch, lv, e)))
+	if ((r = lvm_lv_reload(ch->env, ch->d, ch->h->vg, lv, e)))
 		return r;
 	fprintf(ch->out, "  Logical volume %s/%s successfully resized.\n", vg->name, lv->name);
 	return 0;

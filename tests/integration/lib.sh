@@ -7,6 +7,8 @@ set -eu
 export PATH=/usr/bin:/bin:$PATH
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ULVM_BUILD=${ULVM_BUILD:-$top/build-san}
+# Libraries' own leaks that LeakSanitizer must not count (see the file).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp}
 ULVMD_BIN=$ULVM_BUILD/src/daemon/ulvmd
 ULVM_BIN=$ULVM_BUILD/src/cli/ulvm
 T=$(mktemp -d /tmp/ulvm-test.XXXXXX)

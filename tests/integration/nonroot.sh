@@ -32,7 +32,7 @@ chmod 700 "$D1/xdg" "$D2/xdg"
 chown -R "$U1:" "$D1"
 chown -R "$U2:" "$D2"
 # as user 1 / user 2, with their own runtime and config dirs
-as1() { setpriv --reuid="$U1" --regid="$U1" --clear-groups env -u ULVM_RUN_DIR -u ULVM_CONF_DIR XDG_RUNTIME_DIR="$D1/xdg" XDG_CONFIG_HOME="$D1/conf" HOME="$D1" ASAN_OPTIONS="${ASAN_OPTIONS:-}" "$@"; }
+as1() { setpriv --reuid="$U1" --regid="$U1" --clear-groups env -u ULVM_RUN_DIR -u ULVM_CONF_DIR XDG_RUNTIME_DIR="$D1/xdg" XDG_CONFIG_HOME="$D1/conf" HOME="$D1" ASAN_OPTIONS="${ASAN_OPTIONS:-}" LSAN_OPTIONS="${LSAN_OPTIONS:-}" "$@"; }
 as2() { setpriv --reuid="$U2" --regid="$U2" --clear-groups env -u ULVM_RUN_DIR -u ULVM_CONF_DIR XDG_RUNTIME_DIR="$D2/xdg" XDG_CONFIG_HOME="$D2/xdg" HOME="$D2" "$@"; }
 ULVM=$ULVM_BUILD/src/cli/ulvm
 

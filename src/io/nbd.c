@@ -456,6 +456,9 @@ int dev_open_nbd(const char *uri, unsigned flags, struct dev **out, struct err *
 	}
 	/* Reads that fail return an error, so libnbd need not zero buffers. */
 	nbd_set_pread_initialize(n->h, false);
+	/* nbds:// URIs may name their certificates or PSK file: whoever loads
+	 * a table may name any file in it already. */
+	nbd_set_uri_allow_local_file(n->h, true);
 	if (nbd_add_meta_context(n->h, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0 ||
 	    nbd_connect_uri(n->h, uri) < 0 || (size = nbd_get_size(n->h)) < 0) {
 		r = nbd_fail(e);

@@ -56,6 +56,9 @@ struct options {
 	bool autoactivate;
 	unsigned file_flags;		/* --cache=none: DEV_OPEN_DIRECT */
 	const char *fuse_dir;		/* --fuse DIR */
+	enum nbd_tls_mode tls_mode;	/* --tls */
+	bool tls_given;
+	struct nbd_tls_config tls;	/* --tls-certificates, --tls-psk, --tls-verify-peer */
 	const struct io_engine *engine; /* --aio */
 	/* target parameters: --thin-no-space-timeout, --thin-metadata-cache */
 	struct target_setting { const char *type, *name; uint64_t value; } param[4];
@@ -77,6 +80,7 @@ struct daemon {
 	struct nbd_exports exports;
 	struct events *events;
 	struct fuse_export *fuse;
+	struct nbd_tls *tls;
 };
 
 /* A target parameter from the command line; given again, the last wins. */
@@ -104,7 +108,14 @@ static void usage(FILE *out)
 		"  --run-dir DIR        sockets and pid file here (default: $ULVM_RUN_DIR,\n"
 		"                       /run/ulvm for root, else $XDG_RUNTIME_DIR/ulvm)\n"
 		"  --listen ADDR:PORT   also serve NBD over TCP (ADDR may be [::1]; repeatable);\n"
-		"                       no TLS: whoever reaches it reads and writes every volume\n"
+		"                       without TLS whoever reaches it reads and writes every volume\n"
+		"  --tls MODE           TLS on the --listen sockets: off, on (the client\n"
+		"                       chooses) or require; on when credentials are given\n"
+		"  --tls-certificates DIR\n"
+		"                       X.509: DIR/ca-cert.pem, server-cert.pem, server-key.pem\n"
+		"                       (ca-crl.pem if there), as qemu-nbd and nbdkit read them\n"
+		"  --tls-psk FILE       pre-shared keys instead: USER:HEXKEY lines (psktool)\n"
+		"  --tls-verify-peer    X.509: accept only clients with a certificate the CA signed\n"
 		"  --workers N          NBD I/O threads (default: the NBD server's)\n"
 		"  --log-level LEVEL    error, warning, info (default) or debug\n"
 		"  --thin-no-space-timeout SECS\n"
@@ -152,7 +163,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_RUN_DIR = 256, OPT_LISTEN, OPT_WORKERS, OPT_LOG_LEVEL, OPT_FOREGROUND,
 	       OPT_THIN_TIMEOUT, OPT_THIN_META_CACHE, OPT_ON_EVENT, OPT_ON_EVENT_INTERVAL, OPT_AUTOACTIVATE,
-	       OPT_CACHE, OPT_AIO, OPT_FUSE };
+	       OPT_CACHE, OPT_AIO, OPT_FUSE, OPT_TLS, OPT_TLS_CERTS, OPT_TLS_PSK, OPT_TLS_VERIFY };
 	static const struct option longopts[] = {
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -167,6 +178,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "cache", required_argument, NULL, OPT_CACHE },
 		{ "aio", required_argument, NULL, OPT_AIO },
 		{ "fuse", required_argument, NULL, OPT_FUSE },
+		{ "tls", required_argument, NULL, OPT_TLS },
+		{ "tls-certificates", required_argument, NULL, OPT_TLS_CERTS },
+		{ "tls-psk", required_argument, NULL, OPT_TLS_PSK },
+		{ "tls-verify-peer", no_argument, NULL, OPT_TLS_VERIFY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -246,6 +261,22 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_FUSE:
 			o->fuse_dir = optarg;
 			break;
+		case OPT_TLS:
+			if (nbd_tls_parse_mode(optarg, &o->tls_mode)) {
+				log_err("--tls %s: expected off, on or require", optarg);
+				return 2;
+			}
+			o->tls_given = true;
+			break;
+		case OPT_TLS_CERTS:
+			o->tls.x509_dir = optarg;
+			break;
+		case OPT_TLS_PSK:
+			o->tls.psk_file = optarg;
+			break;
+		case OPT_TLS_VERIFY:
+			o->tls.verify_peer = true;
+			break;
 		case OPT_AIO:
 			if (!(o->engine = io_engine_find(optarg))) {
 				log_err("--aio %s: expected threads or io_uring", optarg);
@@ -272,7 +303,36 @@ static int parse_options(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return 2;
 	}
+	/* Credentials alone mean TLS on, as with qemu-nbd's --tls-creds. */
+	if (!o->tls_given && (o->tls.x509_dir || o->tls.psk_file))
+		o->tls_mode = NBD_TLS_ON;
+	if (o->tls_mode != NBD_TLS_OFF && !o->tls.x509_dir && !o->tls.psk_file) {
+		log_err("--tls %s needs --tls-certificates DIR or --tls-psk FILE",
+			o->tls_mode == NBD_TLS_ON ? "on" : "require");
+		return 2;
+	}
+	if (o->tls_mode != NBD_TLS_OFF && !o->nlisten) {
+		log_err("--tls applies to the --listen sockets, and there is none (the local socket is "
+			"protected by its mode, 0600)");
+		return 2;
+	}
 	return 0;
+}
+
+/* Say who can reach the volumes through a TCP listener. */
+static void warn_tcp(const struct options *o, const char *addr)
+{
+	if (o->tls_mode == NBD_TLS_OFF)
+		log_warn("WARNING: NBD over TCP on %s has no TLS and no authentication: every user of this "
+			 "machine (and every host that reaches the address) can read and write every volume",
+			 addr);
+	else if (o->tls_mode == NBD_TLS_ON)
+		log_warn("WARNING: NBD on %s: TLS offered, not required (--tls=require): clients may "
+			 "still read and write every volume in the clear", addr);
+	log_info("serving NBD on %s%s%s", addr,
+		 o->tls_mode == NBD_TLS_OFF ? "" : o->tls_mode == NBD_TLS_ON ? ", TLS offered" : ", TLS required",
+		 o->tls_mode == NBD_TLS_OFF ? "" : o->tls.psk_file ? " (PSK)" :
+		 o->tls.verify_peer ? " (X.509, client certificates verified)" : " (X.509, any client)");
 }
 
 /* Take the run directory: flock its lock file, so a second daemon on the
@@ -398,18 +458,15 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 	ret = nbd_server_listen(d->nbd, fd);
 	if (ret)
 		return err_set(e, ret, "NBD server on %s: %s", d->nbd_path, strerror(-ret));
+	if (o->tls_mode != NBD_TLS_OFF && (ret = nbd_tls_new(&o->tls, &d->tls, e)))
+		return ret;
 	for (unsigned i = 0; i < o->nlisten; i++) {
 		int fds[MAX_TCP], n = listen_tcp(o->listen[i], fds, MAX_TCP, e);
-
-		if (n >= 0)
-			log_warn("WARNING: NBD over TCP on %s has no TLS and no authentication: every user of this "
-				 "machine (and every host that reaches the address) can read and write every volume",
-				 o->listen[i]);
 
 		if (n < 0)
 			return n;
 		for (int j = 0; j < n; j++) {
-			ret = nbd_server_listen(d->nbd, fds[j]);
+			ret = nbd_server_listen_tls(d->nbd, fds[j], d->tls, o->tls_mode);
 			if (ret) {
 				for (int k = j + 1; k < n; k++)
 					close(fds[k]);
@@ -417,7 +474,7 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 					       strerror(-ret));
 			}
 		}
-		log_info("serving NBD on %s", o->listen[i]);
+		warn_tcp(o, o->listen[i]);
 	}
 
 	if (o->fuse_dir) {
@@ -579,6 +636,7 @@ static void stop(struct daemon *d)
 		nbd_server_free(d->nbd);
 		unlink(d->nbd_path);
 	}
+	nbd_tls_free(d->tls);
 	if (d->dm) {
 		int ret = dm_flush_all(d->dm);
 

@@ -65,6 +65,8 @@ struct nbd_listener {
 	struct nbd_server *s;
 	pthread_t thread;
 	int fd;
+	struct nbd_tls *tls;
+	enum nbd_tls_mode tls_mode;
 };
 
 int nbd_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
@@ -287,8 +289,9 @@ static void setup_socket(int fd)
 		log_debug("nbd: TCP_NODELAY: %s", strerror(errno));
 }
 
-static void add_conn(struct nbd_server *s, int fd)
+static void add_conn(struct nbd_listener *l, int fd)
 {
+	struct nbd_server *s = l->s;
 	struct nbd_conn *c;
 	unsigned id = 0;
 	int r;
@@ -300,6 +303,8 @@ static void add_conn(struct nbd_server *s, int fd)
 		close(fd);
 		return;
 	}
+	c->tls_creds = l->tls;
+	c->tls_mode = l->tls ? l->tls_mode : NBD_TLS_OFF;
 	pthread_mutex_lock(&s->lock);
 	if (atomic_load(&s->stopping)) {
 		r = -ESHUTDOWN;
@@ -352,7 +357,7 @@ static void *accept_main(void *arg)
 			continue;
 		fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0) {
-			add_conn(s, fd);
+			add_conn(l, fd);
 		} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
 			/* Out of descriptors or memory: back off, do not spin. */
 			struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
@@ -419,6 +424,11 @@ fail:
 
 int nbd_server_listen(struct nbd_server *s, int fd)
 {
+	return nbd_server_listen_tls(s, fd, NULL, NBD_TLS_OFF);
+}
+
+int nbd_server_listen_tls(struct nbd_server *s, int fd, struct nbd_tls *tls, enum nbd_tls_mode mode)
+{
 	struct nbd_listener *l;
 	int r, fl;
 
@@ -435,6 +445,8 @@ int nbd_server_listen(struct nbd_server *s, int fd)
 	}
 	l->s = s;
 	l->fd = fd;
+	l->tls = tls;
+	l->tls_mode = mode;
 	pthread_mutex_lock(&s->lock);
 	r = s->shut ? -ESHUTDOWN : nbd_thread_create(&l->thread, accept_main, l);
 	if (!r) {

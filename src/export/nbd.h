@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "export/nbd_tls.h"
 #include "io/dev.h"
 
 struct nbd_server;
@@ -52,6 +53,9 @@ int nbd_server_new(const struct nbd_server_config *cfg, const struct nbd_exports
 /* Serve clients accepted on the listening socket @fd (unix or TCP), in a
  * thread of the server's; the server owns @fd from now on. */
 int nbd_server_listen(struct nbd_server *s, int fd);
+/* The same, with TLS on this socket's connections as @mode says, with the
+ * credentials @tls (the owner keeps them until nbd_server_free). */
+int nbd_server_listen_tls(struct nbd_server *s, int fd, struct nbd_tls *tls, enum nbd_tls_mode mode);
 /* Stop accepting, let in-flight requests finish and reply, disconnect
  * every client, join every thread. */
 void nbd_server_shutdown(struct nbd_server *s);

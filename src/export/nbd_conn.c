@@ -408,6 +408,7 @@ void nbd_conn_serve(struct nbd_conn *c)
 		if (ret != -ENODATA && ret != -ECONNABORTED)
 			log_debug("nbd: connection %u: handshake: %s", c->id, strerror(-ret));
 		nbd_set_reader(NULL);
+		nbd_tls_end(c);
 		return;
 	}
 	/* Once the server stops, the reader still takes the requests the
@@ -433,4 +434,5 @@ void nbd_conn_serve(struct nbd_conn *c)
 	pthread_mutex_unlock(&c->lock);
 	ex->close(ex->opaque, c->dev);
 	c->dev = NULL;
+	nbd_tls_end(c);
 }

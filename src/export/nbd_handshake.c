@@ -5,6 +5,15 @@
  *
  * Clients that do not set NBD_FLAG_C_FIXED_NEWSTYLE are served the same way
  * (the protocol allows it); they only ever send NBD_OPT_EXPORT_NAME.
+ *
+ * TLS (nbd_tls.c).  NBD_OPT_STARTTLS is acknowledged in the clear, then
+ * the TLS handshake runs and haggling starts over inside it: what was
+ * negotiated before (structured replies, meta contexts) is forgotten, as
+ * the protocol asks.  Bytes the client sent after STARTTLS, before the
+ * handshake, would be taken as if they came through TLS: such a client is
+ * disconnected.  With TLS required, every option but STARTTLS and ABORT
+ * gets NBD_REP_ERR_TLS_REQD, and NBD_OPT_EXPORT_NAME (which has no error
+ * reply) disconnects.
  */
 #include "export/nbd_internal.h"
 
@@ -406,9 +415,65 @@ static int opt_export_name(struct nbd_conn *c, const uint8_t *data, uint32_t len
 	return GO_TRANSMISSION;
 }
 
+static int opt_starttls(struct nbd_conn *c, uint32_t opt, uint32_t len)
+{
+	int r;
+
+	if (c->tls_mode == NBD_TLS_OFF)
+		return reply_error(c, opt, NBD_REP_ERR_UNSUP, "TLS is not enabled on this server");
+	if (c->tls)
+		return reply_error(c, opt, NBD_REP_ERR_INVALID, "TLS is on already");
+	if (len)
+		return reply_error(c, opt, NBD_REP_ERR_INVALID, "STARTTLS takes no data");
+	if (nbd_buffered(c)) {
+		log_info("nbd: connection %u: data sent after STARTTLS before the TLS handshake, disconnecting",
+			 c->id);
+		return -EPROTO;
+	}
+	r = reply(c, opt, NBD_REP_ACK, NULL, 0);
+	if (!r)
+		r = nbd_tls_start(c);
+	if (!r) {
+		c->structured = false;
+		nbd_meta_clear(c);
+	}
+	return r;
+}
+
+/* TLS is required and not on yet: 0 to go on with the option, 1 when it
+ * was refused (the next option follows), or -errno to disconnect. */
+static int tls_gate(struct nbd_conn *c, uint32_t opt)
+{
+	int r;
+
+	switch (opt) {
+	case NBD_OPT_STARTTLS:
+	case NBD_OPT_ABORT:
+		return 0;
+	case NBD_OPT_EXPORT_NAME:
+		log_info("nbd: connection %u: export chosen before STARTTLS, TLS is required; disconnecting",
+			 c->id);
+		return -EACCES;
+	default:
+		if (!c->tls_refused++)
+			log_info("nbd: connection %u: options before STARTTLS refused (first: %u), TLS is required",
+				 c->id, opt);
+		r = reply(c, opt, NBD_REP_ERR_TLS_REQD, "TLS is required", 15);
+		return r ? r : 1;
+	}
+}
+
 static int option(struct nbd_conn *c, const struct nbd_option *o, const uint8_t *data)
 {
+	if (c->tls_mode == NBD_TLS_REQUIRE && !c->tls) {
+		int r = tls_gate(c, o->option);
+
+		if (r)
+			return r > 0 ? 0 : r;
+	}
 	switch (o->option) {
+	case NBD_OPT_STARTTLS:
+		return opt_starttls(c, o->option, o->length);
 	case NBD_OPT_EXPORT_NAME:
 		return opt_export_name(c, data, o->length);
 	case NBD_OPT_ABORT:
@@ -429,7 +494,7 @@ static int option(struct nbd_conn *c, const struct nbd_option *o, const uint8_t 
 	case NBD_OPT_LIST_META_CONTEXT:
 	case NBD_OPT_SET_META_CONTEXT:
 		return opt_meta(c, o->option, data, o->length);
-	default: /* STARTTLS included: no TLS here */
+	default:
 		return reply_error(c, o->option, NBD_REP_ERR_UNSUP, "option not supported");
 	}
 }

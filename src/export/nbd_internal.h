@@ -10,10 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include "export/nbd.h"
 #include "export/nbd_proto.h"
+#include "export/nbd_tls.h"
 
 /* Stacks of every server thread: 64 connections stay cheap.  Device ops
  * run on the workers, so a target must not put big buffers on its stack. */
@@ -78,6 +80,12 @@ struct nbd_conn {
 	pthread_t thread;
 	unsigned id;
 	int fd;
+	/* TLS as the listener offers it; tls is the GnuTLS session once
+	 * STARTTLS succeeded (then every byte goes through it). */
+	struct nbd_tls *tls_creds;
+	enum nbd_tls_mode tls_mode;
+	void *tls;
+	unsigned tls_refused;        /* options refused for want of TLS */
 
 	/* Negotiated in the handshake, read-only afterwards. */
 	struct dev *dev;
@@ -175,6 +183,15 @@ int nbd_send(struct nbd_conn *c, const struct iovec *iov, int n);
  * for ever), or -errno. */
 int nbd_recv_timed(struct nbd_conn *c, void *buf, size_t n, int timeout_ms);
 int nbd_recv(struct nbd_conn *c, void *buf, size_t n);
+
+/* nbd_tls.c: the server side of STARTTLS on c->fd (0, c->tls set; or
+ * -errno, logged); the session's end; the record layer as nbd_io.c uses
+ * it: a receive as recv (bytes, 0 at EOF, -errno, -ETIMEDOUT), and all of
+ * @iov (0, -EAGAIN on SO_SNDTIMEO, -EPIPE). */
+int nbd_tls_start(struct nbd_conn *c);
+void nbd_tls_end(struct nbd_conn *c);
+ssize_t nbd_tls_recv(struct nbd_conn *c, void *buf, size_t n, int timeout_ms);
+int nbd_tls_send(struct nbd_conn *c, const struct iovec *iov, int n);
 
 /* nbd_conn.c */
 /* Handshake, then transmission until the client leaves; returns when

@@ -65,6 +65,7 @@ void nbd_conn_free(struct nbd_conn *c)
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->send_lock);
+	nbd_tls_end(c);
 	nbd_meta_clear(c);
 	while (c->free) {
 		struct nbd_req *q = c->free;
@@ -211,6 +212,16 @@ void nbd_uncork(struct nbd_conn *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* A send failed (@r): stop talking to this client and wake its reader. */
+static void send_failed(struct nbd_conn *c, int r)
+{
+	if (r == -EAGAIN)
+		log_info("nbd: connection %u: no reply read for %d s, disconnecting", c->id,
+			 NBD_SEND_TIMEOUT_SEC);
+	c->broken = true;
+	shutdown(c->fd, SHUT_RDWR);
+}
+
 int nbd_send(struct nbd_conn *c, const struct iovec *iov_in, int n)
 {
 	struct iovec iov[NBD_SEND_BATCH * NBD_MAX_IOV];
@@ -219,23 +230,18 @@ int nbd_send(struct nbd_conn *c, const struct iovec *iov_in, int n)
 
 	if (n < 1 || n > NBD_SEND_BATCH * NBD_MAX_IOV)
 		return -EINVAL;
-	memcpy(iov, iov_in, sizeof(*iov) * (size_t)n);
-	msg.msg_iovlen = (size_t)n;
 	pthread_mutex_lock(&c->send_lock);
+	if (c->tls && !c->broken && (r = nbd_tls_send(c, iov_in, n)))
+		send_failed(c, r);
+	memcpy(iov, iov_in, sizeof(*iov) * (size_t)n);
+	msg.msg_iovlen = c->tls ? 0 : (size_t)n;
 	while (!c->broken && msg.msg_iovlen) {
 		ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			r = -errno;
-			/* A timeout or a dead peer: stop talking to this client
-			 * and wake its reader. */
-			if (r == -EAGAIN)
-				log_info("nbd: connection %u: no reply read for %d s, disconnecting",
-					 c->id, NBD_SEND_TIMEOUT_SEC);
-			c->broken = true;
-			shutdown(c->fd, SHUT_RDWR);
+			send_failed(c, r = -errno);
 			break;
 		}
 		while (msg.msg_iovlen && (size_t)w >= msg.msg_iov->iov_len) {
@@ -254,6 +260,28 @@ int nbd_send(struct nbd_conn *c, const struct iovec *iov_in, int n)
 	return r;
 }
 
+/* One receive of up to @n bytes into @buf: its length, 0 at EOF, or
+ * -errno (-ETIMEDOUT when nothing came for @timeout_ms; < 0: wait). */
+static ssize_t recv_some(struct nbd_conn *c, void *buf, size_t n, int timeout_ms)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		ssize_t r;
+
+		if (c->tls)
+			return nbd_tls_recv(c, buf, n, timeout_ms);
+		r = recv(c->fd, buf, n, timeout_ms < 0 ? 0 : MSG_DONTWAIT);
+		if (r >= 0)
+			return r;
+		if (errno == EAGAIN && timeout_ms >= 0) {
+			if (poll(&pfd, 1, timeout_ms) == 0)
+				return -ETIMEDOUT;
+		} else if (errno != EINTR) {
+			return -errno;
+		}
+	}
+}
+
 int nbd_recv_timed(struct nbd_conn *c, void *buf, size_t n, int timeout_ms)
 {
 	char *p = buf;
@@ -264,21 +292,13 @@ int nbd_recv_timed(struct nbd_conn *c, void *buf, size_t n, int timeout_ms)
 	if (c->rpos == c->rlen)
 		c->rpos = c->rlen = 0;
 	while (got < n) {
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 		/* a large rest straight to its place, else through the buffer */
 		bool direct = n - got >= NBD_RBUF_SIZE / 2;
-		ssize_t r = recv(c->fd, direct ? p + got : (char *)c->rbuf, direct ? n - got : NBD_RBUF_SIZE,
-				 timeout_ms < 0 ? 0 : MSG_DONTWAIT);
+		ssize_t r = recv_some(c, direct ? p + got : (char *)c->rbuf, direct ? n - got : NBD_RBUF_SIZE,
+				      timeout_ms);
 
-		if (r < 0 && errno == EAGAIN && timeout_ms >= 0) {
-			if (poll(&pfd, 1, timeout_ms) == 0)
-				return -ETIMEDOUT;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
 		if (r < 0)
-			return -errno;
+			return (int)r;
 		if (r == 0)
 			return got ? -ECONNRESET : -ENODATA;
 		if (direct) {

@@ -4,7 +4,9 @@
  *    INFO/GO and meta context payloads), with invariants checked.
  * 2. The bytes as a client's whole side of a connection: handshake and
  *    transmission run against a 1 MiB memory export over a socketpair,
- *    while a pump thread feeds the input and swallows the replies.
+ *    while a pump thread feeds the input and swallows the replies.  Each
+ *    input runs twice: TLS off, and TLS required (PSK): the gate before
+ *    STARTTLS, then GnuTLS's handshake on what follows.
  *
  * Seeds: tests/fuzz/corpus/nbd (see gen-nbd-corpus.py beside this file).
  */
@@ -23,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct dev *mem;
 static struct nbd_server *server;
+static struct nbd_tls *tls;
 
 static struct dev *ex_open(void *opaque, const char *name)
 {
@@ -49,9 +52,19 @@ static void setup(void)
 	};
 	struct nbd_server_config cfg = { .workers = 2, .max_request = 4096, .max_inflight = 4 };
 
+	char psk[] = "/tmp/fuzz_nbd_psk.XXXXXX";
+	struct nbd_tls_config tc = { .psk_file = psk, .handshake_sec = 1 };
+	int fd;
+
 	log_set_level(LOG_ERR);
 	if (dev_new_memory(1 << 20, &mem) || nbd_server_new(&cfg, &ex, &server))
 		abort();
+	fd = mkstemp(psk);
+	if (fd < 0 || write(fd, "fuzz:00112233445566778899aabbccddeeff\n", 38) != 38 ||
+	    nbd_tls_new(&tc, &tls, NULL))
+		abort();
+	close(fd);
+	unlink(psk); /* GnuTLS reads it at each handshake: it fails, as a wrong key would */
 }
 
 static void decoders(const uint8_t *b, size_t n)
@@ -124,7 +137,7 @@ static void *pump_main(void *arg)
 	}
 }
 
-static void stream(const uint8_t *data, size_t size)
+static void stream(const uint8_t *data, size_t size, bool with_tls)
 {
 	struct pump p = { .data = data, .size = size };
 	struct nbd_conn *c;
@@ -138,6 +151,8 @@ static void stream(const uint8_t *data, size_t size)
 		shutdown(sv[1], SHUT_WR);
 	if (nbd_conn_new(server, sv[0], &c) || pthread_create(&t, NULL, pump_main, &p))
 		abort();
+	c->tls_creds = with_tls ? tls : NULL;
+	c->tls_mode = with_tls ? NBD_TLS_REQUIRE : NBD_TLS_OFF;
 	nbd_conn_serve(c);
 	close(sv[0]);
 	pthread_join(t, NULL);
@@ -150,6 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!server)
 		setup();
 	decoders(data, size);
-	stream(data, size);
+	stream(data, size, false);
+	stream(data, size, true);
 	return 0;
 }

@@ -1,0 +1,164 @@
+/* The raid target family: what its files share.  raid.c (table, status,
+ * messages, lifecycle), raid_meta.c (superblocks on the rmeta devices),
+ * raid_bitmap.c (the write-intent bitmap), raid_io.c (client I/O),
+ * raid_sync.c (resync, recovery, check, repair), level_*.c (geometry).
+ *
+ * Locks, in the order they nest:
+ *   rs->meta_lock   superblock and bitmap writes to the rmeta devices;
+ *   rs->lock        leg states, events, offsets, the action and its thread;
+ *   bm->lock        the bitmap's counters and bits (raid_bitmap.c).
+ * No lock is held across data I/O, except that a region being resynced
+ * holds back writes to that region (raid_bitmap.c, "RESYNC").
+ *
+ * Legs.  A leg is failed when its data device is missing ('-') or
+ * returned an error; failed legs get no I/O and are recorded in every
+ * superblock.  A leg that is not in sync (new, rebuilt, or back from a
+ * failure) gets every write but no read until recovery has copied it.
+ */
+#ifndef ULVM_TARGETS_RAID_H
+#define ULVM_TARGETS_RAID_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dm/target.h"
+#include "targets/raid/raid_format.h"
+#include "targets/raid/raid_level.h"
+
+#define RAID_MAX_PARAMS 64
+
+struct raid_leg {
+	struct dev *meta;            /* NULL: '-' */
+	struct dev *data;            /* NULL: '-', a missing device */
+	atomic_bool failed;
+	bool in_sync;                /* may be read from (rs->lock) */
+	bool bitmap_guided;          /* recovery copies only the regions marked dirty */
+	bool rebuild, write_mostly;  /* as the table says */
+	uint64_t recovery_offset;    /* sync-domain sectors recovered, when !in_sync */
+	atomic_uint pending;         /* client reads in flight, for balancing */
+};
+
+enum raid_action { RA_IDLE, RA_FROZEN, RA_RESYNC, RA_RECOVER, RA_CHECK, RA_REPAIR };
+
+/* Regions' in-memory state: bits 0-13 count (md-bitmap.c's counter: 0
+ * clean; 2 + writes in flight once the on-disk bit is set; 1 while the
+ * daemon clears it), RESYNC while the sync thread works on the region,
+ * NEEDED when it must be resynced. */
+#define RB_COUNT   0x3fffu
+#define RB_RESYNC  0x4000u
+#define RB_NEEDED  0x8000u
+
+struct raid_bitmap {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t nregions;
+	uint32_t region;             /* sectors, a power of two */
+	uint16_t *count;
+	uint8_t *area;               /* on-disk image from byte 4096: superblock, then bits */
+	size_t area_len;             /* a multiple of 4096 */
+	bool *dirty;                 /* per 4 KiB page of area */
+	uint64_t gen, written;       /* dirty generations made and on disk */
+	bool writing;
+	uint64_t events_cleared;
+	uint64_t needed;             /* regions with RB_NEEDED */
+};
+
+struct raid_set {
+	struct dm_target *ti;
+	const struct raid_level *level;
+	struct raid_geom g;
+	struct raid_params p;
+	unsigned ndevs;
+	struct raid_leg *legs;
+
+	/* the table's parameters */
+	bool sync, nosync, region_given;
+	uint32_t region;             /* sectors */
+	uint32_t daemon_sleep_ms;
+	uint64_t min_rate, max_rate; /* kB/s per device, 0: none */
+	uint64_t max_write_behind;
+	int64_t stripe_cache;        /* accepted, printed back; -1: not given */
+
+	pthread_mutex_t meta_lock;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t events;
+	uint64_t resync_offset;      /* sync domain below it is in sync (RAID_MAX_SECTOR: all) */
+	enum raid_action action;     /* what the thread does (or is asked to) */
+	enum raid_action last;       /* the last one that ran, for mismatch_cnt */
+	bool frozen;
+	uint64_t progress;           /* of the action running */
+	uint64_t mismatches;         /* sectors, of the last check/repair */
+	bool loaded, has_meta;
+	pthread_t thread;
+	bool thread_running, stop;
+	atomic_uint client_io;       /* client requests in flight: the sync yields */
+	atomic_uint read_rr;
+
+	struct raid_bitmap bm;
+};
+
+/* raid_meta.c */
+/* Read the superblocks and the bitmap, decide each leg's state and what
+ * the array must sync; with @check_only, only say whether they fit the
+ * table.  0, or -errno with *@why. */
+int raid_meta_load(struct raid_set *rs, bool check_only, const char **why);
+/* events + 1, then every live leg's superblock and bitmap superblock. */
+void raid_meta_store(struct raid_set *rs);
+
+/* raid_bitmap.c */
+int raid_bm_init(struct raid_set *rs);
+void raid_bm_free(struct raid_bitmap *bm);
+/* Load the bits from @meta (its bitmap superblock checked against the
+ * array): 0, or -ESTALE when they cannot be trusted (a full resync). */
+int raid_bm_load(struct raid_set *rs, struct dev *meta, uint64_t events);
+/* A write to [s, s+n) of the sync domain starts: its bits are on disk
+ * when this returns; writes wait for a region's resync. */
+void raid_bm_startwrite(struct raid_set *rs, uint64_t s, uint64_t n);
+/* ... and ended; !@clean (a leg missed it): the regions need a resync. */
+void raid_bm_endwrite(struct raid_set *rs, uint64_t s, uint64_t n, bool clean);
+/* The sync thread takes region @r (writes to it wait) / gives it back. */
+void raid_bm_start_sync(struct raid_set *rs, uint64_t r);
+void raid_bm_end_sync(struct raid_set *rs, uint64_t r, bool synced);
+bool raid_bm_region_needed(struct raid_set *rs, uint64_t r);
+/* Every region needs (or no longer needs) a resync. */
+void raid_bm_set_all(struct raid_set *rs, bool needed);
+/* The daemon's lazy clearing; @all: every idle region (a clean stop). */
+void raid_bm_clear_idle(struct raid_set *rs, bool all);
+/* Write the dirty pages and the bitmap superblock to every live rmeta;
+ * legs whose rmeta fails are failed (raid_bm_write_to: only marked in
+ * @failed, for a caller holding rs->meta_lock). */
+int raid_bm_write(struct raid_set *rs, bool fua);
+int raid_bm_write_to(struct raid_set *rs, bool fua, uint64_t *failed);
+
+/* raid_io.c */
+int raid_read(struct dm_target *ti, void *buf, size_t len, uint64_t off);
+int raid_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off, unsigned flags);
+int raid_flush(struct dm_target *ti);
+int raid_discard(struct dm_target *ti, uint64_t off, uint64_t len);
+int raid_write_zeroes(struct dm_target *ti, uint64_t off, uint64_t len, unsigned flags);
+int raid_extents(struct dm_target *ti, uint64_t off, uint64_t len, dev_extent_fn fn, void *opaque);
+/* Leg @i returned an error: mark it failed (superblocks, a dm event)
+ * unless the array cannot do without it.  True if it is failed now. */
+bool raid_fail_leg(struct raid_set *rs, unsigned i, int err);
+/* A leg that can take writes / be read from now. */
+bool raid_leg_writable(struct raid_set *rs, unsigned i);
+bool raid_leg_readable(struct raid_set *rs, unsigned i);
+
+/* raid_sync.c */
+int raid_sync_start(struct raid_set *rs);
+void raid_sync_stop(struct raid_set *rs);
+/* Wake the thread: something to do may have appeared. */
+void raid_sync_kick(struct raid_set *rs);
+
+static inline bool raid_degraded(struct raid_set *rs)
+{
+	for (unsigned i = 0; i < rs->ndevs; i++)
+		if (atomic_load(&rs->legs[i].failed) || !rs->legs[i].in_sync)
+			return true;
+	return false;
+}
+
+#endif

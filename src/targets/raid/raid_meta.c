@@ -1,0 +1,229 @@
+/* The dm-raid superblocks on the rmeta devices: which array the legs
+ * belong to, which legs failed, how far resync and each leg's recovery
+ * got (dm-raid.c: super_load, super_init_validation, super_validate,
+ * super_sync).
+ *
+ * The superblock with the highest events count speaks for the array.  A
+ * device whose superblock has no magic is new: it is rebuilt in full.  A
+ * leg the array had marked failed and that is present again is recovered
+ * from the bitmap (only the regions written while it was away), as md's
+ * re-add of a device to its old slot.  Writes: the bitmap page (with its
+ * superblock's events) first, then each leg's superblock with FUA, so a
+ * crash between them leaves the bitmap one event ahead, which md accepts.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "targets/raid/raid.h"
+
+static int read_sb(struct dev *meta, struct raid_sb *sb, const char **why)
+{
+	uint8_t b[RAID_SB_BLOCK];
+	int r = dev_read(meta, b, sizeof(b), 0);
+
+	if (r) {
+		*why = "cannot read the raid superblock";
+		return r;
+	}
+	return raid_sb_decode(b, sizeof(b), sb, why);
+}
+
+/* Does @sb, read from slot @i, describe the array of the table? */
+static int fits(struct raid_set *rs, unsigned i, const struct raid_sb *sb)
+{
+	bool raid1 = rs->level == &raid_level_raid1;
+
+	if (sb->level != rs->g.md_level || sb->layout != rs->g.md_layout ||
+	    (!raid1 && sb->stripe_sectors != rs->g.chunk) ||
+	    (!raid1 && sb->num_devices != rs->ndevs) || sb->array_position != i) {
+		dm_target_set_error(rs->ti,
+				    "Metadata device %u holds the superblock of another array (md level %u, layout "
+				    "%#x, chunk %u, %u devices, position %u)",
+				    i, sb->level, sb->layout, sb->stripe_sectors, sb->num_devices, sb->array_position);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int raid_meta_load(struct raid_set *rs, bool check_only, const char **why)
+{
+	struct raid_sb *sbs = calloc(rs->ndevs, sizeof(*sbs));
+	int *st = calloc(rs->ndevs, sizeof(*st));
+	uint64_t failed[4] = { 0 };
+	int ref = -1, r = 0;
+
+	if (!sbs || !st) {
+		free(sbs);
+		free(st);
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < rs->ndevs; i++) {
+		st[i] = -ENODEV;
+		if (!rs->legs[i].meta || !rs->legs[i].data)
+			continue;
+		st[i] = read_sb(rs->legs[i].meta, &sbs[i], why);
+		if (st[i] == -EINVAL) {
+			dm_target_set_error(rs->ti, "Metadata device %u: %s", i, *why);
+			*why = rs->ti->error;
+			r = -EINVAL;
+			goto out;
+		}
+		if (st[i] == 0 && (r = fits(rs, i, &sbs[i]))) {
+			*why = rs->ti->error;
+			goto out;
+		}
+		if (st[i] == 0 && (ref < 0 || sbs[i].events > sbs[ref].events))
+			ref = (int)i;
+	}
+	if (check_only)
+		goto out;
+
+	pthread_mutex_lock(&rs->lock);
+	if (ref < 0) {
+		/* A new array (or one without metadata): resync it all,
+		 * unless told it is in sync already. */
+		rs->events = 0;
+		rs->resync_offset = rs->nosync ? RAID_MAX_SECTOR : 0;
+		for (unsigned i = 0; i < rs->ndevs; i++) {
+			struct raid_leg *l = &rs->legs[i];
+
+			l->in_sync = !atomic_load(&l->failed) && !l->rebuild;
+			l->recovery_offset = l->in_sync ? RAID_MAX_SECTOR : 0;
+		}
+	} else {
+		const struct raid_sb *a = &sbs[ref];
+
+		rs->events = a->events;
+		rs->resync_offset = a->array_resync_offset;
+		if (rs->resync_offset != RAID_MAX_SECTOR && rs->resync_offset > rs->g.sync_sectors)
+			rs->resync_offset = 0;
+		for (unsigned i = 0; i < rs->ndevs; i++) {
+			struct raid_leg *l = &rs->legs[i];
+
+			l->bitmap_guided = false;
+			if (atomic_load(&l->failed)) {
+				l->in_sync = false;
+			} else if (!l->meta) {
+				l->in_sync = !raid_failed_test(a->failed, i);
+				l->bitmap_guided = !l->in_sync;
+				l->recovery_offset = l->in_sync ? RAID_MAX_SECTOR : 0;
+			} else if (st[i] == -ENODATA) {
+				l->in_sync = false; /* new: rebuilt in full */
+				l->recovery_offset = 0;
+			} else if (raid_failed_test(a->failed, i)) {
+				l->in_sync = false; /* back from a failure: the bitmap says what it missed */
+				l->bitmap_guided = true;
+				l->recovery_offset = 0;
+			} else {
+				l->recovery_offset = sbs[i].disk_recovery_offset;
+				l->in_sync = l->recovery_offset == RAID_MAX_SECTOR;
+			}
+			if (l->rebuild) {
+				l->in_sync = false;
+				l->bitmap_guided = false;
+				l->recovery_offset = 0;
+			}
+		}
+	}
+	if (rs->sync)
+		rs->resync_offset = 0;
+	if (rs->nosync)
+		rs->resync_offset = RAID_MAX_SECTOR;
+	for (unsigned i = 0; i < rs->ndevs; i++)
+		if (atomic_load(&rs->legs[i].failed) || !rs->legs[i].in_sync)
+			raid_failed_set(failed, i);
+	pthread_mutex_unlock(&rs->lock);
+	if (!raid_survives(rs->level, &rs->g, failed)) {
+		*why = "Insufficient redundancy to activate array: too many legs failed or out of sync";
+		r = -EINVAL;
+		goto out;
+	}
+	raid_bm_set_all(rs, false);
+	if (ref >= 0 && rs->level->redundant) {
+		struct dev *m = rs->legs[ref].meta;
+
+		if (raid_bm_load(rs, m, rs->events) == -ESTALE && rs->resync_offset == RAID_MAX_SECTOR) {
+			pthread_mutex_lock(&rs->lock);
+			rs->resync_offset = 0;
+			pthread_mutex_unlock(&rs->lock);
+		}
+	}
+	for (unsigned i = 0; i < rs->ndevs; i++) {
+		struct raid_leg *l = &rs->legs[i];
+
+		if (l->data && !atomic_load(&l->failed) && !l->in_sync)
+			log_info("raid: leg %u %s from %s", i,
+				 l->bitmap_guided ? "recovers the regions it missed" : "is rebuilt",
+				 l->recovery_offset ? "where it stopped" : "the start");
+	}
+	if (rs->resync_offset != RAID_MAX_SECTOR)
+		log_info("raid: the array resyncs from sector %" PRIu64, rs->resync_offset);
+	else if (rs->bm.needed)
+		log_info("raid: %" PRIu64 " regions may differ between legs (an unclean stop): they resync",
+			 rs->bm.needed);
+out:
+	free(sbs);
+	free(st);
+	return r;
+}
+
+void raid_meta_store(struct raid_set *rs)
+{
+	uint64_t failed[4] = { 0 }, to_fail[4] = { 0 };
+	struct raid_sb sb = {
+		.compat_features = RAID_SB_V190,
+		.num_devices = rs->ndevs,
+		.level = rs->g.md_level,
+		.layout = rs->g.md_layout,
+		.stripe_sectors = rs->g.chunk,
+		.reshape_position = RAID_MAX_SECTOR,
+		.new_level = rs->g.md_level,
+		.new_layout = rs->g.md_layout,
+		.new_stripe_sectors = rs->g.chunk,
+		.array_sectors = rs->g.array_sectors,
+		.sectors = rs->g.dev_sectors,
+	};
+	uint8_t b[RAID_SB_BLOCK];
+	int r = 0;
+
+	if (!rs->has_meta)
+		return;
+	pthread_mutex_lock(&rs->meta_lock);
+	pthread_mutex_lock(&rs->lock);
+	rs->events++;
+	sb.events = rs->events;
+	sb.array_resync_offset = rs->resync_offset;
+	for (unsigned i = 0; i < rs->ndevs; i++)
+		if (atomic_load(&rs->legs[i].failed))
+			raid_failed_set(failed, i);
+	memcpy(sb.failed, failed, sizeof(failed));
+	pthread_mutex_unlock(&rs->lock);
+
+	if (rs->level->redundant)
+		r = raid_bm_write_to(rs, true, to_fail);
+	for (unsigned i = 0; i < rs->ndevs; i++) {
+		struct raid_leg *l = &rs->legs[i];
+		int e;
+
+		if (!l->meta || !l->data || raid_failed_test(failed, i) || raid_failed_test(to_fail, i))
+			continue;
+		pthread_mutex_lock(&rs->lock);
+		sb.array_position = i;
+		sb.disk_recovery_offset = l->in_sync ? RAID_MAX_SECTOR : l->recovery_offset;
+		pthread_mutex_unlock(&rs->lock);
+		raid_sb_encode(b, &sb);
+		e = dev_write(l->meta, b, sizeof(b), 0, DEV_FUA);
+		if (e) {
+			raid_failed_set(to_fail, i);
+			r = e;
+		}
+	}
+	pthread_mutex_unlock(&rs->meta_lock);
+	for (unsigned i = 0; r && i < rs->ndevs; i++)
+		if (raid_failed_test(to_fail, i))
+			raid_fail_leg(rs, i, r);
+}

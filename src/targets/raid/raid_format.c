@@ -98,8 +98,8 @@ int raid_bitmap_sb_decode(const uint8_t *b, size_t n, struct raid_bitmap_sb *bs,
 	bs->write_behind = le32_get(b + 60);
 	bs->sectors_reserved = le32_get(b + 64);
 	bs->nodes = le32_get(b + 68);
-	memcpy(bs->cluster_name, b + 72, sizeof(bs->cluster_name));
-	bs->cluster_name[sizeof(bs->cluster_name) - 1] = 0;
+	/* a C string: what follows its end is not kept */
+	memcpy(bs->cluster_name, b + 72, strnlen((const char *)b + 72, sizeof(bs->cluster_name) - 1));
 	if (bs->version != RAID_BITMAP_VERSION) {
 		*why = "unsupported write-intent bitmap version";
 		return -EINVAL;

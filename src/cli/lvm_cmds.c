@@ -53,7 +53,9 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_SYSTEMID] = { "systemid", NULL, "ID", "the VG's system ID (the host that owns it; \"\" for none)" },
 	[C_SETAUTOACT] = { "setautoactivation", NULL, "y|n", "whether -aay (and ulvmd --autoactivate) activates it" },
 	[C_IGNORESKIP] = { "ignoreactivationskip", "K", NULL, "activate LVs flagged to be skipped (lvcreate -ky)" },
-	[C_MIRRORS] = { "mirrors", "m", "N", "N more copies: a raid1 LV (lvm2's default mirror type; not served yet)" },
+	[C_MIRRORS] = { "mirrors", "m", "N", "N more copies: a raid1 LV (lvm2's default mirror type); raid10: 1" },
+	[C_REGIONSIZE] = { "regionsize", "R", "SIZE", "raid: the size the write-intent bitmap tracks (default 2m)" },
+	[C_NOSYNC] = { "nosync", NULL, NULL, "raid: skip the initial sync (the LV's data is garbage until written)" },
 	COMMON_OPTS(C_COMMON),
 };
 
@@ -115,8 +117,9 @@ static const struct cli_verb change_verbs[] = {
 	  BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_NAME) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_TYPE) |
 		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE) | BIT(C_THIN) |
 		  BIT(C_VIRTUALSIZE) | BIT(C_SNAPSHOT) | BIT(C_THINPOOL) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
-		  BIT(C_DISCARDS) | BIT(C_SETAUTOACT) | BIT(C_MIRRORS),
-	  "Create an LV (linear, striped, thin-pool, thin, thin snapshot) and activate it in ulvmd unless -an.",
+		  BIT(C_DISCARDS) | BIT(C_SETAUTOACT) | BIT(C_MIRRORS) | BIT(C_REGIONSIZE) | BIT(C_NOSYNC),
+	  "Create an LV (linear, striped, raid0, raid1, raid10, thin-pool, thin, thin snapshot) and activate "
+	  "it in ulvmd unless -an.",
 	  lvm_lvcreate),
 	V("lvextend", "VG/LV [PV[:PE[-PE]]...]", 1, -1, RESIZE_OPTS,
 	  "Grow an LV; an active one is reloaded online.", lvm_lvresize),

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/lvm_cmds.h"
+#include "common/args.h"
 #include "lvm/alloc.h"
 #include "lvm/segtype.h"
 
@@ -83,6 +84,31 @@ static int create_req(struct lvm_cmd *c, struct vgh *h, struct lv_create_req *re
 	uint64_t v;
 	char sign;
 
+	if (opt_set(c, C_MIRRORS)) {
+		if (parse_u64(opt_val(c, C_MIRRORS), &v) || v > 63)
+			return lvm_fail("Invalid argument for --mirrors: %s", opt_val(c, C_MIRRORS));
+		req->mirrors = (unsigned)v;
+	}
+	if (opt_set(c, C_STRIPES)) {
+		if (parse_u64(opt_val(c, C_STRIPES), &v) || !v || v > 64)
+			return lvm_fail("Invalid argument for --stripes: %s", opt_val(c, C_STRIPES));
+		req->stripes = (unsigned)v;
+	}
+	if (opt_set(c, C_STRIPESIZE)) {
+		if (lvm_parse_size(opt_val(c, C_STRIPESIZE), 'k', &sign, &v, &e) || sign || v < 8 || v & (v - 1) ||
+		    v > UINT32_MAX)
+			return lvm_fail("Invalid argument for --stripesize: %s", opt_val(c, C_STRIPESIZE));
+		req->stripe_size = (uint32_t)v;
+	}
+	if (opt_set(c, C_REGIONSIZE)) {
+		if (lvm_parse_size(opt_val(c, C_REGIONSIZE), 'm', &sign, &v, &e) || sign || v < 8 || v & (v - 1) ||
+		    v > UINT32_MAX)
+			return lvm_fail("Invalid argument for --regionsize: %s (a power of two, at least 4k)",
+					opt_val(c, C_REGIONSIZE));
+		req->region_size = (uint32_t)v;
+	}
+	req->nosync = opt_set(c, C_NOSYNC);
+
 	if ((opt_set(c, C_SIZE) || opt_set(c, C_EXTENTS)) && extents_opt(c, h, &req->extents))
 		return LVM_FAILED;
 	if (opt_set(c, C_VIRTUALSIZE) && size_opt(c, C_VIRTUALSIZE, 'm', h->vg, &req->virtual_extents, NULL))
@@ -107,7 +133,8 @@ static void creatable(char *buf, size_t size)
 
 	for (unsigned i = 0; segtypes[i] && n < size; i++)
 		if (segtypes[i]->create)
-			n += (size_t)snprintf(buf + n, size - n, ", %s", segtypes[i]->name);
+			n += (size_t)snprintf(buf + n, size - n, ", %s",
+					      segtypes[i]->create_names ? segtypes[i]->create_names : segtypes[i]->name);
 }
 
 int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv)
@@ -167,6 +194,7 @@ int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 			     types);
 		goto out;
 	}
+	req.type_name = tname ? tname : st->name;
 	if ((r = create_req(c, &h, &req)))
 		goto out;
 	if (st->create(&ch, &req, &e))

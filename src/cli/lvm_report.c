@@ -232,7 +232,9 @@ static void set_lv_fields(struct rctx *x, struct report_row *r, const struct vgh
 	report_set_str(r, RF_LV_HOST, lv->host ? lv->host : "");
 	if (!seg && lv->nseg == 1)
 		seg = &lv->seg[0];
-	if (report_wants(x->rep, RF_DEVICES) || report_wants(x->rep, RF_SEG_PE_RANGES)) {
+	/* a type without modelled areas (raid) fills them in type_report */
+	if ((report_wants(x->rep, RF_DEVICES) || report_wants(x->rep, RF_SEG_PE_RANGES)) && lv->nseg &&
+	    (seg ? seg : &lv->seg[0])->narea) {
 		char *dv = NULL, *rg = NULL;
 		size_t dl = 0, rl = 0;
 		FILE *fd = open_memstream(&dv, &dl), *fr = open_memstream(&rg, &rl);

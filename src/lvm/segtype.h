@@ -93,6 +93,12 @@ struct lv_create_req {
 	const char *discards;  /* NULL: the type's default */
 	int zero;              /* -Z: 1 y, 0 n, -1 the type's default */
 	bool activate;
+	const char *type_name; /* --type as given ("raid1"), or the default's name */
+	unsigned mirrors;      /* -m N */
+	unsigned stripes;      /* -i N, 0: not given */
+	uint32_t stripe_size;  /* -I, sectors, 0: the type's default */
+	uint32_t region_size;  /* -R, sectors, 0: the type's default */
+	bool nosync;           /* --nosync */
 };
 
 /* lvextend/lvreduce/lvresize as a type reads it. */
@@ -107,6 +113,7 @@ struct segtype {
 	const char *name;  /* as the text writes it */
 	const char *alias; /* another name the text may use ("linear"), or NULL */
 	const char *const *names; /* a family's names instead of @name ("raid1", "raid5_ls"...), NULL-ended */
+	const char *create_names; /* what @create makes, for messages ("raid0, raid1, raid10"); NULL: @name */
 	unsigned flags;
 	const struct seg_ref_key *refs; /* ends with a NULL key; NULL: none */
 	const char *area_key;		/* the key its modelled areas are listed under ("stripes") */

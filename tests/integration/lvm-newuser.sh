@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # What a new user runs into, answered as lvm2 would (issue "installable",
 # part 6):
-#  - lvcreate -m 1 and --type raid1 say the type is not supported yet (not
-#    "unknown option"); --type raid9 is an unknown type; both name what
-#    lvcreate makes;
+#  - lvcreate -m 1 on one PV says it needs more PVs (not "unknown
+#    option"), --type raid5 that it is not supported yet; --type raid9 is an
+#    unknown type, and the message names what lvcreate makes;
 #  - "(not both)" only when -L and -l are both given;
 #  - an unknown option points at the verb's --help;
 #  - lv_attr shows 'o' while the LV is open (a file of ulvmd --fuse held
@@ -30,11 +30,11 @@ refused() { # PATTERN CMD... : fails, says PATTERN, changes nothing
 	[ "$(sha256sum "$T/pv.img")" = "$sum0" ] || fail "'$*' changed the PV"
 }
 
-step "raid asked for: not supported yet; raid9: unknown"
-refused "Segment type raid1 is not supported yet (lvcreate makes linear, striped, thin-pool, thin)" \
+step "raid on one PV: not enough PVs; raid5: not supported yet; raid9: unknown"
+refused "Insufficient suitable allocatable extents for logical volume r: 2 images need 2 PVs" \
 	ulvm lvcreate -m 1 -L 4M -n r nvg
-refused "Segment type raid1 is not supported yet" ulvm lvcreate --type raid1 -L 4M -n r nvg
-refused "Unknown segment type raid9 (lvcreate makes linear, striped, thin-pool, thin)" \
+refused "Segment type raid5 is not supported yet" ulvm lvcreate --type raid5 -L 4M -n r nvg
+refused "Unknown segment type raid9 (lvcreate makes linear, striped, thin-pool, thin, raid0, raid1, raid10)" \
 	ulvm lvcreate --type raid9 -L 4M -n r nvg
 grep -q "unknown option" "$T/out" && fail "an unknown-option message for --type raid9"
 

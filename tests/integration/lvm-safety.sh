@@ -62,11 +62,11 @@ lvm2 lvchange -pr richvg/data >/dev/null
 start_ulvmd
 u lvchange -ay richvg/other 2>"$T/err"
 grep -q "read-only: it is the origin of richvg/snapshot0" "$T/err" || { cat "$T/err"; fail "no read-only notice for the origin"; }
-u lvchange -ay richvg/r1_rimage_0 2>"$T/err"
-grep -q "read-only: it is a hidden sub-LV of richvg/r1" "$T/err" || { cat "$T/err"; fail "no read-only notice for r1_rimage_0"; }
+u lvchange -ay richvg/cp_cdata 2>"$T/err"
+grep -q "read-only: it is a hidden sub-LV of richvg/cp" "$T/err" || { cat "$T/err"; fail "no read-only notice for cp_cdata"; }
 u lvchange -ay richvg/data
 before=$(sums)
-for lv in other r1_rimage_0 data; do
+for lv in other cp_cdata data; do
 	[ "$(ro "richvg/$lv")" = True ] || fail "richvg/$lv is served writable"
 	if qemu-io -f raw -c "write -P 0x55 0 4k" "$(uri "richvg/$lv")" >/dev/null 2>&1; then
 		fail "a write to richvg/$lv went through"
@@ -81,7 +81,7 @@ qemu-io -f raw -c "write -P 0x55 0 4k" "$(uri richvg/data)" >/dev/null || fail "
 u lvchange -p r richvg/data
 [ "$(ro richvg/data)" = True ] || fail "richvg/data writable after lvchange -p r"
 refused "already read only" lvchange -p r richvg/data
-u lvchange -an richvg/other richvg/r1_rimage_0 richvg/data
+u lvchange -an richvg/other richvg/cp_cdata richvg/data
 
 step "the activation skip flag: skipped unless -K"
 lvm2 lvchange -ky richvg/str3 >/dev/null

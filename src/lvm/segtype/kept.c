@@ -16,19 +16,10 @@
 	const struct segtype segtype_##id = { .name = nm, .names = nms, .flags = SEGTYPE_KEPT | (fl),        \
 					      .refs = id##_refs, .attr_volume = v, .attr_target = t }
 
-/* lvm2's raid levels and layouts (lib/metadata/segtype.h SEG_TYPE_NAME_RAID*) */
-static const char *const raid_names[] = {
-	"raid0", "raid0_meta", "raid1", "raid10", "raid10_near", "raid4", "raid5", "raid5_n", "raid5_la",
-	"raid5_ra", "raid5_ls", "raid5_rs", "raid6", "raid6_zr", "raid6_nr", "raid6_nc", "raid6_n_6",
-	"raid6_ls_6", "raid6_rs_6", "raid6_la_6", "raid6_ra_6", NULL,
-};
-
 KEPT_TYPE(snapshot, "snapshot", NULL, SEGTYPE_HIDDEN, 's', 's', { "origin", true, 0, false },
 	  { "cow_store", true, 0, false }, { "merging_store", true, 0, false },);
 KEPT_TYPE(mirror, "mirror", NULL, 0, 'm', 'm', { "mirrors", true, 2, false },
 	  { "mirror_log", true, 0, false },);
-KEPT_TYPE(raid, "raid", raid_names, 0, 'r', 'r', { "raids", true, 1, false },
-	  { "raid0_lvs", true, 1, false },);
 KEPT_TYPE(cache, "cache", NULL, 0, 'C', 'C', { "cache_pool", true, 0, false },
 	  { "origin", true, 0, false },);
 KEPT_TYPE(cache_pool, "cache-pool", NULL, 0, 'C', 'C', { "data", true, 0, false },

@@ -90,7 +90,13 @@ int lv_set_raw_seg(struct vg *vg, struct vg_lv *lv, uint32_t extents, const stru
 		return r;
 	if (lv->nseg > 1 || (lv->nseg == 1 && lv->seg[0].st != st))
 		return err_set(e, -EINVAL, "LV %s: cannot turn a %s LV into %s", lv->name, lv->seg[0].type, st->name);
-	if (!(t = strdup(st->name)))
+	/* the section's own type string: a family's member ("raid1") */
+	{
+		const struct cfg_node *tn = cfg_find(sn, "type");
+
+		t = strdup(tn && tn->type == CFG_STRING ? tn->v.s : st->name);
+	}
+	if (!t)
 		return err_set(e, -ENOMEM, "out of memory");
 	if (!lv->nseg) {
 		if (!(lv->seg = calloc(1, sizeof(*lv->seg)))) {

@@ -87,7 +87,7 @@ int raid_meta_load(struct raid_set *rs, bool check_only, const char **why)
 		/* A new array (or one without metadata): resync it all,
 		 * unless told it is in sync already. */
 		rs->events = 0;
-		rs->resync_offset = rs->nosync ? RAID_MAX_SECTOR : 0;
+		rs->resync_offset = rs->nosync || !rs->level->redundant ? RAID_MAX_SECTOR : 0;
 		for (unsigned i = 0; i < rs->ndevs; i++) {
 			struct raid_leg *l = &rs->legs[i];
 
@@ -129,7 +129,7 @@ int raid_meta_load(struct raid_set *rs, bool check_only, const char **why)
 			}
 		}
 	}
-	if (rs->sync)
+	if (rs->sync && rs->level->redundant)
 		rs->resync_offset = 0;
 	if (rs->nosync)
 		rs->resync_offset = RAID_MAX_SECTOR;

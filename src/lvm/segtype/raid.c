@@ -1,0 +1,512 @@
+/* lvm2's raid segment types (lib/raid/raid.c; RAID.md §6): raid0,
+ * raid0_meta, raid1, raid10 served through the raid target; raid4/5/6 are
+ * listed and kept, refused at activation until the parity levels exist.
+ *
+ * The section is kept as read and parsed into struct raid_seg: the level,
+ * device_count (stripe_count for raid0), data_copies, region_size,
+ * stripe_size, writebehind, the recovery rates and `raids` - pairs of
+ * "<lv>_rmeta_N", "<lv>_rimage_N" (raid0 without metadata: images only,
+ * under raid0_lvs or raids).  The sub-LVs are hidden striped LVs the raid
+ * LV owns.
+ *
+ * Plan, bottom-up: each rmeta and rimage (their own types' devices), then
+ * the LV itself: the raid table as lvm2 emits it (libdm-deptree.c:
+ * _raid_emit_segment_line): `raid <level> <#params> <stripe_size>
+ * [nosync] [rebuild i]... [min_recovery_rate] [max_recovery_rate]
+ * [write_mostly i]... [max_write_behind] region_size R [raid10_copies N]
+ * <#devs> <meta> <image>...`, NOTSYNCED giving nosync, REBUILD and
+ * WRITEMOSTLY on an image giving rebuild / write_mostly.
+ *
+ * lvcreate --type raid1 -m N, --type raid10 -i N [-m 1], --type raid0 -i N:
+ * each image and its rmeta (one extent, first) from one PV, every image on
+ * a PV of its own, as lvm2 allocates them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/dmctl.h"
+#include "common/units.h"
+#include "lvm/activate.h"
+#include "lvm/alloc.h"
+#include "lvm/devices.h"
+#include "lvm/report_lvm.h"
+#include "lvm/segtype.h"
+#include "lvm/vg_internal.h"
+
+extern const struct segtype segtype_raid;
+
+struct raid_seg {
+	char level[24];        /* raid1, raid10, raid0, ... (no "+FLAGS") */
+	bool servable;         /* a level the raid target has */
+	uint32_t count;        /* images */
+	uint32_t data_copies, region_size, stripe_size, writebehind, min_rate, max_rate;
+	const char **meta;     /* per image; NULL entries for raid0 */
+	const char **image;
+};
+
+static const char *const raid_names[] = {
+	"raid0", "raid0_meta", "raid1", "raid10", "raid10_near", "raid4", "raid5", "raid5_n", "raid5_la",
+	"raid5_ra", "raid5_ls", "raid5_rs", "raid6", "raid6_zr", "raid6_nr", "raid6_nc", "raid6_n_6",
+	"raid6_ls_6", "raid6_rs_6", "raid6_la_6", "raid6_ra_6", NULL,
+};
+
+static void raid_free(struct lv_seg *s)
+{
+	struct raid_seg *r = s->priv;
+
+	if (r) {
+		free(r->meta);
+		free(r->image);
+		free(r);
+	}
+	s->priv = NULL;
+}
+
+static uint32_t opt_u32(const struct cfg_node *sn, const char *key)
+{
+	uint32_t v = 0;
+
+	if (cfg_find(sn, key) && cfg_get_u32(sn, key, &v, NULL))
+		v = 0;
+	return v;
+}
+
+static int raid_parse(const struct vg *vg, struct lv_seg *s, struct err *e)
+{
+	const struct cfg_node *sn = s->raw, *list = cfg_find(sn, "raids");
+	struct raid_seg *r;
+	size_t n = strcspn(s->type, "+");
+	bool meta;
+	unsigned i = 0;
+
+	(void)vg;
+	raid_free(s);
+	if (!(r = calloc(1, sizeof(*r))))
+		return err_set(e, -ENOMEM, "out of memory");
+	snprintf(r->level, sizeof(r->level), "%.*s", (int)(n < sizeof(r->level) ? n : sizeof(r->level) - 1), s->type);
+	if (!strcmp(r->level, "raid10_near"))
+		strcpy(r->level, "raid10");
+	r->servable = !strcmp(r->level, "raid1") || !strcmp(r->level, "raid10") || !strcmp(r->level, "raid0") ||
+		      !strcmp(r->level, "raid0_meta");
+	r->count = opt_u32(sn, "device_count");
+	if (!r->count)
+		r->count = opt_u32(sn, "stripe_count");
+	r->data_copies = opt_u32(sn, "data_copies");
+	r->region_size = opt_u32(sn, "region_size");
+	r->stripe_size = opt_u32(sn, "stripe_size");
+	r->writebehind = opt_u32(sn, "writebehind");
+	r->min_rate = opt_u32(sn, "min_recovery_rate");
+	r->max_rate = opt_u32(sn, "max_recovery_rate");
+	if (!list)
+		list = cfg_find(sn, "raid0_lvs");
+	meta = strcmp(r->level, "raid0") != 0;
+	if (!r->count || r->count > 64 || !list || list->type != CFG_ARRAY ||
+	    list->nitems != (meta ? 2 : 1) * r->count) {
+		s->priv = r;
+		raid_free(s);
+		return err_set(e, -EINVAL, "%s segment: no device_count, or a raids list that does not match it",
+			       s->type);
+	}
+	r->meta = calloc(r->count, sizeof(*r->meta));
+	r->image = calloc(r->count, sizeof(*r->image));
+	s->priv = r;
+	if (!r->meta || !r->image)
+		return raid_free(s), err_set(e, -ENOMEM, "out of memory");
+	for (unsigned k = 0; k < list->nitems; k++) {
+		const struct cfg_value *v = &list->items[k];
+
+		if (v->type != CFG_STRING)
+			return raid_free(s), err_set(e, -EINVAL, "%s segment: a raids entry is not a name", s->type);
+		if (meta && k % 2 == 0)
+			r->meta[i] = v->s;
+		else
+			r->image[i++] = v->s;
+	}
+	return 0;
+}
+
+static bool has_flag(const struct vg_lv *lv, enum lv_flag f)
+{
+	return lv->status & FLAG(f);
+}
+
+static int raid_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv *lv, struct err *e)
+{
+	const struct raid_seg *r = lv_seg_model(lv, lv_segtype(lv));
+	char params[512] = "", devs[4096] = "", name[LV_DM_NAME_MAX], *t;
+	unsigned np = 1;
+	size_t pl = 0, dl = 0;
+	int ret;
+
+	if (!r || !r->servable)
+		return err_set(e, -EOPNOTSUPP, "LV %s/%s: segment type %s cannot be activated yet", vg->name, lv->name,
+			       lv->seg[0].type);
+#define PARAM(words, ...) (np += (words), pl += (size_t)snprintf(params + pl, sizeof(params) - pl, __VA_ARGS__))
+	if (has_flag(lv, LVF_NOTSYNCED))
+		PARAM(1, " nosync");
+	for (unsigned i = 0; i < r->count; i++) {
+		const struct vg_lv *img = vg_find_lv(vg, r->image[i]), *m = r->meta[i] ? vg_find_lv(vg, r->meta[i]) : NULL;
+
+		if (!img || (r->meta[i] && !m))
+			return err_set(e, -ENOENT, "raid LV %s/%s: its sub-LV %s is missing", vg->name, lv->name,
+				       !img ? r->image[i] : r->meta[i]);
+		if (has_flag(img, LVF_REBUILD) || (m && has_flag(m, LVF_REBUILD)))
+			PARAM(2, " rebuild %u", i);
+	}
+	if (r->min_rate)
+		PARAM(2, " min_recovery_rate %u", r->min_rate);
+	if (r->max_rate)
+		PARAM(2, " max_recovery_rate %u", r->max_rate);
+	for (unsigned i = 0; i < r->count; i++)
+		if (has_flag(vg_find_lv(vg, r->image[i]), LVF_WRITEMOSTLY))
+			PARAM(2, " write_mostly %u", i);
+	if (r->writebehind)
+		PARAM(2, " max_write_behind %u", r->writebehind);
+	if (r->region_size && strncmp(r->level, "raid0", 5))
+		PARAM(2, " region_size %u", r->region_size);
+	if (r->data_copies > 2 && !strcmp(r->level, "raid10"))
+		PARAM(2, " raid10_copies %u", r->data_copies);
+#undef PARAM
+	for (unsigned i = 0; i < r->count; i++) {
+		struct vg_lv *img = vg_find_lv(vg, r->image[i]), *m = r->meta[i] ? vg_find_lv(vg, r->meta[i]) : NULL;
+		char mname[LV_DM_NAME_MAX + 16] = "-";
+
+		if (m) {
+			if ((ret = lv_plan_sub(p, m, true, e)))
+				return ret;
+			p->dev[p->n - 1].readonly = false;
+			lv_dm_name(vg, m, name);
+			snprintf(mname, sizeof(mname), "/dev/mapper/%s", name);
+		}
+		if ((ret = lv_plan_sub(p, img, true, e)))
+			return ret;
+		p->dev[p->n - 1].readonly = false;
+		lv_dm_name(vg, img, name);
+		dl += (size_t)snprintf(devs + dl, sizeof(devs) - dl, " %s /dev/mapper/%s", mname, name);
+	}
+	if (pl >= sizeof(params) || dl >= sizeof(devs))
+		return err_set(e, -E2BIG, "raid LV %s/%s: table too long", vg->name, lv->name);
+	if (asprintf(&t, "0 %" PRIu64 " raid %s %u %u%s %u%s", (uint64_t)lv->le_count * vg->extent_size,
+		     !strcmp(r->level, "raid0_meta") ? "raid0" : r->level, np, r->stripe_size, params, r->count,
+		     devs) < 0)
+		return err_set(e, -ENOMEM, "out of memory");
+	return lv_plan_add(p, lv, NULL, t, e) ? 0 : -ENOMEM;
+}
+
+static struct vg_lv *raid_owner_of(const struct vg *vg, const struct vg_lv *owner, const struct vg_lv *lv)
+{
+	const struct raid_seg *r = lv_seg_model(owner, lv_segtype(owner));
+
+	for (unsigned i = 0; r && i < r->count; i++)
+		if (vg_find_lv(vg, r->image[i]) == lv || (r->meta[i] && vg_find_lv(vg, r->meta[i]) == lv))
+			return (struct vg_lv *)owner;
+	return NULL;
+}
+
+/* The raid status line: "<level> <#devs> <health> <done>/<total> <action> <mismatches> ..." */
+struct raid_status {
+	char health[65];
+	uint64_t done, total, mismatches;
+	char action[16];
+};
+
+static int raid_status_of(struct dmctl *d, const char *name, struct raid_status *st)
+{
+	struct err e = { { 0 } };
+	char *line = NULL, level[32];
+	unsigned n;
+	int r = -EINVAL;
+
+	if (dmctl_status(d, name, &line, &e))
+		return -ENODEV;
+	/* "0 LEN raid LEVEL N HEALTH A/B ACTION MISMATCH" */
+	if (line && sscanf(line, "%*u %*u raid %31s %u %64s %" SCNu64 "/%" SCNu64 " %15s %" SCNu64, level, &n, st->health,
+			   &st->done, &st->total, st->action, &st->mismatches) == 7)
+		r = 0;
+	free(line);
+	return r;
+}
+
+static void raid_report(const struct seg_report_ctx *x, const struct vg_lv *owner)
+{
+	const struct vg *vg = x->vg;
+	const struct raid_seg *r;
+	struct raid_status st;
+	char name[LV_DM_NAME_MAX];
+
+	if (owner) { /* rimage 'i' ('I' while not in sync), rmeta 'e' */
+		r = lv_seg_model(owner, lv_segtype(owner));
+		for (unsigned i = 0; r && i < r->count; i++) {
+			if (vg_find_lv(vg, r->image[i]) == x->lv) {
+				x->attr[0] = 'i';
+				lv_dm_name(vg, owner, name);
+				if (x->d && !raid_status_of(x->d, name, &st) && i < strlen(st.health) &&
+				    st.health[i] != 'A')
+					x->attr[0] = 'I';
+			}
+		}
+		if (x->attr[0] != 'i' && x->attr[0] != 'I')
+			x->attr[0] = 'e';
+		return;
+	}
+	r = lv_seg_model(x->lv, lv_segtype(x->lv));
+	if (!r)
+		return;
+	{
+		char devs[64 * (LVM_NAME_LEN + 4)];
+		size_t n = 0;
+
+		devs[0] = 0;
+		for (unsigned i = 0; i < r->count && n < sizeof(devs); i++)
+			n += (size_t)snprintf(devs + n, sizeof(devs) - n, "%s%s(0)", i ? "," : "", r->image[i]);
+		report_set_str(x->row, RF_DEVICES, devs);
+	}
+	if (has_flag(x->lv, LVF_NOTSYNCED))
+		x->attr[0] = 'R';
+	if (r->writebehind)
+		report_set_u64(x->row, RF_RAID_WRITE_BEHIND, r->writebehind);
+	if (r->min_rate)
+		report_set_u64(x->row, RF_RAID_MIN_RECOVERY_RATE, r->min_rate);
+	if (r->max_rate)
+		report_set_u64(x->row, RF_RAID_MAX_RECOVERY_RATE, r->max_rate);
+	lv_dm_name(vg, x->lv, name);
+	if (!x->d || raid_status_of(x->d, name, &st))
+		return;
+	if (st.total && strncmp(r->level, "raid0", 5)) {
+		int32_t pct = (int32_t)(st.done * (uint64_t)REPORT_PERCENT_100 / st.total);
+
+		report_set_percent(x->row, RF_COPY_PERCENT, pct);
+		report_set_percent(x->row, RF_SYNC_PERCENT, pct);
+	}
+	report_set_str(x->row, RF_RAID_SYNC_ACTION, st.action);
+	report_set_u64(x->row, RF_RAID_MISMATCH_COUNT, st.mismatches);
+	if (strchr(st.health, 'D') || strchr(st.health, '-')) {
+		x->attr[8] = 'p';
+		report_set_str(x->row, RF_LV_HEALTH_STATUS, "partial");
+	} else if (st.mismatches && !strcmp(st.action, "idle")) {
+		x->attr[8] = 'm';
+		report_set_str(x->row, RF_LV_HEALTH_STATUS, "mismatches exist");
+	}
+}
+
+/* ---- lvcreate ---- */
+
+/* The PVs lvcreate may take, in order: those named (each once), else the
+ * VG's. */
+static unsigned candidate_pvs(const struct lv_change *ch, const struct vg *vg, struct vg_pv **out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < (ch->nranges ? ch->nranges : vg->npv) && n < max; i++) {
+		struct vg_pv *pv = ch->nranges ? ch->ranges[i].pv : vg->pv[i];
+		bool seen = false;
+
+		for (unsigned j = 0; j < n; j++)
+			seen |= out[j] == pv;
+		if (!seen)
+			out[n++] = pv;
+	}
+	return n;
+}
+
+/* @pv's part of the command line's ranges, or all of it. */
+static unsigned pv_ranges(const struct lv_change *ch, struct vg_pv *pv, struct alloc_range *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ch->nranges && n < max; i++)
+		if (ch->ranges[i].pv == pv)
+			out[n++] = ch->ranges[i];
+	if (!n)
+		out[n++] = (struct alloc_range){ pv, 0, UINT32_MAX };
+	return n;
+}
+
+/* Each image (and its rmeta, first, one extent) on a PV of its own. */
+static int raid_alloc(struct lv_change *ch, struct vg *vg, const char *name, unsigned images, bool with_meta,
+		      uint64_t per, struct vg_lv **meta, struct vg_lv **image, struct err *e)
+{
+	struct vg_pv *pvs[256];
+	unsigned npv = candidate_pvs(ch, vg, pvs, 256), used = 0;
+	char sub[LVM_NAME_LEN + 16];
+	int r;
+
+	for (unsigned i = 0; i < images; i++) {
+		struct alloc_range rg[64];
+		struct alloc_req req = { .stripes = 1, .ranges = rg };
+		bool found = false;
+
+		while (!found && used < npv) {
+			req.nranges = pv_ranges(ch, pvs[used++], rg, 64);
+			found = pvs[used - 1]->pv && alloc_free_extents(vg, &req) >= per + with_meta;
+		}
+		if (!found)
+			return err_set(e, -ENOSPC,
+				       "Insufficient suitable allocatable extents for logical volume %s: %u images "
+				       "need %u PVs with %" PRIu64 " free extents each",
+				       name, images, images, per + with_meta);
+		if (with_meta) {
+			snprintf(sub, sizeof(sub), "%s_rmeta_%u", name, i);
+			req.extents = 1;
+			if ((r = lv_change_add_hidden(ch, sub, 0, false, &meta[i], e)) ||
+			    (r = alloc_extend(vg, meta[i], &req, e)))
+				return r;
+		}
+		snprintf(sub, sizeof(sub), "%s_rimage_%u", name, i);
+		req.extents = (uint32_t)per;
+		if ((r = lv_change_add_hidden(ch, sub, 0, false, &image[i], e)) || (r = alloc_extend(vg, image[i], &req, e)))
+			return r;
+	}
+	return 0;
+}
+
+/* Zero the rmeta LVs' first 8 KiB on their PVs (superblock and bitmap
+ * superblock), as lvm2 wipes them: the array starts new. */
+static int wipe_rmeta(const struct vg *vg, const struct vg_lv *m, struct err *e)
+{
+	static const char zero[8192];
+	const struct lv_area *a = &m->seg[0].area[0];
+	const struct vg_pv *pv = a->pv;
+	int fd, r = 0;
+
+	if (!pv || !pv->path)
+		return err_set(e, -ENODEV, "%s: its PV is missing", m->name);
+	if ((fd = open(pv->path, O_WRONLY | O_CLOEXEC)) < 0)
+		return err_set(e, -errno, "%s: %s", pv->path, strerror(errno));
+	if (pwrite(fd, zero, sizeof(zero), (off_t)((pv->pe_start + (uint64_t)a->pe * vg->extent_size) << 9)) !=
+	    (ssize_t)sizeof(zero) || fsync(fd))
+		r = err_set(e, -EIO, "%s: cannot wipe %s: %s", pv->path, m->name, strerror(errno));
+	close(fd);
+	return r;
+}
+
+static int raid_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	const char *level = req->type_name;
+	bool r10 = !strcmp(level, "raid10"), r0 = !strncmp(level, "raid0", 5), r1 = !strcmp(level, "raid1");
+	unsigned stripes = req->stripes ? req->stripes : r10 ? 2 : r0 ? 2 : 1;
+	unsigned images = r1 ? (req->mirrors ? req->mirrors : 1) + 1 : r10 ? stripes * 2 : stripes;
+	uint32_t region = req->region_size ? req->region_size : 4096; /* lvm2: 2 MiB */
+	uint32_t stripe_size = r1 ? 0 : req->stripe_size ? req->stripe_size : 128;
+	uint64_t ext = req->extents, per;
+	const char *name = req->name;
+	char nbuf[LVM_NAME_LEN];
+	struct vg_lv *lv, **meta, **image;
+	struct cfg_node *sn, *list;
+	int r;
+
+	if (!r1 && !r10 && !r0)
+		return err_set(e, -EOPNOTSUPP, "Segment type %s is not supported yet.", level);
+	if (r1 && req->stripes > 1)
+		return err_set(e, -EINVAL, "raid1 takes no --stripes.");
+	if (r10 && req->mirrors > 1)
+		return err_set(e, -EINVAL, "RAID10 currently supports only 2-way mirroring (-m 1).");
+	if ((r10 || r0) && stripes < 2)
+		return err_set(e, -EINVAL, "%s needs at least 2 stripes (-i).", level);
+	if (images > 64)
+		return err_set(e, -EINVAL, "%u images: lvm2 allows at most 64.", images);
+	if (!ext)
+		return err_set(e, -EINVAL, "Please specify either size or extents.");
+	if (region & (region - 1) || region < 8)
+		return err_set(e, -EINVAL, "Region size %u is not a power of two of at least 4 KiB.", region);
+	/* extents per image: rounded up so the data stripes divide the LV */
+	{
+		unsigned data = r1 ? 1 : stripes;
+
+		if (ext % data)
+			ext += data - ext % data;
+		per = ext / data;
+	}
+	if (!name)
+		name = req->lv_arg;
+	if (!name) {
+		vg_next_lv_name(vg, nbuf, sizeof(nbuf));
+		name = nbuf;
+	}
+	if ((r = vg_check_new_lv_name(vg, name, e)))
+		return r;
+	if (strlen(name) + 10 > LVM_NAME_LEN - 1)
+		return err_set(e, -ENAMETOOLONG, "Logical volume name %s is too long for a raid LV.", name);
+	meta = calloc(images, sizeof(*meta));
+	image = calloc(images, sizeof(*image));
+	if (!meta || !image) {
+		free(meta);
+		free(image);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	if ((r = vg_add_lv(vg, name, &lv, e)))
+		goto out;
+	/* each image with its rmeta on a PV of its own */
+	if ((r = raid_alloc(ch, vg, name, images, !r0, per, meta, image, e)))
+		goto out;
+	for (unsigned i = 0; !r0 && i < images; i++)
+		if ((r = wipe_rmeta(vg, meta[i], e)))
+			goto out;
+	lv->le_count = (uint32_t)ext;
+	if (!(sn = seg_new_raw(vg, (uint32_t)ext, r0 ? "raid0" : level))) {
+		r = err_set(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (r0)
+		cfg_add_int(sn, "stripe_count", images);
+	else
+		cfg_add_int(sn, "device_count", images);
+	if (r10)
+		cfg_add_int(sn, "data_copies", 2);
+	if (!r0)
+		cfg_add_int(sn, "region_size", region);
+	if (stripe_size)
+		cfg_add_int(sn, "stripe_size", stripe_size);
+	cfg_add_blank(list = cfg_add_array(sn, r0 ? "raid0_lvs" : "raids"), 1);
+	for (unsigned i = 0; i < images; i++) {
+		if (!r0)
+			cfg_array_add_str(list, meta[i]->name, true);
+		cfg_array_add_str(list, image[i]->name, r0);
+	}
+	if (req->nosync)
+		lv->status |= FLAG(LVF_NOTSYNCED);
+	if ((r = lv_set_raw_seg(vg, lv, (uint32_t)ext, &segtype_raid, sn, e)) ||
+	    (r = lvm_vg_commit(ch->env, ch->h, e)))
+		goto out;
+	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
+	if (!req->activate)
+		goto out;
+	if (!dmctl_up(ch->d)) {
+		fprintf(ch->out, "  ulvmd is not running: logical volume %s/%s is inactive.\n", vg->name, name);
+		goto out;
+	}
+	if ((r = lvm_lv_activate(ch->env, ch->d, ch->h->vg, vg_find_lv(vg, name), e)))
+		r = err_set(e, r, "Failed to activate new LV %s/%s", vg->name, name);
+out:
+	free(meta);
+	free(image);
+	return r;
+}
+
+static const struct seg_ref_key raid_refs[] = {
+	{ "raids", true, 1, false },
+	{ "raid0_lvs", true, 1, false },
+	{ NULL, false, 0, false },
+};
+
+const struct segtype segtype_raid = {
+	.name = "raid",
+	.names = raid_names,
+	.create_names = "raid0, raid1, raid10",
+	.flags = SEGTYPE_KEPT,
+	.refs = raid_refs,
+	.attr_volume = 'r',
+	.attr_target = 'r',
+	.parse = raid_parse,
+	.free = raid_free,
+	.plan = raid_plan,
+	.owner_of = raid_owner_of,
+	.report = raid_report,
+	.create = raid_create,
+};

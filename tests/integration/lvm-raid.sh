@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# LVM raid LVs, with real lvm2 as the oracle of the VG text:
+#  - ulvm lvcreate --type raid1 -m 1, -m 2 with named PVs, --type raid10
+#    -i 2 -m 1, --type raid0 -i 2: _rmeta_N/_rimage_N hidden sub-LVs, each
+#    image with its rmeta on a PV of its own; lvm2's vgck accepts the VG and
+#    its lvs -a shows the same LVs, types, sizes and devices;
+#  - each is active over NBD: data written through it is on every image's
+#    extents on the PVs (raid1), lvs shows copy_percent 100 and
+#    raid_sync_action idle, lv_attr r / i / e;
+#  - the raid1 LV of the VG lvm2 wrote (tests/data/lvm/richvg.backup)
+#    activates too;
+#  - -m beyond the PVs there are, and raid10 -m 2, are refused and nothing
+#    is written.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/clients.bash"
+source "$(dirname "$0")/lvm2.bash"
+need vgck lvs losetup qemu-io nbdinfo python3
+export ULVM_CONF_DIR=$T/ulvm
+mkdir -p "$ULVM_CONF_DIR"
+declare -A L
+attach_pvs 64M a b c d
+lvm2_isolate "${L[@]}"
+step() { echo "== $*"; }
+LVM2_EXPECTED_WARNINGS=('check for active volumes')
+DEVS="${L[a]},${L[b]},${L[c]},${L[d]}"
+# Wait until raid LV $1 is idle and in sync.
+synced() {
+	for _ in $(seq 200); do
+		ulvm lvs --devices "$DEVS" --noheadings -o copy_percent,raid_sync_action "$1" >"$T/sync" 2>&1
+		grep -q "100.00 *idle" "$T/sync" && return 0
+		sleep 0.1
+	done
+	cat "$T/sync" "$T/ulvmd.log"; fail "$1 did not reach 100% in sync"
+}
+FIELDS=lv_name,lv_attr,segtype,lv_size,devices
+fields() { "$@" -a --noheadings --units s --separator '|' -o "$FIELDS" rvg | sed 's/^ *//; s/\[\|\]//g' | sort; }
+
+start_ulvmd
+ulvm pvcreate "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" >/dev/null
+ulvm vgcreate rvg "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" >/dev/null
+
+step "lvcreate raid1 -m 1, raid1 -m 2 on named PVs, raid10 -i 2 -m 1, raid0 -i 2"
+ulvm lvcreate --type raid1 -m 1 -L 8M -n r1 rvg
+ulvm lvcreate -m 2 -L 4M -n r3 rvg "${L[b]}" "${L[c]}" "${L[d]}"
+ulvm lvcreate --type raid10 -i 2 -m 1 -L 8M -n r10 rvg
+ulvm lvcreate --type raid0 -i 2 -I 64k -L 8M -n r0 rvg
+for lv in r1 r3 r10; do synced "rvg/$lv"; done
+ulvm lvs -a --devices "$DEVS" -o lv_name,lv_attr,segtype,lv_size,copy_percent,raid_sync_action,devices rvg
+
+step "lvm2 accepts the VG and shows the same layout"
+lvm2 vgck rvg >/dev/null
+fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
+fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
+diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "lvs -a of lvm2 and ulvm differ"
+grep -q "^r1_rmeta_0|ATTR|linear|8192S|" "$T/ulvm.txt" || fail "no 1-extent r1_rmeta_0"
+for pv in a b c d; do :; done
+python3 - "$T/ulvm.txt" <<'EOF' || fail "an image shares a PV with another image of its LV"
+import sys, collections
+pvs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    name, _, _, _, dev = line.strip().split("|")
+    if "_rimage_" in name:
+        pvs[name.split("_rimage_")[0]].append(dev.split("(")[0])
+for lv, devs in pvs.items():
+    assert len(devs) == len(set(devs)), (lv, devs)
+print("images on distinct PVs:", dict(pvs))
+EOF
+attr=$(ulvm lvs --devices "$DEVS" --noheadings -o lv_attr rvg/r1 | tr -d ' ')
+[ "${attr:0:1}" = r ] || fail "r1's lv_attr $attr"
+ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name,lv_attr rvg | grep -q "r1_rimage_0\] *iwi" || fail "rimage attr"
+ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name,lv_attr rvg | grep -q "r1_rmeta_0\] *ewi" || fail "rmeta attr"
+
+step "data written through raid1 is on both images' extents"
+qio "nbd+unix:///rvg/r1?socket=$SOCK" "write -P 0x6b 1M 1M" "flush"
+python3 - "$T" rvg r1 2 0x6b <<'EOF' || fail "r1's data is not on every image"
+import json, subprocess, sys
+t, vg, lv, n, pat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5], 16)
+out = subprocess.run(["lvm", "lvs", "-a", "--reportformat", "json", "--units", "b", "--nosuffix",
+                      "-o", "lv_name,seg_pe_ranges,vg_extent_size", vg], capture_output=True, text=True).stdout
+rows = json.loads(out)["report"][0]["lv"]
+for i in range(n):
+    row = next(r for r in rows if r["lv_name"] in (f"[{lv}_rimage_{i}]", f"{lv}_rimage_{i}"))
+    dev, pe = row["seg_pe_ranges"].split(":")
+    first = int(pe.split("-")[0])
+    ext = int(row["vg_extent_size"])
+    pe_start = int(subprocess.run(["lvm", "pvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "pe_start", dev],
+                                  capture_output=True, text=True).stdout)
+    with open(dev, "rb") as f:
+        f.seek(pe_start + first * ext + (1 << 20))
+        data = f.read(1 << 20)
+    assert data == bytes([pat]) * (1 << 20), f"image {i} on {dev}"
+print(f"{lv}: the 1 MiB is on all {n} images")
+EOF
+
+step "lvchange -an / -ay keeps the array in sync (no resync: the bitmap was clean)"
+ulvm lvchange -an rvg/r1
+ulvm lvchange -ay rvg/r1
+synced rvg/r1
+qio "nbd+unix:///rvg/r1?socket=$SOCK" "read -P 0x6b 1M 1M"
+
+step "refused: -m beyond the PVs, raid10 -m 2; nothing written"
+lvm2 vgck rvg >/dev/null
+seq0=$(lvm2 vgs --noheadings -o vg_seqno rvg | tr -d ' ')
+if ulvm lvcreate --type raid1 -m 4 -L 4M -n big rvg 2>"$T/err"; then fail "raid1 -m 4 on 4 PVs accepted"; fi
+grep -q "Insufficient suitable allocatable extents" "$T/err" || { cat "$T/err"; fail "raid1 -m 4: $(cat "$T/err")"; }
+if ulvm lvcreate --type raid10 -i 2 -m 2 -L 4M -n big rvg 2>"$T/err"; then fail "raid10 -m 2 accepted"; fi
+grep -q "only 2-way mirroring" "$T/err" || fail "raid10 -m 2: $(cat "$T/err")"
+[ "$(lvm2 vgs --noheadings -o vg_seqno rvg | tr -d ' ')" = "$seq0" ] || fail "a refused lvcreate changed the VG"
+
+step "lvremove takes the sub-LVs along"
+ulvm lvremove -y rvg/r3 >/dev/null
+lvm2 lvs -a --noheadings -o lv_name rvg | grep -q r3_ && fail "r3's sub-LVs are left"
+lvm2 vgck rvg >/dev/null
+stop_ulvmd
+echo "lvm-raid: ok"

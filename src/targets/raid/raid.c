@@ -434,12 +434,17 @@ static void raid_status(struct dm_target *ti, enum status_type type, char *buf, 
 
 	if (type == STATUSTYPE_INFO) {
 		pthread_mutex_lock(&rs->lock);
-		a = rs->frozen ? RA_FROZEN : rs->action;
-		syncing = rs->action == RA_RESYNC;
+		/* an action the thread has not taken up yet shows as running */
+		a = rs->action != RA_IDLE || !rs->level->redundant ? rs->action : raid_next_action(rs);
+		syncing = a == RA_RESYNC;
 		if (rs->action != RA_IDLE)
 			done = rs->progress;
+		else if (a != RA_IDLE)
+			done = a == RA_RESYNC && rs->resync_offset != RAID_MAX_SECTOR ? rs->resync_offset : 0;
 		else
-			done = rs->resync_offset == RAID_MAX_SECTOR ? total : rs->resync_offset;
+			done = total;
+		if (rs->frozen)
+			a = RA_FROZEN;
 		dm_emit(buf, maxlen, "%s %u ", rs->level->name, rs->ndevs);
 		for (unsigned i = 0; i < rs->ndevs; i++)
 			dm_emit(buf, maxlen, "%c", health(rs, i, syncing));

@@ -150,6 +150,8 @@ bool raid_leg_readable(struct raid_set *rs, unsigned i);
 /* raid_sync.c */
 int raid_sync_start(struct raid_set *rs);
 void raid_sync_stop(struct raid_set *rs);
+/* With rs->lock: what the thread does next (RA_IDLE: nothing). */
+enum raid_action raid_next_action(struct raid_set *rs);
 /* Wake the thread: something to do may have appeared. */
 void raid_sync_kick(struct raid_set *rs);
 

@@ -384,8 +384,7 @@ static void run_check(struct syncer *sy)
 	dm_table_event(rs->ti->table);
 }
 
-/* With rs->lock: what the thread should do now. */
-static enum raid_action next_action(struct raid_set *rs)
+enum raid_action raid_next_action(struct raid_set *rs)
 {
 	bool recover = false, source = false;
 
@@ -413,7 +412,7 @@ static void *sync_main(void *arg)
 	sy.b = malloc(SYNC_BUF);
 	pthread_mutex_lock(&rs->lock);
 	while (!rs->stop && sy.a && sy.b) {
-		enum raid_action a = next_action(rs);
+		enum raid_action a = raid_next_action(rs);
 
 		if (a == RA_IDLE) {
 			struct timespec ts;

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The raid target against linear on one file, and its sync machinery
+# against what it must beat, in one run:
+#   1. fio over NBD: raid1 (2 legs on 2 files) vs linear (1 file), 4 KiB
+#      random read QD32 (read balancing) and 1 MiB sequential write QD8;
+#   2. rebuild of a BENCH_REBUILD_MIB leg vs dd copying the same bytes,
+#      and 4 KiB random reads during the rebuild vs the same reads idle;
+#   3. resync after kill -9: bytes copied vs dirty regions x region size;
+#   4. `ulvm lvcreate --type raid1 -m 1 -L 100G` on sparse PV files: time to
+#      100% in sync (only allocated regions are copied).
+#   bench/raid.sh BUILD_DIR
+# Environment: BENCH_DIR [/var/tmp] (a real disk), BENCH_RUNTIME [5],
+# BENCH_SIZE_MIB [1024] (legs of part 1), BENCH_REBUILD_MIB [4096],
+# BENCH_REPEAT [1] (part 1 rounds, median).  Every server is started here,
+# its PID recorded and killed by it; caches are dropped before each run.
+# Bars (raid issue): randread >= 1.0x linear, seq write >= 0.9x linear,
+# rebuild >= 0.8x dd, reads during rebuild >= 0.5x idle, resync < 2x the
+# dirty regions, 100G raid1 in sync < 10 s.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build}" && pwd)
+ULVMD=$build/src/daemon/ulvmd
+ULVM=$build/src/cli/ulvm
+RUNTIME=${BENCH_RUNTIME:-5}
+SIZE_MIB=${BENCH_SIZE_MIB:-1024}
+REBUILD_MIB=${BENCH_REBUILD_MIB:-4096}
+REPEAT=${BENCH_REPEAT:-1}
+for t in fio dd; do command -v "$t" >/dev/null || { echo "raid: $t is not installed" >&2; exit 2; }; done
+S=$(mktemp -d "${BENCH_DIR:-/var/tmp}/ulvm-raid.XXXXXX")
+UPID=
+cleanup() {
+	[ -n "$UPID" ] && kill "$UPID" 2>/dev/null && wait "$UPID" 2>/dev/null
+	rm -rf "$S"
+}
+trap cleanup EXIT
+export ULVM_RUN_DIR=$S/run
+drop() { sync; [ -w /proc/sys/vm/drop_caches ] && echo 3 >/proc/sys/vm/drop_caches; true; }
+start() {
+	"$ULVMD" --run-dir "$S/run" >>"$S/ulvmd.log" 2>&1 &
+	UPID=$!
+	for _ in $(seq 100); do [ -S "$S/run/nbd.sock" ] && return 0; sleep 0.1; done
+	cat "$S/ulvmd.log"; exit 1
+}
+stop() { kill "$UPID"; wait "$UPID" || true; UPID=; }
+uri() { echo "nbd+unix:///$1?socket=$S/run/nbd.sock"; }
+# fio over NBD: MB/s (1M) or IOPS (4k) of one run.
+fio_rate() { # NAME RW BS QD EXPORT [RUNTIME]
+	local out
+	out=$(fio --name="$1" --ioengine=nbd --uri="$(uri "$5")" --rw="$2" --bs="$3" --iodepth="$4" \
+		--time_based --runtime="${6:-$RUNTIME}" --ramp_time=1 --output-format=json)
+	python3 -c '
+import json,sys
+t=sys.stdin.read(); j=json.loads(t[t.index("{"):]); d=j["jobs"][0]
+d=d["write"] if d["write"]["io_bytes"]>d["read"]["io_bytes"] else d["read"]
+print("%.0f" % (d["bw_bytes"]/1e6 if sys.argv[1]=="1M" else d["iops"]))' "$3" <<<"$out"
+}
+# Wait for raid device $1 to be idle with all legs in sync; print the seconds it took from $2 (ns).
+wait_sync() {
+	local st h a r
+	for _ in $(seq 36000); do
+		st=$("$ULVM" dmsetup status "$1")
+		read -r _ _ _ _ _ h r a _ <<<"$st"
+		[ "$a" = idle ] && [ "${h//A/}" = "" ] && [ "${r%/*}" = "${r#*/}" ] && break
+		sleep 0.05
+	done
+	awk -v t="$(($(date +%s%N) - $2))" 'BEGIN {printf "%.2f", t / 1e9}'
+}
+echo "machine: $(nproc) CPUs; bench dir $S ($(df -h "$S" | awk 'NR==2 {print $1}'))"
+
+echo "== 1. raid1 (2 files) vs linear (1 file) over NBD, ${RUNTIME}s per run, median of $REPEAT"
+for f in a b c; do fio --name=fill --filename="$S/$f.img" --size="${SIZE_MIB}M" --rw=write --bs=1M --iodepth=8 \
+	--ioengine=libaio --direct=1 --randrepeat=1 --refill_buffers >/dev/null; done
+cp "$S/a.img" "$S/b.img"
+truncate -s 1M "$S/m0" "$S/m1"
+start
+SECT=$((SIZE_MIB * 2048))
+"$ULVM" dmsetup create lin --table "0 $SECT linear $S/c.img 0"
+"$ULVM" dmsetup create r1 --table "0 $SECT raid raid1 2 0 nosync 2 $S/m0 $S/a.img $S/m1 $S/b.img"
+declare -A RES
+for w in "rand-read-4k-qd32 randread 4k 32" "seq-write-1M-qd8 write 1M 8" "rand-write-4k-qd32 randwrite 4k 32" \
+	"seq-read-1M-qd8 read 1M 8"; do
+	read -r name rw bs qd <<<"$w"
+	for dev in r1 lin; do
+		runs=()
+		for _ in $(seq "$REPEAT"); do drop; runs+=("$(fio_rate "$name" "$rw" "$bs" "$qd" "$dev")"); done
+		RES[$dev,$name]=$(printf '%s\n' "${runs[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')
+	done
+	printf '%-20s raid1 %8s  linear %8s %s  ratio %s\n' "$name" "${RES[r1,$name]}" "${RES[lin,$name]}" \
+		"$([ "$bs" = 1M ] && echo MB/s || echo IOPS)" \
+		"$(awk -v a="${RES[r1,$name]}" -v b="${RES[lin,$name]}" 'BEGIN {printf "%.2f", a / b}')"
+done
+RR=$(awk -v a="${RES[r1,rand-read-4k-qd32]}" -v b="${RES[lin,rand-read-4k-qd32]}" 'BEGIN {printf "%.2f", a / b}')
+SW=$(awk -v a="${RES[r1,seq-write-1M-qd8]}" -v b="${RES[lin,seq-write-1M-qd8]}" 'BEGIN {printf "%.2f", a / b}')
+"$ULVM" dmsetup remove r1
+"$ULVM" dmsetup remove lin
+rm -f "$S/a.img" "$S/b.img" "$S/c.img"
+
+echo "== 2. rebuild of a ${REBUILD_MIB} MiB leg vs dd; 4 KiB random reads during it"
+fio --name=fill --filename="$S/src.img" --size="${REBUILD_MIB}M" --rw=write --bs=1M --iodepth=8 \
+	--ioengine=libaio --direct=1 --refill_buffers >/dev/null
+truncate -s "${REBUILD_MIB}M" "$S/dst.img"
+drop
+t0=$(date +%s%N)
+dd if="$S/src.img" of="$S/dd.img" bs=1M conv=fsync status=none
+DD=$(awk -v t="$(($(date +%s%N) - t0))" 'BEGIN {printf "%.2f", t / 1e9}')
+rm -f "$S/dd.img"
+RSECT=$((REBUILD_MIB * 2048))
+truncate -s 0 "$S/m0" "$S/m1"; truncate -s 1M "$S/m0" "$S/m1"
+"$ULVM" dmsetup create idle --table "0 $RSECT linear $S/src.img 0"
+drop
+IDLE=$(fio_rate idle randread 4k 32 idle 3)
+"$ULVM" dmsetup remove idle
+drop
+t0=$(date +%s%N)
+"$ULVM" dmsetup create rb --table "0 $RSECT raid raid1 4 0 nosync rebuild 1 2 $S/m0 $S/src.img $S/m1 $S/dst.img"
+BUSY=$(fio_rate busy randread 4k 32 rb 3)
+RB=$(wait_sync rb "$t0")
+sync
+cmp "$S/src.img" "$S/dst.img" || { echo "raid: the rebuilt leg differs from its source" >&2; exit 1; }
+"$ULVM" dmsetup remove rb
+rm -f "$S/dst.img"
+printf 'rebuild %s s, dd %s s: %s of dd speed; random reads during rebuild %s IOPS, idle %s: %s\n' "$RB" "$DD" \
+	"$(awk -v a="$RB" -v b="$DD" 'BEGIN {printf "%.2f", b / a}')" "$BUSY" "$IDLE" \
+	"$(awk -v a="$BUSY" -v b="$IDLE" 'BEGIN {printf "%.2f", a / b}')"
+RBR=$(awk -v a="$RB" -v b="$DD" 'BEGIN {printf "%.2f", b / a}')
+BR=$(awk -v a="$BUSY" -v b="$IDLE" 'BEGIN {printf "%.2f", a / b}')
+
+echo "== 3. resync after kill -9 under random writes"
+truncate -s 0 "$S/m0" "$S/m1"; truncate -s 1M "$S/m0" "$S/m1"
+truncate -s 1G "$S/x0" "$S/x1"
+"$ULVM" dmsetup create cr --table "0 2097152 raid raid1 3 0 region_size 1024 2 $S/m0 $S/x0 $S/m1 $S/x1"
+wait_sync cr "$(date +%s%N)" >/dev/null
+fio --name=w --ioengine=nbd --uri="$(uri cr)" --rw=randwrite --bs=4k --iodepth=8 --number_ios=200 \
+	--randrepeat=0 >/dev/null
+kill -9 "$UPID"; wait "$UPID" 2>/dev/null || true; UPID=
+DIRTY=$(dd if="$S/m0" bs=4096 skip=1 count=2 status=none | python3 -c '
+import sys
+b = sys.stdin.buffer.read()[256:]
+print(sum(bin(x).count("1") for x in b))')
+rm -f "$S/run/"*.sock "$S/run/"*.pid
+start
+"$ULVM" dmsetup create cr --table "0 2097152 raid raid1 3 0 region_size 1024 2 $S/m0 $S/x0 $S/m1 $S/x1"
+wait_sync cr "$(date +%s%N)" >/dev/null
+REG=$(grep "resync of" "$S/ulvmd.log" | tail -n1 | sed 's/.*resync of \([0-9]*\) regions.*/\1/')
+MIB=$(grep "resync finished" "$S/ulvmd.log" | tail -n1 | sed 's/.*finished: \([0-9]*\) MiB.*/\1/')
+printf 'dirty bits at the crash %s (512 KiB regions: %s KiB); resynced %s regions, %s MiB copied: %s of the dirty regions\n' \
+	"$DIRTY" "$((DIRTY * 512))" "$REG" "$MIB" "$(awk -v r="$REG" -v d="$DIRTY" 'BEGIN {printf "%.2f", r / d}')"
+RS=$(awk -v r="$REG" -v d="$DIRTY" 'BEGIN {printf "%.2f", r / d}')
+"$ULVM" dmsetup remove cr
+rm -f "$S/x0" "$S/x1"
+
+echo "== 4. lvcreate --type raid1 -m 1 -L 100G on sparse PV files: time to 100% in sync"
+truncate -s 101G "$S/pv0" "$S/pv1"
+export ULVM_CONF_DIR=$S/conf
+mkdir -p "$ULVM_CONF_DIR"
+"$ULVM" pvcreate --devices "$S/pv0,$S/pv1" "$S/pv0" "$S/pv1" >/dev/null
+"$ULVM" vgcreate --devices "$S/pv0,$S/pv1" bvg "$S/pv0" "$S/pv1" >/dev/null
+t0=$(date +%s%N)
+"$ULVM" lvcreate --devices "$S/pv0,$S/pv1" --type raid1 -m 1 -L 100G -n big bvg >/dev/null
+BIG=$(wait_sync bvg-big "$t0")
+echo "100 GiB raid1 created and in sync in $BIG s; PV files use $(du -sh "$S/pv0" | cut -f1) and $(du -sh "$S/pv1" | cut -f1)"
+"$ULVM" lvchange --devices "$S/pv0,$S/pv1" -an bvg/big
+stop
+
+echo
+printf '%-48s %8s %s\n' bar measured verdict
+verdict() { awk -v v="$2" -v b="$3" -v op="$4" 'BEGIN {ok = op == ">=" ? v >= b : v < b; printf "%-48s %8s %s\n", ARGV[1], v, ok ? "MET" : "NOT MET"}' "$1"; }
+verdict "raid1 4k random read / linear >= 1.0" "$RR" 1.0 ">="
+verdict "raid1 1M sequential write / linear >= 0.9" "$SW" 0.9 ">="
+verdict "rebuild speed / dd >= 0.8" "$RBR" 0.8 ">="
+verdict "reads during rebuild / idle >= 0.5" "$BR" 0.5 ">="
+verdict "resynced regions / dirty regions < 2" "$RS" 2 "<"
+verdict "100G raid1 in sync, seconds < 10" "$BIG" 10 "<"

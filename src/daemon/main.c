@@ -461,7 +461,7 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 	if (o->tls_mode != NBD_TLS_OFF && (ret = nbd_tls_new(&o->tls, &d->tls, e)))
 		return ret;
 	for (unsigned i = 0; i < o->nlisten; i++) {
-		int fds[MAX_TCP], n = listen_tcp(o->listen[i], fds, MAX_TCP, e);
+		int fds[MAX_TCP], n = listen_tcp("--listen", o->listen[i], fds, MAX_TCP, e);
 
 		if (n < 0)
 			return n;

@@ -141,16 +141,46 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP ulvm_%s %s\n# TYPE ulvm_%s %s\n", name, help, name, type);
 }
 
-/* A label value: backslash, double quote and line feed escaped. */
-static void label_value(FILE *f, const char *s)
+/* The length of the valid UTF-8 sequence at @s, or 0. */
+static size_t utf8_len(const unsigned char *s)
 {
-	for (; *s; s++) {
+	size_t n = s[0] < 0x80			  ? 1 :
+		   s[0] >= 0xc2 && s[0] < 0xe0 ? 2 :
+		   s[0] >= 0xe0 && s[0] < 0xf0 ? 3 :
+		   s[0] >= 0xf0 && s[0] < 0xf5 ? 4 :
+						 0;
+
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) ||
+	    (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))))
+		return 0;
+	return n;
+}
+
+/* A label value: backslash, double quote and line feed escaped, and a
+ * byte that is not UTF-8 as U+FFFD: a device name may hold any byte, and
+ * one invalid value would make Prometheus drop the whole scrape. */
+static void label_value(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		size_t n = utf8_len(s);
+
 		if (*s == '\\' || *s == '"')
 			fputc('\\', f);
-		if (*s == '\n')
+		if (!n) {
+			fputs("\xef\xbf\xbd", f);
+			n = 1;
+		} else if (*s == '\n') {
 			fputs("\\n", f);
-		else
-			fputc(*s, f);
+		} else {
+			fwrite(s, 1, n, f);
+		}
+		s += n;
 	}
 }
 

@@ -71,6 +71,15 @@ ulvm dmsetup create lin --table "0 131072 linear $T/lin.img 0"
 ulvm dmsetup create pool --table "0 262144 thin-pool $T/meta $T/data 128 2040"
 ulvm dmsetup message pool 0 "create_thin 0"
 ulvm dmsetup create thin0 --table "0 524288 thin /dev/mapper/pool 0"
+# A name may hold any byte but control characters: quotes, backslashes
+# and bytes that are not UTF-8 must still make a valid scrape.
+odd=$(printf 'odd"\\\xff\xc3')
+ulvm dmsetup create "$odd" --table "0 8 zero"
+scrape "$T/modd"
+promtool check metrics <"$T/modd" || fail "promtool with an odd device name"
+grep -qF 'ulvm_device_info{device="odd\"\\'$'\xef\xbf\xbd\xef\xbf\xbd''",' "$T/modd" ||
+	fail "odd name not escaped: $(grep -a 'device_info{device="odd' "$T/modd")"
+ulvm dmsetup remove "$odd"
 scrape "$T/m0"
 promtool check metrics <"$T/m0" || fail "promtool on the idle scrape"
 want "$T/m0" 'ulvm_devices' 3

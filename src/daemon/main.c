@@ -6,9 +6,11 @@
  * or the shell's `&` puts it in the background.
  *
  * Start:    lock the run directory (one daemon per directory), then the
- *           NBD sockets, the pid file and last the control socket, which
- *           appears only once the daemon is ready.
- * Shutdown (SIGTERM, SIGINT): stop accepting control connections, cut
+ *           NBD sockets, the FUSE export and the metrics server, the pid
+ *           file and last the control socket, which appears only once the
+ *           daemon is ready.
+ * Shutdown (SIGTERM, SIGINT): stop the metrics server (it reads the
+ *           devices and the servers); stop accepting control connections, cut
  *           the input of open ones and wait for requests running; resume
  *           suspended devices (on their live table) so queued I/O can
  *           end; stop the NBD server (it drains the I/O in flight); flush
@@ -35,6 +37,7 @@
 #include "daemon/control.h"
 #include "daemon/events.h"
 #include "daemon/exports.h"
+#include "daemon/metrics.h"
 #include "daemon/sockets.h"
 #include "dm/md.h"
 #include "io/dev.h"
@@ -59,6 +62,7 @@ struct options {
 	enum nbd_tls_mode tls_mode;	/* --tls */
 	bool tls_given;
 	struct nbd_tls_config tls;	/* --tls-certificates, --tls-psk, --tls-verify-peer */
+	const char *metrics;		/* --metrics ADDR:PORT */
 	const struct io_engine *engine; /* --aio */
 	/* target parameters: --thin-no-space-timeout, --thin-metadata-cache */
 	struct target_setting { const char *type, *name; uint64_t value; } param[4];
@@ -81,6 +85,8 @@ struct daemon {
 	struct events *events;
 	struct fuse_export *fuse;
 	struct nbd_tls *tls;
+	struct metrics_sources msrc;
+	struct metrics *metrics;
 };
 
 /* A target parameter from the command line; given again, the last wins. */
@@ -135,6 +141,9 @@ static void usage(FILE *out)
 		"                       io_uring: the same through a ring per thread\n"
 		"  --fuse DIR           also serve every active device as a file under DIR\n"
 		"                       (DIR/vg/lv, DIR/NAME): losetup makes it a block device\n"
+		"  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		"                       (e.g. 127.0.0.1:9627; per device I/O, thin pools,\n"
+		"                       exports); no authentication: bind loopback\n"
 		"  --autoactivate       once ready, run `ulvm vgchange -aay` (lvm2's autoactivation):\n"
 		"                       a restarted daemon serves again what should be served\n"
 		"  -v, --verbose        one log level more (repeatable)\n"
@@ -163,7 +172,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_RUN_DIR = 256, OPT_LISTEN, OPT_WORKERS, OPT_LOG_LEVEL, OPT_FOREGROUND,
 	       OPT_THIN_TIMEOUT, OPT_THIN_META_CACHE, OPT_ON_EVENT, OPT_ON_EVENT_INTERVAL, OPT_AUTOACTIVATE,
-	       OPT_CACHE, OPT_AIO, OPT_FUSE, OPT_TLS, OPT_TLS_CERTS, OPT_TLS_PSK, OPT_TLS_VERIFY };
+	       OPT_CACHE, OPT_AIO, OPT_FUSE, OPT_TLS, OPT_TLS_CERTS, OPT_TLS_PSK, OPT_TLS_VERIFY,
+	       OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -182,6 +192,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "tls-certificates", required_argument, NULL, OPT_TLS_CERTS },
 		{ "tls-psk", required_argument, NULL, OPT_TLS_PSK },
 		{ "tls-verify-peer", no_argument, NULL, OPT_TLS_VERIFY },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -276,6 +287,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_TLS_VERIFY:
 			o->tls.verify_peer = true;
+			break;
+		case OPT_METRICS:
+			o->metrics = optarg;
 			break;
 		case OPT_AIO:
 			if (!(o->engine = io_engine_find(optarg))) {
@@ -461,7 +475,7 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 	if (o->tls_mode != NBD_TLS_OFF && (ret = nbd_tls_new(&o->tls, &d->tls, e)))
 		return ret;
 	for (unsigned i = 0; i < o->nlisten; i++) {
-		int fds[MAX_TCP], n = listen_tcp(o->listen[i], fds, MAX_TCP, e);
+		int fds[MAX_TCP], n = listen_tcp("--listen", o->listen[i], fds, MAX_TCP, e);
 
 		if (n < 0)
 			return n;
@@ -481,6 +495,12 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 		if ((ret = fuse_export_start(o->fuse_dir, &d->exports, &d->fuse, e)))
 			return ret;
 		log_info("serving files under %s", o->fuse_dir);
+	}
+	if (o->metrics) {
+		d->msrc = (struct metrics_sources){ .dm = d->dm, .nbd = d->nbd, .fuse = d->fuse };
+		if ((ret = metrics_start(o->metrics, &d->msrc, &d->metrics, e)))
+			return ret;
+		log_info("serving metrics on http://%s/metrics", o->metrics);
 	}
 	ret = write_pid_file(d, e);
 	if (ret)
@@ -612,6 +632,8 @@ static void resume_suspended(struct dm_context *dm)
 
 static void stop(struct daemon *d)
 {
+	/* A scrape reads the devices and the servers: it goes first. */
+	metrics_stop(d->metrics);
 	/* A command still running would talk to a daemon going away. */
 	events_stop(d->events);
 	if (d->control_fd >= 0) {

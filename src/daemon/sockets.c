@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -53,7 +54,7 @@ fail:
 	return ret;
 }
 
-int listen_tcp(const char *spec, int *fds, int max, struct err *e)
+int listen_tcp(const char *opt, const char *spec, int *fds, int max, struct err *e)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res, *ai;
@@ -63,10 +64,10 @@ int listen_tcp(const char *spec, int *fds, int max, struct err *e)
 	int n = 0, ret, last = 0;
 
 	if (!colon || !colon[1])
-		return err_set(e, -EINVAL, "--listen %s: expected ADDR:PORT", spec);
+		return err_set(e, -EINVAL, "%s %s: expected ADDR:PORT", opt, spec);
 	hl = (size_t)(colon - spec);
 	if (hl >= sizeof(host))
-		return err_set(e, -EINVAL, "--listen %s: address too long", spec);
+		return err_set(e, -EINVAL, "%s %s: address too long", opt, spec);
 	memcpy(host, spec, hl);
 	host[hl] = '\0';
 	node = host;
@@ -74,14 +75,17 @@ int listen_tcp(const char *spec, int *fds, int max, struct err *e)
 		host[hl - 1] = '\0';
 		node = host + 1;
 	} else if (strchr(host, ':')) {
-		return err_set(e, -EINVAL, "--listen %s: write an IPv6 address as [ADDR]:PORT", spec);
+		return err_set(e, -EINVAL, "%s %s: write an IPv6 address as [ADDR]:PORT", opt, spec);
 	}
 	if (!*node)
 		node = NULL;
 	port = colon + 1;
+	/* getaddrinfo takes 99999 and binds 99999 % 65536. */
+	if (port[strspn(port, "0123456789")] == '\0' && (strlen(port) > 5 || !atoi(port) || atoi(port) > 65535))
+		return err_set(e, -EINVAL, "%s %s: the port must be 1 to 65535", opt, spec);
 	ret = getaddrinfo(node, port, &hints, &res);
 	if (ret)
-		return err_set(e, -EINVAL, "--listen %s: %s", spec, gai_strerror(ret));
+		return err_set(e, -EINVAL, "%s %s: %s", opt, spec, gai_strerror(ret));
 	for (ai = res; ai && n < max; ai = ai->ai_next) {
 		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 		int one = 1;
@@ -103,7 +107,7 @@ int listen_tcp(const char *spec, int *fds, int max, struct err *e)
 	}
 	freeaddrinfo(res);
 	if (!n)
-		return err_set(e, last ? last : -EADDRNOTAVAIL, "--listen %s: %s", spec,
+		return err_set(e, last ? last : -EADDRNOTAVAIL, "%s %s: %s", opt, spec,
 			       strerror(last ? -last : EADDRNOTAVAIL));
 	return n;
 }

@@ -10,7 +10,8 @@
 int listen_unix(const char *path, struct err *e);
 /* Listen on TCP "ADDR:PORT" ("[v6addr]:PORT", "host:PORT", ":PORT" for
  * every address): every address ADDR resolves to, up to @max sockets in
- * @fds.  Returns the number of sockets or -errno. */
-int listen_tcp(const char *spec, int *fds, int max, struct err *e);
+ * @fds.  Returns the number of sockets or -errno; messages name the
+ * option @opt ("--listen") and @spec. */
+int listen_tcp(const char *opt, const char *spec, int *fds, int max, struct err *e);
 
 #endif

@@ -56,6 +56,11 @@ bool md_uses(struct mapped_device *md, struct mapped_device *target);
  * counted in flight, or NULL (no table, removed). */
 struct dm_table *md_enter(struct mapped_device *md);
 void md_exit(struct mapped_device *md);
+/* I/O accounting (md_stats.c): a request starts (returns its start
+ * time, for md_stats_end) and ends with @r after @bytes of @op. */
+uint64_t md_stats_start(struct mapped_device *md);
+void md_stats_end(struct mapped_device *md, enum md_stat_op op, uint64_t bytes, uint64_t start,
+		  int r);
 /* Flush every target of @t (bypasses the suspend gate). */
 int dm_table_flush(struct dm_table *t);
 

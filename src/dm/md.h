@@ -28,6 +28,32 @@
 #define DM_EXPORT_LEN 256
 #define DM_MAJOR 254
 
+/* I/O accounting of a mapped device at its top: what its clients asked
+ * of it (NBD, FUSE, a table stacked on it), counted once per request, as
+ * the kernel's /proc/diskstats counts a dm device.  write_zeroes counts
+ * as a write, as in the kernel; block status (extents) is not counted.
+ * A failed request counts as completed too, and in errors.
+ * The I/O path updates it with relaxed atomics and no lock (md_stats.c);
+ * md_get_stats reads it. */
+enum md_stat_op { MD_STAT_READ, MD_STAT_WRITE, MD_STAT_DISCARD, MD_STAT_FLUSH, MD_STAT_NOPS };
+/* Upper bounds of the latency buckets, nanoseconds, ascending; one more
+ * bucket past the last takes the rest (+Inf). */
+#define MD_LATENCY_BUCKETS 19
+extern const uint64_t md_latency_bounds_ns[MD_LATENCY_BUCKETS];
+
+struct md_op_stats {
+	uint64_t ops;    /* completed requests, failed ones included */
+	uint64_t bytes;  /* their lengths (0 for flush) */
+	uint64_t errors; /* requests that failed */
+	uint64_t ns;     /* their time, from the request's start to its end */
+	uint64_t latency[MD_LATENCY_BUCKETS + 1]; /* per bucket, not cumulative */
+};
+
+struct md_stats {
+	struct md_op_stats op[MD_STAT_NOPS];
+	uint64_t inflight; /* requests started and not ended */
+};
+
 struct mapped_device {
 	struct dev dev; /* first: a mapped device is a dev */
 	struct dm_context *ctx;
@@ -47,6 +73,7 @@ struct mapped_device {
 	unsigned open_count; /* exports holding it open */
 	unsigned holders;    /* live or inactive tables of other devices using it */
 	uint32_t event_nr; /* atomic: dm_table_event */
+	struct md_stats stats; /* relaxed atomics only (md_stats.c) */
 };
 
 struct dm_context;
@@ -144,6 +171,17 @@ struct md_info {
 	uint64_t sectors;    /* of the live table */
 };
 void md_get_info(struct mapped_device *md, struct md_info *info);
+/* The device's I/O counters since it was created, without a lock: each
+ * value is exact, the set is not one instant (a request may show in ops
+ * and not yet in bytes). */
+void md_get_stats(struct mapped_device *md, struct md_stats *out);
+/* The device's name and NBD export name, copied under its lock (a rename
+ * may run beside). */
+void md_get_names(struct mapped_device *md, char name[DM_NAME_LEN], char export_name[DM_EXPORT_LEN]);
+/* Call every live target's `metrics` op (target.h) with @fn; the table is
+ * held under the device lock for the call, so @fn must only take note.
+ * A device with no live table reports nothing. */
+void md_metrics(struct mapped_device *md, dm_metric_fn fn, void *opaque);
 /* Format the live (or, with @inactive, the inactive) table or status. */
 int md_format(struct mapped_device *md, enum status_type type, bool inactive, char **out);
 /* Names of the lower devices of the live table, one per line. */

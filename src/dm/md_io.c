@@ -198,16 +198,29 @@ static int table_io(struct dm_table *t, struct md_req *rq, uint64_t off, uint64_
 	return r;
 }
 
+/* What each op counts as (md_stats.c), as the kernel's diskstats:
+ * write_zeroes is a write; extents are no I/O. */
+static const int stat_op[] = {
+	[OP_READ] = MD_STAT_READ,	[OP_WRITE] = MD_STAT_WRITE, [OP_DISCARD] = MD_STAT_DISCARD,
+	[OP_ZEROES] = MD_STAT_WRITE, [OP_EXTENTS] = -1,
+};
+
 static int md_io(struct dev *d, struct md_req *rq, uint64_t off, uint64_t len)
 {
 	struct mapped_device *md = (struct mapped_device *)d;
+	int op = stat_op[rq->op];
+	uint64_t start = op >= 0 ? md_stats_start(md) : 0;
 	struct dm_table *t = md_enter(md);
 	int r;
 
-	if (!t)
-		return -ENXIO;
-	r = table_io(t, rq, off, len);
-	md_exit(md);
+	if (!t) {
+		r = -ENXIO;
+	} else {
+		r = table_io(t, rq, off, len);
+		md_exit(md);
+	}
+	if (op >= 0)
+		md_stats_end(md, (enum md_stat_op)op, len, start, r);
 	return r;
 }
 
@@ -292,13 +305,17 @@ int dm_table_flush(struct dm_table *t)
 static int md_flush(struct dev *d)
 {
 	struct mapped_device *md = (struct mapped_device *)d;
+	uint64_t start = md_stats_start(md);
 	struct dm_table *t = md_enter(md);
 	int r;
 
-	if (!t)
-		return -ENXIO;
-	r = dm_table_flush(t);
-	md_exit(md);
+	if (!t) {
+		r = -ENXIO;
+	} else {
+		r = dm_table_flush(t);
+		md_exit(md);
+	}
+	md_stats_end(md, MD_STAT_FLUSH, 0, start, r);
 	return r;
 }
 

@@ -59,6 +59,22 @@ struct target_param {
 	uint64_t def, min, max;
 };
 
+/* A metric family a target reports through its `metrics` op, for
+ * monitoring (ulvmd --metrics serves it as "ulvm_" NAME, with the label
+ * device="DMNAME", and @label if it has one).  Names follow Prometheus'
+ * conventions: a unit suffix (_bytes, _blocks), _total on counters. */
+enum dm_metric_type { DM_METRIC_GAUGE, DM_METRIC_COUNTER };
+struct dm_metric {
+	const char *name;
+	const char *help;
+	enum dm_metric_type type;
+	const char *label; /* the name of one more label, or NULL */
+};
+/* One value of family @m; @label_value is m->label's value (NULL when it
+ * has none), copied by the callee. */
+typedef void (*dm_metric_fn)(void *opaque, const struct dm_metric *m, const char *label_value,
+			     uint64_t value);
+
 struct target_type {
 	const char *name;
 	unsigned version[3];
@@ -95,6 +111,14 @@ struct target_type {
 	 * -EXDEV if the two cannot be compared; @len 0 only asks that. */
 	int (*diff)(struct dm_target *ti, struct dm_target *other, uint64_t off, uint64_t len,
 		    dev_extent_fn fn, void *opaque);
+	/* Monitoring: call @fn once per value the target reports (a thin
+	 * pool's space and mode), from the scraper's thread, with the table
+	 * held and the device lock taken (md_metrics): read what is cheap to
+	 * read, under the target's own locks if need be; no I/O, no commit.
+	 * Optional: NULL reports nothing.  Families are the target's static
+	 * struct dm_metric; only a DM_TARGET_SINGLETON type should report, or
+	 * two targets of one table would report the same series. */
+	void (*metrics)(struct dm_target *ti, dm_metric_fn fn, void *opaque);
 	/* Call @fn for every lower device with the range used. */
 	int (*iterate_devices)(struct dm_target *ti, iterate_devices_fn fn, void *data);
 

@@ -39,6 +39,7 @@ struct fuse_export {
 	uid_t uid;
 	gid_t gid;
 	time_t started; /* every file's times: the devices keep none */
+	unsigned open_files; /* atomic: opened and not released (monitoring) */
 };
 
 static struct fuse_export *self(void)
@@ -165,6 +166,7 @@ static int fx_open(const char *path, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)(uintptr_t)d;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
+	__atomic_fetch_add(&f->open_files, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -174,6 +176,7 @@ static int fx_release(const char *path, struct fuse_file_info *fi)
 
 	(void)path;
 	f->ex.close(f->ex.opaque, (struct dev *)(uintptr_t)fi->fh);
+	__atomic_fetch_sub(&f->open_files, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -381,4 +384,9 @@ void fuse_export_stop(struct fuse_export *f)
 	fuse_destroy(f->fuse);
 	free(f->dir);
 	free(f);
+}
+
+unsigned fuse_export_open_files(struct fuse_export *f)
+{
+	return __atomic_load_n(&f->open_files, __ATOMIC_RELAXED);
 }

@@ -15,5 +15,7 @@ struct fuse_export;
 int fuse_export_start(const char *dir, const struct nbd_exports *ex, struct fuse_export **out, struct err *e);
 /* Unmount (files still open fail from then on) and join the threads. */
 void fuse_export_stop(struct fuse_export *f);
+/* Files open now (opened and not yet released), for monitoring. */
+unsigned fuse_export_open_files(struct fuse_export *f);
 
 #endif

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "dm/md.h"
+#include "pdata/block_manager.h"
 #include "targets/thin_pool.h"
 
 
@@ -327,6 +328,7 @@ static void check_low_water(struct pool *p)
 
 	if (!p->low_water_logged && free <= p->low_water_blocks) {
 		p->low_water_logged = true;
+		p->data_low_events++;
 		raise = true;
 		log_warn("thin-pool %s: reached the low water mark (%" PRIu64 " free data blocks)",
 			 p->data_dev->name, free);
@@ -334,6 +336,7 @@ static void check_low_water(struct pool *p)
 	mfree = thin_meta_metadata_free(p->tm);
 	if (!p->meta_low_logged && mfree <= metadata_low_water(p)) {
 		p->meta_low_logged = true;
+		p->meta_low_events++;
 		raise = true;
 		log_warn("thin-pool %s: metadata reached its low water mark (%" PRIu64 " free blocks)",
 			 p->data_dev->name, mfree);
@@ -763,12 +766,38 @@ static void emit_features(const struct pool_features *pf, char *buf, size_t maxl
 		dm_emit(buf, maxlen, " error_if_no_space");
 }
 
+/* What status and metrics both report, in blocks.  As the kernel, the
+ * metadata reserve counts as used. */
+struct pool_usage {
+	uint64_t meta_used, meta_total, data_used, data_total;
+};
+
+/* p->lock held. */
+static void pool_usage(struct pool *p, struct pool_usage *u)
+{
+	uint64_t mfree = thin_meta_metadata_free(p->tm), mres = metadata_reserve(p);
+
+	u->meta_total = thin_meta_metadata_blocks(p->tm);
+	u->meta_used = u->meta_total - (mfree < mres ? 0 : mfree - mres);
+	u->data_total = thin_meta_data_blocks(p->tm);
+	u->data_used = u->data_total - thin_meta_data_free(p->tm);
+}
+
+/* p->lock held: the mode as status prints it. */
+static const char *status_mode(const struct pool *p)
+{
+	return p->mode == PM_FAIL		? "fail" :
+	       p->mode == PM_OUT_OF_DATA_SPACE ? "out_of_data_space" :
+	       p->mode == PM_WRITE		? "rw" :
+						  "ro";
+}
+
 static void pool_status(struct dm_target *ti, enum status_type type, char *buf, size_t maxlen)
 {
 	struct pool_c *pt = ti->private;
 	struct pool *p = pt->pool;
-	uint64_t mtotal, mfree, mres, held, mthresh;
-	const char *mode;
+	struct pool_usage u;
+	uint64_t held, mthresh;
 
 	if (type == STATUSTYPE_TABLE) {
 		dm_emit(buf, maxlen, "%s %s %u %" PRIu64, dm_device_name(ti, pt->meta_dev),
@@ -787,32 +816,91 @@ static void pool_status(struct dm_target *ti, enum status_type type, char *buf, 
 		pthread_mutex_unlock(&p->lock);
 		return;
 	}
-	mtotal = thin_meta_metadata_blocks(p->tm);
-	mfree = thin_meta_metadata_free(p->tm);
-	mres = metadata_reserve(p);
-	mfree = mfree < mres ? 0 : mfree - mres;
+	pool_usage(p, &u);
 	held = thin_meta_held_root(p->tm);
 	mthresh = p->meta_dev->size / 4096 / 4;
 	if (mthresh > 1024)
 		mthresh = 1024;
 	dm_emit(buf, maxlen, "%" PRIu64 " %" PRIu64 "/%" PRIu64 " %" PRIu64 "/%" PRIu64 " ",
-		thin_meta_transaction_id(p->tm), mtotal - mfree, mtotal,
-		thin_meta_data_blocks(p->tm) - thin_meta_data_free(p->tm),
-		thin_meta_data_blocks(p->tm));
+		thin_meta_transaction_id(p->tm), u.meta_used, u.meta_total, u.data_used,
+		u.data_total);
 	if (held)
 		dm_emit(buf, maxlen, "%" PRIu64 " ", held);
 	else
 		dm_emit(buf, maxlen, "- ");
-	mode = p->mode == PM_OUT_OF_DATA_SPACE ? "out_of_data_space" :
-	       p->mode == PM_WRITE		    ? "rw" :
-						      "ro";
-	dm_emit(buf, maxlen, "%s %s %s %s %" PRIu64, mode,
+	dm_emit(buf, maxlen, "%s %s %s %s %" PRIu64, status_mode(p),
 		!p->pf.discard_enabled	 ? "ignore_discard" :
 		p->pf.discard_passdown ? "discard_passdown" :
 					 "no_discard_passdown",
 		p->pf.error_if_no_space ? "error_if_no_space" : "queue_if_no_space",
 		thin_meta_needs_check(p->tm) ? "needs_check" : "-", mthresh);
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- metrics ---- */
+
+static const struct dm_metric
+	m_data_used = { "thin_pool_data_used_blocks", "Data blocks of the thin pool in use.",
+			DM_METRIC_GAUGE, NULL },
+	m_data_total = { "thin_pool_data_blocks", "Data blocks of the thin pool.", DM_METRIC_GAUGE, NULL },
+	m_data_used_bytes = { "thin_pool_data_used_bytes", "Bytes of the thin pool's data device in use.",
+			      DM_METRIC_GAUGE, NULL },
+	m_data_bytes = { "thin_pool_data_bytes", "Size of the thin pool's data space in bytes.",
+			 DM_METRIC_GAUGE, NULL },
+	m_meta_used = { "thin_pool_metadata_used_blocks",
+			"Metadata blocks (4 KiB) of the thin pool in use, the reserve included.",
+			DM_METRIC_GAUGE, NULL },
+	m_meta_total = { "thin_pool_metadata_blocks", "Metadata blocks (4 KiB) of the thin pool.",
+			 DM_METRIC_GAUGE, NULL },
+	m_meta_used_bytes = { "thin_pool_metadata_used_bytes",
+			      "Bytes of the thin pool's metadata in use, the reserve included.",
+			      DM_METRIC_GAUGE, NULL },
+	m_meta_bytes = { "thin_pool_metadata_bytes", "Size of the thin pool's metadata space in bytes.",
+			 DM_METRIC_GAUGE, NULL },
+	m_mode = { "thin_pool_mode", "The thin pool's mode, as dmsetup status prints it: 1 for the current one.",
+		   DM_METRIC_GAUGE, "mode" },
+	m_needs_check = { "thin_pool_needs_check", "1 when the metadata is flagged needs_check.",
+			  DM_METRIC_GAUGE, NULL },
+	m_low_water = { "thin_pool_low_water_events_total",
+			"Times the pool's free data (space=data) or metadata (space=metadata) fell to its low water mark.",
+			DM_METRIC_COUNTER, "space" };
+
+static void pool_metrics(struct dm_target *ti, dm_metric_fn fn, void *opaque)
+{
+	static const char *const modes[] = { "rw", "out_of_data_space", "ro", "fail" };
+	struct pool_c *pt = ti->private;
+	struct pool *p = pt->pool;
+	struct pool_usage u = { 0 };
+	uint64_t data_low, meta_low;
+	bool needs_check = false;
+	const char *mode;
+
+	/* No commit, unlike status: a scrape changes nothing. */
+	pthread_mutex_lock(&p->lock);
+	mode = status_mode(p);
+	if (p->mode != PM_FAIL) {
+		pool_usage(p, &u);
+		needs_check = thin_meta_needs_check(p->tm);
+	}
+	data_low = p->data_low_events;
+	meta_low = p->meta_low_events;
+	pthread_mutex_unlock(&p->lock);
+
+	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		fn(opaque, &m_mode, modes[i], !strcmp(mode, modes[i]));
+	fn(opaque, &m_low_water, "data", data_low);
+	fn(opaque, &m_low_water, "metadata", meta_low);
+	if (!strcmp(mode, "fail"))
+		return; /* the metadata cannot be read */
+	fn(opaque, &m_data_used, NULL, u.data_used);
+	fn(opaque, &m_data_total, NULL, u.data_total);
+	fn(opaque, &m_data_used_bytes, NULL, u.data_used * p->block_bytes);
+	fn(opaque, &m_data_bytes, NULL, u.data_total * p->block_bytes);
+	fn(opaque, &m_meta_used, NULL, u.meta_used);
+	fn(opaque, &m_meta_total, NULL, u.meta_total);
+	fn(opaque, &m_meta_used_bytes, NULL, u.meta_used * BM_BLOCK_SIZE);
+	fn(opaque, &m_meta_bytes, NULL, u.meta_total * BM_BLOCK_SIZE);
+	fn(opaque, &m_needs_check, NULL, needs_check);
 }
 
 /* ---- messages ---- */
@@ -1016,6 +1104,7 @@ const struct target_type thin_pool_target = {
 	.map = pool_map,
 	.flush = pool_flush,
 	.status = pool_status,
+	.metrics = pool_metrics,
 	.message = pool_message,
 	.iterate_devices = pool_iterate_devices,
 	.preresume = pool_preresume,

@@ -76,6 +76,7 @@ struct pool {
 	uint64_t low_water_blocks;
 	bool low_water_logged;    /* data under the mark: event raised */
 	bool meta_low_logged;     /* metadata under its threshold: raised */
+	uint64_t data_low_events, meta_low_events; /* how often each was raised (monitoring) */
 	struct dm_table *event_table; /* the bound pool table, for dm_table_event */
 	bool dirty;               /* metadata changed since the last commit */
 	uint64_t insert_gen;      /* bumped by every provisioning */

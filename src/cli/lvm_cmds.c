@@ -56,6 +56,10 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_MIRRORS] = { "mirrors", "m", "N", "N more copies: a raid1 LV (lvm2's default mirror type); raid10: 1" },
 	[C_REGIONSIZE] = { "regionsize", "R", "SIZE", "raid: the size the write-intent bitmap tracks (default 2m)" },
 	[C_NOSYNC] = { "nosync", NULL, NULL, "raid: skip the initial sync (the LV's data is garbage until written)" },
+	[C_REPAIR] = { "repair", NULL, NULL, "raid: replace failed images with free extents of other PVs, rebuild them" },
+	[C_SYNCACTION] = { "syncaction", NULL, "check|repair", "raid: compare the images (check) or make them equal" },
+	[C_REBUILD] = { "rebuild", NULL, "PV", "raid: rebuild the images on PV from the others" },
+	[C_REFRESH] = { "refresh", NULL, NULL, "reload an active LV's tables (raid: legs that came back resync)" },
 	COMMON_OPTS(C_COMMON),
 };
 
@@ -128,8 +132,13 @@ static const struct cli_verb change_verbs[] = {
 	V("lvrename", "VG/LV NEW | VG LV NEW", 2, 3, 0, "Rename an LV.", lvm_lvrename),
 	V("lvremove", "VG/LV...", 1, -1, BIT(C_YES) | BIT(C_FORCE),
 	  "Remove LVs (deactivating them first).", lvm_lvremove),
-	V("lvchange", "VG/LV...", 1, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) | BIT(C_SETAUTOACT),
-	  "Activate (-ay) or deactivate (-an) LVs in ulvmd; -p r|rw sets their permission.", lvm_lvchange),
+	V("lvchange", "VG/LV...", 1, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) | BIT(C_SETAUTOACT) |
+		  BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH),
+	  "Activate (-ay) or deactivate (-an) LVs in ulvmd; -p r|rw sets their permission; --refresh reloads "
+	  "them; --syncaction and --rebuild act on raid LVs.", lvm_lvchange),
+	V("lvconvert", "VG/LV [PV...]", 1, -1, BIT(C_TYPE) | BIT(C_MIRRORS) | BIT(C_REPAIR) | BIT(C_YES),
+	  "Change an LV's layout: linear to raid1 (--type raid1 -m N), raid1 images (-m N; -m 0: linear), "
+	  "--repair failed raid images (onto the PVs given, or any).", lvm_lvconvert),
 };
 
 static const struct cli_verb report_verbs[] = {

@@ -27,6 +27,7 @@ enum {
 	C_ALLOCATABLE, C_REMOVEMISSING, C_SETPVSIZE, C_ALL,
 	C_THIN, C_VIRTUALSIZE, C_SNAPSHOT, C_THINPOOL, C_CHUNKSIZE, C_POOLMDSIZE, C_DISCARDS, C_USEPOLICIES,
 	C_PERMISSION, C_IGNORESKIP, C_SYSTEMID, C_SETAUTOACT, C_MIRRORS, C_REGIONSIZE, C_NOSYNC,
+	C_REPAIR, C_SYNCACTION, C_REBUILD, C_REFRESH,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -82,6 +83,7 @@ int lvm_lvresize(void *ctx, int argc, char **argv); /* lvextend, lvreduce, lvres
 int lvm_lvrename(void *ctx, int argc, char **argv);
 int lvm_lvremove(void *ctx, int argc, char **argv);
 int lvm_lvchange(void *ctx, int argc, char **argv);
+int lvm_lvconvert(void *ctx, int argc, char **argv);
 int lvm_report(void *ctx, int argc, char **argv);  /* pvs, vgs, lvs */
 int lvm_display(void *ctx, int argc, char **argv); /* pvdisplay, vgdisplay, lvdisplay */
 int lvm_display_long(struct lvm_cmd *c, int argc, char **argv); /* lvm_display.c */
@@ -134,6 +136,8 @@ int lv_reload(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const str
 struct segtype;
 /* lvcreate with --type of such a type, -T, -V, -s or --thinpool. */
 bool lvm_hooks_lvcreate_wanted(const struct lvm_cmd *c);
+/* lvchange --syncaction / --rebuild of @lv: its type's convert hook. */
+int lvm_hooks_lvchange_type(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv);
 int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv);
 /* lvremove / lvresize of @lv through @st's hook (lv_change_type); for
  * lvresize @st NULL refuses the pool options; @argv: the PV arguments. */

@@ -252,3 +252,89 @@ int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const 
 	free(ranges);
 	return r;
 }
+
+/* The type whose convert hook changes @lv: the one --type names, else
+ * the LV's own; -m on an LV whose type has no hook is lvm2's
+ * mirror_segtype_default, raid1. */
+static const struct segtype *convert_type(const struct lvm_cmd *c, const struct vg_lv *lv)
+{
+	const struct segtype *st = lv_segtype(lv);
+
+	if (opt_set(c, C_TYPE))
+		return segtype_find(opt_val(c, C_TYPE));
+	if ((!st || !st->convert) && opt_set(c, C_MIRRORS))
+		return segtype_find("raid1");
+	return st;
+}
+
+static int convert(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, const struct segtype *st,
+		   const struct lv_convert_req *req, int argc, char **argv)
+{
+	struct alloc_range *ranges = NULL;
+	struct err e = { { 0 } };
+	struct lv_change ch;
+	int r;
+
+	if (!st || st == &segtype_unknown)
+		return lvm_fail("Unknown segment type %s.", opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : "?");
+	if (!st->convert)
+		return lvm_fail("Operation not permitted on LV %s/%s of type %s (not supported yet).", h->vg->name,
+				lv->name, lv->nseg ? lv->seg[0].type : "?");
+	change_init(&ch, c, h, d);
+	if ((r = lvm_pv_args(h, argc, argv, &ranges, &ch.nranges)))
+		return r;
+	ch.ranges = ranges;
+	r = st->convert(&ch, lv, req, &e) ? lvm_fail("%s", e.msg) : 0;
+	free(ranges);
+	return r;
+}
+
+int lvm_lvconvert(void *ctx, int argc, char **argv)
+{
+	struct lvm_cmd *c = ctx;
+	struct lv_convert_req req = { .mirrors = -1, .repair = opt_set(c, C_REPAIR) };
+	struct vgh h = { .lock_fd = -1 };
+	struct err e = { { 0 } };
+	struct dmctl d = { 0 };
+	char vgname[LVM_NAME_LEN];
+	const char *name;
+	struct vg_lv *lv;
+	uint64_t v;
+	int r;
+
+	if (opt_set(c, C_MIRRORS)) {
+		if (parse_u64(opt_val(c, C_MIRRORS), &v) || v > 63)
+			return lvm_fail("Invalid argument for --mirrors: %s", opt_val(c, C_MIRRORS));
+		req.mirrors = (int)v;
+	}
+	req.type_name = opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : NULL;
+	if (!req.repair && req.mirrors < 0 && !req.type_name)
+		return lvm_fail("lvconvert needs --type, -m/--mirrors or --repair.");
+	if ((r = lvm_setup(c, true)))
+		return r;
+	if (lvm_split_lvname(argv[0], vgname, sizeof(vgname), &name) || !name)
+		return lvm_fail("Please specify a logical volume path (VG/LV).");
+	if (lvm_vg_read(&c->env, vgname, &h, &e))
+		return lvm_fail("%s", e.msg);
+	if (!(lv = vg_find_lv(h.vg, name)))
+		r = lvm_fail("Failed to find logical volume \"%s/%s\"", vgname, name);
+	else
+		r = convert(c, &d, &h, lv, convert_type(c, lv), &req, argc - 1, argv + 1);
+	dmctl_close(&d);
+	lvm_vg_release(&h);
+	return r;
+}
+
+int lvm_hooks_lvchange_type(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv)
+{
+	struct lv_convert_req req = { .mirrors = -1 };
+	char *argv[1];
+
+	if (opt_set(c, C_SYNCACTION))
+		req.sync_action = opt_val(c, C_SYNCACTION);
+	if (opt_set(c, C_REBUILD)) {
+		req.rebuild = true;
+		argv[0] = (char *)opt_val(c, C_REBUILD);
+	}
+	return convert(c, d, h, lv, lv_segtype(lv), &req, req.rebuild, argv);
+}

@@ -648,10 +648,13 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	struct lvm_cmd *c = ctx;
 	struct dmctl d = { 0 };
 	bool on = false, perm = opt_set(c, C_PERMISSION) || opt_set(c, C_SETAUTOACT), rw = false, autoact = false;
+	bool typed = opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD), refresh = opt_set(c, C_REFRESH);
 	int ret = 0, r;
 
-	if (!opt_set(c, C_ACTIVATE) && !perm)
-		return lvm_fail("Only lvchange -a y|n|ay, -p r|rw and --setautoactivation are implemented yet.");
+	if (!opt_set(c, C_ACTIVATE) && !perm && !typed && !refresh)
+		return lvm_fail("Only lvchange -a y|n|ay, -p r|rw, --setautoactivation, --refresh, --syncaction and "
+				"--rebuild are implemented yet.");
+	perm |= opt_set(c, C_REBUILD);
 	if (opt_set(c, C_PERMISSION)) {
 		const char *v = opt_val(c, C_PERMISSION);
 
@@ -663,7 +666,7 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 		return r;
 	if ((r = lvm_setup(c, perm)))
 		return r;
-	if (opt_set(c, C_ACTIVATE) && !lvm_daemon_up(c, &d))
+	if ((opt_set(c, C_ACTIVATE) || typed || refresh) && !lvm_daemon_up(c, &d))
 		return lvm_fail("%s", d.why.msg);
 	for (int i = 0; i < argc; i++) {
 		struct vgh h = { .lock_fd = -1 };
@@ -674,7 +677,11 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 			ret = r;
 			continue;
 		}
-		if (opt_set(c, C_PERMISSION) && (r = change_permission(c, &d, &h, lv, rw)))
+		if (typed && (r = lvm_hooks_lvchange_type(c, &d, &h, lv)))
+			ret = r;
+		else if (refresh && lvm_lv_refresh(&c->env, &d, h.vg, lv, &e))
+			ret = lvm_fail("%s", e.msg);
+		else if (opt_set(c, C_PERMISSION) && (r = change_permission(c, &d, &h, lv, rw)))
 			ret = r;
 		else if (opt_set(c, C_SETAUTOACT) && (r = change_autoactivation(c, &h, lv)))
 			ret = r;

@@ -351,6 +351,24 @@ int lv_dm_deactivate(struct dmctl *d, const struct vg *vg, const struct vg_lv *l
 	return r;
 }
 
+int lv_dm_restack(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
+		  struct err *e)
+{
+	char why[LVM_NAME_LEN * 2 + 128];
+	struct lv_plan p;
+	int r;
+
+	if (!lv_dm_active(d, vg, lv))
+		return 0;
+	if ((r = plan_with_mode(&p, env, vg, lv, why, sizeof(why), e)))
+		return r;
+	r = lv_plan_load(d, &p, e);
+	if (!r)
+		r = lv_plan_reload(d, &p, lv, e);
+	lv_plan_free(&p);
+	return r;
+}
+
 int lv_dm_reload(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
 		 struct err *e)
 {

@@ -118,6 +118,10 @@ int lv_dm_activate(struct dmctl *d, const struct lvm_env *env, const struct vg *
  * reference (a pool's thin LVs). */
 int lv_dm_deactivate(struct dmctl *d, const struct vg *vg, const struct vg_lv *lv, struct err *e);
 /* Load @lv's new tables into its active devices (online resize). */
+/* An active @lv whose stack changed (sub-LVs added or moved): create the
+ * devices it lacks, then load and resume the new tables bottom-up. */
+int lv_dm_restack(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
+		  struct err *e);
 int lv_dm_reload(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
 		 struct err *e);
 

@@ -95,6 +95,9 @@ struct vgh {
 	char *old_text; /* the committed text read, NULL for a new VG */
 	uint32_t max_seqno;
 	unsigned missing;
+	/* Commits may go ahead with PVs missing (lvconvert --repair, as
+	 * lvm2's partial handling): those get the MISSING flag. */
+	bool partial;
 	/* Metadata areas skipped as damaged and PVs shorter than their
 	 * metadata says (truncated): the VG reads, but a commit is refused
 	 * so that nothing is written over what may be the only good copy. */

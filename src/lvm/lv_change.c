@@ -76,6 +76,18 @@ int lvm_lv_reload(const struct lvm_env *env, struct dmctl *d, const struct vg *v
 	return 0;
 }
 
+int lvm_lv_refresh(const struct lvm_env *env, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
+		   struct err *e)
+{
+	int r;
+
+	if (!dmctl_up(d))
+		return 0;
+	if ((r = lv_dm_restack(d, env, vg, lv, e)))
+		return err_set(e, r, "refreshing %s/%s", vg->name, lv->name);
+	return 0;
+}
+
 int lv_change_add_hidden(struct lv_change *ch, const char *name, uint32_t extents, bool no_ctime,
 			 struct vg_lv **out, struct err *e)
 {

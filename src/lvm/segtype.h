@@ -109,6 +109,15 @@ struct lv_resize_req {
 	bool policies;    /* --use-policies: the type's own rule */
 };
 
+/* lvconvert and lvchange's type options as a type reads them. */
+struct lv_convert_req {
+	const char *type_name; /* --type, or NULL */
+	int mirrors;           /* -m N: N + 1 images; -1: not given */
+	bool repair;           /* --repair: replace failed images */
+	const char *sync_action; /* lvchange --syncaction */
+	bool rebuild;          /* lvchange --rebuild PV: the images on ch's PVs */
+};
+
 struct segtype {
 	const char *name;  /* as the text writes it */
 	const char *alias; /* another name the text may use ("linear"), or NULL */
@@ -151,6 +160,9 @@ struct segtype {
 	int (*create)(struct lv_change *ch, const struct lv_create_req *req, struct err *e);
 	int (*remove)(struct lv_change *ch, struct vg_lv *lv, struct err *e);
 	int (*resize)(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct err *e);
+	/* lvconvert of @lv to this type (from its own) or within it; lvchange
+	 * --syncaction / --rebuild of an LV of this type.  NULL: not supported. */
+	int (*convert)(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e);
 };
 
 /* The type named @name: a registered one, or the kept fallback that
@@ -189,6 +201,9 @@ int lvm_lv_activate(const struct lvm_env *env, struct dmctl *d, const struct vg 
 int lvm_lv_deactivate(struct dmctl *d, const struct vg *vg, const struct vg_lv *lv, struct err *e);
 int lvm_lv_reload(const struct lvm_env *env, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		  struct err *e);
+/* lvchange --refresh: @lv's plan loaded again, devices it lacks created. */
+int lvm_lv_refresh(const struct lvm_env *env, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
+		   struct err *e);
 /* A new hidden LV of @extents linear extents from ch's PVs (none when
  * 0); @no_ctime: without creation time and host (a pool's sub-LVs). */
 int lv_change_add_hidden(struct lv_change *ch, const char *name, uint32_t extents, bool no_ctime,

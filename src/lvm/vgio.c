@@ -86,7 +86,9 @@ static void note_damage(struct vgh *h, const struct vg_pv *p)
 static int may_write(const struct vgh *h, struct err *e)
 {
 	for (unsigned i = 0; i < h->vg->npv; i++)
-		if (!h->vg->pv[i]->pv) {
+		if (!h->vg->pv[i]->pv && h->partial) {
+			h->vg->pv[i]->status |= FLAG(PVF_MISSING);
+		} else if (!h->vg->pv[i]->pv) {
 			char id[LVM_ID_TEXT_LEN + 1];
 
 			lvm_id_format(h->vg->pv[i]->id, id);

@@ -31,7 +31,7 @@ refused() { # PATTERN CMD... : fails, says PATTERN, changes nothing
 }
 
 step "raid on one PV: not enough PVs; raid5: not supported yet; raid9: unknown"
-refused "Insufficient suitable allocatable extents for logical volume r: 2 images need 2 PVs" \
+refused "Insufficient suitable allocatable extents for logical volume r: image 1 needs 2 free extents on a PV no other image uses" \
 	ulvm lvcreate -m 1 -L 4M -n r nvg
 refused "Segment type raid5 is not supported yet" ulvm lvcreate --type raid5 -L 4M -n r nvg
 refused "Unknown segment type raid9 (lvcreate makes linear, striped, thin-pool, thin, raid0, raid1, raid10)" \

@@ -10,7 +10,14 @@
 #  - the raid1 LV of the VG lvm2 wrote (tests/data/lvm/richvg.backup)
 #    activates too;
 #  - -m beyond the PVs there are, and raid10 -m 2, are refused and nothing
-#    is written.
+#    is written;
+#  - lvchange --syncaction check finds bytes changed behind the array's back
+#    (raid_mismatch_count, health 'm'), repair fixes them;
+#  - lvconvert --type raid1 -m 1 turns an active linear LV with data into
+#    raid1 online; -m 2 adds an image, -m 1 PV drops the one on PV, -m 0
+#    makes it linear again; lvm2's vgck accepts each step;
+#  - a PV gone: a raid10 LV activates degraded (health 'p'), takes writes,
+#    and lvconvert --repair moves the lost image to another PV and rebuilds.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -18,11 +25,11 @@ need vgck lvs losetup qemu-io nbdinfo python3
 export ULVM_CONF_DIR=$T/ulvm
 mkdir -p "$ULVM_CONF_DIR"
 declare -A L
-attach_pvs 64M a b c d
+attach_pvs 64M a b c d e
 lvm2_isolate "${L[@]}"
 step() { echo "== $*"; }
 LVM2_EXPECTED_WARNINGS=('check for active volumes')
-DEVS="${L[a]},${L[b]},${L[c]},${L[d]}"
+DEVS="${L[a]},${L[b]},${L[c]},${L[d]},${L[e]}"
 # Wait until raid LV $1 is idle and in sync.
 synced() {
 	for _ in $(seq 200); do
@@ -36,8 +43,8 @@ FIELDS=lv_name,lv_attr,segtype,lv_size,devices
 fields() { "$@" -a --noheadings --units s --separator '|' -o "$FIELDS" rvg | sed 's/^ *//; s/\[\|\]//g' | sort; }
 
 start_ulvmd
-ulvm pvcreate "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" >/dev/null
-ulvm vgcreate rvg "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" >/dev/null
+ulvm pvcreate "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" "${L[e]}" >/dev/null
+ulvm vgcreate rvg "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" "${L[e]}" >/dev/null
 
 step "lvcreate raid1 -m 1, raid1 -m 2 on named PVs, raid10 -i 2 -m 1, raid0 -i 2"
 ulvm lvcreate --type raid1 -m 1 -L 8M -n r1 rvg
@@ -53,7 +60,6 @@ fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
 fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
 diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "lvs -a of lvm2 and ulvm differ"
 grep -q "^r1_rmeta_0|ATTR|linear|8192S|" "$T/ulvm.txt" || fail "no 1-extent r1_rmeta_0"
-for pv in a b c d; do :; done
 python3 - "$T/ulvm.txt" <<'EOF' || fail "an image shares a PV with another image of its LV"
 import sys, collections
 pvs = collections.defaultdict(list)
@@ -101,15 +107,83 @@ qio "nbd+unix:///rvg/r1?socket=$SOCK" "read -P 0x6b 1M 1M"
 step "refused: -m beyond the PVs, raid10 -m 2; nothing written"
 lvm2 vgck rvg >/dev/null
 seq0=$(lvm2 vgs --noheadings -o vg_seqno rvg | tr -d ' ')
-if ulvm lvcreate --type raid1 -m 4 -L 4M -n big rvg 2>"$T/err"; then fail "raid1 -m 4 on 4 PVs accepted"; fi
-grep -q "Insufficient suitable allocatable extents" "$T/err" || { cat "$T/err"; fail "raid1 -m 4: $(cat "$T/err")"; }
+if ulvm lvcreate --type raid1 -m 5 -L 4M -n big rvg 2>"$T/err"; then fail "raid1 -m 5 on 5 PVs accepted"; fi
+grep -q "Insufficient suitable allocatable extents" "$T/err" || { cat "$T/err"; fail "raid1 -m 5: $(cat "$T/err")"; }
 if ulvm lvcreate --type raid10 -i 2 -m 2 -L 4M -n big rvg 2>"$T/err"; then fail "raid10 -m 2 accepted"; fi
 grep -q "only 2-way mirroring" "$T/err" || fail "raid10 -m 2: $(cat "$T/err")"
 [ "$(lvm2 vgs --noheadings -o vg_seqno rvg | tr -d ' ')" = "$seq0" ] || fail "a refused lvcreate changed the VG"
+
+step "--syncaction check counts what changed behind the array, repair fixes it"
+python3 - <<'PY' || fail "cannot corrupt image 1"
+import json, subprocess
+out = subprocess.run(["lvm", "lvs", "-a", "--reportformat", "json", "--units", "b", "--nosuffix",
+                      "-o", "lv_name,seg_pe_ranges,vg_extent_size", "rvg"], capture_output=True, text=True).stdout
+row = next(r for r in json.loads(out)["report"][0]["lv"] if r["lv_name"] == "[r1_rimage_1]")
+dev, pe = row["seg_pe_ranges"].split(":")
+ps = int(subprocess.run(["lvm", "pvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "pe_start", dev],
+                        capture_output=True, text=True).stdout)
+with open(dev, "r+b") as f:
+    f.seek(ps + int(pe.split("-")[0]) * int(row["vg_extent_size"]) + (1 << 20) + 4096)
+    f.write(b"CORRUPT!")
+PY
+ulvm lvchange --devices "$DEVS" --syncaction check rvg/r1
+synced rvg/r1
+read -r mm attr <<<"$(ulvm lvs --devices "$DEVS" --noheadings -o raid_mismatch_count,lv_attr rvg/r1)"
+[ "$mm" -gt 0 ] && [ "${attr:8:1}" = m ] || fail "check: mismatch count $mm, attr $attr"
+echo "check: $mm mismatched sectors, attr $attr"
+ulvm lvchange --devices "$DEVS" --syncaction repair rvg/r1
+synced rvg/r1
+ulvm lvchange --devices "$DEVS" --syncaction check rvg/r1
+synced rvg/r1
+[ "$(ulvm lvs --devices "$DEVS" --noheadings -o raid_mismatch_count rvg/r1 | tr -d ' ')" = 0 ] || fail "mismatches after repair"
+if ulvm lvchange --devices "$DEVS" --syncaction scrub rvg/r1 2>"$T/err"; then fail "--syncaction scrub accepted"; fi
+grep -q "check or repair" "$T/err" || fail "--syncaction scrub: $(cat "$T/err")"
+
+step "lvconvert: linear to raid1 online, -m 2, -m 1 PV, -m 0"
+ulvm lvcreate -L 8M -n lin rvg "${L[a]}" >/dev/null
+qio "nbd+unix:///rvg/lin?socket=$SOCK" "write -P 0x4c 0 8M" "flush"
+ulvm lvconvert --devices "$DEVS" --type raid1 -m 1 rvg/lin
+synced rvg/lin
+qio "nbd+unix:///rvg/lin?socket=$SOCK" "read -P 0x4c 0 8M"
+[ "$(ulvm lvs --devices "$DEVS" --noheadings -o segtype rvg/lin | tr -d ' ')" = raid1 ] || fail "lin is not raid1"
+lvm2 vgck rvg >/dev/null
+ulvm lvconvert --devices "$DEVS" -m 2 rvg/lin
+synced rvg/lin
+[ "$(ulvm lvs --devices "$DEVS" --noheadings -o devices rvg/lin | tr ',' '\n' | wc -l)" = 3 ] || fail "-m 2: not 3 images"
+lvm2 vgck rvg >/dev/null
+ulvm lvconvert --devices "$DEVS" -m 1 rvg/lin "${L[a]}"
+synced rvg/lin
+ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name,devices rvg | grep "lin_rimage" | grep -q "${L[a]}" &&
+	fail "-m 1 ${L[a]} left an image on it"
+qio "nbd+unix:///rvg/lin?socket=$SOCK" "read -P 0x4c 0 8M"
+lvm2 vgck rvg >/dev/null
+fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
+fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
+diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "after lvconvert, lvs -a of lvm2 and ulvm differ"
+ulvm lvconvert --devices "$DEVS" -m 0 rvg/lin
+st=$(ulvm lvs --devices "$DEVS" --noheadings -o segtype rvg/lin | tr -d " ")
+[ "$st" = linear ] || fail "-m 0: not linear but $st"
+qio "nbd+unix:///rvg/lin?socket=$SOCK" "read -P 0x4c 0 8M"
+lvm2 vgck rvg >/dev/null
+lvm2 lvs -a --noheadings -o lv_name rvg | grep -q lin_ && fail "-m 0 left sub-LVs"
 
 step "lvremove takes the sub-LVs along"
 ulvm lvremove -y rvg/r3 >/dev/null
 lvm2 lvs -a --noheadings -o lv_name rvg | grep -q r3_ && fail "r3's sub-LVs are left"
 lvm2 vgck rvg >/dev/null
+
+step "PV d gone: r10 activates degraded, takes writes, lvconvert --repair moves its image to e"
+ulvm lvchange --devices "$DEVS" -an rvg/r10 rvg/r0
+stop_ulvmd
+losetup -d "${L[d]}"
+start_ulvmd
+ulvm lvchange --devices "$DEVS" -ay rvg/r10 2>"$T/err" || { cat "$T/err"; fail "r10 did not activate degraded"; }
+attr=$(ulvm lvs --devices "$DEVS" --noheadings -o lv_attr rvg/r10 2>/dev/null | tr -d ' ')
+[ "${attr:8:1}" = p ] || fail "r10 attr $attr: no 'p' (partial)"
+qio "nbd+unix:///rvg/r10?socket=$SOCK" "write -P 0x7e 0 4M" "read -P 0x7e 0 4M"
+ulvm lvconvert --devices "$DEVS" --repair rvg/r10 | tee "$T/out"
+grep -q "Faulty devices in rvg/r10 successfully replaced" "$T/out" || fail "--repair said: $(cat "$T/out")"
+synced rvg/r10
+qio "nbd+unix:///rvg/r10?socket=$SOCK" "read -P 0x7e 0 4M"
 stop_ulvmd
 echo "lvm-raid: ok"

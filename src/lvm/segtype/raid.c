@@ -38,16 +38,7 @@
 #include "lvm/segtype.h"
 #include "lvm/vg_internal.h"
 
-extern const struct segtype segtype_raid;
-
-struct raid_seg {
-	char level[24];        /* raid1, raid10, raid0, ... (no "+FLAGS") */
-	bool servable;         /* a level the raid target has */
-	uint32_t count;        /* images */
-	uint32_t data_copies, region_size, stripe_size, writebehind, min_rate, max_rate;
-	const char **meta;     /* per image; NULL entries for raid0 */
-	const char **image;
-};
+#include "lvm/segtype/raid_lv.h"
 
 static const char *const raid_names[] = {
 	"raid0", "raid0_meta", "raid1", "raid10", "raid10_near", "raid4", "raid5", "raid5_n", "raid5_la",
@@ -55,7 +46,7 @@ static const char *const raid_names[] = {
 	"raid6_ls_6", "raid6_rs_6", "raid6_la_6", "raid6_ra_6", NULL,
 };
 
-static void raid_free(struct lv_seg *s)
+void raid_seg_free(struct lv_seg *s)
 {
 	struct raid_seg *r = s->priv;
 
@@ -85,7 +76,7 @@ static int raid_parse(const struct vg *vg, struct lv_seg *s, struct err *e)
 	unsigned i = 0;
 
 	(void)vg;
-	raid_free(s);
+	raid_seg_free(s);
 	if (!(r = calloc(1, sizeof(*r))))
 		return err_set(e, -ENOMEM, "out of memory");
 	snprintf(r->level, sizeof(r->level), "%.*s", (int)(n < sizeof(r->level) ? n : sizeof(r->level) - 1), s->type);
@@ -108,7 +99,7 @@ static int raid_parse(const struct vg *vg, struct lv_seg *s, struct err *e)
 	if (!r->count || r->count > 64 || !list || list->type != CFG_ARRAY ||
 	    list->nitems != (meta ? 2 : 1) * r->count) {
 		s->priv = r;
-		raid_free(s);
+		raid_seg_free(s);
 		return err_set(e, -EINVAL, "%s segment: no device_count, or a raids list that does not match it",
 			       s->type);
 	}
@@ -116,12 +107,12 @@ static int raid_parse(const struct vg *vg, struct lv_seg *s, struct err *e)
 	r->image = calloc(r->count, sizeof(*r->image));
 	s->priv = r;
 	if (!r->meta || !r->image)
-		return raid_free(s), err_set(e, -ENOMEM, "out of memory");
+		return raid_seg_free(s), err_set(e, -ENOMEM, "out of memory");
 	for (unsigned k = 0; k < list->nitems; k++) {
 		const struct cfg_value *v = &list->items[k];
 
 		if (v->type != CFG_STRING)
-			return raid_free(s), err_set(e, -EINVAL, "%s segment: a raids entry is not a name", s->type);
+			return raid_seg_free(s), err_set(e, -EINVAL, "%s segment: a raids entry is not a name", s->type);
 		if (meta && k % 2 == 0)
 			r->meta[i] = v->s;
 		else
@@ -176,6 +167,12 @@ static int raid_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv 
 		struct vg_lv *img = vg_find_lv(vg, r->image[i]), *m = r->meta[i] ? vg_find_lv(vg, r->meta[i]) : NULL;
 		char mname[LV_DM_NAME_MAX + 16] = "-";
 
+		/* an image on a missing PV is a missing leg: the array runs
+		 * degraded if its level allows (lvm2's activation_mode degraded) */
+		if (raid_on_missing_pv(img) || raid_on_missing_pv(m)) {
+			dl += (size_t)snprintf(devs + dl, sizeof(devs) - dl, " - -");
+			continue;
+		}
 		if (m) {
 			if ((ret = lv_plan_sub(p, m, true, e)))
 				return ret;
@@ -296,9 +293,41 @@ static void raid_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 
 /* ---- lvcreate ---- */
 
-/* The PVs lvcreate may take, in order: those named (each once), else the
- * VG's. */
-static unsigned candidate_pvs(const struct lv_change *ch, const struct vg *vg, struct vg_pv **out, unsigned max)
+int raid_set_seg(struct vg *vg, struct vg_lv *lv, uint32_t extents, const struct raid_seg *m, struct vg_lv **meta,
+		 struct vg_lv **image, struct err *e)
+{
+	bool r0 = !strcmp(m->level, "raid0");
+	struct cfg_node *sn = seg_new_raw(vg, extents, m->level), *list;
+
+	if (!sn)
+		return err_set(e, -ENOMEM, "out of memory");
+	cfg_add_int(sn, r0 ? "stripe_count" : "device_count", m->count);
+	if (m->data_copies)
+		cfg_add_int(sn, "data_copies", m->data_copies);
+	if (m->region_size)
+		cfg_add_int(sn, "region_size", m->region_size);
+	if (m->stripe_size)
+		cfg_add_int(sn, "stripe_size", m->stripe_size);
+	if (m->writebehind)
+		cfg_add_int(sn, "writebehind", m->writebehind);
+	if (m->min_rate)
+		cfg_add_int(sn, "min_recovery_rate", m->min_rate);
+	if (m->max_rate)
+		cfg_add_int(sn, "max_recovery_rate", m->max_rate);
+	cfg_add_blank(list = cfg_add_array(sn, r0 ? "raid0_lvs" : "raids"), 1);
+	for (unsigned i = 0; i < m->count; i++) {
+		if (!r0)
+			cfg_array_add_str(list, meta[i]->name, true);
+		cfg_array_add_str(list, image[i]->name, r0);
+	}
+	lv->le_count = extents;
+	return lv_set_raw_seg(vg, lv, extents, &segtype_raid, sn, e);
+}
+
+/* The PVs a new image may take, in order: those named (each once), else
+ * the VG's; never one in @avoid (the other images'). */
+static unsigned candidate_pvs(const struct lv_change *ch, const struct vg *vg, struct vg_pv *const *avoid,
+			      unsigned navoid, struct vg_pv **out, unsigned max)
 {
 	unsigned n = 0;
 
@@ -308,6 +337,8 @@ static unsigned candidate_pvs(const struct lv_change *ch, const struct vg *vg, s
 
 		for (unsigned j = 0; j < n; j++)
 			seen |= out[j] == pv;
+		for (unsigned j = 0; j < navoid; j++)
+			seen |= avoid[j] == pv;
 		if (!seen)
 			out[n++] = pv;
 	}
@@ -327,16 +358,16 @@ static unsigned pv_ranges(const struct lv_change *ch, struct vg_pv *pv, struct a
 	return n;
 }
 
-/* Each image (and its rmeta, first, one extent) on a PV of its own. */
-static int raid_alloc(struct lv_change *ch, struct vg *vg, const char *name, unsigned images, bool with_meta,
-		      uint64_t per, struct vg_lv **meta, struct vg_lv **image, struct err *e)
+int raid_alloc(struct lv_change *ch, struct vg *vg, const char *name, unsigned first, unsigned images,
+	       bool with_meta, uint64_t per, struct vg_pv *const *avoid, unsigned navoid, struct vg_lv **meta,
+	       struct vg_lv **image, struct err *e)
 {
 	struct vg_pv *pvs[256];
-	unsigned npv = candidate_pvs(ch, vg, pvs, 256), used = 0;
+	unsigned npv = candidate_pvs(ch, vg, avoid, navoid, pvs, 256), used = 0;
 	char sub[LVM_NAME_LEN + 16];
 	int r;
 
-	for (unsigned i = 0; i < images; i++) {
+	for (unsigned i = first; i < first + images; i++) {
 		struct alloc_range rg[64];
 		struct alloc_req req = { .stripes = 1, .ranges = rg };
 		bool found = false;
@@ -347,9 +378,9 @@ static int raid_alloc(struct lv_change *ch, struct vg *vg, const char *name, uns
 		}
 		if (!found)
 			return err_set(e, -ENOSPC,
-				       "Insufficient suitable allocatable extents for logical volume %s: %u images "
-				       "need %u PVs with %" PRIu64 " free extents each",
-				       name, images, images, per + with_meta);
+				       "Insufficient suitable allocatable extents for logical volume %s: image %u needs "
+				       "%" PRIu64 " free extents on a PV no other image uses",
+				       name, i, per + with_meta);
 		if (with_meta) {
 			snprintf(sub, sizeof(sub), "%s_rmeta_%u", name, i);
 			req.extents = 1;
@@ -367,7 +398,7 @@ static int raid_alloc(struct lv_change *ch, struct vg *vg, const char *name, uns
 
 /* Zero the rmeta LVs' first 8 KiB on their PVs (superblock and bitmap
  * superblock), as lvm2 wipes them: the array starts new. */
-static int wipe_rmeta(const struct vg *vg, const struct vg_lv *m, struct err *e)
+int raid_wipe_rmeta(const struct vg *vg, const struct vg_lv *m, struct err *e)
 {
 	static const char zero[8192];
 	const struct lv_area *a = &m->seg[0].area[0];
@@ -398,7 +429,6 @@ static int raid_create(struct lv_change *ch, const struct lv_create_req *req, st
 	const char *name = req->name;
 	char nbuf[LVM_NAME_LEN];
 	struct vg_lv *lv, **meta, **image;
-	struct cfg_node *sn, *list;
 	int r;
 
 	if (!r1 && !r10 && !r0)
@@ -443,37 +473,22 @@ static int raid_create(struct lv_change *ch, const struct lv_create_req *req, st
 	if ((r = vg_add_lv(vg, name, &lv, e)))
 		goto out;
 	/* each image with its rmeta on a PV of its own */
-	if ((r = raid_alloc(ch, vg, name, images, !r0, per, meta, image, e)))
+	if ((r = raid_alloc(ch, vg, name, 0, images, !r0, per, NULL, 0, meta, image, e)))
 		goto out;
 	for (unsigned i = 0; !r0 && i < images; i++)
-		if ((r = wipe_rmeta(vg, meta[i], e)))
+		if ((r = raid_wipe_rmeta(vg, meta[i], e)))
 			goto out;
-	lv->le_count = (uint32_t)ext;
-	if (!(sn = seg_new_raw(vg, (uint32_t)ext, r0 ? "raid0" : level))) {
-		r = err_set(e, -ENOMEM, "out of memory");
-		goto out;
-	}
-	if (r0)
-		cfg_add_int(sn, "stripe_count", images);
-	else
-		cfg_add_int(sn, "device_count", images);
-	if (r10)
-		cfg_add_int(sn, "data_copies", 2);
-	if (!r0)
-		cfg_add_int(sn, "region_size", region);
-	if (stripe_size)
-		cfg_add_int(sn, "stripe_size", stripe_size);
-	cfg_add_blank(list = cfg_add_array(sn, r0 ? "raid0_lvs" : "raids"), 1);
-	for (unsigned i = 0; i < images; i++) {
-		if (!r0)
-			cfg_array_add_str(list, meta[i]->name, true);
-		cfg_array_add_str(list, image[i]->name, r0);
-	}
 	if (req->nosync)
 		lv->status |= FLAG(LVF_NOTSYNCED);
-	if ((r = lv_set_raw_seg(vg, lv, (uint32_t)ext, &segtype_raid, sn, e)) ||
-	    (r = lvm_vg_commit(ch->env, ch->h, e)))
-		goto out;
+	{
+		struct raid_seg m = { .count = images, .data_copies = r10 ? 2 : 0, .region_size = r0 ? 0 : region,
+				      .stripe_size = stripe_size };
+
+		snprintf(m.level, sizeof(m.level), "%s", r0 ? "raid0" : level);
+		if ((r = raid_set_seg(vg, lv, (uint32_t)ext, &m, meta, image, e)) ||
+		    (r = lvm_vg_commit(ch->env, ch->h, e)))
+			goto out;
+	}
 	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
 	if (!req->activate)
 		goto out;
@@ -504,9 +519,10 @@ const struct segtype segtype_raid = {
 	.attr_volume = 'r',
 	.attr_target = 'r',
 	.parse = raid_parse,
-	.free = raid_free,
+	.free = raid_seg_free,
 	.plan = raid_plan,
 	.owner_of = raid_owner_of,
 	.report = raid_report,
 	.create = raid_create,
+	.convert = raid_convert,
 };

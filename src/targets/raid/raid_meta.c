@@ -7,7 +7,9 @@
  * device whose superblock has no magic is new: it is rebuilt in full.  A
  * leg the array had marked failed and that is present again is recovered
  * from the bitmap (only the regions written while it was away), as md's
- * re-add of a device to its old slot.  Writes: the bitmap page (with its
+ * re-add of a device to its old slot.  A raid1 leg found in another slot
+ * than its superblock says (lvconvert -m renumbered it) is judged by the
+ * bits of its old slot.  Writes: the bitmap page (with its
  * superblock's events) first, then each leg's superblock with FUA, so a
  * crash between them leaves the bitmap one event ahead, which md accepts.
  */
@@ -36,9 +38,11 @@ static int fits(struct raid_set *rs, unsigned i, const struct raid_sb *sb)
 {
 	bool raid1 = rs->level == &raid_level_raid1;
 
+	/* raid1 legs may be added, dropped and renumbered (lvconvert -m):
+	 * each keeps its copy whatever its slot */
 	if (sb->level != rs->g.md_level || sb->layout != rs->g.md_layout ||
 	    (!raid1 && sb->stripe_sectors != rs->g.chunk) ||
-	    (!raid1 && sb->num_devices != rs->ndevs) || sb->array_position != i) {
+	    (!raid1 && sb->num_devices != rs->ndevs) || (!raid1 && sb->array_position != i)) {
 		dm_target_set_error(rs->ti,
 				    "Metadata device %u holds the superblock of another array (md level %u, layout "
 				    "%#x, chunk %u, %u devices, position %u)",
@@ -114,7 +118,7 @@ int raid_meta_load(struct raid_set *rs, bool check_only, const char **why)
 			} else if (st[i] == -ENODATA) {
 				l->in_sync = false; /* new: rebuilt in full */
 				l->recovery_offset = 0;
-			} else if (raid_failed_test(a->failed, i)) {
+			} else if (raid_failed_test(a->failed, sbs[i].array_position)) {
 				l->in_sync = false; /* back from a failure: the bitmap says what it missed */
 				l->bitmap_guided = true;
 				l->recovery_offset = 0;

@@ -1,0 +1,506 @@
+/* lvconvert and lvchange for raid LVs, as lvm2 does them (lvmraid(7);
+ * RAID.md §6.3), online when the LV is active:
+ *
+ *   lvconvert --type raid1 -m N LV   a linear LV becomes image 0 (its
+ *                                    segments move to LV_rimage_0), N new
+ *                                    images are rebuilt from it;
+ *   lvconvert -m N LV                a raid1 gains images (rebuilt) or loses
+ *                                    them (those on the PVs named, else the
+ *                                    last; the rest renumbered); -m 0 makes
+ *                                    it linear again;
+ *   lvconvert --repair LV            images whose leg failed (the raid
+ *                                    status says D) or whose PV is missing
+ *                                    move to free extents on PVs no other
+ *                                    image uses, and are rebuilt;
+ *   lvchange --syncaction check|repair LV, lvchange --rebuild PV LV.
+ *
+ * New and moved images get a wiped rmeta and REBUILD in the VG text while
+ * the new tables load (the raid target rebuilds a slot whose superblock
+ * is blank); REBUILD is cleared once the LV runs on them, as lvm2 does.
+ * Sub-LVs that stay keep their ids, so their active devices are reloaded
+ * in place; those that go are removed after the LV no longer uses them.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dmctl.h"
+#include "lvm/activate.h"
+#include "lvm/alloc.h"
+#include "lvm/devices.h"
+#include "lvm/segtype/raid_lv.h"
+#include "lvm/vg_internal.h"
+
+#define MAX_IMAGES 64
+
+static const struct raid_seg *model(const struct vg_lv *lv)
+{
+	return lv_seg_model(lv, &segtype_raid);
+}
+
+/* The PVs @lv's areas are on, appended to @out (no repeats). */
+static unsigned lv_pvs(const struct vg_lv *lv, struct vg_pv **out, unsigned n, unsigned max)
+{
+	for (unsigned s = 0; lv && s < lv->nseg; s++)
+		for (unsigned a = 0; a < lv->seg[s].narea; a++) {
+			struct vg_pv *pv = lv->seg[s].area[a].pv;
+			bool seen = !pv;
+
+			for (unsigned j = 0; j < n; j++)
+				seen |= out[j] == pv;
+			if (!seen && n < max)
+				out[n++] = pv;
+		}
+	return n;
+}
+
+bool raid_on_missing_pv(const struct vg_lv *lv)
+{
+	for (unsigned s = 0; lv && s < lv->nseg; s++)
+		for (unsigned a = 0; a < lv->seg[s].narea; a++)
+			if (lv->seg[s].area[a].pv && !lv->seg[s].area[a].pv->pv)
+				return true;
+	return false;
+}
+
+struct images {
+	unsigned n;
+	struct vg_lv *meta[MAX_IMAGES], *image[MAX_IMAGES];
+};
+
+static int images_of(const struct vg *vg, const struct vg_lv *lv, struct images *im, struct err *e)
+{
+	const struct raid_seg *m = model(lv);
+
+	if (!m)
+		return err_set(e, -EINVAL, "LV %s/%s is not a raid LV ulvm can change.", vg->name, lv->name);
+	im->n = m->count;
+	for (unsigned i = 0; i < m->count; i++) {
+		im->image[i] = vg_find_lv(vg, m->image[i]);
+		im->meta[i] = m->meta[i] ? vg_find_lv(vg, m->meta[i]) : NULL;
+		if (!im->image[i])
+			return err_set(e, -ENOENT, "raid LV %s/%s: its image %s is missing", vg->name, lv->name,
+				       m->image[i]);
+	}
+	return 0;
+}
+
+static void set_rebuild(struct images *im, unsigned i, bool on)
+{
+	struct vg_lv *l[2] = { im->meta[i], im->image[i] };
+
+	for (unsigned k = 0; k < 2; k++)
+		if (l[k])
+			l[k]->status = on ? l[k]->status | FLAG(LVF_REBUILD) : l[k]->status & ~FLAG(LVF_REBUILD);
+}
+
+/* Write @lv's new segment, commit, load it if active, then clear REBUILD
+ * and commit again. */
+static int apply(struct lv_change *ch, struct vg_lv *lv, const struct raid_seg *shape, struct images *im,
+		 struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct raid_seg m = *shape;
+	bool rebuild = false;
+	int r;
+
+	m.count = im->n;
+	for (unsigned i = 0; i < im->n; i++)
+		rebuild |= (im->image[i]->status & FLAG(LVF_REBUILD)) != 0;
+	if ((r = raid_set_seg(vg, lv, lv->le_count, &m, im->meta, im->image, e)) ||
+	    (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	if (dmctl_up(ch->d) && (r = lv_dm_restack(ch->d, ch->env, vg, lv, e)))
+		return err_set(e, r, "%s (the VG is changed; lvchange --refresh %s/%s loads it)", e->msg, vg->name,
+			       lv->name);
+	if (!rebuild)
+		return 0;
+	for (unsigned i = 0; i < im->n; i++)
+		set_rebuild(im, i, false);
+	return lvm_vg_commit(ch->env, ch->h, e);
+}
+
+static void dm_remove_lvs(struct lv_change *ch, const struct vg *vg, char (*names)[LV_DM_NAME_MAX], unsigned n)
+{
+	struct err e = { { 0 } };
+
+	for (unsigned i = 0; i < n && dmctl_up(ch->d); i++)
+		if (dmctl_exists(ch->d, names[i]) && dmctl_remove(ch->d, names[i], &e))
+			fprintf(stderr, "  WARNING: %s: %s\n", names[i], e.msg);
+	(void)vg;
+}
+
+/* A linear LV becomes a raid1 of @images images, itself the first. */
+static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned images, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct raid_seg shape = { .level = "raid1", .region_size = 4096 };
+	struct images im = { .n = images };
+	struct vg_pv *avoid[MAX_IMAGES * 4];
+	char name[LVM_NAME_LEN + 16];
+	struct vg_lv *img;
+	unsigned navoid;
+	int r;
+
+	for (unsigned s = 0; s < lv->nseg; s++)
+		if (lv->seg[s].st != &segtype_striped || lv->seg[s].narea != 1 || !seg_on_pvs(&lv->seg[s]))
+			return err_set(e, -EINVAL, "Only a linear LV can become raid1 (%s/%s is not).", vg->name, lv->name);
+	if (images < 2 || images > MAX_IMAGES)
+		return err_set(e, -EINVAL, "raid1 takes 2 to %u images (-m 1 to -m %u).", MAX_IMAGES, MAX_IMAGES - 1);
+	if (strlen(lv->name) + 10 > LVM_NAME_LEN - 1)
+		return err_set(e, -ENAMETOOLONG, "Logical volume name %s is too long for a raid LV.", lv->name);
+	snprintf(name, sizeof(name), "%s_rimage_0", lv->name);
+	if ((r = vg_add_lv(vg, name, &img, e)))
+		return r;
+	img->status &= ~FLAG(LVF_VISIBLE);
+	img->seg = lv->seg;
+	img->nseg = lv->nseg;
+	img->le_count = lv->le_count;
+	lv->seg = NULL;
+	lv->nseg = 0;
+	im.image[0] = img;
+	navoid = lv_pvs(img, avoid, 0, MAX_IMAGES * 4);
+	{
+		/* rmeta_0 beside image 0, as lvm2 puts it (elsewhere if that PV is full) */
+		struct alloc_range rg = { avoid[0], 0, UINT32_MAX };
+		struct alloc_req req = { .stripes = 1, .extents = 1, .ranges = &rg, .nranges = 1 };
+
+		snprintf(name, sizeof(name), "%s_rmeta_0", lv->name);
+		if ((r = lv_change_add_hidden(ch, name, 0, false, &im.meta[0], e)))
+			return r;
+		if (alloc_extend(vg, im.meta[0], &req, NULL)) {
+			req.ranges = NULL;
+			req.nranges = 0;
+			if ((r = alloc_extend(vg, im.meta[0], &req, e)))
+				return r;
+		}
+	}
+	if ((r = raid_alloc(ch, vg, lv->name, 1, images - 1, true, img->le_count, avoid, navoid, im.meta, im.image,
+			    e)))
+		return r;
+	for (unsigned i = 0; i < images; i++) {
+		if ((r = raid_wipe_rmeta(vg, im.meta[i], e)))
+			return r;
+		if (i)
+			set_rebuild(&im, i, true);
+	}
+	if ((r = apply(ch, lv, &shape, &im, e)))
+		return r;
+	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
+	return 0;
+}
+
+/* Which images -m N drops: those on the PVs named, else the last ones. */
+static void pick_drops(const struct lv_change *ch, const struct images *im, unsigned drop, bool *gone)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < im->n && n < drop && ch->nranges; i++)
+		for (unsigned k = 0; k < ch->nranges && !gone[i]; k++)
+			if (lv_uses_pv(im->image[i], ch->ranges[k].pv)) {
+				gone[i] = true;
+				n++;
+			}
+	for (unsigned i = im->n; i-- > 0 && n < drop;)
+		if (!gone[i]) {
+			gone[i] = true;
+			n++;
+		}
+}
+
+static int rename_lv(struct lv_change *ch, const struct vg *vg, struct vg_lv *l, const char *to, struct err *e)
+{
+	char from[LV_DM_NAME_MAX], dm[LV_DM_NAME_MAX];
+	char *n;
+	int r;
+
+	if (!strcmp(l->name, to))
+		return 0;
+	lv_dm_name(vg, l, from);
+	if (!(n = strdup(to)))
+		return err_set(e, -ENOMEM, "out of memory");
+	free(l->name);
+	l->name = n;
+	lv_dm_name(vg, l, dm);
+	if (dmctl_up(ch->d) && dmctl_exists(ch->d, from) && (r = dmctl_rename(ch->d, from, dm, NULL, e)))
+		return r;
+	return 0;
+}
+
+static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	const struct raid_seg *m = model(lv);
+	struct raid_seg shape = *m;
+	char gone_dm[2 * MAX_IMAGES][LV_DM_NAME_MAX];
+	struct images im, keep = { 0 };
+	bool gone[MAX_IMAGES] = { false };
+	unsigned ngone = 0;
+	int r;
+
+	if (strcmp(m->level, "raid1"))
+		return err_set(e, -EOPNOTSUPP, "-m applies to raid1 LVs; %s/%s is %s.", vg->name, lv->name, m->level);
+	if ((r = images_of(vg, lv, &im, e)))
+		return r;
+	if (want == im.n)
+		return err_set(e, -EINVAL, "LV %s/%s already has %u images.", vg->name, lv->name, want);
+	if (want > MAX_IMAGES)
+		return err_set(e, -EINVAL, "raid1 takes at most %u images.", MAX_IMAGES);
+	if (want > im.n) {
+		struct vg_pv *avoid[MAX_IMAGES * 4];
+		unsigned navoid = 0, first = im.n;
+
+		for (unsigned i = 0; i < im.n; i++)
+			navoid = lv_pvs(im.image[i], avoid, navoid, MAX_IMAGES * 4);
+		if ((r = raid_alloc(ch, vg, lv->name, first, want - first, true, im.image[0]->le_count, avoid, navoid,
+				    im.meta, im.image, e)))
+			return r;
+		im.n = want;
+		for (unsigned i = first; i < want; i++) {
+			if ((r = raid_wipe_rmeta(vg, im.meta[i], e)))
+				return r;
+			set_rebuild(&im, i, true);
+		}
+		if ((r = apply(ch, lv, &shape, &im, e)))
+			return r;
+		fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
+		return 0;
+	}
+	pick_drops(ch, &im, im.n - want, gone);
+	for (unsigned i = 0; i < im.n; i++) {
+		if (gone[i]) {
+			lv_dm_name(vg, im.image[i], gone_dm[ngone++]);
+			if (im.meta[i])
+				lv_dm_name(vg, im.meta[i], gone_dm[ngone++]);
+			continue;
+		}
+		keep.image[keep.n] = im.image[i];
+		keep.meta[keep.n++] = im.meta[i];
+	}
+	if (want == 1) { /* -m 0: linear again, on the image that stays */
+		struct vg_lv *img = keep.image[0];
+		uint32_t le = lv->le_count;
+
+		if ((r = lv_reduce(lv, le, e)))
+			return r;
+		free(lv->seg);
+		lv->seg = img->seg;
+		lv->nseg = img->nseg;
+		lv->le_count = le;
+		img->seg = NULL;
+		img->nseg = 0;
+		lv_dm_name(vg, img, gone_dm[ngone++]);
+		if (keep.meta[0])
+			lv_dm_name(vg, keep.meta[0], gone_dm[ngone++]);
+		vg_remove_lv(vg, img);
+		if (keep.meta[0])
+			vg_remove_lv(vg, keep.meta[0]);
+		for (unsigned i = 0; i < im.n; i++)
+			if (gone[i]) {
+				vg_remove_lv(vg, im.image[i]);
+				if (im.meta[i])
+					vg_remove_lv(vg, im.meta[i]);
+			}
+		if ((r = lvm_vg_commit(ch->env, ch->h, e)) ||
+		    (dmctl_up(ch->d) && (r = lv_dm_reload(ch->d, ch->env, vg, lv, e))))
+			return r;
+		dm_remove_lvs(ch, vg, gone_dm, ngone);
+		fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
+		return 0;
+	}
+	/* the devices that go step aside, so the rest can take their names */
+	for (unsigned k = 0; k < ngone && dmctl_up(ch->d); k++) {
+		char aside[LV_DM_NAME_MAX];
+
+		snprintf(aside, sizeof(aside), "%.*s_gone", LV_DM_NAME_MAX - 6, gone_dm[k]);
+		if (dmctl_exists(ch->d, gone_dm[k]) && (r = dmctl_rename(ch->d, gone_dm[k], aside, NULL, e)))
+			return r;
+		snprintf(gone_dm[k], sizeof(gone_dm[k]), "%s", aside);
+	}
+	for (unsigned i = 0; i < im.n; i++)
+		if (gone[i]) {
+			vg_remove_lv(vg, im.image[i]);
+			if (im.meta[i])
+				vg_remove_lv(vg, im.meta[i]);
+		}
+	/* the rest renumbered from 0, as lvm2 does */
+	for (unsigned i = 0; i < keep.n; i++) {
+		char to[LVM_NAME_LEN + 16];
+
+		snprintf(to, sizeof(to), "%s_rimage_%u", lv->name, i);
+		if ((r = rename_lv(ch, vg, keep.image[i], to, e)))
+			return r;
+		snprintf(to, sizeof(to), "%s_rmeta_%u", lv->name, i);
+		if (keep.meta[i] && (r = rename_lv(ch, vg, keep.meta[i], to, e)))
+			return r;
+	}
+	if ((r = apply(ch, lv, &shape, &keep, e)))
+		return r;
+	dm_remove_lvs(ch, vg, gone_dm, ngone);
+	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
+	return 0;
+}
+
+/* The raid status's health characters of an active LV ("" if inactive). */
+static void health_of(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, char *h, size_t size)
+{
+	char name[LV_DM_NAME_MAX], *line = NULL;
+	struct err e = { { 0 } };
+
+	h[0] = 0;
+	lv_dm_name(vg, lv, name);
+	if (!dmctl_up(ch->d) || dmctl_status(ch->d, name, &line, &e) || !line)
+		return;
+	if (sscanf(line, "%*u %*u raid %*s %*u %63s", h) != 1)
+		h[0] = 0;
+	(void)size;
+	free(line);
+}
+
+/* Move image @i (and its rmeta) to free extents on a PV in no @avoid. */
+static int move_image(struct lv_change *ch, struct images *im, unsigned i, struct vg_pv **avoid, unsigned navoid,
+		      struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	uint32_t per = im->image[i]->le_count;
+	struct vg_lv *meta[MAX_IMAGES] = { NULL }, *image[MAX_IMAGES] = { NULL };
+	struct vg_lv *tm, *ti;
+	int r;
+
+	/* allocate under scratch names, then give the extents to the old LVs (whose ids stay) */
+	if ((r = raid_alloc(ch, vg, "ulvm_repair_tmp", i, 1, im->meta[i] != NULL, per, avoid, navoid, meta, image, e)))
+		return r;
+	ti = image[i];
+	tm = meta[i];
+	if ((r = lv_reduce(im->image[i], im->image[i]->le_count, e)))
+		return r;
+	free(im->image[i]->seg);
+	im->image[i]->seg = ti->seg;
+	im->image[i]->nseg = ti->nseg;
+	im->image[i]->le_count = ti->le_count;
+	ti->seg = NULL;
+	ti->nseg = 0;
+	ti->le_count = 0;
+	vg_remove_lv(vg, ti);
+	if (tm) {
+		if ((r = lv_reduce(im->meta[i], im->meta[i]->le_count, e)))
+			return r;
+		free(im->meta[i]->seg);
+		im->meta[i]->seg = tm->seg;
+		im->meta[i]->nseg = tm->nseg;
+		im->meta[i]->le_count = tm->le_count;
+		tm->seg = NULL;
+		tm->nseg = 0;
+		tm->le_count = 0;
+		vg_remove_lv(vg, tm);
+		if ((r = raid_wipe_rmeta(vg, im->meta[i], e)))
+			return r;
+	}
+	set_rebuild(im, i, true);
+	return 0;
+}
+
+static int repair(struct lv_change *ch, struct vg_lv *lv, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	const struct raid_seg *m = model(lv);
+	struct images im;
+	struct vg_pv *avoid[MAX_IMAGES * 4];
+	bool bad[MAX_IMAGES] = { false };
+	unsigned navoid = 0, nbad = 0;
+	char h[64];
+	int r;
+
+	if (!strncmp(m->level, "raid0", 5))
+		return err_set(e, -EINVAL, "raid0 LV %s/%s has no redundancy to repair from.", vg->name, lv->name);
+	if ((r = images_of(vg, lv, &im, e)))
+		return r;
+	health_of(ch, vg, lv, h, sizeof(h));
+	for (unsigned i = 0; i < im.n; i++) {
+		bad[i] = raid_on_missing_pv(im.image[i]) || raid_on_missing_pv(im.meta[i]) ||
+			 (i < strlen(h) && (h[i] == 'D' || h[i] == '-'));
+		nbad += bad[i];
+		/* every image's PVs are off limits, the failed ones' too */
+		navoid = lv_pvs(im.image[i], avoid, navoid, MAX_IMAGES * 4);
+		navoid = lv_pvs(im.meta[i], avoid, navoid, MAX_IMAGES * 4);
+	}
+	if (!nbad)
+		return err_set(e, -EINVAL, "LV %s/%s has no failed images: nothing to repair.", vg->name, lv->name);
+	ch->h->partial = true; /* the lost PV stays in the VG, flagged MISSING */
+	if (nbad == im.n)
+		return err_set(e, -EIO, "LV %s/%s has no image left to repair from.", vg->name, lv->name);
+	for (unsigned i = 0; i < im.n; i++)
+		if (bad[i] && (r = move_image(ch, &im, i, avoid, navoid, e)))
+			return r;
+	if ((r = apply(ch, lv, m, &im, e)))
+		return r;
+	fprintf(ch->out, "  Faulty devices in %s/%s successfully replaced.\n", vg->name, lv->name);
+	return 0;
+}
+
+static int sync_action(struct lv_change *ch, struct vg_lv *lv, const char *action, struct err *e)
+{
+	const struct vg *vg = ch->h->vg;
+	char name[LV_DM_NAME_MAX];
+
+	if (strcmp(action, "check") && strcmp(action, "repair"))
+		return err_set(e, -EINVAL, "Invalid argument for --syncaction: %s (check or repair)", action);
+	if (!dmctl_up(ch->d) || !lv_dm_active(ch->d, vg, lv))
+		return err_set(e, -EINVAL, "%s/%s must be active to perform this operation.", vg->name, lv->name);
+	lv_dm_name(vg, lv, name);
+	return dmctl_message(ch->d, name, action, e);
+}
+
+static int rebuild(struct lv_change *ch, struct vg_lv *lv, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct images im;
+	unsigned n = 0;
+	int r;
+
+	if ((r = images_of(vg, lv, &im, e)))
+		return r;
+	for (unsigned i = 0; i < im.n; i++)
+		for (unsigned k = 0; k < ch->nranges; k++)
+			if (lv_uses_pv(im.image[i], ch->ranges[k].pv) && !(im.image[i]->status & FLAG(LVF_REBUILD))) {
+				set_rebuild(&im, i, true);
+				if (im.meta[i] && (r = raid_wipe_rmeta(vg, im.meta[i], e)))
+					return r;
+				n++;
+			}
+	if (!n)
+		return err_set(e, -EINVAL, "No image of %s/%s is on the PVs given.", vg->name, lv->name);
+	if (n == im.n)
+		return err_set(e, -EINVAL, "Cannot rebuild every image of %s/%s.", vg->name, lv->name);
+	return apply(ch, lv, model(lv), &im, e);
+}
+
+int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
+{
+	const struct vg *vg = ch->h->vg;
+	bool is_raid = lv_segtype(lv) == &segtype_raid;
+
+	if (req->sync_action)
+		return is_raid ? sync_action(ch, lv, req->sync_action, e)
+			       : err_set(e, -EINVAL, "--syncaction applies to raid LVs.");
+	if (req->rebuild)
+		return is_raid ? rebuild(ch, lv, e) : err_set(e, -EINVAL, "--rebuild applies to raid LVs.");
+	if (!is_raid) {
+		if (req->type_name && strcmp(req->type_name, "raid1"))
+			return err_set(e, -EOPNOTSUPP, "Converting %s/%s to %s is not supported yet (raid1 is).", vg->name,
+				       lv->name, req->type_name);
+		return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2, e);
+	}
+	if (!model(lv) || !model(lv)->servable)
+		return err_set(e, -EOPNOTSUPP, "LV %s/%s is %s: not supported yet.", vg->name, lv->name, lv->seg[0].type);
+	if (req->repair)
+		return repair(ch, lv, e);
+	if (req->type_name && strcmp(req->type_name, model(lv)->level))
+		return err_set(e, -EOPNOTSUPP, "Converting %s/%s from %s to %s is not supported yet.", vg->name, lv->name,
+			       model(lv)->level, req->type_name);
+	if (req->mirrors >= 0)
+		return change_images(ch, lv, (unsigned)req->mirrors + 1, e);
+	return err_set(e, -EINVAL, "Nothing to do for %s/%s: give -m N, --repair or --type.", vg->name, lv->name);
+}

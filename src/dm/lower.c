@@ -1,6 +1,8 @@
 /* Lower devices named in tables: files (shared, canonical path), NBD
- * exports (shared, the URI as written) and other mapped devices
- * (/dev/mapper/NAME, counted as holders). */
+ * exports (shared, the URI as written; one whose connection is lost is
+ * left to the tables holding it, and the next table that names the URI
+ * connects anew) and other mapped devices (/dev/mapper/NAME, counted as
+ * holders). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -34,6 +36,14 @@ static int lower_get(struct dm_context *ctx, const char *path, struct dev **out,
 			/* A new table sees the file's size now: a reload after
 			 * the file grew (a pool's data file) uses the new size. */
 			r = dev_refresh(ctx->lowers[i].dev);
+			if (r == -ENOTCONN && dev_is_nbd_uri(path)) {
+				/* The export's connection is lost: the tables that
+				 * hold it keep it (and their errors); this one gets a
+				 * new connection (a raid leg coming back). */
+				ctx->lowers[i].path[0] = 0;
+				r = 0;
+				break;
+			}
 			if (r)
 				goto out;
 			ctx->lowers[i].users++;

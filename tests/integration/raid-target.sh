@@ -178,6 +178,29 @@ layout_check raid10 raid10_copies 2 raid10_format offset
 cp "$T/rm0" "$T/foreign" # a raid10 array's superblock
 layout_check raid0
 
+step "raid10 near: one leg of each mirror pair fails (error, then flakey) under fio --verify"
+for i in 0 1 2 3; do truncate -s 0 "$T/r$i" "$T/rm$i"; truncate -s 16M "$T/r$i"; truncate -s 1M "$T/rm$i"; done
+ulvm dmsetup create f1 --table "0 32768 linear $T/r1 0"
+ulvm dmsetup create f3 --table "0 32768 linear $T/r3 0"
+ulvm dmsetup create r10 --table "0 65536 raid raid10 3 128 region_size 1024 4 $T/rm0 $T/r0 $T/rm1 /dev/mapper/f1 $T/rm2 $T/r2 $T/rm3 /dev/mapper/f3"
+settle r10 AAAA
+fio --name=v --ioengine=nbd --uri="$(uri r10)" --rw=randwrite --bs=4k --size=24M --loops=4 --iodepth=8 \
+	--verify=crc32c --verify_fatal=1 --do_verify=1 --output="$T/fio2.log" >/dev/null 2>&1 &
+FIO=$!
+track "$FIO"
+sleep 0.5
+ulvm dmsetup reload f1 --table "0 32768 error"
+ulvm dmsetup resume f1
+sleep 0.5
+ulvm dmsetup reload f3 --table "0 32768 flakey $T/r3 0 0 60"
+ulvm dmsetup resume f3
+wait "$FIO" || { cat "$T/fio2.log"; fail "fio saw an error while a leg of each pair failed"; }
+qio "$(uri r10)" "write -P 0x21 0 32M" "read -P 0x21 0 32M" # writes reach every leg
+[ "$(ulvm dmsetup status r10 | awk '{print $6}')" = ADAD ] || fail "raid10 health: $(ulvm dmsetup status r10)"
+ulvm dmsetup remove r10
+ulvm dmsetup remove f1
+ulvm dmsetup remove f3
+
 step "bad tables and foreign superblocks are refused, naming why"
 refuse() { # PATTERN TABLE
 	if ulvm dmsetup create bad --table "$2" 2>"$T/err"; then fail "accepted: $2"; fi

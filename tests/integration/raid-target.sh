@@ -7,7 +7,9 @@
 # the regions the bitmap marked resync; check counts a corruption made in
 # a leg's file, repair fixes it; raid10 near, far and offset and raid0 put
 # every chunk where md's formulas say (a model in Python reads the leg
-# files); bad tables and foreign superblocks are refused, naming why.
+# files); with one leg of each raid10 mirror pair failing (error, then
+# flakey) fio --verify sees no error; bad tables and foreign superblocks
+# are refused, naming why.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 need qemu-io

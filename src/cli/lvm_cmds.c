@@ -48,7 +48,8 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_CHUNKSIZE] = { "chunksize", "c", "SIZE", "thin pool chunk (KiB by default; 64 KiB)" },
 	[C_POOLMDSIZE] = { "poolmetadatasize", NULL, "SIZE", "thin pool metadata size (MiB; +SIZE to grow)" },
 	[C_DISCARDS] = { "discards", NULL, "ignore|nopassdown|passdown", "thin pool discards (passdown)" },
-	[C_USEPOLICIES] = { "use-policies", NULL, NULL, "extend a thin pool per activation/thin_pool_autoextend_*" },
+	[C_USEPOLICIES] = { "use-policies", NULL, NULL, "what ulvm.conf says for the event: thin pools "
+			    "autoextend (activation/thin_pool_autoextend_*), raid LVs repair (raid_fault_policy)" },
 	[C_PERMISSION] = { "permission", "p", "r|rw", "make the LV read-only or read-write (an active one at once)" },
 	[C_SYSTEMID] = { "systemid", NULL, "ID", "the VG's system ID (the host that owns it; \"\" for none)" },
 	[C_SETAUTOACT] = { "setautoactivation", NULL, "y|n", "whether -aay (and ulvmd --autoactivate) activates it" },
@@ -136,7 +137,7 @@ static const struct cli_verb change_verbs[] = {
 		  BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH),
 	  "Activate (-ay) or deactivate (-an) LVs in ulvmd; -p r|rw sets their permission; --refresh reloads "
 	  "them; --syncaction and --rebuild act on raid LVs.", lvm_lvchange),
-	V("lvconvert", "VG/LV [PV...]", 1, -1, BIT(C_TYPE) | BIT(C_MIRRORS) | BIT(C_REPAIR) | BIT(C_YES),
+	V("lvconvert", "VG/LV [PV...]", 1, -1, BIT(C_TYPE) | BIT(C_MIRRORS) | BIT(C_REPAIR) | BIT(C_USEPOLICIES) | BIT(C_YES),
 	  "Change an LV's layout: linear to raid1 (--type raid1 -m N), raid1 images (-m N; -m 0: linear), "
 	  "--repair failed raid images (onto the PVs given, or any).", lvm_lvconvert),
 };

@@ -77,6 +77,9 @@ bool lvm_hooks_lvcreate_wanted(const struct lvm_cmd *c)
 	       (opt_set(c, C_MIRRORS) && strcmp(opt_val(c, C_MIRRORS), "0"));
 }
 
+static int convert(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, const struct segtype *st,
+		   const struct lv_convert_req *req, int argc, char **argv);
+
 /* The options a type's lvcreate reads. */
 static int create_req(struct lvm_cmd *c, struct vgh *h, struct lv_create_req *req)
 {
@@ -226,8 +229,14 @@ int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const 
 	struct ext_arg a;
 	int r;
 
+	if (!st && req.policies && lv_segtype(lv) && lv_segtype(lv)->convert) {
+		/* another type's event policy: a raid LV's raid_fault_policy */
+		struct lv_convert_req cr = { .mirrors = -1, .use_policies = true };
+
+		return convert(c, d, h, lv, lv_segtype(lv), &cr, argc, argv);
+	}
 	if (!st)
-		return lvm_fail("--use-policies and --poolmetadatasize apply to thin pools.");
+		return lvm_fail("--use-policies and --poolmetadatasize apply to thin pools and raid LVs.");
 	if (req.policies)
 		;
 	else if (req.metadata) {
@@ -292,11 +301,12 @@ static int convert(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_
 int lvm_lvconvert(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	struct lv_convert_req req = { .mirrors = -1, .repair = opt_set(c, C_REPAIR) };
+	struct lv_convert_req req = { .mirrors = -1, .repair = opt_set(c, C_REPAIR),
+				      .use_policies = opt_set(c, C_USEPOLICIES) };
 	struct vgh h = { .lock_fd = -1 };
 	struct err e = { { 0 } };
 	struct dmctl d = { 0 };
-	char vgname[LVM_NAME_LEN];
+	char vgname[LVM_NAME_LEN], dmlv[LVM_NAME_LEN];
 	const char *name;
 	struct vg_lv *lv;
 	uint64_t v;
@@ -310,9 +320,15 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	req.type_name = opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : NULL;
 	if (!req.repair && req.mirrors < 0 && !req.type_name)
 		return lvm_fail("lvconvert needs --type, -m/--mirrors or --repair.");
+	if (req.use_policies && !req.repair)
+		return lvm_fail("--use-policies goes with --repair.");
 	if ((r = lvm_setup(c, true)))
 		return r;
-	if (lvm_split_lvname(argv[0], vgname, sizeof(vgname), &name) || !name)
+	/* ulvmd --on-event gives the dm name (vg-lv) */
+	if (req.use_policies && !strchr(argv[0] + (strncmp(argv[0], "/dev/mapper/", 12) ? 0 : 12), '/') &&
+	    !lvm_split_dmname(argv[0], vgname, sizeof(vgname), dmlv, sizeof(dmlv)))
+		name = dmlv;
+	else if (lvm_split_lvname(argv[0], vgname, sizeof(vgname), &name) || !name)
 		return lvm_fail("Please specify a logical volume path (VG/LV).");
 	if (lvm_vg_read(&c->env, vgname, &h, &e))
 		return lvm_fail("%s", e.msg);

@@ -116,6 +116,7 @@ struct lv_convert_req {
 	bool repair;           /* --repair: replace failed images */
 	const char *sync_action; /* lvchange --syncaction */
 	bool rebuild;          /* lvchange --rebuild PV: the images on ch's PVs */
+	bool use_policies;     /* --use-policies: what the type's event policy says (ulvmd --on-event) */
 };
 
 struct segtype {

@@ -16,6 +16,8 @@
 #  - lvconvert --type raid1 -m 1 turns an active linear LV with data into
 #    raid1 online; -m 2 adds an image, -m 1 PV drops the one on PV, -m 0
 #    makes it linear again; lvm2's vgck accepts each step;
+#  - activation/raid_fault_policy = "allocate": a leg that fails at run time
+#    is replaced unattended (ulvmd --on-event 'ulvm lvextend --use-policies');
 #  - a PV gone: a raid10 LV activates degraded (health 'p'), takes writes,
 #    and lvconvert --repair moves the lost image to another PV and rebuilds.
 source "$(dirname "$0")/lib.sh"
@@ -171,6 +173,34 @@ step "lvremove takes the sub-LVs along"
 ulvm lvremove -y rvg/r3 >/dev/null
 lvm2 lvs -a --noheadings -o lv_name rvg | grep -q r3_ && fail "r3's sub-LVs are left"
 lvm2 vgck rvg >/dev/null
+
+step "raid_fault_policy = allocate: a leg that fails is replaced by ulvmd --on-event, unattended"
+cat >"$ULVM_CONF_DIR/ulvm.conf" <<EOC
+activation {
+	raid_fault_policy = "allocate"
+}
+EOC
+stop_ulvmd
+start_ulvmd --on-event "$ULVM_BIN lvextend --use-policies" --on-event-interval 1
+ulvm lvchange --devices "$DEVS" -ay rvg/r1
+synced rvg/r1
+before=$(ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name,devices rvg | awk '$1 ~ /r1_rimage_1/ {print $2}')
+qio "nbd+unix:///rvg/r1?socket=$SOCK" "write -P 0x19 0 4M"
+ulvm dmsetup reload rvg-r1_rimage_1 --table "0 $(ulvm dmsetup table rvg-r1_rimage_1 | awk '{print $2}') error"
+ulvm dmsetup resume rvg-r1_rimage_1
+qio "nbd+unix:///rvg/r1?socket=$SOCK" "write -P 0x1a 0 4M" # fails the leg: a dm event
+for _ in $(seq 100); do grep -q "Faulty devices in rvg/r1 successfully replaced" "$T/ulvmd.log" && break; sleep 0.1; done
+grep -q "Faulty devices in rvg/r1 successfully replaced" "$T/ulvmd.log" || { cat "$T/ulvmd.log"; fail "no automatic repair"; }
+synced rvg/r1
+after=$(ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name,devices rvg | awk '$1 ~ /r1_rimage_1/ {print $2}')
+echo "r1_rimage_1: $before -> $after"
+[ "${before%%(*}" != "${after%%(*}" ] || fail "r1_rimage_1 was not moved off its PV"
+qio "nbd+unix:///rvg/r1?socket=$SOCK" "read -P 0x1a 0 4M"
+ulvm lvchange --devices "$DEVS" --syncaction check rvg/r1
+synced rvg/r1
+[ "$(ulvm lvs --devices "$DEVS" --noheadings -o raid_mismatch_count rvg/r1 | tr -d ' ')" = 0 ] || fail "mismatches after the automatic repair"
+lvm2 vgck rvg >/dev/null
+rm "$ULVM_CONF_DIR/ulvm.conf"
 
 step "PV d gone: r10 activates degraded, takes writes, lvconvert --repair moves its image to e"
 ulvm lvchange --devices "$DEVS" -an rvg/r10 rvg/r0

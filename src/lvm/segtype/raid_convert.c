@@ -12,6 +12,9 @@
  *                                    status says D) or whose PV is missing
  *                                    move to free extents on PVs no other
  *                                    image uses, and are rebuilt;
+ *   lvconvert --repair --use-policies  what activation/raid_fault_policy
+ *                                    says: "warn" (default) or "allocate";
+ *                                    ulvmd --on-event runs it on a leg failure;
  *   lvchange --syncaction check|repair LV, lvchange --rebuild PV LV.
  *
  * New and moved images get a wiped rmeta and REBUILD in the VG text while
@@ -402,7 +405,9 @@ static int move_image(struct lv_change *ch, struct images *im, unsigned i, struc
 	return 0;
 }
 
-static int repair(struct lv_change *ch, struct vg_lv *lv, struct err *e)
+/* --repair; @policy: as --use-policies asks (activation/raid_fault_policy:
+ * "warn" says so, "allocate" repairs). */
+static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	const struct raid_seg *m = model(lv);
@@ -426,8 +431,20 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 		navoid = lv_pvs(im.image[i], avoid, navoid, MAX_IMAGES * 4);
 		navoid = lv_pvs(im.meta[i], avoid, navoid, MAX_IMAGES * 4);
 	}
+	if (!nbad && policy)
+		return 0; /* an event of another kind (a sync that finished) */
 	if (!nbad)
 		return err_set(e, -EINVAL, "LV %s/%s has no failed images: nothing to repair.", vg->name, lv->name);
+	if (policy) {
+		const char *p = lvm_conf_str(ch->env, "activation", "raid_fault_policy", "warn");
+
+		if (strcmp(p, "allocate")) {
+			fprintf(ch->out, "  WARNING: raid LV %s/%s has %u failed image%s; activation/raid_fault_policy is "
+				"\"%s\": run lvconvert --repair %s/%s.\n", vg->name, lv->name, nbad, nbad > 1 ? "s" : "", p,
+				vg->name, lv->name);
+			return 0;
+		}
+	}
 	ch->h->partial = true; /* the lost PV stays in the VG, flagged MISSING */
 	if (nbad == im.n)
 		return err_set(e, -EIO, "LV %s/%s has no image left to repair from.", vg->name, lv->name);
@@ -495,8 +512,8 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 	}
 	if (!model(lv) || !model(lv)->servable)
 		return err_set(e, -EOPNOTSUPP, "LV %s/%s is %s: not supported yet.", vg->name, lv->name, lv->seg[0].type);
-	if (req->repair)
-		return repair(ch, lv, e);
+	if (req->repair || req->use_policies)
+		return repair(ch, lv, req->use_policies, e);
 	if (req->type_name && strcmp(req->type_name, model(lv)->level))
 		return err_set(e, -EOPNOTSUPP, "Converting %s/%s from %s to %s is not supported yet.", vg->name, lv->name,
 			       model(lv)->level, req->type_name);

@@ -11,6 +11,8 @@
 #    activates too;
 #  - -m beyond the PVs there are, and raid10 -m 2, are refused and nothing
 #    is written;
+#  - lvextend of raid1 and raid10 online (the new part resyncs; lvreduce is
+#    refused as not supported yet);
 #  - lvchange --syncaction check finds bytes changed behind the array's back
 #    (raid_mismatch_count, health 'm'), repair fixes them;
 #  - lvconvert --type raid1 -m 1 turns an active linear LV with data into
@@ -106,6 +108,21 @@ ulvm lvchange -ay rvg/r1
 synced rvg/r1
 qio "nbd+unix:///rvg/r1?socket=$SOCK" "read -P 0x6b 1M 1M"
 
+step "lvextend of raid1 and raid10 online: the new part resyncs, the old data stays"
+ulvm lvextend --devices "$DEVS" -L +8M rvg/r1
+ulvm lvextend --devices "$DEVS" -L 16M rvg/r10
+synced rvg/r1
+synced rvg/r10
+[ "$(ulvm lvs --devices "$DEVS" --noheadings --units m --nosuffix -o lv_size rvg/r1 | tr -d ' ')" = 16.00 ] || fail "r1 did not grow"
+[ "$(nbdinfo --size "nbd+unix:///rvg/r10?socket=$SOCK")" = $((16 << 20)) ] || fail "r10's export did not grow"
+qio "nbd+unix:///rvg/r1?socket=$SOCK" "read -P 0x6b 1M 1M" "write -P 0x6c 12M 1M" "read -P 0x6c 12M 1M"
+lvm2 vgck rvg >/dev/null
+fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
+fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
+diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "after lvextend, lvs -a of lvm2 and ulvm differ"
+if ulvm lvreduce --devices "$DEVS" -y -L 8M rvg/r1 2>"$T/err"; then fail "lvreduce of raid1 accepted"; fi
+grep -q "not supported yet" "$T/err" || fail "lvreduce: $(cat "$T/err")"
+
 step "refused: -m beyond the PVs, raid10 -m 2; nothing written"
 lvm2 vgck rvg >/dev/null
 seq0=$(lvm2 vgs --noheadings -o vg_seqno rvg | tr -d ' ')
@@ -186,7 +203,7 @@ ulvm lvchange --devices "$DEVS" -ay rvg/r1
 synced rvg/r1
 before=$(ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name,devices rvg | awk '$1 ~ /r1_rimage_1/ {print $2}')
 qio "nbd+unix:///rvg/r1?socket=$SOCK" "write -P 0x19 0 4M"
-ulvm dmsetup reload rvg-r1_rimage_1 --table "0 $(ulvm dmsetup table rvg-r1_rimage_1 | awk '{print $2}') error"
+ulvm dmsetup reload rvg-r1_rimage_1 --table "0 $(ulvm dmsetup table rvg-r1_rimage_1 | awk '{n = $1 + $2} END {print n}') error"
 ulvm dmsetup resume rvg-r1_rimage_1
 qio "nbd+unix:///rvg/r1?socket=$SOCK" "write -P 0x1a 0 4M" # fails the leg: a dm event
 for _ in $(seq 100); do grep -q "Faulty devices in rvg/r1 successfully replaced" "$T/ulvmd.log" && break; sleep 0.1; done

@@ -525,4 +525,5 @@ const struct segtype segtype_raid = {
 	.report = raid_report,
 	.create = raid_create,
 	.convert = raid_convert,
+	.resize = raid_resize,
 };

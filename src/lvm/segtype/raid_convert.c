@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "common/dmctl.h"
+#include "common/units.h"
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
 #include "lvm/devices.h"
@@ -520,4 +521,90 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 	if (req->mirrors >= 0)
 		return change_images(ch, lv, (unsigned)req->mirrors + 1, e);
 	return err_set(e, -EINVAL, "Nothing to do for %s/%s: give -m N, --repair or --type.", vg->name, lv->name);
+}
+
+/* lvextend of a raid LV: every image grows by its share, on its own PV if
+ * it has room there, else on one no other image uses; the table is
+ * reloaded online and the raid target resyncs only what is new. */
+int raid_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	const struct raid_seg *m = model(lv);
+	unsigned data;
+	uint64_t want, delta, per;
+	char b1[UNITS_BUF], b2[UNITS_BUF];
+	uint32_t old = lv->le_count;
+	struct images im;
+	int r;
+
+	if (req->policies)
+		return m ? repair(ch, lv, true, e) : 0;
+	if (!m && lv_owner(vg, lv))
+		return err_set(e, -EINVAL, "Cannot resize internal LV %s/%s: it is the raids of %s/%s.", vg->name,
+			       lv->name, vg->name, lv_owner(vg, lv)->name);
+	if (!m || !m->servable)
+		return err_set(e, -EOPNOTSUPP, "Cannot resize LV %s/%s: segment type %s is not supported yet.", vg->name,
+			       lv->name, lv->nseg ? lv->seg[0].type : "?");
+	if (req->metadata)
+		return err_set(e, -EINVAL, "--poolmetadatasize applies to thin pools.");
+	if ((r = images_of(vg, lv, &im, e)))
+		return r;
+	want = req->sign == '+' ? old + req->extents : req->sign == '-' ? (req->extents < old ? old - req->extents : 0)
+								     : req->extents;
+	if (want < old)
+		return err_set(e, -EOPNOTSUPP, "Reducing raid LV %s/%s is not supported yet.", vg->name, lv->name);
+	if (want == old)
+		return err_set(e, -EINVAL, "New size (%u extents) matches existing size (%u extents).", old, old);
+	data = !strcmp(m->level, "raid1") ? 1 : !strcmp(m->level, "raid10") ? m->count / 2 : m->count;
+	delta = want - old;
+	if (delta % data) {
+		delta += data - delta % data;
+		fprintf(ch->out, "  Rounding size up to full stripe size %s.\n",
+			lv_change_size(b1, (uint64_t)(old + delta) * vg->extent_size));
+	}
+	if (old + delta > UINT32_MAX)
+		return err_set(e, -EINVAL, "Size too large.");
+	per = delta / data;
+	for (unsigned i = 0; i < im.n; i++) {
+		struct vg_pv *own[MAX_IMAGES * 4], *avoid[MAX_IMAGES * 4];
+		unsigned nown = lv_pvs(im.image[i], own, 0, MAX_IMAGES * 4), navoid = 0;
+		struct alloc_range rg = { own[nown ? nown - 1 : 0], 0, UINT32_MAX };
+		struct alloc_req areq = { .stripes = 1, .extents = (uint32_t)per, .ranges = &rg, .nranges = 1 };
+
+		if (nown && !alloc_extend(vg, im.image[i], &areq, NULL))
+			continue;
+		for (unsigned j = 0; j < im.n; j++)
+			if (j != i)
+				navoid = lv_pvs(im.image[j], avoid, navoid, MAX_IMAGES * 4);
+		areq.ranges = NULL;
+		areq.nranges = 0;
+		for (unsigned p = 0; p < vg->npv; p++) { /* a PV no other image uses */
+			bool used = !vg->pv[p]->pv;
+
+			for (unsigned k = 0; k < navoid; k++)
+				used |= avoid[k] == vg->pv[p];
+			if (used)
+				continue;
+			rg = (struct alloc_range){ vg->pv[p], 0, UINT32_MAX };
+			areq.ranges = &rg;
+			areq.nranges = 1;
+			if (!alloc_extend(vg, im.image[i], &areq, NULL))
+				break;
+			areq.ranges = NULL;
+		}
+		if (!areq.ranges)
+			return err_set(e, -ENOSPC, "Insufficient suitable allocatable extents for logical volume %s: image %u "
+				       "needs %" PRIu64 " more extents on a PV no other image uses", lv->name, i, per);
+	}
+	lv->le_count = (uint32_t)(old + delta);
+	if ((r = raid_set_seg(vg, lv, lv->le_count, m, im.meta, im.image, e)) ||
+	    (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n",
+		vg->name, lv->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
+		lv_change_size(b2, (uint64_t)lv->le_count * vg->extent_size), lv->le_count);
+	if ((r = lvm_lv_reload(ch->env, ch->d, vg, lv, e)))
+		return r;
+	fprintf(ch->out, "  Logical volume %s/%s successfully resized.\n", vg->name, lv->name);
+	return 0;
 }

@@ -93,8 +93,9 @@ int raid_bm_load(struct raid_set *rs, struct dev *meta, uint64_t events)
 	r = dev_read(meta, buf, len, RAID_BITMAP_OFFSET);
 	if (!r)
 		r = raid_bitmap_sb_decode(buf, len, &bs, &why);
-	if (!r && (bs.chunksize != (uint64_t)rs->region << 9 || bs.sync_size != rs->g.sync_sectors ||
-		   bs.events < events || bs.state & RAID_BITMAP_STALE))
+	/* an array that grew keeps the bits of its old size (the rest is
+	 * resynced from resync_offset); one that shrank drops those beyond */
+	if (!r && (bs.chunksize != (uint64_t)rs->region << 9 || bs.events < events || bs.state & RAID_BITMAP_STALE))
 		r = -ESTALE;
 	if (r) {
 		log_info("raid: the write-intent bitmap cannot be used (%s): a full resync",
@@ -104,6 +105,9 @@ int raid_bm_load(struct raid_set *rs, struct dev *meta, uint64_t events)
 	}
 	pthread_mutex_lock(&bm->lock);
 	memcpy(bm->area, buf, bm->area_len);
+	if (bs.sync_size < rs->g.sync_sectors) /* bits past the old end are not ours */
+		for (uint64_t i = (bs.sync_size + rs->region - 1) / rs->region; i < bm->nregions; i++)
+			set_bit_le(bits_of(bm), i, false);
 	bm->events_cleared = bs.events_cleared;
 	for (uint64_t i = 0; i < bm->nregions; i++) {
 		if (test_bit_le(bits_of(bm), i)) {

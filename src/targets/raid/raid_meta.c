@@ -105,6 +105,10 @@ int raid_meta_load(struct raid_set *rs, bool check_only, const char **why)
 		rs->resync_offset = a->array_resync_offset;
 		if (rs->resync_offset != RAID_MAX_SECTOR && rs->resync_offset > rs->g.sync_sectors)
 			rs->resync_offset = 0;
+		/* grown (lvextend): what is new resyncs, unless nosync */
+		if (a->array_sectors && a->array_sectors < rs->g.array_sectors && rs->level->redundant &&
+		    (rs->resync_offset == RAID_MAX_SECTOR || rs->resync_offset > a->array_sectors))
+			rs->resync_offset = a->array_sectors;
 		for (unsigned i = 0; i < rs->ndevs; i++) {
 			struct raid_leg *l = &rs->legs[i];
 

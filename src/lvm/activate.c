@@ -351,8 +351,10 @@ int lv_dm_deactivate(struct dmctl *d, const struct vg *vg, const struct vg_lv *l
 	return r;
 }
 
-int lv_dm_restack(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
-		  struct err *e)
+/* Reload @lv's active devices with its plan; @create: create the ones it
+ * lacks first. */
+static int replan(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
+		  bool create, struct err *e)
 {
 	char why[LVM_NAME_LEN * 2 + 128];
 	struct lv_plan p;
@@ -362,25 +364,21 @@ int lv_dm_restack(struct dmctl *d, const struct lvm_env *env, const struct vg *v
 		return 0;
 	if ((r = plan_with_mode(&p, env, vg, lv, why, sizeof(why), e)))
 		return r;
-	r = lv_plan_load(d, &p, e);
+	r = create ? lv_plan_load(d, &p, e) : 0;
 	if (!r)
 		r = lv_plan_reload(d, &p, lv, e);
 	lv_plan_free(&p);
 	return r;
 }
 
+int lv_dm_restack(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
+		  struct err *e)
+{
+	return replan(d, env, vg, lv, true, e);
+}
+
 int lv_dm_reload(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
 		 struct err *e)
 {
-	char why[LVM_NAME_LEN * 2 + 128];
-	struct lv_plan p;
-	int r;
-
-	if (!lv_dm_active(d, vg, lv))
-		return 0;
-	if ((r = plan_with_mode(&p, env, vg, lv, why, sizeof(why), e)))
-		return r;
-	r = lv_plan_reload(d, &p, lv, e);
-	lv_plan_free(&p);
-	return r;
+	return replan(d, env, vg, lv, false, e);
 }

@@ -64,3 +64,36 @@ wait_for() {
 # so that cleanup does not touch a number the system may have reused.
 untrack_loop() { local a=() x; for x in "${_loops[@]}"; do [ "$x" = "$1" ] || a+=("$x"); done; _loops=("${a[@]}"); }
 untrack() { local a=() x; for x in "${_pids[@]}"; do [ "$x" = "$1" ] || a+=("$x"); done; _pids=("${a[@]}"); }
+
+# A device of ulvmd as a kernel block device, no nbd module: nbdfuse makes
+# the export a file in $FZ, a loop device ($LOOP) is attached to it.
+# fs_detach unmounts $MNT (lazily if the device is gone), detaches the
+# loop device and unmounts $FZ, whether or not ulvmd still runs (stat of
+# a FUSE mount whose server is gone fails, so /proc/mounts is asked).
+LOOP= FUSEPID=
+fs_attach() { # EXPORT
+	nbdfuse "$FZ" "$(uri "$1")" 2>"$T/nbdfuse.log" &
+	FUSEPID=$!
+	track "$FUSEPID"
+	if ! wait_for 10 test -e "$FZ/nbd"; then
+		cat "$T/nbdfuse.log"
+		if grep -qiE '/dev/fuse|fusermount|fuse_mount|fuse_session|not permitted|permission denied' "$T/nbdfuse.log"; then skip "nbdfuse cannot mount here"; fi
+		fail "nbdfuse did not create $FZ/nbd"
+	fi
+	LOOP=$(losetup -f --show "$FZ/nbd") || skip "losetup cannot attach $FZ/nbd"
+	track_loop "$LOOP"
+}
+fs_detach() {
+	set +e
+	mountpoint -q "$MNT" && { umount "$MNT" 2>/dev/null || umount -l "$MNT"; }
+	if [ -n "$LOOP" ] && losetup -d "$LOOP"; then untrack_loop "$LOOP"; LOOP=; fi
+	if [ -n "$FUSEPID" ]; then
+		# the loop device may let go of the file a moment after losetup -d
+		grep -q " $FZ fuse" /proc/mounts && { wait_for 10 fusermount3 -uq "$FZ" 2>/dev/null || fusermount3 -uz "$FZ"; }
+		kill "$FUSEPID" 2>/dev/null
+		wait "$FUSEPID" 2>/dev/null
+		untrack "$FUSEPID"
+		FUSEPID=
+	fi
+	set -e
+}

@@ -20,37 +20,10 @@ ulvm dmsetup create vol --table "0 131072 linear $T/a.img 0
 131072 65536 linear $T/b.img 2048"
 nbdinfo --size "$(uri vol)" >/dev/null
 
-LOOP= FUSEPID=
-attach() {
-	nbdfuse "$FZ" "$(uri vol)" 2>"$T/nbdfuse.log" &
-	FUSEPID=$!
-	track "$FUSEPID"
-	if ! wait_for 10 test -e "$FZ/nbd"; then
-		cat "$T/nbdfuse.log"
-		if grep -qiE '/dev/fuse|fusermount|fuse_mount|fuse_session|not permitted|permission denied' "$T/nbdfuse.log"; then skip "nbdfuse cannot mount here"; fi
-		fail "nbdfuse did not create $FZ/nbd"
-	fi
-	LOOP=$(losetup -f --show "$FZ/nbd") || skip "losetup cannot attach $FZ/nbd"
-	track_loop "$LOOP"
-}
-detach() {
-	set +e
-	mountpoint -q "$MNT" && umount "$MNT"
-	if [ -n "$LOOP" ] && losetup -d "$LOOP"; then untrack_loop "$LOOP"; LOOP=; fi
-	if [ -n "$FUSEPID" ]; then
-		# the loop device may let go of the file a moment after losetup -d
-		mountpoint -q "$FZ" && { wait_for 10 fusermount3 -uq "$FZ" 2>/dev/null || fusermount3 -uz "$FZ"; }
-		kill "$FUSEPID" 2>/dev/null
-		wait "$FUSEPID" 2>/dev/null
-		untrack "$FUSEPID"
-		FUSEPID=
-	fi
-	set -e
-}
-trap 'detach; cleanup' EXIT
+trap 'fs_detach; cleanup' EXIT
 
 echo "== mkfs, mount, write"
-attach
+fs_attach vol
 mkfs.ext4 -q -F "$LOOP"
 mount "$LOOP" "$MNT"
 track_mount "$MNT"
@@ -58,15 +31,15 @@ mkdir "$MNT/dir"
 for i in 1 2 3 4 5 6; do head -c $((i * 700 * 1024)) /dev/urandom >"$MNT/dir/f$i"; done
 dd if=/dev/urandom of="$MNT/big" bs=1M count=24 status=none conv=fsync
 (cd "$MNT" && sha256sum big dir/*) >"$T/sums"
-detach
+fs_detach
 
 echo "== attach again: fsck, remount, checksums"
-attach
+fs_attach vol
 fsck.ext4 -fn "$LOOP" || fail "fsck.ext4 -fn found errors"
 mount "$LOOP" "$MNT"
 track_mount "$MNT"
 (cd "$MNT" && sha256sum -c --quiet "$T/sums") || fail "checksums differ after remount"
-detach
+fs_detach
 
 stop_ulvmd
 echo "ok"

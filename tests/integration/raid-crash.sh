@@ -25,36 +25,13 @@ settle() {
 	done
 	fail "r did not settle: $(ulvm dmsetup status r)"
 }
-LOOP= FUSEPID=
-attach() {
-	nbdfuse "$FZ" "$(uri r)" 2>"$T/nbdfuse.log" &
-	FUSEPID=$!
-	track "$FUSEPID"
-	wait_for 10 test -e "$FZ/nbd" || { cat "$T/nbdfuse.log"; skip "nbdfuse cannot mount here"; }
-	LOOP=$(losetup -f --show "$FZ/nbd") || skip "losetup cannot attach $FZ/nbd"
-	track_loop "$LOOP"
-}
-detach() {
-	set +e
-	mountpoint -q "$MNT" && { umount "$MNT" 2>/dev/null || umount -l "$MNT"; }
-	if [ -n "$LOOP" ] && losetup -d "$LOOP"; then untrack_loop "$LOOP"; LOOP=; fi
-	if [ -n "$FUSEPID" ]; then
-		# (mountpoint cannot stat a FUSE mount whose server is gone: ask mountinfo)
-		grep -q " $FZ fuse" /proc/mounts && { wait_for 10 fusermount3 -uq "$FZ" 2>/dev/null || fusermount3 -uz "$FZ"; }
-		kill "$FUSEPID" 2>/dev/null
-		wait "$FUSEPID" 2>/dev/null
-		untrack "$FUSEPID"
-		FUSEPID=
-	fi
-	set -e
-}
-trap 'detach; cleanup' EXIT
+trap 'fs_detach; cleanup' EXIT
 
 step "ext4 on a raid1, files written and fsynced"
 start_ulvmd
 ulvm dmsetup create r --table "$TABLE"
 settle
-attach
+fs_attach r
 mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$LOOP" # no background zeroing after mount
 mount "$LOOP" "$MNT"
 track_mount "$MNT"
@@ -86,7 +63,7 @@ wait "$ULVMD_PID" 2>/dev/null || true
 untrack "$ULVMD_PID"
 wait "$W" 2>/dev/null || true
 untrack "$W"
-detach
+fs_detach
 dirty=$(bits)
 echo "dirty bits at the crash: $dirty (mdadm: $(dd if="$T/m0" bs=4096 skip=1 count=1 of="$T/bm" status=none &&
 	mdadm --examine-bitmap "$T/bm" | sed -n 's/.*Bitmap : //p'))"
@@ -102,7 +79,7 @@ grep -q "resync of $dirty regions of 1024 sectors (those the bitmap marked)" "$T
 cmp "$T/d0" "$T/d1" || fail "the legs differ after the resync"
 
 step "e2fsck replays the journal, then finds nothing; the fsynced files read back"
-attach
+fs_attach r
 rc=0
 e2fsck -fy "$LOOP" >"$T/fsck1.log" 2>&1 || rc=$?
 [ "$rc" -le 1 ] || { cat "$T/fsck1.log"; fail "e2fsck -fy exited $rc"; }
@@ -110,6 +87,6 @@ e2fsck -fn "$LOOP" >"$T/fsck2.log" 2>&1 || { cat "$T/fsck2.log"; fail "e2fsck -f
 mount "$LOOP" "$MNT"
 track_mount "$MNT"
 (cd "$MNT" && sha256sum -c --quiet "$T/sums") || fail "files fsynced before the crash differ"
-detach
+fs_detach
 stop_ulvmd
 echo "raid-crash: ok"

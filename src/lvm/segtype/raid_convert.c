@@ -363,6 +363,24 @@ static void health_of(struct lv_change *ch, const struct vg *vg, const struct vg
 	free(line);
 }
 
+/* @dst gives up its extents and takes those of @src, which goes. */
+static int take_extents(struct vg *vg, struct vg_lv *dst, struct vg_lv *src, struct err *e)
+{
+	int r = lv_reduce(dst, dst->le_count, e);
+
+	if (r)
+		return r;
+	free(dst->seg);
+	dst->seg = src->seg;
+	dst->nseg = src->nseg;
+	dst->le_count = src->le_count;
+	src->seg = NULL;
+	src->nseg = 0;
+	src->le_count = 0;
+	vg_remove_lv(vg, src);
+	return 0;
+}
+
 /* Move image @i (and its rmeta) to free extents on a PV in no @avoid. */
 static int move_image(struct lv_change *ch, struct images *im, unsigned i, struct vg_pv **avoid, unsigned navoid,
 		      struct err *e)
@@ -378,30 +396,9 @@ static int move_image(struct lv_change *ch, struct images *im, unsigned i, struc
 		return r;
 	ti = image[i];
 	tm = meta[i];
-	if ((r = lv_reduce(im->image[i], im->image[i]->le_count, e)))
+	if ((r = take_extents(vg, im->image[i], ti, e)) || (tm && (r = take_extents(vg, im->meta[i], tm, e))) ||
+	    (tm && (r = raid_wipe_rmeta(vg, im->meta[i], e))))
 		return r;
-	free(im->image[i]->seg);
-	im->image[i]->seg = ti->seg;
-	im->image[i]->nseg = ti->nseg;
-	im->image[i]->le_count = ti->le_count;
-	ti->seg = NULL;
-	ti->nseg = 0;
-	ti->le_count = 0;
-	vg_remove_lv(vg, ti);
-	if (tm) {
-		if ((r = lv_reduce(im->meta[i], im->meta[i]->le_count, e)))
-			return r;
-		free(im->meta[i]->seg);
-		im->meta[i]->seg = tm->seg;
-		im->meta[i]->nseg = tm->nseg;
-		im->meta[i]->le_count = tm->le_count;
-		tm->seg = NULL;
-		tm->nseg = 0;
-		tm->le_count = 0;
-		vg_remove_lv(vg, tm);
-		if ((r = raid_wipe_rmeta(vg, im->meta[i], e)))
-			return r;
-	}
 	set_rebuild(im, i, true);
 	return 0;
 }

@@ -4,11 +4,13 @@
 # sync copies to the remote; when the remote dies, writes go on with no
 # client error and mark the bitmap; when it is back and the table is
 # reloaded (what lvchange --refresh does), only the regions written
-# meanwhile are copied, and the two hosts' files are equal again.
+# meanwhile are copied, and the two hosts' files are equal again.  The leg
+# states show in ulvmd --metrics (ulvm_raid_legs).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 need qemu-io
 need fio
+need curl
 step() { echo "== $*"; }
 M=$((1024 * 1024))
 mkfile "$T/a.img" 64M
@@ -38,12 +40,19 @@ settle() { # HEALTH
 REMOTE="nbd+unix:///leg?socket=$RB/nbd.sock"
 TABLE="0 131072 raid raid1 5 0 region_size 1024 daemon_sleep 1000 2 $T/m0 $T/a.img $T/m1 $REMOTE"
 
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+legs() { # STATE -> the ulvm_raid_legs value of m
+	curl -sf "http://127.0.0.1:$PORT/metrics" >"$T/scrape" || fail "no metrics"
+	sed -n "s/^ulvm_raid_legs{device=\"m\",state=\"$1\"} //p" "$T/scrape"
+}
+
 step "raid1 of a local file and another ulvmd's export: the initial sync copies to the remote"
 start_b
-start_ulvmd
+start_ulvmd --metrics "127.0.0.1:$PORT"
 ulvm dmsetup create m --table "$TABLE"
 settle AA
 cmp "$T/a.img" "$T/b.img" || fail "the remote leg differs after the initial sync"
+[ "$(legs in_sync)" = 2 ] || fail "metrics: $(grep raid "$T/scrape")"
 
 step "the remote dies: writes go on, no client error, health AD"
 kill -9 "$B_PID"
@@ -55,6 +64,8 @@ fio --name=w --ioengine=nbd --uri="$(uri m)" --rw=randwrite --bs=4k --size=4M --
 qio "$(uri m)" "write -P 0x3c 50M 1M"
 settle AD
 grep -q "leg 1 (nbd+unix:///leg" "$T/ulvmd.log" || fail "no log line for the lost leg"
+[ "$(legs failed)" = 1 ] || fail "metrics after the loss: $(grep raid "$T/scrape")"
+if command -v promtool >/dev/null; then promtool check metrics <"$T/scrape" || fail "promtool on the raid scrape"; fi
 
 step "the remote is back: a reload copies only the regions written while it was away"
 start_b

@@ -553,6 +553,50 @@ static int raid_message(struct dm_target *ti, int argc, char **argv, char *resul
 	return r;
 }
 
+static const struct dm_metric
+	m_legs = { "raid_legs", "Legs of the array by state: in_sync, recovering (alive, not in sync yet), failed, missing.",
+		   DM_METRIC_GAUGE, "state" },
+	m_sync = { "raid_sync_sectors", "Sectors of the sync domain known in sync (resync or recovery progress).",
+		   DM_METRIC_GAUGE, NULL },
+	m_total = { "raid_size_sectors", "Sectors of the sync domain (the array for raid1 and raid10).",
+		    DM_METRIC_GAUGE, NULL },
+	m_action = { "raid_sync_action", "1 for the sync action under way (idle, frozen, resync, recover, check, repair).",
+		     DM_METRIC_GAUGE, "action" },
+	m_mismatch = { "raid_mismatch_sectors", "Sectors the last check found different between legs.", DM_METRIC_GAUGE,
+		       NULL },
+	m_dirty = { "raid_dirty_regions", "Regions marked for resync (the write-intent bitmap's NEEDED bits).",
+		    DM_METRIC_GAUGE, NULL };
+
+static void raid_metrics(struct dm_target *ti, dm_metric_fn fn, void *opaque)
+{
+	struct raid_set *rs = ti->private;
+	uint64_t legs[4] = { 0 }, done, total = rs->g.sync_sectors ? rs->g.sync_sectors : rs->g.dev_sectors;
+	static const char *const states[] = { "in_sync", "recovering", "failed", "missing" };
+	uint64_t mism;
+	enum raid_action a;
+
+	pthread_mutex_lock(&rs->lock);
+	for (unsigned i = 0; i < rs->ndevs; i++) {
+		struct raid_leg *l = &rs->legs[i];
+
+		legs[!l->data ? 3 : atomic_load(&l->failed) ? 2 : l->in_sync ? 0 : 1]++;
+	}
+	a = rs->frozen ? RA_FROZEN : rs->action != RA_IDLE || !rs->level->redundant ? rs->action : raid_next_action(rs);
+	done = rs->resync_offset == RAID_MAX_SECTOR ? total : rs->resync_offset;
+	if (rs->action == RA_RESYNC || rs->action == RA_RECOVER)
+		done = rs->progress;
+	mism = rs->last == RA_CHECK ? rs->mismatches : 0;
+	pthread_mutex_unlock(&rs->lock);
+	for (unsigned i = 0; i < 4; i++)
+		fn(opaque, &m_legs, states[i], legs[i]);
+	fn(opaque, &m_sync, NULL, done > total ? total : done);
+	fn(opaque, &m_total, NULL, total);
+	for (unsigned i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++)
+		fn(opaque, &m_action, action_names[i], (unsigned)a == i);
+	fn(opaque, &m_mismatch, NULL, mism);
+	fn(opaque, &m_dirty, NULL, rs->bm.needed);
+}
+
 static int raid_iterate_devices(struct dm_target *ti, iterate_devices_fn fn, void *data)
 {
 	struct raid_set *rs = ti->private;
@@ -581,6 +625,7 @@ const struct target_type raid_target = {
 	.write_zeroes = raid_write_zeroes,
 	.extents = raid_extents,
 	.status = raid_status,
+	.metrics = raid_metrics,
 	.message = raid_message,
 	.iterate_devices = raid_iterate_devices,
 	.preresume = raid_preresume,

@@ -7,11 +7,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/lvm_cmds.h"
+#include "cli/lvm_each.h"
 #include "cli/lvm_pv.h"
 #include "common/args.h"
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
+#include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 
 /* Add the orphan PV of @d to @vg. */
@@ -75,7 +76,8 @@ int lvm_vgcreate(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
-	if (opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &vg->status, FLAG(VGF_NOAUTOACTIVATE))))
+	if ((opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &vg->status, FLAG(VGF_NOAUTOACTIVATE)))) ||
+	    (r = lvm_apply_tags(c, &vg->tags)))
 		goto out;
 	/* lvm2 gives a new VG the local system ID (or the one asked for) */
 	if (opt_set(c, C_SYSTEMID) ? *opt_val(c, C_SYSTEMID) != 0 : c->env.system_id[0] != 0)
@@ -379,48 +381,6 @@ static int each_vg(struct lvm_cmd *c, int argc, char **argv, const char ***names
 	return lvm_vg_names(&c->env, names, n, &e) ? lvm_fail("%s", e.msg) : 0;
 }
 
-/* vgchange --systemid ID (the host that owns the VG from now on; lvm2
- * warns that another host's ID makes the VG foreign here) and
- * --setautoactivation y|n. */
-static int vg_set_systemid(struct lvm_cmd *c, int argc, char **argv)
-{
-	const char *id = opt_set(c, C_SYSTEMID) ? opt_val(c, C_SYSTEMID) : NULL;
-	int ret = 0, r;
-
-	if (!argc)
-		return lvm_fail("vgchange --systemid/--setautoactivation needs the VG names.");
-	if ((r = lvm_setup(c, true)))
-		return r;
-	for (int i = 0; i < argc; i++) {
-		struct err e = { { 0 } };
-		struct vgh h = { .lock_fd = -1 };
-
-		if (lvm_vg_read(&c->env, argv[i], &h, &e)) {
-			ret = lvm_fail("%s", e.msg);
-			continue;
-		}
-		if (id && *id && strcmp(id, c->env.system_id))
-			fprintf(stderr, "  WARNING: Requested system ID %s does not match local system ID %s.\n"
-				"  WARNING: Volume group %s might become inaccessible from this machine.\n", id,
-				c->env.system_id[0] ? c->env.system_id : "(none)", argv[i]);
-		if (id) {
-			free(h.vg->system_id);
-			h.vg->system_id = strdup(id);
-		}
-		if (id && !h.vg->system_id)
-			ret = lvm_fail("out of memory");
-		else if (opt_set(c, C_SETAUTOACT) &&
-			 (r = lvm_set_autoactivation(c, &h.vg->status, FLAG(VGF_NOAUTOACTIVATE))))
-			ret = r;
-		else if (lvm_vg_commit(&c->env, &h, &e))
-			ret = lvm_fail("%s", e.msg);
-		else
-			printf("  Volume group \"%s\" successfully changed\n", argv[i]);
-		lvm_vg_release(&h);
-	}
-	return ret;
-}
-
 /* vgexport: no host uses the VG until vgimport (export.c: EXPORTED on the
  * VG and its PVs, the system ID cleared); vgimport undoes it and gives
  * the VG the local system ID.  An active LV keeps a VG from export. */
@@ -468,64 +428,93 @@ int lvm_vgexport(void *ctx, int argc, char **argv)
 	return ret;
 }
 
+struct vgchange {
+	struct dmctl d;
+	bool on, autoact, named;
+};
+
+/* --systemid ID (the host that owns the VG from now on; lvm2 warns that
+ * another host's ID makes the VG foreign here), --setautoactivation y|n,
+ * --addtag/--deltag: one commit. */
+static int vgchange_meta(struct lvm_cmd *c, struct vgh *h)
+{
+	const char *id = opt_set(c, C_SYSTEMID) ? opt_val(c, C_SYSTEMID) : NULL;
+	struct err e = { { 0 } };
+	int r;
+
+	if (id && *id && strcmp(id, c->env.system_id))
+		fprintf(stderr, "  WARNING: Requested system ID %s does not match local system ID %s.\n"
+			"  WARNING: Volume group %s might become inaccessible from this machine.\n", id,
+			c->env.system_id[0] ? c->env.system_id : "(none)", h->vg->name);
+	if (id) {
+		free(h->vg->system_id);
+		if (!(h->vg->system_id = strdup(id)))
+			return lvm_fail("out of memory");
+	}
+	if ((opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &h->vg->status, FLAG(VGF_NOAUTOACTIVATE)))) ||
+	    (r = lvm_apply_tags(c, &h->vg->tags)))
+		return r;
+	if (lvm_vg_commit(&c->env, h, &e))
+		return lvm_fail("%s", e.msg);
+	printf("  Volume group \"%s\" successfully changed\n", h->vg->name);
+	return 0;
+}
+
+static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
+{
+	struct vgchange *x = arg;
+	struct err e = { { 0 } };
+	unsigned active = 0;
+	int ret = 0;
+
+	if ((opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c)) && (ret = vgchange_meta(c, h)))
+		return ret;
+	if (!opt_set(c, C_ACTIVATE))
+		return 0;
+	if (x->on && lvm_vg_access(&c->env, h->vg, "activate", &e))
+		/* named: say why; all VGs: another host's are passed over, as lvm2 */
+		return x->named ? lvm_fail("%s", e.msg) : 0;
+	for (unsigned l = 0; l < h->vg->nlv; l++) {
+		const struct vg_lv *lv = h->vg->lv[l];
+
+		if (!(lv->status & FLAG(LVF_VISIBLE)))
+			continue;
+		err_clear(&e);
+		if (x->on && lv_skip_activation(c, h->vg, lv, x->autoact))
+			;
+		else if (x->on && lv_activate(c, &x->d, h->vg, lv, &e))
+			ret = lvm_fail("%s", e.msg);
+		else if (!x->on && lv_deactivate(c, &x->d, h->vg, lv, &e))
+			ret = lvm_fail("%s", e.msg);
+		active += lv_is_active(c, &x->d, h->vg, lv);
+	}
+	printf("  %u logical volume(s) in volume group \"%s\" now active\n", active, h->vg->name);
+	return ret;
+}
+
 int lvm_vgchange(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	struct dmctl d = { 0 };
-	const char **names;
-	unsigned n;
-	bool on = false;
-	int ret = 0, r;
+	struct vgchange x = { .d = { 0 }, .named = argc > 0 };
+	struct lvm_each how = { .vg = vgchange_one, .arg = &x, .foreign = true };
+	bool meta = opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c);
+	int r;
 
-	bool autoact = false;
-
-	if (opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT))
-		return vg_set_systemid(c, argc, argv);
-	if (!opt_set(c, C_ACTIVATE))
-		return lvm_fail("Only vgchange -a y|n|ay, --systemid and --setautoactivation are implemented yet.");
-	if ((r = lvm_parse_activate(c, &on, &autoact)))
+	if (!opt_set(c, C_ACTIVATE) && !meta)
+		return lvm_fail("Only vgchange -a y|n|ay, --addtag/--deltag, --systemid and --setautoactivation "
+				"are implemented yet.");
+	if (opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact)))
 		return r;
-	if ((r = lvm_setup(c, false)) || (r = each_vg(c, argc, argv, &names, &n)))
+	if ((r = lvm_setup(c, meta)) || (r = lvm_sel_init(c, C_SELECT, &report_lvm_vgs, &how.sel)))
 		return r;
-	if (!lvm_daemon_up(c, &d)) {
-		free(names);
-		return lvm_fail("%s", d.why.msg);
+	if (opt_set(c, C_ACTIVATE) && !lvm_daemon_up(c, &x.d)) {
+		lvm_sel_free(how.sel);
+		return lvm_fail("%s", x.d.why.msg);
 	}
-	for (unsigned i = 0; i < n; i++) {
-		struct err e = { { 0 } };
-		struct vgh h = { .lock_fd = -1 };
-		unsigned active = 0;
-
-		if (lvm_vg_read(&c->env, names[i], &h, &e)) {
-			ret = lvm_fail("%s", e.msg);
-			continue;
-		}
-		if (on && lvm_vg_access(&c->env, h.vg, "activate", &e)) {
-			if (argc) /* named: say why; all VGs: another host's are passed over, as lvm2 */
-				ret = lvm_fail("%s", e.msg);
-			lvm_vg_release(&h);
-			continue;
-		}
-		for (unsigned l = 0; l < h.vg->nlv; l++) {
-			const struct vg_lv *lv = h.vg->lv[l];
-
-			if (!(lv->status & FLAG(LVF_VISIBLE)))
-				continue;
-			err_clear(&e);
-			if (on && lv_skip_activation(c, h.vg, lv, autoact))
-				;
-			else if (on && lv_activate(c, &d, h.vg, lv, &e))
-				ret = lvm_fail("%s", e.msg);
-			else if (!on && lv_deactivate(c, &d, h.vg, lv, &e))
-				ret = lvm_fail("%s", e.msg);
-			active += lv_is_active(c, &d, h.vg, lv);
-		}
-		printf("  %u logical volume(s) in volume group \"%s\" now active\n", active, h.vg->name);
-		lvm_vg_release(&h);
-	}
-	free(names);
-	dmctl_close(&d);
-	return ret;
+	r = lvm_each_vg(c, argc, argv, &how);
+	lvm_sel_free(how.sel);
+	dmctl_close(&x.d);
+	return r;
 }
 
 int lvm_vgck(void *ctx, int argc, char **argv)

@@ -12,6 +12,7 @@
 #include "common/args.h"
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
+#include "lvm/lvref.h"
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 
@@ -255,53 +256,101 @@ out:
 	return r;
 }
 
+/* What lvm2 says it removed: each visible LV once, in the order its
+ * vgremove meets them (vg_lv_order), an LV that others go down with (a
+ * pool, its thin LVs) after those others. */
+static void print_removed(const struct vg *vg)
+{
+	struct vg_lv **order = calloc(vg->nlv + 1, sizeof(*order));
+	bool *done = calloc(vg->nlv + 1, sizeof(*done));
+
+	if (!order || !done)
+		goto out;
+	vg_lv_order(vg, order);
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		const struct vg_lv *lv = order[i];
+
+		for (unsigned k = 0; k < vg->nlv; k++) {
+			const struct vg_lv *u = vg->lv[k];
+			if (!done[k] && (u->status & FLAG(LVF_VISIBLE)) && lv_cascades_from(vg, u, lv)) {
+				printf("  Logical volume \"%s\" successfully removed.\n", u->name);
+				done[k] = true;
+			}
+		}
+		for (unsigned k = 0; k < vg->nlv; k++)
+			if (vg->lv[k] == lv && !done[k] && (lv->status & FLAG(LVF_VISIBLE))) {
+				printf("  Logical volume \"%s\" successfully removed.\n", lv->name);
+				done[k] = true;
+			}
+	}
+out:
+	free(order);
+	free(done);
+}
+
+/* vgremove.c's _vgremove_single(): asks about a VG with (visible) LVs
+ * and about each active one, unless -f or -y. */
+static int vgremove_one(struct lvm_cmd *c, struct vgh *h, void *arg)
+{
+	struct dmctl *d = arg;
+	struct err e = { { 0 } };
+	struct vg *vg = h->vg;
+	bool ask = !opt_set(c, C_FORCE);
+	unsigned visible = 0;
+	char q[600];
+
+	for (unsigned l = 0; l < vg->nlv; l++)
+		visible += !!(vg->lv[l]->status & FLAG(LVF_VISIBLE));
+	if (visible && ask) {
+		if (h->missing && !opt_set(c, C_YES))
+			fprintf(stderr, "  WARNING: %u physical volumes are currently missing from the system.\n",
+				h->missing);
+		snprintf(q, sizeof(q), "Do you really want to remove volume group \"%s\" containing %u logical volumes?",
+			 vg->name, visible);
+		if (!lvm_confirm(c, q))
+			return lvm_fail("Volume group \"%s\" not removed", vg->name);
+	}
+	for (unsigned l = 0; l < vg->nlv; l++)
+		if (!lv_is_active(c, d, vg, vg->lv[l]) && lv_extents_claimed(vg, vg->lv[l]) == 1)
+			return lvm_fail("Logical volume %s/%s in use: a ulvmd that this command does not reach "
+					"maps its extents; deactivate it there first.", vg->name, vg->lv[l]->name);
+	for (unsigned l = 0; l < vg->nlv; l++) {
+		const struct vg_lv *lv = vg->lv[l];
+
+		if (ask && (lv->status & FLAG(LVF_VISIBLE)) && lv_is_active(c, d, vg, lv)) {
+			snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?", vg->name,
+				 lv->name);
+			if (!lvm_confirm(c, q))
+				return lvm_fail("Logical volume %s/%s not removed.", vg->name, lv->name);
+		}
+	}
+	for (unsigned l = 0; l < vg->nlv; l++)
+		if (lv_deactivate(c, d, vg, vg->lv[l], &e))
+			return lvm_fail("%s", e.msg);
+	if (lvm_vg_wipe(&c->env, h, &e))
+		return lvm_fail("%s", e.msg);
+	print_removed(vg);
+	printf("  Volume group \"%s\" successfully removed\n", vg->name);
+	return 0;
+}
+
 int lvm_vgremove(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
 	struct dmctl d = { 0 };
-	int ret = 0, r;
+	struct lvm_each how = { .vg = vgremove_one, .arg = &d, .foreign = true };
+	int r;
 
-	if ((r = lvm_setup(c, true)))
-		return r;
-	for (int i = 0; i < argc; i++) {
-		struct err e = { { 0 } };
-		struct vgh h = { .lock_fd = -1 };
-		bool ok = true;
-
-		if (lvm_vg_read(&c->env, argv[i], &h, &e)) {
-			ret = lvm_fail("%s", e.msg);
-			continue;
-		}
-		if (h.vg->nlv && !opt_set(c, C_FORCE) && !opt_set(c, C_YES)) {
-			ret = lvm_fail("Volume group \"%s\" still contains %u logical volume(s): use -f to remove them.",
-				       argv[i], h.vg->nlv);
-			lvm_vg_release(&h);
-			continue;
-		}
-		for (unsigned l = 0; l < h.vg->nlv && ok; l++)
-			if (!lv_is_active(c, &d, h.vg, h.vg->lv[l]) && lv_extents_claimed(h.vg, h.vg->lv[l]) == 1) {
-				ret = lvm_fail("Logical volume %s/%s in use: a ulvmd that this command does not reach "
-					       "maps its extents; deactivate it there first.", argv[i], h.vg->lv[l]->name);
-				ok = false;
-			}
-		for (unsigned l = 0; l < h.vg->nlv && ok; l++)
-			if (lv_deactivate(c, &d, h.vg, h.vg->lv[l], &e)) {
-				ret = lvm_fail("%s", e.msg);
-				ok = false;
-			}
-		if (ok && lvm_vg_wipe(&c->env, &h, &e)) {
-			ret = lvm_fail("%s", e.msg);
-			ok = false;
-		}
-		if (ok) {
-			for (unsigned l = 0; l < h.vg->nlv; l++)
-				printf("  Logical volume \"%s\" successfully removed.\n", h.vg->lv[l]->name);
-			printf("  Volume group \"%s\" successfully removed\n", argv[i]);
-		}
-		lvm_vg_release(&h);
+	if (!argc && !opt_set(c, C_SELECT)) {
+		lvm_fail("Please enter one or more volume group paths or use --select for selection.");
+		return LVM_EINVALID;
 	}
+	if ((r = lvm_setup(c, true)) || (r = lvm_sel_init(c, C_SELECT, &report_lvm_vgs, &how.sel)))
+		return r;
+	r = lvm_each_vg(c, argc, argv, &how);
+	lvm_sel_free(how.sel);
 	dmctl_close(&d);
-	return ret;
+	return r;
 }
 
 int lvm_vgrename(void *ctx, int argc, char **argv)

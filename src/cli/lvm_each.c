@@ -26,7 +26,7 @@ int lvm_report_fail(int rc, const struct err *e)
 
 int lvm_sel_init(struct lvm_cmd *c, int opt, const struct report_spec *spec, struct lvm_sel **out)
 {
-	const char *name = spec == &report_lvm_vgs ? "vg_name" : spec == &report_lvm_pvs ? "pv_name" : "lv_name";
+	static const char *const names[] = { "vg_name", "pv_name", "lv_name" };
 	struct err e = { { 0 } };
 	struct report_opts o;
 	struct lvm_sel *s;
@@ -38,7 +38,8 @@ int lvm_sel_init(struct lvm_cmd *c, int opt, const struct report_spec *spec, str
 	if (!(s = calloc(1, sizeof(*s))))
 		return lvm_fail("out of memory");
 	report_opts_init(&o);
-	o.options = &name;
+	/* one column, never printed: the report outlives this frame */
+	o.options = &names[spec == &report_lvm_vgs ? 0 : spec == &report_lvm_pvs ? 1 : 2];
 	o.noptions = 1;
 	o.selection = opt_val(c, opt);
 	if ((rc = report_create(&report_lvm_registry, spec, &o, &s->rep, &e))) {

@@ -140,8 +140,8 @@ static const struct cli_verb change_verbs[] = {
 	V("lvreduce", "VG/LV", 1, 1, RESIZE_OPTS, "Shrink an LV (asks unless --yes).", lvm_lvresize),
 	V("lvresize", "VG/LV [PV[:PE[-PE]]...]", 1, -1, RESIZE_OPTS, "Grow or shrink an LV.", lvm_lvresize),
 	V("lvrename", "VG/LV NEW | VG LV NEW", 2, 3, 0, "Rename an LV.", lvm_lvrename),
-	V("lvremove", "VG/LV...", 1, -1, BIT(C_YES) | BIT(C_FORCE),
-	  "Remove LVs (deactivating them first).", lvm_lvremove),
+	V("lvremove", "VG/LV|@TAG...", 0, -1, BIT(C_YES) | BIT(C_FORCE) | BIT(C_SELECT),
+	  "Remove LVs (named, or -S), deactivating them first.", lvm_lvremove),
 	V("lvchange", "VG/LV|VG|@TAG...", 0, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) |
 		  BIT(C_SETAUTOACT) | BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH) | TAG_OPTS | BIT(C_SELECT),
 	  "Activate (-ay) or deactivate (-an) LVs (named, or -S) in ulvmd; -p r|rw sets their permission, "

@@ -520,14 +520,77 @@ static int removal_check(const struct vg *vg, struct vg_lv *lv, struct vg_lv ***
 	return 0;
 }
 
+/* @TAG and -S name the LVs to remove: "vg/lv" each, those of a type
+ * commands meet first (pools) last, so that their users go before them. */
+struct lv_names {
+	char **v;
+	unsigned n, first;
+	bool walked; /* the arguments were read this way: v holds all */
+};
+
+static int collect_lv(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv, void *arg)
+{
+	struct lv_names *x = arg;
+	char **v = realloc(x->v, (x->n + 1) * sizeof(*v));
+	bool last = lv_segtype(lv) && (lv_segtype(lv)->flags & SEGTYPE_FIRST);
+
+	(void)c;
+	if (!v)
+		return lvm_fail("out of memory");
+	x->v = v;
+	if (asprintf(&v[x->n], "%s/%s", h->vg->name, lv->name) < 0)
+		return lvm_fail("out of memory");
+	if (!last) { /* before the pools met so far */
+		char *t = v[x->n];
+
+		memmove(&v[x->n - x->first + 1], &v[x->n - x->first], x->first * sizeof(*v));
+		v[x->n - x->first] = t;
+	} else {
+		x->first++;
+	}
+	x->n++;
+	return 0;
+}
+
+static int lvremove_args(struct lvm_cmd *c, int argc, char **argv, struct lv_names *x)
+{
+	struct lvm_each how = { .lv = collect_lv, .arg = x, .foreign = true };
+	bool walk = opt_set(c, C_SELECT);
+	int r;
+
+	for (int i = 0; i < argc; i++)
+		walk |= argv[i][0] == '@';
+	if (!(x->walked = walk))
+		return 0;
+	for (int i = 0; i < argc; i++)
+		if (argv[i][0] != '@' && !strchr(argv[i], '/'))
+			return lvm_fail("Removing every LV of VG %s: not implemented yet; name each VG/LV.", argv[i]);
+	if ((r = lvm_sel_init(c, C_SELECT, &report_lvm_lvs, &how.sel)))
+		return r;
+	r = lvm_each_lv(c, argc, argv, &how);
+	lvm_sel_free(how.sel);
+	return r;
+}
+
 int lvm_lvremove(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
 	struct dmctl d = { 0 };
+	struct lv_names names = { 0 };
 	int ret = 0, r;
 
-	if ((r = lvm_setup(c, true)))
+	if (!argc && !opt_set(c, C_SELECT))
+		return lvm_no_syntax(c);
+	if ((r = lvm_setup(c, true)) || (r = lvremove_args(c, argc, argv, &names))) {
+		for (unsigned i = 0; i < names.n; i++)
+			free(names.v[i]);
+		free(names.v);
 		return r;
+	}
+	if (names.walked) {
+		argc = (int)names.n;
+		argv = names.v;
+	}
 	for (int i = 0; i < argc; i++) {
 		struct vgh h = { .lock_fd = -1 };
 		struct err e = { { 0 } };
@@ -587,6 +650,9 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 			printf("  Logical volume \"%s\" successfully removed.\n", name);
 		lvm_vg_release(&h);
 	}
+	for (unsigned i = 0; i < names.n; i++)
+		free(names.v[i]);
+	free(names.v);
 	dmctl_close(&d);
 	return ret;
 }

@@ -1,5 +1,6 @@
 #include "cli/cmdline.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -157,6 +158,22 @@ static void set_opt(struct cli_args *a, int o, const char *val)
 	a->set |= CLI_BIT(o);
 	a->val[o] = val;
 	a->count[o]++;
+	a->seq[a->nseq].opt = o;
+	a->seq[a->nseq++].val = val;
+}
+
+int cli_values(const struct cli_args *a, int opt, const char ***vals, unsigned *n)
+{
+	*vals = NULL;
+	*n = 0;
+	if (!a->count[opt])
+		return 0;
+	if (!(*vals = calloc(a->count[opt], sizeof(**vals))))
+		return -ENOMEM;
+	for (unsigned i = 0; i < a->nseq; i++)
+		if (a->seq[i].opt == opt)
+			(*vals)[(*n)++] = a->seq[i].val;
+	return 0;
 }
 
 static int parse_long(const struct cli_spec *spec, const struct cli_verb *v, struct cli_args *a, int argc,
@@ -217,8 +234,13 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_arg
 	uint64_t allowed = spec->global_opts;
 
 	memset(a, 0, sizeof(*a));
+	size_t nopt = 1;
+
+	for (int i = 1; i < argc; i++) /* bundled shorts: an option per letter at most */
+		nopt += strlen(argv[i]);
 	a->argv = calloc((size_t)argc + 1, sizeof(*a->argv));
-	if (!a->argv)
+	a->seq = calloc(nopt, sizeof(*a->seq));
+	if (!a->argv || !a->seq)
 		return cli_usage_error(spec, NULL, "out of memory");
 	if (argc > 1 && argv[1][0] != '-' && (v = cli_find_verb(spec, argv[1])))
 		allowed |= v->opts;
@@ -268,7 +290,9 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_arg
 void cli_args_free(struct cli_args *a)
 {
 	free(a->argv);
+	free(a->seq);
 	a->argv = NULL;
+	a->seq = NULL;
 }
 
 int cli_complete(const struct cli_spec *spec, const char *verb, FILE *out)

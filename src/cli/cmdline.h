@@ -43,11 +43,18 @@ struct cli_spec {
 	unsigned nverbs;
 };
 
+struct cli_optval {
+	int opt;
+	const char *val;
+};
+
 struct cli_args {
 	const struct cli_verb *verb;
 	uint64_t set;                    /* CLI_BIT(opt) for each option given */
 	const char *val[CLI_MAX_OPTS];   /* the last argument given to each */
 	unsigned count[CLI_MAX_OPTS];    /* how often each was given */
+	struct cli_optval *seq;          /* every option given, in order (--addtag a --addtag b) */
+	unsigned nseq;
 	int argc;                        /* operands after the verb */
 	char **argv;
 };
@@ -59,6 +66,9 @@ struct cli_args {
  * CLI_HELP_SHOWN or CLI_USAGE.  Free with cli_args_free in every case. */
 int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_args *a);
 void cli_args_free(struct cli_args *a);
+/* The arguments of option @opt in the order given; *@n of them.  *@vals
+ * is malloc'ed (NULL when none). */
+int cli_values(const struct cli_args *a, int opt, const char ***vals, unsigned *n);
 
 /* Print "PROG: message" and a hint to --help; returns CLI_USAGE. */
 int cli_usage_error(const struct cli_spec *spec, const struct cli_verb *v, const char *fmt, ...)

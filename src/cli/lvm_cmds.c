@@ -40,7 +40,7 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_ALLOCATABLE] = { "allocatable", "x", "y|n", "whether extents may be allocated on the PV" },
 	[C_REMOVEMISSING] = { "removemissing", NULL, NULL, "remove the missing PVs (and, with --force, their LVs)" },
 	[C_SETPVSIZE] = { "setphysicalvolumesize", NULL, "SIZE", "the PV size to use" },
-	[C_ALL] = { "all", "A", NULL, "every PV without LVs (vgreduce)" },
+	[C_ALL] = { "all", "aA", NULL, "every PV (pvchange), every PV without LVs (vgreduce)" },
 	[C_THIN] = { "thin", "T", NULL, "thin: -L makes pool VG/POOL, -V a thin LV in it" },
 	[C_VIRTUALSIZE] = { "virtualsize", "V", "SIZE", "a thin LV's size (MiB by default)" },
 	[C_SNAPSHOT] = { "snapshot", "s", NULL, "a thin snapshot of VG/LV (with --thinpool: LV is an external origin)" },
@@ -61,6 +61,9 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_SYNCACTION] = { "syncaction", NULL, "check|repair", "raid: compare the images (check) or make them equal" },
 	[C_REBUILD] = { "rebuild", NULL, "PV", "raid: rebuild the images on PV from the others" },
 	[C_REFRESH] = { "refresh", NULL, NULL, "reload an active LV's tables (raid: legs that came back resync)" },
+	[C_ADDTAG] = { "addtag", NULL, "TAG", "add a tag (letters, digits and ._+/=!:&#-; may be given again)" },
+	[C_DELTAG] = { "deltag", NULL, "TAG", "remove a tag (may be given again)" },
+	[C_SELECT] = { "select", "S", "SELECTION", "act on what matches (lvm2's selection, as lvs -S; -S help)" },
 	COMMON_OPTS(C_COMMON),
 };
 
@@ -82,6 +85,7 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 	[R_UNQUOTED] = { "unquoted", NULL, NULL, "with --nameprefixes: values without quotes" },
 	[R_ROWS] = { "rows", NULL, NULL, "one line per field, the objects across" },
 	[R_ALIGNED] = { "aligned", NULL, NULL, "with --separator: pad the columns too" },
+	[R_SELECT] = { "select", "S", "SELECTION", "only the rows that match: FIELD OP VALUE joined by && || ! (), -S help" },
 	COMMON_OPTS(R_COMMON),
 };
 
@@ -93,7 +97,8 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 		     BIT(C_FORCE) | BIT(C_ALLOC) | BIT(C_POOLMDSIZE) | BIT(C_USEPOLICIES))
 #define REPORT_OPTS (BIT(R_OPTIONS) | BIT(R_UNITS) | BIT(R_NOHEADINGS) | BIT(R_SEPARATOR) | \
 		     BIT(R_NOSUFFIX) | BIT(R_REPORTFORMAT) | BIT(R_ALL) | BIT(R_SORT) | BIT(R_FOREIGN) | \
-		     BIT(R_NAMEPREFIXES) | BIT(R_UNQUOTED) | BIT(R_ROWS) | BIT(R_ALIGNED))
+		     BIT(R_NAMEPREFIXES) | BIT(R_UNQUOTED) | BIT(R_ROWS) | BIT(R_ALIGNED) | BIT(R_SELECT))
+#define TAG_OPTS (BIT(C_ADDTAG) | BIT(C_DELTAG))
 
 #define V(name, ops, min, max, opts, help, fn) { name, ops, min, max, opts, help, fn }
 
@@ -104,25 +109,30 @@ static const struct cli_verb change_verbs[] = {
 	  lvm_pvremove),
 	V("pvresize", "PV...", 1, -1, BIT(C_SETPVSIZE) | BIT(C_YES),
 	  "Resize each PV to its device's size (or --setphysicalvolumesize).", lvm_pvresize),
-	V("pvchange", "PV...", 1, -1, BIT(C_ALLOCATABLE) | BIT(C_YES),
-	  "Change a PV: -x y|n makes its free extents allocatable or not.", lvm_pvchange),
-	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC) | BIT(C_SYSTEMID) | BIT(C_SETAUTOACT),
+	V("pvchange", "PV|@TAG...", 0, -1, BIT(C_ALLOCATABLE) | BIT(C_YES) | TAG_OPTS | BIT(C_SELECT) | BIT(C_ALL),
+	  "Change PVs (named, -a all, or -S): -x y|n makes their free extents allocatable or not, "
+	  "--addtag/--deltag their tags.", lvm_pvchange),
+	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC) | BIT(C_SYSTEMID) | BIT(C_SETAUTOACT) |
+		  BIT(C_ADDTAG),
 	  "Create VG on the PVs (made PVs first when they are not).", lvm_vgcreate),
 	V("vgextend", "VG PV...", 2, -1, PVCREATE_OPTS, "Add PVs to VG.", lvm_vgextend),
 	V("vgreduce", "VG [PV...]", 1, -1, BIT(C_REMOVEMISSING) | BIT(C_FORCE) | BIT(C_ALL) | BIT(C_YES),
 	  "Remove unused PVs from VG, or --removemissing the PVs that are gone.", lvm_vgreduce),
-	V("vgremove", "VG...", 1, -1, BIT(C_YES) | BIT(C_FORCE),
-	  "Remove each VG (its LVs too with -f or -y).", lvm_vgremove),
+	V("vgremove", "VG|@TAG...", 0, -1, BIT(C_YES) | BIT(C_FORCE) | BIT(C_SELECT),
+	  "Remove each VG (named, or -S) with its LVs (asks unless -y or -f).", lvm_vgremove),
 	V("vgrename", "VG NEW", 2, 2, 0, "Rename a VG.", lvm_vgrename),
 	V("vgexport", "VG...", 1, -1, 0, "Export VGs: no host uses them until vgimport (move the disks).", lvm_vgexport),
 	V("vgimport", "VG...", 1, -1, 0, "Import exported VGs.", lvm_vgexport),
-	V("vgchange", "[VG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID) | BIT(C_SETAUTOACT),
-	  "Activate (-ay) or deactivate (-an) every LV of each VG in ulvmd.", lvm_vgchange),
+	V("vgchange", "[VG|@TAG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID) |
+		  BIT(C_SETAUTOACT) | TAG_OPTS | BIT(C_SELECT),
+	  "Activate (-ay) or deactivate (-an) every LV of each VG (all, or -S) in ulvmd; change VG tags, "
+	  "system ID, autoactivation.", lvm_vgchange),
 	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
 	  BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_NAME) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_TYPE) |
 		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE) | BIT(C_THIN) |
 		  BIT(C_VIRTUALSIZE) | BIT(C_SNAPSHOT) | BIT(C_THINPOOL) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
-		  BIT(C_DISCARDS) | BIT(C_SETAUTOACT) | BIT(C_MIRRORS) | BIT(C_REGIONSIZE) | BIT(C_NOSYNC),
+		  BIT(C_DISCARDS) | BIT(C_SETAUTOACT) | BIT(C_MIRRORS) | BIT(C_REGIONSIZE) | BIT(C_NOSYNC) |
+		  BIT(C_ADDTAG),
 	  "Create an LV (linear, striped, raid0, raid1, raid10, thin-pool, thin, thin snapshot) and activate "
 	  "it in ulvmd unless -an.",
 	  lvm_lvcreate),
@@ -131,21 +141,22 @@ static const struct cli_verb change_verbs[] = {
 	V("lvreduce", "VG/LV", 1, 1, RESIZE_OPTS, "Shrink an LV (asks unless --yes).", lvm_lvresize),
 	V("lvresize", "VG/LV [PV[:PE[-PE]]...]", 1, -1, RESIZE_OPTS, "Grow or shrink an LV.", lvm_lvresize),
 	V("lvrename", "VG/LV NEW | VG LV NEW", 2, 3, 0, "Rename an LV.", lvm_lvrename),
-	V("lvremove", "VG/LV...", 1, -1, BIT(C_YES) | BIT(C_FORCE),
-	  "Remove LVs (deactivating them first).", lvm_lvremove),
-	V("lvchange", "VG/LV...", 1, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) | BIT(C_SETAUTOACT) |
-		  BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH),
-	  "Activate (-ay) or deactivate (-an) LVs in ulvmd; -p r|rw sets their permission; --refresh reloads "
-	  "them; --syncaction and --rebuild act on raid LVs.", lvm_lvchange),
+	V("lvremove", "VG/LV|@TAG...", 0, -1, BIT(C_YES) | BIT(C_FORCE) | BIT(C_SELECT),
+	  "Remove LVs (named, or -S), deactivating them first.", lvm_lvremove),
+	V("lvchange", "VG/LV|VG|@TAG...", 0, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) |
+		  BIT(C_SETAUTOACT) | BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH) | TAG_OPTS | BIT(C_SELECT),
+	  "Activate (-ay) or deactivate (-an) LVs (named, or -S) in ulvmd; -p r|rw sets their permission, "
+	  "--addtag/--deltag their tags; --refresh reloads them; --syncaction and --rebuild act on raid LVs.",
+	  lvm_lvchange),
 	V("lvconvert", "VG/LV [PV...]", 1, -1, BIT(C_TYPE) | BIT(C_MIRRORS) | BIT(C_REPAIR) | BIT(C_USEPOLICIES) | BIT(C_YES),
 	  "Change an LV's layout: linear to raid1 (--type raid1 -m N), raid1 images (-m N; -m 0: linear), "
 	  "--repair failed raid images (onto the PVs given, or any).", lvm_lvconvert),
 };
 
 static const struct cli_verb report_verbs[] = {
-	V("pvs", "[PV...]", 0, -1, REPORT_OPTS, "Report PVs.", lvm_report),
-	V("vgs", "[VG...]", 0, -1, REPORT_OPTS, "Report VGs.", lvm_report),
-	V("lvs", "[VG|VG/LV...]", 0, -1, REPORT_OPTS | BIT(R_SEGMENTS), "Report LVs.", lvm_report),
+	V("pvs", "[PV|@TAG...]", 0, -1, REPORT_OPTS, "Report PVs.", lvm_report),
+	V("vgs", "[VG|@TAG...]", 0, -1, REPORT_OPTS, "Report VGs.", lvm_report),
+	V("lvs", "[VG|VG/LV|@TAG...]", 0, -1, REPORT_OPTS | BIT(R_SEGMENTS), "Report LVs.", lvm_report),
 	V("pvdisplay", "[PV...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS), "Show PVs in detail.", lvm_display),
 	V("vgdisplay", "[VG...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS), "Show VGs in detail.", lvm_display),
 	V("lvdisplay", "[VG|VG/LV...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS) | BIT(R_ALL),
@@ -191,6 +202,46 @@ int lvm_fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return LVM_FAILED;
+}
+
+int lvm_apply_tags(const struct lvm_cmd *c, struct strv *t)
+{
+	return lvm_tags_change(t, c->tags.add, c->tags.nadd, c->tags.del, c->tags.ndel) ? lvm_fail("out of memory") : 0;
+}
+
+/* --addtag/--deltag values as lvm2's tag_arg() takes them: '@' dropped,
+ * then validate_tag(); a bad one is a command-line error. */
+static int read_tags(struct lvm_cmd *c, int opt, const char ***out, unsigned *n)
+{
+	if (cli_values(&c->a, opt, out, n))
+		return lvm_fail("out of memory");
+	for (unsigned i = 0; i < *n; i++) {
+		const char *t = (*out)[i][0] == '@' ? (*out)[i] + 1 : (*out)[i];
+
+		if (!lvm_tag_valid(t)) {
+			lvm_fail("Invalid argument for --%s: %s", change_opts[opt].lng, (*out)[i]);
+			lvm_fail("Error during parsing of command line.");
+			return LVM_EINVALID;
+		}
+		(*out)[i] = t;
+	}
+	return 0;
+}
+
+/* lvm2's yes_no_prompt: --yes, or a 'y' on standard input. */
+bool lvm_confirm(const struct lvm_cmd *c, const char *question)
+{
+	char line[64];
+
+	if (opt_set(c, C_YES))
+		return true;
+	printf("%s [y/n]: ", question);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin)) {
+		printf("\n");
+		return false;
+	}
+	return line[0] == 'y' || line[0] == 'Y';
 }
 
 int lvm_setup(struct lvm_cmd *c, bool rw)
@@ -324,8 +375,12 @@ int lvm_main(const struct cli_globals *g, int argc, char **argv)
 		if (opt_set(&c, c.common + G_VERBOSE))
 			log_set_level(LOG_INFO + (int)c.a.count[c.common + G_VERBOSE] - 1);
 		c.g = &g2;
-		r = c.a.verb->fn(&c, c.a.argc, c.a.argv);
+		if (spec != &change_spec || (!(r = read_tags(&c, C_ADDTAG, &c.tags.add, &c.tags.nadd)) &&
+					     !(r = read_tags(&c, C_DELTAG, &c.tags.del, &c.tags.ndel))))
+			r = c.a.verb->fn(&c, c.a.argc, c.a.argv);
 	}
+	free(c.tags.add);
+	free(c.tags.del);
 	cli_args_free(&c.a);
 	lvm_env_free(&c.env);
 	free(av);

@@ -19,6 +19,7 @@
 #include "lvm/devices.h"
 
 #define LVM_FAILED 5
+#define LVM_EINVALID 3 /* lvm2's EINVALID_CMD_LINE: a bad option value */
 
 /* Options of the change family. */
 enum {
@@ -28,21 +29,30 @@ enum {
 	C_THIN, C_VIRTUALSIZE, C_SNAPSHOT, C_THINPOOL, C_CHUNKSIZE, C_POOLMDSIZE, C_DISCARDS, C_USEPOLICIES,
 	C_PERMISSION, C_IGNORESKIP, C_SYSTEMID, C_SETAUTOACT, C_MIRRORS, C_REGIONSIZE, C_NOSYNC,
 	C_REPAIR, C_SYNCACTION, C_REBUILD, C_REFRESH,
+	C_ADDTAG, C_DELTAG, C_SELECT,
 	C_COMMON
 };
 /* Options of the report family. */
 enum {
 	R_OPTIONS = 0, R_UNITS, R_NOHEADINGS, R_SEPARATOR, R_NOSUFFIX, R_REPORTFORMAT, R_ALL,
 	R_SEGMENTS, R_SORT, R_FILE, R_FORCE, R_COLUMNS, R_FOREIGN, R_NAMEPREFIXES, R_UNQUOTED, R_ROWS, R_ALIGNED,
+	R_SELECT,
 	R_COMMON
 };
 /* Options both have, after their own. */
 enum { G_DEVICES, G_CONFDIR, G_RUNDIR, G_VERBOSE, G_HELP, G_COUNT };
 
+/* --addtag and --deltag, checked, without the '@' lvm2 allows. */
+struct lvm_tags {
+	const char **add, **del;
+	unsigned nadd, ndel;
+};
+
 struct lvm_cmd {
 	const struct cli_globals *g;
 	const struct cli_spec *spec;
 	struct cli_args a;
+	struct lvm_tags tags;
 	int common; /* index of the first common option in this family */
 	struct lvm_env env;
 	char cmdline[4096];
@@ -51,6 +61,16 @@ struct lvm_cmd {
 
 static inline bool opt_set(const struct lvm_cmd *c, int o) { return c->a.set & CLI_BIT(o); }
 static inline const char *opt_val(const struct lvm_cmd *c, int o) { return c->a.val[o]; }
+
+/* Apply --addtag/--deltag to @t. */
+int lvm_apply_tags(const struct lvm_cmd *c, struct strv *t);
+static inline bool lvm_tags_given(const struct lvm_cmd *c) { return c->tags.nadd || c->tags.ndel; }
+
+/* lvm2's yes_no_prompt(): true with --yes, else asks "@question [y/n]: "
+ * and reads a 'y' on standard input. */
+bool lvm_confirm(const struct lvm_cmd *c, const char *question);
+/* "No command with matching syntax recognised" (lvm_lv.c): LVM_EINVALID. */
+int lvm_no_syntax(const struct lvm_cmd *c);
 
 /* Print "  message" to stderr as lvm2 does, and return LVM_FAILED. */
 int lvm_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

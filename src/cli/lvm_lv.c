@@ -5,12 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/lvm_cmds.h"
+#include "cli/lvm_each.h"
 #include "common/args.h"
 #include "common/units.h"
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
 #include "lvm/lvref.h"
+#include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 #include "lvm/wipe.h"
 
@@ -21,22 +22,6 @@ static const char *hsize(char *buf, uint64_t sectors)
 	units_init(&u);
 	units_format(buf, UNITS_BUF, sectors * 512, &u, SIZE_SHORT);
 	return buf;
-}
-
-/* lvm2's yes_no_prompt: --yes, or a 'y' on standard input. */
-static bool confirm(struct lvm_cmd *c, const char *question)
-{
-	char line[64];
-
-	if (opt_set(c, C_YES))
-		return true;
-	printf("%s [y/n]: ", question);
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin)) {
-		printf("\n");
-		return false;
-	}
-	return line[0] == 'y' || line[0] == 'Y';
 }
 
 static int parse_activate(struct lvm_cmd *c, bool *on)
@@ -222,7 +207,8 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
-	if (opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &lv->status, FLAG(LVF_NOAUTOACTIVATE))))
+	if ((opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &lv->status, FLAG(LVF_NOAUTOACTIVATE)))) ||
+	    (r = lvm_apply_tags(c, &lv->tags)))
 		goto out;
 	/* lvm2 keeps an explicit policy on the LV for its later extensions */
 	if (opt_set(c, C_ALLOC) && strcmp(opt_val(c, C_ALLOC), "inherit") &&
@@ -417,7 +403,7 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		       lv_is_active(c, &d, h.vg, lv) ? " active" : "", h.vg->name, lv->name,
 		       hsize(b1, target * h.vg->extent_size));
 		snprintf(q, sizeof(q), "Do you really want to reduce %s/%s?", h.vg->name, lv->name);
-		if (!opt_set(c, C_FORCE) && !confirm(c, q)) {
+		if (!opt_set(c, C_FORCE) && !lvm_confirm(c, q)) {
 			r = lvm_fail("Logical volume %s/%s NOT reduced.", h.vg->name, lv->name);
 			goto out;
 		}
@@ -534,14 +520,77 @@ static int removal_check(const struct vg *vg, struct vg_lv *lv, struct vg_lv ***
 	return 0;
 }
 
+/* @TAG and -S name the LVs to remove: "vg/lv" each, those of a type
+ * commands meet first (pools) last, so that their users go before them. */
+struct lv_names {
+	char **v;
+	unsigned n, first;
+	bool walked; /* the arguments were read this way: v holds all */
+};
+
+static int collect_lv(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv, void *arg)
+{
+	struct lv_names *x = arg;
+	char **v = realloc(x->v, (x->n + 1) * sizeof(*v));
+	bool last = lv_segtype(lv) && (lv_segtype(lv)->flags & SEGTYPE_FIRST);
+
+	(void)c;
+	if (!v)
+		return lvm_fail("out of memory");
+	x->v = v;
+	if (asprintf(&v[x->n], "%s/%s", h->vg->name, lv->name) < 0)
+		return lvm_fail("out of memory");
+	if (!last) { /* before the pools met so far */
+		char *t = v[x->n];
+
+		memmove(&v[x->n - x->first + 1], &v[x->n - x->first], x->first * sizeof(*v));
+		v[x->n - x->first] = t;
+	} else {
+		x->first++;
+	}
+	x->n++;
+	return 0;
+}
+
+static int lvremove_args(struct lvm_cmd *c, int argc, char **argv, struct lv_names *x)
+{
+	struct lvm_each how = { .lv = collect_lv, .arg = x, .foreign = true };
+	bool walk = opt_set(c, C_SELECT);
+	int r;
+
+	for (int i = 0; i < argc; i++)
+		walk |= argv[i][0] == '@';
+	if (!(x->walked = walk))
+		return 0;
+	for (int i = 0; i < argc; i++)
+		if (argv[i][0] != '@' && !strchr(argv[i], '/'))
+			return lvm_fail("Removing every LV of VG %s: not implemented yet; name each VG/LV.", argv[i]);
+	if ((r = lvm_sel_init(c, C_SELECT, &report_lvm_lvs, &how.sel)))
+		return r;
+	r = lvm_each_lv(c, argc, argv, &how);
+	lvm_sel_free(how.sel);
+	return r;
+}
+
 int lvm_lvremove(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
 	struct dmctl d = { 0 };
+	struct lv_names names = { 0 };
 	int ret = 0, r;
 
-	if ((r = lvm_setup(c, true)))
+	if (!argc && !opt_set(c, C_SELECT))
+		return lvm_no_syntax(c);
+	if ((r = lvm_setup(c, true)) || (r = lvremove_args(c, argc, argv, &names))) {
+		for (unsigned i = 0; i < names.n; i++)
+			free(names.v[i]);
+		free(names.v);
 		return r;
+	}
+	if (names.walked) {
+		argc = (int)names.n;
+		argv = names.v;
+	}
 	for (int i = 0; i < argc; i++) {
 		struct vgh h = { .lock_fd = -1 };
 		struct err e = { { 0 } };
@@ -577,7 +626,7 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 		if (lv_is_active(c, &d, h.vg, lv)) {
 			snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?",
 				 h.vg->name, lv->name);
-			if (!opt_set(c, C_FORCE) && !confirm(c, q)) {
+			if (!opt_set(c, C_FORCE) && !lvm_confirm(c, q)) {
 				ret = lvm_fail("Logical volume %s/%s not removed.", h.vg->name, lv->name);
 				free(set);
 				lvm_vg_release(&h);
@@ -601,18 +650,19 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 			printf("  Logical volume \"%s\" successfully removed.\n", name);
 		lvm_vg_release(&h);
 	}
+	for (unsigned i = 0; i < names.n; i++)
+		free(names.v[i]);
+	free(names.v);
 	dmctl_close(&d);
 	return ret;
 }
 
 /* lvchange -p r|rw (lvchange.c _lvchange_permission): the LV's WRITE
- * flag; an active LV is reloaded in its new mode at once. */
-static int change_permission(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, bool rw)
+ * flag, checked here, committed with the other changes. */
+static int change_permission(struct vgh *h, struct vg_lv *lv, bool rw)
 {
-	struct err e = { { 0 } };
 	const char *key;
 	const struct vg_lv *u = lv_first_user(h->vg, lv, &key);
-	bool active;
 
 	if (!(lv->status & FLAG(LVF_VISIBLE)))
 		return lvm_fail("Cannot change permissions of internal LV %s/%s.", h->vg->name, lv->name);
@@ -622,75 +672,86 @@ static int change_permission(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, 
 	if (rw && u && !strcmp(key, "external_origin"))
 		return lvm_fail("Cannot change permissions of %s/%s: it is the external origin of %s/%s.",
 				h->vg->name, lv->name, h->vg->name, u->name);
-	active = lv_is_active(c, d, h->vg, lv);
 	lv->status = rw ? lv->status | FLAG(LVF_WRITE) : lv->status & ~FLAG(LVF_WRITE);
-	if (lvm_vg_commit(&c->env, h, &e) || (active && lv_reload(c, d, h->vg, lv, &e)))
-		return lvm_fail("%s", e.msg);
-	printf("  Logical volume %s/%s changed.\n", h->vg->name, lv->name);
 	return 0;
 }
 
-static int change_autoactivation(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv)
+struct lvchange {
+	struct dmctl d;
+	bool on, autoact, rw;
+};
+
+/* The metadata changes first, in one commit ("Logical volume vg/lv
+ * changed."; an active LV whose permission changed is reloaded at once),
+ * then activation. */
+static int lvchange_one(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv, void *arg)
 {
+	struct lvchange *x = arg;
 	struct err e = { { 0 } };
+	bool perm = opt_set(c, C_PERMISSION), meta = perm || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c);
 	int r;
 
-	if ((r = lvm_set_autoactivation(c, &lv->status, FLAG(LVF_NOAUTOACTIVATE))))
-		return r;
-	if (lvm_vg_commit(&c->env, h, &e))
+	if (opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD)) /* the type's own, and nothing else */
+		return lvm_hooks_lvchange_type(c, &x->d, h, lv);
+	if (opt_set(c, C_REFRESH) && lvm_lv_refresh(&c->env, &x->d, h->vg, lv, &e))
 		return lvm_fail("%s", e.msg);
-	printf("  Logical volume %s/%s changed.\n", h->vg->name, lv->name);
+	if (meta) {
+		bool active = perm && lv_is_active(c, &x->d, h->vg, lv);
+
+		if ((perm && (r = change_permission(h, lv, x->rw))) ||
+		    (opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &lv->status, FLAG(LVF_NOAUTOACTIVATE)))) ||
+		    (r = lvm_apply_tags(c, &lv->tags)))
+			return r;
+		if (lvm_vg_commit(&c->env, h, &e) || (active && lv_reload(c, &x->d, h->vg, lv, &e)))
+			return lvm_fail("%s", e.msg);
+		printf("  Logical volume %s/%s changed.\n", h->vg->name, lv->name);
+	}
+	if (!opt_set(c, C_ACTIVATE) || (x->on && lv_skip_activation(c, h->vg, lv, x->autoact)))
+		return 0;
+	if ((x->on ? lv_activate : lv_deactivate)(c, &x->d, h->vg, lv, &e))
+		return lvm_fail("%s", e.msg);
 	return 0;
+}
+
+/* lvm2's answer to a command line that matches none of its forms. */
+int lvm_no_syntax(const struct lvm_cmd *c)
+{
+	lvm_fail("No command with matching syntax recognised.  Run '%s --help' for more information.", c->verb);
+	return LVM_EINVALID;
 }
 
 int lvm_lvchange(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	struct dmctl d = { 0 };
-	bool on = false, perm = opt_set(c, C_PERMISSION) || opt_set(c, C_SETAUTOACT), rw = false, autoact = false;
+	struct lvchange x = { .d = { 0 } };
+	struct lvm_each how = { .lv = lvchange_one, .arg = &x, .foreign = true };
+	bool meta = opt_set(c, C_PERMISSION) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c);
 	bool typed = opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD), refresh = opt_set(c, C_REFRESH);
-	int ret = 0, r;
+	int r;
 
-	if (!opt_set(c, C_ACTIVATE) && !perm && !typed && !refresh)
-		return lvm_fail("Only lvchange -a y|n|ay, -p r|rw, --setautoactivation, --refresh, --syncaction and "
-				"--rebuild are implemented yet.");
-	perm |= opt_set(c, C_REBUILD);
+	if (!argc && !opt_set(c, C_SELECT))
+		return lvm_no_syntax(c);
+	if (!opt_set(c, C_ACTIVATE) && !meta && !typed && !refresh)
+		return lvm_fail("Only lvchange -a y|n|ay, -p r|rw, --addtag/--deltag, --setautoactivation, --refresh, "
+				"--syncaction and --rebuild are implemented yet.");
 	if (opt_set(c, C_PERMISSION)) {
 		const char *v = opt_val(c, C_PERMISSION);
 
 		if (strcmp(v, "r") && strcmp(v, "rw"))
 			return lvm_fail("Invalid argument for --permission: %s (r or rw)", v);
-		rw = !strcmp(v, "rw");
+		x.rw = !strcmp(v, "rw");
 	}
-	if (opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &on, &autoact)))
+	if (opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact)))
 		return r;
-	if ((r = lvm_setup(c, perm)))
+	if ((r = lvm_setup(c, meta || opt_set(c, C_REBUILD))) ||
+	    (r = lvm_sel_init(c, C_SELECT, &report_lvm_lvs, &how.sel)))
 		return r;
-	if ((opt_set(c, C_ACTIVATE) || typed || refresh) && !lvm_daemon_up(c, &d))
-		return lvm_fail("%s", d.why.msg);
-	for (int i = 0; i < argc; i++) {
-		struct vgh h = { .lock_fd = -1 };
-		struct err e = { { 0 } };
-		struct vg_lv *lv;
-
-		if ((r = read_lv(c, argv[i], &h, &lv))) {
-			ret = r;
-			continue;
-		}
-		if (typed && (r = lvm_hooks_lvchange_type(c, &d, &h, lv)))
-			ret = r;
-		else if (refresh && lvm_lv_refresh(&c->env, &d, h.vg, lv, &e))
-			ret = lvm_fail("%s", e.msg);
-		else if (opt_set(c, C_PERMISSION) && (r = change_permission(c, &d, &h, lv, rw)))
-			ret = r;
-		else if (opt_set(c, C_SETAUTOACT) && (r = change_autoactivation(c, &h, lv)))
-			ret = r;
-		else if (!opt_set(c, C_ACTIVATE) || (on && lv_skip_activation(c, h.vg, lv, autoact)))
-			;
-		else if ((on ? lv_activate : lv_deactivate)(c, &d, h.vg, lv, &e))
-			ret = lvm_fail("%s", e.msg);
-		lvm_vg_release(&h);
+	if ((opt_set(c, C_ACTIVATE) || typed || refresh) && !lvm_daemon_up(c, &x.d)) {
+		lvm_sel_free(how.sel);
+		return lvm_fail("%s", x.d.why.msg);
 	}
-	dmctl_close(&d);
-	return ret;
+	r = lvm_each_lv(c, argc, argv, &how);
+	lvm_sel_free(how.sel);
+	dmctl_close(&x.d);
+	return r;
 }

@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/lvm_cmds.h"
+#include "cli/lvm_each.h"
 #include "cli/lvm_pv.h"
 #include "common/args.h"
 #include "lvm/alloc.h"
 #include "lvm/label.h"
+#include "lvm/report_lvm.h"
 
 static int size_opt(struct lvm_cmd *c, int o, char unit, uint64_t *bytes)
 {
@@ -274,47 +275,88 @@ int lvm_pvresize(void *ctx, int argc, char **argv)
 	return ret;
 }
 
+struct pvchange {
+	bool alloc, on;
+	unsigned total, done;
+};
+
+/* pvchange.c's _pvchange_single(): -x and the tags, one commit per PV. */
+static int pvchange_one(struct lvm_cmd *c, struct vgh *h, struct lvm_dev *d, struct vg_pv *p, void *arg)
+{
+	struct pvchange *x = arg;
+	struct err e = { { 0 } };
+	const char *name = p && p->path ? p->path : d ? d->path : "[unknown]";
+	bool done = false;
+	int r;
+
+	x->total++;
+	if (!p) {
+		if (lvm_tags_given(c))
+			lvm_fail("Can't change tag on Physical Volume %s not in volume group", name);
+		else
+			lvm_fail("Allocatability not supported by orphan lvm2 format PV %s", name);
+		goto bad;
+	}
+	if (x->alloc) {
+		if (x->on == !!(p->status & FLAG(PVF_ALLOCATABLE))) {
+			fflush(stdout);
+			fprintf(stderr, "  Physical volume \"%s\" is already %sallocatable.\n", name, x->on ? "" : "un");
+		} else {
+			p->status = x->on ? p->status | FLAG(PVF_ALLOCATABLE) : p->status & ~FLAG(PVF_ALLOCATABLE);
+			done = true;
+		}
+	}
+	if (lvm_tags_given(c)) {
+		if ((r = lvm_apply_tags(c, &p->tags)))
+			return r;
+		done = true;
+	}
+	if (!done) {
+		printf("  Physical volume %s not changed\n", name);
+		return 0;
+	}
+	if (lvm_vg_commit(&c->env, h, &e)) {
+		lvm_fail("%s", e.msg);
+		goto bad;
+	}
+	printf("  Physical volume \"%s\" changed\n", name);
+	x->done++;
+	return 0;
+bad:
+	lvm_fail("Physical volume %s not changed", name);
+	return LVM_FAILED;
+}
+
 int lvm_pvchange(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	bool on;
-	int ret = 0, r;
+	struct pvchange x = { .alloc = opt_set(c, C_ALLOCATABLE) };
+	struct lvm_each how = { .pv = pvchange_one, .arg = &x, .foreign = true, .orphans = true };
+	int r;
 
-	if (!opt_set(c, C_ALLOCATABLE))
-		return lvm_fail("Only pvchange -x y|n is implemented yet.");
-	if (!strcmp(opt_val(c, C_ALLOCATABLE), "y"))
-		on = true;
-	else if (!strcmp(opt_val(c, C_ALLOCATABLE), "n"))
-		on = false;
-	else
-		return lvm_fail("Invalid argument for --allocatable: %s", opt_val(c, C_ALLOCATABLE));
-	if ((r = lvm_setup(c, true)))
-		return r;
-	for (int i = 0; i < argc; i++) {
-		struct err e = { { 0 } };
-		struct lvm_dev *d = lvm_find_dev(&c->env, argv[i]);
-		const char *vgn = d ? lvm_dev_vgname(d) : NULL;
-		struct vgh h = { .lock_fd = -1 };
-		struct vg_pv *p;
-
-		if (!vgn) {
-			ret = lvm_fail("Physical volume %s is not in a volume group.", argv[i]);
-			continue;
-		}
-		if (lvm_vg_read(&c->env, vgn, &h, &e)) {
-			ret = lvm_fail("%s", e.msg);
-			continue;
-		}
-		if (!(p = vg_find_pv_path(h.vg, d->path))) {
-			ret = lvm_fail("Physical volume %s is not in volume group %s.", argv[i], vgn);
-		} else {
-			p->status = on ? p->status | FLAG(PVF_ALLOCATABLE) : p->status & ~FLAG(PVF_ALLOCATABLE);
-			if (lvm_vg_commit(&c->env, &h, &e))
-				ret = lvm_fail("%s", e.msg);
-			else
-				printf("  Physical volume \"%s\" changed\n", argv[i]);
-		}
-		lvm_vg_release(&h);
+	if (!x.alloc && !lvm_tags_given(c)) {
+		lvm_fail("Please give one or more of -x, --addtag or --deltag");
+		return LVM_EINVALID;
 	}
-	return ret;
+	if (x.alloc) {
+		if (!strcmp(opt_val(c, C_ALLOCATABLE), "y"))
+			x.on = true;
+		else if (strcmp(opt_val(c, C_ALLOCATABLE), "n"))
+			return lvm_fail("Invalid argument for --allocatable: %s", opt_val(c, C_ALLOCATABLE));
+	}
+	if (!opt_set(c, C_ALL) && !argc && !opt_set(c, C_SELECT)) {
+		lvm_fail("Please give a physical volume path or use --select for selection.");
+		return LVM_EINVALID;
+	}
+	if (opt_set(c, C_ALL) && argc) {
+		lvm_fail("Option --all and PhysicalVolumePath are exclusive.");
+		return LVM_EINVALID;
+	}
+	if ((r = lvm_setup(c, true)) || (r = lvm_sel_init(c, C_SELECT, &report_lvm_pvs, &how.sel)))
+		return r;
+	r = lvm_each_pv(c, argc, argv, &how);
+	printf("  %u physical volume%s changed / %u physical volume%s not changed\n", x.done, x.done == 1 ? "" : "s",
+	       x.total - x.done, x.total - x.done == 1 ? "" : "s");
+	lvm_sel_free(how.sel);
+	return r;
 }

@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/lvm_cmds.h"
+#include "cli/lvm_each.h"
 #include "cli/lvm_pv.h"
 #include "common/args.h"
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
+#include "lvm/lvref.h"
+#include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 
 /* Add the orphan PV of @d to @vg. */
@@ -75,7 +77,8 @@ int lvm_vgcreate(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
-	if (opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &vg->status, FLAG(VGF_NOAUTOACTIVATE))))
+	if ((opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &vg->status, FLAG(VGF_NOAUTOACTIVATE)))) ||
+	    (r = lvm_apply_tags(c, &vg->tags)))
 		goto out;
 	/* lvm2 gives a new VG the local system ID (or the one asked for) */
 	if (opt_set(c, C_SYSTEMID) ? *opt_val(c, C_SYSTEMID) != 0 : c->env.system_id[0] != 0)
@@ -253,53 +256,101 @@ out:
 	return r;
 }
 
+/* What lvm2 says it removed: each visible LV once, in the order its
+ * vgremove meets them (vg_lv_order), an LV that others go down with (a
+ * pool, its thin LVs) after those others. */
+static void print_removed(const struct vg *vg)
+{
+	struct vg_lv **order = calloc(vg->nlv + 1, sizeof(*order));
+	bool *done = calloc(vg->nlv + 1, sizeof(*done));
+
+	if (!order || !done)
+		goto out;
+	vg_lv_order(vg, order);
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		const struct vg_lv *lv = order[i];
+
+		for (unsigned k = 0; k < vg->nlv; k++) {
+			const struct vg_lv *u = vg->lv[k];
+			if (!done[k] && (u->status & FLAG(LVF_VISIBLE)) && lv_cascades_from(vg, u, lv)) {
+				printf("  Logical volume \"%s\" successfully removed.\n", u->name);
+				done[k] = true;
+			}
+		}
+		for (unsigned k = 0; k < vg->nlv; k++)
+			if (vg->lv[k] == lv && !done[k] && (lv->status & FLAG(LVF_VISIBLE))) {
+				printf("  Logical volume \"%s\" successfully removed.\n", lv->name);
+				done[k] = true;
+			}
+	}
+out:
+	free(order);
+	free(done);
+}
+
+/* vgremove.c's _vgremove_single(): asks about a VG with (visible) LVs
+ * and about each active one, unless -f or -y. */
+static int vgremove_one(struct lvm_cmd *c, struct vgh *h, void *arg)
+{
+	struct dmctl *d = arg;
+	struct err e = { { 0 } };
+	struct vg *vg = h->vg;
+	bool ask = !opt_set(c, C_FORCE);
+	unsigned visible = 0;
+	char q[600];
+
+	for (unsigned l = 0; l < vg->nlv; l++)
+		visible += !!(vg->lv[l]->status & FLAG(LVF_VISIBLE));
+	if (visible && ask) {
+		if (h->missing && !opt_set(c, C_YES))
+			fprintf(stderr, "  WARNING: %u physical volumes are currently missing from the system.\n",
+				h->missing);
+		snprintf(q, sizeof(q), "Do you really want to remove volume group \"%s\" containing %u logical volumes?",
+			 vg->name, visible);
+		if (!lvm_confirm(c, q))
+			return lvm_fail("Volume group \"%s\" not removed", vg->name);
+	}
+	for (unsigned l = 0; l < vg->nlv; l++)
+		if (!lv_is_active(c, d, vg, vg->lv[l]) && lv_extents_claimed(vg, vg->lv[l]) == 1)
+			return lvm_fail("Logical volume %s/%s in use: a ulvmd that this command does not reach "
+					"maps its extents; deactivate it there first.", vg->name, vg->lv[l]->name);
+	for (unsigned l = 0; l < vg->nlv; l++) {
+		const struct vg_lv *lv = vg->lv[l];
+
+		if (ask && (lv->status & FLAG(LVF_VISIBLE)) && lv_is_active(c, d, vg, lv)) {
+			snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?", vg->name,
+				 lv->name);
+			if (!lvm_confirm(c, q))
+				return lvm_fail("Logical volume %s/%s not removed.", vg->name, lv->name);
+		}
+	}
+	for (unsigned l = 0; l < vg->nlv; l++)
+		if (lv_deactivate(c, d, vg, vg->lv[l], &e))
+			return lvm_fail("%s", e.msg);
+	if (lvm_vg_wipe(&c->env, h, &e))
+		return lvm_fail("%s", e.msg);
+	print_removed(vg);
+	printf("  Volume group \"%s\" successfully removed\n", vg->name);
+	return 0;
+}
+
 int lvm_vgremove(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
 	struct dmctl d = { 0 };
-	int ret = 0, r;
+	struct lvm_each how = { .vg = vgremove_one, .arg = &d, .foreign = true };
+	int r;
 
-	if ((r = lvm_setup(c, true)))
-		return r;
-	for (int i = 0; i < argc; i++) {
-		struct err e = { { 0 } };
-		struct vgh h = { .lock_fd = -1 };
-		bool ok = true;
-
-		if (lvm_vg_read(&c->env, argv[i], &h, &e)) {
-			ret = lvm_fail("%s", e.msg);
-			continue;
-		}
-		if (h.vg->nlv && !opt_set(c, C_FORCE) && !opt_set(c, C_YES)) {
-			ret = lvm_fail("Volume group \"%s\" still contains %u logical volume(s): use -f to remove them.",
-				       argv[i], h.vg->nlv);
-			lvm_vg_release(&h);
-			continue;
-		}
-		for (unsigned l = 0; l < h.vg->nlv && ok; l++)
-			if (!lv_is_active(c, &d, h.vg, h.vg->lv[l]) && lv_extents_claimed(h.vg, h.vg->lv[l]) == 1) {
-				ret = lvm_fail("Logical volume %s/%s in use: a ulvmd that this command does not reach "
-					       "maps its extents; deactivate it there first.", argv[i], h.vg->lv[l]->name);
-				ok = false;
-			}
-		for (unsigned l = 0; l < h.vg->nlv && ok; l++)
-			if (lv_deactivate(c, &d, h.vg, h.vg->lv[l], &e)) {
-				ret = lvm_fail("%s", e.msg);
-				ok = false;
-			}
-		if (ok && lvm_vg_wipe(&c->env, &h, &e)) {
-			ret = lvm_fail("%s", e.msg);
-			ok = false;
-		}
-		if (ok) {
-			for (unsigned l = 0; l < h.vg->nlv; l++)
-				printf("  Logical volume \"%s\" successfully removed.\n", h.vg->lv[l]->name);
-			printf("  Volume group \"%s\" successfully removed\n", argv[i]);
-		}
-		lvm_vg_release(&h);
+	if (!argc && !opt_set(c, C_SELECT)) {
+		lvm_fail("Please enter one or more volume group paths or use --select for selection.");
+		return LVM_EINVALID;
 	}
+	if ((r = lvm_setup(c, true)) || (r = lvm_sel_init(c, C_SELECT, &report_lvm_vgs, &how.sel)))
+		return r;
+	r = lvm_each_vg(c, argc, argv, &how);
+	lvm_sel_free(how.sel);
 	dmctl_close(&d);
-	return ret;
+	return r;
 }
 
 int lvm_vgrename(void *ctx, int argc, char **argv)
@@ -379,48 +430,6 @@ static int each_vg(struct lvm_cmd *c, int argc, char **argv, const char ***names
 	return lvm_vg_names(&c->env, names, n, &e) ? lvm_fail("%s", e.msg) : 0;
 }
 
-/* vgchange --systemid ID (the host that owns the VG from now on; lvm2
- * warns that another host's ID makes the VG foreign here) and
- * --setautoactivation y|n. */
-static int vg_set_systemid(struct lvm_cmd *c, int argc, char **argv)
-{
-	const char *id = opt_set(c, C_SYSTEMID) ? opt_val(c, C_SYSTEMID) : NULL;
-	int ret = 0, r;
-
-	if (!argc)
-		return lvm_fail("vgchange --systemid/--setautoactivation needs the VG names.");
-	if ((r = lvm_setup(c, true)))
-		return r;
-	for (int i = 0; i < argc; i++) {
-		struct err e = { { 0 } };
-		struct vgh h = { .lock_fd = -1 };
-
-		if (lvm_vg_read(&c->env, argv[i], &h, &e)) {
-			ret = lvm_fail("%s", e.msg);
-			continue;
-		}
-		if (id && *id && strcmp(id, c->env.system_id))
-			fprintf(stderr, "  WARNING: Requested system ID %s does not match local system ID %s.\n"
-				"  WARNING: Volume group %s might become inaccessible from this machine.\n", id,
-				c->env.system_id[0] ? c->env.system_id : "(none)", argv[i]);
-		if (id) {
-			free(h.vg->system_id);
-			h.vg->system_id = strdup(id);
-		}
-		if (id && !h.vg->system_id)
-			ret = lvm_fail("out of memory");
-		else if (opt_set(c, C_SETAUTOACT) &&
-			 (r = lvm_set_autoactivation(c, &h.vg->status, FLAG(VGF_NOAUTOACTIVATE))))
-			ret = r;
-		else if (lvm_vg_commit(&c->env, &h, &e))
-			ret = lvm_fail("%s", e.msg);
-		else
-			printf("  Volume group \"%s\" successfully changed\n", argv[i]);
-		lvm_vg_release(&h);
-	}
-	return ret;
-}
-
 /* vgexport: no host uses the VG until vgimport (export.c: EXPORTED on the
  * VG and its PVs, the system ID cleared); vgimport undoes it and gives
  * the VG the local system ID.  An active LV keeps a VG from export. */
@@ -468,64 +477,93 @@ int lvm_vgexport(void *ctx, int argc, char **argv)
 	return ret;
 }
 
+struct vgchange {
+	struct dmctl d;
+	bool on, autoact, named;
+};
+
+/* --systemid ID (the host that owns the VG from now on; lvm2 warns that
+ * another host's ID makes the VG foreign here), --setautoactivation y|n,
+ * --addtag/--deltag: one commit. */
+static int vgchange_meta(struct lvm_cmd *c, struct vgh *h)
+{
+	const char *id = opt_set(c, C_SYSTEMID) ? opt_val(c, C_SYSTEMID) : NULL;
+	struct err e = { { 0 } };
+	int r;
+
+	if (id && *id && strcmp(id, c->env.system_id))
+		fprintf(stderr, "  WARNING: Requested system ID %s does not match local system ID %s.\n"
+			"  WARNING: Volume group %s might become inaccessible from this machine.\n", id,
+			c->env.system_id[0] ? c->env.system_id : "(none)", h->vg->name);
+	if (id) {
+		free(h->vg->system_id);
+		if (!(h->vg->system_id = strdup(id)))
+			return lvm_fail("out of memory");
+	}
+	if ((opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &h->vg->status, FLAG(VGF_NOAUTOACTIVATE)))) ||
+	    (r = lvm_apply_tags(c, &h->vg->tags)))
+		return r;
+	if (lvm_vg_commit(&c->env, h, &e))
+		return lvm_fail("%s", e.msg);
+	printf("  Volume group \"%s\" successfully changed\n", h->vg->name);
+	return 0;
+}
+
+static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
+{
+	struct vgchange *x = arg;
+	struct err e = { { 0 } };
+	unsigned active = 0;
+	int ret = 0;
+
+	if ((opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c)) && (ret = vgchange_meta(c, h)))
+		return ret;
+	if (!opt_set(c, C_ACTIVATE))
+		return 0;
+	if (x->on && lvm_vg_access(&c->env, h->vg, "activate", &e))
+		/* named: say why; all VGs: another host's are passed over, as lvm2 */
+		return x->named ? lvm_fail("%s", e.msg) : 0;
+	for (unsigned l = 0; l < h->vg->nlv; l++) {
+		const struct vg_lv *lv = h->vg->lv[l];
+
+		if (!(lv->status & FLAG(LVF_VISIBLE)))
+			continue;
+		err_clear(&e);
+		if (x->on && lv_skip_activation(c, h->vg, lv, x->autoact))
+			;
+		else if (x->on && lv_activate(c, &x->d, h->vg, lv, &e))
+			ret = lvm_fail("%s", e.msg);
+		else if (!x->on && lv_deactivate(c, &x->d, h->vg, lv, &e))
+			ret = lvm_fail("%s", e.msg);
+		active += lv_is_active(c, &x->d, h->vg, lv);
+	}
+	printf("  %u logical volume(s) in volume group \"%s\" now active\n", active, h->vg->name);
+	return ret;
+}
+
 int lvm_vgchange(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	struct dmctl d = { 0 };
-	const char **names;
-	unsigned n;
-	bool on = false;
-	int ret = 0, r;
+	struct vgchange x = { .d = { 0 }, .named = argc > 0 };
+	struct lvm_each how = { .vg = vgchange_one, .arg = &x, .foreign = true };
+	bool meta = opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c);
+	int r;
 
-	bool autoact = false;
-
-	if (opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT))
-		return vg_set_systemid(c, argc, argv);
-	if (!opt_set(c, C_ACTIVATE))
-		return lvm_fail("Only vgchange -a y|n|ay, --systemid and --setautoactivation are implemented yet.");
-	if ((r = lvm_parse_activate(c, &on, &autoact)))
+	if (!opt_set(c, C_ACTIVATE) && !meta)
+		return lvm_fail("Only vgchange -a y|n|ay, --addtag/--deltag, --systemid and --setautoactivation "
+				"are implemented yet.");
+	if (opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact)))
 		return r;
-	if ((r = lvm_setup(c, false)) || (r = each_vg(c, argc, argv, &names, &n)))
+	if ((r = lvm_setup(c, meta)) || (r = lvm_sel_init(c, C_SELECT, &report_lvm_vgs, &how.sel)))
 		return r;
-	if (!lvm_daemon_up(c, &d)) {
-		free(names);
-		return lvm_fail("%s", d.why.msg);
+	if (opt_set(c, C_ACTIVATE) && !lvm_daemon_up(c, &x.d)) {
+		lvm_sel_free(how.sel);
+		return lvm_fail("%s", x.d.why.msg);
 	}
-	for (unsigned i = 0; i < n; i++) {
-		struct err e = { { 0 } };
-		struct vgh h = { .lock_fd = -1 };
-		unsigned active = 0;
-
-		if (lvm_vg_read(&c->env, names[i], &h, &e)) {
-			ret = lvm_fail("%s", e.msg);
-			continue;
-		}
-		if (on && lvm_vg_access(&c->env, h.vg, "activate", &e)) {
-			if (argc) /* named: say why; all VGs: another host's are passed over, as lvm2 */
-				ret = lvm_fail("%s", e.msg);
-			lvm_vg_release(&h);
-			continue;
-		}
-		for (unsigned l = 0; l < h.vg->nlv; l++) {
-			const struct vg_lv *lv = h.vg->lv[l];
-
-			if (!(lv->status & FLAG(LVF_VISIBLE)))
-				continue;
-			err_clear(&e);
-			if (on && lv_skip_activation(c, h.vg, lv, autoact))
-				;
-			else if (on && lv_activate(c, &d, h.vg, lv, &e))
-				ret = lvm_fail("%s", e.msg);
-			else if (!on && lv_deactivate(c, &d, h.vg, lv, &e))
-				ret = lvm_fail("%s", e.msg);
-			active += lv_is_active(c, &d, h.vg, lv);
-		}
-		printf("  %u logical volume(s) in volume group \"%s\" now active\n", active, h.vg->name);
-		lvm_vg_release(&h);
-	}
-	free(names);
-	dmctl_close(&d);
-	return ret;
+	r = lvm_each_vg(c, argc, argv, &how);
+	lvm_sel_free(how.sel);
+	dmctl_close(&x.d);
+	return r;
 }
 
 int lvm_vgck(void *ctx, int argc, char **argv)

@@ -16,12 +16,16 @@
  *    --nameprefixes always turns it off, --rows prints one line per field;
  *  - with zero rows the basic format prints nothing, not even headings;
  *  - JSON ignores alignment, headings and --rows, and escapes only '"'.
- * Not copied: selection (-S), --binary, unbuffered output, lvm2's
+ *  - a selection (-S) keeps the rows it matches, or all of them when the
+ *    implicit field "selected" is shown (1 or 0); its fields are
+ *    computed like hidden columns.
+ * Not copied: --binary, unbuffered output, lvm2's
  * broken quotes when --nameprefixes is combined with JSON, and its sort
  * of percentages and string lists (it compares their binary sort values
  * as strings); ties keep the order rows were added in.
  */
 #include "common/report.h"
+#include "common/select.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -36,7 +40,9 @@
 
 struct report_cell {
 	char *str;      /* NULL: never set, prints empty */
+	char *key;      /* sorted and selected by, when not str */
 	uint64_t sort;
+	bool set;
 };
 
 struct report_row {
@@ -74,7 +80,9 @@ struct report {
 	struct report_key *keys;
 	unsigned nkeys;
 	uint32_t objects;
-	bool help;
+	bool help, select_help;
+	struct selection *sel;
+	int selected_col;       /* a shown "selected" column, or -1 */
 
 	struct report_row **rows;
 	size_t nrows, cap;
@@ -82,8 +90,21 @@ struct report {
 };
 
 /* Fields every report knows besides the registry's, as libdm's implicit
- * ones; "selected" is left out with selection itself. */
+ * ones: "selected" (field number nfields) and the two names of help. */
 static const char *const help_ids[] = { "help", "?" };
+static const struct report_field selected_field = {
+	"selected", "Selected", 0, REPORT_NUM, 8, 0, "Set if item passes selection criteria."
+};
+
+const struct report_field *report_field_def(const struct report_registry *reg, unsigned f)
+{
+	return f < reg->nfields ? &reg->fields[f] : &selected_field;
+}
+
+static const struct report_field *def(const struct report *rep, unsigned f)
+{
+	return report_field_def(rep->reg, f);
+}
 
 void report_opts_init(struct report_opts *o)
 {
@@ -139,26 +160,33 @@ static const struct report_object *find_object(const struct report_registry *reg
 	return NULL;
 }
 
-/* A registry field, or -1; *@help for "help" and "?". */
-static int lookup(const struct report *rep, const char *word, size_t len, bool *help)
+int report_field_find(const struct report_registry *reg, const char *prefix, const char *word, size_t len)
 {
 	char canon[ID_MAX], id[ID_MAX];
 
-	*help = false;
 	if (!len || !canonical(word, len, canon))
 		return -1;
+	if (same_field(selected_field.id, canon, prefix))
+		return REPORT_FIELD_SELECTED(reg);
 	for (size_t i = 0; i < sizeof(help_ids) / sizeof(help_ids[0]); i++)
-		if (same_field(help_ids[i], canon, rep->prefix)) {
-			*help = true;
-			return -1;
-		}
-	for (size_t f = 0; f < rep->reg->nfields; f++) {
-		if (!canonical(rep->reg->fields[f].id, SIZE_MAX, id))
+		if (same_field(help_ids[i], canon, prefix))
+			return -2;
+	for (size_t f = 0; f < reg->nfields; f++) {
+		if (!canonical(reg->fields[f].id, SIZE_MAX, id))
 			continue;
-		if (same_field(id, canon, rep->prefix))
+		if (same_field(id, canon, prefix))
 			return (int)f;
 	}
 	return -1;
+}
+
+/* A field, or -1; *@help for "help" and "?". */
+static int lookup(const struct report *rep, const char *word, size_t len, bool *help)
+{
+	int f = report_field_find(rep->reg, rep->prefix, word, len);
+
+	*help = f == -2;
+	return f < 0 ? -1 : f;
 }
 
 /* _all_match(): "all" or "<prefix>all" names these object types. */
@@ -276,7 +304,7 @@ static int slot_for(struct report *rep, unsigned field)
 	if (rep->slot_of[field] < 0) {
 		rep->slot_field[rep->nslots] = field;
 		rep->slot_of[field] = (int)rep->nslots++;
-		rep->objects |= rep->reg->fields[field].object;
+		rep->objects |= def(rep, field)->object;
 	}
 	return rep->slot_of[field];
 }
@@ -284,7 +312,7 @@ static int slot_for(struct report *rep, unsigned field)
 static int add_col(struct report *rep, unsigned field)
 {
 	struct report_col *c = realloc(rep->cols, (rep->ncols + 1) * sizeof(*c));
-	const struct report_field *f = &rep->reg->fields[field];
+	const struct report_field *f = def(rep, field);
 
 	if (!c)
 		return -ENOMEM;
@@ -320,7 +348,7 @@ static int parse_fields(struct report *rep, const struct words *ws, bool types_o
 		}
 		if (f >= 0) {
 			if (types_only)
-				rep->objects |= rep->reg->fields[f].object;
+				rep->objects |= def(rep, (unsigned)f)->object;
 			else if ((rc = add_col(rep, (unsigned)f)))
 				return rc;
 			continue;
@@ -359,7 +387,7 @@ static int parse_keys(struct report *rep, const struct words *ws, bool types_onl
 		if (f < 0)
 			return unrecognised(e, "dm_report: ", ws->w[i]);
 		if (types_only) {
-			rep->objects |= rep->reg->fields[f].object;
+			rep->objects |= def(rep, (unsigned)f)->object;
 			continue;
 		}
 		slot = slot_for(rep, (unsigned)f);
@@ -434,6 +462,28 @@ static int option_words(const struct report *rep, struct words *ws, const char *
 	return rc;
 }
 
+/* -S: its fields are computed as hidden columns (lvm2's add_new_fields). */
+static int parse_selection(struct report *rep, struct err *e)
+{
+	const unsigned *fields;
+	unsigned n;
+	int rc;
+
+	for (unsigned i = 0; i < rep->ncols; i++)
+		if (rep->cols[i].field == (unsigned)REPORT_FIELD_SELECTED(rep->reg))
+			rep->selected_col = (int)i;
+	if (select_is_help(rep->opts.selection)) {
+		rep->select_help = true;
+		return 0;
+	}
+	if ((rc = select_parse(rep->reg, rep->prefix, rep->opts.selection, &rep->sel, e)))
+		return rc;
+	n = select_fields(rep->sel, &fields);
+	for (unsigned i = 0; i < n; i++)
+		slot_for(rep, fields[i]);
+	return 0;
+}
+
 int report_create(const struct report_registry *reg, const struct report_spec *spec,
 		  const struct report_opts *opts, struct report **out, struct err *e)
 {
@@ -467,8 +517,9 @@ int report_create(const struct report_registry *reg, const struct report_spec *s
 	    !(rep->slot_field = calloc(reg->nfields + 1, sizeof(unsigned))) ||
 	    !(rep->keys = calloc(reg->nfields + 1, sizeof(*rep->keys))))
 		goto fail;
-	for (size_t f = 0; f < reg->nfields; f++)
+	for (size_t f = 0; f <= reg->nfields; f++)
 		rep->slot_of[f] = -1;
+	rep->selected_col = -1;
 
 	if ((rc = option_words(rep, &fields, &compact, e)) ||
 	    (rc = words_add(&keys, opts->sort ? opts->sort : spec->sort)) ||
@@ -476,7 +527,8 @@ int report_create(const struct report_registry *reg, const struct report_spec *s
 	    (rc = parse_keys(rep, &keys, true, e)) ||
 	    (rc = parse_fields(rep, &fields, false, e)) ||
 	    (rc = parse_keys(rep, &keys, false, e)) ||
-	    (compact && (rc = parse_compact(rep, compact, e))))
+	    (compact && (rc = parse_compact(rep, compact, e))) ||
+	    (rc = parse_selection(rep, e)))
 		goto fail;
 	words_free(&fields);
 	words_free(&keys);
@@ -489,15 +541,22 @@ fail:
 	return rc;
 }
 
+static void row_free(const struct report *rep, struct report_row *row)
+{
+	for (unsigned s = 0; s < rep->nslots; s++) {
+		free(row->cells[s].str);
+		free(row->cells[s].key);
+	}
+	free(row);
+}
+
 void report_free(struct report *rep)
 {
 	if (!rep)
 		return;
-	for (size_t r = 0; r < rep->nrows; r++) {
-		for (unsigned s = 0; s < rep->nslots; s++)
-			free(rep->rows[r]->cells[s].str);
-		free(rep->rows[r]);
-	}
+	for (size_t r = 0; r < rep->nrows; r++)
+		row_free(rep, rep->rows[r]);
+	select_free(rep->sel);
 	free(rep->rows);
 	free(rep->cols);
 	free(rep->keys);
@@ -512,9 +571,14 @@ bool report_help_requested(const struct report *rep)
 	return rep->help;
 }
 
+bool report_select_help_requested(const struct report *rep)
+{
+	return rep->select_help;
+}
+
 bool report_wants(const struct report *rep, unsigned field)
 {
-	return field < rep->reg->nfields && rep->slot_of[field] >= 0;
+	return field <= rep->reg->nfields && rep->slot_of[field] >= 0;
 }
 
 uint32_t report_objects(const struct report *rep)
@@ -537,7 +601,20 @@ static void print_section(FILE *out, const char *desc, const char *prefix, int i
 			idw - 3 - (int)strlen(prefix), "", "All fields in this section.");
 }
 
-void report_print_fields(const struct report_registry *reg, FILE *out)
+static const char *const type_names[] = {
+	[REPORT_STR] = "string", [REPORT_NUM] = "number", [REPORT_SIZE] = "size",
+	[REPORT_PERCENT] = "percent", [REPORT_TIME] = "time", [REPORT_STR_LIST] = "string list",
+};
+
+static void print_field(FILE *out, int idw, const char *id, const char *desc, bool types, const char *type)
+{
+	fprintf(out, LINE_PREFIX "  %-*s - %s%s%s%s\n", idw, id, desc ? desc : "", types ? " [" : "",
+		types ? type : "", types ? "]" : "");
+}
+
+/* _display_fields(): -o help lists "<prefix>all" in each section, a bad
+ * -S field gets the types instead. */
+static void print_fields(const struct report_registry *reg, FILE *out, bool types)
 {
 	const struct report_object *last = NULL;
 	int idw = 8; /* "selected", in lvm2's own list */
@@ -556,16 +633,27 @@ void report_print_fields(const struct report_registry *reg, FILE *out)
 		if (o && o != last) {
 			if (last)
 				fprintf(out, LINE_PREFIX " \n");
-			print_section(out, o->desc, o->prefix, idw);
+			print_section(out, o->desc, types ? NULL : o->prefix, idw);
 			last = o;
 		}
-		fprintf(out, LINE_PREFIX "  %-*s - %s\n", idw, fd->id, fd->desc ? fd->desc : "");
+		print_field(out, idw, fd->id, fd->desc, types, type_names[fd->type]);
 	}
 	fprintf(out, LINE_PREFIX " \n");
 	print_section(out, "Special", NULL, idw);
+	print_field(out, idw, selected_field.id, selected_field.desc, types, "number");
 	for (size_t i = 0; i < sizeof(help_ids) / sizeof(help_ids[0]); i++)
-		fprintf(out, LINE_PREFIX "  %-*s - %s\n", idw, help_ids[i], "Show help.");
+		print_field(out, idw, help_ids[i], "Show help.", types, "unselectable number");
 	fprintf(out, LINE_PREFIX " \n");
+}
+
+void report_print_fields(const struct report_registry *reg, FILE *out)
+{
+	print_fields(reg, out, false);
+}
+
+void report_print_fields_typed(const struct report_registry *reg, FILE *out)
+{
+	print_fields(reg, out, true);
 }
 
 /* ---- rows and values ----------------------------------------------- */
@@ -609,8 +697,20 @@ static void put(struct report_row *row, struct report_cell *c, char *s, uint64_t
 		return;
 	}
 	free(c->str);
+	free(c->key);
 	c->str = s;
+	c->key = NULL;
 	c->sort = sort;
+	c->set = true;
+}
+
+void report_set_str_key(struct report_row *row, unsigned field, const char *s, const char *key)
+{
+	struct report_cell *c = cell(row, field);
+
+	report_set_str(row, field, s);
+	if (c && c->str && !(c->key = strdup(key ? key : "")))
+		row->rep->error = -ENOMEM;
 }
 
 void report_set_value(struct report_row *row, unsigned field, const char *s, uint64_t sort)
@@ -710,6 +810,57 @@ void report_set_percent(struct report_row *row, unsigned field, int32_t percent)
 	report_set_value(row, field, buf, (uint64_t)(int64_t)percent);
 }
 
+/* ---- selection ----------------------------------------------------- */
+
+static const char *key(const struct report_row *row, unsigned slot);
+
+static void select_value(void *ctx, unsigned field, struct select_value *v)
+{
+	const struct report_row *row = ctx;
+	const struct report *rep = row->rep;
+	const struct report_cell *c;
+
+	if (field == (unsigned)REPORT_FIELD_SELECTED(rep->reg)) {
+		v->num = 1; /* lvm2's row->selected while it is being decided */
+		v->set = true;
+		return;
+	}
+	if (rep->slot_of[field] < 0)
+		return;
+	c = &row->cells[rep->slot_of[field]];
+	v->str = c->str ? key(row, (unsigned)rep->slot_of[field]) : NULL;
+	v->num = c->sort;
+	v->set = c->set;
+	v->sep = def(rep, field)->flags & REPORT_LIST_BLANK ? ' ' : ',';
+}
+
+bool report_row_selected(struct report_row *row)
+{
+	return !row || select_match(row->rep->sel, select_value, row);
+}
+
+/* Keep the rows the selection matches, or all of them with "selected"
+ * shown as 1 or 0; a "selected" only sorted on does not keep them. */
+static void apply_selection(struct report *rep)
+{
+	int slot = rep->slot_of[REPORT_FIELD_SELECTED(rep->reg)];
+	size_t k = 0;
+
+	for (size_t r = 0; r < rep->nrows; r++) {
+		struct report_row *row = rep->rows[r];
+		bool ok = report_row_selected(row);
+
+		if (slot >= 0)
+			put(row, &row->cells[slot], strdup(ok ? "1" : "0"), ok);
+		if (!ok && rep->selected_col < 0) {
+			row_free(rep, row);
+			continue;
+		}
+		rep->rows[k++] = row;
+	}
+	rep->nrows = k;
+}
+
 /* ---- output -------------------------------------------------------- */
 
 static const char *text(const struct report_row *row, unsigned slot)
@@ -719,9 +870,17 @@ static const char *text(const struct report_row *row, unsigned slot)
 	return s ? s : "";
 }
 
+/* What a string sorts and selects by. */
+static const char *key(const struct report_row *row, unsigned slot)
+{
+	const char *k = row->cells[slot].key;
+
+	return k ? k : text(row, slot);
+}
+
 static bool numeric(enum report_type t)
 {
-	return t != REPORT_STR;
+	return t != REPORT_STR && t != REPORT_STR_LIST;
 }
 
 static int row_cmp(const void *a, const void *b, void *arg)
@@ -732,7 +891,7 @@ static int row_cmp(const void *a, const void *b, void *arg)
 
 	for (unsigned k = 0; k < rep->nkeys; k++) {
 		unsigned s = rep->keys[k].slot;
-		enum report_type t = rep->reg->fields[rep->slot_field[s]].type;
+		enum report_type t = def(rep, rep->slot_field[s])->type;
 		int c;
 
 		if (numeric(t)) {
@@ -740,7 +899,7 @@ static int row_cmp(const void *a, const void *b, void *arg)
 
 			c = x < y ? -1 : x > y;
 		} else {
-			c = strcmp(text(ra, s), text(rb, s));
+			c = strcmp(key(ra, s), key(rb, s));
 		}
 		if (c)
 			return rep->keys[k].desc ? -c : c;
@@ -759,7 +918,7 @@ static bool right_aligned(const struct report_field *f)
 static void put_value(const struct report *rep, const struct report_col *c, const char *v,
 		      FILE *out)
 {
-	const struct report_field *f = &rep->reg->fields[c->field];
+	const struct report_field *f = def(rep, c->field);
 	bool quote = rep->opts.nameprefixes && !rep->opts.unquoted;
 
 	if (rep->opts.format == REPORT_JSON) {
@@ -796,7 +955,7 @@ static void output_headings(const struct report *rep, FILE *out)
 	fputs(LINE_PREFIX, out);
 	for (unsigned i = 0; i < rep->ncols; i++) {
 		const struct report_col *c = &rep->cols[i];
-		const char *h = rep->reg->fields[c->field].heading;
+		const char *h = def(rep, c->field)->heading;
 
 		if (c->hidden)
 			continue;
@@ -850,7 +1009,7 @@ static void output_rows(const struct report *rep, FILE *out)
 			continue;
 		fputs(LINE_PREFIX, out);
 		if (rep->headings)
-			fprintf(out, "%s%s", rep->reg->fields[c->field].heading, rep->separator);
+			fprintf(out, "%s%s", def(rep, c->field)->heading, rep->separator);
 		for (size_t r = 0; r < rep->nrows; r++) {
 			put_value(rep, c, text(rep->rows[r], c->slot), out);
 			if (r + 1 < rep->nrows)
@@ -871,6 +1030,7 @@ int report_output(struct report *rep, FILE *out)
 
 	if (rep->error)
 		return rep->error;
+	apply_selection(rep);
 	if (rep->nkeys && rep->nrows > 1)
 		qsort_r(rep->rows, rep->nrows, sizeof(rep->rows[0]), row_cmp, rep);
 

@@ -1,7 +1,7 @@
 /* Column reports as lvm2 prints them: the engine behind lvs, vgs and pvs.
  *
  * A copy of libdm's dm_report (libdm/libdm-report.c) as lvm2 2.03 drives
- * it from tools/reporter.c, without selection (-S).  The caller describes
+ * it from tools/reporter.c, with its selection (-S, common/select.h).  The caller describes
  * its fields once (struct report_registry), builds a report from the
  * command-line options, adds one row per object and sets the values of
  * the fields the report wants; report_output() sorts the rows and prints
@@ -34,6 +34,12 @@
  * takes keys with an optional '-' (descending) or '+'; sort keys that are
  * not displayed are still asked for (report_wants()).
  *
+ * With a selection, the fields it reads are asked for too, and
+ * report_output() prints only the rows it selects (all of them, with a
+ * 1 or 0, when the implicit field "selected" is shown);
+ * report_row_selected() answers for one row, for commands that select
+ * objects to act on.
+ *
  * Values set on a field the report does not show are ignored, fields
  * never set print empty.  Setters never fail: an allocation failure is
  * remembered and returned by report_output().
@@ -56,10 +62,12 @@ enum report_type {
 	REPORT_SIZE,     /* right aligned, sorted by size */
 	REPORT_PERCENT,  /* left aligned (as lvm2), sorted as numbers */
 	REPORT_TIME,     /* left aligned, sorted as numbers */
+	REPORT_STR_LIST, /* a string list, items joined by ',': as REPORT_STR, but selected as a list */
 };
 
 #define REPORT_ALIGN_LEFT  0x1u  /* override the type's alignment */
 #define REPORT_ALIGN_RIGHT 0x2u
+#define REPORT_LIST_BLANK  0x4u  /* a REPORT_STR_LIST whose items are joined by ' ', not ',' */
 
 /* A kind of object a field describes, lvm2's dm_report_object_type. */
 struct report_object {
@@ -78,12 +86,36 @@ struct report_field {
 	const char *desc;     /* one line for report_print_fields(), or NULL */
 };
 
+/* A name the selection reserves for a value (lvm2's lib/report/values.h):
+ * "undefined" for a number, "allocatable" for pv_allocatable's 1. */
+struct report_reserved {
+	int field;                /* the field it is for, or -1: every field of @type */
+	enum report_type type;    /* with field -1 */
+	bool named;               /* only a name: not kept out of <, >, ... */
+	const char *const *names; /* NULL-terminated */
+	uint64_t num;             /* the value, for number and percent fields */
+	const char *str;          /* for string fields */
+	const char *desc;
+};
+
 struct report_registry {
 	const struct report_object *objects;
 	size_t nobjects;
 	const struct report_field *fields;  /* indexed by the caller's field numbers */
 	size_t nfields;
+	const struct report_reserved *reserved; /* in lvm2's order, which its help keeps */
+	size_t nreserved;
 };
+
+/* The field a name stands for in a report whose own prefix is @prefix
+ * (case and '_' do not matter; "size" is lv_size in lvs): its number,
+ * REPORT_FIELD_SELECTED(reg) for the implicit "selected", -2 for "help"
+ * or "?", -1 for none. */
+int report_field_find(const struct report_registry *reg, const char *prefix, const char *word,
+		      size_t len);
+#define REPORT_FIELD_SELECTED(reg) ((int)(reg)->nfields)
+/* The description of field @f, the implicit ones included. */
+const struct report_field *report_field_def(const struct report_registry *reg, unsigned f);
 
 /* One report command: lvs, vgs, pvs, lvs --segments, ... */
 struct report_spec {
@@ -109,6 +141,7 @@ struct report_opts {
 	bool verbose;                /* -v: the spec's verbose field list */
 	enum report_format format;   /* --reportformat */
 	struct units units;          /* --units, --nosuffix */
+	const char *selection;       /* -S, or NULL */
 };
 
 struct report;
@@ -124,13 +157,16 @@ int report_parse_format(const char *s, enum report_format *f);
 /* Build a report.  Returns 0, -ENOENT for an unknown field or sort key
  * (@e says "Unrecognised field: foo"; lvm2 prints report_print_fields()
  * first and exits 5), -EINVAL for an empty -o ("Invalid options string:
- * "), or -ENOMEM. */
+ * ") or a bad selection, -EDOM for a selection operator that a field
+ * cannot take (lvm2 prints select_help() first), or -ENOMEM. */
 int report_create(const struct report_registry *reg, const struct report_spec *spec,
 		  const struct report_opts *opts, struct report **rep, struct err *e);
 void report_free(struct report *rep);
 
-/* `-o help` or `-o ?`: print report_print_fields() and no report. */
+/* `-o help` or `-o ?`: print report_print_fields() and no report;
+ * `-S help`: the fields and select_help(). */
 bool report_help_requested(const struct report *rep);
+bool report_select_help_requested(const struct report *rep);
 /* Whether @field is shown or sorted on, so its value is needed. */
 bool report_wants(const struct report *rep, unsigned field);
 /* The report_object ids of all fields shown or sorted on; lvs uses it to
@@ -139,11 +175,15 @@ uint32_t report_objects(const struct report *rep);
 
 /* lvm2's field list ("Logical Volume Fields\n ---..."), to @out. */
 void report_print_fields(const struct report_registry *reg, FILE *out);
+/* The same with each field's type, as lvm2 lists them for -S. */
+void report_print_fields_typed(const struct report_registry *reg, FILE *out);
 
 /* A new row; NULL only when out of memory (setters accept NULL). */
 struct report_row *report_row_new(struct report *rep);
 
 void report_set_str(struct report_row *row, unsigned field, const char *s);
+/* Shown as @s, sorted and selected by @key (lv_name "[hidden]" by "hidden"). */
+void report_set_str_key(struct report_row *row, unsigned field, const char *s, const char *key);
 void report_set_fmt(struct report_row *row, unsigned field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void report_set_u64(struct report_row *row, unsigned field, uint64_t v);
@@ -162,6 +202,9 @@ void report_set_value(struct report_row *row, unsigned field, const char *s, uin
 #define REPORT_PERCENT_INVALID (-1)  /* prints empty */
 int32_t report_make_percent(uint64_t numerator, uint64_t denominator);
 void report_set_percent(struct report_row *row, unsigned field, int32_t percent);
+
+/* Whether the row passes the selection, by the values set so far. */
+bool report_row_selected(struct report_row *row);
 
 /* Sort the rows and print everything, as lvm2 does: two spaces before
  * each line, no output at all for zero rows in the basic format.  Returns

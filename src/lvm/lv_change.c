@@ -26,6 +26,18 @@ const struct segtype *lv_create_segtype(const char *type, bool snapshot, const s
 	return &segtype_striped;
 }
 
+void vg_lv_order(const struct vg *vg, struct vg_lv **out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = vg->nlv; i-- > 0;)
+		if (lv_segtype(vg->lv[i]) && (lv_segtype(vg->lv[i])->flags & SEGTYPE_FIRST))
+			out[n++] = vg->lv[i];
+	for (unsigned i = 0; i < vg->nlv; i++)
+		if (!lv_segtype(vg->lv[i]) || !(lv_segtype(vg->lv[i])->flags & SEGTYPE_FIRST))
+			out[n++] = vg->lv[i];
+}
+
 const struct segtype *lv_change_type(const struct vg *vg, const struct vg_lv *lv, bool resize)
 {
 	const struct vg_lv *o = lv_owner(vg, lv);
@@ -85,6 +97,18 @@ int lvm_lv_refresh(const struct lvm_env *env, struct dmctl *d, const struct vg *
 		return 0;
 	if ((r = lv_dm_restack(d, env, vg, lv, e)))
 		return err_set(e, r, "refreshing %s/%s", vg->name, lv->name);
+	return 0;
+}
+
+int lv_change_add_lv(struct lv_change *ch, const struct lv_create_req *req, const char *name, struct vg_lv **out,
+		     struct err *e)
+{
+	int r;
+
+	if ((r = vg_add_lv(ch->h->vg, name, out, e)))
+		return r;
+	if ((r = lvm_tags_change(&(*out)->tags, req->tags, req->ntags, NULL, 0)))
+		return err_set(e, r, "out of memory");
 	return 0;
 }
 

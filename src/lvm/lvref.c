@@ -118,6 +118,16 @@ bool lv_uses(const struct vg *vg, const struct vg_lv *user, const struct vg_lv *
 	return r;
 }
 
+static int cascades(const struct lv_ref *r, void *data)
+{
+	return r->to == data && r->cascade;
+}
+
+bool lv_cascades_from(const struct vg *vg, const struct vg_lv *user, const struct vg_lv *lv)
+{
+	return lv_refs_each(vg, user, cascades, (void *)lv) == 1;
+}
+
 static int cow_of(const struct lv_ref *r, void *data)
 {
 	const struct vg_lv **lv = data;

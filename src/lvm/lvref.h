@@ -54,6 +54,9 @@ struct vg_lv *lv_first_user(const struct vg *vg, const struct vg_lv *lv, const c
 struct vg_lv *lv_stands_for(const struct vg *vg, const struct vg_lv *lv);
 /* @user's segments name @lv; *key is the key. */
 bool lv_uses(const struct vg *vg, const struct vg_lv *user, const struct vg_lv *lv, const char **key);
+/* @user names @lv by a cascading key: it goes down with @lv (a thin LV
+ * with its pool). */
+bool lv_cascades_from(const struct vg *vg, const struct vg_lv *user, const struct vg_lv *lv);
 /* @lv's segments name a hidden LV (it has sub-LVs). */
 bool lv_has_subs(const struct vg *vg, const struct vg_lv *lv);
 /* vg_validate's part: every name resolves to another LV of the VG. */

@@ -55,6 +55,7 @@ enum segtype_flag {
 	SEGTYPE_HIDDEN = 1u << 2,     /* its LV counts as hidden (an old snapshot's COW) */
 	SEGTYPE_OUTSIDE = 1u << 3,    /* state outside the VG text (pool metadata): vgcfgrestore wants --force */
 	SEGTYPE_SNAPSHOTS = 1u << 4,  /* lvcreate -s of such an LV makes one of its own type (thin) */
+	SEGTYPE_FIRST = 1u << 5,      /* commands meet such LVs before the others (lvm2's thin pools) */
 };
 
 /* What lvs shows of an LV through its type (filled by @report). */
@@ -99,6 +100,8 @@ struct lv_create_req {
 	uint32_t stripe_size;  /* -I, sectors, 0: the type's default */
 	uint32_t region_size;  /* -R, sectors, 0: the type's default */
 	bool nosync;           /* --nosync */
+	const char *const *tags; /* --addtag, valid (lvm_tag_valid) */
+	unsigned ntags;
 };
 
 /* lvextend/lvreduce/lvresize as a type reads it. */
@@ -190,6 +193,10 @@ bool seg_can_activate(const struct lv_seg *s);
  * LV; else linear/striped. */
 const struct segtype *lv_create_segtype(const char *type, bool snapshot, const struct vg_lv *origin, bool thin,
 					bool sized, bool virtual_size, bool pool_given);
+/* @vg's LVs in the order lvm2's commands meet them (toollib.c,
+ * process_each_lv_in_vg): those of a SEGTYPE_FIRST type first, the last
+ * of them first, then the others in the VG's order.  @out: vg->nlv. */
+void vg_lv_order(const struct vg *vg, struct vg_lv **out);
 /* The type whose lvremove/lvresize hook takes @lv: its own, or its
  * owner's (a pool's for _tdata); NULL: the generic ones. */
 const struct segtype *lv_change_type(const struct vg *vg, const struct vg_lv *lv, bool resize);
@@ -205,6 +212,11 @@ int lvm_lv_reload(const struct lvm_env *env, struct dmctl *d, const struct vg *v
 /* lvchange --refresh: @lv's plan loaded again, devices it lacks created. */
 int lvm_lv_refresh(const struct lvm_env *env, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		   struct err *e);
+/* The LV lvcreate makes, named @name, empty: what lvcreate's generic
+ * options give every new LV (its tags) is set here, so a type's create
+ * calls this rather than vg_add_lv. */
+int lv_change_add_lv(struct lv_change *ch, const struct lv_create_req *req, const char *name, struct vg_lv **out,
+		     struct err *e);
 /* A new hidden LV of @extents linear extents from ch's PVs (none when
  * 0); @no_ctime: without creation time and host (a pool's sub-LVs). */
 int lv_change_add_hidden(struct lv_change *ch, const char *name, uint32_t extents, bool no_ctime,

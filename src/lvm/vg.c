@@ -50,6 +50,38 @@ void strv_free(struct strv *v)
 	v->n = 0;
 }
 
+bool strv_has(const struct strv *v, const char *s)
+{
+	for (unsigned i = 0; i < v->n; i++)
+		if (!strcmp(v->s[i], s))
+			return true;
+	return false;
+}
+
+void strv_del(struct strv *v, const char *s)
+{
+	for (unsigned i = 0; i < v->n; i++)
+		if (!strcmp(v->s[i], s)) {
+			free(v->s[i]);
+			memmove(&v->s[i], &v->s[i + 1], (v->n - i - 1) * sizeof(*v->s));
+			v->n--;
+			return;
+		}
+}
+
+int lvm_tags_change(struct strv *tags, const char *const *add, unsigned nadd, const char *const *del,
+		    unsigned ndel)
+{
+	int r;
+
+	for (unsigned i = 0; i < nadd; i++)
+		if (!strv_has(tags, add[i]) && (r = strv_add(tags, add[i])))
+			return r;
+	for (unsigned i = 0; i < ndel; i++)
+		strv_del(tags, del[i]);
+	return 0;
+}
+
 bool lvm_tag_valid(const char *tag)
 {
 	size_t n = strlen(tag);

@@ -197,6 +197,14 @@ uint64_t vg_total_extents(const struct vg *vg);
 
 int strv_add(struct strv *v, const char *s);
 void strv_free(struct strv *v);
+bool strv_has(const struct strv *v, const char *s);
+/* Drop the first @s, if there is one. */
+void strv_del(struct strv *v, const char *s);
+/* lvm2's validate_tag: [A-Za-z0-9._+/=!:&#-]+ (and, here, under 1 KiB). */
 bool lvm_tag_valid(const char *tag);
+/* --addtag and --deltag as lvm2 applies them: each new tag appended
+ * unless there already, then the ones to delete dropped. */
+int lvm_tags_change(struct strv *tags, const char *const *add, unsigned nadd, const char *const *del,
+		    unsigned ndel);
 
 #endif

@@ -1075,6 +1075,7 @@ static const char help_golden[] =
 	"   \n"
 	"  Special Fields\n"
 	"  --------------\n"
+	"    selected                    - Set if item passes selection criteria.\n"
 	"    help                        - Show help.\n"
 	"    ?                           - Show help.\n"
 	"   \n";
@@ -1447,7 +1448,7 @@ static void test_json_quote(void **state)
 	report_free(rep);
 }
 
-/* lvs -o help: lvm2's list, less its "selected" line (no -S here). */
+/* lvs -o help: lvm2's list. */
 static void test_help(void **state)
 {
 	char *text = NULL;

@@ -470,7 +470,7 @@ static int raid_create(struct lv_change *ch, const struct lv_create_req *req, st
 		free(image);
 		return err_set(e, -ENOMEM, "out of memory");
 	}
-	if ((r = vg_add_lv(vg, name, &lv, e)))
+	if ((r = lv_change_add_lv(ch, req, name, &lv, e)))
 		goto out;
 	/* each image with its rmeta on a PV of its own */
 	if ((r = raid_alloc(ch, vg, name, 0, images, !r0, per, NULL, 0, meta, image, e)))

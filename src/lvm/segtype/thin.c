@@ -111,8 +111,8 @@ static void thin_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 
 /* A new thin LV @name in @pool: fresh (origin NULL), a snapshot of thin
  * @origin, or over external origin @ext. */
-static int create_in_pool(struct lv_change *ch, struct vg_lv *pool, const char *name, uint64_t extents,
-			  struct vg_lv *origin, struct vg_lv *ext, struct err *e)
+static int create_in_pool(struct lv_change *ch, const struct lv_create_req *req, struct vg_lv *pool,
+			  const char *name, uint64_t extents, struct vg_lv *origin, struct vg_lv *ext, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct thin_seg ts = { .pool = pool->name }, os;
@@ -161,7 +161,7 @@ static int create_in_pool(struct lv_change *ch, struct vg_lv *pool, const char *
 		thin_txn_undo(&t, ts.device_id);
 		return r;
 	}
-	if ((r = vg_add_lv(vg, name, &lv, e)) || (r = lv_set_thin(vg, lv, (uint32_t)extents, &ts, e)) ||
+	if ((r = lv_change_add_lv(ch, req, name, &lv, e)) || (r = lv_set_thin(vg, lv, (uint32_t)extents, &ts, e)) ||
 	    (r = thin_pool_set_txid(vg, pool, t.txid + 1, e))) {
 		thin_txn_undo(&t, ts.device_id);
 		return r;
@@ -199,7 +199,7 @@ static int thin_create(struct lv_change *ch, const struct lv_create_req *req, st
 	if (origin && lv_is_thin(origin) && !poolname) {
 		if (!(pool = thin_pool_of(vg, origin)))
 			return err_set(e, -ENOENT, "Thin LV %s has no pool.", origin->name);
-		return create_in_pool(ch, pool, name, origin->le_count, origin, NULL, e);
+		return create_in_pool(ch, req, pool, name, origin->le_count, origin, NULL, e);
 	}
 	if (!origin && !poolname)
 		poolname = req->lv_arg;
@@ -209,14 +209,14 @@ static int thin_create(struct lv_change *ch, const struct lv_create_req *req, st
 		if (lv_is_thin_pool(origin) || lv_is_thin(origin) || lv_owner(vg, origin) || origin->nseg == 0)
 			return err_set(e, -EINVAL, "LV %s cannot be an external origin.", origin->name);
 		ext = req->virtual_extents ? req->virtual_extents : origin->le_count;
-		return create_in_pool(ch, pool, name, ext, NULL, origin, e);
+		return create_in_pool(ch, req, pool, name, ext, NULL, origin, e);
 	}
 	if (!req->virtual_extents)
 		return err_set(e, -EINVAL, "A thin volume needs --virtualsize (-V).");
 	if (req->extents)
 		return err_set(e, -EOPNOTSUPP, "Creating a thin pool and a thin volume in one command is not "
 			       "implemented: create the pool first.");
-	return create_in_pool(ch, pool, name, req->virtual_extents, NULL, NULL, e);
+	return create_in_pool(ch, req, pool, name, req->virtual_extents, NULL, NULL, e);
 }
 
 static int thin_remove(struct lv_change *ch, struct vg_lv *lv, struct err *e)

@@ -336,7 +336,7 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 		if ((r = alloc_extend(vg, spare, &sreq, e)))
 			return r;
 	}
-	if ((r = vg_add_lv(vg, name, &pool, e)) || (r = lv_change_add_hidden(ch, mname, 0, true, &m, e)) ||
+	if ((r = lv_change_add_lv(ch, req, name, &pool, e)) || (r = lv_change_add_hidden(ch, mname, 0, true, &m, e)) ||
 	    (r = lv_change_add_hidden(ch, dname, (uint32_t)req->extents, true, &dl, e)))
 		return r;
 	{
@@ -505,7 +505,7 @@ static const struct seg_ref_key pool_refs[] = {
 
 const struct segtype segtype_thin_pool = {
 	.name = "thin-pool",
-	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE,
+	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE | SEGTYPE_FIRST,
 	.refs = pool_refs,
 	.attr_volume = 't',
 	.attr_target = 't',

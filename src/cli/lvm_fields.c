@@ -1,0 +1,345 @@
+/* The values of lvm2's report fields for PVs, VGs and LVs (lvm_fields.h),
+ * as lvm2's lib/report/report.c computes them from the same metadata. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/lvm_fields.h"
+#include "lvm/activate.h"
+#include "lvm/mda.h"
+#include "lvm/report_lvm.h"
+#include "lvm/segtype.h"
+
+static void load_active(struct lvm_fields *x)
+{
+	struct json_object *res = NULL;
+	struct err e = { { 0 } };
+
+	/* one call for every device: names and open counts, not one per LV */
+	if (!lvm_daemon_up(x->c, &x->d) ||
+	    dmctl_call(&x->d, "info", json_object_new_object(), &res, &e) || !res)
+		return;
+	size_t n = json_object_array_length(res);
+	x->active = calloc(n + 1, sizeof(*x->active));
+	x->open = calloc(n + 1, sizeof(*x->open));
+	for (size_t i = 0; x->active && x->open && i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(res, i), *name;
+
+		if (json_object_object_get_ex(o, "name", &name)) {
+			x->open[x->nactive] = dmctl_info_open(o);
+			x->active[x->nactive++] = strdup(json_object_get_string(name));
+		}
+	}
+	json_object_put(res);
+}
+
+/* 0 inactive, 1 active, 2 active and open. */
+static int active_state(const struct lvm_fields *x, const struct vg *vg, const struct vg_lv *lv)
+{
+	char name[LV_DM_NAME_MAX];
+
+	lv_dm_name(vg, lv, name);
+	for (unsigned i = 0; i < x->nactive; i++)
+		if (x->active[i] && !strcmp(x->active[i], name))
+			return x->open[i] ? 2 : 1;
+	return 0;
+}
+
+static char alloc_char(const char *a)
+{
+	if (!a || !strcmp(a, "inherit"))
+		return 'i';
+	if (!strcmp(a, "contiguous"))
+		return 'c';
+	if (!strncmp(a, "cling", 5))
+		return 'l';
+	if (!strcmp(a, "anywhere"))
+		return 'a';
+	return 'n';
+}
+
+static void lv_attr(const struct lvm_fields *x, const struct vg *vg, const struct vg_lv *lv, char out[11])
+{
+	const struct segtype *st = NULL; /* of the first segment that is not PV stripes */
+
+	for (unsigned i = 0; i < lv->nseg && !st; i++)
+		if (!lv->seg[i].striped)
+			st = lv->seg[i].st;
+	memset(out, '-', 10);
+	out[10] = 0;
+	if (st && st->attr_volume)
+		out[0] = st->attr_volume;
+	out[1] = lv->status & FLAG(LVF_WRITE) ? 'w' : 'r';
+	out[2] = alloc_char(lv->alloc);
+	if (lv->status & FLAG(LVF_FIXED_MINOR))
+		out[3] = 'm';
+	switch (active_state(x, vg, lv)) {
+	case 2: /* open: an NBD client, a FUSE file or a device above holds it */
+		out[5] = 'o';
+		/* fall through */
+	case 1:
+		out[4] = 'a';
+	}
+	if (st)
+		out[6] = st->attr_target ? st->attr_target : 'u';
+	if (lv->status & FLAG(LVF_ACTIVATION_SKIP))
+		out[9] = 'k';
+}
+
+static void vg_attr(const struct vgh *h, char out[7])
+{
+	const struct vg *vg = h->vg;
+
+	snprintf(out, 7, "%c%c%c%c%c%c", vg->status & FLAG(VGF_WRITE) ? 'w' : 'r',
+		 vg->status & FLAG(VGF_RESIZEABLE) ? 'z' : '-', vg->status & FLAG(VGF_EXPORTED) ? 'x' : '-',
+		 h->missing ? 'p' : '-', vg->alloc ? alloc_char(vg->alloc) : 'n',
+		 vg->status & FLAG(VGF_CLUSTERED) ? 'c' : vg->status & FLAG(VGF_SHARED) ? 's' : '-');
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A binary field as lvm2 shows it by default: @word for 1, blank for 0. */
+static void set_bin(struct report_row *r, int field, bool on, const char *word)
+{
+	report_set_value(r, field, on ? word : "", on);
+}
+
+/* A tag list as lvm2 reports it: sorted, joined by commas. */
+static void set_tags(struct report_row *r, int field, const struct strv *t)
+{
+	char buf[4096] = "", *sorted[256];
+	unsigned n = t->n < 256 ? t->n : 256;
+	size_t len = 0;
+
+	if (n)
+		memcpy(sorted, t->s, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), str_cmp);
+	for (unsigned i = 0; i < n && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "", sorted[i]);
+	report_set_str(r, field, buf);
+}
+
+void lvm_fields_vg(struct lvm_fields *x, struct report_row *r, const struct vgh *h)
+{
+	const struct vg *vg = h->vg;
+	char id[LVM_ID_TEXT_LEN + 1], attr[7];
+
+	if (x->sums_of != vg || x->sums_seqno != vg->seqno) {
+		x->sums_of = vg;
+		x->sums_seqno = vg->seqno;
+		x->visible = 0;
+		for (unsigned i = 0; i < vg->nlv; i++)
+			x->visible += !!(vg->lv[i]->status & FLAG(LVF_VISIBLE));
+		x->total = vg_total_extents(vg);
+		x->free = vg_free_extents(vg);
+	}
+	lvm_id_format(vg->id, id);
+	vg_attr(h, attr);
+	report_set_str(r, RF_VG_NAME, vg->name);
+	set_tags(r, RF_VG_TAGS, &vg->tags);
+	report_set_str(r, RF_VG_FMT, "lvm2");
+	report_set_str(r, RF_VG_UUID, id);
+	report_set_str(r, RF_VG_ATTR, attr);
+	report_set_str(r, RF_VG_SYSTEMID, h->vg->system_id ? h->vg->system_id : "");
+	report_set_sectors(r, RF_VG_SIZE, x->total * vg->extent_size);
+	report_set_sectors(r, RF_VG_FREE, x->free * vg->extent_size);
+	report_set_sectors(r, RF_VG_EXTENT_SIZE, vg->extent_size);
+	report_set_u64(r, RF_VG_EXTENT_COUNT, x->total);
+	report_set_u64(r, RF_VG_FREE_COUNT, x->free);
+	report_set_u64(r, RF_PV_COUNT, vg->npv);
+	report_set_u64(r, RF_LV_COUNT, x->visible);
+	report_set_u64(r, RF_SNAP_COUNT, 0);
+	report_set_u64(r, RF_VG_SEQNO, vg->seqno);
+	report_set_u64(r, RF_MAX_LV, vg->max_lv);
+	report_set_u64(r, RF_MAX_PV, vg->max_pv);
+	report_set_u64(r, RF_VG_MISSING_PV_COUNT, h->missing);
+	report_set_str(r, RF_VG_PERMISSIONS, vg->status & FLAG(VGF_WRITE) ? "writeable" : "read-only");
+	report_set_str(r, RF_VG_ALLOCATION_POLICY, vg->alloc ? vg->alloc : "normal");
+	set_bin(r, RF_VG_EXTENDABLE, vg->status & FLAG(VGF_RESIZEABLE), "extendable");
+	set_bin(r, RF_VG_EXPORTED, vg->status & FLAG(VGF_EXPORTED), "exported");
+	set_bin(r, RF_VG_PARTIAL, h->missing, "partial");
+	set_bin(r, RF_VG_CLUSTERED, vg->status & FLAG(VGF_CLUSTERED), "clustered");
+	set_bin(r, RF_VG_SHARED, vg->status & FLAG(VGF_SHARED), "shared");
+	set_bin(r, RF_VG_AUTOACTIVATION, !(vg->status & FLAG(VGF_NOAUTOACTIVATE)), "enabled");
+}
+
+static void seg_lists(const struct vg_lv *lv, const struct lv_seg *s, FILE *dev, FILE *ranges,
+		      bool all)
+{
+	for (unsigned i = all ? 0 : (unsigned)(s - lv->seg); i < lv->nseg; i++) {
+		const struct lv_seg *g = &lv->seg[i];
+
+		for (unsigned k = 0; k < g->narea; k++) {
+			const struct lv_area *a = &g->area[k];
+			const char *p = a->lv ? a->lv->name : a->pv->path ? a->pv->path : "[unknown]";
+			uint32_t alen = seg_area_len(g);
+
+			fprintf(dev, "%s%s(%u)", ftell(dev) ? "," : "", p, g->area[k].pe);
+			fprintf(ranges, "%s%s:%u-%u", ftell(ranges) ? " " : "", p, g->area[k].pe,
+				g->area[k].pe + alen - 1);
+		}
+		if (!all)
+			break;
+	}
+}
+
+/* The fields and lv_attr letters @lv's type (or its owner's) adds. */
+static void type_report(struct lvm_fields *x, const struct vg *vg, const struct vg_lv *lv, struct report_row *r,
+			char attr[11])
+{
+	const struct segtype *st = lv_segtype(lv);
+	struct seg_report_ctx sx = { vg, lv, NULL, r, attr };
+	const struct vg_lv *o = NULL;
+
+	if (!(st && st->report) && !((o = lv_owner(vg, lv)) && lv_segtype(o)->report))
+		return;
+	sx.d = lvm_daemon_up(x->c, &x->d) ? &x->d : NULL;
+	(o ? lv_segtype(o) : st)->report(&sx, o);
+}
+
+void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh *h,
+			  const struct vg_lv *lv, const struct lv_seg *seg)
+{
+	const struct vg *vg = h->vg;
+	char id[LVM_ID_TEXT_LEN + 1], attr[11], name[LVM_NAME_LEN + 2], full[2 * LVM_NAME_LEN + 8];
+	bool visible = lv->status & FLAG(LVF_VISIBLE);
+
+	lvm_fields_vg(x, r, h);
+	lvm_id_format(lv->id, id);
+	lv_attr(x, vg, lv, attr);
+	type_report(x, vg, lv, r, attr);
+	snprintf(name, sizeof(name), visible ? "%s" : "[%s]", lv->name);
+	report_set_str_key(r, RF_LV_NAME, name, lv->name); /* "[hidden]" sorts and selects as "hidden" */
+	set_tags(r, RF_LV_TAGS, &lv->tags);
+	report_set_str(r, RF_LV_UUID, id);
+	report_set_str(r, RF_LV_ATTR, attr);
+	snprintf(full, sizeof(full), "%s/%s", vg->name, lv->name);
+	report_set_str(r, RF_LV_FULL_NAME, full);
+	if (visible) {
+		snprintf(full, sizeof(full), "/dev/%s/%s", vg->name, lv->name);
+		report_set_str(r, RF_LV_PATH, full);
+	}
+	report_set_sectors(r, RF_LV_SIZE, (uint64_t)lv->le_count * vg->extent_size);
+	report_set_u64(r, RF_SEG_COUNT, lv->nseg);
+	report_set_str(r, RF_LV_ACTIVE, active_state(x, vg, lv) ? "active" : "");
+	set_bin(r, RF_LV_ACTIVE_LOCALLY, active_state(x, vg, lv), "active locally");
+	set_bin(r, RF_LV_DEVICE_OPEN, active_state(x, vg, lv) == 2, "open");
+	set_bin(r, RF_LV_SKIP_ACTIVATION, lv->status & FLAG(LVF_ACTIVATION_SKIP), "skip activation");
+	set_bin(r, RF_LV_FIXED_MINOR, lv->status & FLAG(LVF_FIXED_MINOR), "fixed minor");
+	set_bin(r, RF_LV_AUTOACTIVATION, !(lv->status & FLAG(LVF_NOAUTOACTIVATE)), "enabled");
+	report_set_str(r, RF_LV_ALLOCATION_POLICY, lv->alloc ? lv->alloc : "inherit");
+	report_set_str(r, RF_LV_HOST, lv->host ? lv->host : "");
+	if (!seg && lv->nseg == 1)
+		seg = &lv->seg[0];
+	/* a type without modelled areas (raid) fills them in type_report */
+	if ((report_wants(x->rep, RF_DEVICES) || report_wants(x->rep, RF_SEG_PE_RANGES)) && lv->nseg &&
+	    (seg ? seg : &lv->seg[0])->narea) {
+		char *dv = NULL, *rg = NULL;
+		size_t dl = 0, rl = 0;
+		FILE *fd = open_memstream(&dv, &dl), *fr = open_memstream(&rg, &rl);
+
+		if (fd && fr) {
+			seg_lists(lv, seg ? seg : &lv->seg[0], fd, fr, !seg);
+			fclose(fd);
+			fclose(fr);
+			report_set_str(r, RF_DEVICES, dv);
+			report_set_str(r, RF_SEG_PE_RANGES, rg);
+		} else {
+			if (fd)
+				fclose(fd);
+			if (fr)
+				fclose(fr);
+		}
+		free(dv);
+		free(rg);
+	}
+	if (seg) {
+		set_tags(r, RF_SEG_TAGS, &seg->tags);
+		report_set_str(r, RF_SEGTYPE, seg->st->report_name ? seg->st->report_name(seg) : seg->type);
+		report_set_u64(r, RF_STRIPES, seg->striped ? seg->narea : 0);
+		report_set_sectors(r, RF_STRIPE_SIZE, seg->stripe_size);
+		report_set_sectors(r, RF_SEG_START, (uint64_t)seg->le * vg->extent_size);
+		report_set_u64(r, RF_SEG_START_PE, seg->le);
+		report_set_sectors(r, RF_SEG_SIZE, (uint64_t)seg->len * vg->extent_size);
+		report_set_u64(r, RF_SEG_SIZE_PE, seg->len);
+	}
+}
+
+void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh *h, const struct lvm_dev *d,
+			  const struct vg_pv *p)
+{
+	char id[LVM_ID_TEXT_LEN + 1], attr[4] = "---";
+	unsigned mdas = 0;
+
+	if (h)
+		lvm_fields_vg(x, r, h);
+	report_set_str(r, RF_PV_NAME, p && p->path ? p->path : d ? d->path : "[unknown]");
+	lvm_id_format(p ? p->id : d->pv->label.pv_uuid, id);
+	report_set_str(r, RF_PV_UUID, id);
+	report_set_str(r, RF_PV_FMT, "lvm2");
+	if (d && d->pv) {
+		report_set_sectors(r, RF_DEV_SIZE, d->pv->label.device_size / 512);
+		for (unsigned j = 0; j < d->pv->nmda; j++)
+			mdas += !d->pv->mda[j].status && !mda_ignored(&d->pv->mda[j].hdr);
+		report_set_u64(r, RF_PV_MDA_COUNT, d->pv->nmda);
+		report_set_u64(r, RF_PV_MDA_USED_COUNT, mdas);
+		if (d->pv->nmda)
+			report_set_bytes(r, RF_PV_MDA_SIZE, d->pv->mda[0].locn.size);
+	}
+	if (p) {
+		uint32_t used = vg_pv_used(h->vg, p);
+		uint64_t E = h->vg->extent_size;
+
+		attr[0] = p->status & FLAG(PVF_ALLOCATABLE) ? 'a' : '-';
+		attr[1] = p->status & FLAG(PVF_EXPORTED) ? 'x' : '-';
+		attr[2] = p->pv ? '-' : 'm';
+		report_set_sectors(r, RF_PV_SIZE, p->pe_count * E);
+		report_set_sectors(r, RF_PV_FREE, (p->pe_count - used) * E);
+		report_set_sectors(r, RF_PV_USED, used * E);
+		report_set_sectors(r, RF_PE_START, p->pe_start);
+		report_set_u64(r, RF_PV_PE_COUNT, p->pe_count);
+		report_set_u64(r, RF_PV_PE_ALLOC_COUNT, used);
+		if (p->has_ba) {
+			report_set_sectors(r, RF_PV_BA_START, p->ba_start);
+			report_set_sectors(r, RF_PV_BA_SIZE, p->ba_size);
+		}
+	} else {
+		uint64_t s = d->pv->label.device_size / 512;
+
+		report_set_str(r, RF_VG_NAME, "");
+		report_set_sectors(r, RF_PV_SIZE, s);
+		report_set_sectors(r, RF_PV_FREE, s);
+		report_set_sectors(r, RF_PV_USED, 0);
+		report_set_sectors(r, RF_PE_START, d->pv->label.n_data ? d->pv->label.data[0].offset / 512 : 0);
+		report_set_u64(r, RF_PV_PE_COUNT, 0);
+		report_set_u64(r, RF_PV_PE_ALLOC_COUNT, 0);
+	}
+	report_set_str(r, RF_PV_ATTR, attr);
+	set_bin(r, RF_PV_ALLOCATABLE, attr[0] == 'a', "allocatable");
+	set_bin(r, RF_PV_EXPORTED, attr[1] == 'x', "exported");
+	set_bin(r, RF_PV_MISSING, attr[2] == 'm', "missing");
+	set_bin(r, RF_PV_IN_USE, p, "used");
+	set_tags(r, RF_PV_TAGS, p ? &p->tags : &(struct strv){ 0 });
+}
+
+void lvm_fields_init(struct lvm_fields *x, struct lvm_cmd *c, struct report *rep)
+{
+	memset(x, 0, sizeof(*x));
+	x->c = c;
+	x->rep = rep;
+	if (report_objects(rep) & RO_LV_ANY)
+		load_active(x);
+}
+
+void lvm_fields_free(struct lvm_fields *x)
+{
+	for (unsigned i = 0; i < x->nactive; i++)
+		free(x->active[i]);
+	free(x->active);
+	free(x->open);
+	dmctl_close(&x->d);
+}

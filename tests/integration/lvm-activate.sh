@@ -31,7 +31,7 @@ grep -q '^  # open                 0$' "$T/out" || { cat "$T/out"; fail "lvdispl
 
 step "lvextend under a connected fio client"
 fio --name=load --ioengine=nbd --uri="$U" --rw=randrw --bs=4k --iodepth=8 --size=32M \
-	--time_based --runtime=8 --verify=crc32c --verify_fatal=1 >"$T/fio.log" 2>&1 &
+	--time_based --runtime=15 --verify=crc32c --verify_fatal=1 >"$T/fio.log" 2>&1 & # long enough for a loaded CI machine
 FIO=$!
 track "$FIO"
 sleep 2

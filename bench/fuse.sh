@@ -2,7 +2,10 @@
 # ulvmd --fuse against nbdfuse on ulvmd's own NBD export of the same device,
 # with the raw backing file as the limit: fio on the file each one gives.
 #   bench/fuse.sh BUILD_DIR
-# Environment: BENCH_DIR [/var/tmp], BENCH_RUNTIME [5], BENCH_SIZE_MIB [1024].
+# Environment: BENCH_DIR [/var/tmp], BENCH_RUNTIME [5], BENCH_SIZE_MIB [1024],
+# BENCH_REPEAT [1]: runs per workload and file, interleaved (ulvm, nbdfuse,
+# raw, ulvm, ...) so that a noisy neighbour hits all three alike; the table
+# gives the medians.
 # The bar (installable issue): ulvm's FUSE file >= 1.5x nbdfuse on every
 # workload.  Workloads: 1 MiB sequential read and write, QD8 (libaio,
 # direct=1), 4 KiB random read and write, QD32 (libaio, direct=1).
@@ -13,6 +16,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 RUNTIME=${BENCH_RUNTIME:-5}
 SIZE_MIB=${BENCH_SIZE_MIB:-1024}
+REPEAT=${BENCH_REPEAT:-1}
 for t in fio nbdfuse mountpoint; do command -v "$t" >/dev/null || { echo "fuse: $t is not installed" >&2; exit 2; }; done
 S=$(mktemp -d "${BENCH_DIR:-/var/tmp}/ulvm-fuse.XXXXXX")
 UPID= NPID=
@@ -37,20 +41,32 @@ declare -A FILE=([ulvm-fuse]=$S/fs/bench [nbdfuse]=$S/nf/bench [raw]=$S/backing.
 COLS=(ulvm-fuse nbdfuse raw)
 WL=("seq-read-1M-qd8 read 1M 8" "seq-write-1M-qd8 write 1M 8" "rand-read-4k-qd32 randread 4k 32"
     "rand-write-4k-qd32 randwrite 4k 32")
-echo "machine: $(nproc) CPUs; ${RUNTIME}s per run, cold cache; fio libaio direct=1 on each file"
+echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); ${RUNTIME}s per run, $REPEAT run(s) each," \
+	"cold cache; fio libaio direct=1 on each file"
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 for w in "${WL[@]}"; do
 	read -r name rw bs qd <<<"$w"
-	for c in "${COLS[@]}"; do
-		sync; [ -w /proc/sys/vm/drop_caches ] && echo 3 >/proc/sys/vm/drop_caches
-		out=$(fio --name="$name" --filename="${FILE[$c]}" --rw="$rw" --bs="$bs" --iodepth="$qd" --ioengine=libaio \
-			--direct=1 --time_based --runtime="$RUNTIME" --ramp_time=1 --size="${SIZE_MIB}M" --output-format=json)
-		RES[$c,$name]=$(python3 -c '
+	declare -A RUNS=()
+	for rep in $(seq "$REPEAT"); do
+		for c in "${COLS[@]}"; do
+			sync; [ -w /proc/sys/vm/drop_caches ] && echo 3 >/proc/sys/vm/drop_caches
+			out=$(fio --name="$name" --filename="${FILE[$c]}" --rw="$rw" --bs="$bs" --iodepth="$qd" \
+				--ioengine=libaio --direct=1 --time_based --runtime="$RUNTIME" --ramp_time=1 \
+				--size="${SIZE_MIB}M" --output-format=json)
+			v=$(python3 -c '
 import json,sys
 t=sys.stdin.read(); j=json.loads(t[t.index("{"):]); d=j["jobs"][0]
 d=d["write"] if d["write"]["io_bytes"]>d["read"]["io_bytes"] else d["read"]
 print("%.0f" % (d["bw_bytes"]/1e6 if sys.argv[1]=="1M" else d["iops"]))' "$bs" <<<"$out")
-		printf '%-20s %-10s %10s %s\n' "$name" "$c" "${RES[$c,$name]}" "$([ "$bs" = 1M ] && echo MB/s || echo IOPS)"
+			RUNS[$c]+="$v "
+			printf '%-20s %-10s %10s %s\n' "$name" "$c" "$v" "$([ "$bs" = 1M ] && echo MB/s || echo IOPS)"
+		done
 	done
+	for c in "${COLS[@]}"; do
+		# shellcheck disable=SC2086 # the runs, one word each
+		RES[$c,$name]=$(median ${RUNS[$c]})
+	done
+	unset RUNS
 done
 echo
 printf '%-20s %10s %10s %10s %12s %10s\n' workload ulvm-fuse nbdfuse raw fuse/nbdfuse fuse/raw

@@ -169,15 +169,10 @@ static void fx_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
 static void fx_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fuse_export *f = self(req);
-	struct fnode *n;
+	struct fnode *n = ftree_node(f->tree, ino);
 	struct stat st;
 
-	if (fi && fi->fh && ino != FUSE_ROOT_ID) { /* fstat of an open file: its device */
-		attr_file(f, ino, fh(fi), &st);
-		fuse_reply_attr(req, &st, 0);
-		return;
-	}
-	if (!(n = ftree_node(f->tree, ino))) {
+	if (!n) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
@@ -187,6 +182,8 @@ static void fx_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 			return;
 		}
 		attr_dir(f, ino, &st);
+	} else if (fi && fi->fh) { /* fstat of an open file: its device */
+		attr_file(f, ino, fh(fi), &st);
 	} else if (attr_export(f, ino, n->path, &st)) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -200,26 +197,27 @@ static void fx_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void fx_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi)
 {
 	struct fuse_export *f = self(req);
-	const int times = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
-			  FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME | FUSE_SET_ATTR_KILL_SUID |
-			  FUSE_SET_ATTR_KILL_SGID;
+	const int harmless = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+			     FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME | FUSE_SET_ATTR_KILL_SUID |
+			     FUSE_SET_ATTR_KILL_SGID;
 	struct fnode *n = ftree_node(f->tree, ino);
-	struct dev *d = fi && fi->fh ? fh(fi) : NULL;
+	bool opened = n && !n->dir && !(fi && fi->fh);
+	struct dev *d = n && !n->dir && !opened ? fh(fi) : NULL;
 	struct stat st;
 	int r = 0;
 
-	if (!n || (!d && !n->dir && !(d = f->ex.open(f->ex.opaque, n->path)))) {
+	if (!n || (opened && !(d = f->ex.open(f->ex.opaque, n->path)))) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	if (to_set & ~(times | FUSE_SET_ATTR_SIZE) || (to_set & FUSE_SET_ATTR_SIZE && (n->dir ||
+	if (to_set & ~(harmless | FUSE_SET_ATTR_SIZE) || (to_set & FUSE_SET_ATTR_SIZE && (n->dir ||
 	    attr->st_size < 0 || (uint64_t)attr->st_size != d->size)))
 		r = EPERM;
 	else if (n->dir)
 		attr_dir(f, ino, &st);
 	else
 		attr_file(f, ino, d, &st);
-	if (d && !(fi && fi->fh))
+	if (opened)
 		f->ex.close(f->ex.opaque, d);
 	if (r)
 		fuse_reply_err(req, r);

@@ -16,8 +16,9 @@
 #                    nbdfuse on ulvmd's NBD export (a second LV)
 #   BENCH_VERBOSE=1  print the end of each dbench output
 #
-# Setup, exactly: one `ulvmd --run-dir S/run --fuse S/fs`; a PV file
-# (sparse), `ulvm pvcreate`, `vgcreate`, `lvcreate -L SIZE` (linear);
+# Setup, exactly: one `ulvmd --run-dir S/run --fuse S/fs`; two sparse PV
+# files, `ulvm pvcreate`, `vgcreate`, `lvcreate -L SIZE` (linear) on the
+# first (the nbdfuse column's LV on the second);
 # `losetup -f --show S/fs/VG/LV` (a plain losetup: buffered, as for the
 # plain file); `mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0`
 # (no background initialisation during the runs); mount.  The plain
@@ -62,15 +63,16 @@ ulvm() { "$build/src/cli/ulvm" "$@"; }
 UPID=$!
 for _ in $(seq 100); do [ -S "$S/run/control.sock" ] && [ -S "$S/run/nbd.sock" ] && break; sleep 0.1; done
 VG=dbench$$
-truncate -s $((2 * SIZE_MIB + 16))M "$S/pv.img"
-ulvm pvcreate "$S/pv.img" >/dev/null
-ulvm vgcreate "$VG" "$S/pv.img" >/dev/null
-ulvm lvcreate -L "${SIZE_MIB}M" -n fuse "$VG" >/dev/null
+# One PV file per LV: an fsync of one column's LV flushes only its file.
+truncate -s $((SIZE_MIB + 8))M "$S/pv1.img" "$S/pv2.img"
+ulvm pvcreate "$S/pv1.img" "$S/pv2.img" >/dev/null
+ulvm vgcreate "$VG" "$S/pv1.img" "$S/pv2.img" >/dev/null
+ulvm lvcreate -L "${SIZE_MIB}M" -n fuse "$VG" "$S/pv1.img" >/dev/null
 for _ in $(seq 100); do [ -e "$S/fs/$VG/fuse" ] && break; sleep 0.1; done
 declare -A FILE=([ulvm-fuse]=$S/fs/$VG/fuse [plain]=$S/plain.img)
 truncate -s "${SIZE_MIB}M" "$S/plain.img"
 if [ ${#COLS[@]} = 3 ]; then
-	ulvm lvcreate -L "${SIZE_MIB}M" -n nbd "$VG" >/dev/null
+	ulvm lvcreate -L "${SIZE_MIB}M" -n nbd "$VG" "$S/pv2.img" >/dev/null
 	nbdfuse "$S/nf/lv" "nbd+unix:///$VG/nbd?socket=$S/run/nbd.sock" &
 	NPID=$!
 	for _ in $(seq 100); do [ -e "$S/nf/lv" ] && break; sleep 0.1; done

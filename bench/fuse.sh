@@ -5,9 +5,14 @@
 # Environment: BENCH_DIR [/var/tmp], BENCH_RUNTIME [5], BENCH_SIZE_MIB [1024],
 # BENCH_REPEAT [1]: runs per workload and file, interleaved (ulvm, nbdfuse,
 # raw, ulvm, ...) so that a noisy neighbour hits all three alike; the table
-# gives the medians.
+# gives the medians.  BENCH_RAMP [1]: fio's unmeasured seconds at the start
+# of each run.  The first pass over the cold backing file fills ulvmd's page
+# cache, which on a VM whose fresh pages are slow (300 MB/s on some days
+# here) is most of a 5 s run, alike for both FUSE columns: a longer ramp
+# measures the servers instead.
 # The bar (installable issue): ulvm's FUSE file >= 1.5x nbdfuse on every
-# workload.  Workloads: 1 MiB sequential read and write, QD8 (libaio,
+# workload, with the raw file as the limit (printed both ways: strictly,
+# and as FUSE >= min(1.5x nbdfuse, raw)).  Workloads: 1 MiB sequential read and write, QD8 (libaio,
 # direct=1), 4 KiB random read and write, QD32 (libaio, direct=1).
 # Servers are started here, their PIDs recorded and killed by them; the
 # FUSE mounts are unmounted at exit.  Caches dropped before every run.
@@ -17,6 +22,7 @@ build=$(cd "${1:-$top/build}" && pwd)
 RUNTIME=${BENCH_RUNTIME:-5}
 SIZE_MIB=${BENCH_SIZE_MIB:-1024}
 REPEAT=${BENCH_REPEAT:-1}
+RAMP=${BENCH_RAMP:-1}
 for t in fio nbdfuse mountpoint; do command -v "$t" >/dev/null || { echo "fuse: $t is not installed" >&2; exit 2; }; done
 S=$(mktemp -d "${BENCH_DIR:-/var/tmp}/ulvm-fuse.XXXXXX")
 UPID= NPID=
@@ -42,7 +48,8 @@ declare -A FILE=([ulvm-fuse]=$S/fs/bench [nbdfuse]=$S/nf/bench [raw]=$S/backing.
 COLS=(ulvm-fuse nbdfuse raw)
 WL=("seq-read-1M-qd8 read 1M 8" "seq-write-1M-qd8 write 1M 8" "rand-read-4k-qd32 randread 4k 32"
     "rand-write-4k-qd32 randwrite 4k 32")
-echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); ${RUNTIME}s per run, $REPEAT run(s) each," \
+echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); ${RUNTIME}s per run after ${RAMP}s," \
+	"$REPEAT run(s) each," \
 	"cold cache; fio libaio direct=1 on each file"
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 for w in "${WL[@]}"; do
@@ -52,7 +59,7 @@ for w in "${WL[@]}"; do
 		for c in "${COLS[@]}"; do
 			sync; [ -w /proc/sys/vm/drop_caches ] && echo 3 >/proc/sys/vm/drop_caches
 			out=$(fio --name="$name" --filename="${FILE[$c]}" --rw="$rw" --bs="$bs" --iodepth="$qd" \
-				--ioengine=libaio --direct=1 --time_based --runtime="$RUNTIME" --ramp_time=1 \
+				--ioengine=libaio --direct=1 --time_based --runtime="$RUNTIME" --ramp_time="$RAMP" \
 				--size="${SIZE_MIB}M" --output-format=json)
 			v=$(python3 -c '
 import json,sys
@@ -71,14 +78,17 @@ print("%.0f" % (d["bw_bytes"]/1e6 if sys.argv[1]=="1M" else d["iops"]))' "$bs" <
 done
 echo
 printf '%-20s %10s %10s %10s %12s %10s\n' workload ulvm-fuse nbdfuse raw fuse/nbdfuse fuse/raw
-miss=()
+miss=() miss_raw=()
 for w in "${WL[@]}"; do
 	read -r name _ <<<"$w"
-	r=$(awk -v a="${RES[ulvm-fuse,$name]}" -v b="${RES[nbdfuse,$name]}" 'BEGIN {printf "%.2f", a / b}')
-	q=$(awk -v a="${RES[ulvm-fuse,$name]}" -v b="${RES[raw,$name]}" 'BEGIN {printf "%.2f", a / b}')
-	printf '%-20s %10s %10s %10s %12s %10s\n' "$name" "${RES[ulvm-fuse,$name]}" "${RES[nbdfuse,$name]}" \
-		"${RES[raw,$name]}" "$r" "$q"
+	a=${RES[ulvm-fuse,$name]} b=${RES[nbdfuse,$name]} c=${RES[raw,$name]}
+	r=$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a / b}')
+	q=$(awk -v a="$a" -v b="$c" 'BEGIN {printf "%.2f", a / b}')
+	printf '%-20s %10s %10s %10s %12s %10s\n' "$name" "$a" "$b" "$c" "$r" "$q"
 	awk -v r="$r" 'BEGIN {exit !(r < 1.5)}' && miss+=("$name")
+	awk -v a="$a" -v b="$b" -v c="$c" 'BEGIN {t = 1.5 * b; if (c < t) t = c; exit !(a < t)}' && miss_raw+=("$name")
 done
 if [ ${#miss[@]} -eq 0 ]; then echo "bar (FUSE file >= 1.5x nbdfuse on every workload): MET"
 else echo "bar (FUSE file >= 1.5x nbdfuse on every workload): NOT MET: ${miss[*]}"; fi
+if [ ${#miss_raw[@]} -eq 0 ]; then echo "with the raw file as the limit (FUSE >= min(1.5x nbdfuse, raw)): MET"
+else echo "with the raw file as the limit (FUSE >= min(1.5x nbdfuse, raw)): NOT MET: ${miss_raw[*]}"; fi

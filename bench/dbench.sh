@@ -73,7 +73,7 @@ declare -A FILE=([ulvm-fuse]=$S/fs/$VG/fuse [plain]=$S/plain.img)
 truncate -s "${SIZE_MIB}M" "$S/plain.img"
 if [ ${#COLS[@]} = 3 ]; then
 	ulvm lvcreate -L "${SIZE_MIB}M" -n nbd "$VG" "$S/pv2.img" >/dev/null
-	nbdfuse "$S/nf/lv" "nbd+unix:///$VG/nbd?socket=$S/run/nbd.sock" &
+	nbdfuse "$S/nf/lv" "nbd+unix:///$VG/nbd?socket=$S/run/nbd.sock" 2>"$S/nbdfuse.log" &
 	NPID=$!
 	for _ in $(seq 100); do [ -e "$S/nf/lv" ] && break; sleep 0.1; done
 	FILE[nbdfuse]=$S/nf/lv

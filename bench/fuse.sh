@@ -41,7 +41,7 @@ fio --name=fill --filename="$S/backing.img" --size="${SIZE_MIB}M" --rw=write --b
 UPID=$!
 for _ in $(seq 100); do [ -S "$S/run/nbd.sock" ] && break; sleep 0.1; done
 ULVM_RUN_DIR=$S/run "$build/src/cli/ulvm" dmsetup create bench --table "0 $((SIZE_MIB * 2048)) linear $S/backing.img 0"
-nbdfuse "$S/nf/bench" "nbd+unix:///bench?socket=$S/run/nbd.sock" &
+nbdfuse "$S/nf/bench" "nbd+unix:///bench?socket=$S/run/nbd.sock" 2>"$S/nbdfuse.log" &
 NPID=$!
 for _ in $(seq 100); do [ -e "$S/nf/bench" ] && break; sleep 0.1; done
 declare -A FILE=([ulvm-fuse]=$S/fs/bench [nbdfuse]=$S/nf/bench [raw]=$S/backing.img) RES=()

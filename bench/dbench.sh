@@ -9,9 +9,11 @@
 #   BENCH_RUNTIME    dbench -t, seconds per run [30]
 #   BENCH_CLIENTS    dbench clients [4]
 #   BENCH_SIZE_MIB   size of each file system [2048]
-#   BENCH_REPEAT     runs per column, interleaved (ulvm, plain, ulvm, ...)
-#                    so that a noisy neighbour hits both alike; the table
-#                    gives medians [1]
+#   BENCH_REPEAT     runs per column, interleaved, the order rotated each
+#                    round (ulvm plain, plain ulvm, ...) so that a noisy
+#                    neighbour or a first run's fresh pages hit all alike;
+#                    the table gives medians [1]
+#   BENCH_WARMUP     seconds of an unmeasured dbench on each column first [10]
 #   BENCH_NBDFUSE=1  also a column for the same LV setup read through
 #                    nbdfuse on ulvmd's NBD export (a second LV)
 #   BENCH_VERBOSE=1  print the end of each dbench output
@@ -33,6 +35,7 @@ RUNTIME=${BENCH_RUNTIME:-30}
 CLIENTS=${BENCH_CLIENTS:-4}
 SIZE_MIB=${BENCH_SIZE_MIB:-2048}
 REPEAT=${BENCH_REPEAT:-1}
+WARMUP=${BENCH_WARMUP:-10}
 COLS=(ulvm-fuse plain)
 [ "${BENCH_NBDFUSE:-0}" = 1 ] && COLS=(ulvm-fuse nbdfuse plain)
 need=(dbench losetup mkfs.ext4 mountpoint)
@@ -90,13 +93,23 @@ echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); dbench $CLI
 	"${RUNTIME}s per run, $REPEAT run(s) each, ext4 on a loop device"
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 declare -A RUNS=() RES=()
+run() { # column, seconds: prints MB/s
+	local out v
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	out=$(dbench -D "${MNT[$1]}" -t "$2" "$CLIENTS" 2>&1) || { echo "$out" | tail -5 >&2; return 1; }
+	v=$(awk '/^Throughput/ {print $2}' <<<"$out")
+	[ -z "${BENCH_VERBOSE:-}" ] || echo "$out" | tail -25 >&2
+	[ -n "$v" ] || { echo "$out" | tail -5 >&2; return 1; }
+	echo "$v"
+}
+if [ "$WARMUP" -gt 0 ]; then
+	for c in "${COLS[@]}"; do printf '%-10s warm-up: %10s MB/s\n' "$c" "$(run "$c" "$WARMUP")"; done
+fi
 for rep in $(seq "$REPEAT"); do
-	for c in "${COLS[@]}"; do
-		sync; echo 3 >/proc/sys/vm/drop_caches
-		out=$(dbench -D "${MNT[$c]}" -t "$RUNTIME" "$CLIENTS" 2>&1) || { echo "$out" | tail -5; exit 1; }
-		v=$(awk '/^Throughput/ {print $2}' <<<"$out")
-		[ -z "${BENCH_VERBOSE:-}" ] || echo "$out" | tail -25
-		[ -n "$v" ] || { echo "$out" | tail -5; exit 1; }
+	n=${#COLS[@]}
+	for ((i = 0; i < n; i++)); do
+		c=${COLS[(i + rep - 1) % n]}
+		v=$(run "$c" "$RUNTIME")
 		RUNS[$c]+="$v "
 		printf '%-10s run %d: %10s MB/s\n' "$c" "$rep" "$v"
 	done

@@ -24,11 +24,18 @@
  * itself, blocking in the device as NBD workers do.  Workers start as the
  * load needs them and none leaves on its own when idle (max_idle =
  * max_threads): creating a thread per burst costs more than the request.
- * The kernel keeps up to FUSE_BACKGROUND asynchronous requests (libaio on
- * the file, a loop device's direct I/O) in flight, more than the workers,
- * so no worker waits for the kernel to queue the next one.
- * fuse_export_stop sets the exit flag and unmounts: the workers' reads end
- * (ENODEV) and the loop joins them.
+ * The kernel passes on up to FUSE_BACKGROUND asynchronous requests (libaio
+ * on the file, a loop device's direct I/O) at once; its default, 12, held
+ * back most of a QD32 fio.  fuse_export_stop sets the exit flag and
+ * unmounts: the workers' reads end (ENODEV) and the loop joins them.
+ *
+ * Inodes and locking.  Inode numbers are ours (fuse_tree.h): one per kind
+ * and path, counted by lookups and forgets, freed at 0, never reused.  The
+ * tree's mutex is the only lock here, taken by name requests (lookup,
+ * forget, getattr, opendir), never by I/O.  A directory handle is the
+ * listing taken at opendir; a file handle holds its device open until
+ * release, whatever happens to the name meanwhile (rename, remove --force:
+ * the device's own rules apply).
  */
 #define FUSE_USE_VERSION 312
 #include "export/fuse.h"

@@ -3,19 +3,26 @@
 # with the raw backing file as the limit: fio on the file each one gives.
 #   bench/fuse.sh BUILD_DIR
 # Environment: BENCH_DIR [/var/tmp], BENCH_RUNTIME [5], BENCH_SIZE_MIB [1024],
-# BENCH_REPEAT [1]: runs per workload and file, interleaved (ulvm, nbdfuse,
-# raw, ulvm, ...) so that a noisy neighbour hits all three alike; the table
-# gives the medians.  BENCH_RAMP [1]: fio's unmeasured seconds at the start
-# of each run.  The first pass over the cold backing file fills ulvmd's page
-# cache, which on a VM whose fresh pages are slow (300 MB/s on some days
-# here) is most of a 5 s run, alike for both FUSE columns: a longer ramp
-# measures the servers instead.
+# BENCH_REPEAT [1]: runs per workload and file, interleaved, the order
+# rotated each round (ulvm nbdfuse raw, nbdfuse raw ulvm, ...) so that a
+# noisy neighbour hits all three alike; the table gives the medians.
+# BENCH_RAMP [1]: fio's unmeasured seconds at the start of each run.
+#
+# Before every run: sync, then SIZE + 256 MiB of memory written and freed,
+# then drop_caches.  On this VM a page freed more than a couple of seconds
+# ago has gone back to the host (free page reporting), and the first touch
+# of it costs ~10x: a buffered 1 MiB write pass over a 1 GiB file ran at
+# 544-602 MB/s into pages freed 20 s before, 5.5-6.3 GB/s into pages freed
+# just before.  Without this the column after raw (O_DIRECT, no page cache)
+# always paid that for its whole first pass over the backing file, and the
+# column after it did not: every run, ulvm's FUSE file had the slow pages
+# and nbdfuse the fast ones.
 # The bar (installable issue): ulvm's FUSE file >= 1.5x nbdfuse on every
 # workload, with the raw file as the limit (printed both ways: strictly,
-# and as FUSE >= min(1.5x nbdfuse, raw)).  Workloads: 1 MiB sequential read and write, QD8 (libaio,
-# direct=1), 4 KiB random read and write, QD32 (libaio, direct=1).
-# Servers are started here, their PIDs recorded and killed by them; the
-# FUSE mounts are unmounted at exit.  Caches dropped before every run.
+# and as FUSE >= min(1.5x nbdfuse, raw)).  Workloads: 1 MiB sequential
+# read and write, QD8 (libaio, direct=1), 4 KiB random read and write, QD32
+# (libaio, direct=1).  Servers are started here, their PIDs recorded and
+# killed by them; the FUSE mounts are unmounted at exit.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
@@ -51,13 +58,20 @@ WL=("seq-read-1M-qd8 read 1M 8" "seq-write-1M-qd8 write 1M 8" "rand-read-4k-qd32
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); ${RUNTIME}s per run after ${RAMP}s," \
 	"$REPEAT run(s) each," \
 	"cold cache; fio libaio direct=1 on each file"
+fresh() {
+	sync
+	python3 -c 'import sys; b = b"\1" * (int(sys.argv[1]) << 20)' $((SIZE_MIB + 256))
+	[ -w /proc/sys/vm/drop_caches ] && echo 3 >/proc/sys/vm/drop_caches
+	return 0
+}
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 for w in "${WL[@]}"; do
 	read -r name rw bs qd <<<"$w"
 	declare -A RUNS=()
 	for rep in $(seq "$REPEAT"); do
-		for c in "${COLS[@]}"; do
-			sync; [ -w /proc/sys/vm/drop_caches ] && echo 3 >/proc/sys/vm/drop_caches
+		for i in 0 1 2; do
+			c=${COLS[(i + rep - 1) % 3]}
+			fresh
 			out=$(fio --name="$name" --filename="${FILE[$c]}" --rw="$rw" --bs="$bs" --iodepth="$qd" \
 				--ioengine=libaio --direct=1 --time_based --runtime="$RUNTIME" --ramp_time="$RAMP" \
 				--size="${SIZE_MIB}M" --output-format=json)

@@ -8,6 +8,9 @@
 #  - fio verify on the file; SEEK_DATA/SEEK_HOLE from the device's extents;
 #    fallocate --punch-hole discards (the backing file gets a hole),
 #    --zero-range writes zeroes; fsync flushes;
+#  - the size is fixed: a write past the end fails (ENOSPC/EFBIG) and the
+#    file does not grow; truncate to another size and chmod fail (EPERM),
+#    truncate to the same size and touch succeed;
 #  - ulvmd's SIGTERM unmounts.
 source "$(dirname "$0")/lib.sh"
 need losetup mkfs.ext4 fsck.ext4 mount fio fallocate python3 mountpoint
@@ -80,6 +83,33 @@ printf '\xff%.0s' $(seq 4096) | dd of="$F/sp" bs=4096 seek=16 conv=notrunc statu
 fallocate --zero-range -o 65536 -l 4096 "$F/sp"
 python3 -c "import sys; d=open(sys.argv[1],'rb').read(); assert d[65536:69632] == bytes(4096)" "$F/sp" ||
 	fail "zero range does not read zeroes"
+
+step "the size is fixed: writes past the end, truncate, chmod, touch"
+python3 - "$F/sp" <<'PY' || fail "past the end"
+import errno, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+size = os.fstat(fd).st_size
+for off in (size, size - 2, size + (1 << 20)):
+    try:
+        os.pwrite(fd, b"abcd", off)
+        raise SystemExit("write at %d of %d succeeded" % (off, size))
+    except OSError as e:
+        assert e.errno in (errno.ENOSPC, errno.EFBIG), (off, e)
+assert os.fstat(fd).st_size == size and os.stat(sys.argv[1]).st_size == size
+os.ftruncate(fd, size)
+for n in (size - 4096, size + 4096, 0):
+    try:
+        os.ftruncate(fd, n)
+        raise SystemExit("ftruncate to %d succeeded" % n)
+    except OSError as e:
+        assert e.errno == errno.EPERM, (n, e)
+os.close(fd)
+PY
+truncate -s $((64 << 20)) "$F/sp" || fail "truncate to the same size"
+truncate -s 1M "$F/sp" 2>/dev/null && fail "truncate to 1M succeeded"
+chmod 644 "$F/sp" 2>/dev/null && fail "chmod succeeded"
+touch "$F/sp" || fail "touch"
+[ "$(stat -c %s "$F/sp")" = $((64 << 20)) ] || fail "size changed: $(stat -c %s "$F/sp")"
 
 step "the size follows an online reload"
 ulvm dmsetup load sp --table "0 262144 linear $T/a.img 0"

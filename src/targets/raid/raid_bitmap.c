@@ -224,15 +224,25 @@ static void write_until(struct raid_set *rs, uint64_t gen)
 	pthread_mutex_unlock(&bm->lock);
 }
 
+/* The regions [*r0, *r1] that sectors [s, s+n) touch; false: none. */
+static bool regions(const struct raid_bitmap *bm, uint64_t s, uint64_t n, uint64_t *r0, uint64_t *r1)
+{
+	if (!n || !bm->nregions || s / bm->region >= bm->nregions)
+		return false;
+	*r0 = s / bm->region;
+	*r1 = (s + n - 1) / bm->region;
+	if (*r1 >= bm->nregions)
+		*r1 = bm->nregions - 1;
+	return true;
+}
+
 void raid_bm_startwrite(struct raid_set *rs, uint64_t s, uint64_t n)
 {
 	struct raid_bitmap *bm = &rs->bm;
-	uint64_t r0 = s / bm->region, r1 = (s + n - 1) / bm->region, need = 0;
+	uint64_t r0, r1, need = 0;
 
-	if (!n || !bm->nregions)
+	if (!regions(bm, s, n, &r0, &r1))
 		return;
-	if (r1 >= bm->nregions)
-		r1 = bm->nregions - 1;
 	pthread_mutex_lock(&bm->lock);
 	for (uint64_t r = r0; r <= r1; r++) {
 		unsigned c;
@@ -257,12 +267,10 @@ void raid_bm_startwrite(struct raid_set *rs, uint64_t s, uint64_t n)
 void raid_bm_endwrite(struct raid_set *rs, uint64_t s, uint64_t n, bool clean)
 {
 	struct raid_bitmap *bm = &rs->bm;
-	uint64_t r0 = s / bm->region, r1 = (s + n - 1) / bm->region;
+	uint64_t r0, r1;
 
-	if (!n || !bm->nregions)
+	if (!regions(bm, s, n, &r0, &r1))
 		return;
-	if (r1 >= bm->nregions)
-		r1 = bm->nregions - 1;
 	pthread_mutex_lock(&bm->lock);
 	for (uint64_t r = r0; r <= r1; r++) {
 		if ((bm->count[r] & RB_COUNT) > 2)

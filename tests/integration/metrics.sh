@@ -243,8 +243,12 @@ raw() { # request -> the status line, or "" when the server closed without one
 [ "$(raw 'GARBAGE\r\n\r\n')" = "" ] || fail "GARBAGE was answered"
 [ "$(raw '\x00\x01\x02\xff\r\n\r\n')" = "" ] || fail "binary junk was answered"
 big=$(head -c 70000 /dev/zero | tr '\0' a)
-[ "$(raw "GET /metrics HTTP/1.1\r\nHost: x\r\nX: $big\r\n\r\n")" = "HTTP/1.1 431 Request Header Fields Too Large" ] ||
-	fail "a 70 KB header was not refused"
+# 431, or a reset: the server may close while the client still writes, and
+# the reset then takes the reply with it (seen on a loaded machine)
+case "$(raw "GET /metrics HTTP/1.1\r\nHost: x\r\nX: $big\r\n\r\n" 2>/dev/null)" in
+"HTTP/1.1 431 Request Header Fields Too Large" | "") ;;
+*) fail "a 70 KB header was not refused" ;;
+esac
 kill -0 "$ULVMD_PID" || fail "ulvmd died"
 scrape "$T/m4"
 promtool check metrics <"$T/m4" || fail "promtool after the bad requests"

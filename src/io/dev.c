@@ -80,6 +80,12 @@ int dev_refresh(struct dev *d)
 	return d->ops->refresh ? d->ops->refresh(d) : 0;
 }
 
+void dev_drop_cache(struct dev *d, uint64_t off, uint64_t len)
+{
+	if (d->ops->drop_cache)
+		d->ops->drop_cache(d, off, len);
+}
+
 int dev_discard(struct dev *d, uint64_t off, uint64_t len)
 {
 	int r = check_write(d, off, len);

@@ -44,6 +44,9 @@ struct dev_ops {
 	/* Re-read the size (a file or block device grown or shrunk by
 	 * someone else); optional. */
 	int (*refresh)(struct dev *d);
+	/* Forget what is cached of [off, off+len), so the next read comes
+	 * from the device (another process wrote it with O_DIRECT); optional. */
+	void (*drop_cache)(struct dev *d, uint64_t off, uint64_t len);
 	/* Release the backend; called when the last reference goes. */
 	void (*destroy)(struct dev *d);
 };
@@ -80,6 +83,7 @@ int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off, unsigned
 int dev_flush(struct dev *d);
 /* Pick up a size change of the backing file or device. */
 int dev_refresh(struct dev *d);
+void dev_drop_cache(struct dev *d, uint64_t off, uint64_t len);
 int dev_discard(struct dev *d, uint64_t off, uint64_t len);
 int dev_write_zeroes(struct dev *d, uint64_t off, uint64_t len, unsigned flags);
 int dev_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn fn, void *opaque);

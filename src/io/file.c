@@ -270,6 +270,16 @@ static int file_refresh(struct dev *d)
 	return r;
 }
 
+/* Clean cached pages of the range go; a page another process's O_DIRECT
+ * write could not invalidate (it was being read at the time) with them. */
+static void file_drop_cache(struct dev *d, uint64_t off, uint64_t len)
+{
+	struct file_dev *f = to_file(d);
+
+	if (!f->align)
+		(void)posix_fadvise(f->fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
+}
+
 static void file_destroy(struct dev *d)
 {
 	struct file_dev *f = to_file(d);
@@ -287,6 +297,7 @@ static const struct dev_ops file_ops = {
 	.write_zeroes = file_write_zeroes,
 	.extents = file_extents,
 	.refresh = file_refresh,
+	.drop_cache = file_drop_cache,
 	.destroy = file_destroy,
 };
 

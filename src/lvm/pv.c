@@ -148,6 +148,11 @@ int pv_scan_shared(struct dev *d, struct pv *const *seen, unsigned nseen, struct
 
 void pv_refresh(struct pv *pv)
 {
+	/* Read under the lock from the device, not from pages cached by the
+	 * scan: lvm2 writes metadata with O_DIRECT, and a page the scan was
+	 * reading at that moment can stay stale in the page cache. */
+	for (unsigned i = 0; i < pv->nmda; i++)
+		dev_drop_cache(pv->dev, pv->mda[i].locn.offset, pv->mda[i].locn.size);
 	for (unsigned i = 0; i < pv->nmda && !pv->reread; i++) {
 		const struct pv_mda *m = &pv->mda[i];
 		struct mda_header h;

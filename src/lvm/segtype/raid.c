@@ -205,14 +205,7 @@ static struct vg_lv *raid_owner_of(const struct vg *vg, const struct vg_lv *owne
 	return NULL;
 }
 
-/* The raid status line: "<level> <#devs> <health> <done>/<total> <action> <mismatches> ..." */
-struct raid_status {
-	char health[65];
-	uint64_t done, total, mismatches;
-	char action[16];
-};
-
-static int raid_status_of(struct dmctl *d, const char *name, struct raid_status *st)
+int raid_status_of(struct dmctl *d, const char *name, struct raid_status *st)
 {
 	struct err e = { { 0 } };
 	char *line = NULL, level[32];

@@ -126,14 +126,13 @@ static int apply(struct lv_change *ch, struct vg_lv *lv, const struct raid_seg *
 	return lvm_vg_commit(ch->env, ch->h, e);
 }
 
-static void dm_remove_lvs(struct lv_change *ch, const struct vg *vg, char (*names)[LV_DM_NAME_MAX], unsigned n)
+static void dm_remove_lvs(struct lv_change *ch, char (*names)[LV_DM_NAME_MAX], unsigned n)
 {
 	struct err e = { { 0 } };
 
 	for (unsigned i = 0; i < n && dmctl_up(ch->d); i++)
 		if (dmctl_exists(ch->d, names[i]) && dmctl_remove(ch->d, names[i], &e))
 			fprintf(stderr, "  WARNING: %s: %s\n", names[i], e.msg);
-	(void)vg;
 }
 
 /* A linear LV becomes a raid1 of @images images, itself the first. */
@@ -310,7 +309,7 @@ static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, 
 		if ((r = lvm_vg_commit(ch->env, ch->h, e)) ||
 		    (dmctl_up(ch->d) && (r = lv_dm_reload(ch->d, ch->env, vg, lv, e))))
 			return r;
-		dm_remove_lvs(ch, vg, gone_dm, ngone);
+		dm_remove_lvs(ch, gone_dm, ngone);
 		fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
 		return 0;
 	}
@@ -342,25 +341,21 @@ static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, 
 	}
 	if ((r = apply(ch, lv, &shape, &keep, e)))
 		return r;
-	dm_remove_lvs(ch, vg, gone_dm, ngone);
+	dm_remove_lvs(ch, gone_dm, ngone);
 	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
 	return 0;
 }
 
 /* The raid status's health characters of an active LV ("" if inactive). */
-static void health_of(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, char *h, size_t size)
+static void health_of(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, char *h)
 {
-	char name[LV_DM_NAME_MAX], *line = NULL;
-	struct err e = { { 0 } };
+	char name[LV_DM_NAME_MAX];
+	struct raid_status st;
 
 	h[0] = 0;
 	lv_dm_name(vg, lv, name);
-	if (!dmctl_up(ch->d) || dmctl_status(ch->d, name, &line, &e) || !line)
-		return;
-	if (sscanf(line, "%*u %*u raid %*s %*u %63s", h) != 1)
-		h[0] = 0;
-	(void)size;
-	free(line);
+	if (dmctl_up(ch->d) && !raid_status_of(ch->d, name, &st))
+		strcpy(h, st.health);
 }
 
 /* @dst gives up its extents and takes those of @src, which goes. */
@@ -413,14 +408,14 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct er
 	struct vg_pv *avoid[MAX_IMAGES * 4];
 	bool bad[MAX_IMAGES] = { false };
 	unsigned navoid = 0, nbad = 0;
-	char h[64];
+	char h[65];
 	int r;
 
 	if (!strncmp(m->level, "raid0", 5))
 		return err_set(e, -EINVAL, "raid0 LV %s/%s has no redundancy to repair from.", vg->name, lv->name);
 	if ((r = images_of(vg, lv, &im, e)))
 		return r;
-	health_of(ch, vg, lv, h, sizeof(h));
+	health_of(ch, vg, lv, h);
 	for (unsigned i = 0; i < im.n; i++) {
 		bad[i] = raid_on_missing_pv(im.image[i]) || raid_on_missing_pv(im.meta[i]) ||
 			 (i < strlen(h) && (h[i] == 'D' || h[i] == '-'));

@@ -18,6 +18,15 @@ struct raid_seg {
 };
 
 void raid_seg_free(struct lv_seg *s);
+
+/* The raid target's status line of dm device @name: "<level> <#devs>
+ * <health> <done>/<total> <action> <mismatches> ...": 0, or -errno. */
+struct raid_status {
+	char health[65];
+	uint64_t done, total, mismatches;
+	char action[16];
+};
+int raid_status_of(struct dmctl *d, const char *name, struct raid_status *st);
 /* Images [@first, @first + @images) of LV @name, each (with its one-extent
  * rmeta first, if @with_meta) on a PV of its own, none in @avoid. */
 int raid_alloc(struct lv_change *ch, struct vg *vg, const char *name, unsigned first, unsigned images,

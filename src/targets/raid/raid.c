@@ -425,6 +425,24 @@ static char health(struct raid_set *rs, unsigned i, bool syncing)
 	return 'A';
 }
 
+/* With rs->lock: the action to show (one the thread has not taken up yet
+ * shows as running; frozen is the caller's) and the sectors it has done
+ * of @total, as the status line's <synced>/<total>. */
+static enum raid_action shown(struct raid_set *rs, uint64_t total, uint64_t *done)
+{
+	enum raid_action a = rs->action != RA_IDLE || !rs->level->redundant ? rs->action : raid_next_action(rs);
+
+	if (rs->action != RA_IDLE)
+		*done = rs->progress;
+	else if (a != RA_IDLE)
+		*done = a == RA_RESYNC && rs->resync_offset != RAID_MAX_SECTOR ? rs->resync_offset : 0;
+	else
+		*done = total;
+	if (*done > total)
+		*done = total;
+	return a;
+}
+
 static void raid_status(struct dm_target *ti, enum status_type type, char *buf, size_t maxlen)
 {
 	struct raid_set *rs = ti->private;
@@ -434,22 +452,14 @@ static void raid_status(struct dm_target *ti, enum status_type type, char *buf, 
 
 	if (type == STATUSTYPE_INFO) {
 		pthread_mutex_lock(&rs->lock);
-		/* an action the thread has not taken up yet shows as running */
-		a = rs->action != RA_IDLE || !rs->level->redundant ? rs->action : raid_next_action(rs);
+		a = shown(rs, total, &done);
 		syncing = a == RA_RESYNC;
-		if (rs->action != RA_IDLE)
-			done = rs->progress;
-		else if (a != RA_IDLE)
-			done = a == RA_RESYNC && rs->resync_offset != RAID_MAX_SECTOR ? rs->resync_offset : 0;
-		else
-			done = total;
 		if (rs->frozen)
 			a = RA_FROZEN;
 		dm_emit(buf, maxlen, "%s %u ", rs->level->name, rs->ndevs);
 		for (unsigned i = 0; i < rs->ndevs; i++)
 			dm_emit(buf, maxlen, "%c", health(rs, i, syncing));
-		dm_emit(buf, maxlen, " %" PRIu64 "/%" PRIu64 " %s %" PRIu64 " 0 -", done > total ? total : done,
-			total, action_names[a], rs->last == RA_CHECK ? rs->mismatches : 0);
+		dm_emit(buf, maxlen, " %" PRIu64 "/%" PRIu64 " %s %" PRIu64 " 0 -", done, total, action_names[a], rs->last == RA_CHECK ? rs->mismatches : 0);
 		pthread_mutex_unlock(&rs->lock);
 		return;
 	}
@@ -581,15 +591,14 @@ static void raid_metrics(struct dm_target *ti, dm_metric_fn fn, void *opaque)
 
 		legs[!l->data ? 3 : atomic_load(&l->failed) ? 2 : l->in_sync ? 0 : 1]++;
 	}
-	a = rs->frozen ? RA_FROZEN : rs->action != RA_IDLE || !rs->level->redundant ? rs->action : raid_next_action(rs);
-	done = rs->resync_offset == RAID_MAX_SECTOR ? total : rs->resync_offset;
-	if (rs->action == RA_RESYNC || rs->action == RA_RECOVER)
-		done = rs->progress;
+	a = shown(rs, total, &done);
+	if (rs->frozen)
+		a = RA_FROZEN;
 	mism = rs->last == RA_CHECK ? rs->mismatches : 0;
 	pthread_mutex_unlock(&rs->lock);
 	for (unsigned i = 0; i < 4; i++)
 		fn(opaque, &m_legs, states[i], legs[i]);
-	fn(opaque, &m_sync, NULL, done > total ? total : done);
+	fn(opaque, &m_sync, NULL, done);
 	fn(opaque, &m_total, NULL, total);
 	for (unsigned i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++)
 		fn(opaque, &m_action, action_names[i], (unsigned)a == i);

@@ -2,7 +2,8 @@
  *      <#raid_devs> <meta_dev0> <data_dev0> [... <meta_devN> <data_devN>]
  *
  * The kernel's dm-raid (Documentation/admin-guide/device-mapper/dm-raid.rst)
- * for raid0, raid1 and raid10 (near, far, offset), with its table syntax,
+ * for raid0, raid1, raid10 (near, far, offset), raid4, raid5 (la ra ls rs
+ * n) and raid6 (zr nr nc n_6 la_6 ra_6 ls_6 rs_6), with its table syntax,
  * status line and messages, data placed as MD places it and metadata
  * devices in the kernel's format (raid_format.h), so the same legs work
  * under the kernel.  '-' for both devices of a slot marks it missing.
@@ -34,6 +35,10 @@
 static const struct raid_level *const raid_levels[] = {
 	&raid_level_raid0, &raid_level_raid1, &raid_level_raid10,
 	&raid_level_raid10_near, &raid_level_raid10_far, &raid_level_raid10_offset,
+	&raid_level_raid4, &raid_level_raid5_la, &raid_level_raid5_ra, &raid_level_raid5_ls,
+	&raid_level_raid5_rs, &raid_level_raid5_n, &raid_level_raid6_zr, &raid_level_raid6_nr,
+	&raid_level_raid6_nc, &raid_level_raid6_n_6, &raid_level_raid6_la_6, &raid_level_raid6_ra_6,
+	&raid_level_raid6_ls_6, &raid_level_raid6_rs_6,
 };
 
 static const char *const action_names[] = { "idle", "frozen", "resync", "recover", "check", "repair" };
@@ -47,11 +52,12 @@ bool raid_survives(const struct raid_level *l, const struct raid_geom *g, const 
 	struct raid_copy c[RAID_MAX_DEVS];
 	unsigned period = g->ndevs * (g->nc ? g->nc : 1) * (g->fc ? g->fc : 1) * 2;
 
-	if (!l->redundant) {
+	if (!l->redundant || l->parity) {
+		unsigned n = 0;
+
 		for (unsigned i = 0; i < g->ndevs; i++)
-			if (raid_failed_test(failed, i))
-				return false;
-		return true;
+			n += raid_failed_test(failed, i);
+		return n <= (l->parity ? l->parity->nparity : 0);
 	}
 	/* Every chunk of one period of the layout keeps a live copy. */
 	for (unsigned k = 0; k < period; k++) {
@@ -257,6 +263,8 @@ static void raid_free(struct raid_set *rs)
 	raid_bm_free(&rs->bm);
 	pthread_mutex_destroy(&rs->lock);
 	pthread_mutex_destroy(&rs->meta_lock);
+	for (unsigned i = 0; i < RAID_STRIPE_LOCKS; i++)
+		pthread_mutex_destroy(&rs->stripe_lock[i]);
 	pthread_cond_destroy(&rs->cond);
 	free(rs->legs);
 	free(rs);
@@ -277,8 +285,10 @@ static int raid_ctr(struct dm_target *ti, struct arg_set *as)
 	if (!type)
 		return bad(ti, "Too few arguments");
 	if (!level) {
-		dm_target_set_error(ti, "Unrecognised raid_type %s (this raid target knows raid0, raid1 and "
-				    "raid10)", type);
+		dm_target_set_error(ti, "Unrecognised raid_type %s (this raid target knows raid0, raid1, raid10, "
+				    "raid10_near, raid10_far, raid10_offset, raid4, raid5_la, raid5_ra, raid5_ls, "
+				    "raid5_rs, raid5_n, raid6_zr, raid6_nr, raid6_nc, raid6_n_6, raid6_la_6, "
+				    "raid6_ra_6, raid6_ls_6 and raid6_rs_6)", type);
 		return -EINVAL;
 	}
 	if (arg_u32(as, 1, RAID_MAX_PARAMS, &nparams))
@@ -295,6 +305,8 @@ static int raid_ctr(struct dm_target *ti, struct arg_set *as)
 	rs->resync_offset = RAID_MAX_SECTOR;
 	pthread_mutex_init(&rs->lock, NULL);
 	pthread_mutex_init(&rs->meta_lock, NULL);
+	for (unsigned i = 0; i < RAID_STRIPE_LOCKS; i++)
+		pthread_mutex_init(&rs->stripe_lock[i], NULL);
 	pthread_cond_init(&rs->cond, NULL);
 	pthread_mutex_init(&rs->bm.lock, NULL);
 	pthread_cond_init(&rs->bm.cond, NULL);

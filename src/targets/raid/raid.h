@@ -28,6 +28,10 @@
 #include "targets/raid/raid_level.h"
 
 #define RAID_MAX_PARAMS 64
+#define RAID_PUNIT 65536u        /* parity I/O: bytes of one stripe row at a time */
+#define RAID_STRIPE_LOCKS 256u
+
+enum raid_op { RAID_OP_WRITE, RAID_OP_ZEROES, RAID_OP_DISCARD };
 
 struct raid_leg {
 	struct dev *meta;            /* NULL: '-' */
@@ -96,6 +100,9 @@ struct raid_set {
 	bool thread_running, stop;
 	atomic_uint client_io;       /* client requests in flight: the sync yields */
 	atomic_uint read_rr;
+	/* parity levels: held while a stripe row's data and parity change
+	 * or are read to rebuild a chunk (raid_pio.c, raid_psync.c) */
+	pthread_mutex_t stripe_lock[RAID_STRIPE_LOCKS];
 
 	struct raid_bitmap bm;
 };
@@ -146,6 +153,41 @@ bool raid_fail_leg(struct raid_set *rs, unsigned i, int err);
 /* A leg that can take writes / be read from now. */
 bool raid_leg_writable(struct raid_set *rs, unsigned i);
 bool raid_leg_readable(struct raid_set *rs, unsigned i);
+
+/* raid_parity.c: the arithmetic (ISA-L).  Buffers are per device index,
+ * @len bytes, a multiple of 32, 64-byte aligned; NULL reads as zeroes. */
+void raid_parity_gen(const struct raid_stripe *st, uint8_t *const *bufs, size_t len, uint8_t *p, uint8_t *q);
+/* P and Q change by device @dev's @src (its old data, then its new). */
+void raid_parity_update(const struct raid_stripe *st, unsigned dev, const uint8_t *src, size_t len, uint8_t *p,
+			uint8_t *q);
+/* The devices in @missing (at most as many as parity devices) from the
+ * others; @t1, @t2 are scratch.  0 or -EIO. */
+int raid_parity_rebuild(const struct raid_stripe *st, uint8_t **bufs, const bool *missing, size_t len,
+			uint8_t *t1, uint8_t *t2);
+void raid_xor_into(uint8_t *dst, const uint8_t *src, size_t len);
+/* This thread's @count buffers of RAID_PUNIT bytes, contiguous; NULL. */
+uint8_t *raid_parity_bufs(unsigned count);
+const uint8_t *raid_zeroes(void); /* RAID_PUNIT bytes */
+
+/* raid_pio.c: client I/O of the parity levels */
+int raid_parity_read(struct raid_set *rs, void *buf, size_t len, uint64_t off);
+int raid_parity_write(struct raid_set *rs, enum raid_op op, const void *buf, size_t len, uint64_t off,
+		      unsigned flags);
+/* Read stripe row @row's [lo, lo + len) of every device into bufs[i] and
+ * rebuild the legs that cannot be read; with the row locked.  *@missing
+ * says which were rebuilt.  0 or -errno. */
+int raid_parity_read_row(struct raid_set *rs, const struct raid_stripe *st, uint64_t row, unsigned lo,
+			 size_t len, uint8_t **bufs, bool *missing);
+/* May the parity of stripe row @row be stale (resync pending)? */
+bool raid_parity_unsettled(struct raid_set *rs, uint64_t row);
+
+/* raid_psync.c: one piece of resync, recovery, check or repair of a
+ * parity level: device sectors [s, s + n). */
+struct raid_sync_count {
+	uint64_t copied, skipped; /* bytes */
+	uint64_t mismatches;      /* sectors */
+};
+int raid_psync_piece(struct raid_set *rs, enum raid_action mode, uint64_t s, uint64_t n, struct raid_sync_count *c);
 
 /* raid_sync.c */
 int raid_sync_start(struct raid_set *rs);

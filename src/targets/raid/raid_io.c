@@ -11,7 +11,7 @@
  * array goes on degraded, the client sees success while one copy took
  * the data.  A write a leg missed leaves its regions marked for resync.
  * Offsets need not be sector-aligned: copies keep the offset inside the
- * sector.
+ * sector.  Parity levels have their own (raid_pio.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -19,7 +19,6 @@
 #include "common/log.h"
 #include "targets/raid/raid.h"
 
-enum op { OP_WRITE, OP_ZEROES, OP_DISCARD };
 
 bool raid_leg_writable(struct raid_set *rs, unsigned i)
 {
@@ -128,6 +127,8 @@ int raid_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
 	char *p = buf;
 	int r = 0;
 
+	if (rs->level->parity)
+		return raid_parity_read(rs, buf, len, off);
 	atomic_fetch_add(&rs->client_io, 1);
 	while (len && !r) {
 		struct raid_copy c[RAID_MAX_DEVS];
@@ -144,12 +145,12 @@ int raid_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
 	return r;
 }
 
-static int leg_op(struct raid_leg *l, enum op op, const void *buf, size_t len, uint64_t off, unsigned flags)
+static int leg_op(struct raid_leg *l, enum raid_op op, const void *buf, size_t len, uint64_t off, unsigned flags)
 {
 	switch (op) {
-	case OP_WRITE:
+	case RAID_OP_WRITE:
 		return dev_write(l->data, buf, len, off, flags);
-	case OP_ZEROES:
+	case RAID_OP_ZEROES:
 		return dev_write_zeroes(l->data, off, len, flags);
 	default:
 		return dev_discard(l->data, off, len);
@@ -157,7 +158,7 @@ static int leg_op(struct raid_leg *l, enum op op, const void *buf, size_t len, u
 }
 
 /* One write-like op on every copy.  *@clean stays true if every leg took it. */
-static int write_piece(struct raid_set *rs, enum op op, const struct raid_copy *c, unsigned n, unsigned in,
+static int write_piece(struct raid_set *rs, enum raid_op op, const struct raid_copy *c, unsigned n, unsigned in,
 		       const void *buf, size_t len, unsigned flags, bool *clean)
 {
 	unsigned done = 0;
@@ -174,7 +175,7 @@ static int write_piece(struct raid_set *rs, enum op op, const struct raid_copy *
 		e = leg_op(&rs->legs[i], op, buf, len, to_bytes(c[j].sector) + in, flags);
 		if (!e) {
 			done++;
-		} else if (op == OP_DISCARD && e == -EOPNOTSUPP) {
+		} else if (op == RAID_OP_DISCARD && e == -EOPNOTSUPP) {
 			*clean = false; /* a discard is a hint: the copies may differ */
 		} else {
 			*clean = false;
@@ -183,12 +184,12 @@ static int write_piece(struct raid_set *rs, enum op op, const struct raid_copy *
 				r = e;
 		}
 	}
-	if (!r && !done && op != OP_DISCARD)
+	if (!r && !done && op != RAID_OP_DISCARD)
 		r = err;
 	return r;
 }
 
-static int write_op(struct dm_target *ti, enum op op, const void *buf, size_t len, uint64_t off, unsigned flags)
+static int write_op(struct dm_target *ti, enum raid_op op, const void *buf, size_t len, uint64_t off, unsigned flags)
 {
 	struct raid_set *rs = ti->private;
 	uint64_t s0 = off / 512, n = (off + len + 511) / 512 - s0;
@@ -196,6 +197,8 @@ static int write_op(struct dm_target *ti, enum op op, const void *buf, size_t le
 	bool clean = true;
 	int r = 0;
 
+	if (rs->level->parity)
+		return raid_parity_write(rs, op, buf, len, off, flags);
 	atomic_fetch_add(&rs->client_io, 1);
 	if (rs->level->redundant)
 		raid_bm_startwrite(rs, s0, n);
@@ -219,17 +222,17 @@ static int write_op(struct dm_target *ti, enum op op, const void *buf, size_t le
 
 int raid_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off, unsigned flags)
 {
-	return write_op(ti, OP_WRITE, buf, len, off, flags);
+	return write_op(ti, RAID_OP_WRITE, buf, len, off, flags);
 }
 
 int raid_write_zeroes(struct dm_target *ti, uint64_t off, uint64_t len, unsigned flags)
 {
-	return write_op(ti, OP_ZEROES, NULL, len, off, flags);
+	return write_op(ti, RAID_OP_ZEROES, NULL, len, off, flags);
 }
 
 int raid_discard(struct dm_target *ti, uint64_t off, uint64_t len)
 {
-	return write_op(ti, OP_DISCARD, NULL, len, off, 0);
+	return write_op(ti, RAID_OP_DISCARD, NULL, len, off, 0);
 }
 
 int raid_flush(struct dm_target *ti)

@@ -100,15 +100,17 @@ int raid_meta_load(struct raid_set *rs, bool check_only, const char **why)
 		}
 	} else {
 		const struct raid_sb *a = &sbs[ref];
+		uint64_t old;
 
 		rs->events = a->events;
 		rs->resync_offset = a->array_resync_offset;
 		if (rs->resync_offset != RAID_MAX_SECTOR && rs->resync_offset > rs->g.sync_sectors)
 			rs->resync_offset = 0;
 		/* grown (lvextend): what is new resyncs, unless nosync */
-		if (a->array_sectors && a->array_sectors < rs->g.array_sectors && rs->level->redundant &&
-		    (rs->resync_offset == RAID_MAX_SECTOR || rs->resync_offset > a->array_sectors))
-			rs->resync_offset = a->array_sectors;
+		old = rs->level->parity ? a->sectors : a->array_sectors; /* in the sync domain */
+		if (old && old < rs->g.sync_sectors && rs->level->redundant &&
+		    (rs->resync_offset == RAID_MAX_SECTOR || rs->resync_offset > old))
+			rs->resync_offset = old;
 		for (unsigned i = 0; i < rs->ndevs; i++) {
 			struct raid_leg *l = &rs->legs[i];
 

@@ -246,13 +246,22 @@ static int sync_region(struct syncer *sy, uint64_t r)
 		struct raid_copy c[RAID_MAX_DEVS];
 		uint64_t run, n;
 
-		rs->level->map(&rs->g, s, c, &run);
 		n = end - s;
-		if (run < n)
-			n = run;
 		if (n > SYNC_BUF / 512)
 			n = SYNC_BUF / 512;
-		ret = sync_piece(sy, s, n);
+		if (rs->level->parity) {
+			struct raid_sync_count k = { 0, 0, 0 };
+
+			ret = raid_psync_piece(rs, sy->mode, s, n, &k);
+			sy->copied += k.copied;
+			sy->skipped += k.skipped;
+			sy->mismatches += k.mismatches;
+		} else {
+			rs->level->map(&rs->g, s, c, &run);
+			if (run < n)
+				n = run;
+			ret = sync_piece(sy, s, n);
+		}
 		if (ret == -EAGAIN) {
 			ret = 0;
 			continue; /* the source failed: the next copy */

@@ -1,0 +1,385 @@
+/* Client I/O of the parity levels (raid4, raid5, raid6).
+ *
+ * A stripe row is one chunk at the same device sectors on every device:
+ * ndata data chunks, P and (raid6) Q.  Parity at byte x of a chunk depends
+ * only on byte x of the row's other chunks, so work goes in units of one
+ * row and at most RAID_PUNIT bytes of in-chunk range, 512-aligned.
+ *
+ * Reads go straight to the data chunk's leg; a leg that cannot be read
+ * (failed, missing, not yet recovered) or that errors has its chunk
+ * rebuilt from the rest of the row, under the row's lock.
+ *
+ * Writes, per unit and under the row's lock, with the bitmap's regions
+ * (device sectors, the sync domain) marked on disk first:
+ *  - every leg readable: reconstruct-write (read the data chunks the write
+ *    does not fully cover, compute P and Q) or read-modify-write (read the
+ *    old data it covers and the old P and Q, apply the difference),
+ *    whichever reads fewer chunks; a full-row write reads nothing.  Where
+ *    the parity may be stale (resync pending) always reconstruct-write.
+ *  - a leg not readable: read the rest, rebuild the missing chunks, apply
+ *    the write, recompute the parity, write every writable leg (a leg
+ *    being recovered gets its rebuilt chunk too).
+ * A leg that errors is failed and the array goes on degraded; a write a
+ * leg missed leaves its regions marked for resync.  Write zeroes and
+ * discards of whole rows zero every leg (parity of zeroes is zero); a
+ * discard of part of a row is a hint and is dropped.
+ *
+ * Locks: the bitmap's region wait (raid_bm_startwrite) before the row's
+ * lock; the row lock is held across the unit's I/O, as MD holds a stripe.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "targets/raid/raid.h"
+
+#define ALIGN_DOWN(x) ((x) & ~(uint64_t)511)
+#define ALIGN_UP(x) (((x) + 511) & ~(uint64_t)511)
+
+static pthread_mutex_t *row_lock(struct raid_set *rs, uint64_t row)
+{
+	return &rs->stripe_lock[row % RAID_STRIPE_LOCKS];
+}
+
+bool raid_parity_unsettled(struct raid_set *rs, uint64_t row)
+{
+	uint64_t s = row * rs->g.chunk;
+
+	if (rs->resync_offset != RAID_MAX_SECTOR && s + rs->g.chunk > rs->resync_offset)
+		return true;
+	return rs->bm.needed && raid_bm_region_needed(rs, s / rs->region);
+}
+
+static void point(uint8_t *base, unsigned n, uint8_t **bufs)
+{
+	for (unsigned i = 0; i < n + 2; i++)
+		bufs[i] = base + (size_t)i * RAID_PUNIT;
+}
+
+int raid_parity_read_row(struct raid_set *rs, const struct raid_stripe *st, uint64_t row, unsigned lo,
+			 size_t len, uint8_t **bufs, bool *missing)
+{
+	uint64_t at = to_bytes(row * rs->g.chunk) + lo;
+	unsigned nmissing = 0;
+
+	for (unsigned i = 0; i < rs->ndevs; i++) {
+		missing[i] = !raid_leg_readable(rs, i);
+		if (!missing[i]) {
+			int r = dev_read(rs->legs[i].data, bufs[i], len, at);
+
+			if (r) {
+				if (!raid_fail_leg(rs, i, r))
+					return r;
+				missing[i] = true;
+			}
+		}
+		nmissing += missing[i];
+	}
+	if (!nmissing)
+		return 0;
+	return raid_parity_rebuild(st, bufs, missing, len, bufs[rs->ndevs], bufs[rs->ndevs + 1]);
+}
+
+/* The chunk of data index @k of the row, rebuilt: [x, x + n) of it. */
+static int rebuilt_read(struct raid_set *rs, uint64_t row, unsigned k, unsigned x, char *p, size_t n)
+{
+	struct raid_stripe st;
+	bool missing[RAID_MAX_DEVS];
+	uint8_t *bufs[RAID_MAX_DEVS + 2], *base = raid_parity_bufs(rs->ndevs + 2);
+	int r = 0;
+
+	if (!base)
+		return -ENOMEM;
+	point(base, rs->ndevs, bufs);
+	raid_parity_layout(&rs->g, row, &st);
+	while (n && !r) {
+		unsigned lo = (unsigned)ALIGN_DOWN(x);
+		size_t hi = ALIGN_UP((uint64_t)x + n), take;
+
+		if (hi - lo > RAID_PUNIT)
+			hi = lo + RAID_PUNIT;
+		take = hi - x < n ? hi - x : n;
+		pthread_mutex_lock(row_lock(rs, row));
+		r = raid_parity_read_row(rs, &st, row, lo, hi - lo, bufs, missing);
+		pthread_mutex_unlock(row_lock(rs, row));
+		if (!r)
+			memcpy(p, bufs[st.data[k]] + (x - lo), take);
+		p += take;
+		x += (unsigned)take;
+		n -= take;
+	}
+	return r;
+}
+
+int raid_parity_read(struct raid_set *rs, void *buf, size_t len, uint64_t off)
+{
+	uint64_t cb = to_bytes(rs->g.chunk);
+	char *p = buf;
+	int r = 0;
+
+	atomic_fetch_add(&rs->client_io, 1);
+	while (len && !r) {
+		struct raid_copy c;
+		uint64_t run, chunk = off / cb;
+		unsigned in = (unsigned)(off % 512);
+		size_t piece;
+
+		rs->level->map(&rs->g, off / 512, &c, &run);
+		piece = len < to_bytes(run) - in ? len : (size_t)(to_bytes(run) - in);
+		r = -EIO;
+		if (raid_leg_readable(rs, c.dev)) {
+			r = dev_read(rs->legs[c.dev].data, p, piece, to_bytes(c.sector) + in);
+			if (r && !raid_fail_leg(rs, c.dev, r))
+				break;
+		}
+		if (r)
+			r = rebuilt_read(rs, chunk / rs->g.ndata, (unsigned)(chunk % rs->g.ndata),
+					 (unsigned)(off % cb), p, piece);
+		p += piece;
+		off += piece;
+		len -= piece;
+	}
+	atomic_fetch_sub(&rs->client_io, 1);
+	return r;
+}
+
+/* One write to a unit: what it covers of each data chunk. */
+struct unit {
+	uint64_t row;
+	unsigned lo, hi;                   /* in-chunk bytes */
+	unsigned c_lo[RAID_MAX_DEVS], c_hi[RAID_MAX_DEVS]; /* per data index; empty: c_lo == c_hi */
+	const char *src[RAID_MAX_DEVS];    /* the new bytes for c_lo of each */
+};
+
+static int leg_write(struct raid_set *rs, unsigned i, enum raid_op op, const uint8_t *p, size_t len, uint64_t at,
+		     unsigned flags, bool *clean)
+{
+	int e;
+
+	if (!raid_leg_writable(rs, i)) {
+		*clean = false;
+		return 0;
+	}
+	e = op == RAID_OP_WRITE ? dev_write(rs->legs[i].data, p, len, at, flags)
+				: dev_write_zeroes(rs->legs[i].data, at, len, flags);
+	if (!e)
+		return 0;
+	*clean = false;
+	return raid_fail_leg(rs, i, e) ? 0 : e;
+}
+
+/* The row's new contents are in bufs (data chunks merged, P and Q
+ * computed): write what changed, and whole chunks to legs in recovery. */
+static int write_back(struct raid_set *rs, const struct raid_stripe *st, const struct unit *u, uint8_t **bufs,
+		      unsigned flags, bool *clean)
+{
+	uint64_t at = to_bytes(u->row * rs->g.chunk);
+	size_t len = u->hi - u->lo;
+	bool done[RAID_MAX_DEVS] = { false };
+	int r = 0;
+
+	for (unsigned k = 0; k < st->ndata && !r; k++) {
+		unsigned d = st->data[k];
+		uint64_t a = ALIGN_DOWN(u->c_lo[k]), b = ALIGN_UP(u->c_hi[k]);
+
+		if (u->c_lo[k] == u->c_hi[k])
+			continue;
+		done[d] = true;
+		r = leg_write(rs, d, RAID_OP_WRITE, bufs[d] + (a - u->lo), b - a, at + a, flags, clean);
+	}
+	for (unsigned i = 0; i < rs->ndevs && !r; i++) {
+		bool parity = i == st->pd || i == st->qd;
+
+		if (done[i] || (!parity && (rs->legs[i].in_sync || !raid_leg_writable(rs, i))))
+			continue;
+		r = leg_write(rs, i, RAID_OP_WRITE, bufs[i], len, at + u->lo, flags, clean);
+	}
+	return r;
+}
+
+static void merge(const struct raid_stripe *st, const struct unit *u, uint8_t **bufs)
+{
+	for (unsigned k = 0; k < st->ndata; k++)
+		if (u->c_lo[k] < u->c_hi[k])
+			memcpy(bufs[st->data[k]] + (u->c_lo[k] - u->lo), u->src[k], u->c_hi[k] - u->c_lo[k]);
+}
+
+static int read_leg(struct raid_set *rs, unsigned i, uint8_t *p, size_t len, uint64_t at, bool *degraded)
+{
+	int r = dev_read(rs->legs[i].data, p, len, at);
+
+	if (r && raid_fail_leg(rs, i, r)) {
+		*degraded = true;
+		return 0;
+	}
+	return r;
+}
+
+/* Every leg readable: reconstruct-write or read-modify-write.  *@degraded
+ * when a leg failed on the way (the caller starts over degraded). */
+static int write_healthy(struct raid_set *rs, const struct raid_stripe *st, const struct unit *u, uint8_t **bufs,
+			 unsigned flags, bool *clean, bool *degraded)
+{
+	uint64_t at = to_bytes(u->row * rs->g.chunk) + u->lo;
+	size_t len = u->hi - u->lo;
+	unsigned ncov = 0, nfull = 0, np = st->qd == RAID_NO_DEV ? 1 : 2;
+	uint8_t *q = np == 2 ? bufs[st->qd] : NULL;
+	int r = 0;
+
+	for (unsigned k = 0; k < st->ndata; k++) {
+		ncov += u->c_lo[k] < u->c_hi[k];
+		nfull += u->c_lo[k] == u->lo && u->c_hi[k] == u->hi;
+	}
+	if (!raid_parity_unsettled(rs, u->row) && ncov + np < st->ndata - nfull) {
+		/* read-modify-write */
+		r = read_leg(rs, st->pd, bufs[st->pd], len, at, degraded);
+		if (!r && q)
+			r = read_leg(rs, st->qd, q, len, at, degraded);
+		for (unsigned k = 0; k < st->ndata && !r && !*degraded; k++) {
+			unsigned d = st->data[k];
+
+			if (u->c_lo[k] == u->c_hi[k])
+				continue;
+			r = read_leg(rs, d, bufs[d], len, at, degraded);
+			if (!r && !*degraded)
+				raid_parity_update(st, d, bufs[d], len, bufs[st->pd], q);
+		}
+		if (r || *degraded)
+			return r;
+		merge(st, u, bufs);
+		for (unsigned k = 0; k < st->ndata; k++)
+			if (u->c_lo[k] < u->c_hi[k])
+				raid_parity_update(st, st->data[k], bufs[st->data[k]], len, bufs[st->pd], q);
+	} else {
+		/* reconstruct-write */
+		for (unsigned k = 0; k < st->ndata && !r && !*degraded; k++)
+			if (u->c_lo[k] != u->lo || u->c_hi[k] != u->hi)
+				r = read_leg(rs, st->data[k], bufs[st->data[k]], len, at, degraded);
+		if (r || *degraded)
+			return r;
+		merge(st, u, bufs);
+		raid_parity_gen(st, bufs, len, bufs[st->pd], q);
+	}
+	return write_back(rs, st, u, bufs, flags, clean);
+}
+
+static int write_unit(struct raid_set *rs, enum raid_op op, struct unit *u, unsigned flags, bool *clean)
+{
+	struct raid_stripe st;
+	uint8_t *bufs[RAID_MAX_DEVS + 2], *base = raid_parity_bufs(rs->ndevs + 2);
+	bool all = true, missing[RAID_MAX_DEVS], degraded = false;
+	int r = 0;
+
+	if (!base)
+		return -ENOMEM;
+	point(base, rs->ndevs, bufs);
+	raid_parity_layout(&rs->g, u->row, &st);
+	for (unsigned k = 0; k < st.ndata; k++)
+		all &= u->c_lo[k] == u->lo && u->c_hi[k] == u->hi;
+	if (op != RAID_OP_WRITE) {
+		/* zeroes: whole rows zero every leg; a partial discard is dropped */
+		if (all) {
+			uint64_t at = to_bytes(u->row * rs->g.chunk) + u->lo;
+
+			pthread_mutex_lock(row_lock(rs, u->row));
+			for (unsigned i = 0; i < rs->ndevs && !r; i++)
+				r = leg_write(rs, i, RAID_OP_ZEROES, NULL, u->hi - u->lo, at, flags, clean);
+			pthread_mutex_unlock(row_lock(rs, u->row));
+			return r;
+		}
+		if (op == RAID_OP_DISCARD)
+			return 0;
+		for (unsigned k = 0; k < st.ndata; k++)
+			u->src[k] = (const char *)raid_zeroes();
+	}
+	pthread_mutex_lock(row_lock(rs, u->row));
+	for (unsigned i = 0; i < rs->ndevs; i++)
+		degraded |= !raid_leg_readable(rs, i);
+	if (!degraded)
+		r = write_healthy(rs, &st, u, bufs, flags, clean, &degraded);
+	if (!r && degraded) {
+		r = raid_parity_read_row(rs, &st, u->row, u->lo, u->hi - u->lo, bufs, missing);
+		if (!r) {
+			merge(&st, u, bufs);
+			raid_parity_gen(&st, bufs, u->hi - u->lo, bufs[st.pd],
+					st.qd == RAID_NO_DEV ? NULL : bufs[st.qd]);
+			r = write_back(rs, &st, u, bufs, flags, clean);
+		}
+	}
+	pthread_mutex_unlock(row_lock(rs, u->row));
+	return r;
+}
+
+/* The write's piece of unit [lo, hi) of row @row. */
+static void cover(struct raid_set *rs, struct unit *u, const char *buf, uint64_t off, uint64_t end)
+{
+	uint64_t cb = to_bytes(rs->g.chunk), row0 = u->row * cb * rs->g.ndata;
+
+	for (unsigned k = 0; k < rs->g.ndata; k++) {
+		uint64_t base = row0 + k * cb, a = base + u->lo, b = base + u->hi;
+
+		if (off > a)
+			a = off;
+		if (end < b)
+			b = end;
+		if (a >= b) {
+			u->c_lo[k] = u->c_hi[k] = u->lo;
+			continue;
+		}
+		u->c_lo[k] = (unsigned)(a - base);
+		u->c_hi[k] = (unsigned)(b - base);
+		u->src[k] = buf ? buf + (a - off) : NULL;
+	}
+}
+
+int raid_parity_write(struct raid_set *rs, enum raid_op op, const void *buf, size_t len, uint64_t off,
+		      unsigned flags)
+{
+	uint64_t cb = to_bytes(rs->g.chunk), rowb = cb * rs->g.ndata, end = off + len;
+	uint64_t first = off / rowb, last = len ? (end - 1) / rowb : first;
+	bool clean = true;
+	int r = 0;
+
+	if (!len)
+		return 0;
+	atomic_fetch_add(&rs->client_io, 1);
+	raid_bm_startwrite(rs, first * rs->g.chunk, (last - first + 1) * rs->g.chunk);
+	for (uint64_t row = first; row <= last && !r; row++) {
+		uint64_t ws = off > row * rowb ? off - row * rowb : 0;
+		uint64_t we = end < (row + 1) * rowb ? end - row * rowb : rowb;
+		unsigned k0 = (unsigned)(ws / cb), k1 = (unsigned)((we - 1) / cb);
+		uint64_t iv[2][2];
+		unsigned niv = 1;
+
+		/* the in-chunk ranges it touches: one, or (crossing a single
+		 * chunk boundary without overlap) two */
+		iv[0][0] = ALIGN_DOWN(ws % cb);
+		iv[0][1] = ALIGN_UP(we - (uint64_t)k1 * cb);
+		if (k1 > k0 + 1) {
+			iv[0][0] = 0, iv[0][1] = cb;
+		} else if (k1 == k0 + 1) {
+			if (iv[0][1] >= iv[0][0]) {
+				iv[0][0] = 0, iv[0][1] = cb;
+			} else {
+				iv[1][0] = iv[0][0], iv[1][1] = cb;
+				iv[0][0] = 0;
+				niv = 2;
+			}
+		}
+		for (unsigned j = 0; j < niv && !r; j++) {
+			for (uint64_t lo = iv[j][0]; lo < iv[j][1] && !r; lo += RAID_PUNIT) {
+				struct unit u;
+
+				u.row = row;
+				u.lo = (unsigned)lo;
+				u.hi = (unsigned)(iv[j][1] - lo > RAID_PUNIT ? lo + RAID_PUNIT : iv[j][1]);
+				cover(rs, &u, buf, off, end);
+				r = write_unit(rs, op, &u, flags, &clean);
+			}
+		}
+	}
+	raid_bm_endwrite(rs, first * rs->g.chunk, (last - first + 1) * rs->g.chunk,
+			 clean && !r && !raid_degraded(rs));
+	atomic_fetch_sub(&rs->client_io, 1);
+	return r;
+}

@@ -1,6 +1,8 @@
 /* lvm2's raid segment types (lib/raid/raid.c; RAID.md §6): raid0,
- * raid0_meta, raid1, raid10 served through the raid target; raid4/5/6 are
- * listed and kept, refused at activation until the parity levels exist.
+ * raid0_meta, raid1, raid10, raid4, raid5 (and raid5_la/ra/ls/rs/n),
+ * raid6 (and raid6_zr/nr/nc/n_6/la_6/ra_6/ls_6/rs_6), served through the
+ * raid target; "raid5" is raid5_ls and "raid6" raid6_zr there, as lvm2's
+ * libdm emits them.
  *
  * The section is kept as read and parsed into struct raid_seg: the level,
  * device_count (stripe_count for raid0), data_copies, region_size,
@@ -46,6 +48,27 @@ static const char *const raid_names[] = {
 	"raid6_ls_6", "raid6_rs_6", "raid6_la_6", "raid6_ra_6", NULL,
 };
 
+unsigned raid_parity_devs(const char *level)
+{
+	return !strncmp(level, "raid6", 5) ? 2 : !strncmp(level, "raid5", 5) || !strcmp(level, "raid4") ? 1 : 0;
+}
+
+unsigned raid_data_images(const struct raid_seg *m)
+{
+	if (!strcmp(m->level, "raid1"))
+		return 1;
+	if (!strcmp(m->level, "raid10"))
+		return m->count / (m->data_copies ? m->data_copies : 2);
+	return m->count - raid_parity_devs(m->level);
+}
+
+/* The raid target's name for an lvm2 level (libdm-deptree.c: _dm_segtypes). */
+static const char *target_level(const char *level)
+{
+	return !strcmp(level, "raid0_meta") ? "raid0" : !strcmp(level, "raid5") ? "raid5_ls"
+		: !strcmp(level, "raid6") ? "raid6_zr" : level;
+}
+
 void raid_seg_free(struct lv_seg *s)
 {
 	struct raid_seg *r = s->priv;
@@ -82,8 +105,9 @@ static int raid_parse(const struct vg *vg, struct lv_seg *s, struct err *e)
 	snprintf(r->level, sizeof(r->level), "%.*s", (int)(n < sizeof(r->level) ? n : sizeof(r->level) - 1), s->type);
 	if (!strcmp(r->level, "raid10_near"))
 		strcpy(r->level, "raid10");
-	r->servable = !strcmp(r->level, "raid1") || !strcmp(r->level, "raid10") || !strcmp(r->level, "raid0") ||
-		      !strcmp(r->level, "raid0_meta");
+	r->servable = false;
+	for (unsigned k = 0; raid_names[k]; k++) /* raid10_far etc. are not lvm2 segment types */
+		r->servable |= !strcmp(r->level, raid_names[k]);
 	r->count = opt_u32(sn, "device_count");
 	if (!r->count)
 		r->count = opt_u32(sn, "stripe_count");
@@ -189,7 +213,7 @@ static int raid_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv 
 	if (pl >= sizeof(params) || dl >= sizeof(devs))
 		return err_set(e, -E2BIG, "raid LV %s/%s: table too long", vg->name, lv->name);
 	if (asprintf(&t, "0 %" PRIu64 " raid %s %u %u%s %u%s", (uint64_t)lv->le_count * vg->extent_size,
-		     !strcmp(r->level, "raid0_meta") ? "raid0" : r->level, np, r->stripe_size, params, r->count,
+		     target_level(r->level), np, r->stripe_size, params, r->count,
 		     devs) < 0)
 		return err_set(e, -ENOMEM, "out of memory");
 	return lv_plan_add(p, lv, NULL, t, e) ? 0 : -ENOMEM;
@@ -414,8 +438,9 @@ static int raid_create(struct lv_change *ch, const struct lv_create_req *req, st
 	struct vg *vg = ch->h->vg;
 	const char *level = req->type_name;
 	bool r10 = !strcmp(level, "raid10"), r0 = !strncmp(level, "raid0", 5), r1 = !strcmp(level, "raid1");
-	unsigned stripes = req->stripes ? req->stripes : r10 ? 2 : r0 ? 2 : 1;
-	unsigned images = r1 ? (req->mirrors ? req->mirrors : 1) + 1 : r10 ? stripes * 2 : stripes;
+	unsigned np = raid_parity_devs(level), known = 0;
+	unsigned stripes = req->stripes ? req->stripes : r10 || r0 ? 2 : np ? np + 1 : 1;
+	unsigned images = r1 ? (req->mirrors ? req->mirrors : 1) + 1 : r10 ? stripes * 2 : stripes + np;
 	uint32_t region = req->region_size ? req->region_size : 4096; /* lvm2: 2 MiB */
 	uint32_t stripe_size = r1 ? 0 : req->stripe_size ? req->stripe_size : 128;
 	uint64_t ext = req->extents, per;
@@ -424,8 +449,14 @@ static int raid_create(struct lv_change *ch, const struct lv_create_req *req, st
 	struct vg_lv *lv, **meta, **image;
 	int r;
 
-	if (!r1 && !r10 && !r0)
+	for (unsigned k = 0; raid_names[k]; k++)
+		known |= !strcmp(level, raid_names[k]);
+	if (!known || !strcmp(level, "raid10_near"))
 		return err_set(e, -EOPNOTSUPP, "Segment type %s is not supported yet.", level);
+	if (np && req->mirrors)
+		return err_set(e, -EINVAL, "%s takes no --mirrors: its redundancy is its parity.", level);
+	if (np && stripes < np + 1)
+		return err_set(e, -EINVAL, "Minimum of %u stripes required for %s.", np + 1, level);
 	if (r1 && req->stripes > 1)
 		return err_set(e, -EINVAL, "raid1 takes no --stripes.");
 	if (r10 && req->mirrors > 1)
@@ -441,6 +472,12 @@ static int raid_create(struct lv_change *ch, const struct lv_create_req *req, st
 	/* extents per image: rounded up so the data stripes divide the LV */
 	{
 		unsigned data = r1 ? 1 : stripes;
+
+		if (!r1 && (stripe_size & (stripe_size - 1) || stripe_size < 8))
+			return err_set(e, -EINVAL, "Stripe size %u sectors is not a power of two of at least 4 KiB.",
+				       stripe_size);
+		if (np && (uint64_t)vg->extent_size % stripe_size)
+			return err_set(e, -EINVAL, "Stripe size %u sectors does not divide the extent size.", stripe_size);
 
 		if (ext % data)
 			ext += data - ext % data;
@@ -506,7 +543,8 @@ static const struct seg_ref_key raid_refs[] = {
 const struct segtype segtype_raid = {
 	.name = "raid",
 	.names = raid_names,
-	.create_names = "raid0, raid1, raid10",
+	.create_names = "raid0, raid1, raid10, raid4, raid5, raid5_la, raid5_ra, raid5_ls, raid5_rs, raid5_n, raid6, "
+			"raid6_zr, raid6_nr, raid6_nc, raid6_n_6, raid6_la_6, raid6_ra_6, raid6_ls_6, raid6_rs_6",
 	.flags = SEGTYPE_KEPT,
 	.refs = raid_refs,
 	.attr_volume = 'r',

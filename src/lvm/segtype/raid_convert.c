@@ -547,7 +547,7 @@ int raid_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_r
 		return err_set(e, -EOPNOTSUPP, "Reducing raid LV %s/%s is not supported yet.", vg->name, lv->name);
 	if (want == old)
 		return err_set(e, -EINVAL, "New size (%u extents) matches existing size (%u extents).", old, old);
-	data = !strcmp(m->level, "raid1") ? 1 : !strcmp(m->level, "raid10") ? m->count / 2 : m->count;
+	data = raid_data_images(m);
 	delta = want - old;
 	if (delta % data) {
 		delta += data - delta % data;

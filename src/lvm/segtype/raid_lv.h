@@ -18,6 +18,11 @@ struct raid_seg {
 };
 
 void raid_seg_free(struct lv_seg *s);
+/* Parity images of an lvm2 raid level (raid4/5: 1, raid6: 2, others 0);
+ * the images that hold distinct data (what an extent of the LV spreads
+ * over). */
+unsigned raid_parity_devs(const char *level);
+unsigned raid_data_images(const struct raid_seg *m);
 
 /* The raid target's status line of dm device @name: "<level> <#devs>
  * <health> <done>/<total> <action> <mismatches> ...": 0, or -errno. */

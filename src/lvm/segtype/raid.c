@@ -280,6 +280,10 @@ static void raid_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 			n += (size_t)snprintf(devs + n, sizeof(devs) - n, "%s%s(0)", i ? "," : "", r->image[i]);
 		report_set_str(x->row, RF_DEVICES, devs);
 	}
+	report_set_u64(x->row, RF_STRIPES, r->count); /* lvm2: the images */
+	report_set_sectors(x->row, RF_STRIPE_SIZE, r->stripe_size);
+	if (r->region_size)
+		report_set_sectors(x->row, RF_REGION_SIZE, r->region_size);
 	if (has_flag(x->lv, LVF_NOTSYNCED))
 		x->attr[0] = 'R';
 	if (r->writebehind)

@@ -37,7 +37,6 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 for i in 0 1 2 3 4; do
 	fio --name=fill --filename="$S/d$i" --size="${SIZE_MIB}M" --rw=write --bs=1M --iodepth=8 --ioengine=libaio \
 		--direct=1 --refill_buffers >/dev/null
-	truncate -s 4M "$S/m$i"
 done
 LEG=$((SIZE_MIB * 2048))
 start
@@ -50,7 +49,9 @@ striped() { # N
 parity() { # TYPE N NPARITY [MISSING]
 	local t="0 $((($2 - $3) * LEG)) raid $1 2 128 nosync $2"
 	for i in $(seq 0 $(($2 - 1))); do
-		if [ "$i" = "${4:-x}" ]; then t+=" - -"; else t+=" $S/m$i $S/d$i"; fi
+		rm -f "$S/m-$1-$i"
+		truncate -s 4M "$S/m-$1-$i" # each array its own rmeta files
+		if [ "$i" = "${4:-x}" ]; then t+=" - -"; else t+=" $S/m-$1-$i $S/d$i"; fi
 	done
 	echo "$t"
 }

@@ -211,6 +211,18 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	lvm_fields_vg(x, r, h);
 	lvm_id_format(lv->id, id);
 	lv_attr(x, vg, lv, attr);
+	/* the segment's generic fields first: its type's hook may refine them */
+	if (seg) {
+		set_tags(r, RF_SEG_TAGS, &seg->tags);
+		report_set_str(r, RF_SEGTYPE, seg->st->report_name ? seg->st->report_name(seg) : seg->type);
+		report_set_u64(r, RF_STRIPES, seg->striped ? seg->narea : 0);
+		report_set_sectors(r, RF_STRIPE_SIZE, seg->stripe_size);
+		report_set_sectors(r, RF_REGION_SIZE, 0); /* mirrors and raid set theirs */
+		report_set_sectors(r, RF_SEG_START, (uint64_t)seg->le * vg->extent_size);
+		report_set_u64(r, RF_SEG_START_PE, seg->le);
+		report_set_sectors(r, RF_SEG_SIZE, (uint64_t)seg->len * vg->extent_size);
+		report_set_u64(r, RF_SEG_SIZE_PE, seg->len);
+	}
 	type_report(x, vg, lv, r, attr);
 	snprintf(name, sizeof(name), visible ? "%s" : "[%s]", lv->name);
 	report_set_str_key(r, RF_LV_NAME, name, lv->name); /* "[hidden]" sorts and selects as "hidden" */
@@ -256,16 +268,6 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		}
 		free(dv);
 		free(rg);
-	}
-	if (seg) {
-		set_tags(r, RF_SEG_TAGS, &seg->tags);
-		report_set_str(r, RF_SEGTYPE, seg->st->report_name ? seg->st->report_name(seg) : seg->type);
-		report_set_u64(r, RF_STRIPES, seg->striped ? seg->narea : 0);
-		report_set_sectors(r, RF_STRIPE_SIZE, seg->stripe_size);
-		report_set_sectors(r, RF_SEG_START, (uint64_t)seg->le * vg->extent_size);
-		report_set_u64(r, RF_SEG_START_PE, seg->le);
-		report_set_sectors(r, RF_SEG_SIZE, (uint64_t)seg->len * vg->extent_size);
-		report_set_u64(r, RF_SEG_SIZE_PE, seg->len);
 	}
 }
 

@@ -38,7 +38,7 @@ synced() {
 	done
 	cat "$T/sync" "$T/ulvmd.log"; fail "$1 did not reach 100% in sync"
 }
-FIELDS=lv_name,lv_attr,segtype,lv_size,devices
+FIELDS=lv_name,lv_attr,segtype,lv_size,stripes,stripe_size,region_size,devices
 fields() { "$@" -a --noheadings --units s --separator '|' -o "$FIELDS" pvg | sed 's/^ *//; s/\[\|\]//g' | sort; }
 same_as_lvm2() {
 	lvm2 vgck pvg >/dev/null

@@ -28,6 +28,7 @@
  * lock; the row lock is held across the unit's I/O, as MD holds a stripe.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -200,7 +201,7 @@ static int write_back(struct raid_set *rs, const struct raid_stripe *st, const s
 static void merge(const struct raid_stripe *st, const struct unit *u, uint8_t **bufs)
 {
 	for (unsigned k = 0; k < st->ndata; k++)
-		if (u->c_lo[k] < u->c_hi[k])
+		if (u->c_lo[k] < u->c_hi[k] && bufs[st->data[k]] != (const uint8_t *)u->src[k])
 			memcpy(bufs[st->data[k]] + (u->c_lo[k] - u->lo), u->src[k], u->c_hi[k] - u->c_lo[k]);
 }
 
@@ -251,10 +252,14 @@ static int write_healthy(struct raid_set *rs, const struct raid_stripe *st, cons
 			if (u->c_lo[k] < u->c_hi[k])
 				raid_parity_update(st, st->data[k], bufs[st->data[k]], len, bufs[st->pd], q);
 	} else {
-		/* reconstruct-write */
-		for (unsigned k = 0; k < st->ndata && !r && !*degraded; k++)
+		/* reconstruct-write; a chunk the write covers whole is used
+		 * where it lies when ISA-L may read it there (aligned) */
+		for (unsigned k = 0; k < st->ndata && !r && !*degraded; k++) {
 			if (u->c_lo[k] != u->lo || u->c_hi[k] != u->hi)
 				r = read_leg(rs, st->data[k], bufs[st->data[k]], len, at, degraded);
+			else if (!((uintptr_t)u->src[k] & 63))
+				bufs[st->data[k]] = (uint8_t *)(uintptr_t)u->src[k];
+		}
 		if (r || *degraded)
 			return r;
 		merge(st, u, bufs);
@@ -298,6 +303,7 @@ static int write_unit(struct raid_set *rs, enum raid_op op, struct unit *u, unsi
 	if (!degraded)
 		r = write_healthy(rs, &st, u, bufs, flags, clean, &degraded);
 	if (!r && degraded) {
+		point(base, rs->ndevs, bufs); /* write_healthy may have pointed some at the request */
 		r = raid_parity_read_row(rs, &st, u->row, u->lo, u->hi - u->lo, bufs, missing);
 		if (!r) {
 			merge(&st, u, bufs);

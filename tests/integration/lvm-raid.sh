@@ -222,7 +222,8 @@ rm "$ULVM_CONF_DIR/ulvm.conf"
 step "PV d gone: r10 activates degraded, takes writes, lvconvert --repair moves its image to e"
 ulvm lvchange --devices "$DEVS" -an rvg/r10 rvg/r0
 stop_ulvmd
-losetup -d "${L[d]}"
+losetup -d "${L[d]}" && untrack_loop "${L[d]}" # its number may be another test's soon
+DEVS=$(tr , '\n' <<<"$DEVS" | grep -vx "${L[d]}" | paste -sd,) # nor scanned as ours
 start_ulvmd
 ulvm lvchange --devices "$DEVS" -ay rvg/r10 2>"$T/err" || { cat "$T/err"; fail "r10 did not activate degraded"; }
 attr=$(ulvm lvs --devices "$DEVS" --noheadings -o lv_attr rvg/r10 2>/dev/null | tr -d ' ')

@@ -9,7 +9,8 @@
  * under the kernel.  '-' for both devices of a slot marks it missing.
  * Parameters: sync, nosync, rebuild <idx>, daemon_sleep <ms>,
  * min_recovery_rate / max_recovery_rate <kB/s>, write_mostly <idx>,
- * max_write_behind <sectors>, stripe_cache <sectors> (accepted),
+ * max_write_behind <sectors>, stripe_cache <sectors> (parity levels: how
+ * many waiting writes to one stripe row are merged, one per 8 sectors),
  * region_size <sectors>, raid10_copies <n>, raid10_format
  * near|far|offset, raid10_use_near_sets.  Messages: idle frozen resync
  * recover check repair.
@@ -263,8 +264,7 @@ static void raid_free(struct raid_set *rs)
 	raid_bm_free(&rs->bm);
 	pthread_mutex_destroy(&rs->lock);
 	pthread_mutex_destroy(&rs->meta_lock);
-	for (unsigned i = 0; i < RAID_STRIPE_LOCKS; i++)
-		pthread_mutex_destroy(&rs->stripe_lock[i]);
+	raid_rows_destroy(rs);
 	pthread_cond_destroy(&rs->cond);
 	free(rs->legs);
 	free(rs);
@@ -305,8 +305,7 @@ static int raid_ctr(struct dm_target *ti, struct arg_set *as)
 	rs->resync_offset = RAID_MAX_SECTOR;
 	pthread_mutex_init(&rs->lock, NULL);
 	pthread_mutex_init(&rs->meta_lock, NULL);
-	for (unsigned i = 0; i < RAID_STRIPE_LOCKS; i++)
-		pthread_mutex_init(&rs->stripe_lock[i], NULL);
+	raid_rows_init(rs);
 	pthread_cond_init(&rs->cond, NULL);
 	pthread_mutex_init(&rs->bm.lock, NULL);
 	pthread_cond_init(&rs->bm.cond, NULL);
@@ -381,6 +380,9 @@ static void raid_dtr(struct dm_target *ti)
 	struct raid_set *rs = ti->private;
 
 	raid_sync_stop(rs);
+	if (rs && rs->level->parity && atomic_load(&rs->row_updates))
+		log_info("raid: %" PRIu64 " stripe row updates, %" PRIu64 " writes merged into another's update",
+			 (uint64_t)atomic_load(&rs->row_updates), (uint64_t)atomic_load(&rs->merged));
 	raid_free(rs);
 }
 

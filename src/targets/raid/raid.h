@@ -33,6 +33,37 @@
 
 enum raid_op { RAID_OP_WRITE, RAID_OP_ZEROES, RAID_OP_DISCARD };
 
+/* Parity levels: a client write's part of one stripe row (raid_pio.c),
+ * and the rows in use (raid_stripe.c). */
+struct raid_piece {
+	unsigned k, lo, hi;          /* data index, its in-chunk bytes [lo, hi) */
+	const char *src;             /* the new bytes of lo */
+};
+
+struct raid_wunit {
+	uint64_t row;
+	unsigned lo, hi;             /* in-chunk bytes, 512-aligned, at most RAID_PUNIT */
+	unsigned flags;
+	unsigned npc;
+	struct raid_piece pc[RAID_MAX_DEVS];
+	int result;
+	bool clean, done;
+	struct raid_wunit *next;
+};
+
+struct raid_row_hold {
+	uint64_t row;
+	bool batch, closed;          /* a writer's hold takes others' writes */
+	struct raid_wunit *pending;
+	struct raid_row_hold *next;
+};
+
+struct raid_row_bucket {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct raid_row_hold *busy;
+};
+
 struct raid_leg {
 	struct dev *meta;            /* NULL: '-' */
 	struct dev *data;            /* NULL: '-', a missing device */
@@ -100,9 +131,10 @@ struct raid_set {
 	bool thread_running, stop;
 	atomic_uint client_io;       /* client requests in flight: the sync yields */
 	atomic_uint read_rr;
-	/* parity levels: held while a stripe row's data and parity change
-	 * or are read to rebuild a chunk (raid_pio.c, raid_psync.c) */
-	pthread_mutex_t stripe_lock[RAID_STRIPE_LOCKS];
+	/* parity levels: the stripe rows in use (raid_stripe.c); writes
+	 * done by another's row update, and row updates */
+	struct raid_row_bucket rows[RAID_STRIPE_LOCKS];
+	atomic_uint_fast64_t merged, row_updates;
 
 	struct raid_bitmap bm;
 };
@@ -180,6 +212,21 @@ int raid_parity_read_row(struct raid_set *rs, const struct raid_stripe *st, uint
 			 size_t len, uint8_t **bufs, bool *missing);
 /* May the parity of stripe row @row be stale (resync pending)? */
 bool raid_parity_unsettled(struct raid_set *rs, uint64_t row);
+
+/* raid_stripe.c.  Hold row @row alone (a rebuild, the sync) / let go. */
+void raid_row_lock(struct raid_set *rs, uint64_t row, struct raid_row_hold *h);
+void raid_row_unlock(struct raid_set *rs, struct raid_row_hold *h);
+/* Write unit @u: true if this thread now holds its row (in @h) and must
+ * write it, then call raid_row_next until it returns NULL; false when
+ * another holder wrote it (u->result, u->clean). */
+bool raid_row_join(struct raid_set *rs, struct raid_wunit *u, struct raid_row_hold *h);
+/* Mark the units of @done written (their waiters wake), then the next
+ * batch of waiting writes to merge, at most @max of them, whose ranges fit
+ * one unit; NULL: none, and the row is let go. */
+struct raid_wunit *raid_row_next(struct raid_set *rs, struct raid_row_hold *h, struct raid_wunit *done,
+				 unsigned max);
+void raid_rows_init(struct raid_set *rs);
+void raid_rows_destroy(struct raid_set *rs);
 
 /* raid_psync.c: one piece of resync, recovery, check or repair of a
  * parity level: device sectors [s, s + n). */

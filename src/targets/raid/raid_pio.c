@@ -37,11 +37,6 @@
 #define ALIGN_DOWN(x) ((x) & ~(uint64_t)511)
 #define ALIGN_UP(x) (((x) + 511) & ~(uint64_t)511)
 
-static pthread_mutex_t *row_lock(struct raid_set *rs, uint64_t row)
-{
-	return &rs->stripe_lock[row % RAID_STRIPE_LOCKS];
-}
-
 bool raid_parity_unsettled(struct raid_set *rs, uint64_t row)
 {
 	uint64_t s = row * rs->g.chunk;
@@ -100,9 +95,11 @@ static int rebuilt_read(struct raid_set *rs, uint64_t row, unsigned k, unsigned 
 		if (hi - lo > RAID_PUNIT)
 			hi = lo + RAID_PUNIT;
 		take = hi - x < n ? hi - x : n;
-		pthread_mutex_lock(row_lock(rs, row));
+		struct raid_row_hold h;
+
+		raid_row_lock(rs, row, &h);
 		r = raid_parity_read_row(rs, &st, row, lo, hi - lo, bufs, missing);
-		pthread_mutex_unlock(row_lock(rs, row));
+		raid_row_unlock(rs, &h);
 		if (!r)
 			memcpy(p, bufs[st.data[k]] + (x - lo), take);
 		p += take;
@@ -144,14 +141,6 @@ int raid_parity_read(struct raid_set *rs, void *buf, size_t len, uint64_t off)
 	return r;
 }
 
-/* One write to a unit: what it covers of each data chunk. */
-struct unit {
-	uint64_t row;
-	unsigned lo, hi;                   /* in-chunk bytes */
-	unsigned c_lo[RAID_MAX_DEVS], c_hi[RAID_MAX_DEVS]; /* per data index; empty: c_lo == c_hi */
-	const char *src[RAID_MAX_DEVS];    /* the new bytes for c_lo of each */
-};
-
 static int leg_write(struct raid_set *rs, unsigned i, enum raid_op op, const uint8_t *p, size_t len, uint64_t at,
 		     unsigned flags, bool *clean)
 {
@@ -169,40 +158,90 @@ static int leg_write(struct raid_set *rs, unsigned i, enum raid_op op, const uin
 	return raid_fail_leg(rs, i, e) ? 0 : e;
 }
 
-/* The row's new contents are in bufs (data chunks merged, P and Q
- * computed): write what changed, and whole chunks to legs in recovery. */
-static int write_back(struct raid_set *rs, const struct raid_stripe *st, const struct unit *u, uint8_t **bufs,
-		      unsigned flags, bool *clean)
+/* A batch of units of one row, merged: [lo, hi) and what each data chunk
+ * gets. */
+struct batch {
+	struct raid_wunit *units;
+	unsigned lo, hi, flags;
+	unsigned a[RAID_MAX_DEVS], z[RAID_MAX_DEVS]; /* per data index: the span written (a == z: none) */
+	const char *whole[RAID_MAX_DEVS];          /* the one piece covering [lo, hi), if so */
+};
+
+static void batch_init(struct batch *b, struct raid_wunit *units, unsigned ndata)
 {
-	uint64_t at = to_bytes(u->row * rs->g.chunk);
-	size_t len = u->hi - u->lo;
+	bool first = true;
+
+	b->units = units;
+	b->flags = 0;
+	for (unsigned k = 0; k < ndata; k++) {
+		b->a[k] = b->z[k] = 0;
+		b->whole[k] = NULL;
+	}
+	for (struct raid_wunit *u = units; u; u = u->next) {
+		b->lo = first || u->lo < b->lo ? u->lo : b->lo;
+		b->hi = first || u->hi > b->hi ? u->hi : b->hi;
+		b->flags |= u->flags;
+		first = false;
+	}
+	for (struct raid_wunit *u = units; u; u = u->next) {
+		for (unsigned j = 0; j < u->npc; j++) {
+			const struct raid_piece *pc = &u->pc[j];
+			bool none = b->a[pc->k] == b->z[pc->k];
+
+			b->whole[pc->k] = none && pc->lo == b->lo && pc->hi == b->hi ? pc->src : NULL;
+			b->a[pc->k] = none || pc->lo < b->a[pc->k] ? pc->lo : b->a[pc->k];
+			b->z[pc->k] = none || pc->hi > b->z[pc->k] ? pc->hi : b->z[pc->k];
+		}
+	}
+}
+
+static bool covered(const struct batch *b, unsigned k)
+{
+	return b->a[k] < b->z[k];
+}
+
+/* The new bytes over the row's buffers, in the order the writes came. */
+static void merge(const struct raid_stripe *st, const struct batch *b, uint8_t **bufs)
+{
+	for (struct raid_wunit *u = b->units; u; u = u->next) {
+		for (unsigned j = 0; j < u->npc; j++) {
+			const struct raid_piece *pc = &u->pc[j];
+			uint8_t *d = bufs[st->data[pc->k]];
+
+			if (d != (const uint8_t *)pc->src)
+				memcpy(d + (pc->lo - b->lo), pc->src, pc->hi - pc->lo);
+		}
+	}
+}
+
+/* The row's new contents are in bufs (data merged, P and Q computed):
+ * write the spans that changed, the parity, and whole chunks to legs in
+ * recovery. */
+static int write_back(struct raid_set *rs, const struct raid_stripe *st, uint64_t row, const struct batch *b,
+		      uint8_t **bufs, bool *clean)
+{
+	uint64_t at = to_bytes(row * rs->g.chunk);
+	size_t len = b->hi - b->lo;
 	bool done[RAID_MAX_DEVS] = { false };
 	int r = 0;
 
 	for (unsigned k = 0; k < st->ndata && !r; k++) {
 		unsigned d = st->data[k];
-		uint64_t a = ALIGN_DOWN(u->c_lo[k]), b = ALIGN_UP(u->c_hi[k]);
+		uint64_t a = ALIGN_DOWN(b->a[k]), z = ALIGN_UP(b->z[k]);
 
-		if (u->c_lo[k] == u->c_hi[k])
+		if (!covered(b, k))
 			continue;
 		done[d] = true;
-		r = leg_write(rs, d, RAID_OP_WRITE, bufs[d] + (a - u->lo), b - a, at + a, flags, clean);
+		r = leg_write(rs, d, RAID_OP_WRITE, bufs[d] + (a - b->lo), z - a, at + a, b->flags, clean);
 	}
 	for (unsigned i = 0; i < rs->ndevs && !r; i++) {
 		bool parity = i == st->pd || i == st->qd;
 
 		if (done[i] || (!parity && (rs->legs[i].in_sync || !raid_leg_writable(rs, i))))
 			continue;
-		r = leg_write(rs, i, RAID_OP_WRITE, bufs[i], len, at + u->lo, flags, clean);
+		r = leg_write(rs, i, RAID_OP_WRITE, bufs[i], len, at + b->lo, b->flags, clean);
 	}
 	return r;
-}
-
-static void merge(const struct raid_stripe *st, const struct unit *u, uint8_t **bufs)
-{
-	for (unsigned k = 0; k < st->ndata; k++)
-		if (u->c_lo[k] < u->c_hi[k] && bufs[st->data[k]] != (const uint8_t *)u->src[k])
-			memcpy(bufs[st->data[k]] + (u->c_lo[k] - u->lo), u->src[k], u->c_hi[k] - u->c_lo[k]);
 }
 
 static int read_leg(struct raid_set *rs, unsigned i, uint8_t *p, size_t len, uint64_t at, bool *degraded)
@@ -218,20 +257,20 @@ static int read_leg(struct raid_set *rs, unsigned i, uint8_t *p, size_t len, uin
 
 /* Every leg readable: reconstruct-write or read-modify-write.  *@degraded
  * when a leg failed on the way (the caller starts over degraded). */
-static int write_healthy(struct raid_set *rs, const struct raid_stripe *st, const struct unit *u, uint8_t **bufs,
-			 unsigned flags, bool *clean, bool *degraded)
+static int write_healthy(struct raid_set *rs, const struct raid_stripe *st, uint64_t row, const struct batch *b,
+			 uint8_t **bufs, bool *clean, bool *degraded)
 {
-	uint64_t at = to_bytes(u->row * rs->g.chunk) + u->lo;
-	size_t len = u->hi - u->lo;
+	uint64_t at = to_bytes(row * rs->g.chunk) + b->lo;
+	size_t len = b->hi - b->lo;
 	unsigned ncov = 0, nfull = 0, np = st->qd == RAID_NO_DEV ? 1 : 2;
 	uint8_t *q = np == 2 ? bufs[st->qd] : NULL;
 	int r = 0;
 
 	for (unsigned k = 0; k < st->ndata; k++) {
-		ncov += u->c_lo[k] < u->c_hi[k];
-		nfull += u->c_lo[k] == u->lo && u->c_hi[k] == u->hi;
+		ncov += covered(b, k);
+		nfull += b->whole[k] != NULL;
 	}
-	if (!raid_parity_unsettled(rs, u->row) && ncov + np < st->ndata - nfull) {
+	if (!raid_parity_unsettled(rs, row) && ncov + np < st->ndata - nfull) {
 		/* read-modify-write */
 		r = read_leg(rs, st->pd, bufs[st->pd], len, at, degraded);
 		if (!r && q)
@@ -239,7 +278,7 @@ static int write_healthy(struct raid_set *rs, const struct raid_stripe *st, cons
 		for (unsigned k = 0; k < st->ndata && !r && !*degraded; k++) {
 			unsigned d = st->data[k];
 
-			if (u->c_lo[k] == u->c_hi[k])
+			if (!covered(b, k))
 				continue;
 			r = read_leg(rs, d, bufs[d], len, at, degraded);
 			if (!r && !*degraded)
@@ -247,80 +286,115 @@ static int write_healthy(struct raid_set *rs, const struct raid_stripe *st, cons
 		}
 		if (r || *degraded)
 			return r;
-		merge(st, u, bufs);
+		merge(st, b, bufs);
 		for (unsigned k = 0; k < st->ndata; k++)
-			if (u->c_lo[k] < u->c_hi[k])
+			if (covered(b, k))
 				raid_parity_update(st, st->data[k], bufs[st->data[k]], len, bufs[st->pd], q);
 	} else {
-		/* reconstruct-write; a chunk the write covers whole is used
+		/* reconstruct-write; a chunk one write covers whole is used
 		 * where it lies when ISA-L may read it there (aligned) */
 		for (unsigned k = 0; k < st->ndata && !r && !*degraded; k++) {
-			if (u->c_lo[k] != u->lo || u->c_hi[k] != u->hi)
+			if (!b->whole[k])
 				r = read_leg(rs, st->data[k], bufs[st->data[k]], len, at, degraded);
-			else if (!((uintptr_t)u->src[k] & 63))
-				bufs[st->data[k]] = (uint8_t *)(uintptr_t)u->src[k];
+			else if (!((uintptr_t)b->whole[k] & 63))
+				bufs[st->data[k]] = (uint8_t *)(uintptr_t)b->whole[k];
 		}
 		if (r || *degraded)
 			return r;
-		merge(st, u, bufs);
+		merge(st, b, bufs);
 		raid_parity_gen(st, bufs, len, bufs[st->pd], q);
 	}
-	return write_back(rs, st, u, bufs, flags, clean);
+	return write_back(rs, st, row, b, bufs, clean);
 }
 
-static int write_unit(struct raid_set *rs, enum raid_op op, struct unit *u, unsigned flags, bool *clean)
+static int write_batch(struct raid_set *rs, uint64_t row, struct raid_wunit *units, bool *clean)
 {
 	struct raid_stripe st;
+	struct batch b;
 	uint8_t *bufs[RAID_MAX_DEVS + 2], *base = raid_parity_bufs(rs->ndevs + 2);
-	bool all = true, missing[RAID_MAX_DEVS], degraded = false;
+	bool missing[RAID_MAX_DEVS], degraded = false;
 	int r = 0;
 
 	if (!base)
 		return -ENOMEM;
 	point(base, rs->ndevs, bufs);
-	raid_parity_layout(&rs->g, u->row, &st);
-	for (unsigned k = 0; k < st.ndata; k++)
-		all &= u->c_lo[k] == u->lo && u->c_hi[k] == u->hi;
-	if (op != RAID_OP_WRITE) {
-		/* zeroes: whole rows zero every leg; a partial discard is dropped */
-		if (all) {
-			uint64_t at = to_bytes(u->row * rs->g.chunk) + u->lo;
-
-			pthread_mutex_lock(row_lock(rs, u->row));
-			for (unsigned i = 0; i < rs->ndevs && !r; i++)
-				r = leg_write(rs, i, RAID_OP_ZEROES, NULL, u->hi - u->lo, at, flags, clean);
-			pthread_mutex_unlock(row_lock(rs, u->row));
-			return r;
-		}
-		if (op == RAID_OP_DISCARD)
-			return 0;
-		for (unsigned k = 0; k < st.ndata; k++)
-			u->src[k] = (const char *)raid_zeroes();
-	}
-	pthread_mutex_lock(row_lock(rs, u->row));
+	raid_parity_layout(&rs->g, row, &st);
+	batch_init(&b, units, st.ndata);
 	for (unsigned i = 0; i < rs->ndevs; i++)
 		degraded |= !raid_leg_readable(rs, i);
 	if (!degraded)
-		r = write_healthy(rs, &st, u, bufs, flags, clean, &degraded);
+		r = write_healthy(rs, &st, row, &b, bufs, clean, &degraded);
 	if (!r && degraded) {
-		point(base, rs->ndevs, bufs); /* write_healthy may have pointed some at the request */
-		r = raid_parity_read_row(rs, &st, u->row, u->lo, u->hi - u->lo, bufs, missing);
+		point(base, rs->ndevs, bufs); /* write_healthy may have pointed some at a request */
+		r = raid_parity_read_row(rs, &st, row, b.lo, b.hi - b.lo, bufs, missing);
 		if (!r) {
-			merge(&st, u, bufs);
-			raid_parity_gen(&st, bufs, u->hi - u->lo, bufs[st.pd],
-					st.qd == RAID_NO_DEV ? NULL : bufs[st.qd]);
-			r = write_back(rs, &st, u, bufs, flags, clean);
+			merge(&st, &b, bufs);
+			raid_parity_gen(&st, bufs, b.hi - b.lo, bufs[st.pd], st.qd == RAID_NO_DEV ? NULL : bufs[st.qd]);
+			r = write_back(rs, &st, row, &b, bufs, clean);
 		}
 	}
-	pthread_mutex_unlock(row_lock(rs, u->row));
 	return r;
 }
 
-/* The write's piece of unit [lo, hi) of row @row. */
-static void cover(struct raid_set *rs, struct unit *u, const char *buf, uint64_t off, uint64_t end)
+/* How many waiting writes one row update takes: stripe_cache, one per
+ * 4 KiB (8 sectors), as MD counts its stripe cache in pages. */
+static unsigned batch_max(struct raid_set *rs)
+{
+	if (rs->stripe_cache < 0)
+		return 256;
+	return rs->stripe_cache >= 16 ? (unsigned)(rs->stripe_cache / 8) : 1;
+}
+
+/* Unit @u (its pieces set): write it, merged with the writes to its row
+ * that wait meanwhile; zeroes of whole rows zero every leg. */
+static int write_unit(struct raid_set *rs, enum raid_op op, struct raid_wunit *u, bool whole_row, bool *clean)
+{
+	struct raid_row_hold h;
+	struct raid_wunit *batch = u;
+
+	if (op != RAID_OP_WRITE && whole_row) {
+		uint64_t at = to_bytes(u->row * rs->g.chunk) + u->lo;
+		int r = 0;
+
+		raid_row_lock(rs, u->row, &h);
+		for (unsigned i = 0; i < rs->ndevs && !r; i++)
+			r = leg_write(rs, i, RAID_OP_ZEROES, NULL, u->hi - u->lo, at, u->flags, clean);
+		raid_row_unlock(rs, &h);
+		return r;
+	}
+	if (op == RAID_OP_DISCARD)
+		return 0; /* a hint: part of a row is left as it is */
+	u->clean = true;
+	u->next = NULL;
+	if (!raid_row_join(rs, u, &h)) {
+		*clean &= u->clean;
+		return u->result;
+	}
+	while (batch) {
+		bool c = true;
+		int r = write_batch(rs, u->row, batch, &c);
+		unsigned n = 0;
+
+		for (struct raid_wunit *x = batch; x; x = x->next, n++) {
+			x->result = r;
+			x->clean = c;
+		}
+		atomic_fetch_add_explicit(&rs->row_updates, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&rs->merged, n - 1, memory_order_relaxed);
+		batch = raid_row_next(rs, &h, batch, batch_max(rs));
+	}
+	*clean &= u->clean;
+	return u->result;
+}
+
+/* The write's pieces in unit [u->lo, u->hi) of row u->row; true if it
+ * covers every data chunk there. */
+static bool cover(struct raid_set *rs, struct raid_wunit *u, const char *buf, uint64_t off, uint64_t end)
 {
 	uint64_t cb = to_bytes(rs->g.chunk), row0 = u->row * cb * rs->g.ndata;
+	bool all = true;
 
+	u->npc = 0;
 	for (unsigned k = 0; k < rs->g.ndata; k++) {
 		uint64_t base = row0 + k * cb, a = base + u->lo, b = base + u->hi;
 
@@ -328,14 +402,13 @@ static void cover(struct raid_set *rs, struct unit *u, const char *buf, uint64_t
 			a = off;
 		if (end < b)
 			b = end;
-		if (a >= b) {
-			u->c_lo[k] = u->c_hi[k] = u->lo;
+		all &= a == base + u->lo && b == base + u->hi;
+		if (a >= b)
 			continue;
-		}
-		u->c_lo[k] = (unsigned)(a - base);
-		u->c_hi[k] = (unsigned)(b - base);
-		u->src[k] = buf ? buf + (a - off) : NULL;
+		u->pc[u->npc++] = (struct raid_piece){ k, (unsigned)(a - base), (unsigned)(b - base),
+						       buf ? buf + (a - off) : (const char *)raid_zeroes() };
 	}
+	return all;
 }
 
 int raid_parity_write(struct raid_set *rs, enum raid_op op, const void *buf, size_t len, uint64_t off,
@@ -343,6 +416,7 @@ int raid_parity_write(struct raid_set *rs, enum raid_op op, const void *buf, siz
 {
 	uint64_t cb = to_bytes(rs->g.chunk), rowb = cb * rs->g.ndata, end = off + len;
 	uint64_t first = off / rowb, last = len ? (end - 1) / rowb : first;
+	struct raid_wunit unit, *u = &unit; /* ~6 KiB: within a worker's stack */
 	bool clean = true;
 	int r = 0;
 
@@ -374,13 +448,14 @@ int raid_parity_write(struct raid_set *rs, enum raid_op op, const void *buf, siz
 		}
 		for (unsigned j = 0; j < niv && !r; j++) {
 			for (uint64_t lo = iv[j][0]; lo < iv[j][1] && !r; lo += RAID_PUNIT) {
-				struct unit u;
+				bool all;
 
-				u.row = row;
-				u.lo = (unsigned)lo;
-				u.hi = (unsigned)(iv[j][1] - lo > RAID_PUNIT ? lo + RAID_PUNIT : iv[j][1]);
-				cover(rs, &u, buf, off, end);
-				r = write_unit(rs, op, &u, flags, &clean);
+				u->row = row;
+				u->lo = (unsigned)lo;
+				u->hi = (unsigned)(iv[j][1] - lo > RAID_PUNIT ? lo + RAID_PUNIT : iv[j][1]);
+				u->flags = flags;
+				all = cover(rs, u, buf, off, end);
+				r = write_unit(rs, op, u, all, &clean);
 			}
 		}
 	}

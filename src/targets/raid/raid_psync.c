@@ -141,9 +141,11 @@ int raid_psync_piece(struct raid_set *rs, enum raid_action mode, uint64_t s, uin
 		uint64_t stop = (row + 1) * chunk < end ? (row + 1) * chunk : end;
 		size_t len = (size_t)(to_bytes(stop - s) < RAID_PUNIT ? to_bytes(stop - s) : RAID_PUNIT);
 
-		pthread_mutex_lock(&rs->stripe_lock[row % RAID_STRIPE_LOCKS]);
+		struct raid_row_hold h;
+
+		raid_row_lock(rs, row, &h);
 		r = unit(rs, mode, row, (unsigned)in, len, c);
-		pthread_mutex_unlock(&rs->stripe_lock[row % RAID_STRIPE_LOCKS]);
+		raid_row_unlock(rs, &h);
 		s += len / 512;
 	}
 	return r;

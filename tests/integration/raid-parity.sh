@@ -11,7 +11,8 @@
 #    back, recovery makes them what the model wants;
 #  - fio --verify with one raid5 leg (two raid6 legs) switched to the error
 #    target mid-run: no client error; ext4 on the degraded raid6 is
-#    fsck-clean;
+#    fsck-clean; the legs come back, are rebuilt, fio --verify_only passes
+#    and the model finds every stripe consistent;
 #  - 4 clients writing interleaved 4 KiB blocks of the same stripe rows:
 #    writes waiting for a row are merged into its holder's update (the log
 #    counts them), the array reads back as written and P is right;
@@ -136,7 +137,8 @@ for spec in "raid5_ls 5 2" "raid6_zr 6 1 4"; do
 		ulvm dmsetup create "l$i" --table "0 32768 linear $T/d$i 0"
 		devs+=" $T/m$i /dev/mapper/l$i"
 	done
-	ulvm dmsetup create p --table "0 $(((n - np) * 32768)) raid $type 3 128 region_size 2048 $n$devs"
+	ptab="0 $(((n - np) * 32768)) raid $type 3 128 region_size 2048 $n$devs"
+	ulvm dmsetup create p --table "$ptab"
 	settle p "$(health "$n")"
 	fio --name=v --ioengine=nbd --uri="$(uri p)" --rw=randwrite --bs=4k --size=24M --loops=3 \
 		--iodepth=8 --verify=crc32c --verify_fatal=1 --do_verify=1 --output="$T/fio.log" >/dev/null 2>&1 &
@@ -163,6 +165,24 @@ for spec in "raid5_ls 5 2" "raid6_zr 6 1 4"; do
 		fsck.ext4 -fn "$LOOP" >"$T/fsck.log" 2>&1 || { cat "$T/fsck.log"; fail "fsck of ext4 on degraded raid6"; }
 		fs_detach
 	fi
+	# the legs come back: what they missed is rebuilt, the data verifies
+	for f in $fails; do
+		ulvm dmsetup reload "l$f" --table "0 32768 linear $T/d$f 0"
+		ulvm dmsetup resume "l$f"
+	done
+	ulvm dmsetup reload p --table "$ptab"
+	ulvm dmsetup resume p
+	settle p "$(health "$n")"
+	grep "recovery finished" "$T/ulvmd.log" | tail -n1
+	if [ "$type" = raid5_ls ]; then
+		fio --name=v --ioengine=nbd --uri="$(uri p)" --rw=randwrite --bs=4k --size=24M --loops=3 \
+			--iodepth=8 --verify=crc32c --verify_fatal=1 --verify_only >"$T/fio.log" 2>&1 ||
+			{ cat "$T/fio.log"; fail "$type: fio --verify_only after the rebuild"; }
+	fi
+	nbdcopy "$(uri p)" "$T/img"
+	echo -n "$type, legs $fails rebuilt: "
+	# shellcheck disable=SC2046
+	python3 "$MODEL" check "$type" 128 "$T/img" $(legs "$n") || fail "$type: the rebuilt legs are inconsistent"
 	ulvm dmsetup remove p
 	for i in $(seq 0 $((n - 1))); do ulvm dmsetup remove "l$i"; done
 done

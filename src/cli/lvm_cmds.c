@@ -61,6 +61,11 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_SYNCACTION] = { "syncaction", NULL, "check|repair", "raid: compare the images (check) or make them equal" },
 	[C_REBUILD] = { "rebuild", NULL, "PV", "raid: rebuild the images on PV from the others" },
 	[C_REFRESH] = { "refresh", NULL, NULL, "reload an active LV's tables (raid: legs that came back resync)" },
+	[C_SPLITMIRRORS] = { "splitmirrors", NULL, "N", "raid1: split N images off into a new LV (-n NAME), or one "
+			     "read-only image with --trackchanges" },
+	[C_TRACKCHANGES] = { "trackchanges", NULL, NULL, "raid1 --splitmirrors 1: the raid LV tracks what changes, "
+			     "so --merge copies back only that" },
+	[C_MERGE] = { "merge", NULL, NULL, "raid1: an image split with --trackchanges rejoins its LV (VG/LV_rimage_N)" },
 	[C_ADDTAG] = { "addtag", NULL, "TAG", "add a tag (letters, digits and ._+/=!:&#-; may be given again)" },
 	[C_DELTAG] = { "deltag", NULL, "TAG", "remove a tag (may be given again)" },
 	[C_SELECT] = { "select", "S", "SELECTION", "act on what matches (lvm2's selection, as lvs -S; -S help)" },
@@ -148,9 +153,11 @@ static const struct cli_verb change_verbs[] = {
 	  "Activate (-ay) or deactivate (-an) LVs (named, or -S) in ulvmd; -p r|rw sets their permission, "
 	  "--addtag/--deltag their tags; --refresh reloads them; --syncaction and --rebuild act on raid LVs.",
 	  lvm_lvchange),
-	V("lvconvert", "VG/LV [PV...]", 1, -1, BIT(C_TYPE) | BIT(C_MIRRORS) | BIT(C_REPAIR) | BIT(C_USEPOLICIES) | BIT(C_YES),
+	V("lvconvert", "VG/LV [PV...]", 1, -1, BIT(C_TYPE) | BIT(C_MIRRORS) | BIT(C_REPAIR) | BIT(C_USEPOLICIES) | BIT(C_YES) |
+		  BIT(C_SPLITMIRRORS) | BIT(C_TRACKCHANGES) | BIT(C_MERGE) | BIT(C_NAME),
 	  "Change an LV's layout: linear to raid1 (--type raid1 -m N), raid1 images (-m N; -m 0: linear), "
-	  "--repair failed raid images (onto the PVs given, or any).", lvm_lvconvert),
+	  "--repair failed raid images (onto the PVs given, or any), --splitmirrors 1 -n NAME or --trackchanges, "
+	  "--merge a tracked image back.", lvm_lvconvert),
 };
 
 static const struct cli_verb report_verbs[] = {

@@ -10,6 +10,7 @@
 #include "cli/lvm_cmds.h"
 #include "common/args.h"
 #include "lvm/alloc.h"
+#include "lvm/lvref.h"
 #include "lvm/segtype.h"
 
 /* A size option into extents (rounded up); @sign NULL: none allowed. */
@@ -264,13 +265,16 @@ int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const 
 	return r;
 }
 
-/* The type whose convert hook changes @lv: the one --type names, else
- * the LV's own; -m on an LV whose type has no hook is lvm2's
- * mirror_segtype_default, raid1. */
-static const struct segtype *convert_type(const struct lvm_cmd *c, const struct vg_lv *lv)
+/* The type whose convert hook changes @lv: the one --type names; for
+ * --merge of a sub-LV, its owner's; else the LV's own; -m on an LV whose
+ * type has no hook is lvm2's mirror_segtype_default, raid1. */
+static const struct segtype *convert_type(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv)
 {
 	const struct segtype *st = lv_segtype(lv);
+	const struct vg_lv *o;
 
+	if (opt_set(c, C_MERGE) && (o = lv_first_user(vg, lv, NULL)) && lv_segtype(o) && lv_segtype(o)->convert)
+		return lv_segtype(o);
 	if (opt_set(c, C_TYPE))
 		return segtype_find(opt_val(c, C_TYPE));
 	if ((!st || !st->convert) && opt_set(c, C_MIRRORS))
@@ -319,9 +323,21 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 			return lvm_fail("Invalid argument for --mirrors: %s", opt_val(c, C_MIRRORS));
 		req.mirrors = (int)v;
 	}
+	if (opt_set(c, C_SPLITMIRRORS)) {
+		if (parse_u64(opt_val(c, C_SPLITMIRRORS), &v) || !v || v > 63)
+			return lvm_fail("Invalid argument for --splitmirrors: %s", opt_val(c, C_SPLITMIRRORS));
+		req.split = (unsigned)v;
+	}
+	req.track = opt_set(c, C_TRACKCHANGES);
+	req.merge = opt_set(c, C_MERGE);
+	req.name = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : NULL;
 	req.type_name = opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : NULL;
-	if (!req.repair && req.mirrors < 0 && !req.type_name)
-		return lvm_fail("lvconvert needs --type, -m/--mirrors or --repair.");
+	if (!req.repair && req.mirrors < 0 && !req.type_name && !req.split && !req.merge)
+		return lvm_fail("lvconvert needs --type, -m/--mirrors, --repair, --splitmirrors or --merge.");
+	if (req.track && !req.split)
+		return lvm_fail("--trackchanges goes with --splitmirrors.");
+	if ((req.split || req.merge) && (req.mirrors >= 0 || req.repair || req.type_name || (req.split && req.merge)))
+		return lvm_fail("--splitmirrors and --merge go alone (not with each other, -m, --repair or --type).");
 	if (req.use_policies && !req.repair)
 		return lvm_fail("--use-policies goes with --repair.");
 	if ((r = lvm_setup(c, true)))
@@ -337,7 +353,7 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	if (!(lv = vg_find_lv(h.vg, name)))
 		r = lvm_fail("Failed to find logical volume \"%s/%s\"", vgname, name);
 	else
-		r = convert(c, &d, &h, lv, convert_type(c, lv), &req, argc - 1, argv + 1);
+		r = convert(c, &d, &h, lv, convert_type(c, h.vg, lv), &req, argc - 1, argv + 1);
 	dmctl_close(&d);
 	lvm_vg_release(&h);
 	return r;

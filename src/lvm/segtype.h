@@ -120,6 +120,10 @@ struct lv_convert_req {
 	const char *sync_action; /* lvchange --syncaction */
 	bool rebuild;          /* lvchange --rebuild PV: the images on ch's PVs */
 	bool use_policies;     /* --use-policies: what the type's event policy says (ulvmd --on-event) */
+	unsigned split;        /* --splitmirrors N (0: not given) */
+	bool track;            /* --trackchanges */
+	bool merge;            /* --merge: @lv (a sub-LV) back into its owner */
+	const char *name;      /* -n: the LV a split makes */
 };
 
 struct segtype {

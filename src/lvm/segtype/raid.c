@@ -69,6 +69,11 @@ static const char *target_level(const char *level)
 		: !strcmp(level, "raid6") ? "raid6_zr" : level;
 }
 
+bool raid_image_tracked(const struct vg_lv *img)
+{
+	return img && (img->status & FLAG(LVF_VISIBLE)) && !(img->status & FLAG(LVF_WRITE));
+}
+
 void raid_seg_free(struct lv_seg *s)
 {
 	struct raid_seg *r = s->priv;
@@ -192,8 +197,9 @@ static int raid_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv 
 		char mname[LV_DM_NAME_MAX + 16] = "-";
 
 		/* an image on a missing PV is a missing leg: the array runs
-		 * degraded if its level allows (lvm2's activation_mode degraded) */
-		if (raid_on_missing_pv(img) || raid_on_missing_pv(m)) {
+		 * degraded if its level allows (lvm2's activation_mode degraded);
+		 * so is one split off with --trackchanges */
+		if (raid_on_missing_pv(img) || raid_on_missing_pv(m) || raid_image_tracked(img)) {
 			dl += (size_t)snprintf(devs + dl, sizeof(devs) - dl, " - -");
 			continue;
 		}
@@ -303,6 +309,9 @@ static void raid_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 	}
 	report_set_str(x->row, RF_RAID_SYNC_ACTION, st.action);
 	report_set_u64(x->row, RF_RAID_MISMATCH_COUNT, st.mismatches);
+	for (unsigned i = 0; i < r->count && i < strlen(st.health); i++)
+		if (raid_image_tracked(vg_find_lv(vg, r->image[i])))
+			st.health[i] = 'A'; /* left out on purpose: not a loss */
 	if (strchr(st.health, 'D') || strchr(st.health, '-')) {
 		x->attr[8] = 'p';
 		report_set_str(x->row, RF_LV_HEALTH_STATUS, "partial");

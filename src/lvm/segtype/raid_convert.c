@@ -15,6 +15,17 @@
  *   lvconvert --repair --use-policies  what activation/raid_fault_policy
  *                                    says: "warn" (default) or "allocate";
  *                                    ulvmd --on-event runs it on a leg failure;
+ *   lvconvert --splitmirrors 1 --trackchanges LV
+ *                                    an image (on the PVs named, else the
+ *                                    last) becomes a visible read-only LV,
+ *                                    its slot left out of the table: the
+ *                                    bitmap marks what is written meanwhile;
+ *   lvconvert --merge LV_rimage_N    it rejoins, and only what the bitmap
+ *                                    marked is copied back onto it;
+ *   lvconvert --splitmirrors 1 -n NAME LV
+ *                                    the image becomes LV NAME for good,
+ *                                    the rest renumbered (a raid1 of two
+ *                                    becomes linear);
  *   lvchange --syncaction check|repair LV, lvchange --rebuild PV LV.
  *
  * New and moved images get a wiped rmeta and REBUILD in the VG text while
@@ -34,6 +45,7 @@
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
 #include "lvm/devices.h"
+#include "lvm/lvref.h"
 #include "lvm/segtype/raid_lv.h"
 #include "lvm/vg_internal.h"
 
@@ -232,7 +244,8 @@ static int rename_lv(struct lv_change *ch, const struct vg *vg, struct vg_lv *l,
 	return 0;
 }
 
-static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, struct err *e)
+/* -m: @want images; @drops, when given, says which go. */
+static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, const bool *drops, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	const struct raid_seg *m = model(lv);
@@ -271,7 +284,10 @@ static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, 
 		fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
 		return 0;
 	}
-	pick_drops(ch, &im, im.n - want, gone);
+	if (drops)
+		memcpy(gone, drops, im.n * sizeof(*gone));
+	else
+		pick_drops(ch, &im, im.n - want, gone);
 	for (unsigned i = 0; i < im.n; i++) {
 		if (gone[i]) {
 			lv_dm_name(vg, im.image[i], gone_dm[ngone++]);
@@ -487,11 +503,170 @@ static int rebuild(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 	return apply(ch, lv, model(lv), &im, e);
 }
 
+/* The image of @lv split off with --trackchanges, or -1. */
+static int tracked_index(const struct images *im)
+{
+	for (unsigned i = 0; i < im->n; i++)
+		if (raid_image_tracked(im->image[i]))
+			return (int)i;
+	return -1;
+}
+
+/* The active raid LV must be in sync to lose a copy on purpose. */
+static int require_in_sync(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, struct err *e)
+{
+	char name[LV_DM_NAME_MAX];
+	struct raid_status st;
+
+	lv_dm_name(vg, lv, name);
+	if (!dmctl_up(ch->d) || !dmctl_exists(ch->d, name))
+		return 0;
+	if (raid_status_of(ch->d, name, &st))
+		return err_set(e, -EIO, "Cannot read the raid status of %s/%s.", vg->name, lv->name);
+	if (st.done != st.total || strcmp(st.action, "idle") || strspn(st.health, "A") != strlen(st.health))
+		return err_set(e, -EBUSY, "Unable to split images of %s/%s while it is not in sync (%s %" PRIu64
+			       "/%" PRIu64 " %s).", vg->name, lv->name, st.health, st.done, st.total, st.action);
+	return 0;
+}
+
+static int split_track(struct lv_change *ch, struct vg_lv *lv, unsigned split, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	bool gone[MAX_IMAGES] = { false };
+	char dm[LV_DM_NAME_MAX];
+	struct vg_lv *img = NULL;
+	struct images im;
+	int r;
+
+	if (strcmp(model(lv)->level, "raid1"))
+		return err_set(e, -EOPNOTSUPP, "--trackchanges applies to raid1 LVs; %s/%s is %s.", vg->name, lv->name,
+			       model(lv)->level);
+	if (split != 1)
+		return err_set(e, -EINVAL, "Only one image can be split off with --trackchanges.");
+	if ((r = images_of(vg, lv, &im, e)))
+		return r;
+	if (tracked_index(&im) >= 0)
+		return err_set(e, -EBUSY, "%s/%s is already tracking changes for %s/%s: --merge it first.", vg->name,
+			       lv->name, vg->name, im.image[tracked_index(&im)]->name);
+	if (im.n < 2)
+		return err_set(e, -EINVAL, "%s/%s has one image: there is nothing to split.", vg->name, lv->name);
+	if ((r = require_in_sync(ch, vg, lv, e)))
+		return r;
+	pick_drops(ch, &im, 1, gone);
+	for (unsigned i = 0; i < im.n; i++)
+		if (gone[i])
+			img = im.image[i];
+	img->status = (img->status | FLAG(LVF_VISIBLE)) & ~FLAG(LVF_WRITE);
+	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	if (dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv)) {
+		/* the raid goes on without the slot; the image's device
+		 * comes back up read-only, as the LV it now is */
+		if ((r = lv_dm_reload(ch->d, ch->env, vg, lv, e)))
+			return r;
+		lv_dm_name(vg, img, dm);
+		if (dmctl_exists(ch->d, dm) && (r = dmctl_remove(ch->d, dm, e)))
+			return r;
+		if ((r = lvm_lv_activate(ch->env, ch->d, vg, img, e)))
+			return r;
+	}
+	fprintf(ch->out, "  %s/%s split from %s/%s for read-only purposes.\n", vg->name, img->name, vg->name, lv->name);
+	fprintf(ch->out, "  Use 'lvconvert --merge %s/%s' to merge back into %s/%s\n", vg->name, img->name, vg->name,
+		lv->name);
+	return 0;
+}
+
+static int merge_back(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *img, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	char dm[LV_DM_NAME_MAX];
+	int r;
+
+	if (!raid_image_tracked(img))
+		return err_set(e, -EINVAL, "%s/%s is not an image split off %s/%s with --trackchanges.", vg->name,
+			       img->name, vg->name, lv->name);
+	lv_dm_name(vg, img, dm);
+	if (dmctl_up(ch->d) && dmctl_exists(ch->d, dm) && (r = dmctl_remove(ch->d, dm, e)))
+		return err_set(e, r, "%s/%s is in use (%s): close it before --merge.", vg->name, img->name, e->msg);
+	img->status = (img->status | FLAG(LVF_WRITE)) & ~FLAG(LVF_VISIBLE);
+	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	if (dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv) && (r = lv_dm_restack(ch->d, ch->env, vg, lv, e)))
+		return r;
+	fprintf(ch->out, "  %s/%s successfully merged back into %s/%s\n", vg->name, img->name, vg->name, lv->name);
+	return 0;
+}
+
+/* --splitmirrors 1 -n NAME: the image (on the PVs named, else the last)
+ * leaves for good as LV NAME, with its data; the rest stay a raid1 (or a
+ * linear LV, if one is left). */
+static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, const char *name, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	bool gone[MAX_IMAGES] = { false };
+	struct vg_lv *img = NULL, *out;
+	struct images im;
+	int r;
+
+	if (strcmp(model(lv)->level, "raid1"))
+		return err_set(e, -EOPNOTSUPP, "--splitmirrors applies to raid1 LVs; %s/%s is %s.", vg->name, lv->name,
+			       model(lv)->level);
+	if (!name)
+		return err_set(e, -EINVAL, "Please name the new LV with -n/--name, or give --trackchanges.");
+	if (split != 1)
+		return err_set(e, -EOPNOTSUPP, "Splitting %u images at once is not supported yet (1 is).", split);
+	if ((r = images_of(vg, lv, &im, e)))
+		return r;
+	if (tracked_index(&im) >= 0)
+		return err_set(e, -EBUSY, "%s/%s is tracking changes for %s/%s: --merge it first.", vg->name, lv->name,
+			       vg->name, im.image[tracked_index(&im)]->name);
+	if (im.n < 2)
+		return err_set(e, -EINVAL, "%s/%s has one image: there is nothing to split.", vg->name, lv->name);
+	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = require_in_sync(ch, vg, lv, e)))
+		return r;
+	pick_drops(ch, &im, 1, gone);
+	for (unsigned i = 0; i < im.n; i++)
+		if (gone[i])
+			img = im.image[i];
+	/* the new LV takes the image's extents; the image, left empty, goes
+	 * with its rmeta as -m would drop them */
+	if ((r = vg_add_lv(vg, name, &out, e)))
+		return r;
+	out->seg = img->seg;
+	out->nseg = img->nseg;
+	out->le_count = img->le_count;
+	img->seg = NULL;
+	img->nseg = 0;
+	img->le_count = 0;
+	{
+		FILE *keep = ch->out, *null = fopen("/dev/null", "w");
+
+		ch->out = null ? null : keep; /* change_images' own message is not lvm2's */
+		r = change_images(ch, lv, im.n - 1, gone, e);
+		ch->out = keep;
+		if (null)
+			fclose(null);
+	}
+	if (r)
+		return r;
+	if (dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv) && (r = lvm_lv_activate(ch->env, ch->d, vg, out, e)))
+		return r;
+	fprintf(ch->out, "  Split an image of %s/%s off as logical volume %s/%s.\n", vg->name, lv->name, vg->name, name);
+	return 0;
+}
+
 int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
 {
 	const struct vg *vg = ch->h->vg;
 	bool is_raid = lv_segtype(lv) == &segtype_raid;
 
+	if (req->merge && !is_raid) { /* @lv is the image; its raid LV uses it */
+		struct vg_lv *o = lv_first_user(vg, lv, NULL);
+
+		if (!o || lv_segtype(o) != &segtype_raid)
+			return err_set(e, -EINVAL, "%s/%s is not a raid image.", vg->name, lv->name);
+		return merge_back(ch, o, lv, e);
+	}
 	if (req->sync_action)
 		return is_raid ? sync_action(ch, lv, req->sync_action, e)
 			       : err_set(e, -EINVAL, "--syncaction applies to raid LVs.");
@@ -505,13 +680,25 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 	}
 	if (!model(lv) || !model(lv)->servable)
 		return err_set(e, -EOPNOTSUPP, "LV %s/%s is %s: not supported yet.", vg->name, lv->name, lv->seg[0].type);
+	if (req->merge)
+		return err_set(e, -EINVAL, "--merge takes the image split off with --trackchanges (%s/%s_rimage_N).",
+			       vg->name, lv->name);
+	if (req->split)
+		return req->track ? split_track(ch, lv, req->split, e) : split_off(ch, lv, req->split, req->name, e);
+	{
+		struct images im;
+
+		if (!images_of(vg, lv, &im, e) && tracked_index(&im) >= 0)
+			return err_set(e, -EBUSY, "%s/%s is tracking changes for %s/%s: --merge it first.", vg->name,
+				       lv->name, vg->name, im.image[tracked_index(&im)]->name);
+	}
 	if (req->repair || req->use_policies)
 		return repair(ch, lv, req->use_policies, e);
 	if (req->type_name && strcmp(req->type_name, model(lv)->level))
 		return err_set(e, -EOPNOTSUPP, "Converting %s/%s from %s to %s is not supported yet.", vg->name, lv->name,
 			       model(lv)->level, req->type_name);
 	if (req->mirrors >= 0)
-		return change_images(ch, lv, (unsigned)req->mirrors + 1, e);
+		return change_images(ch, lv, (unsigned)req->mirrors + 1, NULL, e);
 	return err_set(e, -EINVAL, "Nothing to do for %s/%s: give -m N, --repair or --type.", vg->name, lv->name);
 }
 

@@ -18,6 +18,10 @@ struct raid_seg {
 };
 
 void raid_seg_free(struct lv_seg *s);
+/* An image split off with --trackchanges: visible and read-only (lvm2's
+ * lv_is_raid_with_tracking); its slot is left out of the table, the
+ * bitmap tracks what changes, --merge brings it back. */
+bool raid_image_tracked(const struct vg_lv *img);
 /* Parity images of an lvm2 raid level (raid4/5: 1, raid6: 2, others 0);
  * the images that hold distinct data (what an extent of the LV spreads
  * over). */

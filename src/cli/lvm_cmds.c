@@ -65,6 +65,10 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 			     "read-only image with --trackchanges" },
 	[C_TRACKCHANGES] = { "trackchanges", NULL, NULL, "raid1 --splitmirrors 1: the raid LV tracks what changes, "
 			     "so --merge copies back only that" },
+	[C_MAXRECOVERY] = { "raidmaxrecoveryrate", NULL, "RATE", "raid: at most RATE (kB/s per device, k/m/g units; "
+			    "0: no limit) for resync and rebuild" },
+	[C_MINRECOVERY] = { "raidminrecoveryrate", NULL, "RATE", "raid: at least RATE for resync and rebuild, even "
+			    "under client I/O (0: none)" },
 	[C_MERGE] = { "merge", NULL, NULL, "raid1: an image split with --trackchanges rejoins its LV (VG/LV_rimage_N)" },
 	[C_ADDTAG] = { "addtag", NULL, "TAG", "add a tag (letters, digits and ._+/=!:&#-; may be given again)" },
 	[C_DELTAG] = { "deltag", NULL, "TAG", "remove a tag (may be given again)" },
@@ -137,8 +141,8 @@ static const struct cli_verb change_verbs[] = {
 		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE) | BIT(C_THIN) |
 		  BIT(C_VIRTUALSIZE) | BIT(C_SNAPSHOT) | BIT(C_THINPOOL) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
 		  BIT(C_DISCARDS) | BIT(C_SETAUTOACT) | BIT(C_MIRRORS) | BIT(C_REGIONSIZE) | BIT(C_NOSYNC) |
-		  BIT(C_ADDTAG),
-	  "Create an LV (linear, striped, raid0, raid1, raid10, thin-pool, thin, thin snapshot) and activate "
+		  BIT(C_ADDTAG) | BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY),
+	  "Create an LV (linear, striped, raid0, raid1, raid10, raid4/5/6, thin-pool, thin, thin snapshot) and activate "
 	  "it in ulvmd unless -an.",
 	  lvm_lvcreate),
 	V("lvextend", "VG/LV [PV[:PE[-PE]]...]", 1, -1, RESIZE_OPTS,
@@ -149,7 +153,8 @@ static const struct cli_verb change_verbs[] = {
 	V("lvremove", "VG/LV|@TAG...", 0, -1, BIT(C_YES) | BIT(C_FORCE) | BIT(C_SELECT),
 	  "Remove LVs (named, or -S), deactivating them first.", lvm_lvremove),
 	V("lvchange", "VG/LV|VG|@TAG...", 0, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) |
-		  BIT(C_SETAUTOACT) | BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH) | TAG_OPTS | BIT(C_SELECT),
+		  BIT(C_SETAUTOACT) | BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH) | TAG_OPTS | BIT(C_SELECT) |
+		  BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY),
 	  "Activate (-ay) or deactivate (-an) LVs (named, or -S) in ulvmd; -p r|rw sets their permission, "
 	  "--addtag/--deltag their tags; --refresh reloads them; --syncaction and --rebuild act on raid LVs.",
 	  lvm_lvchange),

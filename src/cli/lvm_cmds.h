@@ -29,6 +29,7 @@ enum {
 	C_THIN, C_VIRTUALSIZE, C_SNAPSHOT, C_THINPOOL, C_CHUNKSIZE, C_POOLMDSIZE, C_DISCARDS, C_USEPOLICIES,
 	C_PERMISSION, C_IGNORESKIP, C_SYSTEMID, C_SETAUTOACT, C_MIRRORS, C_REGIONSIZE, C_NOSYNC,
 	C_REPAIR, C_SYNCACTION, C_REBUILD, C_REFRESH, C_SPLITMIRRORS, C_TRACKCHANGES, C_MERGE,
+	C_MAXRECOVERY, C_MINRECOVERY,
 	C_ADDTAG, C_DELTAG, C_SELECT,
 	C_COMMON
 };
@@ -163,6 +164,9 @@ int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv);
  * lvresize @st NULL refuses the pool options; @argv: the PV arguments. */
 int lvm_hooks_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct segtype *st,
 		       struct vg_lv *lv);
+/* lvreduce's warning and question (-f/-y answer it): 0, or the failure. */
+int lvm_confirm_reduce(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
+		       uint64_t target);
 int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct segtype *st,
 		       struct vg_lv *lv, int argc, char **argv);
 

@@ -81,12 +81,38 @@ bool lvm_hooks_lvcreate_wanted(const struct lvm_cmd *c)
 static int convert(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, const struct segtype *st,
 		   const struct lv_convert_req *req, int argc, char **argv);
 
+/* --raidmaxrecoveryrate/--raidminrecoveryrate: kB/s per device (lvm2's
+ * Rate, k by default), -1 when not given. */
+static int rate_opts(struct lvm_cmd *c, int64_t *max, int64_t *min)
+{
+	const unsigned opt[2] = { C_MAXRECOVERY, C_MINRECOVERY };
+	int64_t *out[2] = { max, min };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct err e = { { 0 } };
+		uint64_t v;
+		char sign;
+
+		*out[i] = -1;
+		if (!opt_set(c, opt[i]))
+			continue;
+		if (lvm_parse_size(opt_val(c, opt[i]), 'k', &sign, &v, &e) || sign || v / 2 > UINT32_MAX)
+			return lvm_fail("Invalid argument for --%s: %s", i ? "raidminrecoveryrate" : "raidmaxrecoveryrate",
+					opt_val(c, opt[i]));
+		*out[i] = (int64_t)(v / 2); /* sectors to kB */
+	}
+	if (*max > 0 && *min > *max)
+		return lvm_fail("Minimum recovery rate cannot be higher than maximum.");
+	return 0;
+}
+
 /* The options a type's lvcreate reads. */
 static int create_req(struct lvm_cmd *c, struct vgh *h, struct lv_create_req *req)
 {
 	struct err e = { { 0 } };
 	uint64_t v;
 	char sign;
+	int r;
 
 	if (opt_set(c, C_MIRRORS)) {
 		if (parse_u64(opt_val(c, C_MIRRORS), &v) || v > 63)
@@ -112,6 +138,8 @@ static int create_req(struct lvm_cmd *c, struct vgh *h, struct lv_create_req *re
 		req->region_size = (uint32_t)v;
 	}
 	req->nosync = opt_set(c, C_NOSYNC);
+	if ((r = rate_opts(c, &req->max_rate, &req->min_rate)))
+		return r;
 
 	if ((opt_set(c, C_SIZE) || opt_set(c, C_EXTENTS)) && extents_opt(c, h, &req->extents))
 		return LVM_FAILED;
@@ -222,11 +250,25 @@ int lvm_hooks_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const 
 	return st->remove(&ch, lv, &e) ? lvm_fail("%s", e.msg) : 0;
 }
 
+struct confirm_ctx {
+	struct lvm_cmd *c;
+	struct dmctl *d;
+	const struct vg *vg;
+};
+
+static int confirm_reduce(void *ctx, const struct vg_lv *lv, uint64_t target)
+{
+	struct confirm_ctx *x = ctx;
+
+	return lvm_confirm_reduce(x->c, x->d, x->vg, lv, target);
+}
+
 int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct segtype *st,
 		       struct vg_lv *lv, int argc, char **argv)
 {
 	struct err e = { { 0 } };
 	struct lv_resize_req req = { .metadata = opt_set(c, C_POOLMDSIZE), .policies = opt_set(c, C_USEPOLICIES) };
+	struct confirm_ctx cr_ctx;
 	struct alloc_range *ranges = NULL;
 	struct lv_change ch;
 	struct ext_arg a;
@@ -234,7 +276,7 @@ int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const 
 
 	if (!st && req.policies && lv_segtype(lv) && lv_segtype(lv)->convert) {
 		/* another type's event policy: a raid LV's raid_fault_policy */
-		struct lv_convert_req cr = { .mirrors = -1, .use_policies = true };
+		struct lv_convert_req cr = { .mirrors = -1, .max_rate = -1, .min_rate = -1, .use_policies = true };
 
 		return convert(c, d, h, lv, lv_segtype(lv), &cr, argc, argv);
 	}
@@ -256,6 +298,21 @@ int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const 
 	} else {
 		return lvm_fail("Please specify either size or extents.");
 	}
+	if (!req.policies && !req.metadata) { /* the verb's direction, and lvreduce's question */
+		uint64_t old = lv->le_count, target = req.sign == '+' ? old + req.extents
+						  : req.sign == '-' ? (req.extents < old ? old - req.extents : 0)
+								    : req.extents;
+
+		if (!strcmp(c->verb, "lvextend") && target < old)
+			return lvm_fail("New size given (%llu extents) not larger than existing size (%u extents)",
+					(unsigned long long)target, lv->le_count);
+		if (!strcmp(c->verb, "lvreduce") && target > old)
+			return lvm_fail("New size given (%llu extents) not less than existing size (%u extents)",
+					(unsigned long long)target, lv->le_count);
+	}
+	req.confirm_reduce = confirm_reduce;
+	req.ctx = &cr_ctx;
+	cr_ctx = (struct confirm_ctx){ c, d, h->vg };
 	change_init(&ch, c, h, d);
 	if ((r = lvm_pv_args(h, argc, argv, &ranges, &ch.nranges)))
 		return r;
@@ -307,7 +364,7 @@ static int convert(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_
 int lvm_lvconvert(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	struct lv_convert_req req = { .mirrors = -1, .repair = opt_set(c, C_REPAIR),
+	struct lv_convert_req req = { .mirrors = -1, .max_rate = -1, .min_rate = -1, .repair = opt_set(c, C_REPAIR),
 				      .use_policies = opt_set(c, C_USEPOLICIES) };
 	struct vgh h = { .lock_fd = -1 };
 	struct err e = { { 0 } };
@@ -366,6 +423,8 @@ int lvm_hooks_lvchange_type(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, s
 
 	if (opt_set(c, C_SYNCACTION))
 		req.sync_action = opt_val(c, C_SYNCACTION);
+	if (rate_opts(c, &req.max_rate, &req.min_rate))
+		return LVM_FAILED;
 	if (opt_set(c, C_REBUILD)) {
 		req.rebuild = true;
 		argv[0] = (char *)opt_val(c, C_REBUILD);

@@ -322,6 +322,20 @@ static int read_resize_lv(struct lvm_cmd *c, const char *arg, struct vgh *h, str
 	return read_lv(c, arg, h, lv);
 }
 
+int lvm_confirm_reduce(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
+		       uint64_t target)
+{
+	char b1[UNITS_BUF], q[600];
+
+	printf("  WARNING: Reducing%s logical volume %s/%s to %s.\n"
+	       "  THIS MAY DESTROY YOUR DATA (filesystem etc.)\n",
+	       lv_is_active(c, d, vg, lv) ? " active" : "", vg->name, lv->name, hsize(b1, target * vg->extent_size));
+	snprintf(q, sizeof(q), "Do you really want to reduce %s/%s?", vg->name, lv->name);
+	if (!opt_set(c, C_FORCE) && !lvm_confirm(c, q))
+		return lvm_fail("Logical volume %s/%s NOT reduced.", vg->name, lv->name);
+	return 0;
+}
+
 int lvm_lvresize(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -332,7 +346,7 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 	struct err e = { { 0 } };
 	struct vgh h = { .lock_fd = -1 };
 	struct vg_lv *lv, *u;
-	char sign, b1[UNITS_BUF], b2[UNITS_BUF], q[600];
+	char sign, b1[UNITS_BUF], b2[UNITS_BUF];
 	bool grow_only = !strcmp(c->verb, "lvextend"), shrink_only = !strcmp(c->verb, "lvreduce");
 	uint64_t ext, target;
 	const char *t;
@@ -398,15 +412,8 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 	if (target < old && (r = mapped_elsewhere(c, &d, h.vg, &lv, 1)))
 		goto out;
 	if (target < old) {
-		printf("  WARNING: Reducing%s logical volume %s/%s to %s.\n"
-		       "  THIS MAY DESTROY YOUR DATA (filesystem etc.)\n",
-		       lv_is_active(c, &d, h.vg, lv) ? " active" : "", h.vg->name, lv->name,
-		       hsize(b1, target * h.vg->extent_size));
-		snprintf(q, sizeof(q), "Do you really want to reduce %s/%s?", h.vg->name, lv->name);
-		if (!opt_set(c, C_FORCE) && !lvm_confirm(c, q)) {
-			r = lvm_fail("Logical volume %s/%s NOT reduced.", h.vg->name, lv->name);
+		if ((r = lvm_confirm_reduce(c, &d, h.vg, lv, target)))
 			goto out;
-		}
 		if (lv_reduce(lv, old - (uint32_t)target, &e)) {
 			r = lvm_fail("%s", e.msg);
 			goto out;
@@ -679,6 +686,7 @@ static int change_permission(struct vgh *h, struct vg_lv *lv, bool rw)
 struct lvchange {
 	struct dmctl d;
 	bool on, autoact, rw;
+	bool typed; /* options of the LV's type (raid: --syncaction, --rebuild, recovery rates) */
 };
 
 /* The metadata changes first, in one commit ("Logical volume vg/lv
@@ -691,7 +699,7 @@ static int lvchange_one(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv, void
 	bool perm = opt_set(c, C_PERMISSION), meta = perm || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c);
 	int r;
 
-	if (opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD)) /* the type's own, and nothing else */
+	if (x->typed) /* the type's own, and nothing else */
 		return lvm_hooks_lvchange_type(c, &x->d, h, lv);
 	if (opt_set(c, C_REFRESH) && lvm_lv_refresh(&c->env, &x->d, h->vg, lv, &e))
 		return lvm_fail("%s", e.msg);
@@ -726,14 +734,16 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	struct lvchange x = { .d = { 0 } };
 	struct lvm_each how = { .lv = lvchange_one, .arg = &x, .foreign = true };
 	bool meta = opt_set(c, C_PERMISSION) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c);
-	bool typed = opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD), refresh = opt_set(c, C_REFRESH);
+	bool typed = opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD) || opt_set(c, C_MAXRECOVERY) ||
+		     opt_set(c, C_MINRECOVERY), refresh = opt_set(c, C_REFRESH);
 	int r;
 
 	if (!argc && !opt_set(c, C_SELECT))
 		return lvm_no_syntax(c);
+	x.typed = typed;
 	if (!opt_set(c, C_ACTIVATE) && !meta && !typed && !refresh)
 		return lvm_fail("Only lvchange -a y|n|ay, -p r|rw, --addtag/--deltag, --setautoactivation, --refresh, "
-				"--syncaction and --rebuild are implemented yet.");
+				"--syncaction, --rebuild and --raid{max,min}recoveryrate are implemented yet.");
 	if (opt_set(c, C_PERMISSION)) {
 		const char *v = opt_val(c, C_PERMISSION);
 
@@ -743,10 +753,11 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	}
 	if (opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact)))
 		return r;
-	if ((r = lvm_setup(c, meta || opt_set(c, C_REBUILD))) ||
+	if ((r = lvm_setup(c, meta || opt_set(c, C_REBUILD) || opt_set(c, C_MAXRECOVERY) || opt_set(c, C_MINRECOVERY))) ||
 	    (r = lvm_sel_init(c, C_SELECT, &report_lvm_lvs, &how.sel)))
 		return r;
-	if ((opt_set(c, C_ACTIVATE) || typed || refresh) && !lvm_daemon_up(c, &x.d)) {
+	if ((opt_set(c, C_ACTIVATE) || opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD) || refresh) &&
+	    !lvm_daemon_up(c, &x.d)) {
 		lvm_sel_free(how.sel);
 		return lvm_fail("%s", x.d.why.msg);
 	}

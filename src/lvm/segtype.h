@@ -99,6 +99,7 @@ struct lv_create_req {
 	unsigned stripes;      /* -i N, 0: not given */
 	uint32_t stripe_size;  /* -I, sectors, 0: the type's default */
 	uint32_t region_size;  /* -R, sectors, 0: the type's default */
+	int64_t max_rate, min_rate; /* --raid{max,min}recoveryrate, kB/s; -1: not given */
 	bool nosync;           /* --nosync */
 	const char *const *tags; /* --addtag, valid (lvm_tag_valid) */
 	unsigned ntags;
@@ -110,6 +111,10 @@ struct lv_resize_req {
 	uint64_t extents; /* 0 with @policies */
 	bool metadata;    /* --poolmetadatasize: the pool's metadata */
 	bool policies;    /* --use-policies: the type's own rule */
+	/* lvreduce's warning and question, asked by a type about to shrink
+	 * @lv to @target extents: 0 to go on, else why not (reported). */
+	int (*confirm_reduce)(void *ctx, const struct vg_lv *lv, uint64_t target);
+	void *ctx;
 };
 
 /* lvconvert and lvchange's type options as a type reads them. */
@@ -121,6 +126,7 @@ struct lv_convert_req {
 	bool rebuild;          /* lvchange --rebuild PV: the images on ch's PVs */
 	bool use_policies;     /* --use-policies: what the type's event policy says (ulvmd --on-event) */
 	unsigned split;        /* --splitmirrors N (0: not given) */
+	int64_t max_rate, min_rate; /* lvchange --raid{max,min}recoveryrate, kB/s; -1: not given */
 	bool track;            /* --trackchanges */
 	bool merge;            /* --merge: @lv (a sub-LV) back into its owner */
 	const char *name;      /* -n: the LV a split makes */

@@ -9,10 +9,12 @@
 #    raid_sync_action idle, lv_attr r / i / e;
 #  - the raid1 LV of the VG lvm2 wrote (tests/data/lvm/richvg.backup)
 #    activates too;
+#  - --raidmaxrecoveryrate/--raidminrecoveryrate on lvcreate and lvchange:
+#    the table's rates, lvs as lvm2 shows them;
 #  - -m beyond the PVs there are, and raid10 -m 2, are refused and nothing
 #    is written;
-#  - lvextend of raid1 and raid10 online (the new part resyncs; lvreduce is
-#    refused as not supported yet);
+#  - lvextend of raid1 and raid10 online (the new part resyncs), lvreduce
+#    online (asked first; the data below the new end stays, in sync);
 #  - lvchange --syncaction check finds bytes changed behind the array's back
 #    (raid_mismatch_count, health 'm'), repair fixes them;
 #  - lvconvert --type raid1 -m 1 turns an active linear LV with data into
@@ -120,8 +122,36 @@ lvm2 vgck rvg >/dev/null
 fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
 fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
 diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "after lvextend, lvs -a of lvm2 and ulvm differ"
-if ulvm lvreduce --devices "$DEVS" -y -L 8M rvg/r1 2>"$T/err"; then fail "lvreduce of raid1 accepted"; fi
-grep -q "not supported yet" "$T/err" || fail "lvreduce: $(cat "$T/err")"
+
+step "lvreduce of raid1 and raid10 online: asks first, keeps the data below the new end"
+if ulvm lvreduce --devices "$DEVS" -L 8M rvg/r1 </dev/null >"$T/out" 2>&1; then fail "lvreduce without -y went ahead"; fi
+grep -q "NOT reduced" "$T/out" || fail "lvreduce without -y: $(cat "$T/out")"
+ulvm lvreduce --devices "$DEVS" -y -L 8M rvg/r1
+ulvm lvreduce --devices "$DEVS" -y -L 8M rvg/r10
+[ "$(nbdinfo --size "nbd+unix:///rvg/r1?socket=$SOCK")" = $((8 << 20)) ] || fail "r1's export did not shrink"
+[ "$(nbdinfo --size "nbd+unix:///rvg/r10?socket=$SOCK")" = $((8 << 20)) ] || fail "r10's export did not shrink"
+qio "nbd+unix:///rvg/r1?socket=$SOCK" "read -P 0x6b 1M 1M" "write -P 0x6d 7M 1M" "read -P 0x6d 7M 1M"
+synced rvg/r1
+synced rvg/r10
+ulvm dmsetup status rvg-r1 | grep -q " AA " || fail "r1 after lvreduce: $(ulvm dmsetup status rvg-r1)"
+lvm2 vgck rvg >/dev/null
+fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
+fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
+diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "after lvreduce, lvs -a of lvm2 and ulvm differ"
+
+step "recovery rates: lvcreate and lvchange --raidmaxrecoveryrate/--raidminrecoveryrate, as lvm2 shows them"
+ulvm lvcreate --devices "$DEVS" --type raid1 -m 1 -L 4M --raidmaxrecoveryrate 4096 -n rate rvg >/dev/null
+ulvm dmsetup table rvg-rate | grep -q " max_recovery_rate 4096 " || fail "table: $(ulvm dmsetup table rvg-rate)"
+ulvm lvchange --devices "$DEVS" --raidmaxrecoveryrate 8m --raidminrecoveryrate 1m rvg/rate
+ulvm dmsetup table rvg-rate | grep -q " min_recovery_rate 1024 max_recovery_rate 8192 " ||
+	fail "table after lvchange: $(ulvm dmsetup table rvg-rate)"
+R=lv_name,raid_min_recovery_rate,raid_max_recovery_rate
+[ "$(lvm2 lvs --noheadings -o $R rvg/rate)" = "$(ulvm lvs --devices "$DEVS" --noheadings -o $R rvg/rate)" ] ||
+	fail "rates: lvm2 '$(lvm2 lvs --noheadings -o $R rvg/rate)', ulvm '$(ulvm lvs --devices "$DEVS" --noheadings -o $R rvg/rate)'"
+ulvm lvs --devices "$DEVS" -o $R rvg/rate
+if ulvm lvchange --devices "$DEVS" --raidminrecoveryrate 16m rvg/rate 2>"$T/err"; then fail "min above max accepted"; fi
+grep -q "cannot be higher than maximum" "$T/err" || fail "min above max: $(cat "$T/err")"
+ulvm lvremove --devices "$DEVS" -y rvg/rate >/dev/null
 
 step "refused: -m beyond the PVs, raid10 -m 2; nothing written"
 lvm2 vgck rvg >/dev/null

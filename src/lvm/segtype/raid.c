@@ -525,7 +525,9 @@ static int raid_create(struct lv_change *ch, const struct lv_create_req *req, st
 		lv->status |= FLAG(LVF_NOTSYNCED);
 	{
 		struct raid_seg m = { .count = images, .data_copies = r10 ? 2 : 0, .region_size = r0 ? 0 : region,
-				      .stripe_size = stripe_size };
+				      .stripe_size = stripe_size,
+				      .max_rate = req->max_rate > 0 && !r0 ? (uint32_t)req->max_rate : 0,
+				      .min_rate = req->min_rate > 0 && !r0 ? (uint32_t)req->min_rate : 0 };
 
 		snprintf(m.level, sizeof(m.level), "%s", r0 ? "raid0" : level);
 		if ((r = raid_set_seg(vg, lv, (uint32_t)ext, &m, meta, image, e)) ||

@@ -503,6 +503,34 @@ static int rebuild(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 	return apply(ch, lv, model(lv), &im, e);
 }
 
+/* lvchange --raidmaxrecoveryrate/--raidminrecoveryrate: the VG text's
+ * rates, and the table's (max_/min_recovery_rate) on reload. */
+static int set_rates(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct raid_seg shape;
+	struct images im;
+	int r;
+
+	if (!model(lv) || !strncmp(model(lv)->level, "raid0", 5))
+		return err_set(e, -EINVAL, "Recovery rates apply to raid LVs with redundancy; %s/%s is %s.", vg->name,
+			       lv->name, model(lv) ? model(lv)->level : "?");
+	shape = *model(lv);
+	if (req->max_rate >= 0)
+		shape.max_rate = (uint32_t)req->max_rate;
+	if (req->min_rate >= 0)
+		shape.min_rate = (uint32_t)req->min_rate;
+	if (shape.max_rate && shape.min_rate > shape.max_rate)
+		return err_set(e, -EINVAL, "Minimum recovery rate cannot be higher than maximum.");
+	if ((r = images_of(vg, lv, &im, e)) || (r = raid_set_seg(vg, lv, lv->le_count, &shape, im.meta, im.image, e)) ||
+	    (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	if (dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv) && (r = lv_dm_reload(ch->d, ch->env, vg, lv, e)))
+		return r;
+	fprintf(ch->out, "  Logical volume %s/%s changed.\n", vg->name, lv->name);
+	return 0;
+}
+
 /* The image of @lv split off with --trackchanges, or -1. */
 static int tracked_index(const struct images *im)
 {
@@ -667,6 +695,8 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 			return err_set(e, -EINVAL, "%s/%s is not a raid image.", vg->name, lv->name);
 		return merge_back(ch, o, lv, e);
 	}
+	if (req->max_rate >= 0 || req->min_rate >= 0)
+		return is_raid ? set_rates(ch, lv, req, e) : err_set(e, -EINVAL, "Recovery rates apply to raid LVs.");
 	if (req->sync_action)
 		return is_raid ? sync_action(ch, lv, req->sync_action, e)
 			       : err_set(e, -EINVAL, "--syncaction applies to raid LVs.");
@@ -702,6 +732,58 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 	return err_set(e, -EINVAL, "Nothing to do for %s/%s: give -m N, --repair or --type.", vg->name, lv->name);
 }
 
+/* lvreduce of a raid LV: to whole stripes (@want rounded up to the data
+ * images); the raid device first takes its smaller table over the images
+ * as they are, then the images shrink, so no I/O runs past an image's
+ * end on the way. */
+static int reduce(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct images *im,
+		  uint64_t want, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct raid_seg shape = *model(lv); /* the segment is rewritten below */
+	const struct raid_seg *m = &shape;
+	unsigned data = raid_data_images(m);
+	uint32_t old = lv->le_count, per;
+	char b1[UNITS_BUF], b2[UNITS_BUF];
+	bool active = dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv);
+	int r;
+
+	if (tracked_index(im) >= 0)
+		return err_set(e, -EBUSY, "%s/%s is tracking changes for %s/%s: --merge it first.", vg->name, lv->name,
+			       vg->name, im->image[tracked_index(im)]->name);
+	if (!want)
+		return err_set(e, -EINVAL, "Cannot reduce %s/%s to nothing (lvremove removes it).", vg->name, lv->name);
+	if (want % data) {
+		want += data - want % data;
+		fprintf(ch->out, "  Rounding size up to full stripe size %s.\n",
+			lv_change_size(b1, want * vg->extent_size));
+	}
+	if (want >= old)
+		return err_set(e, -EINVAL, "New size (%" PRIu64 " extents) is not less than %u extents once rounded to "
+			       "the %u data images.", want, old, data);
+	if (req->confirm_reduce && (r = req->confirm_reduce(req->ctx, lv, want)))
+		return err_set(e, r < 0 ? r : -ECANCELED, "Logical volume %s/%s NOT reduced.", vg->name, lv->name);
+	per = (uint32_t)((old - want) / data);
+	lv->le_count = (uint32_t)want;
+	if ((r = raid_set_seg(vg, lv, lv->le_count, m, im->meta, im->image, e)))
+		return r;
+	if (active && (r = lv_dm_reload(ch->d, ch->env, vg, lv, e)))
+		return r;
+	for (unsigned i = 0; i < im->n; i++)
+		if ((r = lv_reduce(im->image[i], per, e)))
+			return r;
+	if ((r = raid_set_seg(vg, lv, lv->le_count, m, im->meta, im->image, e)) ||
+	    (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	if (active && (r = lv_dm_reload(ch->d, ch->env, vg, lv, e)))
+		return r;
+	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n",
+		vg->name, lv->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
+		lv_change_size(b2, (uint64_t)lv->le_count * vg->extent_size), lv->le_count);
+	fprintf(ch->out, "  Logical volume %s/%s successfully resized.\n", vg->name, lv->name);
+	return 0;
+}
+
 /* lvextend of a raid LV: every image grows by its share, on its own PV if
  * it has room there, else on one no other image uses; the table is
  * reloaded online and the raid target resyncs only what is new. */
@@ -731,7 +813,7 @@ int raid_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_r
 	want = req->sign == '+' ? old + req->extents : req->sign == '-' ? (req->extents < old ? old - req->extents : 0)
 								     : req->extents;
 	if (want < old)
-		return err_set(e, -EOPNOTSUPP, "Reducing raid LV %s/%s is not supported yet.", vg->name, lv->name);
+		return reduce(ch, lv, req, &im, want, e);
 	if (want == old)
 		return err_set(e, -EINVAL, "New size (%u extents) matches existing size (%u extents).", old, old);
 	data = raid_data_images(m);

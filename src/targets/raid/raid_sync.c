@@ -12,7 +12,7 @@
  * volumes is in sync as fast as its allocated data is copied.
  *
  * Rate: max_recovery_rate bounds it (kB/s); while clients have I/O in
- * flight it pauses between pieces.  Progress goes to the superblocks
+ * flight it pauses between pieces, unless it is behind min_recovery_rate.  Progress goes to the superblocks
  * every CHECKPOINT_SEC and at the end; a stop (suspend, remove) ends it
  * at a piece boundary, and the next activation goes on from there.
  */
@@ -217,7 +217,9 @@ static bool throttle(struct syncer *sy, uint64_t bytes)
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (atomic_load(&rs->client_io)) {
+	/* yield to clients, unless that would fall below min_recovery_rate */
+	if (atomic_load(&rs->client_io) &&
+	    !(rs->min_rate && sy->done * 1000000u / (rs->min_rate * 1024u) * 1000u < ns_since(&sy->start))) {
 		struct timespec ts = { 0, 500000 };
 
 		nanosleep(&ts, NULL);

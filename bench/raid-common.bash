@@ -1,7 +1,9 @@
 # Sourced by bench/raid.sh and bench/raid-parity.sh: a scratch dir on a
 # real disk, one ulvmd started and killed by its recorded PID, fio over NBD
-# and waiting for a raid device to be in sync.  Needs $build, $ULVMD,
-# $ULVM and $RUNTIME set.
+# and waiting for a raid device to be in sync.  Needs $build set.
+ULVMD=$build/src/daemon/ulvmd
+ULVM=$build/src/cli/ulvm
+RUNTIME=${BENCH_RUNTIME:-5}
 S=$(mktemp -d "${BENCH_DIR:-/var/tmp}/ulvm-raid.XXXXXX")
 UPID=
 cleanup() {

@@ -19,9 +19,6 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
-ULVMD=$build/src/daemon/ulvmd
-ULVM=$build/src/cli/ulvm
-RUNTIME=${BENCH_RUNTIME:-5}
 SIZE_MIB=${BENCH_SIZE_MIB:-512}
 REPEAT=${BENCH_REPEAT:-1}
 for t in fio; do command -v "$t" >/dev/null || { echo "raid-parity: $t is not installed" >&2; exit 2; }; done

@@ -23,9 +23,6 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
-ULVMD=$build/src/daemon/ulvmd
-ULVM=$build/src/cli/ulvm
-RUNTIME=${BENCH_RUNTIME:-5}
 SIZE_MIB=${BENCH_SIZE_MIB:-1024}
 REBUILD_MIB=${BENCH_REBUILD_MIB:-4096}
 REPEAT=${BENCH_REPEAT:-1}

@@ -19,6 +19,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
+source "$(dirname "$0")/raid.bash"
 need vgck lvs losetup qemu-io nbdcopy python3
 MODEL=$(dirname "$0")/raid_parity_model.py
 export ULVM_CONF_DIR=$T/ulvm
@@ -30,14 +31,6 @@ step() { echo "== $*"; }
 LVM2_EXPECTED_WARNINGS=('check for active volumes')
 DEVS=$(IFS=,; echo "${L[*]}")
 M=$((1024 * 1024))
-synced() {
-	for _ in $(seq 300); do
-		ulvm lvs --devices "$DEVS" --noheadings -o copy_percent,raid_sync_action "$1" >"$T/sync" 2>&1
-		grep -q "100.00 *idle" "$T/sync" && return 0
-		sleep 0.1
-	done
-	cat "$T/sync" "$T/ulvmd.log"; fail "$1 did not reach 100% in sync"
-}
 FIELDS=lv_name,lv_attr,segtype,lv_size,stripes,stripe_size,region_size,devices
 fields() { "$@" -a --noheadings --units s --separator '|' -o "$FIELDS" pvg | sed 's/^ *//; s/\[\|\]//g' | sort; }
 same_as_lvm2() {

@@ -27,6 +27,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
+source "$(dirname "$0")/raid.bash"
 need vgck lvs losetup qemu-io nbdinfo python3
 export ULVM_CONF_DIR=$T/ulvm
 mkdir -p "$ULVM_CONF_DIR"
@@ -36,15 +37,6 @@ lvm2_isolate "${L[@]}"
 step() { echo "== $*"; }
 LVM2_EXPECTED_WARNINGS=('check for active volumes')
 DEVS="${L[a]},${L[b]},${L[c]},${L[d]},${L[e]}"
-# Wait until raid LV $1 is idle and in sync.
-synced() {
-	for _ in $(seq 200); do
-		ulvm lvs --devices "$DEVS" --noheadings -o copy_percent,raid_sync_action "$1" >"$T/sync" 2>&1
-		grep -q "100.00 *idle" "$T/sync" && return 0
-		sleep 0.1
-	done
-	cat "$T/sync" "$T/ulvmd.log"; fail "$1 did not reach 100% in sync"
-}
 FIELDS=lv_name,lv_attr,segtype,lv_size,devices
 fields() { "$@" -a --noheadings --units s --separator '|' -o "$FIELDS" rvg | sed 's/^ *//; s/\[\|\]//g' | sort; }
 

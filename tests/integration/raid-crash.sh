@@ -6,6 +6,7 @@
 # file system clean, and every file fsynced before the crash reads back.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
+source "$(dirname "$0")/raid.bash"
 need nbdfuse nbdinfo losetup mkfs.ext4 e2fsck fusermount3 mount umount mountpoint sha256sum mdadm
 [ "$(id -u)" -eq 0 ] || skip "losetup and mount need root"
 [ -c /dev/fuse ] && [ -r /dev/fuse ] && [ -w /dev/fuse ] || skip "/dev/fuse is missing or not usable"
@@ -17,20 +18,12 @@ mkdir -p "$FZ" "$MNT"
 for f in d0 d1; do mkfile "$T/$f" 128M; done
 for f in m0 m1; do mkfile "$T/$f" 1M; done
 TABLE="0 262144 raid raid1 5 0 region_size 1024 daemon_sleep 1000 2 $T/m0 $T/d0 $T/m1 $T/d1"
-settle() {
-	for _ in $(seq 300); do
-		read -r _ _ _ _ _ h r a _ <<<"$(ulvm dmsetup status r)"
-		[ "$a" = idle ] && [ "$h" = AA ] && [ "${r%/*}" = "${r#*/}" ] && return 0
-		sleep 0.1
-	done
-	fail "r did not settle: $(ulvm dmsetup status r)"
-}
 trap 'fs_detach; cleanup' EXIT
 
 step "ext4 on a raid1, files written and fsynced"
 start_ulvmd
 ulvm dmsetup create r --table "$TABLE"
-settle
+settle r AA
 fs_attach r
 mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$LOOP" # no background zeroing after mount
 mount "$LOOP" "$MNT"
@@ -73,7 +66,7 @@ step "restart: only the marked regions resync, the legs are equal"
 rm -f "$RUN"/*.sock "$RUN"/*.pid
 start_ulvmd
 ulvm dmsetup create r --table "$TABLE"
-settle
+settle r AA
 grep -q "resync of $dirty regions of 1024 sectors (those the bitmap marked)" "$T/ulvmd.log" ||
 	{ grep raid "$T/ulvmd.log"; fail "the resync was not of the $dirty marked regions"; }
 cmp "$T/d0" "$T/d1" || fail "the legs differ after the resync"

@@ -13,9 +13,10 @@
 #    target mid-run: no client error; ext4 on the degraded raid6 is
 #    fsck-clean; the legs come back, are rebuilt, fio --verify_only passes
 #    and the model finds every stripe consistent;
-#  - 4 clients writing interleaved 4 KiB blocks of the same stripe rows:
-#    writes waiting for a row are merged into its holder's update (the log
-#    counts them), the array reads back as written and P is right;
+#  - 4 clients writing interleaved 4 KiB blocks of one stripe row (legs
+#    behind a delay target): writes waiting for the row are merged into its
+#    holder's update (the log counts them), the array reads back as written
+#    and P is right;
 #  - check counts a P corrupted behind the array's back, repair fixes it;
 #  - kill -9 under random writes: after restart only the marked regions
 #    resync, check finds 0 mismatches and every flushed write reads back;
@@ -24,21 +25,13 @@
 #    naming why, nothing written.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
+source "$(dirname "$0")/raid.bash"
 need qemu-io fio nbdcopy python3 mkfs.ext4 fsck.ext4
 step() { echo "== $*"; }
 M=$((1024 * 1024))
 MODEL=$(dirname "$0")/raid_parity_model.py
 FZ=$T/fuse MNT=$T/mnt
 mkdir -p "$FZ" "$MNT"
-settle() { # DEV HEALTH
-	for _ in $(seq 300); do
-		st=$(ulvm dmsetup status "$1")
-		read -r _ _ _ _ _ health ratio action _ <<<"$st"
-		[ "$action" = idle ] && [ "$health" = "$2" ] && [ "${ratio%/*}" = "${ratio#*/}" ] && return 0
-		sleep 0.1
-	done
-	cat "$T/ulvmd.log"; fail "$1 did not settle to $2 idle: $st"
-}
 # table TYPE NDEVS LEG_MiB MISSING... -> a table over $T/d<i> and $T/m<i>
 table() {
 	local type=$1 n=$2 mib=$3 np=1 devs=""; shift 3
@@ -187,16 +180,18 @@ for spec in "raid5_ls 5 2" "raid6_zr 6 1 4"; do
 	for i in $(seq 0 $((n - 1))); do ulvm dmsetup remove "l$i"; done
 done
 
-step "writes to the same stripe rows from 4 clients at once: merged into shared row updates, consistent"
+step "writes to the same stripe row from 4 clients at once: merged into shared row updates, consistent"
+# the legs answer writes after 5 ms (delay target), so while one client's
+# update holds the row the others' writes to it wait, and join it
 cat >"$T/rows.py" <<'PY'
 import nbd, random, sys
 uri, j, nb, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 h = nbd.NBD()
 h.connect_uri(uri)
 rnd = random.Random(j)
-mine = [b for b in range(nb) if b % 4 == j]  # every 4th 4 KiB block: the same rows as the others
+mine = [b for b in range(nb) if b % 4 == j]  # every 4th 4 KiB block: the same row as the others
 final = {}
-for _ in range(1500):
+for _ in range(100):
     b = rnd.choice(mine)
     d = rnd.randbytes(4096)
     h.pwrite(d, b * 4096)
@@ -207,12 +202,17 @@ with open(out, "wb") as f:
         f.write(b.to_bytes(8, "little") + d)
 PY
 fresh 4 4
-ulvm dmsetup create p --table "$(table raid5_ls 4 4)"
+devs=""
+for i in 0 1 2 3; do
+	ulvm dmsetup create "dl$i" --table "0 8192 delay $T/d$i 0 0 $T/d$i 0 5"
+	devs+=" $T/m$i /dev/mapper/dl$i"
+done
+ulvm dmsetup create p --table "0 24576 raid raid5_ls 3 128 region_size 2048 4$devs"
 settle p AAAA
 head -c $((12 * M)) /dev/urandom >"$T/img"
 nbdcopy --flush "$T/img" "$(uri p)"
 for j in 0 1 2 3; do
-	python3 "$T/rows.py" "$(uri p)" $j 192 "$T/rows.$j" &
+	python3 "$T/rows.py" "$(uri p)" $j 48 "$T/rows.$j" &
 	track $!
 	eval "W$j=$!"
 done
@@ -230,6 +230,7 @@ PY
 nbdcopy "$(uri p)" "$T/back"
 cmp "$T/img" "$T/back" || fail "concurrent writes to the same rows: the array does not read back as written"
 ulvm dmsetup remove p
+for i in 0 1 2 3; do ulvm dmsetup remove "dl$i"; done
 grep "stripe row updates" "$T/ulvmd.log" | tail -n1
 merged=$(grep "stripe row updates" "$T/ulvmd.log" | tail -n1 | sed 's/.* updates, \([0-9]*\) writes merged.*/\1/')
 [ "$merged" -gt 0 ] || fail "no write was merged into another's row update"

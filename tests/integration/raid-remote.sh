@@ -8,6 +8,7 @@
 # states show in ulvmd --metrics (ulvm_raid_legs).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
+source "$(dirname "$0")/raid.bash"
 need qemu-io
 need fio
 need curl
@@ -29,14 +30,6 @@ start_b() {
 	for _ in $(seq 100); do [ -S "$RB/control.sock" ] && [ -S "$RB/nbd.sock" ] && break; sleep 0.1; done
 	ULVM_RUN_DIR=$RB "$ULVM_BIN" dmsetup create leg --table "0 131072 linear $T/b.img 0"
 }
-settle() { # HEALTH
-	for _ in $(seq 300); do
-		read -r _ _ _ _ _ h r a _ <<<"$(ulvm dmsetup status m)"
-		[ "$a" = idle ] && [ "$h" = "$1" ] && [ "${r%/*}" = "${r#*/}" ] && return 0
-		sleep 0.1
-	done
-	cat "$T/ulvmd.log"; fail "m did not settle to $1: $(ulvm dmsetup status m)"
-}
 REMOTE="nbd+unix:///leg?socket=$RB/nbd.sock"
 TABLE="0 131072 raid raid1 5 0 region_size 1024 daemon_sleep 1000 2 $T/m0 $T/a.img $T/m1 $REMOTE"
 
@@ -50,7 +43,7 @@ step "raid1 of a local file and another ulvmd's export: the initial sync copies 
 start_b
 start_ulvmd --metrics "127.0.0.1:$PORT"
 ulvm dmsetup create m --table "$TABLE"
-settle AA
+settle m AA
 cmp "$T/a.img" "$T/b.img" || fail "the remote leg differs after the initial sync"
 [ "$(legs in_sync)" = 2 ] || fail "metrics: $(grep raid "$T/scrape")"
 
@@ -62,7 +55,7 @@ fio --name=w --ioengine=nbd --uri="$(uri m)" --rw=randwrite --bs=4k --size=4M --
 	--verify=crc32c --do_verify=1 --verify_fatal=1 --output="$T/fio.log" >/dev/null 2>&1 ||
 	{ cat "$T/fio.log"; fail "fio saw an error while the remote leg was gone"; }
 qio "$(uri m)" "write -P 0x3c 50M 1M"
-settle AD
+settle m AD
 grep -q "leg 1 (nbd+unix:///leg" "$T/ulvmd.log" || fail "no log line for the lost leg"
 [ "$(legs failed)" = 1 ] || fail "metrics after the loss: $(grep raid "$T/scrape")"
 if command -v promtool >/dev/null; then promtool check metrics <"$T/scrape" || fail "promtool on the raid scrape"; fi
@@ -71,7 +64,7 @@ step "the remote is back: a reload copies only the regions written while it was 
 start_b
 ulvm dmsetup reload m --table "$TABLE"
 ulvm dmsetup resume m
-settle AA
+settle m AA
 grep -q "leg 1 recovers the regions it missed" "$T/ulvmd.log" || { cat "$T/ulvmd.log"; fail "not bitmap-guided"; }
 copied=$(grep "recovery finished" "$T/ulvmd.log" | tail -n1 | sed 's/.*finished: \([0-9]*\) MiB.*/\1/')
 echo "recovery copied $copied MiB of 64"

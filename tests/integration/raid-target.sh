@@ -12,22 +12,13 @@
 # are refused, naming why.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
+source "$(dirname "$0")/raid.bash"
 need qemu-io
 need fio
 need nbdcopy
 need mdadm
 step() { echo "== $*"; }
 M=$((1024 * 1024))
-# Wait until device $1's raid status has action idle and health $2.
-settle() {
-	for _ in $(seq 300); do
-		st=$(ulvm dmsetup status "$1")
-		read -r _ _ _ _ _ health ratio action _ <<<"$st"
-		[ "$action" = idle ] && [ "$health" = "$2" ] && [ "${ratio%/*}" = "${ratio#*/}" ] && return 0
-		sleep 0.1
-	done
-	cat "$T/ulvmd.log"; fail "$1 did not settle to $2 idle: $st"
-}
 bitmap_dirty() { # RMETA -> dirty bits per mdadm
 	dd if="$1" bs=4096 skip=1 count=64 of="$T/bm" status=none
 	mdadm --examine-bitmap "$T/bm" | sed -n 's/.*bits (chunks), \([0-9]*\) dirty.*/\1/p'

@@ -374,13 +374,9 @@ static void health_of(struct lv_change *ch, const struct vg *vg, const struct vg
 		strcpy(h, st.health);
 }
 
-/* @dst gives up its extents and takes those of @src, which goes. */
-static int take_extents(struct vg *vg, struct vg_lv *dst, struct vg_lv *src, struct err *e)
+/* Empty @dst takes @src's segments; @src is left empty. */
+static void move_segments(struct vg_lv *dst, struct vg_lv *src)
 {
-	int r = lv_reduce(dst, dst->le_count, e);
-
-	if (r)
-		return r;
 	free(dst->seg);
 	dst->seg = src->seg;
 	dst->nseg = src->nseg;
@@ -388,6 +384,16 @@ static int take_extents(struct vg *vg, struct vg_lv *dst, struct vg_lv *src, str
 	src->seg = NULL;
 	src->nseg = 0;
 	src->le_count = 0;
+}
+
+/* @dst gives up its extents and takes those of @src, which goes. */
+static int take_extents(struct vg *vg, struct vg_lv *dst, struct vg_lv *src, struct err *e)
+{
+	int r = lv_reduce(dst, dst->le_count, e);
+
+	if (r)
+		return r;
+	move_segments(dst, src);
 	vg_remove_lv(vg, src);
 	return 0;
 }
@@ -660,12 +666,7 @@ static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, con
 	 * with its rmeta as -m would drop them */
 	if ((r = vg_add_lv(vg, name, &out, e)))
 		return r;
-	out->seg = img->seg;
-	out->nseg = img->nseg;
-	out->le_count = img->le_count;
-	img->seg = NULL;
-	img->nseg = 0;
-	img->le_count = 0;
+	move_segments(out, img);
 	{
 		FILE *keep = ch->out, *null = fopen("/dev/null", "w");
 

@@ -440,15 +440,20 @@ int dm_resume(struct dm_context *ctx, const char *name, struct err *e)
 		/* Swapping tables needs a quiet device, as in the kernel. */
 		suspend_locked(md, 0);
 		pthread_mutex_unlock(&md->lock);
+		const char *why = NULL;
+
 		for (unsigned i = 0; i < t->ntargets && !r; i++)
-			if (t->targets[i].type->preresume)
+			if (t->targets[i].type->preresume) {
+				t->targets[i].error = NULL;
 				r = t->targets[i].type->preresume(&t->targets[i]);
+				why = r ? t->targets[i].error : NULL;
+			}
 		pthread_mutex_lock(&md->lock);
 		if (r) {
 			pthread_mutex_unlock(&md->lock);
 			dev_put(&md->dev);
-			return err_set(e, r, "%s: the new table refused to resume; the device stays suspended",
-				       name);
+			return err_set(e, r, "%s: the new table refused to resume%s%s%s; the device stays suspended",
+				       name, why ? " (" : "", why ? why : "", why ? ")" : "");
 		}
 		old = md->live;
 		md->live = t;

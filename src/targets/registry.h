@@ -5,7 +5,7 @@
 #include "dm/target.h"
 
 extern const struct target_type linear_target, striped_target, zero_target, error_target,
-	flakey_target, delay_target, thin_pool_target, thin_target, raid_target;
+	flakey_target, delay_target, thin_pool_target, thin_target, raid_target, snapshot_target, origin_target;
 
 extern const struct target_type *const ulvm_targets[];
 extern const unsigned ulvm_ntargets;

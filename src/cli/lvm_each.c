@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/lvm_each.h"
+#include "lvm/lvref.h"
 #include "common/select.h"
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
@@ -302,7 +303,7 @@ static int vg_step_lv(struct lvm_cmd *c, struct vgh *h, struct args *a, bool all
 		struct vg_lv *lv = order[k];
 		bool named = false;
 
-		if (!(lv->status & FLAG(LVF_VISIBLE)) && !how->hidden && !lvargs)
+		if ((lv_internal(lv) || (!lv_listed(vg, lv) && !how->hidden)) && !lvargs)
 			continue;
 		for (int i = 0; i < a->argc; i++)
 			if (a->lv[i] && !strcmp(a->vg[i], vg->name) && !strcmp(a->lv[i], lv->name))

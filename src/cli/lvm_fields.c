@@ -7,6 +7,7 @@
 
 #include "cli/lvm_fields.h"
 #include "lvm/activate.h"
+#include "lvm/lvref.h"
 #include "lvm/mda.h"
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
@@ -195,6 +196,14 @@ static void type_report(struct lvm_fields *x, const struct vg *vg, const struct 
 	struct seg_report_ctx sx = { vg, lv, NULL, r, attr };
 	const struct vg_lv *o = NULL;
 
+	for (unsigned i = 0; i < vg->nlv; i++) { /* the LVs that name this one */
+		const struct segtype *ust = lv_segtype(vg->lv[i]);
+
+		if (vg->lv[i] != lv && ust && ust->report_named) {
+			sx.d = sx.d ? sx.d : lvm_daemon_up(x->c, &x->d) ? &x->d : NULL;
+			ust->report_named(&sx, vg->lv[i]);
+		}
+	}
 	if (!(st && st->report) && !((o = lv_owner(vg, lv)) && lv_segtype(o)->report))
 		return;
 	sx.d = lvm_daemon_up(x->c, &x->d) ? &x->d : NULL;
@@ -206,7 +215,7 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 {
 	const struct vg *vg = h->vg;
 	char id[LVM_ID_TEXT_LEN + 1], attr[11], name[LVM_NAME_LEN + 2], full[2 * LVM_NAME_LEN + 8];
-	bool visible = lv->status & FLAG(LVF_VISIBLE);
+	bool visible = lv_listed(vg, lv);
 
 	lvm_fields_vg(x, r, h);
 	lvm_id_format(lv->id, id);

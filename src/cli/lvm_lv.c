@@ -579,6 +579,44 @@ static int lvremove_args(struct lvm_cmd *c, int argc, char **argv, struct lv_nam
 	return r;
 }
 
+/* The plans of the active LVs an LV about to go names with a cascading
+ * key (a snapshot's origin), taken while it still stacks on them. */
+struct named_plans {
+	struct lvm_cmd *c;
+	struct dmctl *d;
+	const struct vg *vg;
+	unsigned n;
+	const struct vg_lv *lv[4];
+	struct lv_plan plan[4];
+};
+
+static int collect_named(const struct lv_ref *r, void *data)
+{
+	struct named_plans *x = data;
+	struct err e = { { 0 } };
+
+	if (!r->cascade || !r->to || x->n == 4 || !lv_is_active(x->c, x->d, x->vg, r->to) ||
+	    lv_plan_build(&x->plan[x->n], x->vg, &x->c->env, r->to, &e))
+		return 0;
+	x->lv[x->n++] = r->to;
+	return 0;
+}
+
+static void named_plans(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
+			struct named_plans *x)
+{
+	(void)c, (void)d;
+	x->vg = vg;
+	lv_refs_each(vg, lv, collect_named, x);
+}
+
+static void named_free(struct named_plans *x)
+{
+	for (unsigned i = 0; i < x->n; i++)
+		lv_plan_free(&x->plan[i]);
+	x->n = 0;
+}
+
 int lvm_lvremove(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -601,7 +639,8 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		struct vgh h = { .lock_fd = -1 };
 		struct err e = { { 0 } };
-		struct vg_lv *lv, *top, **set = NULL;
+		struct vg_lv *lv, *top, *shown, **set = NULL;
+		struct named_plans named = { .c = c, .d = &d };
 		const struct segtype *st;
 		unsigned nset = 0;
 		char q[600], name[LVM_NAME_LEN];
@@ -621,6 +660,7 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 			continue;
 		}
 		snprintf(name, sizeof(name), "%s", lv->name);
+		shown = lv;
 		if ((top = lv_stands_for(h.vg, lv)))
 			lv = top; /* lvremove vg/snap: the snapshot */
 		if ((r = removal_check(h.vg, lv, &set, &nset)) || (r = mapped_elsewhere(c, &d, h.vg, set, nset))) {
@@ -630,18 +670,21 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 			lvm_vg_release(&h);
 			continue;
 		}
-		if (lv_is_active(c, &d, h.vg, lv)) {
+		named_plans(c, &d, h.vg, lv, &named);
+		if (lv_is_active(c, &d, h.vg, shown)) {
 			snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?",
-				 h.vg->name, lv->name);
+				 h.vg->name, shown->name);
 			if (!opt_set(c, C_FORCE) && !lvm_confirm(c, q)) {
-				ret = lvm_fail("Logical volume %s/%s not removed.", h.vg->name, lv->name);
+				ret = lvm_fail("Logical volume %s/%s not removed.", h.vg->name, shown->name);
 				free(set);
+				named_free(&named);
 				lvm_vg_release(&h);
 				continue;
 			}
 			if (lv_deactivate(c, &d, h.vg, lv, &e)) {
 				ret = lvm_fail("%s", e.msg);
 				free(set);
+				named_free(&named);
 				lvm_vg_release(&h);
 				continue;
 			}
@@ -655,6 +698,12 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 			ret = lvm_fail("%s", e.msg);
 		else
 			printf("  Logical volume \"%s\" successfully removed.\n", name);
+		/* what it stacked on the LVs it named comes off (a snapshot's origin) */
+		for (unsigned k = 0; k < named.n && !ret; k++)
+			if (vg_find_lv(h.vg, named.lv[k]->name) == named.lv[k] &&
+			    lv_dm_restack_since(&d, &c->env, h.vg, named.lv[k], &named.plan[k], &e))
+				ret = lvm_fail("%s", e.msg);
+		named_free(&named);
 		lvm_vg_release(&h);
 	}
 	for (unsigned i = 0; i < names.n; i++)

@@ -12,6 +12,7 @@
 
 #include "cli/lvm_each.h"
 #include "common/select.h"
+#include "lvm/lvref.h"
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 
@@ -66,7 +67,7 @@ static int row_vg(struct lvm_cmd *c, struct vgh *h, void *arg)
 			return lvm_fail("out of memory");
 		vg_lv_order(h->vg, order);
 		for (unsigned l = 0; l < h->vg->nlv; l++)
-			if (w->hidden || (order[l]->status & FLAG(LVF_VISIBLE)))
+			if (w->hidden ? !lv_internal(order[l]) : lv_listed(h->vg, order[l]))
 				row_lv(c, h, order[l], arg);
 		free(order);
 		return 0;

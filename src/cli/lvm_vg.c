@@ -526,7 +526,7 @@ static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 	for (unsigned l = 0; l < h->vg->nlv; l++) {
 		const struct vg_lv *lv = h->vg->lv[l];
 
-		if (!(lv->status & FLAG(LVF_VISIBLE)))
+		if (!lv_listed(h->vg, lv)) /* what lvs lists: an old snapshot by its COW LV */
 			continue;
 		err_clear(&e);
 		if (x->on && lv_skip_activation(c, h->vg, lv, x->autoact))

@@ -110,10 +110,37 @@ struct lv_plan_dev *lv_plan_add(struct lv_plan *p, const struct vg_lv *lv, const
 	return d;
 }
 
+void lv_plan_push_layer(struct lv_plan *p, const struct vg_lv *lv, const char *layer)
+{
+	char top[LV_DM_NAME_MAX];
+
+	lv_dm_name(p->vg, lv, top);
+	for (unsigned i = p->n; i-- > 0;) {
+		struct lv_plan_dev *d = &p->dev[i];
+
+		if (d->lv != lv || strcmp(d->name, top))
+			continue;
+		lv_dm_layer_name(p->vg, lv, layer, d->name, sizeof(d->name));
+		snprintf(d->uuid + strlen(d->uuid), sizeof(d->uuid) - strlen(d->uuid), "-%s", layer);
+		d->export[0] = 0;
+		d->readonly = false;
+		return;
+	}
+}
+
+struct lv_plan_dev *lv_plan_find(const struct lv_plan *p, const char *name)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (!strcmp(p->dev[i].name, name))
+			return &p->dev[i];
+	return NULL;
+}
+
 static int plan_lv(struct lv_plan *p, const struct vg_lv *lv, struct err *e)
 {
 	const struct segtype *st = lv->nseg ? lv->seg[0].st : NULL;
 	const char *t;
+	int r;
 
 	if (!st)
 		return err_set(e, -EINVAL, "LV %s/%s has no segments", p->vg->name, lv->name);
@@ -124,7 +151,17 @@ static int plan_lv(struct lv_plan *p, const struct vg_lv *lv, struct err *e)
 		if (lv->seg[i].st != st)
 			return err_set(e, -EOPNOTSUPP, "LV %s/%s mixes segment types %s and %s: cannot be activated yet",
 				       p->vg->name, lv->name, lv->seg[0].type, lv->seg[i].type);
-	return st->plan(p, p->vg, lv, e);
+	if ((r = st->plan(p, p->vg, lv, e)))
+		return r;
+	/* what the LVs that name this one stack on it */
+	for (unsigned i = 0; i < p->vg->nlv; i++) {
+		const struct vg_lv *u = p->vg->lv[i];
+		const struct segtype *ust = lv_segtype(u);
+
+		if (u != lv && ust && ust->wrap && (r = ust->wrap(p, p->vg, u, lv, e)))
+			return r;
+	}
+	return 0;
 }
 
 int lv_plan_sub(struct lv_plan *p, const struct vg_lv *sub, bool own, struct err *e)
@@ -254,7 +291,7 @@ bool lv_read_only(const struct vg *vg, const struct vg_lv *lv, char *why, size_t
 	*why = 0;
 	if (!(lv->status & FLAG(LVF_WRITE)))
 		return true;
-	if (!(lv->status & FLAG(LVF_VISIBLE))) {
+	if (!(lv->status & FLAG(LVF_VISIBLE)) && !lv_stands_for(vg, lv)) { /* an old snapshot's COW is the snapshot */
 		snprintf(why, size, "it is a hidden sub-LV%s%s%s", u ? " of " : "", u ? vg->name : "", u ? "/" : "");
 		if (u)
 			snprintf(why + strlen(why), size - strlen(why), "%s", u->name);
@@ -340,6 +377,12 @@ int lv_dm_deactivate(struct dmctl *d, const struct vg *vg, const struct vg_lv *l
 
 	if (lv_owner(vg, lv))
 		return 0;
+	if (lv_internal(lv)) { /* an old snapshot's internal LV: the COW LV that stands for it */
+		for (unsigned i = 0; i < vg->nlv; i++)
+			if (lv_stands_for(vg, vg->lv[i]) == lv && (r = lv_dm_deactivate(d, vg, vg->lv[i], e)))
+				return r;
+		return 0;
+	}
 	if ((r = lv_refs_each(vg, NULL, cascade_down, &x)))
 		return r;
 	if (lv_plan_build(&p, vg, NULL, lv, &e2)) { /* no plan (a PV went missing): its own device */
@@ -381,4 +424,23 @@ int lv_dm_reload(struct dmctl *d, const struct lvm_env *env, const struct vg *vg
 		 struct err *e)
 {
 	return replan(d, env, vg, lv, false, e);
+}
+
+int lv_dm_restack_since(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
+			const struct lv_plan *old, struct err *e)
+{
+	struct lv_plan now;
+	int r;
+
+	if ((r = replan(d, env, vg, lv, true, e)) || (r = lv_plan_build(&now, vg, env, lv, e)))
+		return r;
+	for (unsigned i = old->n; i-- > 0 && !r;) {
+		const struct lv_plan_dev *x = &old->dev[i];
+
+		if (x->unit == old->dev[old->n - 1].unit && !lv_plan_find(&now, x->name) &&
+		    dmctl_device(d, x->name, x->uuid, NULL) == 1)
+			r = dmctl_remove(d, x->name, e);
+	}
+	lv_plan_free(&now);
+	return r;
 }

@@ -81,6 +81,11 @@ int lv_plan_sub(struct lv_plan *p, const struct vg_lv *sub, bool own, struct err
  * layers, with @table (taken, freed by the plan).  NULL on failure. */
 struct lv_plan_dev *lv_plan_add(struct lv_plan *p, const struct vg_lv *lv, const char *layer, char *table,
 				struct err *e);
+/* For types: @lv's device, just planned, becomes its layer @layer (not
+ * exported, writable), for the type to add a new device of @lv on top. */
+void lv_plan_push_layer(struct lv_plan *p, const struct vg_lv *lv, const char *layer);
+/* The planned device named @name, or NULL. */
+struct lv_plan_dev *lv_plan_find(const struct lv_plan *p, const char *name);
 /* The top device: the last. */
 static inline struct lv_plan_dev *lv_plan_top(const struct lv_plan *p) { return p->n ? &p->dev[p->n - 1] : NULL; }
 
@@ -124,6 +129,12 @@ int lv_dm_restack(struct dmctl *d, const struct lvm_env *env, const struct vg *v
 		  struct err *e);
 int lv_dm_reload(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
 		 struct err *e);
+
+/* After an LV that stacked devices on active @lv went (an old snapshot
+ * removed): load @lv's plan now, and remove the devices of @old (its plan
+ * before) that the new one no longer has (the "-real" layer). */
+int lv_dm_restack_since(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
+			const struct lv_plan *old, struct err *e);
 
 /* The table of @lv's own device; *text malloc'ed. */
 int lv_table(const struct vg *vg, const struct vg_lv *lv, char **text, struct err *e);

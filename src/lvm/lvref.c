@@ -147,6 +147,18 @@ struct vg_lv *lv_stands_for(const struct vg *vg, const struct vg_lv *lv)
 	return (struct vg_lv *)top;
 }
 
+bool lv_internal(const struct vg_lv *lv)
+{
+	return lv->nseg && lv->seg[0].st && (lv->seg[0].st->flags & SEGTYPE_HIDDEN);
+}
+
+bool lv_listed(const struct vg *vg, const struct vg_lv *lv)
+{
+	if (lv_internal(lv))
+		return false;
+	return (lv->status & FLAG(LVF_VISIBLE)) || lv_stands_for(vg, lv);
+}
+
 static int hidden_ref(const struct lv_ref *r, void *data)
 {
 	(void)data;

@@ -52,6 +52,11 @@ struct vg_lv *lv_first_user(const struct vg *vg, const struct vg_lv *lv, const c
  * the snapshot), and that is the snapshotN LV naming it as its COW.
  * NULL: @lv stands for itself. */
 struct vg_lv *lv_stands_for(const struct vg *vg, const struct vg_lv *lv);
+/* lvs lists @lv without -a: visible, or an old snapshot's COW LV (the
+ * snapshot by its user's name); never an LV of a SEGTYPE_HIDDEN type
+ * (lv_internal: lvm2's snapshotN), not even with -a. */
+bool lv_listed(const struct vg *vg, const struct vg_lv *lv);
+bool lv_internal(const struct vg_lv *lv);
 /* @user's segments name @lv; *key is the key. */
 bool lv_uses(const struct vg *vg, const struct vg_lv *user, const struct vg_lv *lv, const char **key);
 /* @user names @lv by a cascading key: it goes down with @lv (a thin LV

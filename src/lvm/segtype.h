@@ -164,9 +164,18 @@ struct segtype {
 	/* The LV whose activation brings up hidden @lv (a pool for its
 	 * _tmeta), or NULL. */
 	struct vg_lv *(*owner_of)(const struct vg *vg, const struct vg_lv *owner, const struct vg_lv *lv);
+	/* Activation of @lv, which @user (an LV of this type) names: after
+	 * @lv's own plan, what this type stacks on it (an old snapshot's
+	 * origin and COW LV).  Called for every LV planned; 0 when @user
+	 * does not name @lv. */
+	int (*wrap)(struct lv_plan *p, const struct vg *vg, const struct vg_lv *user, const struct vg_lv *lv,
+		    struct err *e);
 	/* lvs fields and lv_attr letters of @x->lv (whose first segment is
 	 * of this type) or of a hidden LV it owns. */
 	void (*report)(const struct seg_report_ctx *x, const struct vg_lv *owner);
+	/* lvs fields and lv_attr letters of @x->lv, which @user (an LV of
+	 * this type) names: an old snapshot's origin and COW LV. */
+	void (*report_named)(const struct seg_report_ctx *x, const struct vg_lv *user);
 
 	/* lvcreate of an LV of this type (NULL: only linear/striped's
 	 * allocation, or not implemented); lvremove and lvresize of one, or

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Segment types ulvm cannot activate (cache-pool, snapshot, error, zero;
-# thin-pool and thin only with formatted metadata), from tests/data/lvm/richvg.backup:
+# Segment types ulvm cannot activate (cache-pool, error, zero; thin-pool
+# and thin only with formatted metadata), from tests/data/lvm/richvg.backup:
 #  - ulvm vgcfgrestore --force writes it; real lvm2's vgck and lvs accept it;
-#  - ulvm lvs -a lists every LV with its segment type, as lvm2 does;
+#  - ulvm lvs -a lists every LV with its segment type, as lvm2 does (an
+#    old-style snapshot under its COW LV's name, snapshotN not at all);
 #  - ulvm lvchange -ay refuses each of them naming the type, while the
-#    linear and striped LVs of the same VG activate, and the raid1 LV lvm2
-#    wrote activates and syncs;
+#    linear and striped LVs of the same VG activate, the raid1 LV lvm2
+#    wrote activates and syncs, and its snapshot activates over its origin
+#    (snapshotN alone is refused as internal);
 #  - a ulvm commit (lvcreate of a linear LV) writes those segments back
 #    unchanged: lvm2's vgck passes and its lvs shows the same fields.
 source "$(dirname "$0")/lib.sh"
@@ -22,13 +24,10 @@ lvm2_isolate "${L[@]}"
 step() { echo "== $*"; }
 DEVS="${L[c]},${L[d]}"
 # Names, types, sizes and tags; for linear and striped also the PE ranges.
-# (lvm2 shows an old-style snapshot under its COW LV's name and hides
-# snapshotN; ulvm lists both as written, so those two rows are left out.)
 FIELDS=lv_name,segtype,seg_size,lv_tags,seg_pe_ranges
 fields() {
 	"$@" -a --noheadings --units s --separator '|' -o $FIELDS richvg | sed 's/^ *//' |
-		awk -F'|' '$2 != "linear" && $2 != "striped" { $5 = "" } { print }' OFS='|' |
-		grep -v -e '^\[*snap' | sort
+		awk -F'|' '$2 != "linear" && $2 != "striped" { $5 = "" } { print }' OFS='|' | sort
 }
 
 step "PVs with the fixture's uuids; ulvm vgcfgrestore --force"
@@ -48,7 +47,7 @@ fields lvm2 lvs >"$T/lvm.txt"
 fields ulvm lvs --devices "$DEVS" >"$T/ulvm.txt"
 diff "$T/lvm.txt" "$T/ulvm.txt" || fail "lvs -a of lvm2 and ulvm differ"
 ulvm lvs -a --devices "$DEVS" --noheadings --separator '|' -o lv_name,segtype richvg | sed 's/^ *//' >"$T/types"
-for t in thin-pool thin raid1 cache-pool snapshot error zero; do
+for t in thin-pool thin raid1 cache-pool error zero; do
 	grep -q "|$t\$" "$T/types" || fail "ulvm lvs -a does not show a $t segment"
 done
 
@@ -63,7 +62,12 @@ for lt in tp:thin-pool thin1:thin cp:cache-pool snapshot0:snapshot err:error; do
 	grep -q "$t" "$T/err" || { cat "$T/err"; fail "lvchange -ay richvg/$lv does not name $t"; }
 	echo "richvg/$lv: $(head -n 1 "$T/err" | sed 's/^ *//')"
 done
-ulvm lvchange -ay --devices "$DEVS" richvg/data richvg/str3 richvg/r1
+ulvm lvchange -ay --devices "$DEVS" richvg/data richvg/str3 richvg/r1 richvg/snap
+ulvm dmsetup table richvg-snap | grep -q "snapshot /dev/mapper/richvg-other-real /dev/mapper/richvg-snap-cow P 8" ||
+	fail "richvg/snap: $(ulvm dmsetup table richvg-snap)"
+ulvm dmsetup table richvg-other | grep -q "snapshot-origin /dev/mapper/richvg-other-real" ||
+	fail "richvg/other is not a snapshot-origin: $(ulvm dmsetup table richvg-other)"
+nbdinfo --size "$(uri richvg/snap)" >/dev/null || fail "richvg/snap is not served"
 for _ in $(seq 100); do
 	ulvm lvs --devices "$DEVS" --noheadings -o copy_percent richvg/r1 | grep -q 100.00 && break
 	sleep 0.1

@@ -25,36 +25,6 @@ M=$((1024 * 1024))
 FZ=$T/fuse MNT=$T/mnt
 mkdir -p "$FZ" "$MNT"
 trap 'fs_detach; cleanup' EXIT
-cat >"$T/cow.py" <<'PY'
-# The kernel's persistent exception store (dm-snap-persistent.c), read
-# independently: header in chunk 0; area a at chunk 1 + (E+1)*a holds E
-# (le64 old_chunk, le64 new_chunk) pairs, new_chunk 0 ends them.
-import struct, sys
-origin, cow, out = sys.argv[1], sys.argv[2], sys.argv[3]
-o = bytearray(open(origin, "rb").read())
-c = open(cow, "rb").read()
-magic, valid, version, chunk = struct.unpack_from("<IIII", c, 0)
-assert magic == 0x70416E53 and version == 1, (hex(magic), version)
-cb = chunk * 512
-e = cb // 16
-n = 0
-a = 0
-while True:
-    base = (1 + (e + 1) * a) * cb
-    full = True
-    for i in range(e):
-        old, new = struct.unpack_from("<QQ", c, base + 16 * i)
-        if new == 0:
-            full = False
-            break
-        o[old * cb:(old + 1) * cb] = c[new * cb:(new + 1) * cb][:len(o) - old * cb]
-        n += 1
-    if not full:
-        break
-    a += 1
-open(out, "wb").write(o)
-print(f"valid={valid} chunk={chunk} exceptions={n}")
-PY
 start_ulvmd
 snap_table() { echo "0 32768 snapshot $T/o.img $T/${2:-c}.img ${1:-P} 32"; }
 
@@ -77,7 +47,7 @@ PY
 nbdcopy "$(uri snap)" "$T/snap.img"
 cmp "$T/before.img.want" "$T/snap.img" || fail "the snapshot does not read as the origin did, plus its own write"
 qio "$(uri base)" "read -P 0x11 1M 100k" "read -P 0x22 5000 3000" "read -P 0 12M 1M"
-python3 "$T/cow.py" "$T/o.img" "$T/c.img" "$T/rebuilt.img"
+python3 "$(dirname "$0")/snapshot_store.py" "$T/o.img" "$T/c.img" "$T/rebuilt.img"
 cmp "$T/rebuilt.img" "$T/snap.img" || fail "the COW file, read as the kernel's format, is not the snapshot"
 
 step "the store persists: clean stop, then kill -9 after more writes"

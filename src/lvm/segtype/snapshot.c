@@ -1,0 +1,254 @@
+/* lvm2's old-style (copy-on-write) snapshots (lib/snapshot/snapshot.c;
+ * LVM2-FORMAT.md §10.4): a hidden-by-type LV "snapshotN" whose one
+ * segment names the origin LV, the COW LV (cow_store; merging_store while
+ * a merge runs) and the chunk size.  The COW LV carries the name the user
+ * gave the snapshot.
+ *
+ * Activation, as lvm2's dev_manager stacks it: the origin's own table
+ * moves to the layer "<vg>-<origin>-real" and its device becomes
+ * "snapshot-origin" over it; the COW LV's table moves to "<vg>-<cow>-cow"
+ * and its device, exported as vg/<cow>, is "snapshot <origin>-real
+ * <cow>-cow P <chunk>", the size of the origin.  Both come from the `wrap`
+ * hook: whatever plans the origin or the COW LV gets them stacked.
+ * snapshotN itself is never activated alone.
+ *
+ * lvcreate -s -L SIZE [-c CHUNK] -n NAME VG/ORIGIN: the COW LV NAME
+ * (hidden, SIZE, its first chunk zeroed: a fresh store), the next free
+ * snapshotN naming the origin and it; the origin, if active, is
+ * restacked over its -real layer first, then the snapshot comes up, so
+ * the snapshot holds the origin as it is when its device resumes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/dmctl.h"
+#include "common/report.h"
+#include "lvm/activate.h"
+#include "lvm/devices.h"
+#include "lvm/lvref.h"
+#include "lvm/report_lvm.h"
+#include "lvm/segtype.h"
+#include "lvm/vg_internal.h"
+
+extern const struct segtype segtype_snapshot;
+
+struct snapshot_seg {
+	uint32_t chunk;        /* sectors */
+	const char *origin, *cow;
+	bool merging;
+};
+
+static void snapshot_free(struct lv_seg *s)
+{
+	free(s->priv);
+	s->priv = NULL;
+}
+
+static int snapshot_parse(const struct vg *vg, struct lv_seg *s, struct err *e)
+{
+	struct snapshot_seg *m;
+	struct err ignore = { { 0 } };
+
+	(void)vg;
+	snapshot_free(s);
+	if (!(m = calloc(1, sizeof(*m))))
+		return err_set(e, -ENOMEM, "out of memory");
+	if (cfg_get_u32(s->raw, "chunk_size", &m->chunk, &ignore) || cfg_get_str(s->raw, "origin", &m->origin, &ignore))
+		m->origin = NULL;
+	if (cfg_get_str(s->raw, "cow_store", &m->cow, &ignore)) {
+		m->merging = !cfg_get_str(s->raw, "merging_store", &m->cow, &ignore);
+		if (!m->merging)
+			m->cow = NULL;
+	}
+	if (!m->origin || !m->cow || !m->chunk || m->chunk & (m->chunk - 1)) {
+		free(m);
+		return err_set(e, -EINVAL, "snapshot segment: origin, cow_store and a chunk_size that is a power of two "
+			       "are needed");
+	}
+	s->priv = m;
+	return 0;
+}
+
+static int snapshot_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv *lv, struct err *e)
+{
+	const struct snapshot_seg *m = lv_seg_model(lv, lv_segtype(lv));
+
+	(void)p;
+	return err_set(e, -EINVAL, "LV %s/%s is the internal LV of snapshot %s/%s: activate that.", vg->name, lv->name,
+		       vg->name, m ? m->cow : "?");
+}
+
+static int snapshot_wrap(struct lv_plan *p, const struct vg *vg, const struct vg_lv *user, const struct vg_lv *lv,
+			 struct err *e)
+{
+	const struct snapshot_seg *m = lv_seg_model(user, lv_segtype(user));
+	const struct vg_lv *origin, *cow;
+	char real[LV_DM_NAME_MAX + 8], cowdev[LV_DM_NAME_MAX + 8], *t;
+	int r;
+
+	if (!m || !(origin = vg_find_lv(vg, m->origin)) || !(cow = vg_find_lv(vg, m->cow)) ||
+	    (lv != origin && lv != cow))
+		return 0;
+	lv_dm_layer_name(vg, origin, "real", real, sizeof(real));
+	if (lv == origin) {
+		if (lv_plan_find(p, real)) /* another snapshot of it stacked it already */
+			return 0;
+		lv_plan_push_layer(p, origin, "real");
+		if (asprintf(&t, "0 %" PRIu64 " snapshot-origin /dev/mapper/%s", (uint64_t)origin->le_count * vg->extent_size,
+			     real) < 0)
+			return err_set(e, -ENOMEM, "out of memory");
+		return lv_plan_add(p, origin, NULL, t, e) ? 0 : -ENOMEM;
+	}
+	if (m->merging)
+		return err_set(e, -EOPNOTSUPP, "Snapshot %s/%s is merging into %s/%s: merging is not supported yet.",
+			       vg->name, cow->name, vg->name, origin->name);
+	lv_plan_push_layer(p, cow, "cow");
+	if ((r = lv_plan_sub(p, origin, false, e)))
+		return r;
+	lv_dm_layer_name(vg, cow, "cow", cowdev, sizeof(cowdev));
+	if (asprintf(&t, "0 %" PRIu64 " snapshot /dev/mapper/%s /dev/mapper/%s P %u",
+		     (uint64_t)origin->le_count * vg->extent_size, real, cowdev, m->chunk) < 0)
+		return err_set(e, -ENOMEM, "out of memory");
+	return lv_plan_add(p, cow, NULL, t, e) ? 0 : -ENOMEM;
+}
+
+/* The origin: 'o' (target 's').  The COW LV, which lvs shows as the snapshot: 's',
+ * its origin, and how full it is from the snapshot device's status
+ * ("<allocated>/<total> <metadata>", or Invalid: state 'I'). */
+static void snapshot_report_named(const struct seg_report_ctx *x, const struct vg_lv *user)
+{
+	const struct snapshot_seg *m = lv_seg_model(user, lv_segtype(user));
+	const struct vg *vg = x->vg;
+	char name[LV_DM_NAME_MAX], *line = NULL;
+	struct err e = { { 0 } };
+	uint64_t used, total, meta;
+
+	if (!m)
+		return;
+	if (!strcmp(x->lv->name, m->origin)) {
+		x->attr[0] = 'o';
+		x->attr[6] = 's';
+		return;
+	}
+	if (strcmp(x->lv->name, m->cow))
+		return;
+	x->attr[0] = 's';
+	x->attr[6] = 's';
+	report_set_str(x->row, RF_ORIGIN, m->origin);
+	lv_dm_name(vg, x->lv, name);
+	if (!x->d || dmctl_status(x->d, name, &line, &e))
+		return;
+	if (sscanf(line, "%*u %*u snapshot %" SCNu64 "/%" SCNu64 " %" SCNu64, &used, &total, &meta) == 3 && total) {
+		int32_t pct = report_make_percent(used, total);
+
+		report_set_percent(x->row, RF_DATA_PERCENT, pct);
+		report_set_percent(x->row, RF_SNAP_PERCENT, pct);
+	} else if (strstr(line, "Invalid")) {
+		x->attr[4] = 'I';
+	}
+	free(line);
+}
+
+/* Zero the first chunk of the COW LV's first extent on its PV. */
+static int wipe_cow(const struct vg *vg, const struct vg_lv *cow, uint32_t chunk, struct err *e)
+{
+	const struct lv_area *a = &cow->seg[0].area[0];
+	const struct vg_pv *pv = a->pv;
+	size_t n = (size_t)chunk * 512;
+	char *zero = calloc(1, n);
+	int fd, r = 0;
+
+	if (!zero)
+		return err_set(e, -ENOMEM, "out of memory");
+	if (!pv || !pv->path)
+		r = err_set(e, -ENODEV, "%s: its PV is missing", cow->name);
+	else if ((fd = open(pv->path, O_WRONLY | O_CLOEXEC)) < 0)
+		r = err_set(e, -errno, "%s: %s", pv->path, strerror(errno));
+	else {
+		if (pwrite(fd, zero, n, (off_t)((pv->pe_start + (uint64_t)a->pe * vg->extent_size) << 9)) != (ssize_t)n ||
+		    fsync(fd))
+			r = err_set(e, -EIO, "%s: cannot zero the start of %s: %s", pv->path, cow->name, strerror(errno));
+		close(fd);
+	}
+	free(zero);
+	return r;
+}
+
+static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct vg_lv *origin = req->origin, *cow, *lv;
+	uint32_t chunk = req->chunk_size ? req->chunk_size : 8;
+	char name[LVM_NAME_LEN], internal[LVM_NAME_LEN];
+	struct cfg_node *sn;
+	int r;
+
+	if (!origin)
+		return err_set(e, -EINVAL, "Please specify the origin of the snapshot (-s VG/LV).");
+	if (!req->extents || req->virtual_extents)
+		return err_set(e, -EINVAL, "A snapshot needs -L/--size (or -l) for its COW space; -V makes thin ones.");
+	if (chunk < 8 || chunk > 1024 || chunk & (chunk - 1))
+		return err_set(e, -EINVAL, "Chunk size must be a power of 2 in the range 4K to 512K.");
+	if (!(origin->status & FLAG(LVF_VISIBLE)) || lv_internal(origin) || lv_stands_for(vg, origin) ||
+	    !lv_segtype(origin) || !lv_segtype(origin)->plan)
+		return err_set(e, -EINVAL, "Snapshots of %s/%s are not supported.", vg->name, origin->name);
+	if (req->name)
+		snprintf(name, sizeof(name), "%s", req->name);
+	else
+		vg_next_lv_name(vg, name, sizeof(name));
+	if ((r = vg_check_new_lv_name(vg, name, e)))
+		return r;
+	for (unsigned i = 0;; i++) {
+		snprintf(internal, sizeof(internal), "snapshot%u", i);
+		if (!vg_find_lv(vg, internal))
+			break;
+	}
+	if ((r = lv_change_add_hidden(ch, name, (uint32_t)req->extents, false, &cow, e)) ||
+	    (r = wipe_cow(vg, cow, chunk, e)) || (r = vg_add_lv(vg, internal, &lv, e)))
+		return r;
+	if (!(sn = seg_new_raw(vg, origin->le_count, "snapshot")))
+		return err_set(e, -ENOMEM, "out of memory");
+	cfg_add_int(sn, "chunk_size", chunk);
+	cfg_add_str(sn, "origin", origin->name);
+	cfg_add_str(sn, "cow_store", cow->name);
+	lv->le_count = origin->le_count;
+	if ((r = lv_set_raw_seg(vg, lv, origin->le_count, &segtype_snapshot, sn, e)) ||
+	    (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
+	if (!req->activate || !dmctl_up(ch->d))
+		return 0;
+	if (lv_dm_active(ch->d, vg, origin) && (r = lv_dm_restack(ch->d, ch->env, vg, origin, e)))
+		return err_set(e, r, "%s (the snapshot is in the VG; lvchange -ay %s/%s activates it)", e->msg, vg->name,
+			       name);
+	if ((r = lvm_lv_activate(ch->env, ch->d, vg, cow, e)))
+		return err_set(e, r, "Failed to activate new LV %s/%s: %s", vg->name, name, e->msg);
+	return 0;
+}
+
+static const struct seg_ref_key snapshot_refs[] = {
+	{ "origin", true, 0, true }, /* the origin goes down after its snapshots */
+	{ "cow_store", true, 0, false },
+	{ "merging_store", true, 0, false },
+	{ NULL, false, 0, false },
+};
+
+const struct segtype segtype_snapshot = {
+	.name = "snapshot",
+	.create_names = "snapshot (-s -L)",
+	.flags = SEGTYPE_KEPT | SEGTYPE_HIDDEN,
+	.refs = snapshot_refs,
+	.attr_volume = 's',
+	.attr_target = 's',
+	.parse = snapshot_parse,
+	.free = snapshot_free,
+	.plan = snapshot_plan,
+	.wrap = snapshot_wrap,
+	.report_named = snapshot_report_named,
+	.create = snapshot_create,
+};

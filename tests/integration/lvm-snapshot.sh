@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Old-style (copy-on-write) LVM snapshots, with real lvm2 as the oracle of
+# the VG text:
+#  - a snapshot whose metadata lvm2 wrote (COW LV hidden, snapshotN naming
+#    origin and COW) activates: the origin as snapshot-origin over its
+#    -real layer, the snapshot over -real and -cow, as lvm2 stacks them;
+#    origin writes leave the snapshot as it was; lvs shows what lvm2 shows
+#    (snapshotN hidden, the COW LV as the snapshot, attr o/s, origin) and
+#    snap_percent;
+#  - ulvm lvcreate -s -L -c of a mounted ext4 (fsfreeze while it is made):
+#    lvm2's vgck and lvs accept the VG; the snapshot fscks clean and holds
+#    the files of that moment; the COW LV's extents hold the kernel's
+#    exception store (an independent reader rebuilds the snapshot from the
+#    PVs);
+#  - deactivating the origin takes its snapshots down first; vgchange -ay
+#    brings both back, still the same;
+#  - a full snapshot is invalid (attr I), the origin goes on;
+#  - lvremove of the snapshot: the origin is a plain linear device again,
+#    no -real layer left;
+#  - refused, nothing written: no size, a chunk that is not a power of two,
+#    a snapshot of a snapshot, lvremove of the origin while it has one.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/clients.bash"
+source "$(dirname "$0")/lvm2.bash"
+need vgck lvs losetup qemu-io nbdcopy python3 mkfs.ext4 fsck.ext4 fsfreeze
+export ULVM_CONF_DIR=$T/ulvm
+mkdir -p "$ULVM_CONF_DIR"
+declare -A L
+attach_pvs 64M a b
+lvm2_isolate "${L[@]}"
+step() { echo "== $*"; }
+LVM2_EXPECTED_WARNINGS=('check for active volumes')
+DEVS="${L[a]},${L[b]}"
+FZ=$T/fuse MNT=$T/mnt
+mkdir -p "$FZ" "$MNT"
+trap 'fs_detach; cleanup' EXIT
+M=$((1024 * 1024))
+FIELDS=lv_name,lv_attr,lv_size,origin,devices
+same_as_lvm2() {
+	lvm2 vgck svg >/dev/null
+	f() { "$@" -a --noheadings --units s --separator '|' -o "$FIELDS" svg | sed 's/^ *//' | sort |
+		awk -F'|' '{ $2 = substr($2, 1, 4) } 1' OFS='|'; }
+	f lvm2 lvs >"$T/lvm2.txt"
+	f ulvm lvs --devices "$DEVS" >"$T/ulvm.txt"
+	diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "$1: lvs -a of lvm2 and ulvm differ"
+}
+# extents LV FILE: the LV's bytes, from its PV extents as lvm2 reports them
+extents() {
+	python3 - svg "$1" "$2" <<'PY'
+import json, subprocess, sys
+vg, lv, out = sys.argv[1:4]
+rows = json.loads(subprocess.run(["lvm", "lvs", "-a", "--reportformat", "json", "--units", "b", "--nosuffix", "-o",
+                                  "lv_name,seg_pe_ranges,vg_extent_size", vg], capture_output=True,
+                                 text=True).stdout)["report"][0]["lv"]
+with open(out, "wb") as o:
+    for row in rows:
+        if row["lv_name"].strip("[]") != lv:
+            continue
+        for rng in row["seg_pe_ranges"].split():
+            dev, pe = rng.split(":")
+            a, b = (int(x) for x in pe.split("-"))
+            pe_start = int(subprocess.run(["lvm", "pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
+                                           "pe_start", dev], capture_output=True, text=True).stdout)
+            ext = int(row["vg_extent_size"])
+            with open(dev, "rb") as f:
+                f.seek(pe_start + a * ext)
+                o.write(f.read((b - a + 1) * ext))
+PY
+}
+
+step "a snapshot lvm2 wrote activates stacked as lvm2 stacks it; origin writes leave it as it was"
+lvm2 pvcreate "${L[a]}" "${L[b]}" >/dev/null
+lvm2 vgcreate -s 1m svg "${L[a]}" "${L[b]}" >/dev/null
+lvm2 lvcreate -an -Zn -Wn -y -L 16M -n lin svg "${L[a]}" >/dev/null
+lvm2 lvcreate -an -Zn -Wn -y -L 8M -n old svg "${L[b]}" >/dev/null
+mkfile "$T/zero" 4096
+dd if="$T/zero" of="${L[b]}" bs=4096 seek=256 conv=notrunc status=none # the COW's first chunk: a fresh store
+lvm2 vgcfgbackup -f "$T/v.vg" svg >/dev/null
+python3 - "$T/v.vg" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+s = re.sub(r'(\n\t\told \{\n\t*id = "[^"]*"\n\t*)status = \["READ", "WRITE", "VISIBLE"\]', r'\1status = ["READ", "WRITE"]', s)
+add = """		snapshot0 {
+			id = "SnapSh-0000-0000-0000-0000-0000-000001"
+			status = ["READ", "WRITE", "VISIBLE"]
+			flags = []
+			segment_count = 1
+
+			segment1 {
+				start_extent = 0
+				extent_count = 16
+
+				type = "snapshot"
+				chunk_size = 8
+				origin = "lin"
+				cow_store = "old"
+			}
+		}
+
+"""
+i = s.index("\t\told {")
+open(p, "w").write(s[:i] + add + s[i:])
+PY
+lvm2 vgcfgrestore -f "$T/v.vg" svg >/dev/null
+start_ulvmd
+ulvm lvchange --devices "$DEVS" -ay svg/lin
+qio "$(uri svg/lin)" "write -P 0x11 0 16M" "flush"
+ulvm lvchange --devices "$DEVS" -ay svg/old
+ulvm dmsetup table svg-lin | grep -q "snapshot-origin /dev/mapper/svg-lin-real" || fail "origin: $(ulvm dmsetup table svg-lin)"
+ulvm dmsetup table svg-old | grep -q "snapshot /dev/mapper/svg-lin-real /dev/mapper/svg-old-cow P 8" ||
+	fail "snapshot: $(ulvm dmsetup table svg-old)"
+qio "$(uri svg/lin)" "write -P 0x22 1M 2M" "flush"
+qio "$(uri svg/old)" "read -P 0x11 0 16M"
+same_as_lvm2 "lvm2's snapshot"
+pct=$(ulvm lvs --devices "$DEVS" --noheadings -o snap_percent svg/old | tr -d ' ')
+echo "svg/old: snap_percent $pct"
+[ -n "$pct" ] && [ "$pct" != 0.00 ] || fail "no snap_percent for svg/old"
+
+step "lvcreate -s -L -c of a mounted ext4 (fsfreeze while it is made): fsck-clean, the files of that moment"
+ulvm lvcreate --devices "$DEVS" -L 24M -n fs svg "${L[a]}" >/dev/null
+fs_attach svg/fs
+mkfs.ext4 -q -F "$LOOP"
+mount "$LOOP" "$MNT"
+cp -r "$(dirname "$0")" "$MNT/before"
+sync
+fsfreeze -f "$MNT"
+ulvm lvcreate --devices "$DEVS" -s -L 12M -c 16k -n fssnap svg/fs
+fsfreeze -u "$MNT"
+cp -r "$(dirname "$0")" "$MNT/after"
+rm -rf "$MNT/before/lib.sh"
+sync
+same_as_lvm2 "ulvm's snapshot"
+umount "$MNT"
+fs_detach
+fs_attach svg/fssnap
+fsck.ext4 -fn "$LOOP" >"$T/fsck.log" 2>&1 || { cat "$T/fsck.log"; fail "fsck of the snapshot"; }
+mount -o ro "$LOOP" "$MNT"
+[ -f "$MNT/before/lib.sh" ] && [ ! -e "$MNT/after" ] || fail "the snapshot does not hold the files of its moment"
+diff -r "$(dirname "$0")" "$MNT/before" >/dev/null || fail "the snapshot's files differ"
+umount "$MNT"
+fs_detach
+nbdcopy "$(uri svg/fssnap)" "$T/snap.img"
+extents fs "$T/origin.img"
+extents fssnap "$T/cow.img"
+python3 "$(dirname "$0")/snapshot_store.py" "$T/origin.img" "$T/cow.img" "$T/rebuilt.img"
+cmp "$T/rebuilt.img" "$T/snap.img" || fail "the COW LV's extents, read as the kernel's store, are not the snapshot"
+
+step "the origin goes down after its snapshots; vgchange -ay brings them back the same"
+ulvm lvchange --devices "$DEVS" -an svg/fs
+for d in svg-fs svg-fs-real svg-fssnap svg-fssnap-cow; do
+	if ulvm dmsetup info "$d" >/dev/null 2>&1; then fail "$d is still there"; fi
+done
+ulvm vgchange --devices "$DEVS" -ay svg >/dev/null
+nbdcopy "$(uri svg/fssnap)" "$T/snap2.img"
+cmp "$T/snap.img" "$T/snap2.img" || fail "the snapshot changed across deactivation"
+
+step "a full snapshot is invalid; the origin goes on"
+qio "$(uri svg/lin)" "write -P 0x33 0 16M" "flush"
+ulvm dmsetup status svg-old | grep -q Invalid || fail "svg/old: $(ulvm dmsetup status svg-old)"
+attr=$(ulvm lvs --devices "$DEVS" --noheadings -o lv_attr svg/old | tr -d ' ')
+[ "${attr:4:1}" = I ] || fail "svg/old's attr $attr: no I"
+qio "$(uri svg/lin)" "read -P 0x33 0 16M"
+
+step "lvremove of the snapshot: the origin is plain linear again"
+ulvm lvremove --devices "$DEVS" -y svg/old
+ulvm dmsetup table svg-lin | grep -q " linear " || fail "svg/lin: $(ulvm dmsetup table svg-lin)"
+if ulvm dmsetup info svg-lin-real >/dev/null 2>&1; then fail "svg-lin-real is left behind"; fi
+qio "$(uri svg/lin)" "read -P 0x33 0 16M"
+same_as_lvm2 "removed"
+
+step "refused, nothing written: no size, chunk 3k, a snapshot of a snapshot, lvremove of an origin"
+seq0=$(lvm2 vgs --noheadings -o vg_seqno svg | tr -d ' ')
+refuse() { # WHY ARGS...
+	local why=$1
+	shift
+	if ulvm "$@" 2>"$T/err"; then fail "accepted: $*"; fi
+	grep -qi "$why" "$T/err" || fail "$* did not say '$why': $(cat "$T/err")"
+}
+refuse "size" lvcreate --devices "$DEVS" -s -n x svg/lin
+refuse "chunk" lvcreate --devices "$DEVS" -s -L 4M -c 3k -n x svg/lin
+refuse "not supported" lvcreate --devices "$DEVS" -s -L 4M -n x svg/fssnap
+refuse "used by svg/snapshot" lvremove --devices "$DEVS" -y svg/fs
+[ "$(lvm2 vgs --noheadings -o vg_seqno svg | tr -d ' ')" = "$seq0" ] || fail "a refused command changed the VG"
+stop_ulvmd
+echo "lvm-snapshot: ok"

@@ -37,7 +37,7 @@ refused "Insufficient suitable allocatable extents for logical volume r: image 1
 refused "Insufficient suitable allocatable extents for logical volume r: image 1 needs 2 free extents on a PV no other image uses" \
 	ulvm lvcreate --type raid5 -L 4M -n r nvg
 refused "Segment type mirror is not supported yet" ulvm lvcreate --type mirror -L 4M -n r nvg
-refused "Unknown segment type raid9 (lvcreate makes linear, striped, thin-pool, thin, raid0, raid1, raid10, raid4, raid5," \
+refused "Unknown segment type raid9 (lvcreate makes linear, striped, thin-pool, thin, snapshot (-s -L), raid0, raid1, raid10," \
 	ulvm lvcreate --type raid9 -L 4M -n r nvg
 grep -q "unknown option" "$T/out" && fail "an unknown-option message for --type raid9"
 

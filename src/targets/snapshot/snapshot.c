@@ -152,33 +152,42 @@ static int alloc_chunk(struct snap *s, uint64_t *c)
 	return 0;
 }
 
-/* The exception (@old -> @new) is on disk when this returns. */
-static int commit(struct snap *s, uint64_t old, uint64_t new)
+/* The exceptions @old[i] -> @new[i], whose chunks are copied, are on
+ * disk when this returns: one flush for their data, then each area they
+ * fill or reach written FUA (the next one zeroed before an area is full). */
+static int commit(struct snap *s, const uint64_t *old, const uint64_t *new, size_t n)
 {
 	uint64_t per = snap_per_area(s->chunk);
 	int r;
 
-	if ((r = exmap_put(&s->map, old, new)))
-		return r;
-	if (!persistent(s))
+	for (size_t i = 0; i < n; i++)
+		if ((r = exmap_put(&s->map, old[i], new[i])))
+			return r;
+	if (!persistent(s) || !n)
 		return 0;
 	if ((r = dev_flush(s->cow)))
 		return r;
-	snap_exception_put(s->abuf, s->count++, old, new);
-	if (s->count == per) { /* the next area reads as empty before this one is full on disk */
-		memset(s->cbuf, 0, s->cb);
-		if ((r = dev_write(s->cow, s->cbuf, s->cb, snap_area_chunk(s->chunk, s->area + 1) * s->cb, 0)))
+	for (size_t i = 0; i < n; i++) {
+		snap_exception_put(s->abuf, s->count++, old[i], new[i]);
+		if (s->count < per && i + 1 < n)
+			continue;
+		if (s->count == per) { /* the next area reads as empty before this one is full on disk */
+			memset(s->cbuf, 0, s->cb);
+			if ((r = dev_write(s->cow, s->cbuf, s->cb, snap_area_chunk(s->chunk, s->area + 1) * s->cb, 0)))
+				return r;
+		}
+		if ((r = dev_write(s->cow, s->abuf, s->cb, snap_area_chunk(s->chunk, s->area) * s->cb, DEV_FUA)))
 			return r;
-	}
-	if ((r = dev_write(s->cow, s->abuf, s->cb, snap_area_chunk(s->chunk, s->area) * s->cb, DEV_FUA)))
-		return r;
-	if (s->count == per) {
-		s->area++;
-		s->count = 0;
-		memset(s->abuf, 0, s->cb);
+		if (s->count == per) {
+			s->area++;
+			s->count = 0;
+			memset(s->abuf, 0, s->cb);
+		}
 	}
 	return 0;
 }
+
+#define COW_BATCH 256 /* exceptions committed together */
 
 /* Origin chunk @c into s->cbuf (zeroes past the origin's end). */
 static int read_origin_chunk(struct snap *s, uint64_t c)
@@ -193,32 +202,44 @@ static int read_origin_chunk(struct snap *s, uint64_t c)
 	return dev_read(s->origin, s->cbuf, n, off);
 }
 
-/* With s->lock: chunk @c of the origin gets its exception (copied). */
-static int cow_chunk(struct snap *s, uint64_t c)
+/* With s->lock: the origin's chunks [first, last] that have no
+ * exception get one (copied), committed in batches. */
+static void cow_chunks(struct snap *s, uint64_t first, uint64_t last)
 {
-	uint64_t nc, v;
-	int r;
+	uint64_t old[COW_BATCH], new[COW_BATCH], v;
+	size_t n = 0;
+	int r = 0;
 
-	if (!s->valid || exmap_get(&s->map, c, &v))
-		return 0;
-	if ((r = alloc_chunk(s, &nc))) {
-		invalidate(s, "the COW device is full");
-		return 0;
+	for (uint64_t c = first; c <= last && s->valid && !r; c++) {
+		if (exmap_get(&s->map, c, &v))
+			continue;
+		if (alloc_chunk(s, &new[n])) {
+			r = commit(s, old, new, n);
+			n = 0;
+			invalidate(s, r ? strerror(-r) : "the COW device is full");
+			return;
+		}
+		if ((r = read_origin_chunk(s, c)) || (r = dev_write(s->cow, s->cbuf, s->cb, new[n] * s->cb, 0)))
+			break;
+		old[n++] = c;
+		if (n == COW_BATCH) {
+			r = commit(s, old, new, n);
+			n = 0;
+		}
 	}
-	if ((r = read_origin_chunk(s, c)) || (r = dev_write(s->cow, s->cbuf, s->cb, nc * s->cb, 0)) ||
-	    (r = commit(s, c, nc)))
+	if (!r)
+		r = commit(s, old, new, n);
+	if (r)
 		invalidate(s, strerror(-r));
-	return 0;
 }
 
 void snapshot_origin_cow(struct dev *origin, uint64_t off, uint64_t len)
 {
-	for (struct snap *s = registry; s; s = s->next) {
+	for (struct snap *s = registry; s && len; s = s->next) {
 		if (s->origin != origin)
 			continue;
 		pthread_mutex_lock(&s->lock);
-		for (uint64_t c = off / s->cb; len && c <= (off + len - 1) / s->cb; c++)
-			cow_chunk(s, c);
+		cow_chunks(s, off / s->cb, (off + len - 1) / s->cb);
 		pthread_mutex_unlock(&s->lock);
 	}
 }
@@ -291,7 +312,7 @@ static int snap_write(struct dm_target *ti, const void *buf, size_t len, uint64_
 		} else if (!(r = read_origin_chunk(s, c))) {
 			memcpy(s->cbuf + in, p, n);
 			if (!(r = dev_write(s->cow, s->cbuf, s->cb, v * s->cb, flags)))
-				r = commit(s, c, v);
+				r = commit(s, &c, &v, 1);
 			if (r)
 				invalidate(s, strerror(-r));
 		}

@@ -17,7 +17,9 @@
  * before the area naming its exception is written (FUA), and an area that
  * fills zeroes the next one first, as the kernel does; so after a crash
  * every exception on disk points at a complete copy.  An origin write
- * waits until every snapshot of that origin has its chunks.
+ * waits until every snapshot of that origin has its chunks committed.
+ * Commits are grouped: requests stage their exceptions, one of them
+ * flushes and writes the area for all staged so far (sync_staged).
  *
  * Locking: one mutex per snapshot covers its exception table, the
  * allocator and every copy (held across the I/O: a chunk is copied once,
@@ -55,6 +57,10 @@ struct snap {
 	uint64_t area;              /* the area being filled */
 	size_t count;               /* its entries */
 	uint8_t *abuf, *cbuf;       /* that area; a chunk being copied */
+	uint8_t *sbuf;              /* the area as a group commit writes it */
+	uint64_t staged, synced;    /* exceptions put in abuf / on disk */
+	bool syncing;               /* a group commit is writing sbuf */
+	pthread_cond_t cond;        /* it finished */
 	bool loaded, valid, overflow, registered;
 	struct snap *next;          /* in the registry */
 };
@@ -152,9 +158,41 @@ static int alloc_chunk(struct snap *s, uint64_t *c)
 	return 0;
 }
 
-/* The exceptions @old[i] -> @new[i], whose chunks are copied, are on
- * disk when this returns: one flush for their data, then each area they
- * fill or reach written FUA (the next one zeroed before an area is full). */
+/* With s->lock: what is staged goes to disk as one group commit (a flush
+ * for the copies, then the area, FUA); waits for one in flight.  The lock
+ * is let go while the commit writes: other requests stage meanwhile and
+ * the next commit takes them all. */
+static int sync_staged(struct snap *s)
+{
+	uint64_t want = s->staged;
+	int r = 0;
+
+	while (persistent(s) && s->synced < want && !r) {
+		uint64_t target = s->staged, area = s->area;
+
+		if (s->syncing) {
+			pthread_cond_wait(&s->cond, &s->lock);
+			continue;
+		}
+		memcpy(s->sbuf, s->abuf, s->cb);
+		s->syncing = true;
+		pthread_mutex_unlock(&s->lock);
+		r = dev_flush(s->cow);
+		if (!r)
+			r = dev_write(s->cow, s->sbuf, s->cb, snap_area_chunk(s->chunk, area) * s->cb, DEV_FUA);
+		pthread_mutex_lock(&s->lock);
+		s->syncing = false;
+		if (!r && s->synced < target)
+			s->synced = target;
+		pthread_cond_broadcast(&s->cond);
+	}
+	return r;
+}
+
+/* With s->lock: the exceptions @old[i] -> @new[i], whose chunks are
+ * copied, are staged (readers see them; sync_staged makes them durable).
+ * An area that fills is written at once, after the group commit in
+ * flight, with the next one zeroed first. */
 static int commit(struct snap *s, const uint64_t *old, const uint64_t *new, size_t n)
 {
 	uint64_t per = snap_per_area(s->chunk);
@@ -163,26 +201,26 @@ static int commit(struct snap *s, const uint64_t *old, const uint64_t *new, size
 	for (size_t i = 0; i < n; i++)
 		if ((r = exmap_put(&s->map, old[i], new[i])))
 			return r;
-	if (!persistent(s) || !n)
+	if (!persistent(s))
 		return 0;
-	if ((r = dev_flush(s->cow)))
-		return r;
 	for (size_t i = 0; i < n; i++) {
+		/* the entry that fills the area waits for a group commit in
+		 * flight (it writes an older copy of this area) */
+		while (s->syncing && s->count + 1 >= per)
+			pthread_cond_wait(&s->cond, &s->lock);
 		snap_exception_put(s->abuf, s->count++, old[i], new[i]);
-		if (s->count < per && i + 1 < n)
+		s->staged++;
+		if (s->count < per)
 			continue;
-		if (s->count == per) { /* the next area reads as empty before this one is full on disk */
-			memset(s->cbuf, 0, s->cb);
-			if ((r = dev_write(s->cow, s->cbuf, s->cb, snap_area_chunk(s->chunk, s->area + 1) * s->cb, 0)))
-				return r;
-		}
-		if ((r = dev_write(s->cow, s->abuf, s->cb, snap_area_chunk(s->chunk, s->area) * s->cb, DEV_FUA)))
+		memset(s->cbuf, 0, s->cb);
+		if ((r = dev_flush(s->cow)) ||
+		    (r = dev_write(s->cow, s->cbuf, s->cb, snap_area_chunk(s->chunk, s->area + 1) * s->cb, 0)) ||
+		    (r = dev_write(s->cow, s->abuf, s->cb, snap_area_chunk(s->chunk, s->area) * s->cb, DEV_FUA)))
 			return r;
-		if (s->count == per) {
-			s->area++;
-			s->count = 0;
-			memset(s->abuf, 0, s->cb);
-		}
+		s->synced = s->staged;
+		s->area++;
+		s->count = 0;
+		memset(s->abuf, 0, s->cb);
 	}
 	return 0;
 }
@@ -229,6 +267,8 @@ static void cow_chunks(struct snap *s, uint64_t first, uint64_t last)
 	}
 	if (!r)
 		r = commit(s, old, new, n);
+	if (!r)
+		r = sync_staged(s);
 	if (r)
 		invalidate(s, strerror(-r));
 }
@@ -311,8 +351,8 @@ static int snap_write(struct dm_target *ti, const void *buf, size_t len, uint64_
 			}
 		} else if (!(r = read_origin_chunk(s, c))) {
 			memcpy(s->cbuf + in, p, n);
-			if (!(r = dev_write(s->cow, s->cbuf, s->cb, v * s->cb, flags)))
-				r = commit(s, &c, &v, 1);
+			if (!(r = dev_write(s->cow, s->cbuf, s->cb, v * s->cb, flags)) && !(r = commit(s, &c, &v, 1)))
+				r = sync_staged(s);
 			if (r)
 				invalidate(s, strerror(-r));
 		}
@@ -348,16 +388,20 @@ static int load_one(void *opaque, uint64_t old_chunk, uint64_t new_chunk)
 static int set_chunk(struct snap *s, uint32_t chunk)
 {
 	uint8_t *a = aligned_alloc(4096, (size_t)chunk * 512), *b = aligned_alloc(4096, (size_t)chunk * 512);
+	uint8_t *c = aligned_alloc(4096, (size_t)chunk * 512);
 
-	if (!a || !b) {
+	if (!a || !b || !c) {
 		free(a);
 		free(b);
+		free(c);
 		return -ENOMEM;
 	}
 	free(s->abuf);
 	free(s->cbuf);
+	free(s->sbuf);
 	s->abuf = a;
 	s->cbuf = b;
+	s->sbuf = c;
 	s->chunk = chunk;
 	s->cb = (size_t)chunk * 512;
 	memset(s->abuf, 0, s->cb);
@@ -476,6 +520,8 @@ static void snap_free(struct snap *s)
 		return;
 	unregister(s);
 	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s->sbuf);
 	free(s->map.k);
 	free(s->map.v);
 	free(s->abuf);
@@ -504,6 +550,7 @@ static int snap_ctr(struct dm_target *ti, struct arg_set *as)
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
 	s->ti = ti;
 	ti->private = s;
 	if (!strcmp(kind, "P") || !strcmp(kind, "p") || !strcmp(kind, "persistent")) {

@@ -97,3 +97,16 @@ fs_detach() {
 	fi
 	set -e
 }
+
+# check_snapshot_fs EXPORT: the ext4 on EXPORT (a snapshot made between
+# copying this test folder to before/ and to after/, then before/lib.sh
+# removed from the origin) fscks clean and holds before/ whole, no after/.
+check_snapshot_fs() {
+	fs_attach "$1"
+	fsck.ext4 -fn "$LOOP" >"$T/fsck.log" 2>&1 || { cat "$T/fsck.log"; fail "fsck of the snapshot $1"; }
+	mount -o ro "$LOOP" "$MNT"
+	[ -f "$MNT/before/lib.sh" ] && [ ! -e "$MNT/after" ] || fail "$1 does not hold the files of its moment"
+	diff -r "$(dirname "$0")" "$MNT/before" >/dev/null || fail "the files on $1 differ"
+	umount "$MNT"
+	fs_detach
+}

@@ -133,13 +133,7 @@ sync
 same_as_lvm2 "ulvm's snapshot"
 umount "$MNT"
 fs_detach
-fs_attach svg/fssnap
-fsck.ext4 -fn "$LOOP" >"$T/fsck.log" 2>&1 || { cat "$T/fsck.log"; fail "fsck of the snapshot"; }
-mount -o ro "$LOOP" "$MNT"
-[ -f "$MNT/before/lib.sh" ] && [ ! -e "$MNT/after" ] || fail "the snapshot does not hold the files of its moment"
-diff -r "$(dirname "$0")" "$MNT/before" >/dev/null || fail "the snapshot's files differ"
-umount "$MNT"
-fs_detach
+check_snapshot_fs svg/fssnap
 nbdcopy "$(uri svg/fssnap)" "$T/snap.img"
 extents fs "$T/origin.img"
 extents fssnap "$T/cow.img"

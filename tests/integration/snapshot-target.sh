@@ -106,13 +106,7 @@ rm -rf "$MNT/before/lib.sh"
 umount "$MNT"
 fsck.ext4 -fn "$LOOP" >"$T/fsck.log" 2>&1 || { cat "$T/fsck.log"; fail "fsck of the origin"; }
 fs_detach
-fs_attach snap
-fsck.ext4 -fn "$LOOP" >"$T/fsck.log" 2>&1 || { cat "$T/fsck.log"; fail "fsck of the snapshot"; }
-mount -o ro "$LOOP" "$MNT"
-[ -f "$MNT/before/lib.sh" ] && [ ! -e "$MNT/after" ] || fail "the snapshot does not hold the files of its moment"
-diff -r "$(dirname "$0")" "$MNT/before" >/dev/null || fail "the snapshot's files differ"
-umount "$MNT"
-fs_detach
+check_snapshot_fs snap
 ulvm dmsetup status snap
 ulvm dmsetup remove snap
 ulvm dmsetup remove base

@@ -9,8 +9,10 @@
  * (failed, missing, not yet recovered) or that errors has its chunk
  * rebuilt from the rest of the row, under the row's lock.
  *
- * Writes, per unit and under the row's lock, with the bitmap's regions
- * (device sectors, the sync domain) marked on disk first:
+ * Writes, per unit and holding the row (raid_stripe.c), with the bitmap's
+ * regions (device sectors, the sync domain) marked on disk first; writes
+ * to the row that arrive meanwhile join the holder's next update, merged
+ * (a batch: every unit's pieces over one range of the row):
  *  - every leg readable: reconstruct-write (read the data chunks the write
  *    does not fully cover, compute P and Q) or read-modify-write (read the
  *    old data it covers and the old P and Q, apply the difference),
@@ -24,8 +26,9 @@
  * discards of whole rows zero every leg (parity of zeroes is zero); a
  * discard of part of a row is a hint and is dropped.
  *
- * Locks: the bitmap's region wait (raid_bm_startwrite) before the row's
- * lock; the row lock is held across the unit's I/O, as MD holds a stripe.
+ * Locks: the bitmap's region wait (raid_bm_startwrite) before the row;
+ * the row is held across the unit's I/O, as MD holds a stripe; a thread's
+ * parity buffers are its own (raid_parity_bufs).
  */
 #include <errno.h>
 #include <stdint.h>

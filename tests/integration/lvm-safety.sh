@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # lvm2's safety rules on a VG real lvm2 wrote (tests/data/lvm/richvg.backup:
 # raid1, cache-pool, old-style snapshot, thin pool beside linear LVs):
-#  - sub-LVs, a snapshot's COW and origin are never removed, renamed or
+#  - sub-LVs and a snapshot's origin are never removed, renamed or
 #    resized on their own; a pool or raid LV is renamed with its sub-LVs
 #    and every reference; removing a top LV takes its sub-LVs; vgck
 #    refuses dangling references (issue items 3);

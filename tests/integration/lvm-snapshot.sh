@@ -13,7 +13,8 @@
 #    exception store (an independent reader rebuilds the snapshot from the
 #    PVs);
 #  - deactivating the origin takes its snapshots down first; vgchange -ay
-#    brings both back, still the same;
+#    brings both back, still the same; lvextend of an active snapshot
+#    grows its COW and keeps it (lvreduce of one is refused);
 #  - a full snapshot is invalid (attr I), the origin goes on;
 #  - lvremove of the snapshot: the origin is a plain linear device again,
 #    no -real layer left;
@@ -148,6 +149,18 @@ done
 ulvm vgchange --devices "$DEVS" -ay svg >/dev/null
 nbdcopy "$(uri svg/fssnap)" "$T/snap2.img"
 cmp "$T/snap.img" "$T/snap2.img" || fail "the snapshot changed across deactivation"
+
+step "lvextend of an active snapshot: its COW grows, the store reloads, nothing changes in it"
+before=$(ulvm dmsetup status svg-fssnap | awk '{print $4}')
+ulvm lvextend --devices "$DEVS" -L +8M svg/fssnap
+after=$(ulvm dmsetup status svg-fssnap | awk '{print $4}')
+echo "svg-fssnap: $before -> $after"
+[ "${after#*/}" -gt "${before#*/}" ] || fail "the snapshot's COW did not grow: $before -> $after"
+nbdcopy "$(uri svg/fssnap)" "$T/snap3.img"
+cmp "$T/snap.img" "$T/snap3.img" || fail "the snapshot changed when it grew"
+same_as_lvm2 "extended"
+if ulvm lvreduce --devices "$DEVS" -y -L -4M svg/fssnap 2>"$T/err"; then fail "lvreduce of a snapshot accepted"; fi
+grep -q "not supported yet" "$T/err" || fail "lvreduce of a snapshot: $(cat "$T/err")"
 
 step "a full snapshot is invalid; the origin goes on"
 qio "$(uri svg/lin)" "write -P 0x33 0 16M" "flush"

@@ -347,7 +347,7 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 	struct vgh h = { .lock_fd = -1 };
 	struct vg_lv *lv, *u;
 	char sign, b1[UNITS_BUF], b2[UNITS_BUF];
-	bool cow, grow_only = !strcmp(c->verb, "lvextend"), shrink_only = !strcmp(c->verb, "lvreduce");
+	bool grow_only = !strcmp(c->verb, "lvextend"), shrink_only = !strcmp(c->verb, "lvreduce");
 	uint64_t ext, target;
 	const char *t;
 	int r;
@@ -362,17 +362,14 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		r = lvm_hooks_lvresize(c, &d, &h, st, lv, argc - 1, argv + 1);
 		goto out;
 	}
-	/* an old snapshot's COW LV is the snapshot: it may grow (its store
-	 * reloads with more room) */
-	cow = lv_stands_for(h.vg, lv) != NULL;
-	if (!cow && (r = internal_check(h.vg, lv, "resize")))
+	if ((r = internal_check(h.vg, lv, "resize")))
 		goto out;
 	if ((t = lv_unservable_type(lv))) {
 		r = lvm_fail("Cannot resize LV %s/%s: segment type %s is not supported yet.", h.vg->name,
 			     lv->name, t);
 		goto out;
 	}
-	if (!cow && (u = lv_first_user(h.vg, lv, &t))) {
+	if ((u = lv_first_user(h.vg, lv, &t))) {
 		r = lvm_fail("Cannot resize LV %s/%s: it is the %s of %s/%s.", h.vg->name, lv->name, t, h.vg->name,
 			     u->name);
 		goto out;
@@ -412,10 +409,6 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		goto out;
 	}
 	uint32_t old = lv->le_count;
-	if (cow && target < old) {
-		r = lvm_fail("Reducing snapshot %s/%s is not supported yet.", h.vg->name, lv->name);
-		goto out;
-	}
 	if (target < old && (r = mapped_elsewhere(c, &d, h.vg, &lv, 1)))
 		goto out;
 	if (target < old) {

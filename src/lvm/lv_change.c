@@ -10,6 +10,7 @@
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
 #include "lvm/devices.h"
+#include "lvm/lvref.h"
 #include "lvm/segtype.h"
 
 const struct segtype *lv_create_segtype(const char *type, bool snapshot, const struct vg_lv *origin, bool thin,
@@ -41,7 +42,11 @@ void vg_lv_order(const struct vg *vg, struct vg_lv **out)
 const struct segtype *lv_change_type(const struct vg *vg, const struct vg_lv *lv, bool resize)
 {
 	const struct vg_lv *o = lv_owner(vg, lv);
-	const struct segtype *st = lv_segtype(o ? o : lv);
+	const struct segtype *st;
+
+	if (!o && resize)
+		o = lv_stands_for(vg, lv); /* an old snapshot's COW LV: the snapshot's type */
+	st = lv_segtype(o ? o : lv);
 
 	if (!st || !(resize ? st->resize != NULL : st->remove != NULL))
 		return NULL;

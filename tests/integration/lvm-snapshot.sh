@@ -16,6 +16,9 @@
 #    brings both back, still the same; lvextend of an active snapshot
 #    grows its COW and keeps it (lvreduce of one is refused);
 #  - a full snapshot is invalid (attr I), the origin goes on;
+#  - snapshot_autoextend_threshold/percent in ulvm.conf with ulvmd
+#    --on-event 'ulvm lvextend --use-policies': a filling snapshot grows
+#    before it is full and keeps its data;
 #  - lvremove of the snapshot: the origin is a plain linear device again,
 #    no -real layer left;
 #  - refused, nothing written: no size, a chunk that is not a power of two,
@@ -189,5 +192,28 @@ refuse "chunk" lvcreate --devices "$DEVS" -s -L 4M -c 3k -n x svg/lin
 refuse "not supported" lvcreate --devices "$DEVS" -s -L 4M -n x svg/fssnap
 refuse "used by svg/snapshot" lvremove --devices "$DEVS" -y svg/fs
 [ "$(lvm2 vgs --noheadings -o vg_seqno svg | tr -d ' ')" = "$seq0" ] || fail "a refused command changed the VG"
+step "snapshot_autoextend: ulvmd --on-event 'ulvm lvextend --use-policies' grows a filling snapshot"
+stop_ulvmd
+cat >"$ULVM_CONF_DIR/ulvm.conf" <<'EOC'
+activation {
+	snapshot_autoextend_threshold = 50
+	snapshot_autoextend_percent = 50
+}
+EOC
+start_ulvmd --on-event "$ULVM_BIN lvextend --devices $DEVS --use-policies" --on-event-interval 1
+ulvm lvchange --devices "$DEVS" -ay svg/lin
+ulvm lvcreate --devices "$DEVS" -s -L 4M -n grow svg/lin
+for i in $(seq 0 11); do
+	qio "$(uri svg/lin)" "write -P 0x5$((i % 10)) ${i}M 1M" "flush"
+	sleep 1.2
+done
+size=$(ulvm lvs --devices "$DEVS" --noheadings --units m --nosuffix -o lv_size svg/grow | tr -d ' ')
+st=$(ulvm dmsetup status svg-grow)
+echo "svg/grow: ${size} MiB, $st"
+grep "autoextend: snapshot" "$T/ulvmd.log" | head -3 || true
+[ "${size%.*}" -gt 4 ] || fail "the snapshot did not grow: $size MiB"
+case "$st" in *Invalid*) fail "the snapshot filled up before it grew: $st" ;; esac
+qio "$(uri svg/grow)" "read -P 0x33 0 16M"
+same_as_lvm2 "autoextended"
 stop_ulvmd
 echo "lvm-snapshot: ok"

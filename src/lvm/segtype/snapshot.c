@@ -28,7 +28,10 @@
 
 #include "common/dmctl.h"
 #include "common/report.h"
+#include "common/log.h"
+#include "common/units.h"
 #include "lvm/activate.h"
+#include "lvm/alloc.h"
 #include "lvm/devices.h"
 #include "lvm/lvref.h"
 #include "lvm/report_lvm.h"
@@ -231,6 +234,70 @@ static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req
 	return 0;
 }
 
+/* lvextend of a snapshot (its COW LV @lv): +SIZE, SIZE, or with
+ * --use-policies (ulvmd --on-event) by snapshot_autoextend_percent once use
+ * passes snapshot_autoextend_threshold (activation section, lvm2's
+ * names; 100: off).  The COW LV grows, the snapshot's table is reloaded
+ * and its store loads again with the room.  Reducing is refused. */
+static int snapshot_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct alloc_req areq = { .stripes = 1, .ranges = ch->ranges, .nranges = ch->nranges };
+	uint64_t ext = req->extents;
+	uint32_t old = lv->le_count;
+	char b1[UNITS_BUF], b2[UNITS_BUF];
+	int r;
+
+	if (req->metadata)
+		return err_set(e, -EINVAL, "--poolmetadatasize applies to thin pools.");
+	if (lv_internal(lv))
+		return err_set(e, -EINVAL, "Cannot resize internal LV %s/%s: resize its snapshot.", vg->name, lv->name);
+	if (req->policies) {
+		int64_t th = lvm_conf_int(ch->env, "activation", "snapshot_autoextend_threshold", 100);
+		int64_t pct = lvm_conf_int(ch->env, "activation", "snapshot_autoextend_percent", 20);
+		char name[LV_DM_NAME_MAX], *line = NULL;
+		uint64_t used = 0, total = 0;
+
+		if (th >= 100 || pct <= 0) {
+			fprintf(ch->out, "  Snapshot %s/%s: autoextend is off (snapshot_autoextend_threshold).\n",
+				vg->name, lv->name);
+			return 0;
+		}
+		lv_dm_name(vg, lv, name);
+		if (!dmctl_up(ch->d) || dmctl_status(ch->d, name, &line, e) ||
+		    sscanf(line, "%*u %*u snapshot %" SCNu64 "/%" SCNu64, &used, &total) != 2 || !total) {
+			free(line);
+			return err_set(e, -ENOTCONN, "Snapshot %s/%s is not active and valid.", vg->name, lv->name);
+		}
+		free(line);
+		if (used * 100 < (uint64_t)th * total) {
+			fprintf(ch->out, "  Snapshot %s/%s: %" PRIu64 "/%" PRIu64 " sectors used: under the threshold of "
+				"%" PRId64 "%%.\n", vg->name, lv->name, used, total, th);
+			return 0;
+		}
+		ext = ((uint64_t)old * (uint64_t)pct + 99) / 100;
+		log_info("autoextend: snapshot %s/%s by %" PRIu64 " extents", vg->name, lv->name, ext);
+	} else if (req->sign == '-' || (!req->sign && req->extents < old)) {
+		return err_set(e, -EOPNOTSUPP, "Reducing snapshot %s/%s is not supported yet.", vg->name, lv->name);
+	} else if (!req->sign) {
+		ext = req->extents - old;
+	}
+	if (!ext)
+		return err_set(e, -EINVAL, "New size (%u extents) matches existing size (%u extents).", old, old);
+	if ((uint64_t)old + ext > UINT32_MAX)
+		return err_set(e, -EINVAL, "Size too large.");
+	areq.extents = (uint32_t)ext;
+	if ((r = alloc_extend(vg, lv, &areq, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n",
+		vg->name, lv->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
+		lv_change_size(b2, (uint64_t)lv->le_count * vg->extent_size), lv->le_count);
+	if ((r = lvm_lv_reload(ch->env, ch->d, vg, lv, e)))
+		return r;
+	fprintf(ch->out, "  Logical volume %s/%s successfully resized.\n", vg->name, lv->name);
+	return 0;
+}
+
 static const struct seg_ref_key snapshot_refs[] = {
 	{ "origin", true, 0, true }, /* the origin goes down after its snapshots */
 	{ "cow_store", true, 0, false },
@@ -251,4 +318,5 @@ const struct segtype segtype_snapshot = {
 	.wrap = snapshot_wrap,
 	.report_named = snapshot_report_named,
 	.create = snapshot_create,
+	.resize = snapshot_resize,
 };

@@ -11,7 +11,8 @@
  * kernel; PO is P where a full COW device makes the snapshot's own writes
  * fail (Overflow) instead of invalidating it; N keeps them in memory.
  * A full COW device invalidates the snapshot (status Invalid, header
- * valid = 0, reads fail), the origin goes on.
+ * valid = 0, reads fail), the origin goes on.  A dm event marks every 5 %
+ * of the COW device used (for autoextend) and the invalidation.
  *
  * Invariants and crash argument: a chunk's data is copied and flushed
  * before the area naming its exception is written (FUA), and an area that
@@ -62,6 +63,7 @@ struct snap {
 	bool syncing;               /* a group commit is writing sbuf */
 	pthread_cond_t cond;        /* it finished */
 	bool loaded, valid, overflow, registered;
+	unsigned used_step;         /* 5 % steps of the COW device used, for events */
 	struct snap *next;          /* in the registry */
 };
 
@@ -155,6 +157,11 @@ static int alloc_chunk(struct snap *s, uint64_t *c)
 		return -ENOSPC;
 	*c = n;
 	s->next_free = n + 1;
+	/* an event at every 5 % used: ulvmd --on-event (snapshot autoextend) */
+	if ((s->next_free * s->cb) * 20 / s->cow->size > s->used_step) {
+		s->used_step = (unsigned)((s->next_free * s->cb) * 20 / s->cow->size);
+		dm_table_event(s->ti->table);
+	}
 	return 0;
 }
 

@@ -142,3 +142,19 @@ const char *lv_change_size(char *buf, uint64_t sectors)
 	units_format(buf, UNITS_BUF, sectors * 512, &u, SIZE_SHORT);
 	return buf;
 }
+
+int lv_change_resized(struct lv_change *ch, const struct vg_lv *lv, const struct vg_lv *sized, uint32_t old,
+		      bool reload, struct err *e)
+{
+	const struct vg *vg = ch->h->vg;
+	char b1[UNITS_BUF], b2[UNITS_BUF];
+	int r;
+
+	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n",
+		vg->name, sized->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
+		lv_change_size(b2, (uint64_t)sized->le_count * vg->extent_size), sized->le_count);
+	if (reload && (r = lvm_lv_reload(ch->env, ch->d, vg, lv, e)))
+		return r;
+	fprintf(ch->out, "  Logical volume %s/%s successfully resized.\n", vg->name, lv->name);
+	return 0;
+}

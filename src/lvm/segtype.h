@@ -242,6 +242,12 @@ int lv_change_add_hidden(struct lv_change *ch, const char *name, uint32_t extent
 			 struct vg_lv **out, struct err *e);
 /* "1.00 GiB": a size in sectors as lvm2's messages write it. */
 const char *lv_change_size(char *buf, uint64_t sectors);
+/* After a committed resize: lvm2's "Size of logical volume @sized ...
+ * changed from @old extents" notice, @lv's active devices reloaded (when
+ * @reload), then "Logical volume @lv successfully resized".  0 or the
+ * reload's error. */
+int lv_change_resized(struct lv_change *ch, const struct vg_lv *lv, const struct vg_lv *sized, uint32_t old,
+		      bool reload, struct err *e);
 
 /* Helpers for types. */
 /* The VG PV that key @key ("pv0") of the physical_volumes section @pvs

@@ -745,7 +745,7 @@ static int reduce(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize
 	const struct raid_seg *m = &shape;
 	unsigned data = raid_data_images(m);
 	uint32_t old = lv->le_count, per;
-	char b1[UNITS_BUF], b2[UNITS_BUF];
+	char b1[UNITS_BUF];
 	bool active = dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv);
 	int r;
 
@@ -778,11 +778,7 @@ static int reduce(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize
 		return r;
 	if (active && (r = lv_dm_reload(ch->d, ch->env, vg, lv, e)))
 		return r;
-	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n",
-		vg->name, lv->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
-		lv_change_size(b2, (uint64_t)lv->le_count * vg->extent_size), lv->le_count);
-	fprintf(ch->out, "  Logical volume %s/%s successfully resized.\n", vg->name, lv->name);
-	return 0;
+	return lv_change_resized(ch, lv, lv, old, false, e);
 }
 
 /* lvextend of a raid LV: every image grows by its share, on its own PV if
@@ -794,7 +790,7 @@ int raid_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_r
 	const struct raid_seg *m = model(lv);
 	unsigned data;
 	uint64_t want, delta, per;
-	char b1[UNITS_BUF], b2[UNITS_BUF];
+	char b1[UNITS_BUF];
 	uint32_t old = lv->le_count;
 	struct images im;
 	int r;
@@ -862,11 +858,5 @@ int raid_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_r
 	if ((r = raid_set_seg(vg, lv, lv->le_count, m, im.meta, im.image, e)) ||
 	    (r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;
-	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n",
-		vg->name, lv->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
-		lv_change_size(b2, (uint64_t)lv->le_count * vg->extent_size), lv->le_count);
-	if ((r = lvm_lv_reload(ch->env, ch->d, vg, lv, e)))
-		return r;
-	fprintf(ch->out, "  Logical volume %s/%s successfully resized.\n", vg->name, lv->name);
-	return 0;
+	return lv_change_resized(ch, lv, lv, old, true, e);
 }

@@ -245,7 +245,6 @@ static int snapshot_resize(struct lv_change *ch, struct vg_lv *lv, const struct 
 	struct alloc_req areq = { .stripes = 1, .ranges = ch->ranges, .nranges = ch->nranges };
 	uint64_t ext = req->extents;
 	uint32_t old = lv->le_count;
-	char b1[UNITS_BUF], b2[UNITS_BUF];
 	int r;
 
 	if (req->metadata)
@@ -289,13 +288,7 @@ static int snapshot_resize(struct lv_change *ch, struct vg_lv *lv, const struct 
 	areq.extents = (uint32_t)ext;
 	if ((r = alloc_extend(vg, lv, &areq, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;
-	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n",
-		vg->name, lv->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
-		lv_change_size(b2, (uint64_t)lv->le_count * vg->extent_size), lv->le_count);
-	if ((r = lvm_lv_reload(ch->env, ch->d, vg, lv, e)))
-		return r;
-	fprintf(ch->out, "  Logical volume %s/%s successfully resized.\n", vg->name, lv->name);
-	return 0;
+	return lv_change_resized(ch, lv, lv, old, true, e);
 }
 
 static const struct seg_ref_key snapshot_refs[] = {

@@ -443,7 +443,6 @@ static int pool_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_r
 	struct alloc_req areq = { .stripes = 1, .ranges = ch->ranges, .nranges = ch->nranges };
 	struct thin_pool_seg tp;
 	struct vg_lv *sub;
-	char b1[UNITS_BUF], b2[UNITS_BUF];
 	uint64_t ext = req->extents;
 	uint32_t old;
 	int r;
@@ -488,13 +487,7 @@ static int pool_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_r
 	}
 	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;
-	fprintf(ch->out, "  Size of logical volume %s/%s changed from %s (%u extents) to %s (%u extents).\n",
-		vg->name, sub->name, lv_change_size(b1, (uint64_t)old * vg->extent_size), old,
-		lv_change_size(b2, (uint64_t)sub->le_count * vg->extent_size), sub->le_count);
-	if ((r = lvm_lv_reload(ch->env, ch->d, ch->h->vg, lv, e)))
-		return r;
-	fprintf(ch->out, "  Logical volume %s/%s successfully resized.\n", vg->name, lv->name);
-	return 0;
+	return lv_change_resized(ch, lv, sub, old, true, e);
 }
 
 static const struct seg_ref_key pool_refs[] = {

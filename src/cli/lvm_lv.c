@@ -236,7 +236,7 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 		bool zero = !opt_set(c, C_ZERO) || opt_val(c, C_ZERO)[0] == 'y';
 		bool wipe = opt_set(c, C_WIPE) ? opt_val(c, C_WIPE)[0] == 'y' : zero;
 
-		if (lv_wipe_new(h.vg, lv, wipe, zero, &e)) {
+		if (lv_wipe_new(h.vg, lv, wipe, zero ? LV_ZERO_START : 0, &e)) {
 			r = lvm_fail("%s (the LV is created)", e.msg);
 			goto out;
 		}

@@ -73,7 +73,7 @@ static int with_pv(const struct vg_pv *p, int *fd, struct err *e)
 	return 0;
 }
 
-int lv_wipe_new(const struct vg *vg, const struct vg_lv *lv, bool signatures, bool zero, struct err *e)
+int lv_wipe_new(const struct vg *vg, const struct vg_lv *lv, bool signatures, size_t zero, struct err *e)
 {
 	static const char zeroes[4096];
 	char name[2 * LVM_NAME_LEN + 2];
@@ -94,8 +94,14 @@ int lv_wipe_new(const struct vg *vg, const struct vg_lv *lv, bool signatures, bo
 		return r;
 	if (signatures)
 		r = wipe_region(fd, off, len, name, &n, e);
-	if (!r && zero && pwrite(fd, zeroes, len < sizeof(zeroes) ? len : sizeof(zeroes), (off_t)off) < 0)
-		r = err_set(e, -errno, "zeroing the start of %s: %s", name, strerror(errno));
+	if (zero > len)
+		zero = (size_t)len;
+	for (size_t at = 0; !r && at < zero; at += sizeof(zeroes)) {
+		size_t n = zero - at < sizeof(zeroes) ? zero - at : sizeof(zeroes);
+
+		if (pwrite(fd, zeroes, n, (off_t)(off + at)) != (ssize_t)n)
+			r = err_set(e, errno ? -errno : -EIO, "zeroing the start of %s: %s", name, strerror(errno));
+	}
 	if (!r && fdatasync(fd))
 		r = err_set(e, -errno, "%s: %s", first->area[0].pv->path, strerror(errno));
 	close(fd);

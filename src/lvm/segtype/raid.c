@@ -24,12 +24,10 @@
  * a PV of its own, as lvm2 allocates them.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/dmctl.h"
 #include "common/units.h"
@@ -39,6 +37,7 @@
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 #include "lvm/vg_internal.h"
+#include "lvm/wipe.h"
 
 #include "lvm/segtype/raid_lv.h"
 
@@ -430,20 +429,7 @@ int raid_alloc(struct lv_change *ch, struct vg *vg, const char *name, unsigned f
  * superblock), as lvm2 wipes them: the array starts new. */
 int raid_wipe_rmeta(const struct vg *vg, const struct vg_lv *m, struct err *e)
 {
-	static const char zero[8192];
-	const struct lv_area *a = &m->seg[0].area[0];
-	const struct vg_pv *pv = a->pv;
-	int fd, r = 0;
-
-	if (!pv || !pv->path)
-		return err_set(e, -ENODEV, "%s: its PV is missing", m->name);
-	if ((fd = open(pv->path, O_WRONLY | O_CLOEXEC)) < 0)
-		return err_set(e, -errno, "%s: %s", pv->path, strerror(errno));
-	if (pwrite(fd, zero, sizeof(zero), (off_t)((pv->pe_start + (uint64_t)a->pe * vg->extent_size) << 9)) !=
-	    (ssize_t)sizeof(zero) || fsync(fd))
-		r = err_set(e, -EIO, "%s: cannot wipe %s: %s", pv->path, m->name, strerror(errno));
-	close(fd);
-	return r;
+	return lv_wipe_new(vg, m, false, 8192, e);
 }
 
 static int raid_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)

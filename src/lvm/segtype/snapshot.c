@@ -13,18 +13,16 @@
  * snapshotN itself is never activated alone.
  *
  * lvcreate -s -L SIZE [-c CHUNK] -n NAME VG/ORIGIN: the COW LV NAME
- * (hidden, SIZE, its first chunk zeroed: a fresh store), the next free
+ * (hidden, SIZE, its first 4 KiB zeroed: a fresh store), the next free
  * snapshotN naming the origin and it; the origin, if active, is
  * restacked over its -real layer first, then the snapshot comes up, so
  * the snapshot holds the origin as it is when its device resumes.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/dmctl.h"
 #include "common/report.h"
@@ -37,6 +35,7 @@
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 #include "lvm/vg_internal.h"
+#include "lvm/wipe.h"
 
 extern const struct segtype segtype_snapshot;
 
@@ -157,31 +156,6 @@ static void snapshot_report_named(const struct seg_report_ctx *x, const struct v
 	free(line);
 }
 
-/* Zero the first chunk of the COW LV's first extent on its PV. */
-static int wipe_cow(const struct vg *vg, const struct vg_lv *cow, uint32_t chunk, struct err *e)
-{
-	const struct lv_area *a = &cow->seg[0].area[0];
-	const struct vg_pv *pv = a->pv;
-	size_t n = (size_t)chunk * 512;
-	char *zero = calloc(1, n);
-	int fd, r = 0;
-
-	if (!zero)
-		return err_set(e, -ENOMEM, "out of memory");
-	if (!pv || !pv->path)
-		r = err_set(e, -ENODEV, "%s: its PV is missing", cow->name);
-	else if ((fd = open(pv->path, O_WRONLY | O_CLOEXEC)) < 0)
-		r = err_set(e, -errno, "%s: %s", pv->path, strerror(errno));
-	else {
-		if (pwrite(fd, zero, n, (off_t)((pv->pe_start + (uint64_t)a->pe * vg->extent_size) << 9)) != (ssize_t)n ||
-		    fsync(fd))
-			r = err_set(e, -EIO, "%s: cannot zero the start of %s: %s", pv->path, cow->name, strerror(errno));
-		close(fd);
-	}
-	free(zero);
-	return r;
-}
-
 static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
@@ -211,8 +185,9 @@ static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req
 		if (!vg_find_lv(vg, internal))
 			break;
 	}
+	/* a zero header: the snapshot target makes a fresh store */
 	if ((r = lv_change_add_hidden(ch, name, (uint32_t)req->extents, false, &cow, e)) ||
-	    (r = wipe_cow(vg, cow, chunk, e)) || (r = vg_add_lv(vg, internal, &lv, e)))
+	    (r = lv_wipe_new(vg, cow, false, LV_ZERO_START, e)) || (r = vg_add_lv(vg, internal, &lv, e)))
 		return r;
 	if (!(sn = seg_new_raw(vg, origin->le_count, "snapshot")))
 		return err_set(e, -ENOMEM, "out of memory");

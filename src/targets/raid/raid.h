@@ -197,8 +197,9 @@ void raid_parity_update(const struct raid_stripe *st, unsigned dev, const uint8_
 int raid_parity_rebuild(const struct raid_stripe *st, uint8_t **bufs, const bool *missing, size_t len,
 			uint8_t *t1, uint8_t *t2);
 void raid_xor_into(uint8_t *dst, const uint8_t *src, size_t len);
-/* This thread's @count buffers of RAID_PUNIT bytes, contiguous; NULL. */
-uint8_t *raid_parity_bufs(unsigned count);
+/* @bufs[0 .. @ndevs + 1]: this thread's RAID_PUNIT-byte buffers, one per
+ * device and two of scratch.  0 or -ENOMEM. */
+int raid_parity_bufs(unsigned ndevs, uint8_t **bufs);
 const uint8_t *raid_zeroes(void); /* RAID_PUNIT bytes */
 
 /* raid_pio.c: client I/O of the parity levels */

@@ -242,20 +242,24 @@ static void buf_key_init(void)
 	pthread_key_create(&buf_key, buf_free);
 }
 
-uint8_t *raid_parity_bufs(unsigned count)
+int raid_parity_bufs(unsigned ndevs, uint8_t **bufs)
 {
+	unsigned count = ndevs + 2;
+
 	if (count > tbuf.count) {
 		uint8_t *m = aligned_alloc(64, (size_t)count * RAID_PUNIT);
 
 		if (!m)
-			return NULL;
+			return -ENOMEM;
 		pthread_once(&buf_once, buf_key_init);
 		free(tbuf.mem);
 		tbuf.mem = m;
 		tbuf.count = count;
 		pthread_setspecific(buf_key, m);
 	}
-	return tbuf.mem;
+	for (unsigned i = 0; i < count; i++)
+		bufs[i] = tbuf.mem + (size_t)i * RAID_PUNIT;
+	return 0;
 }
 
 const uint8_t *raid_zeroes(void)

@@ -49,12 +49,6 @@ bool raid_parity_unsettled(struct raid_set *rs, uint64_t row)
 	return rs->bm.needed && raid_bm_region_needed(rs, s / rs->region);
 }
 
-static void point(uint8_t *base, unsigned n, uint8_t **bufs)
-{
-	for (unsigned i = 0; i < n + 2; i++)
-		bufs[i] = base + (size_t)i * RAID_PUNIT;
-}
-
 int raid_parity_read_row(struct raid_set *rs, const struct raid_stripe *st, uint64_t row, unsigned lo,
 			 size_t len, uint8_t **bufs, bool *missing)
 {
@@ -84,12 +78,9 @@ static int rebuilt_read(struct raid_set *rs, uint64_t row, unsigned k, unsigned 
 {
 	struct raid_stripe st;
 	bool missing[RAID_MAX_DEVS];
-	uint8_t *bufs[RAID_MAX_DEVS + 2], *base = raid_parity_bufs(rs->ndevs + 2);
-	int r = 0;
+	uint8_t *bufs[RAID_MAX_DEVS + 2];
+	int r = raid_parity_bufs(rs->ndevs, bufs);
 
-	if (!base)
-		return -ENOMEM;
-	point(base, rs->ndevs, bufs);
 	raid_parity_layout(&rs->g, row, &st);
 	while (n && !r) {
 		unsigned lo = (unsigned)ALIGN_DOWN(x);
@@ -314,21 +305,20 @@ static int write_batch(struct raid_set *rs, uint64_t row, struct raid_wunit *uni
 {
 	struct raid_stripe st;
 	struct batch b;
-	uint8_t *bufs[RAID_MAX_DEVS + 2], *base = raid_parity_bufs(rs->ndevs + 2);
+	uint8_t *bufs[RAID_MAX_DEVS + 2];
 	bool missing[RAID_MAX_DEVS], degraded = false;
-	int r = 0;
+	int r;
 
-	if (!base)
-		return -ENOMEM;
-	point(base, rs->ndevs, bufs);
+	if ((r = raid_parity_bufs(rs->ndevs, bufs)))
+		return r;
 	raid_parity_layout(&rs->g, row, &st);
 	batch_init(&b, units, st.ndata);
 	for (unsigned i = 0; i < rs->ndevs; i++)
 		degraded |= !raid_leg_readable(rs, i);
 	if (!degraded)
 		r = write_healthy(rs, &st, row, &b, bufs, clean, &degraded);
-	if (!r && degraded) {
-		point(base, rs->ndevs, bufs); /* write_healthy may have pointed some at a request */
+	/* again: write_healthy may have pointed some buffers at a request */
+	if (!r && degraded && !(r = raid_parity_bufs(rs->ndevs, bufs))) {
 		r = raid_parity_read_row(rs, &st, row, b.lo, b.hi - b.lo, bufs, missing);
 		if (!r) {
 			merge(&st, &b, bufs);

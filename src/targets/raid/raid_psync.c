@@ -83,16 +83,14 @@ static int unit(struct raid_set *rs, enum raid_action mode, uint64_t row, unsign
 		struct raid_sync_count *c)
 {
 	struct raid_stripe st;
-	uint8_t *bufs[RAID_MAX_DEVS + 2], *base = raid_parity_bufs(rs->ndevs + 2);
+	uint8_t *bufs[RAID_MAX_DEVS + 2];
 	bool missing[RAID_MAX_DEVS];
 	uint64_t at = to_bytes(row * rs->g.chunk) + lo;
 	unsigned n = rs->ndevs;
 	int r;
 
-	if (!base)
-		return -ENOMEM;
-	for (unsigned i = 0; i < n + 2; i++)
-		bufs[i] = base + (size_t)i * RAID_PUNIT;
+	if ((r = raid_parity_bufs(n, bufs)))
+		return r;
 	raid_parity_layout(&rs->g, row, &st);
 	if ((r = raid_parity_read_row(rs, &st, row, lo, len, bufs, missing)))
 		return r;

@@ -395,9 +395,10 @@ int lv_dm_deactivate(struct dmctl *d, const struct vg *vg, const struct vg_lv *l
 }
 
 /* Reload @lv's active devices with its plan; @create: create the ones it
- * lacks first. */
+ * lacks first; @old: then remove @lv's devices of that earlier plan which
+ * the new one no longer has. */
 static int replan(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
-		  bool create, struct err *e)
+		  bool create, const struct lv_plan *old, struct err *e)
 {
 	char why[LVM_NAME_LEN * 2 + 128];
 	struct lv_plan p;
@@ -410,6 +411,13 @@ static int replan(struct dmctl *d, const struct lvm_env *env, const struct vg *v
 	r = create ? lv_plan_load(d, &p, e) : 0;
 	if (!r)
 		r = lv_plan_reload(d, &p, lv, e);
+	for (unsigned i = old ? old->n : 0; i-- > 0 && !r;) {
+		const struct lv_plan_dev *x = &old->dev[i];
+
+		if (x->unit == old->dev[old->n - 1].unit && !lv_plan_find(&p, x->name) &&
+		    dmctl_device(d, x->name, x->uuid, NULL) == 1)
+			r = dmctl_remove(d, x->name, e);
+	}
 	lv_plan_free(&p);
 	return r;
 }
@@ -417,30 +425,17 @@ static int replan(struct dmctl *d, const struct lvm_env *env, const struct vg *v
 int lv_dm_restack(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
 		  struct err *e)
 {
-	return replan(d, env, vg, lv, true, e);
+	return replan(d, env, vg, lv, true, NULL, e);
 }
 
 int lv_dm_reload(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
 		 struct err *e)
 {
-	return replan(d, env, vg, lv, false, e);
+	return replan(d, env, vg, lv, false, NULL, e);
 }
 
 int lv_dm_restack_since(struct dmctl *d, const struct lvm_env *env, const struct vg *vg, const struct vg_lv *lv,
 			const struct lv_plan *old, struct err *e)
 {
-	struct lv_plan now;
-	int r;
-
-	if ((r = replan(d, env, vg, lv, true, e)) || (r = lv_plan_build(&now, vg, env, lv, e)))
-		return r;
-	for (unsigned i = old->n; i-- > 0 && !r;) {
-		const struct lv_plan_dev *x = &old->dev[i];
-
-		if (x->unit == old->dev[old->n - 1].unit && !lv_plan_find(&now, x->name) &&
-		    dmctl_device(d, x->name, x->uuid, NULL) == 1)
-			r = dmctl_remove(d, x->name, e);
-	}
-	lv_plan_free(&now);
-	return r;
+	return replan(d, env, vg, lv, true, old, e);
 }

@@ -602,10 +602,8 @@ static int collect_named(const struct lv_ref *r, void *data)
 	return 0;
 }
 
-static void named_plans(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
-			struct named_plans *x)
+static void named_plans(const struct vg *vg, const struct vg_lv *lv, struct named_plans *x)
 {
-	(void)c, (void)d;
 	x->vg = vg;
 	lv_refs_each(vg, lv, collect_named, x);
 }
@@ -670,7 +668,7 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 			lvm_vg_release(&h);
 			continue;
 		}
-		named_plans(c, &d, h.vg, lv, &named);
+		named_plans(h.vg, lv, &named);
 		if (lv_is_active(c, &d, h.vg, shown)) {
 			snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?",
 				 h.vg->name, shown->name);

@@ -201,6 +201,12 @@ static int sync_piece(struct syncer *sy, uint64_t s, uint64_t n)
 }
 
 /* Pause as the rate limit and client I/O ask; false: stop now. */
+/* How long @bytes take at @rate kB/s, in ns. */
+static uint64_t ns_at_rate(uint64_t bytes, uint64_t rate)
+{
+	return bytes * 1000000u / (rate * 1024u) * 1000u;
+}
+
 static bool throttle(struct syncer *sy, uint64_t bytes)
 {
 	struct raid_set *rs = sy->rs;
@@ -208,7 +214,7 @@ static bool throttle(struct syncer *sy, uint64_t bytes)
 
 	sy->done += bytes;
 	if (rs->max_rate) {
-		uint64_t want = sy->done * 1000000u / (rs->max_rate * 1024u) * 1000u, got = ns_since(&sy->start);
+		uint64_t want = ns_at_rate(sy->done, rs->max_rate), got = ns_since(&sy->start);
 
 		if (want > got) {
 			uint64_t d = want - got > 100000000u ? 100000000u : want - got;
@@ -218,8 +224,7 @@ static bool throttle(struct syncer *sy, uint64_t bytes)
 		}
 	}
 	/* yield to clients, unless that would fall below min_recovery_rate */
-	if (atomic_load(&rs->client_io) &&
-	    !(rs->min_rate && sy->done * 1000000u / (rs->min_rate * 1024u) * 1000u < ns_since(&sy->start))) {
+	if (atomic_load(&rs->client_io) && !(rs->min_rate && ns_at_rate(sy->done, rs->min_rate) < ns_since(&sy->start))) {
 		struct timespec ts = { 0, 500000 };
 
 		nanosleep(&ts, NULL);

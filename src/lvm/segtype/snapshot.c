@@ -122,13 +122,31 @@ static int snapshot_wrap(struct lv_plan *p, const struct vg *vg, const struct vg
 /* The origin: 'o' (target 's').  The COW LV, which lvs shows as the snapshot: 's',
  * its origin, and how full it is from the snapshot device's status
  * ("<allocated>/<total> <metadata>", or Invalid: state 'I'). */
+/* The snapshot device of COW LV @cow: sectors of its COW device used and
+ * in all (its status line).  1: active and valid; 0: Invalid; -1: not
+ * active, no daemon, or another state. */
+static int cow_usage(struct dmctl *d, const struct vg *vg, const struct vg_lv *cow, uint64_t *used, uint64_t *total)
+{
+	char name[LV_DM_NAME_MAX], *line = NULL;
+	struct err e = { { 0 } };
+	int r;
+
+	lv_dm_name(vg, cow, name);
+	if (!d || !dmctl_up(d) || dmctl_status(d, name, &line, &e))
+		return -1;
+	if (sscanf(line, "%*u %*u snapshot %" SCNu64 "/%" SCNu64, used, total) == 2 && *total)
+		r = 1;
+	else
+		r = strstr(line, "Invalid") ? 0 : -1;
+	free(line);
+	return r;
+}
+
 static void snapshot_report_named(const struct seg_report_ctx *x, const struct vg_lv *user)
 {
 	const struct snapshot_seg *m = lv_seg_model(user, lv_segtype(user));
-	const struct vg *vg = x->vg;
-	char name[LV_DM_NAME_MAX], *line = NULL;
-	struct err e = { { 0 } };
-	uint64_t used, total, meta;
+	uint64_t used, total;
+	int u;
 
 	if (!m)
 		return;
@@ -142,18 +160,14 @@ static void snapshot_report_named(const struct seg_report_ctx *x, const struct v
 	x->attr[0] = 's';
 	x->attr[6] = 's';
 	report_set_str(x->row, RF_ORIGIN, m->origin);
-	lv_dm_name(vg, x->lv, name);
-	if (!x->d || dmctl_status(x->d, name, &line, &e))
-		return;
-	if (sscanf(line, "%*u %*u snapshot %" SCNu64 "/%" SCNu64 " %" SCNu64, &used, &total, &meta) == 3 && total) {
+	if ((u = cow_usage(x->d, x->vg, x->lv, &used, &total)) > 0) {
 		int32_t pct = report_make_percent(used, total);
 
 		report_set_percent(x->row, RF_DATA_PERCENT, pct);
 		report_set_percent(x->row, RF_SNAP_PERCENT, pct);
-	} else if (strstr(line, "Invalid")) {
+	} else if (!u) {
 		x->attr[4] = 'I';
 	}
-	free(line);
 }
 
 static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
@@ -229,7 +243,6 @@ static int snapshot_resize(struct lv_change *ch, struct vg_lv *lv, const struct 
 	if (req->policies) {
 		int64_t th = lvm_conf_int(ch->env, "activation", "snapshot_autoextend_threshold", 100);
 		int64_t pct = lvm_conf_int(ch->env, "activation", "snapshot_autoextend_percent", 20);
-		char name[LV_DM_NAME_MAX], *line = NULL;
 		uint64_t used = 0, total = 0;
 
 		if (th >= 100 || pct <= 0) {
@@ -237,13 +250,8 @@ static int snapshot_resize(struct lv_change *ch, struct vg_lv *lv, const struct 
 				vg->name, lv->name);
 			return 0;
 		}
-		lv_dm_name(vg, lv, name);
-		if (!dmctl_up(ch->d) || dmctl_status(ch->d, name, &line, e) ||
-		    sscanf(line, "%*u %*u snapshot %" SCNu64 "/%" SCNu64, &used, &total) != 2 || !total) {
-			free(line);
+		if (cow_usage(ch->d, vg, lv, &used, &total) <= 0)
 			return err_set(e, -ENOTCONN, "Snapshot %s/%s is not active and valid.", vg->name, lv->name);
-		}
-		free(line);
 		if (used * 100 < (uint64_t)th * total) {
 			fprintf(ch->out, "  Snapshot %s/%s: %" PRIu64 "/%" PRIu64 " sectors used: under the threshold of "
 				"%" PRId64 "%%.\n", vg->name, lv->name, used, total, th);

@@ -37,28 +37,28 @@ static int origin_map(struct dm_target *ti, uint64_t off, uint64_t len, struct d
 	return 0;
 }
 
-static int origin_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off, unsigned flags)
+/* Every snapshot copies what [off, off + len) changes, then @buf (NULL:
+ * zeroes) is written. */
+static int cow_then_write(struct dm_target *ti, const void *buf, uint64_t len, uint64_t off, unsigned flags)
 {
 	struct dev *dev = ti->private;
 	int r;
 
 	snapshot_registry_read_lock();
 	snapshot_origin_cow(dev, off, len);
-	r = dev_write(dev, buf, len, off, flags);
+	r = buf ? dev_write(dev, buf, (size_t)len, off, flags) : dev_write_zeroes(dev, off, len, flags);
 	snapshot_registry_unlock();
 	return r;
 }
 
+static int origin_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off, unsigned flags)
+{
+	return cow_then_write(ti, buf, len, off, flags);
+}
+
 static int origin_write_zeroes(struct dm_target *ti, uint64_t off, uint64_t len, unsigned flags)
 {
-	struct dev *dev = ti->private;
-	int r;
-
-	snapshot_registry_read_lock();
-	snapshot_origin_cow(dev, off, len);
-	r = dev_write_zeroes(dev, off, len, flags);
-	snapshot_registry_unlock();
-	return r;
+	return cow_then_write(ti, NULL, len, off, flags);
 }
 
 static int origin_discard(struct dm_target *ti, uint64_t off, uint64_t len)

@@ -70,6 +70,11 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_MINRECOVERY] = { "raidminrecoveryrate", NULL, "RATE", "raid: at least RATE for resync and rebuild, even "
 			    "under client I/O (0: none)" },
 	[C_MERGE] = { "merge", NULL, NULL, "raid1: an image split with --trackchanges rejoins its LV (VG/LV_rimage_N)" },
+	[C_MIRRORLOG] = { "mirrorlog", NULL, "core|disk", "--type mirror: where the mirror keeps which regions are in "
+			  "sync (disk: an _mlog LV; core: memory, all copied at each activation)" },
+	[C_INTERVAL] = { "interval", "i", "SECONDS", "pvmove: report progress every SECONDS (0: only at the end)" },
+	[C_ABORT] = { "abort", NULL, NULL, "pvmove: stop the move; what is checkpointed stays moved" },
+	[C_ATOMIC] = { "atomic", NULL, NULL, "pvmove: move all or nothing (the LVs point at the source until the end)" },
 	[C_ADDTAG] = { "addtag", NULL, "TAG", "add a tag (letters, digits and ._+/=!:&#-; may be given again)" },
 	[C_DELTAG] = { "deltag", NULL, "TAG", "remove a tag (may be given again)" },
 	[C_SELECT] = { "select", "S", "SELECTION", "act on what matches (lvm2's selection, as lvs -S; -S help)" },
@@ -141,7 +146,7 @@ static const struct cli_verb change_verbs[] = {
 		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE) | BIT(C_THIN) |
 		  BIT(C_VIRTUALSIZE) | BIT(C_SNAPSHOT) | BIT(C_THINPOOL) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
 		  BIT(C_DISCARDS) | BIT(C_SETAUTOACT) | BIT(C_MIRRORS) | BIT(C_REGIONSIZE) | BIT(C_NOSYNC) |
-		  BIT(C_ADDTAG) | BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY),
+		  BIT(C_ADDTAG) | BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_MIRRORLOG),
 	  "Create an LV (linear, striped, raid0, raid1, raid10, raid4/5/6, thin-pool, thin, thin snapshot) and activate "
 	  "it in ulvmd unless -an.",
 	  lvm_lvcreate),

@@ -73,6 +73,8 @@ static void lv_attr(const struct lvm_fields *x, const struct vg *vg, const struc
 		out[0] = st->attr_volume;
 	out[1] = lv->status & FLAG(LVF_WRITE) ? 'w' : 'r';
 	out[2] = alloc_char(lv->alloc);
+	if (lv->status & FLAG(LVF_LOCKED)) /* pvmove: capitalised */
+		out[2] = (char)(out[2] - 'a' + 'A');
 	if (lv->status & FLAG(LVF_FIXED_MINOR))
 		out[3] = 'm';
 	switch (active_state(x, vg, lv)) {

@@ -138,6 +138,7 @@ static int create_req(struct lvm_cmd *c, struct vgh *h, struct lv_create_req *re
 		req->region_size = (uint32_t)v;
 	}
 	req->nosync = opt_set(c, C_NOSYNC);
+	req->mirror_log = opt_set(c, C_MIRRORLOG) ? opt_val(c, C_MIRRORLOG) : NULL;
 	if ((r = rate_opts(c, &req->max_rate, &req->min_rate)))
 		return r;
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/rundir.h"
@@ -180,23 +181,37 @@ int dmctl_message(struct dmctl *d, const char *name, const char *msg, struct err
 	return 0;
 }
 
-int dmctl_status(struct dmctl *d, const char *name, char **line, struct err *e)
+int dmctl_status_of(struct dmctl *d, const char *name, const char *type, char **line, struct err *e)
 {
 	struct json_object *res = NULL, *lines;
-	const char *l;
+	const char *l = NULL;
 	int r;
 
 	*line = NULL;
 	if ((r = dmctl_call(d, "status", dmctl_named(name), &res, e)))
 		return err_set(e, r, "status of %s", name);
-	if (!json_object_is_type(res, json_type_array) || !json_object_array_length(res) ||
-	    !json_object_object_get_ex(json_object_array_get_idx(res, 0), "lines", &lines) ||
-	    !json_object_array_length(lines) || !(l = json_object_get_string(json_object_array_get_idx(lines, 0))))
-		r = err_set(e, -EPROTO, "%s: the daemon's status has no line", name);
+	if (json_object_is_type(res, json_type_array) && json_object_array_length(res) &&
+	    json_object_object_get_ex(json_object_array_get_idx(res, 0), "lines", &lines)) {
+		for (size_t i = 0; i < json_object_array_length(lines) && !l; i++) {
+			const char *x = json_object_get_string(json_object_array_get_idx(lines, i));
+			char t[64];
+
+			if (x && (!type || (sscanf(x, "%*u %*u %63s", t) == 1 && !strcmp(t, type))))
+				l = x;
+		}
+	}
+	if (!l)
+		r = err_set(e, type ? -ENOENT : -EPROTO, "%s: the daemon's status has no %s line", name,
+			    type ? type : "");
 	else if (!(*line = strdup(l)))
 		r = err_set(e, -ENOMEM, "out of memory");
 	json_object_put(res);
 	return r;
+}
+
+int dmctl_status(struct dmctl *d, const char *name, char **line, struct err *e)
+{
+	return dmctl_status_of(d, name, NULL, line, e);
 }
 
 int dmctl_rename(struct dmctl *d, const char *name, const char *new_name, const char *new_export,

@@ -61,6 +61,8 @@ int dmctl_remove(struct dmctl *d, const char *name, struct err *e);
 int dmctl_message(struct dmctl *d, const char *name, const char *msg, struct err *e);
 /* The first status line of @name; *line malloc'ed. */
 int dmctl_status(struct dmctl *d, const char *name, char **line, struct err *e);
+/* The status line of @name's first target of type @type; -ENOENT: none. */
+int dmctl_status_of(struct dmctl *d, const char *name, const char *type, char **line, struct err *e);
 /* Rename @name to @new_name, and its export to @new_export (NULL: kept). */
 int dmctl_rename(struct dmctl *d, const char *name, const char *new_name, const char *new_export,
 		 struct err *e);

@@ -41,6 +41,16 @@ int lv_refs_each(const struct vg *vg, const struct vg_lv *from, int (*fn)(const 
 					return ret;
 			}
 
+			for (unsigned k = 0; !sg->raw && sg->st->named; k++) {
+				struct lv_ref r = { .from = lv, .pins = true };
+				int ret;
+
+				if (!(r.to = sg->st->named(sg, k, &r.key)))
+					break;
+				if ((ret = fn(&r, data)))
+					return ret;
+			}
+
 			/* the names are in the kept section; a modelled one names PVs only */
 			for (const struct seg_ref_key *rk = sg->st->refs; sg->raw && rk && rk->key; rk++) {
 				struct lv_ref r = { .from = lv, .key = rk->key, .pins = rk->pins, .cascade = rk->cascade };

@@ -101,6 +101,7 @@ struct lv_create_req {
 	uint32_t region_size;  /* -R, sectors, 0: the type's default */
 	int64_t max_rate, min_rate; /* --raid{max,min}recoveryrate, kB/s; -1: not given */
 	bool nosync;           /* --nosync */
+	const char *mirror_log; /* --mirrorlog core|disk, or NULL */
 	const char *const *tags; /* --addtag, valid (lvm_tag_valid) */
 	unsigned ntags;
 };
@@ -148,6 +149,9 @@ struct segtype {
 	 * (PV keys resolve against it, vg_import_pv_key).  NULL: kept. */
 	int (*import)(struct vg *vg, const struct cfg_node *pvs, const struct cfg_node *sn, struct lv_seg *s,
 		      struct err *e);
+	/* Modelled types: an LV @s names besides its areas (a mirror's log),
+	 * the @i-th, under *@key; NULL when there are no more. */
+	struct vg_lv *(*named)(const struct lv_seg *s, unsigned i, const char **key);
 	/* Kept types: the model (s->priv) from s->raw. */
 	int (*parse)(const struct vg *vg, struct lv_seg *s, struct err *e);
 	void (*free)(struct lv_seg *s);

@@ -5,7 +5,8 @@
 #include "dm/target.h"
 
 extern const struct target_type linear_target, striped_target, zero_target, error_target,
-	flakey_target, delay_target, thin_pool_target, thin_target, raid_target, snapshot_target, origin_target;
+	flakey_target, delay_target, thin_pool_target, thin_target, raid_target, snapshot_target, origin_target,
+	mirror_target;
 
 extern const struct target_type *const ulvm_targets[];
 extern const unsigned ulvm_ntargets;

@@ -16,8 +16,6 @@
 	const struct segtype segtype_##id = { .name = nm, .names = nms, .flags = SEGTYPE_KEPT | (fl),        \
 					      .refs = id##_refs, .attr_volume = v, .attr_target = t }
 
-KEPT_TYPE(mirror, "mirror", NULL, 0, 'm', 'm', { "mirrors", true, 2, false },
-	  { "mirror_log", true, 0, false },);
 KEPT_TYPE(cache, "cache", NULL, 0, 'C', 'C', { "cache_pool", true, 0, false },
 	  { "origin", true, 0, false },);
 KEPT_TYPE(cache_pool, "cache-pool", NULL, 0, 'C', 'C', { "data", true, 0, false },

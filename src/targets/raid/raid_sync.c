@@ -23,23 +23,12 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "io/dev_segs.h"
 #include "targets/raid/raid.h"
 
 #define SYNC_BUF (1u << 20)
 #define CHECKPOINT_SEC 2
-#define MAX_SEGS 64
 #define CHECK_BLOCK 4096u
-
-struct seg {
-	uint64_t off, len; /* relative to the piece */
-	bool hole;
-};
-
-struct segs {
-	struct seg s[MAX_SEGS];
-	unsigned n;
-	uint64_t base;
-};
 
 struct syncer {
 	struct raid_set *rs;
@@ -56,46 +45,6 @@ static uint64_t ns_since(const struct timespec *t)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (uint64_t)(now.tv_sec - t->tv_sec) * 1000000000u + (uint64_t)now.tv_nsec - (uint64_t)t->tv_nsec;
-}
-
-static int add_seg(void *opaque, uint64_t off, uint64_t len, uint32_t flags)
-{
-	struct segs *g = opaque;
-	bool hole = flags & (DEV_EXT_HOLE | DEV_EXT_ZERO);
-
-	off -= g->base;
-	if (g->n && g->s[g->n - 1].hole == hole && g->s[g->n - 1].off + g->s[g->n - 1].len == off) {
-		g->s[g->n - 1].len += len;
-		return 0;
-	}
-	if (g->n == MAX_SEGS) { /* too fragmented to care: the rest is data */
-		g->s[g->n - 1].len = off + len - g->s[g->n - 1].off;
-		g->s[g->n - 1].hole = false;
-		return 0;
-	}
-	g->s[g->n++] = (struct seg){ off, len, hole };
-	return 0;
-}
-
-static void extents_of(struct dev *d, uint64_t off, uint64_t len, struct segs *g)
-{
-	g->n = 0;
-	g->base = off;
-	if (dev_extents(d, off, len, add_seg, g) || !g->n)
-		g->s[0] = (struct seg){ 0, len, false }, g->n = 1;
-}
-
-/* Is @pos of the piece a hole in @g, and for how long is that so? */
-static bool hole_at(const struct segs *g, uint64_t pos, uint64_t *run)
-{
-	for (unsigned i = 0; i < g->n; i++) {
-		if (pos >= g->s[i].off && pos < g->s[i].off + g->s[i].len) {
-			*run = g->s[i].off + g->s[i].len - pos;
-			return g->s[i].hole;
-		}
-	}
-	*run = UINT64_MAX; /* past what the device reported: data */
-	return false;
 }
 
 static bool is_target(struct raid_set *rs, enum raid_action mode, unsigned i, bool src)
@@ -148,7 +97,7 @@ static int sync_piece(struct syncer *sy, uint64_t s, uint64_t n)
 	struct raid_copy c[RAID_MAX_DEVS];
 	uint64_t run, len = to_bytes(n), s_off;
 	unsigned k = rs->level->map(&rs->g, s, c, &run);
-	struct segs S, T;
+	struct dev_segs S, T;
 	struct dev *src;
 	int j = -1, r;
 
@@ -159,7 +108,7 @@ static int sync_piece(struct syncer *sy, uint64_t s, uint64_t n)
 		return -EIO;
 	src = rs->legs[c[j].dev].data;
 	s_off = to_bytes(c[j].sector);
-	extents_of(src, s_off, len, &S);
+	dev_segs_of(src, s_off, len, &S);
 	for (unsigned x = 0; x < k; x++) {
 		unsigned i = c[x].dev;
 		struct dev *t;
@@ -168,10 +117,10 @@ static int sync_piece(struct syncer *sy, uint64_t s, uint64_t n)
 		if (!is_target(rs, sy->mode, i, (int)x == j))
 			continue;
 		t = rs->legs[i].data;
-		extents_of(t, t_off, len, &T);
+		dev_segs_of(t, t_off, len, &T);
 		for (uint64_t pos = 0; pos < len;) {
 			uint64_t sr, tr, step;
-			bool sh = hole_at(&S, pos, &sr), th = hole_at(&T, pos, &tr);
+			bool sh = dev_segs_hole_at(&S, pos, &sr), th = dev_segs_hole_at(&T, pos, &tr);
 
 			step = len - pos;
 			if (sr < step)

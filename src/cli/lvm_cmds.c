@@ -123,6 +123,10 @@ static const struct cli_verb change_verbs[] = {
 	  lvm_pvremove),
 	V("pvresize", "PV...", 1, -1, BIT(C_SETPVSIZE) | BIT(C_YES),
 	  "Resize each PV to its device's size (or --setphysicalvolumesize).", lvm_pvresize),
+	V("pvmove", "[SOURCE_PV[:PE[-PE]]...] [DEST_PV[:PE[-PE]]...]", 0, -1,
+	  BIT(C_NAME) | BIT(C_INTERVAL) | BIT(C_ABORT) | BIT(C_ATOMIC),
+	  "Move the extents of SOURCE_PV (or its PE ranges) to other PVs while the LVs stay in use, with progress "
+	  "every -i seconds; without a PV, take up every move in progress; --abort ends one.", lvm_pvmove),
 	V("pvchange", "PV|@TAG...", 0, -1, BIT(C_ALLOCATABLE) | BIT(C_YES) | TAG_OPTS | BIT(C_SELECT) | BIT(C_ALL),
 	  "Change PVs (named, -a all, or -S): -x y|n makes their free extents allocatable or not, "
 	  "--addtag/--deltag their tags.", lvm_pvchange),

@@ -88,6 +88,7 @@ int lvm_split_dmname(const char *arg, char *vg, size_t vgsize, char *lv, size_t 
 int lvm_pvcreate(void *ctx, int argc, char **argv);
 int lvm_pvremove(void *ctx, int argc, char **argv);
 int lvm_pvresize(void *ctx, int argc, char **argv);
+int lvm_pvmove(void *ctx, int argc, char **argv);
 int lvm_pvchange(void *ctx, int argc, char **argv);
 int lvm_vgcreate(void *ctx, int argc, char **argv);
 int lvm_vgextend(void *ctx, int argc, char **argv);

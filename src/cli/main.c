@@ -21,6 +21,7 @@ static const struct command {
 	{ "pvcreate", "initialise PVs (lvm2's; ulvm pvcreate --help)", lvm_main },
 	{ "pvremove", "wipe PV labels (lvm2's; ulvm pvremove --help)", lvm_main },
 	{ "pvresize", "resize PVs (lvm2's; ulvm pvresize --help)", lvm_main },
+	{ "pvmove", "move extents off a PV while its LVs are in use (lvm2's; ulvm pvmove --help)", lvm_main },
 	{ "pvchange", "change PVs (-x) (lvm2's; ulvm pvchange --help)", lvm_main },
 	{ "pvs", "report PVs (lvm2's; ulvm pvs --help)", lvm_main },
 	{ "pvdisplay", "show PVs (lvm2's; ulvm pvdisplay --help)", lvm_main },

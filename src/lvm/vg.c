@@ -408,6 +408,11 @@ static void lv_merge(struct vg_lv *lv)
 	lv->nseg = w;
 }
 
+void lv_merge_segments(struct vg_lv *lv)
+{
+	lv_merge(lv);
+}
+
 /* @lv: named already (every LV is, before any is imported, so that
  * segments can name the LVs they use). */
 static int import_lv(struct vg *vg, const struct cfg_node *pvs, const struct cfg_node *l, struct vg_lv *lv,

@@ -182,6 +182,8 @@ int lv_add_striped(struct vg_lv *lv, unsigned narea, const struct lv_area *areas
 /* Drop the last @extents LEs (splitting the last segments as needed);
  * all of them leaves an LV without segments, which vg_validate refuses. */
 int lv_reduce(struct vg_lv *lv, uint32_t extents, struct err *e);
+/* Fold adjacent compatible linear/striped segments (lvm2's lv_merge_segments). */
+void lv_merge_segments(struct vg_lv *lv);
 /* NULL when every segment of the LV can be activated; else the type
  * name of the first that cannot. */
 const char *lv_unservable_type(const struct vg_lv *lv);

@@ -127,6 +127,33 @@ static int split_at_ranges(struct vg_lv *lv, const struct pvmove_req *req, struc
 	return 0;
 }
 
+/* The index after the last '_' of a sub-LV's name ("r_rimage_1": 1), or -1. */
+static long sub_index(const char *name)
+{
+	const char *u = strrchr(name, '_');
+	char *end;
+	long n;
+
+	if (!u || !u[1])
+		return -1;
+	n = strtol(u + 1, &end, 10);
+	return *end ? -1 : n;
+}
+
+/* Another sub-LV of @lv's owner, with another index, uses @pv. */
+static bool sibling_uses(const struct vg *vg, const struct vg_lv *lv, const struct vg_pv *pv)
+{
+	const struct vg_lv *o = lv_owner(vg, lv);
+
+	for (unsigned i = 0; o && i < vg->nlv; i++) {
+		const struct vg_lv *x = vg->lv[i];
+
+		if (x != lv && lv_owner(vg, x) == o && sub_index(x->name) != sub_index(lv->name) && lv_uses_pv(x, pv))
+			return true;
+	}
+	return false;
+}
+
 /* Destination extents for one area of segment @si of @lv, and the mirror
  * segments of @mv that copy it; the area then names @mv. */
 static int move_area(struct vg *vg, struct vg_lv *mv, struct vg_lv *lv, unsigned si, unsigned k,
@@ -141,13 +168,15 @@ static int move_area(struct vg *vg, struct vg_lv *mv, struct vg_lv *lv, unsigned
 	int r;
 
 	/* where: the PVs named, else every other PV; never the source, nor
-	 * a PV another stripe of this segment uses */
+	 * a PV another stripe of this segment uses, nor one a sibling image
+	 * of the same raid or mirror LV uses (its redundancy) */
 	for (unsigned i = 0; i < (req->ndst ? req->ndst : vg->npv) && n < 256; i++) {
 		struct alloc_range x = req->ndst ? req->dst[i] : (struct alloc_range){ vg->pv[i], 0, UINT32_MAX };
 		bool skip = x.pv == req->src || !x.pv->pv;
 
 		for (unsigned j = 0; j < s->narea; j++)
 			skip |= j != k && s->area[j].pv == x.pv;
+		skip |= sibling_uses(vg, lv, x.pv);
 		if (!skip)
 			rg[n++] = x;
 	}

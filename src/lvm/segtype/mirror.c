@@ -442,7 +442,7 @@ static int mirror_create(struct lv_change *ch, const struct lv_create_req *req, 
 	const char *name = req->name ? req->name : req->lv_arg;
 	struct vg_lv *lv, *image[MIRROR_LEGS_MAX], *log = NULL, *meta[MIRROR_LEGS_MAX];
 	struct vg_pv *used[MIRROR_LEGS_MAX];
-	char nbuf[LVM_NAME_LEN], sub[LVM_NAME_LEN + 16];
+	char nbuf[LVM_NAME_LEN], sub[2 * LVM_NAME_LEN + 16];
 	struct lv_seg *s;
 	struct mirror_seg *m;
 	int r;

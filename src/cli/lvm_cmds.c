@@ -69,10 +69,11 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 			    "0: no limit) for resync and rebuild" },
 	[C_MINRECOVERY] = { "raidminrecoveryrate", NULL, "RATE", "raid: at least RATE for resync and rebuild, even "
 			    "under client I/O (0: none)" },
-	[C_MERGE] = { "merge", NULL, NULL, "raid1: an image split with --trackchanges rejoins its LV (VG/LV_rimage_N)" },
+	[C_MERGE] = { "merge", NULL, NULL, "raid1: an image split with --trackchanges rejoins its LV (VG/LV_rimage_N); "
+		      "a snapshot (VG/SNAP) merges back into its origin (-i: progress every N seconds)" },
 	[C_MIRRORLOG] = { "mirrorlog", NULL, "core|disk", "--type mirror: where the mirror keeps which regions are in "
 			  "sync (disk: an _mlog LV; core: memory, all copied at each activation)" },
-	[C_INTERVAL] = { "interval", "i", "SECONDS", "pvmove: report progress every SECONDS (0: only at the end)" },
+	[C_INTERVAL] = { "interval", "i", "SECONDS", "pvmove, lvconvert --merge: report progress every SECONDS (0: none)" },
 	[C_ABORT] = { "abort", NULL, NULL, "pvmove: stop the move; what is checkpointed stays moved" },
 	[C_ATOMIC] = { "atomic", NULL, NULL, "pvmove: move all or nothing (the LVs point at the source until the end)" },
 	[C_ADDTAG] = { "addtag", NULL, "TAG", "add a tag (letters, digits and ._+/=!:&#-; may be given again)" },
@@ -168,7 +169,7 @@ static const struct cli_verb change_verbs[] = {
 	  "--addtag/--deltag their tags; --refresh reloads them; --syncaction and --rebuild act on raid LVs.",
 	  lvm_lvchange),
 	V("lvconvert", "VG/LV [PV...]", 1, -1, BIT(C_TYPE) | BIT(C_MIRRORS) | BIT(C_REPAIR) | BIT(C_USEPOLICIES) | BIT(C_YES) |
-		  BIT(C_SPLITMIRRORS) | BIT(C_TRACKCHANGES) | BIT(C_MERGE) | BIT(C_NAME),
+		  BIT(C_SPLITMIRRORS) | BIT(C_TRACKCHANGES) | BIT(C_MERGE) | BIT(C_NAME) | BIT(C_INTERVAL),
 	  "Change an LV's layout: linear to raid1 (--type raid1 -m N), raid1 images (-m N; -m 0: linear), "
 	  "--repair failed raid images (onto the PVs given, or any), --splitmirrors 1 -n NAME or --trackchanges, "
 	  "--merge a tracked image back.", lvm_lvconvert),

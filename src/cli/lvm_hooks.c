@@ -386,6 +386,12 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 			return lvm_fail("Invalid argument for --splitmirrors: %s", opt_val(c, C_SPLITMIRRORS));
 		req.split = (unsigned)v;
 	}
+	req.interval = 15; /* lvm2's activation/polling_interval */
+	if (opt_set(c, C_INTERVAL)) {
+		if (parse_u64(opt_val(c, C_INTERVAL) + (*opt_val(c, C_INTERVAL) == '+'), &v) || v > 86400)
+			return lvm_fail("Invalid argument for --interval: %s", opt_val(c, C_INTERVAL));
+		req.interval = (int)v;
+	}
 	req.track = opt_set(c, C_TRACKCHANGES);
 	req.merge = opt_set(c, C_MERGE);
 	req.name = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : NULL;

@@ -112,6 +112,20 @@ bool dmctl_exists(struct dmctl *d, const char *name)
 	return !dmctl_call(d, "info", dmctl_named(name), NULL, &e);
 }
 
+bool dmctl_open(struct dmctl *d, const char *name)
+{
+	struct json_object *res = NULL, *o;
+	struct err e = { { 0 } };
+	bool open = false;
+
+	if (dmctl_call(d, "info", dmctl_named(name), &res, &e) || !res)
+		return false;
+	o = json_object_is_type(res, json_type_array) ? json_object_array_get_idx(res, 0) : res;
+	open = dmctl_info_open(o);
+	json_object_put(res);
+	return open;
+}
+
 bool dmctl_info_open(struct json_object *o)
 {
 	struct json_object *v;

@@ -46,6 +46,8 @@ bool dmctl_exists(struct dmctl *d, const char *name);
 /* Open, by one device's object in an "info" answer: an NBD client, a
  * FUSE file or another device's table holds it. */
 bool dmctl_info_open(struct json_object *o);
+/* Device @name is there and open (dmctl_info_open). */
+bool dmctl_open(struct dmctl *d, const char *name);
 
 struct dmctl_dev {
 	const char *name, *uuid, *table;

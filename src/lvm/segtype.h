@@ -131,6 +131,7 @@ struct lv_convert_req {
 	bool track;            /* --trackchanges */
 	bool merge;            /* --merge: @lv (a sub-LV) back into its owner */
 	const char *name;      /* -n: the LV a split makes */
+	int interval;          /* -i: seconds between progress lines (0: none) */
 };
 
 struct segtype {

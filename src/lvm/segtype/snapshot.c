@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/dmctl.h"
 #include "common/report.h"
@@ -85,6 +86,37 @@ static int snapshot_plan(struct lv_plan *p, const struct vg *vg, const struct vg
 		       vg->name, m ? m->cow : "?");
 }
 
+static bool merging_into(const struct vg *vg, const struct vg_lv *origin)
+{
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		const struct snapshot_seg *o = lv_seg_model(vg->lv[i], lv_segtype(vg->lv[i]));
+
+		if (lv_segtype(vg->lv[i]) == &segtype_snapshot && o && o->merging && !strcmp(o->origin, origin->name))
+			return true;
+	}
+	return false;
+}
+
+/* A merging snapshot's origin, as lvm2 stacks it: the origin's table on
+ * its -real layer, the COW LV's on its -cow layer, and the origin's own
+ * device "snapshot-merge <real> <cow> P <chunk>". */
+static int merge_wrap(struct lv_plan *p, const struct vg *vg, const struct snapshot_seg *m, const struct vg_lv *origin,
+		      const struct vg_lv *cow, const char *real, struct err *e)
+{
+	char cowdev[LV_DM_NAME_MAX + 8], *t;
+	int r;
+
+	lv_plan_push_layer(p, origin, "real");
+	if ((r = lv_plan_sub(p, cow, true, e)))
+		return r;
+	lv_plan_push_layer(p, cow, "cow");
+	lv_dm_layer_name(vg, cow, "cow", cowdev, sizeof(cowdev));
+	if (asprintf(&t, "0 %" PRIu64 " snapshot-merge /dev/mapper/%s /dev/mapper/%s P %u",
+		     (uint64_t)origin->le_count * vg->extent_size, real, cowdev, m->chunk) < 0)
+		return err_set(e, -ENOMEM, "out of memory");
+	return lv_plan_add(p, origin, NULL, t, e) ? 0 : -ENOMEM;
+}
+
 static int snapshot_wrap(struct lv_plan *p, const struct vg *vg, const struct vg_lv *user, const struct vg_lv *lv,
 			 struct err *e)
 {
@@ -97,8 +129,11 @@ static int snapshot_wrap(struct lv_plan *p, const struct vg *vg, const struct vg
 	    (lv != origin && lv != cow))
 		return 0;
 	lv_dm_layer_name(vg, origin, "real", real, sizeof(real));
+	if (m->merging) /* the origin becomes snapshot-merge; the COW LV is only its store */
+		return lv == origin ? merge_wrap(p, vg, m, origin, cow, real, e) : 0;
 	if (lv == origin) {
-		if (lv_plan_find(p, real)) /* another snapshot of it stacked it already */
+		/* another snapshot of it stacked it already, or one merges into it */
+		if (lv_plan_find(p, real) || merging_into(vg, origin))
 			return 0;
 		lv_plan_push_layer(p, origin, "real");
 		if (asprintf(&t, "0 %" PRIu64 " snapshot-origin /dev/mapper/%s", (uint64_t)origin->le_count * vg->extent_size,
@@ -106,9 +141,6 @@ static int snapshot_wrap(struct lv_plan *p, const struct vg *vg, const struct vg
 			return err_set(e, -ENOMEM, "out of memory");
 		return lv_plan_add(p, origin, NULL, t, e) ? 0 : -ENOMEM;
 	}
-	if (m->merging)
-		return err_set(e, -EOPNOTSUPP, "Snapshot %s/%s is merging into %s/%s: merging is not supported yet.",
-			       vg->name, cow->name, vg->name, origin->name);
 	lv_plan_push_layer(p, cow, "cow");
 	if ((r = lv_plan_sub(p, origin, false, e)))
 		return r;
@@ -151,7 +183,7 @@ static void snapshot_report_named(const struct seg_report_ctx *x, const struct v
 	if (!m)
 		return;
 	if (!strcmp(x->lv->name, m->origin)) {
-		x->attr[0] = 'o';
+		x->attr[0] = m->merging ? 'O' : 'o';
 		x->attr[6] = 's';
 		return;
 	}
@@ -274,6 +306,152 @@ static int snapshot_resize(struct lv_change *ch, struct vg_lv *lv, const struct 
 	return lv_change_resized(ch, lv, lv, old, true, e);
 }
 
+/* The internal LV of the snapshot whose COW LV is @cow, or NULL. */
+static struct vg_lv *internal_of(const struct vg *vg, const struct vg_lv *cow)
+{
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		const struct snapshot_seg *m = lv_seg_model(vg->lv[i], &segtype_snapshot);
+
+		if (m && !strcmp(m->cow, cow->name))
+			return vg->lv[i];
+	}
+	return NULL;
+}
+
+/* The merging origin's device: "<allocated>/<total> <metadata>". 1 ended,
+ * 0 going on (*@pct merged), -errno. */
+static int merge_progress(struct dmctl *d, const char *name, double *pct)
+{
+	char *line = NULL;
+	struct err e = { { 0 } };
+	uint64_t used, total, meta;
+	int r = -EIO;
+
+	if (dmctl_status_of(d, name, "snapshot-merge", &line, &e))
+		return -ENODEV;
+	if (sscanf(line, "%*u %*u snapshot-merge %" SCNu64 "/%" SCNu64 " %" SCNu64, &used, &total, &meta) == 3 && total) {
+		/* lvm2: 100 - the COW use, which counts as 0 once only metadata is left */
+		*pct = used <= meta ? 100.0 : 100.0 - 100.0 * (double)used / (double)total;
+		r = used <= meta;
+	}
+	free(line);
+	return r;
+}
+
+/* lvconvert --merge VG/SNAP: the snapshot segment names its COW LV as
+ * merging_store (lvm2's MERGING), its internal LV hidden; the origin, if
+ * active and not open, comes up again as snapshot-merge and the merge is
+ * followed to its end, then the snapshot goes.  An open origin merges at
+ * its next activation (run lvconvert --merge again to follow it and
+ * remove the snapshot). */
+static int snapshot_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct vg_lv *in = internal_of(vg, lv), *origin;
+	struct snapshot_seg *m;
+	char oname[LV_DM_NAME_MAX], cowname[LVM_NAME_LEN], origname[LVM_NAME_LEN];
+	struct lv_plan merged;
+	uint64_t used, total;
+	time_t last = 0;
+	double pct = 0;
+	int r;
+
+	if (!req->merge || !in)
+		return err_set(e, -EOPNOTSUPP, "Operation not permitted on snapshot %s/%s: only --merge.", vg->name,
+			       lv->name);
+	m = lv_seg_model(in, &segtype_snapshot);
+	if (!(origin = vg_find_lv(vg, m->origin)))
+		return err_set(e, -ENOENT, "The origin %s of snapshot %s/%s is missing.", m->origin, vg->name, lv->name);
+	snprintf(cowname, sizeof(cowname), "%s", lv->name);
+	snprintf(origname, sizeof(origname), "%s", origin->name);
+	lv_dm_name(vg, origin, oname);
+	if (!m->merging) {
+		struct cfg_node *n = cfg_find(in->seg[0].raw, "cow_store");
+
+		for (unsigned i = 0; i < vg->nlv; i++) {
+			const struct snapshot_seg *o = lv_seg_model(vg->lv[i], &segtype_snapshot);
+
+			if (o && o->merging && !strcmp(o->origin, origin->name))
+				return err_set(e, -EBUSY, "Cannot merge snapshot %s/%s into the origin %s/%s with merging "
+					       "snapshot %s/%s.", vg->name, lv->name, vg->name, origin->name, vg->name, o->cow);
+		}
+		if (cow_usage(ch->d, vg, lv, &used, &total) == 0)
+			return err_set(e, -EINVAL, "Unable to merge invalidated snapshot LV %s/%s.", vg->name, lv->name);
+		if (!n)
+			return err_set(e, -EINVAL, "Snapshot %s/%s: its segment has no cow_store.", vg->name, lv->name);
+		cfg_remove(n);
+		if (!cfg_add_str(in->seg[0].raw, "merging_store", cowname) || (r = seg_reparse(vg, &in->seg[0], e)))
+			return err_set(e, -ENOMEM, "out of memory");
+		in->status &= ~FLAG(LVF_VISIBLE);
+		if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+			return r;
+		vg = ch->h->vg;
+		origin = vg_find_lv(vg, origname);
+		if (!dmctl_up(ch->d) || !lv_dm_active(ch->d, vg, origin)) {
+			fprintf(ch->out, "  Merging of snapshot %s/%s will occur on next activation of %s/%s.\n", vg->name,
+				cowname, vg->name, origname);
+			return 0;
+		}
+		if (dmctl_open(ch->d, oname)) {
+			fprintf(ch->out, "  Delaying merge since origin is open.\n");
+			fprintf(ch->out, "  Merging of snapshot %s/%s will occur on next activation of %s/%s.\n", vg->name,
+				cowname, vg->name, origname);
+			return 0;
+		}
+		{ /* the origin again, as snapshot-merge; its other active snapshots back on it */
+			struct vg_lv *back[64];
+			unsigned nback = 0;
+
+			for (unsigned i = 0; i < vg->nlv && nback < 64; i++) {
+				const struct snapshot_seg *o = lv_seg_model(vg->lv[i], &segtype_snapshot);
+				struct vg_lv *c = o && !o->merging && !strcmp(o->origin, origname) ? vg_find_lv(vg, o->cow) : NULL;
+
+				if (c && lv_dm_active(ch->d, vg, c))
+					back[nback++] = c;
+			}
+			if ((r = lvm_lv_deactivate(ch->d, vg, origin, e)) ||
+			    (r = lvm_lv_activate(ch->env, ch->d, vg, origin, e)))
+				return err_set(e, r, "Can't initialize snapshot merge: %s", e->msg);
+			for (unsigned i = 0; i < nback; i++)
+				if ((r = lvm_lv_activate(ch->env, ch->d, vg, back[i], e)))
+					return err_set(e, r, "The merge started, but snapshot %s/%s did not come back: %s",
+						       vg->name, back[i]->name, e->msg);
+		}
+		fprintf(ch->out, "  Merging of volume %s/%s started.\n", vg->name, cowname);
+	} else if (!dmctl_up(ch->d) || !lv_dm_active(ch->d, vg, origin)) {
+		fprintf(ch->out, "  Merging of snapshot %s/%s will occur on next activation of %s/%s.\n", vg->name, cowname,
+			vg->name, origname);
+		return 0;
+	}
+	while ((r = merge_progress(ch->d, oname, &pct)) == 0) {
+		if (req->interval > 0 && time(NULL) - last >= req->interval) {
+			fprintf(ch->out, "  %s/%s: Merged: %.2f%%\n", vg->name, origname, pct > 99.99 ? 99.99 : pct);
+			fflush(ch->out);
+			last = time(NULL);
+		}
+		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	}
+	if (r < 0)
+		return err_set(e, r, "%s/%s: Merge failed. Retry merge or inspect manually.", vg->name, origname);
+	if (req->interval > 0)
+		fprintf(ch->out, "  %s/%s: Merged: 100.00%%\n", vg->name, origname);
+	/* the merge plan, to take its -real and -cow layers down after */
+	if ((r = lv_plan_build(&merged, vg, ch->env, origin, e)))
+		return r;
+	vg_remove_lv(vg, in);
+	vg_remove_lv(vg, lv);
+	if (!(r = lvm_vg_commit(ch->env, ch->h, e))) {
+		vg = ch->h->vg;
+		r = lv_dm_restack_since(ch->d, ch->env, vg, vg_find_lv(vg, origname), &merged, e);
+	}
+	lv_plan_free(&merged);
+	if (r)
+		return r;
+	fprintf(ch->out, "  Merge of snapshot into logical volume %s/%s has finished.\n", vg->name, origname);
+	fprintf(ch->out, "  Logical volume \"%s\" successfully removed.\n", cowname);
+	return 0;
+}
+
 static const struct seg_ref_key snapshot_refs[] = {
 	{ "origin", true, 0, true }, /* the origin goes down after its snapshots */
 	{ "cow_store", true, 0, false },
@@ -295,4 +473,5 @@ const struct segtype segtype_snapshot = {
 	.report_named = snapshot_report_named,
 	.create = snapshot_create,
 	.resize = snapshot_resize,
+	.convert = snapshot_convert,
 };

@@ -40,32 +40,7 @@
 #include "targets/registry.h"
 #include "targets/snapshot/exstore.h"
 #include "targets/snapshot/snapshot.h"
-
-struct exmap {
-	uint64_t *k, *v; /* open addressing; key UINT64_MAX: empty */
-	size_t cap, n;
-};
-
-struct snap {
-	struct dm_target *ti;
-	struct dev *origin, *cow;
-	char kind;                  /* 'P', 'O' (PO) or 'N' */
-	uint32_t chunk;             /* sectors */
-	size_t cb;                  /* bytes */
-	pthread_mutex_t lock;
-	struct exmap map;
-	uint64_t next_free;         /* COW chunk */
-	uint64_t area;              /* the area being filled */
-	size_t count;               /* its entries */
-	uint8_t *abuf, *cbuf;       /* that area; a chunk being copied */
-	uint8_t *sbuf;              /* the area as a group commit writes it */
-	uint64_t staged, synced;    /* exceptions put in abuf / on disk */
-	bool syncing;               /* a group commit is writing sbuf */
-	pthread_cond_t cond;        /* it finished */
-	bool loaded, valid, overflow, registered;
-	unsigned used_step;         /* 5 % steps of the COW device used, for events */
-	struct snap *next;          /* in the registry */
-};
+#include "targets/snapshot/snapshot_internal.h"
 
 static pthread_rwlock_t registry_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct snap *registry;
@@ -78,7 +53,7 @@ static uint64_t hash64(uint64_t x)
 	return x;
 }
 
-static bool exmap_get(const struct exmap *m, uint64_t k, uint64_t *v)
+bool exmap_get(const struct exmap *m, uint64_t k, uint64_t *v)
 {
 	if (!m->cap)
 		return false;
@@ -92,7 +67,7 @@ static bool exmap_get(const struct exmap *m, uint64_t k, uint64_t *v)
 	}
 }
 
-static int exmap_put(struct exmap *m, uint64_t k, uint64_t v)
+int exmap_put(struct exmap *m, uint64_t k, uint64_t v)
 {
 	if ((m->n + 1) * 4 > m->cap * 3) {
 		struct exmap g = { 0 };
@@ -120,7 +95,7 @@ static int exmap_put(struct exmap *m, uint64_t k, uint64_t v)
 	}
 }
 
-static bool persistent(const struct snap *s)
+bool snap_persistent(const struct snap *s)
 {
 	return s->kind != 'N';
 }
@@ -141,7 +116,7 @@ static void invalidate(struct snap *s, const char *why)
 		return;
 	s->valid = false;
 	log_warn("snapshot: %s: invalidated (%s)", dm_device_name(s->ti, s->cow), why);
-	if (persistent(s) && write_header(s, 0))
+	if (snap_persistent(s) && write_header(s, 0))
 		log_warn("snapshot: %s: cannot write the invalid header", dm_device_name(s->ti, s->cow));
 	dm_table_event(s->ti->table);
 }
@@ -151,7 +126,7 @@ static int alloc_chunk(struct snap *s, uint64_t *c)
 {
 	uint64_t n = s->next_free;
 
-	if (persistent(s) && snap_is_metadata(s->chunk, n))
+	if (snap_persistent(s) && snap_is_metadata(s->chunk, n))
 		n++;
 	if ((n + 1) * s->cb > s->cow->size)
 		return -ENOSPC;
@@ -174,7 +149,7 @@ static int sync_staged(struct snap *s)
 	uint64_t want = s->staged;
 	int r = 0;
 
-	while (persistent(s) && s->synced < want && !r) {
+	while (snap_persistent(s) && s->synced < want && !r) {
 		uint64_t target = s->staged, area = s->area;
 
 		if (s->syncing) {
@@ -208,7 +183,7 @@ static int commit(struct snap *s, const uint64_t *old, const uint64_t *new, size
 	for (size_t i = 0; i < n; i++)
 		if ((r = exmap_put(&s->map, old[i], new[i])))
 			return r;
-	if (!persistent(s))
+	if (!snap_persistent(s))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		/* the entry that fills the area waits for a group commit in
@@ -235,7 +210,7 @@ static int commit(struct snap *s, const uint64_t *old, const uint64_t *new, size
 #define COW_BATCH 256 /* exceptions committed together */
 
 /* Origin chunk @c into s->cbuf (zeroes past the origin's end). */
-static int read_origin_chunk(struct snap *s, uint64_t c)
+int snap_read_origin_chunk(struct snap *s, uint64_t c)
 {
 	uint64_t off = c * s->cb, n = s->cb;
 
@@ -264,7 +239,7 @@ static void cow_chunks(struct snap *s, uint64_t first, uint64_t last)
 			invalidate(s, r ? strerror(-r) : "the COW device is full");
 			return;
 		}
-		if ((r = read_origin_chunk(s, c)) || (r = dev_write(s->cow, s->cbuf, s->cb, new[n] * s->cb, 0)))
+		if ((r = snap_read_origin_chunk(s, c)) || (r = dev_write(s->cow, s->cbuf, s->cb, new[n] * s->cb, 0)))
 			break;
 		old[n++] = c;
 		if (n == COW_BATCH) {
@@ -356,7 +331,7 @@ static int snap_write(struct dm_target *ti, const void *buf, size_t len, uint64_
 				invalidate(s, "the COW device is full");
 				r = -EIO;
 			}
-		} else if (!(r = read_origin_chunk(s, c))) {
+		} else if (!(r = snap_read_origin_chunk(s, c))) {
 			memcpy(s->cbuf + in, p, n);
 			if (!(r = dev_write(s->cow, s->cbuf, s->cb, v * s->cb, flags)) && !(r = commit(s, &c, &v, 1)))
 				r = sync_staged(s);
@@ -392,7 +367,7 @@ static int load_one(void *opaque, uint64_t old_chunk, uint64_t new_chunk)
 	return exmap_put(&l->s->map, old_chunk, new_chunk);
 }
 
-static int set_chunk(struct snap *s, uint32_t chunk)
+int snap_set_chunk(struct snap *s, uint32_t chunk)
 {
 	uint8_t *a = aligned_alloc(4096, (size_t)chunk * 512), *b = aligned_alloc(4096, (size_t)chunk * 512);
 	uint8_t *c = aligned_alloc(4096, (size_t)chunk * 512);
@@ -416,7 +391,7 @@ static int set_chunk(struct snap *s, uint32_t chunk)
 }
 
 /* Read (or make) the store: the exceptions, the allocator, the area. */
-static int load(struct snap *s)
+int snap_load(struct snap *s)
 {
 	struct snap_header h;
 	const char *why = "";
@@ -426,7 +401,7 @@ static int load(struct snap *s)
 	int r;
 
 	s->valid = true;
-	if (!persistent(s)) {
+	if (!snap_persistent(s)) {
 		s->next_free = 0;
 		return 0;
 	}
@@ -449,7 +424,7 @@ static int load(struct snap *s)
 	if (h.chunk_size != s->chunk) {
 		log_warn("snapshot: %s: the store's chunk size %u wins over the table's %u",
 			 dm_device_name(s->ti, s->cow), h.chunk_size, s->chunk);
-		if ((r = set_chunk(s, h.chunk_size)))
+		if ((r = snap_set_chunk(s, h.chunk_size)))
 			return r;
 	}
 	s->valid = h.valid != 0;
@@ -502,7 +477,7 @@ static int snap_preresume(struct dm_target *ti)
 	int r;
 
 	if (!s->loaded) {
-		if ((r = load(s)))
+		if ((r = snap_load(s)))
 			return r;
 		s->loaded = true;
 	}
@@ -521,7 +496,7 @@ static void snap_postsuspend(struct dm_target *ti)
 	unregister(ti->private);
 }
 
-static void snap_free(struct snap *s)
+void snap_free(struct snap *s)
 {
 	if (!s)
 		return;
@@ -541,7 +516,7 @@ static void snap_dtr(struct dm_target *ti)
 	snap_free(ti->private);
 }
 
-static int snap_ctr(struct dm_target *ti, struct arg_set *as)
+int snap_ctr_common(struct dm_target *ti, struct arg_set *as, bool merge)
 {
 	const char *origin = arg_shift(as), *cow = arg_shift(as), *kind = arg_shift(as), *cs = arg_shift(as);
 	struct snap *s;
@@ -581,7 +556,8 @@ static int snap_ctr(struct dm_target *ti, struct arg_set *as)
 		r = -EINVAL;
 		goto fail;
 	}
-	if ((r = dm_get_device_ro(ti, origin, &s->origin)) || (r = dm_get_device(ti, cow, &s->cow)))
+	if ((r = merge ? dm_get_device(ti, origin, &s->origin) : dm_get_device_ro(ti, origin, &s->origin)) ||
+	    (r = dm_get_device(ti, cow, &s->cow)))
 		goto fail;
 	if (s->origin == s->cow) {
 		ti->error = "COW device cannot be the same as origin device";
@@ -595,7 +571,7 @@ static int snap_ctr(struct dm_target *ti, struct arg_set *as)
 		r = -EINVAL;
 		goto fail;
 	}
-	if ((r = set_chunk(s, chunk))) {
+	if ((r = snap_set_chunk(s, chunk))) {
 		ti->error = "Cannot allocate chunk buffers";
 		goto fail;
 	}
@@ -616,7 +592,12 @@ fail:
 	return r;
 }
 
-static void snap_status(struct dm_target *ti, enum status_type type, char *buf, size_t maxlen)
+static int snap_ctr(struct dm_target *ti, struct arg_set *as)
+{
+	return snap_ctr_common(ti, as, false);
+}
+
+void snap_status(struct dm_target *ti, enum status_type type, char *buf, size_t maxlen)
 {
 	struct snap *s = ti->private;
 
@@ -631,7 +612,7 @@ static void snap_status(struct dm_target *ti, enum status_type type, char *buf, 
 	} else if (!s->loaded) {
 		dm_emit(buf, maxlen, "Unknown");
 	} else {
-		uint64_t meta = persistent(s) ? (s->area + 2) * s->chunk : 0;
+		uint64_t meta = snap_persistent(s) ? (s->area + 2) * s->chunk : 0;
 
 		dm_emit(buf, maxlen, "%" PRIu64 "/%" PRIu64 " %" PRIu64, s->next_free * s->chunk, s->cow->size / 512,
 			meta);
@@ -639,7 +620,7 @@ static void snap_status(struct dm_target *ti, enum status_type type, char *buf, 
 	pthread_mutex_unlock(&s->lock);
 }
 
-static int snap_iterate(struct dm_target *ti, iterate_devices_fn fn, void *data)
+int snap_iterate(struct dm_target *ti, iterate_devices_fn fn, void *data)
 {
 	struct snap *s = ti->private;
 	int r = fn(ti, s->origin, 0, to_bytes(ti->len), data);

@@ -134,6 +134,23 @@ int lv_change_add_hidden(struct lv_change *ch, const char *name, uint32_t extent
 	return extents ? alloc_extend(ch->h->vg, *out, &req, e) : 0;
 }
 
+int lv_change_created(struct lv_change *ch, const struct lv_create_req *req, const char *name, struct err *e)
+{
+	const struct vg *vg = ch->h->vg;
+	int r;
+
+	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
+	if (!req->activate)
+		return 0;
+	if (!dmctl_up(ch->d)) {
+		fprintf(ch->out, "  ulvmd is not running: logical volume %s/%s is inactive.\n", vg->name, name);
+		return 0;
+	}
+	if ((r = lvm_lv_activate(ch->env, ch->d, vg, vg_find_lv(vg, name), e)))
+		return err_set(e, r, "Failed to activate new LV %s/%s", vg->name, name);
+	return 0;
+}
+
 const char *lv_change_size(char *buf, uint64_t sectors)
 {
 	struct units u;

@@ -245,6 +245,9 @@ int lv_change_add_lv(struct lv_change *ch, const struct lv_create_req *req, cons
  * 0); @no_ctime: without creation time and host (a pool's sub-LVs). */
 int lv_change_add_hidden(struct lv_change *ch, const char *name, uint32_t extents, bool no_ctime,
 			 struct vg_lv **out, struct err *e);
+/* After the commit of a new LV @name: lvm2's "Logical volume ... created."
+ * and, unless -an, its activation in ulvmd (a notice when none runs). */
+int lv_change_created(struct lv_change *ch, const struct lv_create_req *req, const char *name, struct err *e);
 /* "1.00 GiB": a size in sectors as lvm2's messages write it. */
 const char *lv_change_size(char *buf, uint64_t sectors);
 /* After a committed resize: lvm2's "Size of logical volume @sized ...
@@ -258,6 +261,12 @@ int lv_change_resized(struct lv_change *ch, const struct vg_lv *lv, const struct
 /* The VG PV that key @key ("pv0") of the physical_volumes section @pvs
  * stands for, or NULL. */
 struct vg_pv *vg_import_pv_key(const struct vg *vg, const struct cfg_node *pvs, const char *key);
+/* Write @s's areas under @key ("stripes", "mirrors"): (PV key or LV
+ * name, extent) pairs, one per line, as lvm2's out_areas. */
+void seg_export_areas(const struct vg *vg, const struct lv_seg *s, struct cfg_node *sn, const char *key);
+/* " <device> <offset>" of an area in a table line: a PV by its path, a
+ * sub-LV by its dm device. */
+void seg_emit_area(FILE *f, const struct vg *vg, const struct lv_area *a);
 /* Keep @sn as read in vg->keep (s->raw), with the PV legs of a "mirrors"
  * list of (name, extent) pairs as its areas. */
 int seg_keep_raw(struct vg *vg, const struct cfg_node *pvs, struct lv_seg *s, const struct cfg_node *sn,

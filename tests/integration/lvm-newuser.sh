@@ -2,8 +2,8 @@
 # What a new user runs into, answered as lvm2 would (issue "installable",
 # part 6):
 #  - lvcreate -m 1 on one PV says it needs more PVs (not "unknown
-#    option"), and so does --type raid5 (three PVs); --type mirror that it
-#    is not supported yet; --type raid9 is an
+#    option"), and so do --type raid5 (three PVs) and --type mirror;
+#    --type raid9 is an
 #    unknown type, and the message names what lvcreate makes;
 #  - "(not both)" only when -L and -l are both given;
 #  - an unknown option points at the verb's --help;
@@ -31,13 +31,14 @@ refused() { # PATTERN CMD... : fails, says PATTERN, changes nothing
 	[ "$(sha256sum "$T/pv.img")" = "$sum0" ] || fail "'$*' changed the PV"
 }
 
-step "raid on one PV: not enough PVs; mirror: not supported yet; raid9: unknown"
+step "raid and mirror on one PV: not enough PVs; raid9: unknown"
 refused "Insufficient suitable allocatable extents for logical volume r: image 1 needs 2 free extents on a PV no other image uses" \
 	ulvm lvcreate -m 1 -L 4M -n r nvg
 refused "Insufficient suitable allocatable extents for logical volume r: image 1 needs 2 free extents on a PV no other image uses" \
 	ulvm lvcreate --type raid5 -L 4M -n r nvg
-refused "Segment type mirror is not supported yet" ulvm lvcreate --type mirror -L 4M -n r nvg
-refused "Unknown segment type raid9 (lvcreate makes linear, striped, thin-pool, thin, snapshot (-s -L), raid0, raid1, raid10," \
+refused "Insufficient suitable allocatable extents for logical volume r: image 1 needs 1 free extents on a PV no other image uses" \
+	ulvm lvcreate --type mirror -L 4M -n r nvg
+refused "Unknown segment type raid9 (lvcreate makes linear, striped, thin-pool, thin, snapshot (-s -L), mirror, raid0, raid1, raid10," \
 	ulvm lvcreate --type raid9 -L 4M -n r nvg
 grep -q "unknown option" "$T/out" && fail "an unknown-option message for --type raid9"
 

@@ -94,19 +94,9 @@ static int mirror_import(struct vg *vg, const struct cfg_node *pvs, const struct
 	return 0;
 }
 
-static int pv_index(const struct vg *vg, const struct vg_pv *pv)
-{
-	for (unsigned i = 0; i < vg->npv; i++)
-		if (vg->pv[i] == pv)
-			return (int)i;
-	return -1;
-}
-
 static void mirror_export(const struct vg *vg, const struct lv_seg *s, struct cfg_node *sn)
 {
 	const struct mirror_seg *m = s->priv;
-	struct cfg_node *n;
-	char key[32];
 
 	cfg_add_int(sn, "mirror_count", s->narea);
 	if (m->pvmove)
@@ -116,14 +106,7 @@ static void mirror_export(const struct vg *vg, const struct lv_seg *s, struct cf
 		cfg_add_str(sn, "mirror_log", m->log->name);
 	if (m->region_size)
 		cfg_add_int(sn, "region_size", m->region_size);
-	n = cfg_add_blank(cfg_add_array(sn, "mirrors"), 1);
-	for (unsigned k = 0; n && k < s->narea; k++) {
-		snprintf(key, sizeof(key), "pv%d", s->area[k].pv ? pv_index(vg, s->area[k].pv) : 0);
-		cfg_array_add_str(n, s->area[k].lv ? s->area[k].lv->name : key, true);
-		cfg_array_add_int(n, s->area[k].pe, false);
-	}
-	if (n)
-		n->nl_before_close = true;
+	seg_export_areas(vg, s, sn, "mirrors");
 }
 
 static int mirror_validate(const struct vg *vg, const struct vg_lv *lv, const struct lv_seg *s, struct err *e)
@@ -161,19 +144,6 @@ uint32_t mirror_region_for(uint32_t want, uint64_t sectors)
 	while (r > 2 && r > sectors)
 		r >>= 1;
 	return r;
-}
-
-/* " <device> <offset>" of an area, for @len extents. */
-static void emit_area(FILE *f, const struct vg *vg, const struct lv_area *a)
-{
-	char name[LV_DM_NAME_MAX];
-
-	if (a->lv) {
-		lv_dm_name(vg, a->lv, name);
-		fprintf(f, " /dev/mapper/%s %" PRIu64, name, (uint64_t)a->pe * vg->extent_size);
-	} else {
-		fprintf(f, " %s %" PRIu64, a->pv->path, a->pv->pe_start + (uint64_t)a->pe * vg->extent_size);
-	}
 }
 
 static int area_ready(struct lv_plan *p, const struct vg *vg, const struct vg_lv *lv, const struct lv_area *a,
@@ -225,12 +195,12 @@ static int mirror_plan(struct lv_plan *p, const struct vg *vg, const struct vg_l
 		fprintf(f, "%s%" PRIu64 " %" PRIu64, i ? "\n" : "", s->le * E, s->len * E);
 		if (m->pvmove && s->narea == 2 && m->extents_moved == s->len) { /* checkpointed */
 			fprintf(f, " linear");
-			emit_area(f, vg, &s->area[1]);
+			seg_emit_area(f, vg, &s->area[1]);
 			continue;
 		}
 		if (m->pvmove && (running || s->narea < 2)) { /* not yet */
 			fprintf(f, " linear");
-			emit_area(f, vg, &s->area[0]);
+			seg_emit_area(f, vg, &s->area[0]);
 			continue;
 		}
 		running = running || m->pvmove;
@@ -243,7 +213,7 @@ static int mirror_plan(struct lv_plan *p, const struct vg *vg, const struct vg_l
 		}
 		fprintf(f, " %u", s->narea);
 		for (unsigned k = 0; k < s->narea; k++)
-			emit_area(f, vg, &s->area[k]);
+			seg_emit_area(f, vg, &s->area[k]);
 		if (!m->pvmove)
 			fprintf(f, " 1 handle_errors");
 	}
@@ -510,16 +480,7 @@ static int mirror_create(struct lv_change *ch, const struct lv_create_req *req, 
 		lv->status |= FLAG(LVF_NOTSYNCED);
 	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;
-	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
-	if (!req->activate)
-		return 0;
-	if (!dmctl_up(ch->d)) {
-		fprintf(ch->out, "  ulvmd is not running: logical volume %s/%s is inactive.\n", vg->name, name);
-		return 0;
-	}
-	if ((r = lvm_lv_activate(ch->env, ch->d, ch->h->vg, vg_find_lv(vg, name), e)))
-		r = err_set(e, r, "Failed to activate new LV %s/%s", vg->name, name);
-	return r;
+	return lv_change_created(ch, req, name, e);
 }
 
 const struct segtype segtype_mirror = {

@@ -520,15 +520,7 @@ static int raid_create(struct lv_change *ch, const struct lv_create_req *req, st
 		    (r = lvm_vg_commit(ch->env, ch->h, e)))
 			goto out;
 	}
-	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
-	if (!req->activate)
-		goto out;
-	if (!dmctl_up(ch->d)) {
-		fprintf(ch->out, "  ulvmd is not running: logical volume %s/%s is inactive.\n", vg->name, name);
-		goto out;
-	}
-	if ((r = lvm_lv_activate(ch->env, ch->d, ch->h->vg, vg_find_lv(vg, name), e)))
-		r = err_set(e, r, "Failed to activate new LV %s/%s", vg->name, name);
+	r = lv_change_created(ch, req, name, e);
 out:
 	free(meta);
 	free(image);

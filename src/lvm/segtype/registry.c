@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "lvm/activate.h"
 #include "lvm/segtype.h"
 #include "lvm/thin_lv.h"
 #include "lvm/vg_internal.h"
@@ -114,4 +118,36 @@ int lv_set_raw_seg(struct vg *vg, struct vg_lv *lv, uint32_t extents, const stru
 	s->raw = sn; /* the old section stays in the keep tree's arena */
 	lv->le_count = extents;
 	return seg_reparse(vg, s, e);
+}
+
+void seg_export_areas(const struct vg *vg, const struct lv_seg *s, struct cfg_node *sn, const char *key)
+{
+	struct cfg_node *n = cfg_add_blank(cfg_add_array(sn, key), 1);
+	char pv[32];
+
+	for (unsigned k = 0; n && k < s->narea; k++) {
+		int idx = 0;
+
+		for (unsigned i = 0; s->area[k].pv && i < vg->npv; i++)
+			if (vg->pv[i] == s->area[k].pv)
+				idx = (int)i;
+		snprintf(pv, sizeof(pv), "pv%d", idx);
+		cfg_array_add_str(n, s->area[k].lv ? s->area[k].lv->name : pv, true);
+		cfg_array_add_int(n, s->area[k].pe, false);
+	}
+	if (n)
+		n->nl_before_close = true;
+}
+
+void seg_emit_area(FILE *f, const struct vg *vg, const struct lv_area *a)
+{
+	uint64_t E = vg->extent_size;
+	char name[LV_DM_NAME_MAX];
+
+	if (a->lv) {
+		lv_dm_name(vg, a->lv, name);
+		fprintf(f, " /dev/mapper/%s %" PRIu64, name, a->pe * E);
+	} else {
+		fprintf(f, " %s %" PRIu64, a->pv->path, a->pv->pe_start + a->pe * E);
+	}
 }

@@ -61,31 +61,15 @@ static int striped_import(struct vg *vg, const struct cfg_node *pvs, const struc
 	return 0;
 }
 
-static int pv_index(const struct vg *vg, const struct vg_pv *pv)
-{
-	for (unsigned i = 0; i < vg->npv; i++)
-		if (vg->pv[i] == pv)
-			return (int)i;
-	return -1;
-}
-
 static void striped_export(const struct vg *vg, const struct lv_seg *s, struct cfg_node *sn)
 {
 	struct cfg_node *n = cfg_add_int(sn, "stripe_count", s->narea);
-	char key[32];
 
 	if (s->narea == 1)
 		cfg_set_comment(n, "# linear", true);
 	else
 		vg_size_comment(cfg_add_int(sn, "stripe_size", s->stripe_size), s->stripe_size);
-	n = cfg_add_blank(cfg_add_array(sn, "stripes"), 1);
-	for (unsigned k = 0; k < s->narea; k++) {
-		snprintf(key, sizeof(key), "pv%d", s->area[k].pv ? pv_index(vg, s->area[k].pv) : 0);
-		cfg_array_add_str(n, s->area[k].lv ? s->area[k].lv->name : key, true);
-		cfg_array_add_int(n, s->area[k].pe, false);
-	}
-	if (n)
-		n->nl_before_close = true;
+	seg_export_areas(vg, s, sn, "stripes");
 }
 
 /* How deep the sub-LV areas under @lv go; more than LV_STACK_MAX (or a
@@ -146,20 +130,6 @@ static bool plan_has(const struct lv_plan *p, const struct vg_lv *lv)
 	return false;
 }
 
-/* " <device> <offset>": a PV by its path, a sub-LV by its dm device. */
-static void emit_area(FILE *f, const struct vg *vg, const struct lv_area *a)
-{
-	uint64_t E = vg->extent_size;
-	char name[LV_DM_NAME_MAX];
-
-	if (a->lv) {
-		lv_dm_name(vg, a->lv, name);
-		fprintf(f, " /dev/mapper/%s %" PRIu64, name, a->pe * E);
-	} else {
-		fprintf(f, " %s %" PRIu64, a->pv->path, a->pv->pe_start + a->pe * E);
-	}
-}
-
 /* The LV's own table: its segments' lines, in LE order. */
 static int striped_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv *lv, struct err *e)
 {
@@ -195,7 +165,7 @@ static int striped_plan(struct lv_plan *p, const struct vg *vg, const struct vg_
 		else
 			fprintf(f, " striped %u %u", s->narea, s->stripe_size);
 		for (unsigned k = 0; k < s->narea; k++)
-			emit_area(f, vg, &s->area[k]);
+			seg_emit_area(f, vg, &s->area[k]);
 	}
 	if (fclose(f)) {
 		free(text);

@@ -353,16 +353,7 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 		return r;
 	fprintf(ch->out, "  Thin pool volume with chunk size %s can address at most %s of data.\n",
 		lv_change_size(b1, tp.chunk_size), "15.81 TiB");
-	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
-	if (!req->activate)
-		return 0;
-	if (!dmctl_up(ch->d)) {
-		fprintf(ch->out, "  ulvmd is not running: logical volume %s/%s is inactive.\n", vg->name, name);
-		return 0;
-	}
-	if ((r = lvm_lv_activate(ch->env, ch->d, ch->h->vg, vg_find_lv(vg, name), e)))
-		return err_set(e, r, "Failed to activate new LV %s/%s", vg->name, name);
-	return 0;
+	return lv_change_created(ch, req, name, e);
 }
 
 static int pool_remove(struct lv_change *ch, struct vg_lv *lv, struct err *e)

@@ -103,8 +103,6 @@ int lvm_pvmove(void *ctx, int argc, char **argv)
 			return lvm_fail("Invalid argument for --interval: %s", v);
 		interval = n;
 	}
-	if (opt_set(c, C_ATOMIC))
-		return lvm_fail("--atomic is not supported yet: the move is checkpointed segment by segment.");
 	if ((r = lvm_setup(c, true)))
 		return r;
 	if (!opt_set(c, C_ABORT) && !lvm_daemon_up(c, &d))
@@ -161,7 +159,8 @@ int lvm_pvmove(void *ctx, int argc, char **argv)
 		} else {
 			struct alloc_range *sr = NULL, *dr = NULL;
 			unsigned nsr = 0, ndr = 0;
-			struct pvmove_req req = { .src = pv, .lv_name = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : NULL };
+			struct pvmove_req req = { .src = pv, .lv_name = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : NULL,
+						  .atomic = opt_set(c, C_ATOMIC) };
 
 			if (strchr(argv[0], ':') && alloc_parse_pv_arg(h.vg, argv[0], &sr, &nsr, &e)) {
 				lvm_vg_release(&h);

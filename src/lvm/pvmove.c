@@ -9,6 +9,12 @@
  * run (a linear LV segment is split to match), and the LV area replaced
  * by (pvmoveN, that LE); the LV gets LOCKED.
  *
+ * --atomic, as lvm2: the pieces go, in the same order, into two hidden
+ * LVs pvmoveN_mimage_0 (the sources) and _1 (the destinations), and
+ * pvmoveN has one mirror segment over them; the LVs point at pvmoveN as
+ * before.  Nothing is checkpointed until all of it is in sync, so an
+ * abort leaves every LV on its source.
+ *
  * Crash argument.  Until a segment is checkpointed its LV reads the
  * source (linear on it, or the mirror whose default leg it is, which
  * every write reaches), so a crash of the command or of ulvmd loses
@@ -29,10 +35,38 @@
 
 struct vg_pv *pvmove_source(const struct vg_lv *mv)
 {
-	for (unsigned i = 0; i < mv->nseg; i++)
-		if (mv->seg[i].st == &segtype_mirror && mv->seg[i].narea >= 1 && mv->seg[i].area[0].pv)
-			return mv->seg[i].area[0].pv;
+	for (unsigned i = 0; i < mv->nseg; i++) {
+		const struct lv_seg *s = &mv->seg[i];
+
+		if (s->st != &segtype_mirror || !s->narea)
+			continue;
+		if (s->area[0].pv)
+			return s->area[0].pv;
+		if (s->area[0].lv && s->area[0].lv->nseg && s->area[0].lv->seg[0].narea) /* --atomic: _mimage_0 */
+			return s->area[0].lv->seg[0].area[0].pv;
+	}
 	return NULL;
+}
+
+/* Where LE @off of leg @leg is: a PV range, or inside an _mimage LV. */
+static int map_leg(const struct lv_area *leg, uint32_t off, uint32_t len, struct lv_area *out)
+{
+	uint32_t le;
+
+	if (leg->pv) {
+		*out = (struct lv_area){ .pv = leg->pv, .pe = leg->pe + off };
+		return 0;
+	}
+	le = leg->pe + off;
+	for (unsigned i = 0; leg->lv && i < leg->lv->nseg; i++) {
+		const struct lv_seg *s = &leg->lv->seg[i];
+
+		if (s->narea == 1 && s->area[0].pv && le >= s->le && le + len <= s->le + s->len) {
+			*out = (struct lv_area){ .pv = s->area[0].pv, .pe = s->area[0].pe + (le - s->le) };
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 struct vg_lv *pvmove_find(const struct vg *vg, const struct vg_pv *src)
@@ -156,7 +190,7 @@ static bool sibling_uses(const struct vg *vg, const struct vg_lv *lv, const stru
 
 /* Destination extents for one area of segment @si of @lv, and the mirror
  * segments of @mv that copy it; the area then names @mv. */
-static int move_area(struct vg *vg, struct vg_lv *mv, struct vg_lv *lv, unsigned si, unsigned k,
+static int move_area(struct vg *vg, struct vg_lv *mv, struct vg_lv **img, struct vg_lv *lv, unsigned si, unsigned k,
 		     const struct pvmove_req *req, struct err *e)
 {
 	struct lv_seg *s = &lv->seg[si];
@@ -202,8 +236,13 @@ static int move_area(struct vg *vg, struct vg_lv *mv, struct vg_lv *lv, unsigned
 		struct lv_seg *p = &lv->seg[si + j];
 		struct lv_area src = p->area[k], dst = tmp->seg[j].area[0];
 
-		if (!(r = mirror_add_pvmove_seg(mv, tmp->seg[j].len, &src, &dst, e)))
+		if (img) { /* --atomic: the pieces in the two images, in step */
+			if (!(r = lv_add_striped(img[0], 1, &src, tmp->seg[j].len, 0, e)) &&
+			    !(r = lv_add_striped(img[1], 1, &dst, tmp->seg[j].len, 0, e)))
+				p->area[k] = (struct lv_area){ .lv = mv, .pe = img[0]->le_count - tmp->seg[j].len };
+		} else if (!(r = mirror_add_pvmove_seg(mv, tmp->seg[j].len, &src, &dst, e))) {
 			p->area[k] = (struct lv_area){ .lv = mv, .pe = mv->le_count - tmp->seg[j].len };
+		}
 	}
 	vg_remove_lv(vg, tmp);
 	lv->status |= FLAG(LVF_LOCKED);
@@ -252,8 +291,8 @@ int pvmove_start(struct lvm_env *env, struct vgh *h, struct dmctl *d, const stru
 		 struct vg_lv **out_mv, struct err *e)
 {
 	struct vg *vg = h->vg;
-	char name[32];
-	struct vg_lv *mv;
+	char name[32], iname[48];
+	struct vg_lv *mv, *img[2] = { NULL, NULL };
 	unsigned skipped = 0, nlv = vg->nlv;
 	int r;
 
@@ -267,10 +306,17 @@ int pvmove_start(struct lvm_env *env, struct vgh *h, struct dmctl *d, const stru
 	mv->status = FLAG(LVF_READ) | FLAG(LVF_WRITE) | FLAG(LVF_PVMOVE) | FLAG(LVF_LOCKED);
 	if (!(mv->alloc = strdup("contiguous")))
 		return err_set(e, -ENOMEM, "out of memory");
+	for (unsigned i = 0; req->atomic && i < 2; i++) {
+		snprintf(iname, sizeof(iname), "%s_mimage_%u", name, i);
+		if ((r = vg_add_lv(vg, iname, &img[i], e)))
+			return r;
+		img[i]->status = FLAG(LVF_READ) | FLAG(LVF_WRITE);
+	}
 	for (unsigned l = 0; l < nlv; l++) {
 		struct vg_lv *lv = vg->lv[l];
 
-		if (lv == mv || !lv_uses_pv(lv, req->src) || !wanted_lv(vg, lv, req->lv_name))
+		if (lv == mv || lv == img[0] || lv == img[1] || !lv_uses_pv(lv, req->src) ||
+		    !wanted_lv(vg, lv, req->lv_name))
 			continue;
 		if (lv->status & (FLAG(LVF_LOCKED) | FLAG(LVF_PVMOVE))) {
 			fprintf(out, "  Skipping locked LV %s/%s.\n", vg->name, lv->name);
@@ -290,12 +336,16 @@ int pvmove_start(struct lvm_env *env, struct vgh *h, struct dmctl *d, const stru
 				    src_window(req, s->area[k].pe, seg_area_len(s), &lo, &hi) ||
 				    (lo || hi < seg_area_len(s))) /* a stripe only moves whole */
 					continue;
-				if ((r = move_area(vg, mv, lv, i, k, req, e)))
+				if ((r = move_area(vg, mv, req->atomic ? img : NULL, lv, i, k, req, e)))
 					return r;
 				s = &lv->seg[i]; /* split, maybe */
 			}
 		}
 	}
+	if (req->atomic && img[0]->nseg &&
+	    (r = mirror_add_pvmove_seg(mv, img[0]->le_count, &(struct lv_area){ .lv = img[0] },
+				       &(struct lv_area){ .lv = img[1] }, e)))
+		return r;
 	if (!mv->nseg) {
 		if (skipped)
 			fprintf(out, "  All data on source PV skipped. It contains locked, hidden or non-top level LVs only.\n");
@@ -343,11 +393,16 @@ int pvmove_finish(struct lvm_env *env, struct vgh *h, struct dmctl *d, struct vg
 {
 	struct vg *vg = h->vg;
 	char name[LV_DM_NAME_MAX];
+	struct lv_plan plan;
 	bool was_active;
 	int r;
 
 	lv_dm_name(vg, mv, name);
 	was_active = dmctl_up(d) && lv_dm_active(d, vg, mv);
+	/* its devices (an --atomic move's images too), to take down at the end
+	 * (none to know of when it cannot be planned: a PV is missing) */
+	if (lv_plan_build(&plan, vg, env, mv, &(struct err){ { 0 } }))
+		plan = (struct lv_plan){ 0 };
 	for (unsigned l = 0; l < vg->nlv; l++) {
 		struct vg_lv *lv = vg->lv[l];
 		bool used = false;
@@ -360,13 +415,13 @@ int pvmove_finish(struct lvm_env *env, struct vgh *h, struct dmctl *d, struct vg
 				if (a->lv != mv)
 					continue;
 				for (unsigned j = 0; j < mv->nseg && !ms; j++)
-					if (mv->seg[j].le == a->pe && mv->seg[j].len == seg_area_len(&lv->seg[i]))
+					if (a->pe >= mv->seg[j].le && a->pe + seg_area_len(&lv->seg[i]) <= mv->seg[j].le + mv->seg[j].len)
 						ms = &mv->seg[j];
-				if (!ms)
+				if (!ms || map_leg(&ms->area[((const struct mirror_seg *)ms->priv)->extents_moved == ms->len &&
+							      ms->narea > 1 ? 1 : 0],
+						   a->pe - ms->le, seg_area_len(&lv->seg[i]), a))
 					return err_set(e, -EINVAL, "LV %s/%s: LE %u of %s is no segment of its own", vg->name,
 						       lv->name, a->pe, mv->name);
-				*a = ms->area[((const struct mirror_seg *)ms->priv)->extents_moved == ms->len &&
-					      ms->narea > 1 ? 1 : 0];
 				used = true;
 			}
 		if (used || (lv != mv && lv->status & FLAG(LVF_LOCKED))) {
@@ -374,12 +429,28 @@ int pvmove_finish(struct lvm_env *env, struct vgh *h, struct dmctl *d, struct vg
 			lv_merge_segments(lv);
 		}
 	}
-	vg_remove_lv(vg, mv);
-	if ((r = lvm_vg_commit(env, h, e)))
+	{ /* --atomic: its images go with it */
+		struct vg_lv *img[2] = { NULL, NULL };
+
+		for (unsigned j = 0; j < mv->nseg; j++)
+			for (unsigned k = 0; k < mv->seg[j].narea && k < 2; k++)
+				if (mv->seg[j].area[k].lv)
+					img[k] = mv->seg[j].area[k].lv;
+		vg_remove_lv(vg, mv);
+		for (unsigned k = 0; k < 2; k++)
+			if (img[k])
+				vg_remove_lv(vg, img[k]);
+	}
+	if ((r = lvm_vg_commit(env, h, e)) || !dmctl_up(d) || (r = restack_users(env, h->vg, d, NULL, false, e))) {
+		lv_plan_free(&plan);
 		return r;
-	if (!dmctl_up(d))
-		return 0;
-	if ((r = restack_users(env, h->vg, d, NULL, false, e)))
-		return r;
-	return was_active || dmctl_exists(d, name) ? dmctl_remove(d, name, e) : 0;
+	}
+	/* top-down, by name and uuid: the plan's LV pointers are gone with the LV */
+	for (unsigned i = plan.n; i-- > 0 && !r;)
+		if (dmctl_device(d, plan.dev[i].name, plan.dev[i].uuid, NULL) == 1)
+			r = dmctl_remove(d, plan.dev[i].name, e);
+	if (!r && was_active && dmctl_exists(d, name))
+		r = dmctl_remove(d, name, e);
+	lv_plan_free(&plan);
+	return r;
 }

@@ -21,6 +21,7 @@ struct pvmove_req {
 	const struct alloc_range *dst;        /* where to, or none: any other PV */
 	unsigned ndst;
 	const char *lv_name;                  /* -n: only this LV (and its sub-LVs) */
+	bool atomic;                          /* --atomic: one mirror over pvmoveN_mimage_0/1, all or nothing */
 };
 
 /* The pvmove LV moving from @src (any, when NULL), or NULL. */

@@ -66,7 +66,7 @@ static int poll_move(struct lvm_cmd *c, struct dmctl *d, const char *vgname, con
 		if (r)
 			return lvm_fail("%s: %s", src, e.msg);
 		if (interval > 0 && (done || now_s() - last >= interval)) {
-			printf("  %s: Moved: %.2f%%\n", src, done ? 100.0 : shown(pct));
+			printf("  %s: Moved: %.2f%%\n", src, done ? 100.0 : shown(pct < 100 ? pct : 99.995));
 			fflush(stdout);
 			last = now_s();
 		}

@@ -2,7 +2,8 @@
 # pvmove, with real lvm2 as the oracle of the VG text and real clients on
 # the LVs while their extents move:
 #  - everything off PV a (a linear LV under fio --verify=crc32c, a striped
-#    LV, a raid1 LV's image, a mounted ext4 being written): 0 client
+#    LV, a raid1 LV's image, a thin pool's data and metadata under a thin
+#    LV, a mounted ext4 being written): 0 client
 #    errors, the bytes end on the destination PVs at the extents lvm2's lvs
 #    reports, fsck clean, vgreduce of a works, lvm2's vgck clean;
 #  - mid-move (the command killed with -9): lvm2 reads the VG (vgck, lvs
@@ -58,6 +59,8 @@ stop_between_commits() {
 	kill -STOP "$ULVMD_PID"
 	sleep 1
 }
+# A pvmove to kill runs as "$ULVM_BIN" itself in the background (not the
+# ulvm function, whose subshell a kill would hit instead of the command).
 wait_pvmove0() { # the move is set up: its LV is in the metadata
 	for _ in $(seq 400); do
 		u lvs -a --noheadings -o lv_name vg 2>/dev/null | grep -q pvmove0 && return 0
@@ -73,8 +76,10 @@ u lvcreate -L 24M -n lin vg "${L[a]}" >/dev/null
 u lvcreate -i 2 -I 64k -L 16M -n st vg "${L[a]}" "${L[b]}" >/dev/null
 u lvcreate --type raid1 -m 1 -L 8M -n r1 vg "${L[a]}" "${L[c]}" >/dev/null
 u lvcreate -L 24M -n fs vg "${L[a]}" >/dev/null
+u lvcreate --type thin-pool -L 8M -n pool vg "${L[a]}" >/dev/null
+u lvcreate -T vg/pool -V 16M -n thin >/dev/null
 synced vg/r1
-for lv in st r1; do
+for lv in st r1 thin; do
 	head -c $((8 * M)) /dev/urandom >"$T/$lv.want"
 	qemu-io -f raw -c "write -s $T/$lv.want 0 8M" "$(uri vg/$lv)" >/dev/null
 done
@@ -108,7 +113,7 @@ lvm2 vgck vg >/dev/null
 dev_of() { lvm2 lvs -a --noheadings -o lv_name,devices vg | awk -v n="[$1]" '$1 == n { sub(/\(.*/, "", $2); print $2 }'; }
 i0=$(dev_of r1_rimage_0) i1=$(dev_of r1_rimage_1)
 [ -n "$i0" ] && [ "$i0" != "$i1" ] || fail "the move put both raid1 images on $i0"
-for lv in st r1; do
+for lv in st r1 thin; do
 	nbdcopy "$(uri vg/$lv)" "$T/$lv.got"
 	cmp <(head -c $((8 * M)) "$T/$lv.got") "$T/$lv.want" || fail "vg/$lv changed in the move"
 done
@@ -121,10 +126,10 @@ lvm2 vgck vg >/dev/null
 step "mid-move: the command killed -9, lvm2 reads the VG; then ulvmd killed -9; a bare pvmove ends it"
 u vgextend vg "${L[a]}" >/dev/null
 # every LV's bytes, before the moves that follow
-lv_sums() { for lv in lin st fs r1; do nbdcopy "$(uri vg/$lv)" - | md5sum; done; }
+lv_sums() { for lv in lin st fs r1 thin; do nbdcopy "$(uri vg/$lv)" - | md5sum; done; }
 lv_sums >"$T/sums.before"
 same_data() { lv_sums | cmp -s - "$T/sums.before" || fail "an LV's data changed: $*"; }
-u pvmove -i 0 "${L[b]}" "${L[a]}" >"$T/pvmove.out" 2>&1 &
+"$ULVM_BIN" pvmove -i 0 "${L[b]}" "${L[a]}" --devices "$DEVS" >"$T/pvmove.out" 2>&1 &
 PM=$!
 wait_pvmove0
 stop_between_commits
@@ -147,7 +152,7 @@ lvm2 vgck vg >/dev/null
 same_data "across the killed and resumed move"
 
 step "--abort mid-move: the LVs stay where the checkpoints left them, data intact"
-u pvmove -i 0 "${L[a]}" >"$T/pvmove2.out" 2>&1 &
+"$ULVM_BIN" pvmove -i 0 "${L[a]}" --devices "$DEVS" >"$T/pvmove2.out" 2>&1 &
 PM=$!
 wait_pvmove0
 stop_between_commits
@@ -179,7 +184,7 @@ layout >"$T/layout.before"
 # ulvmd stopped (SIGSTOP): the command commits the move, then waits for
 # the daemon; it is killed there, mid-move for sure
 kill -STOP "$ULVMD_PID"
-u pvmove -i 0 --atomic "${L[b]}" "${L[d]}" >"$T/pvmove3.out" 2>&1 &
+"$ULVM_BIN" pvmove -i 0 --atomic "${L[b]}" "${L[d]}" --devices "$DEVS" >"$T/pvmove3.out" 2>&1 &
 PM=$!
 for _ in $(seq 200); do lvm2 lvs -a --noheadings -o lv_name vg 2>/dev/null | grep -q pvmove0 && break; sleep 0.05; done
 kill -9 "$PM" 2>/dev/null || true

@@ -20,7 +20,12 @@ const struct segtype *lv_create_segtype(const char *type, bool snapshot, const s
 
 	if (type)
 		return segtype_find(type);
-	if (snapshot) /* a snapshot by the origin's own type (thin), or in a pool */
+	/* -s with a size: an old-style (COW) snapshot, of a thin LV too (lvm2's
+	 * _determine_snapshot_type); without: by the origin's own type (thin),
+	 * or in a pool */
+	if (snapshot && sized)
+		return segtype_find("snapshot");
+	if (snapshot)
 		return (ost && (ost->flags & SEGTYPE_SNAPSHOTS)) ? ost : segtype_find(pool_given ? "thin" : "snapshot");
 	if (thin || virtual_size || pool_given)
 		return segtype_find(thin && sized && !virtual_size ? "thin-pool" : "thin");

@@ -211,8 +211,9 @@ int seg_reparse(const struct vg *vg, struct lv_seg *s, struct err *e);
 bool seg_can_activate(const struct lv_seg *s);
 
 /* The type lvcreate makes, as lvm2's lvcreate reads its options: --type
- * @type; else -s (@origin) makes a thin snapshot of a thin origin or
- * with a pool (@pool_given), else an old-style snapshot; else -T/-V/
+ * @type; else -s (@origin) with a size an old-style snapshot (of a thin
+ * origin too), without one a thin snapshot of a thin origin or with a
+ * pool (@pool_given), else an old-style snapshot; else -T/-V/
  * --thinpool (@thin) a thin pool when sized without -V, else a thin
  * LV; else linear/striped. */
 const struct segtype *lv_create_segtype(const char *type, bool snapshot, const struct vg_lv *origin, bool thin,

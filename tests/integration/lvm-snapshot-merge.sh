@@ -13,6 +13,8 @@
 #    layer is left;
 #  - with another snapshot of the same origin: it keeps what it held
 #    while the merge rewrites the origin under it;
+#  - -s -L of a thin LV makes an old-style snapshot (lvm2's rule: a size
+#    means copy-on-write), which merges back into the thin LV;
 #  - refused, nothing written: an invalid (full) snapshot.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
@@ -92,6 +94,24 @@ nbdcopy "$(uri vg/home)" "$T/home.after"
 cmp "$T/home.before" "$T/home.after" || fail "the origin does not read as the snapshot did"
 nbdcopy "$(uri vg/s2)" "$T/s2.after"
 cmp "$T/s2.before" "$T/s2.after" || fail "the other snapshot changed under the merge"
+lvm2 vgck vg >/dev/null
+
+step "-s -L of a thin LV: an old-style snapshot, as lvm2 makes it; it merges back"
+u lvcreate --type thin-pool -L 16M -n pool vg >/dev/null
+u lvcreate -T vg/pool -V 32M -n thin >/dev/null
+qio "$(uri vg/thin)" "write -P 0x19 0 4M" "flush"
+nbdcopy "$(uri vg/thin)" "$T/thin.before"
+u lvcreate -s -L 8M -n tsnap vg/thin
+lvm2 vgck vg >/dev/null
+[ "$(lvm2 lvs --noheadings -o origin vg/tsnap | tr -d ' ')" = thin ] || fail "lvm2 does not see tsnap as a snapshot of thin"
+lvm2 vgcfgbackup -f "$T/thick.vg" vg >/dev/null
+grep -q 'cow_store = "tsnap"' "$T/thick.vg" || fail "-s -L of a thin LV did not make an old-style snapshot"
+qio "$(uri vg/thin)" "write -P 0x2a 1M 2M" "flush"
+nbdcopy "$(uri vg/tsnap)" "$T/tsnap.img"
+cmp "$T/thin.before" "$T/tsnap.img" || fail "the thick snapshot of the thin LV does not hold its old data"
+u lvconvert --merge -i 1 vg/tsnap
+nbdcopy "$(uri vg/thin)" "$T/thin.after"
+cmp "$T/thin.before" "$T/thin.after" || fail "the thin LV does not read as its snapshot did after the merge"
 lvm2 vgck vg >/dev/null
 
 step "refused, nothing written: an invalid snapshot"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/lvm_cmds.h"
+#include "lvm/poll.h"
 #include "lvm/activate.h"
 #include "lvm/lvref.h"
 #include "lvm/segtype.h"
@@ -75,6 +76,20 @@ int lv_activate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const s
 {
 	lvm_daemon_up(c, d);
 	return lvm_lv_activate(&c->env, d, vg, lv, e);
+}
+
+int lvm_poll_opt(const struct lvm_cmd *c)
+{
+	if (opt_set(c, C_POLL) && strcmp(opt_val(c, C_POLL), "y") && strcmp(opt_val(c, C_POLL), "n"))
+		return lvm_fail("Invalid argument for --poll: %s (y or n)", opt_val(c, C_POLL));
+	return 0;
+}
+
+void lv_poll(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, struct lvm_poll_seen *seen)
+{
+	if (opt_set(c, C_POLL) && !strcmp(opt_val(c, C_POLL), "n"))
+		return;
+	lvm_poll_background(&c->env, c->g->run_dir, vg, d, seen);
 }
 
 int lv_deactivate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,

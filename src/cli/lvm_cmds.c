@@ -76,6 +76,8 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_INTERVAL] = { "interval", "i", "SECONDS", "pvmove, lvconvert --merge: report progress every SECONDS (0: none)" },
 	[C_ABORT] = { "abort", NULL, NULL, "pvmove: stop the move; what is checkpointed stays moved" },
 	[C_ATOMIC] = { "atomic", NULL, NULL, "pvmove: move all or nothing (the LVs point at the source until the end)" },
+	[C_POLL] = { "poll", NULL, "y|n", "-ay: follow a pvmove or a snapshot merge in progress in the background (y, "
+		     "the default) or not" },
 	[C_ADDTAG] = { "addtag", NULL, "TAG", "add a tag (letters, digits and ._+/=!:&#-; may be given again)" },
 	[C_DELTAG] = { "deltag", NULL, "TAG", "remove a tag (may be given again)" },
 	[C_SELECT] = { "select", "S", "SELECTION", "act on what matches (lvm2's selection, as lvs -S; -S help)" },
@@ -143,7 +145,7 @@ static const struct cli_verb change_verbs[] = {
 	V("vgexport", "VG...", 1, -1, 0, "Export VGs: no host uses them until vgimport (move the disks).", lvm_vgexport),
 	V("vgimport", "VG...", 1, -1, 0, "Import exported VGs.", lvm_vgexport),
 	V("vgchange", "[VG|@TAG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID) |
-		  BIT(C_SETAUTOACT) | TAG_OPTS | BIT(C_SELECT),
+		  BIT(C_SETAUTOACT) | TAG_OPTS | BIT(C_SELECT) | BIT(C_POLL),
 	  "Activate (-ay) or deactivate (-an) every LV of each VG (all, or -S) in ulvmd; change VG tags, "
 	  "system ID, autoactivation.", lvm_vgchange),
 	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
@@ -164,7 +166,7 @@ static const struct cli_verb change_verbs[] = {
 	  "Remove LVs (named, or -S), deactivating them first.", lvm_lvremove),
 	V("lvchange", "VG/LV|VG|@TAG...", 0, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) |
 		  BIT(C_SETAUTOACT) | BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH) | TAG_OPTS | BIT(C_SELECT) |
-		  BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY),
+		  BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_POLL),
 	  "Activate (-ay) or deactivate (-an) LVs (named, or -S) in ulvmd; -p r|rw sets their permission, "
 	  "--addtag/--deltag their tags; --refresh reloads them; --syncaction and --rebuild act on raid LVs.",
 	  lvm_lvchange),

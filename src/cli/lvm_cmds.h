@@ -29,7 +29,7 @@ enum {
 	C_THIN, C_VIRTUALSIZE, C_SNAPSHOT, C_THINPOOL, C_CHUNKSIZE, C_POOLMDSIZE, C_DISCARDS, C_USEPOLICIES,
 	C_PERMISSION, C_IGNORESKIP, C_SYSTEMID, C_SETAUTOACT, C_MIRRORS, C_REGIONSIZE, C_NOSYNC,
 	C_REPAIR, C_SYNCACTION, C_REBUILD, C_REFRESH, C_SPLITMIRRORS, C_TRACKCHANGES, C_MERGE,
-	C_MAXRECOVERY, C_MINRECOVERY, C_MIRRORLOG, C_INTERVAL, C_ABORT, C_ATOMIC,
+	C_MAXRECOVERY, C_MINRECOVERY, C_MIRRORLOG, C_INTERVAL, C_ABORT, C_ATOMIC, C_POLL,
 	C_ADDTAG, C_DELTAG, C_SELECT,
 	C_COMMON
 };
@@ -119,6 +119,12 @@ static inline bool lvm_daemon_up(struct lvm_cmd *c, struct dmctl *d)
 		d->run_dir = c->g->run_dir;
 	return dmctl_up(d);
 }
+/* --poll y|n checked (0, or lvm_fail's code); after an activation in
+ * @vg, what is in progress there followed in the background unless
+ * --poll n (lvm/poll.h; @seen: what this command started already). */
+struct lvm_poll_seen;
+int lvm_poll_opt(const struct lvm_cmd *c);
+void lv_poll(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, struct lvm_poll_seen *seen);
 /* An LV that activation passes over: ACTIVATION_SKIP without -K; with
  * -aay (@autoact) also one that is not autoactivated: NOAUTOACTIVATE on
  * it or its VG (--setautoactivation n), or not in ulvm.conf's

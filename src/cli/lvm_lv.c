@@ -9,6 +9,7 @@
 #include "common/args.h"
 #include "common/units.h"
 #include "lvm/activate.h"
+#include "lvm/poll.h"
 #include "lvm/alloc.h"
 #include "lvm/lvref.h"
 #include "lvm/report_lvm.h"
@@ -732,6 +733,7 @@ static int change_permission(struct vgh *h, struct vg_lv *lv, bool rw)
 
 struct lvchange {
 	struct dmctl d;
+	struct lvm_poll_seen seen;
 	bool on, autoact, rw;
 	bool typed; /* options of the LV's type (raid: --syncaction, --rebuild, recovery rates) */
 };
@@ -765,6 +767,8 @@ static int lvchange_one(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv, void
 		return 0;
 	if ((x->on ? lv_activate : lv_deactivate)(c, &x->d, h->vg, lv, &e))
 		return lvm_fail("%s", e.msg);
+	if (x->on)
+		lv_poll(c, &x->d, h->vg, &x->seen);
 	return 0;
 }
 
@@ -798,7 +802,7 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 			return lvm_fail("Invalid argument for --permission: %s (r or rw)", v);
 		x.rw = !strcmp(v, "rw");
 	}
-	if (opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact)))
+	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))
 		return r;
 	if ((r = lvm_setup(c, meta || opt_set(c, C_REBUILD) || opt_set(c, C_MAXRECOVERY) || opt_set(c, C_MINRECOVERY))) ||
 	    (r = lvm_sel_init(c, C_SELECT, &report_lvm_lvs, &how.sel)))
@@ -810,6 +814,7 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	}
 	r = lvm_each_lv(c, argc, argv, &how);
 	lvm_sel_free(how.sel);
+	lvm_poll_seen_free(&x.seen);
 	dmctl_close(&x.d);
 	return r;
 }

@@ -13,6 +13,7 @@
 #include "lvm/activate.h"
 #include "lvm/alloc.h"
 #include "lvm/lvref.h"
+#include "lvm/poll.h"
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 
@@ -480,6 +481,7 @@ int lvm_vgexport(void *ctx, int argc, char **argv)
 struct vgchange {
 	struct dmctl d;
 	bool on, autoact, named;
+	struct lvm_poll_seen seen;
 };
 
 /* --systemid ID (the host that owns the VG from now on; lvm2 warns that
@@ -538,6 +540,8 @@ static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 		active += lv_is_active(c, &x->d, h->vg, lv);
 	}
 	printf("  %u logical volume(s) in volume group \"%s\" now active\n", active, h->vg->name);
+	if (x->on)
+		lv_poll(c, &x->d, h->vg, &x->seen);
 	return ret;
 }
 
@@ -552,7 +556,7 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 	if (!opt_set(c, C_ACTIVATE) && !meta)
 		return lvm_fail("Only vgchange -a y|n|ay, --addtag/--deltag, --systemid and --setautoactivation "
 				"are implemented yet.");
-	if (opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact)))
+	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))
 		return r;
 	if ((r = lvm_setup(c, meta)) || (r = lvm_sel_init(c, C_SELECT, &report_lvm_vgs, &how.sel)))
 		return r;
@@ -562,6 +566,7 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 	}
 	r = lvm_each_vg(c, argc, argv, &how);
 	lvm_sel_free(how.sel);
+	lvm_poll_seen_free(&x.seen);
 	dmctl_close(&x.d);
 	return r;
 }

@@ -182,6 +182,11 @@ struct segtype {
 	 * this type) names: an old snapshot's origin and COW LV. */
 	void (*report_named)(const struct seg_report_ctx *x, const struct vg_lv *user);
 
+	/* An operation of @lv in progress that needs following after an
+	 * activation (a pvmove, a merging snapshot): the ulvm command that
+	 * follows it, its words separated by '\n', in @buf; false: none. */
+	bool (*poll)(const struct vg *vg, const struct vg_lv *lv, struct dmctl *d, char *buf, size_t size);
+
 	/* lvcreate of an LV of this type (NULL: only linear/striped's
 	 * allocation, or not implemented); lvremove and lvresize of one, or
 	 * of a hidden LV it owns (@lv), when the generic ones do not fit. */

@@ -143,7 +143,7 @@ kill -9 "$ULVMD_PID"
 wait "$ULVMD_PID" 2>/dev/null || true
 rm -f "$RUN"/*.sock "$RUN"/*.pid
 start_ulvmd
-u vgchange -ay vg >/dev/null
+u vgchange -ay --poll n vg >/dev/null # the bare pvmove below, not a background one, ends it
 u pvmove -i 1 | tee "$T/resume.out"
 grep -q "Detected pvmove in progress for ${L[b]}" "$T/resume.out" || fail "the resume did not say what it took up"
 grep -q "Moved: 100.00%" "$T/resume.out" || fail "the resumed move did not end"

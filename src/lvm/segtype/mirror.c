@@ -483,6 +483,19 @@ static int mirror_create(struct lv_change *ch, const struct lv_create_req *req, 
 	return lv_change_created(ch, req, name, e);
 }
 
+/* A pvmove LV: `pvmove -i 0 SOURCE` ends it (and brings it up if need be). */
+static bool mirror_poll(const struct vg *vg, const struct vg_lv *lv, struct dmctl *d, char *buf, size_t size)
+{
+	const struct lv_area *a = lv->nseg && lv->seg[0].narea ? &lv->seg[0].area[0] : NULL;
+	const struct vg_pv *src = a && a->pv ? a->pv : a && a->lv && a->lv->nseg ? a->lv->seg[0].area[0].pv : NULL;
+
+	(void)vg;
+	(void)d;
+	if (!(lv->status & FLAG(LVF_PVMOVE)) || !src || !src->path)
+		return false;
+	return (size_t)snprintf(buf, size, "pvmove\n-i\n0\n%s", src->path) < size;
+}
+
 const struct segtype segtype_mirror = {
 	.name = "mirror",
 	.area_key = "mirrors",
@@ -497,4 +510,5 @@ const struct segtype segtype_mirror = {
 	.owner_of = mirror_owner_of,
 	.report = mirror_report,
 	.create = mirror_create,
+	.poll = mirror_poll,
 };

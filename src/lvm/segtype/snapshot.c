@@ -452,6 +452,18 @@ static int snapshot_convert(struct lv_change *ch, struct vg_lv *lv, const struct
 	return 0;
 }
 
+/* A merging snapshot whose origin is active (as snapshot-merge): `lvconvert
+ * --merge -i 0 VG/SNAP` ends it and removes the snapshot. */
+static bool snapshot_poll(const struct vg *vg, const struct vg_lv *lv, struct dmctl *d, char *buf, size_t size)
+{
+	const struct snapshot_seg *m = lv_seg_model(lv, &segtype_snapshot);
+	const struct vg_lv *origin = m ? vg_find_lv(vg, m->origin) : NULL;
+
+	if (!m || !m->merging || !origin || !dmctl_up(d) || !lv_dm_active(d, vg, origin))
+		return false;
+	return (size_t)snprintf(buf, size, "lvconvert\n--merge\n-i\n0\n%s/%s", vg->name, m->cow) < size;
+}
+
 static const struct seg_ref_key snapshot_refs[] = {
 	{ "origin", true, 0, true }, /* the origin goes down after its snapshots */
 	{ "cow_store", true, 0, false },
@@ -474,4 +486,5 @@ const struct segtype segtype_snapshot = {
 	.create = snapshot_create,
 	.resize = snapshot_resize,
 	.convert = snapshot_convert,
+	.poll = snapshot_poll,
 };

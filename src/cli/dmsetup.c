@@ -34,6 +34,7 @@ enum opt {
 	O_SETUUID,
 	O_INACTIVE,
 	O_TARGET,
+	O_SHOWKEYS,
 	O_COLUMNS,
 	O_NOHEADINGS,
 	O_VERBOSE,
@@ -56,6 +57,7 @@ static const struct cli_opt opt_defs[O_COUNT] = {
 	[O_SETUUID] = { "setuuid", NULL, NULL, "set the uuid instead of the name" },
 	[O_INACTIVE] = { "inactive", NULL, NULL, "use the inactive table instead of the live one" },
 	[O_TARGET] = { "target", NULL, "TYPE", "only targets of type TYPE" },
+	[O_SHOWKEYS] = { "showkeys", NULL, NULL, "table: show crypt keys (zeros otherwise)" },
 	[O_COLUMNS] = { "columns", "cC", NULL, "one line per device, in columns" },
 	[O_NOHEADINGS] = { "noheadings", NULL, NULL, "no heading line with --columns" },
 	[O_VERBOSE] = { "verbose", "v", NULL, "more messages" },
@@ -114,7 +116,7 @@ static const struct cli_verb verbs[] = {
 	{ "message", "NAME SECTOR MESSAGE...", 3, -1, 0,
 	  "Send MESSAGE to the target of NAME's live table that holds SECTOR, and print "
 	  "its reply.", v_message },
-	{ "table", "[NAME...]", 0, -1, BIT(O_INACTIVE) | BIT(O_TARGET),
+	{ "table", "[NAME...]", 0, -1, BIT(O_INACTIVE) | BIT(O_TARGET) | BIT(O_SHOWKEYS),
 	  "Print the table of each NAME, or of every device with each line prefixed by "
 	  "the device's name.", v_table },
 	{ "status", "[NAME...]", 0, -1, BIT(O_INACTIVE) | BIT(O_TARGET),
@@ -493,6 +495,8 @@ static int print_table(struct dms *s, const char *name, bool multiple)
 	int ret;
 
 	add_flag(s, p, "inactive", O_INACTIVE);
+	if (!strcmp(s->verb->name, "table"))
+		add_flag(s, p, "showkeys", O_SHOWKEYS);
 	add_str(p, "target", target);
 	ret = call_list(s, s->verb->name, p, &res);
 	if (ret)

@@ -402,7 +402,7 @@ static int table_or_status(struct call *c, enum status_type type)
 
 static int m_table(struct call *c)
 {
-	return table_or_status(c, STATUSTYPE_TABLE);
+	return table_or_status(c, p_bool(c, "showkeys") ? STATUSTYPE_TABLE_KEYS : STATUSTYPE_TABLE);
 }
 
 static int m_status(struct call *c)
@@ -562,7 +562,8 @@ static const struct method methods[] = {
 	{ "rename", m_rename,
 	  { NAME, { "new_name", P_STR, false }, { "new_uuid", P_STR, false }, { "new_export", P_STR, false } } },
 	{ "message", m_message, { NAME, { "sector", P_U64, true }, { "message", P_STR, true } } },
-	{ "table", m_table, { OPT_NAME, { "inactive", P_BOOL, false }, { "target", P_STR, false } } },
+	{ "table", m_table, { OPT_NAME, { "inactive", P_BOOL, false }, { "target", P_STR, false },
+			      { "showkeys", P_BOOL, false } } },
 	{ "status", m_status, { OPT_NAME, { "inactive", P_BOOL, false }, { "target", P_STR, false } } },
 	{ "info", m_info, { OPT_NAME } },
 	{ "ls", m_ls, { { "target", P_STR, false } } },

@@ -312,6 +312,24 @@ void dm_emit(char *buf, size_t maxlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Word @n (1-based) of @st becomes zeros, as dmsetup shows a crypt key. */
+static void mask_arg(char *st, unsigned n)
+{
+	char *p = st;
+
+	for (unsigned i = 1; *p; i++) {
+		size_t w;
+
+		p += strspn(p, " ");
+		w = strcspn(p, " ");
+		if (i == n) {
+			memset(p, '0', w);
+			return;
+		}
+		p += w;
+	}
+}
+
 int dm_table_format(struct dm_table *t, enum status_type type, char **out)
 {
 	char line[8192], st[8000];
@@ -327,7 +345,9 @@ int dm_table_format(struct dm_table *t, enum status_type type, char **out)
 
 		st[0] = '\0';
 		if (ti->type->status)
-			ti->type->status(ti, type, st, sizeof(st));
+			ti->type->status(ti, type == STATUSTYPE_TABLE_KEYS ? STATUSTYPE_TABLE : type, st, sizeof(st));
+		if (type == STATUSTYPE_TABLE && ti->type->secret_arg)
+			mask_arg(st, ti->type->secret_arg);
 		snprintf(line, sizeof(line), "%llu %llu %s %s", (unsigned long long)ti->begin,
 			 (unsigned long long)ti->len, ti->type->name, st);
 		n = strlen(line);

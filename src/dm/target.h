@@ -31,6 +31,9 @@ struct dm_target;
 enum status_type {
 	STATUSTYPE_INFO,  /* dmsetup status */
 	STATUSTYPE_TABLE, /* dmsetup table: exactly what ctr accepts */
+	/* dmsetup table --showkeys: for dm_table_format only (targets get
+	 * STATUSTYPE_TABLE); TABLE masks a type's secret_arg with zeros */
+	STATUSTYPE_TABLE_KEYS,
 };
 
 /* Where a piece of a target lives: @len bytes at byte @off of @dev. */
@@ -80,6 +83,9 @@ struct target_type {
 	unsigned version[3];
 	unsigned features; /* DM_TARGET_* */
 	const struct target_param *params; /* ends with a NULL name; NULL: none */
+	/* The table argument (1-based) that is a secret, a crypt key: shown
+	 * as zeros of its length unless STATUSTYPE_TABLE_KEYS.  0: none. */
+	unsigned secret_arg;
 
 	/* Construct from the table arguments.  On failure return -errno and
 	 * point ti->error at a static reason; print nothing. */

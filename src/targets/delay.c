@@ -238,6 +238,7 @@ static void delay_status(struct dm_target *ti, enum status_type type, char *buf,
 		dm_emit(buf, maxlen, "%u %u %u", dc->read.ops, dc->write.ops, dc->flush.ops);
 		pthread_mutex_unlock(&dc->lock);
 		break;
+	case STATUSTYPE_TABLE_KEYS: /* dm_table_format passes TABLE */
 	case STATUSTYPE_TABLE:
 		delay_emit_class(ti, &dc->read, buf, maxlen);
 		if (dc->argc >= 6) {

@@ -130,6 +130,7 @@ static void stripe_status(struct dm_target *ti, enum status_type type, char *buf
 		for (uint32_t i = 0; i < sc->stripes; i++)
 			dm_emit(buf, maxlen, "A");
 		break;
+	case STATUSTYPE_TABLE_KEYS: /* dm_table_format passes TABLE */
 	case STATUSTYPE_TABLE:
 		dm_emit(buf, maxlen, "%u %u", sc->stripes, sc->chunk_size);
 		for (uint32_t i = 0; i < sc->stripes; i++)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/client.h"
+#include "cli/cryptsetup.h"
 #include "cli/dmsetup.h"
 #include "cli/lvm_cmds.h"
 #include "cli/thin_cmd.h"
@@ -18,6 +19,8 @@ static const struct command {
 } commands[] = {
 	{ "dmsetup", "device-mapper verbs, carried out by ulvmd (ulvm dmsetup --help)",
 	  dmsetup_main },
+	{ "cryptsetup", "LUKS volumes: luksFormat, open, close, status... (cryptsetup's; ulvm cryptsetup --help)",
+	  cryptsetup_main },
 	{ "pvcreate", "initialise PVs (lvm2's; ulvm pvcreate --help)", lvm_main },
 	{ "pvremove", "wipe PV labels (lvm2's; ulvm pvremove --help)", lvm_main },
 	{ "pvresize", "resize PVs (lvm2's; ulvm pvresize --help)", lvm_main },

@@ -1,0 +1,646 @@
+/* ulvm cryptsetup: cryptsetup's LUKS verbs on files and block devices,
+ * with libcryptsetup doing every bit of header work (PBKDF, keyslots,
+ * anti-forensic split, LUKS1 and LUKS2), and ulvmd's crypt target doing
+ * the data: `open` unlocks the volume key in userspace (libcryptsetup's
+ * crypt_volume_key_get, no device-mapper) and creates the crypt device
+ * with cryptsetup's table and uuid (CRYPT-<TYPE>-<uuid>-<name>).
+ *
+ * Passphrases: --key-file F (- for stdin; the whole file, as cryptsetup),
+ * else a prompt without echo on a terminal, else one line of stdin.  Exit
+ * codes are cryptsetup's: 1 wrong parameters, 2 no permission (a wrong
+ * passphrase), 3 out of memory, 4 wrong device, 5 device busy or exists.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <libcryptsetup.h>
+
+#include "cli/client.h"
+#include "cli/cmdline.h"
+#include "cli/cryptsetup.h"
+#include "common/args.h"
+#include "common/dmctl.h"
+#include "common/log.h"
+
+enum {
+	K_TYPE, K_KEYFILE, K_CIPHER, K_KEYSIZE, K_SECTOR, K_READONLY, K_DISCARDS, K_BATCH, K_PBKDF, K_ITER,
+	K_FORCEITER, K_SLOT, K_VERBOSE, K_RUN_DIR, K_HELP, K_COUNT
+};
+
+static const struct cli_opt opts[K_COUNT] = {
+	[K_TYPE] = { "type", "M", "luks|luks1|luks2", "the header type (luksFormat: luks2; open: any LUKS)" },
+	[K_KEYFILE] = { "key-file", "d", "FILE", "the passphrase is this file's bytes (- for standard input)" },
+	[K_CIPHER] = { "cipher", "c", "CIPHER", "luksFormat: the cipher (aes-xts-plain64)" },
+	[K_KEYSIZE] = { "key-size", "s", "BITS", "luksFormat: the volume key size (512 for aes-xts)" },
+	[K_SECTOR] = { "sector-size", NULL, "BYTES", "luksFormat: the encryption sector size (luks2; 512 or 4096)" },
+	[K_READONLY] = { "readonly", "r", NULL, "open: the mapping is read-only" },
+	[K_DISCARDS] = { "allow-discards", NULL, NULL, "open: discards reach the device (it tells what is free)" },
+	[K_BATCH] = { "batch-mode", "q", NULL, "do not ask for confirmation" },
+	[K_PBKDF] = { "pbkdf", NULL, "pbkdf2|argon2i|argon2id", "the keyslot's key derivation" },
+	[K_ITER] = { "iter-time", "i", "MS", "the key derivation's time on this machine" },
+	[K_FORCEITER] = { "pbkdf-force-iterations", NULL, "N", "the key derivation's cost, not benchmarked" },
+	[K_SLOT] = { "key-slot", "S", "N", "the keyslot to use" },
+	[K_VERBOSE] = { "verbose", "v", NULL, "more messages" },
+	[K_RUN_DIR] = { "run-dir", NULL, "DIR", "the daemon's run directory" },
+	[K_HELP] = { "help", "h", NULL, "show help" },
+};
+
+#define B(o) CLI_BIT(o)
+#define PBKDF_OPTS (B(K_PBKDF) | B(K_ITER) | B(K_FORCEITER))
+
+struct cs {
+	const struct cli_args *a;
+	struct cli_globals g;
+	struct dmctl d;
+};
+
+static int v_format(void *ctx, int argc, char **argv);
+static int v_open(void *ctx, int argc, char **argv);
+static int v_close(void *ctx, int argc, char **argv);
+static int v_status(void *ctx, int argc, char **argv);
+static int v_dump(void *ctx, int argc, char **argv);
+static int v_isluks(void *ctx, int argc, char **argv);
+static int v_uuid(void *ctx, int argc, char **argv);
+static int v_addkey(void *ctx, int argc, char **argv);
+static int v_removekey(void *ctx, int argc, char **argv);
+static int v_changekey(void *ctx, int argc, char **argv);
+
+static const struct cli_verb verbs[] = {
+	{ "luksFormat", "DEVICE [KEYFILE]", 1, 2,
+	  B(K_TYPE) | B(K_KEYFILE) | B(K_CIPHER) | B(K_KEYSIZE) | B(K_SECTOR) | B(K_BATCH) | PBKDF_OPTS | B(K_SLOT),
+	  "Write a LUKS header and its first keyslot.", v_format },
+	{ "open", "DEVICE NAME", 2, 2, B(K_TYPE) | B(K_KEYFILE) | B(K_READONLY) | B(K_DISCARDS) | B(K_SLOT),
+	  "Unlock DEVICE and map it as NAME in ulvmd (an NBD export, /dev/mapper/NAME in tables).", v_open },
+	{ "close", "NAME", 1, 1, 0, "Remove the mapping NAME.", v_close },
+	{ "status", "NAME", 1, 1, 0, "Show the mapping NAME as cryptsetup does.", v_status },
+	{ "luksDump", "DEVICE", 1, 1, 0, "Show the LUKS header.", v_dump },
+	{ "isLuks", "DEVICE", 1, 1, 0, "Exit 0 when DEVICE has a LUKS header.", v_isluks },
+	{ "luksUUID", "DEVICE", 1, 1, 0, "Print the LUKS header's UUID.", v_uuid },
+	{ "luksAddKey", "DEVICE [NEWKEYFILE]", 1, 2, B(K_KEYFILE) | B(K_SLOT) | PBKDF_OPTS,
+	  "Add a keyslot, unlocked by an existing passphrase.", v_addkey },
+	{ "luksRemoveKey", "DEVICE", 1, 1, B(K_KEYFILE) | B(K_BATCH), "Remove the keyslot the passphrase opens.",
+	  v_removekey },
+	{ "luksChangeKey", "DEVICE [NEWKEYFILE]", 1, 2, B(K_KEYFILE) | B(K_SLOT) | PBKDF_OPTS,
+	  "Change the passphrase of the keyslot the old one opens.", v_changekey },
+};
+
+static const struct cli_spec spec = {
+	.prog = "ulvm cryptsetup",
+	.synopsis = "ulvm cryptsetup [OPTION]... VERB [ARG]...\n\n"
+		    "cryptsetup's LUKS verbs: libcryptsetup handles the header, ulvmd's crypt target the data.\n",
+	.opts = opts,
+	.nopts = K_COUNT,
+	.global_opts = B(K_VERBOSE) | B(K_RUN_DIR) | B(K_HELP),
+	.help_opt = K_HELP,
+	.verbs = verbs,
+	.nverbs = sizeof(verbs) / sizeof(verbs[0]),
+};
+
+static bool set(const struct cs *c, int o)
+{
+	return c->a->set & CLI_BIT(o);
+}
+
+static const char *val(const struct cs *c, int o)
+{
+	return c->a->val[o];
+}
+
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+/* libcryptsetup's errno as cryptsetup's exit code. */
+static int exit_of(int r)
+{
+	return r == -EPERM || r == -ENOENT ? 2 : r == -ENOMEM ? 3 : r == -ENODEV || r == -ENOTBLK ? 4
+		: r == -EBUSY || r == -EEXIST ? 5 : 1;
+}
+
+static void cs_log(int level, const char *msg, void *usrptr)
+{
+	(void)usrptr;
+	if (level == CRYPT_LOG_NORMAL)
+		fputs(msg, stdout);
+	else if (level == CRYPT_LOG_ERROR)
+		fputs(msg, stderr);
+}
+
+/* A passphrase: --key-file's bytes, a prompt, or one line of stdin.
+ * malloc'ed in *@out, *@len bytes; 0 or an exit code. */
+static int passphrase(const struct cs *c, const char *file, const char *prompt, char **out, size_t *len)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	*out = NULL;
+	if (file) {
+		size_t got = 0;
+
+		if (!(f = strcmp(file, "-") ? fopen(file, "rb") : stdin))
+			return fail(1, "Failed to open key file %s.", file);
+		if (!(buf = malloc(8192 + 1)))
+			return 3;
+		got = fread(buf, 1, 8192, f);
+		if (f != stdin)
+			fclose(f);
+		*out = buf;
+		*len = got;
+		return 0;
+	}
+	(void)c;
+	if (isatty(STDIN_FILENO)) {
+		struct termios t, quiet;
+
+		fprintf(stderr, "%s", prompt);
+		tcgetattr(STDIN_FILENO, &t);
+		quiet = t;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		n = getline(&buf, &cap, stdin);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+		fputc('\n', stderr);
+	} else {
+		n = getline(&buf, &cap, stdin);
+	}
+	if (n < 0) {
+		free(buf);
+		return fail(1, "Error reading passphrase.");
+	}
+	if (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	*out = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+static void burn(char *p, size_t len)
+{
+	if (p)
+		crypt_safe_memzero(p, len);
+	free(p);
+}
+
+/* Open @dev's header; 0 or an exit code (messages printed). */
+static int load(const char *dev, struct crypt_device **cd, bool quiet)
+{
+	int r;
+
+	if ((r = crypt_init(cd, dev)))
+		return quiet ? 4 : fail(4, "Device %s does not exist or access denied.", dev);
+	crypt_set_log_callback(*cd, quiet ? NULL : cs_log, NULL);
+	if ((r = crypt_load(*cd, CRYPT_LUKS, NULL))) {
+		crypt_free(*cd);
+		*cd = NULL;
+		return quiet ? 1 : fail(1, "Device %s is not a valid LUKS device.", dev);
+	}
+	return 0;
+}
+
+static int pbkdf(const struct cs *c, struct crypt_device *cd)
+{
+	struct crypt_pbkdf_type p = { 0 };
+	const struct crypt_pbkdf_type *def = crypt_get_pbkdf_default(crypt_get_type(cd) ? crypt_get_type(cd) : CRYPT_LUKS2);
+	uint32_t n;
+
+	if (!set(c, K_PBKDF) && !set(c, K_ITER) && !set(c, K_FORCEITER))
+		return 0;
+	if (def)
+		p = *def;
+	if (set(c, K_PBKDF))
+		p.type = val(c, K_PBKDF);
+	if (!strcmp(crypt_get_type(cd) ? crypt_get_type(cd) : "", CRYPT_LUKS1) || !strcmp(p.type, CRYPT_KDF_PBKDF2))
+		p.max_memory_kb = p.parallel_threads = 0;
+	if (set(c, K_ITER)) {
+		if (parse_u32(val(c, K_ITER), &n) || !n)
+			return fail(1, "Invalid argument for --iter-time: %s", val(c, K_ITER));
+		p.time_ms = n;
+	}
+	if (set(c, K_FORCEITER)) {
+		if (parse_u32(val(c, K_FORCEITER), &n) || !n)
+			return fail(1, "Invalid argument for --pbkdf-force-iterations: %s", val(c, K_FORCEITER));
+		p.iterations = n;
+		p.flags |= CRYPT_PBKDF_NO_BENCHMARK;
+		if (strcmp(p.type, CRYPT_KDF_PBKDF2)) /* argon2: cost in time, memory at its minimum */
+			p.max_memory_kb = 32;
+	}
+	if (crypt_set_pbkdf_type(cd, &p))
+		return fail(1, "Invalid PBKDF parameters.");
+	return 0;
+}
+
+static int slot_opt(const struct cs *c, int *slot)
+{
+	uint32_t n;
+
+	*slot = CRYPT_ANY_SLOT;
+	if (!set(c, K_SLOT))
+		return 0;
+	if (parse_u32(val(c, K_SLOT), &n) || n > 31)
+		return fail(1, "Invalid argument for --key-slot: %s", val(c, K_SLOT));
+	*slot = (int)n;
+	return 0;
+}
+
+static int v_format(void *ctx, int argc, char **argv)
+{
+	struct cs *c = ctx;
+	const char *type = set(c, K_TYPE) ? val(c, K_TYPE) : "luks2", *cipher = set(c, K_CIPHER) ? val(c, K_CIPHER)
+											 : "aes-xts-plain64";
+	struct crypt_device *cd = NULL;
+	struct crypt_params_luks2 p2 = { 0 };
+	char cname[32], mode[64], *pass = NULL, *answer = NULL;
+	uint32_t bits = 512, sector = 0;
+	size_t plen = 0, cap = 0;
+	int r, slot;
+
+	if (!strcmp(type, "luks"))
+		type = "luks2";
+	if (strcmp(type, "luks1") && strcmp(type, "luks2"))
+		return fail(1, "Unknown LUKS type %s (luks1 or luks2).", type);
+	if (set(c, K_KEYSIZE) && (parse_u32(val(c, K_KEYSIZE), &bits) || bits % 8 || !bits || bits > 1024))
+		return fail(1, "Invalid argument for --key-size: %s", val(c, K_KEYSIZE));
+	if (set(c, K_SECTOR) && (parse_u32(val(c, K_SECTOR), &sector) || sector < 512 || sector > 4096 ||
+				 (sector & (sector - 1)) || !strcmp(type, "luks1")))
+		return fail(1, "Unsupported encryption sector size %s (512 to 4096, a power of two; luks2 only).",
+			    val(c, K_SECTOR));
+	if (sscanf(cipher, "%31[^-]-%63s", cname, mode) != 2)
+		return fail(1, "No known cipher specification pattern detected: %s", cipher);
+	if ((r = slot_opt(c, &slot)))
+		return r;
+	if (!set(c, K_BATCH)) {
+		fprintf(stderr, "\nWARNING!\n========\nThis will overwrite data on %s irrevocably.\n\n"
+			"Are you sure? (Type 'yes' in capital letters): ", argv[0]);
+		if (getline(&answer, &cap, stdin) < 0 || strncmp(answer, "YES", 3)) {
+			free(answer);
+			return fail(1, "Operation aborted.");
+		}
+		free(answer);
+	}
+	if ((r = passphrase(c, argc > 1 ? argv[1] : val(c, K_KEYFILE), "Enter passphrase for the new LUKS device: ",
+			    &pass, &plen)))
+		return r;
+	if ((r = crypt_init(&cd, argv[0]))) {
+		burn(pass, plen);
+		return fail(4, "Device %s does not exist or access denied.", argv[0]);
+	}
+	crypt_set_log_callback(cd, cs_log, NULL);
+	p2.sector_size = sector ? sector : 512;
+	r = crypt_format(cd, !strcmp(type, "luks1") ? CRYPT_LUKS1 : CRYPT_LUKS2, cname, mode, NULL, NULL, bits / 8,
+			 !strcmp(type, "luks1") ? NULL : &p2);
+	if (!r && (r = pbkdf(c, cd)))
+		r = -EINVAL;
+	if (!r && (r = crypt_keyslot_add_by_volume_key(cd, slot, NULL, 0, pass, plen)) >= 0)
+		r = 0;
+	burn(pass, plen);
+	crypt_free(cd);
+	return r ? fail(exit_of(r), "Cannot format device %s: %s.", argv[0], strerror(-r)) : 0;
+}
+
+/* The key of @cd's volume with a passphrase from the options: 0 and the
+ * keyslot in *@slot, or an exit code. */
+static int unlock(const struct cs *c, struct crypt_device *cd, const char *dev, char *vk, size_t *vk_len, int *slot)
+{
+	char *pass = NULL, prompt[PATH_MAX + 32];
+	size_t plen = 0;
+	int r, want;
+
+	if ((r = slot_opt(c, &want)))
+		return r;
+	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", dev);
+	if ((r = passphrase(c, val(c, K_KEYFILE), prompt, &pass, &plen)))
+		return r;
+	r = crypt_volume_key_get(cd, want, vk, vk_len, pass, plen);
+	burn(pass, plen);
+	if (r < 0)
+		return r == -EPERM || r == -ENOENT ? fail(2, "No key available with this passphrase.")
+						   : fail(exit_of(r), "Cannot unlock %s: %s.", dev, strerror(-r));
+	*slot = r;
+	return 0;
+}
+
+static int daemon_up(struct cs *c)
+{
+	c->d.run_dir = c->g.run_dir;
+	if (!dmctl_up(&c->d))
+		return fail(4, "%s", c->d.why.msg);
+	return 0;
+}
+
+static int v_open(void *ctx, int argc, char **argv)
+{
+	struct cs *c = ctx;
+	struct crypt_device *cd = NULL;
+	char vk[256], uuid[64], dmuuid[160], path[PATH_MAX], *table = NULL;
+	size_t vk_len = sizeof(vk);
+	struct err e = { { 0 } };
+	uint64_t off, size;
+	int r, slot = -1, ss;
+	FILE *f;
+
+	(void)argc;
+	if (set(c, K_TYPE) && strncmp(val(c, K_TYPE), "luks", 4))
+		return fail(1, "Only LUKS devices can be opened yet (--type %s).", val(c, K_TYPE));
+	if (!realpath(argv[0], path))
+		return fail(4, "Device %s does not exist or access denied.", argv[0]);
+	if ((r = daemon_up(c)))
+		return r;
+	if (dmctl_exists(&c->d, argv[1]))
+		return fail(5, "Device %s already exists.", argv[1]);
+	if ((r = load(path, &cd, false)))
+		return r;
+	if (set(c, K_TYPE) && strcmp(val(c, K_TYPE), "luks") &&
+	    strcmp(crypt_get_type(cd), !strcmp(val(c, K_TYPE), "luks1") ? CRYPT_LUKS1 : CRYPT_LUKS2)) {
+		crypt_free(cd);
+		return fail(1, "Device %s is not a valid %s device.", argv[0], val(c, K_TYPE));
+	}
+	if ((r = unlock(c, cd, argv[0], vk, &vk_len, &slot))) {
+		crypt_free(cd);
+		return r;
+	}
+	off = crypt_get_data_offset(cd);
+	ss = crypt_get_sector_size(cd);
+	{
+		FILE *dev = fopen(path, "rb");
+
+		size = 0;
+		if (dev && !fseeko(dev, 0, SEEK_END))
+			size = (uint64_t)ftello(dev) / 512;
+		if (dev)
+			fclose(dev);
+	}
+	if (size <= off) {
+		crypt_safe_memzero(vk, sizeof(vk));
+		crypt_free(cd);
+		return fail(4, "Device %s is too small.", argv[0]);
+	}
+	size -= off;
+	if (ss > 512)
+		size -= size % (uint64_t)(ss / 512);
+	if (!(f = open_memstream(&table, &(size_t){ 0 }))) {
+		crypt_free(cd);
+		return 3;
+	}
+	fprintf(f, "0 %" PRIu64 " crypt %s-%s ", size, crypt_get_cipher(cd), crypt_get_cipher_mode(cd));
+	for (size_t i = 0; i < vk_len; i++)
+		fprintf(f, "%02x", (unsigned char)vk[i]);
+	fprintf(f, " %" PRIu64 " %s %" PRIu64, crypt_get_iv_offset(cd), path, off);
+	if (ss > 512 || set(c, K_DISCARDS)) {
+		fprintf(f, " %d", (ss > 512) + set(c, K_DISCARDS));
+		if (set(c, K_DISCARDS))
+			fprintf(f, " allow_discards");
+		if (ss > 512)
+			fprintf(f, " sector_size:%d", ss);
+	}
+	fclose(f);
+	crypt_safe_memzero(vk, sizeof(vk));
+	snprintf(uuid, sizeof(uuid), "%s", crypt_get_uuid(cd) ? crypt_get_uuid(cd) : "");
+	for (char *s = uuid, *d = uuid;; s++) /* cryptsetup's dm uuid has the LUKS uuid without dashes */
+		if (*s != '-' && !(*d++ = *s))
+			break;
+	snprintf(dmuuid, sizeof(dmuuid), "CRYPT-%s-%s-%s", crypt_get_type(cd), uuid, argv[1]);
+	crypt_free(cd);
+	r = dmctl_create(&c->d, &(struct dmctl_dev){ .name = argv[1], .uuid = dmuuid, .table = table,
+						     .export = argv[1], .readonly = set(c, K_READONLY) },
+			 &e);
+	crypt_safe_memzero(table, strlen(table));
+	free(table);
+	if (r)
+		return fail(exit_of(r), "Cannot map %s: %s", argv[1], e.msg);
+	if (c->g.verbose)
+		printf("Key slot %d unlocked.\nCommand successful.\n", slot);
+	return 0;
+}
+
+static int v_close(void *ctx, int argc, char **argv)
+{
+	struct cs *c = ctx;
+	struct err e = { { 0 } };
+	int r;
+
+	(void)argc;
+	if ((r = daemon_up(c)))
+		return r;
+	if (!dmctl_exists(&c->d, argv[0]))
+		return fail(4, "Device %s is not active.", argv[0]);
+	if ((r = dmctl_simple(&c->d, "remove", argv[0], &e)))
+		return fail(exit_of(r), "Cannot close %s: %s", argv[0], e.msg);
+	return 0;
+}
+
+static int v_status(void *ctx, int argc, char **argv)
+{
+	struct cs *c = ctx;
+	struct json_object *res = NULL, *o, *v;
+	struct err e = { { 0 } };
+	char cipher[128], key[600], dev[PATH_MAX], type[16] = "n/a", *line = NULL;
+	uint64_t start, len, ivo, off;
+	int r, n, ss = 512;
+	size_t bits;
+	bool ro = false;
+	const char *uuid = "";
+
+	(void)argc;
+	if ((r = daemon_up(c)))
+		return r;
+	if (dmctl_call(&c->d, "info", dmctl_named(argv[0]), &res, &e)) {
+		printf("/dev/mapper/%s is inactive.\n", argv[0]);
+		return 4;
+	}
+	o = json_object_is_type(res, json_type_array) ? json_object_array_get_idx(res, 0) : res;
+	if (o && json_object_object_get_ex(o, "uuid", &v))
+		uuid = json_object_get_string(v);
+	if (o && json_object_object_get_ex(o, "read_only", &v))
+		ro = json_object_get_boolean(v);
+	if (!strncmp(uuid, "CRYPT-", 6))
+		sscanf(uuid + 6, "%15[^-]", type);
+	r = dmctl_status_of(&c->d, argv[0], "crypt", &line, &e);
+	json_object_put(res);
+	if (r) {
+		printf("/dev/mapper/%s is active.\n", argv[0]);
+		return 0;
+	}
+	free(line);
+	/* the table line with its key: only its length is shown */
+	{
+		struct json_object *p = dmctl_named(argv[0]), *t = NULL, *lines;
+
+		json_object_object_add(p, "showkeys", json_object_new_boolean(1));
+		if (dmctl_call(&c->d, "table", p, &t, &e) || !json_object_object_get_ex(json_object_array_get_idx(t, 0),
+											"lines", &lines)) {
+			json_object_put(t);
+			return fail(1, "Cannot read the table of %s: %s", argv[0], e.msg);
+		}
+		n = sscanf(json_object_get_string(json_object_array_get_idx(lines, 0)),
+			   "%" SCNu64 " %" SCNu64 " crypt %127s %599s %" SCNu64 " %4095s %" SCNu64, &start, &len, cipher,
+			   key, &ivo, dev, &off);
+		if (strstr(json_object_get_string(json_object_array_get_idx(lines, 0)), "sector_size:"))
+			sscanf(strstr(json_object_get_string(json_object_array_get_idx(lines, 0)), "sector_size:"),
+			       "sector_size:%d", &ss);
+		json_object_put(t);
+	}
+	bits = strlen(key) * 4;
+	crypt_safe_memzero(key, sizeof(key));
+	if (n != 7)
+		return fail(1, "%s is not a crypt mapping.", argv[0]);
+	printf("/dev/mapper/%s is active.\n", argv[0]);
+	printf("  type:    %s\n", type);
+	printf("  cipher:  %s\n", cipher);
+	printf("  keysize: %zu bits\n", bits);
+	printf("  key location: dm-crypt\n");
+	printf("  device:  %s\n", dev);
+	printf("  sector size:  %d\n", ss);
+	printf("  offset:  %" PRIu64 " sectors\n", off);
+	printf("  size:    %" PRIu64 " sectors\n", len);
+	printf("  mode:    %s\n", ro ? "readonly" : "read/write");
+	return 0;
+}
+
+static int v_dump(void *ctx, int argc, char **argv)
+{
+	struct crypt_device *cd;
+	int r;
+
+	(void)ctx;
+	(void)argc;
+	if ((r = load(argv[0], &cd, false)))
+		return r;
+	r = crypt_dump(cd);
+	crypt_free(cd);
+	return r ? exit_of(r) : 0;
+}
+
+static int v_isluks(void *ctx, int argc, char **argv)
+{
+	struct crypt_device *cd;
+	int r;
+
+	(void)ctx;
+	(void)argc;
+	if ((r = load(argv[0], &cd, true)))
+		return r;
+	crypt_free(cd);
+	return 0;
+}
+
+static int v_uuid(void *ctx, int argc, char **argv)
+{
+	struct crypt_device *cd;
+	int r;
+
+	(void)ctx;
+	(void)argc;
+	if ((r = load(argv[0], &cd, false)))
+		return r;
+	printf("%s\n", crypt_get_uuid(cd) ? crypt_get_uuid(cd) : "");
+	crypt_free(cd);
+	return 0;
+}
+
+/* luksAddKey / luksChangeKey: the old passphrase (--key-file or a prompt),
+ * the new one (NEWKEYFILE or a prompt). */
+static int keychange(struct cs *c, int argc, char **argv, bool change)
+{
+	struct crypt_device *cd;
+	char *old = NULL, *new = NULL, prompt[PATH_MAX + 32];
+	size_t ol = 0, nl = 0;
+	int r, slot;
+
+	if ((r = slot_opt(c, &slot)) || (r = load(argv[0], &cd, false)))
+		return r;
+	snprintf(prompt, sizeof(prompt), "Enter any existing passphrase: ");
+	if ((r = pbkdf(c, cd)) || (r = passphrase(c, val(c, K_KEYFILE), prompt, &old, &ol)) ||
+	    (r = passphrase(c, argc > 1 ? argv[1] : NULL, "Enter new passphrase for key slot: ", &new, &nl))) {
+		burn(old, ol);
+		crypt_free(cd);
+		return r;
+	}
+	r = change ? crypt_keyslot_change_by_passphrase(cd, CRYPT_ANY_SLOT, slot, old, ol, new, nl)
+		   : crypt_keyslot_add_by_passphrase(cd, slot, old, ol, new, nl);
+	burn(old, ol);
+	burn(new, nl);
+	crypt_free(cd);
+	if (r == -EPERM || r == -ENOENT)
+		return fail(2, "No key available with this passphrase.");
+	return r < 0 ? fail(exit_of(r), "Cannot %s key: %s.", change ? "change" : "add", strerror(-r)) : 0;
+}
+
+static int v_addkey(void *ctx, int argc, char **argv)
+{
+	return keychange(ctx, argc, argv, false);
+}
+
+static int v_changekey(void *ctx, int argc, char **argv)
+{
+	return keychange(ctx, argc, argv, true);
+}
+
+static int v_removekey(void *ctx, int argc, char **argv)
+{
+	struct cs *c = ctx;
+	struct crypt_device *cd;
+	char *pass = NULL, prompt[PATH_MAX + 32];
+	size_t plen = 0;
+	int r;
+
+	(void)argc;
+	if ((r = load(argv[0], &cd, false)))
+		return r;
+	snprintf(prompt, sizeof(prompt), "Enter passphrase to be deleted: ");
+	if ((r = passphrase(c, val(c, K_KEYFILE), prompt, &pass, &plen))) {
+		crypt_free(cd);
+		return r;
+	}
+	r = crypt_activate_by_passphrase(cd, NULL, CRYPT_ANY_SLOT, pass, plen, 0);
+	burn(pass, plen);
+	if (r < 0) {
+		crypt_free(cd);
+		return fail(2, "No key available with this passphrase.");
+	}
+	r = crypt_keyslot_destroy(cd, r);
+	crypt_free(cd);
+	return r < 0 ? fail(exit_of(r), "Cannot remove the keyslot: %s.", strerror(-r)) : 0;
+}
+
+int cryptsetup_main(const struct cli_globals *g, int argc, char **argv)
+{
+	struct cs c = { .g = *g };
+	struct cli_args a;
+	int ret;
+
+	if (g->complete)
+		return cli_complete(&spec, argc > 1 ? argv[1] : NULL, stdout);
+	ret = cli_parse(&spec, argc, argv, &a);
+	if (ret) {
+		cli_args_free(&a);
+		return ret == CLI_HELP_SHOWN ? 0 : 1;
+	}
+	c.a = &a;
+	c.g.verbose += (int)a.count[K_VERBOSE];
+	if (a.val[K_RUN_DIR])
+		c.g.run_dir = a.val[K_RUN_DIR];
+	if (c.g.verbose)
+		log_set_level(LOG_INFO);
+	ret = a.verb->fn(&c, a.argc, a.argv);
+	dmctl_close(&c.d);
+	cli_args_free(&a);
+	fflush(stdout);
+	return ret;
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# ulvm cryptsetup (libcryptsetup for the header, the crypt target for the
+# data), with the real cryptsetup as the oracle:
+#  - a LUKS2 container cryptsetup made and filled (reencrypt --encrypt)
+#    opens in ulvm with --key-file and reads back what was there; a LUKS1
+#    one cryptsetup formatted opens with the passphrase on stdin, and what
+#    ulvm writes decrypts with the key cryptsetup unlocks; status as
+#    cryptsetup's; close;
+#  - a container ulvm formats (LUKS2, sector size 4096) holds an ext4 made
+#    through it that fscks clean, and its file decrypts with the volume key
+#    cryptsetup itself unlocks (an independent decryptor);
+#  - keyslots: luksAddKey, luksChangeKey, luksRemoveKey, each checked with
+#    cryptsetup open --test-passphrase; isLuks, luksUUID as cryptsetup's;
+#  - a wrong passphrase is one line and exit 2; a corrupt header, a file
+#    that is no LUKS device and an existing name are refused, naming why.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/clients.bash"
+need cryptsetup nbdcopy python3 mkfs.ext4 fsck.ext4
+python3 -c 'import cryptography' 2>/dev/null || skip "python3-cryptography is not installed"
+step() { echo "== $*"; }
+M=$((1024 * 1024))
+FZ=$T/fuse MNT=$T/mnt
+mkdir -p "$FZ" "$MNT"
+trap 'fs_detach; cleanup' EXIT
+ITER=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000)
+printf 'first pass' >"$T/p1"
+printf 'second pass' >"$T/p2"
+printf 'third pass' >"$T/p3"
+start_ulvmd
+
+step "a LUKS2 container cryptsetup made and filled, and a LUKS1 one it formatted, open in ulvm"
+head -c $((40 * M)) /dev/urandom >"$T/luks2.img"
+cp "$T/luks2.img" "$T/luks2.orig"
+# offline encryption of a plain file: no device-mapper needed (LUKS2 only)
+cryptsetup reencrypt --encrypt --type luks2 --reduce-device-size 32M --key-file "$T/p1" "${ITER[@]}" \
+	--batch-mode "$T/luks2.img"
+truncate -s 24M "$T/luks1.img"
+cryptsetup luksFormat --type luks1 --key-file "$T/p1" "${ITER[@]}" --batch-mode "$T/luks1.img"
+ulvm cryptsetup open --key-file "$T/p1" "$T/luks2.img" c2
+ulvm cryptsetup open --type luks1 "$T/luks1.img" c1 <"$T/p1" # the passphrase on stdin
+nbdcopy "$(uri c2)" "$T/got"
+cmp <(head -c $((8 * M)) "$T/got") <(head -c $((8 * M)) "$T/luks2.orig") ||
+	fail "luks2: the data cryptsetup encrypted does not read back"
+head -c $((4 * M)) /dev/urandom >"$T/l1.plain"
+nbdcopy "$T/l1.plain" "$(uri c1)"
+cryptsetup luksDump --dump-volume-key --volume-key-file "$T/vk1" --key-file "$T/p1" --batch-mode "$T/luks1.img" >/dev/null
+off1=$(cryptsetup luksDump "$T/luks1.img" | awk '/^Payload offset:/ {print $3}')
+python3 "$(dirname "$0")/crypt_model.py" aes-xts-plain64 "$(xxd -p -c 64 "$T/vk1")" "$T/luks1.img" "$off1" 0 512 0 \
+	$((4 * M)) "$T/l1.model"
+cmp "$T/l1.model" "$T/l1.plain" || fail "luks1: cryptsetup's volume key does not decrypt what ulvm wrote"
+ulvm cryptsetup status c2 | tee "$T/status"
+grep -q "type:    LUKS2" "$T/status" && grep -q "keysize: 512 bits" "$T/status" && grep -q "cipher:  aes-xts-plain64" "$T/status" ||
+	fail "status is not cryptsetup's"
+ulvm dmsetup table c2 | grep -q "$(printf '0%.0s' $(seq 128))" || fail "the volume key shows in dmsetup table"
+ulvm cryptsetup close c2
+ulvm cryptsetup close c1
+ulvm dmsetup ls | grep -q '^c[12]' && fail "close left a mapping"
+
+step "ulvm luksFormat (LUKS2, 4096-byte sectors): ext4 through it fscks; cryptsetup's key decrypts the file"
+truncate -s 48M "$T/u.img"
+ulvm cryptsetup luksFormat -q --type luks2 --sector-size 4096 "${ITER[@]}" --key-file "$T/p1" "$T/u.img"
+cryptsetup open --test-passphrase --key-file "$T/p1" "$T/u.img" || fail "cryptsetup does not take ulvm's header"
+ulvm cryptsetup open --key-file "$T/p1" "$T/u.img" cu
+fs_attach cu
+mkfs.ext4 -q -F "$LOOP"
+mount "$LOOP" "$MNT"
+cp -r "$(dirname "$0")" "$MNT/tests"
+umount "$MNT"
+fsck.ext4 -fn "$LOOP" >"$T/fsck.log" 2>&1 || { cat "$T/fsck.log"; fail "the ext4 on ulvm's LUKS2 does not fsck clean"; }
+fs_detach
+nbdcopy "$(uri cu)" "$T/cu.plain"
+ulvm cryptsetup close cu
+cryptsetup luksDump --dump-volume-key --volume-key-file "$T/vk" --key-file "$T/p1" --batch-mode "$T/u.img" >/dev/null
+off=$(cryptsetup luksDump --dump-json-metadata "$T/u.img" | python3 -c \
+	'import json,sys; print(int(json.load(sys.stdin)["segments"]["0"]["offset"]) // 512)')
+python3 "$(dirname "$0")/crypt_model.py" aes-xts-plain64 "$(xxd -p -c 64 "$T/vk")" "$T/u.img" "$off" 0 4096 0 \
+	$((16 * M)) "$T/model"
+cmp "$T/model" <(head -c $((16 * M)) "$T/cu.plain") || fail "cryptsetup's volume key does not decrypt what ulvm wrote"
+
+step "keyslots, isLuks, luksUUID"
+ulvm cryptsetup luksAddKey --key-file "$T/p1" "${ITER[@]}" "$T/u.img" "$T/p2"
+cryptsetup open --test-passphrase --key-file "$T/p2" "$T/u.img" || fail "luksAddKey: cryptsetup does not take the new key"
+ulvm cryptsetup luksChangeKey --key-file "$T/p2" "${ITER[@]}" "$T/u.img" "$T/p3"
+cryptsetup open --test-passphrase --key-file "$T/p3" "$T/u.img" || fail "luksChangeKey: the new key does not open"
+if cryptsetup open --test-passphrase --key-file "$T/p2" "$T/u.img" 2>/dev/null; then fail "luksChangeKey: the old key still opens"; fi
+ulvm cryptsetup luksRemoveKey --key-file "$T/p3" "$T/u.img"
+if cryptsetup open --test-passphrase --key-file "$T/p3" "$T/u.img" 2>/dev/null; then fail "luksRemoveKey: the key still opens"; fi
+cryptsetup open --test-passphrase --key-file "$T/p1" "$T/u.img" || fail "luksRemoveKey removed the other keyslot"
+ulvm cryptsetup isLuks "$T/u.img" || fail "isLuks says no to a LUKS device"
+if ulvm cryptsetup isLuks "$T/p1"; then fail "isLuks says yes to a text file"; fi
+[ "$(ulvm cryptsetup luksUUID "$T/u.img")" = "$(cryptsetup luksUUID "$T/u.img")" ] || fail "luksUUID differs from cryptsetup's"
+ulvm cryptsetup luksDump "$T/u.img" | grep -q "^Version:.*2" || fail "luksDump does not show the header"
+
+step "refused: a wrong passphrase (exit 2), a corrupt header, no LUKS device, an existing name"
+rc=0
+ulvm cryptsetup open --key-file "$T/p2" "$T/u.img" cx 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q "No key available with this passphrase" "$T/err" ||
+	{ cat "$T/err"; fail "a wrong passphrase: exit $rc, not 2 with one line"; }
+cp "$T/u.img" "$T/bad.img"
+printf 'XXXXXX' | dd of="$T/bad.img" conv=notrunc status=none
+printf 'XXXXXX' | dd of="$T/bad.img" bs=1 seek=16384 conv=notrunc status=none
+before=$(md5sum <"$T/bad.img")
+if ulvm cryptsetup open --key-file "$T/p1" "$T/bad.img" cx 2>"$T/err"; then fail "a corrupt header opened"; fi
+grep -q "not a valid LUKS device" "$T/err" || { cat "$T/err"; fail "no reason for the corrupt header"; }
+[ "$(md5sum <"$T/bad.img")" = "$before" ] || fail "opening a corrupt header wrote to it"
+if ulvm cryptsetup open --key-file "$T/p1" "$T/p1" cx 2>"$T/err"; then fail "a text file opened"; fi
+ulvm cryptsetup open --key-file "$T/p1" "$T/u.img" cu
+rc=0
+ulvm cryptsetup open --key-file "$T/p1" "$T/u.img" cu 2>"$T/err" || rc=$?
+[ "$rc" = 5 ] && grep -q "already exists" "$T/err" || { cat "$T/err"; fail "an existing name: exit $rc"; }
+ulvm cryptsetup close cu
+echo "cryptsetup: ok"

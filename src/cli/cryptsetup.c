@@ -513,45 +513,51 @@ static int v_status(void *ctx, int argc, char **argv)
 	return 0;
 }
 
-static int v_dump(void *ctx, int argc, char **argv)
+/* Load @dev's header (quietly: isLuks) and run @fn on it, if any. */
+static int with_header(const char *dev, bool quiet, int (*fn)(struct crypt_device *cd))
 {
 	struct crypt_device *cd;
 	int r;
 
+	if ((r = load(dev, &cd, quiet)))
+		return r;
+	r = fn ? fn(cd) : 0;
+	crypt_free(cd);
+	return r;
+}
+
+static int dump_fn(struct crypt_device *cd)
+{
+	int r = crypt_dump(cd);
+
+	return r ? exit_of(r) : 0;
+}
+
+static int uuid_fn(struct crypt_device *cd)
+{
+	printf("%s\n", crypt_get_uuid(cd) ? crypt_get_uuid(cd) : "");
+	return 0;
+}
+
+static int v_dump(void *ctx, int argc, char **argv)
+{
 	(void)ctx;
 	(void)argc;
-	if ((r = load(argv[0], &cd, false)))
-		return r;
-	r = crypt_dump(cd);
-	crypt_free(cd);
-	return r ? exit_of(r) : 0;
+	return with_header(argv[0], false, dump_fn);
 }
 
 static int v_isluks(void *ctx, int argc, char **argv)
 {
-	struct crypt_device *cd;
-	int r;
-
 	(void)ctx;
 	(void)argc;
-	if ((r = load(argv[0], &cd, true)))
-		return r;
-	crypt_free(cd);
-	return 0;
+	return with_header(argv[0], true, NULL);
 }
 
 static int v_uuid(void *ctx, int argc, char **argv)
 {
-	struct crypt_device *cd;
-	int r;
-
 	(void)ctx;
 	(void)argc;
-	if ((r = load(argv[0], &cd, false)))
-		return r;
-	printf("%s\n", crypt_get_uuid(cd) ? crypt_get_uuid(cd) : "");
-	crypt_free(cd);
-	return 0;
+	return with_header(argv[0], false, uuid_fn);
 }
 
 /* luksAddKey / luksChangeKey: the old passphrase (--key-file or a prompt),

@@ -139,6 +139,23 @@ int lv_change_add_hidden(struct lv_change *ch, const char *name, uint32_t extent
 	return extents ? alloc_extend(ch->h->vg, *out, &req, e) : 0;
 }
 
+int lv_change_new_name(const struct vg *vg, const struct lv_create_req *req, const char *kind, char *buf,
+		       size_t size, const char **name, struct err *e)
+{
+	int r;
+
+	*name = req->name ? req->name : req->lv_arg;
+	if (!*name) {
+		vg_next_lv_name(vg, buf, size);
+		*name = buf;
+	}
+	if ((r = vg_check_new_lv_name(vg, *name, e)))
+		return r;
+	if (strlen(*name) + 10 > LVM_NAME_LEN - 1) /* room for "_rimage_NN", "_mimage_NN" */
+		return err_set(e, -ENAMETOOLONG, "Logical volume name %s is too long for a %s LV.", *name, kind);
+	return 0;
+}
+
 int lv_change_created(struct lv_change *ch, const struct lv_create_req *req, const char *name, struct err *e)
 {
 	const struct vg *vg = ch->h->vg;

@@ -251,6 +251,11 @@ int lv_change_add_lv(struct lv_change *ch, const struct lv_create_req *req, cons
  * 0); @no_ctime: without creation time and host (a pool's sub-LVs). */
 int lv_change_add_hidden(struct lv_change *ch, const char *name, uint32_t extents, bool no_ctime,
 			 struct vg_lv **out, struct err *e);
+/* The name of a new LV with sub-LVs (a @kind LV: "raid", "mirror"): -n,
+ * else the VG/LV argument's, else lvolN (in @buf); checked as lvm2 does,
+ * with room for its sub-LVs' suffixes. */
+int lv_change_new_name(const struct vg *vg, const struct lv_create_req *req, const char *kind, char *buf,
+		       size_t size, const char **name, struct err *e);
 /* After the commit of a new LV @name: lvm2's "Logical volume ... created."
  * and, unless -an, its activation in ulvmd (a notice when none runs). */
 int lv_change_created(struct lv_change *ch, const struct lv_create_req *req, const char *name, struct err *e);

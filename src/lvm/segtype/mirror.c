@@ -409,7 +409,7 @@ static int mirror_create(struct lv_change *ch, const struct lv_create_req *req, 
 	unsigned legs = (req->mirrors ? req->mirrors : 1) + 1;
 	const char *logtype = req->mirror_log ? req->mirror_log : "disk";
 	uint32_t region = req->region_size ? req->region_size : MIRROR_DEFAULT_REGION;
-	const char *name = req->name ? req->name : req->lv_arg;
+	const char *name;
 	struct vg_lv *lv, *image[MIRROR_LEGS_MAX], *log = NULL, *meta[MIRROR_LEGS_MAX];
 	struct vg_pv *used[MIRROR_LEGS_MAX];
 	char nbuf[LVM_NAME_LEN], sub[2 * LVM_NAME_LEN + 16];
@@ -427,14 +427,8 @@ static int mirror_create(struct lv_change *ch, const struct lv_create_req *req, 
 		return err_set(e, -EINVAL, "Please specify either size or extents.");
 	if (region & (region - 1) || region < 8)
 		return err_set(e, -EINVAL, "Region size %u is not a power of two of at least 4 KiB.", region);
-	if (!name) {
-		vg_next_lv_name(vg, nbuf, sizeof(nbuf));
-		name = nbuf;
-	}
-	if ((r = vg_check_new_lv_name(vg, name, e)))
+	if ((r = lv_change_new_name(vg, req, "mirror", nbuf, sizeof(nbuf), &name, e)))
 		return r;
-	if (strlen(name) + 10 > LVM_NAME_LEN - 1)
-		return err_set(e, -ENAMETOOLONG, "Logical volume name %s is too long for a mirror LV.", name);
 	if ((r = lv_change_add_lv(ch, req, name, &lv, e)))
 		return r;
 	/* each image on a PV no other image uses */

@@ -443,7 +443,7 @@ static int raid_create(struct lv_change *ch, const struct lv_create_req *req, st
 	uint32_t region = req->region_size ? req->region_size : 4096; /* lvm2: 2 MiB */
 	uint32_t stripe_size = r1 ? 0 : req->stripe_size ? req->stripe_size : 128;
 	uint64_t ext = req->extents, per;
-	const char *name = req->name;
+	const char *name;
 	char nbuf[LVM_NAME_LEN];
 	struct vg_lv *lv, **meta, **image;
 	int r;
@@ -482,16 +482,8 @@ static int raid_create(struct lv_change *ch, const struct lv_create_req *req, st
 			ext += data - ext % data;
 		per = ext / data;
 	}
-	if (!name)
-		name = req->lv_arg;
-	if (!name) {
-		vg_next_lv_name(vg, nbuf, sizeof(nbuf));
-		name = nbuf;
-	}
-	if ((r = vg_check_new_lv_name(vg, name, e)))
+	if ((r = lv_change_new_name(vg, req, "raid", nbuf, sizeof(nbuf), &name, e)))
 		return r;
-	if (strlen(name) + 10 > LVM_NAME_LEN - 1)
-		return err_set(e, -ENAMETOOLONG, "Logical volume name %s is too long for a raid LV.", name);
 	meta = calloc(images, sizeof(*meta));
 	image = calloc(images, sizeof(*image));
 	if (!meta || !image) {

@@ -29,7 +29,8 @@ void dev_segs_of(struct dev *d, uint64_t off, uint64_t len, struct dev_segs *g)
 		g->s[0] = (struct dev_seg){ 0, len, false }, g->n = 1;
 }
 
-bool dev_segs_hole_at(const struct dev_segs *g, uint64_t pos, uint64_t *run)
+/* Is @pos (relative) a hole in @g, and for how long is that so? */
+static bool dev_segs_hole_at(const struct dev_segs *g, uint64_t pos, uint64_t *run)
 {
 	for (unsigned i = 0; i < g->n; i++) {
 		if (pos >= g->s[i].off && pos < g->s[i].off + g->s[i].len) {
@@ -39,6 +40,18 @@ bool dev_segs_hole_at(const struct dev_segs *g, uint64_t pos, uint64_t *run)
 	}
 	*run = UINT64_MAX; /* past what the device reported: data */
 	return false;
+}
+
+uint64_t dev_segs_step(const struct dev_segs *s, const struct dev_segs *t, uint64_t pos, uint64_t len, bool *s_hole,
+		       bool *t_hole)
+{
+	uint64_t sr, tr, step = len - pos;
+
+	*s_hole = dev_segs_hole_at(s, pos, &sr);
+	*t_hole = dev_segs_hole_at(t, pos, &tr);
+	if (sr < step)
+		step = sr;
+	return tr < step ? tr : step;
 }
 
 int dev_copy(struct dev *src, uint64_t s_off, struct dev *dst, uint64_t d_off, uint64_t len, void *buf,
@@ -54,13 +67,9 @@ int dev_copy(struct dev *src, uint64_t s_off, struct dev *dst, uint64_t d_off, u
 		dev_segs_of(src, s_off, n, &S);
 		dev_segs_of(dst, d_off, n, &T);
 		for (uint64_t pos = 0; pos < n && !r;) {
-			uint64_t sr, tr, step = n - pos;
-			bool sh = dev_segs_hole_at(&S, pos, &sr), th = dev_segs_hole_at(&T, pos, &tr);
+			bool sh, th;
+			uint64_t step = dev_segs_step(&S, &T, pos, n, &sh, &th);
 
-			if (sr < step)
-				step = sr;
-			if (tr < step)
-				step = tr;
 			if (sh && th) {
 				k->skipped += step;
 			} else if (sh) {

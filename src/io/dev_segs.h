@@ -26,8 +26,12 @@ struct dev_segs {
 /* The extents of [off, off + len) of @d (all data if it cannot say; the
  * tail of a range too fragmented to describe counts as data). */
 void dev_segs_of(struct dev *d, uint64_t off, uint64_t len, struct dev_segs *g);
-/* Is @pos (relative) a hole in @g, and for how long is that so? */
-bool dev_segs_hole_at(const struct dev_segs *g, uint64_t pos, uint64_t *run);
+
+/* From @pos (relative) of a range of @len bytes seen as @s on one device
+ * and @t on another: how far (at most to @len) neither side changes
+ * between hole and data, and whether each is a hole there. */
+uint64_t dev_segs_step(const struct dev_segs *s, const struct dev_segs *t, uint64_t pos, uint64_t len, bool *s_hole,
+		       bool *t_hole);
 
 struct dev_copy_count {
 	uint64_t copied, skipped; /* bytes */

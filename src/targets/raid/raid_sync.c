@@ -119,14 +119,9 @@ static int sync_piece(struct syncer *sy, uint64_t s, uint64_t n)
 		t = rs->legs[i].data;
 		dev_segs_of(t, t_off, len, &T);
 		for (uint64_t pos = 0; pos < len;) {
-			uint64_t sr, tr, step;
-			bool sh = dev_segs_hole_at(&S, pos, &sr), th = dev_segs_hole_at(&T, pos, &tr);
+			bool sh, th;
+			uint64_t step = dev_segs_step(&S, &T, pos, len, &sh, &th);
 
-			step = len - pos;
-			if (sr < step)
-				step = sr;
-			if (tr < step)
-				step = tr;
 			if (sh && th) {
 				sy->skipped += step;
 			} else if (!sh && (r = dev_read(src, sy->a, step, s_off + pos))) {

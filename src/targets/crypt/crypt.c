@@ -67,9 +67,9 @@ static atomic_uint_fast64_t next_id = 1;
 /* ---- the threads' cipher contexts and bounce buffers ---- */
 
 /* A thread's contexts for one target: [0] decrypt, [1] encrypt with the
- * table's cipher; for xts also [2] ECB-decrypt and [3] ECB-encrypt with
- * the data key K1, [4] ECB-encrypt with the tweak key K2. */
-#define TL_CTX 5
+ * table's cipher; for xts (batched) ECB with the data key K1 instead, and
+ * [2] ECB-encrypt with the tweak key K2. */
+#define TL_CTX 3
 
 struct tl_state {
 	struct { uint64_t id; EVP_CIPHER_CTX *ctx[TL_CTX]; } slot[TL_SLOTS];
@@ -131,14 +131,13 @@ static EVP_CIPHER_CTX *ctx_of(struct tl_state *t, const struct crypt_cc *cc, int
 
 		i = t->next++ % TL_SLOTS;
 		t->slot[i].id = 0;
-		for (int j = 0; j < (cc->ecb ? TL_CTX : 2); j++) {
-			const EVP_CIPHER *c = j < 2 ? cc->cipher : cc->ecb;
-			const uint8_t *key = j < 4 ? cc->key : cc->key + half;
-			int enc = j < 2 ? j : j == 2 ? 0 : 1;
+		for (int j = 0; j < (cc->ecb ? 3 : 2); j++) {
+			const EVP_CIPHER *c = cc->ecb ? cc->ecb : cc->cipher;
+			const uint8_t *key = j == 2 ? cc->key + half : cc->key;
 
 			if (!t->slot[i].ctx[j] && !(t->slot[i].ctx[j] = EVP_CIPHER_CTX_new()))
 				return NULL;
-			if (!EVP_CipherInit_ex(t->slot[i].ctx[j], c, NULL, key, NULL, enc) ||
+			if (!EVP_CipherInit_ex(t->slot[i].ctx[j], c, NULL, key, NULL, j == 2 ? 1 : j) ||
 			    !EVP_CIPHER_CTX_set_padding(t->slot[i].ctx[j], 0))
 				return NULL;
 		}
@@ -155,7 +154,7 @@ static EVP_CIPHER_CTX *ctx_of(struct tl_state *t, const struct crypt_cc *cc, int
 static int xts_batch(struct tl_state *t, const struct crypt_cc *cc, uint8_t *p, const uint8_t *in, size_t len,
 		     uint64_t off, int enc)
 {
-	EVP_CIPHER_CTX *k1 = ctx_of(t, cc, enc ? 3 : 2), *k2 = ctx_of(t, cc, 4);
+	EVP_CIPHER_CTX *k1 = ctx_of(t, cc, enc), *k2 = ctx_of(t, cc, 2);
 	size_t units = len / cc->sector_size, blocks = cc->sector_size / 16;
 	uint64_t *tw = (uint64_t *)t->tw;
 	int n;

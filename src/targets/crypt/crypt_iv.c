@@ -1,8 +1,11 @@
 /* dm-crypt's IV generators (drivers/md/dm-crypt.c: crypt_iv_*_gen): what
  * goes into a sector's IV (or XTS tweak), from its sector number. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "common/le.h"
@@ -85,18 +88,56 @@ static int essiv_init(const char *arg, const uint8_t *key, size_t key_len, uint8
 	return 0;
 }
 
+/* essiv's AES-ECB context, one per thread, keyed with the last salt it
+ * saw: a sector's IV allocates nothing. */
+struct essiv_tl {
+	EVP_CIPHER_CTX *ctx;
+	uint8_t salt[CRYPT_MAX_KEY];
+	size_t len;
+};
+
+static pthread_key_t essiv_key;
+static pthread_once_t essiv_once = PTHREAD_ONCE_INIT;
+
+static void essiv_tl_free(void *p)
+{
+	struct essiv_tl *t = p;
+
+	EVP_CIPHER_CTX_free(t->ctx);
+	OPENSSL_cleanse(t->salt, sizeof(t->salt));
+	free(t);
+}
+
+static void essiv_tl_init(void)
+{
+	pthread_key_create(&essiv_key, essiv_tl_free);
+}
+
 static void essiv_gen(const uint8_t *st, size_t sl, uint64_t s, uint8_t iv[CRYPT_IV_LEN])
 {
 	const EVP_CIPHER *c = sl == 16 ? EVP_aes_128_ecb() : sl == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb();
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	struct essiv_tl *t;
 	uint8_t in[CRYPT_IV_LEN] = { 0 };
 	int n = 0;
 
-	le64_put(in, s);
 	memset(iv, 0, CRYPT_IV_LEN);
-	if (ctx && EVP_EncryptInit_ex(ctx, c, NULL, st, NULL) && EVP_CIPHER_CTX_set_padding(ctx, 0))
-		EVP_EncryptUpdate(ctx, iv, &n, in, CRYPT_IV_LEN);
-	EVP_CIPHER_CTX_free(ctx);
+	pthread_once(&essiv_once, essiv_tl_init);
+	if (!(t = pthread_getspecific(essiv_key))) {
+		if (!(t = calloc(1, sizeof(*t))) || !(t->ctx = EVP_CIPHER_CTX_new())) {
+			free(t);
+			return;
+		}
+		pthread_setspecific(essiv_key, t);
+	}
+	if (t->len != sl || memcmp(t->salt, st, sl)) {
+		t->len = 0;
+		if (!EVP_EncryptInit_ex(t->ctx, c, NULL, st, NULL) || !EVP_CIPHER_CTX_set_padding(t->ctx, 0))
+			return;
+		memcpy(t->salt, st, sl);
+		t->len = sl;
+	}
+	le64_put(in, s);
+	EVP_EncryptUpdate(t->ctx, iv, &n, in, CRYPT_IV_LEN);
 }
 
 static const struct crypt_iv crypt_ivs[] = {

@@ -394,11 +394,9 @@ int pvmove_finish(struct lvm_env *env, struct vgh *h, struct dmctl *d, struct vg
 	struct vg *vg = h->vg;
 	char name[LV_DM_NAME_MAX];
 	struct lv_plan plan;
-	bool was_active;
 	int r;
 
 	lv_dm_name(vg, mv, name);
-	was_active = dmctl_up(d) && lv_dm_active(d, vg, mv);
 	/* its devices (an --atomic move's images too), to take down at the end
 	 * (none to know of when it cannot be planned: a PV is missing) */
 	if (lv_plan_build(&plan, vg, env, mv, &(struct err){ { 0 } }))
@@ -449,7 +447,7 @@ int pvmove_finish(struct lvm_env *env, struct vgh *h, struct dmctl *d, struct vg
 	for (unsigned i = plan.n; i-- > 0 && !r;)
 		if (dmctl_device(d, plan.dev[i].name, plan.dev[i].uuid, NULL) == 1)
 			r = dmctl_remove(d, plan.dev[i].name, e);
-	if (!r && was_active && dmctl_exists(d, name))
+	if (!r && !plan.n && dmctl_exists(d, name)) /* unplanned: its own device at least */
 		r = dmctl_remove(d, name, e);
 	lv_plan_free(&plan);
 	return r;

@@ -143,7 +143,7 @@ static void cs_log(int level, const char *msg, void *usrptr)
 
 /* A passphrase: --key-file's bytes, a prompt, or one line of stdin.
  * malloc'ed in *@out, *@len bytes; 0 or an exit code. */
-static int passphrase(const struct cs *c, const char *file, const char *prompt, char **out, size_t *len)
+static int passphrase(const char *file, const char *prompt, char **out, size_t *len)
 {
 	FILE *f;
 	char *buf = NULL;
@@ -165,7 +165,6 @@ static int passphrase(const struct cs *c, const char *file, const char *prompt, 
 		*len = got;
 		return 0;
 	}
-	(void)c;
 	if (isatty(STDIN_FILENO)) {
 		struct termios t, quiet;
 
@@ -294,7 +293,7 @@ static int v_format(void *ctx, int argc, char **argv)
 		}
 		free(answer);
 	}
-	if ((r = passphrase(c, argc > 1 ? argv[1] : val(c, K_KEYFILE), "Enter passphrase for the new LUKS device: ",
+	if ((r = passphrase(argc > 1 ? argv[1] : val(c, K_KEYFILE), "Enter passphrase for the new LUKS device: ",
 			    &pass, &plen)))
 		return r;
 	if ((r = crypt_init(&cd, argv[0]))) {
@@ -325,7 +324,7 @@ static int unlock(const struct cs *c, struct crypt_device *cd, const char *dev, 
 	if ((r = slot_opt(c, &want)))
 		return r;
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", dev);
-	if ((r = passphrase(c, val(c, K_KEYFILE), prompt, &pass, &plen)))
+	if ((r = passphrase(val(c, K_KEYFILE), prompt, &pass, &plen)))
 		return r;
 	r = crypt_volume_key_get(cd, want, vk, vk_len, pass, plen);
 	burn(pass, plen);
@@ -572,8 +571,8 @@ static int keychange(struct cs *c, int argc, char **argv, bool change)
 	if ((r = slot_opt(c, &slot)) || (r = load(argv[0], &cd, false)))
 		return r;
 	snprintf(prompt, sizeof(prompt), "Enter any existing passphrase: ");
-	if ((r = pbkdf(c, cd)) || (r = passphrase(c, val(c, K_KEYFILE), prompt, &old, &ol)) ||
-	    (r = passphrase(c, argc > 1 ? argv[1] : NULL, "Enter new passphrase for key slot: ", &new, &nl))) {
+	if ((r = pbkdf(c, cd)) || (r = passphrase(val(c, K_KEYFILE), prompt, &old, &ol)) ||
+	    (r = passphrase(argc > 1 ? argv[1] : NULL, "Enter new passphrase for key slot: ", &new, &nl))) {
 		burn(old, ol);
 		crypt_free(cd);
 		return r;
@@ -610,7 +609,7 @@ static int v_removekey(void *ctx, int argc, char **argv)
 	if ((r = load(argv[0], &cd, false)))
 		return r;
 	snprintf(prompt, sizeof(prompt), "Enter passphrase to be deleted: ");
-	if ((r = passphrase(c, val(c, K_KEYFILE), prompt, &pass, &plen))) {
+	if ((r = passphrase(val(c, K_KEYFILE), prompt, &pass, &plen))) {
 		crypt_free(cd);
 		return r;
 	}

@@ -15,6 +15,13 @@ qio() {
 	fi
 }
 
+# `table_refused TABLE PATTERN`: creating a device with TABLE fails, and
+# the message has PATTERN.
+table_refused() {
+	if ulvm dmsetup create x --table "$1" >"$T/refused" 2>&1; then fail "accepted: $1"; fi
+	grep -q -- "$2" "$T/refused" || { cat "$T/refused"; fail "no \"$2\" for: $1"; }
+}
+
 # qemu-io must fail with EIO: `qio_eio URI CMD`.
 qio_eio() {
 	local out

@@ -276,6 +276,11 @@ int lvm_setup(struct lvm_cmd *c, bool rw)
 	r = lvm_env_init(&c->env, opt_val(c, c->common + G_CONFDIR),
 			 opt_set(c, c->common + G_DEVICES) ? opt_val(c, c->common + G_DEVICES) : NULL,
 			 c->cmdline, rw, &e);
+	c->env.run_dir = c->g->run_dir;
+	/* PVs that are ulvmd's devices are reached in its run dir, also by
+	 * the layers that are not handed the environment */
+	if (c->g->run_dir)
+		setenv("ULVM_RUN_DIR", c->g->run_dir, 1);
 	if (!r)
 		r = lvm_scan(&c->env, &e);
 	return r ? lvm_fail("%s", e.msg) : 0;

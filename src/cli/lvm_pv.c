@@ -65,8 +65,8 @@ int lvm_pv_make(struct lvm_cmd *c, const char *path, const struct pv_create_opts
 	if (d->status && d->status != -ENOENT && !d->pv)
 		if (d->status != -EINVAL)
 			return lvm_fail("Cannot use %s: %s", path, d->why.msg);
-	if ((r = dev_open_file(d->path, 0, &dv)))
-		return lvm_fail("Cannot use %s: %s", path, strerror(-r));
+	if ((r = lvm_open_dev(&c->env, d->path, 0, &dv, &e)))
+		return lvm_fail("Cannot use %s: %s", path, e.msg);
 	r = pv_create(dv, o, &pv, &e);
 	dev_put(dv);
 	if (r)

@@ -109,7 +109,7 @@ int lvm_pvmove(void *ctx, int argc, char **argv)
 		return lvm_fail("pvmove needs ulvmd to copy the extents: %s", d.why.msg);
 	if (argc)
 		pv_path(argv[0], src, sizeof(src));
-	if (argc && !realpath(src, real))
+	if (argc && lvm_canon_path(src, real, sizeof(real)))
 		return lvm_fail("Failed to find physical volume \"%s\".", src);
 	if (lvm_vg_names(&c->env, &names, &nvg, &e))
 		return lvm_fail("%s", e.msg);

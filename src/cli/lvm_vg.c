@@ -217,7 +217,7 @@ int lvm_vgreduce(void *ctx, int argc, char **argv)
 		for (int a = 1; a < argc && p->path; a++) {
 			char real[PATH_MAX];
 
-			named |= realpath(argv[a], real) && !strcmp(real, p->path);
+			named |= !lvm_canon_path(argv[a], real, sizeof(real)) && !strcmp(real, p->path);
 		}
 		if (!named) {
 			i++;

@@ -107,4 +107,14 @@ bool dev_is_nbd_uri(const char *s);
  * On failure @e says why (libnbd's message). */
 int dev_open_nbd(const char *uri, unsigned flags, struct dev **out, struct err *e);
 
+/* Devices as a user names them (io/dev_spec.c): a file or block device,
+ * an NBD URI, or /dev/mapper/NAME, a device of the ulvmd of @run_dir
+ * (NULL: the default run directory) reached through its export NAME. */
+int dev_open_spec(const char *spec, const char *run_dir, unsigned flags, struct dev **out, struct err *e);
+/* Is @spec /dev/mapper/NAME with no such node on this system (*@name:
+ * NAME)?  Tables name ulvmd's devices so. */
+bool dev_spec_mapped(const char *spec, const char **name);
+/* The URI of ulvmd's export @export (its NBD socket in @run_dir). */
+int dev_export_uri(const char *run_dir, const char *export, char *out, size_t size, struct err *e);
+
 #endif

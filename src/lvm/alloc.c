@@ -1,5 +1,6 @@
 /* Extent allocation and lvm2 size arguments.  See alloc.h. */
 #include "lvm/alloc.h"
+#include "lvm/devices.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -411,7 +412,7 @@ int alloc_parse_pv_arg(const struct vg *vg, const char *arg, struct alloc_range 
 		return err_set(e, -ENOMEM, "out of memory");
 	if ((colon = strchr(copy, ':')))
 		*colon++ = 0;
-	if (!realpath(copy, real) || !(pv = vg_find_pv_path(vg, real))) {
+	if (lvm_canon_path(copy, real, sizeof(real)) || !(pv = vg_find_pv_path(vg, real))) {
 		ret = err_set(e, -ENOENT, "%s is not a PV of VG %s", copy, vg->name);
 		goto out;
 	}

@@ -81,6 +81,46 @@ int64_t lvm_conf_int(const struct lvm_env *env, const char *section, const char 
 	return v;
 }
 
+int lvm_canon_path(const char *path, char *out, size_t size)
+{
+	if (realpath(path, out))
+		return 0;
+	if (!dev_is_nbd_uri(path) && !dev_spec_mapped(path, NULL))
+		return errno ? -errno : -ENOENT;
+	return (size_t)snprintf(out, size, "%s", path) < size ? 0 : -ENAMETOOLONG;
+}
+
+int lvm_open_dev(const struct lvm_env *env, const char *path, unsigned flags, struct dev **out, struct err *e)
+{
+	return dev_open_spec(path, env->run_dir, flags, out, e);
+}
+
+int lvm_dev_pread(const char *path, void *buf, size_t len, uint64_t off, struct err *e)
+{
+	struct dev *dv;
+	int r;
+
+	if ((r = dev_open_spec(path, NULL, DEV_OPEN_RDONLY, &dv, e)))
+		return r;
+	if ((r = dev_read(dv, buf, len, off)))
+		r = err_set(e, r, "%s: reading %zu bytes at %llu: %s", path, len, (unsigned long long)off, strerror(-r));
+	dev_put(dv);
+	return r;
+}
+
+int lvm_dev_pwrite(const char *path, const void *buf, size_t len, uint64_t off, const char *what, struct err *e)
+{
+	struct dev *dv;
+	int r;
+
+	if ((r = dev_open_spec(path, NULL, 0, &dv, e)))
+		return r;
+	if ((r = dev_write(dv, buf, len, off, 0)) || (r = dev_flush(dv)))
+		r = err_set(e, r, "%s on %s: %s", what, path, strerror(-r));
+	dev_put(dv);
+	return r;
+}
+
 static int add_dev(struct lvm_env *env, const char *path, bool in_file, struct lvm_dev **out,
 		   struct err *e)
 {
@@ -237,8 +277,8 @@ static void scan_one(struct lvm_env *env, struct lvm_dev *d)
 			seen[nseen++] = env->dev[i].pv;
 
 	err_clear(&d->why);
-	if ((r = dev_open_file(d->path, env->rw ? 0 : DEV_OPEN_RDONLY, &dv))) {
-		d->status = err_set(&d->why, r, "%s: %s", d->path, strerror(-r));
+	if ((r = lvm_open_dev(env, d->path, env->rw ? 0 : DEV_OPEN_RDONLY, &dv, &d->why))) {
+		d->status = r;
 		return;
 	}
 	d->status = pv_scan_shared(dv, seen, nseen, &d->pv, &d->why);
@@ -326,7 +366,7 @@ struct lvm_dev *lvm_find_dev(struct lvm_env *env, const char *path)
 {
 	char real[PATH_MAX];
 
-	if (!realpath(path, real))
+	if (lvm_canon_path(path, real, sizeof(real)))
 		return NULL;
 	for (unsigned i = 0; i < env->ndev; i++)
 		if (!strcmp(env->dev[i].path, real))

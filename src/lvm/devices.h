@@ -62,6 +62,7 @@ struct lvm_env {
 	bool archive, backup;
 	bool importing; /* vgimport: an exported VG may be read for a change */
 	char system_id[256]; /* the local system ID (global/system_id_source), "" when none */
+	const char *run_dir; /* ulvmd's, for PVs that are its devices (/dev/mapper/NAME); NULL: default */
 };
 
 int lvm_confdir_resolve(const char *opt, char *out, size_t size, struct err *e);
@@ -76,6 +77,15 @@ int lvm_scan(struct lvm_env *env, struct err *e);
 /* Add @path to the set (scanned at once if the set is scanned). */
 int lvm_env_add_path(struct lvm_env *env, const char *path, struct lvm_dev **out, struct err *e);
 struct lvm_dev *lvm_find_dev(struct lvm_env *env, const char *path);
+/* @path as the devices list keeps it: a file or block device's real path;
+ * an NBD URI or /dev/mapper/NAME of ulvmd as written.  0 or -errno. */
+int lvm_canon_path(const char *path, char *out, size_t size);
+/* Read or write (durably) @len bytes at @off of the device @path (any
+ * kind lvm_open_dev opens); 0 or -errno with @e naming @what. */
+int lvm_dev_pread(const char *path, void *buf, size_t len, uint64_t off, struct err *e);
+int lvm_dev_pwrite(const char *path, const void *buf, size_t len, uint64_t off, const char *what, struct err *e);
+/* Open a listed device (a path, /dev/mapper/NAME of ulvmd, an NBD URI). */
+int lvm_open_dev(const struct lvm_env *env, const char *path, unsigned flags, struct dev **out, struct err *e);
 /* Rewrite the devices file with @path added (uuid @id32) or removed. */
 int lvm_devices_file_update(struct lvm_env *env, const char *path, const char *id32, bool add,
 			    struct err *e);

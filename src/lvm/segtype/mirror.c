@@ -381,7 +381,7 @@ static int init_log(const struct vg *vg, const struct vg_lv *log, bool nosync, s
 	const struct lv_area *a = &log->seg[0].area[0];
 	size_t len = (size_t)vg->extent_size * 512;
 	uint8_t *buf;
-	int fd, r = 0;
+	int r;
 
 	if (len > (1u << 20))
 		len = 1u << 20;
@@ -393,12 +393,8 @@ static int init_log(const struct vg *vg, const struct vg_lv *log, bool nosync, s
 		le64_put(buf + 8, UINT64_MAX);
 		memset(buf + 1024, 0xff, len - 1024);
 	}
-	if ((fd = open(a->pv->path, O_WRONLY | O_CLOEXEC)) < 0 ||
-	    pwrite(fd, buf, len, (off_t)((a->pv->pe_start + (uint64_t)a->pe * vg->extent_size) * 512)) != (ssize_t)len ||
-	    fsync(fd))
-		r = err_set(e, -errno, "cannot initialise mirror log %s on %s", log->name, a->pv->path);
-	if (fd >= 0)
-		close(fd);
+	r = lvm_dev_pwrite(a->pv->path, buf, len, (a->pv->pe_start + (uint64_t)a->pe * vg->extent_size) * 512,
+			   "initialising the mirror log", e);
 	free(buf);
 	return r;
 }

@@ -114,15 +114,12 @@ static int check_tmeta(const struct lv_plan *p, const struct lv_plan_dev *dev, s
 	char buf[4096];
 	bool blank = true;
 	off_t off;
-	int fd;
+	int r;
 
 	if (!tp->transaction_id || !(path = tmeta_start(vg, m, &off)))
 		return 0;
-	if ((fd = open(path, O_RDONLY)) < 0)
-		return err_set(e, -errno, "%s: %s", path, strerror(errno));
-	if (pread(fd, buf, sizeof(buf), off) != (ssize_t)sizeof(buf))
-		memset(buf, 0, sizeof(buf));
-	close(fd);
+	if ((r = lvm_dev_pread(path, buf, sizeof(buf), (uint64_t)off, e)))
+		return r;
 	for (size_t i = 0; i < sizeof(buf) && blank; i++)
 		blank = !buf[i];
 	if (blank)
@@ -250,16 +247,10 @@ static int wipe_tmeta(const struct vg *vg, const struct vg_lv *m, struct err *e)
 	static const char zero[4096];
 	const char *path;
 	off_t off;
-	int fd, r = 0;
 
 	if (!(path = tmeta_start(vg, m, &off)))
 		return err_set(e, -ENODEV, "metadata LV %s: its PV is missing", m->name);
-	if ((fd = open(path, O_WRONLY)) < 0)
-		return err_set(e, -errno, "%s: %s", path, strerror(errno));
-	if (pwrite(fd, zero, sizeof(zero), off) != (ssize_t)sizeof(zero) || fdatasync(fd))
-		r = err_set(e, -EIO, "wiping metadata LV %s on %s", m->name, path);
-	close(fd);
-	return r;
+	return lvm_dev_pwrite(path, zero, sizeof(zero), (uint64_t)off, "wiping the metadata LV", e);
 }
 
 /* Options a pool takes: chunk size, zeroing, discards, metadata size. */

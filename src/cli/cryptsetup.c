@@ -1,9 +1,17 @@
-/* ulvm cryptsetup: cryptsetup's LUKS verbs on files and block devices,
- * with libcryptsetup doing every bit of header work (PBKDF, keyslots,
- * anti-forensic split, LUKS1 and LUKS2), and ulvmd's crypt target doing
- * the data: `open` unlocks the volume key in userspace (libcryptsetup's
+/* ulvm cryptsetup: cryptsetup's verbs with libcryptsetup doing every bit
+ * of header work (PBKDF, keyslots, anti-forensic split, LUKS1 and LUKS2,
+ * plain's passphrase hashing), and ulvmd's crypt target doing the data:
+ * `open` unlocks the volume key in userspace (libcryptsetup's
  * crypt_volume_key_get, no device-mapper) and creates the crypt device
  * with cryptsetup's table and uuid (CRYPT-<TYPE>-<uuid>-<name>).
+ *
+ * Devices: a file or block device is handed to libcryptsetup as it is; an
+ * LV, /dev/mapper/NAME or an NBD URI cannot be, so its header is read into
+ * a private copy (cli/blockdev.h: the first 16 MiB, then up to the data
+ * offset the header names), libcryptsetup works on the copy as on a
+ * device, and a verb that changes the header writes what changed back
+ * only when libcryptsetup succeeded.  --header FILE keeps the header in a
+ * file of its own (detached, as cryptsetup).
  *
  * Passphrases: --key-file F (- for stdin; the whole file, as cryptsetup),
  * else a prompt without echo on a terminal, else one line of stdin.  Exit
@@ -22,6 +30,7 @@
 
 #include <libcryptsetup.h>
 
+#include "cli/blockdev.h"
 #include "cli/client.h"
 #include "cli/cmdline.h"
 #include "cli/cryptsetup.h"
@@ -31,14 +40,14 @@
 
 enum {
 	K_TYPE, K_KEYFILE, K_CIPHER, K_KEYSIZE, K_SECTOR, K_READONLY, K_DISCARDS, K_BATCH, K_PBKDF, K_ITER,
-	K_FORCEITER, K_SLOT, K_VERBOSE, K_RUN_DIR, K_HELP, K_COUNT
+	K_FORCEITER, K_SLOT, K_HEADER, K_HASH, K_OFFSET, K_SKIP, K_SIZE, K_VERBOSE, K_RUN_DIR, K_HELP, K_COUNT
 };
 
 static const struct cli_opt opts[K_COUNT] = {
-	[K_TYPE] = { "type", "M", "luks|luks1|luks2", "the header type (luksFormat: luks2; open: any LUKS)" },
+	[K_TYPE] = { "type", "M", "luks|luks1|luks2|plain", "the header type (luksFormat: luks2; open: any LUKS)" },
 	[K_KEYFILE] = { "key-file", "d", "FILE", "the passphrase is this file's bytes (- for standard input)" },
-	[K_CIPHER] = { "cipher", "c", "CIPHER", "luksFormat: the cipher (aes-xts-plain64)" },
-	[K_KEYSIZE] = { "key-size", "s", "BITS", "luksFormat: the volume key size (512 for aes-xts)" },
+	[K_CIPHER] = { "cipher", "c", "CIPHER", "the cipher (luksFormat: aes-xts-plain64; plain: aes-cbc-essiv:sha256)" },
+	[K_KEYSIZE] = { "key-size", "s", "BITS", "the volume key size (luksFormat: 512 for aes-xts; plain: 256)" },
 	[K_SECTOR] = { "sector-size", NULL, "BYTES", "luksFormat: the encryption sector size (luks2; 512 or 4096)" },
 	[K_READONLY] = { "readonly", "r", NULL, "open: the mapping is read-only" },
 	[K_DISCARDS] = { "allow-discards", NULL, NULL, "open: discards reach the device (it tells what is free)" },
@@ -47,6 +56,11 @@ static const struct cli_opt opts[K_COUNT] = {
 	[K_ITER] = { "iter-time", "i", "MS", "the key derivation's time on this machine" },
 	[K_FORCEITER] = { "pbkdf-force-iterations", NULL, "N", "the key derivation's cost, not benchmarked" },
 	[K_SLOT] = { "key-slot", "S", "N", "the keyslot to use" },
+	[K_HEADER] = { "header", NULL, "FILE", "the LUKS header is in FILE (detached), the data on DEVICE" },
+	[K_HASH] = { "hash", NULL, "HASH", "plain: the passphrase's hash (ripemd160; not for a key file)" },
+	[K_OFFSET] = { "offset", "o", "SECTORS", "plain: where the data starts on DEVICE (512-byte sectors)" },
+	[K_SKIP] = { "skip", "p", "SECTORS", "plain: the IV of the first sector (512-byte sectors)" },
+	[K_SIZE] = { "size", "b", "SECTORS", "plain: the mapping's size (512-byte sectors; default: the rest)" },
 	[K_VERBOSE] = { "verbose", "v", NULL, "more messages" },
 	[K_RUN_DIR] = { "run-dir", NULL, "DIR", "the daemon's run directory" },
 	[K_HELP] = { "help", "h", NULL, "show help" },
@@ -54,6 +68,7 @@ static const struct cli_opt opts[K_COUNT] = {
 
 #define B(o) CLI_BIT(o)
 #define PBKDF_OPTS (B(K_PBKDF) | B(K_ITER) | B(K_FORCEITER))
+#define PLAIN_OPTS (B(K_CIPHER) | B(K_KEYSIZE) | B(K_HASH) | B(K_OFFSET) | B(K_SKIP) | B(K_SIZE))
 
 struct cs {
 	const struct cli_args *a;
@@ -74,27 +89,30 @@ static int v_changekey(void *ctx, int argc, char **argv);
 
 static const struct cli_verb verbs[] = {
 	{ "luksFormat", "DEVICE [KEYFILE]", 1, 2,
-	  B(K_TYPE) | B(K_KEYFILE) | B(K_CIPHER) | B(K_KEYSIZE) | B(K_SECTOR) | B(K_BATCH) | PBKDF_OPTS | B(K_SLOT),
+	  B(K_TYPE) | B(K_KEYFILE) | B(K_CIPHER) | B(K_KEYSIZE) | B(K_SECTOR) | B(K_BATCH) | PBKDF_OPTS | B(K_SLOT) |
+		  B(K_HEADER),
 	  "Write a LUKS header and its first keyslot.", v_format },
-	{ "open", "DEVICE NAME", 2, 2, B(K_TYPE) | B(K_KEYFILE) | B(K_READONLY) | B(K_DISCARDS) | B(K_SLOT),
+	{ "open", "DEVICE NAME", 2, 2,
+	  B(K_TYPE) | B(K_KEYFILE) | B(K_READONLY) | B(K_DISCARDS) | B(K_SLOT) | B(K_HEADER) | PLAIN_OPTS,
 	  "Unlock DEVICE and map it as NAME in ulvmd (an NBD export, /dev/mapper/NAME in tables).", v_open },
 	{ "close", "NAME", 1, 1, 0, "Remove the mapping NAME.", v_close },
 	{ "status", "NAME", 1, 1, 0, "Show the mapping NAME as cryptsetup does.", v_status },
-	{ "luksDump", "DEVICE", 1, 1, 0, "Show the LUKS header.", v_dump },
-	{ "isLuks", "DEVICE", 1, 1, 0, "Exit 0 when DEVICE has a LUKS header.", v_isluks },
-	{ "luksUUID", "DEVICE", 1, 1, 0, "Print the LUKS header's UUID.", v_uuid },
-	{ "luksAddKey", "DEVICE [NEWKEYFILE]", 1, 2, B(K_KEYFILE) | B(K_SLOT) | PBKDF_OPTS,
+	{ "luksDump", "DEVICE", 1, 1, B(K_HEADER), "Show the LUKS header.", v_dump },
+	{ "isLuks", "DEVICE", 1, 1, B(K_HEADER), "Exit 0 when DEVICE has a LUKS header.", v_isluks },
+	{ "luksUUID", "DEVICE", 1, 1, B(K_HEADER), "Print the LUKS header's UUID.", v_uuid },
+	{ "luksAddKey", "DEVICE [NEWKEYFILE]", 1, 2, B(K_KEYFILE) | B(K_SLOT) | PBKDF_OPTS | B(K_HEADER),
 	  "Add a keyslot, unlocked by an existing passphrase.", v_addkey },
-	{ "luksRemoveKey", "DEVICE", 1, 1, B(K_KEYFILE) | B(K_BATCH), "Remove the keyslot the passphrase opens.",
-	  v_removekey },
-	{ "luksChangeKey", "DEVICE [NEWKEYFILE]", 1, 2, B(K_KEYFILE) | B(K_SLOT) | PBKDF_OPTS,
+	{ "luksRemoveKey", "DEVICE", 1, 1, B(K_KEYFILE) | B(K_BATCH) | B(K_HEADER),
+	  "Remove the keyslot the passphrase opens.", v_removekey },
+	{ "luksChangeKey", "DEVICE [NEWKEYFILE]", 1, 2, B(K_KEYFILE) | B(K_SLOT) | PBKDF_OPTS | B(K_HEADER),
 	  "Change the passphrase of the keyslot the old one opens.", v_changekey },
 };
 
 static const struct cli_spec spec = {
 	.prog = "ulvm cryptsetup",
 	.synopsis = "ulvm cryptsetup [OPTION]... VERB [ARG]...\n\n"
-		    "cryptsetup's LUKS verbs: libcryptsetup handles the header, ulvmd's crypt target the data.\n",
+		    "cryptsetup's verbs: libcryptsetup handles the header, ulvmd's crypt target the data.\n"
+		    "DEVICE is a file, a block device, VG/LV, /dev/mapper/NAME or an NBD URI.\n",
 	.opts = opts,
 	.nopts = K_COUNT,
 	.global_opts = B(K_VERBOSE) | B(K_RUN_DIR) | B(K_HELP),
@@ -197,19 +215,84 @@ static void burn(char *p, size_t len)
 	free(p);
 }
 
-/* Open @dev's header; 0 or an exit code (messages printed). */
-static int load(const char *dev, struct crypt_device **cd, bool quiet)
+/* A LUKS header being worked on: on the device (through a copy when
+ * libcryptsetup cannot open the device) or in --header's file. */
+struct hdr {
+	struct blockdev data;
+	struct crypt_device *cd;
+	bool detached;
+	uint64_t len; /* bytes of the device the header covers (written back) */
+};
+
+#define HEAD_COPY (16ull << 20) /* LUKS2's default header area; LUKS1's is 2 MiB */
+
+static void hdr_close(struct hdr *h)
 {
+	if (h->cd)
+		crypt_free(h->cd);
+	h->cd = NULL;
+	blockdev_close(&h->data);
+}
+
+/* Open @spec's device and, unless @format, load its header (quietly:
+ * isLuks); 0 or an exit code (messages printed). */
+static int hdr_open(struct cs *c, const char *spec, bool rw, bool format, bool quiet, struct hdr *h)
+{
+	struct err e = { { 0 } };
 	int r;
 
-	if ((r = crypt_init(cd, dev)))
-		return quiet ? 4 : fail(4, "Device %s does not exist or access denied.", dev);
-	crypt_set_log_callback(*cd, quiet ? NULL : cs_log, NULL);
-	if ((r = crypt_load(*cd, CRYPT_LUKS, NULL))) {
-		crypt_free(*cd);
-		*cd = NULL;
-		return quiet ? 1 : fail(1, "Device %s is not a valid LUKS device.", dev);
+	memset(h, 0, sizeof(*h));
+	c->d.run_dir = c->g.run_dir;
+	h->detached = set(c, K_HEADER);
+	if ((r = blockdev_open(&h->data, spec, &c->d, rw && !h->detached, &e)))
+		return quiet ? 4 : fail(4, "%s", e.msg);
+	if (!format && !h->detached && (r = blockdev_fill(&h->data, HEAD_COPY, &e))) {
+		hdr_close(h);
+		return quiet ? 4 : fail(4, "%s", e.msg);
 	}
+	for (int pass = 0; pass < 2; pass++) {
+		r = h->detached ? crypt_init_data_device(&h->cd, val(c, K_HEADER), h->data.file)
+				: crypt_init(&h->cd, h->data.file);
+		if (r) {
+			hdr_close(h);
+			return quiet ? 4 : fail(4, "Device %s does not exist or access denied.",
+						h->detached ? val(c, K_HEADER) : spec);
+		}
+		crypt_set_log_callback(h->cd, quiet ? NULL : cs_log, NULL);
+		if (format)
+			return 0;
+		if ((r = crypt_load(h->cd, CRYPT_LUKS, NULL))) {
+			hdr_close(h);
+			return quiet ? 1 : fail(1, "Device %s is not a valid LUKS device.",
+						h->detached ? val(c, K_HEADER) : spec);
+		}
+		h->len = crypt_get_data_offset(h->cd) * 512;
+		if (h->detached || !h->data.io || h->len <= h->data.filled)
+			break;
+		/* keyslots past the first copy: read up to the data and load again */
+		crypt_free(h->cd);
+		h->cd = NULL;
+		if ((r = blockdev_fill(&h->data, h->len, &e))) {
+			hdr_close(h);
+			return quiet ? 4 : fail(4, "%s", e.msg);
+		}
+	}
+	if (h->len < h->data.filled)
+		h->len = h->data.filled;
+	return 0;
+}
+
+/* Write what libcryptsetup changed in the header back to the device. */
+static int hdr_commit(struct hdr *h)
+{
+	struct err e = { { 0 } };
+
+	if (h->detached || !h->data.io)
+		return 0;
+	if (!h->len && h->cd)
+		h->len = crypt_get_data_offset(h->cd) * 512;
+	if (blockdev_commit(&h->data, h->len, &e))
+		return fail(4, "Cannot write the header back to %s: %s", h->data.spec, e.msg);
 	return 0;
 }
 
@@ -263,8 +346,9 @@ static int v_format(void *ctx, int argc, char **argv)
 	struct cs *c = ctx;
 	const char *type = set(c, K_TYPE) ? val(c, K_TYPE) : "luks2", *cipher = set(c, K_CIPHER) ? val(c, K_CIPHER)
 											 : "aes-xts-plain64";
-	struct crypt_device *cd = NULL;
+	struct hdr h;
 	struct crypt_params_luks2 p2 = { 0 };
+	struct crypt_params_luks1 p1 = { 0 };
 	char cname[32], mode[64], *pass = NULL, *answer = NULL;
 	uint32_t bits = 512, sector = 0;
 	size_t plen = 0, cap = 0;
@@ -296,21 +380,36 @@ static int v_format(void *ctx, int argc, char **argv)
 	if ((r = passphrase(argc > 1 ? argv[1] : val(c, K_KEYFILE), "Enter passphrase for the new LUKS device: ",
 			    &pass, &plen)))
 		return r;
-	if ((r = crypt_init(&cd, argv[0]))) {
-		burn(pass, plen);
-		return fail(4, "Device %s does not exist or access denied.", argv[0]);
+	if (set(c, K_HEADER) && access(val(c, K_HEADER), F_OK)) {
+		/* as cryptsetup: a detached header's file is made when missing */
+		FILE *f = fopen(val(c, K_HEADER), "wx");
+
+		if (!f) {
+			burn(pass, plen);
+			return fail(4, "Cannot create header file %s: %s.", val(c, K_HEADER), strerror(errno));
+		}
+		fclose(f);
 	}
-	crypt_set_log_callback(cd, cs_log, NULL);
+	if ((r = hdr_open(c, argv[0], true, true, false, &h))) {
+		burn(pass, plen);
+		return r;
+	}
 	p2.sector_size = sector ? sector : 512;
-	r = crypt_format(cd, !strcmp(type, "luks1") ? CRYPT_LUKS1 : CRYPT_LUKS2, cname, mode, NULL, NULL, bits / 8,
-			 !strcmp(type, "luks1") ? NULL : &p2);
-	if (!r && (r = pbkdf(c, cd)))
+	p1.data_alignment = p2.data_alignment = 0;
+	r = crypt_format(h.cd, !strcmp(type, "luks1") ? CRYPT_LUKS1 : CRYPT_LUKS2, cname, mode, NULL, NULL,
+			 bits / 8, !strcmp(type, "luks1") ? (void *)&p1 : (void *)&p2);
+	if (!r && (r = pbkdf(c, h.cd)))
 		r = -EINVAL;
-	if (!r && (r = crypt_keyslot_add_by_volume_key(cd, slot, NULL, 0, pass, plen)) >= 0)
+	if (!r && (r = crypt_keyslot_add_by_volume_key(h.cd, slot, NULL, 0, pass, plen)) >= 0)
 		r = 0;
 	burn(pass, plen);
-	crypt_free(cd);
-	return r ? fail(exit_of(r), "Cannot format device %s: %s.", argv[0], strerror(-r)) : 0;
+	if (r) {
+		hdr_close(&h);
+		return fail(exit_of(r), "Cannot format device %s: %s.", argv[0], strerror(-r));
+	}
+	r = hdr_commit(&h);
+	hdr_close(&h);
+	return r;
 }
 
 /* The key of @cd's volume with a passphrase from the options: 0 and the
@@ -343,64 +442,112 @@ static int daemon_up(struct cs *c)
 	return 0;
 }
 
+/* Plain mode (no header): the key is the hashed passphrase (libcryptsetup
+ * hashes as cryptsetup does), or a key file's first key-size bytes as
+ * they are (cryptsetup hashes no key file but standard input). */
+static int plain_key(struct cs *c, struct hdr *h, char *vk, size_t *vk_len, uint64_t *off, uint64_t *ivo,
+		     uint64_t *size)
+{
+	const char *cipher = set(c, K_CIPHER) ? val(c, K_CIPHER) : "aes-cbc-essiv:sha256";
+	const char *kf = val(c, K_KEYFILE);
+	struct crypt_params_plain p = { .hash = set(c, K_HASH) ? val(c, K_HASH) : "ripemd160" };
+	char cname[32], mode[64], *pass = NULL, prompt[PATH_MAX + 32];
+	uint32_t bits = 256;
+	size_t plen = 0;
+	int r;
+
+	if (set(c, K_KEYSIZE) && (parse_u32(val(c, K_KEYSIZE), &bits) || bits % 8 || !bits || bits > 8 * *vk_len))
+		return fail(1, "Invalid argument for --key-size: %s", val(c, K_KEYSIZE));
+	if (sscanf(cipher, "%31[^-]-%63s", cname, mode) != 2)
+		return fail(1, "No known cipher specification pattern detected: %s", cipher);
+	if ((set(c, K_OFFSET) && parse_u64(val(c, K_OFFSET), &p.offset)) ||
+	    (set(c, K_SKIP) && parse_u64(val(c, K_SKIP), &p.skip)) ||
+	    (set(c, K_SIZE) && (parse_u64(val(c, K_SIZE), &p.size) || !p.size)))
+		return fail(1, "Invalid argument for --offset, --skip or --size.");
+	if (p.offset >= h->data.size / 512 || (p.size && p.size > h->data.size / 512 - p.offset))
+		return fail(4, "Device %s is too small.", h->data.spec);
+	if ((r = crypt_format(h->cd, CRYPT_PLAIN, cname, mode, NULL, NULL, bits / 8, &p)))
+		return fail(exit_of(r), "Cannot use cipher %s with a %u-bit key: %s.", cipher, bits, strerror(-r));
+	*vk_len = bits / 8;
+	if (kf && strcmp(kf, "-")) {
+		FILE *f = fopen(kf, "rb");
+		size_t got = f ? fread(vk, 1, *vk_len, f) : 0;
+
+		if (f)
+			fclose(f);
+		if (!f)
+			return fail(1, "Failed to open key file %s.", kf);
+		if (got != *vk_len)
+			return fail(1, "Cannot read %zu bytes from key file %s.", *vk_len, kf);
+	} else {
+		snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", h->data.spec);
+		if ((r = passphrase(kf, prompt, &pass, &plen)))
+			return r;
+		r = crypt_volume_key_get(h->cd, CRYPT_ANY_SLOT, vk, vk_len, pass, plen);
+		burn(pass, plen);
+		if (r < 0)
+			return fail(exit_of(r), "Cannot hash the passphrase with %s: %s.", p.hash, strerror(-r));
+	}
+	*off = p.offset;
+	*ivo = p.skip;
+	*size = p.size ? p.size : h->data.size / 512 - p.offset;
+	return 0;
+}
+
 static int v_open(void *ctx, int argc, char **argv)
 {
 	struct cs *c = ctx;
-	struct crypt_device *cd = NULL;
-	char vk[256], uuid[64], dmuuid[160], path[PATH_MAX], *table = NULL;
+	struct hdr h;
+	char vk[256], uuid[64], dmuuid[160], *table = NULL;
+	const char *type = set(c, K_TYPE) ? val(c, K_TYPE) : "luks";
+	bool plain = !strcmp(type, "plain");
 	size_t vk_len = sizeof(vk);
 	struct err e = { { 0 } };
-	uint64_t off, size;
-	int r, slot = -1, ss;
+	uint64_t off = 0, size = 0, ivo = 0;
+	int r, slot = -1, ss = 512;
 	FILE *f;
 
 	(void)argc;
-	if (set(c, K_TYPE) && strncmp(val(c, K_TYPE), "luks", 4))
-		return fail(1, "Only LUKS devices can be opened yet (--type %s).", val(c, K_TYPE));
-	if (!realpath(argv[0], path))
-		return fail(4, "Device %s does not exist or access denied.", argv[0]);
+	if (strcmp(type, "luks") && strcmp(type, "luks1") && strcmp(type, "luks2") && !plain)
+		return fail(1, "Unknown device type %s (luks, luks1, luks2 or plain).", type);
+	if (plain && set(c, K_HEADER))
+		return fail(1, "A plain device has no header (--header).");
 	if ((r = daemon_up(c)))
 		return r;
 	if (dmctl_exists(&c->d, argv[1]))
 		return fail(5, "Device %s already exists.", argv[1]);
-	if ((r = load(path, &cd, false)))
+	if ((r = hdr_open(c, argv[0], false, plain, false, &h)))
 		return r;
-	if (set(c, K_TYPE) && strcmp(val(c, K_TYPE), "luks") &&
-	    strcmp(crypt_get_type(cd), !strcmp(val(c, K_TYPE), "luks1") ? CRYPT_LUKS1 : CRYPT_LUKS2)) {
-		crypt_free(cd);
-		return fail(1, "Device %s is not a valid %s device.", argv[0], val(c, K_TYPE));
+	if (plain) {
+		if ((r = plain_key(c, &h, vk, &vk_len, &off, &ivo, &size)))
+			goto out;
+	} else {
+		if (strcmp(type, "luks") && strcmp(crypt_get_type(h.cd), !strcmp(type, "luks1") ? CRYPT_LUKS1 : CRYPT_LUKS2)) {
+			r = fail(1, "Device %s is not a valid %s device.", argv[0], type);
+			goto out;
+		}
+		if ((r = unlock(c, h.cd, argv[0], vk, &vk_len, &slot)))
+			goto out;
+		off = crypt_get_data_offset(h.cd);
+		ivo = crypt_get_iv_offset(h.cd);
+		ss = crypt_get_sector_size(h.cd);
+		size = h.data.size / 512;
+		if (size <= off) {
+			r = fail(4, "Device %s is too small.", argv[0]);
+			goto out;
+		}
+		size -= off;
+		if (ss > 512)
+			size -= size % (uint64_t)(ss / 512);
 	}
-	if ((r = unlock(c, cd, argv[0], vk, &vk_len, &slot))) {
-		crypt_free(cd);
-		return r;
-	}
-	off = crypt_get_data_offset(cd);
-	ss = crypt_get_sector_size(cd);
-	{
-		FILE *dev = fopen(path, "rb");
-
-		size = 0;
-		if (dev && !fseeko(dev, 0, SEEK_END))
-			size = (uint64_t)ftello(dev) / 512;
-		if (dev)
-			fclose(dev);
-	}
-	if (size <= off) {
-		crypt_safe_memzero(vk, sizeof(vk));
-		crypt_free(cd);
-		return fail(4, "Device %s is too small.", argv[0]);
-	}
-	size -= off;
-	if (ss > 512)
-		size -= size % (uint64_t)(ss / 512);
 	if (!(f = open_memstream(&table, &(size_t){ 0 }))) {
-		crypt_free(cd);
-		return 3;
+		r = 3;
+		goto out;
 	}
-	fprintf(f, "0 %" PRIu64 " crypt %s-%s ", size, crypt_get_cipher(cd), crypt_get_cipher_mode(cd));
+	fprintf(f, "0 %" PRIu64 " crypt %s-%s ", size, crypt_get_cipher(h.cd), crypt_get_cipher_mode(h.cd));
 	for (size_t i = 0; i < vk_len; i++)
 		fprintf(f, "%02x", (unsigned char)vk[i]);
-	fprintf(f, " %" PRIu64 " %s %" PRIu64, crypt_get_iv_offset(cd), path, off);
+	fprintf(f, " %" PRIu64 " %s %" PRIu64, ivo, h.data.table, off);
 	if (ss > 512 || set(c, K_DISCARDS)) {
 		fprintf(f, " %d", (ss > 512) + set(c, K_DISCARDS));
 		if (set(c, K_DISCARDS))
@@ -409,23 +556,30 @@ static int v_open(void *ctx, int argc, char **argv)
 			fprintf(f, " sector_size:%d", ss);
 	}
 	fclose(f);
-	crypt_safe_memzero(vk, sizeof(vk));
-	snprintf(uuid, sizeof(uuid), "%s", crypt_get_uuid(cd) ? crypt_get_uuid(cd) : "");
-	for (char *s = uuid, *d = uuid;; s++) /* cryptsetup's dm uuid has the LUKS uuid without dashes */
-		if (*s != '-' && !(*d++ = *s))
-			break;
-	snprintf(dmuuid, sizeof(dmuuid), "CRYPT-%s-%s-%s", crypt_get_type(cd), uuid, argv[1]);
-	crypt_free(cd);
+	if (plain) {
+		snprintf(dmuuid, sizeof(dmuuid), "CRYPT-PLAIN-%s", argv[1]);
+	} else {
+		snprintf(uuid, sizeof(uuid), "%s", crypt_get_uuid(h.cd) ? crypt_get_uuid(h.cd) : "");
+		for (char *s = uuid, *d = uuid;; s++) /* cryptsetup's dm uuid has the LUKS uuid without dashes */
+			if (*s != '-' && !(*d++ = *s))
+				break;
+		snprintf(dmuuid, sizeof(dmuuid), "CRYPT-%s-%s-%s", crypt_get_type(h.cd), uuid, argv[1]);
+	}
 	r = dmctl_create(&c->d, &(struct dmctl_dev){ .name = argv[1], .uuid = dmuuid, .table = table,
 						     .export = argv[1], .readonly = set(c, K_READONLY) },
 			 &e);
 	crypt_safe_memzero(table, strlen(table));
 	free(table);
-	if (r)
-		return fail(exit_of(r), "Cannot map %s: %s", argv[1], e.msg);
-	if (c->g.verbose)
+	if (r) {
+		r = fail(exit_of(r), "Cannot map %s: %s", argv[1], e.msg);
+		goto out;
+	}
+	if (c->g.verbose && !plain)
 		printf("Key slot %d unlocked.\nCommand successful.\n", slot);
-	return 0;
+out:
+	crypt_safe_memzero(vk, sizeof(vk));
+	hdr_close(&h);
+	return r;
 }
 
 static int v_close(void *ctx, int argc, char **argv)
@@ -513,15 +667,15 @@ static int v_status(void *ctx, int argc, char **argv)
 }
 
 /* Load @dev's header (quietly: isLuks) and run @fn on it, if any. */
-static int with_header(const char *dev, bool quiet, int (*fn)(struct crypt_device *cd))
+static int with_header(struct cs *c, const char *dev, bool quiet, int (*fn)(struct crypt_device *cd))
 {
-	struct crypt_device *cd;
+	struct hdr h;
 	int r;
 
-	if ((r = load(dev, &cd, quiet)))
+	if ((r = hdr_open(c, dev, false, false, quiet, &h)))
 		return r;
-	r = fn ? fn(cd) : 0;
-	crypt_free(cd);
+	r = fn ? fn(h.cd) : 0;
+	hdr_close(&h);
 	return r;
 }
 
@@ -540,51 +694,52 @@ static int uuid_fn(struct crypt_device *cd)
 
 static int v_dump(void *ctx, int argc, char **argv)
 {
-	(void)ctx;
 	(void)argc;
-	return with_header(argv[0], false, dump_fn);
+	return with_header(ctx, argv[0], false, dump_fn);
 }
 
 static int v_isluks(void *ctx, int argc, char **argv)
 {
-	(void)ctx;
 	(void)argc;
-	return with_header(argv[0], true, NULL);
+	return with_header(ctx, argv[0], true, NULL);
 }
 
 static int v_uuid(void *ctx, int argc, char **argv)
 {
-	(void)ctx;
 	(void)argc;
-	return with_header(argv[0], false, uuid_fn);
+	return with_header(ctx, argv[0], false, uuid_fn);
 }
 
 /* luksAddKey / luksChangeKey: the old passphrase (--key-file or a prompt),
  * the new one (NEWKEYFILE or a prompt). */
 static int keychange(struct cs *c, int argc, char **argv, bool change)
 {
-	struct crypt_device *cd;
+	struct hdr h;
 	char *old = NULL, *new = NULL, prompt[PATH_MAX + 32];
 	size_t ol = 0, nl = 0;
 	int r, slot;
 
-	if ((r = slot_opt(c, &slot)) || (r = load(argv[0], &cd, false)))
+	if ((r = slot_opt(c, &slot)) || (r = hdr_open(c, argv[0], true, false, false, &h)))
 		return r;
 	snprintf(prompt, sizeof(prompt), "Enter any existing passphrase: ");
-	if ((r = pbkdf(c, cd)) || (r = passphrase(val(c, K_KEYFILE), prompt, &old, &ol)) ||
+	if ((r = pbkdf(c, h.cd)) || (r = passphrase(val(c, K_KEYFILE), prompt, &old, &ol)) ||
 	    (r = passphrase(argc > 1 ? argv[1] : NULL, "Enter new passphrase for key slot: ", &new, &nl))) {
 		burn(old, ol);
-		crypt_free(cd);
+		hdr_close(&h);
 		return r;
 	}
-	r = change ? crypt_keyslot_change_by_passphrase(cd, CRYPT_ANY_SLOT, slot, old, ol, new, nl)
-		   : crypt_keyslot_add_by_passphrase(cd, slot, old, ol, new, nl);
+	r = change ? crypt_keyslot_change_by_passphrase(h.cd, CRYPT_ANY_SLOT, slot, old, ol, new, nl)
+		   : crypt_keyslot_add_by_passphrase(h.cd, slot, old, ol, new, nl);
 	burn(old, ol);
 	burn(new, nl);
-	crypt_free(cd);
 	if (r == -EPERM || r == -ENOENT)
-		return fail(2, "No key available with this passphrase.");
-	return r < 0 ? fail(exit_of(r), "Cannot %s key: %s.", change ? "change" : "add", strerror(-r)) : 0;
+		r = fail(2, "No key available with this passphrase.");
+	else if (r < 0)
+		r = fail(exit_of(r), "Cannot %s key: %s.", change ? "change" : "add", strerror(-r));
+	else
+		r = hdr_commit(&h);
+	hdr_close(&h);
+	return r;
 }
 
 static int v_addkey(void *ctx, int argc, char **argv)
@@ -600,28 +755,29 @@ static int v_changekey(void *ctx, int argc, char **argv)
 static int v_removekey(void *ctx, int argc, char **argv)
 {
 	struct cs *c = ctx;
-	struct crypt_device *cd;
+	struct hdr h;
 	char *pass = NULL, prompt[PATH_MAX + 32];
 	size_t plen = 0;
 	int r;
 
 	(void)argc;
-	if ((r = load(argv[0], &cd, false)))
+	if ((r = hdr_open(c, argv[0], true, false, false, &h)))
 		return r;
 	snprintf(prompt, sizeof(prompt), "Enter passphrase to be deleted: ");
 	if ((r = passphrase(val(c, K_KEYFILE), prompt, &pass, &plen))) {
-		crypt_free(cd);
+		hdr_close(&h);
 		return r;
 	}
-	r = crypt_activate_by_passphrase(cd, NULL, CRYPT_ANY_SLOT, pass, plen, 0);
+	r = crypt_activate_by_passphrase(h.cd, NULL, CRYPT_ANY_SLOT, pass, plen, 0);
 	burn(pass, plen);
-	if (r < 0) {
-		crypt_free(cd);
-		return fail(2, "No key available with this passphrase.");
-	}
-	r = crypt_keyslot_destroy(cd, r);
-	crypt_free(cd);
-	return r < 0 ? fail(exit_of(r), "Cannot remove the keyslot: %s.", strerror(-r)) : 0;
+	if (r < 0)
+		r = fail(2, "No key available with this passphrase.");
+	else if ((r = crypt_keyslot_destroy(h.cd, r)) < 0)
+		r = fail(exit_of(r), "Cannot remove the keyslot: %s.", strerror(-r));
+	else
+		r = hdr_commit(&h);
+	hdr_close(&h);
+	return r;
 }
 
 int cryptsetup_main(const struct cli_globals *g, int argc, char **argv)

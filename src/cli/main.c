@@ -9,6 +9,7 @@
 #include "cli/cryptsetup.h"
 #include "cli/dmsetup.h"
 #include "cli/lvm_cmds.h"
+#include "cli/partx.h"
 #include "cli/thin_cmd.h"
 #include "common/log.h"
 
@@ -21,6 +22,8 @@ static const struct command {
 	  dmsetup_main },
 	{ "cryptsetup", "LUKS volumes: luksFormat, open, close, status... (cryptsetup's; ulvm cryptsetup --help)",
 	  cryptsetup_main },
+	{ "partx", "a disk's partitions as devices: --add, --delete, --show (partx's; ulvm partx --help)", partx_main },
+	{ "kpartx", "the same with kpartx's flags: -a, -d, -l (ulvm kpartx --help)", partx_main },
 	{ "pvcreate", "initialise PVs (lvm2's; ulvm pvcreate --help)", lvm_main },
 	{ "pvremove", "wipe PV labels (lvm2's; ulvm pvremove --help)", lvm_main },
 	{ "pvresize", "resize PVs (lvm2's; ulvm pvresize --help)", lvm_main },

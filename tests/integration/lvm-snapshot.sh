@@ -48,29 +48,7 @@ same_as_lvm2() {
 	f ulvm lvs --devices "$DEVS" >"$T/ulvm.txt"
 	diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "$1: lvs -a of lvm2 and ulvm differ"
 }
-# extents LV FILE: the LV's bytes, from its PV extents as lvm2 reports them
-extents() {
-	python3 - svg "$1" "$2" <<'PY'
-import json, subprocess, sys
-vg, lv, out = sys.argv[1:4]
-rows = json.loads(subprocess.run(["lvm", "lvs", "-a", "--reportformat", "json", "--units", "b", "--nosuffix", "-o",
-                                  "lv_name,seg_pe_ranges,vg_extent_size", vg], capture_output=True,
-                                 text=True).stdout)["report"][0]["lv"]
-with open(out, "wb") as o:
-    for row in rows:
-        if row["lv_name"].strip("[]") != lv:
-            continue
-        for rng in row["seg_pe_ranges"].split():
-            dev, pe = rng.split(":")
-            a, b = (int(x) for x in pe.split("-"))
-            pe_start = int(subprocess.run(["lvm", "pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
-                                           "pe_start", dev], capture_output=True, text=True).stdout)
-            ext = int(row["vg_extent_size"])
-            with open(dev, "rb") as f:
-                f.seek(pe_start + a * ext)
-                o.write(f.read((b - a + 1) * ext))
-PY
-}
+extents() { lvm2_extents svg "$1" "$2"; }
 
 step "a snapshot lvm2 wrote activates stacked as lvm2 stacks it; origin writes leave it as it was"
 lvm2 pvcreate "${L[a]}" "${L[b]}" >/dev/null

@@ -69,3 +69,28 @@ expect_refused() {
 	[ "$(sums)" = "$before" ] || fail "$* was refused but changed the PVs"
 	echo "refused: $*: $(head -n 1 "$T/refused.out" | sed 's/^ *//')"
 }
+
+# lvm2_extents VG LV FILE: the LV's bytes, read from its PV extents as
+# lvm2 reports them (an oracle independent of ulvm's mapping).
+lvm2_extents() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import json, subprocess, sys
+vg, lv, out = sys.argv[1:4]
+rows = json.loads(subprocess.run(["lvm", "lvs", "-a", "--reportformat", "json", "--units", "b", "--nosuffix", "-o",
+                                  "lv_name,seg_pe_ranges,vg_extent_size", vg], capture_output=True,
+                                 text=True).stdout)["report"][0]["lv"]
+with open(out, "wb") as o:
+    for row in rows:
+        if row["lv_name"].strip("[]") != lv:
+            continue
+        for rng in row["seg_pe_ranges"].split():
+            dev, pe = rng.split(":")
+            a, b = (int(x) for x in pe.split("-"))
+            pe_start = int(subprocess.run(["lvm", "pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
+                                           "pe_start", dev], capture_output=True, text=True).stdout)
+            ext = int(row["vg_extent_size"])
+            with open(dev, "rb") as f:
+                f.seek(pe_start + a * ext)
+                o.write(f.read((b - a + 1) * ext))
+PY
+}

@@ -381,12 +381,18 @@ static int v_format(void *ctx, int argc, char **argv)
 			    &pass, &plen)))
 		return r;
 	if (set(c, K_HEADER) && access(val(c, K_HEADER), F_OK)) {
-		/* as cryptsetup: a detached header's file is made when missing */
+		/* as cryptsetup: a detached header's file is made when missing,
+		 * LUKS2's sized for its default header (metadata and keyslots);
+		 * libcryptsetup grows a LUKS1 one itself */
 		FILE *f = fopen(val(c, K_HEADER), "wx");
 
-		if (!f) {
+		if (!f || (!strcmp(type, "luks2") && ftruncate(fileno(f), 16 << 20))) {
+			int err = errno;
+
+			if (f)
+				fclose(f);
 			burn(pass, plen);
-			return fail(4, "Cannot create header file %s: %s.", val(c, K_HEADER), strerror(errno));
+			return fail(4, "Cannot create header file %s: %s.", val(c, K_HEADER), strerror(err));
 		}
 		fclose(f);
 	}

@@ -12,7 +12,12 @@
 #  - keyslots: luksAddKey, luksChangeKey, luksRemoveKey, each checked with
 #    cryptsetup open --test-passphrase; isLuks, luksUUID as cryptsetup's;
 #  - a wrong passphrase is one line and exit 2; a corrupt header, a file
-#    that is no LUKS device and an existing name are refused, naming why.
+#    that is no LUKS device and an existing name are refused, naming why;
+#  - LUKS on an LV (VG/LV: the header through NBD), its keyslots read by
+#    cryptsetup from the LV's bytes, a wrong passphrase leaving them as
+#    they were; a detached header (--header, made by luksFormat) whose key
+#    decrypts the data file; plain mode with a key file (the key as it is)
+#    and with a passphrase (hashed as cryptsetup hashes it).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 need cryptsetup nbdcopy python3 mkfs.ext4 fsck.ext4
@@ -109,4 +114,60 @@ rc=0
 ulvm cryptsetup open --key-file "$T/p1" "$T/u.img" cu 2>"$T/err" || rc=$?
 [ "$rc" = 5 ] && grep -q "already exists" "$T/err" || { cat "$T/err"; fail "an existing name: exit $rc"; }
 ulvm cryptsetup close cu
+
+step "LUKS on an LV: the header written through NBD, cryptsetup reads it from the LV's bytes"
+export ULVM_CONF_DIR=$T/conf
+mkfile "$T/pv.img" 64M
+ulvm pvcreate "$T/pv.img" >/dev/null
+ulvm vgcreate vs "$T/pv.img" >/dev/null
+ulvm lvcreate -L 32M -n secret vs >/dev/null
+ulvm cryptsetup luksFormat -q --type luks2 "${ITER[@]}" --key-file "$T/p1" vs/secret
+ulvm cryptsetup luksAddKey --key-file "$T/p1" "${ITER[@]}" vs/secret "$T/p2"
+ulvm cryptsetup open --key-file "$T/p2" vs/secret sec
+ulvm dmsetup table sec | grep -q " /dev/mapper/vs-secret 32768$" || fail "the crypt table of an LV: $(ulvm dmsetup table sec)"
+head -c $((2 * M)) /dev/urandom >"$T/sec.plain"
+nbdcopy "$T/sec.plain" "$(uri sec)"
+nbdcopy "$(uri sec)" - | head -c $((2 * M)) | cmp - "$T/sec.plain" || fail "the LUKS LV does not read back"
+ulvm cryptsetup close sec
+nbdcopy "$(uri vs/secret)" "$T/secret.raw"
+cryptsetup open --test-passphrase --key-file "$T/p2" "$T/secret.raw" || fail "cryptsetup does not take the LV's second keyslot"
+rc=0
+ulvm cryptsetup luksChangeKey --key-file "$T/p3" vs/secret "$T/p1" 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] || { cat "$T/err"; fail "a wrong passphrase for the LV: exit $rc"; }
+nbdcopy "$(uri vs/secret)" - | cmp - "$T/secret.raw" || fail "a refused luksChangeKey wrote to the LV"
+ulvm lvchange -an vs/secret
+ulvm cryptsetup isLuks vs/secret 2>/dev/null && fail "isLuks of an inactive LV"
+
+step "a detached header (--header): luksFormat makes the file, the data has none, its key decrypts the data"
+mkfile "$T/data.img" 16M
+ulvm cryptsetup luksFormat -q --type luks2 "${ITER[@]}" --header "$T/hdr.img" --key-file "$T/p1" "$T/data.img"
+cryptsetup isLuks "$T/hdr.img" || fail "no LUKS header in the detached header file"
+cryptsetup isLuks "$T/data.img" && fail "a detached header was written to the data device"
+ulvm cryptsetup open --header "$T/hdr.img" --key-file "$T/p1" "$T/data.img" dh
+ulvm dmsetup table dh | grep -q " $T/data.img 0$" || fail "the detached header's data offset is not 0"
+head -c $((M)) /dev/urandom >"$T/dh.plain"
+nbdcopy "$T/dh.plain" "$(uri dh)"
+ulvm cryptsetup close dh
+cryptsetup luksDump --dump-volume-key --volume-key-file "$T/vkh" --key-file "$T/p1" --batch-mode "$T/hdr.img" >/dev/null
+python3 "$(dirname "$0")/crypt_model.py" aes-xts-plain64 "$(xxd -p -c 64 "$T/vkh")" "$T/data.img" 0 0 512 0 $((M)) \
+	"$T/dh.model"
+cmp "$T/dh.model" "$T/dh.plain" || fail "the detached header's key does not decrypt the data"
+
+step "plain mode: a key file as it is, a passphrase hashed as cryptsetup hashes it"
+mkfile "$T/plain.img" 8M
+head -c 64 /dev/urandom >"$T/raw.key"
+ulvm cryptsetup open --type plain --cipher aes-xts-plain64 --key-size 512 --offset 8 --key-file "$T/raw.key" \
+	"$T/plain.img" pl
+head -c $((M)) /dev/urandom >"$T/pl.plain"
+nbdcopy "$T/pl.plain" "$(uri pl)"
+ulvm cryptsetup status pl | grep -q "type:    PLAIN" || fail "status of a plain mapping"
+ulvm cryptsetup close pl
+python3 "$(dirname "$0")/crypt_model.py" aes-xts-plain64 "$(xxd -p -c 64 "$T/raw.key")" "$T/plain.img" 8 0 512 0 \
+	$((M)) "$T/pl.model"
+cmp "$T/pl.model" "$T/pl.plain" || fail "plain mode with a key file: the key is not the file's bytes"
+echo word | ulvm cryptsetup open --type plain --hash sha256 "$T/plain.img" pp
+[ "$(ulvm dmsetup table --showkeys pp | awk '{print $4, $5}')" = \
+	"aes-cbc-essiv:sha256 $(printf word | sha256sum | cut -c1-64)" ] ||
+	fail "plain mode: the key is not sha256 of the passphrase ($(ulvm dmsetup table --showkeys pp))"
+ulvm cryptsetup close pp
 echo "cryptsetup: ok"

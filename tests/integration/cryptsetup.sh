@@ -109,6 +109,13 @@ if ulvm cryptsetup open --key-file "$T/p1" "$T/bad.img" cx 2>"$T/err"; then fail
 grep -q "not a valid LUKS device" "$T/err" || { cat "$T/err"; fail "no reason for the corrupt header"; }
 [ "$(md5sum <"$T/bad.img")" = "$before" ] || fail "opening a corrupt header wrote to it"
 if ulvm cryptsetup open --key-file "$T/p1" "$T/p1" cx 2>"$T/err"; then fail "a text file opened"; fi
+head -c 20000 "$T/u.img" >"$T/trunc.img" # the header's JSON, no keyslots
+if ulvm cryptsetup open --key-file "$T/p1" "$T/trunc.img" cx 2>"$T/err"; then fail "a truncated header opened"; fi
+[ -s "$T/err" ] || fail "no reason for the truncated header"
+[ "$(stat -c %s "$T/trunc.img")" = 20000 ] || fail "opening a truncated header wrote to it"
+if ulvm cryptsetup luksFormat -q --cipher nosuch-xts-plain64 "${ITER[@]}" --key-file "$T/p1" "$T/trunc.img" \
+	2>"$T/err"; then fail "an unknown cipher was formatted"; fi
+grep -q "Cannot format device" "$T/err" || { cat "$T/err"; fail "no reason for the unknown cipher"; }
 ulvm cryptsetup open --key-file "$T/p1" "$T/u.img" cu
 rc=0
 ulvm cryptsetup open --key-file "$T/p1" "$T/u.img" cu 2>"$T/err" || rc=$?

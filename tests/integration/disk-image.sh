@@ -4,10 +4,13 @@
 # module), with sfdisk, cryptsetup, lvm2 and e2fsck as the oracles:
 #  - a qcow2 with a GPT (sfdisk) served by qemu-nbd: `ulvm partx --show`
 #    reads the table sfdisk wrote, `--add` maps img-p1..3 over the NBD URI;
-#  - luksFormat on /dev/mapper/img-p3 (the header written through NBD),
-#    open, pvcreate/vgcreate/lvcreate on /dev/mapper/cr, ext4 on an LV;
-#  - everything taken down, the image converted to raw: cryptsetup sees the
-#    LUKS2 header at p3, the volume key it unlocks decrypts the partition
+#  - the real cryptsetup formats partition 3 (a loop device over the raw
+#    disk at the partition's offset) before the disk becomes a qcow2; ulvm
+#    adds a keyslot on /dev/mapper/img-p3 (the header written through
+#    NBD), opens it, pvcreate/vgcreate/lvcreate on /dev/mapper/cr, ext4 on
+#    an LV;
+#  - everything taken down, the image converted to raw: cryptsetup takes
+#    ulvm's keyslot at p3, the volume key it unlocks decrypts the partition
 #    (an independent decryptor), lvm2 reads the VG inside and e2fsck the LV
 #    read from the extents lvm2 names;
 #  - opened again from scratch read-only, as a user would (partx -a -r,
@@ -30,6 +33,7 @@ trap 'fs_detach; cleanup' EXIT
 export ULVM_CONF_DIR=$T/conf
 ITER=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000)
 printf 'guest pass' >"$T/pass"
+printf 'second pass' >"$T/pass2"
 start_ulvmd
 
 # serve IMAGE [qemu-nbd options]: qemu-nbd on $T/img.sock, its PID in QPID
@@ -57,22 +61,27 @@ shown() { awk 'NR > 1 {print $1, $2, $4}'; }
 step "a qcow2 with a GPT (sfdisk); partx --show reads it through NBD; --add maps img-p1..3"
 truncate -s 96M "$T/disk.raw"
 printf 'label: gpt\n,4M,U\n,8M,L\n,,L\n' | sfdisk -q "$T/disk.raw"
+parts "$T/disk.raw" >"$T/want"
+read -r _ p3start p3size < <(sed -n 3p "$T/want")
+lo=$(losetup -f --show -o $((p3start * 512)) --sizelimit $((p3size * 512)) "$T/disk.raw")
+track_loop "$lo"
+cryptsetup luksFormat -q --type luks2 "${ITER[@]}" --key-file "$T/pass" "$lo"
+losetup -d "$lo"
+untrack_loop "$lo"
 qemu-img convert -f raw -O qcow2 "$T/disk.raw" "$T/img.qcow2"
 serve "$T/img.qcow2"
-parts "$T/disk.raw" >"$T/want"
 ulvm partx --show "$IMG" | shown >"$T/got"
 diff "$T/want" "$T/got" || fail "partx --show differs from sfdisk"
 ulvm partx --add "$IMG"
 [ "$(ulvm dmsetup ls | awk '{print $1}' | sort | tr '\n' ' ')" = "img-p1 img-p2 img-p3 " ] ||
 	{ ulvm dmsetup ls; fail "partx --add did not make img-p1..3"; }
-read -r _ p3start p3size < <(sed -n 3p "$T/want")
 [ "$(ulvm dmsetup table img-p3)" = "0 $p3size linear $IMG $p3start" ] ||
 	fail "img-p3's table: $(ulvm dmsetup table img-p3)"
 
-step "LUKS2 on /dev/mapper/img-p3, a VG inside on /dev/mapper/cr, ext4 on guest/home"
-ulvm cryptsetup luksFormat -q --type luks2 "${ITER[@]}" --key-file "$T/pass" /dev/mapper/img-p3
-ulvm cryptsetup isLuks /dev/mapper/img-p3 || fail "isLuks: no LUKS header on img-p3 after luksFormat"
-ulvm cryptsetup open --key-file "$T/pass" /dev/mapper/img-p3 cr
+step "cryptsetup's LUKS2 on /dev/mapper/img-p3: a keyslot added, opened; a VG inside on /dev/mapper/cr, ext4"
+ulvm cryptsetup isLuks /dev/mapper/img-p3 || fail "isLuks: no LUKS header on img-p3"
+ulvm cryptsetup luksAddKey --key-file "$T/pass" "${ITER[@]}" /dev/mapper/img-p3 "$T/pass2"
+ulvm cryptsetup open --key-file "$T/pass2" /dev/mapper/img-p3 cr
 ulvm pvcreate /dev/mapper/cr
 ulvm vgcreate guest /dev/mapper/cr
 ulvm lvcreate -L 24M -n home guest
@@ -95,6 +104,7 @@ step "the image as other tools read it: cryptsetup's LUKS2, lvm2's VG, e2fsck's 
 qemu-img convert -f qcow2 -O raw "$T/img.qcow2" "$T/back.raw"
 dd if="$T/back.raw" of="$T/p3.raw" bs=512 skip="$p3start" count="$p3size" status=none
 cryptsetup isLuks "$T/p3.raw" || fail "cryptsetup finds no LUKS header at partition 3"
+cryptsetup open --test-passphrase --key-file "$T/pass2" "$T/p3.raw" || fail "cryptsetup does not take ulvm's keyslot"
 cryptsetup luksDump --dump-volume-key --volume-key-file "$T/vk" --key-file "$T/pass" --batch-mode "$T/p3.raw" >/dev/null
 off=$(cryptsetup luksDump --dump-json-metadata "$T/p3.raw" | python3 -c \
 	'import json,sys; print(int(json.load(sys.stdin)["segments"]["0"]["offset"]) // 512)')

@@ -140,11 +140,8 @@ int blockdev_open(struct blockdev *b, const char *spec, struct dmctl *d, bool rw
 		}
 		return 0;
 	}
-	if ((r = dev_open_nbd(uri, rw ? 0 : DEV_OPEN_RDONLY, &b->io, e))) {
-		struct err why = *e;
-
-		return err_set(e, r, "Device %s cannot be reached: %s", spec, why.msg);
-	}
+	if ((r = dev_open_nbd(uri, rw ? 0 : DEV_OPEN_RDONLY, &b->io, e)))
+		return err_set(e, r, "Device %s cannot be reached", spec);
 	if (rw && b->io->read_only) {
 		blockdev_close(b);
 		return err_set(e, -EROFS, "%s is read-only", spec);

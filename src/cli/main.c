@@ -11,6 +11,7 @@
 #include "cli/lvm_cmds.h"
 #include "cli/partx.h"
 #include "cli/thin_cmd.h"
+#include "cli/vinum.h"
 #include "common/log.h"
 
 static const struct command {
@@ -54,6 +55,8 @@ static const struct command {
 	{ "lvconvert", "change an LV's layout: linear <-> raid1, raid1 images, --repair (lvm2's; ulvm lvconvert --help)", lvm_main },
 	{ "lvs", "report LVs (lvm2's; ulvm lvs --help)", lvm_main },
 	{ "lvdisplay", "show LVs (lvm2's; ulvm lvdisplay --help)", lvm_main },
+	{ "vinum", "vinum(8)'s drives, volumes, plexes and subdisks: create, list, start, stop... (ulvm vinum --help)",
+	  vinum_main },
 	{ "thin", "thin pool tools: delta of two snapshots (ulvm thin --help)", thin_main },
 };
 

@@ -75,11 +75,8 @@ int dev_open_spec(const char *spec, const char *run_dir, unsigned flags, struct 
 	if (dev_spec_mapped(spec, &name)) {
 		if ((r = dev_export_uri(run_dir, name, uri, sizeof(uri), e)))
 			return r;
-		if ((r = dev_open_nbd(uri, flags, out, e))) {
-			struct err why = *e;
-
-			return err_set(e, r, "%s: not a device of the running ulvmd (%s)", spec, why.msg);
-		}
+		if ((r = dev_open_nbd(uri, flags, out, e)))
+			return err_set(e, r, "%s: not a device of the running ulvmd", spec);
 		return 0;
 	}
 	if ((r = dev_open_file(spec, flags, out)))

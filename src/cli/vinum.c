@@ -1,0 +1,720 @@
+/* ulvm vinum: vinum(8)'s commands over src/vinum (the configuration
+ * language, gvinum's on-disk format, the listings) and ulvmd's targets.
+ *
+ * Which drives exist: vinum tastes every disk; ulvm keeps the list of
+ * devices that hold its drives in the config dir (`vinum.drives`, one
+ * path per line), written by `create` and `start DEVICE...`.  `start`
+ * with devices reads their headers wherever the files are now, so drives
+ * are found by name after a move.
+ *
+ * A command that changes the configuration builds the new one on a copy,
+ * checks it, and writes nothing to any drive unless all of it is right.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli/cmdline.h"
+#include "cli/vinum.h"
+#include "common/dmctl.h"
+#include "common/log.h"
+#include "io/dev.h"
+#include "lvm/devices.h"
+#include "vinum/vinum.h"
+
+enum { O_R, O_V, O_VV, O_F, O_N, O_S, O_CONFDIR, O_RUNDIR, O_HELP, O_COUNT };
+
+static const struct cli_opt opts[O_COUNT] = {
+	[O_R] = { "recurse", "r", NULL, "list: the members of each object too" },
+	[O_V] = { "verbose", "v", NULL, "list: an object per block, with sizes and offsets" },
+	[O_VV] = { "Verbose", "V", NULL, "list: also a plex's subdisks and a volume's plexes" },
+	[O_F] = { "force", "f", NULL, "create: take devices that hold a vinum drive; rm, resetconfig: do not ask" },
+	[O_N] = { "name", "n", "NAME", "concat, stripe, raid5, mirror: the volume's name" },
+	[O_S] = { "stripesize", "s", "SIZE", "stripe, raid5, mirror -s: the stripe size (256k)" },
+	[O_CONFDIR] = { "config-dir", NULL, "DIR", "where vinum.drives is kept (as the LVM commands')" },
+	[O_RUNDIR] = { "run-dir", NULL, "DIR", "the daemon's run directory" },
+	[O_HELP] = { "help", "h", NULL, "show help" },
+};
+
+struct vc {
+	const struct cli_args *a;
+	struct cli_globals g;
+	struct dmctl d;
+	char list[PATH_MAX + 32];
+	char **paths;
+	unsigned npaths;
+	struct vn_conf c;
+};
+
+#define B(o) CLI_BIT(o)
+#define LISTO (B(O_R) | B(O_V) | B(O_VV))
+
+static int v_create(void *ctx, int argc, char **argv);
+static int v_list(void *ctx, int argc, char **argv);
+static int v_printconfig(void *ctx, int argc, char **argv);
+static int v_start(void *ctx, int argc, char **argv);
+static int v_stop(void *ctx, int argc, char **argv);
+static int v_rm(void *ctx, int argc, char **argv);
+static int v_resetconfig(void *ctx, int argc, char **argv);
+static int v_setstate(void *ctx, int argc, char **argv);
+static int v_parity(void *ctx, int argc, char **argv);
+static int v_quick(void *ctx, int argc, char **argv);
+
+static const struct cli_verb verbs[] = {
+	{ "create", "FILE", 1, 1, B(O_F), "Create the drives, volumes, plexes and subdisks FILE describes.", v_create },
+	{ "list", "[OBJECT...]", 0, -1, LISTO, "List everything, or the objects named (also: l).", v_list },
+	{ "l", "[OBJECT...]", 0, -1, LISTO, "As list.", v_list },
+	{ "ld", "[DRIVE...]", 0, -1, LISTO, "List drives.", v_list },
+	{ "lv", "[VOLUME...]", 0, -1, LISTO, "List volumes.", v_list },
+	{ "lp", "[PLEX...]", 0, -1, LISTO, "List plexes.", v_list },
+	{ "ls", "[SUBDISK...]", 0, -1, LISTO, "List subdisks.", v_list },
+	{ "printconfig", "", 0, 0, 0, "The configuration as create reads it, drives and devices included.", v_printconfig },
+	{ "start", "[DEVICE...|PLEX|VOLUME]", 0, -1, 0,
+	  "Find the drives on DEVICEs (by their headers, wherever they are) and serve every volume; "
+	  "with a plex or volume: revive what is not up.", v_start },
+	{ "stop", "", 0, 0, 0, "Take every vinum volume down (the drives keep the configuration).", v_stop },
+	{ "rm", "OBJECT...", 1, -1, B(O_R) | B(O_F), "Remove objects (-r: with their members).", v_rm },
+	{ "resetconfig", "", 0, 0, B(O_F), "Remove every object and wipe the drives' configuration.", v_resetconfig },
+	{ "setstate", "STATE OBJECT...", 2, -1, B(O_F), "Set the state of objects (up, down, stale...).", v_setstate },
+	{ "checkparity", "PLEX", 1, 1, B(O_F), "Check a raid5 plex's parity.", v_parity },
+	{ "rebuildparity", "PLEX", 1, 1, B(O_F), "Rewrite a raid5 plex's parity from its data.", v_parity },
+	{ "concat", "DEVICE...", 1, -1, B(O_N) | B(O_F), "A concatenated volume over the devices (new drives).",
+	  v_quick },
+	{ "stripe", "DEVICE...", 2, -1, B(O_N) | B(O_S) | B(O_F), "A striped volume over the devices.", v_quick },
+	{ "raid5", "DEVICE...", 3, -1, B(O_N) | B(O_S) | B(O_F), "A raid5 volume over the devices.", v_quick },
+	{ "mirror", "DEVICE...", 2, -1, B(O_N) | B(O_S) | B(O_F),
+	  "A volume of two plexes, the devices dealt between them (-s: striped plexes).", v_quick },
+};
+
+static const struct cli_spec spec = {
+	.prog = "ulvm vinum",
+	.synopsis = "ulvm vinum [OPTION]... COMMAND [ARG]...\n\n"
+		    "vinum(8)'s drives, volumes, plexes and subdisks, in gvinum's on-disk format; volumes are\n"
+		    "served by ulvmd as NBD exports vinum/NAME.\n",
+	.opts = opts,
+	.nopts = O_COUNT,
+	.global_opts = B(O_CONFDIR) | B(O_RUNDIR) | B(O_HELP),
+	.help_opt = O_HELP,
+	.verbs = verbs,
+	.nverbs = sizeof(verbs) / sizeof(verbs[0]),
+};
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ulvm vinum: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static bool set(const struct vc *v, int o)
+{
+	return v->a->set & CLI_BIT(o);
+}
+
+static void free_paths(struct vc *v)
+{
+	for (unsigned i = 0; i < v->npaths; i++)
+		free(v->paths[i]);
+	free(v->paths);
+	v->paths = NULL;
+	v->npaths = 0;
+}
+
+static int add_path(struct vc *v, const char *p)
+{
+	char real[PATH_MAX], **n;
+	const char *keep = realpath(p, real) ? real : p;
+
+	for (unsigned i = 0; i < v->npaths; i++)
+		if (!strcmp(v->paths[i], keep))
+			return 0;
+	if (!(n = realloc(v->paths, (v->npaths + 1) * sizeof(*n))) || !(n[v->npaths] = strdup(keep)))
+		return -ENOMEM;
+	v->paths = n;
+	v->npaths++;
+	return 0;
+}
+
+static int read_list(struct vc *v)
+{
+	FILE *f = fopen(v->list, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int r = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (!r && (n = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\n")] = 0;
+		if (*line && *line != '#')
+			r = add_path(v, line);
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+static int write_list(struct vc *v)
+{
+	char tmp[PATH_MAX + 40];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", v->list);
+	if (!(f = fopen(tmp, "w")))
+		return -errno;
+	fprintf(f, "# ulvm vinum: the devices that hold vinum drives\n");
+	for (unsigned i = 0; i < v->c.ndrive; i++)
+		if (v->c.drive[i].path[0])
+			fprintf(f, "%s\n", v->c.drive[i].path);
+	if (fflush(f) || fsync(fileno(f))) {
+		fclose(f);
+		return -errno;
+	}
+	fclose(f);
+	return rename(tmp, v->list) ? -errno : 0;
+}
+
+static int load(struct vc *v, bool warn)
+{
+	struct err e = { { 0 } };
+	int r;
+
+	if ((r = vn_load(&v->c, v->paths, v->npaths, warn, &e)))
+		return fail("%s", e.msg);
+	return 0;
+}
+
+static int daemon_up(struct vc *v)
+{
+	v->d.run_dir = v->g.run_dir;
+	if (!dmctl_up(&v->d))
+		return fail("%s", v->d.why.msg);
+	return 0;
+}
+
+/* Serve every volume that has plexes. */
+static int activate_all(struct vc *v)
+{
+	struct err e = { { 0 } };
+	int bad = 0;
+
+	for (unsigned i = 0; i < v->c.nvol; i++) {
+		const struct vn_plex *p[1];
+
+		if (!vn_vol_plexes(&v->c, &v->c.vol[i], p, 1))
+			continue;
+		if (vn_activate(&v->d, &v->c, &v->c.vol[i], &e)) {
+			fprintf(stderr, "ulvm vinum: volume %s: %s\n", v->c.vol[i].name, e.msg);
+			bad++;
+		}
+	}
+	return bad ? 1 : 0;
+}
+
+/* Save @next as the configuration (all drives), then the list. */
+static int commit(struct vc *v, struct vn_conf *next)
+{
+	struct err e = { { 0 } };
+
+	if (vn_check(next, &e))
+		return fail("%s", e.msg);
+	if (vn_save(next, &e))
+		return fail("%s", e.msg);
+	vn_conf_free(&v->c);
+	v->c = *next;
+	memset(next, 0, sizeof(*next));
+	if (write_list(v))
+		return fail("%s: %s", v->list, strerror(errno));
+	return 0;
+}
+
+/* New drives' devices must not be vinum drives already (unless -f). */
+static int fresh_devices(struct vc *v, const struct vn_conf *next)
+{
+	for (unsigned i = 0; i < next->ndrive; i++) {
+		const struct vn_drive *d = &next->drive[i];
+		uint8_t hdr[VN_HDR_LEN];
+		struct vn_header h;
+		struct err e = { { 0 } };
+		struct dev *dv;
+
+		if (vn_find_drive(&v->c, d->name) || !d->path[0])
+			continue;
+		if (dev_open_spec(d->path, NULL, DEV_OPEN_RDONLY, &dv, &e))
+			return fail("drive %s: %s", d->name, e.msg);
+		if (!dev_read(dv, hdr, sizeof(hdr), VN_HDR_OFFSET) && !vn_header_decode(hdr, &h, &e) && !set(v, O_F)) {
+			dev_put(dv);
+			return fail("drive %s: %s holds vinum drive %s already (start it, or create -f to take it)",
+				    d->name, d->path, h.name);
+		}
+		dev_put(dv);
+	}
+	return 0;
+}
+
+static int create_text(struct vc *v, const char *text, const char *where)
+{
+	struct vn_conf next;
+	struct err e = { { 0 } };
+	int r;
+
+	if ((r = daemon_up(v)) || (r = load(v, true)))
+		return r;
+	if (vn_conf_copy(&next, &v->c))
+		return fail("out of memory");
+	if (vn_parse(&next, text, false, where, vn_dev_size, &e)) {
+		vn_conf_free(&next);
+		return fail("%s (nothing was created)", e.msg);
+	}
+	for (unsigned i = 0; i < next.ndrive; i++) { /* tables name devices by their full path */
+		char real[PATH_MAX];
+
+		if (!vn_find_drive(&v->c, next.drive[i].name) && realpath(next.drive[i].path, real))
+			snprintf(next.drive[i].path, sizeof(next.drive[i].path), "%.*s",
+				 (int)sizeof(next.drive[i].path) - 1, real);
+	}
+	if ((r = fresh_devices(v, &next)) || (r = commit(v, &next))) {
+		vn_conf_free(&next);
+		return r;
+	}
+	r = activate_all(v);
+	vn_list_summary(stdout, &v->c);
+	return r;
+}
+
+static int v_create(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	FILE *f = fopen(argv[0], "r");
+	char *text = NULL;
+	size_t cap = 0;
+	int r;
+
+	(void)argc;
+	if (!f)
+		return fail("Can't open %s: %s", argv[0], strerror(errno));
+	if (getdelim(&text, &cap, 0, f) < 0 && !text)
+		text = strdup("");
+	fclose(f);
+	r = create_text(v, text ? text : "", argv[0]);
+	free(text);
+	return r;
+}
+
+static int v_list(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	const char *verb = v->a->verb->name;
+	unsigned fl = (set(v, O_R) ? VN_LIST_R : 0) | (set(v, O_V) ? VN_LIST_V : 0) | (set(v, O_VV) ? VN_LIST_VV : 0);
+	int r;
+
+	if ((r = load(v, false)))
+		return r;
+	v->d.run_dir = v->g.run_dir;
+	if (dmctl_up(&v->d) && vn_refresh(&v->d, &v->c)) {
+		struct err e = { { 0 } };
+
+		if (vn_save(&v->c, &e))
+			fprintf(stderr, "ulvm vinum: %s\n", e.msg);
+	}
+	if ((!strcmp(verb, "list") || !strcmp(verb, "l")) && !argc) {
+		vn_list_all(stdout, &v->c, fl);
+		return 0;
+	}
+	return vn_list_objects(stdout, &v->c, verb[0] == 'l' && verb[1] ? verb[1] : 0, argc, argv, fl) ? 1 : 0;
+}
+
+static int v_printconfig(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	char host[256] = "localhost";
+	time_t now = time(NULL);
+	int r;
+
+	(void)argc;
+	(void)argv;
+	if ((r = load(v, false)))
+		return r;
+	gethostname(host, sizeof(host) - 1);
+	vn_printconfig(stdout, &v->c, host, ctime(&now));
+	return 0;
+}
+
+static bool is_device(const char *s)
+{
+	struct stat st;
+
+	return dev_is_nbd_uri(s) || dev_spec_mapped(s, NULL) || !stat(s, &st);
+}
+
+static int v_start(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	struct err e = { { 0 } };
+	bool devices = argc && is_device(argv[0]);
+	int r;
+
+	if ((r = daemon_up(v)))
+		return r;
+	if (devices) {
+		free_paths(v);
+		for (int i = 0; i < argc; i++)
+			if ((r = add_path(v, argv[i])))
+				return fail("%s", strerror(-r));
+	}
+	if ((r = load(v, devices)))
+		return r;
+	if (!v->c.ndrive)
+		return fail("no vinum drives found%s", devices ? " on those devices" : " (start DEVICE...)");
+	if (devices && write_list(v))
+		return fail("%s: %s", v->list, strerror(errno));
+	if (!devices) {
+		/* revive the named plexes (or a volume's plexes) that are not up */
+		for (int i = 0; i < argc; i++) {
+			struct vn_volume *vol = vn_find_vol(&v->c, argv[i]);
+			struct vn_plex *p = vn_find_plex(&v->c, argv[i]);
+
+			if (!vol && !p)
+				return fail("Can't find object: %s", argv[i]);
+			for (unsigned k = 0; k < v->c.nplex; k++) {
+				struct vn_plex *x = &v->c.plex[k];
+
+				if ((p && x != p) || (vol && strcmp(x->vol, vol->name)) || !strcmp(x->state, "up"))
+					continue;
+				snprintf(x->state, sizeof(x->state), "%s", x->org == VN_RAID5 && !strcmp(x->state, "init")
+										  ? "initializing" : "reviving");
+				for (unsigned s = 0; s < v->c.nsd; s++)
+					if (!strcmp(v->c.sd[s].plex, x->name) && strcmp(v->c.sd[s].state, "up"))
+						snprintf(v->c.sd[s].state, sizeof(v->c.sd[s].state), "reviving");
+			}
+		}
+		if (argc && vn_save(&v->c, &e))
+			return fail("%s", e.msg);
+	}
+	return activate_all(v);
+}
+
+static int v_stop(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	struct err e = { { 0 } };
+	int r;
+
+	(void)argc;
+	(void)argv;
+	if ((r = daemon_up(v)))
+		return r;
+	if (vn_deactivate(&v->d, &v->c, NULL, &e))
+		return fail("%s", e.msg);
+	return 0;
+}
+
+static bool confirm(const struct vc *v, const char *what)
+{
+	char reply[32] = "";
+
+	if (set(v, O_F))
+		return true;
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "ulvm vinum: %s needs -f when not on a terminal\n", what);
+		return false;
+	}
+	printf(" WARNING!  This command will completely wipe out your vinum configuration.\n"
+	       " All data will be lost.  If you really want to do this, enter the text\n\n"
+	       " NO FUTURE\n Enter text -> ");
+	fflush(stdout);
+	if (!fgets(reply, sizeof(reply), stdin) || strcmp(reply, "NO FUTURE\n")) {
+		printf("\n No change\n");
+		return false;
+	}
+	return true;
+}
+
+/* Remove @name from @c (and, with @recurse, what it holds); 0 or a message. */
+static int remove_obj(struct vn_conf *c, const char *name, bool recurse, char *affected, size_t asize,
+		      struct err *e)
+{
+	struct vn_volume *vol = vn_find_vol(c, name);
+	struct vn_plex *p = vn_find_plex(c, name);
+	struct vn_sd *s = vn_find_sd(c, name);
+	struct vn_drive *d = vn_find_drive(c, name);
+
+	if (vol) {
+		snprintf(affected, asize, "%s", vol->name);
+		for (unsigned i = 0; i < c->nplex; i++)
+			if (!strcmp(c->plex[i].vol, name)) {
+				if (!recurse)
+					return err_set(e, -EBUSY, "volume %s has plexes: rm -r", name);
+				if (remove_obj(c, c->plex[i].name, true, affected, asize, e))
+					return -EBUSY;
+				i = (unsigned)-1;
+			}
+		*vol = c->vol[--c->nvol];
+		return 0;
+	}
+	if (p) {
+		if (p->vol[0])
+			snprintf(affected, asize, "%s", p->vol);
+		for (unsigned i = 0; i < c->nsd; i++)
+			if (!strcmp(c->sd[i].plex, name)) {
+				if (!recurse)
+					return err_set(e, -EBUSY, "plex %s has subdisks: rm -r", name);
+				c->sd[i] = c->sd[--c->nsd];
+				i = (unsigned)-1;
+			}
+		*p = c->plex[--c->nplex];
+		return 0;
+	}
+	if (s) {
+		const struct vn_plex *owner = vn_find_plex(c, s->plex);
+
+		if (owner && owner->vol[0])
+			snprintf(affected, asize, "%s", owner->vol);
+		*s = c->sd[--c->nsd];
+		return 0;
+	}
+	if (d) {
+		for (unsigned i = 0; i < c->nsd; i++)
+			if (!strcmp(c->sd[i].drive, name))
+				return err_set(e, -EBUSY, "drive %s holds subdisk %s", name, c->sd[i].name);
+		if (d->path[0] && vn_wipe_drive(d, e))
+			return -EIO;
+		*d = c->drive[--c->ndrive];
+		return 0;
+	}
+	return err_set(e, -ENOENT, "Can't find object: %s", name);
+}
+
+static int v_rm(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	struct vn_conf next;
+	struct err e = { { 0 } };
+	char affected[VN_NAME_MAX] = "";
+	int r;
+
+	if ((r = daemon_up(v)) || (r = load(v, false)))
+		return r;
+	if (vn_conf_copy(&next, &v->c))
+		return fail("out of memory");
+	for (int i = 0; i < argc; i++) {
+		affected[0] = 0;
+		if (remove_obj(&next, argv[i], set(v, O_R), affected, sizeof(affected), &e)) {
+			vn_conf_free(&next);
+			return fail("Can't remove %s: %s", argv[i], e.msg);
+		}
+		/* its volume goes down first (refused while a client has it open) */
+		if (affected[0] && vn_deactivate(&v->d, &v->c, affected, &e)) {
+			vn_conf_free(&next);
+			return fail("Can't remove %s: volume %s: %s", argv[i], affected, e.msg);
+		}
+	}
+	if ((r = commit(v, &next))) {
+		vn_conf_free(&next);
+		return r;
+	}
+	return activate_all(v);
+}
+
+static int v_resetconfig(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	struct err e = { { 0 } };
+	int r;
+
+	(void)argc;
+	(void)argv;
+	if ((r = daemon_up(v)) || (r = load(v, false)))
+		return r;
+	if (!confirm(v, "resetconfig"))
+		return 1;
+	if (vn_deactivate(&v->d, &v->c, NULL, &e))
+		return fail("Can't reset configuration: %s", e.msg);
+	for (unsigned i = 0; i < v->c.ndrive; i++)
+		if (v->c.drive[i].path[0] && vn_wipe_drive(&v->c.drive[i], &e))
+			return fail("%s", e.msg);
+	unlink(v->list);
+	printf(" Vinum configuration obliterated\n");
+	return 0;
+}
+
+static int v_setstate(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	static const char *const ok[] = { "up", "down", "stale", "crashed", "empty", "initializing", "reviving",
+					  "degraded", "init" };
+	struct err e = { { 0 } };
+	bool known = false;
+	int r;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		known |= !strcmp(argv[0], ok[i]);
+	if (!known)
+		return fail("setstate: unknown state %s", argv[0]);
+	if ((r = load(v, false)))
+		return r;
+	for (int i = 1; i < argc; i++) {
+		struct vn_volume *vol = vn_find_vol(&v->c, argv[i]);
+		struct vn_plex *p = vn_find_plex(&v->c, argv[i]);
+		struct vn_sd *s = vn_find_sd(&v->c, argv[i]);
+		struct vn_drive *d = vn_find_drive(&v->c, argv[i]);
+		char *st = vol ? vol->state : p ? p->state : s ? s->state : d ? d->state : NULL;
+
+		if (!st)
+			return fail("Can't find object: %s", argv[i]);
+		snprintf(st, VN_STATE_MAX, "%s", argv[0]);
+	}
+	if (vn_save(&v->c, &e))
+		return fail("%s", e.msg);
+	return 0;
+}
+
+/* checkparity / rebuildparity: the raid target's check / repair over the
+ * plex, waited for; mismatches counted as the target counts them. */
+static int v_parity(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	bool rebuild = !strcmp(v->a->verb->name, "rebuildparity");
+	struct vn_plex *p;
+	char dm[VN_NAME_MAX + 8], *line = NULL, act[32] = "";
+	unsigned long long cur = 0, tot = 1, mism = 0;
+	struct err e = { { 0 } };
+	int r;
+
+	(void)argc;
+	if ((r = daemon_up(v)) || (r = load(v, false)))
+		return r;
+	if (!(p = vn_find_plex(&v->c, argv[0])) || p->org != VN_RAID5)
+		return fail("%s is not a raid5 plex", argv[0]);
+	snprintf(dm, sizeof(dm), "vinum-%s", p->name);
+	if (!dmctl_exists(&v->d, dm))
+		snprintf(dm, sizeof(dm), "vinum-%s", p->vol);
+	if (!dmctl_exists(&v->d, dm))
+		return fail("plex %s is not started", p->name);
+	if (dmctl_message(&v->d, dm, rebuild ? "repair" : "check", &e))
+		return fail("%s: %s", p->name, e.msg);
+	for (;;) {
+		usleep(100 * 1000);
+		free(line);
+		line = NULL;
+		if (dmctl_status_of(&v->d, dm, "raid", &line, &e))
+			return fail("%s: %s", p->name, e.msg);
+		if (sscanf(line, "%*u %*u raid %*s %*u %*s %llu/%llu %31s %llu", &cur, &tot, act, &mism) == 4 &&
+		    !strcmp(act, "idle") && cur == tot)
+			break;
+	}
+	free(line);
+	if (rebuild)
+		printf("Rebuilt parity on %s\n", p->name);
+	else if (mism)
+		printf("Parity incorrect on %s: %llu sectors\n", p->name, mism);
+	else
+		printf("%s has correct parity\n", p->name);
+	return !rebuild && mism ? 1 : 0;
+}
+
+/* gvinum's quick commands: drives gvinumdriveN on the devices, a volume
+ * gvinumvolumeN (or -n) of one plex, or two for mirror. */
+static int v_quick(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	const char *verb = v->a->verb->name, *stripe = set(v, O_S) ? v->a->val[O_S] : "256k";
+	char *text = NULL, vol[VN_NAME_MAX];
+	size_t len = 0;
+	unsigned dn = 0, vn = 0;
+	FILE *f;
+	int r;
+
+	if (!strcmp(verb, "mirror") && argc % 2)
+		return fail("mirror needs an even number of drives");
+	if ((r = load(v, false)))
+		return r;
+	if (!(f = open_memstream(&text, &len)))
+		return 3;
+	for (int i = 0; i < argc; i++) {
+		char name[32];
+
+		do
+			snprintf(name, sizeof(name), "gvinumdrive%u", dn++);
+		while (vn_name_taken(&v->c, name));
+		fprintf(f, "drive %s device '%s'\n", name, argv[i]);
+	}
+	if (set(v, O_N))
+		snprintf(vol, sizeof(vol), "%.*s", (int)sizeof(vol) - 1, v->a->val[O_N]);
+	else
+		do
+			snprintf(vol, sizeof(vol), "gvinumvolume%u", vn++);
+		while (vn_name_taken(&v->c, vol));
+	fprintf(f, "volume %s\n", vol);
+	for (int plex = 0; plex < (!strcmp(verb, "mirror") ? 2 : 1); plex++) {
+		const char *org = !strcmp(verb, "concat") || (!strcmp(verb, "mirror") && !set(v, O_S)) ? "concat"
+				  : !strcmp(verb, "raid5") ? "raid5" : "striped";
+
+		fprintf(f, "plex org %s%s%s\n", org, strcmp(org, "concat") ? " " : "", strcmp(org, "concat") ? stripe : "");
+		for (int i = 0; i < argc; i++) {
+			unsigned d = dn - (unsigned)argc + (unsigned)i;
+
+			if (!strcmp(verb, "mirror") && i % 2 != plex)
+				continue;
+			fprintf(f, "sd length 0 drive gvinumdrive%u\n", d);
+		}
+	}
+	fclose(f);
+	vn_conf_free(&v->c);
+	r = create_text(v, text, verb);
+	free(text);
+	return r;
+}
+
+int vinum_main(const struct cli_globals *g, int argc, char **argv)
+{
+	struct vc v = { .g = *g };
+	struct cli_args a;
+	char dir[PATH_MAX];
+	struct err e = { { 0 } };
+	int ret;
+
+	if (g->complete)
+		return cli_complete(&spec, argc > 1 ? argv[1] : NULL, stdout);
+	ret = cli_parse(&spec, argc, argv, &a);
+	if (ret) {
+		cli_args_free(&a);
+		return ret == CLI_HELP_SHOWN ? 0 : 1;
+	}
+	v.a = &a;
+	if (a.val[O_RUNDIR])
+		v.g.run_dir = a.val[O_RUNDIR];
+	if (v.g.run_dir)
+		setenv("ULVM_RUN_DIR", v.g.run_dir, 1);
+	if (lvm_confdir_resolve(a.val[O_CONFDIR], dir, sizeof(dir), &e) || lvm_mkdirs(dir)) {
+		cli_args_free(&a);
+		return fail("%s", e.msg[0] ? e.msg : "cannot make the config dir");
+	}
+	snprintf(v.list, sizeof(v.list), "%s/vinum.drives", dir);
+	if ((ret = read_list(&v)))
+		ret = fail("%s: %s", v.list, strerror(-ret));
+	else
+		ret = a.verb->fn(&v, a.argc, a.argv);
+	vn_conf_free(&v.c);
+	free_paths(&v);
+	dmctl_close(&v.d);
+	cli_args_free(&a);
+	fflush(stdout);
+	return ret;
+}

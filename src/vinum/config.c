@@ -388,7 +388,8 @@ static unsigned count_sds(const struct vn_conf *c, const char *plex)
 
 static int st_plex(struct pstate *s, char **t, int n)
 {
-	const char *name = NULL, *vol = s->last_vol, *state = NULL;
+	/* a saved plex names its volume, or is detached */
+	const char *name = NULL, *vol = s->ondisk ? "" : s->last_vol, *state = NULL;
 	enum vn_org org = VN_CONCAT;
 	bool have_org = false;
 	int64_t stripe = 0;
@@ -500,7 +501,7 @@ static int place(const struct vn_conf *c, const struct vn_drive *d, uint64_t len
 
 static int st_sd(struct pstate *s, char **t, int n)
 {
-	const char *name = NULL, *drive = NULL, *plex = s->last_plex, *state = NULL;
+	const char *name = NULL, *drive = NULL, *plex = s->ondisk ? "" : s->last_plex, *state = NULL;
 	int64_t len = 0, doff = -1, poff = -1;
 	struct vn_sd *x;
 	struct vn_plex *p;
@@ -564,8 +565,9 @@ static int st_sd(struct pstate *s, char **t, int n)
 	}
 	if (vn_name_taken(s->c, name))
 		return bad(s, -EEXIST, "the name %s is taken%s", name, "");
-	if (s->ondisk && (doff < 0 || poff < 0 || !len))
-		return bad(s, -EINVAL, "sd %s: a saved subdisk needs len, driveoffset and plexoffset%s", name, "");
+	if (s->ondisk && (doff < 0 || (p && poff < 0) || !len))
+		return bad(s, -EINVAL, "sd %s: a saved subdisk needs len, driveoffset and (in a plex) plexoffset%s",
+			   name, "");
 	if (!s->ondisk) {
 		uint64_t off, got;
 
@@ -601,7 +603,7 @@ static int st_sd(struct pstate *s, char **t, int n)
 	snprintf(x->plex, sizeof(x->plex), "%.*s", (int)sizeof(x->plex) - 1, p ? p->name : "");
 	x->len = (uint64_t)len;
 	x->driveoffset = (uint64_t)doff;
-	x->plexoffset = poff < 0 ? 0 : (uint64_t)poff;
+	x->plexoffset = poff < 0 || !p ? 0 : (uint64_t)poff;
 	return state_ok(s, state ? state : p && strcmp(p->state, "up") ? "empty" : "up", x->state);
 }
 

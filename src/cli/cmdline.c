@@ -313,3 +313,17 @@ int cli_complete(const struct cli_spec *spec, const char *verb, FILE *out)
 	}
 	return 0;
 }
+
+int cli_fail(const char *prefix, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	if (prefix)
+		fprintf(stderr, "%s: ", prefix);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}

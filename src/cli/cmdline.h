@@ -70,6 +70,10 @@ void cli_args_free(struct cli_args *a);
  * is malloc'ed (NULL when none). */
 int cli_values(const struct cli_args *a, int opt, const char ***vals, unsigned *n);
 
+/* A command's failure: "PREFIX: message" on stderr (no prefix when
+ * @prefix is NULL), stdout flushed first; returns @code. */
+int cli_fail(const char *prefix, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Print "PROG: message" and a hint to --help; returns CLI_USAGE. */
 int cli_usage_error(const struct cli_spec *spec, const struct cli_verb *v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -131,17 +131,8 @@ static const char *val(const struct cs *c, int o)
 	return c->a->val[o];
 }
 
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
+/* cryptsetup's messages carry no program name */
+#define fail(code, ...) cli_fail(NULL, code, __VA_ARGS__)
 
 /* libcryptsetup's errno as cryptsetup's exit code. */
 static int exit_of(int r)

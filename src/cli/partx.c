@@ -100,18 +100,7 @@ static const struct cli_spec spec = {
 	.nverbs = sizeof(verbs) / sizeof(verbs[0]),
 };
 
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "ulvm partx: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
+#define fail(code, ...) cli_fail("ulvm partx", code, __VA_ARGS__)
 
 static bool set(const struct px *x, int o)
 {

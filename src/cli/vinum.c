@@ -68,6 +68,7 @@ static int v_resetconfig(void *ctx, int argc, char **argv);
 static int v_setstate(void *ctx, int argc, char **argv);
 static int v_parity(void *ctx, int argc, char **argv);
 static int v_quick(void *ctx, int argc, char **argv);
+static int v_rename(void *ctx, int argc, char **argv);
 
 static const struct cli_verb verbs[] = {
 	{ "create", "FILE", 1, 1, B(O_F), "Create the drives, volumes, plexes and subdisks FILE describes.", v_create },
@@ -83,6 +84,9 @@ static const struct cli_verb verbs[] = {
 	  "with a plex or volume: revive what is not up.", v_start },
 	{ "stop", "", 0, 0, 0, "Take every vinum volume down (the drives keep the configuration).", v_stop },
 	{ "rm", "OBJECT...", 1, -1, B(O_R) | B(O_F), "Remove objects (-r: with their members).", v_rm },
+	{ "rename", "OBJECT NEWNAME", 2, 2, B(O_R),
+	  "Rename an object (-r: a volume's plexes and subdisks, a plex's subdisks, take the default names "
+	  "under the new one).", v_rename },
 	{ "resetconfig", "", 0, 0, B(O_F), "Remove every object and wipe the drives' configuration.", v_resetconfig },
 	{ "setstate", "STATE OBJECT...", 2, -1, B(O_F), "Set the state of objects (up, down, stale...).", v_setstate },
 	{ "checkparity", "PLEX", 1, 1, B(O_F), "Check a raid5 plex's parity.", v_parity },
@@ -108,18 +112,7 @@ static const struct cli_spec spec = {
 	.nverbs = sizeof(verbs) / sizeof(verbs[0]),
 };
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "ulvm vinum: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
+#define fail(...) cli_fail("ulvm vinum", 1, __VA_ARGS__)
 
 static bool set(const struct vc *v, int o)
 {
@@ -394,14 +387,22 @@ static int v_start(void *ctx, int argc, char **argv)
 				return fail("Can't find object: %s", argv[i]);
 			for (unsigned k = 0; k < v->c.nplex; k++) {
 				struct vn_plex *x = &v->c.plex[k];
+				bool revive = strcmp(x->state, "up");
 
-				if ((p && x != p) || (vol && strcmp(x->vol, vol->name)) || !strcmp(x->state, "up"))
+				if ((p && x != p) || (vol && strcmp(x->vol, vol->name)))
 					continue;
-				snprintf(x->state, sizeof(x->state), "%s", x->org == VN_RAID5 && !strcmp(x->state, "init")
-										  ? "initializing" : "reviving");
-				for (unsigned s = 0; s < v->c.nsd; s++)
-					if (!strcmp(v->c.sd[s].plex, x->name) && strcmp(v->c.sd[s].state, "up"))
-						snprintf(v->c.sd[s].state, sizeof(v->c.sd[s].state), "reviving");
+				for (unsigned s = 0; s < v->c.nsd; s++) {
+					struct vn_sd *sd = &v->c.sd[s];
+					const struct vn_drive *dr = vn_find_drive(&v->c, sd->drive);
+
+					if (strcmp(sd->plex, x->name) || !strcmp(sd->state, "up") || !dr || !dr->path[0])
+						continue;
+					snprintf(sd->state, sizeof(sd->state), "reviving");
+					revive = true;
+				}
+				if (revive)
+					snprintf(x->state, sizeof(x->state), "%s",
+						 x->org == VN_RAID5 && !strcmp(x->state, "init") ? "initializing" : "reviving");
 			}
 		}
 		if (argc && vn_save(&v->c, &e))
@@ -680,6 +681,91 @@ static int v_quick(void *ctx, int argc, char **argv)
 	r = create_text(v, text, verb);
 	free(text);
 	return r;
+}
+
+/* Rename @old to @new in @c with every reference to it. */
+static void rename_refs(struct vn_conf *c, const char *old, const char *new)
+{
+	for (unsigned i = 0; i < c->nplex; i++)
+		if (!strcmp(c->plex[i].vol, old))
+			snprintf(c->plex[i].vol, sizeof(c->plex[i].vol), "%.*s", VN_NAME_MAX - 1, new);
+	for (unsigned i = 0; i < c->nsd; i++) {
+		if (!strcmp(c->sd[i].plex, old))
+			snprintf(c->sd[i].plex, sizeof(c->sd[i].plex), "%.*s", VN_NAME_MAX - 1, new);
+		if (!strcmp(c->sd[i].drive, old))
+			snprintf(c->sd[i].drive, sizeof(c->sd[i].drive), "%.*s", VN_DRIVE_NAME_MAX - 1, new);
+	}
+}
+
+static int rename_one(struct vn_conf *c, const char *old, const char *new, bool recurse, struct err *e)
+{
+	struct vn_volume *vol = vn_find_vol(c, old);
+	struct vn_plex *p = vn_find_plex(c, old);
+	struct vn_sd *s = vn_find_sd(c, old);
+	struct vn_drive *d = vn_find_drive(c, old);
+	char *name = vol ? vol->name : p ? p->name : s ? s->name : d ? d->name : NULL;
+	size_t max = d ? VN_DRIVE_NAME_MAX : VN_NAME_MAX;
+
+	if (!name)
+		return err_set(e, -ENOENT, "Can't find object: %s", old);
+	if (strcmp(old, new) && vn_name_taken(c, new))
+		return err_set(e, -EEXIST, "the name %s is taken", new);
+	if (!*new || strlen(new) >= max || strchr(new, '/') || strchr(new, ' '))
+		return err_set(e, -EINVAL, "%s: not a name vinum can hold", new);
+	snprintf(name, max, "%s", new);
+	rename_refs(c, old, new);
+	if (!recurse || (!vol && !p))
+		return 0;
+	/* members take the default names under the new one: NEW.pN, NEW.pN.sM */
+	for (unsigned i = 0, k = 0; i < (vol ? c->nplex : c->nsd); i++) {
+		char *mname = vol ? c->plex[i].name : c->sd[i].name, want[VN_NAME_MAX + 16], was[VN_NAME_MAX];
+		const char *parent = vol ? c->plex[i].vol : c->sd[i].plex;
+
+		if (strcmp(parent, new))
+			continue;
+		snprintf(want, sizeof(want), "%s.%c%u", new, vol ? 'p' : 's', k++);
+		snprintf(was, sizeof(was), "%s", mname);
+		if (rename_one(c, was, want, vol != NULL, e))
+			return -EEXIST;
+	}
+	return 0;
+}
+
+static int v_rename(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	struct vn_conf next;
+	struct err e = { { 0 } };
+	const struct vn_sd *s;
+	const struct vn_plex *p;
+	const char *vol = NULL;
+	int r;
+
+	(void)argc;
+	if ((r = daemon_up(v)) || (r = load(v, false)))
+		return r;
+	/* the volume it belongs to goes down and comes back under the new names */
+	if (vn_find_vol(&v->c, argv[0]))
+		vol = argv[0];
+	else if ((p = vn_find_plex(&v->c, argv[0])))
+		vol = p->vol;
+	else if ((s = vn_find_sd(&v->c, argv[0])) && (p = vn_find_plex(&v->c, s->plex)))
+		vol = p->vol;
+	if (vn_conf_copy(&next, &v->c))
+		return fail("out of memory");
+	if (rename_one(&next, argv[0], argv[1], set(v, O_R), &e)) {
+		vn_conf_free(&next);
+		return fail("Can't rename %s: %s", argv[0], e.msg);
+	}
+	if (vol && *vol && vn_deactivate(&v->d, &v->c, vol, &e)) {
+		vn_conf_free(&next);
+		return fail("Can't rename %s: volume %s: %s", argv[0], vol, e.msg);
+	}
+	if ((r = commit(v, &next))) {
+		vn_conf_free(&next);
+		return r;
+	}
+	return activate_all(v);
 }
 
 int vinum_main(const struct cli_globals *g, int argc, char **argv)

@@ -335,6 +335,15 @@ int vn_deactivate(struct dmctl *d, const struct vn_conf *c, const char *only, st
 	return r;
 }
 
+/* States the targets bring up on their own once in sync; others (stale,
+ * crashed, down: a failure or the administrator's setstate) wait for
+ * `start`, which makes them reviving. */
+static bool transitional(const char *s)
+{
+	return !strcmp(s, "empty") || !strcmp(s, "init") || !strcmp(s, "initializing") || !strcmp(s, "reviving") ||
+	       !strcmp(s, "degraded");
+}
+
 static void set_state(char *field, const char *s, bool *changed)
 {
 	if (strcmp(field, s)) {
@@ -387,11 +396,13 @@ bool vn_refresh(struct dmctl *d, struct vn_conf *c)
 					dead++;
 					if (strcmp(s->state, "down")) /* down: its drive is not here */
 						set_state(s->state, "crashed", &changed);
-				} else if (health[k] == 'A' && sync) {
+				} else if (health[k] == 'A' && sync && transitional(s->state)) {
 					set_state(s->state, "up", &changed);
 				}
 			}
-			set_state(p->state, dead > 1 ? "down" : dead ? "degraded" : sync ? "up" : p->state, &changed);
+			set_state(p->state, dead > 1 ? "down" : dead ? "degraded" : sync && transitional(p->state) ? "up"
+												     : p->state,
+				  &changed);
 		}
 	}
 	for (unsigned i = 0; i < c->nvol; i++) {
@@ -407,7 +418,7 @@ bool vn_refresh(struct dmctl *d, struct vn_conf *c)
 			struct vn_plex *p = vn_find_plex(c, pl[k]->name);
 			const char *ps = health[k] == 'D' || health[k] == '-' ? "crashed" : health[k] == 'A' && sync ? "up" : NULL;
 
-			if (!ps || (p->org == VN_RAID5 && !strcmp(ps, "up") && strcmp(p->state, "initializing")))
+			if (!ps || (!strcmp(ps, "up") && !transitional(p->state)))
 				continue;
 			set_state(p->state, ps, &changed);
 			for (unsigned s = 0; s < c->nsd; s++)

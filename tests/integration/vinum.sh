@@ -209,4 +209,42 @@ ulvm vinum lp raid5.p0 | grep -q "State: degraded" || { cat "$T/err"; ulvm dmset
 nbdcopy "$(uri vinum/raid5)" - | head -c $((6 * M)) | cmp - "$T/raid5.data" || fail "degraded raid5 reads wrong"
 ulvm vinum stop
 ulvm dmsetup remove dg
+
+step "gvinum's quick commands; checkparity, rebuildparity; setstate and start; rename -r; rm -r; resetconfig"
+ulvm vinum start "$D"/elsewhere/disk[0-3].img "$D/f.img" >/dev/null 2>&1 || true
+for q in q1 q2 q3 q4 q5 q6; do mkfile "$q.img" 256M; done
+ulvm vinum raid5 -n qr -s 64k "$D/q1.img" "$D/q2.img" "$D/q3.img" >"$T/out"
+grep -q "^D gvinumdrive0  *State: up" "$T/out" && grep -q "^V qr  *State: up" "$T/out" || { cat "$T/out"; fail "raid5 -n qr"; }
+wait_for 60 sh -c "'$ULVM_BIN' vinum lp qr.p0 | grep -q 'State: up'" || fail "qr.p0 did not come up (parity)"
+head -c $((2 * M)) /dev/urandom >"$T/qr.data"
+nbdcopy "$T/qr.data" "$(uri vinum/qr)"
+ulvm vinum checkparity qr.p0 | grep -qx "qr.p0 has correct parity" || fail "checkparity of a fresh raid5 plex"
+# row 0's parity is on the last subdisk (gvinum: n - 1 - row mod n), at the drive's data start
+head -c 65536 /dev/urandom | dd of=q3.img bs=512 seek=265 conv=notrunc status=none
+if ulvm vinum checkparity qr.p0 >"$T/out"; then fail "checkparity missed a damaged parity block"; fi
+grep -q "Parity incorrect on qr.p0" "$T/out" || fail "checkparity: $(cat "$T/out")"
+ulvm vinum rebuildparity qr.p0 | grep -qx "Rebuilt parity on qr.p0" || fail "rebuildparity"
+ulvm vinum checkparity qr.p0 >/dev/null || fail "the parity is not right after rebuildparity"
+model qr $((2 * M)) "$T/qr.read" && cmp "$T/qr.read" "$T/qr.data" || fail "qr after rebuildparity"
+ulvm vinum setstate stale qr.p0.s1
+ulvm vinum ls qr.p0.s1 | grep -q "State: stale" || fail "setstate stale"
+ulvm vinum start qr
+wait_for 60 sh -c "'$ULVM_BIN' vinum ls qr.p0.s1 | grep -q 'State: up'" || fail "start qr did not revive qr.p0.s1"
+ulvm vinum rename -r qr quick
+ulvm vinum lv -r quick | grep -q "^S quick.p0.s2 " || { ulvm vinum lv -r quick; fail "rename -r"; }
+nbdcopy "$(uri vinum/quick)" - | head -c $((2 * M)) | cmp - "$T/qr.data" || fail "vinum/quick after the rename"
+if nbdinfo "$(uri vinum/qr)" >/dev/null 2>&1; then fail "the old export is still there"; fi
+ulvm vinum concat -n qc "$D/q4.img" >/dev/null
+ulvm vinum mirror -n qm "$D/q5.img" "$D/q6.img" >/dev/null
+ulvm vinum lv -r qm | grep -c "^P qm.p[01]  *C " | grep -qx 2 || fail "mirror -n qm: two concat plexes"
+[ "$(nbdinfo --size "$(uri vinum/qc)")" -gt $((250 * M)) ] || fail "concat: length 0 is the rest of the drive"
+if ulvm vinum rm quick 2>"$T/err"; then fail "rm of a volume with plexes, without -r"; fi
+grep -q "rm -r" "$T/err" || fail "rm without -r: $(cat "$T/err")"
+ulvm vinum rm -r quick
+ulvm vinum list | grep -q "quick" && fail "rm -r left objects of quick"
+ulvm vinum ld gvinumdrive0 | grep -q "Avail: 255/256 MB" || { ulvm vinum ld; fail "rm -r did not free the drive"; }
+ulvm vinum resetconfig -f | grep -q "Vinum configuration obliterated" || fail "resetconfig"
+[ "$(dd if=q1.img bs=1 skip=4096 count=7 status=none)" = "VINUM--" ] || fail "resetconfig left the drive header"
+[ -z "$(ulvm dmsetup ls | grep vinum)" ] || fail "resetconfig left vinum devices"
+ulvm vinum list | grep -qx "0 drives:" || fail "resetconfig left drives"
 echo "vinum: ok"

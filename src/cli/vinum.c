@@ -82,6 +82,9 @@ static const struct cli_verb verbs[] = {
 	{ "start", "[DEVICE...|PLEX|VOLUME]", 0, -1, 0,
 	  "Find the drives on DEVICEs (by their headers, wherever they are) and serve every volume; "
 	  "with a plex or volume: revive what is not up.", v_start },
+	{ "init", "PLEX...", 1, -1, 0,
+	  "Write a raid5 plex's parity from its data (its subdisks initializing, the plex up once done); "
+	  "another plex is revived as by start.", v_start },
 	{ "stop", "", 0, 0, 0, "Take every vinum volume down (the drives keep the configuration).", v_stop },
 	{ "rm", "OBJECT...", 1, -1, B(O_R) | B(O_F), "Remove objects (-r: with their members).", v_rm },
 	{ "rename", "OBJECT NEWNAME", 2, 2, B(O_R),
@@ -360,7 +363,7 @@ static int v_start(void *ctx, int argc, char **argv)
 {
 	struct vc *v = ctx;
 	struct err e = { { 0 } };
-	bool devices = argc && is_device(argv[0]);
+	bool devices = argc && is_device(argv[0]) && strcmp(v->a->verb->name, "init");
 	int r;
 
 	if ((r = daemon_up(v)))
@@ -397,8 +400,15 @@ static int v_start(void *ctx, int argc, char **argv)
 
 					if (strcmp(sd->plex, x->name) || !strcmp(sd->state, "up") || !dr || !dr->path[0])
 						continue;
-					snprintf(sd->state, sizeof(sd->state), "reviving");
+					snprintf(sd->state, sizeof(sd->state), "%s",
+						 x->org == VN_RAID5 && !strcmp(v->a->verb->name, "init") ? "initializing"
+													 : "reviving");
 					revive = true;
+				}
+				if (x->org == VN_RAID5 && !strcmp(v->a->verb->name, "init")) {
+					/* all of it: parity from the data, as the target's first sync */
+					snprintf(x->state, sizeof(x->state), "init");
+					continue;
 				}
 				if (revive)
 					snprintf(x->state, sizeof(x->state), "%s",

@@ -234,6 +234,13 @@ ulvm vinum rename -r qr quick
 ulvm vinum lv -r quick | grep -q "^S quick.p0.s2 " || { ulvm vinum lv -r quick; fail "rename -r"; }
 nbdcopy "$(uri vinum/quick)" - | head -c $((2 * M)) | cmp - "$T/qr.data" || fail "vinum/quick after the rename"
 if nbdinfo "$(uri vinum/qr)" >/dev/null 2>&1; then fail "the old export is still there"; fi
+ulvm vinum init quick.p0
+ulvm vinum lp quick.p0 | grep -qE "State: (init|up)" || fail "init quick.p0"
+wait_for 60 sh -c "'$ULVM_BIN' vinum lp quick.p0 | grep -q 'State: up'" || fail "init did not end with quick.p0 up"
+ulvm vinum checkparity quick.p0 >/dev/null || fail "the parity is not right after init"
+mkfile q7.img 256M
+mkfile q8.img 256M
+ulvm vinum stripe -n qs -s 128k "$D/q7.img" "$D/q8.img" | grep -q "^P qs.p0  *S State: up" || fail "stripe -n qs"
 ulvm vinum concat -n qc "$D/q4.img" >/dev/null
 ulvm vinum mirror -n qm "$D/q5.img" "$D/q6.img" >/dev/null
 ulvm vinum lv -r qm | grep -c "^P qm.p[01]  *C " | grep -qx 2 || fail "mirror -n qm: two concat plexes"

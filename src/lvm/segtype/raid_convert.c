@@ -621,7 +621,7 @@ static int merge_back(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *img,
 			       img->name, vg->name, lv->name);
 	lv_dm_name(vg, img, dm);
 	if (dmctl_up(ch->d) && dmctl_exists(ch->d, dm) && (r = dmctl_remove(ch->d, dm, e)))
-		return err_set(e, r, "%s/%s is in use (%s): close it before --merge.", vg->name, img->name, e->msg);
+		return err_set(e, r, "%s/%s is in use, close it before --merge", vg->name, img->name);
 	img->status = (img->status | FLAG(LVF_WRITE)) & ~FLAG(LVF_VISIBLE);
 	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;

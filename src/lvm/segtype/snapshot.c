@@ -248,10 +248,10 @@ static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req
 	if (!req->activate || !dmctl_up(ch->d))
 		return 0;
 	if (lv_dm_active(ch->d, vg, origin) && (r = lv_dm_restack(ch->d, ch->env, vg, origin, e)))
-		return err_set(e, r, "%s (the snapshot is in the VG; lvchange -ay %s/%s activates it)", e->msg, vg->name,
-			       name);
+		return err_set(e, r, "Failed to stack %s/%s on the new snapshot (it is in the VG; lvchange -ay %s/%s "
+				     "activates it)", vg->name, origin->name, vg->name, name);
 	if ((r = lvm_lv_activate(ch->env, ch->d, vg, cow, e)))
-		return err_set(e, r, "Failed to activate new LV %s/%s: %s", vg->name, name, e->msg);
+		return err_set(e, r, "Failed to activate new LV %s/%s", vg->name, name);
 	return 0;
 }
 
@@ -411,7 +411,7 @@ static int snapshot_convert(struct lv_change *ch, struct vg_lv *lv, const struct
 			}
 			if ((r = lvm_lv_deactivate(ch->d, vg, origin, e)) ||
 			    (r = lvm_lv_activate(ch->env, ch->d, vg, origin, e)))
-				return err_set(e, r, "Can't initialize snapshot merge: %s", e->msg);
+				return err_set(e, r, "Can't initialize snapshot merge");
 			for (unsigned i = 0; i < nback; i++)
 				if ((r = lvm_lv_activate(ch->env, ch->d, vg, back[i], e)))
 					return err_set(e, r, "The merge started, but snapshot %s/%s did not come back: %s",

@@ -646,7 +646,7 @@ static int v_quick(void *ctx, int argc, char **argv)
 {
 	struct vc *v = ctx;
 	const char *verb = v->a->verb->name, *stripe = set(v, O_S) ? v->a->val[O_S] : "256k";
-	char *text = NULL, vol[VN_NAME_MAX];
+	char *text = NULL, vol[VN_NAME_MAX], (*names)[32];
 	size_t len = 0;
 	unsigned dn = 0, vn = 0;
 	FILE *f;
@@ -656,15 +656,17 @@ static int v_quick(void *ctx, int argc, char **argv)
 		return fail("mirror needs an even number of drives");
 	if ((r = load(v, false)))
 		return r;
-	if (!(f = open_memstream(&text, &len)))
+	if (!(names = calloc((size_t)argc, sizeof(*names))))
 		return 3;
+	if (!(f = open_memstream(&text, &len))) {
+		free(names);
+		return 3;
+	}
 	for (int i = 0; i < argc; i++) {
-		char name[32];
-
 		do
-			snprintf(name, sizeof(name), "gvinumdrive%u", dn++);
-		while (vn_name_taken(&v->c, name));
-		fprintf(f, "drive %s device '%s'\n", name, argv[i]);
+			snprintf(names[i], sizeof(names[i]), "gvinumdrive%u", dn++);
+		while (vn_name_taken(&v->c, names[i]));
+		fprintf(f, "drive %s device '%s'\n", names[i], argv[i]);
 	}
 	if (set(v, O_N))
 		snprintf(vol, sizeof(vol), "%.*s", (int)sizeof(vol) - 1, v->a->val[O_N]);
@@ -678,15 +680,12 @@ static int v_quick(void *ctx, int argc, char **argv)
 				  : !strcmp(verb, "raid5") ? "raid5" : "striped";
 
 		fprintf(f, "plex org %s%s%s\n", org, strcmp(org, "concat") ? " " : "", strcmp(org, "concat") ? stripe : "");
-		for (int i = 0; i < argc; i++) {
-			unsigned d = dn - (unsigned)argc + (unsigned)i;
-
-			if (!strcmp(verb, "mirror") && i % 2 != plex)
-				continue;
-			fprintf(f, "sd length 0 drive gvinumdrive%u\n", d);
-		}
+		for (int i = 0; i < argc; i++)
+			if (strcmp(verb, "mirror") || i % 2 == plex)
+				fprintf(f, "sd length 0 drive %s\n", names[i]);
 	}
 	fclose(f);
+	free(names);
 	vn_conf_free(&v->c);
 	r = create_text(v, text, verb);
 	free(text);

@@ -234,6 +234,13 @@ static int load_super(struct cache_meta *m, struct err *e)
 	r = sm_metadata_open(m->tm, m->sb.sm_root, &msm);
 	if (r < 0)
 		return err_set(e, r, "%s: metadata space map: %s", m->dev->name, tm_last_error(m->tm));
+	/* Every 509 mappings take an array block: more than the device holds
+	 * is a damaged superblock, refused before anything is sized by it. */
+	if (m->sb.cache_blocks / ((BM_BLOCK_SIZE - ARRAY_BLOCK_HEADER_SIZE) / 8) >=
+	    sm_nr_blocks(tm_sm(m->tm)))
+		return err_set(e, -EUCLEAN, "%s: %u cache blocks cannot fit %" PRIu64
+			       " metadata blocks", m->dev->name, m->sb.cache_blocks,
+			       sm_nr_blocks(tm_sm(m->tm)));
 	m->clean = m->sb.flags & CACHE_SB_CLEAN_SHUTDOWN;
 	m->changed = false;
 	m->failed = false;

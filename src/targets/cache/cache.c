@@ -216,7 +216,7 @@ static int alloc_state(struct cache *c)
 	c->hash_mask = hs - 1;
 	c->oblock_of = malloc((size_t)n * sizeof(uint64_t));
 	c->busy = calloc(n ? n : 1, 1);
-	c->io = calloc(n ? n : 1, sizeof(uint32_t));
+	c->io = calloc(n ? n : 1, sizeof(atomic_uint));
 	c->dirty = calloc(n / 64 + 1, sizeof(uint64_t));
 	c->hash = calloc(hs, sizeof(uint32_t));
 	c->free_list = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
@@ -520,8 +520,9 @@ static int invalidate(struct cache *c, struct dm_target *ti, int argc, char **ar
 		}
 		pthread_mutex_lock(&c->lock);
 		for (uint64_t cb = b; cb < end && !r; cb++) {
-			while (c->busy[cb] || c->io[cb])
+			while (c->busy[cb])
 				pthread_cond_wait(&c->cond, &c->lock);
+			cache_wait_idle(c, (uint32_t)cb);
 			if (c->oblock_of[cb] == CACHE_FREE)
 				continue;
 			r = cache_unmap(c, (uint32_t)cb, &e);

@@ -10,7 +10,9 @@
  *    reused, so the committed metadata never maps a block whose data was
  *    overwritten for another origin block.
  *  - busy[cb]: a migration (promotion, writeback, demotion) owns cb; I/O
- *    to it waits.  io[cb]: I/O in flight on cb; a migration waits for 0.
+ *    to it waits.  io[cb]: I/O in flight on cb, raised under the lock and
+ *    dropped without it (the fast path takes the lock once); who waits
+ *    for 0 counts itself in io_waiters first, so the last unpin wakes it.
  *  - A promotion is not started while a write to the same origin block
  *    is in flight to the origin (origin_writes), so it never copies data
  *    a write is replacing.
@@ -67,7 +69,8 @@ struct cache {
 	pthread_cond_t wake;   /* the worker */
 	uint64_t *oblock_of;
 	uint8_t *busy;
-	uint32_t *io;
+	atomic_uint *io;       /* pinned by I/O; taken under lock, dropped without */
+	atomic_uint io_waiters;
 	uint64_t *dirty;       /* bitset */
 	uint32_t nr_dirty, nr_mapped;
 	uint32_t *hash;        /* cblock + 1, 0 empty; linear probing */
@@ -105,6 +108,8 @@ void cache_set_dirty(struct cache *c, uint32_t cb, bool dirty);
 /* Unmap @cb (idle, not busy) in the metadata and in memory; it is
  * reusable after the next commit. */
 int cache_unmap(struct cache *c, uint32_t cb, struct err *e);
+/* c->lock held: wait until no I/O has @cb pinned. */
+void cache_wait_idle(struct cache *c, uint32_t cb);
 uint64_t cache_now_ms(void);
 
 #endif

@@ -172,7 +172,7 @@ static bool demotable(void *ctx, uint32_t cb)
 {
 	struct cache *c = ctx;
 
-	return !c->busy[cb] && !c->io[cb] && !(c->dirty[cb / 64] >> (cb % 64) & 1);
+	return !c->busy[cb] && !atomic_load(&c->io[cb]) && !(c->dirty[cb / 64] >> (cb % 64) & 1);
 }
 
 /* A free cache block for a promotion, or -ENOSPC: then clean victims are
@@ -263,7 +263,7 @@ static int pin(struct cache *c, uint64_t ob)
 		if (cb < 0)
 			return -1;
 		if (!c->busy[cb]) {
-			c->io[cb]++;
+			atomic_fetch_add(&c->io[cb], 1);
 			return cb;
 		}
 		pthread_cond_wait(&c->cond, &c->lock);
@@ -272,12 +272,23 @@ static int pin(struct cache *c, uint64_t ob)
 
 static void unpin(struct cache *c, uint32_t cb)
 {
-	pthread_mutex_lock(&c->lock);
-	if (--c->io[cb] == 0)
+	if (atomic_fetch_sub(&c->io[cb], 1) == 1 && atomic_load(&c->io_waiters)) {
+		pthread_mutex_lock(&c->lock);
 		pthread_cond_broadcast(&c->cond);
-	pthread_mutex_unlock(&c->lock);
+		pthread_mutex_unlock(&c->lock);
+	}
 }
 
+void cache_wait_idle(struct cache *c, uint32_t cb)
+{
+	atomic_fetch_add(&c->io_waiters, 1);
+	while (atomic_load(&c->io[cb]))
+		pthread_cond_wait(&c->cond, &c->lock);
+	atomic_fetch_sub(&c->io_waiters, 1);
+}
+
+/* 0 done, 1 to be read from the origin (the caller joins neighbours
+ * into one origin read), or -errno. */
 static int read_piece(struct cache *c, uint8_t *buf, size_t len, uint64_t off)
 {
 	uint64_t bb = c->block_bytes, ob = off / bb, boff = off % bb;
@@ -285,7 +296,7 @@ static int read_piece(struct cache *c, uint8_t *buf, size_t len, uint64_t off)
 	int hit, r;
 
 	if (ob >= c->nr_oblocks || c->io_mode == CACHE_PASSTHROUGH)
-		return dev_read(c->origin_dev, buf, len, off);
+		return 1;
 	pthread_mutex_lock(&c->lock);
 	c->last_io_ms = cache_now_ms();
 	hit = pin(c, ob);
@@ -300,7 +311,7 @@ static int read_piece(struct cache *c, uint8_t *buf, size_t len, uint64_t off)
 	atomic_fetch_add(&c->read_miss, 1);
 	if (!may_promote(c, ob, off, len, false) || claim(c, ob, &cb)) {
 		pthread_mutex_unlock(&c->lock);
-		return dev_read(c->origin_dev, buf, len, off);
+		return 1;
 	}
 	pthread_mutex_unlock(&c->lock);
 	{
@@ -316,23 +327,31 @@ static int read_piece(struct cache *c, uint8_t *buf, size_t len, uint64_t off)
 	pthread_mutex_lock(&c->lock);
 	finish_claim(c, cb, r == 0, false);
 	pthread_mutex_unlock(&c->lock);
-	return r < 0 ? dev_read(c->origin_dev, buf, len, off) : 0;
+	return r < 0 ? 1 : 0;
 }
 
-static int write_origin(struct cache *c, const uint8_t *buf, size_t len, uint64_t off, uint64_t ob)
+/* A piece bound for the origin: its block counted in origin_writes (no
+ * promotion may copy it meanwhile) until end_origin_writes.  c->lock
+ * held, and dropped. */
+static int to_origin(struct cache *c, uint64_t ob)
 {
-	uint32_t *slot = origin_write_slot(c, ob);
-	int r;
-
-	(*slot)++;
+	if (ob < c->nr_oblocks)
+		(*origin_write_slot(c, ob))++;
 	pthread_mutex_unlock(&c->lock);
-	r = dev_write(c->origin_dev, buf, len, off, 0);
-	pthread_mutex_lock(&c->lock);
-	(*slot)--;
-	pthread_mutex_unlock(&c->lock);
-	return r;
+	return 1;
 }
 
+static void end_origin_writes(struct cache *c, uint64_t off, uint64_t len)
+{
+	uint64_t end = (off + len + c->block_bytes - 1) / c->block_bytes;
+
+	pthread_mutex_lock(&c->lock);
+	for (uint64_t ob = off / c->block_bytes; ob < end && ob < c->nr_oblocks; ob++)
+		(*origin_write_slot(c, ob))--;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* 0 done, 1 to be written to the origin (see to_origin), or -errno. */
 static int write_piece(struct cache *c, const uint8_t *buf, size_t len, uint64_t off)
 {
 	uint64_t bb = c->block_bytes, ob = off / bb, boff = off % bb;
@@ -340,9 +359,9 @@ static int write_piece(struct cache *c, const uint8_t *buf, size_t len, uint64_t
 	uint32_t cb;
 	int hit, r;
 
-	if (ob >= c->nr_oblocks)
-		return dev_write(c->origin_dev, buf, len, off, 0);
 	pthread_mutex_lock(&c->lock);
+	if (ob >= c->nr_oblocks)
+		return to_origin(c, ob);
 	c->last_io_ms = cache_now_ms();
 	hit = pin(c, ob);
 	if (hit >= 0) {
@@ -350,14 +369,13 @@ static int write_piece(struct cache *c, const uint8_t *buf, size_t len, uint64_t
 		c->policy->ops->hit(c->policy, (uint32_t)hit, off, len);
 		if (c->io_mode == CACHE_PASSTHROUGH) {
 			/* The cache must not keep what the origin now differs from. */
-			c->io[hit]--;
-			while (c->io[hit])
-				pthread_cond_wait(&c->cond, &c->lock);
+			atomic_fetch_sub(&c->io[hit], 1);
+			cache_wait_idle(c, (uint32_t)hit);
 			if (cache_unmap(c, (uint32_t)hit, &e) < 0) {
 				pthread_mutex_unlock(&c->lock);
 				return -EIO;
 			}
-			return write_origin(c, buf, len, off, ob);
+			return to_origin(c, ob);
 		}
 		if (c->io_mode == CACHE_WRITEBACK)
 			cache_set_dirty(c, (uint32_t)hit, true);
@@ -371,13 +389,13 @@ static int write_piece(struct cache *c, const uint8_t *buf, size_t len, uint64_t
 	atomic_fetch_add(&c->write_miss, 1);
 	if (c->io_mode != CACHE_WRITEBACK || boff || len != bb || !may_promote(c, ob, off, len, true) ||
 	    claim(c, ob, &cb))
-		return write_origin(c, buf, len, off, ob);
+		return to_origin(c, ob);
 	pthread_mutex_unlock(&c->lock);
 	r = dev_write(c->cache_dev, buf, bb, (uint64_t)cb * bb, 0);
 	pthread_mutex_lock(&c->lock);
 	finish_claim(c, cb, r == 0, true);
 	if (r < 0)
-		return write_origin(c, buf, len, off, ob);
+		return to_origin(c, ob);
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -385,37 +403,67 @@ static int write_piece(struct cache *c, const uint8_t *buf, size_t len, uint64_t
 int cache_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
 {
 	struct cache *c = ti->private;
+	uint8_t *p = buf, *run = NULL;
+	uint64_t run_off = 0;
+	size_t run_len = 0;
 	int r = 0;
 
-	while (len && !r) {
+	/* Neighbouring pieces the origin serves are read in one request. */
+	while (len && r >= 0) {
 		size_t n = c->block_bytes - off % c->block_bytes;
 
 		n = n < len ? n : len;
-		r = read_piece(c, buf, n, off);
-		buf = (uint8_t *)buf + n;
+		r = read_piece(c, p, n, off);
+		if (r == 1 && run && run_off + run_len == off) {
+			run_len += n;
+		} else if (r == 1) {
+			run = p, run_off = off, run_len = n;
+		}
+		if (run && (r != 1 || n == len)) {
+			int r2 = dev_read(c->origin_dev, run, run_len, run_off);
+
+			r = r < 0 ? r : r2;
+			run = NULL;
+		}
+		p += n;
 		off += n;
 		len -= n;
 	}
-	return r;
+	return r < 0 ? r : 0;
 }
 
 int cache_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off, unsigned flags)
 {
 	struct cache *c = ti->private;
+	const uint8_t *p = buf, *run = NULL;
+	uint64_t run_off = 0;
+	size_t run_len = 0;
 	int r = 0;
 
-	while (len && !r) {
+	/* Neighbouring pieces bound for the origin go in one request. */
+	while (len && r >= 0) {
 		size_t n = c->block_bytes - off % c->block_bytes;
 
 		n = n < len ? n : len;
-		r = write_piece(c, buf, n, off);
-		buf = (const uint8_t *)buf + n;
+		r = write_piece(c, p, n, off);
+		if (r == 1 && run)
+			run_len += n;
+		else if (r == 1)
+			run = p, run_off = off, run_len = n;
+		if (run && (r != 1 || n == len)) {
+			int r2 = dev_write(c->origin_dev, run, run_len, run_off, 0);
+
+			end_origin_writes(c, run_off, run_len);
+			r = r < 0 ? r : r2;
+			run = NULL;
+		}
+		p += n;
 		off += n;
 		len -= n;
 	}
 	if (r == 0 && (flags & DEV_FUA))
 		r = cache_flush(ti);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 int cache_flush(struct dm_target *ti)
@@ -444,9 +492,8 @@ int cache_discard(struct dm_target *ti, uint64_t off, uint64_t len)
 
 		if (cb < 0)
 			continue;
-		c->io[cb]--;
-		while (c->io[cb])
-			pthread_cond_wait(&c->cond, &c->lock);
+		atomic_fetch_sub(&c->io[cb], 1);
+		cache_wait_idle(c, (uint32_t)cb);
 		if (cache_lookup(c, ob) == cb && !c->busy[cb])
 			cache_unmap(c, (uint32_t)cb, &e);
 	}
@@ -470,7 +517,7 @@ static uint64_t writeback(struct cache *c, uint8_t *blk, uint64_t budget)
 		int r;
 
 		scanned++;
-		if (!(c->dirty[cb / 64] >> (cb % 64) & 1) || c->busy[cb] || c->io[cb])
+		if (!(c->dirty[cb / 64] >> (cb % 64) & 1) || c->busy[cb] || atomic_load(&c->io[cb]))
 			continue;
 		c->busy[cb] = 1;
 		pthread_mutex_unlock(&c->lock);

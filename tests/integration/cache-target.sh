@@ -78,6 +78,23 @@ grep -q 'block_size="128" nr_cache_blocks="64" policy="cleaner"' "$T/dump.xml" |
 grep -q '<mapping cache_block="[0-9]*" origin_block="0" dirty="false"/>' "$T/dump.xml" ||
 	fail "cache_dump does not show origin block 0 mapped and clean"
 
+step "metadata format 1 (dirty bits in the mappings) as lvm2 made it before metadata2"
+mkfile "$T/meta1.img" 4M
+mkfile "$T/cache1.img" 4M
+V1="0 $SECT cache $T/meta1.img $T/cache1.img $T/origin.img 128 1 writeback smq 2 read_promote_adjustment 1"
+ulvm dmsetup create c1 --table "$V1"
+qio "$(uri c1)" "read 8M 256k" "write -P 0x91 8M 128k" "flush"
+ulvm dmsetup remove c1
+check_meta "$T/meta1.img"
+cache_dump "$T/meta1.img" | grep -c 'dirty="true"' | grep -qx 2 ||
+	fail "format 1: the two written blocks are not dirty in cache_dump"
+ulvm dmsetup create c1 --table "$V1"
+qio "$(uri c1)" "read -P 0x91 8M 128k"
+clean_all c1 "0 $SECT cache $T/meta1.img $T/cache1.img $T/origin.img 128 1 writeback cleaner 0"
+ulvm dmsetup remove c1
+qio "$T/ref.img" "write -P 0x91 8M 128k" >/dev/null
+cmp "$T/origin.img" "$T/ref.img" || fail "format 1: the origin differs after the cleaner"
+
 step "reactivation keeps the mappings; writethrough and passthrough keep the origin current"
 WT="0 $SECT cache $T/meta.img $T/cache.img $T/origin.img 128 2 metadata2 writethrough smq 0"
 ulvm dmsetup create c --table "$WT"

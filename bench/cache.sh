@@ -10,16 +10,20 @@
 #     the whole origin through the cache (smq's stream bypass);
 #   - dm-writecache (when the target is there): 4 KiB random writes QD32
 #     and the p99 latency of a 4 KiB write + fsync at QD1, against the
-#     origin alone.
+#     origin alone;
+#   - the cleaner policy writing back a cache of BENCH_FLUSH_MIB dirty
+#     MiB, against dd copying as much file to file (disk speed).
 # Bars: hot-set reads >= 5 x origin and >= 0.7 x the cache device; hit
 # rate after >= 0.9 x before; writecache random writes >= 5 x origin,
 # fsync p99 below the origin's.
 #   bench/cache.sh BUILD_DIR
-# Environment: BENCH_DIR [/var/tmp], BENCH_RUNTIME [5], BENCH_HOT_MIB [128].
+# Environment: BENCH_DIR [/var/tmp], BENCH_RUNTIME [5], BENCH_HOT_MIB [128],
+# BENCH_FLUSH_MIB [1024].
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 HOT_MIB=${BENCH_HOT_MIB:-128}
+FLUSH_MIB=${BENCH_FLUSH_MIB:-1024}
 command -v fio >/dev/null || { echo "cache: fio is not installed" >&2; exit 2; }
 source "$top/bench/raid-common.bash"
 echo "machine: $(nproc) CPUs; bench dir $S ($(df -h "$S" | awk 'NR==2 {print $1}'))"
@@ -27,7 +31,6 @@ ORIGIN_SECT=$((2048 * 2048)) # 2 GiB
 truncate -s 2G "$S/origin.img"
 truncate -s $((HOT_MIB * 2))M "$S/cache.img"
 truncate -s 16M "$S/meta.img"
-truncate -s $((HOT_MIB * 2))M "$S/wc.img"
 # The hot set has data (the rest of the origin is a hole, read fast by the
 # file but slow through the delay like everything else).
 head -c "${HOT_MIB}M" /dev/urandom | dd of="$S/origin.img" conv=notrunc status=none
@@ -86,10 +89,15 @@ R_SEQ=$(ratio "$after" "$before")
 
 R_WC=0 R_P99=0
 if "$ULVM" dmsetup targets | grep -qw writecache; then
-	echo "== writecache"
-	"$ULVM" dmsetup create wc --table "0 $ORIGIN_SECT writecache s /dev/mapper/origin $S/wc.img 4096 0"
+	echo "== writecache (origin and cache files written through once, as a disk and an SSD"
+	echo "   partition are: no block allocation in the file system behind a flush)"
+	dd if=/dev/zero of="$S/wc.img" bs=1M count=$((HOT_MIB * 2)) conv=fsync status=none
+	dd if=/dev/zero of="$S/origin3.img" bs=1M count=$((HOT_MIB * 2)) conv=fsync status=none
+	WS=$((HOT_MIB * 2 * 2048))
+	"$ULVM" dmsetup create origin3 --table "0 $WS delay $S/origin3.img 0 2 $S/origin3.img 0 5 $S/origin3.img 0 5"
+	"$ULVM" dmsetup create wc --table "0 $WS writecache s /dev/mapper/origin3 $S/wc.img 4096 0"
 	w=$(hot wc randwrite wc)
-	ow=$(hot origin-w randwrite origin)
+	ow=$(hot origin-w randwrite origin3)
 	printf '%-28s %12s %12s %8s\n' "randwrite 4k QD32" "$w" "$ow" "$(ratio "$w" "$ow")"
 	R_WC=$(ratio "$w" "$ow")
 	p99() { # EXPORT: p99 of fsync (NBD flush) after each 4 KiB write, microseconds
@@ -101,12 +109,38 @@ s=d.get("sync",{}).get("lat_ns",{}).get("percentile",{}) or d["write"]["clat_ns"
 print("%.0f" % (s["99.000000"]/1000))'
 	}
 	pw=$(p99 wc)
-	po=$(p99 origin)
+	po=$(p99 origin3)
 	echo "fsync p99: writecache ${pw} us, origin ${po} us"
 	R_P99=$(awk -v a="$pw" -v b="$po" 'BEGIN {print (a < b) ? 1 : 0}')
 	"$ULVM" dmsetup remove wc
+	"$ULVM" dmsetup remove origin3
 fi
 "$ULVM" dmsetup remove cached
+
+echo "== flushing a dirty cache: the cleaner policy writes ${FLUSH_MIB} MiB of dirty blocks back"
+FS=$((FLUSH_MIB * 2 * 2048))
+truncate -s $((FLUSH_MIB * 2))M "$S/origin2.img"
+truncate -s $((FLUSH_MIB + 64))M "$S/cache2.img"
+truncate -s 64M "$S/meta2.img"
+"$ULVM" dmsetup create dirty --table "0 $FS cache $S/meta2.img $S/cache2.img $S/origin2.img 128 2 metadata2 writeback smq 4 read_promote_adjustment 1 write_promote_adjustment 1"
+for _ in 1 2; do # a miss, then the promoting write: every block ends dirty in the cache
+	fio --name=fill --ioengine=nbd --uri="$(uri dirty)" --rw=randwrite --bs=64k --iodepth=16 \
+		--size="${FLUSH_MIB}M" --randrepeat=0 >/dev/null
+done
+ndirty=$(stat_field dirty 11)
+sync
+t0=$(date +%s%N)
+"$ULVM" dmsetup reload dirty --table "0 $FS cache $S/meta2.img $S/cache2.img $S/origin2.img 128 2 metadata2 writeback cleaner 0"
+"$ULVM" dmsetup resume dirty
+while [ "$(stat_field dirty 11)" != 0 ]; do sleep 0.1; done
+sync
+FLUSH_S=$(awk -v t="$(($(date +%s%N) - t0))" 'BEGIN {printf "%.2f", t / 1e9}')
+t0=$(date +%s%N)
+dd if="$S/cache2.img" of="$S/copy.img" bs=1M count="$FLUSH_MIB" conv=fsync status=none
+DD_S=$(awk -v t="$(($(date +%s%N) - t0))" 'BEGIN {printf "%.2f", t / 1e9}')
+echo "$ndirty dirty blocks ($((ndirty / 16)) MiB) written back in $FLUSH_S s (with a final sync);" \
+	"dd of ${FLUSH_MIB} MiB file to file with fsync: $DD_S s"
+"$ULVM" dmsetup remove dirty
 stop
 echo
 verdict() { awk -v v="$2" -v b="$3" 'BEGIN {ok = v >= b; printf "%-56s %8s %s\n", ARGV[1], v, ok ? "MET" : "NOT MET"}' "$1"; }
@@ -115,3 +149,4 @@ verdict "cache hot-set randread / cache device alone >= 0.7" "$R_DEV" 0.7
 verdict "hot-set hit rate after / before a 2 GiB read >= 0.9" "$R_SEQ" 0.9
 verdict "writecache randwrite / origin alone >= 5" "$R_WC" 5
 verdict "writecache fsync p99 below the origin's (1 = yes)" "$R_P99" 1
+verdict "dirty-cache flush time / dd time <= 2 (shown as dd / flush >= 0.5)" "$(ratio "$DD_S" "$FLUSH_S")" 0.5

@@ -400,70 +400,54 @@ static int write_piece(struct cache *c, const uint8_t *buf, size_t len, uint64_t
 	return 0;
 }
 
-int cache_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
+/* A request, block by block: each piece through read_piece or
+ * write_piece; neighbouring pieces the origin serves go to it as one
+ * request (each origin request may pay a slow disk's latency). */
+static int split(struct cache *c, uint8_t *buf, size_t len, uint64_t off, bool write)
 {
-	struct cache *c = ti->private;
-	uint8_t *p = buf, *run = NULL;
+	uint8_t *run = NULL;
 	uint64_t run_off = 0;
 	size_t run_len = 0;
 	int r = 0;
 
-	/* Neighbouring pieces the origin serves are read in one request. */
 	while (len && r >= 0) {
 		size_t n = c->block_bytes - off % c->block_bytes;
 
 		n = n < len ? n : len;
-		r = read_piece(c, p, n, off);
-		if (r == 1 && run && run_off + run_len == off) {
+		r = write ? write_piece(c, buf, n, off) : read_piece(c, buf, n, off);
+		if (r == 1 && run)
 			run_len += n;
-		} else if (r == 1) {
-			run = p, run_off = off, run_len = n;
-		}
+		else if (r == 1)
+			run = buf, run_off = off, run_len = n;
 		if (run && (r != 1 || n == len)) {
-			int r2 = dev_read(c->origin_dev, run, run_len, run_off);
+			int r2 = write ? dev_write(c->origin_dev, run, run_len, run_off, 0)
+				       : dev_read(c->origin_dev, run, run_len, run_off);
 
+			if (write)
+				end_origin_writes(c, run_off, run_len);
 			r = r < 0 ? r : r2;
 			run = NULL;
 		}
-		p += n;
+		buf += n;
 		off += n;
 		len -= n;
 	}
 	return r < 0 ? r : 0;
 }
 
+int cache_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
+{
+	return split(ti->private, buf, len, off, false);
+}
+
 int cache_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off, unsigned flags)
 {
-	struct cache *c = ti->private;
-	const uint8_t *p = buf, *run = NULL;
-	uint64_t run_off = 0;
-	size_t run_len = 0;
-	int r = 0;
+	/* split only reads from @buf when @write */
+	int r = split(ti->private, (uint8_t *)(uintptr_t)buf, len, off, true);
 
-	/* Neighbouring pieces bound for the origin go in one request. */
-	while (len && r >= 0) {
-		size_t n = c->block_bytes - off % c->block_bytes;
-
-		n = n < len ? n : len;
-		r = write_piece(c, p, n, off);
-		if (r == 1 && run)
-			run_len += n;
-		else if (r == 1)
-			run = p, run_off = off, run_len = n;
-		if (run && (r != 1 || n == len)) {
-			int r2 = dev_write(c->origin_dev, run, run_len, run_off, 0);
-
-			end_origin_writes(c, run_off, run_len);
-			r = r < 0 ? r : r2;
-			run = NULL;
-		}
-		p += n;
-		off += n;
-		len -= n;
-	}
 	if (r == 0 && (flags & DEV_FUA))
 		r = cache_flush(ti);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 int cache_flush(struct dm_target *ti)

@@ -141,7 +141,7 @@ static int find_long(const struct cli_spec *spec, const char *name, size_t len)
 
 /* A letter two options share (lvm2's -s: --snapshot for lvcreate,
  * --physicalextentsize for vgcreate) goes to the one @allowed has. */
-static int find_short(const struct cli_spec *spec, char c, uint64_t allowed)
+static int find_short(const struct cli_spec *spec, char c, cli_mask allowed)
 {
 	for (unsigned o = 0; o < spec->nopts; o++)
 		if ((allowed & CLI_BIT(o)) && spec->opts[o].shorts && strchr(spec->opts[o].shorts, c))
@@ -204,7 +204,7 @@ static int parse_long(const struct cli_spec *spec, const struct cli_verb *v, str
 }
 
 static int parse_shorts(const struct cli_spec *spec, const struct cli_verb *v, struct cli_args *a, int argc,
-			char **argv, int *i, uint64_t allowed)
+			char **argv, int *i, cli_mask allowed)
 {
 	for (char *c = argv[*i] + 1; *c; c++) {
 		int o = find_short(spec, *c, allowed);
@@ -231,7 +231,7 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_arg
 	bool only_operands = false;
 	int nops = 0, ret;
 
-	uint64_t allowed = spec->global_opts;
+	cli_mask allowed = spec->global_opts;
 
 	memset(a, 0, sizeof(*a));
 	size_t nopt = 1;

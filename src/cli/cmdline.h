@@ -13,8 +13,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CLI_MAX_OPTS 64
-#define CLI_BIT(o) (UINT64_C(1) << (o))
+#define CLI_MAX_OPTS 128
+/* A set of options, one bit each (lvm2's change verbs have more than 64). */
+__extension__ typedef unsigned __int128 cli_mask;
+#define CLI_BIT(o) ((cli_mask)1 << (o))
 
 struct cli_opt {
 	const char *lng;    /* long name, without "--" */
@@ -27,7 +29,7 @@ struct cli_verb {
 	const char *name;
 	const char *operands; /* for the usage line */
 	int min, max;         /* operand count; max < 0: no limit */
-	uint64_t opts;        /* options that apply, besides the family's global ones */
+	cli_mask opts;        /* options that apply, besides the family's global ones */
 	const char *help;
 	int (*fn)(void *ctx, int argc, char **argv);
 };
@@ -37,7 +39,7 @@ struct cli_spec {
 	const char *synopsis; /* first lines of the family's help */
 	const struct cli_opt *opts;
 	unsigned nopts;
-	uint64_t global_opts; /* apply to every verb */
+	cli_mask global_opts; /* apply to every verb */
 	int help_opt;         /* the index of --help */
 	const struct cli_verb *verbs;
 	unsigned nverbs;
@@ -50,7 +52,7 @@ struct cli_optval {
 
 struct cli_args {
 	const struct cli_verb *verb;
-	uint64_t set;                    /* CLI_BIT(opt) for each option given */
+	cli_mask set;                    /* CLI_BIT(opt) for each option given */
 	const char *val[CLI_MAX_OPTS];   /* the last argument given to each */
 	unsigned count[CLI_MAX_OPTS];    /* how often each was given */
 	struct cli_optval *seq;          /* every option given, in order (--addtag a --addtag b) */

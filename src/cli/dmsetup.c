@@ -68,7 +68,7 @@ static const struct cli_opt opt_defs[O_COUNT] = {
 struct dms {
 	struct cli_globals g;
 	const struct cli_verb *verb;
-	uint64_t set;               /* BIT(opt) for each option given */
+	cli_mask set;               /* BIT(opt) for each option given */
 	const char *const *val;     /* their arguments */
 	struct dmctl d;
 };

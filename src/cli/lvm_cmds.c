@@ -24,7 +24,8 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_NAME] = { "name", "n", "NAME", "the LV's name" },
 	[C_STRIPES] = { "stripes", "i", "N", "number of stripes" },
 	[C_STRIPESIZE] = { "stripesize", "I", "SIZE", "stripe size (KiB by default), a power of 2" },
-	[C_TYPE] = { "type", NULL, "TYPE", "segment type: linear, striped, thin-pool or thin" },
+	[C_TYPE] = { "type", NULL, "TYPE", "segment type: linear, striped, raid*, mirror, thin-pool, thin, snapshot, "
+		     "cache-pool; lvconvert: raid1, cache, writecache" },
 	[C_ACTIVATE] = { "activate", "a", "y|n", "activate or deactivate" },
 	[C_YES] = { "yes", "y", NULL, "answer yes to every question" },
 	[C_FORCE] = { "force", "f", NULL, "override checks" },
@@ -35,7 +36,8 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_MDSIZE] = { "metadatasize", NULL, "SIZE", "size of each metadata area" },
 	[C_DATAALIGN] = { "dataalignment", NULL, "SIZE", "align the first PE to this (1 MiB)" },
 	[C_UUID] = { "uuid", "u", "UUID", "the new PV's uuid" },
-	[C_ZERO] = { "zero", "Z", "y|n", "zero: a new LV's first 4 KiB (default y), a new thin pool's blocks" },
+	[C_ZERO] = { "zero", "Z", "y|n", "zero: a new LV's first 4 KiB (default y), a new thin pool's blocks; "
+		     "lvconvert --type cache: wipe the cache pool's metadata (y, asked without -y or -Z)" },
 	[C_WIPE] = { "wipesignatures", "W", "y|n", "wipe known signatures in a new LV (default: as -Z)" },
 	[C_ALLOCATABLE] = { "allocatable", "x", "y|n", "whether extents may be allocated on the PV" },
 	[C_REMOVEMISSING] = { "removemissing", NULL, NULL, "remove the missing PVs (and, with --force, their LVs)" },
@@ -45,8 +47,10 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_VIRTUALSIZE] = { "virtualsize", "V", "SIZE", "a thin LV's size (MiB by default)" },
 	[C_SNAPSHOT] = { "snapshot", "s", NULL, "a thin snapshot of VG/LV (with --thinpool: LV is an external origin)" },
 	[C_THINPOOL] = { "thinpool", NULL, "VG/POOL", "the thin pool of the new thin LV" },
-	[C_CHUNKSIZE] = { "chunksize", "c", "SIZE", "thin pool chunk (KiB by default; 64 KiB)" },
-	[C_POOLMDSIZE] = { "poolmetadatasize", NULL, "SIZE", "thin pool metadata size (MiB; +SIZE to grow)" },
+	[C_CHUNKSIZE] = { "chunksize", "c", "SIZE", "thin pool or cache chunk (KiB by default; 64 KiB; a cache's a "
+			  "multiple of 32 KiB)" },
+	[C_POOLMDSIZE] = { "poolmetadatasize", NULL, "SIZE", "thin or cache pool metadata size (MiB; +SIZE to grow a "
+			   "thin pool's); a cachevol's metadata part" },
 	[C_DISCARDS] = { "discards", NULL, "ignore|nopassdown|passdown", "thin pool discards (passdown)" },
 	[C_USEPOLICIES] = { "use-policies", NULL, NULL, "what ulvm.conf says for the event: thin pools "
 			    "autoextend (activation/thin_pool_autoextend_*), raid LVs repair (raid_fault_policy)" },
@@ -81,6 +85,16 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_ADDTAG] = { "addtag", NULL, "TAG", "add a tag (letters, digits and ._+/=!:&#-; may be given again)" },
 	[C_DELTAG] = { "deltag", NULL, "TAG", "remove a tag (may be given again)" },
 	[C_SELECT] = { "select", "S", "SELECTION", "act on what matches (lvm2's selection, as lvs -S; -S help)" },
+	[C_CACHEPOOL] = { "cachepool", NULL, "VG/POOL", "lvconvert --type cache: the cache pool that caches the LV" },
+	[C_CACHEVOL] = { "cachevol", NULL, "VG/LV", "lvconvert --type cache|writecache: the LV that caches it (its "
+			 "data is erased)" },
+	[C_CACHEMODE] = { "cachemode", NULL, "writethrough|writeback|passthrough", "cache mode (writethrough)" },
+	[C_CACHEPOLICY] = { "cachepolicy", NULL, "POLICY", "cache policy (smq; mq, cleaner)" },
+	[C_CACHESETTINGS] = { "cachesettings", NULL, "KEY=VALUE", "cache policy or writecache settings (may be given "
+			      "again; KEY=default drops one)" },
+	[C_CACHEMDFORMAT] = { "cachemetadataformat", NULL, "auto|1|2", "cache metadata format (auto: 2)" },
+	[C_SPLITCACHE] = { "splitcache", NULL, NULL, "flush the cache, then detach it; the pool or cachevol stays" },
+	[C_UNCACHE] = { "uncache", NULL, NULL, "flush the cache, then detach and remove it" },
 	COMMON_OPTS(C_COMMON),
 };
 
@@ -153,9 +167,10 @@ static const struct cli_verb change_verbs[] = {
 		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE) | BIT(C_THIN) |
 		  BIT(C_VIRTUALSIZE) | BIT(C_SNAPSHOT) | BIT(C_THINPOOL) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
 		  BIT(C_DISCARDS) | BIT(C_SETAUTOACT) | BIT(C_MIRRORS) | BIT(C_REGIONSIZE) | BIT(C_NOSYNC) |
-		  BIT(C_ADDTAG) | BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_MIRRORLOG),
-	  "Create an LV (linear, striped, raid0, raid1, raid10, raid4/5/6, thin-pool, thin, thin snapshot) and activate "
-	  "it in ulvmd unless -an.",
+		  BIT(C_ADDTAG) | BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_MIRRORLOG) | BIT(C_CACHEMODE) |
+		  BIT(C_CACHEPOLICY) | BIT(C_CACHESETTINGS) | BIT(C_CACHEMDFORMAT),
+	  "Create an LV (linear, striped, raid0, raid1, raid10, raid4/5/6, thin-pool, thin, thin snapshot, cache-pool) "
+	  "and activate it in ulvmd unless -an.",
 	  lvm_lvcreate),
 	V("lvextend", "VG/LV [PV[:PE[-PE]]...]", 1, -1, RESIZE_OPTS,
 	  "Grow an LV; an active one is reloaded online.", lvm_lvresize),
@@ -166,15 +181,21 @@ static const struct cli_verb change_verbs[] = {
 	  "Remove LVs (named, or -S), deactivating them first.", lvm_lvremove),
 	V("lvchange", "VG/LV|VG|@TAG...", 0, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) |
 		  BIT(C_SETAUTOACT) | BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH) | TAG_OPTS | BIT(C_SELECT) |
-		  BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_POLL),
+		  BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_POLL) | BIT(C_CACHEMODE) | BIT(C_CACHEPOLICY) |
+		  BIT(C_CACHESETTINGS),
 	  "Activate (-ay) or deactivate (-an) LVs (named, or -S) in ulvmd; -p r|rw sets their permission, "
-	  "--addtag/--deltag their tags; --refresh reloads them; --syncaction and --rebuild act on raid LVs.",
+	  "--addtag/--deltag their tags; --refresh reloads them; --syncaction and --rebuild act on raid LVs; "
+	  "--cachemode, --cachepolicy and --cachesettings on cache and writecache LVs.",
 	  lvm_lvchange),
 	V("lvconvert", "VG/LV [PV...]", 1, -1, BIT(C_TYPE) | BIT(C_MIRRORS) | BIT(C_REPAIR) | BIT(C_USEPOLICIES) | BIT(C_YES) |
-		  BIT(C_SPLITMIRRORS) | BIT(C_TRACKCHANGES) | BIT(C_MERGE) | BIT(C_NAME) | BIT(C_INTERVAL),
+		  BIT(C_SPLITMIRRORS) | BIT(C_TRACKCHANGES) | BIT(C_MERGE) | BIT(C_NAME) | BIT(C_INTERVAL) |
+		  BIT(C_CACHEPOOL) | BIT(C_CACHEVOL) | BIT(C_CACHEMODE) | BIT(C_CACHEPOLICY) | BIT(C_CACHESETTINGS) |
+		  BIT(C_CACHEMDFORMAT) | BIT(C_SPLITCACHE) | BIT(C_UNCACHE) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
+		  BIT(C_ZERO) | BIT(C_FORCE),
 	  "Change an LV's layout: linear to raid1 (--type raid1 -m N), raid1 images (-m N; -m 0: linear), "
 	  "--repair failed raid images (onto the PVs given, or any), --splitmirrors 1 -n NAME or --trackchanges, "
-	  "--merge a tracked image back.", lvm_lvconvert),
+	  "--merge a tracked image back; --type cache --cachepool POOL or --cachevol LV, --type writecache --cachevol "
+	  "LV; --splitcache or --uncache (flushed first).", lvm_lvconvert),
 };
 
 static const struct cli_verb report_verbs[] = {

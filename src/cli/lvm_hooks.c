@@ -61,6 +61,14 @@ static int split_arg(const char *arg, char *vg, size_t size, const char **lv)
 	return lvm_split_lvname(arg, vg, size, lv);
 }
 
+/* lvm2's yes_no_prompt for the types' hooks; lvremove -f answers too. */
+static bool hook_confirm(void *ctx, const char *question)
+{
+	struct lvm_cmd *c = ctx;
+
+	return (!strcmp(c->verb, "lvremove") && opt_set(c, C_FORCE)) || lvm_confirm(c, question);
+}
+
 static void change_init(struct lv_change *ch, struct lvm_cmd *c, struct vgh *h, struct dmctl *d)
 {
 	memset(ch, 0, sizeof(*ch));
@@ -68,7 +76,31 @@ static void change_init(struct lv_change *ch, struct lvm_cmd *c, struct vgh *h, 
 	ch->h = h;
 	ch->d = d;
 	ch->out = stdout;
+	ch->confirm = hook_confirm;
+	ch->ctx = c;
 	d->run_dir = c->g->run_dir;
+}
+
+/* --cachemode, --cachepolicy, --cachesettings (each, in order; *o's
+ * array malloc'ed), --cachemetadataformat auto|1|2. */
+static int cache_opts(struct lvm_cmd *c, struct lv_cache_opts *o)
+{
+	const char **v = NULL;
+
+	memset(o, 0, sizeof(*o));
+	o->mode = opt_set(c, C_CACHEMODE) ? opt_val(c, C_CACHEMODE) : NULL;
+	o->policy = opt_set(c, C_CACHEPOLICY) ? opt_val(c, C_CACHEPOLICY) : NULL;
+	if (opt_set(c, C_CACHEMDFORMAT)) {
+		const char *f = opt_val(c, C_CACHEMDFORMAT);
+
+		if (strcmp(f, "auto") && strcmp(f, "1") && strcmp(f, "2"))
+			return lvm_fail("Invalid argument for --cachemetadataformat: %s", f);
+		o->metadata_format = strcmp(f, "auto") ? (unsigned)(f[0] - '0') : 0;
+	}
+	if (opt_set(c, C_CACHESETTINGS) && cli_values(&c->a, C_CACHESETTINGS, &v, &o->nsettings))
+		return lvm_fail("out of memory");
+	o->settings = v;
+	return 0;
 }
 
 bool lvm_hooks_lvcreate_wanted(const struct lvm_cmd *c)
@@ -158,7 +190,7 @@ static int create_req(struct lvm_cmd *c, struct vgh *h, struct lv_create_req *re
 	req->name = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : NULL;
 	req->tags = c->tags.add;
 	req->ntags = c->tags.nadd;
-	return 0;
+	return cache_opts(c, &req->cache);
 }
 
 /* "linear, striped, thin-pool, thin": what lvcreate makes. */
@@ -235,6 +267,7 @@ int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 	if (st->create(&ch, &req, &e))
 		r = lvm_fail("%s", e.msg);
 out:
+	free((void *)req.cache.settings);
 	free(ranges);
 	dmctl_close(&d);
 	lvm_vg_release(&h);
@@ -366,7 +399,7 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
 	struct lv_convert_req req = { .mirrors = -1, .max_rate = -1, .min_rate = -1, .repair = opt_set(c, C_REPAIR),
-				      .use_policies = opt_set(c, C_USEPOLICIES) };
+				      .use_policies = opt_set(c, C_USEPOLICIES), .zero = -1 };
 	struct vgh h = { .lock_fd = -1 };
 	struct err e = { { 0 } };
 	struct dmctl d = { 0 };
@@ -396,8 +429,30 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	req.merge = opt_set(c, C_MERGE);
 	req.name = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : NULL;
 	req.type_name = opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : NULL;
-	if (!req.repair && req.mirrors < 0 && !req.type_name && !req.split && !req.merge)
-		return lvm_fail("lvconvert needs --type, -m/--mirrors, --repair, --splitmirrors or --merge.");
+	req.cache_pool = opt_set(c, C_CACHEPOOL) ? opt_val(c, C_CACHEPOOL) : NULL;
+	req.cache_vol = opt_set(c, C_CACHEVOL) ? opt_val(c, C_CACHEVOL) : NULL;
+	req.split_cache = opt_set(c, C_SPLITCACHE);
+	req.uncache = opt_set(c, C_UNCACHE);
+	req.force = opt_set(c, C_FORCE);
+	req.zero = opt_set(c, C_ZERO) ? opt_val(c, C_ZERO)[0] == 'y' : -1;
+	if (opt_set(c, C_CHUNKSIZE)) {
+		struct err e2 = { { 0 } };
+		char sign;
+
+		if (lvm_parse_size(opt_val(c, C_CHUNKSIZE), 'k', &sign, &v, &e2) || sign || !v || v > UINT32_MAX)
+			return lvm_fail("Invalid argument for --chunksize: %s", opt_val(c, C_CHUNKSIZE));
+		req.chunk_size = (uint32_t)v;
+	}
+	if (!req.repair && req.mirrors < 0 && !req.type_name && !req.split && !req.merge && !req.split_cache &&
+	    !req.uncache)
+		return lvm_fail("lvconvert needs --type, -m/--mirrors, --repair, --splitmirrors, --merge, --splitcache or "
+				"--uncache.");
+	if ((req.split_cache || req.uncache) &&
+	    (req.split_cache + req.uncache > 1 || req.type_name || req.mirrors >= 0 || req.repair || req.split || req.merge))
+		return lvm_fail("--splitcache and --uncache go alone (not with each other, --type, -m, --repair, "
+				"--splitmirrors or --merge).");
+	if ((req.cache_pool || req.cache_vol) && !req.type_name)
+		return lvm_fail("--cachepool and --cachevol go with --type cache (or writecache).");
 	if (req.track && !req.split)
 		return lvm_fail("--trackchanges goes with --splitmirrors.");
 	if ((req.split || req.merge) && (req.mirrors >= 0 || req.repair || req.type_name || (req.split && req.merge)))
@@ -414,10 +469,14 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 		return lvm_fail("Please specify a logical volume path (VG/LV).");
 	if (lvm_vg_read(&c->env, vgname, &h, &e))
 		return lvm_fail("%s", e.msg);
-	if (!(lv = vg_find_lv(h.vg, name)))
+	if ((r = cache_opts(c, &req.cache)) ||
+	    (opt_set(c, C_POOLMDSIZE) && (r = size_opt(c, C_POOLMDSIZE, 'm', h.vg, &req.meta_extents, NULL))))
+		;
+	else if (!(lv = vg_find_lv(h.vg, name)))
 		r = lvm_fail("Failed to find logical volume \"%s/%s\"", vgname, name);
 	else
 		r = convert(c, &d, &h, lv, convert_type(c, h.vg, lv), &req, argc - 1, argv + 1);
+	free((void *)req.cache.settings);
 	dmctl_close(&d);
 	lvm_vg_release(&h);
 	return r;
@@ -425,16 +484,19 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 
 int lvm_hooks_lvchange_type(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv)
 {
-	struct lv_convert_req req = { .mirrors = -1 };
+	struct lv_convert_req req = { .mirrors = -1, .zero = -1 };
 	char *argv[1];
+	int r;
 
 	if (opt_set(c, C_SYNCACTION))
 		req.sync_action = opt_val(c, C_SYNCACTION);
-	if (rate_opts(c, &req.max_rate, &req.min_rate))
+	if (rate_opts(c, &req.max_rate, &req.min_rate) || cache_opts(c, &req.cache))
 		return LVM_FAILED;
 	if (opt_set(c, C_REBUILD)) {
 		req.rebuild = true;
 		argv[0] = (char *)opt_val(c, C_REBUILD);
 	}
-	return convert(c, d, h, lv, lv_segtype(lv), &req, req.rebuild, argv);
+	r = convert(c, d, h, lv, lv_segtype(lv), &req, req.rebuild, argv);
+	free((void *)req.cache.settings);
+	return r;
 }

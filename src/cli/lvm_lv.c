@@ -785,8 +785,9 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	struct lvchange x = { .d = { 0 } };
 	struct lvm_each how = { .lv = lvchange_one, .arg = &x, .foreign = true };
 	bool meta = opt_set(c, C_PERMISSION) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c);
+	bool cache = opt_set(c, C_CACHEMODE) || opt_set(c, C_CACHEPOLICY) || opt_set(c, C_CACHESETTINGS);
 	bool typed = opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD) || opt_set(c, C_MAXRECOVERY) ||
-		     opt_set(c, C_MINRECOVERY), refresh = opt_set(c, C_REFRESH);
+		     opt_set(c, C_MINRECOVERY) || cache, refresh = opt_set(c, C_REFRESH);
 	int r;
 
 	if (!argc && !opt_set(c, C_SELECT))
@@ -794,7 +795,8 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	x.typed = typed;
 	if (!opt_set(c, C_ACTIVATE) && !meta && !typed && !refresh)
 		return lvm_fail("Only lvchange -a y|n|ay, -p r|rw, --addtag/--deltag, --setautoactivation, --refresh, "
-				"--syncaction, --rebuild and --raid{max,min}recoveryrate are implemented yet.");
+				"--syncaction, --rebuild, --raid{max,min}recoveryrate and --cachemode, --cachepolicy, "
+				"--cachesettings are implemented yet.");
 	if (opt_set(c, C_PERMISSION)) {
 		const char *v = opt_val(c, C_PERMISSION);
 
@@ -804,7 +806,8 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	}
 	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))
 		return r;
-	if ((r = lvm_setup(c, meta || opt_set(c, C_REBUILD) || opt_set(c, C_MAXRECOVERY) || opt_set(c, C_MINRECOVERY))) ||
+	if ((r = lvm_setup(c, meta || cache || opt_set(c, C_REBUILD) || opt_set(c, C_MAXRECOVERY) ||
+				 opt_set(c, C_MINRECOVERY))) ||
 	    (r = lvm_sel_init(c, C_SELECT, &report_lvm_lvs, &how.sel)))
 		return r;
 	if ((opt_set(c, C_ACTIVATE) || opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD) || refresh) &&

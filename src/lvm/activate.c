@@ -260,6 +260,10 @@ int lv_table(const struct vg *vg, const struct vg_lv *lv, char **text, struct er
 	*text = NULL;
 	if ((r = lv_plan_build(&p, vg, NULL, lv, e)))
 		return r;
+	if (!p.n) { /* an unused cache pool: no device of its own */
+		lv_plan_free(&p);
+		return err_set(e, -ENODEV, "LV %s/%s has no device", vg->name, lv->name);
+	}
 	*text = lv_plan_top(&p)->table;
 	lv_plan_top(&p)->table = NULL;
 	lv_plan_free(&p);
@@ -327,7 +331,7 @@ static int plan_with_mode(struct lv_plan *p, const struct lvm_env *env, const st
 
 	if ((r = lv_plan_build(p, vg, env, lv, e)))
 		return r;
-	if (lv_read_only(vg, lv, why, size))
+	if (lv_read_only(vg, lv, why, size) && p->n) /* a plan may be empty: an unused cache pool */
 		lv_plan_top(p)->readonly = true;
 	return 0;
 }

@@ -286,6 +286,7 @@ struct cfg_node *cfg_add_copy(struct cfg_node *sec, const struct cfg_node *src)
 	n->v = src->v;
 	n->nl_before_close = src->nl_before_close;
 	n->comment_aligned = src->comment_aligned;
+	n->libdm = src->libdm;
 	if ((src->v.s && !(n->v.s = copy_str(t, src->v.s))) ||
 	    (src->pre && !(n->pre = copy_str(t, src->pre))) ||
 	    (src->comment && !(n->comment = copy_str(t, src->comment))) ||
@@ -533,7 +534,7 @@ static bool node_eq(const struct cfg_node *a, const struct cfg_node *b)
 
 	if (!str_eq(a->key, b->key) || a->type != b->type || !str_eq(a->pre, b->pre) ||
 	    !str_eq(a->comment, b->comment) || a->comment_aligned != b->comment_aligned ||
-	    !str_eq(a->post, b->post))
+	    !str_eq(a->post, b->post) || a->libdm != b->libdm)
 		return false;
 	switch (a->type) {
 	case CFG_ARRAY:

@@ -68,6 +68,11 @@ struct cfg_node {
 	bool comment_aligned; /* emitted only with CFG_EMIT_INDENT, tab-aligned as
 			       * LVM's backup comments ("# 4 Megabytes") */
 	const char *post;     /* sections: lines before '}'; root: at the end */
+	/* A section libdm's dm_config_write_node wrote (a cache pool's
+	 * policy_settings): its nodes are "key=value", and in an mda too they
+	 * are indented one tab per level below it.  Set on a section whose
+	 * first node is read without blanks around its '='. */
+	bool libdm;
 	struct cfg_tree *tree;
 };
 

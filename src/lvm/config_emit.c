@@ -4,7 +4,10 @@
  * hints; in a backup file it indents with one tab per level and lines those
  * comments up as _out_with_comment_file does (see aligned_tabs).  Blank
  * lines, comment lines and the comments that are part of the text itself
- * ("creation_host = \"h\"\t# Linux ...") come from the tree.
+ * ("creation_host = \"h\"\t# Linux ...") come from the tree.  A section
+ * libdm wrote (node->libdm: a cache pool's policy_settings) is written as
+ * dm_config_write_node writes it, "key=value", its nodes a tab deeper
+ * than it in either form.
  */
 #include "lvm/config_internal.h"
 
@@ -21,6 +24,7 @@ struct out {
 	size_t len, cap;
 	bool oom;
 	unsigned flags;
+	int libdm; /* the depth of the libdm section being written (config.h), or -1 */
 };
 
 static void put(struct out *o, const char *s, size_t n)
@@ -49,9 +53,10 @@ static void puts_(struct out *o, const char *s) { put(o, s, strlen(s)); }
 
 static void indent(struct out *o, unsigned depth)
 {
-	if (o->flags & CFG_EMIT_INDENT)
-		for (unsigned i = 0; i < depth; i++)
-			put(o, "\t", 1);
+	unsigned from = o->flags & CFG_EMIT_INDENT ? 0 : o->libdm >= 0 ? (unsigned)o->libdm : depth;
+
+	for (unsigned i = from; i < depth; i++)
+		put(o, "\t", 1);
 }
 
 /* Blank and comment lines; comment lines get the indentation. */
@@ -124,22 +129,28 @@ static void node(struct out *o, const struct cfg_node *n, unsigned depth)
 	line_start = o->len;
 	puts_(o, n->key);
 	switch (n->type) {
-	case CFG_SECTION:
+	case CFG_SECTION: {
+		int outer = o->libdm;
+
 		put(o, " {\n", 3);
+		if (n->libdm && outer < 0)
+			o->libdm = (int)depth;
 		body(o, n, depth + 1);
+		o->libdm = outer;
 		indent(o, depth);
 		line_start = o->len;
 		put(o, "}", 1);
 		break;
+	}
 	case CFG_ARRAY:
-		put(o, " = [", 4);
+		puts_(o, o->libdm >= 0 ? "=[" : " = [");
 		for (unsigned i = 0; i < n->nitems; i++) {
 			if (i)
 				put(o, ",", 1);
 			if (n->items[i].nl_before) {
 				put(o, "\n", 1);
 				indent(o, depth + 1);
-			} else if (i) {
+			} else if (i && o->libdm < 0) {
 				put(o, " ", 1);
 			}
 			value(o, &n->items[i]);
@@ -151,7 +162,7 @@ static void node(struct out *o, const struct cfg_node *n, unsigned depth)
 		put(o, "]", 1);
 		break;
 	default:
-		put(o, " = ", 3);
+		puts_(o, o->libdm >= 0 ? "=" : " = ");
 		value(o, &n->v);
 		break;
 	}
@@ -171,7 +182,7 @@ static void node(struct out *o, const struct cfg_node *n, unsigned depth)
 
 int cfg_emit(const struct cfg_tree *t, unsigned flags, char **out, size_t *len, struct err *e)
 {
-	struct out o = { .flags = flags };
+	struct out o = { .flags = flags, .libdm = -1 };
 
 	put(&o, "", 0);
 	body(&o, &t->root, 0);

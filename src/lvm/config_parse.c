@@ -347,6 +347,10 @@ static int statement(struct parser *ps, struct cfg_node *sec, const char *pre, u
 		return fail(ps, "expected '=' or '{' after \"%.*s\", found %s", (int)keylen, key,
 			    what(ps, buf));
 	ps->p++;
+	/* "key=value" first in a section: libdm wrote it (config.h) */
+	if (sec->parent && !sec->child && ps->p[-2] != ' ' && ps->p[-2] != '\t' && ps->p < ps->end &&
+	    !is_space(*ps->p) && *ps->p != '#')
+		sec->libdm = true;
 	skip_ws(ps);
 	if (!(n = cfg_new_node(sec, key, keylen, CFG_INT)))
 		return nomem(ps);

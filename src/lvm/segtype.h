@@ -56,6 +56,7 @@ enum segtype_flag {
 	SEGTYPE_OUTSIDE = 1u << 3,    /* state outside the VG text (pool metadata): vgcfgrestore wants --force */
 	SEGTYPE_SNAPSHOTS = 1u << 4,  /* lvcreate -s of such an LV makes one of its own type (thin) */
 	SEGTYPE_FIRST = 1u << 5,      /* commands meet such LVs before the others (lvm2's thin pools) */
+	SEGTYPE_SPARE = 1u << 6,      /* keeps the VG's pool metadata spare (thin and cache LVs, pools) */
 };
 
 /* What lvs shows of an LV through its type (filled by @report). */
@@ -80,6 +81,18 @@ struct lv_change {
 	const struct alloc_range *ranges; /* the PVs named, or none */
 	unsigned nranges;
 	FILE *out;
+	/* lvm2's yes_no_prompt: true to go on (--yes answers yes). */
+	bool (*confirm)(void *ctx, const char *question);
+	void *ctx;
+};
+
+/* lvm2's cache options as given (NULL / 0: not given): --cachemode,
+ * --cachepolicy, each --cachesettings in order, --cachemetadataformat. */
+struct lv_cache_opts {
+	const char *mode, *policy;
+	const char *const *settings;
+	unsigned nsettings;
+	unsigned metadata_format; /* 1 or 2; 0: auto */
 };
 
 /* lvcreate as a type reads it.  Sizes in extents; 0: not given. */
@@ -104,6 +117,7 @@ struct lv_create_req {
 	const char *mirror_log; /* --mirrorlog core|disk, or NULL */
 	const char *const *tags; /* --addtag, valid (lvm_tag_valid) */
 	unsigned ntags;
+	struct lv_cache_opts cache;
 };
 
 /* lvextend/lvreduce/lvresize as a type reads it. */
@@ -132,6 +146,13 @@ struct lv_convert_req {
 	bool merge;            /* --merge: @lv (a sub-LV) back into its owner */
 	const char *name;      /* -n: the LV a split makes */
 	int interval;          /* -i: seconds between progress lines (0: none) */
+	const char *cache_pool, *cache_vol; /* --cachepool, --cachevol: VG/LV or LV */
+	bool split_cache, uncache;          /* --splitcache, --uncache */
+	bool force;                         /* -f */
+	struct lv_cache_opts cache;         /* and, for lvchange, what changes */
+	uint32_t chunk_size;                /* --chunksize, sectors; 0: not given */
+	uint64_t meta_extents;              /* --poolmetadatasize, extents; 0: not given */
+	int zero;                           /* -Z: 1 y, 0 n, -1 not given */
 };
 
 struct segtype {
@@ -214,6 +235,9 @@ void *lv_seg_model(const struct vg_lv *lv, const struct segtype *st);
 int seg_reparse(const struct vg *vg, struct lv_seg *s, struct err *e);
 /* @s can be activated: its type has a plan, and its areas are modelled. */
 bool seg_can_activate(const struct lv_seg *s);
+/* An LV of a SEGTYPE_SPARE type, or a cachevol, is left: the pool
+ * metadata spare stays (lvm2 drops it with the last). */
+bool vg_keeps_pmspare(const struct vg *vg);
 
 /* The type lvcreate makes, as lvm2's lvcreate reads its options: --type
  * @type; else -s (@origin) with a size an old-style snapshot (of a thin

@@ -115,9 +115,14 @@ static void export_seg(const struct vg *vg, struct cfg_node *l, const struct lv_
 
 		sn = cfg_add_copy(l, s->raw);
 		if (k && sn) {
+			struct cfg_node *ec = cfg_find(sn, "extent_count");
+
 			sn->key = k->v.s;
 			sn->pre = idx ? NULL : "\n";
 			seg_renumber_pv_legs(vg, sn, s);
+			/* an mda drops the comment LVM writes in backups */
+			if (ec && ec->type == CFG_INT && !ec->comment)
+				vg_size_comment(ec, (uint64_t)s->len * vg->extent_size);
 		}
 		if (k)
 			cfg_remove(k);

@@ -377,6 +377,42 @@ static void test_envelope(void **state)
 	assert_false(lvm_name_valid("a b"));
 }
 
+/* A cache pool's policy_settings as lvm2 writes them (libdm's
+ * dm_config_write_node: "key=value", one tab per level below the section
+ * in an mda too): both layouts come back byte for byte, and a builder's
+ * section with the flag is written the same way. */
+static void test_libdm_section(void **state)
+{
+	static const char mda[] = "seg {\ntype = \"cache-pool\"\npolicy = \"smq\"\npolicy_settings {\n"
+				  "\trandom_threshold=8\n\tmigration_threshold=4096\n}\n}\n";
+	static const char backup[] = "seg {\n\ttype = \"cache-pool\"\n\tpolicy = \"smq\"\n\tpolicy_settings {\n"
+				     "\t\trandom_threshold=8\n\t\tmigration_threshold=4096\n\t}\n}\n";
+	struct cfg_tree *t = parse_ok(mda, strlen(mda)), *b;
+	struct cfg_node *ps;
+	size_t len;
+	char *out;
+
+	(void)state;
+	out = emit_ok(t, 0, &len);
+	assert_string_equal(out, mda);
+	free(out);
+	out = emit_ok(t, CFG_EMIT_INDENT, &len);
+	assert_string_equal(out, backup);
+	free(out);
+	assert_int_equal(cfg_tree_new(&b), 0);
+	ps = cfg_add_section(cfg_add_str(cfg_add_str(cfg_add_section(cfg_root(b), "seg"), "type", "cache-pool")->parent,
+					 "policy", "smq")->parent, "policy_settings");
+	ps->libdm = true;
+	cfg_add_int(ps, "random_threshold", 8);
+	cfg_add_int(ps, "migration_threshold", 4096);
+	assert_true(cfg_equal(t, b));
+	out = emit_ok(b, 0, &len);
+	assert_string_equal(out, mda);
+	free(out);
+	cfg_tree_free(b);
+	cfg_tree_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_odd_inputs_round_trip),
 		cmocka_unit_test(test_builders),
 		cmocka_unit_test(test_envelope),
+		cmocka_unit_test(test_libdm_section),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

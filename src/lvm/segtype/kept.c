@@ -16,12 +16,6 @@
 	const struct segtype segtype_##id = { .name = nm, .names = nms, .flags = SEGTYPE_KEPT | (fl),        \
 					      .refs = id##_refs, .attr_volume = v, .attr_target = t }
 
-KEPT_TYPE(cache, "cache", NULL, 0, 'C', 'C', { "cache_pool", true, 0, false },
-	  { "origin", true, 0, false },);
-KEPT_TYPE(cache_pool, "cache-pool", NULL, 0, 'C', 'C', { "data", true, 0, false },
-	  { "metadata", true, 0, false },);
-KEPT_TYPE(writecache, "writecache", NULL, 0, 'C', 'C', { "origin", true, 0, false },
-	  { "writecache", true, 0, false },);
 KEPT_TYPE(integrity, "integrity", NULL, 0, 0, 0, { "origin", true, 0, false },
 	  { "meta_dev", true, 0, false },);
 KEPT_TYPE(vdo, "vdo", NULL, 0, 0, 0, { "vdo_pool", true, 0, false },);

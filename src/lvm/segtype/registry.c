@@ -73,6 +73,17 @@ bool seg_can_activate(const struct lv_seg *s)
 	return s->st->plan && (!s->raw || s->priv);
 }
 
+bool vg_keeps_pmspare(const struct vg *vg)
+{
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		const struct segtype *st = lv_segtype(vg->lv[i]);
+
+		if ((st && (st->flags & SEGTYPE_SPARE)) || (vg->lv[i]->status & FLAG(LVF_CACHE_VOL)))
+			return true;
+	}
+	return false;
+}
+
 struct cfg_node *seg_new_raw(struct vg *vg, uint32_t extents, const char *type)
 {
 	struct cfg_node *sn = cfg_add_section(cfg_root(vg->keep), "segment1");

@@ -291,7 +291,7 @@ static const struct seg_ref_key thin_refs[] = {
 
 const struct segtype segtype_thin = {
 	.name = "thin",
-	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE | SEGTYPE_SNAPSHOTS,
+	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE | SEGTYPE_SNAPSHOTS | SEGTYPE_SPARE,
 	.refs = thin_refs,
 	.attr_volume = 'V',
 	.attr_target = 't',

@@ -352,7 +352,6 @@ static int pool_remove(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 	struct vg *vg = ch->h->vg;
 	struct vg_lv *m, *dl, *sp;
 	char name[LVM_NAME_LEN];
-	unsigned pools = 0;
 	int r;
 
 	if (!lv_is_thin_pool(lv))
@@ -371,9 +370,7 @@ static int pool_remove(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 		vg_remove_lv(vg, m);
 	if (dl)
 		vg_remove_lv(vg, dl);
-	for (unsigned i = 0; i < vg->nlv; i++)
-		pools += lv_is_thin_pool(vg->lv[i]);
-	if (!pools && (sp = vg_pmspare(vg)))
+	if (!vg_keeps_pmspare(vg) && (sp = vg_pmspare(vg))) /* with the last pool (a cache pool's too) */
 		vg_remove_lv(vg, sp);
 	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;
@@ -480,7 +477,7 @@ static const struct seg_ref_key pool_refs[] = {
 
 const struct segtype segtype_thin_pool = {
 	.name = "thin-pool",
-	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE | SEGTYPE_FIRST,
+	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE | SEGTYPE_FIRST | SEGTYPE_SPARE,
 	.refs = pool_refs,
 	.attr_volume = 't',
 	.attr_target = 't',

@@ -390,6 +390,12 @@ static void cache_resume(struct dm_target *ti)
 {
 	struct cache *c = ti->private;
 
+	/* A resume without a new table (no preresume) follows a clean
+	 * shutdown's commit too: clear CLEAN_SHUTDOWN before any write. */
+	pthread_mutex_lock(&c->lock);
+	if (c->loaded && c->md_mode == CACHE_MD_RW)
+		cache_commit_locked(c, false);
+	pthread_mutex_unlock(&c->lock);
 	if (cache_worker_start(c))
 		log_warn("cache: cannot start the background worker: dirty blocks wait");
 }

@@ -172,9 +172,15 @@ void cache_meta_close(struct cache_meta *m)
 
 static int fail(struct cache_meta *m, struct err *e, int r, const char *what)
 {
+	const char *why = m->tm ? tm_last_error(m->tm) : "";
+	struct sm *sm = m->tm ? tm_sm(m->tm) : NULL;
+
 	m->failed = true;
-	return err_set(e, r, "cache metadata: %s: %s (%s)", what, strerror(-r),
-		       m->tm ? tm_last_error(m->tm) : "");
+	if (r == -ENOSPC && sm)
+		return err_set(e, r, "cache metadata: %s: the metadata device is full (%" PRIu64
+			       " blocks, %" PRIu64 " free)", what, sm_nr_blocks(sm), sm_nr_free(sm));
+	return err_set(e, r, "cache metadata: %s: %s%s%s%s", what, strerror(-r), *why ? " (" : "",
+		       why, *why ? ")" : "");
 }
 
 static bool block_zero(struct dev *d)

@@ -14,7 +14,7 @@
  * sub-LVs are renamed LV_corig_* and whose images two raid devices must
  * not share, goes down and up again instead: refused while open).
  *
- * Detaching (--splitcache, --uncache, lvremove of the pool) first makes
+ * Detaching (cache_detach.c: --splitcache, --uncache, lvremove of the pool) first makes
  * the cache clean as lv_cache_wait_for_clean does: the segment gets
  * cleaner = 1, which the table turns into the "cleaner" policy in
  * writethrough mode, committed before the reload so that a crash keeps
@@ -103,7 +103,7 @@ static int cache_parse(const struct vg *vg, struct lv_seg *s, struct err *e)
 
 /* Settings as the target gets them: what the text lacks is lvm2's
  * _fix_missing_defaults (policy mq, format 1, writethrough). */
-static struct cache_settings effective(const struct cache_settings *cs)
+struct cache_settings cache_effective(const struct cache_settings *cs)
 {
 	struct cache_settings x = *cs;
 
@@ -117,7 +117,7 @@ static struct cache_settings effective(const struct cache_settings *cs)
 }
 
 /* The segment whose settings the cache runs with (NULL: none found). */
-static const struct cache_settings *settings_of(const struct vg *vg, const struct cache_seg *m)
+const struct cache_settings *cache_settings_of(const struct vg *vg, const struct cache_seg *m)
 {
 	const struct vg_lv *pool = vg_find_lv(vg, m->pool);
 	const struct cache_pool_seg *pm = pool ? cache_pool_model(pool) : NULL;
@@ -180,7 +180,7 @@ static bool accepted(const char *policy, const char *key)
 static int cache_table(FILE *f, const struct cache_seg *m, const struct cache_settings *raw, uint64_t len,
 		       const char *meta, const char *data, const char *origin, struct err *e)
 {
-	struct cache_settings cs = effective(raw);
+	struct cache_settings cs = cache_effective(raw);
 	const char *policy = m->cleaner ? "cleaner" : cs.policy;
 	uint64_t mt = 2048;
 	unsigned n = 0;
@@ -262,7 +262,7 @@ static int cache_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv
 	lv_dm_name(vg, origin, orig);
 	if (!(f = open_memstream(&t, &n)))
 		return err_set(e, -ENOMEM, "out of memory");
-	r = cache_table(f, m, settings_of(vg, m), (uint64_t)lv->le_count * vg->extent_size, meta, data, orig, e);
+	r = cache_table(f, m, cache_settings_of(vg, m), (uint64_t)lv->le_count * vg->extent_size, meta, data, orig, e);
 	if (fclose(f) && !r)
 		r = err_set(e, -ENOMEM, "out of memory");
 	if (r) {
@@ -393,8 +393,8 @@ static void cache_report(const struct seg_report_ctx *x, const struct vg_lv *own
 	report_set_str(x->row, RF_DEVICES, buf);
 	snprintf(buf, sizeof(buf), "%s:0-%u", m->origin, x->lv->le_count - 1);
 	report_set_str(x->row, RF_SEG_PE_RANGES, buf);
-	if ((cs = settings_of(x->vg, m))) {
-		struct cache_settings e = effective(cs);
+	if ((cs = cache_settings_of(x->vg, m))) {
+		struct cache_settings e = cache_effective(cs);
 
 		e.nset = cs->nset;
 		cache_settings_report(x, &e);
@@ -407,7 +407,7 @@ static void cache_report(const struct seg_report_ctx *x, const struct vg_lv *own
 /* ---- attach ---- */
 
 /* Write @lv's cache segment from @m. */
-static int cache_set(struct vg *vg, struct vg_lv *lv, const struct cache_seg *m, struct err *e)
+int cache_seg_set(struct vg *vg, struct vg_lv *lv, const struct cache_seg *m, struct err *e)
 {
 	struct cfg_node *sn = seg_new_raw(vg, lv->le_count, m->cachevol ? "cache+CACHE_USES_CACHEVOL" : "cache");
 
@@ -430,7 +430,7 @@ static int cache_set(struct vg *vg, struct vg_lv *lv, const struct cache_seg *m,
 	return lv_set_raw_seg(vg, lv, lv->le_count, &segtype_cache, sn, e);
 }
 
-static bool confirm(struct lv_change *ch, const char *fmt, const char *a, const char *b)
+bool cache_confirm(struct lv_change *ch, const char *fmt, const char *a, const char *b)
 {
 	char q[3 * LVM_NAME_LEN + 128];
 
@@ -592,7 +592,7 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 			       vg->name, fast->name);
 	snprintf(lvname, sizeof(lvname), "%s", lv->name);
 	if (cvol) {
-		if (!confirm(ch, "Erase all existing data on %s/%s?", vg->name, fast->name))
+		if (!cache_confirm(ch, "Erase all existing data on %s/%s?", vg->name, fast->name))
 			return err_set(e, -ECANCELED, "Conversion aborted.");
 		if ((r = cvol_params(ch, fast, req, &m, e)))
 			goto out;
@@ -600,7 +600,7 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 		if (mode == CACHE_MODE_WRITEBACK) {
 			fprintf(stderr, "  WARNING: repairing a damaged cachevol is not yet possible.\n"
 					"  WARNING: cache mode writethrough is suggested for safe operation.\n");
-			if (!confirm(ch, "Continue using writeback without repair?", "", "")) {
+			if (!cache_confirm(ch, "Continue using writeback without repair?", "", "")) {
 				r = err_set(e, -ECANCELED, "Conversion aborted.");
 				goto out;
 			}
@@ -618,7 +618,7 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 			goto out;
 		mode = pm.cs.mode;
 		if (req->zero < 0 &&
-		    !confirm(ch, "Do you want wipe existing metadata of cache pool %s/%s?", vg->name, fast->name)) {
+		    !cache_confirm(ch, "Do you want wipe existing metadata of cache pool %s/%s?", vg->name, fast->name)) {
 			r = err_set(e, -ECANCELED, "Conversion aborted.\n  To preserve cache metadata add option \"--zero n\".");
 			goto out;
 		}
@@ -648,7 +648,7 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	m.pool = fast->name;
 	m.origin = corig->name;
 	m.cachevol = cvol;
-	if ((r = cache_set(vg, lv, &m, e)))
+	if ((r = cache_seg_set(vg, lv, &m, e)))
 		goto out;
 	if (mode == CACHE_MODE_WRITEBACK && lv_segtype(corig) == segtype_find("raid1")) /* cache_check_for_warns */
 		fprintf(stderr, "  WARNING: Data redundancy could be lost with writeback caching of raid logical volume!\n");
@@ -675,209 +675,6 @@ out:
 	return r;
 }
 
-/* ---- flush, detach, remove ---- */
-
-/* lv_cache_wait_for_clean: until the status shows no dirty block under
- * the cleaner policy (or in a mode that makes none), switching to it
- * first: cleaner = 1 committed, the table reloaded.  *used: it did. */
-static int wait_clean(struct lv_change *ch, struct vg_lv *lv, bool *used, struct err *e)
-{
-	struct vg *vg = ch->h->vg;
-	struct cache_status s;
-	time_t last = 0;
-	int r;
-
-	*used = false;
-	for (;;) {
-		bool cleaner;
-
-		if ((r = cache_status_read(ch->d, vg, lv, &s)))
-			return err_set(e, r, "Failed to read the status of cache %s/%s.", vg->name, lv->name);
-		if (s.fail) {
-			fprintf(stderr, "  WARNING: Skipping flush for failed cache %s/%s.\n", vg->name, lv->name);
-			return 0;
-		}
-		cleaner = !strcmp(s.policy, "cleaner");
-		if (!s.dirty && (cleaner || !s.writeback))
-			return 0;
-		if (time(NULL) != last) { /* lvm2 prints each round, every half second */
-			fprintf(ch->out, "  Flushing %" PRIu64 " blocks for cache %s/%s.\n", s.dirty, vg->name, lv->name);
-			fflush(ch->out);
-			last = time(NULL);
-		}
-		if (cleaner) {
-			cache_sleep(500);
-			continue;
-		}
-		if (!(lv->status & FLAG(LVF_WRITE)))
-			fprintf(stderr, "  WARNING: Dirty blocks found on read-only cache volume %s/%s.\n", vg->name,
-				lv->name);
-		{ /* the cleaner policy, committed first: a crash keeps flushing at the next activation */
-			struct cache_seg m = *cache_model(lv);
-
-			m.cs.set = NULL;
-			m.cleaner = true;
-			if (m.cachevol) /* the settings are this segment's: keep them */
-				m.cs = *settings_of(vg, cache_model(lv));
-			if ((r = cache_set(vg, lv, &m, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)) ||
-			    (r = lvm_lv_reload(ch->env, ch->d, vg, lv, e)))
-				return r;
-		}
-		*used = true;
-	}
-}
-
-/* The cache of active (or, writeback, activated now) @lv made clean. */
-static int flush(struct lv_change *ch, struct vg_lv *lv, struct err *e)
-{
-	struct vg *vg = ch->h->vg;
-	const struct cache_seg *m = cache_model(lv);
-	const struct cache_settings *cs = settings_of(vg, m);
-	bool active = dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv), used;
-	int r, r2;
-
-	if (!active && !m->cleaner && (!cs || effective(cs).mode != CACHE_MODE_WRITEBACK))
-		return 0; /* writethrough, passthrough: nothing dirty */
-	if (!active) {
-		if (!dmctl_up(ch->d))
-			return err_set(e, -ENOTCONN, "Failed to activate %s/%s to flush cache: %s", vg->name, lv->name,
-				       ch->d->why.msg);
-		if ((r = lvm_lv_activate(ch->env, ch->d, vg, lv, e)))
-			return err_set(e, r, "Failed to activate %s/%s to flush cache.", vg->name, lv->name);
-	}
-	r = wait_clean(ch, lv, &used, e);
-	if (!active && (r2 = lvm_lv_deactivate(ch->d, vg, lv, e)) && !r)
-		r = r2;
-	return r;
-}
-
-static void print_removed(struct lv_change *ch, const char *name)
-{
-	fprintf(ch->out, "  Logical volume \"%s\" successfully removed.\n", name);
-}
-
-int cache_detach(struct lv_change *ch, struct vg_lv *lv, bool remove, const struct lv_convert_req *req,
-		 struct err *e)
-{
-	struct vg *vg = ch->h->vg;
-	const struct cache_seg *m = cache_model(lv);
-	struct vg_lv *pool = vg_find_lv(vg, m->pool), *corig = vg_find_lv(vg, m->origin);
-	char lvname[LVM_NAME_LEN], poolname[LVM_NAME_LEN];
-	bool cvol = m->cachevol, had_plan = false;
-	enum cache_restack how;
-	struct lv_plan old;
-	int r;
-
-	if (!pool || !corig)
-		return err_set(e, -ENOENT, "Cannot find cache %s/%s.", vg->name, lv->name);
-	if (!remove && !cvol && ch->h->missing)
-		return err_set(e, -ENODEV, "Cannot split cache pool while PVs are missing, see --uncache to delete cache "
-			       "pool.");
-	snprintf(lvname, sizeof(lvname), "%s", lv->name);
-	if ((r = flush(ch, lv, e)))
-		return r;
-	if ((r = cache_restack_begin(ch, lv, corig, &how, e)))
-		return r;
-	if (how == CACHE_RESTACK_ONLINE) {
-		if ((r = lv_plan_build(&old, vg, ch->env, lv, e)))
-			return r;
-		had_plan = true;
-	}
-	/* the origin's segments back to the LV; the pool or cachevol visible
-	 * again under its own name, or gone */
-	if ((r = cache_remove_layer(vg, lv, corig, e)))
-		goto out;
-	pool->status |= FLAG(LVF_VISIBLE);
-	pool->status &= ~FLAG(LVF_CACHE_VOL);
-	/* lvm2 removes a cachevol under its own name again, a pool as it is */
-	if ((!remove || cvol) && (r = cache_rename_back(vg, pool, cvol ? "_cvol" : "_cpool", e)))
-		goto out;
-	snprintf(poolname, sizeof(poolname), "%s", pool->name);
-	if (remove && cvol)
-		vg_remove_lv(vg, pool);
-	else if (remove)
-		cache_pool_drop(vg, pool);
-	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
-		goto out;
-	lv = vg_find_lv(vg, lvname);
-	if ((had_plan && (r = lv_dm_restack_since(ch->d, ch->env, vg, lv, &old, e))) ||
-	    (how == CACHE_RESTACK_OFFLINE && (r = lvm_lv_activate(ch->env, ch->d, vg, lv, e)))) {
-		r = err_set(e, r, "%s (the VG is changed; lvchange --refresh or -ay %s/%s loads it)", e->msg, vg->name,
-			    lvname);
-		goto out;
-	}
-	if (remove)
-		print_removed(ch, poolname);
-	if (req->split_cache)
-		fprintf(ch->out, "  Logical volume %s/%s is not cached and %s/%s is unused.\n", vg->name, lvname, vg->name,
-			poolname);
-	else if (req->uncache && cvol)
-		fprintf(ch->out, "  Logical volume %s/%s is not cached and %s/%s is removed.\n", vg->name, lvname,
-			vg->name, poolname);
-	else if (req->uncache)
-		fprintf(ch->out, "  Logical volume %s/%s is not cached.\n", vg->name, lvname);
-out:
-	if (had_plan)
-		lv_plan_free(&old);
-	return r;
-}
-
-int cache_remove_all(struct lv_change *ch, struct vg_lv *lv, struct err *e)
-{
-	struct vg *vg = ch->h->vg;
-	const struct cache_seg *m = cache_model(lv);
-	struct vg_lv *pool = vg_find_lv(vg, m->pool), *corig = vg_find_lv(vg, m->origin), *sp;
-	char name[LVM_NAME_LEN];
-	int r;
-
-	snprintf(name, sizeof(name), "%s", lv->name);
-	if (dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv)) {
-		if (!confirm(ch, "Do you really want to remove active logical volume %s/%s?", vg->name, name))
-			return err_set(e, -ECANCELED, "Logical volume %s/%s not removed.", vg->name, name);
-		if ((r = lvm_lv_deactivate(ch->d, vg, lv, e)))
-			return r;
-	}
-	if (pool && cache_pool_model(pool))
-		cache_pool_drop(vg, pool);
-	else if (pool)
-		vg_remove_lv(vg, pool);
-	vg_remove_lv(vg, lv);
-	if (corig) {
-		struct vg_lv **set = NULL;
-		unsigned n = 0;
-
-		if ((r = lv_removal_set(vg, corig, &set, &n, e)))
-			return r;
-		for (unsigned i = 0; i < n; i++)
-			vg_remove_lv(vg, set[i]);
-		free(set);
-	}
-	if (!vg_keeps_pmspare(vg) && (sp = vg_pmspare(vg)))
-		vg_remove_lv(vg, sp);
-	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
-		return r;
-	print_removed(ch, name);
-	return 0;
-}
-
-/* lvremove of a cache LV, its pool or cachevol (--uncache), or a sub-LV. */
-static int cache_remove(struct lv_change *ch, struct vg_lv *lv, struct err *e)
-{
-	struct vg *vg = ch->h->vg;
-	struct vg_lv *user;
-
-	if (cache_model(lv))
-		return cache_remove_all(ch, lv, e);
-	if ((user = cache_pool_user(vg, lv))) {
-		struct lv_convert_req req = { .mirrors = -1, .zero = -1 };
-
-		return cache_detach(ch, user, true, &req, e);
-	}
-	user = lv_first_user(vg, lv, NULL);
-	return err_set(e, -EBUSY, "Cannot remove internal LV %s/%s: it is the origin of %s/%s.", vg->name, lv->name,
-		       vg->name, user ? user->name : "?");
-}
-
 /* lvextend of a cache LV: its origin grows, the cache stays as it is. */
 static int cache_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct err *e)
 {
@@ -894,8 +691,8 @@ static int cache_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 		return r;
 	n = *m;
 	if (m->cachevol)
-		n.cs = *settings_of(vg, m);
-	if ((r = cache_set(vg, lv, &n, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
+		n.cs = *cache_settings_of(vg, m);
+	if ((r = cache_seg_set(vg, lv, &n, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;
 	return lv_change_resized(ch, lv, lv, old, true, e);
 }
@@ -907,7 +704,7 @@ static int change_settings(struct lv_change *ch, struct vg_lv *lv, const struct 
 	struct vg *vg = ch->h->vg;
 	const struct cache_seg *m = cache_model(lv);
 	struct vg_lv *pool = vg_find_lv(vg, m->pool);
-	const struct cache_settings *now = settings_of(vg, m);
+	const struct cache_settings *now = cache_settings_of(vg, m);
 	struct cache_settings cs;
 	enum cache_mode mode = CACHE_MODE_UNSET;
 	bool active = dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv);
@@ -920,14 +717,14 @@ static int change_settings(struct lv_change *ch, struct vg_lv *lv, const struct 
 	if (m->cachevol && mode == CACHE_MODE_WRITEBACK) {
 		fprintf(stderr, "  WARNING: repairing a damaged cachevol is not yet possible.\n"
 				"  WARNING: cache mode writethrough is suggested for safe operation.\n");
-		if (!confirm(ch, "Continue using writeback without repair?", "", ""))
+		if (!cache_confirm(ch, "Continue using writeback without repair?", "", ""))
 			return err_set(e, -ECANCELED, "Conversion aborted.");
 	}
-	if (mode && mode != effective(now).mode && (r = flush(ch, lv, e)))
+	if (mode && mode != cache_effective(now).mode && (r = cache_flush_lv(ch, lv, e)))
 		return err_set(e, r, "Cache %s/%s is not clean, refusing to switch cache mode: %s", vg->name, lv->name,
 			       e->msg);
 	m = cache_model(lv);
-	now = settings_of(vg, m);
+	now = cache_settings_of(vg, m);
 	cs = *now;
 	if (!(cs.set = malloc((now->nset + 1) * sizeof(*cs.set))))
 		return err_set(e, -ENOMEM, "out of memory");
@@ -942,7 +739,7 @@ static int change_settings(struct lv_change *ch, struct vg_lv *lv, const struct 
 
 		n.cs = cs;
 		n.cleaner = false;
-		r = cache_set(vg, lv, &n, e);
+		r = cache_seg_set(vg, lv, &n, e);
 	} else {
 		struct cache_pool_seg pm = *cache_pool_model(pool);
 		struct cache_seg n = *m;
@@ -951,7 +748,7 @@ static int change_settings(struct lv_change *ch, struct vg_lv *lv, const struct 
 		n.cs = (struct cache_settings){ 0 };
 		n.cleaner = false;
 		if (!(r = cache_pool_set(vg, pool, &pm, e)))
-			r = cache_set(vg, lv, &n, e);
+			r = cache_seg_set(vg, lv, &n, e);
 	}
 	if (r || (r = lvm_vg_commit(ch->env, ch->h, e)))
 		goto out;
@@ -1000,7 +797,7 @@ const struct segtype segtype_cache = {
 	.plan = cache_plan,
 	.owner_of = cache_owner_of,
 	.report = cache_report,
-	.remove = cache_remove,
+	.remove = cache_remove_lv,
 	.resize = cache_resize,
 	.convert = cache_convert,
 };

@@ -166,5 +166,14 @@ int cache_detach(struct lv_change *ch, struct vg_lv *lv, bool remove, const stru
 		 struct err *e);
 /* lvremove of @lv, a cache LV: everything under it goes, unflushed. */
 int cache_remove_all(struct lv_change *ch, struct vg_lv *lv, struct err *e);
+/* Shared by cache.c and cache_detach.c. */
+struct cache_settings cache_effective(const struct cache_settings *cs);
+const struct cache_settings *cache_settings_of(const struct vg *vg, const struct cache_seg *m);
+int cache_seg_set(struct vg *vg, struct vg_lv *lv, const struct cache_seg *m, struct err *e);
+bool cache_confirm(struct lv_change *ch, const char *fmt, const char *a, const char *b);
+/* Make the cache clean (the cleaner policy until no block is dirty). */
+int cache_flush_lv(struct lv_change *ch, struct vg_lv *lv, struct err *e);
+/* lvremove of a cache LV, its pool or cachevol, or a sub-LV. */
+int cache_remove_lv(struct lv_change *ch, struct vg_lv *lv, struct err *e);
 
 #endif

@@ -315,7 +315,7 @@ static int read_piece(struct cache *c, uint8_t *buf, size_t len, uint64_t off)
 	}
 	pthread_mutex_unlock(&c->lock);
 	{
-		uint8_t *blk = malloc(bb);
+		uint8_t *blk = aligned_alloc(4096, bb); /* bb: a multiple of 32 KiB */
 
 		r = blk ? dev_read(c->origin_dev, blk, bb, ob * bb) : -ENOMEM;
 		if (r == 0)
@@ -535,7 +535,7 @@ static void timed_wait(struct cache *c, unsigned ms)
 static void *worker(void *arg)
 {
 	struct cache *c = arg;
-	uint8_t *blk = malloc(c->block_bytes);
+	uint8_t *blk = aligned_alloc(4096, c->block_bytes);
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {

@@ -172,29 +172,15 @@ echo "hot-set hits before: $((h1 - h0)), after the sequential read: $((h3 - h2))
 ulvm dmsetup remove c
 
 step "ext4 on a writeback cache: files written, the cache cleaned, fsck clean on the origin alone"
-if command -v nbdfuse >/dev/null && command -v mkfs.ext4 >/dev/null; then
-	FZ=$T/fuse MNT=$T/mnt
-	mkdir -p "$FZ" "$MNT"
+if fs_can_ext4; then
 	ulvm dmsetup create c --table "$WB1"
-	fs_attach c
-	mkfs.ext4 -q -F "$LOOP"
-	mount "$LOOP" "$MNT"
-	cp -r "$(dirname "$0")" "$MNT/files"
-	umount "$MNT"
-	fs_detach
+	ext4_fill c
 	clean_all c "$CLEANER"
 	ulvm dmsetup remove c
 	check_meta "$T/meta.img"
-	fsck.ext4 -fn "$T/origin.img" >"$T/fsck.log" 2>&1 || { cat "$T/fsck.log"; fail "fsck of the origin"; }
-	LOOP=$(losetup -f --show -r "$T/origin.img")
-	track_loop "$LOOP"
-	mount -o ro "$LOOP" "$MNT"
-	diff -r "$(dirname "$0")" "$MNT/files" >/dev/null || fail "the files on the origin differ"
-	umount "$MNT"
-	losetup -d "$LOOP" && untrack_loop "$LOOP"
-	LOOP=
+	ext4_check_file "$T/origin.img"
 else
-	echo "(no nbdfuse or mkfs.ext4: skipped)"
+	echo "(no nbdfuse, mkfs.ext4 or /dev/fuse: skipped)"
 fi
 
 step "bad tables and metadata refused, naming why, nothing changed"

@@ -117,3 +117,30 @@ check_snapshot_fs() {
 	umount "$MNT"
 	fs_detach
 }
+
+# A filesystem through a caching device, checked on the slow device alone:
+# ext4_fill EXPORT makes an ext4 on EXPORT (through fs_attach) holding a
+# copy of this test folder in files/; ext4_check_file FILE (once the
+# cache is written back and gone) fscks FILE and finds files/ whole.
+# fs_can_ext4 says whether nbdfuse, mkfs.ext4 and /dev/fuse are there.
+fs_can_ext4() { command -v nbdfuse >/dev/null && command -v mkfs.ext4 >/dev/null && [ -w /dev/fuse ]; }
+ext4_fill() { # EXPORT
+	FZ=$T/fuse MNT=$T/mnt
+	mkdir -p "$FZ" "$MNT"
+	fs_attach "$1"
+	mkfs.ext4 -q -F "$LOOP"
+	mount "$LOOP" "$MNT"
+	cp -r "$(dirname "$0")" "$MNT/files"
+	umount "$MNT"
+	fs_detach
+}
+ext4_check_file() { # FILE
+	fsck.ext4 -fn "$1" >"$T/fsck.log" 2>&1 || { cat "$T/fsck.log"; fail "fsck of $1"; }
+	LOOP=$(losetup -f --show -r "$1")
+	track_loop "$LOOP"
+	mount -o ro "$LOOP" "$MNT"
+	diff -r "$(dirname "$0")" "$MNT/files" >/dev/null || fail "the files on $1 differ"
+	umount "$MNT"
+	losetup -d "$LOOP" && untrack_loop "$LOOP"
+	LOOP=
+}

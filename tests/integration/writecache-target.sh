@@ -194,28 +194,14 @@ ulvm dmsetup table wc | grep -q cleaner && fail "a cleaner message shows in the 
 ulvm dmsetup remove wc
 
 step "ext4 on it: files written, the cache flushed, fsck clean on the origin alone"
-if command -v nbdfuse >/dev/null && command -v mkfs.ext4 >/dev/null && [ -w /dev/fuse ]; then
-	FZ=$T/fuse MNT=$T/mnt
-	mkdir -p "$FZ" "$MNT"
+if fs_can_ext4; then
 	mkfile "$T/fo.img" 64M
 	mkfile "$T/fc.img" 16M
 	ulvm dmsetup create fs --table "0 131072 writecache s $T/fo.img $T/fc.img 4096 0"
-	fs_attach fs
-	mkfs.ext4 -q -F "$LOOP"
-	mount "$LOOP" "$MNT"
-	cp -r "$(dirname "$0")" "$MNT/files"
-	umount "$MNT"
-	fs_detach
+	ext4_fill fs
 	ulvm dmsetup message fs 0 flush_on_suspend
 	ulvm dmsetup remove fs
-	fsck.ext4 -fn "$T/fo.img" >"$T/fsck.log" 2>&1 || { cat "$T/fsck.log"; fail "fsck of the origin"; }
-	LOOP=$(losetup -f --show -r "$T/fo.img")
-	track_loop "$LOOP"
-	mount -o ro "$LOOP" "$MNT"
-	diff -r "$(dirname "$0")" "$MNT/files" >/dev/null || fail "the files on the origin differ"
-	umount "$MNT"
-	losetup -d "$LOOP" && untrack_loop "$LOOP"
-	LOOP=
+	ext4_check_file "$T/fo.img"
 else
 	echo "(no nbdfuse, mkfs.ext4 or /dev/fuse: skipped)"
 fi

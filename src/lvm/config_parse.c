@@ -305,6 +305,14 @@ static int array(struct parser *ps, struct cfg_node *n)
 
 static int body(struct parser *ps, struct cfg_node *sec, unsigned depth, unsigned line0);
 
+static bool in_libdm(const struct cfg_node *sec)
+{
+	for (const struct cfg_node *a = sec->parent; a; a = a->parent)
+		if (a->libdm)
+			return true;
+	return false;
+}
+
 static int statement(struct parser *ps, struct cfg_node *sec, const char *pre, unsigned depth)
 {
 	const char *key, *b = ps->p;
@@ -347,9 +355,11 @@ static int statement(struct parser *ps, struct cfg_node *sec, const char *pre, u
 		return fail(ps, "expected '=' or '{' after \"%.*s\", found %s", (int)keylen, key,
 			    what(ps, buf));
 	ps->p++;
-	/* "key=value" first in a section: libdm wrote it (config.h) */
+	/* "key=value" first in a section: libdm wrote it (config.h); the
+	 * sections inside are written its way too, so only the outermost
+	 * one is marked (what the emitter reads back the same) */
 	if (sec->parent && !sec->child && ps->p[-2] != ' ' && ps->p[-2] != '\t' && ps->p < ps->end &&
-	    !is_space(*ps->p) && *ps->p != '#')
+	    !is_space(*ps->p) && *ps->p != '#' && !in_libdm(sec))
 		sec->libdm = true;
 	skip_ws(ps);
 	if (!(n = cfg_new_node(sec, key, keylen, CFG_INT)))

@@ -374,25 +374,12 @@ void cache_status_report(const struct seg_report_ctx *x, const struct vg_lv *cac
 
 static void cache_report(const struct seg_report_ctx *x, const struct vg_lv *owner)
 {
-	const struct cache_seg *m;
+	const struct cache_seg *m = cache_model(owner ? owner : x->lv);
 	const struct cache_settings *cs;
-	char buf[LVM_NAME_LEN + 8];
 
-	if (owner) { /* _corig 'o', a cachevol 'C', both of target type 'C' */
-		m = cache_model(owner);
-		x->attr[0] = vg_find_lv(x->vg, m->origin) == x->lv ? 'o' : 'C';
-		x->attr[6] = 'C';
+	cache_family_report(x, owner, m->origin, m->pool);
+	if (owner)
 		return;
-	}
-	m = cache_model(x->lv);
-	snprintf(buf, sizeof(buf), "[%s]", m->pool);
-	report_set_str(x->row, RF_POOL_LV, buf);
-	snprintf(buf, sizeof(buf), "[%s]", m->origin);
-	report_set_str(x->row, RF_ORIGIN, buf);
-	snprintf(buf, sizeof(buf), "%s(0)", m->origin);
-	report_set_str(x->row, RF_DEVICES, buf);
-	snprintf(buf, sizeof(buf), "%s:0-%u", m->origin, x->lv->le_count - 1);
-	report_set_str(x->row, RF_SEG_PE_RANGES, buf);
 	if ((cs = cache_settings_of(x->vg, m))) {
 		struct cache_settings e = cache_effective(cs);
 

@@ -283,6 +283,26 @@ void cache_settings_list(const struct cache_settings *cs, char *buf, size_t size
 	}
 }
 
+void cache_family_report(const struct seg_report_ctx *x, const struct vg_lv *owner, const char *origin,
+			 const char *fast)
+{
+	char buf[LVM_NAME_LEN + 16];
+
+	if (owner) { /* the origin 'o', the pool or cachevol 'C', both of target type 'C' */
+		x->attr[0] = vg_find_lv(x->vg, origin) == x->lv ? 'o' : 'C';
+		x->attr[6] = 'C';
+		return;
+	}
+	snprintf(buf, sizeof(buf), "[%s]", fast);
+	report_set_str(x->row, RF_POOL_LV, buf);
+	snprintf(buf, sizeof(buf), "[%s]", origin);
+	report_set_str(x->row, RF_ORIGIN, buf);
+	snprintf(buf, sizeof(buf), "%s(0)", origin);
+	report_set_str(x->row, RF_DEVICES, buf);
+	snprintf(buf, sizeof(buf), "%s:0-%u", origin, x->lv->le_count - 1);
+	report_set_str(x->row, RF_SEG_PE_RANGES, buf);
+}
+
 void cache_settings_report(const struct seg_report_ctx *x, const struct cache_settings *cs)
 {
 	char buf[1024];

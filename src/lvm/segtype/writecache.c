@@ -217,25 +217,13 @@ static void wc_settings_list(const struct writecache_seg *m, char *buf, size_t s
 
 static void wc_report(const struct seg_report_ctx *x, const struct vg_lv *owner)
 {
-	const struct writecache_seg *m;
+	const struct writecache_seg *m = wc_model(owner ? owner : x->lv);
 	struct wc_status s;
 	char buf[512];
 
-	if (owner) { /* _wcorig 'o', the cachevol 'C', both of target type 'C' */
-		m = wc_model(owner);
-		x->attr[0] = vg_find_lv(x->vg, m->origin) == x->lv ? 'o' : 'C';
-		x->attr[6] = 'C';
+	cache_family_report(x, owner, m->origin, m->cvol);
+	if (owner)
 		return;
-	}
-	m = wc_model(x->lv);
-	snprintf(buf, sizeof(buf), "[%s]", m->cvol);
-	report_set_str(x->row, RF_POOL_LV, buf);
-	snprintf(buf, sizeof(buf), "[%s]", m->origin);
-	report_set_str(x->row, RF_ORIGIN, buf);
-	snprintf(buf, sizeof(buf), "%s(0)", m->origin);
-	report_set_str(x->row, RF_DEVICES, buf);
-	snprintf(buf, sizeof(buf), "%s:0-%u", m->origin, x->lv->le_count - 1);
-	report_set_str(x->row, RF_SEG_PE_RANGES, buf);
 	report_set_u64(x->row, RF_WRITECACHE_BLOCK_SIZE, m->block_size);
 	wc_settings_list(m, buf, sizeof(buf));
 	report_set_str(x->row, RF_CACHE_SETTINGS, buf);

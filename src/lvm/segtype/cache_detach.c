@@ -107,9 +107,11 @@ int cache_detach(struct lv_change *ch, struct vg_lv *lv, bool remove, const stru
 	const struct cache_seg *m = cache_model(lv);
 	struct vg_lv *pool = vg_find_lv(vg, m->pool), *corig = vg_find_lv(vg, m->origin);
 	char lvname[LVM_NAME_LEN], poolname[LVM_NAME_LEN];
-	bool cvol = m->cachevol, had_plan = false;
-	enum cache_restack how;
-	struct lv_plan old;
+	bool cvol = m->cachevol;
+	/* the pool or cachevol visible again under its own name, or gone
+	 * (lvm2 removes a cachevol under its own name again, a pool as it is) */
+	const char *suffix = !remove || cvol ? (cvol ? "_cvol" : "_cpool") : NULL;
+	void (*drop)(struct vg *, struct vg_lv *) = !remove ? NULL : cvol ? vg_remove_lv : cache_pool_drop;
 	int r;
 
 	if (!pool || !corig)
@@ -120,36 +122,8 @@ int cache_detach(struct lv_change *ch, struct vg_lv *lv, bool remove, const stru
 	snprintf(lvname, sizeof(lvname), "%s", lv->name);
 	if ((r = cache_flush_lv(ch, lv, e)))
 		return r;
-	if ((r = cache_restack_begin(ch, lv, corig, &how, e)))
+	if ((r = cache_family_detach(ch, lv, corig, pool, suffix, drop, poolname, sizeof(poolname), e)))
 		return r;
-	if (how == CACHE_RESTACK_ONLINE) {
-		if ((r = lv_plan_build(&old, vg, ch->env, lv, e)))
-			return r;
-		had_plan = true;
-	}
-	/* the origin's segments back to the LV; the pool or cachevol visible
-	 * again under its own name, or gone */
-	if ((r = cache_remove_layer(vg, lv, corig, e)))
-		goto out;
-	pool->status |= FLAG(LVF_VISIBLE);
-	pool->status &= ~FLAG(LVF_CACHE_VOL);
-	/* lvm2 removes a cachevol under its own name again, a pool as it is */
-	if ((!remove || cvol) && (r = cache_rename_back(vg, pool, cvol ? "_cvol" : "_cpool", e)))
-		goto out;
-	snprintf(poolname, sizeof(poolname), "%s", pool->name);
-	if (remove && cvol)
-		vg_remove_lv(vg, pool);
-	else if (remove)
-		cache_pool_drop(vg, pool);
-	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
-		goto out;
-	lv = vg_find_lv(vg, lvname);
-	if ((had_plan && (r = lv_dm_restack_since(ch->d, ch->env, vg, lv, &old, e))) ||
-	    (how == CACHE_RESTACK_OFFLINE && (r = lvm_lv_activate(ch->env, ch->d, vg, lv, e)))) {
-		r = err_set(e, r, "%s (the VG is changed; lvchange --refresh or -ay %s/%s loads it)", e->msg, vg->name,
-			    lvname);
-		goto out;
-	}
 	if (remove)
 		print_removed(ch, poolname);
 	if (req->split_cache)
@@ -160,10 +134,7 @@ int cache_detach(struct lv_change *ch, struct vg_lv *lv, bool remove, const stru
 			vg->name, poolname);
 	else if (req->uncache)
 		fprintf(ch->out, "  Logical volume %s/%s is not cached.\n", vg->name, lvname);
-out:
-	if (had_plan)
-		lv_plan_free(&old);
-	return r;
+	return 0;
 }
 
 int cache_remove_all(struct lv_change *ch, struct vg_lv *lv, struct err *e)

@@ -144,6 +144,14 @@ int cache_extend_origin(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *or
 enum cache_restack { CACHE_RESTACK_NONE, CACHE_RESTACK_ONLINE, CACHE_RESTACK_OFFLINE };
 int cache_restack_begin(struct lv_change *ch, const struct vg_lv *lv, const struct vg_lv *origin,
 			enum cache_restack *how, struct err *e);
+/* The detach both cache and writecache do once the cache is clean:
+ * @orig's segments back to @lv, @fast visible again, renamed back by
+ * cutting @suffix (NULL: its name kept), then removed by @drop (NULL:
+ * kept), one commit, @lv's devices restacked.  @fastname gets @fast's
+ * final name (for messages); @lv is not valid afterwards. */
+int cache_family_detach(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *orig, struct vg_lv *fast,
+			const char *suffix, void (*drop)(struct vg *vg, struct vg_lv *fast), char *fastname,
+			size_t size, struct err *e);
 /* "VG/LV" or "LV" of option @opt naming an LV of @vg. */
 struct vg_lv *cache_find_arg(const struct vg *vg, const char *arg, const char *opt, struct err *e);
 /* Sleep @ms milliseconds. */

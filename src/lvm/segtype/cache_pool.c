@@ -494,6 +494,47 @@ int cache_restack_begin(struct lv_change *ch, const struct vg_lv *lv, const stru
 	return 0;
 }
 
+int cache_family_detach(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *orig, struct vg_lv *fast,
+			const char *suffix, void (*drop)(struct vg *vg, struct vg_lv *fast), char *fastname,
+			size_t size, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	char lvname[LVM_NAME_LEN];
+	enum cache_restack how;
+	struct lv_plan old;
+	bool had_plan = false;
+	int r;
+
+	snprintf(lvname, sizeof(lvname), "%s", lv->name);
+	if ((r = cache_restack_begin(ch, lv, orig, &how, e)))
+		return r;
+	if (how == CACHE_RESTACK_ONLINE) {
+		if ((r = lv_plan_build(&old, vg, ch->env, lv, e)))
+			return r;
+		had_plan = true;
+	}
+	if ((r = cache_remove_layer(vg, lv, orig, e)))
+		goto out;
+	fast->status |= FLAG(LVF_VISIBLE);
+	fast->status &= ~FLAG(LVF_CACHE_VOL);
+	if (suffix && (r = cache_rename_back(vg, fast, suffix, e)))
+		goto out;
+	snprintf(fastname, size, "%s", fast->name);
+	if (drop)
+		drop(vg, fast);
+	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+		goto out;
+	lv = vg_find_lv(vg, lvname);
+	if ((had_plan && (r = lv_dm_restack_since(ch->d, ch->env, vg, lv, &old, e))) ||
+	    (how == CACHE_RESTACK_OFFLINE && (r = lvm_lv_activate(ch->env, ch->d, vg, lv, e))))
+		r = err_set(e, r, "%s (the VG is changed; lvchange --refresh or -ay %s/%s loads it)", e->msg, vg->name,
+			    lvname);
+out:
+	if (had_plan)
+		lv_plan_free(&old);
+	return r;
+}
+
 /* ---- the pool ---- */
 
 const struct cache_pool_seg *cache_pool_model(const struct vg_lv *lv)

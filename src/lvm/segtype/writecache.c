@@ -422,13 +422,11 @@ static int set_cleaner(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 static int wc_detach(struct lv_change *ch, struct vg_lv *lv, bool remove, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
-	bool active = dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv), waited = false, had_plan = false;
+	bool active = dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv), waited = false;
 	char lvname[LVM_NAME_LEN], fastname[LVM_NAME_LEN];
 	const struct writecache_seg *m;
 	struct vg_lv *fast, *wcorig;
 	struct wc_status s;
-	enum cache_restack how;
-	struct lv_plan old;
 	int r;
 
 	snprintf(lvname, sizeof(lvname), "%s", lv->name);
@@ -470,31 +468,9 @@ static int wc_detach(struct lv_change *ch, struct vg_lv *lv, bool remove, struct
 	m = wc_model(lv);
 	if (!(fast = vg_find_lv(vg, m->cvol)) || !(wcorig = vg_find_lv(vg, m->origin)))
 		return err_set(e, -ENOENT, "LV %s/%s writecache segment has no writecache or origin.", vg->name, lv->name);
-	if ((r = cache_restack_begin(ch, lv, wcorig, &how, e)))
+	if ((r = cache_family_detach(ch, lv, wcorig, fast, "_cvol", remove ? vg_remove_lv : NULL, fastname,
+				     sizeof(fastname), e)))
 		return r;
-	if (how == CACHE_RESTACK_ONLINE) {
-		if ((r = lv_plan_build(&old, vg, ch->env, lv, e)))
-			return r;
-		had_plan = true;
-	}
-	if ((r = cache_remove_layer(vg, lv, wcorig, e)))
-		goto out;
-	fast->status |= FLAG(LVF_VISIBLE);
-	fast->status &= ~FLAG(LVF_CACHE_VOL);
-	if ((r = cache_rename_back(vg, fast, "_cvol", e)))
-		goto out;
-	snprintf(fastname, sizeof(fastname), "%s", fast->name);
-	if (remove)
-		vg_remove_lv(vg, fast);
-	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
-		goto out;
-	lv = vg_find_lv(vg, lvname);
-	if ((had_plan && (r = lv_dm_restack_since(ch->d, ch->env, vg, lv, &old, e))) ||
-	    (how == CACHE_RESTACK_OFFLINE && (r = lvm_lv_activate(ch->env, ch->d, vg, lv, e)))) {
-		r = err_set(e, r, "%s (the VG is changed; lvchange --refresh or -ay %s/%s loads it)", e->msg, vg->name,
-			    lvname);
-		goto out;
-	}
 	if (waited) { /* lvm2's two paths word it differently */
 		if (remove)
 			fprintf(ch->out, "  Logical volume \"%s\" successfully removed.\n", fastname);
@@ -504,10 +480,7 @@ static int wc_detach(struct lv_change *ch, struct vg_lv *lv, bool remove, struct
 		if (remove)
 			fprintf(ch->out, "  Logical volume \"%s\" successfully removed.\n", fastname);
 	}
-out:
-	if (had_plan)
-		lv_plan_free(&old);
-	return r;
+	return 0;
 }
 
 /* lvchange --cachesettings (_lvchange_writecache). */

@@ -14,11 +14,10 @@
 #include "common/le.h"
 #include "pdata/array.h"
 #include "pdata/block_manager.h"
+#include "pdata_image.h"
 #include "pdata/btree.h"
 #include "pdata/sm_format.h"
 #include "targets/cache/cache_meta.h"
-
-#define MAX_BLOCKS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,28 +62,14 @@ static uint32_t hint(void *ctx, uint32_t cb)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t nblocks = (size + BM_BLOCK_SIZE - 1) / BM_BLOCK_SIZE;
 	static const struct cache_policy_id smq = { "smq", { 2, 0, 0 }, 4 };
 	struct cache_meta *m;
 	struct err e = { { 0 } };
 	struct dev *dev;
 	uint32_t n = 0, bs = 128;
 
-	if (nblocks > MAX_BLOCKS)
+	if (!(dev = pdata_image(data, size, fix_checksums)))
 		return 0;
-	if (nblocks < 16)
-		nblocks = 16;
-	if (dev_new_memory(nblocks * BM_BLOCK_SIZE, &dev))
-		return 0;
-	dev_write(dev, data, size, 0, 0);
-	if (size % 2) {
-		uint8_t *img = calloc(nblocks, BM_BLOCK_SIZE);
-
-		dev_read(dev, img, nblocks * BM_BLOCK_SIZE, 0);
-		fix_checksums(img, nblocks);
-		dev_write(dev, img, nblocks * BM_BLOCK_SIZE, 0, 0);
-		free(img);
-	}
 	if (size >= 0xEC)
 		bs = le32_get(data + 0xE8);
 	if (cache_meta_open(dev, bs, 2, &m, &e) == 0) {

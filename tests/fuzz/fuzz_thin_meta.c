@@ -11,11 +11,10 @@
 #include <string.h>
 
 #include "pdata/block_manager.h"
+#include "pdata_image.h"
 #include "pdata/btree.h"
 #include "pdata/sm_format.h"
 #include "thin/thin_metadata.h"
-
-#define MAX_BLOCKS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -87,7 +86,6 @@ static int each_dev(void *opaque, const struct thin_dev_info *d)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t nblocks = (size + BM_BLOCK_SIZE - 1) / BM_BLOCK_SIZE;
 	struct thin_meta *t;
 	struct err e = { { 0 } };
 	struct thin_mapping m;
@@ -95,21 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dev *dev;
 	uint64_t b;
 
-	if (nblocks > MAX_BLOCKS)
+	if (!(dev = pdata_image(data, size, fix_checksums)))
 		return 0;
-	if (nblocks < 16)
-		nblocks = 16;
-	if (dev_new_memory(nblocks * BM_BLOCK_SIZE, &dev))
-		return 0;
-	dev_write(dev, data, size, 0, 0);
-	if (size % 2) {
-		uint8_t *img = calloc(nblocks, BM_BLOCK_SIZE);
-
-		dev_read(dev, img, nblocks * BM_BLOCK_SIZE, 0);
-		fix_checksums(img, nblocks);
-		dev_write(dev, img, nblocks * BM_BLOCK_SIZE, 0, 0);
-		free(img);
-	}
 	if (thin_meta_open(dev, 0, NULL, &t, &e) == 0) {
 		w.t = t;
 		thin_meta_check(t, &e);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/mem.h"
 #include "dm/md.h"
 #include "pdata/block_manager.h"
 #include "targets/thin_pool.h"
@@ -447,12 +448,7 @@ static bool superblock_is_zero(struct dev *mdev, int *r)
 	uint8_t buf[512];
 
 	*r = dev_read(mdev, buf, sizeof(buf), 0);
-	if (*r)
-		return false;
-	for (size_t i = 0; i < sizeof(buf); i++)
-		if (buf[i])
-			return false;
-	return true;
+	return !*r && mem_is_zero(buf, sizeof(buf));
 }
 
 static int pool_create(struct dm_target *ti, struct pool_c *pt, struct pool **out)

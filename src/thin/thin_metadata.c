@@ -24,6 +24,7 @@
 
 #include "pdata/btree.h"
 #include "common/le.h"
+#include "common/mem.h"
 #include "pdata/sm_format.h"
 #include "thin/thin_internal.h"
 
@@ -344,14 +345,6 @@ int thin_meta_format(struct dev *mdev, uint32_t data_block_size, uint64_t nr_dat
 	return 0;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 /* Load the committed state into fresh bm/tm/space maps. */
 static int load(struct thin_meta *t, uint32_t data_block_size, struct err *e)
 {
@@ -363,7 +356,7 @@ static int load(struct thin_meta *t, uint32_t data_block_size, struct err *e)
 	if (r < 0) {
 		uint8_t *raw = malloc(BM_BLOCK_SIZE);
 		bool zero = raw && dev_read(t->dev, raw, BM_BLOCK_SIZE, 0) == 0 &&
-			    all_zero(raw, BM_BLOCK_SIZE);
+			    mem_is_zero(raw, BM_BLOCK_SIZE);
 
 		free(raw);
 		if (zero)

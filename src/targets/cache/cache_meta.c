@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/le.h"
+#include "common/mem.h"
 #include "pdata/array.h"
 #include "pdata/btree.h"
 #include "pdata/sm_format.h"
@@ -186,10 +187,8 @@ static int fail(struct cache_meta *m, struct err *e, int r, const char *what)
 static bool block_zero(struct dev *d)
 {
 	uint8_t *raw = malloc(BM_BLOCK_SIZE);
-	bool zero = raw && dev_read(d, raw, BM_BLOCK_SIZE, 0) == 0;
+	bool zero = raw && dev_read(d, raw, BM_BLOCK_SIZE, 0) == 0 && mem_is_zero(raw, BM_BLOCK_SIZE);
 
-	for (unsigned i = 0; zero && i < BM_BLOCK_SIZE; i++)
-		zero = !raw[i];
 	free(raw);
 	return zero;
 }

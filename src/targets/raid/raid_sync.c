@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/mem.h"
 #include "io/dev_segs.h"
 #include "targets/raid/raid.h"
 
@@ -61,11 +62,6 @@ static bool is_target(struct raid_set *rs, enum raid_action mode, unsigned i, bo
 	}
 }
 
-static bool is_zero(const uint8_t *p, size_t k)
-{
-	return !p[0] && !memcmp(p, p + 1, k - 1);
-}
-
 /* Compare @len bytes at @off of the piece: @src (NULL: zeroes) against
  * the target's; repair rewrites the blocks that differ. */
 static int check_range(struct syncer *sy, struct dev *t, uint64_t t_off, const uint8_t *src, bool t_hole,
@@ -79,7 +75,7 @@ static int check_range(struct syncer *sy, struct dev *t, uint64_t t_off, const u
 		memset(sy->b, 0, len);
 	for (size_t p = 0; p < len && !r; p += CHECK_BLOCK) {
 		size_t k = len - p < CHECK_BLOCK ? len - p : CHECK_BLOCK;
-		bool same = src ? !memcmp(src + p, sy->b + p, k) : is_zero(sy->b + p, k);
+		bool same = src ? !memcmp(src + p, sy->b + p, k) : mem_is_zero(sy->b + p, k);
 
 		if (same)
 			continue;

@@ -68,6 +68,7 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "common/mem.h"
 #include "targets/registry.h"
 #include "targets/writecache/writecache.h"
 #include "targets/writecache/writecache_format.h"
@@ -232,7 +233,7 @@ static int open_cache(struct wc *wc, struct dm_target *ti)
 		ti->error = "Unable to read first block of metadata";
 		return r;
 	}
-	if (wcf_is_blank(blk, wc->block_size)) {
+	if (mem_is_zero(blk, wc->block_size)) {
 		if ((r = wc_format(wc, area, &why)) ||
 		    (r = dev_read(wc->cache, blk, wc->block_size, wc->base))) {
 			ti->error = why ? why : "Unable to read first block of metadata";

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/le.h"
+#include "common/mem.h"
 #include "targets/writecache/writecache_format.h"
 
 static_assert(WCF_SB_SIZE == 8 * sizeof(uint64_t), "the superblock is the kernel's padding[8]");
@@ -118,14 +119,6 @@ void wcf_format(uint8_t *meta, size_t meta_bytes, uint32_t block_size, uint64_t 
 	wcf_sb_encode(meta, &sb);
 	for (uint64_t i = 0; i < n_blocks; i++)
 		wcf_entry_encode(meta, i, WCF_NONE, WCF_NONE);
-}
-
-bool wcf_is_blank(const uint8_t *buf, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (buf[i])
-			return false;
-	return true;
 }
 
 /* original_sector -> the position of its winner so far (+1; 0: empty),

@@ -76,9 +76,6 @@ void wcf_entry_decode(const uint8_t *meta, uint64_t i, uint64_t *sector, uint64_
  * kernel's order), every entry -1. */
 void wcf_format(uint8_t *meta, size_t meta_bytes, uint32_t block_size, uint64_t n_blocks);
 
-/* @len bytes all zero: a device never formatted. */
-bool wcf_is_blank(const uint8_t *buf, size_t len);
-
 /* What activation makes of each entry. */
 enum wcf_verdict {
 	WCF_FREE = 0, /* free on disk already (seq_count -1) */

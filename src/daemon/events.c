@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "daemon/events.h"
 #include "dm/md.h"
 
@@ -60,14 +61,6 @@ struct events {
 	struct watch *w;
 	unsigned nw;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void on_event(void *opaque, struct mapped_device *md)
 {
@@ -181,7 +174,7 @@ static void spawn(struct events *ev, struct watch *w)
 
 	/* Whatever happens, this event is handled: a failure waits for the
 	 * next event, no busy retry. */
-	w->last_ms = now_ms();
+	w->last_ms = clock_ms();
 	w->pending = false;
 	w->seen = w->nr;
 	for (char **e = environ; *e; e++)
@@ -324,7 +317,7 @@ static void *events_thread(void *arg)
 		struct watch **pw = calloc(ev->nw + 1, sizeof(*pw));
 		unsigned np = 1;
 		int timeout = -1;
-		uint64_t now = now_ms();
+		uint64_t now = clock_ms();
 
 		if (!pfd || !pw) {
 			free(pfd);
@@ -365,7 +358,7 @@ static void *events_thread(void *arg)
 			if (ev->w[i].pid)
 				try_reap(&ev->w[i]);
 		scan(ev);
-		now = now_ms();
+		now = clock_ms();
 		for (unsigned i = 0; i < ev->nw; i++) {
 			struct watch *w = &ev->w[i];
 

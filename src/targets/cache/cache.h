@@ -110,6 +110,5 @@ void cache_set_dirty(struct cache *c, uint32_t cb, bool dirty);
 int cache_unmap(struct cache *c, uint32_t cb, struct err *e);
 /* c->lock held: wait until no I/O has @cb pinned. */
 void cache_wait_idle(struct cache *c, uint32_t cb);
-uint64_t cache_now_ms(void);
 
 #endif

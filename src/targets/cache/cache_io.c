@@ -29,20 +29,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "targets/cache/cache.h"
 
 #define IDLE_MS 1000
 #define COMMIT_PERIOD_MS 1000
 #define DEMOTE_BATCH 16
-
-uint64_t cache_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- the origin block -> cache block hash ---- */
 
@@ -141,7 +134,7 @@ int cache_commit_locked(struct cache *c, bool clean_shutdown)
 			c->free_list[c->nr_free++] = c->pending[--c->nr_pending];
 		c->commit_wanted = false;
 	}
-	c->last_commit_ms = cache_now_ms();
+	c->last_commit_ms = clock_ms();
 	return r;
 }
 
@@ -298,7 +291,7 @@ static int read_piece(struct cache *c, uint8_t *buf, size_t len, uint64_t off)
 	if (ob >= c->nr_oblocks || c->io_mode == CACHE_PASSTHROUGH)
 		return 1;
 	pthread_mutex_lock(&c->lock);
-	c->last_io_ms = cache_now_ms();
+	c->last_io_ms = clock_ms();
 	hit = pin(c, ob);
 	if (hit >= 0) {
 		c->policy->ops->hit(c->policy, (uint32_t)hit, off, len);
@@ -362,7 +355,7 @@ static int write_piece(struct cache *c, const uint8_t *buf, size_t len, uint64_t
 	pthread_mutex_lock(&c->lock);
 	if (ob >= c->nr_oblocks)
 		return to_origin(c, ob);
-	c->last_io_ms = cache_now_ms();
+	c->last_io_ms = clock_ms();
 	hit = pin(c, ob);
 	if (hit >= 0) {
 		atomic_fetch_add(&c->write_hit, 1);
@@ -521,17 +514,6 @@ static uint64_t writeback(struct cache *c, uint8_t *blk, uint64_t budget)
 	return done;
 }
 
-static void timed_wait(struct cache *c, unsigned ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += (long)ms * 1000000;
-	ts.tv_sec += ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
-	pthread_cond_timedwait(&c->wake, &c->lock, &ts);
-}
-
 static void *worker(void *arg)
 {
 	struct cache *c = arg;
@@ -539,7 +521,7 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {
-		uint64_t now = cache_now_ms();
+		uint64_t now = clock_ms();
 		bool idle = now - c->last_io_ms >= IDLE_MS;
 		bool clean = c->ptype->cleaner || idle || c->nr_dirty > c->nr_cblocks / 2 ||
 			     (!c->nr_free && !c->nr_pending);
@@ -555,11 +537,11 @@ static void *worker(void *arg)
 			if (done && (c->ptype->cleaner || idle))
 				continue;
 			if (done) {
-				timed_wait(c, 10); /* foreground I/O first */
+				cond_wait_ms(&c->wake, &c->lock, 10); /* foreground I/O first */
 				continue;
 			}
 		}
-		timed_wait(c, 100);
+		cond_wait_ms(&c->wake, &c->lock, 100);
 	}
 	pthread_mutex_unlock(&c->lock);
 	free(blk);
@@ -573,7 +555,7 @@ int cache_worker_start(struct cache *c)
 	pthread_mutex_lock(&c->lock);
 	if (!c->worker_running) {
 		c->stop = false;
-		c->last_io_ms = c->last_commit_ms = cache_now_ms();
+		c->last_io_ms = c->last_commit_ms = clock_ms();
 		r = -pthread_create(&c->worker, NULL, worker, c);
 		c->worker_running = r == 0;
 	}

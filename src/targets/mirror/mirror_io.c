@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "io/dev_segs.h"
 #include "targets/mirror/mirror.h"
@@ -288,17 +289,6 @@ static void clean_idle(struct mirror_set *ms)
 		log_warn("mirror: cannot write the log");
 }
 
-static void timed_wait(struct mirror_set *ms, unsigned ms_wait)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += (long)(ms_wait % 1000) * 1000000;
-	ts.tv_sec += ms_wait / 1000 + ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
-	pthread_cond_timedwait(&ms->cond, &ms->lock, &ts);
-}
-
 static void *recovery_main(void *arg)
 {
 	struct mirror_set *ms = arg;
@@ -322,7 +312,7 @@ static void *recovery_main(void *arg)
 				dm_table_event(ms->ti->table);
 			}
 			search = ms->log.nregions;
-			timed_wait(ms, CLEAN_INTERVAL_MS);
+			cond_wait_ms(&ms->cond, &ms->lock, CLEAN_INTERVAL_MS);
 			if (ms->stop)
 				break;
 			pthread_mutex_unlock(&ms->lock);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "io/dev_segs.h"
@@ -371,18 +372,10 @@ static void *sync_main(void *arg)
 		enum raid_action a = raid_next_action(rs);
 
 		if (a == RA_IDLE) {
-			struct timespec ts;
 			int w;
 
 			rs->action = RA_IDLE;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += rs->daemon_sleep_ms / 1000;
-			ts.tv_nsec += (long)(rs->daemon_sleep_ms % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			w = pthread_cond_timedwait(&rs->cond, &rs->lock, &ts);
+			w = cond_wait_ms(&rs->cond, &rs->lock, rs->daemon_sleep_ms);
 			if (w == ETIMEDOUT && !rs->stop) {
 				pthread_mutex_unlock(&rs->lock);
 				raid_bm_clear_idle(rs, false);

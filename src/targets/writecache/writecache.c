@@ -351,7 +351,7 @@ static void wc_resume(struct dm_target *ti)
 
 	pthread_mutex_lock(&wc->lock);
 	wc->suspended = false;
-	wc->max_age_tick = wc_now_ms() + wc->max_age_ms / 16;
+	wc->max_age_tick = clock_ms() + wc->max_age_ms / 16;
 	wc_verify_watermark(wc);
 	pthread_mutex_unlock(&wc->lock);
 	if (wc_thread_start(wc))

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/clock.h"
 #include "dm/target.h"
 
 #define WC_NIL UINT32_MAX
@@ -121,7 +122,6 @@ struct wc {
 };
 
 /* writecache_meta.c: everything with wc->lock held unless said */
-uint64_t wc_now_ms(void);
 void wc_set_error(struct wc *wc, int err, const char *what);
 int wc_alloc_state(struct wc *wc);
 void wc_free_state(struct wc *wc);

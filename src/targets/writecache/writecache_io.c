@@ -189,7 +189,7 @@ static void schedule_autocommit(struct wc *wc, uint64_t mapped)
 		wc->commit_req = true;
 		pthread_cond_broadcast(&wc->cond);
 	} else if (!wc->commit_deadline) {
-		wc->commit_deadline = wc_now_ms() + wc->autocommit_ms;
+		wc->commit_deadline = clock_ms() + wc->autocommit_ms;
 		pthread_cond_broadcast(&wc->cond);
 	}
 }
@@ -202,7 +202,7 @@ static int origin_write(struct wc *wc, const uint8_t *data, uint64_t len, uint64
 	r = dev_write(wc->origin, data, (size_t)len, off, flags & DEV_FUA);
 	/* before the reply: a flush that comes after it sees the flag */
 	atomic_store(&wc->origin_dirty, true);
-	atomic_store(&wc->origin_idle_since, wc_now_ms());
+	atomic_store(&wc->origin_idle_since, clock_ms());
 	atomic_fetch_sub(&wc->origin_inflight, 1);
 	return r;
 }

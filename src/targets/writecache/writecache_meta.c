@@ -26,14 +26,6 @@
 #define REGION_SHIFT 16 /* the kernel's BITMAP_GRANULARITY, 64 KiB */
 #define GOLDEN UINT64_C(0x9E3779B97F4A7C15)
 
-uint64_t wc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void wc_set_error(struct wc *wc, int err, const char *what)
 {
 	if (!wc->error) {
@@ -221,7 +213,7 @@ void wc_map(struct wc *wc, uint32_t i, uint64_t blk)
 
 	x->sector = blk << wc->sec_shift;
 	x->seq = wc->seq_count;
-	x->age = wc_now_ms();
+	x->age = clock_ms();
 	x->flags = WCE_MAPPED;
 	wcf_entry_encode(wc->meta, i, x->sector, x->seq);
 	hash_add(wc, i);
@@ -461,7 +453,7 @@ int wc_load(struct wc *wc, const char **why)
 	struct wcf_replay rep;
 	struct wcf_sb sb;
 	uint8_t *verdict;
-	uint64_t now = wc_now_ms();
+	uint64_t now = clock_ms();
 	bool need_flush = false;
 	int r;
 

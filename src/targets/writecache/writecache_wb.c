@@ -117,7 +117,7 @@ static void writeback_batch(struct wc *wc)
 	struct wb_run runs[WB_LATENCY];
 	uint32_t skipped[WB_LATENCY];
 	unsigned nr = 0, ns = 0, walked = 0;
-	uint64_t blocks = 0, now = wc_now_ms();
+	uint64_t blocks = 0, now = clock_ms();
 	bool more = false;
 
 	if (wc->overwrote_committed)
@@ -261,7 +261,7 @@ static void *wc_main(void *arg)
 
 	pthread_mutex_lock(&wc->lock);
 	while (!wc->stop) {
-		uint64_t now = wc_now_ms(), wake = UINT64_MAX;
+		uint64_t now = clock_ms(), wake = UINT64_MAX;
 
 		if (wc->error) {
 			if (wc->pass_done != wc->pass_req) {

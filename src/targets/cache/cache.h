@@ -84,7 +84,8 @@ struct cache {
 
 	pthread_t worker;
 	bool worker_running, stop;
-	uint64_t last_io_ms, last_commit_ms;
+	uint64_t nr_io, seen_io;  /* pieces of client I/O; what the worker saw */
+	uint64_t last_io_ms, last_commit_ms; /* the worker's clock of them */
 
 	struct cache_stats_disk base_stats; /* from the superblock */
 	atomic_uint read_hit, read_miss, write_hit, write_miss, demotions, promotions;

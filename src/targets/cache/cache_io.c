@@ -291,7 +291,7 @@ static int read_piece(struct cache *c, uint8_t *buf, size_t len, uint64_t off)
 	if (ob >= c->nr_oblocks || c->io_mode == CACHE_PASSTHROUGH)
 		return 1;
 	pthread_mutex_lock(&c->lock);
-	c->last_io_ms = clock_ms();
+	c->nr_io++;
 	hit = pin(c, ob);
 	if (hit >= 0) {
 		c->policy->ops->hit(c->policy, (uint32_t)hit, off, len);
@@ -355,7 +355,7 @@ static int write_piece(struct cache *c, const uint8_t *buf, size_t len, uint64_t
 	pthread_mutex_lock(&c->lock);
 	if (ob >= c->nr_oblocks)
 		return to_origin(c, ob);
-	c->last_io_ms = clock_ms();
+	c->nr_io++;
 	hit = pin(c, ob);
 	if (hit >= 0) {
 		atomic_fetch_add(&c->write_hit, 1);
@@ -514,6 +514,17 @@ static uint64_t writeback(struct cache *c, uint8_t *blk, uint64_t budget)
 	return done;
 }
 
+/* No client I/O for @ms: the I/O path only counts, the worker keeps the
+ * time (c->lock held). */
+static bool quiet(struct cache *c, uint64_t now, uint64_t ms)
+{
+	if (c->nr_io != c->seen_io) {
+		c->seen_io = c->nr_io;
+		c->last_io_ms = now;
+	}
+	return now - c->last_io_ms >= ms;
+}
+
 static void *worker(void *arg)
 {
 	struct cache *c = arg;
@@ -522,7 +533,7 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {
 		uint64_t now = clock_ms();
-		bool idle = now - c->last_io_ms >= IDLE_MS;
+		bool idle = quiet(c, now, IDLE_MS);
 		bool clean = c->ptype->cleaner || idle || c->nr_dirty > c->nr_cblocks / 2 ||
 			     (!c->nr_free && !c->nr_pending);
 

@@ -254,6 +254,66 @@ static int md_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn f
 	return md_io(d, &rq, off, len);
 }
 
+/* Asynchronous direct I/O (io/dev.h): the piece must lie in one target
+ * that only maps (no read or write op of its own) and map whole to one
+ * lower device, which must say yes in turn.  The device counts in flight
+ * while it is held, as a request in md_io does, so a suspend waits for
+ * the transfer; a suspended device says -EAGAIN instead of waiting (the
+ * caller may hold the transfers that the suspend waits for). */
+static int table_direct(struct dm_table *t, void *buf, size_t len, uint64_t off, struct dev_direct *io)
+{
+	unsigned i;
+	struct dm_target *ti;
+	const struct target_type *tt;
+	struct dm_remap rm = { 0 };
+	uint64_t begin;
+
+	if (off > to_bytes(t->sectors) || len > to_bytes(t->sectors) - off)
+		return -ENOTSUP; /* the device shrank: md_io says so */
+	i = dm_table_find(t, to_sectors(off));
+	ti = &t->targets[i];
+	tt = ti->type;
+	begin = to_bytes(ti->begin);
+	if (len > to_bytes(t->ends[i]) - off || !tt->map || (io->write ? !!tt->write : !!tt->read))
+		return -ENOTSUP;
+	if (tt->map(ti, off - begin, len, &rm) || rm.len != len)
+		return -ENOTSUP;
+	return dev_direct(rm.dev, buf, len, rm.off, io);
+}
+
+static int md_direct(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_direct *io)
+{
+	struct mapped_device *md = (struct mapped_device *)d;
+	unsigned k = io->n;
+	struct dm_table *t;
+	int r;
+
+	pthread_mutex_lock(&md->lock);
+	t = md->suspended || md->dead ? NULL : md->live;
+	if (t)
+		md->inflight++;
+	pthread_mutex_unlock(&md->lock);
+	if (!t)
+		return -EAGAIN;
+	dev_direct_push(io, d, 0);
+	r = table_direct(t, buf, len, off, io);
+	if (r) {
+		io->n = k;
+		md_exit(md);
+		return r;
+	}
+	io->hold[k].start = md_stats_start(md);
+	return 0;
+}
+
+static void md_direct_end(struct dev *d, const struct dev_direct *io, uint64_t start, int r)
+{
+	struct mapped_device *md = (struct mapped_device *)d;
+
+	md_exit(md);
+	md_stats_end(md, io->write ? MD_STAT_WRITE : MD_STAT_READ, io->len, start, r);
+}
+
 struct flush_seen {
 	struct dev **devs;
 	unsigned n;
@@ -336,5 +396,7 @@ const struct dev_ops md_dev_ops = {
 	.discard = md_discard,
 	.write_zeroes = md_write_zeroes,
 	.extents = md_extents,
+	.direct = md_direct,
+	.direct_end = md_direct_end,
 	.destroy = md_destroy,
 };

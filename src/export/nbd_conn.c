@@ -188,6 +188,31 @@ static void account(struct nbd_conn *c, bool write, uint64_t t0)
 	atomic_store_explicit(&c->avg_ns[write], (uint32_t)(avg - avg / 8 + t / 8), memory_order_relaxed);
 }
 
+/* The reply to @q, which ended with @ret. */
+static void finish(struct nbd_req *q, int ret)
+{
+	const struct nbd_request *r = &q->r;
+
+	if (!ret) {
+		if (r->type == NBD_CMD_READ)
+			reply_read(q);
+		else
+			reply_ok(q);
+		return;
+	}
+	/* A fast-zero refusal is expected; anything else is worth a note. */
+	if (ret != -ENOTSUP)
+		log_debug("nbd: connection %u: command %u at %llu+%u: %s", q->c->id, r->type,
+			  (unsigned long long)r->offset, r->length, strerror(-ret));
+	reply_error(q, nbd_errno(ret), strerror(-ret));
+}
+
+void nbd_req_complete(struct nbd_req *q, int ret)
+{
+	account(q->c, q->r.type == NBD_CMD_WRITE, q->t0);
+	finish(q, ret);
+}
+
 void nbd_req_run(struct nbd_req *q)
 {
 	struct nbd_conn *c = q->c;
@@ -195,24 +220,17 @@ void nbd_req_run(struct nbd_req *q)
 	bool fua = r->flags & NBD_CMD_FLAG_FUA;
 	unsigned zf = (fua ? DEV_FUA : 0) | (r->flags & NBD_CMD_FLAG_NO_HOLE ? DEV_NO_HOLE : 0) |
 		      (r->flags & NBD_CMD_FLAG_FAST_ZERO ? DEV_FAST_ZERO : 0);
-	uint64_t t0;
 	int ret = 0;
 
 	switch (r->type) {
 	case NBD_CMD_READ:
-		t0 = now_ns();
-		ret = dev_read(c->dev, q->buf, r->length, r->offset);
-		account(c, false, t0);
-		if (!ret) {
-			reply_read(q);
-			return;
-		}
-		break;
+		q->t0 = now_ns();
+		nbd_req_complete(q, dev_read(c->dev, q->buf, r->length, r->offset));
+		return;
 	case NBD_CMD_WRITE:
-		t0 = now_ns();
-		ret = dev_write(c->dev, q->buf, r->length, r->offset, fua ? DEV_FUA : 0);
-		account(c, true, t0);
-		break;
+		q->t0 = now_ns();
+		nbd_req_complete(q, dev_write(c->dev, q->buf, r->length, r->offset, fua ? DEV_FUA : 0));
+		return;
 	case NBD_CMD_FLUSH:
 		ret = dev_flush(c->dev);
 		break;
@@ -232,15 +250,7 @@ void nbd_req_run(struct nbd_req *q)
 	case NBD_CMD_CACHE:
 		break; /* a hint: the page cache or the backend does the caching */
 	}
-	if (!ret) {
-		reply_ok(q);
-		return;
-	}
-	/* A fast-zero refusal is expected; anything else is worth a note. */
-	if (ret != -ENOTSUP)
-		log_debug("nbd: connection %u: command %u at %llu+%u: %s", c->id, r->type,
-			  (unsigned long long)r->offset, r->length, strerror(-ret));
-	reply_error(q, nbd_errno(ret), strerror(-ret));
+	finish(q, ret);
 }
 
 static uint32_t fail(const char **msg, const char *why, uint32_t err)
@@ -321,6 +331,7 @@ static int refuse(struct nbd_conn *c, const struct nbd_request *r, uint32_t err,
 	}
 	/* Error replies count against max_inflight too: a client that
 	 * sends garbage and reads nothing cannot make the queue grow. */
+	nbd_aio_room(c, 0);
 	q = nbd_req_new(c, r, 0);
 	if (!q)
 		return -ENOMEM;
@@ -336,10 +347,15 @@ static int read_request(struct nbd_conn *c)
 	struct nbd_req *q;
 	const char *msg = NULL;
 	uint32_t err;
+	size_t n;
 	int ret;
 
-	if (nbd_buffered(c) < sizeof(h)) /* recv may block: the replies held back go first */
+	if (nbd_buffered(c) < sizeof(h)) {
+		/* recv may block: the replies held back go first, and the
+		 * transfers on the ring are waited for along with the socket */
 		nbd_uncork(c);
+		nbd_aio_wait(c);
+	}
 	ret = nbd_recv(c, h, sizeof(h));
 	if (ret)
 		return ret;
@@ -353,16 +369,21 @@ static int read_request(struct nbd_conn *c)
 	err = check_request(c, &r, &msg);
 	if (err)
 		return refuse(c, &r, err, msg);
-	q = nbd_req_new(c, &r, r.type == NBD_CMD_READ || r.type == NBD_CMD_WRITE ? r.length : 0);
+	n = r.type == NBD_CMD_READ || r.type == NBD_CMD_WRITE ? r.length : 0;
+	nbd_aio_room(c, n);
+	q = nbd_req_new(c, &r, n);
 	if (!q)
 		return refuse(c, &r, NBD_ENOMEM, "out of memory");
 	if (q->len) {
-		/* held-back replies hold budget too: send them before waiting for it */
-		q->buf = nbd_budget_take(c->s, q->len, !c->corked);
+		/* held-back replies and transfers on the ring hold budget
+		 * too: send and reap them before waiting for it */
+		q->buf = nbd_budget_take(c->s, q->len, false);
 		if (q->buf == NBD_BUDGET_BUSY) {
 			nbd_uncork(c);
-			q->buf = nbd_budget_get(c->s, q->len);
+			q->buf = nbd_aio_budget(c, q->len);
 		}
+		if (q->buf == NBD_BUDGET_BUSY)
+			q->buf = nbd_budget_get(c->s, q->len);
 		if (!q->buf) {
 			nbd_req_release(q);
 			return refuse(c, &r, NBD_ENOMEM, "out of memory");
@@ -372,13 +393,15 @@ static int read_request(struct nbd_conn *c)
 	if (r.type == NBD_CMD_WRITE) {
 		/* The payload fills budgeted memory: a client stalling in the
 		 * middle of it is disconnected rather than left holding it. */
+		if (nbd_buffered(c) < r.length)
+			nbd_aio_flush(c);
 		ret = nbd_recv_timed(c, q->buf, r.length, NBD_RECV_TIMEOUT_SEC * 1000);
 		if (ret) {
 			nbd_req_release(q);
 			return ret;
 		}
 	}
-	if (run_inline(c, &r)) {
+	if (run_inline(c, &r) && !nbd_aio_busy(c)) {
 		/* More requests are here already: reply to several at once, but
 		 * not to all; a client waiting for its whole window of replies
 		 * idles while the reader works (16: 4 KiB writes on one
@@ -391,7 +414,9 @@ static int read_request(struct nbd_conn *c)
 		}
 		nbd_req_run(q);
 	} else {
-		nbd_queue(c->s, q);
+		q->t0 = now_ns();
+		if (!nbd_aio_submit(c, q))
+			nbd_queue(c->s, q);
 	}
 	return 0;
 }
@@ -426,6 +451,7 @@ void nbd_conn_serve(struct nbd_conn *c)
 
 	/* Every request replies (or finds the socket broken) first, and the
 	 * last sender leaves its loop (nbd_io.c). */
+	nbd_aio_drain(c);
 	nbd_uncork(c);
 	nbd_set_reader(NULL);
 	pthread_mutex_lock(&c->lock);

@@ -115,6 +115,8 @@ struct nbd_conn {
 
 	_Atomic uint32_t avg_ns[2];  /* moving average of READ [0] and WRITE [1] times (nbd_conn.c) */
 
+	struct nbd_aio *aio;         /* the reader's ring (nbd_aio.c), NULL until used */
+
 	pthread_mutex_t send_lock;   /* one message at a time on the socket */
 	bool broken;                 /* a send failed: the socket is shut down */
 };
@@ -143,6 +145,9 @@ struct nbd_req {
 	void *extra;                 /* BLOCK_STATUS descriptors */
 	struct iovec iov[NBD_MAX_IOV];
 	int niov;
+
+	uint64_t t0;                 /* READ/WRITE: when it started (nbd_req_complete) */
+	struct dev_direct dio;       /* on the connection's ring: where it went (nbd_aio.c) */
 };
 
 /* nbd.c */
@@ -192,6 +197,28 @@ int nbd_tls_start(struct nbd_conn *c);
 void nbd_tls_end(struct nbd_conn *c);
 ssize_t nbd_tls_recv(struct nbd_conn *c, void *buf, size_t n, int timeout_ms);
 int nbd_tls_send(struct nbd_conn *c, const struct iovec *iov, int n);
+/* Bytes GnuTLS has decrypted and not yet given (0 without TLS). */
+size_t nbd_tls_pending(const struct nbd_conn *c);
+
+/* nbd_aio.c: READ and WRITE on the reader's own ring, for devices that
+ * map them to an O_DIRECT file (dev_direct_begin).  Reader only. */
+/* Take @q onto the ring (true), or leave it to the caller (false). */
+bool nbd_aio_submit(struct nbd_conn *c, struct nbd_req *q);
+/* Are transfers on the ring? */
+bool nbd_aio_busy(const struct nbd_conn *c);
+/* Submit what is prepared (the reader is about to block on the socket). */
+void nbd_aio_flush(struct nbd_conn *c);
+/* The reader needs the socket: reply to completions until it is
+ * readable, or nothing is on the ring. */
+void nbd_aio_wait(struct nbd_conn *c);
+/* Reap until the connection has room for a request of @n bytes
+ * (nbd_req_new would not wait for the ring's own requests). */
+void nbd_aio_room(struct nbd_conn *c, size_t n);
+/* A payload buffer while the ring holds budget: reap until one is
+ * granted or nothing is on the ring (then NBD_BUDGET_BUSY: wait). */
+void *nbd_aio_budget(struct nbd_conn *c, size_t n);
+/* Wait for everything on the ring and release it. */
+void nbd_aio_drain(struct nbd_conn *c);
 
 /* nbd_conn.c */
 /* Handshake, then transmission until the client leaves; returns when
@@ -200,6 +227,8 @@ int nbd_tls_send(struct nbd_conn *c, const struct iovec *iov, int n);
 void nbd_conn_serve(struct nbd_conn *c);
 /* Worker side: run one request and reply. */
 void nbd_req_run(struct nbd_req *q);
+/* A READ or WRITE that started at q->t0 ended with @ret: reply. */
+void nbd_req_complete(struct nbd_req *q, int ret);
 
 /* nbd_handshake.c: 0 with c->dev open (go on to transmission), or -errno
  * (close the connection). */

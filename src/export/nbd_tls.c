@@ -256,6 +256,11 @@ void nbd_tls_end(struct nbd_conn *c)
 	c->tls = NULL;
 }
 
+size_t nbd_tls_pending(const struct nbd_conn *c)
+{
+	return c->tls ? gnutls_record_check_pending(c->tls) : 0;
+}
+
 ssize_t nbd_tls_recv(struct nbd_conn *c, void *buf, size_t n, int timeout_ms)
 {
 	gnutls_session_t s = c->tls;

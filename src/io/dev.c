@@ -68,6 +68,41 @@ int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off, unsigned
 	return d->ops->write(d, buf, len, off, flags);
 }
 
+int dev_direct(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_direct *io)
+{
+	int r = io->write ? check_write(d, off, len) : check_range(d, off, len);
+
+	if (r)
+		return r;
+	if (!len || !d->ops->direct || io->n >= DEV_DIRECT_DEPTH)
+		return -ENOTSUP;
+	return d->ops->direct(d, buf, len, off, io);
+}
+
+int dev_direct_begin(struct dev *d, void *buf, size_t len, uint64_t off, bool write,
+		     struct dev_direct *io)
+{
+	io->n = 0;
+	io->len = len;
+	io->write = write;
+	return dev_direct(d, buf, len, off, io);
+}
+
+void dev_direct_push(struct dev_direct *io, struct dev *d, uint64_t start)
+{
+	io->hold[io->n].dev = d;
+	io->hold[io->n].start = start;
+	io->n++;
+}
+
+void dev_direct_end(struct dev_direct *io, int r)
+{
+	while (io->n) {
+		io->n--;
+		io->hold[io->n].dev->ops->direct_end(io->hold[io->n].dev, io, io->hold[io->n].start, r);
+	}
+}
+
 int dev_flush(struct dev *d)
 {
 	if (!d->ops->flush)

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 struct dev;
+struct dev_direct;
 struct err;
 
 /* write / write_zeroes flags */
@@ -47,6 +48,15 @@ struct dev_ops {
 	/* Forget what is cached of [off, off+len), so the next read comes
 	 * from the device (another process wrote it with O_DIRECT); optional. */
 	void (*drop_cache)(struct dev *d, uint64_t off, uint64_t len);
+	/* Asynchronous direct I/O (optional; see dev_direct_begin): where
+	 * [off, off+len) of @buf lies on an O_DIRECT file descriptor.  Fill
+	 * @io->fd and @io->off, or go one level down with dev_direct, and
+	 * push one hold (dev_direct_push) for what must stay held while the
+	 * transfer runs.  -ENOTSUP or -EAGAIN: use read / write instead. */
+	int (*direct)(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_direct *io);
+	/* The transfer of @io ended with @r (0 or -errno): release the hold
+	 * that direct pushed, with its @start. */
+	void (*direct_end)(struct dev *d, const struct dev_direct *io, uint64_t start, int r);
 	/* Release the backend; called when the last reference goes. */
 	void (*destroy)(struct dev *d);
 };
@@ -87,6 +97,39 @@ void dev_drop_cache(struct dev *d, uint64_t off, uint64_t len);
 int dev_discard(struct dev *d, uint64_t off, uint64_t len);
 int dev_write_zeroes(struct dev *d, uint64_t off, uint64_t len, unsigned flags);
 int dev_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn fn, void *opaque);
+/* Asynchronous direct I/O, as device-mapper remaps a bio: a caller with
+ * its own ring (the NBD server with --cache=none) asks where a READ or
+ * WRITE of [off, off+len) lies.  When the whole range goes, unchanged, to
+ * one O_DIRECT file (linear maps, a stripe's chunk, down to the file),
+ * dev_direct_begin returns 0 with the fd and its offset, and every device
+ * on the way holds what the transfer needs (a mapped device its table, in
+ * flight, so a suspend waits for it; a file its share of the lock that
+ * keeps unaligned writes apart) until dev_direct_end, which the caller
+ * calls with the transfer's result once it is done.  A short transfer is
+ * the caller's to redo with dev_read / dev_write.  Anything else (a target
+ * that does its own I/O, a suspended device, a buffered file, an
+ * unaligned buffer) returns -ENOTSUP or -EAGAIN, and nothing is held: use
+ * dev_read / dev_write.  Never blocks. */
+#define DEV_DIRECT_DEPTH 8
+struct dev_direct {
+	int fd;           /* where the transfer goes */
+	uint64_t off;
+	size_t len;
+	bool write;
+	unsigned n;       /* holds taken, the outermost device first */
+	struct {
+		struct dev *dev;
+		uint64_t start;
+	} hold[DEV_DIRECT_DEPTH];
+};
+int dev_direct_begin(struct dev *d, void *buf, size_t len, uint64_t off, bool write,
+		     struct dev_direct *io);
+void dev_direct_end(struct dev_direct *io, int r);
+/* For backends: one level down (checks the range, as dev_read), and
+ * the hold of @d, whose direct_end gets @start back. */
+int dev_direct(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_direct *io);
+void dev_direct_push(struct dev_direct *io, struct dev *d, uint64_t start);
+
 /* For backends: write_zeroes done with ordinary writes of zero buffers. */
 int dev_write_zero_buffers(struct dev *d, uint64_t off, uint64_t len, unsigned flags);
 

@@ -280,6 +280,35 @@ static void file_drop_cache(struct dev *d, uint64_t off, uint64_t len)
 		(void)posix_fadvise(f->fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
 }
 
+/* An aligned transfer on an O_DIRECT file goes to the caller's ring; a
+ * write holds its share of f->rmw until it ends, so an unaligned write's
+ * read-modify-write never straddles it (try only: the caller must not
+ * block).  A buffered file says no: a cached pread or pwrite on the
+ * calling thread is faster than a ring (the io_uring engine's numbers in
+ * docs/PERFORMANCE.md), and buffered writes would be punted to the
+ * kernel's workers. */
+static int file_direct(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_direct *io)
+{
+	struct file_dev *f = to_file(d);
+
+	if (!f->align || !aligned(f, buf, len, off))
+		return -ENOTSUP;
+	if (io->write && pthread_rwlock_tryrdlock(&f->rmw))
+		return -EAGAIN;
+	io->fd = f->fd;
+	io->off = off;
+	dev_direct_push(io, d, 0);
+	return 0;
+}
+
+static void file_direct_end(struct dev *d, const struct dev_direct *io, uint64_t start, int r)
+{
+	(void)start;
+	(void)r;
+	if (io->write)
+		pthread_rwlock_unlock(&to_file(d)->rmw);
+}
+
 static void file_destroy(struct dev *d)
 {
 	struct file_dev *f = to_file(d);
@@ -298,6 +327,8 @@ static const struct dev_ops file_ops = {
 	.extents = file_extents,
 	.refresh = file_refresh,
 	.drop_cache = file_drop_cache,
+	.direct = file_direct,
+	.direct_end = file_direct_end,
 	.destroy = file_destroy,
 };
 

@@ -5,7 +5,8 @@
  *
  * SPEC is a file or block device path, mem:SIZE (zeroed memory), err:SIZE
  * (memory whose second half fails reads and writes with EIO) or slow:SIZE
- * (memory whose reads at offset 0 take 300 ms, to see replies overtake).
+ * (memory whose reads at offset 0 take 300 ms, to see replies overtake)
+ * or direct:PATH (the file opened O_DIRECT, as ulvmd --cache=none does).
  * SIZE takes a K, M or G suffix.  -r opens every export read-only, -t also
  * listens on 127.0.0.1:PORT, -d names the export a client gets for "".
  * The socket appears (by rename) only once it listens.  SIGINT or SIGTERM
@@ -132,6 +133,8 @@ static int open_spec(const char *spec, bool ro, struct dev **out)
 			return -EINVAL;
 		return dev_new_memory(size, out);
 	}
+	if (!strncmp(spec, "direct:", 7))
+		return dev_open_file(spec + 7, DEV_OPEN_DIRECT | (ro ? DEV_OPEN_RDONLY : 0), out);
 	if (!strncmp(spec, "err:", 4))
 		mode = T_ERR;
 	else if (!strncmp(spec, "slow:", 5))

@@ -341,17 +341,18 @@ def test_simple(path, name, size):
           b.cmd(CMD_READ, 65536, 512)[1] == b"m" * 512, "multi-conn: write on one, read on another")
 
 
-def test_pipelined(c):
-    # Many more requests in flight than the server admits at once (64).
+def test_pipelined(c, bs=512):
+    # Many more requests in flight than the server admits at once (64),
+    # of bs bytes each (4096: aligned for a server's O_DIRECT path).
     n = 300
-    msgs = b"".join(request(CMD_WRITE, 8192 + 512 * i, 512, cookie=1000 + i,
-                            data=bytes([i % 256]) * 512) for i in range(n))
+    msgs = b"".join(request(CMD_WRITE, 8192 + bs * i, bs, cookie=1000 + i,
+                            data=bytes([i % 256]) * bs) for i in range(n))
     got = sorted(r[0] for r in pipeline(c, msgs, n))
     check(got == list(range(1000, 1000 + n)), "%d pipelined writes all reply" % n)
-    msgs = b"".join(request(CMD_READ, 8192 + 512 * i, 512, cookie=i) for i in range(n))
-    ok = all(err == 0 and d == bytes([cookie % 256]) * 512
-             for cookie, err, d, _ in pipeline(c, msgs, n, 512))
-    check(ok, "%d pipelined reads return their data" % n)
+    msgs = b"".join(request(CMD_READ, 8192 + bs * i, bs, cookie=i) for i in range(n))
+    ok = all(err == 0 and d == bytes([cookie % 256]) * bs
+             for cookie, err, d, _ in pipeline(c, msgs, n, bs))
+    check(ok, "%d pipelined %d-byte reads return their data" % (n, bs))
 
 
 def test_structured(path, name, size):
@@ -427,13 +428,15 @@ def main():
     p.add_argument("--slow", metavar="EXPORT", help="an export whose reads at 0 are slow")
     p.add_argument("--pipelined-only", action="store_true",
                    help="only the pipelined requests (the stress test's round)")
+    p.add_argument("--block", type=int, default=512,
+                   help="size of each pipelined request [512]")
     a = p.parse_args()
     if not os.path.exists(a.socket):
         print("no socket %s" % a.socket, file=sys.stderr)
         return 1
     try:
         if a.pipelined_only:
-            test_pipelined(connect(a.socket, a.export))
+            test_pipelined(connect(a.socket, a.export), a.block)
             print("%d failure(s)" % failures)
             return 1 if failures else 0
         test_handshake(a.socket, a.export, a.size)

@@ -1,0 +1,262 @@
+/* Asynchronous READ and WRITE on a connection's own ring (liburing), for
+ * devices whose requests wait for a disk: ulvmd --cache=none, where every
+ * transfer is O_DIRECT.
+ *
+ * The reader owns the ring; no other thread touches it.  A READ or WRITE
+ * that would go to the workers first asks its device where it lies
+ * (dev_direct_begin, io/dev.h: a linear map onto an O_DIRECT file, as
+ * device-mapper remaps a bio).  If the device says yes, the reader
+ * prepares the transfer on the ring and goes on reading requests; the
+ * prepared ones are submitted together before the reader can block (the
+ * next header not buffered, a payload still on the wire, the ring full).
+ * Where it would wait for the socket with transfers in flight, it waits
+ * on the ring instead, for a completion or for the socket (a POLL_ADD
+ * there), and replies to what completed, corked into few sendmsg calls.
+ * So a client at QD32 has 32 transfers in the kernel at once from one
+ * thread, and no request is handed between threads (qemu-nbd's model with
+ * --aio=io_uring, here beside the workers that still run everything else).
+ *
+ * Invariants: a request on the ring holds its device (dev_direct) and
+ * counts in c->inflight until its reply is made; the reader reaps before
+ * it waits for anything its own transfers could be holding (an admission
+ * slot, the payload budget: nbd_aio_room, nbd_aio_budget), and drains the
+ * ring before the connection ends (nbd_aio_drain).  A poll completion
+ * armed in an earlier wait can be stale (the reader consumed the bytes
+ * since), so then readiness is checked again with poll(2) before the
+ * reader commits to a blocking recv.
+ * A transfer that came back short (a file that shrank) is redone by the
+ * synchronous path on a worker, which knows how to finish it.  The reader
+ * never runs a request itself while it has transfers on the ring
+ * (nbd_aio_busy): that request could wait for a suspend (md_enter), and
+ * the suspend for the transfers only the reader reaps.
+ */
+#include "export/nbd_internal.h"
+
+#include <errno.h>
+#include <liburing.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+
+/* Submit prepared transfers once this many wait (the reader may find
+ * many headers in one recv: do not hold the first ones back for long). */
+#define AIO_SUBMIT_BATCH 8
+#define POLL_TAG ((uint64_t)1)
+
+struct nbd_aio {
+	struct io_uring ring;
+	unsigned inflight;  /* transfers prepared or submitted, not yet reaped */
+	unsigned prepared;  /* of which not yet submitted */
+	bool poll_armed;    /* a POLL_ADD on the socket is in the ring */
+	bool readable;      /* it completed */
+	bool stale;         /* it was armed before bytes were read since: check */
+	bool failed;        /* no ring on this kernel: never try again */
+};
+
+static struct nbd_aio *aio_get(struct nbd_conn *c)
+{
+	struct nbd_aio *a = c->aio;
+	unsigned entries = 4;
+	int e;
+
+	if (a)
+		return a->failed ? NULL : a;
+	if (!(a = calloc(1, sizeof(*a))))
+		return NULL;
+	c->aio = a;
+	/* every admitted request, and the poll, fit at once */
+	while (entries < c->s->cfg.max_inflight + 1)
+		entries *= 2;
+	e = io_uring_queue_init(entries, &a->ring, 0);
+	if (e) {
+		log_info("nbd: connection %u: no io_uring (%s): transfers stay on the workers", c->id,
+			 strerror(-e));
+		a->failed = true;
+		return NULL;
+	}
+	return a;
+}
+
+static void submit(struct nbd_aio *a)
+{
+	int e;
+
+	if (!a->prepared)
+		return;
+	do
+		e = io_uring_submit(&a->ring);
+	while (e == -EINTR);
+	if (e >= 0)
+		a->prepared -= (unsigned)e < a->prepared ? (unsigned)e : a->prepared;
+}
+
+bool nbd_aio_submit(struct nbd_conn *c, struct nbd_req *q)
+{
+	const struct nbd_request *r = &q->r;
+	bool write = r->type == NBD_CMD_WRITE;
+	struct io_uring_sqe *sqe;
+	struct nbd_aio *a;
+
+	if ((r->type != NBD_CMD_READ && !write) || !(a = aio_get(c)))
+		return false;
+	if (dev_direct_begin(c->dev, q->buf, r->length, r->offset, write, &q->dio))
+		return false;
+	if (!(sqe = io_uring_get_sqe(&a->ring))) {
+		submit(a);
+		if (!(sqe = io_uring_get_sqe(&a->ring))) {
+			dev_direct_end(&q->dio, -EAGAIN);
+			return false;
+		}
+	}
+	if (write) {
+		io_uring_prep_write(sqe, q->dio.fd, q->buf, r->length, q->dio.off);
+		if (r->flags & NBD_CMD_FLAG_FUA)
+			sqe->rw_flags = RWF_DSYNC;
+	} else {
+		io_uring_prep_read(sqe, q->dio.fd, q->buf, r->length, q->dio.off);
+	}
+	io_uring_sqe_set_data(sqe, q);
+	a->inflight++;
+	if (++a->prepared >= AIO_SUBMIT_BATCH)
+		submit(a);
+	return true;
+}
+
+bool nbd_aio_busy(const struct nbd_conn *c)
+{
+	return c->aio && c->aio->inflight;
+}
+
+void nbd_aio_flush(struct nbd_conn *c)
+{
+	if (c->aio && !c->aio->failed)
+		submit(c->aio);
+}
+
+/* Finish what completed; with @wait, wait for at least one completion
+ * first.  Replies are corked and go out together. */
+static void reap(struct nbd_conn *c, bool wait)
+{
+	struct nbd_aio *a = c->aio;
+	struct io_uring_cqe *cqe;
+	bool corked = c->corked;
+	unsigned head, n = 0;
+
+	if (wait) {
+		int e;
+
+		submit(a);
+		do
+			e = io_uring_wait_cqe(&a->ring, &cqe);
+		while (e == -EINTR);
+	}
+	nbd_cork(c);
+	io_uring_for_each_cqe(&a->ring, head, cqe) {
+		struct nbd_req *q = io_uring_cqe_get_data(cqe);
+		int res = cqe->res;
+
+		n++;
+		if ((uintptr_t)q == POLL_TAG) {
+			a->poll_armed = false;
+			a->readable = true;
+			continue;
+		}
+		a->inflight--;
+		dev_direct_end(&q->dio, res < 0 ? res : 0);
+		if (res >= 0 && (uint32_t)res < q->r.length)
+			nbd_queue(c->s, q); /* short: the synchronous path finishes it */
+		else
+			nbd_req_complete(q, res < 0 ? res : 0);
+	}
+	io_uring_cq_advance(&a->ring, n);
+	if (!corked)
+		nbd_uncork(c);
+}
+
+static bool socket_ready(struct nbd_conn *c)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+	return nbd_tls_pending(c) || poll(&pfd, 1, 0) != 0;
+}
+
+void nbd_aio_wait(struct nbd_conn *c)
+{
+	struct nbd_aio *a = c->aio;
+
+	if (!a || a->failed || !a->inflight)
+		return;
+	submit(a);
+	reap(c, false);
+	while (a->inflight && !nbd_tls_pending(c)) {
+		if (a->readable) {
+			a->readable = false;
+			if (!a->stale || socket_ready(c))
+				return;
+		}
+		if (!a->poll_armed) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&a->ring);
+
+			if (!sqe) { /* cannot happen: the ring has room for all */
+				reap(c, true);
+				continue;
+			}
+			io_uring_prep_poll_add(sqe, c->fd, POLLIN);
+			io_uring_sqe_set_data64(sqe, POLL_TAG);
+			a->poll_armed = true;
+			a->stale = false;
+			a->prepared++;
+		}
+		reap(c, true);
+	}
+	/* the reader consumes bytes now: what the poll says later may be old */
+	a->stale = a->poll_armed || a->readable;
+}
+
+void nbd_aio_room(struct nbd_conn *c, size_t n)
+{
+	struct nbd_aio *a = c->aio;
+
+	for (;;) {
+		bool full;
+
+		if (!a || a->failed || !a->inflight)
+			return;
+		pthread_mutex_lock(&c->lock);
+		full = c->inflight >= c->s->cfg.max_inflight ||
+		       (c->bytes && c->bytes + n > NBD_CONN_BUDGET);
+		pthread_mutex_unlock(&c->lock);
+		if (!full)
+			return;
+		reap(c, true);
+	}
+}
+
+void *nbd_aio_budget(struct nbd_conn *c, size_t n)
+{
+	struct nbd_aio *a = c->aio;
+	void *buf = nbd_budget_take(c->s, n, false);
+
+	while (buf == NBD_BUDGET_BUSY && a && !a->failed && a->inflight) {
+		reap(c, true);
+		buf = nbd_budget_take(c->s, n, false);
+	}
+	return buf;
+}
+
+void nbd_aio_drain(struct nbd_conn *c)
+{
+	struct nbd_aio *a = c->aio;
+
+	if (!a)
+		return;
+	if (!a->failed) {
+		while (a->inflight)
+			reap(c, true);
+		io_uring_queue_exit(&a->ring);
+	}
+	free(a);
+	c->aio = NULL;
+}

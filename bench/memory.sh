@@ -2,6 +2,8 @@
 # Memory of ulvmd with 100 mapped devices and 64 NBD connections at once.
 #   bench/memory.sh BUILD_DIR
 # The bar: peak RSS (VmHWM) of ulvmd < 64 MiB.
+# BENCH_ULVMD_ARGS: more ulvmd options (--cache=none: every connection then
+# has its own io_uring ring).
 #
 # What it does: start ulvmd; create 100 `linear` devices of 64 MiB, each over
 # its own sparse file; open 64 NBD connections at once with libnbd (one
@@ -48,7 +50,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$ULVMD" --run-dir "$RUN" >"$S/ulvmd.log" 2>&1 &
+# shellcheck disable=SC2086 # BENCH_ULVMD_ARGS: more daemon options (--cache=none)
+"$ULVMD" --run-dir "$RUN" ${BENCH_ULVMD_ARGS:-} >"$S/ulvmd.log" 2>&1 &
 DPID=$!
 PIDS+=("$DPID")
 for _ in $(seq 100); do

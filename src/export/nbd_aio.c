@@ -99,10 +99,15 @@ bool nbd_aio_submit(struct nbd_conn *c, struct nbd_req *q)
 	struct io_uring_sqe *sqe;
 	struct nbd_aio *a;
 
-	if ((r->type != NBD_CMD_READ && !write) || !(a = aio_get(c)))
+	if ((r->type != NBD_CMD_READ && !write) || (c->aio && c->aio->failed))
 		return false;
+	/* the device first: a connection to a buffered device makes no ring */
 	if (dev_direct_begin(c->dev, q->buf, r->length, r->offset, write, &q->dio))
 		return false;
+	if (!(a = aio_get(c))) {
+		dev_direct_end(&q->dio, -EAGAIN);
+		return false;
+	}
 	if (!(sqe = io_uring_get_sqe(&a->ring))) {
 		submit(a);
 		if (!(sqe = io_uring_get_sqe(&a->ring))) {

@@ -1,11 +1,12 @@
 /* Asynchronous READ and WRITE on a connection's own ring (liburing), for
- * devices whose requests wait for a disk: ulvmd --cache=none, where every
- * transfer is O_DIRECT.
+ * requests that wait for a disk: with ulvmd --cache=none every transfer
+ * is O_DIRECT; in the default mode, reads of pages not yet cached.
  *
  * The reader owns the ring; no other thread touches it.  A READ or WRITE
- * that would go to the workers first asks its device where it lies
- * (dev_direct_begin, io/dev.h: a linear map onto an O_DIRECT file, as
- * device-mapper remaps a bio).  If the device says yes, the reader
+ * that would go to the workers (nbd_conn.c: its kind has been slow on this
+ * connection) first asks its device where it lies (dev_direct_begin,
+ * io/dev.h: a linear map onto a file, as device-mapper remaps a bio; the
+ * file says which transfers it takes).  If the device says yes, the reader
  * prepares the transfer on the ring and goes on reading requests; the
  * prepared ones are submitted together before the reader can block (the
  * next header not buffered, a payload still on the wire, the ring full).

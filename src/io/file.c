@@ -283,15 +283,16 @@ static void file_drop_cache(struct dev *d, uint64_t off, uint64_t len)
 /* An aligned transfer on an O_DIRECT file goes to the caller's ring; a
  * write holds its share of f->rmw until it ends, so an unaligned write's
  * read-modify-write never straddles it (try only: the caller must not
- * block).  A buffered file says no: a cached pread or pwrite on the
- * calling thread is faster than a ring (the io_uring engine's numbers in
- * docs/PERFORMANCE.md), and buffered writes would be punted to the
- * kernel's workers. */
+ * block).  On a buffered file, reads go too (the kernel reads missing
+ * pages asynchronously, without a thread each: cold random reads), but
+ * not writes: io_uring hands buffered writes to its own worker threads,
+ * slower than a pwrite (the io_uring engine's numbers in
+ * docs/PERFORMANCE.md). */
 static int file_direct(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_direct *io)
 {
 	struct file_dev *f = to_file(d);
 
-	if (!f->align || !aligned(f, buf, len, off))
+	if (f->align ? !aligned(f, buf, len, off) : io->write)
 		return -ENOTSUP;
 	if (io->write && pthread_rwlock_tryrdlock(&f->rmw))
 		return -EAGAIN;

@@ -35,9 +35,11 @@
 #   raw-buffered  fio --ioengine=io_uring --direct=0 on FILE: the limit of a
 #                 server that goes through the page cache (nbdkit's file
 #                 plugin and a pread/pwrite ulvm do)
-# Before every run: sync, then drop the page cache (echo 3 >
-# /proc/sys/vm/drop_caches), so that every run starts with a cold cache and
-# no dirty pages left by the run before.
+# Before every run: sync, SIZE + 256 MiB of memory written and freed, then
+# drop the page cache (echo 3 > /proc/sys/vm/drop_caches), so that every
+# run starts with a cold cache, no dirty pages left by the run before, and
+# free pages the VM has not yet handed back to its host.  With
+# BENCH_REPEAT > 1 the order of the servers rotates each round.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -186,8 +188,14 @@ WORKLOADS=(
 CLK_TCK=$(getconf CLK_TCK)
 # CPU ticks (user + system, all threads) of a process so far.
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+# Before every run: SIZE + 256 MiB of memory written and freed, then the
+# page cache dropped.  On a VM that gives free pages back to the host (free
+# page reporting) the first touch of a page freed seconds ago costs ~10x
+# (docs/PERFORMANCE.md, bench/fuse.sh); without this a buffered write run
+# was fast or slow by where it came in the order.
 drop_caches() {
 	sync
+	"$PY" -c 'import sys; b = b"\1" * (int(sys.argv[1]) << 20)' $((SIZE_MIB + 256))
 	if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
 }
 [ -w /proc/sys/vm/drop_caches ] || echo "note: cannot write /proc/sys/vm/drop_caches (not root?): caches are not dropped between runs"
@@ -221,7 +229,9 @@ for w in "${WORKLOADS[@]}"; do
 	read -r wl rw bs qd nj unit <<<"$w"
 	[ -z "${BENCH_ONLY:-}" ] || [[ $wl == *"$BENCH_ONLY"* ]] || continue
 	for round in $(seq "$REPEAT"); do
-	for s in "${SERVERS[@]}"; do
+	# the order rotates each round (a b c, b c a, ...): no server always first
+	order=("${SERVERS[@]:$(((round - 1) % ${#SERVERS[@]}))}" "${SERVERS[@]:0:$(((round - 1) % ${#SERVERS[@]}))}")
+	for s in "${order[@]}"; do
 		out=$S/$s.$wl.$round
 		job=(--name="$wl" --rw="$rw" --bs="$bs" --iodepth="$qd" --numjobs="$nj"
 		     --time_based --runtime="$RUNTIME" --ramp_time="$RAMP" --group_reporting

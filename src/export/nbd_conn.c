@@ -154,8 +154,10 @@ static int block_status(struct nbd_req *q)
  * when the I/O waits for a disk.  So each connection keeps the moving
  * average of how long its reads and its writes take, wherever they run,
  * and the reader runs a READ or WRITE itself while that average is under
- * NBD_INLINE_NS, and hands it to the workers (in parallel) while it is
- * over; the average follows the cache warming up or going cold.  It
+ * NBD_INLINE_NS, and while it is over puts it on the connection's ring
+ * if its device maps it onto a file that takes it (nbd_aio.c), else
+ * hands it to the workers (in parallel either way); the average follows
+ * the cache warming up or going cold.  It
  * starts slow (NBD_AVG_START_NS), so a new connection runs in parallel
  * until its requests have shown they are fast: a slow request then
  * delays the ones read after it on its connection at most once, before

@@ -10,8 +10,9 @@
 #      (read-modify-write: 2 reads and 2 writes each): >= 0.35;
 #   3. 4 KiB random reads QD32 on raid5 with one leg missing vs healthy
 #      (a read of the lost leg reads the other 3): >= 0.5;
-#   4. perf record on ulvmd during the raid6 full-stripe writes: the share
-#      of samples in ISA-L's parity code (xor_gen, pq_gen, gf_*): < 5%.
+#   4. perf record on ulvmd during the raid5 and the raid6 full-stripe
+#      writes: the share of samples in ISA-L's parity code (xor_gen,
+#      pq_gen, gf_*): < 5%.
 #   bench/raid-parity.sh BUILD_DIR
 # Environment: BENCH_DIR [/var/tmp], BENCH_RUNTIME [5], BENCH_SIZE_MIB [512]
 # (each file), BENCH_REPEAT [1] (rounds, median).  Chunk 64 KiB, as lvm2's
@@ -57,22 +58,29 @@ warm() { cat "$S"/d? >/dev/null; }
 echo "== 1. 1 MiB sequential writes QD8: parity vs striped over the same files, ${RUNTIME}s, median of $REPEAT"
 "$ULVM" dmsetup create s4 --table "$(striped 4)"
 "$ULVM" dmsetup create r5 --table "$(parity raid5_ls 4 1)"
+# rate_perf VAR PERFVAR ARGS...: VAR=$(rate ARGS), with perf's top symbols of
+# ulvmd over the first run in PERFVAR (empty without perf or with BENCH_NO_PERF)
+rate_perf() {
+	local -n _val=$1 _perf=$2
+	shift 2
+	_perf=
+	if [ -n "${BENCH_NO_PERF:-}" ] || ! command -v perf >/dev/null; then
+		_val=$(rate "$@")
+		return
+	fi
+	perf record -q -o "$S/perf.data" -p "$UPID" -- sleep $((RUNTIME + 1)) >/dev/null 2>&1 &
+	local pp=$!
+	_val=$(rate "$@")
+	wait "$pp" || true
+	_perf=$(perf report -i "$S/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]')
+}
 warm
 S4=$(rate s4 write 1M 8 s4)
-R5=$(rate r5 write 1M 8 r5)
+rate_perf R5 perf5 r5 write 1M 8 r5
 "$ULVM" dmsetup create s5 --table "$(striped 5)"
 "$ULVM" dmsetup create r6 --table "$(parity raid6_zr 5 2)"
 S5=$(rate s5 write 1M 8 s5)
-perf_out=
-if [ -n "${BENCH_NO_PERF:-}" ] || ! command -v perf >/dev/null; then
-	R6=$(rate r6 write 1M 8 r6)
-else
-	perf record -q -o "$S/perf.data" -p "$UPID" -- sleep $((RUNTIME + 1)) >/dev/null 2>&1 &
-	PERF=$!
-	R6=$(rate r6 write 1M 8 r6)
-	wait "$PERF" || true
-	perf_out=$(perf report -i "$S/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]')
-fi
+rate_perf R6 perf6 r6 write 1M 8 r6
 printf 'raid5 on 4 %s MB/s, striped on 4 %s MB/s: %s (bar %s)\n' "$R5" "$S4" "$(ratio "$R5" "$S4")" "0.60"
 printf 'raid6 on 5 %s MB/s, striped on 5 %s MB/s: %s (bar %s)\n' "$R6" "$S5" "$(ratio "$R6" "$S5")" "0.48"
 SEQ5=$(ratio "$R5" "$S4")
@@ -96,15 +104,21 @@ DG=$(ratio "$DEGRADED" "$HEALTHY")
 for d in r5 r6 s4 s5; do "$ULVM" dmsetup remove "$d"; done
 stop
 
-echo "== 4. where ulvmd's CPU goes during the raid6 sequential writes (perf, top symbols)"
-if [ -n "$perf_out" ]; then
-	head -n 12 <<<"$perf_out"
-	PAR=$(awk '/xor_gen|pq_gen|gf_vect|ec_encode|gf_[0-9a-z_]*mad|raid_xor_into/ {gsub("%", "", $1); s += $1} END {printf "%.1f", s}' <<<"$perf_out")
-	echo "parity code: $PAR% of ulvmd's samples"
-else
-	PAR=
-	echo "(perf not run)"
-fi
+# the share of ISA-L's parity code in perf's top symbols
+par_share() { awk '/xor_gen|pq_gen|gf_vect|ec_encode|gf_[0-9a-z_]*mad|raid_xor_into/ {gsub("%", "", $1); s += $1} END {printf "%.1f", s}' <<<"$1"; }
+PAR5= PAR6=
+for lv in 5 6; do
+	out=perf$lv
+	echo "== 4. where ulvmd's CPU goes during the raid$lv sequential writes (perf, top symbols)"
+	if [ -n "${!out}" ]; then
+		head -n 12 <<<"${!out}"
+		printf -v "PAR$lv" '%s' "$(par_share "${!out}")"
+		v=PAR$lv
+		echo "parity code: ${!v}% of ulvmd's samples"
+	else
+		echo "(perf not run)"
+	fi
+done
 
 echo
 printf '%-52s %8s %s\n' bar measured verdict
@@ -113,5 +127,6 @@ verdict "raid5 1M seq write / striped >= 0.8 x 3/4" "$SEQ5" 0.6 ">="
 verdict "raid6 1M seq write / striped >= 0.8 x 3/5" "$SEQ6" 0.48 ">="
 verdict "raid5 4k random write / striped >= 0.35" "$RW" 0.35 ">="
 verdict "raid5 degraded 4k random read / healthy >= 0.5" "$DG" 0.5 ">="
-[ -n "$PAR" ] && verdict "parity share of ulvmd CPU, % < 5" "$PAR" 5 "<"
+[ -n "$PAR5" ] && verdict "raid5 parity share of ulvmd CPU, % < 5" "$PAR5" 5 "<"
+[ -n "$PAR6" ] && verdict "raid6 parity share of ulvmd CPU, % < 5" "$PAR6" 5 "<"
 true

@@ -155,7 +155,7 @@ static int block_status(struct nbd_req *q)
  * average of how long its reads and its writes take, wherever they run,
  * and the reader runs a READ or WRITE itself while that average is under
  * NBD_INLINE_NS, and while it is over puts it on the connection's ring
- * if its device maps it onto a file that takes it (nbd_aio.c), else
+ * if its device maps it onto a file that takes it (nbd_ring.c), else
  * hands it to the workers (in parallel either way); the average follows
  * the cache warming up or going cold.  It
  * starts slow (NBD_AVG_START_NS), so a new connection runs in parallel
@@ -333,7 +333,7 @@ static int refuse(struct nbd_conn *c, const struct nbd_request *r, uint32_t err,
 	}
 	/* Error replies count against max_inflight too: a client that
 	 * sends garbage and reads nothing cannot make the queue grow. */
-	nbd_aio_room(c, 0);
+	nbd_ring_room(c, 0);
 	q = nbd_req_new(c, r, 0);
 	if (!q)
 		return -ENOMEM;
@@ -356,7 +356,7 @@ static int read_request(struct nbd_conn *c)
 		/* recv may block: the replies held back go first, and the
 		 * transfers on the ring are waited for along with the socket */
 		nbd_uncork(c);
-		nbd_aio_wait(c);
+		nbd_ring_wait(c);
 	}
 	ret = nbd_recv(c, h, sizeof(h));
 	if (ret)
@@ -372,7 +372,7 @@ static int read_request(struct nbd_conn *c)
 	if (err)
 		return refuse(c, &r, err, msg);
 	n = r.type == NBD_CMD_READ || r.type == NBD_CMD_WRITE ? r.length : 0;
-	nbd_aio_room(c, n);
+	nbd_ring_room(c, n);
 	q = nbd_req_new(c, &r, n);
 	if (!q)
 		return refuse(c, &r, NBD_ENOMEM, "out of memory");
@@ -382,7 +382,7 @@ static int read_request(struct nbd_conn *c)
 		q->buf = nbd_budget_take(c->s, q->len, false);
 		if (q->buf == NBD_BUDGET_BUSY) {
 			nbd_uncork(c);
-			q->buf = nbd_aio_budget(c, q->len);
+			q->buf = nbd_ring_budget(c, q->len);
 		}
 		if (q->buf == NBD_BUDGET_BUSY)
 			q->buf = nbd_budget_get(c->s, q->len);
@@ -396,14 +396,14 @@ static int read_request(struct nbd_conn *c)
 		/* The payload fills budgeted memory: a client stalling in the
 		 * middle of it is disconnected rather than left holding it. */
 		if (nbd_buffered(c) < r.length)
-			nbd_aio_flush(c);
+			nbd_ring_flush(c);
 		ret = nbd_recv_timed(c, q->buf, r.length, NBD_RECV_TIMEOUT_SEC * 1000);
 		if (ret) {
 			nbd_req_release(q);
 			return ret;
 		}
 	}
-	if (run_inline(c, &r) && !nbd_aio_busy(c)) {
+	if (run_inline(c, &r) && !nbd_ring_busy(c)) {
 		/* More requests are here already: reply to several at once, but
 		 * not to all; a client waiting for its whole window of replies
 		 * idles while the reader works (16: 4 KiB writes on one
@@ -417,7 +417,7 @@ static int read_request(struct nbd_conn *c)
 		nbd_req_run(q);
 	} else {
 		q->t0 = now_ns();
-		if (!nbd_aio_submit(c, q))
+		if (!nbd_ring_submit(c, q))
 			nbd_queue(c->s, q);
 	}
 	return 0;
@@ -453,7 +453,7 @@ void nbd_conn_serve(struct nbd_conn *c)
 
 	/* Every request replies (or finds the socket broken) first, and the
 	 * last sender leaves its loop (nbd_io.c). */
-	nbd_aio_drain(c);
+	nbd_ring_drain(c);
 	nbd_uncork(c);
 	nbd_set_reader(NULL);
 	pthread_mutex_lock(&c->lock);

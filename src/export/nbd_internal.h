@@ -117,7 +117,7 @@ struct nbd_conn {
 
 	_Atomic uint32_t avg_ns[2];  /* moving average of READ [0] and WRITE [1] times (nbd_conn.c) */
 
-	struct nbd_aio *aio;         /* the reader's ring (nbd_aio.c), NULL until used */
+	struct nbd_ring *ring;       /* the reader's ring (nbd_ring.c), NULL until used */
 
 	pthread_mutex_t send_lock;   /* one message at a time on the socket */
 	bool broken;                 /* a send failed: the socket is shut down */
@@ -149,7 +149,7 @@ struct nbd_req {
 	int niov;
 
 	uint64_t t0;                 /* READ/WRITE: when it started (nbd_req_complete) */
-	struct dev_direct dio;       /* on the connection's ring: where it went (nbd_aio.c) */
+	struct dev_direct dio;       /* on the connection's ring: where it went (nbd_ring.c) */
 };
 
 /* nbd.c */
@@ -202,25 +202,25 @@ int nbd_tls_send(struct nbd_conn *c, const struct iovec *iov, int n);
 /* Bytes GnuTLS has decrypted and not yet given (0 without TLS). */
 size_t nbd_tls_pending(const struct nbd_conn *c);
 
-/* nbd_aio.c: READ and WRITE on the reader's own ring, for devices that
+/* nbd_ring.c: READ and WRITE on the reader's own ring, for devices that
  * map them to an O_DIRECT file (dev_direct_begin).  Reader only. */
 /* Take @q onto the ring (true), or leave it to the caller (false). */
-bool nbd_aio_submit(struct nbd_conn *c, struct nbd_req *q);
+bool nbd_ring_submit(struct nbd_conn *c, struct nbd_req *q);
 /* Are transfers on the ring? */
-bool nbd_aio_busy(const struct nbd_conn *c);
+bool nbd_ring_busy(const struct nbd_conn *c);
 /* Submit what is prepared (the reader is about to block on the socket). */
-void nbd_aio_flush(struct nbd_conn *c);
+void nbd_ring_flush(struct nbd_conn *c);
 /* The reader needs the socket: reply to completions until it is
  * readable, or nothing is on the ring. */
-void nbd_aio_wait(struct nbd_conn *c);
+void nbd_ring_wait(struct nbd_conn *c);
 /* Reap until the connection has room for a request of @n bytes
  * (nbd_req_new would not wait for the ring's own requests). */
-void nbd_aio_room(struct nbd_conn *c, size_t n);
+void nbd_ring_room(struct nbd_conn *c, size_t n);
 /* A payload buffer while the ring holds budget: reap until one is
  * granted or nothing is on the ring (then NBD_BUDGET_BUSY: wait). */
-void *nbd_aio_budget(struct nbd_conn *c, size_t n);
+void *nbd_ring_budget(struct nbd_conn *c, size_t n);
 /* Wait for everything on the ring and release it. */
-void nbd_aio_drain(struct nbd_conn *c);
+void nbd_ring_drain(struct nbd_conn *c);
 
 /* nbd_conn.c */
 /* Handshake, then transmission until the client leaves; returns when

@@ -20,15 +20,15 @@
  * Invariants: a request on the ring holds its device (dev_direct) and
  * counts in c->inflight until its reply is made; the reader reaps before
  * it waits for anything its own transfers could be holding (an admission
- * slot, the payload budget: nbd_aio_room, nbd_aio_budget), and drains the
- * ring before the connection ends (nbd_aio_drain).  A poll completion
+ * slot, the payload budget: nbd_ring_room, nbd_ring_budget), and drains the
+ * ring before the connection ends (nbd_ring_drain).  A poll completion
  * armed in an earlier wait can be stale (the reader consumed the bytes
  * since), so then readiness is checked again with poll(2) before the
  * reader commits to a blocking recv.
  * A transfer that came back short (a file that shrank) is redone by the
  * synchronous path on a worker, which knows how to finish it.  The reader
  * never runs a request itself while it has transfers on the ring
- * (nbd_aio_busy): that request could wait for a suspend (md_enter), and
+ * (nbd_ring_busy): that request could wait for a suspend (md_enter), and
  * the suspend for the transfers only the reader reaps.
  */
 #include "export/nbd_internal.h"
@@ -46,7 +46,7 @@
 #define AIO_SUBMIT_BATCH 8
 #define POLL_TAG ((uint64_t)1)
 
-struct nbd_aio {
+struct nbd_ring {
 	struct io_uring ring;
 	unsigned inflight;  /* transfers prepared or submitted, not yet reaped */
 	unsigned prepared;  /* of which not yet submitted */
@@ -56,9 +56,9 @@ struct nbd_aio {
 	bool failed;        /* no ring on this kernel: never try again */
 };
 
-static struct nbd_aio *aio_get(struct nbd_conn *c)
+static struct nbd_ring *ring_get(struct nbd_conn *c)
 {
-	struct nbd_aio *a = c->aio;
+	struct nbd_ring *a = c->ring;
 	unsigned entries = 4;
 	int e;
 
@@ -66,7 +66,7 @@ static struct nbd_aio *aio_get(struct nbd_conn *c)
 		return a->failed ? NULL : a;
 	if (!(a = calloc(1, sizeof(*a))))
 		return NULL;
-	c->aio = a;
+	c->ring = a;
 	/* every admitted request, and the poll, fit at once */
 	while (entries < c->s->cfg.max_inflight + 1)
 		entries *= 2;
@@ -80,7 +80,7 @@ static struct nbd_aio *aio_get(struct nbd_conn *c)
 	return a;
 }
 
-static void submit(struct nbd_aio *a)
+static void submit(struct nbd_ring *a)
 {
 	int e;
 
@@ -93,19 +93,19 @@ static void submit(struct nbd_aio *a)
 		a->prepared -= (unsigned)e < a->prepared ? (unsigned)e : a->prepared;
 }
 
-bool nbd_aio_submit(struct nbd_conn *c, struct nbd_req *q)
+bool nbd_ring_submit(struct nbd_conn *c, struct nbd_req *q)
 {
 	const struct nbd_request *r = &q->r;
 	bool write = r->type == NBD_CMD_WRITE;
 	struct io_uring_sqe *sqe;
-	struct nbd_aio *a;
+	struct nbd_ring *a;
 
-	if ((r->type != NBD_CMD_READ && !write) || (c->aio && c->aio->failed))
+	if ((r->type != NBD_CMD_READ && !write) || (c->ring && c->ring->failed))
 		return false;
 	/* the device first: a connection to a buffered device makes no ring */
 	if (dev_direct_begin(c->dev, q->buf, r->length, r->offset, write, &q->dio))
 		return false;
-	if (!(a = aio_get(c))) {
+	if (!(a = ring_get(c))) {
 		dev_direct_end(&q->dio, -EAGAIN);
 		return false;
 	}
@@ -130,22 +130,22 @@ bool nbd_aio_submit(struct nbd_conn *c, struct nbd_req *q)
 	return true;
 }
 
-bool nbd_aio_busy(const struct nbd_conn *c)
+bool nbd_ring_busy(const struct nbd_conn *c)
 {
-	return c->aio && c->aio->inflight;
+	return c->ring && c->ring->inflight;
 }
 
-void nbd_aio_flush(struct nbd_conn *c)
+void nbd_ring_flush(struct nbd_conn *c)
 {
-	if (c->aio && !c->aio->failed)
-		submit(c->aio);
+	if (c->ring && !c->ring->failed)
+		submit(c->ring);
 }
 
 /* Finish what completed; with @wait, wait for at least one completion
  * first.  Replies are corked and go out together. */
 static void reap(struct nbd_conn *c, bool wait)
 {
-	struct nbd_aio *a = c->aio;
+	struct nbd_ring *a = c->ring;
 	struct io_uring_cqe *cqe;
 	bool corked = c->corked;
 	unsigned head, n = 0;
@@ -188,9 +188,9 @@ static bool socket_ready(struct nbd_conn *c)
 	return nbd_tls_pending(c) || poll(&pfd, 1, 0) != 0;
 }
 
-void nbd_aio_wait(struct nbd_conn *c)
+void nbd_ring_wait(struct nbd_conn *c)
 {
-	struct nbd_aio *a = c->aio;
+	struct nbd_ring *a = c->ring;
 
 	if (!a || a->failed || !a->inflight)
 		return;
@@ -221,9 +221,9 @@ void nbd_aio_wait(struct nbd_conn *c)
 	a->stale = a->poll_armed || a->readable;
 }
 
-void nbd_aio_room(struct nbd_conn *c, size_t n)
+void nbd_ring_room(struct nbd_conn *c, size_t n)
 {
-	struct nbd_aio *a = c->aio;
+	struct nbd_ring *a = c->ring;
 
 	for (;;) {
 		bool full;
@@ -240,9 +240,9 @@ void nbd_aio_room(struct nbd_conn *c, size_t n)
 	}
 }
 
-void *nbd_aio_budget(struct nbd_conn *c, size_t n)
+void *nbd_ring_budget(struct nbd_conn *c, size_t n)
 {
-	struct nbd_aio *a = c->aio;
+	struct nbd_ring *a = c->ring;
 	void *buf = nbd_budget_take(c->s, n, false);
 
 	while (buf == NBD_BUDGET_BUSY && a && !a->failed && a->inflight) {
@@ -252,9 +252,9 @@ void *nbd_aio_budget(struct nbd_conn *c, size_t n)
 	return buf;
 }
 
-void nbd_aio_drain(struct nbd_conn *c)
+void nbd_ring_drain(struct nbd_conn *c)
 {
-	struct nbd_aio *a = c->aio;
+	struct nbd_ring *a = c->ring;
 
 	if (!a)
 		return;
@@ -264,5 +264,5 @@ void nbd_aio_drain(struct nbd_conn *c)
 		io_uring_queue_exit(&a->ring);
 	}
 	free(a);
-	c->aio = NULL;
+	c->ring = NULL;
 }

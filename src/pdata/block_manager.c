@@ -18,6 +18,7 @@
 
 #include "common/crc32c.h"
 #include "common/le.h"
+#include "common/mem.h"
 
 struct bm_block {
 	struct bm *bm;
@@ -348,6 +349,16 @@ uint8_t *bm_block_data(struct bm_block *b)
 uint64_t bm_block_nr(const struct bm_block *b)
 {
 	return b->nr;
+}
+
+bool bm_dev_block_zero(struct dev *dev, uint64_t nr)
+{
+	uint8_t *raw = malloc(BM_BLOCK_SIZE);
+	bool zero = raw && dev_read(dev, raw, BM_BLOCK_SIZE, nr * BM_BLOCK_SIZE) == 0 &&
+		    mem_is_zero(raw, BM_BLOCK_SIZE);
+
+	free(raw);
+	return zero;
 }
 
 uint64_t bm_nr_blocks(const struct bm *bm)

@@ -51,6 +51,10 @@ void bm_prepare_std(const struct bm_validator *v, uint8_t *data, uint64_t nr);
 int bm_check_std(const struct bm_validator *v, const uint8_t *data, uint64_t nr, struct err *e);
 uint32_t bm_checksum(const uint8_t *data, uint32_t salt);
 
+/* Block @nr of @dev reads as all zeroes: a metadata device never
+ * formatted (false too when it cannot be read). */
+bool bm_dev_block_zero(struct dev *dev, uint64_t nr);
+
 /* @cache_bytes 0 = BM_DEFAULT_CACHE_BYTES.  The bm takes a reference on @dev. */
 int bm_create(struct dev *dev, uint64_t cache_bytes, struct bm **out);
 /* Drops clean and dirty blocks alike: call bm_flush first to keep them. */

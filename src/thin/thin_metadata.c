@@ -24,7 +24,6 @@
 
 #include "pdata/btree.h"
 #include "common/le.h"
-#include "common/mem.h"
 #include "pdata/sm_format.h"
 #include "thin/thin_internal.h"
 
@@ -354,12 +353,7 @@ static int load(struct thin_meta *t, uint32_t data_block_size, struct err *e)
 
 	r = bm_read_lock(t->bm, 0, &sb_validator, &b);
 	if (r < 0) {
-		uint8_t *raw = malloc(BM_BLOCK_SIZE);
-		bool zero = raw && dev_read(t->dev, raw, BM_BLOCK_SIZE, 0) == 0 &&
-			    mem_is_zero(raw, BM_BLOCK_SIZE);
-
-		free(raw);
-		if (zero)
+		if (bm_dev_block_zero(t->dev, 0))
 			return err_set(e, -ENODATA, "%s: no thin superblock (block 0 is zero)",
 				       t->dev->name);
 		return err_set(e, r, "%s: %s", t->dev->name, bm_last_error(t->bm));

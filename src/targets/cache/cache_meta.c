@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "common/le.h"
-#include "common/mem.h"
 #include "pdata/array.h"
 #include "pdata/btree.h"
 #include "pdata/sm_format.h"
@@ -184,15 +183,6 @@ static int fail(struct cache_meta *m, struct err *e, int r, const char *what)
 		       why, *why ? ")" : "");
 }
 
-static bool block_zero(struct dev *d)
-{
-	uint8_t *raw = malloc(BM_BLOCK_SIZE);
-	bool zero = raw && dev_read(d, raw, BM_BLOCK_SIZE, 0) == 0 && mem_is_zero(raw, BM_BLOCK_SIZE);
-
-	free(raw);
-	return zero;
-}
-
 static int format(struct cache_meta *m, uint32_t block_sectors, unsigned version, struct err *e)
 {
 	uint64_t nr = m->dev->size / BM_BLOCK_SIZE;
@@ -275,7 +265,7 @@ int cache_meta_open(struct dev *mdev, uint32_t block_sectors, unsigned version,
 	r = new_internals(m);
 	if (r < 0) {
 		err_set(e, r, "opening %s", mdev->name);
-	} else if (block_zero(mdev)) {
+	} else if (bm_dev_block_zero(mdev, 0)) {
 		r = format(m, block_sectors, version, e);
 	} else {
 		r = load_super(m, e);

@@ -203,7 +203,7 @@ int nbd_tls_send(struct nbd_conn *c, const struct iovec *iov, int n);
 size_t nbd_tls_pending(const struct nbd_conn *c);
 
 /* nbd_ring.c: READ and WRITE on the reader's own ring, for devices that
- * map them to an O_DIRECT file (dev_direct_begin).  Reader only. */
+ * map them onto a file that takes them (dev_direct_begin).  Reader only. */
 /* Take @q onto the ring (true), or leave it to the caller (false). */
 bool nbd_ring_submit(struct nbd_conn *c, struct nbd_req *q);
 /* Are transfers on the ring? */

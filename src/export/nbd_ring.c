@@ -53,7 +53,8 @@ struct nbd_ring {
 	bool poll_armed;    /* a POLL_ADD on the socket is in the ring */
 	bool readable;      /* it completed */
 	bool stale;         /* it was armed before bytes were read since: check */
-	bool failed;        /* no ring on this kernel: never try again */
+	bool failed;        /* no ring on this kernel: never try again (nothing
+			     * is ever prepared or in flight on it) */
 };
 
 static struct nbd_ring *ring_get(struct nbd_conn *c)
@@ -137,7 +138,7 @@ bool nbd_ring_busy(const struct nbd_conn *c)
 
 void nbd_ring_flush(struct nbd_conn *c)
 {
-	if (c->ring && !c->ring->failed)
+	if (c->ring) /* a failed ring has nothing prepared */
 		submit(c->ring);
 }
 
@@ -192,7 +193,7 @@ void nbd_ring_wait(struct nbd_conn *c)
 {
 	struct nbd_ring *a = c->ring;
 
-	if (!a || a->failed || !a->inflight)
+	if (!nbd_ring_busy(c))
 		return;
 	submit(a);
 	reap(c, false);
@@ -223,12 +224,10 @@ void nbd_ring_wait(struct nbd_conn *c)
 
 void nbd_ring_room(struct nbd_conn *c, size_t n)
 {
-	struct nbd_ring *a = c->ring;
-
 	for (;;) {
 		bool full;
 
-		if (!a || a->failed || !a->inflight)
+		if (!nbd_ring_busy(c))
 			return;
 		pthread_mutex_lock(&c->lock);
 		full = c->inflight >= c->s->cfg.max_inflight ||
@@ -242,10 +241,9 @@ void nbd_ring_room(struct nbd_conn *c, size_t n)
 
 void *nbd_ring_budget(struct nbd_conn *c, size_t n)
 {
-	struct nbd_ring *a = c->ring;
 	void *buf = nbd_budget_take(c->s, n, false);
 
-	while (buf == NBD_BUDGET_BUSY && a && !a->failed && a->inflight) {
+	while (buf == NBD_BUDGET_BUSY && nbd_ring_busy(c)) {
 		reap(c, true);
 		buf = nbd_budget_take(c->s, n, false);
 	}

@@ -104,7 +104,7 @@ bool nbd_ring_submit(struct nbd_conn *c, struct nbd_req *q)
 	if ((r->type != NBD_CMD_READ && !write) || (c->ring && c->ring->failed))
 		return false;
 	/* the device first: a connection to a buffered device makes no ring */
-	if (dev_direct_begin(c->dev, q->buf, r->length, r->offset, write, &q->dio))
+	if (dev_direct_begin(c->dev, q->buf, r->length, r->offset, write ? DEV_DIRECT_WRITE : 0, &q->dio))
 		return false;
 	if (!(a = ring_get(c))) {
 		dev_direct_end(&q->dio, -EAGAIN);

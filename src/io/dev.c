@@ -79,12 +79,13 @@ int dev_direct(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_di
 	return d->ops->direct(d, buf, len, off, io);
 }
 
-int dev_direct_begin(struct dev *d, void *buf, size_t len, uint64_t off, bool write,
+int dev_direct_begin(struct dev *d, void *buf, size_t len, uint64_t off, unsigned how,
 		     struct dev_direct *io)
 {
 	io->n = 0;
 	io->len = len;
-	io->write = write;
+	io->write = how & DEV_DIRECT_WRITE;
+	io->splice = how & DEV_DIRECT_SPLICE;
 	return dev_direct(d, buf, len, off, io);
 }
 

@@ -109,20 +109,29 @@ int dev_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn fn, voi
  * the caller's to redo with dev_read / dev_write.  Anything else (a target
  * that does its own I/O, a suspended device, a buffered file, an
  * unaligned buffer) returns -ENOTSUP or -EAGAIN, and nothing is held: use
- * dev_read / dev_write.  Never blocks. */
+ * dev_read / dev_write.  Never blocks.
+ * With DEV_DIRECT_SPLICE the caller moves the bytes through the fd with
+ * splice(2) (no buffer of its own: @buf is NULL): then it is the other
+ * way round, only a buffered file answers, for reads and writes alike
+ * (the page cache is what splice moves; an O_DIRECT file would want
+ * aligned pipe pages). */
 #define DEV_DIRECT_DEPTH 8
+#define DEV_DIRECT_WRITE  1u
+#define DEV_DIRECT_SPLICE 2u
 struct dev_direct {
 	int fd;           /* where the transfer goes */
 	uint64_t off;
 	size_t len;
 	bool write;
+	bool splice;      /* DEV_DIRECT_SPLICE */
 	unsigned n;       /* holds taken, the outermost device first */
 	struct {
 		struct dev *dev;
 		uint64_t start;
 	} hold[DEV_DIRECT_DEPTH];
 };
-int dev_direct_begin(struct dev *d, void *buf, size_t len, uint64_t off, bool write,
+/* @how: DEV_DIRECT_WRITE, DEV_DIRECT_SPLICE (0: an O_DIRECT read). */
+int dev_direct_begin(struct dev *d, void *buf, size_t len, uint64_t off, unsigned how,
 		     struct dev_direct *io);
 void dev_direct_end(struct dev_direct *io, int r);
 /* For backends: one level down (checks the range, as dev_read), and

@@ -291,22 +291,23 @@ static void file_drop_cache(struct dev *d, uint64_t off, uint64_t len)
 static int file_direct(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_direct *io)
 {
 	struct file_dev *f = to_file(d);
+	bool lock = f->align && io->write;
 
-	if (f->align ? !aligned(f, buf, len, off) : io->write)
+	if (io->splice ? f->align != 0 : f->align ? !aligned(f, buf, len, off) : io->write)
 		return -ENOTSUP;
-	if (io->write && pthread_rwlock_tryrdlock(&f->rmw))
+	if (lock && pthread_rwlock_tryrdlock(&f->rmw))
 		return -EAGAIN;
 	io->fd = f->fd;
 	io->off = off;
-	dev_direct_push(io, d, 0);
+	dev_direct_push(io, d, lock);
 	return 0;
 }
 
-static void file_direct_end(struct dev *d, const struct dev_direct *io, uint64_t start, int r)
+static void file_direct_end(struct dev *d, const struct dev_direct *io, uint64_t locked, int r)
 {
-	(void)start;
+	(void)io;
 	(void)r;
-	if (io->write)
+	if (locked)
 		pthread_rwlock_unlock(&to_file(d)->rmw);
 }
 

@@ -70,7 +70,7 @@ static void test_o_direct_stack(void **state)
 	top = create_md(ctx, "top", "0 4096 linear /dev/mapper/lin 0");
 
 	/* 4 KiB at 1 MiB + 8 KiB of top: byte 8192 of b, held by both devices */
-	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, MIB + 8192, false, &io), 0);
+	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, MIB + 8192, 0, &io), 0);
 	assert_int_equal(io.n, 3); /* top, lin, the file */
 	assert_int_equal(io.off, 8192);
 	assert_int_equal(pread(io.fd, got, 4096, (off_t)io.off), 4096);
@@ -88,28 +88,34 @@ static void test_o_direct_stack(void **state)
 	assert_int_equal(st.inflight, 0);
 
 	/* the first target: a, from its 1 MiB; a write too */
-	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 4096, true, &io), 0);
+	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 4096, DEV_DIRECT_WRITE, &io), 0);
 	assert_int_equal(io.off, MIB + 4096);
 	dev_direct_end(&io, 0);
 	md_get_stats(top, &st);
 	assert_int_equal(st.op[MD_STAT_WRITE].ops, 1);
 
+	/* splice(2) wants the page cache: an O_DIRECT file says no */
+	assert_int_equal(dev_direct_begin(&top->dev, NULL, 4096, 0, DEV_DIRECT_SPLICE, &io), -ENOTSUP);
+	assert_int_equal(dev_direct_begin(&top->dev, NULL, 4096, 0, DEV_DIRECT_SPLICE | DEV_DIRECT_WRITE, &io),
+			 -ENOTSUP);
+	assert_int_equal(md_inflight(top), 0);
+
 	/* Refusals hold nothing. */
-	assert_int_equal(dev_direct_begin(&top->dev, buf, 8192, MIB - 4096, false, &io), -ENOTSUP);
-	assert_int_equal(dev_direct_begin(&top->dev, buf + 512, 4096, 0, false, &io), -ENOTSUP);
-	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 512, false, &io), -ENOTSUP);
-	assert_int_equal(dev_direct_begin(&top->dev, buf, 512, 0, false, &io), -ENOTSUP);
-	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 2 * MIB, false, &io), -ENOSPC);
+	assert_int_equal(dev_direct_begin(&top->dev, buf, 8192, MIB - 4096, 0, &io), -ENOTSUP);
+	assert_int_equal(dev_direct_begin(&top->dev, buf + 512, 4096, 0, 0, &io), -ENOTSUP);
+	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 512, 0, &io), -ENOTSUP);
+	assert_int_equal(dev_direct_begin(&top->dev, buf, 512, 0, 0, &io), -ENOTSUP);
+	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 2 * MIB, 0, &io), -ENOSPC);
 	assert_int_equal(md_inflight(top), 0);
 	assert_int_equal(md_inflight(lin), 0);
 
 	/* A suspended device below: -EAGAIN at once (the caller may hold
 	 * what the suspend waits for), and the top holds nothing. */
 	assert_int_equal(dm_suspend(ctx, "lin", 0, NULL), 0);
-	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 0, false, &io), -EAGAIN);
+	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 0, 0, &io), -EAGAIN);
 	assert_int_equal(md_inflight(top), 0);
 	assert_int_equal(dm_resume(ctx, "lin", NULL), 0);
-	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 0, false, &io), 0);
+	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 0, 0, &io), 0);
 	dev_direct_end(&io, 0);
 
 	/* A read-only device takes reads, refuses writes. */
@@ -118,15 +124,15 @@ static void test_o_direct_stack(void **state)
 	free(t);
 	ro = dm_lookup(ctx, "ro");
 	assert_non_null(ro);
-	assert_int_equal(dev_direct_begin(&ro->dev, buf, 4096, 0, true, &io), -EROFS);
-	assert_int_equal(dev_direct_begin(&ro->dev, buf, 4096, 0, false, &io), 0);
+	assert_int_equal(dev_direct_begin(&ro->dev, buf, 4096, 0, DEV_DIRECT_WRITE, &io), -EROFS);
+	assert_int_equal(dev_direct_begin(&ro->dev, buf, 4096, 0, 0, &io), 0);
 	dev_direct_end(&io, 0);
 
 	/* A target that does its own I/O (flakey has map and read): no. */
 	t = strf("0 2048 flakey %s 0 10 1", a);
 	fl = create_md(ctx, "fl", t);
 	free(t);
-	assert_int_equal(dev_direct_begin(&fl->dev, buf, 4096, 0, false, &io), -ENOTSUP);
+	assert_int_equal(dev_direct_begin(&fl->dev, buf, 4096, 0, 0, &io), -ENOTSUP);
 	assert_int_equal(md_inflight(fl), 0);
 
 	dev_put(&fl->dev);
@@ -139,7 +145,8 @@ static void test_o_direct_stack(void **state)
 	free(got);
 }
 
-/* Through the page cache: reads of any alignment go, writes do not. */
+/* Through the page cache: reads of any alignment go, writes do not;
+ * with DEV_DIRECT_SPLICE (no buffer) both do, and hold the device. */
 static void test_buffered(void **state)
 {
 	struct tmp_files tmp = { 0 };
@@ -152,10 +159,24 @@ static void test_buffered(void **state)
 	(void)state;
 	lin = create_md(ctx, "lin", t);
 	free(t);
-	assert_int_equal(dev_direct_begin(&lin->dev, buf + 1, 1000, 512 + 3, false, &io), 0);
+	assert_int_equal(dev_direct_begin(&lin->dev, buf + 1, 1000, 512 + 3, 0, &io), 0);
 	assert_int_equal(io.off, MIB + 512 + 3);
 	dev_direct_end(&io, 0);
-	assert_int_equal(dev_direct_begin(&lin->dev, buf, 4096, 0, true, &io), -ENOTSUP);
+	assert_int_equal(dev_direct_begin(&lin->dev, buf, 4096, 0, DEV_DIRECT_WRITE, &io), -ENOTSUP);
+	assert_int_equal(md_inflight(lin), 0);
+	assert_int_equal(dev_direct_begin(&lin->dev, NULL, 65536 + 7, 3, DEV_DIRECT_SPLICE | DEV_DIRECT_WRITE, &io),
+			 0);
+	assert_int_equal(io.off, MIB + 3);
+	assert_int_equal(md_inflight(lin), 1);
+	assert_int_equal(pwrite(io.fd, "splice", 6, (off_t)io.off), 6); /* the caller's move */
+	dev_direct_end(&io, 0);
+	assert_int_equal(md_inflight(lin), 0);
+	assert_int_equal(dev_read(&lin->dev, buf, 6, 3), 0);
+	assert_memory_equal(buf, "splice", 6);
+	assert_int_equal(dev_direct_begin(&lin->dev, NULL, 4096, 0, DEV_DIRECT_SPLICE, &io), 0);
+	dev_direct_end(&io, 0);
+	/* across the end: no */
+	assert_int_equal(dev_direct_begin(&lin->dev, NULL, 4096, 2 * MIB - 512, DEV_DIRECT_SPLICE, &io), -ENOSPC);
 	assert_int_equal(md_inflight(lin), 0);
 	dev_put(&lin->dev);
 	dm_context_free(ctx);

@@ -10,6 +10,7 @@
 #include "export/nbd_internal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,19 +56,22 @@ static void reply_ok(struct nbd_req *q)
 	nbd_reply(q);
 }
 
-static void reply_read(struct nbd_req *q)
+size_t nbd_read_reply_head(struct nbd_req *q)
 {
 	uint8_t *h = q->head;
 
 	if (!q->c->structured) {
 		nbd_encode_simple_reply(h, 0, q->r.cookie);
-		set_iov(q, h, NBD_SIMPLE_REPLY_SIZE, q->buf, q->r.length);
-	} else {
-		nbd_encode_chunk(h, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, q->r.cookie,
-				 8 + q->r.length);
-		nbd_put64(h + NBD_CHUNK_HDR_SIZE, q->r.offset);
-		set_iov(q, h, NBD_CHUNK_HDR_SIZE + 8, q->buf, q->r.length);
+		return NBD_SIMPLE_REPLY_SIZE;
 	}
+	nbd_encode_chunk(h, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, q->r.cookie, 8 + q->r.length);
+	nbd_put64(h + NBD_CHUNK_HDR_SIZE, q->r.offset);
+	return NBD_CHUNK_HDR_SIZE + 8;
+}
+
+static void reply_read(struct nbd_req *q)
+{
+	set_iov(q, q->head, nbd_read_reply_head(q), q->buf, q->r.length);
 	nbd_reply(q);
 }
 
@@ -165,7 +169,7 @@ static int block_status(struct nbd_req *q)
  * status) go to the workers. */
 #define NBD_INLINE_NS 20000
 
-static uint64_t now_ns(void)
+uint64_t nbd_now_ns(void)
 {
 	struct timespec ts;
 
@@ -183,7 +187,7 @@ static bool run_inline(struct nbd_conn *c, const struct nbd_request *r)
 /* avg += (t - avg) / 8, racy by design: a lost update only delays the switch. */
 static void account(struct nbd_conn *c, bool write, uint64_t t0)
 {
-	uint64_t t = now_ns() - t0, avg = atomic_load_explicit(&c->avg_ns[write], memory_order_relaxed);
+	uint64_t t = nbd_now_ns() - t0, avg = atomic_load_explicit(&c->avg_ns[write], memory_order_relaxed);
 
 	if (t > 1000000000u)
 		t = 1000000000u;
@@ -226,11 +230,11 @@ void nbd_req_run(struct nbd_req *q)
 
 	switch (r->type) {
 	case NBD_CMD_READ:
-		q->t0 = now_ns();
+		q->t0 = nbd_now_ns();
 		nbd_req_complete(q, dev_read(c->dev, q->buf, r->length, r->offset));
 		return;
 	case NBD_CMD_WRITE:
-		q->t0 = now_ns();
+		q->t0 = nbd_now_ns();
 		nbd_req_complete(q, dev_write(c->dev, q->buf, r->length, r->offset, fua ? DEV_FUA : 0));
 		return;
 	case NBD_CMD_FLUSH:
@@ -341,6 +345,27 @@ static int refuse(struct nbd_conn *c, const struct nbd_request *r, uint32_t err,
 	return 0;
 }
 
+int nbd_req_buffer(struct nbd_req *q)
+{
+	struct nbd_conn *c = q->c;
+
+	if (q->len) {
+		/* held-back replies and transfers on the ring hold budget
+		 * too: send and reap them before waiting for it */
+		q->buf = nbd_budget_take(c->s, q->len, false);
+		if (q->buf == NBD_BUDGET_BUSY) {
+			nbd_uncork(c);
+			q->buf = nbd_ring_budget(c, q->len);
+		}
+		if (q->buf == NBD_BUDGET_BUSY)
+			q->buf = nbd_budget_get(c->s, q->len);
+		if (!q->buf)
+			return -ENOMEM;
+	}
+	q->charged = true;
+	return 0;
+}
+
 /* One request off the socket: 0 to go on, <0 to end the connection. */
 static int read_request(struct nbd_conn *c)
 {
@@ -376,22 +401,19 @@ static int read_request(struct nbd_conn *c)
 	q = nbd_req_new(c, &r, n);
 	if (!q)
 		return refuse(c, &r, NBD_ENOMEM, "out of memory");
-	if (q->len) {
-		/* held-back replies and transfers on the ring hold budget
-		 * too: send and reap them before waiting for it */
-		q->buf = nbd_budget_take(c->s, q->len, false);
-		if (q->buf == NBD_BUDGET_BUSY) {
-			nbd_uncork(c);
-			q->buf = nbd_ring_budget(c, q->len);
-		}
-		if (q->buf == NBD_BUDGET_BUSY)
-			q->buf = nbd_budget_get(c->s, q->len);
-		if (!q->buf) {
-			nbd_req_release(q);
-			return refuse(c, &r, NBD_ENOMEM, "out of memory");
-		}
+	if (n >= NBD_SPLICE_MIN) {
+		/* a spliced payload may wait for the socket: the ring's
+		 * prepared transfers go first */
+		if (r.type == NBD_CMD_WRITE && nbd_buffered(c) < r.length)
+			nbd_ring_flush(c);
+		ret = nbd_splice(c, q);
+		if (ret)
+			return ret < 0 ? ret : 0;
 	}
-	q->charged = true;
+	if (nbd_req_buffer(q)) {
+		nbd_req_release(q);
+		return refuse(c, &r, NBD_ENOMEM, "out of memory");
+	}
 	if (r.type == NBD_CMD_WRITE) {
 		/* The payload fills budgeted memory: a client stalling in the
 		 * middle of it is disconnected rather than left holding it. */
@@ -416,7 +438,7 @@ static int read_request(struct nbd_conn *c)
 		}
 		nbd_req_run(q);
 	} else {
-		q->t0 = now_ns();
+		q->t0 = nbd_now_ns();
 		if (!nbd_ring_submit(c, q))
 			nbd_queue(c->s, q);
 	}
@@ -430,6 +452,16 @@ void nbd_conn_serve(struct nbd_conn *c)
 	int ret;
 
 	nbd_set_reader(c);
+	{
+		/* This thread is the connection's: splicing into a socket the
+		 * client closed raises SIGPIPE (nbd_send_pipe), which no
+		 * program embedding the server should see. */
+		sigset_t pipe_set;
+
+		sigemptyset(&pipe_set);
+		sigaddset(&pipe_set, SIGPIPE);
+		pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
+	}
 	ret = nbd_handshake(c);
 	if (ret) {
 		if (ret != -ENODATA && ret != -ECONNABORTED)
@@ -454,6 +486,7 @@ void nbd_conn_serve(struct nbd_conn *c)
 	/* Every request replies (or finds the socket broken) first, and the
 	 * last sender leaves its loop (nbd_io.c). */
 	nbd_ring_drain(c);
+	nbd_splice_end(c);
 	nbd_uncork(c);
 	nbd_set_reader(NULL);
 	pthread_mutex_lock(&c->lock);

@@ -118,10 +118,18 @@ struct nbd_conn {
 	_Atomic uint32_t avg_ns[2];  /* moving average of READ [0] and WRITE [1] times (nbd_conn.c) */
 
 	struct nbd_ring *ring;       /* the reader's ring (nbd_ring.c), NULL until used */
+	int pipe[2];                 /* the reader's pipe (nbd_splice.c), if pipe_cap */
+	size_t pipe_cap;
+	bool pipe_failed;            /* no pipe of NBD_PIPE_MAX: do not ask again */
 
 	pthread_mutex_t send_lock;   /* one message at a time on the socket */
 	bool broken;                 /* a send failed: the socket is shut down */
 };
+
+/* READs and WRITEs from this size up are spliced (nbd_splice.c), READs
+ * up to the pipe's size at most. */
+#define NBD_SPLICE_MIN (64u << 10)
+#define NBD_PIPE_MAX (1u << 20) /* fs.pipe-max-size's default */
 
 #define NBD_MAX_IOV 3
 /* The reader's receive buffer; replies sent by one sendmsg at the most. */
@@ -185,6 +193,9 @@ void nbd_set_reader(struct nbd_conn *c);
 static inline size_t nbd_buffered(const struct nbd_conn *c) { return c->rlen - c->rpos; }
 /* One message: all of @iov in order, under the send lock. */
 int nbd_send(struct nbd_conn *c, const struct iovec *iov, int n);
+/* One message: @hlen bytes of @head, then @len bytes spliced from the
+ * pipe @pipefd, under the send lock. */
+int nbd_send_pipe(struct nbd_conn *c, const void *head, size_t hlen, int pipefd, size_t len);
 /* Exactly @n bytes: 0, -ENODATA on EOF before the first byte, -ECONNRESET
  * on EOF after it, -ETIMEDOUT when no byte came for @timeout_ms (< 0: wait
  * for ever), or -errno. */
@@ -222,6 +233,15 @@ void *nbd_ring_budget(struct nbd_conn *c, size_t n);
 /* Wait for everything on the ring and release it. */
 void nbd_ring_drain(struct nbd_conn *c);
 
+/* nbd_splice.c: large READs and WRITEs of devices that map them onto a
+ * buffered file, moved by splice(2).  Reader only, for a request that has
+ * its admission (nbd_req_new) but no buffer: 1 when it took @q (replied,
+ * or the reply failed and the connection is broken), 0 when @q is left to
+ * the caller (nothing consumed), -errno when the socket failed. */
+int nbd_splice(struct nbd_conn *c, struct nbd_req *q);
+/* The reader is done: close its pipe. */
+void nbd_splice_end(struct nbd_conn *c);
+
 /* nbd_conn.c */
 /* Handshake, then transmission until the client leaves; returns when
  * every request has replied and the export is closed.  Does not close
@@ -231,6 +251,11 @@ void nbd_conn_serve(struct nbd_conn *c);
 void nbd_req_run(struct nbd_req *q);
 /* A READ or WRITE that started at q->t0 ended with @ret: reply. */
 void nbd_req_complete(struct nbd_req *q, int ret);
+/* The header of a READ's successful reply, in q->head: its length. */
+size_t nbd_read_reply_head(struct nbd_req *q);
+/* Reader: q->buf, of q->len bytes from the payload budget: 0 or -ENOMEM. */
+int nbd_req_buffer(struct nbd_req *q);
+uint64_t nbd_now_ns(void);
 
 /* nbd_handshake.c: 0 with c->dev open (go on to transmission), or -errno
  * (close the connection). */

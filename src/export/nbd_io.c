@@ -29,11 +29,14 @@
 #include "export/nbd_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "common/log.h"
 
@@ -253,6 +256,55 @@ int nbd_send(struct nbd_conn *c, const struct iovec *iov_in, int n)
 			msg.msg_iov->iov_base = (char *)msg.msg_iov->iov_base + w;
 			msg.msg_iov->iov_len -= (size_t)w;
 		}
+	}
+	if (c->broken && !r)
+		r = -EPIPE;
+	pthread_mutex_unlock(&c->send_lock);
+	return r;
+}
+
+int nbd_send_pipe(struct nbd_conn *c, const void *head, size_t hlen, int pipefd, size_t len)
+{
+	const char *h = head;
+	int r = 0;
+
+	pthread_mutex_lock(&c->send_lock);
+	while (!c->broken && hlen) {
+		ssize_t w = send(c->fd, h, hlen, MSG_NOSIGNAL | MSG_MORE);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			send_failed(c, r = -errno);
+			break;
+		}
+		h += w;
+		hlen -= (size_t)w;
+	}
+	/* SO_SNDTIMEO bounds each wait here too: a stalled client gets
+	 * -EAGAIN, as from sendmsg.  splice has no MSG_NOSIGNAL: the reader
+	 * blocks SIGPIPE (nbd_conn_serve), and takes back what a client
+	 * that left raised. */
+	while (!c->broken && len) {
+		ssize_t w = splice(pipefd, NULL, c->fd, NULL, len, SPLICE_F_MOVE);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w < 0 && errno == EPIPE) {
+				sigset_t pipe_set;
+				struct timespec now = { 0, 0 };
+
+				sigemptyset(&pipe_set);
+				sigaddset(&pipe_set, SIGPIPE);
+				while (sigtimedwait(&pipe_set, NULL, &now) < 0 && errno == EINTR)
+					;
+				errno = EPIPE;
+			}
+			send_failed(c, r = w < 0 ? -errno : -EPIPE);
+			break;
+		}
+		len -= (size_t)w;
 	}
 	if (c->broken && !r)
 		r = -EPIPE;

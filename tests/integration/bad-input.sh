@@ -19,6 +19,17 @@ ulvm dmsetup create proto-err --table "0 4096 linear $T/p.img 16384
 4096 4096 error"
 ulvm dmsetup create proto-slow --table "0 8 delay $T/p.img 24576 500
 8 4088 linear $T/p.img 24584"
+# One on a file system with 2 MiB of room for its 8 MiB (root only: a
+# tmpfs mount).
+full=()
+if [ "$(id -u)" = 0 ]; then
+	mkdir "$T/small"
+	mount -t tmpfs -o size=2M ulvm-test "$T/small"
+	track_mount "$T/small"
+	mkfile "$T/small/f.img" 8M
+	ulvm dmsetup create proto-full --table "0 16384 linear $T/small/f.img 0"
+	full=(--full proto-full)
+fi
 qio "$(uri good)" 'write -P 0x5a 0 1M'
 ls_before=$(ulvm dmsetup ls)
 table_before=$(ulvm dmsetup table good)
@@ -90,8 +101,8 @@ for payload in (struct.pack(">I", 3) + b"NOTMAGIC" + struct.pack(">II", 1, 0),
 EOF
 if [ -f "$here/nbd-protocol.py" ]; then
 	echo "== nbd-protocol.py"
-	python3 "$here/nbd-protocol.py" "$SOCK" proto $((8 * 1024 * 1024)) --err proto-err --slow proto-slow ||
-		fail "nbd-protocol.py failed"
+	python3 "$here/nbd-protocol.py" "$SOCK" proto $((8 * 1024 * 1024)) --err proto-err --slow proto-slow \
+		"${full[@]}" || fail "nbd-protocol.py failed"
 else
 	echo "(no nbd-protocol.py yet)"
 fi

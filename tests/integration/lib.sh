@@ -27,7 +27,9 @@ uri() { echo "nbd+unix:///$1?socket=$SOCK"; }
 
 cleanup() {
 	set +e
-	for m in "${_mounts[@]}"; do umount "$m" 2>/dev/null; done
+	# a mount a daemon still holds a file on goes lazily (the daemon is
+	# killed below)
+	for m in "${_mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
 	for l in "${_loops[@]}"; do losetup -d "$l" 2>/dev/null; done
 	for ((i = ${#_pids[@]} - 1; i >= 0; i--)); do
 		kill "${_pids[i]}" 2>/dev/null

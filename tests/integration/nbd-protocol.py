@@ -15,6 +15,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 NBDMAGIC = 0x4E42444D41474943
 IHAVEOPT = 0x49484156454F5054
@@ -355,6 +356,66 @@ def test_pipelined(c, bs=512):
     check(ok, "%d pipelined %d-byte reads return their data" % (n, bs))
 
 
+def test_large(path, name, size):
+    # Requests of 1 MiB (a server may move them by splice, not through a
+    # buffer): written and read back, plain and structured, read again
+    # once cached; a payload that arrives in two pieces with a pause
+    # between; a client that leaves in the middle of one changes nothing.
+    n = min(1 << 20, size // 4)
+    pat = bytes((i * 7 + 3) % 251 for i in range(n))
+    c = connect(path, name)
+    check(c.cmd(CMD_WRITE, 0, n, data=pat)[0] == 0, "%d-byte write" % n)
+    err, d, _ = c.cmd(CMD_READ, 0, n)
+    check(err == 0 and d == pat, "%d-byte read returns it" % n)
+    check(c.cmd(CMD_READ, 0, n)[1] == pat, "%d-byte read again (cached)" % n)
+    check(c.cmd(CMD_READ, 4096, n - 8192)[1] == pat[4096:n - 4096], "large read at an offset")
+    msg = request(CMD_WRITE, n, n, cookie=7, data=pat[::-1])
+    c.s.sendall(msg[:len(msg) // 3])
+    time.sleep(0.3)
+    c.s.sendall(msg[len(msg) // 3:])
+    check(c.reply()[:2] == (7, 0) and c.cmd(CMD_READ, n, n)[1] == pat[::-1],
+          "a write whose payload comes in two pieces")
+    msgs = b"".join(request(CMD_WRITE, 2 * n + 65536 * i, 65536, cookie=i, data=bytes([i]) * 65536)
+                    for i in range(16))
+    check(sorted(r[0] for r in pipeline(c, msgs, 16)) == list(range(16)), "16 pipelined 64 KiB writes")
+    msgs = b"".join(request(CMD_READ, 2 * n + 65536 * i, 65536, cookie=i) for i in range(16))
+    check(all(err == 0 and d == bytes([ck]) * 65536 for ck, err, d, _ in pipeline(c, msgs, 16, 65536)),
+          "16 pipelined 64 KiB reads return their data")
+    st = connect(path, name, structured=True)
+    err, d, chunks = st.cmd(CMD_READ, 0, n)
+    check(err == 0 and d == pat and len(chunks) == 1 and chunks[0][0] == TYPE_OFFSET_DATA,
+          "structured %d-byte read: one OFFSET_DATA chunk" % n)
+    # a client that leaves while its large replies are on the way (the
+    # server's sends fail: no SIGPIPE may kill it)
+    gone = connect(path, name)
+    for i in range(8):
+        gone.request(CMD_READ, 0, n, cookie=i)
+    gone.s.recv(4096)
+    gone.s.close()
+    check(connect(path, name).cmd(CMD_READ, 0, 512)[0] == 0,
+          "served after a client left with 8 MiB of replies on the way")
+    gone = connect(path, name)
+    gone.s.sendall(request(CMD_WRITE, 0, n, cookie=9, data=b"x" * n)[:n // 2])
+    gone.s.close()
+    time.sleep(0.2)
+    check(c.cmd(CMD_READ, 0, n)[1] == pat, "a client that left in the middle of a payload wrote nothing")
+
+
+def test_full(path, name):
+    # The file under the export runs out of space: large writes fail
+    # with ENOSPC, their payloads consumed, and the connection goes on.
+    c = connect(path, name)
+    n, errs = 1 << 20, []
+    for i in range(c.size // n):
+        errs.append(c.cmd(CMD_WRITE, i * n, n, data=bytes([i + 1]) * n)[0])
+    check(errs[0] == 0 and errs[-1] == ENOSPC, "full file system: ENOSPC (%s)" % errs)
+    check(c.cmd(CMD_READ, 0, n)[1] == b"\1" * n, "the first write is there")
+    if c.bmax >= 3 * n and c.size >= 5 * n:
+        check(c.cmd(CMD_WRITE, 2 * n, 3 * n, data=b"\2" * (3 * n))[0] == ENOSPC,
+              "a 3 MiB write fails with ENOSPC in its first MiB, the rest drained")
+    check(c.cmd(CMD_READ, 0, 512)[0] == 0, "still in step after ENOSPC")
+
+
 def test_structured(path, name, size):
     c = connect(path, name, structured=True, meta=True)
     err, d, chunks = c.cmd(CMD_READ, 4096, 1024)
@@ -426,6 +487,8 @@ def main():
     p.add_argument("size", type=parse_size, help="its size in bytes (K, M, G suffixes)")
     p.add_argument("--err", metavar="EXPORT", help="an export whose second half fails with EIO")
     p.add_argument("--slow", metavar="EXPORT", help="an export whose reads at 0 are slow")
+    p.add_argument("--full", metavar="EXPORT",
+                   help="an export on a file system with less room than the export's size")
     p.add_argument("--pipelined-only", action="store_true",
                    help="only the pipelined requests (the stress test's round)")
     p.add_argument("--block", type=int, default=512,
@@ -442,6 +505,9 @@ def main():
         test_handshake(a.socket, a.export, a.size)
         test_simple(a.socket, a.export, a.size)
         test_structured(a.socket, a.export, a.size)
+        test_large(a.socket, a.export, a.size)
+        if a.full:
+            test_full(a.socket, a.full)
         if a.err:
             test_err(a.socket, a.err)
         if a.slow:

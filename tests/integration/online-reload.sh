@@ -64,6 +64,39 @@ qio "$U" "write -P 0x6b $((20 * M)) 16M" "read -P 0x6b $((20 * M)) 16M"
 bytes_are "$T/b.img" 0 $((16 * M)) 0x6b
 bytes_are "$T/a.img" $((16 * M)) $((4 * M)) 0x5a
 
+echo "== a 1 MiB write whose payload ends while the device is suspended"
+# The server may take a large payload before it holds the device (by
+# splice): the write must then wait for the resume like any other.
+here=$(cd "$(dirname "$0")" && pwd)
+python3 - "$here/nbd-protocol.py" "$SOCK" "$T" <<'EOF' >"$T/midsuspend.log" 2>&1 &
+import importlib.util, os, sys, time
+spec = importlib.util.spec_from_file_location("proto", sys.argv[1])
+proto = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(proto)
+M, t = 1 << 20, sys.argv[3]
+c = proto.connect(sys.argv[2], "d")
+msg = proto.request(proto.CMD_WRITE, 8 * M, M, cookie=3, data=b"\x7e" * M)
+c.s.sendall(msg[:M // 2])
+open(t + "/sent", "w").close()
+while not os.path.exists(t + "/go"):
+    time.sleep(0.05)
+c.s.sendall(msg[M // 2:])
+assert c.reply()[:2] == (3, 0), "the write failed"
+open(t + "/replied", "w").close()
+assert c.cmd(proto.CMD_READ, 8 * M, M)[1] == b"\x7e" * M, "the write did not land"
+print("ok")
+EOF
+MID=$!
+track "$MID"
+for _ in $(seq 100); do [ -e "$T/sent" ] && break; sleep 0.1; done
+ulvm dmsetup suspend d
+touch "$T/go"
+sleep 0.5
+[ -e "$T/replied" ] && fail "a write was answered while its device was suspended"
+ulvm dmsetup resume d
+wait "$MID" || { cat "$T/midsuspend.log"; fail "the write across a suspend"; }
+untrack "$MID"
+
 echo "== shrink under a client that still believes the old size"
 if (need_nbdpy >/dev/null); then
 	need_nbdpy

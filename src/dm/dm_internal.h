@@ -59,6 +59,8 @@ void md_exit(struct mapped_device *md);
 /* I/O accounting (md_stats.c): a request starts (returns its start
  * time, for md_stats_end) and ends with @r after @bytes of @op. */
 uint64_t md_stats_start(struct mapped_device *md);
+/* A request started and not made after all: nothing counted. */
+void md_stats_cancel(struct mapped_device *md);
 void md_stats_end(struct mapped_device *md, enum md_stat_op op, uint64_t bytes, uint64_t start,
 		  int r);
 /* Flush every target of @t (bypasses the suspend gate). */

@@ -311,7 +311,10 @@ static void md_direct_end(struct dev *d, const struct dev_direct *io, uint64_t s
 	struct mapped_device *md = (struct mapped_device *)d;
 
 	md_exit(md);
-	md_stats_end(md, io->write ? MD_STAT_WRITE : MD_STAT_READ, io->len, start, r);
+	if (r == DEV_DIRECT_CANCELED)
+		md_stats_cancel(md);
+	else
+		md_stats_end(md, io->write ? MD_STAT_WRITE : MD_STAT_READ, io->len, start, r);
 }
 
 struct flush_seen {

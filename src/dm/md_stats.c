@@ -42,6 +42,11 @@ uint64_t md_stats_start(struct mapped_device *md)
 	return now_ns();
 }
 
+void md_stats_cancel(struct mapped_device *md)
+{
+	__atomic_fetch_sub(&md->stats.inflight, 1, __ATOMIC_RELAXED);
+}
+
 void md_stats_end(struct mapped_device *md, enum md_stat_op op, uint64_t bytes, uint64_t start,
 		  int r)
 {

@@ -107,13 +107,13 @@ bool nbd_ring_submit(struct nbd_conn *c, struct nbd_req *q)
 	if (dev_direct_begin(c->dev, q->buf, r->length, r->offset, write ? DEV_DIRECT_WRITE : 0, &q->dio))
 		return false;
 	if (!(a = ring_get(c))) {
-		dev_direct_end(&q->dio, -EAGAIN);
+		dev_direct_cancel(&q->dio);
 		return false;
 	}
 	if (!(sqe = io_uring_get_sqe(&a->ring))) {
 		submit(a);
 		if (!(sqe = io_uring_get_sqe(&a->ring))) {
-			dev_direct_end(&q->dio, -EAGAIN);
+			dev_direct_cancel(&q->dio);
 			return false;
 		}
 	}

@@ -130,16 +130,17 @@ static int splice_read(struct nbd_conn *c, struct nbd_req *q)
 	    dev_direct_begin(c->dev, NULL, r->length, r->offset, DEV_DIRECT_SPLICE, &dio))
 		return 0;
 	if (!cached(dio.fd, dio.off, r->length)) {
-		dev_direct_end(&dio, -EAGAIN);
+		dev_direct_cancel(&dio);
 		return 0;
 	}
 	e = fill_pipe(c, dio.fd, dio.off, r->length);
-	dev_direct_end(&dio, e);
 	if (e) {
-		/* the synchronous path reads it again and replies */
+		/* the synchronous path reads it again, counts it and replies */
+		dev_direct_cancel(&dio);
 		pipe_close(c);
 		return 0;
 	}
+	dev_direct_end(&dio, 0);
 	hlen = nbd_read_reply_head(q);
 	e = nbd_send_pipe(c, q->head, hlen, c->pipe[0], r->length);
 	if (e)
@@ -268,7 +269,7 @@ static int splice_write(struct nbd_conn *c, struct nbd_req *q)
 	/* a device that would take it, asked before a byte is consumed */
 	if (!pipe_get(c, r->length) || dev_direct_begin(c->dev, NULL, r->length, r->offset, how, &dio))
 		return 0;
-	dev_direct_end(&dio, -EAGAIN);
+	dev_direct_cancel(&dio);
 	q->t0 = nbd_now_ns();
 	if ((e = take_payload(c, q))) {
 		pipe_close(c);

@@ -96,6 +96,11 @@ void dev_direct_push(struct dev_direct *io, struct dev *d, uint64_t start)
 	io->n++;
 }
 
+void dev_direct_cancel(struct dev_direct *io)
+{
+	dev_direct_end(io, DEV_DIRECT_CANCELED);
+}
+
 void dev_direct_end(struct dev_direct *io, int r)
 {
 	while (io->n) {

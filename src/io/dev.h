@@ -12,6 +12,7 @@
 #ifndef ULVM_IO_DEV_H
 #define ULVM_IO_DEV_H
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -134,6 +135,11 @@ struct dev_direct {
 int dev_direct_begin(struct dev *d, void *buf, size_t len, uint64_t off, unsigned how,
 		     struct dev_direct *io);
 void dev_direct_end(struct dev_direct *io, int r);
+/* Let go without a transfer (the caller asked, then did it another way):
+ * the holds are dropped and nothing is counted.  Each direct_end gets
+ * DEV_DIRECT_CANCELED as its result. */
+#define DEV_DIRECT_CANCELED (-ECANCELED)
+void dev_direct_cancel(struct dev_direct *io);
 /* For backends: one level down (checks the range, as dev_read), and
  * the hold of @d, whose direct_end gets @start back. */
 int dev_direct(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_direct *io);

@@ -94,6 +94,20 @@ static void test_o_direct_stack(void **state)
 	md_get_stats(top, &st);
 	assert_int_equal(st.op[MD_STAT_WRITE].ops, 1);
 
+	/* asked, then done another way: let go, nothing counted */
+	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 4096, DEV_DIRECT_WRITE, &io), 0);
+	assert_int_equal(md_inflight(lin), 1);
+	dev_direct_cancel(&io);
+	assert_int_equal(md_inflight(top), 0);
+	assert_int_equal(md_inflight(lin), 0);
+	md_get_stats(top, &st);
+	assert_int_equal(st.op[MD_STAT_WRITE].ops, 1);
+	assert_int_equal(st.inflight, 0);
+	assert_int_equal(dev_direct_begin(&top->dev, buf, 4096, 4096, DEV_DIRECT_WRITE, &io), 0);
+	dev_direct_end(&io, 0); /* the rmw lock was given back: a write goes again */
+	md_get_stats(top, &st);
+	assert_int_equal(st.op[MD_STAT_WRITE].ops, 2);
+
 	/* splice(2) wants the page cache: an O_DIRECT file says no */
 	assert_int_equal(dev_direct_begin(&top->dev, NULL, 4096, 0, DEV_DIRECT_SPLICE, &io), -ENOTSUP);
 	assert_int_equal(dev_direct_begin(&top->dev, NULL, 4096, 0, DEV_DIRECT_SPLICE | DEV_DIRECT_WRITE, &io),

@@ -208,34 +208,54 @@ static void merge(const struct raid_stripe *st, const struct batch *b, uint8_t *
 	}
 }
 
-/* The row's new contents are in bufs (data merged, P and Q computed):
- * write the spans that changed, the parity, and whole chunks to legs in
- * recovery. */
-static int write_back(struct raid_set *rs, const struct raid_stripe *st, uint64_t row, const struct batch *b,
+/* The row's new data is in bufs (merged): write the spans that changed. */
+static int write_data(struct raid_set *rs, const struct raid_stripe *st, uint64_t row, const struct batch *b,
 		      uint8_t **bufs, bool *clean)
 {
 	uint64_t at = to_bytes(row * rs->g.chunk);
-	size_t len = b->hi - b->lo;
-	bool done[RAID_MAX_DEVS] = { false };
 	int r = 0;
 
 	for (unsigned k = 0; k < st->ndata && !r; k++) {
 		unsigned d = st->data[k];
 		uint64_t a = ALIGN_DOWN(b->a[k]), z = ALIGN_UP(b->z[k]);
 
-		if (!covered(b, k))
-			continue;
-		done[d] = true;
-		r = leg_write(rs, d, RAID_OP_WRITE, bufs[d] + (a - b->lo), z - a, at + a, b->flags, clean);
+		if (covered(b, k))
+			r = leg_write(rs, d, RAID_OP_WRITE, bufs[d] + (a - b->lo), z - a, at + a, b->flags, clean);
 	}
+	return r;
+}
+
+/* P and Q are computed too: write them, and whole chunks to legs in
+ * recovery that write_data did not write. */
+static int write_parity(struct raid_set *rs, const struct raid_stripe *st, uint64_t row, const struct batch *b,
+			uint8_t **bufs, bool *clean)
+{
+	uint64_t at = to_bytes(row * rs->g.chunk) + b->lo;
+	size_t len = b->hi - b->lo;
+	bool done[RAID_MAX_DEVS] = { false };
+	int r = 0;
+
+	for (unsigned k = 0; k < st->ndata; k++)
+		done[st->data[k]] = covered(b, k);
 	for (unsigned i = 0; i < rs->ndevs && !r; i++) {
 		bool parity = i == st->pd || i == st->qd;
 
 		if (done[i] || (!parity && (rs->legs[i].in_sync || !raid_leg_writable(rs, i))))
 			continue;
-		r = leg_write(rs, i, RAID_OP_WRITE, bufs[i], len, at + b->lo, b->flags, clean);
+		r = leg_write(rs, i, RAID_OP_WRITE, bufs[i], len, at, b->flags, clean);
 	}
 	return r;
+}
+
+/* The row's new contents are in bufs (data merged, P and Q computed):
+ * write the spans that changed, the parity, and whole chunks to legs in
+ * recovery. */
+static int write_back(struct raid_set *rs, const struct raid_stripe *st, uint64_t row, const struct batch *b,
+		      uint8_t **bufs, bool *clean)
+{
+	int r = write_data(rs, st, row, b, bufs, clean);
+
+	return r ? r : write_parity(rs, st, row, b, bufs, clean);
 }
 
 static int read_leg(struct raid_set *rs, unsigned i, uint8_t *p, size_t len, uint64_t at, bool *degraded)
@@ -296,6 +316,20 @@ static int write_healthy(struct raid_set *rs, const struct raid_stripe *st, uint
 		if (r || *degraded)
 			return r;
 		merge(st, b, bufs);
+		if (nfull == st->ndata) {
+			/* A full row: its data goes to the legs first, and P and
+			 * Q are computed after, from what that copy into the
+			 * legs' page cache left in the CPU's cache (the request's
+			 * data was last written by the socket's copy, before the
+			 * request was queued).  Either order is safe: nothing is
+			 * answered before both are written, and the bitmap
+			 * covers the row until then. */
+			r = write_data(rs, st, row, b, bufs, clean);
+			if (r)
+				return r;
+			raid_parity_gen(st, bufs, len, bufs[st->pd], q);
+			return write_parity(rs, st, row, b, bufs, clean);
+		}
 		raid_parity_gen(st, bufs, len, bufs[st->pd], q);
 	}
 	return write_back(rs, st, row, b, bufs, clean);

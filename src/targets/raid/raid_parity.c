@@ -101,10 +101,10 @@ unsigned raid_parity_map(const struct raid_geom *g, uint64_t s, struct raid_copy
 void raid_parity_gen(const struct raid_stripe *st, uint8_t *const *bufs, size_t len, uint8_t *p, uint8_t *q)
 {
 	void *ptrs[RAID_MAX_DEVS + 2];
+	unsigned n;
 
 	if (st->qd == RAID_NO_DEV) {
-		unsigned n = 0;
-
+		n = 0;
 		for (unsigned k = 0; k < st->ndata; k++)
 			if (bufs[st->data[k]])
 				ptrs[n++] = bufs[st->data[k]];
@@ -120,12 +120,21 @@ void raid_parity_gen(const struct raid_stripe *st, uint8_t *const *bufs, size_t 
 	}
 	for (unsigned j = 0; j < st->nslots; j++)
 		ptrs[j] = zeroes;
-	for (unsigned k = 0; k < st->ndata; k++)
-		if (bufs[st->data[k]])
-			ptrs[st->slot[st->data[k]]] = bufs[st->data[k]];
-	ptrs[st->nslots] = p;
-	ptrs[st->nslots + 1] = q;
-	pq_gen((int)st->nslots + 2, (int)len, ptrs);
+	/* Slots past the last data chunk add nothing to P or Q: a DDF row
+	 * whose P and Q are its last devices has as many sources as data
+	 * (pq_gen takes two at least) */
+	n = 2;
+	for (unsigned k = 0; k < st->ndata; k++) {
+		unsigned j = st->slot[st->data[k]];
+
+		if (!bufs[st->data[k]])
+			continue;
+		ptrs[j] = bufs[st->data[k]];
+		n = j + 1 > n ? j + 1 : n;
+	}
+	ptrs[n] = p;
+	ptrs[n + 1] = q;
+	pq_gen((int)n + 2, (int)len, ptrs);
 }
 
 void raid_xor_into(uint8_t *dst, const uint8_t *src, size_t len)

@@ -101,20 +101,18 @@ static bool cached(int fd, uint64_t off, size_t len)
 	return cs.nr_cache >= pages;
 }
 
-/* @len bytes of @fd at @off into the empty pipe: 0, or -errno (-EIO for a
- * file that ended early). */
-static int fill_pipe(struct nbd_conn *c, int fd, uint64_t off, size_t len)
+/* All @n bytes from @in to @out by splice (offsets as splice takes them):
+ * 0, or -errno (-EIO where @in ended early: a file that shrank). */
+static int splice_all(int in, loff_t *in_off, int out, loff_t *out_off, size_t n)
 {
-	loff_t at = (loff_t)off;
+	while (n) {
+		ssize_t k = splice(in, in_off, out, out_off, n, SPLICE_F_MOVE);
 
-	while (len) {
-		ssize_t n = splice(fd, &at, c->pipe[1], NULL, len, 0);
-
-		if (n < 0 && errno == EINTR)
+		if (k < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		len -= (size_t)n;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		n -= (size_t)k;
 	}
 	return 0;
 }
@@ -123,6 +121,7 @@ static int splice_read(struct nbd_conn *c, struct nbd_req *q)
 {
 	const struct nbd_request *r = &q->r;
 	struct dev_direct dio;
+	loff_t at;
 	size_t hlen;
 	int e;
 
@@ -133,7 +132,8 @@ static int splice_read(struct nbd_conn *c, struct nbd_req *q)
 		dev_direct_cancel(&dio);
 		return 0;
 	}
-	e = fill_pipe(c, dio.fd, dio.off, r->length);
+	at = (loff_t)dio.off;
+	e = splice_all(dio.fd, &at, c->pipe[1], NULL, r->length);
 	if (e) {
 		/* the synchronous path reads it again, counts it and replies */
 		dev_direct_cancel(&dio);
@@ -169,21 +169,6 @@ static ssize_t take(struct nbd_conn *c, size_t n)
 			return -errno;
 		}
 	}
-}
-
-/* All of the pipe's @n bytes into @fd at @at: 0 or -errno. */
-static int empty_pipe(struct nbd_conn *c, int fd, loff_t *at, size_t n)
-{
-	while (n) {
-		ssize_t k = splice(c->pipe[0], NULL, fd, at, n, SPLICE_F_MOVE);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -EIO;
-		n -= (size_t)k;
-	}
-	return 0;
 }
 
 /* @n bytes of @p into the empty pipe (a copy: the reader's buffer is
@@ -279,7 +264,7 @@ static int splice_write(struct nbd_conn *c, struct nbd_req *q)
 	if (dev_direct_begin(c->dev, NULL, r->length, r->offset, how, &dio))
 		return fall_back(c, q);
 	at = (loff_t)dio.off;
-	e = empty_pipe(c, dio.fd, &at, r->length);
+	e = splice_all(c->pipe[0], NULL, dio.fd, &at, r->length);
 	dev_direct_end(&dio, e);
 	if (e)
 		pipe_close(c); /* with what the file did not take */

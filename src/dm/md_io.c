@@ -274,9 +274,18 @@ static int table_direct(struct dm_table *t, void *buf, size_t len, uint64_t off,
 	ti = &t->targets[i];
 	tt = ti->type;
 	begin = to_bytes(ti->begin);
-	if (len > to_bytes(t->ends[i]) - off || !tt->map || (io->write ? !!tt->write : !!tt->read))
+	if (len > to_bytes(t->ends[i]) - off)
 		return -ENOTSUP;
-	if (tt->map(ti, off - begin, len, &rm) || rm.len != len)
+	if (tt->map && !(io->write ? !!tt->write : !!tt->read)) {
+		if (tt->map(ti, off - begin, len, &rm))
+			return -ENOTSUP;
+	} else if (!io->write && tt->map_read) {
+		if (tt->map_read(ti, off - begin, len, &rm))
+			return -ENOTSUP;
+	} else {
+		return -ENOTSUP;
+	}
+	if (rm.len != len)
 		return -ENOTSUP;
 	return dev_direct(rm.dev, buf, len, rm.off, io);
 }

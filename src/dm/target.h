@@ -97,6 +97,13 @@ struct target_type {
 	 * there).  Called again for the rest. */
 	int (*map)(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out);
 
+	/* Targets that do their own I/O but can say, for a read, which lower
+	 * device holds all of it unchanged (raid's copies): as map, for
+	 * reads only, never blocking; -ENOTSUP where it must do the read
+	 * itself.  Optional: lets a caller with its own ring or pipe read
+	 * there (dev_direct_begin). */
+	int (*map_read)(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out);
+
 	/* Targets that do their own I/O.  Optional (see above). */
 	int (*read)(struct dm_target *ti, void *buf, size_t len, uint64_t off);
 	int (*write)(struct dm_target *ti, const void *buf, size_t len, uint64_t off, unsigned flags);

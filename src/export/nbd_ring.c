@@ -25,8 +25,9 @@
  * armed in an earlier wait can be stale (the reader consumed the bytes
  * since), so then readiness is checked again with poll(2) before the
  * reader commits to a blocking recv.
- * A transfer that came back short (a file that shrank) is redone by the
- * synchronous path on a worker, which knows how to finish it.  The reader
+ * A transfer that came back short (a file that shrank) or failed is
+ * redone by the synchronous path on a worker, which knows how to finish
+ * it or which error to give (a raid reads another copy).  The reader
  * never runs a request itself while it has transfers on the ring
  * (nbd_ring_busy): that request could wait for a suspend (md_enter), and
  * the suspend for the transfers only the reader reaps.
@@ -171,11 +172,15 @@ static void reap(struct nbd_conn *c, bool wait)
 			continue;
 		}
 		a->inflight--;
-		dev_direct_end(&q->dio, res < 0 ? res : 0);
-		if (res >= 0 && (uint32_t)res < q->r.length)
-			nbd_queue(c->s, q); /* short: the synchronous path finishes it */
-		else
-			nbd_req_complete(q, res < 0 ? res : 0);
+		if (res < 0 || (uint32_t)res < q->r.length) {
+			/* short or failed: the synchronous path finishes it, or
+			 * says why not (a raid reads another copy) */
+			dev_direct_cancel(&q->dio);
+			nbd_queue(c->s, q);
+		} else {
+			dev_direct_end(&q->dio, 0);
+			nbd_req_complete(q, 0);
+		}
 	}
 	io_uring_cq_advance(&a->ring, n);
 	if (!corked)

@@ -642,6 +642,7 @@ const struct target_type raid_target = {
 	.ctr = raid_ctr,
 	.dtr = raid_dtr,
 	.read = raid_read,
+	.map_read = raid_map_read,
 	.write = raid_write,
 	.flush = raid_flush,
 	.discard = raid_discard,

@@ -174,6 +174,7 @@ int raid_bm_write_to(struct raid_set *rs, bool fua, uint64_t *failed);
 
 /* raid_io.c */
 int raid_read(struct dm_target *ti, void *buf, size_t len, uint64_t off);
+int raid_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out);
 int raid_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off, unsigned flags);
 int raid_flush(struct dm_target *ti);
 int raid_discard(struct dm_target *ti, uint64_t off, uint64_t len);

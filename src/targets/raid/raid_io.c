@@ -79,6 +79,31 @@ static bool unsettled(struct raid_set *rs, uint64_t s, uint64_t n)
 	return false;
 }
 
+/* Of the @n copies @c, the one to read: in sync, the fewest reads in
+ * flight (write_mostly legs last), starting from a rotating one; with
+ * @primary the first readable one.  -1: none (@tried marks those done). */
+static int pick_copy(struct raid_set *rs, const struct raid_copy *c, unsigned n, const bool *tried, bool primary)
+{
+	int best = -1;
+	unsigned best_load = 0, rr = atomic_fetch_add_explicit(&rs->read_rr, 1, memory_order_relaxed);
+
+	for (unsigned k = 0; k < n; k++) {
+		unsigned j = primary ? k : (k + rr) % n, i = c[j].dev, load;
+
+		if (tried[j] || !raid_leg_readable(rs, i))
+			continue;
+		load = atomic_load_explicit(&rs->legs[i].pending, memory_order_relaxed) +
+		       (rs->legs[i].write_mostly ? 1u << 16 : 0);
+		if (best < 0 || load < best_load) {
+			best = (int)j;
+			best_load = load;
+		}
+		if (primary)
+			break;
+	}
+	return best;
+}
+
 static int read_piece(struct raid_set *rs, uint64_t s, const struct raid_copy *c, unsigned n, unsigned in,
 		      void *buf, size_t len)
 {
@@ -87,23 +112,8 @@ static int read_piece(struct raid_set *rs, uint64_t s, const struct raid_copy *c
 	int r = -EIO;
 
 	for (;;) {
-		int best = -1;
-		unsigned best_load = 0, rr = atomic_fetch_add_explicit(&rs->read_rr, 1, memory_order_relaxed);
+		int best = pick_copy(rs, c, n, tried, primary);
 
-		for (unsigned k = 0; k < n; k++) {
-			unsigned j = primary ? k : (k + rr) % n, i = c[j].dev, load;
-
-			if (tried[j] || !raid_leg_readable(rs, i))
-				continue;
-			load = atomic_load_explicit(&rs->legs[i].pending, memory_order_relaxed) +
-			       (rs->legs[i].write_mostly ? 1u << 16 : 0);
-			if (best < 0 || load < best_load) {
-				best = (int)j;
-				best_load = load;
-			}
-			if (primary)
-				break;
-		}
 		if (best < 0)
 			return r;
 		tried[best] = true;
@@ -119,6 +129,31 @@ static int read_piece(struct raid_set *rs, uint64_t s, const struct raid_copy *c
 		if (!raid_fail_leg(rs, c[best].dev, r))
 			return r;
 	}
+}
+
+/* A read that one copy holds whole, where the copies agree: that copy
+ * (the caller reads it; if it fails there, the caller reads again through
+ * raid_read, which fails the leg and tries the next). */
+int raid_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out)
+{
+	struct raid_set *rs = ti->private;
+	struct raid_copy c[RAID_MAX_DEVS];
+	bool tried[RAID_MAX_DEVS] = { false };
+	uint64_t run;
+	unsigned in = (unsigned)(off % 512), n;
+	int j;
+
+	if (rs->level->parity)
+		return -ENOTSUP;
+	n = rs->level->map(&rs->g, off / 512, c, &run);
+	if (len > to_bytes(run) - in || unsettled(rs, off / 512, (in + len + 511) / 512))
+		return -ENOTSUP;
+	if ((j = pick_copy(rs, c, n, tried, false)) < 0)
+		return -ENOTSUP;
+	out->dev = rs->legs[c[j].dev].data;
+	out->off = to_bytes(c[j].sector) + in;
+	out->len = len;
+	return 0;
 }
 
 int raid_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)

@@ -11,7 +11,10 @@
  * array goes on degraded, the client sees success while one copy took
  * the data.  A write a leg missed leaves its regions marked for resync.
  * Offsets need not be sector-aligned: copies keep the offset inside the
- * sector.  Parity levels have their own (raid_pio.c).
+ * sector.  raid_map_read names the same copy a read would take, for a
+ * caller that reads it itself (the NBD server's ring or splice); where
+ * the copies may differ it says no.  Parity levels have their own
+ * (raid_pio.c).
  */
 #include <errno.h>
 #include <string.h>

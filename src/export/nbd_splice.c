@@ -89,7 +89,9 @@ static bool pipe_get(struct nbd_conn *c, size_t len)
 }
 
 /* Does the page cache hold all of [off, off+len) of @fd?  A kernel
- * without cachestat says yes: splice then reads what is missing. */
+ * without cachestat (before Linux 6.5) says no: a splice of pages not
+ * cached would read them with the reader blocked, so such kernels keep
+ * their reads on the ring, and splice only writes. */
 static bool cached(int fd, uint64_t off, size_t len)
 {
 	struct nbd_cachestat_range cr = { off, len };
@@ -97,7 +99,7 @@ static bool cached(int fd, uint64_t off, size_t len)
 	uint64_t pages = (off + len - 1) / PAGE_BYTES - off / PAGE_BYTES + 1;
 
 	if (syscall(__NR_cachestat, fd, &cr, &cs, 0))
-		return errno == ENOSYS;
+		return false;
 	return cs.nr_cache >= pages;
 }
 

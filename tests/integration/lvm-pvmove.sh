@@ -173,7 +173,7 @@ same_data "in the -n move"
 first=$(lvm2 lvs --noheadings -o seg_pe_ranges vg/lin | sed 's/.*://; s/-.*//')
 u pvmove -i 0 "${L[b]}:$first-$((first + 1))" "${L[c]}"
 lvm2 lvs --segments --noheadings -o seg_start_pe,devices vg/lin | tee "$T/split.txt"
-grep -q "${L[c]}" "$T/split.txt" && grep -q "${L[b]}" "$T/split.txt" ||
+grep -qF "${L[c]}(" "$T/split.txt" && grep -qF "${L[b]}(" "$T/split.txt" ||
 	fail "the PE range $first-$((first + 1)) did not split lin across c and b"
 same_data "in the PE range move"
 lvm2 vgck vg >/dev/null

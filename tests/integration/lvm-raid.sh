@@ -194,7 +194,7 @@ synced rvg/lin
 lvm2 vgck rvg >/dev/null
 ulvm lvconvert --devices "$DEVS" -m 1 rvg/lin "${L[a]}"
 synced rvg/lin
-ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name,devices rvg | grep "lin_rimage" | grep -q "${L[a]}" &&
+ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name,devices rvg | grep "lin_rimage" | grep -qF "${L[a]}(" &&
 	fail "-m 1 ${L[a]} left an image on it"
 qio "nbd+unix:///rvg/lin?socket=$SOCK" "read -P 0x4c 0 8M"
 lvm2 vgck rvg >/dev/null

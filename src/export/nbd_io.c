@@ -225,21 +225,21 @@ static void send_failed(struct nbd_conn *c, int r)
 	shutdown(c->fd, SHUT_RDWR);
 }
 
-int nbd_send(struct nbd_conn *c, const struct iovec *iov_in, int n)
+/* With the send lock held: all of @iov_in (1 to NBD_SEND_BATCH *
+ * NBD_MAX_IOV pieces) in order, sendmsg's @flags beside MSG_NOSIGNAL.
+ * 0, or -errno with the connection marked broken. */
+static int send_locked(struct nbd_conn *c, const struct iovec *iov_in, int n, int flags)
 {
 	struct iovec iov[NBD_SEND_BATCH * NBD_MAX_IOV];
 	struct msghdr msg = { .msg_iov = iov };
 	int r = 0;
 
-	if (n < 1 || n > NBD_SEND_BATCH * NBD_MAX_IOV)
-		return -EINVAL;
-	pthread_mutex_lock(&c->send_lock);
 	if (c->tls && !c->broken && (r = nbd_tls_send(c, iov_in, n)))
 		send_failed(c, r);
 	memcpy(iov, iov_in, sizeof(*iov) * (size_t)n);
 	msg.msg_iovlen = c->tls ? 0 : (size_t)n;
 	while (!c->broken && msg.msg_iovlen) {
-		ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL | flags);
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -259,28 +259,28 @@ int nbd_send(struct nbd_conn *c, const struct iovec *iov_in, int n)
 	}
 	if (c->broken && !r)
 		r = -EPIPE;
+	return r;
+}
+
+int nbd_send(struct nbd_conn *c, const struct iovec *iov, int n)
+{
+	int r;
+
+	if (n < 1 || n > NBD_SEND_BATCH * NBD_MAX_IOV)
+		return -EINVAL;
+	pthread_mutex_lock(&c->send_lock);
+	r = send_locked(c, iov, n, 0);
 	pthread_mutex_unlock(&c->send_lock);
 	return r;
 }
 
 int nbd_send_pipe(struct nbd_conn *c, const void *head, size_t hlen, int pipefd, size_t len)
 {
-	const char *h = head;
-	int r = 0;
+	struct iovec h = { (void *)(uintptr_t)head, hlen };
+	int r;
 
 	pthread_mutex_lock(&c->send_lock);
-	while (!c->broken && hlen) {
-		ssize_t w = send(c->fd, h, hlen, MSG_NOSIGNAL | MSG_MORE);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			send_failed(c, r = -errno);
-			break;
-		}
-		h += w;
-		hlen -= (size_t)w;
-	}
+	r = send_locked(c, &h, 1, MSG_MORE);
 	/* SO_SNDTIMEO bounds each wait here too: a stalled client gets
 	 * -EAGAIN, as from sendmsg.  splice has no MSG_NOSIGNAL: the reader
 	 * blocks SIGPIPE (nbd_conn_serve), and takes back what a client

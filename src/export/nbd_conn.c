@@ -161,7 +161,10 @@ static int block_status(struct nbd_req *q)
  * NBD_INLINE_NS, and while it is over puts it on the connection's ring
  * if its device maps it onto a file that takes it (nbd_ring.c), else
  * hands it to the workers (in parallel either way); the average follows
- * the cache warming up or going cold.  It
+ * the cache warming up or going cold.  A fast READ with more requests
+ * already buffered behind it goes on the ring too, where the batch costs
+ * one io_uring_enter instead of a pread each (system calls are most of a
+ * cached 4 KiB read); alone (QD1) it stays a pread.  It
  * starts slow (NBD_AVG_START_NS), so a new connection runs in parallel
  * until its requests have shown they are fast: a slow request then
  * delays the ones read after it on its connection at most once, before
@@ -375,6 +378,7 @@ static int read_request(struct nbd_conn *c)
 	const char *msg = NULL;
 	uint32_t err;
 	size_t n;
+	bool inl;
 	int ret;
 
 	if (nbd_buffered(c) < sizeof(h)) {
@@ -425,7 +429,15 @@ static int read_request(struct nbd_conn *c)
 			return ret;
 		}
 	}
-	if (run_inline(c, &r) && !nbd_ring_busy(c)) {
+	inl = run_inline(c, &r);
+	if (inl && r.type == NBD_CMD_READ && nbd_buffered(c) >= NBD_REQUEST_SIZE) {
+		/* see above (4 KiB reads on 2 connections at QD32: 5.6 ->
+		 * 4.9 µs of server CPU per request) */
+		q->t0 = nbd_now_ns();
+		if (nbd_ring_submit(c, q))
+			return 0;
+	}
+	if (inl && !nbd_ring_busy(c)) {
 		/* More requests are here already: reply to several at once, but
 		 * not to all; a client waiting for its whole window of replies
 		 * idles while the reader works (16: 4 KiB writes on one

@@ -1,6 +1,7 @@
 /* Asynchronous READ and WRITE on a connection's own ring (liburing), for
  * requests that wait for a disk: with ulvmd --cache=none every transfer
- * is O_DIRECT; in the default mode, reads of pages not yet cached.
+ * is O_DIRECT; in the default mode, reads of pages not yet cached, and
+ * reads that come in batches (one io_uring_enter for many).
  *
  * The reader owns the ring; no other thread touches it.  A READ or WRITE
  * that would go to the workers (nbd_conn.c: its kind has been slow on this

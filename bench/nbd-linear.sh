@@ -15,6 +15,9 @@
 #   BENCH_REPEAT   rounds per workload, servers interleaved; the table shows
 #                  the median [1]
 #   BENCH_KEEP=1   keep the scratch dir (fio JSON, server logs) afterwards
+#   BENCH_WARM=1   start each run with the whole backing file in the page
+#                  cache (read after the drop) instead of a cold cache: the
+#                  steady state of a data set that fits in memory
 #
 # The servers, exactly as run (every one started here, in the background,
 # its PID recorded and killed by that PID at exit):
@@ -97,7 +100,7 @@ rota=$(cat "/sys/block/$disk_dev/queue/rotational" 2>/dev/null || echo ?)
 sched=$(sed 's/.*\[\(.*\)\].*/\1/' "/sys/block/$disk_dev/queue/scheduler" 2>/dev/null || echo ?)
 echo "disk:    $disk_src ($fstype) on $disk_dev: rotational=$rota scheduler=$sched"
 echo "tools:   $(fio --version), $(qemu-nbd --version | head -n 1), $(nbdkit --version)"
-echo "runs:    ${RUNTIME}s measured after ${RAMP}s ramp, cold page cache before each run; scratch $S"
+echo "runs:    ${RUNTIME}s measured after ${RAMP}s ramp, $([ -n "${BENCH_WARM:-}" ] && echo "backing file cached" || echo "cold page cache") before each run; scratch $S"
 
 # ---- the backing file: written once, in full, so nothing is sparse -----------
 fio --name=fill --filename="$FILE" --size="${SIZE_MIB}M" --rw=write --bs=1M --iodepth=8 \
@@ -197,6 +200,7 @@ drop_caches() {
 	sync
 	"$PY" -c 'import sys; b = b"\1" * (int(sys.argv[1]) << 20)' $((SIZE_MIB + 256))
 	if [ -w /proc/sys/vm/drop_caches ]; then echo 3 >/proc/sys/vm/drop_caches; fi
+	if [ -n "${BENCH_WARM:-}" ]; then cat "$FILE" >/dev/null; fi
 }
 [ -w /proc/sys/vm/drop_caches ] || echo "note: cannot write /proc/sys/vm/drop_caches (not root?): caches are not dropped between runs"
 

@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -477,12 +478,15 @@ static int make_value(struct parser *p, struct node *n, const char *id, const ch
 		return -ENOMEM;
 	if (n->cmp & CMP_REGEX) {
 		char why[160];
-		int rc = *v ? regcomp(&n->re, v, REG_EXTENDED | REG_NOSUB) : -1;
+		int rc = !*v ? -1 : select_regex_check(v) ? -2 : regcomp(&n->re, v, REG_EXTENDED | REG_NOSUB);
 
 		if (rc) {
 			if (rc > 0)
 				regerror(rc, &n->re, why, sizeof(why));
-			say(p, "%s", rc > 0 ? why : "Couldn't parse regex");
+			else if (rc == -2)
+				snprintf(why, sizeof(why), "Regular expression too complex: its repetitions expand "
+					 "past %d nodes", SELECT_RE_NODES);
+			say(p, "%s", rc != -1 ? why : "Couldn't parse regex");
 			say(p, "dm_report: failed to create regex matcher for selection field %s", id);
 			r = -EINVAL;
 		}

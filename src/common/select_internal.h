@@ -84,4 +84,9 @@ bool select_reserved_for(const struct report_reserved *r, unsigned field, enum r
 bool select_strictly_reserved(const struct report_registry *reg, unsigned field, enum report_type type,
 			      uint64_t num, const char *str);
 
+/* select_regex.c: 0 when regcomp may compile @re, -E2BIG when its
+ * repetitions would expand it past SELECT_RE_NODES nodes. */
+#define SELECT_RE_NODES 2048
+int select_regex_check(const char *re);
+
 #endif

@@ -188,6 +188,14 @@ static void test_errors(void **state)
 					  "  Failed to parse string value for selection field lv_name.");
 	refused("name=~[a-", -EINVAL, "Missing end quote.\n  Failed to parse regex value for selection field lv_name.");
 	refused("name=~\"a((\"", -EINVAL, "dm_report: failed to create regex matcher for selection field lv_name");
+	/* repetitions that regcomp would expand to 2^36 nodes (the fuzzer's
+	 * find), or to 100^3 copies: refused before regcomp runs */
+	refused("name=~s++++++++++++++++++++++++++++++++++++i(rz", -EINVAL,
+		"Regular expression too complex: its repetitions expand past 2048 nodes");
+	refused("name=~\"((a{100}){100}){100}\"", -EINVAL, "Regular expression too complex");
+	refused("name=~\"(((((((((((((x+)+)+)+)+)+)+)+)+)+)+)+)+)\"", -EINVAL, "Regular expression too complex");
+	want("name=~\"^(lv|thin)[0-9]+$\"", "lv1 lv2 thin1");
+	want("name=~\"^l{1,2}v[[:digit:]]{1}\"", "lv1 lv2");
 	refused("tags=~a", -EINVAL, "dm_report: incompatible comparison type for selection field lv_tags");
 	refused("seg_count=~1", -EINVAL, "dm_report: incompatible comparison type for selection field seg_count");
 	refused("tags=[a,b", -EINVAL, "Invalid operator in selection list.\n"

@@ -149,8 +149,8 @@ int select_regex_check(const char *re)
 		if (f->total > SELECT_RE_NODES || f->last > SELECT_RE_NODES)
 			return -E2BIG;
 	}
-	for (; f >= st; f--)
-		if (f->done + f->total > SELECT_RE_NODES)
+	for (size_t i = 0; i <= (size_t)(f - st); i++)
+		if (st[i].done + st[i].total > SELECT_RE_NODES)
 			return -E2BIG;
 	return 0;
 }

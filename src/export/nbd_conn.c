@@ -430,9 +430,10 @@ static int read_request(struct nbd_conn *c)
 		}
 	}
 	inl = run_inline(c, &r);
-	if (inl && r.type == NBD_CMD_READ && nbd_buffered(c) >= NBD_REQUEST_SIZE) {
-		/* see above (4 KiB reads on 2 connections at QD32: 5.6 ->
-		 * 4.9 µs of server CPU per request) */
+	/* the ring first for a request that will not run here, and for a
+	 * fast READ with more requests behind it (see above; 4 KiB reads on
+	 * 2 connections at QD32: 5.6 -> 4.9 µs of server CPU per request) */
+	if (!inl || nbd_ring_busy(c) || (r.type == NBD_CMD_READ && nbd_buffered(c) >= NBD_REQUEST_SIZE)) {
 		q->t0 = nbd_now_ns();
 		if (nbd_ring_submit(c, q))
 			return 0;
@@ -450,9 +451,7 @@ static int read_request(struct nbd_conn *c)
 		}
 		nbd_req_run(q);
 	} else {
-		q->t0 = nbd_now_ns();
-		if (!nbd_ring_submit(c, q))
-			nbd_queue(c->s, q);
+		nbd_queue(c->s, q);
 	}
 	return 0;
 }

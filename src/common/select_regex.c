@@ -35,6 +35,13 @@ static uint64_t cap(uint64_t v)
 	return v > SELECT_RE_NODES + 1 ? SELECT_RE_NODES + 1 : v;
 }
 
+/* One more element of one node (a character, a bracket expression). */
+static void atom(struct frame *f)
+{
+	f->last = 1;
+	f->total = cap(f->total + 1);
+}
+
 /* The end of a bracket expression starting at @p ('['), or NULL. */
 static const char *bracket_end(const char *p)
 {
@@ -104,8 +111,7 @@ int select_regex_check(const char *re)
 				f->total = cap(f->total + k);
 				break;
 			}
-			f->last = 1; /* an unmatched ')' is a character in ERE */
-			f->total = cap(f->total + 1);
+			atom(f); /* an unmatched ')' is a character in ERE */
 			break;
 		case '|':
 			f->done = cap(f->done + f->total + 1);
@@ -127,23 +133,20 @@ int select_regex_check(const char *re)
 				p = e;
 				break;
 			}
-			f->last = 1;
-			f->total = cap(f->total + 1);
+			atom(f);
 			break;
 		case '[':
 			if (!(e = bracket_end(p)))
 				return 0; /* regcomp says what is wrong */
 			p = e;
-			f->last = 1;
-			f->total = cap(f->total + 1);
+			atom(f);
 			break;
 		case '\\':
 			if (p[1])
 				p++;
 			/* fall through */
 		default:
-			f->last = 1;
-			f->total = cap(f->total + 1);
+			atom(f);
 			break;
 		}
 		if (f->total > SELECT_RE_NODES || f->last > SELECT_RE_NODES)

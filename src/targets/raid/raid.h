@@ -130,6 +130,9 @@ struct raid_set {
 	pthread_t thread;
 	bool thread_running, stop;
 	atomic_uint client_io;       /* client requests in flight: the sync yields */
+	atomic_uint direct_reads;    /* reads handed to the caller's ring or pipe
+				      * (raid_map_read): their end is not seen, so
+				      * the sync yields while this moves */
 	atomic_uint read_rr;
 	/* parity levels: the stripe rows in use (raid_stripe.c); writes
 	 * done by another's row update, and row updates */

@@ -153,6 +153,7 @@ int raid_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_re
 		return -ENOTSUP;
 	if ((j = pick_copy(rs, c, n, tried, false)) < 0)
 		return -ENOTSUP;
+	atomic_fetch_add_explicit(&rs->direct_reads, 1, memory_order_relaxed);
 	out->dev = rs->legs[c[j].dev].data;
 	out->off = to_bytes(c[j].sector) + in;
 	out->len = len;

@@ -40,6 +40,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 
@@ -83,6 +84,12 @@ static struct nbd_ring *ring_get(struct nbd_conn *c)
 	return a;
 }
 
+static void submitted(struct nbd_ring *a, int e)
+{
+	if (e >= 0)
+		a->prepared -= (unsigned)e < a->prepared ? (unsigned)e : a->prepared;
+}
+
 static void submit(struct nbd_ring *a)
 {
 	int e;
@@ -92,8 +99,33 @@ static void submit(struct nbd_ring *a)
 	do
 		e = io_uring_submit(&a->ring);
 	while (e == -EINTR);
-	if (e >= 0)
-		a->prepared -= (unsigned)e < a->prepared ? (unsigned)e : a->prepared;
+	submitted(a, e);
+}
+
+/* Submit what is prepared and wait for a completion.  The kernel may
+ * refuse for a while (-EAGAIN, -EBUSY: out of memory, completions
+ * backed up); then try again a millisecond later rather than wait on a
+ * ring whose entries were never submitted, or spin. */
+static void submit_wait(struct nbd_conn *c)
+{
+	struct nbd_ring *a = c->ring;
+	struct timespec ms = { 0, 1000000 };
+	bool warned = false;
+	int e;
+
+	for (;;) {
+		e = io_uring_submit_and_wait(&a->ring, 1);
+		submitted(a, e);
+		if (e >= 0 || io_uring_cq_ready(&a->ring))
+			return;
+		if (e == -EINTR)
+			continue;
+		if (!warned) {
+			log_warn("nbd: connection %u: io_uring_enter: %s: retrying", c->id, strerror(-e));
+			warned = true;
+		}
+		nanosleep(&ms, NULL);
+	}
 }
 
 bool nbd_ring_submit(struct nbd_conn *c, struct nbd_req *q)
@@ -153,14 +185,8 @@ static void reap(struct nbd_conn *c, bool wait)
 	bool corked = c->corked;
 	unsigned head, n = 0;
 
-	if (wait) {
-		int e;
-
-		submit(a);
-		do
-			e = io_uring_wait_cqe(&a->ring, &cqe);
-		while (e == -EINTR);
-	}
+	if (wait)
+		submit_wait(c);
 	nbd_cork(c);
 	io_uring_for_each_cqe(&a->ring, head, cqe) {
 		struct nbd_req *q = io_uring_cqe_get_data(cqe);

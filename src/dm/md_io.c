@@ -255,18 +255,23 @@ static int md_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn f
 }
 
 /* Asynchronous direct I/O (io/dev.h): the piece must lie in one target
- * that only maps (no read or write op of its own) and map whole to one
- * lower device, which must say yes in turn.  The device counts in flight
+ * that only maps (no read or write op of its own), or, for a read, one
+ * whose map_read says where it lies, and map whole to one lower device,
+ * which must say yes in turn.  A map_read that holds something until
+ * the read ends (@held) gets its map_read_end from md_direct_end, or at
+ * once if the lower device says no.  The device counts in flight
  * while it is held, as a request in md_io does, so a suspend waits for
  * the transfer; a suspended device says -EAGAIN instead of waiting (the
  * caller may hold the transfers that the suspend waits for). */
-static int table_direct(struct dm_table *t, void *buf, size_t len, uint64_t off, struct dev_direct *io)
+static int table_direct(struct dm_table *t, void *buf, size_t len, uint64_t off, struct dev_direct *io,
+			struct dm_target **held)
 {
 	unsigned i;
 	struct dm_target *ti;
 	const struct target_type *tt;
 	struct dm_remap rm = { 0 };
 	uint64_t begin;
+	int r;
 
 	if (off > to_bytes(t->sectors) || len > to_bytes(t->sectors) - off)
 		return -ENOTSUP; /* the device shrank: md_io says so */
@@ -282,18 +287,25 @@ static int table_direct(struct dm_table *t, void *buf, size_t len, uint64_t off,
 	} else if (!io->write && tt->map_read) {
 		if (tt->map_read(ti, off - begin, len, &rm))
 			return -ENOTSUP;
+		if (tt->map_read_end)
+			*held = ti;
 	} else {
 		return -ENOTSUP;
 	}
-	if (rm.len != len)
-		return -ENOTSUP;
-	return dev_direct(rm.dev, buf, len, rm.off, io);
+	r = rm.len != len ? -ENOTSUP : dev_direct(rm.dev, buf, len, rm.off, io);
+	if (r && *held) {
+		tt->map_read_end(ti);
+		*held = NULL;
+	}
+	return r;
 }
 
 static int md_direct(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_direct *io)
 {
 	struct mapped_device *md = (struct mapped_device *)d;
 	unsigned k = io->n;
+	struct dm_target *held = NULL;
+	struct dev_direct_hold *h;
 	struct dm_table *t;
 	int r;
 
@@ -304,26 +316,31 @@ static int md_direct(struct dev *d, void *buf, size_t len, uint64_t off, struct 
 	pthread_mutex_unlock(&md->lock);
 	if (!t)
 		return -EAGAIN;
-	dev_direct_push(io, d, 0);
-	r = table_direct(t, buf, len, off, io);
+	h = dev_direct_push(io, d, 0);
+	r = table_direct(t, buf, len, off, io, &held);
 	if (r) {
 		io->n = k;
 		md_exit(md);
 		return r;
 	}
-	io->hold[k].start = md_stats_start(md);
+	h->start = md_stats_start(md);
+	h->arg = held;
 	return 0;
 }
 
-static void md_direct_end(struct dev *d, const struct dev_direct *io, uint64_t start, int r)
+static void md_direct_end(struct dev *d, const struct dev_direct *io, const struct dev_direct_hold *h, int r)
 {
 	struct mapped_device *md = (struct mapped_device *)d;
+	struct dm_target *held = h->arg;
 
+	/* the target's hold first: the table stays while md counts the read */
+	if (held)
+		held->type->map_read_end(held);
 	md_exit(md);
 	if (r == DEV_DIRECT_CANCELED)
 		md_stats_cancel(md);
 	else
-		md_stats_end(md, io->write ? MD_STAT_WRITE : MD_STAT_READ, io->len, start, r);
+		md_stats_end(md, io->write ? MD_STAT_WRITE : MD_STAT_READ, io->len, h->start, r);
 }
 
 struct flush_seen {

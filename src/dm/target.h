@@ -98,11 +98,17 @@ struct target_type {
 	int (*map)(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out);
 
 	/* Targets that do their own I/O but can say, for a read, which lower
-	 * device holds all of it unchanged (raid's copies): as map, for
-	 * reads only, never blocking; -ENOTSUP where it must do the read
-	 * itself.  Optional: lets a caller with its own ring or pipe read
-	 * there (dev_direct_begin). */
+	 * device holds all of it unchanged (raid's copies, a thin volume's
+	 * mapped blocks): as map, for reads only, never blocking; -ENOTSUP
+	 * where it must do the read itself.  Optional: lets a caller with
+	 * its own ring or pipe read there (dev_direct_begin).  A target
+	 * whose answer holds something until the read is done (thin: the
+	 * pool's io_lock, so the block is not unmapped and reused under the
+	 * read) has map_read_end, called once for each map_read that
+	 * returned 0, on the same thread, when the read ended or was not
+	 * started. */
 	int (*map_read)(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out);
+	void (*map_read_end)(struct dm_target *ti);
 
 	/* Targets that do their own I/O.  Optional (see above). */
 	int (*read)(struct dm_target *ti, void *buf, size_t len, uint64_t off);

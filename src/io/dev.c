@@ -89,11 +89,14 @@ int dev_direct_begin(struct dev *d, void *buf, size_t len, uint64_t off, unsigne
 	return dev_direct(d, buf, len, off, io);
 }
 
-void dev_direct_push(struct dev_direct *io, struct dev *d, uint64_t start)
+struct dev_direct_hold *dev_direct_push(struct dev_direct *io, struct dev *d, uint64_t start)
 {
-	io->hold[io->n].dev = d;
-	io->hold[io->n].start = start;
-	io->n++;
+	struct dev_direct_hold *h = &io->hold[io->n++];
+
+	h->dev = d;
+	h->start = start;
+	h->arg = NULL;
+	return h;
 }
 
 void dev_direct_cancel(struct dev_direct *io)
@@ -104,8 +107,9 @@ void dev_direct_cancel(struct dev_direct *io)
 void dev_direct_end(struct dev_direct *io, int r)
 {
 	while (io->n) {
-		io->n--;
-		io->hold[io->n].dev->ops->direct_end(io->hold[io->n].dev, io, io->hold[io->n].start, r);
+		const struct dev_direct_hold *h = &io->hold[--io->n];
+
+		h->dev->ops->direct_end(h->dev, io, h, r);
 	}
 }
 

@@ -20,6 +20,7 @@
 
 struct dev;
 struct dev_direct;
+struct dev_direct_hold;
 struct err;
 
 /* write / write_zeroes flags */
@@ -56,8 +57,9 @@ struct dev_ops {
 	 * transfer runs.  -ENOTSUP or -EAGAIN: use read / write instead. */
 	int (*direct)(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_direct *io);
 	/* The transfer of @io ended with @r (0 or -errno): release the hold
-	 * that direct pushed, with its @start. */
-	void (*direct_end)(struct dev *d, const struct dev_direct *io, uint64_t start, int r);
+	 * @h that direct pushed. */
+	void (*direct_end)(struct dev *d, const struct dev_direct *io, const struct dev_direct_hold *h,
+			   int r);
 	/* Release the backend; called when the last reference goes. */
 	void (*destroy)(struct dev *d);
 };
@@ -106,7 +108,8 @@ int dev_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn fn, voi
  * on the way holds what the transfer needs (a mapped device its table, in
  * flight, so a suspend waits for it; a file its share of the lock that
  * keeps unaligned writes apart) until dev_direct_end, which the caller
- * calls with the transfer's result once it is done.  A short transfer is
+ * calls with the transfer's result once it is done, on the thread that
+ * began it (holds may be read locks).  A short transfer is
  * the caller's to redo with dev_read / dev_write.  Anything else (a target
  * that does its own I/O, a suspended device, a buffered file, an
  * unaligned buffer) returns -ENOTSUP or -EAGAIN, and nothing is held: use
@@ -126,9 +129,10 @@ struct dev_direct {
 	bool write;
 	bool splice;      /* DEV_DIRECT_SPLICE */
 	unsigned n;       /* holds taken, the outermost device first */
-	struct {
+	struct dev_direct_hold {
 		struct dev *dev;
-		uint64_t start;
+		uint64_t start; /* the device's own: a time, a flag */
+		void *arg;      /* the device's own, NULL unless it sets it */
 	} hold[DEV_DIRECT_DEPTH];
 };
 /* @how: DEV_DIRECT_WRITE, DEV_DIRECT_SPLICE (0: an O_DIRECT read). */
@@ -141,9 +145,9 @@ void dev_direct_end(struct dev_direct *io, int r);
 #define DEV_DIRECT_CANCELED (-ECANCELED)
 void dev_direct_cancel(struct dev_direct *io);
 /* For backends: one level down (checks the range, as dev_read), and
- * the hold of @d, whose direct_end gets @start back. */
+ * the hold of @d, whose direct_end gets it back (@start, arg NULL). */
 int dev_direct(struct dev *d, void *buf, size_t len, uint64_t off, struct dev_direct *io);
-void dev_direct_push(struct dev_direct *io, struct dev *d, uint64_t start);
+struct dev_direct_hold *dev_direct_push(struct dev_direct *io, struct dev *d, uint64_t start);
 
 /* For backends: write_zeroes done with ordinary writes of zero buffers. */
 int dev_write_zero_buffers(struct dev *d, uint64_t off, uint64_t len, unsigned flags);

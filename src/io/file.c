@@ -303,11 +303,12 @@ static int file_direct(struct dev *d, void *buf, size_t len, uint64_t off, struc
 	return 0;
 }
 
-static void file_direct_end(struct dev *d, const struct dev_direct *io, uint64_t locked, int r)
+static void file_direct_end(struct dev *d, const struct dev_direct *io, const struct dev_direct_hold *h,
+			    int r)
 {
 	(void)io;
 	(void)r;
-	if (locked)
+	if (h->start) /* locked */
 		pthread_rwlock_unlock(&to_file(d)->rmw);
 }
 

@@ -140,6 +140,54 @@ static int thin_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
 	return r;
 }
 
+/* A read that lies in mapped blocks, consecutive on the data device, is
+ * said to be there, for the caller's own ring or pipe (target.h): with
+ * the pool's io_lock held for read until map_read_end, as thin_read holds
+ * it across its read, so a discard or a message cannot unmap the blocks
+ * and let them be reused under the transfer.  Never waits: a lock that
+ * is taken (a discard pending, a commit writing) says -ENOTSUP and the
+ * read goes the ordinary way. */
+static int thin_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out)
+{
+	struct thin_c *tc = ti->private;
+	struct pool *p = tc->pool;
+	uint64_t first = off / p->block_bytes, last = (off + len - 1) / p->block_bytes;
+	struct thin_mapping m;
+	uint64_t start = 0;
+	int r = 0;
+
+	if (!len || pthread_rwlock_tryrdlock(&p->io_lock))
+		return -ENOTSUP;
+	if (pthread_mutex_trylock(&p->lock)) {
+		pthread_rwlock_unlock(&p->io_lock);
+		return -ENOTSUP;
+	}
+	for (uint64_t vb = first; vb <= last && !r; vb++) {
+		if (p->mode == PM_FAIL || thin_meta_lookup(p->tm, tc->dev_id, vb, &m))
+			r = -ENOTSUP;
+		else if (vb == first)
+			start = m.data_block;
+		else if (m.data_block != start + (vb - first))
+			r = -ENOTSUP;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (r) {
+		pthread_rwlock_unlock(&p->io_lock);
+		return r;
+	}
+	out->dev = p->data_dev;
+	out->off = start * p->block_bytes + off % p->block_bytes;
+	out->len = len;
+	return 0;
+}
+
+static void thin_map_read_end(struct dm_target *ti)
+{
+	struct thin_c *tc = ti->private;
+
+	pthread_rwlock_unlock(&tc->pool->io_lock);
+}
+
 /* ---- writes ---- */
 
 enum fill { FILL_ZERO, FILL_NONE, FILL_OLD, FILL_ORIGIN };
@@ -690,6 +738,8 @@ const struct target_type thin_target = {
 	.ctr = thin_ctr,
 	.dtr = thin_dtr,
 	.read = thin_read,
+	.map_read = thin_map_read,
+	.map_read_end = thin_map_read_end,
 	.write = thin_write,
 	.flush = thin_flush,
 	.discard = thin_discard,

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "targets/thin_pool.h"
 #include "thin/thin_metadata.h"
@@ -399,6 +401,110 @@ static void test_batch_provision(void **state)
 	free(old);
 }
 
+/* A read for the caller's own pipe or ring (dev_direct_begin, as the NBD
+ * server splices): it lies whole in mapped blocks that follow each other
+ * on the data file, or it is not given; while it is held, a discard of
+ * the block waits (the block must not be freed and reused under it), and
+ * another direct read says no rather than queue behind the discard. */
+struct discard_job {
+	struct dev *d;
+	uint64_t off, len;
+	atomic_bool done;
+	int r;
+};
+
+static void *discard_thread(void *arg)
+{
+	struct discard_job *j = arg;
+
+	j->r = dev_discard(j->d, j->off, j->len);
+	atomic_store(&j->done, true);
+	return NULL;
+}
+
+static void test_direct_read(void **state)
+{
+	struct fixture *f = *state;
+	struct mapped_device *pool = make_pool(f, NULL), *thin;
+	char *buf = malloc(4 * BLOCK), *rd = malloc(4 * BLOCK);
+	struct discard_job job = { 0 };
+	struct dev_direct io, io2;
+	uint64_t off6, off7;
+	bool early;
+	ssize_t got;
+	pthread_t th;
+	struct dev *d;
+	int r2;
+
+	assert_non_null(buf);
+	assert_non_null(rd);
+	msg(f->ctx, "pool", "create_thin 0", 0);
+	thin = make_thin(f, "thin0", 0, 100 * BLOCK_SECTORS, NULL);
+	d = &thin->dev;
+	fill(buf, 4 * BLOCK, 3);
+	assert_int_equal(dev_write(d, buf, 4 * BLOCK, 0, 0), 0); /* blocks 0-3, in a row */
+	/* across three mapped blocks, at an odd offset: where they are */
+	assert_int_equal(dev_direct_begin(d, NULL, 2 * BLOCK + 100, 512 + 3, DEV_DIRECT_SPLICE, &io), 0);
+	assert_int_equal(pread(io.fd, rd, 2 * BLOCK + 100, (off_t)io.off), 2 * BLOCK + 100);
+	assert_memory_equal(rd, buf + 512 + 3, 2 * BLOCK + 100);
+	dev_direct_end(&io, 0);
+	/* into an unmapped block: no */
+	assert_int_equal(dev_direct_begin(d, NULL, 2 * BLOCK, 3 * BLOCK, DEV_DIRECT_SPLICE, &io), -ENOTSUP);
+	/* two blocks written in reverse order lie apart: each alone, not both */
+	assert_int_equal(dev_write(d, buf, BLOCK, 7 * BLOCK, 0), 0);
+	assert_int_equal(dev_write(d, buf, BLOCK, 6 * BLOCK, 0), 0);
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 6 * BLOCK, DEV_DIRECT_SPLICE, &io), 0);
+	off6 = io.off;
+	dev_direct_end(&io, 0);
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 7 * BLOCK, DEV_DIRECT_SPLICE, &io), 0);
+	off7 = io.off;
+	dev_direct_end(&io, 0);
+	assert_true(off7 != off6 + BLOCK);
+	assert_int_equal(dev_direct_begin(d, NULL, 2 * BLOCK, 6 * BLOCK, DEV_DIRECT_SPLICE, &io), -ENOTSUP);
+	/* a read into a buffer, for a ring, the same */
+	assert_int_equal(dev_direct_begin(d, rd, BLOCK, BLOCK, 0, &io), 0);
+	assert_int_equal(io.off, BLOCK); /* vblock 1 is data block 1 */
+	dev_direct_end(&io, 0);
+	/* never a write: those may provision */
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 0, DEV_DIRECT_SPLICE | DEV_DIRECT_WRITE, &io), -ENOTSUP);
+
+	/* held: a discard of the block waits for the end */
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 0, DEV_DIRECT_SPLICE, &io), 0);
+	job.d = d;
+	job.len = 2 * BLOCK;
+	assert_int_equal(pthread_create(&th, NULL, discard_thread, &job), 0);
+	usleep(100 * 1000);
+	early = atomic_load(&job.done);
+	/* with the discard waiting, another direct read does not queue */
+	r2 = dev_direct_begin(d, NULL, BLOCK, BLOCK, DEV_DIRECT_SPLICE, &io2);
+	if (!r2)
+		dev_direct_end(&io2, 0);
+	got = pread(io.fd, rd, BLOCK, (off_t)io.off);
+	dev_direct_end(&io, 0); /* before any assert: a failed one must not leave it held */
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_false(early);
+	assert_int_equal(r2, -ENOTSUP);
+	assert_int_equal(got, BLOCK);
+	assert_memory_equal(rd, buf, BLOCK);
+	assert_true(atomic_load(&job.done));
+	assert_int_equal(job.r, 0);
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 0, DEV_DIRECT_SPLICE, &io), -ENOTSUP);
+	assert_int_equal(dev_read(d, rd, 2 * BLOCK, 0), 0);
+	assert_true(all_zero(rd, 2 * BLOCK));
+	/* a cancel lets go too: the next discard does not wait */
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 2 * BLOCK, DEV_DIRECT_SPLICE, &io), 0);
+	dev_direct_cancel(&io);
+	assert_int_equal(dev_discard(d, 2 * BLOCK, 2 * BLOCK), 0);
+	pthread_mutex_lock(&thin->lock);
+	assert_int_equal(thin->inflight, 0);
+	pthread_mutex_unlock(&thin->lock);
+
+	dev_put(&thin->dev);
+	dev_put(&pool->dev);
+	free(buf);
+	free(rd);
+}
+
 static void test_no_space(void **state)
 {
 	struct fixture *f = *state;
@@ -460,6 +566,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_external_origin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_provision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_space, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_space_queue, setup, teardown),
 	};

@@ -255,14 +255,15 @@ static int md_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn f
 }
 
 /* Asynchronous direct I/O (io/dev.h): the piece must lie in one target
- * that only maps (no read or write op of its own), or, for a read, one
- * whose map_read says where it lies, and map whole to one lower device,
- * which must say yes in turn.  A map_read that holds something until
- * the read ends (@held) gets its map_read_end from md_direct_end, or at
- * once if the lower device says no.  The device counts in flight
- * while it is held, as a request in md_io does, so a suspend waits for
- * the transfer; a suspended device says -EAGAIN instead of waiting (the
- * caller may hold the transfers that the suspend waits for). */
+ * that only maps (no read or write op of its own) and map whole to one
+ * lower device, which must say yes in turn; a target that does its own
+ * I/O may still say where (map_read, map_write).  One that holds
+ * something until the transfer ends (@held) gets its map_end from
+ * md_direct_end, or at once if the lower device says no.  The device
+ * counts in flight while it is held, as a request in md_io does, so a
+ * suspend waits for the transfer; a suspended device says -EAGAIN
+ * instead of waiting (the caller may hold the transfers that the
+ * suspend waits for). */
 static int table_direct(struct dm_table *t, void *buf, size_t len, uint64_t off, struct dev_direct *io,
 			struct dm_target **held)
 {
@@ -284,17 +285,18 @@ static int table_direct(struct dm_table *t, void *buf, size_t len, uint64_t off,
 	if (tt->map && !(io->write ? !!tt->write : !!tt->read)) {
 		if (tt->map(ti, off - begin, len, &rm))
 			return -ENOTSUP;
-	} else if (!io->write && tt->map_read) {
-		if (tt->map_read(ti, off - begin, len, &rm))
+	} else if (io->write ? !!tt->map_write : !!tt->map_read) {
+		if (io->write ? tt->map_write(ti, off - begin, len, io->fua, &rm) :
+				tt->map_read(ti, off - begin, len, &rm))
 			return -ENOTSUP;
-		if (tt->map_read_end)
+		if (tt->map_end)
 			*held = ti;
 	} else {
 		return -ENOTSUP;
 	}
 	r = rm.len != len ? -ENOTSUP : dev_direct(rm.dev, buf, len, rm.off, io);
 	if (r && *held) {
-		tt->map_read_end(ti);
+		tt->map_end(ti);
 		*held = NULL;
 	}
 	return r;
@@ -335,7 +337,7 @@ static void md_direct_end(struct dev *d, const struct dev_direct *io, const stru
 
 	/* the target's hold first: the table stays while md counts the read */
 	if (held)
-		held->type->map_read_end(held);
+		held->type->map_end(held);
 	md_exit(md);
 	if (r == DEV_DIRECT_CANCELED)
 		md_stats_cancel(md);

@@ -15,6 +15,7 @@
 #ifndef ULVM_DM_TARGET_H
 #define ULVM_DM_TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,16 +100,19 @@ struct target_type {
 
 	/* Targets that do their own I/O but can say, for a read, which lower
 	 * device holds all of it unchanged (raid's copies, a thin volume's
-	 * mapped blocks): as map, for reads only, never blocking; -ENOTSUP
-	 * where it must do the read itself.  Optional: lets a caller with
-	 * its own ring or pipe read there (dev_direct_begin).  A target
-	 * whose answer holds something until the read is done (thin: the
-	 * pool's io_lock, so the block is not unmapped and reused under the
-	 * read) has map_read_end, called once for each map_read that
-	 * returned 0, on the same thread, when the read ended or was not
-	 * started. */
+	 * mapped blocks), or for a write, where it can go unchanged (a thin
+	 * volume's mapped blocks that no snapshot shares; @fua: the caller
+	 * makes it durable there and nothing else): as map, never blocking;
+	 * -ENOTSUP where the target must do the I/O itself.  Optional: lets
+	 * a caller with its own ring or pipe do it there (dev_direct_begin).
+	 * A target whose answer holds something until the transfer is done
+	 * (thin: the pool's io_lock, so the block is not unmapped, shared or
+	 * reused under it) has map_end, called once for each map_read or
+	 * map_write that returned 0, on the same thread, when the transfer
+	 * ended or was not started. */
 	int (*map_read)(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out);
-	void (*map_read_end)(struct dm_target *ti);
+	int (*map_write)(struct dm_target *ti, uint64_t off, uint64_t len, bool fua, struct dm_remap *out);
+	void (*map_end)(struct dm_target *ti);
 
 	/* Targets that do their own I/O.  Optional (see above). */
 	int (*read)(struct dm_target *ti, void *buf, size_t len, uint64_t off);

@@ -138,7 +138,9 @@ bool nbd_ring_submit(struct nbd_conn *c, struct nbd_req *q)
 	if ((r->type != NBD_CMD_READ && !write) || (c->ring && c->ring->failed))
 		return false;
 	/* the device first: a connection to a buffered device makes no ring */
-	if (dev_direct_begin(c->dev, q->buf, r->length, r->offset, write ? DEV_DIRECT_WRITE : 0, &q->dio))
+	if (dev_direct_begin(c->dev, q->buf, r->length, r->offset,
+			     !write ? 0 : DEV_DIRECT_WRITE | (r->flags & NBD_CMD_FLAG_FUA ? DEV_DIRECT_FUA : 0),
+			     &q->dio))
 		return false;
 	if (!(a = ring_get(c))) {
 		dev_direct_cancel(&q->dio);

@@ -86,6 +86,7 @@ int dev_direct_begin(struct dev *d, void *buf, size_t len, uint64_t off, unsigne
 	io->len = len;
 	io->write = how & DEV_DIRECT_WRITE;
 	io->splice = how & DEV_DIRECT_SPLICE;
+	io->fua = how & DEV_DIRECT_FUA;
 	return dev_direct(d, buf, len, off, io);
 }
 

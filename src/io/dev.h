@@ -122,12 +122,17 @@ int dev_extents(struct dev *d, uint64_t off, uint64_t len, dev_extent_fn fn, voi
 #define DEV_DIRECT_DEPTH 8
 #define DEV_DIRECT_WRITE  1u
 #define DEV_DIRECT_SPLICE 2u
+/* A FUA write: the caller makes the transfer durable (RWF_DSYNC); a
+ * device whose FUA needs more than that (a thin pool's uncommitted
+ * mappings) says no. */
+#define DEV_DIRECT_FUA    4u
 struct dev_direct {
 	int fd;           /* where the transfer goes */
 	uint64_t off;
 	size_t len;
 	bool write;
 	bool splice;      /* DEV_DIRECT_SPLICE */
+	bool fua;         /* DEV_DIRECT_FUA */
 	unsigned n;       /* holds taken, the outermost device first */
 	struct dev_direct_hold {
 		struct dev *dev;
@@ -135,7 +140,7 @@ struct dev_direct {
 		void *arg;      /* the device's own, NULL unless it sets it */
 	} hold[DEV_DIRECT_DEPTH];
 };
-/* @how: DEV_DIRECT_WRITE, DEV_DIRECT_SPLICE (0: an O_DIRECT read). */
+/* @how: DEV_DIRECT_WRITE, DEV_DIRECT_SPLICE, DEV_DIRECT_FUA (0: an O_DIRECT read). */
 int dev_direct_begin(struct dev *d, void *buf, size_t len, uint64_t off, unsigned how,
 		     struct dev_direct *io);
 void dev_direct_end(struct dev_direct *io, int r);

@@ -12,6 +12,9 @@
  * (see thin_pool.c on durability).
  * Discards unmap whole blocks and pass the freed ones down to the data
  * device; partial blocks are ignored, as in the kernel.
+ * Reads of mapped blocks and writes to mapped blocks no snapshot shares
+ * may instead be done by the NBD server on its own ring or pipe, where
+ * map_blocks says they lie (with io_lock held until map_end).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -140,14 +143,20 @@ static int thin_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
 	return r;
 }
 
+/* ---- reads and writes on the caller's ring or pipe ---- */
+
 /* A read that lies in mapped blocks, consecutive on the data device, is
- * said to be there, for the caller's own ring or pipe (target.h): with
- * the pool's io_lock held for read until map_read_end, as thin_read holds
- * it across its read, so a discard or a message cannot unmap the blocks
- * and let them be reused under the transfer.  Never waits: a lock that
- * is taken (a discard pending, a commit writing) says -ENOTSUP and the
- * read goes the ordinary way. */
-static int thin_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out)
+ * said to be there, for the caller's own ring or pipe (target.h); so is
+ * a write where none of the blocks is shared (thin_write would write
+ * them in place too) and, for a FUA write, the pool has nothing to
+ * commit (else the worker's thin_write commits).  The pool's io_lock is
+ * held for read until map_end, as thin_read and thin_write hold it
+ * across their I/O, so a discard or a message (a snapshot) cannot unmap,
+ * share or reuse the blocks under the transfer.  Never waits: a lock
+ * that is taken (a discard or message pending, a commit writing) says
+ * -ENOTSUP and the request goes the ordinary way. */
+static int map_blocks(struct dm_target *ti, uint64_t off, uint64_t len, bool write, bool fua,
+		      struct dm_remap *out)
 {
 	struct thin_c *tc = ti->private;
 	struct pool *p = tc->pool;
@@ -162,8 +171,10 @@ static int thin_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struc
 		pthread_rwlock_unlock(&p->io_lock);
 		return -ENOTSUP;
 	}
+	if (p->mode == PM_FAIL || (fua && p->dirty))
+		r = -ENOTSUP;
 	for (uint64_t vb = first; vb <= last && !r; vb++) {
-		if (p->mode == PM_FAIL || thin_meta_lookup(p->tm, tc->dev_id, vb, &m))
+		if (thin_meta_lookup(p->tm, tc->dev_id, vb, &m) || (write && m.shared))
 			r = -ENOTSUP;
 		else if (vb == first)
 			start = m.data_block;
@@ -181,7 +192,17 @@ static int thin_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struc
 	return 0;
 }
 
-static void thin_map_read_end(struct dm_target *ti)
+static int thin_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out)
+{
+	return map_blocks(ti, off, len, false, false, out);
+}
+
+static int thin_map_write(struct dm_target *ti, uint64_t off, uint64_t len, bool fua, struct dm_remap *out)
+{
+	return map_blocks(ti, off, len, true, fua, out);
+}
+
+static void thin_map_end(struct dm_target *ti)
 {
 	struct thin_c *tc = ti->private;
 
@@ -739,7 +760,8 @@ const struct target_type thin_target = {
 	.dtr = thin_dtr,
 	.read = thin_read,
 	.map_read = thin_map_read,
-	.map_read_end = thin_map_read_end,
+	.map_write = thin_map_write,
+	.map_end = thin_map_end,
 	.write = thin_write,
 	.flush = thin_flush,
 	.discard = thin_discard,

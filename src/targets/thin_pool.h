@@ -8,8 +8,8 @@
  *
  * Locks, outermost first:
  *   io_lock  shared by every thin read and write for the whole of its
- *            lookup and data I/O (a read on the NBD server's ring or
- *            pipe until its map_read_end); exclusive while mappings go away
+ *            lookup and data I/O (a transfer on the NBD server's ring
+ *            or pipe until its map_end); exclusive while mappings go away
  *            (discard, messages), so a data block that a stale lookup
  *            still points at is never unmapped, committed, reallocated
  *            and overwritten under an in-flight I/O;

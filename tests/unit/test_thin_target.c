@@ -401,11 +401,12 @@ static void test_batch_provision(void **state)
 	free(old);
 }
 
-/* A read for the caller's own pipe or ring (dev_direct_begin, as the NBD
- * server splices): it lies whole in mapped blocks that follow each other
- * on the data file, or it is not given; while it is held, a discard of
- * the block waits (the block must not be freed and reused under it), and
- * another direct read says no rather than queue behind the discard. */
+/* A read or write for the caller's own pipe or ring (dev_direct_begin, as
+ * the NBD server splices): it lies whole in mapped blocks that follow each
+ * other on the data file (a write: none shared, and for FUA nothing to
+ * commit), or it is not given; while it is held, a discard of the block
+ * waits (the block must not be freed and reused under it), and another
+ * direct read says no rather than queue behind the discard. */
 struct discard_job {
 	struct dev *d;
 	uint64_t off, len;
@@ -422,7 +423,7 @@ static void *discard_thread(void *arg)
 	return NULL;
 }
 
-static void test_direct_read(void **state)
+static void test_direct(void **state)
 {
 	struct fixture *f = *state;
 	struct mapped_device *pool = make_pool(f, NULL), *thin;
@@ -465,8 +466,35 @@ static void test_direct_read(void **state)
 	assert_int_equal(dev_direct_begin(d, rd, BLOCK, BLOCK, 0, &io), 0);
 	assert_int_equal(io.off, BLOCK); /* vblock 1 is data block 1 */
 	dev_direct_end(&io, 0);
-	/* never a write: those may provision */
+	/* a write in place: where the read was */
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, BLOCK + 512, DEV_DIRECT_SPLICE | DEV_DIRECT_WRITE, &io), 0);
+	assert_int_equal(io.off, BLOCK + 512);
+	assert_int_equal(pwrite(io.fd, "in place", 8, (off_t)io.off), 8); /* the caller's move */
+	dev_direct_end(&io, 0);
+	assert_int_equal(dev_read(d, rd, 8, BLOCK + 512), 0);
+	assert_memory_equal(rd, "in place", 8);
+	memcpy(buf + BLOCK + 512, "in place", 8);
+	/* not into an unmapped block: that provisions */
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 4 * BLOCK, DEV_DIRECT_SPLICE | DEV_DIRECT_WRITE, &io),
+			 -ENOTSUP);
+	/* FUA: only once the pool has nothing to commit */
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 0, DEV_DIRECT_WRITE | DEV_DIRECT_FUA | DEV_DIRECT_SPLICE, &io),
+			 -ENOTSUP);
+	assert_int_equal(dev_flush(d), 0);
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 0, DEV_DIRECT_WRITE | DEV_DIRECT_FUA | DEV_DIRECT_SPLICE, &io),
+			 0);
+	dev_direct_end(&io, 0);
+	/* a snapshot shares the blocks: reads still go, writes copy first */
+	assert_int_equal(dm_suspend(f->ctx, "thin0", 0, NULL), 0);
+	msg(f->ctx, "pool", "create_snap 1 0", 0);
+	assert_int_equal(dm_resume(f->ctx, "thin0", NULL), 0);
 	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 0, DEV_DIRECT_SPLICE | DEV_DIRECT_WRITE, &io), -ENOTSUP);
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 0, DEV_DIRECT_SPLICE, &io), 0);
+	dev_direct_end(&io, 0);
+	assert_int_equal(dev_write(d, buf, BLOCK, 0, 0), 0); /* block 0 is ours again */
+	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 0, DEV_DIRECT_SPLICE | DEV_DIRECT_WRITE, &io), 0);
+	dev_direct_end(&io, 0);
+	msg(f->ctx, "pool", "delete 1", 0);
 
 	/* held: a discard of the block waits for the end */
 	assert_int_equal(dev_direct_begin(d, NULL, BLOCK, 0, DEV_DIRECT_SPLICE, &io), 0);
@@ -566,7 +594,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_external_origin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_provision, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_direct_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_space, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_space_queue, setup, teardown),
 	};

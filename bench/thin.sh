@@ -353,6 +353,9 @@ run seq-read-1M qcow2 "$(quri qf)" "${PID[qf]}" MB/s "" --rw=read --bs=1M --iode
 run overwrite-rand-4k ulvm-thin "$(uuri vf)" "$DPID" IOPS "after prefill" --rw=randwrite "${R4[@]}"
 run overwrite-rand-4k qcow2 "$(quri qf)" "${PID[qf]}" IOPS "after prefill" --rw=randwrite "${R4[@]}"
 run overwrite-rand-4k ulvm-linear "$(uuri lin)" "$DPID" IOPS "reference" --rw=randwrite "${R4[@]}"
+run overwrite-seq-1M ulvm-thin "$(uuri vf)" "$DPID" MB/s "after prefill" --rw=write --bs=1M --iodepth=8
+run overwrite-seq-1M qcow2 "$(quri qf)" "${PID[qf]}" MB/s "after prefill" --rw=write --bs=1M --iodepth=8
+run overwrite-seq-1M ulvm-linear "$(uuri lin)" "$DPID" MB/s "reference" --rw=write --bs=1M --iodepth=8
 
 # Snapshot: thin create_snap of vf (suspended around it), read the snapshot;
 # qcow2: an overlay on the prefilled image (qemu's external snapshot), read it.

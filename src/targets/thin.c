@@ -12,9 +12,10 @@
  * (see thin_pool.c on durability).
  * Discards unmap whole blocks and pass the freed ones down to the data
  * device; partial blocks are ignored, as in the kernel.
- * Reads of mapped blocks and writes to mapped blocks no snapshot shares
- * may instead be done by the NBD server on its own ring or pipe, where
- * map_blocks says they lie (with io_lock held until map_end).
+ * Reads of mapped blocks (or of unmapped ones, from an external origin)
+ * and writes to mapped blocks no snapshot shares may instead be done by
+ * the NBD server on its own ring or pipe, where map_blocks says they lie
+ * (with io_lock held until map_end).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -146,7 +147,9 @@ static int thin_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
 /* ---- reads and writes on the caller's ring or pipe ---- */
 
 /* A read that lies in mapped blocks, consecutive on the data device, is
- * said to be there, for the caller's own ring or pipe (target.h); so is
+ * said to be there, for the caller's own ring or pipe (target.h), and
+ * one that lies in unmapped blocks within an external origin is said to
+ * be on the origin (the base image of a clone); so is
  * a write where none of the blocks is shared (thin_write would write
  * them in place too) and, for a FUA write, the pool has nothing to
  * commit (else the worker's thin_write commits).  The pool's io_lock is
@@ -162,8 +165,8 @@ static int map_blocks(struct dm_target *ti, uint64_t off, uint64_t len, bool wri
 	struct pool *p = tc->pool;
 	uint64_t first = off / p->block_bytes, last = (off + len - 1) / p->block_bytes;
 	struct thin_mapping m;
-	uint64_t start = 0;
-	int r = 0;
+	uint64_t start = 0, mapped = 0, unmapped = 0;
+	int r = 0, l;
 
 	if (!len || pthread_rwlock_tryrdlock(&p->io_lock))
 		return -ENOTSUP;
@@ -174,20 +177,25 @@ static int map_blocks(struct dm_target *ti, uint64_t off, uint64_t len, bool wri
 	if (p->mode == PM_FAIL || (fua && p->dirty))
 		r = -ENOTSUP;
 	for (uint64_t vb = first; vb <= last && !r; vb++) {
-		if (thin_meta_lookup(p->tm, tc->dev_id, vb, &m) || (write && m.shared))
+		l = thin_meta_lookup(p->tm, tc->dev_id, vb, &m);
+		if (l == -ENODATA && !write && tc->origin && !mapped)
+			unmapped++;
+		else if (l || (write && m.shared) || unmapped)
 			r = -ENOTSUP;
-		else if (vb == first)
+		else if (!mapped++)
 			start = m.data_block;
 		else if (m.data_block != start + (vb - first))
 			r = -ENOTSUP;
 	}
 	pthread_mutex_unlock(&p->lock);
+	if (!r && unmapped && (off > tc->origin->size || len > tc->origin->size - off))
+		r = -ENOTSUP; /* past the origin's end: zeroes, the worker's */
 	if (r) {
 		pthread_rwlock_unlock(&p->io_lock);
 		return r;
 	}
-	out->dev = p->data_dev;
-	out->off = start * p->block_bytes + off % p->block_bytes;
+	out->dev = unmapped ? tc->origin : p->data_dev;
+	out->off = unmapped ? off : start * p->block_bytes + off % p->block_bytes;
 	out->len = len;
 	return 0;
 }

@@ -69,6 +69,8 @@ ulvm lvcreate -L 8M -n base vg0 >/dev/null
 qio "$(uri vg0/base)" "write -P 0x33 0 8M"
 ulvm lvcreate -s --thinpool vg0/pool vg0/base -n vm1 >/dev/null
 qio "$(uri vg0/vm1)" "read -P 0x33 0 8M" "write -P 0x44 64k 64k" "read -P 0x33 0 64k" "read -P 0x44 64k 64k"
+# 1 MiB reads of blocks vm1 never wrote come from base on the server's pipe
+qio "$(uri vg0/vm1)" "read -P 0x33 1M 1M" "read -P 0x33 7M 1M" "read -P 0x33 128k 896k"
 qio "$(uri vg0/base)" "read -P 0x33 0 8M"
 # read-only, and open (o) as lvm2 shows it: the thin table of vm1 holds it
 [ "$(field vg0/base lv_attr)" = "-ri-ao----" ] || fail "the external origin: $(field vg0/base lv_attr), not -ri-ao----"

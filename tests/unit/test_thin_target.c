@@ -290,6 +290,7 @@ static void test_external_origin(void **state)
 	const char *opath = tmp_file(&f->tmp, 3 * BLOCK + 4096);
 	struct mapped_device *pool = make_pool(f, NULL), *thin;
 	char *obuf = malloc(3 * BLOCK + 4096), *rd = malloc(5 * BLOCK);
+	struct dev_direct io;
 	struct dev *o;
 	char w[512];
 
@@ -305,6 +306,14 @@ static void test_external_origin(void **state)
 	assert_int_equal(dev_read(&thin->dev, rd, 5 * BLOCK, 0), 0);
 	assert_memory_equal(rd, obuf, 3 * BLOCK + 4096);
 	assert_true(all_zero(rd + 3 * BLOCK + 4096, 2 * BLOCK - 4096));
+	/* Unmapped blocks read on the caller's pipe come from the origin,
+	 * up to its end (past it: zeroes, not the origin's) */
+	assert_int_equal(dev_direct_begin(&thin->dev, NULL, 2 * BLOCK, 100, DEV_DIRECT_SPLICE, &io), 0);
+	assert_int_equal(io.off, 100);
+	assert_int_equal(pread(io.fd, rd, 2 * BLOCK, (off_t)io.off), 2 * BLOCK);
+	assert_memory_equal(rd, obuf + 100, 2 * BLOCK);
+	dev_direct_end(&io, 0);
+	assert_int_equal(dev_direct_begin(&thin->dev, NULL, 8192, 3 * BLOCK, DEV_DIRECT_SPLICE, &io), -ENOTSUP);
 	/* A partial write over the origin copies the rest of the block. */
 	memset(w, 0x5a, sizeof(w));
 	assert_int_equal(dev_write(&thin->dev, w, sizeof(w), BLOCK + 1024, 0), 0);
@@ -314,6 +323,16 @@ static void test_external_origin(void **state)
 	assert_memory_equal(rd, obuf, 3 * BLOCK + 4096);
 	assert_true(all_zero(rd + 3 * BLOCK + 4096, 4096));
 	assert_memory_equal(rd + 3 * BLOCK + 8192, w, sizeof(w));
+	/* block 1 is mapped now: not with the origin's blocks around it */
+	assert_int_equal(dev_direct_begin(&thin->dev, NULL, 2 * BLOCK, 0, DEV_DIRECT_SPLICE, &io), -ENOTSUP);
+	assert_int_equal(dev_direct_begin(&thin->dev, NULL, 2 * BLOCK, BLOCK, DEV_DIRECT_SPLICE, &io), -ENOTSUP);
+	assert_int_equal(dev_direct_begin(&thin->dev, NULL, 512, BLOCK + 1024, DEV_DIRECT_SPLICE, &io), 0);
+	assert_int_equal(pread(io.fd, rd, 512, (off_t)io.off), 512);
+	assert_memory_equal(rd, w, 512);
+	dev_direct_end(&io, 0);
+	/* no write goes to the origin */
+	assert_int_equal(dev_direct_begin(&thin->dev, NULL, BLOCK, 2 * BLOCK, DEV_DIRECT_SPLICE | DEV_DIRECT_WRITE, &io),
+			 -ENOTSUP);
 	dev_put(&thin->dev);
 	dev_put(&pool->dev);
 	free(obuf);

@@ -59,7 +59,7 @@
 #   qcow2     qemu-nbd -f qcow2 --cache=none --aio=io_uring --shared=8 -t -k SOCK
 #             IMG (--aio=native if io_uring is refused; the output says),
 #             IMG from `qemu-img create -f qcow2 -o cluster_size=64k IMG SIZE`,
-#             or `-b base.raw -F raw` for the external-origin case; a new
+#             or `-b` a copy of base.raw for the external-origin case; a new
 #             image and a new qemu-nbd for every fresh-volume run.
 # Before every measured run: sync and drop the page cache.
 set -euo pipefail
@@ -379,24 +379,32 @@ fi
 # ---- 4. external origin ------------------------------------------------------
 if part origin; then
 # base.raw, fully written; ulvm: a linear device over it is the thin's
-# external origin; qcow2: `-b base.raw -F raw`.
+# external origin; qcow2: `-b base-q.raw -F raw`, a copy (ulvmd holds a
+# lock on the files it serves, which qemu's read lock on a backing file
+# respects).
 fio --name=fill --filename="$S/base.raw" --size="$SIZE" --rw=write --bs=1M --iodepth=8 \
 	--ioengine=io_uring --direct=1 --end_fsync=1 --output=/dev/null
+cp "$S/base.raw" "$S/base-q.raw"
 ulvm dmsetup create base --table "0 $((SIZE / 512)) linear $S/base.raw 0"
 for w in read write; do
 	pool_new pe 8 256
 	thin_new pe 1 ve "$SIZE" /dev/mapper/base
-	qcow2_new "$S/e.qcow2" "$SIZE" "$S/base.raw"
+	qcow2_new "$S/e.qcow2" "$SIZE" "$S/base-q.raw"
 	qemu_start qe "$S/e.qcow2" qcow2
 	run ext-rand-$w-4k ulvm-thin "$(uuri ve)" "$DPID" IOPS "fresh, external origin" --rw=rand$w "${R4[@]}"
 	run ext-rand-$w-4k qcow2 "$(quri qe)" "${PID[qe]}" IOPS "fresh, backing file" --rw=rand$w "${R4[@]}"
 	[ $w = read ] && run ext-rand-$w-4k ulvm-linear "$(uuri base)" "$DPID" IOPS "the origin itself" --rw=rand$w "${R4[@]}"
+	if [ $w = read ]; then
+		run ext-seq-read-1M ulvm-thin "$(uuri ve)" "$DPID" MB/s "fresh, external origin" --rw=read --bs=1M --iodepth=8
+		run ext-seq-read-1M qcow2 "$(quri qe)" "${PID[qe]}" MB/s "fresh, backing file" --rw=read --bs=1M --iodepth=8
+		run ext-seq-read-1M ulvm-linear "$(uuri base)" "$DPID" MB/s "the origin itself" --rw=read --bs=1M --iodepth=8
+	fi
 	stop qe
 	pool_rm pe
 	rm -f "$S/e.qcow2"
 done
 ulvm dmsetup remove base
-rm -f "$S/base.raw"
+rm -f "$S/base.raw" "$S/base-q.raw"
 
 fi
 # ---- the table ---------------------------------------------------------------

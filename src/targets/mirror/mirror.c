@@ -225,6 +225,7 @@ const struct target_type mirror_target = {
 	.ctr = mirror_ctr,
 	.dtr = mirror_dtr,
 	.read = mirror_read,
+	.map_read = mirror_map_read,
 	.write = mirror_write,
 	.flush = mirror_flush,
 	.discard = mirror_discard,

@@ -126,6 +126,30 @@ int mirror_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
 	return r;
 }
 
+/* Where a read lies, for a caller with its own ring or pipe (target.h):
+ * the default mirror, which holds every region's latest data (a region
+ * out of sync is written there only) and is the leg choose_leg tries
+ * first, while it has not failed.  A transfer that fails is redone by
+ * mirror_read, which fails the leg over.  Counted, so that the recovery
+ * yields to these reads too. */
+int mirror_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out)
+{
+	struct mirror_set *ms = ti->private;
+	unsigned d;
+
+	if (pthread_mutex_trylock(&ms->lock))
+		return -ENOTSUP;
+	d = ms->default_leg;
+	pthread_mutex_unlock(&ms->lock);
+	if (!leg_ok(ms, d))
+		return -ENOTSUP;
+	atomic_fetch_add_explicit(&ms->direct_reads, 1, memory_order_relaxed);
+	out->dev = ms->legs[d].dev;
+	out->off = to_bytes(ms->legs[d].offset) + off;
+	out->len = len;
+	return 0;
+}
+
 static int leg_op(struct mirror_leg *l, enum mop op, const void *buf, size_t n, uint64_t off, unsigned flags)
 {
 	uint64_t at = to_bytes(l->offset) + off;
@@ -294,6 +318,8 @@ static void *recovery_main(void *arg)
 	struct mirror_set *ms = arg;
 	struct dev_copy_count k = { 0, 0 };
 	uint64_t search = 0, failed = 0;
+	unsigned direct, direct_seen = 0;
+	bool busy;
 	void *buf = malloc(COPY_BUF);
 
 	pthread_mutex_lock(&ms->lock);
@@ -336,7 +362,10 @@ static void *recovery_main(void *arg)
 			failed++;
 		}
 		pthread_cond_broadcast(&ms->cond);
-		if (atomic_load(&ms->client_io)) { /* yield to clients */
+		direct = atomic_load_explicit(&ms->direct_reads, memory_order_relaxed);
+		busy = atomic_load(&ms->client_io) || direct != direct_seen;
+		direct_seen = direct;
+		if (busy) { /* yield to clients (in flight, or reading on their ring or pipe) */
 			struct timespec ts = { 0, 500000 };
 
 			pthread_mutex_unlock(&ms->lock);

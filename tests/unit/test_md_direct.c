@@ -12,7 +12,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "dm/table.h"
 #include "io/dev.h"
+#include "targets/mirror/mirror.h"
+#include "targets/raid/raid.h"
 
 #define MIB (1u << 20)
 
@@ -38,6 +41,12 @@ static void fill(const char *path, uint64_t off, size_t len, int byte)
 	assert_int_equal(fsync(fd), 0);
 	close(fd);
 	free(b);
+}
+
+/* The first target of @md's live table. */
+static void *target_private(struct mapped_device *md)
+{
+	return md->live->targets[0].private;
 }
 
 static unsigned md_inflight(struct mapped_device *md)
@@ -226,7 +235,10 @@ static void test_raid1(void **state)
 		else
 			fds[1] = io.fd;
 		assert_int_equal(md_inflight(r1), 1);
+		/* a client read in flight, for the sync to yield to */
+		assert_int_equal(atomic_load(&((struct raid_set *)target_private(r1))->client_io), 1);
 		dev_direct_end(&io, 0);
+		assert_int_equal(atomic_load(&((struct raid_set *)target_private(r1))->client_io), 0);
 	}
 	assert_true(fds[0] >= 0 && fds[1] >= 0 && fds[0] != fds[1]); /* both copies read */
 	assert_int_equal(dev_direct_begin(&r1->dev, NULL, 4096, 8192, DEV_DIRECT_SPLICE | DEV_DIRECT_WRITE, &io),
@@ -259,7 +271,10 @@ static void test_mirror(void **state)
 		assert_int_equal(pread(io.fd, got, 4096, (off_t)io.off), 4096);
 		assert_int_equal((unsigned char)got[100], 0x22);
 		assert_int_equal(md_inflight(m), 1);
+		/* a client read in flight, for the recovery to yield to */
+		assert_int_equal(atomic_load(&((struct mirror_set *)target_private(m))->client_io), 1);
 		dev_direct_end(&io, 0);
+		assert_int_equal(atomic_load(&((struct mirror_set *)target_private(m))->client_io), 0);
 	}
 	/* across a region boundary too: one leg holds it all */
 	assert_int_equal(dev_direct_begin(&m->dev, NULL, 65536, 65536 - 512, DEV_DIRECT_SPLICE, &io), 0);

@@ -226,6 +226,7 @@ const struct target_type mirror_target = {
 	.dtr = mirror_dtr,
 	.read = mirror_read,
 	.map_read = mirror_map_read,
+	.map_end = mirror_map_end,
 	.write = mirror_write,
 	.flush = mirror_flush,
 	.discard = mirror_discard,

@@ -91,10 +91,9 @@ struct mirror_set {
 	bool loaded;
 	pthread_t thread;
 	bool thread_running, stop;
-	atomic_uint client_io;    /* client requests in flight: recovery yields */
-	atomic_uint direct_reads; /* reads handed to the caller's ring or pipe
-				   * (mirror_map_read): recovery yields while
-				   * this moves */
+	atomic_uint client_io;    /* client requests in flight, with reads on the
+				   * caller's ring or pipe (mirror_map_read to
+				   * mirror_map_end): recovery yields */
 };
 
 /* log.c */
@@ -115,6 +114,7 @@ int mirror_log_flush(struct mirror_set *ms);
 /* mirror_io.c */
 int mirror_read(struct dm_target *ti, void *buf, size_t len, uint64_t off);
 int mirror_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out);
+void mirror_map_end(struct dm_target *ti);
 int mirror_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off, unsigned flags);
 int mirror_flush(struct dm_target *ti);
 int mirror_discard(struct dm_target *ti, uint64_t off, uint64_t len);

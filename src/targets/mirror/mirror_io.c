@@ -130,8 +130,8 @@ int mirror_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
  * the default mirror, which holds every region's latest data (a region
  * out of sync is written there only) and is the leg choose_leg tries
  * first, while it has not failed.  A transfer that fails is redone by
- * mirror_read, which fails the leg over.  Counted, so that the recovery
- * yields to these reads too. */
+ * mirror_read, which fails the leg over.  In flight until mirror_map_end,
+ * as client_io counts mirror_read, so that the recovery yields to it. */
 int mirror_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out)
 {
 	struct mirror_set *ms = ti->private;
@@ -143,11 +143,18 @@ int mirror_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_
 	pthread_mutex_unlock(&ms->lock);
 	if (!leg_ok(ms, d))
 		return -ENOTSUP;
-	atomic_fetch_add_explicit(&ms->direct_reads, 1, memory_order_relaxed);
+	atomic_fetch_add(&ms->client_io, 1);
 	out->dev = ms->legs[d].dev;
 	out->off = to_bytes(ms->legs[d].offset) + off;
 	out->len = len;
 	return 0;
+}
+
+void mirror_map_end(struct dm_target *ti)
+{
+	struct mirror_set *ms = ti->private;
+
+	atomic_fetch_sub(&ms->client_io, 1);
 }
 
 static int leg_op(struct mirror_leg *l, enum mop op, const void *buf, size_t n, uint64_t off, unsigned flags)
@@ -318,8 +325,6 @@ static void *recovery_main(void *arg)
 	struct mirror_set *ms = arg;
 	struct dev_copy_count k = { 0, 0 };
 	uint64_t search = 0, failed = 0;
-	unsigned direct, direct_seen = 0;
-	bool busy;
 	void *buf = malloc(COPY_BUF);
 
 	pthread_mutex_lock(&ms->lock);
@@ -362,10 +367,7 @@ static void *recovery_main(void *arg)
 			failed++;
 		}
 		pthread_cond_broadcast(&ms->cond);
-		direct = atomic_load_explicit(&ms->direct_reads, memory_order_relaxed);
-		busy = atomic_load(&ms->client_io) || direct != direct_seen;
-		direct_seen = direct;
-		if (busy) { /* yield to clients (in flight, or reading on their ring or pipe) */
+		if (atomic_load(&ms->client_io)) { /* yield to clients */
 			struct timespec ts = { 0, 500000 };
 
 			pthread_mutex_unlock(&ms->lock);

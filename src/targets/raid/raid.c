@@ -643,6 +643,7 @@ const struct target_type raid_target = {
 	.dtr = raid_dtr,
 	.read = raid_read,
 	.map_read = raid_map_read,
+	.map_end = raid_map_end,
 	.write = raid_write,
 	.flush = raid_flush,
 	.discard = raid_discard,

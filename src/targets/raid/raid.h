@@ -129,10 +129,9 @@ struct raid_set {
 	bool loaded, has_meta;
 	pthread_t thread;
 	bool thread_running, stop;
-	atomic_uint client_io;       /* client requests in flight: the sync yields */
-	atomic_uint direct_reads;    /* reads handed to the caller's ring or pipe
-				      * (raid_map_read): their end is not seen, so
-				      * the sync yields while this moves */
+	atomic_uint client_io;       /* client requests in flight, with reads on
+				      * the caller's ring or pipe (raid_map_read
+				      * to raid_map_end): the sync yields */
 	atomic_uint read_rr;
 	/* parity levels: the stripe rows in use (raid_stripe.c); writes
 	 * done by another's row update, and row updates */
@@ -178,6 +177,7 @@ int raid_bm_write_to(struct raid_set *rs, bool fua, uint64_t *failed);
 /* raid_io.c */
 int raid_read(struct dm_target *ti, void *buf, size_t len, uint64_t off);
 int raid_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out);
+void raid_map_end(struct dm_target *ti);
 int raid_write(struct dm_target *ti, const void *buf, size_t len, uint64_t off, unsigned flags);
 int raid_flush(struct dm_target *ti);
 int raid_discard(struct dm_target *ti, uint64_t off, uint64_t len);

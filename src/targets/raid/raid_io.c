@@ -153,11 +153,18 @@ int raid_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_re
 		return -ENOTSUP;
 	if ((j = pick_copy(rs, c, n, tried, false)) < 0)
 		return -ENOTSUP;
-	atomic_fetch_add_explicit(&rs->direct_reads, 1, memory_order_relaxed);
+	atomic_fetch_add(&rs->client_io, 1);
 	out->dev = rs->legs[c[j].dev].data;
 	out->off = to_bytes(c[j].sector) + in;
 	out->len = len;
 	return 0;
+}
+
+void raid_map_end(struct dm_target *ti)
+{
+	struct raid_set *rs = ti->private;
+
+	atomic_fetch_sub(&rs->client_io, 1);
 }
 
 int raid_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)

@@ -38,7 +38,6 @@ struct syncer {
 	uint8_t *a, *b;
 	uint64_t copied, skipped, done; /* bytes */
 	uint64_t mismatches;            /* sectors */
-	unsigned direct_seen;           /* rs->direct_reads at the last throttle */
 	struct timespec start, checkpoint;
 };
 
@@ -152,8 +151,7 @@ static uint64_t ns_at_rate(uint64_t bytes, uint64_t rate)
 static bool throttle(struct syncer *sy, uint64_t bytes)
 {
 	struct raid_set *rs = sy->rs;
-	unsigned direct;
-	bool stop, busy;
+	bool stop;
 
 	sy->done += bytes;
 	if (rs->max_rate) {
@@ -166,12 +164,8 @@ static bool throttle(struct syncer *sy, uint64_t bytes)
 			nanosleep(&ts, NULL);
 		}
 	}
-	/* yield to clients (in flight, or reading on their own ring or pipe
-	 * since the last piece), unless that would fall below min_recovery_rate */
-	direct = atomic_load_explicit(&rs->direct_reads, memory_order_relaxed);
-	busy = atomic_load(&rs->client_io) || direct != sy->direct_seen;
-	sy->direct_seen = direct;
-	if (busy && !(rs->min_rate && ns_at_rate(sy->done, rs->min_rate) < ns_since(&sy->start))) {
+	/* yield to clients, unless that would fall below min_recovery_rate */
+	if (atomic_load(&rs->client_io) && !(rs->min_rate && ns_at_rate(sy->done, rs->min_rate) < ns_since(&sy->start))) {
 		struct timespec ts = { 0, 500000 };
 
 		nanosleep(&ts, NULL);

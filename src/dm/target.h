@@ -107,7 +107,8 @@ struct target_type {
 	 * a caller with its own ring or pipe do it there (dev_direct_begin).
 	 * A target whose answer holds something until the transfer is done
 	 * (thin: the pool's io_lock, so the block is not unmapped, shared or
-	 * reused under it) has map_end, called once for each map_read or
+	 * reused under it; raid and mirror: the read counted in flight, for
+	 * their sync to yield to) has map_end, called once for each map_read or
 	 * map_write that returned 0, on the same thread, when the transfer
 	 * ended or was not started. */
 	int (*map_read)(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_remap *out);

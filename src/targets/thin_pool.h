@@ -136,5 +136,8 @@ int pool_try_claim(struct pool *p, uint64_t dev_id, uint64_t vblock);
 /* p->lock held: the claim of pool_claim ends (the block is mapped, or the
  * provision failed); @allocated: it held one of p->unmapped. */
 void pool_release(struct pool *p, uint64_t dev_id, uint64_t vblock, bool allocated);
+/* The pool target's message handler (thin_pool_msg.c): no lock held. */
+int pool_message_run(struct dm_target *ti, struct pool *p, int argc, char **argv, char *result,
+		     size_t maxlen);
 
 #endif

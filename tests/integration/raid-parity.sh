@@ -20,6 +20,10 @@
 #  - check counts a P corrupted behind the array's back, repair fixes it;
 #  - kill -9 under random writes: after restart only the marked regions
 #    resync, check finds 0 mismatches and every flushed write reads back;
+#  - takeover by table: raid5_ls over 4 legs loaded as raid6_ls_6 with a
+#    5th, new leg rebuilds it as Q (the model agrees) and back as raid5_ls;
+#    raid6_zr, raid6_rs_6, raid6_n_6 or swapped legs over the same
+#    superblocks are refused, naming the superblock, nothing written;
 #  - bad tables: wrong device counts, a chunk that is not a power of two, an
 #    unknown layout, a length the data devices do not divide: refused,
 #    naming why, nothing written.
@@ -282,6 +286,38 @@ ulvm dmsetup message p 0 check
 settle p AAAAA
 [ "$(ulvm dmsetup status p | awk '{print $9}')" = 0 ] || fail "mismatches after the resync: $(ulvm dmsetup status p)"
 ulvm dmsetup remove p
+
+step "takeover: raid5_ls -> raid6_ls_6 with a new leg rebuilt as Q, and back; other levels refused"
+fresh 5 4
+head -c $((12 * M)) /dev/urandom >"$T/img"
+ulvm dmsetup create t --table "$(table raid5_ls 4 4)"
+settle t AAAA
+nbdcopy --flush "$T/img" "$(uri t)"
+ulvm dmsetup remove t
+sum=$(cat "$T"/m? "$T"/d? | md5sum)
+for bad_type in raid6_zr raid6_rs_6 raid6_n_6; do
+	if ulvm dmsetup create t --table "$(table $bad_type 5 4)" 2>"$T/err"; then fail "$bad_type accepted over raid5_ls"; fi
+	grep -q "holds the superblock of another array (md level 5, layout 0x2" "$T/err" ||
+		fail "$bad_type refused without naming the superblock: $(cat "$T/err")"
+done
+t6=$(table raid6_ls_6 5 4)
+if ulvm dmsetup create t --table "${t6/$T\/m0 $T\/d0 $T\/m1 $T\/d1/$T/m1 $T/d1 $T/m0 $T/d0}" 2>"$T/err"; then
+	fail "raid6_ls_6 with two legs swapped accepted"
+fi
+grep -q "another array" "$T/err" || fail "swapped legs refused without saying why: $(cat "$T/err")"
+[ "$(cat "$T"/m? "$T"/d? | md5sum)" = "$sum" ] || fail "a refused takeover wrote to its devices"
+ulvm dmsetup create t --table "$t6"
+settle t AAAAA
+grep -q "raid: leg 4 is rebuilt from the start" "$T/ulvmd.log" || fail "the Q leg was not rebuilt"
+nbdcopy "$(uri t)" "$T/back"
+cmp "$T/img" "$T/back" || fail "raid5_ls -> raid6_ls_6 changed the data"
+python3 "$MODEL" check raid6_ls_6 128 "$T/img" $(legs 5) || fail "raid6_ls_6 after the takeover: not as MD lays it out"
+ulvm dmsetup remove t
+ulvm dmsetup create t --table "$(table raid5_ls 4 4)"
+settle t AAAA
+nbdcopy "$(uri t)" "$T/back"
+cmp "$T/img" "$T/back" || fail "raid6_ls_6 -> raid5_ls changed the data"
+ulvm dmsetup remove t
 
 step "bad tables are refused, naming why; nothing written"
 fresh 4 4

@@ -9,9 +9,11 @@
  * from the bitmap (only the regions written while it was away), as md's
  * re-add of a device to its old slot.  A raid1 leg found in another slot
  * than its superblock says (lvconvert -m renumbered it) is judged by the
- * bits of its old slot.  Writes: the bitmap page (with its
- * superblock's events) first, then each leg's superblock with FUA, so a
- * crash between them leaves the bitmap one event ahead, which md accepts.
+ * bits of its old slot.  A takeover (see takeover()) keeps every leg's
+ * data where it is; the next store writes the new level into every
+ * superblock.  Writes: the bitmap page (with its superblock's events)
+ * first, then each leg's superblock with FUA, so a crash between them
+ * leaves the bitmap one event ahead, which md accepts.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,11 +35,52 @@ static int read_sb(struct dev *meta, struct raid_sb *sb, const char **why)
 	return raid_sb_decode(b, sizeof(b), sb, why);
 }
 
+/* md's layouts of raid5 (la, ra, ls, rs, n) and the raid6 layout that
+ * adds a Q device to each, the data and P left where they are (la_6 ..
+ * rs_6 are 16 + raid5's, n_6 is parity-N for both: linux raid5.h). */
+#define MD_PARITY_N 5
+static bool raid5_layout_of_raid6(uint32_t r6, uint32_t *r5)
+{
+	if (r6 >= 16 && r6 <= 19)
+		*r5 = r6 - 16;
+	else if (r6 == MD_PARITY_N)
+		*r5 = MD_PARITY_N;
+	else
+		return false;
+	return true;
+}
+
+/* A takeover (lvconvert --type, dm-raid's rs_check_takeover): the table
+ * asks for another level than the superblock of slot @i says, and the
+ * data stays where it is.  raid1 of 2 legs <-> raid4/5 of 2 legs (each
+ * stripe holds one data chunk and its parity, a copy of it: the two
+ * legs are equal either way); raid5 of n legs -> raid6 of n + 1 with the
+ * matching _6 layout (the new last leg, Q, is rebuilt) and back (the Q
+ * leg dropped). */
+static bool takeover(const struct raid_set *rs, unsigned i, const struct raid_sb *sb)
+{
+	uint32_t r5;
+
+	if (rs->ndevs == 2 && sb->num_devices == 2 &&
+	    ((sb->level == 1 && rs->g.md_level == 5 && rs->level->parity) ||
+	     (sb->level == 5 && rs->level == &raid_level_raid1)))
+		return true;
+	if (sb->stripe_sectors != rs->g.chunk || sb->array_position != i)
+		return false;
+	if (sb->level == 5 && rs->g.md_level == 6 && raid5_layout_of_raid6(rs->g.md_layout, &r5))
+		return r5 == sb->layout && sb->num_devices + 1 == rs->ndevs && i + 1 < rs->ndevs;
+	if (sb->level == 6 && rs->g.md_level == 5 && raid5_layout_of_raid6(sb->layout, &r5))
+		return r5 == rs->g.md_layout && sb->num_devices == rs->ndevs + 1;
+	return false;
+}
+
 /* Does @sb, read from slot @i, describe the array of the table? */
 static int fits(struct raid_set *rs, unsigned i, const struct raid_sb *sb)
 {
 	bool raid1 = rs->level == &raid_level_raid1;
 
+	if ((sb->level != rs->g.md_level || sb->layout != rs->g.md_layout) && takeover(rs, i, sb))
+		return 0;
 	/* raid1 legs may be added, dropped and renumbered (lvconvert -m):
 	 * each keeps its copy whatever its slot */
 	if (sb->level != rs->g.md_level || sb->layout != rs->g.md_layout ||

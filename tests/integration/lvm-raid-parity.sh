@@ -31,45 +31,6 @@ step() { echo "== $*"; }
 LVM2_EXPECTED_WARNINGS=('check for active volumes')
 DEVS=$(IFS=,; echo "${L[*]}")
 M=$((1024 * 1024))
-FIELDS=lv_name,lv_attr,segtype,lv_size,stripes,stripe_size,region_size,devices
-fields() { "$@" -a --noheadings --units s --separator '|' -o "$FIELDS" pvg | sed 's/^ *//; s/\[\|\]//g' | sort; }
-same_as_lvm2() {
-	lvm2 vgck pvg >/dev/null
-	fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
-	fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
-	diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "$1: lvs -a of lvm2 and ulvm differ"
-}
-# model LV TYPE NIMAGES IMAGE: copy each image's extents out of its PV
-# (where lvm2 says they are) and check them against the model.
-model() {
-	python3 - "$T" pvg "$1" "$3" <<'EOF' || fail "$1: cannot read its images"
-import json, subprocess, sys
-t, vg, lv, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-out = subprocess.run(["lvm", "lvs", "-a", "--reportformat", "json", "--units", "b", "--nosuffix",
-                      "-o", "lv_name,seg_pe_ranges,vg_extent_size", vg], capture_output=True, text=True).stdout
-rows = json.loads(out)["report"][0]["lv"]
-for i in range(n):
-    with open(f"{t}/{lv}_img{i}", "wb") as o:
-        for row in rows:
-            if row["lv_name"] not in (f"[{lv}_rimage_{i}]", f"{lv}_rimage_{i}"):
-                continue
-            ext = int(row["vg_extent_size"])
-            for rng in row["seg_pe_ranges"].split():
-                dev, pe = rng.split(":")
-                a, b = (int(x) for x in pe.split("-"))
-                pe_start = int(subprocess.run(["lvm", "pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
-                                               "pe_start", dev], capture_output=True, text=True).stdout)
-                with open(dev, "rb") as f:
-                    f.seek(pe_start + a * ext)
-                    o.write(f.read((b - a + 1) * ext))
-EOF
-	local imgs=""
-	for i in $(seq 0 $(($3 - 1))); do imgs+=" $T/${1}_img$i"; done
-	echo -n "$1 ($2): "
-	# shellcheck disable=SC2086
-	python3 "$MODEL" check "$2" 128 "$4" $imgs || fail "$1: the images are not laid out as MD lays out $2"
-}
-
 start_ulvmd
 ulvm pvcreate "${L[@]}" >/dev/null
 ulvm vgcreate pvg "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" "${L[e]}" "${L[f]}" "${L[g]}" >/dev/null

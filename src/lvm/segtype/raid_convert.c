@@ -244,19 +244,21 @@ static int rename_lv(struct lv_change *ch, const struct vg *vg, struct vg_lv *l,
 	return 0;
 }
 
-/* -m: @want images; @drops, when given, says which go. */
-static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, const bool *drops, struct err *e)
+/* -m: @want images; @drops, when given, says which go; @to: the segment
+ * the LV gets (NULL: its own, as a raid1's -m). */
+static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, const bool *drops,
+			 const struct raid_seg *to, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	const struct raid_seg *m = model(lv);
-	struct raid_seg shape = *m;
+	struct raid_seg shape = to ? *to : *m;
 	char gone_dm[2 * MAX_IMAGES][LV_DM_NAME_MAX];
 	struct images im, keep = { 0 };
 	bool gone[MAX_IMAGES] = { false };
 	unsigned ngone = 0;
 	int r;
 
-	if (strcmp(m->level, "raid1"))
+	if (!to && strcmp(m->level, "raid1"))
 		return err_set(e, -EOPNOTSUPP, "-m applies to raid1 LVs; %s/%s is %s.", vg->name, lv->name, m->level);
 	if ((r = images_of(vg, lv, &im, e)))
 		return r;
@@ -546,8 +548,10 @@ static int tracked_index(const struct images *im)
 	return -1;
 }
 
-/* The active raid LV must be in sync to lose a copy on purpose. */
-static int require_in_sync(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, struct err *e)
+/* The active raid LV must be in sync to lose a copy on purpose (@what:
+ * "split images of", "convert"). */
+static int require_in_sync(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, const char *what,
+			   struct err *e)
 {
 	char name[LV_DM_NAME_MAX];
 	struct raid_status st;
@@ -558,8 +562,8 @@ static int require_in_sync(struct lv_change *ch, const struct vg *vg, const stru
 	if (raid_status_of(ch->d, name, &st))
 		return err_set(e, -EIO, "Cannot read the raid status of %s/%s.", vg->name, lv->name);
 	if (st.done != st.total || strcmp(st.action, "idle") || strspn(st.health, "A") != strlen(st.health))
-		return err_set(e, -EBUSY, "Unable to split images of %s/%s while it is not in sync (%s %" PRIu64
-			       "/%" PRIu64 " %s).", vg->name, lv->name, st.health, st.done, st.total, st.action);
+		return err_set(e, -EBUSY, "Unable to %s %s/%s while it is not in sync (%s %" PRIu64 "/%" PRIu64
+			       " %s).", what, vg->name, lv->name, st.health, st.done, st.total, st.action);
 	return 0;
 }
 
@@ -584,7 +588,7 @@ static int split_track(struct lv_change *ch, struct vg_lv *lv, unsigned split, s
 			       lv->name, vg->name, im.image[tracked_index(&im)]->name);
 	if (im.n < 2)
 		return err_set(e, -EINVAL, "%s/%s has one image: there is nothing to split.", vg->name, lv->name);
-	if ((r = require_in_sync(ch, vg, lv, e)))
+	if ((r = require_in_sync(ch, vg, lv, "split images of", e)))
 		return r;
 	pick_drops(ch, &im, 1, gone);
 	for (unsigned i = 0; i < im.n; i++)
@@ -656,7 +660,7 @@ static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, con
 			       vg->name, im.image[tracked_index(&im)]->name);
 	if (im.n < 2)
 		return err_set(e, -EINVAL, "%s/%s has one image: there is nothing to split.", vg->name, lv->name);
-	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = require_in_sync(ch, vg, lv, e)))
+	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = require_in_sync(ch, vg, lv, "split images of", e)))
 		return r;
 	pick_drops(ch, &im, 1, gone);
 	for (unsigned i = 0; i < im.n; i++)
@@ -671,7 +675,7 @@ static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, con
 		FILE *keep = ch->out, *null = fopen("/dev/null", "w");
 
 		ch->out = null ? null : keep; /* change_images' own message is not lvm2's */
-		r = change_images(ch, lv, im.n - 1, gone, e);
+		r = change_images(ch, lv, im.n - 1, gone, NULL, e);
 		ch->out = keep;
 		if (null)
 			fclose(null);
@@ -681,6 +685,91 @@ static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, con
 	if (dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv) && (r = lvm_lv_activate(ch->env, ch->d, vg, out, e)))
 		return r;
 	fprintf(ch->out, "  Split an image of %s/%s off as logical volume %s/%s.\n", vg->name, lv->name, vg->name, name);
+	return 0;
+}
+
+/* lvm2's level names that are another's alias (the target's names). */
+static const char *canonical(const char *level)
+{
+	return !strcmp(level, "raid5") ? "raid5_ls" : !strcmp(level, "raid6") ? "raid6_zr" : level;
+}
+
+/* lvconvert --type between levels that keep the data where it is (lvm2's
+ * takeover, lvmraid(7); the raid target's side is raid_meta.c's
+ * takeover()): raid1 of 2 images <-> raid4 or raid5 of 2 (a stripe of 2
+ * legs is a chunk and its parity, a copy of it); raid5_X -> raid6_X_6, a
+ * Q image added and rebuilt ("raid6" asks for it, as lvm2 offers), and
+ * back, the Q image (the last) dropped.  Other pairs move data (lvm2's
+ * reshape), which ulvm does not do.  The LV must be in sync. */
+static int takeover(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	const struct raid_seg *m = model(lv);
+	const char *from = canonical(m->level), *to = req->type_name;
+	struct raid_seg shape = *m;
+	bool drops[MAX_IMAGES] = { false };
+	char pair[24];
+	struct images im;
+	int r;
+
+	if ((r = images_of(vg, lv, &im, e)))
+		return r;
+	if (req->mirrors >= 0 && !(!strcmp(to, "raid1") && req->mirrors == 1))
+		return err_set(e, -EINVAL, "-m cannot change the number of images while %s/%s becomes %s.", vg->name,
+			       lv->name, to);
+	if (!strcmp(from, "raid1") && (!strcmp(to, "raid4") || !strncmp(to, "raid5", 5))) {
+		if (im.n != 2)
+			return err_set(e, -EINVAL, "Can't convert raid1 LV %s/%s to %s with != 2 legs.", vg->name, lv->name,
+				       to);
+		snprintf(shape.level, sizeof(shape.level), "%s", to);
+		shape.stripe_size = 128; /* lvm2's 2 * DEFAULT_STRIPESIZE */
+	} else if ((!strcmp(from, "raid4") || !strncmp(from, "raid5", 5)) && !strcmp(to, "raid1")) {
+		if (im.n != 2)
+			return err_set(e, -EINVAL, "Can't convert %s LV %s/%s to raid1 with != 2 legs.", m->level, vg->name,
+				       lv->name);
+		snprintf(shape.level, sizeof(shape.level), "raid1");
+		shape.stripe_size = 0;
+	} else if (!strncmp(from, "raid5_", 6) && !strncmp(to, "raid6", 5)) {
+		snprintf(pair, sizeof(pair), "raid6_%s_6", from + 6);
+		if (!strcmp(to, "raid6")) {
+			fprintf(ch->out, "  Replaced LV type raid6 (same as raid6_zr) with possible type %s.\n", pair);
+			to = pair;
+		}
+		if (strcmp(canonical(to), pair))
+			return err_set(e, -EOPNOTSUPP, "Converting %s LV %s/%s to %s moves its data (a reshape), which ulvm "
+				       "does not do; %s keeps the data in place.", m->level, vg->name, lv->name, to, pair);
+		if (im.n < 4)
+			return err_set(e, -EINVAL, "Minimum of 4 stripes needed for conversion from %s to %s.", m->level,
+				       to);
+		snprintf(shape.level, sizeof(shape.level), "%s", to);
+	} else if (!strncmp(from, "raid6_", 6) && !strncmp(to, "raid5", 5)) {
+		size_t n = strlen(from);
+
+		if (n < 9 || strcmp(from + n - 2, "_6"))
+			return err_set(e, -EOPNOTSUPP, "%s LV %s/%s has no Q device of its own to drop (a raid6_*_6 layout "
+				       "has); converting it to %s moves data, which ulvm does not do.", m->level, vg->name,
+				       lv->name, to);
+		snprintf(pair, sizeof(pair), "raid5_%.*s", (int)(n - 8), from + 6);
+		if (!strcmp(to, "raid5") && strcmp(pair, "raid5_ls"))
+			to = pair;
+		if (strcmp(canonical(to), pair))
+			return err_set(e, -EOPNOTSUPP, "Converting %s LV %s/%s to %s moves its data (a reshape), which ulvm "
+				       "does not do; %s keeps the data in place.", m->level, vg->name, lv->name, to, pair);
+		snprintf(shape.level, sizeof(shape.level), "%s", to);
+		drops[im.n - 1] = true;
+	} else {
+		return err_set(e, -EOPNOTSUPP, "Converting %s/%s from %s to %s is not supported yet.", vg->name, lv->name,
+			       m->level, to);
+	}
+	if ((r = require_in_sync(ch, vg, lv, "convert", e)))
+		return r;
+	if (!strncmp(to, "raid6", 5))
+		return change_images(ch, lv, im.n + 1, NULL, &shape, e);
+	if (drops[im.n - 1])
+		return change_images(ch, lv, im.n - 1, drops, &shape, e);
+	if ((r = apply(ch, lv, &shape, &im, e)))
+		return r;
+	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
 	return 0;
 }
 
@@ -725,11 +814,10 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 	}
 	if (req->repair || req->use_policies)
 		return repair(ch, lv, req->use_policies, e);
-	if (req->type_name && strcmp(req->type_name, model(lv)->level))
-		return err_set(e, -EOPNOTSUPP, "Converting %s/%s from %s to %s is not supported yet.", vg->name, lv->name,
-			       model(lv)->level, req->type_name);
+	if (req->type_name && strcmp(canonical(req->type_name), canonical(model(lv)->level)))
+		return takeover(ch, lv, req, e);
 	if (req->mirrors >= 0)
-		return change_images(ch, lv, (unsigned)req->mirrors + 1, NULL, e);
+		return change_images(ch, lv, (unsigned)req->mirrors + 1, NULL, NULL, e);
 	return err_set(e, -EINVAL, "Nothing to do for %s/%s: give -m N, --repair or --type.", vg->name, lv->name);
 }
 

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# lvconvert --type between raid levels that keep the data in place (lvm2's
+# takeover), online, with real lvm2 and a model of MD's formulas
+# (raid_parity_model.py) as the oracles:
+#  - raid1 of 2 images -> raid5 -> raid1: the data reads back the same
+#    throughout, no image added or rebuilt, lvm2 shows the same LVs;
+#  - raid5 -i 3 -> raid6 (lvm2's offer for it: raid6_ls_6): a Q image
+#    added on a free PV and rebuilt; the model finds the data, P and Q where
+#    MD puts them for raid6_ls_6, every superblock says md level 6, layout
+#    18 (left-symmetric-6), as the kernel's dm-raid writes after a takeover,
+#    and the LV activates again; with two images switched to the error
+#    target the LV still reads back whole;
+#  - raid6_ls_6 -> raid5 (raid5_ls): the Q image dropped, the model finds
+#    raid5_ls;
+#  - refused with a message, the VG unchanged: raid1 of 3 images -> raid5,
+#    raid5 of 3 images -> raid6, raid5 -> raid6_zr (a reshape), raid6 (zr)
+#    -> raid5, -m with a takeover.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/clients.bash"
+source "$(dirname "$0")/lvm2.bash"
+source "$(dirname "$0")/raid.bash"
+need vgck lvs losetup nbdcopy python3
+MODEL=$(dirname "$0")/raid_parity_model.py
+export ULVM_CONF_DIR=$T/ulvm
+mkdir -p "$ULVM_CONF_DIR"
+declare -A L
+attach_pvs 48M a b c d e f g
+lvm2_isolate "${L[@]}"
+step() { echo "== $*"; }
+LVM2_EXPECTED_WARNINGS=('check for active volumes')
+DEVS=$(IFS=,; echo "${L[*]}")
+M=$((1024 * 1024))
+uri() { echo "nbd+unix:///pvg/$1?socket=$SOCK"; }
+same_data() { # LV: reads back as $T/LV.img
+	nbdcopy "$(uri "$1")" "$T/back"
+	cmp "$T/$1.img" "$T/back" || fail "$1: its data changed"
+}
+segtype() { ulvm lvs --devices "$DEVS" --noheadings -o segtype "pvg/$1" | tr -d ' '; }
+# superblocks LV: "level layout devices position" of each image's dm-raid
+# superblock (dm-raid.c's struct dm_raid_superblock, little-endian), read
+# from its rmeta's extent on the PV where lvm2 says it is.
+superblocks() {
+	python3 - pvg "$1" <<'EOF' || fail "$1: cannot read its superblocks"
+import json, struct, subprocess, sys
+vg, lv = sys.argv[1], sys.argv[2]
+rows = json.loads(subprocess.run(["lvm", "lvs", "-a", "--reportformat", "json", "--units", "b", "--nosuffix", "-o",
+                                  "lv_name,seg_pe_ranges,vg_extent_size", vg],
+                                 capture_output=True, text=True).stdout)["report"][0]["lv"]
+out = []
+for i in range(64):
+    row = next((r for r in rows if r["lv_name"] == f"[{lv}_rmeta_{i}]"), None)
+    if not row:
+        break
+    dev, pe = row["seg_pe_ranges"].split()[0].split(":")
+    pe_start = int(subprocess.run(["lvm", "pvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "pe_start",
+                                   dev], capture_output=True, text=True).stdout)
+    with open(dev, "rb") as f:
+        f.seek(pe_start + int(pe.split("-")[0]) * int(row["vg_extent_size"]))
+        b = f.read(64)
+    magic, _, ndev, pos = struct.unpack_from("<IIII", b, 0)
+    level, layout = struct.unpack_from("<II", b, 48)
+    out.append(f"{level} {layout} {ndev} {pos}" if magic == 0x64526D44 else "none")
+print(",".join(out))
+EOF
+}
+images() { ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name pvg | grep -c "\[$1_rimage_"; }
+
+start_ulvmd
+ulvm pvcreate "${L[@]}" >/dev/null
+ulvm vgcreate pvg "${L[@]}" >/dev/null
+
+step "raid1 of 2 images -> raid5 -> raid1, online, the data in place"
+ulvm lvcreate --type raid1 -m 1 -L 8M -n m pvg >/dev/null
+synced pvg/m
+head -c $((8 * M)) /dev/urandom >"$T/m.img"
+nbdcopy --flush "$T/m.img" "$(uri m)"
+ulvm lvconvert --devices "$DEVS" -y --type raid5 pvg/m | tee "$T/out"
+grep -q "Logical volume pvg/m successfully converted" "$T/out" || fail "raid1 -> raid5 said: $(cat "$T/out")"
+[ "$(segtype m)" = raid5 ] && [ "$(images m)" = 2 ] || fail "m is $(segtype m) with $(images m) images"
+ulvm dmsetup table pvg-m | grep -q " raid raid5_ls 3 128 region_size " || fail "m's table: $(ulvm dmsetup table pvg-m)"
+ulvm dmsetup status pvg-m | grep -q " raid raid5_ls 2 AA " || fail "m's status: $(ulvm dmsetup status pvg-m)"
+synced pvg/m
+same_data m
+same_as_lvm2 "raid1 -> raid5"
+[ "$(superblocks m)" = "5 2 2 0,5 2 2 1" ] || fail "m's superblocks after raid1 -> raid5: $(superblocks m)"
+model m raid5_ls 2 "$T/m.img"
+ulvm lvconvert --devices "$DEVS" -y --type raid1 pvg/m >/dev/null
+[ "$(segtype m)" = raid1 ] && [ "$(images m)" = 2 ] || fail "m is $(segtype m) with $(images m) images"
+synced pvg/m
+same_data m
+same_as_lvm2 "raid5 -> raid1"
+[ "$(superblocks m)" = "1 0 2 0,1 0 2 1" ] || fail "m's superblocks after raid5 -> raid1: $(superblocks m)"
+
+step "raid5 -i 3 -> raid6: lvm2's raid6_ls_6, a Q image added and rebuilt"
+ulvm lvcreate --type raid5 -i 3 -L 12M -n r pvg >/dev/null
+synced pvg/r
+head -c $((12 * M)) /dev/urandom >"$T/r.img"
+nbdcopy --flush "$T/r.img" "$(uri r)"
+ulvm lvconvert --devices "$DEVS" -y --type raid6 pvg/r | tee "$T/out"
+grep -q "Replaced LV type raid6 (same as raid6_zr) with possible type raid6_ls_6" "$T/out" ||
+	fail "raid5 -> raid6 said: $(cat "$T/out")"
+[ "$(segtype r)" = raid6_ls_6 ] && [ "$(images r)" = 5 ] || fail "r is $(segtype r) with $(images r) images"
+synced pvg/r
+same_data r
+same_as_lvm2 "raid5 -> raid6_ls_6"
+sbs="6 18 5 0,6 18 5 1,6 18 5 2,6 18 5 3,6 18 5 4"
+[ "$(superblocks r)" = "$sbs" ] || fail "r's superblocks after raid5 -> raid6_ls_6: $(superblocks r)"
+ulvm lvchange --devices "$DEVS" -an pvg/r
+ulvm lvchange --devices "$DEVS" -ay pvg/r
+synced pvg/r
+same_data r
+model r raid6_ls_6 5 "$T/r.img"
+
+step "raid6_ls_6 -> raid5: the Q image dropped"
+ulvm lvconvert --devices "$DEVS" -y --type raid5 pvg/r >/dev/null
+[ "$(segtype r)" = raid5 ] && [ "$(images r)" = 4 ] || fail "r is $(segtype r) with $(images r) images"
+ulvm dmsetup info pvg-r_rimage_4 >/dev/null 2>&1 && fail "the dropped image's device is still there"
+synced pvg/r
+same_data r
+same_as_lvm2 "raid6_ls_6 -> raid5"
+sbs="5 2 4 0,5 2 4 1,5 2 4 2,5 2 4 3"
+[ "$(superblocks r)" = "$sbs" ] || fail "r's superblocks after raid6_ls_6 -> raid5: $(superblocks r)"
+model r raid5_ls 4 "$T/r.img"
+
+step "refused, the VG unchanged"
+ulvm lvcreate --type raid1 -m 2 -L 4M -n m3 pvg >/dev/null
+ulvm lvcreate --type raid5 -i 2 -L 4M -n r3 pvg >/dev/null
+ulvm lvcreate --type raid6 -i 3 -L 6M -n z pvg >/dev/null
+for lv in m3 r3 z; do synced "pvg/$lv"; done
+seq0=$(lvm2 vgs --noheadings -o vg_seqno pvg | tr -d ' ')
+refused() { # WHAT-THE-MESSAGE-SAYS lvconvert-args...
+	local want=$1
+	shift
+	if ulvm lvconvert --devices "$DEVS" -y "$@" >"$T/out" 2>&1; then fail "lvconvert $* was accepted"; fi
+	grep -q "$want" "$T/out" || fail "lvconvert $*: $(cat "$T/out")"
+}
+refused "with != 2 legs" --type raid5 pvg/m3
+refused "Minimum of 4 stripes needed for conversion from raid5 to raid6" --type raid6 pvg/r3
+refused "moves its data (a reshape)" --type raid6_zr pvg/r
+refused "has no Q device of its own" --type raid5 pvg/z
+refused "cannot change the number of images" --type raid5 -m 2 pvg/m
+[ "$(lvm2 vgs --noheadings -o vg_seqno pvg | tr -d ' ')" = "$seq0" ] || fail "a refused lvconvert changed the VG"
+ulvm lvremove -y pvg/m3 pvg/r3 pvg/z >/dev/null
+
+step "raid5 -> raid6, then two images lost: the LV still reads back whole"
+ulvm lvconvert --devices "$DEVS" -y --type raid6_ls_6 pvg/r >/dev/null
+synced pvg/r
+for i in 0 2; do
+	size=$(ulvm dmsetup table "pvg-r_rimage_$i" | awk '{s += $2} END {print s}')
+	ulvm dmsetup reload "pvg-r_rimage_$i" --table "0 $size error"
+	ulvm dmsetup resume "pvg-r_rimage_$i"
+done
+same_data r
+health=$(ulvm dmsetup status pvg-r | awk '{print $6}')
+[ "$health" = DADAA ] || fail "r's health after two lost images: $health"
+stop_ulvmd
+echo "lvm-raid-takeover: ok"

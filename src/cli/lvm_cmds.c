@@ -64,6 +64,10 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_REPAIR] = { "repair", NULL, NULL, "raid: replace failed images with free extents of other PVs, rebuild them" },
 	[C_SYNCACTION] = { "syncaction", NULL, "check|repair", "raid: compare the images (check) or make them equal" },
 	[C_REBUILD] = { "rebuild", NULL, "PV", "raid: rebuild the images on PV from the others" },
+	[C_WRITEMOSTLY] = { "writemostly", NULL, "PV[:y|n|t]", "raid1: reads avoid the image on PV (y, the default), "
+			    "no longer (n), or the other way (t); may be given again" },
+	[C_WRITEBEHIND] = { "writebehind", NULL, "N", "raid1: at most N writes outstanding to write-mostly images "
+			    "(0: none)" },
 	[C_REFRESH] = { "refresh", NULL, NULL, "reload an active LV's tables (raid: legs that came back resync)" },
 	[C_SPLITMIRRORS] = { "splitmirrors", NULL, "N", "raid1: split N images off into a new LV (-n NAME), or one "
 			     "read-only image with --trackchanges" },
@@ -182,9 +186,10 @@ static const struct cli_verb change_verbs[] = {
 	V("lvchange", "VG/LV|VG|@TAG...", 0, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) |
 		  BIT(C_SETAUTOACT) | BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH) | TAG_OPTS | BIT(C_SELECT) |
 		  BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_POLL) | BIT(C_CACHEMODE) | BIT(C_CACHEPOLICY) |
-		  BIT(C_CACHESETTINGS),
+		  BIT(C_CACHESETTINGS) | BIT(C_WRITEMOSTLY) | BIT(C_WRITEBEHIND),
 	  "Activate (-ay) or deactivate (-an) LVs (named, or -S) in ulvmd; -p r|rw sets their permission, "
-	  "--addtag/--deltag their tags; --refresh reloads them; --syncaction and --rebuild act on raid LVs; "
+	  "--addtag/--deltag their tags; --refresh reloads them; --syncaction, --rebuild, --writemostly and "
+	  "--writebehind act on raid LVs; "
 	  "--cachemode, --cachepolicy and --cachesettings on cache and writecache LVs.",
 	  lvm_lvchange),
 	V("lvconvert", "VG/LV [PV...]", 1, -1, BIT(C_TYPE) | BIT(C_MIRRORS) | BIT(C_REPAIR) | BIT(C_USEPOLICIES) | BIT(C_YES) |

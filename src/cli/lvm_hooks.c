@@ -482,21 +482,75 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	return r;
 }
 
+#define WRITE_MOSTLY_MAX 64
+
+/* --writemostly PV[:y|n|t]...: the PVs into @argv (their suffix cut,
+ * allocated), the modes into @modes (lvm2's: y when none is given). */
+static int write_mostly_opts(struct lvm_cmd *c, char **argv, char *modes, unsigned *n)
+{
+	const char **v = NULL;
+	unsigned nv = 0;
+
+	*n = 0;
+	if (!opt_set(c, C_WRITEMOSTLY))
+		return 0;
+	if (cli_values(&c->a, C_WRITEMOSTLY, &v, &nv))
+		return lvm_fail("out of memory");
+	for (unsigned i = 0; i < nv; i++) {
+		const char *colon = strrchr(v[i], ':');
+		size_t len = strlen(v[i]);
+		char mode = 'y';
+
+		if (colon && colon[1] && !colon[2] && strchr("ynt", colon[1])) {
+			mode = colon[1];
+			len = (size_t)(colon - v[i]);
+		}
+		if (!len || *n >= WRITE_MOSTLY_MAX) {
+			lvm_fail("Invalid argument for --writemostly: %s", v[i]);
+			free(v);
+			return LVM_EINVALID;
+		}
+		if (!(argv[*n] = strndup(v[i], len))) {
+			free(v);
+			return lvm_fail("out of memory");
+		}
+		modes[(*n)++] = mode;
+	}
+	modes[*n] = 0;
+	free(v);
+	return 0;
+}
+
 int lvm_hooks_lvchange_type(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv)
 {
 	struct lv_convert_req req = { .mirrors = -1, .zero = -1 };
-	char *argv[1];
+	char *argv[WRITE_MOSTLY_MAX], modes[WRITE_MOSTLY_MAX + 1];
+	unsigned n = 0;
+	uint64_t v;
 	int r;
 
 	if (opt_set(c, C_SYNCACTION))
 		req.sync_action = opt_val(c, C_SYNCACTION);
-	if (rate_opts(c, &req.max_rate, &req.min_rate) || cache_opts(c, &req.cache))
+	if (opt_set(c, C_REBUILD) && opt_set(c, C_WRITEMOSTLY))
+		return lvm_fail("--rebuild and --writemostly are separate changes: give one at a time.");
+	if (opt_set(c, C_WRITEBEHIND)) {
+		if (parse_u64(opt_val(c, C_WRITEBEHIND), &v) || v > 16383)
+			return lvm_fail("Invalid argument for --writebehind: %s (0 to 16383)", opt_val(c, C_WRITEBEHIND));
+		req.set_write_behind = true;
+		req.write_behind = (uint32_t)v;
+	}
+	if (rate_opts(c, &req.max_rate, &req.min_rate) || cache_opts(c, &req.cache) ||
+	    (r = write_mostly_opts(c, argv, modes, &n)))
 		return LVM_FAILED;
+	if (n)
+		req.write_mostly = modes;
 	if (opt_set(c, C_REBUILD)) {
 		req.rebuild = true;
 		argv[0] = (char *)opt_val(c, C_REBUILD);
 	}
-	r = convert(c, d, h, lv, lv_segtype(lv), &req, req.rebuild, argv);
+	r = convert(c, d, h, lv, lv_segtype(lv), &req, req.rebuild ? 1 : (int)n, argv);
+	for (unsigned i = 0; i < n; i++)
+		free(argv[i]);
 	free((void *)req.cache.settings);
 	return r;
 }

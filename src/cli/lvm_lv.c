@@ -735,7 +735,7 @@ struct lvchange {
 	struct dmctl d;
 	struct lvm_poll_seen seen;
 	bool on, autoact, rw;
-	bool typed; /* options of the LV's type (raid: --syncaction, --rebuild, recovery rates) */
+	bool typed; /* options of the LV's type (raid: --syncaction, --rebuild, recovery rates, write-mostly) */
 };
 
 /* The metadata changes first, in one commit ("Logical volume vg/lv
@@ -786,8 +786,9 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	struct lvm_each how = { .lv = lvchange_one, .arg = &x, .foreign = true };
 	bool meta = opt_set(c, C_PERMISSION) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c);
 	bool cache = opt_set(c, C_CACHEMODE) || opt_set(c, C_CACHEPOLICY) || opt_set(c, C_CACHESETTINGS);
-	bool typed = opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD) || opt_set(c, C_MAXRECOVERY) ||
-		     opt_set(c, C_MINRECOVERY) || cache, refresh = opt_set(c, C_REFRESH);
+	bool raid = opt_set(c, C_MAXRECOVERY) || opt_set(c, C_MINRECOVERY) || opt_set(c, C_WRITEMOSTLY) ||
+		    opt_set(c, C_WRITEBEHIND);
+	bool typed = opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD) || raid || cache, refresh = opt_set(c, C_REFRESH);
 	int r;
 
 	if (!argc && !opt_set(c, C_SELECT))
@@ -795,7 +796,8 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	x.typed = typed;
 	if (!opt_set(c, C_ACTIVATE) && !meta && !typed && !refresh)
 		return lvm_fail("Only lvchange -a y|n|ay, -p r|rw, --addtag/--deltag, --setautoactivation, --refresh, "
-				"--syncaction, --rebuild, --raid{max,min}recoveryrate and --cachemode, --cachepolicy, "
+				"--syncaction, --rebuild, --raid{max,min}recoveryrate, --writemostly, --writebehind and "
+				"--cachemode, --cachepolicy, "
 				"--cachesettings are implemented yet.");
 	if (opt_set(c, C_PERMISSION)) {
 		const char *v = opt_val(c, C_PERMISSION);
@@ -806,8 +808,7 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	}
 	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))
 		return r;
-	if ((r = lvm_setup(c, meta || cache || opt_set(c, C_REBUILD) || opt_set(c, C_MAXRECOVERY) ||
-				 opt_set(c, C_MINRECOVERY))) ||
+	if ((r = lvm_setup(c, meta || cache || opt_set(c, C_REBUILD) || raid)) ||
 	    (r = lvm_sel_init(c, C_SELECT, &report_lvm_lvs, &how.sel)))
 		return r;
 	if ((opt_set(c, C_ACTIVATE) || opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD) || refresh) &&

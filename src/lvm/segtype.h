@@ -142,6 +142,9 @@ struct lv_convert_req {
 	bool use_policies;     /* --use-policies: what the type's event policy says (ulvmd --on-event) */
 	unsigned split;        /* --splitmirrors N (0: not given) */
 	int64_t max_rate, min_rate; /* lvchange --raid{max,min}recoveryrate, kB/s; -1: not given */
+	const char *write_mostly; /* lvchange --writemostly: per PV of the change's ranges, 'y', 'n' or 't' */
+	bool set_write_behind;    /* lvchange --writebehind N given: */
+	uint32_t write_behind;
 	bool track;            /* --trackchanges */
 	bool merge;            /* --merge: @lv (a sub-LV) back into its owner */
 	const char *name;      /* -n: the LV a split makes */

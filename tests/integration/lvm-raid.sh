@@ -11,6 +11,11 @@
 #    activates too;
 #  - --raidmaxrecoveryrate/--raidminrecoveryrate on lvcreate and lvchange:
 #    the table's rates, lvs as lvm2 shows them;
+#  - lvchange --writemostly PV[:y|n|t] and --writebehind N: the table's
+#    write_mostly and max_write_behind, lvm2 reads the flag and the value
+#    back, image attr 'w'; reads (ulvmd --metrics) never touch the
+#    write-mostly image; every image write-mostly, a PV the LV is not on,
+#    and a raid10 are refused;
 #  - -m beyond the PVs there are, and raid10 -m 2, are refused and nothing
 #    is written;
 #  - lvextend of raid1 and raid10 online (the new part resyncs), lvreduce
@@ -28,7 +33,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
 source "$(dirname "$0")/raid.bash"
-need vgck lvs losetup qemu-io nbdinfo python3
+need vgck lvs losetup qemu-io nbdinfo nbdcopy curl python3
 export ULVM_CONF_DIR=$T/ulvm
 mkdir -p "$ULVM_CONF_DIR"
 declare -A L
@@ -37,10 +42,12 @@ lvm2_isolate "${L[@]}"
 step() { echo "== $*"; }
 LVM2_EXPECTED_WARNINGS=('check for active volumes')
 DEVS="${L[a]},${L[b]},${L[c]},${L[d]},${L[e]}"
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+read_bytes() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk -v s="ulvm_device_read_bytes_total{device=\"$1\"}" '$1 == s {print $2}'; }
 FIELDS=lv_name,lv_attr,segtype,lv_size,devices
 fields() { "$@" -a --noheadings --units s --separator '|' -o "$FIELDS" rvg | sed 's/^ *//; s/\[\|\]//g' | sort; }
 
-start_ulvmd
+start_ulvmd --metrics "127.0.0.1:$PORT"
 ulvm pvcreate "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" "${L[e]}" >/dev/null
 ulvm vgcreate rvg "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" "${L[e]}" >/dev/null
 
@@ -144,6 +151,44 @@ ulvm lvs --devices "$DEVS" -o $R rvg/rate
 if ulvm lvchange --devices "$DEVS" --raidminrecoveryrate 16m rvg/rate 2>"$T/err"; then fail "min above max accepted"; fi
 grep -q "cannot be higher than maximum" "$T/err" || fail "min above max: $(cat "$T/err")"
 ulvm lvremove --devices "$DEVS" -y rvg/rate >/dev/null
+
+step "lvchange --writemostly and --writebehind: reads leave the image, lvm2 reads both back"
+ulvm lvcreate --type raid1 -m 1 -L 8M -n wm rvg "${L[a]}" "${L[b]}" >/dev/null
+synced rvg/wm
+ulvm lvchange --devices "$DEVS" --writemostly "${L[b]}" --writebehind 512 rvg/wm
+ulvm dmsetup table rvg-wm | grep -q " raid raid1 7 0 write_mostly 1 max_write_behind 512 region_size " ||
+	fail "table: $(ulvm dmsetup table rvg-wm)"
+attr=$(ulvm lvs -a --devices "$DEVS" --noheadings -o lv_attr rvg/wm_rimage_1 | tr -d ' ')
+[ "${attr:8:1}" = w ] || fail "wm_rimage_1's attr $attr: no 'w'"
+lvm2 vgcfgbackup -f "$T/wm.vg" rvg >/dev/null
+python3 - "$T/wm.vg" <<'EOF' || fail "lvm2 does not read the write-mostly image back"
+import re, sys
+s = open(sys.argv[1]).read()
+img = re.search(r"wm_rimage_1 \{.*?status = \[([^]]*)\]", s, re.S).group(1)
+assert '"WRITEMOSTLY"' in img, img
+assert re.search(r"writebehind = 512", s), "writebehind"
+EOF
+[ "$(lvm2 lvs --noheadings -o raid_write_behind rvg/wm | tr -d ' ')" = 512 ] || fail "lvm2's raid_write_behind"
+r0=$(read_bytes rvg-wm_rimage_0) r1=$(read_bytes rvg-wm_rimage_1)
+nbdcopy "nbd+unix:///rvg/wm?socket=$SOCK" "$T/back"
+qemu-io -f raw -c "read 0 4k" -c "read 1M 64k" "nbd+unix:///rvg/wm?socket=$SOCK" >/dev/null
+[ "$(read_bytes rvg-wm_rimage_1)" = "$r1" ] || fail "the write-mostly image was read ($r1 -> $(read_bytes rvg-wm_rimage_1))"
+[ "$(read_bytes rvg-wm_rimage_0)" -ge $((r0 + 8 * 1024 * 1024)) ] || fail "image 0 did not serve the reads"
+ulvm lvchange --devices "$DEVS" --writemostly "${L[b]}:t" rvg/wm >/dev/null
+ulvm dmsetup table rvg-wm | grep -q write_mostly && fail ":t did not clear write-mostly: $(ulvm dmsetup table rvg-wm)"
+seq0=$(lvm2 vgs --noheadings -o vg_seqno rvg | tr -d ' ')
+if ulvm lvchange --devices "$DEVS" --writemostly "${L[a]}" --writemostly "${L[b]}:y" rvg/wm 2>"$T/err"; then
+	fail "every image write-mostly accepted"
+fi
+grep -q "Unable to mark every image of rvg/wm write-mostly" "$T/err" || fail "all write-mostly: $(cat "$T/err")"
+if ulvm lvchange --devices "$DEVS" --writemostly "${L[c]}" rvg/wm 2>"$T/err"; then fail "a PV wm is not on accepted"; fi
+grep -q "is not used by raid1 LV rvg/wm" "$T/err" || fail "PV not used: $(cat "$T/err")"
+if ulvm lvchange --devices "$DEVS" --writebehind 99999 rvg/wm 2>"$T/err"; then fail "--writebehind 99999 accepted"; fi
+grep -q "Invalid argument for --writebehind" "$T/err" || fail "--writebehind 99999: $(cat "$T/err")"
+if ulvm lvchange --devices "$DEVS" --writemostly "${L[a]}" rvg/r10 2>"$T/err"; then fail "raid10 write-mostly accepted"; fi
+grep -q "can only be used with 'raid1' segment type" "$T/err" || fail "raid10 write-mostly: $(cat "$T/err")"
+[ "$(lvm2 vgs --noheadings -o vg_seqno rvg | tr -d ' ')" = "$seq0" ] || fail "a refused lvchange changed the VG"
+ulvm lvremove --devices "$DEVS" -y rvg/wm >/dev/null
 
 step "refused: -m beyond the PVs, raid10 -m 2; nothing written"
 lvm2 vgck rvg >/dev/null

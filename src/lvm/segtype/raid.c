@@ -258,11 +258,13 @@ static void raid_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 	struct raid_status st;
 	char name[LV_DM_NAME_MAX];
 
-	if (owner) { /* rimage 'i' ('I' while not in sync), rmeta 'e' */
+	if (owner) { /* rimage 'i' ('I' while not in sync; 'w' health if write-mostly), rmeta 'e' */
 		r = lv_seg_model(owner, lv_segtype(owner));
 		for (unsigned i = 0; r && i < r->count; i++) {
 			if (vg_find_lv(vg, r->image[i]) == x->lv) {
 				x->attr[0] = 'i';
+				if (has_flag(x->lv, LVF_WRITEMOSTLY))
+					x->attr[8] = 'w'; /* lvm2's health char of a write-mostly image */
 				lv_dm_name(vg, owner, name);
 				if (x->d && !raid_status_of(x->d, name, &st) && i < strlen(st.health) &&
 				    st.health[i] != 'A')

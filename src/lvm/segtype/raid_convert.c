@@ -773,6 +773,55 @@ static int takeover(struct lv_change *ch, struct vg_lv *lv, const struct lv_conv
 	return 0;
 }
 
+/* lvchange --writemostly PV[:y|n|t] and --writebehind N (lvm2's, raid1
+ * only): the WRITEMOSTLY flag of the images on those PVs, the segment's
+ * writebehind; an active LV is reloaded with write_mostly <idx> and
+ * max_write_behind, so reads leave those images at once (a raid1 with a
+ * remote leg over NBD keeps its reads local). */
+static int write_mostly(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	const struct raid_seg *m = model(lv);
+	struct raid_seg shape = *m;
+	struct images im;
+	unsigned nwm = 0;
+	int r;
+
+	if (strcmp(m->level, "raid1"))
+		return err_set(e, -EINVAL, "--write%s can only be used with 'raid1' segment type (%s/%s is %s).",
+			       req->write_mostly ? "mostly" : "behind", vg->name, lv->name, m->level);
+	if ((r = images_of(vg, lv, &im, e)))
+		return r;
+	for (unsigned k = 0; req->write_mostly && req->write_mostly[k] && k < ch->nranges; k++) {
+		const struct vg_pv *pv = ch->ranges[k].pv;
+		bool found = false;
+
+		for (unsigned i = 0; i < im.n; i++) {
+			uint32_t *st = &im.image[i]->status;
+			bool on = req->write_mostly[k] == 'y' || (req->write_mostly[k] == 't' && !(*st & FLAG(LVF_WRITEMOSTLY)));
+
+			if (!lv_uses_pv(im.image[i], pv))
+				continue;
+			*st = on ? *st | FLAG(LVF_WRITEMOSTLY) : *st & ~FLAG(LVF_WRITEMOSTLY);
+			found = true;
+		}
+		if (!found)
+			return err_set(e, -EINVAL, "PV %s is not used by raid1 LV %s/%s.", pv->path ? pv->path : pv->id,
+				       vg->name, lv->name);
+	}
+	for (unsigned i = 0; i < im.n; i++)
+		nwm += (im.image[i]->status & FLAG(LVF_WRITEMOSTLY)) != 0;
+	if (nwm == im.n)
+		return err_set(e, -EINVAL, "Unable to mark every image of %s/%s write-mostly: reads need one that is not.",
+			       vg->name, lv->name);
+	if (req->set_write_behind)
+		shape.writebehind = req->write_behind;
+	if ((r = apply(ch, lv, &shape, &im, e)))
+		return r;
+	fprintf(ch->out, "  Logical volume %s/%s changed.\n", vg->name, lv->name);
+	return 0;
+}
+
 int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
 {
 	const struct vg *vg = ch->h->vg;
@@ -792,6 +841,9 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 			       : err_set(e, -EINVAL, "--syncaction applies to raid LVs.");
 	if (req->rebuild)
 		return is_raid ? rebuild(ch, lv, e) : err_set(e, -EINVAL, "--rebuild applies to raid LVs.");
+	if (req->write_mostly || req->set_write_behind)
+		return is_raid ? write_mostly(ch, lv, req, e)
+			       : err_set(e, -EINVAL, "--writemostly and --writebehind apply to raid1 LVs.");
 	if (!is_raid) {
 		if (req->type_name && strcmp(req->type_name, "raid1"))
 			return err_set(e, -EOPNOTSUPP, "Converting %s/%s to %s is not supported yet (raid1 is).", vg->name,

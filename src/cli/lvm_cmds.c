@@ -200,7 +200,8 @@ static const struct cli_verb change_verbs[] = {
 	  "Change an LV's layout: linear to raid1 (--type raid1 -m N), raid1 images (-m N; -m 0: linear), "
 	  "--repair failed raid images (onto the PVs given, or any), --splitmirrors 1 -n NAME or --trackchanges, "
 	  "--merge a tracked image back; raid takeover with the data in place (--type raid5 of a 2-image raid1 and "
-	  "back, --type raid6 of a raid5, --type raid5 of a raid6_*_6); --type cache --cachepool POOL or --cachevol LV, --type writecache --cachevol "
+	  "back, --type raid6 of a raid5, --type raid5 of a raid6_*_6, a striped LV to raid0, raid5_n, raid6_n_6 "
+	  "and back); --type cache --cachepool POOL or --cachevol LV, --type writecache --cachevol "
 	  "LV; --splitcache or --uncache (flushed first).", lvm_lvconvert),
 };
 

@@ -366,8 +366,11 @@ static const struct segtype *convert_type(const struct lvm_cmd *c, const struct 
 
 	if (opt_set(c, C_MERGE) && (o = lv_first_user(vg, lv, NULL)) && lv_segtype(o) && lv_segtype(o)->convert)
 		return lv_segtype(o);
-	if (opt_set(c, C_TYPE))
-		return segtype_find(opt_val(c, C_TYPE));
+	if (opt_set(c, C_TYPE)) { /* a type that converts nothing itself (striped): the LV's own does */
+		const struct segtype *to = segtype_find(opt_val(c, C_TYPE));
+
+		return to && to != &segtype_unknown && !to->convert && st && st->convert ? st : to;
+	}
 	if ((!st || !st->convert) && opt_set(c, C_MIRRORS))
 		return segtype_find("raid1");
 	return st;

@@ -12,9 +12,15 @@
 #    target the LV still reads back whole;
 #  - raid6_ls_6 -> raid5 (raid5_ls): the Q image dropped, the model finds
 #    raid5_ls;
+#  - striped -i 3 -> raid5 (lvm2's offer: raid5_n, a P image rebuilt) ->
+#    raid6 (raid6_n_6) -> striped, and striped -> raid0 -> raid5_n ->
+#    raid0_meta -> raid6_n_6 -> raid0_meta -> raid0 -> striped (a raid0_meta
+#    LV is served with its superblocks): the data in place at every step, the
+#    model finds raid5_n and raid6_n_6, lvm2 shows the same LVs;
 #  - refused with a message, the VG unchanged: raid1 of 3 images -> raid5,
 #    raid5 of 3 images -> raid6, raid5 -> raid6_zr (a reshape), raid6 (zr)
-#    -> raid5, -m with a takeover.
+#    -> raid5, -m with a takeover, striped -i 2 -> raid6, striped ->
+#    raid5_ls (a reshape), linear -> raid5.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -122,10 +128,51 @@ sbs="5 2 4 0,5 2 4 1,5 2 4 2,5 2 4 3"
 [ "$(superblocks r)" = "$sbs" ] || fail "r's superblocks after raid6_ls_6 -> raid5: $(superblocks r)"
 model r raid5_ls 4 "$T/r.img"
 
+step "striped -i 3 -> raid5 (lvm2's raid5_n) -> raid6 (raid6_n_6) -> striped, online"
+ulvm lvcreate -i 3 -I 64k -L 12M -n s pvg >/dev/null
+head -c $((12 * M)) /dev/urandom >"$T/s.img"
+nbdcopy --flush "$T/s.img" "$(uri s)"
+ulvm lvconvert --devices "$DEVS" -y --type raid5 pvg/s | tee "$T/out"
+grep -q "Replaced LV type raid5 (same as raid5_ls) with possible type raid5_n" "$T/out" ||
+	fail "striped -> raid5 said: $(cat "$T/out")"
+[ "$(segtype s)" = raid5_n ] && [ "$(images s)" = 4 ] || fail "s is $(segtype s) with $(images s) images"
+synced pvg/s
+same_data s
+same_as_lvm2 "striped -> raid5_n"
+model s raid5_n 4 "$T/s.img"
+ulvm lvconvert --devices "$DEVS" -y --type raid6 pvg/s >/dev/null
+[ "$(segtype s)" = raid6_n_6 ] && [ "$(images s)" = 5 ] || fail "s is $(segtype s) with $(images s) images"
+synced pvg/s
+same_data s
+same_as_lvm2 "raid5_n -> raid6_n_6"
+model s raid6_n_6 5 "$T/s.img"
+ulvm lvconvert --devices "$DEVS" -y --type striped pvg/s >/dev/null
+[ "$(segtype s)" = striped ] && [ "$(images s)" = 0 ] || fail "s is $(segtype s) with $(images s) images"
+ulvm dmsetup table pvg-s | grep -q " striped 3 128 " || fail "s's table: $(ulvm dmsetup table pvg-s)"
+same_data s
+same_as_lvm2 "raid6_n_6 -> striped"
+
+step "striped -> raid0 -> raid5_n -> raid0_meta -> raid6_n_6 -> raid0_meta -> raid0 -> striped"
+for spec in "raid0 raid0 3" "raid5_n raid5_n 4" "raid0_meta raid0_meta 3" "raid6_n_6 raid6_n_6 5" \
+	"raid0_meta raid0_meta 3" "raid0 raid0 3" "striped striped 0"; do
+	read -r type want n <<<"$spec"
+	ulvm lvconvert --devices "$DEVS" -y --type "$type" pvg/s >/dev/null
+	[ "$(segtype s)" = "$want" ] && [ "$(images s)" = "$n" ] || fail "-> $type: s is $(segtype s) with $(images s) images"
+	metas=$(ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name pvg | grep -c "\[s_rmeta_" || true)
+	case $want in raid0 | striped) [ "$metas" = 0 ] ;; *) [ "$metas" = "$n" ] ;; esac || fail "-> $type: $metas rmetas"
+	case $want in raid0* | striped) ;; *) synced pvg/s ;; esac
+	same_data s
+	same_as_lvm2 "-> $type"
+	case $want in raid5_n | raid6_n_6) model s "$want" "$n" "$T/s.img" ;; esac
+done
+ulvm lvremove -y pvg/s >/dev/null
+
 step "refused, the VG unchanged"
 ulvm lvcreate --type raid1 -m 2 -L 4M -n m3 pvg >/dev/null
 ulvm lvcreate --type raid5 -i 2 -L 4M -n r3 pvg >/dev/null
 ulvm lvcreate --type raid6 -i 3 -L 6M -n z pvg >/dev/null
+ulvm lvcreate -i 2 -L 4M -n s2 pvg >/dev/null
+ulvm lvcreate -L 4M -n lin pvg >/dev/null
 for lv in m3 r3 z; do synced "pvg/$lv"; done
 seq0=$(lvm2 vgs --noheadings -o vg_seqno pvg | tr -d ' ')
 refused() { # WHAT-THE-MESSAGE-SAYS lvconvert-args...
@@ -139,8 +186,11 @@ refused "Minimum of 4 stripes needed for conversion from raid5 to raid6" --type 
 refused "moves its data (a reshape)" --type raid6_zr pvg/r
 refused "has no Q device of its own" --type raid5 pvg/z
 refused "cannot change the number of images" --type raid5 -m 2 pvg/m
+refused "Minimum of 3 stripes needed for conversion from striped to raid6_n_6" --type raid6 pvg/s2
+refused "moves its data (a reshape)" --type raid5_ls pvg/s2
+refused "has 1 stripe" --type raid5 pvg/lin
 [ "$(lvm2 vgs --noheadings -o vg_seqno pvg | tr -d ' ')" = "$seq0" ] || fail "a refused lvconvert changed the VG"
-ulvm lvremove -y pvg/m3 pvg/r3 pvg/z >/dev/null
+ulvm lvremove -y pvg/m3 pvg/r3 pvg/z pvg/s2 pvg/lin >/dev/null
 
 step "raid5 -> raid6, then two images lost: the LV still reads back whole"
 ulvm lvconvert --devices "$DEVS" -y --type raid6_ls_6 pvg/r >/dev/null

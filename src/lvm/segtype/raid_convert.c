@@ -49,15 +49,13 @@
 #include "lvm/segtype/raid_lv.h"
 #include "lvm/vg_internal.h"
 
-#define MAX_IMAGES 64
-
 static const struct raid_seg *model(const struct vg_lv *lv)
 {
 	return lv_seg_model(lv, &segtype_raid);
 }
 
 /* The PVs @lv's areas are on, appended to @out (no repeats). */
-static unsigned lv_pvs(const struct vg_lv *lv, struct vg_pv **out, unsigned n, unsigned max)
+unsigned raid_lv_pvs(const struct vg_lv *lv, struct vg_pv **out, unsigned n, unsigned max)
 {
 	for (unsigned s = 0; lv && s < lv->nseg; s++)
 		for (unsigned a = 0; a < lv->seg[s].narea; a++) {
@@ -81,12 +79,7 @@ bool raid_on_missing_pv(const struct vg_lv *lv)
 	return false;
 }
 
-struct images {
-	unsigned n;
-	struct vg_lv *meta[MAX_IMAGES], *image[MAX_IMAGES];
-};
-
-static int images_of(const struct vg *vg, const struct vg_lv *lv, struct images *im, struct err *e)
+int raid_images_of(const struct vg *vg, const struct vg_lv *lv, struct images *im, struct err *e)
 {
 	const struct raid_seg *m = model(lv);
 
@@ -103,7 +96,7 @@ static int images_of(const struct vg *vg, const struct vg_lv *lv, struct images 
 	return 0;
 }
 
-static void set_rebuild(struct images *im, unsigned i, bool on)
+void raid_set_rebuild(struct images *im, unsigned i, bool on)
 {
 	struct vg_lv *l[2] = { im->meta[i], im->image[i] };
 
@@ -114,7 +107,7 @@ static void set_rebuild(struct images *im, unsigned i, bool on)
 
 /* Write @lv's new segment, commit, load it if active, then clear REBUILD
  * and commit again. */
-static int apply(struct lv_change *ch, struct vg_lv *lv, const struct raid_seg *shape, struct images *im,
+int raid_apply(struct lv_change *ch, struct vg_lv *lv, const struct raid_seg *shape, struct images *im,
 		 struct err *e)
 {
 	struct vg *vg = ch->h->vg;
@@ -134,17 +127,37 @@ static int apply(struct lv_change *ch, struct vg_lv *lv, const struct raid_seg *
 	if (!rebuild)
 		return 0;
 	for (unsigned i = 0; i < im->n; i++)
-		set_rebuild(im, i, false);
+		raid_set_rebuild(im, i, false);
 	return lvm_vg_commit(ch->env, ch->h, e);
 }
 
-static void dm_remove_lvs(struct lv_change *ch, char (*names)[LV_DM_NAME_MAX], unsigned n)
+void raid_dm_remove_lvs(struct lv_change *ch, char (*names)[LV_DM_NAME_MAX], unsigned n)
 {
 	struct err e = { { 0 } };
 
 	for (unsigned i = 0; i < n && dmctl_up(ch->d); i++)
 		if (dmctl_exists(ch->d, names[i]) && dmctl_remove(ch->d, names[i], &e))
 			fprintf(stderr, "  WARNING: %s: %s\n", names[i], e.msg);
+}
+
+int raid_alloc_meta_beside(struct lv_change *ch, const char *name, unsigned i, const struct vg_lv *img,
+			   struct vg_lv **meta, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct alloc_range rg = { img->nseg ? img->seg[0].area[0].pv : NULL, 0, UINT32_MAX };
+	struct alloc_req req = { .stripes = 1, .extents = 1, .ranges = &rg, .nranges = rg.pv != NULL };
+	char sub[LVM_NAME_LEN + 16];
+	int r;
+
+	snprintf(sub, sizeof(sub), "%s_rmeta_%u", name, i);
+	if ((r = lv_change_add_hidden(ch, sub, 0, false, meta, e)))
+		return r;
+	if (!req.nranges || alloc_extend(vg, *meta, &req, NULL)) {
+		req.ranges = NULL;
+		req.nranges = 0;
+		return alloc_extend(vg, *meta, &req, e);
+	}
+	return 0;
 }
 
 /* A linear LV becomes a raid1 of @images images, itself the first. */
@@ -176,22 +189,9 @@ static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned images, 
 	lv->seg = NULL;
 	lv->nseg = 0;
 	im.image[0] = img;
-	navoid = lv_pvs(img, avoid, 0, MAX_IMAGES * 4);
-	{
-		/* rmeta_0 beside image 0, as lvm2 puts it (elsewhere if that PV is full) */
-		struct alloc_range rg = { avoid[0], 0, UINT32_MAX };
-		struct alloc_req req = { .stripes = 1, .extents = 1, .ranges = &rg, .nranges = 1 };
-
-		snprintf(name, sizeof(name), "%s_rmeta_0", lv->name);
-		if ((r = lv_change_add_hidden(ch, name, 0, false, &im.meta[0], e)))
-			return r;
-		if (alloc_extend(vg, im.meta[0], &req, NULL)) {
-			req.ranges = NULL;
-			req.nranges = 0;
-			if ((r = alloc_extend(vg, im.meta[0], &req, e)))
-				return r;
-		}
-	}
+	navoid = raid_lv_pvs(img, avoid, 0, MAX_IMAGES * 4);
+	if ((r = raid_alloc_meta_beside(ch, lv->name, 0, img, &im.meta[0], e)))
+		return r;
 	if ((r = raid_alloc(ch, vg, lv->name, 1, images - 1, true, img->le_count, avoid, navoid, im.meta, im.image,
 			    e)))
 		return r;
@@ -199,9 +199,9 @@ static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned images, 
 		if ((r = raid_wipe_rmeta(vg, im.meta[i], e)))
 			return r;
 		if (i)
-			set_rebuild(&im, i, true);
+			raid_set_rebuild(&im, i, true);
 	}
-	if ((r = apply(ch, lv, &shape, &im, e)))
+	if ((r = raid_apply(ch, lv, &shape, &im, e)))
 		return r;
 	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
 	return 0;
@@ -246,7 +246,7 @@ static int rename_lv(struct lv_change *ch, const struct vg *vg, struct vg_lv *l,
 
 /* -m: @want images; @drops, when given, says which go; @to: the segment
  * the LV gets (NULL: its own, as a raid1's -m). */
-static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, const bool *drops,
+int raid_change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, const bool *drops,
 			 const struct raid_seg *to, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
@@ -260,7 +260,7 @@ static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, 
 
 	if (!to && strcmp(m->level, "raid1"))
 		return err_set(e, -EOPNOTSUPP, "-m applies to raid1 LVs; %s/%s is %s.", vg->name, lv->name, m->level);
-	if ((r = images_of(vg, lv, &im, e)))
+	if ((r = raid_images_of(vg, lv, &im, e)))
 		return r;
 	if (want == im.n)
 		return err_set(e, -EINVAL, "LV %s/%s already has %u images.", vg->name, lv->name, want);
@@ -271,7 +271,7 @@ static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, 
 		unsigned navoid = 0, first = im.n;
 
 		for (unsigned i = 0; i < im.n; i++)
-			navoid = lv_pvs(im.image[i], avoid, navoid, MAX_IMAGES * 4);
+			navoid = raid_lv_pvs(im.image[i], avoid, navoid, MAX_IMAGES * 4);
 		if ((r = raid_alloc(ch, vg, lv->name, first, want - first, true, im.image[0]->le_count, avoid, navoid,
 				    im.meta, im.image, e)))
 			return r;
@@ -279,9 +279,9 @@ static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, 
 		for (unsigned i = first; i < want; i++) {
 			if ((r = raid_wipe_rmeta(vg, im.meta[i], e)))
 				return r;
-			set_rebuild(&im, i, true);
+			raid_set_rebuild(&im, i, true);
 		}
-		if ((r = apply(ch, lv, &shape, &im, e)))
+		if ((r = raid_apply(ch, lv, &shape, &im, e)))
 			return r;
 		fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
 		return 0;
@@ -327,7 +327,7 @@ static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, 
 		if ((r = lvm_vg_commit(ch->env, ch->h, e)) ||
 		    (dmctl_up(ch->d) && (r = lv_dm_reload(ch->d, ch->env, vg, lv, e))))
 			return r;
-		dm_remove_lvs(ch, gone_dm, ngone);
+		raid_dm_remove_lvs(ch, gone_dm, ngone);
 		fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
 		return 0;
 	}
@@ -357,9 +357,9 @@ static int change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, 
 		if (keep.meta[i] && (r = rename_lv(ch, vg, keep.meta[i], to, e)))
 			return r;
 	}
-	if ((r = apply(ch, lv, &shape, &keep, e)))
+	if ((r = raid_apply(ch, lv, &shape, &keep, e)))
 		return r;
-	dm_remove_lvs(ch, gone_dm, ngone);
+	raid_dm_remove_lvs(ch, gone_dm, ngone);
 	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
 	return 0;
 }
@@ -418,7 +418,7 @@ static int move_image(struct lv_change *ch, struct images *im, unsigned i, struc
 	if ((r = take_extents(vg, im->image[i], ti, e)) || (tm && (r = take_extents(vg, im->meta[i], tm, e))) ||
 	    (tm && (r = raid_wipe_rmeta(vg, im->meta[i], e))))
 		return r;
-	set_rebuild(im, i, true);
+	raid_set_rebuild(im, i, true);
 	return 0;
 }
 
@@ -437,7 +437,7 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct er
 
 	if (!strncmp(m->level, "raid0", 5))
 		return err_set(e, -EINVAL, "raid0 LV %s/%s has no redundancy to repair from.", vg->name, lv->name);
-	if ((r = images_of(vg, lv, &im, e)))
+	if ((r = raid_images_of(vg, lv, &im, e)))
 		return r;
 	health_of(ch, vg, lv, h);
 	for (unsigned i = 0; i < im.n; i++) {
@@ -445,8 +445,8 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct er
 			 (i < strlen(h) && (h[i] == 'D' || h[i] == '-'));
 		nbad += bad[i];
 		/* every image's PVs are off limits, the failed ones' too */
-		navoid = lv_pvs(im.image[i], avoid, navoid, MAX_IMAGES * 4);
-		navoid = lv_pvs(im.meta[i], avoid, navoid, MAX_IMAGES * 4);
+		navoid = raid_lv_pvs(im.image[i], avoid, navoid, MAX_IMAGES * 4);
+		navoid = raid_lv_pvs(im.meta[i], avoid, navoid, MAX_IMAGES * 4);
 	}
 	if (!nbad && policy)
 		return 0; /* an event of another kind (a sync that finished) */
@@ -468,7 +468,7 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct er
 	for (unsigned i = 0; i < im.n; i++)
 		if (bad[i] && (r = move_image(ch, &im, i, avoid, navoid, e)))
 			return r;
-	if ((r = apply(ch, lv, m, &im, e)))
+	if ((r = raid_apply(ch, lv, m, &im, e)))
 		return r;
 	fprintf(ch->out, "  Faulty devices in %s/%s successfully replaced.\n", vg->name, lv->name);
 	return 0;
@@ -494,12 +494,12 @@ static int rebuild(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 	unsigned n = 0;
 	int r;
 
-	if ((r = images_of(vg, lv, &im, e)))
+	if ((r = raid_images_of(vg, lv, &im, e)))
 		return r;
 	for (unsigned i = 0; i < im.n; i++)
 		for (unsigned k = 0; k < ch->nranges; k++)
 			if (lv_uses_pv(im.image[i], ch->ranges[k].pv) && !(im.image[i]->status & FLAG(LVF_REBUILD))) {
-				set_rebuild(&im, i, true);
+				raid_set_rebuild(&im, i, true);
 				if (im.meta[i] && (r = raid_wipe_rmeta(vg, im.meta[i], e)))
 					return r;
 				n++;
@@ -508,7 +508,7 @@ static int rebuild(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 		return err_set(e, -EINVAL, "No image of %s/%s is on the PVs given.", vg->name, lv->name);
 	if (n == im.n)
 		return err_set(e, -EINVAL, "Cannot rebuild every image of %s/%s.", vg->name, lv->name);
-	return apply(ch, lv, model(lv), &im, e);
+	return raid_apply(ch, lv, model(lv), &im, e);
 }
 
 /* lvchange --raidmaxrecoveryrate/--raidminrecoveryrate: the VG text's
@@ -530,7 +530,7 @@ static int set_rates(struct lv_change *ch, struct vg_lv *lv, const struct lv_con
 		shape.min_rate = (uint32_t)req->min_rate;
 	if (shape.max_rate && shape.min_rate > shape.max_rate)
 		return err_set(e, -EINVAL, "Minimum recovery rate cannot be higher than maximum.");
-	if ((r = images_of(vg, lv, &im, e)) || (r = raid_set_seg(vg, lv, lv->le_count, &shape, im.meta, im.image, e)) ||
+	if ((r = raid_images_of(vg, lv, &im, e)) || (r = raid_set_seg(vg, lv, lv->le_count, &shape, im.meta, im.image, e)) ||
 	    (r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;
 	if (dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv) && (r = lv_dm_reload(ch->d, ch->env, vg, lv, e)))
@@ -550,7 +550,7 @@ static int tracked_index(const struct images *im)
 
 /* The active raid LV must be in sync to lose a copy on purpose (@what:
  * "split images of", "convert"). */
-static int require_in_sync(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, const char *what,
+int raid_require_in_sync(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, const char *what,
 			   struct err *e)
 {
 	char name[LV_DM_NAME_MAX];
@@ -581,14 +581,14 @@ static int split_track(struct lv_change *ch, struct vg_lv *lv, unsigned split, s
 			       model(lv)->level);
 	if (split != 1)
 		return err_set(e, -EINVAL, "Only one image can be split off with --trackchanges.");
-	if ((r = images_of(vg, lv, &im, e)))
+	if ((r = raid_images_of(vg, lv, &im, e)))
 		return r;
 	if (tracked_index(&im) >= 0)
 		return err_set(e, -EBUSY, "%s/%s is already tracking changes for %s/%s: --merge it first.", vg->name,
 			       lv->name, vg->name, im.image[tracked_index(&im)]->name);
 	if (im.n < 2)
 		return err_set(e, -EINVAL, "%s/%s has one image: there is nothing to split.", vg->name, lv->name);
-	if ((r = require_in_sync(ch, vg, lv, "split images of", e)))
+	if ((r = raid_require_in_sync(ch, vg, lv, "split images of", e)))
 		return r;
 	pick_drops(ch, &im, 1, gone);
 	for (unsigned i = 0; i < im.n; i++)
@@ -653,14 +653,14 @@ static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, con
 		return err_set(e, -EINVAL, "Please name the new LV with -n/--name, or give --trackchanges.");
 	if (split != 1)
 		return err_set(e, -EOPNOTSUPP, "Splitting %u images at once is not supported yet (1 is).", split);
-	if ((r = images_of(vg, lv, &im, e)))
+	if ((r = raid_images_of(vg, lv, &im, e)))
 		return r;
 	if (tracked_index(&im) >= 0)
 		return err_set(e, -EBUSY, "%s/%s is tracking changes for %s/%s: --merge it first.", vg->name, lv->name,
 			       vg->name, im.image[tracked_index(&im)]->name);
 	if (im.n < 2)
 		return err_set(e, -EINVAL, "%s/%s has one image: there is nothing to split.", vg->name, lv->name);
-	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = require_in_sync(ch, vg, lv, "split images of", e)))
+	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = raid_require_in_sync(ch, vg, lv, "split images of", e)))
 		return r;
 	pick_drops(ch, &im, 1, gone);
 	for (unsigned i = 0; i < im.n; i++)
@@ -675,7 +675,7 @@ static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, con
 		FILE *keep = ch->out, *null = fopen("/dev/null", "w");
 
 		ch->out = null ? null : keep; /* change_images' own message is not lvm2's */
-		r = change_images(ch, lv, im.n - 1, gone, NULL, e);
+		r = raid_change_images(ch, lv, im.n - 1, gone, NULL, e);
 		ch->out = keep;
 		if (null)
 			fclose(null);
@@ -685,91 +685,6 @@ static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, con
 	if (dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv) && (r = lvm_lv_activate(ch->env, ch->d, vg, out, e)))
 		return r;
 	fprintf(ch->out, "  Split an image of %s/%s off as logical volume %s/%s.\n", vg->name, lv->name, vg->name, name);
-	return 0;
-}
-
-/* lvm2's level names that are another's alias (the target's names). */
-static const char *canonical(const char *level)
-{
-	return !strcmp(level, "raid5") ? "raid5_ls" : !strcmp(level, "raid6") ? "raid6_zr" : level;
-}
-
-/* lvconvert --type between levels that keep the data where it is (lvm2's
- * takeover, lvmraid(7); the raid target's side is raid_meta.c's
- * takeover()): raid1 of 2 images <-> raid4 or raid5 of 2 (a stripe of 2
- * legs is a chunk and its parity, a copy of it); raid5_X -> raid6_X_6, a
- * Q image added and rebuilt ("raid6" asks for it, as lvm2 offers), and
- * back, the Q image (the last) dropped.  Other pairs move data (lvm2's
- * reshape), which ulvm does not do.  The LV must be in sync. */
-static int takeover(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
-{
-	struct vg *vg = ch->h->vg;
-	const struct raid_seg *m = model(lv);
-	const char *from = canonical(m->level), *to = req->type_name;
-	struct raid_seg shape = *m;
-	bool drops[MAX_IMAGES] = { false };
-	char pair[24];
-	struct images im;
-	int r;
-
-	if ((r = images_of(vg, lv, &im, e)))
-		return r;
-	if (req->mirrors >= 0 && !(!strcmp(to, "raid1") && req->mirrors == 1))
-		return err_set(e, -EINVAL, "-m cannot change the number of images while %s/%s becomes %s.", vg->name,
-			       lv->name, to);
-	if (!strcmp(from, "raid1") && (!strcmp(to, "raid4") || !strncmp(to, "raid5", 5))) {
-		if (im.n != 2)
-			return err_set(e, -EINVAL, "Can't convert raid1 LV %s/%s to %s with != 2 legs.", vg->name, lv->name,
-				       to);
-		snprintf(shape.level, sizeof(shape.level), "%s", to);
-		shape.stripe_size = 128; /* lvm2's 2 * DEFAULT_STRIPESIZE */
-	} else if ((!strcmp(from, "raid4") || !strncmp(from, "raid5", 5)) && !strcmp(to, "raid1")) {
-		if (im.n != 2)
-			return err_set(e, -EINVAL, "Can't convert %s LV %s/%s to raid1 with != 2 legs.", m->level, vg->name,
-				       lv->name);
-		snprintf(shape.level, sizeof(shape.level), "raid1");
-		shape.stripe_size = 0;
-	} else if (!strncmp(from, "raid5_", 6) && !strncmp(to, "raid6", 5)) {
-		snprintf(pair, sizeof(pair), "raid6_%s_6", from + 6);
-		if (!strcmp(to, "raid6")) {
-			fprintf(ch->out, "  Replaced LV type raid6 (same as raid6_zr) with possible type %s.\n", pair);
-			to = pair;
-		}
-		if (strcmp(canonical(to), pair))
-			return err_set(e, -EOPNOTSUPP, "Converting %s LV %s/%s to %s moves its data (a reshape), which ulvm "
-				       "does not do; %s keeps the data in place.", m->level, vg->name, lv->name, to, pair);
-		if (im.n < 4)
-			return err_set(e, -EINVAL, "Minimum of 4 stripes needed for conversion from %s to %s.", m->level,
-				       to);
-		snprintf(shape.level, sizeof(shape.level), "%s", to);
-	} else if (!strncmp(from, "raid6_", 6) && !strncmp(to, "raid5", 5)) {
-		size_t n = strlen(from);
-
-		if (n < 9 || strcmp(from + n - 2, "_6"))
-			return err_set(e, -EOPNOTSUPP, "%s LV %s/%s has no Q device of its own to drop (a raid6_*_6 layout "
-				       "has); converting it to %s moves data, which ulvm does not do.", m->level, vg->name,
-				       lv->name, to);
-		snprintf(pair, sizeof(pair), "raid5_%.*s", (int)(n - 8), from + 6);
-		if (!strcmp(to, "raid5") && strcmp(pair, "raid5_ls"))
-			to = pair;
-		if (strcmp(canonical(to), pair))
-			return err_set(e, -EOPNOTSUPP, "Converting %s LV %s/%s to %s moves its data (a reshape), which ulvm "
-				       "does not do; %s keeps the data in place.", m->level, vg->name, lv->name, to, pair);
-		snprintf(shape.level, sizeof(shape.level), "%s", to);
-		drops[im.n - 1] = true;
-	} else {
-		return err_set(e, -EOPNOTSUPP, "Converting %s/%s from %s to %s is not supported yet.", vg->name, lv->name,
-			       m->level, to);
-	}
-	if ((r = require_in_sync(ch, vg, lv, "convert", e)))
-		return r;
-	if (!strncmp(to, "raid6", 5))
-		return change_images(ch, lv, im.n + 1, NULL, &shape, e);
-	if (drops[im.n - 1])
-		return change_images(ch, lv, im.n - 1, drops, &shape, e);
-	if ((r = apply(ch, lv, &shape, &im, e)))
-		return r;
-	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
 	return 0;
 }
 
@@ -790,7 +705,7 @@ static int write_mostly(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	if (strcmp(m->level, "raid1"))
 		return err_set(e, -EINVAL, "--write%s can only be used with 'raid1' segment type (%s/%s is %s).",
 			       req->write_mostly ? "mostly" : "behind", vg->name, lv->name, m->level);
-	if ((r = images_of(vg, lv, &im, e)))
+	if ((r = raid_images_of(vg, lv, &im, e)))
 		return r;
 	for (unsigned k = 0; req->write_mostly && req->write_mostly[k] && k < ch->nranges; k++) {
 		const struct vg_pv *pv = ch->ranges[k].pv;
@@ -816,7 +731,7 @@ static int write_mostly(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 			       vg->name, lv->name);
 	if (req->set_write_behind)
 		shape.writebehind = req->write_behind;
-	if ((r = apply(ch, lv, &shape, &im, e)))
+	if ((r = raid_apply(ch, lv, &shape, &im, e)))
 		return r;
 	fprintf(ch->out, "  Logical volume %s/%s changed.\n", vg->name, lv->name);
 	return 0;
@@ -846,8 +761,7 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 			       : err_set(e, -EINVAL, "--writemostly and --writebehind apply to raid1 LVs.");
 	if (!is_raid) {
 		if (req->type_name && strcmp(req->type_name, "raid1"))
-			return err_set(e, -EOPNOTSUPP, "Converting %s/%s to %s is not supported yet (raid1 is).", vg->name,
-				       lv->name, req->type_name);
+			return raid_takeover(ch, lv, req, e);
 		return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2, e);
 	}
 	if (!model(lv) || !model(lv)->servable)
@@ -860,16 +774,16 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 	{
 		struct images im;
 
-		if (!images_of(vg, lv, &im, e) && tracked_index(&im) >= 0)
+		if (!raid_images_of(vg, lv, &im, e) && tracked_index(&im) >= 0)
 			return err_set(e, -EBUSY, "%s/%s is tracking changes for %s/%s: --merge it first.", vg->name,
 				       lv->name, vg->name, im.image[tracked_index(&im)]->name);
 	}
 	if (req->repair || req->use_policies)
 		return repair(ch, lv, req->use_policies, e);
-	if (req->type_name && strcmp(canonical(req->type_name), canonical(model(lv)->level)))
-		return takeover(ch, lv, req, e);
+	if (req->type_name && strcmp(raid_canonical(req->type_name), raid_canonical(model(lv)->level)))
+		return raid_takeover(ch, lv, req, e);
 	if (req->mirrors >= 0)
-		return change_images(ch, lv, (unsigned)req->mirrors + 1, NULL, NULL, e);
+		return raid_change_images(ch, lv, (unsigned)req->mirrors + 1, NULL, NULL, e);
 	return err_set(e, -EINVAL, "Nothing to do for %s/%s: give -m N, --repair or --type.", vg->name, lv->name);
 }
 
@@ -945,7 +859,7 @@ int raid_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_r
 			       lv->name, lv->nseg ? lv->seg[0].type : "?");
 	if (req->metadata)
 		return err_set(e, -EINVAL, "--poolmetadatasize applies to thin pools.");
-	if ((r = images_of(vg, lv, &im, e)))
+	if ((r = raid_images_of(vg, lv, &im, e)))
 		return r;
 	want = req->sign == '+' ? old + req->extents : req->sign == '-' ? (req->extents < old ? old - req->extents : 0)
 								     : req->extents;
@@ -965,7 +879,7 @@ int raid_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_r
 	per = delta / data;
 	for (unsigned i = 0; i < im.n; i++) {
 		struct vg_pv *own[MAX_IMAGES * 4], *avoid[MAX_IMAGES * 4];
-		unsigned nown = lv_pvs(im.image[i], own, 0, MAX_IMAGES * 4), navoid = 0;
+		unsigned nown = raid_lv_pvs(im.image[i], own, 0, MAX_IMAGES * 4), navoid = 0;
 		struct alloc_range rg = { own[nown ? nown - 1 : 0], 0, UINT32_MAX };
 		struct alloc_req areq = { .stripes = 1, .extents = (uint32_t)per, .ranges = &rg, .nranges = 1 };
 
@@ -973,7 +887,7 @@ int raid_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_r
 			continue;
 		for (unsigned j = 0; j < im.n; j++)
 			if (j != i)
-				navoid = lv_pvs(im.image[j], avoid, navoid, MAX_IMAGES * 4);
+				navoid = raid_lv_pvs(im.image[j], avoid, navoid, MAX_IMAGES * 4);
 		areq.ranges = NULL;
 		areq.nranges = 0;
 		for (unsigned p = 0; p < vg->npv; p++) { /* a PV no other image uses */

@@ -1,8 +1,10 @@
 /* What the raid segment type's files share (raid.c: import, activation,
- * lvs, lvcreate; raid_convert.c: lvconvert and lvchange's raid options). */
+ * lvs, lvcreate; raid_convert.c: lvconvert and lvchange's raid options;
+ * raid_takeover.c: lvconvert --type between levels). */
 #ifndef ULVM_LVM_SEGTYPE_RAID_LV_H
 #define ULVM_LVM_SEGTYPE_RAID_LV_H
 
+#include "lvm/activate.h"
 #include "lvm/segtype.h"
 
 extern const struct segtype segtype_raid;
@@ -52,5 +54,39 @@ int raid_set_seg(struct vg *vg, struct vg_lv *lv, uint32_t extents, const struct
 bool raid_on_missing_pv(const struct vg_lv *lv);
 int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e);
 int raid_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct err *e);
+
+/* raid_convert.c's steps that raid_takeover.c shares. */
+#define MAX_IMAGES 64
+struct images {
+	unsigned n;
+	struct vg_lv *meta[MAX_IMAGES], *image[MAX_IMAGES];
+};
+/* The images (and rmetas) of raid LV @lv, in order. */
+int raid_images_of(const struct vg *vg, const struct vg_lv *lv, struct images *im, struct err *e);
+/* The PVs @lv's areas are on, appended to @out (no repeats): the new count. */
+unsigned raid_lv_pvs(const struct vg_lv *lv, struct vg_pv **out, unsigned n, unsigned max);
+void raid_set_rebuild(struct images *im, unsigned i, bool on);
+/* Write @lv's segment as @shape over @im, commit, load it if active, then
+ * clear REBUILD and commit again. */
+int raid_apply(struct lv_change *ch, struct vg_lv *lv, const struct raid_seg *shape, struct images *im,
+	       struct err *e);
+/* Remove the dm devices @names (those that exist), warning on failure. */
+void raid_dm_remove_lvs(struct lv_change *ch, char (*names)[LV_DM_NAME_MAX], unsigned n);
+/* @want images (added ones rebuilt; @drops, when given, says which go),
+ * the LV's segment becoming @to (NULL: its own, for a raid1's -m). */
+int raid_change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, const bool *drops,
+		       const struct raid_seg *to, struct err *e);
+/* The active raid LV must be in sync (@what: "convert", ...): 0 or -EBUSY. */
+int raid_require_in_sync(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, const char *what,
+			 struct err *e);
+/* LV @name's rmeta @i, one extent beside image @img (on its first PV,
+ * elsewhere if that is full), as lvm2 puts it. */
+int raid_alloc_meta_beside(struct lv_change *ch, const char *name, unsigned i, const struct vg_lv *img,
+			   struct vg_lv **meta, struct err *e);
+
+/* raid_takeover.c: lvconvert --type between levels (and from and to
+ * striped) where the data stays in place. */
+const char *raid_canonical(const char *level);
+int raid_takeover(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e);
 
 #endif

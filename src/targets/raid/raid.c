@@ -198,9 +198,7 @@ static int parse_devices(struct dm_target *ti, struct raid_set *rs, struct arg_s
 
 		if (!meta || !data)
 			return bad(ti, "Not enough devices given for the raid device count");
-		if (strcmp(meta, "-")) {
-			if (!rs->level->redundant)
-				return bad(ti, "raid0 takes no metadata devices");
+		if (strcmp(meta, "-")) { /* raid0 too: lvm2's raid0_meta (superblocks, no bitmap) */
 			if ((r = dm_get_device(ti, meta, &l->meta)))
 				return r;
 			rs->has_meta = true;

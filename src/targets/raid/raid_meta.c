@@ -56,9 +56,12 @@ static bool raid5_layout_of_raid6(uint32_t r6, uint32_t *r5)
  * stripe holds one data chunk and its parity, a copy of it: the two
  * legs are equal either way); raid5 of n legs -> raid6 of n + 1 with the
  * matching _6 layout (the new last leg, Q, is rebuilt) and back (the Q
- * leg dropped). */
+ * leg dropped); raid0 of n legs -> raid5_n of n + 1 or raid6_n_6 of n + 2
+ * (parity-N puts chunk k of a stripe on leg k, as raid0 does; the new
+ * last legs are rebuilt) and back. */
 static bool takeover(const struct raid_set *rs, unsigned i, const struct raid_sb *sb)
 {
+	unsigned np = rs->g.md_level == 6 ? 2 : 1;
 	uint32_t r5;
 
 	if (rs->ndevs == 2 && sb->num_devices == 2 &&
@@ -71,6 +74,10 @@ static bool takeover(const struct raid_set *rs, unsigned i, const struct raid_sb
 		return r5 == sb->layout && sb->num_devices + 1 == rs->ndevs && i + 1 < rs->ndevs;
 	if (sb->level == 6 && rs->g.md_level == 5 && raid5_layout_of_raid6(sb->layout, &r5))
 		return r5 == rs->g.md_layout && sb->num_devices == rs->ndevs + 1;
+	if (sb->level == 0 && rs->level->parity && rs->g.md_layout == MD_PARITY_N)
+		return sb->num_devices + np == rs->ndevs && i + np < rs->ndevs;
+	if ((sb->level == 5 || sb->level == 6) && sb->layout == MD_PARITY_N && rs->g.md_level == 0)
+		return sb->num_devices == rs->ndevs + (sb->level == 6 ? 2 : 1);
 	return false;
 }
 

@@ -69,6 +69,18 @@ for i in range(64):
 print(",".join(out))
 EOF
 }
+# takeover LV TYPE SEGTYPE IMAGES: lvconvert --type TYPE (its output in
+# $T/conv), then LV is SEGTYPE with IMAGES images, in sync, reads back as
+# written, and lvm2 shows the same LVs.
+takeover() {
+	ulvm lvconvert --devices "$DEVS" -y --type "$2" "pvg/$1" >"$T/conv" 2>&1 || { cat "$T/conv"; fail "$1 -> $2 refused"; }
+	cat "$T/conv"
+	[ "$(segtype "$1")" = "$3" ] && [ "$(images "$1")" = "$4" ] ||
+		fail "$1 -> $2: $1 is $(segtype "$1") with $(images "$1") images"
+	case $3 in raid0* | striped) ;; *) synced "pvg/$1" ;; esac
+	same_data "$1"
+	same_as_lvm2 "$1 -> $2"
+}
 images() { ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name pvg | grep -c "\[$1_rimage_"; }
 
 start_ulvmd
@@ -80,21 +92,13 @@ ulvm lvcreate --type raid1 -m 1 -L 8M -n m pvg >/dev/null
 synced pvg/m
 head -c $((8 * M)) /dev/urandom >"$T/m.img"
 nbdcopy --flush "$T/m.img" "$(uri m)"
-ulvm lvconvert --devices "$DEVS" -y --type raid5 pvg/m | tee "$T/out"
-grep -q "Logical volume pvg/m successfully converted" "$T/out" || fail "raid1 -> raid5 said: $(cat "$T/out")"
-[ "$(segtype m)" = raid5 ] && [ "$(images m)" = 2 ] || fail "m is $(segtype m) with $(images m) images"
+takeover m raid5 raid5 2
+grep -q "Logical volume pvg/m successfully converted" "$T/conv" || fail "raid1 -> raid5 said: $(cat "$T/conv")"
 ulvm dmsetup table pvg-m | grep -q " raid raid5_ls 3 128 region_size " || fail "m's table: $(ulvm dmsetup table pvg-m)"
 ulvm dmsetup status pvg-m | grep -q " raid raid5_ls 2 AA " || fail "m's status: $(ulvm dmsetup status pvg-m)"
-synced pvg/m
-same_data m
-same_as_lvm2 "raid1 -> raid5"
 [ "$(superblocks m)" = "5 2 2 0,5 2 2 1" ] || fail "m's superblocks after raid1 -> raid5: $(superblocks m)"
 model m raid5_ls 2 "$T/m.img"
-ulvm lvconvert --devices "$DEVS" -y --type raid1 pvg/m >/dev/null
-[ "$(segtype m)" = raid1 ] && [ "$(images m)" = 2 ] || fail "m is $(segtype m) with $(images m) images"
-synced pvg/m
-same_data m
-same_as_lvm2 "raid5 -> raid1"
+takeover m raid1 raid1 2
 [ "$(superblocks m)" = "1 0 2 0,1 0 2 1" ] || fail "m's superblocks after raid5 -> raid1: $(superblocks m)"
 
 step "raid5 -i 3 -> raid6: lvm2's raid6_ls_6, a Q image added and rebuilt"
@@ -102,13 +106,9 @@ ulvm lvcreate --type raid5 -i 3 -L 12M -n r pvg >/dev/null
 synced pvg/r
 head -c $((12 * M)) /dev/urandom >"$T/r.img"
 nbdcopy --flush "$T/r.img" "$(uri r)"
-ulvm lvconvert --devices "$DEVS" -y --type raid6 pvg/r | tee "$T/out"
-grep -q "Replaced LV type raid6 (same as raid6_zr) with possible type raid6_ls_6" "$T/out" ||
-	fail "raid5 -> raid6 said: $(cat "$T/out")"
-[ "$(segtype r)" = raid6_ls_6 ] && [ "$(images r)" = 5 ] || fail "r is $(segtype r) with $(images r) images"
-synced pvg/r
-same_data r
-same_as_lvm2 "raid5 -> raid6_ls_6"
+takeover r raid6 raid6_ls_6 5
+grep -q "Replaced LV type raid6 (same as raid6_zr) with possible type raid6_ls_6" "$T/conv" ||
+	fail "raid5 -> raid6 said: $(cat "$T/conv")"
 sbs="6 18 5 0,6 18 5 1,6 18 5 2,6 18 5 3,6 18 5 4"
 [ "$(superblocks r)" = "$sbs" ] || fail "r's superblocks after raid5 -> raid6_ls_6: $(superblocks r)"
 ulvm lvchange --devices "$DEVS" -an pvg/r
@@ -118,12 +118,8 @@ same_data r
 model r raid6_ls_6 5 "$T/r.img"
 
 step "raid6_ls_6 -> raid5: the Q image dropped"
-ulvm lvconvert --devices "$DEVS" -y --type raid5 pvg/r >/dev/null
-[ "$(segtype r)" = raid5 ] && [ "$(images r)" = 4 ] || fail "r is $(segtype r) with $(images r) images"
+takeover r raid5 raid5 4
 ulvm dmsetup info pvg-r_rimage_4 >/dev/null 2>&1 && fail "the dropped image's device is still there"
-synced pvg/r
-same_data r
-same_as_lvm2 "raid6_ls_6 -> raid5"
 sbs="5 2 4 0,5 2 4 1,5 2 4 2,5 2 4 3"
 [ "$(superblocks r)" = "$sbs" ] || fail "r's superblocks after raid6_ls_6 -> raid5: $(superblocks r)"
 model r raid5_ls 4 "$T/r.img"
@@ -132,37 +128,22 @@ step "striped -i 3 -> raid5 (lvm2's raid5_n) -> raid6 (raid6_n_6) -> striped, on
 ulvm lvcreate -i 3 -I 64k -L 12M -n s pvg >/dev/null
 head -c $((12 * M)) /dev/urandom >"$T/s.img"
 nbdcopy --flush "$T/s.img" "$(uri s)"
-ulvm lvconvert --devices "$DEVS" -y --type raid5 pvg/s | tee "$T/out"
-grep -q "Replaced LV type raid5 (same as raid5_ls) with possible type raid5_n" "$T/out" ||
-	fail "striped -> raid5 said: $(cat "$T/out")"
-[ "$(segtype s)" = raid5_n ] && [ "$(images s)" = 4 ] || fail "s is $(segtype s) with $(images s) images"
-synced pvg/s
-same_data s
-same_as_lvm2 "striped -> raid5_n"
+takeover s raid5 raid5_n 4
+grep -q "Replaced LV type raid5 (same as raid5_ls) with possible type raid5_n" "$T/conv" ||
+	fail "striped -> raid5 said: $(cat "$T/conv")"
 model s raid5_n 4 "$T/s.img"
-ulvm lvconvert --devices "$DEVS" -y --type raid6 pvg/s >/dev/null
-[ "$(segtype s)" = raid6_n_6 ] && [ "$(images s)" = 5 ] || fail "s is $(segtype s) with $(images s) images"
-synced pvg/s
-same_data s
-same_as_lvm2 "raid5_n -> raid6_n_6"
+takeover s raid6 raid6_n_6 5
 model s raid6_n_6 5 "$T/s.img"
-ulvm lvconvert --devices "$DEVS" -y --type striped pvg/s >/dev/null
-[ "$(segtype s)" = striped ] && [ "$(images s)" = 0 ] || fail "s is $(segtype s) with $(images s) images"
+takeover s striped striped 0
 ulvm dmsetup table pvg-s | grep -q " striped 3 128 " || fail "s's table: $(ulvm dmsetup table pvg-s)"
-same_data s
-same_as_lvm2 "raid6_n_6 -> striped"
 
 step "striped -> raid0 -> raid5_n -> raid0_meta -> raid6_n_6 -> raid0_meta -> raid0 -> striped"
 for spec in "raid0 raid0 3" "raid5_n raid5_n 4" "raid0_meta raid0_meta 3" "raid6_n_6 raid6_n_6 5" \
 	"raid0_meta raid0_meta 3" "raid0 raid0 3" "striped striped 0"; do
 	read -r type want n <<<"$spec"
-	ulvm lvconvert --devices "$DEVS" -y --type "$type" pvg/s >/dev/null
-	[ "$(segtype s)" = "$want" ] && [ "$(images s)" = "$n" ] || fail "-> $type: s is $(segtype s) with $(images s) images"
+	takeover s "$type" "$want" "$n"
 	metas=$(ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name pvg | grep -c "\[s_rmeta_" || true)
 	case $want in raid0 | striped) [ "$metas" = 0 ] ;; *) [ "$metas" = "$n" ] ;; esac || fail "-> $type: $metas rmetas"
-	case $want in raid0* | striped) ;; *) synced pvg/s ;; esac
-	same_data s
-	same_as_lvm2 "-> $type"
 	case $want in raid5_n | raid6_n_6) model s "$want" "$n" "$T/s.img" ;; esac
 done
 ulvm lvremove -y pvg/s >/dev/null

@@ -20,7 +20,8 @@
 #  - refused with a message, the VG unchanged: raid1 of 3 images -> raid5,
 #    raid5 of 3 images -> raid6, raid5 -> raid6_zr (a reshape), raid6 (zr)
 #    -> raid5, -m with a takeover, striped -i 2 -> raid6, striped ->
-#    raid5_ls (a reshape), linear -> raid5.
+#    raid5_ls (a reshape), linear -> raid5, striped -> raid5 with no PV
+#    left for P.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -152,7 +153,7 @@ step "refused, the VG unchanged"
 ulvm lvcreate --type raid1 -m 2 -L 4M -n m3 pvg >/dev/null
 ulvm lvcreate --type raid5 -i 2 -L 4M -n r3 pvg >/dev/null
 ulvm lvcreate --type raid6 -i 3 -L 6M -n z pvg >/dev/null
-ulvm lvcreate -i 2 -L 4M -n s2 pvg >/dev/null
+ulvm lvcreate -i 2 -L 4M -n s2 pvg "${L[a]}" "${L[b]}" >/dev/null
 ulvm lvcreate -L 4M -n lin pvg >/dev/null
 for lv in m3 r3 z; do synced "pvg/$lv"; done
 seq0=$(lvm2 vgs --noheadings -o vg_seqno pvg | tr -d ' ')
@@ -170,6 +171,7 @@ refused "cannot change the number of images" --type raid5 -m 2 pvg/m
 refused "Minimum of 3 stripes needed for conversion from striped to raid6_n_6" --type raid6 pvg/s2
 refused "moves its data (a reshape)" --type raid5_ls pvg/s2
 refused "has 1 stripe" --type raid5 pvg/lin
+refused "Insufficient suitable allocatable extents" --type raid5 pvg/s2 "${L[a]}"
 [ "$(lvm2 vgs --noheadings -o vg_seqno pvg | tr -d ' ')" = "$seq0" ] || fail "a refused lvconvert changed the VG"
 ulvm lvremove -y pvg/m3 pvg/r3 pvg/z pvg/s2 pvg/lin >/dev/null
 

@@ -8,8 +8,10 @@
 # a leg's file, repair fixes it; raid10 near, far and offset and raid0 put
 # every chunk where md's formulas say (a model in Python reads the leg
 # files); with one leg of each raid10 mirror pair failing (error, then
-# flakey) fio --verify sees no error; bad tables and foreign superblocks
-# are refused, naming why.
+# flakey) fio --verify sees no error; raid1 write-behind: a write to a
+# write_mostly leg whose device is suspended is answered, lands when the
+# device resumes, and after kill -9 the regions it held resync from the
+# other leg; bad tables and foreign superblocks are refused, naming why.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/raid.bash"
@@ -193,6 +195,58 @@ qio "$(uri r10)" "write -P 0x21 0 32M" "read -P 0x21 0 32M" # writes reach every
 ulvm dmsetup remove r10
 ulvm dmsetup remove f1
 ulvm dmsetup remove f3
+
+step "raid1 write-behind: a write_mostly leg catches up later; resync never copies from it"
+for f in e0 e1; do rm -f "$T/$f"; mkfile "$T/$f" 32M; done
+for f in n0 n1; do rm -f "$T/$f"; mkfile "$T/$f" 1M; done
+wb_up() { # leg 0 (a linear map, to suspend) write_mostly, 256 writes behind at most
+	ulvm dmsetup create w0 --table "0 65536 linear $T/e0 0"
+	ulvm dmsetup create wb --table "0 65536 raid raid1 7 0 region_size 1024 write_mostly 0 max_write_behind 512 2 \
+$T/n0 /dev/mapper/w0 $T/n1 $T/e1"
+	settle wb AA
+}
+nbd_write() { # BYTE OFFSET_MiB: 1 MiB over NBD, no flush (a flush waits for every leg; qemu-io flushes at exit)
+	python3 - "$(uri wb)" "$1" "$2" <<'EOF'
+import nbd, sys
+h = nbd.NBD()
+h.connect_uri(sys.argv[1])
+h.pwrite(bytes([int(sys.argv[2], 0)]) * (1 << 20), int(sys.argv[3]) << 20)
+h.shutdown()
+EOF
+}
+holds() { # FILE BYTE OFFSET_MiB: the MiB there is all BYTE
+	python3 -c 'import sys; f = open(sys.argv[1], "rb"); f.seek(int(sys.argv[3]) << 20)
+sys.exit(f.read(1 << 20) != bytes([int(sys.argv[2], 0)]) * (1 << 20))' "$@"
+}
+wb_up
+ulvm dmsetup suspend w0
+nbd_write 0x5a 4 # answered while leg 0 cannot take it
+holds "$T/e1" 0x5a 4 || fail "leg 1 does not have the write"
+holds "$T/e0" 0x5a 4 && fail "the write-mostly leg has the write while its device is suspended"
+python3 - "$(uri wb)" <<'EOF' || fail "the write does not read back (from leg 1)"
+import nbd, sys
+h = nbd.NBD()
+h.connect_uri(sys.argv[1])
+sys.exit(h.pread(1 << 20, 4 << 20) != b"\x5a" * (1 << 20))
+EOF
+ulvm dmsetup resume w0
+for _ in $(seq 100); do holds "$T/e0" 0x5a 4 && break; sleep 0.1; done
+holds "$T/e0" 0x5a 4 || fail "the write-mostly leg did not catch up"
+settle wb AA
+ulvm dmsetup suspend w0
+nbd_write 0x6b 8
+holds "$T/e0" 0x6b 8 && fail "the write-mostly leg has the second write"
+kill -9 "$ULVMD_PID"
+wait "$ULVMD_PID" 2>/dev/null || true
+rm -f "$RUN"/*.sock "$RUN"/*.pid
+start_ulvmd
+wb_up
+grep -q "resync of [0-9]* regions of 1024 sectors (those the bitmap marked)" "$T/ulvmd.log" ||
+	{ cat "$T/ulvmd.log"; fail "no bitmap-guided resync after the crash"; }
+holds "$T/e1" 0x6b 8 || fail "the resync copied the stale write-mostly leg over leg 1"
+cmp "$T/e0" "$T/e1" || fail "the legs differ after the resync"
+ulvm dmsetup remove wb
+ulvm dmsetup remove w0
 
 step "bad tables and foreign superblocks are refused, naming why"
 refuse() { # PATTERN TABLE

@@ -9,7 +9,8 @@
  * under the kernel.  '-' for both devices of a slot marks it missing.
  * Parameters: sync, nosync, rebuild <idx>, daemon_sleep <ms>,
  * min_recovery_rate / max_recovery_rate <kB/s>, write_mostly <idx>,
- * max_write_behind <sectors>, stripe_cache <sectors> (parity levels: how
+ * max_write_behind <n> (raid1: writes to write_mostly legs answered
+ * before they land, raid_behind.c), stripe_cache <sectors> (parity levels: how
  * many waiting writes to one stripe row are merged, one per 8 sectors),
  * region_size <sectors>, raid10_copies <n>, raid10_format
  * near|far|offset, raid10_use_near_sets.  Messages: idle frozen resync
@@ -260,6 +261,8 @@ static void raid_free(struct raid_set *rs)
 	if (!rs)
 		return;
 	raid_bm_free(&rs->bm);
+	pthread_mutex_destroy(&rs->behind_lock);
+	pthread_cond_destroy(&rs->behind_cond);
 	pthread_mutex_destroy(&rs->lock);
 	pthread_mutex_destroy(&rs->meta_lock);
 	raid_rows_destroy(rs);
@@ -306,6 +309,8 @@ static int raid_ctr(struct dm_target *ti, struct arg_set *as)
 	raid_rows_init(rs);
 	pthread_cond_init(&rs->cond, NULL);
 	pthread_mutex_init(&rs->bm.lock, NULL);
+	pthread_mutex_init(&rs->behind_lock, NULL);
+	pthread_cond_init(&rs->behind_cond, NULL);
 	pthread_cond_init(&rs->bm.cond, NULL);
 	ti->private = rs;
 	if ((r = parse_params(ti, rs, as, nparams - 1, rebuild, &nrebuild, wm, &nwm)))
@@ -378,6 +383,7 @@ static void raid_dtr(struct dm_target *ti)
 	struct raid_set *rs = ti->private;
 
 	raid_sync_stop(rs);
+	raid_behind_stop(rs);
 	if (rs && rs->level->parity && atomic_load(&rs->row_updates))
 		log_info("raid: %" PRIu64 " stripe row updates, %" PRIu64 " writes merged into another's update",
 			 (uint64_t)atomic_load(&rs->row_updates), (uint64_t)atomic_load(&rs->merged));
@@ -407,6 +413,8 @@ static void raid_resume(struct dm_target *ti)
 
 	if (rs->level->redundant && raid_sync_start(rs))
 		log_warn("raid: cannot start the sync thread: resync and recovery wait");
+	if (raid_behind_start(rs))
+		log_warn("raid: cannot start the write-behind threads: writes to write_mostly legs wait for them");
 }
 
 static void raid_presuspend(struct dm_target *ti)
@@ -420,6 +428,7 @@ static void raid_postsuspend(struct dm_target *ti)
 
 	if (!rs->level->redundant || !rs->loaded)
 		return;
+	raid_behind_drain(rs, -1);
 	raid_bm_clear_idle(rs, true);
 	raid_meta_store(rs);
 }

@@ -73,6 +73,11 @@ struct raid_leg {
 	bool rebuild, write_mostly;  /* as the table says */
 	uint64_t recovery_offset;    /* sync-domain sectors recovered, when !in_sync */
 	atomic_uint pending;         /* client reads in flight, for balancing */
+	/* write-behind (raid_behind.c, rs->behind_lock): the writes queued
+	 * for this write_mostly leg, oldest first, and its thread */
+	struct raid_behind_io *bhead, *btail;
+	pthread_t bthread;
+	bool bthread_running;
 };
 
 enum raid_action { RA_IDLE, RA_FROZEN, RA_RESYNC, RA_RECOVER, RA_CHECK, RA_REPAIR };
@@ -139,6 +144,13 @@ struct raid_set {
 	atomic_uint_fast64_t merged, row_updates;
 
 	struct raid_bitmap bm;
+
+	/* write-behind (raid_behind.c) */
+	pthread_mutex_t behind_lock;
+	pthread_cond_t behind_cond;
+	unsigned behind_ios;         /* writes queued behind, all legs */
+	uint64_t behind_bytes;       /* their copies */
+	bool behind_stop;
 };
 
 /* raid_meta.c */
@@ -160,6 +172,9 @@ int raid_bm_load(struct raid_set *rs, struct dev *meta, uint64_t events);
 void raid_bm_startwrite(struct raid_set *rs, uint64_t s, uint64_t n);
 /* ... and ended; !@clean (a leg missed it): the regions need a resync. */
 void raid_bm_endwrite(struct raid_set *rs, uint64_t s, uint64_t n, bool clean);
+/* One more write on [s, s+n), whose regions the caller's startwrite holds
+ * already (a write queued behind): ended by its own raid_bm_endwrite. */
+void raid_bm_hold(struct raid_set *rs, uint64_t s, uint64_t n);
 /* The sync thread takes region @r (writes to it wait) / gives it back. */
 void raid_bm_start_sync(struct raid_set *rs, uint64_t r);
 void raid_bm_end_sync(struct raid_set *rs, uint64_t r, bool synced);
@@ -256,5 +271,22 @@ static inline bool raid_degraded(struct raid_set *rs)
 			return true;
 	return false;
 }
+
+/* raid_io.c: the copy of @c[0..n) a read takes (see there; @tried may be
+ * NULL), -1: none; one write-like op on leg @l's data device. */
+int raid_pick_copy(struct raid_set *rs, const struct raid_copy *c, unsigned n, const bool *tried, bool primary);
+int raid_leg_op(struct raid_leg *l, enum raid_op op, const void *buf, size_t len, uint64_t off, unsigned flags);
+
+/* raid_behind.c: write-behind to write_mostly legs of a raid1.  Start
+ * the legs' threads (resume; nothing to do without max_write_behind);
+ * queue a write of @len bytes at leg offset @off, bitmap range [s, s+n)
+ * (false: write it now); wait until leg @leg's queue (-1: every queue) is
+ * empty; is one pending; drain and stop the threads (dtr). */
+int raid_behind_start(struct raid_set *rs);
+bool raid_behind_queue(struct raid_set *rs, unsigned leg, enum raid_op op, const void *buf, uint64_t len,
+		       uint64_t off, uint64_t s, uint64_t n, unsigned flags);
+void raid_behind_drain(struct raid_set *rs, int leg);
+bool raid_behind_pending(struct raid_set *rs, unsigned leg);
+void raid_behind_stop(struct raid_set *rs);
 
 #endif

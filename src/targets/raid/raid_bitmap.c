@@ -284,6 +284,20 @@ void raid_bm_endwrite(struct raid_set *rs, uint64_t s, uint64_t n, bool clean)
 	pthread_mutex_unlock(&bm->lock);
 }
 
+void raid_bm_hold(struct raid_set *rs, uint64_t s, uint64_t n)
+{
+	struct raid_bitmap *bm = &rs->bm;
+	uint64_t r0, r1;
+
+	if (!regions(bm, s, n, &r0, &r1))
+		return;
+	pthread_mutex_lock(&bm->lock);
+	for (uint64_t r = r0; r <= r1; r++)
+		if ((bm->count[r] & RB_COUNT) < RB_COUNT)
+			bm->count[r]++;
+	pthread_mutex_unlock(&bm->lock);
+}
+
 void raid_bm_start_sync(struct raid_set *rs, uint64_t r)
 {
 	struct raid_bitmap *bm = &rs->bm;

@@ -10,6 +10,9 @@
  * has the region marked on disk; a leg that errors is failed and the
  * array goes on degraded, the client sees success while one copy took
  * the data.  A write a leg missed leaves its regions marked for resync.
+ * With max_write_behind, a raid1's write_mostly legs get their copy from
+ * a queue after the client is answered (raid_behind.c); a write that
+ * cannot queue waits for the queue first, so the leg sees writes in order.
  * Offsets need not be sector-aligned: copies keep the offset inside the
  * sector.  raid_map_read names the same copy a read would take, for a
  * caller that reads it itself (the NBD server's ring or splice); where
@@ -84,25 +87,25 @@ static bool unsettled(struct raid_set *rs, uint64_t s, uint64_t n)
 
 /* Of the @n copies @c, the one to read: in sync, the fewest reads in
  * flight (write_mostly legs last), starting from a rotating one; with
- * @primary the first readable one.  -1: none (@tried marks those done). */
-static int pick_copy(struct raid_set *rs, const struct raid_copy *c, unsigned n, const bool *tried, bool primary)
+ * @primary the first readable one that is not write_mostly (md's
+ * choice of source too: such a leg may lag behind), else the first
+ * readable.  -1: none (@tried marks those done). */
+int raid_pick_copy(struct raid_set *rs, const struct raid_copy *c, unsigned n, const bool *tried, bool primary)
 {
 	int best = -1;
-	unsigned best_load = 0, rr = atomic_fetch_add_explicit(&rs->read_rr, 1, memory_order_relaxed);
+	unsigned best_load = 0, rr = primary ? 0 : atomic_fetch_add_explicit(&rs->read_rr, 1, memory_order_relaxed);
 
 	for (unsigned k = 0; k < n; k++) {
-		unsigned j = primary ? k : (k + rr) % n, i = c[j].dev, load;
+		unsigned j = (k + rr) % n, i = c[j].dev, load;
 
-		if (tried[j] || !raid_leg_readable(rs, i))
+		if ((tried && tried[j]) || !raid_leg_readable(rs, i))
 			continue;
-		load = atomic_load_explicit(&rs->legs[i].pending, memory_order_relaxed) +
+		load = (primary ? 0 : atomic_load_explicit(&rs->legs[i].pending, memory_order_relaxed)) +
 		       (rs->legs[i].write_mostly ? 1u << 16 : 0);
 		if (best < 0 || load < best_load) {
 			best = (int)j;
 			best_load = load;
 		}
-		if (primary)
-			break;
 	}
 	return best;
 }
@@ -115,7 +118,7 @@ static int read_piece(struct raid_set *rs, uint64_t s, const struct raid_copy *c
 	int r = -EIO;
 
 	for (;;) {
-		int best = pick_copy(rs, c, n, tried, primary);
+		int best = raid_pick_copy(rs, c, n, tried, primary);
 
 		if (best < 0)
 			return r;
@@ -123,6 +126,8 @@ static int read_piece(struct raid_set *rs, uint64_t s, const struct raid_copy *c
 		{
 			struct raid_leg *l = &rs->legs[c[best].dev];
 
+			if (l->write_mostly && l->bthread_running) /* no other leg can serve: it catches up first */
+				raid_behind_drain(rs, (int)c[best].dev);
 			atomic_fetch_add_explicit(&l->pending, 1, memory_order_relaxed);
 			r = dev_read(l->data, buf, len, to_bytes(c[best].sector) + in);
 			atomic_fetch_sub_explicit(&l->pending, 1, memory_order_relaxed);
@@ -151,7 +156,8 @@ int raid_map_read(struct dm_target *ti, uint64_t off, uint64_t len, struct dm_re
 	n = rs->level->map(&rs->g, off / 512, c, &run);
 	if (len > to_bytes(run) - in || unsettled(rs, off / 512, (in + len + 511) / 512))
 		return -ENOTSUP;
-	if ((j = pick_copy(rs, c, n, tried, false)) < 0)
+	if ((j = raid_pick_copy(rs, c, n, tried, false)) < 0 ||
+	    (rs->legs[c[j].dev].write_mostly && raid_behind_pending(rs, c[j].dev)))
 		return -ENOTSUP;
 	atomic_fetch_add(&rs->client_io, 1);
 	out->dev = rs->legs[c[j].dev].data;
@@ -191,7 +197,7 @@ int raid_read(struct dm_target *ti, void *buf, size_t len, uint64_t off)
 	return r;
 }
 
-static int leg_op(struct raid_leg *l, enum raid_op op, const void *buf, size_t len, uint64_t off, unsigned flags)
+int raid_leg_op(struct raid_leg *l, enum raid_op op, const void *buf, size_t len, uint64_t off, unsigned flags)
 {
 	switch (op) {
 	case RAID_OP_WRITE:
@@ -203,9 +209,10 @@ static int leg_op(struct raid_leg *l, enum raid_op op, const void *buf, size_t l
 	}
 }
 
-/* One write-like op on every copy.  *@clean stays true if every leg took it. */
+/* One write-like op on every copy, sync-domain sectors [s, s + ns).
+ * *@clean stays true if every leg took it (or has it queued behind). */
 static int write_piece(struct raid_set *rs, enum raid_op op, const struct raid_copy *c, unsigned n, unsigned in,
-		       const void *buf, size_t len, unsigned flags, bool *clean)
+		       const void *buf, size_t len, unsigned flags, uint64_t s, uint64_t ns, bool *clean)
 {
 	unsigned done = 0;
 	int r = 0, err = -EIO;
@@ -218,7 +225,14 @@ static int write_piece(struct raid_set *rs, enum raid_op op, const struct raid_c
 			*clean = false;
 			continue;
 		}
-		e = leg_op(&rs->legs[i], op, buf, len, to_bytes(c[j].sector) + in, flags);
+		if (rs->legs[i].bthread_running) {
+			if (raid_behind_queue(rs, i, op, buf, len, to_bytes(c[j].sector) + in, s, ns, flags)) {
+				done++;
+				continue;
+			}
+			raid_behind_drain(rs, (int)i); /* written now: what is queued lands first */
+		}
+		e = raid_leg_op(&rs->legs[i], op, buf, len, to_bytes(c[j].sector) + in, flags);
 		if (!e) {
 			done++;
 		} else if (op == RAID_OP_DISCARD && e == -EOPNOTSUPP) {
@@ -254,7 +268,7 @@ static int write_op(struct dm_target *ti, enum raid_op op, const void *buf, size
 		unsigned in = (unsigned)(off % 512), k = rs->level->map(&rs->g, off / 512, c, &run);
 		size_t piece = len < to_bytes(run) - in ? len : (size_t)(to_bytes(run) - in);
 
-		r = write_piece(rs, op, c, k, in, p, piece, flags, &clean);
+		r = write_piece(rs, op, c, k, in, p, piece, flags, off / 512, (in + piece + 511) / 512, &clean);
 		if (p)
 			p += piece;
 		off += piece;

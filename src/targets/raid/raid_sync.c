@@ -98,10 +98,7 @@ static int sync_piece(struct syncer *sy, uint64_t s, uint64_t n)
 	struct dev *src;
 	int j = -1, r;
 
-	for (unsigned x = 0; x < k && j < 0; x++)
-		if (raid_leg_readable(rs, c[x].dev))
-			j = (int)x;
-	if (j < 0)
+	if ((j = raid_pick_copy(rs, c, k, NULL, true)) < 0) /* a leg that is not write_mostly first */
 		return -EIO;
 	src = rs->legs[c[j].dev].data;
 	s_off = to_bytes(c[j].sector);

@@ -11,14 +11,19 @@
 #      reads on the idle array, the source in the page cache for both;
 #   3. resync after kill -9: bytes copied vs dirty regions x region size;
 #   4. `ulvm lvcreate --type raid1 -m 1 -L 100G` on sparse PV files: time to
-#      100% in sync (only allocated regions are copied).
+#      100% in sync (only allocated regions are copied);
+#   5. raid1 whose second leg's writes are delayed (a delay target,
+#      BENCH_WB_DELAY_MS [2], as a leg on another host): 4 KiB random
+#      writes at QD BENCH_WB_QD [8] with the legs in step, with that leg
+#      write_mostly and max_write_behind 512, and on a linear map of the
+#      fast file alone.
 #   bench/raid.sh BUILD_DIR
 # Environment: BENCH_DIR [/var/tmp] (a real disk), BENCH_RUNTIME [5],
 # BENCH_SIZE_MIB [1024] (legs of part 1), BENCH_REBUILD_MIB [4096],
 # BENCH_REPEAT [1] (part 1 rounds, median; raid1 and linear alternate
 # within a round, the one that goes first rotating, so that a machine
 # whose speed drifts during the run does not favour one side),
-# BENCH_PARTS ["1 2 3 4"] (which parts to run).  Every server is started here,
+# BENCH_PARTS ["1 2 3 4 5"] (which parts to run).  Every server is started here,
 # its PID recorded and killed by it; caches are dropped before each run.
 # Bars (raid issue): randread >= 1.0x linear, seq write >= 0.9x linear,
 # rebuild >= 0.8x dd, reads during rebuild >= 0.5x idle, resync < 2x the
@@ -31,7 +36,9 @@ REBUILD_MIB=${BENCH_REBUILD_MIB:-4096}
 REPEAT=${BENCH_REPEAT:-1}
 for t in fio dd; do command -v "$t" >/dev/null || { echo "raid: $t is not installed" >&2; exit 2; }; done
 source "$top/bench/raid-common.bash"
-PARTS=" ${BENCH_PARTS:-1 2 3 4} "
+PARTS=" ${BENCH_PARTS:-1 2 3 4 5} "
+WB_DELAY_MS=${BENCH_WB_DELAY_MS:-2}
+WB_QD=${BENCH_WB_QD:-8}
 want() { [[ $PARTS == *" $1 "* ]]; }
 echo "machine: $(nproc) CPUs; bench dir $S ($(df -h "$S" | awk 'NR==2 {print $1}'))"
 
@@ -150,6 +157,32 @@ BIG=$(wait_sync bvg-big "$t0")
 echo "100 GiB raid1 created and in sync in $BIG s; PV files use $(du -sh "$S/pv0" | cut -f1) and $(du -sh "$S/pv1" | cut -f1)"
 "$ULVM" lvchange --devices "$S/pv0,$S/pv1" -an bvg/big
 fi
+
+if want 5; then
+echo "== 5. raid1 with a slow leg (its writes delayed $WB_DELAY_MS ms, as a remote host's): 4 KiB random writes QD$WB_QD"
+truncate -s 256M "$S/w0" "$S/w1"
+WSECT=$((256 * 2048))
+# wb_rate NAME RAID-PARAMS: leg 1 behind a delay target, fresh metadata, 4 KiB random writes: IOPS
+wb_rate() {
+	truncate -s 0 "$S/m0" "$S/m1"; truncate -s 1M "$S/m0" "$S/m1"
+	"$ULVM" dmsetup create slow --table "0 $WSECT delay $S/w1 0 0 $S/w1 0 $WB_DELAY_MS"
+	"$ULVM" dmsetup create wb --table "0 $WSECT raid raid1 $2 2 $S/m0 $S/w0 $S/m1 /dev/mapper/slow"
+	wait_sync wb "$(date +%s%N)" >/dev/null
+	fio_rate "$1" randwrite 4k "$WB_QD" wb
+	"$ULVM" dmsetup remove wb
+	"$ULVM" dmsetup remove slow
+}
+WSYNC=$(wb_rate sync "3 0 region_size 1024")
+WBEH=$(wb_rate behind "7 0 region_size 1024 write_mostly 1 max_write_behind 512")
+"$ULVM" dmsetup create wl --table "0 $WSECT linear $S/w0 0"
+WLIN=$(fio_rate linear randwrite 4k "$WB_QD" wl)
+"$ULVM" dmsetup remove wl
+printf 'raid1 with the slow leg in step %s IOPS, write_mostly + max_write_behind 512 %s IOPS, linear on the fast file %s IOPS\n' \
+	"$WSYNC" "$WBEH" "$WLIN"
+WBR=$(awk -v a="$WBEH" -v b="$WSYNC" 'BEGIN {printf "%.2f", a / b}')
+WBL=$(awk -v a="$WBEH" -v b="$WLIN" 'BEGIN {printf "%.2f", a / b}')
+rm -f "$S/w0" "$S/w1"
+fi
 stop
 
 echo
@@ -165,4 +198,7 @@ if want 2; then
 fi
 want 3 && verdict "resynced regions / dirty regions < 2" "$RS" 2 "<"
 want 4 && verdict "100G raid1 in sync, seconds < 10" "$BIG" 10 "<"
+if want 5; then # no bar in the issue: what write-behind buys, beside what it costs
+	printf '%-48s %8s\n' "write-behind / in step, slow leg" "$WBR" "write-behind / linear on the fast file" "$WBL"
+fi
 true

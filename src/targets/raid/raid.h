@@ -74,10 +74,10 @@ struct raid_leg {
 	uint64_t recovery_offset;    /* sync-domain sectors recovered, when !in_sync */
 	atomic_uint pending;         /* client reads in flight, for balancing */
 	/* write-behind (raid_behind.c, rs->behind_lock): the writes queued
-	 * for this write_mostly leg, oldest first, and its thread */
+	 * or in flight to this write_mostly leg, oldest first, and its threads */
 	struct raid_behind_io *bhead, *btail;
-	pthread_t bthread;
-	bool bthread_running;
+	pthread_t *bthread;
+	unsigned bthreads;
 };
 
 enum raid_action { RA_IDLE, RA_FROZEN, RA_RESYNC, RA_RECOVER, RA_CHECK, RA_REPAIR };

@@ -126,7 +126,7 @@ static int read_piece(struct raid_set *rs, uint64_t s, const struct raid_copy *c
 		{
 			struct raid_leg *l = &rs->legs[c[best].dev];
 
-			if (l->write_mostly && l->bthread_running) /* no other leg can serve: it catches up first */
+			if (l->write_mostly && l->bthreads) /* no other leg can serve: it catches up first */
 				raid_behind_drain(rs, (int)c[best].dev);
 			atomic_fetch_add_explicit(&l->pending, 1, memory_order_relaxed);
 			r = dev_read(l->data, buf, len, to_bytes(c[best].sector) + in);
@@ -225,7 +225,7 @@ static int write_piece(struct raid_set *rs, enum raid_op op, const struct raid_c
 			*clean = false;
 			continue;
 		}
-		if (rs->legs[i].bthread_running) {
+		if (rs->legs[i].bthreads) {
 			if (raid_behind_queue(rs, i, op, buf, len, to_bytes(c[j].sector) + in, s, ns, flags)) {
 				done++;
 				continue;

@@ -45,6 +45,15 @@ const char *raid_canonical(const char *level)
 	return !strcmp(level, "raid5") ? "raid5_ls" : !strcmp(level, "raid6") ? "raid6_zr" : level;
 }
 
+/* lvm2's answer when it takes a request for "raid5" or "raid6" as the
+ * layout that keeps the data in place (said once the LV may change). */
+static void offered(struct lv_change *ch, const char *to, const char *level)
+{
+	if (strcmp(to, level) && (!strcmp(to, "raid5") || !strcmp(to, "raid6")))
+		fprintf(ch->out, "  Replaced LV type %s (same as %s) with possible type %s.\n", to, raid_canonical(to),
+			level);
+}
+
 /* raid1 of 2 images <-> raid4 or raid5 of 2 (a stripe of 2 legs is a
  * chunk and its parity, a copy of it); raid5_X -> raid6_X_6, a Q image
  * added and rebuilt ("raid6" asks for it, as lvm2 offers), and back, the
@@ -76,17 +85,13 @@ static int between_levels(struct lv_change *ch, struct vg_lv *lv, const struct l
 		shape.stripe_size = 0;
 	} else if (!strncmp(from, "raid5_", 6) && !strncmp(to, "raid6", 5)) {
 		snprintf(pair, sizeof(pair), "raid6_%s_6", from + 6);
-		if (!strcmp(to, "raid6")) {
-			fprintf(ch->out, "  Replaced LV type raid6 (same as raid6_zr) with possible type %s.\n", pair);
-			to = pair;
-		}
-		if (strcmp(raid_canonical(to), pair))
+		if (strcmp(to, "raid6") && strcmp(raid_canonical(to), pair))
 			return err_set(e, -EOPNOTSUPP, "Converting %s LV %s/%s to %s moves its data (a reshape), which ulvm "
 				       "does not do; %s keeps the data in place.", m->level, vg->name, lv->name, to, pair);
 		if (im.n < 4)
 			return err_set(e, -EINVAL, "Minimum of 4 stripes needed for conversion from %s to %s.", m->level,
 				       to);
-		snprintf(shape.level, sizeof(shape.level), "%s", to);
+		snprintf(shape.level, sizeof(shape.level), "%s", pair);
 	} else if (!strncmp(from, "raid6_", 6) && !strncmp(to, "raid5", 5)) {
 		size_t n = strlen(from);
 
@@ -108,8 +113,10 @@ static int between_levels(struct lv_change *ch, struct vg_lv *lv, const struct l
 	}
 	if ((r = raid_require_in_sync(ch, vg, lv, "convert", e)))
 		return r;
-	if (!strncmp(to, "raid6", 5))
+	if (!strncmp(to, "raid6", 5)) {
+		offered(ch, to, shape.level);
 		return raid_change_images(ch, lv, im.n + 1, NULL, &shape, e);
+	}
 	if (drops[im.n - 1])
 		return raid_change_images(ch, lv, im.n - 1, drops, &shape, e);
 	if ((r = raid_apply(ch, lv, &shape, &im, e)))
@@ -124,18 +131,14 @@ static bool is_stripes_type(const char *t)
 }
 
 /* The parity-N level a request for @to names from a raid0 or striped LV
- * ("raid5" and "raid6" are offered as raid5_n and raid6_n_6, as lvm2
- * does); NULL if @to is no parity level. */
-static const char *parity_n(struct lv_change *ch, const char *to, const char *from, struct err *e, int *r)
+ * ("raid5" and "raid6" are taken as raid5_n and raid6_n_6, as lvm2 does);
+ * NULL if @to is no raid5/raid6 level. */
+static const char *parity_n(const char *to, const char *from, struct err *e, int *r)
 {
-	const char *n = !strncmp(to, "raid5", 5) || !strcmp(to, "raid4") ? "raid5_n" : !strncmp(to, "raid6", 5) ? "raid6_n_6" : NULL;
+	const char *n = !strncmp(to, "raid5", 5) ? "raid5_n" : !strncmp(to, "raid6", 5) ? "raid6_n_6" : NULL;
 
 	*r = 0;
-	if (!n)
-		return NULL;
-	if (!strcmp(to, "raid5") || !strcmp(to, "raid6"))
-		fprintf(ch->out, "  Replaced LV type %s (same as %s) with possible type %s.\n", to, raid_canonical(to), n);
-	else if (strcmp(to, n))
+	if (n && strcmp(to, n) && strcmp(to, "raid5") && strcmp(to, "raid6"))
 		*r = err_set(e, -EOPNOTSUPP, "Converting %s to %s moves its data (a reshape), which ulvm does not do; %s "
 			     "keeps the data in place.", from, to, n);
 	return n;
@@ -246,12 +249,13 @@ static int from_stripes(struct lv_change *ch, struct vg_lv *lv, const char *to, 
 
 	if (!strcmp(to, "raid0") || !strcmp(to, "raid0_meta"))
 		level = to;
-	else if (!(level = parity_n(ch, to, "striped", e, &r)) || r)
+	else if (!(level = parity_n(to, "striped", e, &r)) || r)
 		return r ? r : err_set(e, -EOPNOTSUPP, "Converting striped LV %s/%s to %s is not supported yet (raid0, "
 				       "raid0_meta, raid5_n and raid6_n_6 are).", vg->name, lv->name, to);
 	np = raid_parity_devs(level);
 	if (np == 2 && lv->nseg && lv->seg[0].narea < 3)
 		return err_set(e, -EINVAL, "Minimum of 3 stripes needed for conversion from striped to %s.", level);
+	offered(ch, to, level);
 	if ((r = images_from_stripes(ch, lv, strcmp(level, "raid0") != 0, &im, &shape.stripe_size, e)) ||
 	    (np && (r = add_parity(ch, lv, &im, np, e))) || (r = wipe_new_metas(vg, &im, NULL, e)) ||
 	    (r = drop_segments(lv, e)))
@@ -333,7 +337,7 @@ static int between_stripes(struct lv_change *ch, struct vg_lv *lv, const char *t
 		return r;
 	if (is_stripes_type(to) || !strncmp(to, "raid0", 5))
 		level = is_stripes_type(to) ? "striped" : to;
-	else if (!(level = parity_n(ch, to, from, e, &r)) || r)
+	else if (!(level = parity_n(to, from, e, &r)) || r)
 		return r ? r : err_set(e, -EOPNOTSUPP, "Converting %s/%s from %s to %s is not supported yet.", vg->name,
 				       lv->name, from, to);
 	want_np = raid_parity_devs(level);
@@ -345,6 +349,7 @@ static int between_stripes(struct lv_change *ch, struct vg_lv *lv, const char *t
 		return err_set(e, -EINVAL, "Minimum of 3 stripes needed for conversion from %s to %s.", from, level);
 	if (!strcmp(level, "striped"))
 		return to_stripes(ch, lv, &im, im.n - np, m->stripe_size, e);
+	offered(ch, to, level);
 	snprintf(shape.level, sizeof(shape.level), "%s", level);
 	shape.region_size = want_np ? (m->region_size ? m->region_size : DEFAULT_REGION) : 0;
 	if (!strcmp(level, "raid0")) { /* the parity images (the last ones) and every rmeta go */

@@ -338,12 +338,10 @@ int raid_extents(struct dm_target *ti, uint64_t off, uint64_t len, dev_extent_fn
 		uint64_t run;
 		unsigned in = (unsigned)(off % 512), n = rs->level->map(&rs->g, off / 512, c, &run);
 		uint64_t piece = len < to_bytes(run) - in ? len : to_bytes(run) - in;
-		int j = -1;
+		int j = raid_pick_copy(rs, c, n, NULL, true); /* not a write_mostly leg, if it can */
 
-		for (unsigned k = 0; k < n && j < 0; k++)
-			if (raid_leg_readable(rs, c[k].dev))
-				j = (int)k;
-		if (j < 0 || unsettled(rs, off / 512, (in + piece + 511) / 512)) {
+		if (j < 0 || unsettled(rs, off / 512, (in + piece + 511) / 512) ||
+		    (rs->legs[c[j].dev].write_mostly && raid_behind_pending(rs, c[j].dev))) {
 			r = fn(opaque, off, piece, 0);
 		} else {
 			uint64_t at = to_bytes(c[j].sector) + in;

@@ -5,7 +5,10 @@
 # client error and mark the bitmap; when it is back and the table is
 # reloaded (what lvchange --refresh does), only the regions written
 # meanwhile are copied, and the two hosts' files are equal again.  The leg
-# states show in ulvmd --metrics (ulvm_raid_legs).
+# states show in ulvmd --metrics (ulvm_raid_legs).  With the remote leg
+# write_mostly and max_write_behind, writes are answered while the remote
+# host is stalled, wait in ulvm_raid_behind_writes, and land when it
+# resumes.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/raid.bash"
@@ -70,6 +73,29 @@ copied=$(grep "recovery finished" "$T/ulvmd.log" | tail -n1 | sed 's/.*finished:
 echo "recovery copied $copied MiB of 64"
 [ "$copied" -le 8 ] || fail "recovery copied $copied MiB, not only the 5 MiB written while the remote was away"
 cmp "$T/a.img" "$T/b.img" || fail "the two hosts' files differ after the recovery"
+
+step "write-behind: the remote leg write_mostly, its host stalled: writes are answered, then catch up"
+ulvm dmsetup reload m --table "0 131072 raid raid1 9 0 region_size 1024 daemon_sleep 1000 write_mostly 1 \
+max_write_behind 512 2 $T/m0 $T/a.img $T/m1 $REMOTE"
+ulvm dmsetup resume m
+settle m AA
+behind() { curl -sf "http://127.0.0.1:$PORT/metrics" | sed -n 's/^ulvm_raid_behind_writes{device="m"} //p'; }
+ULVM_RUN_DIR=$RB "$ULVM_BIN" dmsetup suspend leg # the other host's device: its writes wait
+python3 - "$(uri m)" <<'EOF' # 8 writes, no flush (a flush waits for every leg)
+import nbd, sys
+h = nbd.NBD()
+h.connect_uri(sys.argv[1])
+for i in range(8):
+    h.pwrite(bytes([0x40 + i]) * 65536, (20 << 20) + i * 131072)
+h.shutdown()
+EOF
+[ "$(behind)" -ge 1 ] || fail "ulvm_raid_behind_writes is $(behind) while the remote is stalled"
+cmp -s "$T/a.img" "$T/b.img" && fail "the stalled remote has the writes already"
+ULVM_RUN_DIR=$RB "$ULVM_BIN" dmsetup resume leg
+for _ in $(seq 100); do [ "$(behind)" = 0 ] && break; sleep 0.1; done
+[ "$(behind)" = 0 ] || fail "ulvm_raid_behind_writes stays $(behind) after the remote resumed"
+settle m AA
+cmp "$T/a.img" "$T/b.img" || fail "the two hosts' files differ once the writes behind landed"
 ulvm dmsetup remove m
 stop_ulvmd
 kill "$B_PID"

@@ -596,7 +596,11 @@ static const struct dm_metric
 	m_mismatch = { "raid_mismatch_sectors", "Sectors the last check found different between legs.", DM_METRIC_GAUGE,
 		       NULL },
 	m_dirty = { "raid_dirty_regions", "Regions marked for resync (the write-intent bitmap's NEEDED bits).",
-		    DM_METRIC_GAUGE, NULL };
+		    DM_METRIC_GAUGE, NULL },
+	m_behind = { "raid_behind_writes", "Writes answered to the client and not yet on a write_mostly leg "
+		     "(max_write_behind).", DM_METRIC_GAUGE, NULL },
+	m_behind_bytes = { "raid_behind_bytes", "Bytes of those writes, held in memory until their leg has them.",
+			   DM_METRIC_GAUGE, NULL };
 
 static void raid_metrics(struct dm_target *ti, dm_metric_fn fn, void *opaque)
 {
@@ -625,6 +629,13 @@ static void raid_metrics(struct dm_target *ti, dm_metric_fn fn, void *opaque)
 		fn(opaque, &m_action, action_names[i], (unsigned)a == i);
 	fn(opaque, &m_mismatch, NULL, mism);
 	fn(opaque, &m_dirty, NULL, rs->bm.needed);
+	if (rs->level == &raid_level_raid1) {
+		uint64_t ios, bytes;
+
+		raid_behind_counts(rs, &ios, &bytes);
+		fn(opaque, &m_behind, NULL, ios);
+		fn(opaque, &m_behind_bytes, NULL, bytes);
+	}
 }
 
 static int raid_iterate_devices(struct dm_target *ti, iterate_devices_fn fn, void *data)

@@ -281,12 +281,14 @@ int raid_leg_op(struct raid_leg *l, enum raid_op op, const void *buf, size_t len
  * the legs' threads (resume; nothing to do without max_write_behind);
  * queue a write of @len bytes at leg offset @off, bitmap range [s, s+n)
  * (false: write it now); wait until leg @leg's queue (-1: every queue) is
- * empty; is one pending; drain and stop the threads (dtr). */
+ * empty; is one pending; how many writes and bytes wait (metrics); drain
+ * and stop the threads (dtr). */
 int raid_behind_start(struct raid_set *rs);
 bool raid_behind_queue(struct raid_set *rs, unsigned leg, enum raid_op op, const void *buf, uint64_t len,
 		       uint64_t off, uint64_t s, uint64_t n, unsigned flags);
 void raid_behind_drain(struct raid_set *rs, int leg);
 bool raid_behind_pending(struct raid_set *rs, unsigned leg);
+void raid_behind_counts(struct raid_set *rs, uint64_t *ios, uint64_t *bytes);
 void raid_behind_stop(struct raid_set *rs);
 
 #endif

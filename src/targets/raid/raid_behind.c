@@ -171,6 +171,14 @@ void raid_behind_stop(struct raid_set *rs)
 	}
 }
 
+void raid_behind_counts(struct raid_set *rs, uint64_t *ios, uint64_t *bytes)
+{
+	pthread_mutex_lock(&rs->behind_lock);
+	*ios = rs->behind_ios;
+	*bytes = rs->behind_bytes;
+	pthread_mutex_unlock(&rs->behind_lock);
+}
+
 bool raid_behind_pending(struct raid_set *rs, unsigned leg)
 {
 	bool busy;

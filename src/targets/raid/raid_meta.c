@@ -203,7 +203,9 @@ int raid_meta_load(struct raid_set *rs, bool check_only, const char **why)
 		goto out;
 	}
 	raid_bm_set_all(rs, false);
-	if (ref >= 0 && rs->level->redundant) {
+	/* taken over from raid0: no bitmap to read, nothing to resync (the
+	 * legs that are new, P and Q, are rebuilt whole) */
+	if (ref >= 0 && rs->level->redundant && sbs[ref].level != 0) {
 		struct dev *m = rs->legs[ref].meta;
 
 		if (raid_bm_load(rs, m, rs->events) == -ESTALE && rs->resync_offset == RAID_MAX_SECTOR) {

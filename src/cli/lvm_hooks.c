@@ -508,14 +508,17 @@ static int write_mostly_opts(struct lvm_cmd *c, char **argv, char *modes, unsign
 			mode = colon[1];
 			len = (size_t)(colon - v[i]);
 		}
-		if (!len || *n >= WRITE_MOSTLY_MAX) {
-			lvm_fail("Invalid argument for --writemostly: %s", v[i]);
+		if (!len || *n >= WRITE_MOSTLY_MAX || !(argv[*n] = strndup(v[i], len))) {
+			int r = LVM_EINVALID;
+
+			if (!len || *n >= WRITE_MOSTLY_MAX)
+				lvm_fail("Invalid argument for --writemostly: %s", v[i]);
+			else
+				r = lvm_fail("out of memory");
+			while (*n)
+				free(argv[--*n]);
 			free(v);
-			return LVM_EINVALID;
-		}
-		if (!(argv[*n] = strndup(v[i], len))) {
-			free(v);
-			return lvm_fail("out of memory");
+			return r;
 		}
 		modes[(*n)++] = mode;
 	}
@@ -542,9 +545,10 @@ int lvm_hooks_lvchange_type(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, s
 		req.set_write_behind = true;
 		req.write_behind = (uint32_t)v;
 	}
-	if (rate_opts(c, &req.max_rate, &req.min_rate) || cache_opts(c, &req.cache) ||
-	    (r = write_mostly_opts(c, argv, modes, &n)))
+	if (rate_opts(c, &req.max_rate, &req.min_rate) || cache_opts(c, &req.cache))
 		return LVM_FAILED;
+	if ((r = write_mostly_opts(c, argv, modes, &n)))
+		return r;
 	if (n)
 		req.write_mostly = modes;
 	if (opt_set(c, C_REBUILD)) {

@@ -183,6 +183,8 @@ fi
 grep -q "Unable to mark every image of rvg/wm write-mostly" "$T/err" || fail "all write-mostly: $(cat "$T/err")"
 if ulvm lvchange --devices "$DEVS" --writemostly "${L[c]}" rvg/wm 2>"$T/err"; then fail "a PV wm is not on accepted"; fi
 grep -q "is not used by raid1 LV rvg/wm" "$T/err" || fail "PV not used: $(cat "$T/err")"
+ulvm lvchange --devices "$DEVS" --writemostly ":y" rvg/wm 2>"$T/err" && fail "--writemostly :y accepted"
+[ $? = 3 ] && grep -q "Invalid argument for --writemostly: :y" "$T/err" || fail "--writemostly :y: $(cat "$T/err")"
 if ulvm lvchange --devices "$DEVS" --writebehind 99999 rvg/wm 2>"$T/err"; then fail "--writebehind 99999 accepted"; fi
 grep -q "Invalid argument for --writebehind" "$T/err" || fail "--writebehind 99999: $(cat "$T/err")"
 if ulvm lvchange --devices "$DEVS" --writemostly "${L[a]}" rvg/r10 2>"$T/err"; then fail "raid10 write-mostly accepted"; fi

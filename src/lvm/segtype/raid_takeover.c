@@ -327,7 +327,7 @@ static int between_stripes(struct lv_change *ch, struct vg_lv *lv, const char *t
 	const struct raid_seg *m = model(lv);
 	const char *from = m->level, *level;
 	struct raid_seg shape = *m;
-	char gone[MAX_IMAGES][LV_DM_NAME_MAX];
+	char gone[2 * MAX_IMAGES][LV_DM_NAME_MAX]; /* dropped images and every rmeta */
 	bool old[MAX_IMAGES] = { false };
 	unsigned np = raid_parity_devs(from), want_np, ngone = 0;
 	struct images im;

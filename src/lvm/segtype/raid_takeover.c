@@ -45,6 +45,12 @@ const char *raid_canonical(const char *level)
 	return !strcmp(level, "raid5") ? "raid5_ls" : !strcmp(level, "raid6") ? "raid6_zr" : level;
 }
 
+static int converted(struct lv_change *ch, const struct vg_lv *lv)
+{
+	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", ch->h->vg->name, lv->name);
+	return 0;
+}
+
 /* lvm2's answer when it takes a request for "raid5" or "raid6" as the
  * layout that keeps the data in place (said once the LV may change). */
 static void offered(struct lv_change *ch, const char *to, const char *level)
@@ -119,10 +125,7 @@ static int between_levels(struct lv_change *ch, struct vg_lv *lv, const struct l
 	}
 	if (drops[im.n - 1])
 		return raid_change_images(ch, lv, im.n - 1, drops, &shape, e);
-	if ((r = raid_apply(ch, lv, &shape, &im, e)))
-		return r;
-	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
-	return 0;
+	return (r = raid_apply(ch, lv, &shape, &im, e)) ? r : converted(ch, lv);
 }
 
 static bool is_stripes_type(const char *t)
@@ -211,12 +214,6 @@ static int wipe_new_metas(const struct vg *vg, const struct images *im, const bo
 	for (unsigned i = 0; i < im->n; i++)
 		if (im->meta[i] && !(old && old[i]) && (r = raid_wipe_rmeta(vg, im->meta[i], e)))
 			return r;
-	return 0;
-}
-
-static int converted(struct lv_change *ch, const struct vg_lv *lv)
-{
-	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", ch->h->vg->name, lv->name);
 	return 0;
 }
 

@@ -25,6 +25,7 @@
  * as strings); ties keep the order rows were added in.
  */
 #include "common/report.h"
+#include "common/report_int.h"
 #include "common/select.h"
 
 #include <ctype.h>
@@ -34,76 +35,16 @@
 #include <string.h>
 #include <strings.h>
 
-#define LINE_PREFIX "  "
-#define JSON_INDENT 4
-#define ID_MAX 64
-
-struct report_cell {
-	char *str;      /* NULL: never set, prints empty */
-	char *key;      /* sorted and selected by, when not str */
-	uint64_t sort;
-	bool set;
-};
-
-struct report_row {
-	struct report *rep;
-	size_t seq;     /* insertion order: the last sort key */
-	struct report_cell cells[];
-};
-
-struct report_col {
-	unsigned field;
-	unsigned slot;
-	size_t width;
-	bool compact;   /* -o#: hide when blank in every row */
-	bool hidden;
-};
-
-struct report_key {
-	unsigned slot;
-	bool desc;
-};
-
-struct report {
-	const struct report_registry *reg;
-	const struct report_spec *spec;
-	struct report_opts opts;
-	const char *prefix;     /* the spec object's, "lv_" */
-	char *separator;
-	bool aligned, headings;
-
-	int *slot_of;           /* per field: its slot or -1 */
-	unsigned *slot_field;   /* per slot: its field */
-	unsigned nslots;
-	struct report_col *cols;
-	unsigned ncols;
-	struct report_key *keys;
-	unsigned nkeys;
-	uint32_t objects;
-	bool help, select_help;
-	struct selection *sel;
-	int selected_col;       /* a shown "selected" column, or -1 */
-
-	struct report_row **rows;
-	size_t nrows, cap;
-	int error;              /* sticky, from the setters */
-};
-
 /* Fields every report knows besides the registry's, as libdm's implicit
  * ones: "selected" (field number nfields) and the two names of help. */
-static const char *const help_ids[] = { "help", "?" };
-static const struct report_field selected_field = {
+const char *const report_help_ids[2] = { "help", "?" };
+const struct report_field report_selected_field = {
 	"selected", "Selected", 0, REPORT_NUM, 8, 0, "Set if item passes selection criteria."
 };
 
 const struct report_field *report_field_def(const struct report_registry *reg, unsigned f)
 {
-	return f < reg->nfields ? &reg->fields[f] : &selected_field;
-}
-
-static const struct report_field *def(const struct report *rep, unsigned f)
-{
-	return report_field_def(rep->reg, f);
+	return f < reg->nfields ? &reg->fields[f] : &report_selected_field;
 }
 
 void report_opts_init(struct report_opts *o)
@@ -152,7 +93,7 @@ static bool same_field(const char *id, const char *word, const char *prefix)
 	return plen && !strncasecmp(prefix, id, plen) && !strcasecmp(id + plen, word);
 }
 
-static const struct report_object *find_object(const struct report_registry *reg, uint32_t id)
+const struct report_object *report_find_object(const struct report_registry *reg, uint32_t id)
 {
 	for (size_t i = 0; i < reg->nobjects; i++)
 		if (reg->objects[i].id == id)
@@ -166,10 +107,10 @@ int report_field_find(const struct report_registry *reg, const char *prefix, con
 
 	if (!len || !canonical(word, len, canon))
 		return -1;
-	if (same_field(selected_field.id, canon, prefix))
+	if (same_field(report_selected_field.id, canon, prefix))
 		return REPORT_FIELD_SELECTED(reg);
-	for (size_t i = 0; i < sizeof(help_ids) / sizeof(help_ids[0]); i++)
-		if (same_field(help_ids[i], canon, prefix))
+	for (size_t i = 0; i < sizeof(report_help_ids) / sizeof(report_help_ids[0]); i++)
+		if (same_field(report_help_ids[i], canon, prefix))
 			return -2;
 	for (size_t f = 0; f < reg->nfields; f++) {
 		if (!canonical(reg->fields[f].id, SIZE_MAX, id))
@@ -304,7 +245,7 @@ static int slot_for(struct report *rep, unsigned field)
 	if (rep->slot_of[field] < 0) {
 		rep->slot_field[rep->nslots] = field;
 		rep->slot_of[field] = (int)rep->nslots++;
-		rep->objects |= def(rep, field)->object;
+		rep->objects |= report_def(rep, field)->object;
 	}
 	return rep->slot_of[field];
 }
@@ -312,7 +253,7 @@ static int slot_for(struct report *rep, unsigned field)
 static int add_col(struct report *rep, unsigned field)
 {
 	struct report_col *c = realloc(rep->cols, (rep->ncols + 1) * sizeof(*c));
-	const struct report_field *f = def(rep, field);
+	const struct report_field *f = report_def(rep, field);
 
 	if (!c)
 		return -ENOMEM;
@@ -348,7 +289,7 @@ static int parse_fields(struct report *rep, const struct words *ws, bool types_o
 		}
 		if (f >= 0) {
 			if (types_only)
-				rep->objects |= def(rep, (unsigned)f)->object;
+				rep->objects |= report_def(rep, (unsigned)f)->object;
 			else if ((rc = add_col(rep, (unsigned)f)))
 				return rc;
 			continue;
@@ -387,7 +328,7 @@ static int parse_keys(struct report *rep, const struct words *ws, bool types_onl
 		if (f < 0)
 			return unrecognised(e, "dm_report: ", ws->w[i]);
 		if (types_only) {
-			rep->objects |= def(rep, (unsigned)f)->object;
+			rep->objects |= report_def(rep, (unsigned)f)->object;
 			continue;
 		}
 		slot = slot_for(rep, (unsigned)f);
@@ -487,7 +428,7 @@ static int parse_selection(struct report *rep, struct err *e)
 int report_create(const struct report_registry *reg, const struct report_spec *spec,
 		  const struct report_opts *opts, struct report **out, struct err *e)
 {
-	const struct report_object *obj = find_object(reg, spec->object);
+	const struct report_object *obj = report_find_object(reg, spec->object);
 	struct words fields = { 0 }, keys = { 0 };
 	const char *compact = NULL;
 	struct report *rep;
@@ -584,76 +525,6 @@ bool report_wants(const struct report *rep, unsigned field)
 uint32_t report_objects(const struct report *rep)
 {
 	return rep->objects;
-}
-
-/* ---- -o help ------------------------------------------------------- */
-
-static void print_section(FILE *out, const char *desc, const char *prefix, int idw)
-{
-	static const char dashes[] =
-		"-------------------------------------------------------------------------------";
-	int n = (int)strlen(desc) + 7;
-
-	fprintf(out, LINE_PREFIX "%s Fields\n", desc);
-	fprintf(out, LINE_PREFIX "%*.*s\n", n, n, dashes);
-	if (prefix)
-		fprintf(out, LINE_PREFIX "  %sall%-*s - %s\n", prefix,
-			idw - 3 - (int)strlen(prefix), "", "All fields in this section.");
-}
-
-static const char *const type_names[] = {
-	[REPORT_STR] = "string", [REPORT_NUM] = "number", [REPORT_SIZE] = "size",
-	[REPORT_PERCENT] = "percent", [REPORT_TIME] = "time", [REPORT_STR_LIST] = "string list",
-};
-
-static void print_field(FILE *out, int idw, const char *id, const char *desc, bool types, const char *type)
-{
-	fprintf(out, LINE_PREFIX "  %-*s - %s%s%s%s\n", idw, id, desc ? desc : "", types ? " [" : "",
-		types ? type : "", types ? "]" : "");
-}
-
-/* _display_fields(): -o help lists "<prefix>all" in each section, a bad
- * -S field gets the types instead. */
-static void print_fields(const struct report_registry *reg, FILE *out, bool types)
-{
-	const struct report_object *last = NULL;
-	int idw = 8; /* "selected", in lvm2's own list */
-
-	for (size_t f = 0; f < reg->nfields; f++)
-		if ((int)strlen(reg->fields[f].id) > idw)
-			idw = (int)strlen(reg->fields[f].id);
-	for (size_t i = 0; i < reg->nobjects; i++)
-		if ((int)strlen(reg->objects[i].prefix) + 3 > idw)
-			idw = (int)strlen(reg->objects[i].prefix) + 3;
-
-	for (size_t f = 0; f < reg->nfields; f++) {
-		const struct report_field *fd = &reg->fields[f];
-		const struct report_object *o = find_object(reg, fd->object);
-
-		if (o && o != last) {
-			if (last)
-				fprintf(out, LINE_PREFIX " \n");
-			print_section(out, o->desc, types ? NULL : o->prefix, idw);
-			last = o;
-		}
-		print_field(out, idw, fd->id, fd->desc, types, type_names[fd->type]);
-	}
-	fprintf(out, LINE_PREFIX " \n");
-	print_section(out, "Special", NULL, idw);
-	print_field(out, idw, selected_field.id, selected_field.desc, types, "number");
-	for (size_t i = 0; i < sizeof(help_ids) / sizeof(help_ids[0]); i++)
-		print_field(out, idw, help_ids[i], "Show help.", types, "unselectable number");
-	fprintf(out, LINE_PREFIX " \n");
-}
-
-void report_print_fields(const struct report_registry *reg, FILE *out)
-{
-	print_fields(reg, out, false);
-}
-
-void report_print_fields_typed(const struct report_registry *reg, FILE *out)
-{
-	print_fields(reg, out, true);
 }
 
 /* ---- rows and values ----------------------------------------------- */
@@ -812,8 +683,6 @@ void report_set_percent(struct report_row *row, unsigned field, int32_t percent)
 
 /* ---- selection ----------------------------------------------------- */
 
-static const char *key(const struct report_row *row, unsigned slot);
-
 static void select_value(void *ctx, unsigned field, struct select_value *v)
 {
 	const struct report_row *row = ctx;
@@ -828,10 +697,10 @@ static void select_value(void *ctx, unsigned field, struct select_value *v)
 	if (rep->slot_of[field] < 0)
 		return;
 	c = &row->cells[rep->slot_of[field]];
-	v->str = c->str ? key(row, (unsigned)rep->slot_of[field]) : NULL;
+	v->str = c->str ? report_key_of(row, (unsigned)rep->slot_of[field]) : NULL;
 	v->num = c->sort;
 	v->set = c->set;
-	v->sep = def(rep, field)->flags & REPORT_LIST_BLANK ? ' ' : ',';
+	v->sep = report_def(rep, field)->flags & REPORT_LIST_BLANK ? ' ' : ',';
 }
 
 bool report_row_selected(struct report_row *row)
@@ -841,7 +710,7 @@ bool report_row_selected(struct report_row *row)
 
 /* Keep the rows the selection matches, or all of them with "selected"
  * shown as 1 or 0; a "selected" only sorted on does not keep them. */
-static void apply_selection(struct report *rep)
+void report_apply_selection(struct report *rep)
 {
 	int slot = rep->slot_of[REPORT_FIELD_SELECTED(rep->reg)];
 	size_t k = 0;
@@ -859,215 +728,4 @@ static void apply_selection(struct report *rep)
 		rep->rows[k++] = row;
 	}
 	rep->nrows = k;
-}
-
-/* ---- output -------------------------------------------------------- */
-
-static const char *text(const struct report_row *row, unsigned slot)
-{
-	const char *s = row->cells[slot].str;
-
-	return s ? s : "";
-}
-
-/* What a string sorts and selects by. */
-static const char *key(const struct report_row *row, unsigned slot)
-{
-	const char *k = row->cells[slot].key;
-
-	return k ? k : text(row, slot);
-}
-
-static bool numeric(enum report_type t)
-{
-	return t != REPORT_STR && t != REPORT_STR_LIST;
-}
-
-static int row_cmp(const void *a, const void *b, void *arg)
-{
-	const struct report_row *ra = *(const struct report_row *const *)a;
-	const struct report_row *rb = *(const struct report_row *const *)b;
-	const struct report *rep = arg;
-
-	for (unsigned k = 0; k < rep->nkeys; k++) {
-		unsigned s = rep->keys[k].slot;
-		enum report_type t = def(rep, rep->slot_field[s])->type;
-		int c;
-
-		if (numeric(t)) {
-			uint64_t x = ra->cells[s].sort, y = rb->cells[s].sort;
-
-			c = x < y ? -1 : x > y;
-		} else {
-			c = strcmp(key(ra, s), key(rb, s));
-		}
-		if (c)
-			return rep->keys[k].desc ? -c : c;
-	}
-	return ra->seq < rb->seq ? -1 : ra->seq > rb->seq;
-}
-
-static bool right_aligned(const struct report_field *f)
-{
-	if (f->flags & (REPORT_ALIGN_LEFT | REPORT_ALIGN_RIGHT))
-		return f->flags & REPORT_ALIGN_RIGHT;
-	return f->type == REPORT_NUM || f->type == REPORT_SIZE;
-}
-
-/* One value as _output_field() prints it. */
-static void put_value(const struct report *rep, const struct report_col *c, const char *v,
-		      FILE *out)
-{
-	const struct report_field *f = def(rep, c->field);
-	bool quote = rep->opts.nameprefixes && !rep->opts.unquoted;
-
-	if (rep->opts.format == REPORT_JSON) {
-		fprintf(out, "\"%s\":\"", f->id);
-		for (; *v; v++) {
-			if (*v == '"')
-				fputc('\\', out);
-			fputc(*v, out);
-		}
-		fputc('"', out);
-		return;
-	}
-	if (rep->opts.nameprefixes) {
-		fputs("LVM2_", out);
-		for (const char *p = f->id; *p; p++)
-			fputc(toupper((unsigned char)*p), out);
-		fputs(quote ? "='" : "=", out);
-	}
-	if (!rep->aligned)
-		fputs(v, out);
-	else if (right_aligned(f))
-		fprintf(out, "%*.*s", (int)c->width, (int)c->width, v);
-	else
-		fprintf(out, "%-*.*s", (int)c->width, (int)c->width, v);
-	if (quote)
-		fputc('\'', out);
-}
-
-/* A separator follows every heading but the last column's, even when
- * -o# hid that column: lvm2 prints "LV:" for `-o lv_name,pool_lv
- * -o#pool_lv --separator :`. */
-static void output_headings(const struct report *rep, FILE *out)
-{
-	fputs(LINE_PREFIX, out);
-	for (unsigned i = 0; i < rep->ncols; i++) {
-		const struct report_col *c = &rep->cols[i];
-		const char *h = def(rep, c->field)->heading;
-
-		if (c->hidden)
-			continue;
-		if (rep->aligned)
-			fprintf(out, "%-*.*s", (int)c->width, (int)c->width, h);
-		else
-			fputs(h, out);
-		if (i + 1 < rep->ncols)
-			fputs(rep->separator, out);
-	}
-	fputc('\n', out);
-}
-
-static void output_columns(const struct report *rep, FILE *out)
-{
-	int indent = 0;
-
-	if (rep->headings)
-		output_headings(rep, out);
-	if (rep->opts.format == REPORT_JSON)
-		indent = 4 * JSON_INDENT;
-	for (size_t r = 0; r < rep->nrows; r++) {
-		const struct report_row *row = rep->rows[r];
-		bool delim = false;
-
-		fprintf(out, LINE_PREFIX "%*s", indent, "");
-		if (rep->opts.format == REPORT_JSON)
-			fputc('{', out);
-		for (unsigned i = 0; i < rep->ncols; i++) {
-			const struct report_col *c = &rep->cols[i];
-
-			if (c->hidden)
-				continue;
-			if (delim)
-				fputs(rep->opts.format == REPORT_JSON ? ", " : rep->separator, out);
-			delim = true;
-			put_value(rep, c, text(row, c->slot), out);
-		}
-		if (rep->opts.format == REPORT_JSON)
-			fputs(r + 1 < rep->nrows ? "}," : "}", out);
-		fputc('\n', out);
-	}
-}
-
-static void output_rows(const struct report *rep, FILE *out)
-{
-	for (unsigned i = 0; i < rep->ncols; i++) {
-		const struct report_col *c = &rep->cols[i];
-
-		if (c->hidden)
-			continue;
-		fputs(LINE_PREFIX, out);
-		if (rep->headings)
-			fprintf(out, "%s%s", def(rep, c->field)->heading, rep->separator);
-		for (size_t r = 0; r < rep->nrows; r++) {
-			put_value(rep, c, text(rep->rows[r], c->slot), out);
-			if (r + 1 < rep->nrows)
-				fputs(rep->separator, out);
-		}
-		fputc('\n', out);
-	}
-}
-
-static void json_line(FILE *out, int depth, const char *s)
-{
-	fprintf(out, LINE_PREFIX "%*s%s\n", depth * JSON_INDENT, "", s);
-}
-
-int report_output(struct report *rep, FILE *out)
-{
-	bool json = rep->opts.format == REPORT_JSON;
-
-	if (rep->error)
-		return rep->error;
-	apply_selection(rep);
-	if (rep->nkeys && rep->nrows > 1)
-		qsort_r(rep->rows, rep->nrows, sizeof(rep->rows[0]), row_cmp, rep);
-
-	for (unsigned i = 0; i < rep->ncols; i++) {
-		struct report_col *c = &rep->cols[i];
-		bool blank = true;
-
-		for (size_t r = 0; r < rep->nrows; r++) {
-			size_t n = strlen(text(rep->rows[r], c->slot));
-
-			if (n > c->width)
-				c->width = n;
-			blank &= !n;
-		}
-		c->hidden = c->compact && blank && rep->nrows;
-	}
-
-	if (json) {
-		char name[ID_MAX + 8];
-
-		snprintf(name, sizeof(name), "\"%s\": [", rep->spec->name);
-		json_line(out, 0, "{");
-		json_line(out, 1, "\"report\": [");
-		json_line(out, 2, "{");
-		json_line(out, 3, name);
-		output_columns(rep, out);
-		json_line(out, 3, "]");
-		json_line(out, 2, "}");
-		json_line(out, 1, "]");
-		json_line(out, 0, "}");
-	} else if (rep->nrows) {
-		if (rep->opts.rows)
-			output_rows(rep, out);
-		else
-			output_columns(rep, out);
-	}
-	if (fflush(out) || ferror(out))
-		return -EIO;
-	return 0;
 }

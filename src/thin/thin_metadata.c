@@ -7,6 +7,7 @@
  *             +1, dec: btree_del of the subtree)
  *   mapping   vblock -> (data block << 24 | time); a value is one
  *             reference to the data block in the data space map
+ *             (its lookups and updates are in thin_mapping.c)
  *
  * Crash consistency comes from the layers below: every change is
  * copy-on-write, and commit writes the superblock last, with FUA, after a
@@ -27,62 +28,7 @@
 #include "pdata/sm_format.h"
 #include "thin/thin_internal.h"
 
-struct thin_sb {
-	uint32_t flags;
-	uint8_t uuid[16];
-	uint32_t version;
-	uint32_t time;
-	uint64_t trans_id;
-	uint64_t held_root;
-	uint8_t data_sm_root[SM_ROOT_SIZE];
-	uint8_t meta_sm_root[SM_ROOT_SIZE];
-	uint64_t mapping_root;
-	uint64_t details_root;
-	uint32_t data_block_size;
-	uint32_t metadata_block_size;
-	uint64_t metadata_nr_blocks;
-	uint32_t compat_flags;
-	uint32_t compat_ro_flags;
-	uint32_t incompat_flags;
-};
-
-struct thin_meta {
-	struct dev *dev;
-	struct thin_meta_options opts;
-	struct bm *bm;
-	struct tm *tm;
-	struct sm *data_sm;
-	struct btree_info details_info;
-	struct btree_info top_info;      /* values own their subtree */
-	struct btree_info top_set_info;  /* overwrite a root without dropping it */
-	struct btree_info map_info;
-	struct thin_sb sb;
-	/* Details changed in this transaction, written to the details tree
-	 * at commit (as the kernel's pmd->thin_devices list), so a mapping
-	 * insert costs no details tree update. */
-	struct thin_dev_info *changed;
-	size_t nr_changed, max_changed;
-	bool dirty;
-	bool failed;
-	/* Lookups skip the details and top-level trees while nothing
-	 * changed: per device, its subtree root and snapshot time as of
-	 * change generation @gen (bumped by every change and abort). */
-	uint64_t gen;
-	struct root_cache {
-		uint64_t dev, gen, root;
-		uint32_t snapshotted_time;
-		bool valid;
-	} roots[16];
-};
-
 static int flush_details(struct thin_meta *t);
-
-/* Every change goes through here before it touches a tree. */
-static void touch(struct thin_meta *t)
-{
-	t->dirty = true;
-	t->gen++;
-}
 
 /* ---- superblock ---- */
 
@@ -211,14 +157,14 @@ static void details_encode(uint8_t *p, const struct thin_dev_info *d)
 /* ---- errors ---- */
 
 /* A failure in the middle of an update: the in-memory state is unknown. */
-static int failed(struct thin_meta *t, struct err *e, int r, const char *what)
+int thin_failed(struct thin_meta *t, struct err *e, int r, const char *what)
 {
 	t->failed = true;
 	return err_set(e, r, "%s: %s (%s); metadata is read-only until aborted", what,
 		       strerror(-r), tm_last_error(t->tm));
 }
 
-static int can_write(struct thin_meta *t, struct err *e)
+int thin_can_write(struct thin_meta *t, struct err *e)
 {
 	if (t->opts.read_only)
 		return err_set(e, -EROFS, "thin metadata is open read-only");
@@ -334,7 +280,7 @@ int thin_meta_format(struct dev *mdev, uint32_t data_block_size, uint64_t nr_dat
 	t->sb.data_block_size = data_block_size;
 	t->sb.metadata_block_size = THIN_METADATA_BLOCK_SECTORS;
 	t->sb.metadata_nr_blocks = nr_meta;
-	touch(t);
+	thin_touch(t);
 	r = thin_meta_commit(t, e);
 	if (r < 0) {
 		thin_meta_close(t);
@@ -426,7 +372,7 @@ int thin_meta_abort(struct thin_meta *t, struct err *e)
 int thin_meta_commit(struct thin_meta *t, struct err *e)
 {
 	struct bm_block *b;
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r < 0)
 		return r;
@@ -438,16 +384,16 @@ int thin_meta_commit(struct thin_meta *t, struct err *e)
 	if (r == 0)
 		r = tm_pre_commit(t->tm);
 	if (r < 0)
-		return failed(t, e, r, "commit");
+		return thin_failed(t, e, r, "commit");
 	sm_copy_root(t->data_sm, t->sb.data_sm_root);
 	sm_copy_root(tm_sm(t->tm), t->sb.meta_sm_root);
 	r = tm_lock_super(t->tm, &sb_validator, &b);
 	if (r < 0)
-		return failed(t, e, r, "commit");
+		return thin_failed(t, e, r, "commit");
 	sb_encode(bm_block_data(b), &t->sb);
 	r = tm_commit(t->tm, b);
 	if (r < 0)
-		return failed(t, e, r, "commit");
+		return thin_failed(t, e, r, "commit");
 	t->dirty = false;
 	return 0;
 }
@@ -497,7 +443,7 @@ int thin_meta_dev_info(struct thin_meta *t, uint64_t id, struct thin_dev_info *i
 	return r;
 }
 
-static int put_details(struct thin_meta *t, const struct thin_dev_info *d)
+int thin_put_details(struct thin_meta *t, const struct thin_dev_info *d)
 {
 	struct thin_dev_info *c = changed_find(t, d->id);
 
@@ -517,7 +463,7 @@ static int put_details(struct thin_meta *t, const struct thin_dev_info *d)
 	return 0;
 }
 
-static int dev_lookup_err(struct thin_meta *t, uint64_t id, struct thin_dev_info *d,
+int thin_dev_lookup_err(struct thin_meta *t, uint64_t id, struct thin_dev_info *d,
 			  struct err *e)
 {
 	int r = thin_meta_dev_info(t, id, d);
@@ -525,7 +471,7 @@ static int dev_lookup_err(struct thin_meta *t, uint64_t id, struct thin_dev_info
 	if (r == -ENODEV)
 		return err_set(e, r, "thin device %" PRIu64 " does not exist", id);
 	if (r < 0)
-		return failed(t, e, r, "device details");
+		return thin_failed(t, e, r, "device details");
 	return 0;
 }
 
@@ -541,7 +487,7 @@ static int check_new_id(struct thin_meta *t, uint64_t id, struct err *e)
 	if (r == 0)
 		return err_set(e, -EEXIST, "thin device %" PRIu64 " already exists", id);
 	if (r != -ENODEV)
-		return failed(t, e, r, "device details");
+		return thin_failed(t, e, r, "device details");
 	return 0;
 }
 
@@ -550,13 +496,13 @@ int thin_meta_create_thin(struct thin_meta *t, uint64_t id, struct err *e)
 	struct thin_dev_info d = { .id = id };
 	uint8_t v[8];
 	uint64_t root = 0;
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r == 0)
 		r = check_new_id(t, id, e);
 	if (r < 0)
 		return r;
-	touch(t);
+	thin_touch(t);
 	r = btree_empty(&t->map_info, &root);
 	le64_put(v, root);
 	if (r == 0)
@@ -565,25 +511,25 @@ int thin_meta_create_thin(struct thin_meta *t, uint64_t id, struct err *e)
 	d.transaction_id = t->sb.trans_id;
 	d.creation_time = d.snapshotted_time = t->sb.time;
 	if (r == 0)
-		r = put_details(t, &d);
-	return r < 0 ? failed(t, e, r, "create_thin") : 0;
+		r = thin_put_details(t, &d);
+	return r < 0 ? thin_failed(t, e, r, "create_thin") : 0;
 }
 
 int thin_meta_create_snap(struct thin_meta *t, uint64_t id, uint64_t origin, struct err *e)
 {
 	struct thin_dev_info od, d = { .id = id };
 	uint8_t v[8];
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r == 0)
 		r = check_new_id(t, id, e);
 	if (r == 0)
-		r = dev_lookup_err(t, origin, &od, e);
+		r = thin_dev_lookup_err(t, origin, &od, e);
 	if (r < 0)
 		return r;
 	if (t->sb.time >= THIN_MAX_TIME)
 		return err_set(e, -EOVERFLOW, "the pool's snapshot time is exhausted");
-	touch(t);
+	thin_touch(t);
 	r = btree_lookup(&t->top_info, t->sb.mapping_root, origin, v);
 	if (r == 0)
 		r = tm_inc(t->tm, le64_get(v));
@@ -591,39 +537,39 @@ int thin_meta_create_snap(struct thin_meta *t, uint64_t id, uint64_t origin, str
 		r = btree_insert(&t->top_set_info, t->sb.mapping_root, id, v, &t->sb.mapping_root,
 				 NULL);
 	if (r < 0)
-		return failed(t, e, r, "create_snap");
+		return thin_failed(t, e, r, "create_snap");
 	t->sb.time++;
 	d.mapped_blocks = od.mapped_blocks;
 	d.transaction_id = t->sb.trans_id;
 	d.creation_time = d.snapshotted_time = t->sb.time;
 	od.snapshotted_time = t->sb.time;
-	r = put_details(t, &d);
+	r = thin_put_details(t, &d);
 	if (r == 0)
-		r = put_details(t, &od);
-	return r < 0 ? failed(t, e, r, "create_snap") : 0;
+		r = thin_put_details(t, &od);
+	return r < 0 ? thin_failed(t, e, r, "create_snap") : 0;
 }
 
 int thin_meta_delete(struct thin_meta *t, uint64_t id, struct err *e)
 {
 	struct thin_dev_info d;
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r == 0)
-		r = dev_lookup_err(t, id, &d, e);
+		r = thin_dev_lookup_err(t, id, &d, e);
 	if (r < 0)
 		return r;
-	touch(t);
+	thin_touch(t);
 	r = flush_details(t);
 	if (r == 0)
 		r = btree_remove(&t->details_info, t->sb.details_root, id, &t->sb.details_root);
 	if (r == 0)
 		r = btree_remove(&t->top_info, t->sb.mapping_root, id, &t->sb.mapping_root);
-	return r < 0 ? failed(t, e, r, "delete") : 0;
+	return r < 0 ? thin_failed(t, e, r, "delete") : 0;
 }
 
 int thin_meta_set_transaction_id(struct thin_meta *t, uint64_t cur, uint64_t new_id, struct err *e)
 {
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r < 0)
 		return r;
@@ -631,7 +577,7 @@ int thin_meta_set_transaction_id(struct thin_meta *t, uint64_t cur, uint64_t new
 		return err_set(e, -EINVAL, "transaction id is %" PRIu64 ", not %" PRIu64,
 			       t->sb.trans_id, cur);
 	t->sb.trans_id = new_id;
-	touch(t);
+	thin_touch(t);
 	return 0;
 }
 
@@ -657,12 +603,12 @@ bool thin_meta_needs_check(const struct thin_meta *t)
 
 int thin_meta_set_needs_check(struct thin_meta *t, struct err *e)
 {
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r < 0)
 		return r;
 	t->sb.flags |= THIN_NEEDS_CHECK_FLAG;
-	touch(t);
+	thin_touch(t);
 	return thin_meta_commit(t, e);
 }
 
@@ -670,7 +616,7 @@ int thin_meta_reserve_metadata_snap(struct thin_meta *t, struct err *e)
 {
 	struct thin_sb copy;
 	struct bm_block *b;
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r < 0)
 		return r;
@@ -681,10 +627,10 @@ int thin_meta_reserve_metadata_snap(struct thin_meta *t, struct err *e)
 	r = thin_meta_commit(t, e);
 	if (r < 0)
 		return r;
-	touch(t);
+	thin_touch(t);
 	r = tm_new_block(t->tm, &sb_validator, &b);
 	if (r < 0)
-		return failed(t, e, r, "reserve_metadata_snap");
+		return thin_failed(t, e, r, "reserve_metadata_snap");
 	copy = t->sb;
 	memset(copy.data_sm_root, 0, SM_ROOT_SIZE);
 	memset(copy.meta_sm_root, 0, SM_ROOT_SIZE);
@@ -694,23 +640,23 @@ int thin_meta_reserve_metadata_snap(struct thin_meta *t, struct err *e)
 	r = tm_inc(t->tm, t->sb.mapping_root);
 	if (r == 0)
 		r = tm_inc(t->tm, t->sb.details_root);
-	return r < 0 ? failed(t, e, r, "reserve_metadata_snap") : 0;
+	return r < 0 ? thin_failed(t, e, r, "reserve_metadata_snap") : 0;
 }
 
 int thin_meta_release_metadata_snap(struct thin_meta *t, struct err *e)
 {
 	struct thin_sb copy;
 	struct bm_block *b;
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r < 0)
 		return r;
 	if (!t->sb.held_root)
 		return err_set(e, -EINVAL, "no metadata snapshot is held");
-	touch(t);
+	thin_touch(t);
 	r = tm_read_lock(t->tm, t->sb.held_root, &sb_validator, &b);
 	if (r < 0)
-		return failed(t, e, r, "release_metadata_snap");
+		return thin_failed(t, e, r, "release_metadata_snap");
 	sb_decode(bm_block_data(b), &copy);
 	tm_unlock(t->tm, b);
 	r = btree_del(&t->top_info, copy.mapping_root);
@@ -719,214 +665,15 @@ int thin_meta_release_metadata_snap(struct thin_meta *t, struct err *e)
 	if (r == 0)
 		r = tm_dec(t->tm, t->sb.held_root);
 	if (r < 0)
-		return failed(t, e, r, "release_metadata_snap");
+		return thin_failed(t, e, r, "release_metadata_snap");
 	t->sb.held_root = 0;
 	return 0;
-}
-
-/* ---- mappings ---- */
-
-static int subtree_root(struct thin_meta *t, uint64_t dev, uint64_t *root)
-{
-	uint8_t v[8];
-	int r = btree_lookup(&t->top_info, t->sb.mapping_root, dev, v);
-
-	if (r == -ENODATA)
-		return -ENODEV;
-	if (r == 0)
-		*root = le64_get(v);
-	return r;
-}
-
-int thin_subtree_root(struct thin_meta *t, uint64_t dev, uint64_t *root)
-{
-	return subtree_root(t, dev, root);
-}
-
-struct btree_info *thin_map_info(struct thin_meta *t)
-{
-	return &t->map_info;
-}
-
-/* The subtree root of @dev, ready for an update: the top-level path is
- * shadowed first (rewriting the same value), so that a shared top level
- * (a held metadata snapshot) takes its extra references to the subtree
- * roots before the subtree is shadowed in turn, as the kernel's
- * multi-level insert does. */
-static int subtree_root_for_update(struct thin_meta *t, uint64_t dev, uint64_t *root)
-{
-	uint8_t v[8];
-	int r = subtree_root(t, dev, root);
-
-	if (r < 0)
-		return r;
-	le64_put(v, *root);
-	r = btree_insert(&t->top_set_info, t->sb.mapping_root, dev, v, &t->sb.mapping_root, NULL);
-	if (r == 0)
-		r = subtree_root(t, dev, root);
-	return r;
-}
-
-/* The mapping of @dev at @vblock, or with @found the first at or after it
- * (its vblock in *found).  A mapping is shared when the device was last
- * snapshotted after it was written. */
-/* The mapping tree root and snapshot time of @dev, from the root cache
- * while nothing changed. */
-static int dev_root(struct thin_meta *t, uint64_t dev, uint64_t *root, uint32_t *snapshotted_time)
-{
-	struct root_cache *c = &t->roots[dev % (sizeof(t->roots) / sizeof(t->roots[0]))];
-	struct thin_dev_info d;
-	int r;
-
-	if (!c->valid || c->dev != dev || c->gen != t->gen) {
-		r = thin_meta_dev_info(t, dev, &d);
-		if (r == 0)
-			r = subtree_root(t, dev, root);
-		if (r < 0)
-			return r;
-		*c = (struct root_cache){ .dev = dev, .gen = t->gen, .root = *root,
-					  .snapshotted_time = d.snapshotted_time, .valid = true };
-	}
-	*root = c->root;
-	*snapshotted_time = c->snapshotted_time;
-	return 0;
-}
-
-static int get_mapping(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint64_t *found,
-		       struct thin_mapping *m)
-{
-	uint64_t root = 0, bt;
-	uint32_t stime = 0;
-	uint8_t v[8];
-	int r = dev_root(t, dev, &root, &stime);
-
-	if (r == 0)
-		r = found ? btree_lookup_next(&t->map_info, root, vblock, found, v)
-			  : btree_lookup(&t->map_info, root, vblock, v);
-	if (r < 0)
-		return r;
-	bt = le64_get(v);
-	m->data_block = bt >> 24;
-	m->time = (uint32_t)(bt & THIN_MAX_TIME);
-	m->shared = stime > m->time;
-	return 0;
-}
-
-int thin_meta_highest_mapped(struct thin_meta *t, uint64_t dev, uint64_t *vblock)
-{
-	uint64_t root = 0;
-	uint32_t stime;
-	int r = dev_root(t, dev, &root, &stime);
-
-	if (r == 0)
-		r = btree_find_highest(&t->map_info, root, vblock);
-	return r;
-}
-
-int thin_meta_lookup(struct thin_meta *t, uint64_t dev, uint64_t vblock, struct thin_mapping *m)
-{
-	return get_mapping(t, dev, vblock, NULL, m);
-}
-
-int thin_meta_next_mapping(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint64_t *found,
-			   struct thin_mapping *m)
-{
-	return get_mapping(t, dev, vblock, found, m);
-}
-
-int thin_meta_insert(struct thin_meta *t, uint64_t dev, uint64_t vblock, uint64_t data_block,
-		     struct err *e)
-{
-	struct thin_dev_info d;
-	uint64_t root = 0;
-	uint8_t v[8];
-	bool inserted;
-	int r = can_write(t, e);
-
-	if (r == 0)
-		r = dev_lookup_err(t, dev, &d, e);
-	if (r < 0)
-		return r;
-	if (data_block > THIN_MAX_DATA_BLOCK || data_block >= sm_nr_blocks(t->data_sm))
-		return err_set(e, -ERANGE, "data block %" PRIu64 " is out of range", data_block);
-	touch(t);
-	r = subtree_root_for_update(t, dev, &root);
-	le64_put(v, data_block << 24 | t->sb.time);
-	if (r == 0)
-		r = btree_insert(&t->map_info, root, vblock, v, &root, &inserted);
-	le64_put(v, root);
-	if (r == 0)
-		r = btree_insert(&t->top_set_info, t->sb.mapping_root, dev, v, &t->sb.mapping_root,
-				 NULL);
-	if (r == 0 && inserted) {
-		d.mapped_blocks++;
-		r = put_details(t, &d);
-	}
-	return r < 0 ? failed(t, e, r, "inserting a mapping") : 0;
-}
-
-int thin_meta_remove(struct thin_meta *t, uint64_t dev, uint64_t vblock, struct err *e)
-{
-	struct thin_dev_info d;
-	uint64_t root = 0;
-	uint8_t v[8];
-	int r = can_write(t, e);
-
-	if (r == 0)
-		r = dev_lookup_err(t, dev, &d, e);
-	if (r < 0)
-		return r;
-	r = subtree_root(t, dev, &root);
-	if (r == 0)
-		r = btree_lookup(&t->map_info, root, vblock, v);
-	if (r == -ENODATA)
-		return r;   /* nothing to change */
-	touch(t);
-	if (r == 0)
-		r = subtree_root_for_update(t, dev, &root);
-	if (r == 0)
-		r = btree_remove(&t->map_info, root, vblock, &root);
-	le64_put(v, root);
-	if (r == 0)
-		r = btree_insert(&t->top_set_info, t->sb.mapping_root, dev, v, &t->sb.mapping_root,
-				 NULL);
-	if (r == 0) {
-		d.mapped_blocks--;
-		r = put_details(t, &d);
-	}
-	return r < 0 ? failed(t, e, r, "removing a mapping") : 0;
-}
-
-int thin_meta_remove_range(struct thin_meta *t, uint64_t dev, uint64_t begin, uint64_t end,
-			   uint64_t *removed, struct err *e)
-{
-	struct thin_mapping m;
-	uint64_t v = begin, n = 0;
-	int r = can_write(t, e);
-
-	while (r == 0 && v < end) {
-		r = thin_meta_next_mapping(t, dev, v, &v, &m);
-		if (r == -ENODATA || (r == 0 && v >= end)) {
-			r = 0;
-			break;
-		}
-		if (r == -ENODEV)
-			return err_set(e, r, "thin device %" PRIu64 " does not exist", dev);
-		if (r < 0)
-			return failed(t, e, r, "discard");
-		r = thin_meta_remove(t, dev, v, e);
-		n++;
-		v++;
-	}
-	if (removed)
-		*removed = n;
-	return r;
 }
 
 int thin_meta_resize_metadata(struct thin_meta *t, struct err *e)
 {
 	uint64_t cur, want = t->dev->size / BM_BLOCK_SIZE;
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r < 0)
 		return r;
@@ -939,33 +686,33 @@ int thin_meta_resize_metadata(struct thin_meta *t, struct err *e)
 	if (want == cur)
 		return 0;
 	bm_update_size(t->bm);
-	touch(t);
+	thin_touch(t);
 	r = sm_extend(tm_sm(t->tm), want - cur);
-	return r < 0 ? failed(t, e, r, "resizing the metadata space map") : 0;
+	return r < 0 ? thin_failed(t, e, r, "resizing the metadata space map") : 0;
 }
 
 int thin_meta_alloc_data_block(struct thin_meta *t, uint64_t *block, struct err *e)
 {
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r < 0)
 		return r;
 	r = sm_new_block(t->data_sm, block);
 	if (r == -ENOSPC)
 		return err_set(e, r, "no free data blocks");
-	touch(t);
-	return r < 0 ? failed(t, e, r, "allocating a data block") : 0;
+	thin_touch(t);
+	return r < 0 ? thin_failed(t, e, r, "allocating a data block") : 0;
 }
 
 int thin_meta_free_data_block(struct thin_meta *t, uint64_t block, struct err *e)
 {
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r < 0)
 		return r;
-	touch(t);
+	thin_touch(t);
 	r = sm_dec(t->data_sm, block);
-	return r < 0 ? failed(t, e, r, "freeing a data block") : 0;
+	return r < 0 ? thin_failed(t, e, r, "freeing a data block") : 0;
 }
 
 int thin_meta_data_block_count(struct thin_meta *t, uint64_t block, uint32_t *count)
@@ -976,7 +723,7 @@ int thin_meta_data_block_count(struct thin_meta *t, uint64_t block, uint32_t *co
 int thin_meta_resize_data(struct thin_meta *t, uint64_t nr_blocks, struct err *e)
 {
 	uint64_t cur;
-	int r = can_write(t, e);
+	int r = thin_can_write(t, e);
 
 	if (r < 0)
 		return r;
@@ -988,9 +735,9 @@ int thin_meta_resize_data(struct thin_meta *t, uint64_t nr_blocks, struct err *e
 		return 0;
 	if (nr_blocks > THIN_MAX_DATA_BLOCK + 1)
 		return err_set(e, -EFBIG, "%" PRIu64 " data blocks is too many", nr_blocks);
-	touch(t);
+	thin_touch(t);
 	r = sm_extend(t->data_sm, nr_blocks - cur);
-	return r < 0 ? failed(t, e, r, "resizing the data space map") : 0;
+	return r < 0 ? thin_failed(t, e, r, "resizing the data space map") : 0;
 }
 
 struct list_ctx {
@@ -1019,27 +766,6 @@ int thin_meta_list_devs(struct thin_meta *t, thin_dev_fn fn, void *opaque)
 	return btree_walk(&t->details_info, t->sb.details_root, list_one, &c);
 }
 
-struct walk_ctx {
-	thin_map_fn fn;
-	void *opaque;
-};
-
-static int walk_one(void *opaque, uint64_t key, const uint8_t *value)
-{
-	struct walk_ctx *c = opaque;
-	uint64_t bt = le64_get(value);
-
-	return c->fn(c->opaque, key, bt >> 24, (uint32_t)(bt & THIN_MAX_TIME));
-}
-
-int thin_meta_walk(struct thin_meta *t, uint64_t dev, thin_map_fn fn, void *opaque)
-{
-	struct walk_ctx c = { fn, opaque };
-	uint64_t root = 0;
-	int r = subtree_root(t, dev, &root);
-
-	return r < 0 ? r : btree_walk(&t->map_info, root, walk_one, &c);
-}
 
 uint32_t thin_meta_data_block_size(const struct thin_meta *t)
 {
@@ -1092,7 +818,6 @@ static int check_mapping(void *opaque, uint64_t vblock, uint64_t data_block, uin
 static int check_dev(void *opaque, uint64_t key, const uint8_t *value)
 {
 	struct check_ctx *c = opaque;
-	struct walk_ctx w = { check_mapping, c };
 	uint8_t dv[THIN_DETAILS_SIZE];
 	int r = btree_lookup(&c->t->details_info, c->details_root, key, dv);
 
@@ -1101,7 +826,7 @@ static int check_dev(void *opaque, uint64_t key, const uint8_t *value)
 	if (r < 0)
 		return r;
 	c->nr_devs++;
-	return btree_walk(&c->t->map_info, le64_get(value), walk_one, &w);
+	return thin_walk_subtree(c->t, le64_get(value), check_mapping, c);
 }
 
 static int count_dev(void *opaque, uint64_t key, const uint8_t *value)

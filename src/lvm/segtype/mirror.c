@@ -20,6 +20,8 @@
  * when there is one; the log zeroed (every region copied at the first
  * activation) or, with --nosync, written as lvm2 writes it: every region
  * clean, nr_regions -1.
+ *
+ * lvconvert (mirror_convert.c): -m, linear -> mirror, raid1 <-> mirror.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -399,6 +401,49 @@ static int init_log(const struct vg *vg, const struct vg_lv *log, bool nosync, s
 	return r;
 }
 
+int mirror_alloc_log(struct lv_change *ch, const char *name, struct vg_pv *const *used, unsigned nused, bool in_sync,
+		     struct vg_lv **out, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	char sub[2 * LVM_NAME_LEN + 16];
+	struct vg_lv *lg[1], *mt[1];
+	int r;
+
+	snprintf(sub, sizeof(sub), "%s_mlog", name);
+	if ((r = raid_alloc(ch, vg, sub, 0, 1, false, 1, used, nused, mt, lg, e)) &&
+	    (r = raid_alloc(ch, vg, sub, 0, 1, false, 1, NULL, 0, mt, lg, e)))
+		return err_set(e, r, "Insufficient suitable allocatable extents for the mirror log of %s", name);
+	free(lg[0]->name);
+	if (!(lg[0]->name = strdup(sub)))
+		return err_set(e, -ENOMEM, "out of memory");
+	*out = lg[0];
+	return init_log(vg, lg[0], in_sync, e);
+}
+
+int mirror_set_seg(struct vg_lv *lv, uint32_t extents, struct vg_lv *const *image, unsigned legs, uint32_t region,
+		   struct vg_lv *log, struct err *e)
+{
+	struct mirror_seg *m;
+	struct lv_seg *s;
+
+	if (lv->nseg)
+		return err_set(e, -EINVAL, "LV %s: cannot turn a %s LV into mirror", lv->name, lv->seg[0].type);
+	if (!(lv->seg = calloc(1, sizeof(*lv->seg))) || !(m = calloc(1, sizeof(*m))))
+		return err_set(e, -ENOMEM, "out of memory");
+	lv->nseg = 1;
+	s = &lv->seg[0];
+	*s = (struct lv_seg){ .len = extents, .st = &segtype_mirror, .priv = m, .type = strdup("mirror"),
+			      .area = calloc(legs, sizeof(struct lv_area)), .narea = legs };
+	if (!s->type || !s->area)
+		return err_set(e, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < legs; i++)
+		s->area[i].lv = image[i];
+	m->region_size = region;
+	m->log = log;
+	lv->le_count = extents;
+	return 0;
+}
+
 static int mirror_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
@@ -409,8 +454,6 @@ static int mirror_create(struct lv_change *ch, const struct lv_create_req *req, 
 	struct vg_lv *lv, *image[MIRROR_LEGS_MAX], *log = NULL, *meta[MIRROR_LEGS_MAX];
 	struct vg_pv *used[MIRROR_LEGS_MAX];
 	char nbuf[LVM_NAME_LEN], sub[2 * LVM_NAME_LEN + 16];
-	struct lv_seg *s;
-	struct mirror_seg *m;
 	int r;
 
 	if (strcmp(logtype, "core") && strcmp(logtype, "disk"))
@@ -439,33 +482,11 @@ static int mirror_create(struct lv_change *ch, const struct lv_create_req *req, 
 		if (!(img->name = strdup(sub)))
 			return err_set(e, -ENOMEM, "out of memory");
 	}
-	if (!strcmp(logtype, "disk")) { /* the log: on a PV of its own if there is one, else anywhere */
-		struct vg_lv *lg[1], *mt[1];
-
-		snprintf(sub, sizeof(sub), "%s_mlog", name);
-		if ((r = raid_alloc(ch, vg, sub, 0, 1, false, 1, used, legs, mt, lg, e)) &&
-		    (r = raid_alloc(ch, vg, sub, 0, 1, false, 1, NULL, 0, mt, lg, e)))
-			return err_set(e, r, "Insufficient suitable allocatable extents for the mirror log of %s", name);
-		log = lg[0];
-		free(log->name);
-		if (!(log->name = strdup(sub)))
-			return err_set(e, -ENOMEM, "out of memory");
-		if ((r = init_log(vg, log, req->nosync, e)))
-			return r;
-	}
-	if (!(lv->seg = calloc(1, sizeof(*lv->seg))) || !(m = calloc(1, sizeof(*m))))
-		return err_set(e, -ENOMEM, "out of memory");
-	lv->nseg = 1;
-	s = &lv->seg[0];
-	*s = (struct lv_seg){ .len = (uint32_t)req->extents, .st = &segtype_mirror, .priv = m, .type = strdup("mirror"),
-			      .area = calloc(legs, sizeof(struct lv_area)), .narea = legs };
-	if (!s->type || !s->area)
-		return err_set(e, -ENOMEM, "out of memory");
-	for (unsigned i = 0; i < legs; i++)
-		s->area[i].lv = image[i];
-	m->region_size = region;
-	m->log = log;
-	lv->le_count = (uint32_t)req->extents;
+	/* the log: on a PV of its own if there is one, else anywhere */
+	if (!strcmp(logtype, "disk") && (r = mirror_alloc_log(ch, name, used, legs, req->nosync, &log, e)))
+		return r;
+	if ((r = mirror_set_seg(lv, (uint32_t)req->extents, image, legs, region, log, e)))
+		return r;
 	if (req->nosync)
 		lv->status |= FLAG(LVF_NOTSYNCED);
 	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
@@ -501,4 +522,5 @@ const struct segtype segtype_mirror = {
 	.report = mirror_report,
 	.create = mirror_create,
 	.poll = mirror_poll,
+	.convert = mirror_convert,
 };

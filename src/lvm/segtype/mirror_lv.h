@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "common/dmctl.h"
+#include "lvm/segtype.h"
 #include "lvm/vg.h"
 
 #define MIRROR_LEGS_MAX 8 /* lvm2: DEFAULT_MIRROR_MAX_IMAGES */
@@ -21,6 +22,20 @@ struct mirror_seg {
 };
 
 extern const struct segtype segtype_mirror;
+
+/* A disk log for mirror LV @name (<name>_mlog, one extent), on a PV
+ * none of @used if there is one; written as all in sync if @in_sync,
+ * else zeroed (every region copied at the first activation). */
+int mirror_alloc_log(struct lv_change *ch, const char *name, struct vg_pv *const *used, unsigned nused, bool in_sync,
+		     struct vg_lv **out, struct err *e);
+/* @lv (with no segments) becomes a mirror of @legs @image LVs. */
+int mirror_set_seg(struct vg_lv *lv, uint32_t extents, struct vg_lv *const *image, unsigned legs, uint32_t region,
+		   struct vg_lv *log, struct err *e);
+/* mirror_convert.c: the type's convert hook, and mirror -> raid1 (what
+ * raid's hook does for lvconvert --type raid1 of a mirror; -m, when
+ * given (@mirrors >= 0), must keep the legs there are). */
+int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e);
+int mirror_to_raid1(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct err *e);
 
 /* Append to @lv a pvmove mirror segment of @len extents from @src to @dst. */
 int mirror_add_pvmove_seg(struct vg_lv *lv, uint32_t len, const struct lv_area *src, const struct lv_area *dst,

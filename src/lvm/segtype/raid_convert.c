@@ -46,6 +46,7 @@
 #include "lvm/alloc.h"
 #include "lvm/devices.h"
 #include "lvm/lvref.h"
+#include "lvm/segtype/mirror_lv.h"
 #include "lvm/segtype/raid_lv.h"
 #include "lvm/vg_internal.h"
 
@@ -208,7 +209,7 @@ static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned images, 
 }
 
 /* Which images -m N drops: those on the PVs named, else the last ones. */
-static void pick_drops(const struct lv_change *ch, const struct images *im, unsigned drop, bool *gone)
+void raid_pick_drops(const struct lv_change *ch, const struct images *im, unsigned drop, bool *gone)
 {
 	unsigned n = 0;
 
@@ -225,7 +226,7 @@ static void pick_drops(const struct lv_change *ch, const struct images *im, unsi
 		}
 }
 
-static int rename_lv(struct lv_change *ch, const struct vg *vg, struct vg_lv *l, const char *to, struct err *e)
+int raid_rename_lv(struct lv_change *ch, const struct vg *vg, struct vg_lv *l, const char *to, struct err *e)
 {
 	char from[LV_DM_NAME_MAX], dm[LV_DM_NAME_MAX];
 	char *n;
@@ -289,7 +290,7 @@ int raid_change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, co
 	if (drops)
 		memcpy(gone, drops, im.n * sizeof(*gone));
 	else
-		pick_drops(ch, &im, im.n - want, gone);
+		raid_pick_drops(ch, &im, im.n - want, gone);
 	for (unsigned i = 0; i < im.n; i++) {
 		if (gone[i]) {
 			lv_dm_name(vg, im.image[i], gone_dm[ngone++]);
@@ -351,10 +352,10 @@ int raid_change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, co
 		char to[LVM_NAME_LEN + 16];
 
 		snprintf(to, sizeof(to), "%s_rimage_%u", lv->name, i);
-		if ((r = rename_lv(ch, vg, keep.image[i], to, e)))
+		if ((r = raid_rename_lv(ch, vg, keep.image[i], to, e)))
 			return r;
 		snprintf(to, sizeof(to), "%s_rmeta_%u", lv->name, i);
-		if (keep.meta[i] && (r = rename_lv(ch, vg, keep.meta[i], to, e)))
+		if (keep.meta[i] && (r = raid_rename_lv(ch, vg, keep.meta[i], to, e)))
 			return r;
 	}
 	if ((r = raid_apply(ch, lv, &shape, &keep, e)))
@@ -590,7 +591,7 @@ static int split_track(struct lv_change *ch, struct vg_lv *lv, unsigned split, s
 		return err_set(e, -EINVAL, "%s/%s has one image: there is nothing to split.", vg->name, lv->name);
 	if ((r = raid_require_in_sync(ch, vg, lv, "split images of", e)))
 		return r;
-	pick_drops(ch, &im, 1, gone);
+	raid_pick_drops(ch, &im, 1, gone);
 	for (unsigned i = 0; i < im.n; i++)
 		if (gone[i])
 			img = im.image[i];
@@ -662,7 +663,7 @@ static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, con
 		return err_set(e, -EINVAL, "%s/%s has one image: there is nothing to split.", vg->name, lv->name);
 	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = raid_require_in_sync(ch, vg, lv, "split images of", e)))
 		return r;
-	pick_drops(ch, &im, 1, gone);
+	raid_pick_drops(ch, &im, 1, gone);
 	for (unsigned i = 0; i < im.n; i++)
 		if (gone[i])
 			img = im.image[i];
@@ -762,6 +763,8 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 	if (!is_raid) {
 		if (req->type_name && strcmp(req->type_name, "raid1"))
 			return raid_takeover(ch, lv, req, e);
+		if (lv_segtype(lv) == &segtype_mirror)
+			return mirror_to_raid1(ch, lv, req->mirrors, e);
 		return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2, e);
 	}
 	if (!model(lv) || !model(lv)->servable)

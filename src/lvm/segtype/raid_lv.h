@@ -84,9 +84,18 @@ int raid_require_in_sync(struct lv_change *ch, const struct vg *vg, const struct
 int raid_alloc_meta_beside(struct lv_change *ch, const char *name, unsigned i, const struct vg_lv *img,
 			   struct vg_lv **meta, struct err *e);
 
+/* Which @drop images -m drops (into @gone): those on the PVs the
+ * change names, else the last ones. */
+void raid_pick_drops(const struct lv_change *ch, const struct images *im, unsigned drop, bool *gone);
+/* Rename LV @l to @to, its dm device too if it is up. */
+int raid_rename_lv(struct lv_change *ch, const struct vg *vg, struct vg_lv *l, const char *to, struct err *e);
+
 /* raid_takeover.c: lvconvert --type between levels (and from and to
  * striped) where the data stays in place. */
 const char *raid_canonical(const char *level);
 int raid_takeover(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e);
+/* @lv without segments (its extents now its images'), its size kept for
+ * the segment that follows. */
+int raid_drop_segments(struct vg_lv *lv, struct err *e);
 
 #endif

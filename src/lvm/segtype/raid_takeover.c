@@ -219,7 +219,7 @@ static int wipe_new_metas(const struct vg *vg, const struct images *im, const bo
 
 /* @lv without segments (its extents now the images'), its size kept for
  * the raid segment that follows. */
-static int drop_segments(struct vg_lv *lv, struct err *e)
+int raid_drop_segments(struct vg_lv *lv, struct err *e)
 {
 	uint32_t le = lv->le_count;
 	int r = lv_reduce(lv, le, e);
@@ -255,7 +255,7 @@ static int from_stripes(struct lv_change *ch, struct vg_lv *lv, const char *to, 
 	offered(ch, to, level);
 	if ((r = images_from_stripes(ch, lv, strcmp(level, "raid0") != 0, &im, &shape.stripe_size, e)) ||
 	    (np && (r = add_parity(ch, lv, &im, np, e))) || (r = wipe_new_metas(vg, &im, NULL, e)) ||
-	    (r = drop_segments(lv, e)))
+	    (r = raid_drop_segments(lv, e)))
 		return r;
 	snprintf(shape.level, sizeof(shape.level), "%s", level);
 	if (!np)
@@ -281,7 +281,7 @@ static int to_stripes(struct lv_change *ch, struct vg_lv *lv, struct images *im,
 		if (im->meta[i])
 			lv_dm_name(vg, im->meta[i], gone[ngone++]);
 	}
-	if ((r = drop_segments(lv, e)))
+	if ((r = raid_drop_segments(lv, e)))
 		return r;
 	lv->le_count = 0; /* lv_add_striped appends from here */
 	for (uint32_t pos = 0; pos < per;) {

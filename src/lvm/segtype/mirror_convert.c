@@ -1,0 +1,327 @@
+/* lvconvert of "mirror" LVs (lvm2's lib/metadata/mirror.c and the mirror
+ * <-> raid1 takeover of raid_manip.c):
+ *
+ *  - -m N of a mirror: fewer legs (those on the PVs named, else the last
+ *    ones; the rest renumbered from 0, the log kept: a region in sync
+ *    stays in sync without a leg), more legs (new images on PVs no leg
+ *    uses, the disk log zeroed so every region is copied again from the
+ *    first leg), -m 0: linear on the leg that stays, the log removed;
+ *  - linear -> mirror (--type mirror -m N): the LV becomes leg 0, the new
+ *    legs copied from it at activation through a zeroed disk log;
+ *  - --type raid1 of a mirror (mirror_to_raid1, through raid's hook): in
+ *    sync first; an rmeta beside each leg, the legs renamed _rimage_N,
+ *    the log removed.  An active LV's first raid table says nosync (the
+ *    legs hold the same data), as lvm2's init_mirror_in_sync(1), so
+ *    nothing is copied; an inactive one resyncs at its next activation;
+ *  - --type mirror of a raid1 (to_mirror): in sync first and confirmed
+ *    ("back to the older mirror type"); a disk log written all in sync,
+ *    the rmetas removed, the images renamed _mimage_N.
+ *
+ * Each change is one commit of the VG (then the active stack reloaded):
+ * a failure before it leaves the metadata as it was.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/dmctl.h"
+#include "lvm/activate.h"
+#include "lvm/devices.h"
+#include "lvm/segtype/mirror_lv.h"
+#include "lvm/segtype/raid_lv.h"
+#include "lvm/vg_internal.h"
+
+/* The legs and log of a mirror LV made by lvcreate --type mirror. */
+static int legs_of(const struct vg *vg, const struct vg_lv *lv, struct images *im, struct vg_lv **log,
+		   uint32_t *region, struct err *e)
+{
+	const struct mirror_seg *m = lv_seg_model(lv, &segtype_mirror);
+	const struct lv_seg *s = lv->nseg ? &lv->seg[0] : NULL;
+
+	if (!m || lv->nseg != 1 || m->pvmove || (lv->status & FLAG(LVF_PVMOVE)))
+		return err_set(e, -EINVAL, "%s/%s is not a mirror LV of lvcreate --type mirror.", vg->name, lv->name);
+	if (s->narea > MAX_IMAGES)
+		return err_set(e, -EINVAL, "Mirror %s/%s has too many legs (%u).", vg->name, lv->name, s->narea);
+	im->n = s->narea;
+	for (unsigned i = 0; i < s->narea; i++) {
+		im->meta[i] = NULL;
+		if (!(im->image[i] = s->area[i].lv))
+			return err_set(e, -EINVAL, "%s/%s is not a mirror of sub-LVs.", vg->name, lv->name);
+	}
+	*log = m->log;
+	*region = m->region_size ? m->region_size : MIRROR_DEFAULT_REGION;
+	return 0;
+}
+
+/* 0 if the mirror is inactive or in sync (*active says which). */
+static int require_in_sync(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, bool *active,
+			   struct err *e)
+{
+	char name[LV_DM_NAME_MAX];
+	uint64_t in, total;
+
+	lv_dm_name(vg, lv, name);
+	*active = dmctl_up(ch->d) && dmctl_exists(ch->d, name);
+	if (!*active)
+		return 0;
+	if (mirror_sync_of(ch->d, name, &in, &total))
+		return err_set(e, -EIO, "Cannot read the mirror status of %s/%s.", vg->name, lv->name);
+	if (in != total)
+		return err_set(e, -EBUSY, "Unable to convert %s/%s while it is not in-sync (%" PRIu64 "/%" PRIu64
+			       " regions).", vg->name, lv->name, in, total);
+	return 0;
+}
+
+static int rename_legs(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, struct images *im,
+		       const char *kind, struct err *e)
+{
+	char to[LVM_NAME_LEN + 16];
+	int r;
+
+	for (unsigned i = 0; i < im->n; i++) {
+		snprintf(to, sizeof(to), "%s_%s_%u", lv->name, kind, i);
+		if ((r = raid_rename_lv(ch, vg, im->image[i], to, e)))
+			return r;
+	}
+	return 0;
+}
+
+/* Commit, reload the stack if active, remove the dm devices @gone. */
+static int finish(struct lv_change *ch, struct vg_lv *lv, char (*gone)[LV_DM_NAME_MAX], unsigned ngone,
+		  struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	int r;
+
+	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	if (dmctl_up(ch->d) && (r = lv_dm_restack(ch->d, ch->env, vg, lv, e)))
+		return err_set(e, r, "%s (the VG is changed; lvchange --refresh %s/%s loads it)", e->msg, vg->name,
+			       lv->name);
+	raid_dm_remove_lvs(ch, gone, ngone);
+	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
+	return 0;
+}
+
+int mirror_to_raid1(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct raid_seg shape = { .level = "raid1" };
+	char gone[1][LV_DM_NAME_MAX];
+	struct vg_lv *log;
+	struct images im;
+	unsigned ngone = 0;
+	bool active;
+	int r;
+
+	if ((r = legs_of(vg, lv, &im, &log, &shape.region_size, e)))
+		return r;
+	if (mirrors >= 0 && (unsigned)mirrors + 1 != im.n)
+		return err_set(e, -EINVAL, "%s/%s has %u legs: convert it to raid1 as it is, then change -m.", vg->name,
+			       lv->name, im.n);
+	if ((r = require_in_sync(ch, vg, lv, &active, e)))
+		return r;
+	if (strlen(lv->name) + 10 > LVM_NAME_LEN - 1)
+		return err_set(e, -ENAMETOOLONG, "Logical volume name %s is too long for a raid LV.", lv->name);
+	for (unsigned i = 0; i < im.n; i++)
+		if ((r = raid_alloc_meta_beside(ch, lv->name, i, im.image[i], &im.meta[i], e)) ||
+		    (r = raid_wipe_rmeta(vg, im.meta[i], e)))
+			return r;
+	if ((r = rename_legs(ch, vg, lv, &im, "rimage", e)) || (r = raid_drop_segments(lv, e)))
+		return r;
+	if (log) {
+		lv_dm_name(vg, log, gone[ngone++]);
+		vg_remove_lv(vg, log);
+	}
+	/* the legs agree: the first table of an active LV says so */
+	if (active)
+		lv->status |= FLAG(LVF_NOTSYNCED);
+	if ((r = raid_apply(ch, lv, &shape, &im, e)))
+		return r;
+	if (active) {
+		lv->status &= ~FLAG(LVF_NOTSYNCED);
+		if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+			return r;
+	}
+	raid_dm_remove_lvs(ch, gone, ngone);
+	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
+	return 0;
+}
+
+static int to_mirror(struct lv_change *ch, struct vg_lv *lv, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	const struct raid_seg *m = lv_seg_model(lv, &segtype_raid);
+	char gone[MAX_IMAGES][LV_DM_NAME_MAX], q[2 * LVM_NAME_LEN + 96];
+	struct vg_pv *used[MAX_IMAGES * 4];
+	unsigned nused = 0, ngone = 0;
+	uint32_t region;
+	struct vg_lv *log;
+	struct images im;
+	int r;
+
+	if (!m || strcmp(m->level, "raid1"))
+		return err_set(e, -EINVAL, "Only raid1 LVs convert to mirror (%s/%s is %s).", vg->name, lv->name,
+			       m ? m->level : lv->nseg ? lv->seg[0].type : "empty");
+	region = m->region_size ? m->region_size : MIRROR_DEFAULT_REGION;
+	if ((r = raid_images_of(vg, lv, &im, e)))
+		return r;
+	for (unsigned i = 0; i < im.n; i++)
+		if (raid_image_tracked(im.image[i]))
+			return err_set(e, -EBUSY, "%s/%s is tracking changes for %s/%s: --merge it first.", vg->name,
+				       lv->name, vg->name, im.image[i]->name);
+	if (im.n > MIRROR_LEGS_MAX)
+		return err_set(e, -EINVAL, "Unable to convert raid1 LV %s/%s with %u images to mirror. At least "
+			       "reduce to the maximum of %u images with \"lvconvert -m%u %s/%s\".", vg->name, lv->name,
+			       im.n, MIRROR_LEGS_MAX, MIRROR_LEGS_MAX - 1, vg->name, lv->name);
+	if ((r = raid_require_in_sync(ch, vg, lv, "convert", e)))
+		return r;
+	snprintf(q, sizeof(q), "Are you sure you want to convert %s/%s back to the older mirror type? [y/n]: ",
+		 vg->name, lv->name);
+	if (ch->confirm && !ch->confirm(ch->ctx, q))
+		return err_set(e, -ECANCELED, "Logical volume %s/%s NOT converted to \"mirror\".", vg->name, lv->name);
+	for (unsigned i = 0; i < im.n; i++)
+		nused = raid_lv_pvs(im.image[i], used, nused, MAX_IMAGES * 4);
+	if ((r = mirror_alloc_log(ch, lv->name, used, nused, true, &log, e)) ||
+	    (r = rename_legs(ch, vg, lv, &im, "mimage", e)))
+		return r;
+	for (unsigned i = 0; i < im.n; i++)
+		if (im.meta[i]) {
+			lv_dm_name(vg, im.meta[i], gone[ngone++]);
+			vg_remove_lv(vg, im.meta[i]);
+		}
+	if ((r = raid_drop_segments(lv, e)) ||
+	    (r = mirror_set_seg(lv, lv->le_count, im.image, im.n, region, log, e)))
+		return r;
+	return finish(ch, lv, gone, ngone, e);
+}
+
+/* -m @want - 1 of mirror @lv: fewer legs, or linear. */
+static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	char gone[MAX_IMAGES + 1][LV_DM_NAME_MAX];
+	struct images im, keep = { 0 };
+	struct vg_lv *log;
+	uint32_t region;
+	unsigned ngone = 0;
+	bool active, drop[MAX_IMAGES] = { false };
+	int r;
+
+	if ((r = legs_of(vg, lv, &im, &log, &region, e)))
+		return r;
+	if (want == im.n)
+		return err_set(e, -EINVAL, "Logical volume %s/%s already has %u mirror images.", vg->name, lv->name,
+			       want - 1);
+	if (want > im.n)
+		return err_set(e, -EOPNOTSUPP, "Adding legs to a mirror is not supported: lvconvert --type raid1 "
+			       "%s/%s (it keeps the data and its sync), then -m %u.", vg->name, lv->name, want - 1);
+	raid_pick_drops(ch, &im, im.n - want, drop);
+	/* the first leg is what the others are copied from */
+	if (drop[0] && (r = require_in_sync(ch, vg, lv, &active, e)))
+		return r;
+	for (unsigned i = 0; i < im.n; i++) {
+		if (drop[i])
+			lv_dm_name(vg, im.image[i], gone[ngone++]);
+		else
+			keep.image[keep.n++] = im.image[i];
+	}
+	if (want == 1) { /* linear again, on the leg that stays */
+		struct vg_lv *img = keep.image[0];
+
+		if ((r = raid_drop_segments(lv, e)))
+			return r;
+		lv->seg = img->seg;
+		lv->nseg = img->nseg;
+		img->seg = NULL;
+		img->nseg = 0;
+		lv_dm_name(vg, img, gone[ngone++]);
+		vg_remove_lv(vg, img);
+	} else {
+		/* the legs that go step aside, so the rest can take their names */
+		for (unsigned k = 0; k < ngone && dmctl_up(ch->d); k++) {
+			char aside[LV_DM_NAME_MAX];
+
+			snprintf(aside, sizeof(aside), "%.*s_gone", LV_DM_NAME_MAX - 6, gone[k]);
+			if (dmctl_exists(ch->d, gone[k]) && (r = dmctl_rename(ch->d, gone[k], aside, NULL, e)))
+				return r;
+			snprintf(gone[k], sizeof(gone[k]), "%s", aside);
+		}
+		if ((r = rename_legs(ch, vg, lv, &keep, "mimage", e)) || (r = raid_drop_segments(lv, e)) ||
+		    (r = mirror_set_seg(lv, lv->le_count, keep.image, keep.n, region, log, e)))
+			return r;
+	}
+	for (unsigned i = 0; i < im.n; i++)
+		if (drop[i])
+			vg_remove_lv(vg, im.image[i]);
+	if (want == 1 && log) {
+		lv_dm_name(vg, log, gone[ngone++]);
+		vg_remove_lv(vg, log);
+	}
+	return finish(ch, lv, gone, ngone, e);
+}
+
+/* --type mirror -m N of a linear LV: it becomes leg 0, the new legs are
+ * copied from it when the mirror is (next) activated. */
+static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct vg_pv *used[MAX_IMAGES * 4];
+	struct vg_lv *meta[MAX_IMAGES], *img, *log;
+	char name[LVM_NAME_LEN + 16];
+	struct images im = { .n = 1 };
+	unsigned nused;
+	int r;
+
+	for (unsigned s = 0; s < lv->nseg; s++)
+		if (lv->seg[s].st != &segtype_striped || lv->seg[s].narea != 1 || !seg_on_pvs(&lv->seg[s]))
+			return err_set(e, -EINVAL, "Only a linear LV can become a mirror (%s/%s is not).", vg->name,
+				       lv->name);
+	if (legs < 2 || legs > MIRROR_LEGS_MAX)
+		return err_set(e, -EINVAL, "A mirror takes 2 to %u legs (-m 1 to -m %u).", MIRROR_LEGS_MAX,
+			       MIRROR_LEGS_MAX - 1);
+	if (strlen(lv->name) + 10 > LVM_NAME_LEN - 1)
+		return err_set(e, -ENAMETOOLONG, "Logical volume name %s is too long for a mirror.", lv->name);
+	snprintf(name, sizeof(name), "%s_mimage_0", lv->name);
+	if ((r = vg_add_lv(vg, name, &img, e)))
+		return r;
+	img->status &= ~FLAG(LVF_VISIBLE);
+	img->seg = lv->seg;
+	img->nseg = lv->nseg;
+	img->le_count = lv->le_count;
+	lv->seg = NULL;
+	lv->nseg = 0;
+	im.image[0] = img;
+	nused = raid_lv_pvs(img, used, 0, MAX_IMAGES * 4);
+	if ((r = raid_alloc(ch, vg, lv->name, 1, legs - 1, false, img->le_count, used, nused, meta, im.image, e)))
+		return r;
+	im.n = legs;
+	for (unsigned i = 1; i < legs; i++)
+		nused = raid_lv_pvs(im.image[i], used, nused, MAX_IMAGES * 4);
+	if ((r = rename_legs(ch, vg, lv, &im, "mimage", e)) ||
+	    (r = mirror_alloc_log(ch, lv->name, used, nused, false, &log, e)) ||
+	    (r = mirror_set_seg(lv, img->le_count, im.image, legs, MIRROR_DEFAULT_REGION, log, e)))
+		return r;
+	return finish(ch, lv, NULL, 0, e);
+}
+
+int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
+{
+	const struct vg *vg = ch->h->vg;
+	const struct segtype *st = lv_segtype(lv);
+
+	if (req->repair || req->split || req->merge || req->sync_action || req->rebuild)
+		return err_set(e, -EOPNOTSUPP, "%s/%s: --repair, --splitmirrors, --merge, --syncaction and --rebuild "
+			       "are raid1's (lvconvert --type raid1 %s/%s first).", vg->name, lv->name, vg->name, lv->name);
+	if (st == &segtype_raid)
+		return to_mirror(ch, lv, e);
+	if (st == &segtype_mirror) {
+		if (req->mirrors < 0)
+			return err_set(e, -EINVAL, "Logical volume %s/%s is already of type mirror: give -m N.",
+				       vg->name, lv->name);
+		return change_legs(ch, lv, (unsigned)req->mirrors + 1, e);
+	}
+	return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2, e);
+}

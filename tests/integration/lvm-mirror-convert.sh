@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# lvconvert of old-style mirrors (--type mirror), online, with real lvm2
+# as the oracle of the VG and the legs' extents read off the PVs:
+#  - mirror -> raid1 (lvm2's advice for mirror users): an rmeta beside
+#    each leg, the legs renamed _rimage_N, the log gone, in sync at once
+#    (the first table says nosync) and a check scrub finds no mismatch;
+#  - raid1 -> mirror: asked first (answering n changes nothing), then a
+#    disk log written in sync, the rmetas gone, the images _mimage_N;
+#  - -m 0: linear on the first leg, the legs' and the log's dm devices gone;
+#  - linear -> mirror -m 2: both new legs copied from the LV;
+#  - -m 1 PV: the leg on PV dropped, the others renumbered;
+#  - an inactive mirror -> raid1: resynced at its activation;
+#  - refused with a message, the VG unchanged: legs added to a mirror,
+#    --type mirror of raid5, --type raid1 -m 2 of a 2-leg mirror.
+# After every step the data reads back the same over NBD and lvm2's vgck
+# and lvs -a agree with ulvm's.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/clients.bash"
+source "$(dirname "$0")/lvm2.bash"
+source "$(dirname "$0")/raid.bash"
+need vgck lvs losetup nbdcopy python3
+export ULVM_CONF_DIR=$T/ulvm
+mkdir -p "$ULVM_CONF_DIR"
+declare -A L
+attach_pvs 32M a b c d e
+lvm2_isolate "${L[@]}"
+step() { echo "== $*"; }
+LVM2_EXPECTED_WARNINGS=('check for active volumes')
+DEVS=$(IFS=,; echo "${L[*]}")
+M=$((1024 * 1024))
+uri() { echo "nbd+unix:///pvg/$1?socket=$SOCK"; }
+same_data() { # LV: reads back as $T/data
+	nbdcopy "$(uri "$1")" "$T/back"
+	cmp "$T/data" "$T/back" || fail "$1: its data changed"
+}
+segtype() { ulvm lvs --devices "$DEVS" --noheadings -o segtype "pvg/$1" | tr -d ' '; }
+subs() { ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name pvg | tr -d ' []' | grep "^$1_" | sort | tr '\n' ' '; }
+seqno() { ulvm vgs --devices "$DEVS" --noheadings -o vg_seqno pvg | tr -d ' '; }
+# leg SUBLV: its extents as they are on the PVs, where lvm2 says they are,
+# compared with $T/data.
+leg() {
+	python3 - pvg "$1" "$T/leg" <<'EOF' || fail "$1: cannot read it"
+import json, subprocess, sys
+vg, lv, out = sys.argv[1:4]
+rows = json.loads(subprocess.run(["lvm", "lvs", "-a", "--reportformat", "json", "--units", "b", "--nosuffix", "-o",
+                                  "lv_name,seg_pe_ranges,vg_extent_size", vg],
+                                 capture_output=True, text=True).stdout)["report"][0]["lv"]
+with open(out, "wb") as o:
+    for row in rows:
+        if row["lv_name"].strip("[]") != lv:
+            continue
+        ext = int(row["vg_extent_size"])
+        for rng in row["seg_pe_ranges"].split():
+            dev, pe = rng.split(":")
+            a, b = (int(x) for x in pe.split("-"))
+            pe_start = int(subprocess.run(["lvm", "pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
+                                           "pe_start", dev], capture_output=True, text=True).stdout)
+            with open(dev, "rb") as f:
+                f.seek(pe_start + a * ext)
+                o.write(f.read((b - a + 1) * ext))
+EOF
+	cmp "$T/data" "$T/leg" || fail "$1 does not hold the LV's data"
+}
+# mirror_synced LV: copy_percent 100 (the mirror target's regions all in sync)
+mirror_synced() {
+	for _ in $(seq 300); do
+		[ "$(ulvm lvs --devices "$DEVS" --noheadings -o copy_percent "pvg/$1" | tr -d ' ')" = 100.00 ] && return 0
+		sleep 0.1
+	done
+	fail "$1 did not reach 100% in sync"
+}
+conv() { # ARGS...: lvconvert, its output in $T/conv
+	ulvm lvconvert --devices "$DEVS" "$@" >"$T/conv" 2>&1 || { cat "$T/conv"; fail "lvconvert $* failed"; }
+	cat "$T/conv"
+	grep -q "Logical volume pvg/m successfully converted" "$T/conv" || fail "lvconvert $* said: $(cat "$T/conv")"
+}
+refused() { # MESSAGE ARGS...: lvconvert ARGS fails, says MESSAGE, the VG unchanged
+	local msg=$1 before
+	shift
+	before=$(seqno)
+	if ulvm lvconvert --devices "$DEVS" "$@" >"$T/conv" 2>&1; then
+		cat "$T/conv"
+		fail "lvconvert $* was not refused"
+	fi
+	grep -q "$msg" "$T/conv" || fail "lvconvert $*: $(cat "$T/conv")"
+	[ "$(seqno)" = "$before" ] || fail "lvconvert $* changed the VG"
+}
+
+start_ulvmd
+ulvm pvcreate "${L[@]}" >/dev/null
+ulvm vgcreate pvg "${L[@]}" >/dev/null
+
+step "a mirror with a disk log, filled over NBD"
+ulvm lvcreate --type mirror -m 1 -L 8M -n m pvg >/dev/null
+mirror_synced m
+head -c $((8 * M)) /dev/urandom >"$T/data"
+nbdcopy --flush "$T/data" "$(uri m)"
+leg m_mimage_0
+leg m_mimage_1
+same_as_lvm2 "the new mirror"
+
+step "mirror -> raid1: rmetas added, the log removed, in sync without a copy"
+conv --type raid1 pvg/m
+[ "$(segtype m)" = raid1 ] || fail "m is $(segtype m)"
+[ "$(subs m)" = "m_rimage_0 m_rimage_1 m_rmeta_0 m_rmeta_1 " ] || fail "m's sub-LVs: $(subs m)"
+ulvm dmsetup status pvg-m | grep -q " raid raid1 2 AA 16384/16384 idle 0 " ||
+	fail "m is not in sync at once: $(ulvm dmsetup status pvg-m)"
+! ulvm dmsetup ls | grep -q "pvg-m_mlog\|pvg-m_mimage" || fail "old dm devices left: $(ulvm dmsetup ls)"
+same_data m
+same_as_lvm2 "mirror -> raid1"
+ulvm lvchange --devices "$DEVS" --syncaction check pvg/m
+synced pvg/m
+[ "$(ulvm lvs --devices "$DEVS" --noheadings -o raid_mismatch_count pvg/m | tr -d ' ')" = 0 ] ||
+	fail "the legs differ after the conversion"
+
+step "raid1 -> mirror: asked first, then a disk log written in sync"
+before=$(seqno)
+if echo n | ulvm lvconvert --devices "$DEVS" --type mirror pvg/m >"$T/conv" 2>&1; then
+	fail "answering n converted m: $(cat "$T/conv")"
+fi
+grep -q "back to the older mirror type" "$T/conv" && grep -q 'NOT converted to "mirror"' "$T/conv" ||
+	fail "the question and answer: $(cat "$T/conv")"
+[ "$(seqno)" = "$before" ] || fail "answering n changed the VG"
+conv -y --type mirror pvg/m
+[ "$(segtype m)" = mirror ] || fail "m is $(segtype m)"
+[ "$(subs m)" = "m_mimage_0 m_mimage_1 m_mlog " ] || fail "m's sub-LVs: $(subs m)"
+ulvm dmsetup status pvg-m | grep -q " mirror 2 .* 4/4 1 AA 3 disk " || fail "m's status: $(ulvm dmsetup status pvg-m)"
+! ulvm dmsetup ls | grep -q "pvg-m_rmeta\|pvg-m_rimage" || fail "old dm devices left: $(ulvm dmsetup ls)"
+same_data m
+same_as_lvm2 "raid1 -> mirror"
+
+step "-m 0: linear on the first leg"
+conv -m 0 pvg/m
+[ "$(segtype m)" = linear ] && [ -z "$(subs m)" ] || fail "m is $(segtype m) with $(subs m)"
+! ulvm dmsetup ls | grep -q "pvg-m_" || fail "old dm devices left: $(ulvm dmsetup ls)"
+same_data m
+same_as_lvm2 "mirror -> linear"
+
+step "linear -> mirror -m 2: the new legs copied from it"
+conv --type mirror -m 2 pvg/m
+[ "$(subs m)" = "m_mimage_0 m_mimage_1 m_mimage_2 m_mlog " ] || fail "m's sub-LVs: $(subs m)"
+mirror_synced m
+same_data m
+for i in 0 1 2; do leg "m_mimage_$i"; done
+same_as_lvm2 "linear -> mirror"
+
+step "-m 1 naming the PV of leg 1: that leg goes, leg 2 becomes leg 1"
+pv1=$(lvm lvs -a --noheadings -o devices pvg/m_mimage_1 2>/dev/null | tr -d ' ' | sed 's/(.*//')
+pv2=$(lvm lvs -a --noheadings -o devices pvg/m_mimage_2 2>/dev/null | tr -d ' ' | sed 's/(.*//')
+conv -m 1 pvg/m "$pv1"
+[ "$(subs m)" = "m_mimage_0 m_mimage_1 m_mlog " ] || fail "m's sub-LVs: $(subs m)"
+[ "$(lvm lvs -a --noheadings -o devices pvg/m_mimage_1 2>/dev/null | tr -d ' ' | sed 's/(.*//')" = "$pv2" ] ||
+	fail "m_mimage_1 is not the old leg 2 on $pv2"
+same_data m
+same_as_lvm2 "mirror -m 1"
+
+step "refused, the VG unchanged"
+refused "Adding legs to a mirror is not supported" -m 2 pvg/m
+refused "has 2 legs: convert it to raid1 as it is" --type raid1 -m 2 pvg/m
+ulvm lvcreate --type raid5 -i 2 -L 4M -n r5 pvg >/dev/null
+refused "Only raid1 LVs convert to mirror" -y --type mirror pvg/r5
+same_data m
+
+step "an inactive mirror -> raid1: resynced when activated"
+ulvm lvchange --devices "$DEVS" -an pvg/m
+conv --type raid1 pvg/m
+ulvm lvchange --devices "$DEVS" -ay pvg/m
+synced pvg/m
+same_data m
+leg m_rimage_0
+leg m_rimage_1
+same_as_lvm2 "inactive mirror -> raid1"
+echo "lvm-mirror-convert: ok"

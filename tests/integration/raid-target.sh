@@ -12,7 +12,9 @@
 # write_mostly leg whose device is suspended is answered, lands when the
 # device resumes (overlapping writes in the order they were made), and
 # after kill -9 the regions it held resync from the
-# other leg; bad tables and foreign superblocks are refused, naming why.
+# other leg; a write to a region whose bitmap bit another write set waits,
+# as that one does, until the bit is on disk (the rmeta device suspended);
+# bad tables and foreign superblocks are refused, naming why.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/raid.bash"
@@ -257,6 +259,44 @@ holds "$T/e1" 0x6b 8 || fail "the resync copied the stale write-mostly leg over 
 cmp "$T/e0" "$T/e1" || fail "the legs differ after the resync"
 ulvm dmsetup remove wb
 ulvm dmsetup remove w0
+
+step "the bitmap bit is on disk before any write it covers, the second writer's to the region too"
+for f in g0 g1; do rm -f "$T/$f"; mkfile "$T/$f" 32M; done
+for f in q0 q1; do rm -f "$T/$f"; mkfile "$T/$f" 1M; done
+ulvm dmsetup create bm0 --table "0 2048 linear $T/q0 0"
+ulvm dmsetup create bb --table "0 65536 raid raid1 3 0 region_size 1024 2 /dev/mapper/bm0 $T/g0 $T/q1 $T/g1"
+settle bb AA
+ulvm dmsetup suspend bm0 # the bitmap write of a new region cannot land
+python3 - "$(uri bb)" "$T/order" <<'EOF' &
+import nbd, sys, threading, time
+uri, out = sys.argv[1], sys.argv[2]
+def write(off):
+    h = nbd.NBD()
+    h.connect_uri(uri)
+    h.pwrite(b"\x77" * 4096, off)
+    h.shutdown()
+a = threading.Thread(target=write, args=(8 << 20,))
+a.start()
+time.sleep(0.5)
+b = threading.Thread(target=write, args=((8 << 20) + (64 << 10),))  # the same 512 KiB region
+b.start()
+time.sleep(1)
+open(out, "w").write("first %s, second %s" % ("waits" if a.is_alive() else "done", "waits" if b.is_alive() else "done"))
+a.join()
+b.join()
+EOF
+PY=$!
+track "$PY"
+for _ in $(seq 100); do [ -s "$T/order" ] && break; sleep 0.1; done
+order=$(cat "$T/order")
+ulvm dmsetup resume bm0
+wait "$PY" || fail "the writes failed after the bitmap device resumed"
+[ "$order" = "first waits, second waits" ] ||
+	fail "while the bit's write could not land: $order (a leg took data its bitmap bit does not cover)"
+python3 -c 'import sys; f = open(sys.argv[1], "rb"); f.seek((8 << 20) + (64 << 10))
+sys.exit(f.read(4096) != b"\x77" * 4096)' "$T/g0" || fail "the second write is not on leg 0"
+ulvm dmsetup remove bb
+ulvm dmsetup remove bm0
 
 step "bad tables and foreign superblocks are refused, naming why"
 refuse() { # PATTERN TABLE

@@ -96,6 +96,7 @@ struct raid_bitmap {
 	uint64_t nregions;
 	uint32_t region;             /* sectors, a power of two */
 	uint16_t *count;
+	uint32_t *set_gen;           /* per region: the generation that set its bit (low 32 bits) */
 	uint8_t *area;               /* on-disk image from byte 4096: superblock, then bits */
 	size_t area_len;             /* a multiple of 4096 */
 	bool *dirty;                 /* per 4 KiB page of area */

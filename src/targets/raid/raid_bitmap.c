@@ -8,8 +8,11 @@
  * set the bit and wait until the page holding it is on disk; the pages
  * are written by one thread at a time for everyone waiting (a generation
  * count says whose bits a write covered), so concurrent writers to new
- * regions share one bitmap write.  A region under resync holds back new
- * writes to it, and the resync waits for the writes in flight there.
+ * regions share one bitmap write.  A writer that finds the bit already
+ * set waits too while the generation that set it is not on disk (set_gen):
+ * the bit is durable before any write it covers, whoever set it.  A
+ * region under resync holds back new writes to it, and the resync waits
+ * for the writes in flight there.
  *
  * Locking: bm->lock for counters, bits, dirty pages and generations; the
  * pages are copied to a private buffer under it and written without it.
@@ -60,9 +63,10 @@ int raid_bm_init(struct raid_set *rs)
 	bytes = RAID_BITMAP_SB_SIZE + (size_t)(bm->nregions + 7) / 8;
 	bm->area_len = (bytes + PAGE - 1) / PAGE * PAGE;
 	bm->count = calloc(bm->nregions ? bm->nregions : 1, sizeof(*bm->count));
+	bm->set_gen = calloc(bm->nregions ? bm->nregions : 1, sizeof(*bm->set_gen));
 	bm->area = calloc(1, bm->area_len);
 	bm->dirty = calloc(bm->area_len / PAGE, sizeof(*bm->dirty));
-	if (!bm->count || !bm->area || !bm->dirty)
+	if (!bm->count || !bm->set_gen || !bm->area || !bm->dirty)
 		return -ENOMEM;
 	return 0;
 }
@@ -70,6 +74,7 @@ int raid_bm_init(struct raid_set *rs)
 void raid_bm_free(struct raid_bitmap *bm)
 {
 	free(bm->count);
+	free(bm->set_gen);
 	free(bm->area);
 	free(bm->dirty);
 	pthread_mutex_destroy(&bm->lock);
@@ -236,10 +241,22 @@ static bool regions(const struct raid_bitmap *bm, uint64_t s, uint64_t n, uint64
 	return true;
 }
 
+/* With bm->lock: the generation that set region @r's bit while it is not
+ * on disk yet, else 0.  set_gen keeps 32 bits: a generation more than 2^31
+ * behind reads as written, and one that would be newer than bm->gen (a
+ * wrapped old one) as written too. */
+static uint64_t unwritten(const struct raid_bitmap *bm, uint64_t r)
+{
+	int32_t d = (int32_t)(bm->set_gen[r] - (uint32_t)bm->written);
+	uint64_t g = bm->written + (uint64_t)(d > 0 ? d : 0);
+
+	return d > 0 && g <= bm->gen ? g : 0;
+}
+
 void raid_bm_startwrite(struct raid_set *rs, uint64_t s, uint64_t n)
 {
 	struct raid_bitmap *bm = &rs->bm;
-	uint64_t r0, r1, need = 0;
+	uint64_t r0, r1, need = 0, g;
 
 	if (!regions(bm, s, n, &r0, &r1))
 		return;
@@ -253,7 +270,10 @@ void raid_bm_startwrite(struct raid_set *rs, uint64_t s, uint64_t n)
 		if (c == 0) {
 			set_bit_le(bits_of(bm), r, true);
 			dirty_region(bm, r);
+			bm->set_gen[r] = (uint32_t)bm->gen;
 			need = bm->gen;
+		} else if ((g = unwritten(bm, r)) > need) {
+			need = g;
 		}
 		if (c < 2)
 			c = 2;

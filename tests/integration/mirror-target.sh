@@ -6,6 +6,8 @@
 #  - kill -9 of ulvmd under fio writes: at the next activation the log
 #    still marks the regions being written, only those are copied again,
 #    and the legs end equal;
+#  - a write to a region another write has just marked dirty waits, as
+#    that one does, until the log is on disk (its device suspended);
 #  - a leg that fails (an error target under it) with handle_errors:
 #    health D, writes and reads go on from the other leg;
 #  - a core log with nosync trusts the legs; the table line prints back
@@ -78,8 +80,27 @@ ulvm dmsetup status m
 in_sync m
 cmp "$T/a.img" "$T/b.img" || fail "the legs differ after the resync"
 
-step "a failing leg with handle_errors: health D, I/O goes on from the other"
+step "the log's dirty bit is on disk before any write it covers, the second writer's to the region too"
 ulvm dmsetup remove m
+mkfile "$T/log2.img" 1M
+ulvm dmsetup create lg --table "0 2048 linear $T/log2.img 0"
+ulvm dmsetup create m3 --table "0 32768 mirror disk 3 /dev/mapper/lg 1024 nosync 2 $T/a.img 0 $T/b.img 0 1 handle_errors"
+ulvm dmsetup suspend lg # the log write of a newly dirty region cannot land
+python3 "$(dirname "$0")/two_writers.py" "$(uri m3)" $((8 << 20)) $(((8 << 20) + (64 << 10))) "$T/order" &
+PY=$!
+track "$PY"
+for _ in $(seq 100); do [ -s "$T/order" ] && break; sleep 0.1; done
+order=$(cat "$T/order")
+ulvm dmsetup resume lg
+wait "$PY" || fail "the writes failed after the log device resumed"
+[ "$order" = "first waits, second waits" ] ||
+	fail "while the log could not be written: $order (a leg took data the log does not mark dirty)"
+bytes_are "$T/a.img" $(((8 << 20) + (64 << 10))) 4096 0x77
+bytes_are "$T/b.img" $(((8 << 20) + (64 << 10))) 4096 0x77
+ulvm dmsetup remove m3
+ulvm dmsetup remove lg
+
+step "a failing leg with handle_errors: health D, I/O goes on from the other"
 ulvm dmsetup create bad --table "0 32768 error"
 ulvm dmsetup create m2 --table "0 32768 mirror core 2 1024 nosync 2 $T/a.img 0 /dev/mapper/bad 0 1 handle_errors"
 ulvm dmsetup table m2 | grep -q "core 2 1024 nosync 2" || fail "nosync does not print back"

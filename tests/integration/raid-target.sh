@@ -267,24 +267,7 @@ ulvm dmsetup create bm0 --table "0 2048 linear $T/q0 0"
 ulvm dmsetup create bb --table "0 65536 raid raid1 3 0 region_size 1024 2 /dev/mapper/bm0 $T/g0 $T/q1 $T/g1"
 settle bb AA
 ulvm dmsetup suspend bm0 # the bitmap write of a new region cannot land
-python3 - "$(uri bb)" "$T/order" <<'EOF' &
-import nbd, sys, threading, time
-uri, out = sys.argv[1], sys.argv[2]
-def write(off):
-    h = nbd.NBD()
-    h.connect_uri(uri)
-    h.pwrite(b"\x77" * 4096, off)
-    h.shutdown()
-a = threading.Thread(target=write, args=(8 << 20,))
-a.start()
-time.sleep(0.5)
-b = threading.Thread(target=write, args=((8 << 20) + (64 << 10),))  # the same 512 KiB region
-b.start()
-time.sleep(1)
-open(out, "w").write("first %s, second %s" % ("waits" if a.is_alive() else "done", "waits" if b.is_alive() else "done"))
-a.join()
-b.join()
-EOF
+python3 "$(dirname "$0")/two_writers.py" "$(uri bb)" $((8 << 20)) $(((8 << 20) + (64 << 10))) "$T/order" &
 PY=$!
 track "$PY"
 for _ in $(seq 100); do [ -s "$T/order" ] && break; sleep 0.1; done
@@ -293,8 +276,8 @@ ulvm dmsetup resume bm0
 wait "$PY" || fail "the writes failed after the bitmap device resumed"
 [ "$order" = "first waits, second waits" ] ||
 	fail "while the bit's write could not land: $order (a leg took data its bitmap bit does not cover)"
-python3 -c 'import sys; f = open(sys.argv[1], "rb"); f.seek((8 << 20) + (64 << 10))
-sys.exit(f.read(4096) != b"\x77" * 4096)' "$T/g0" || fail "the second write is not on leg 0"
+bytes_are "$T/g0" $(((8 << 20) + (64 << 10))) 4096 0x77
+bytes_are "$T/g1" $(((8 << 20) + (64 << 10))) 4096 0x77
 ulvm dmsetup remove bb
 ulvm dmsetup remove bm0
 

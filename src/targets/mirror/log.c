@@ -8,7 +8,9 @@
  * legs to agree already.
  *
  * Crash argument: mirror_log_flush writes newly dirtied bits before the
- * writes that dirtied them go out (the writer waits for it), and writes
+ * writes that dirtied them go out (the writer waits for it, and so does
+ * every other writer to the region until a store with the bit cleared has
+ * completed: mirror_log_unstored), and writes
  * newly cleaned bits only after flushing every leg, so a clean bit on
  * disk never covers data that is not on every leg.
  */
@@ -40,6 +42,11 @@ void mirror_log_mark(struct mirror_log *log, uint64_t r)
 		set_bit(log->clean, r, false);
 		log->touched_dirtied = true;
 	}
+}
+
+bool mirror_log_unstored(const struct mirror_log *log, uint64_t r)
+{
+	return log->type->store && mirror_log_test(log->ondisk, r) && !mirror_log_test(log->clean, r);
 }
 
 void mirror_log_clear(struct mirror_log *log, uint64_t r)
@@ -123,7 +130,8 @@ int mirror_log_ctr(struct mirror_log *log, struct dm_target *ti, struct arg_set 
 	log->clean = calloc(log->words ? log->words : 1, 4);
 	log->insync = calloc(log->words ? log->words : 1, 4);
 	log->shadow = calloc(log->words ? log->words : 1, 4);
-	if (!log->clean || !log->insync || !log->shadow) {
+	log->ondisk = calloc(log->words ? log->words : 1, 4);
+	if (!log->clean || !log->insync || !log->shadow || !log->ondisk) {
 		ti->error = "Error creating mirror dirty log: out of memory";
 		return -ENOMEM;
 	}
@@ -145,6 +153,7 @@ void mirror_log_dtr(struct mirror_log *log)
 	free(log->clean);
 	free(log->insync);
 	free(log->shadow);
+	free(log->ondisk);
 }
 
 int mirror_log_resume(struct mirror_set *ms)
@@ -169,6 +178,8 @@ int mirror_log_resume(struct mirror_set *ms)
 		memcpy(log->shadow, log->clean, log->words * 4);
 		pthread_mutex_lock(&log->io);
 		r = log->type->store(log);
+		if (!r)
+			memcpy(log->ondisk, log->shadow, log->words * 4);
 		pthread_mutex_unlock(&log->io);
 		if (r)
 			return r;
@@ -215,11 +226,13 @@ int mirror_log_flush(struct mirror_set *ms)
 			mirror_fail_leg(ms, i, MERR_FLUSH);
 			pthread_mutex_unlock(&ms->lock);
 		}
-	if ((r = log->type->store(log))) {
-		pthread_mutex_lock(&ms->lock);
+	r = log->type->store(log);
+	pthread_mutex_lock(&ms->lock);
+	if (r)
 		log->touched_dirtied = true; /* try again at the next flush */
-		pthread_mutex_unlock(&ms->lock);
-	}
+	else
+		memcpy(log->ondisk, log->shadow, log->words * 4);
+	pthread_mutex_unlock(&ms->lock);
 	pthread_mutex_unlock(&log->io);
 	return r;
 }

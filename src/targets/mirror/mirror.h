@@ -65,6 +65,7 @@ struct mirror_log {
 	enum log_sync sync;
 	uint32_t *clean, *insync; /* bitsets: no write in flight / copies agree */
 	uint32_t *shadow;         /* the clean bits as store() writes them */
+	uint32_t *ondisk;         /* the clean bits of the last store() that completed */
 	size_t words;             /* 32-bit words of each */
 	uint64_t sync_count;
 	bool touched_dirtied, touched_cleaned;
@@ -105,6 +106,9 @@ void mirror_log_table(struct mirror_log *log, struct dm_target *ti, char *buf, s
 /* Bits, with ms->lock. */
 bool mirror_log_test(const uint32_t *bits, uint64_t r);
 void mirror_log_mark(struct mirror_log *log, uint64_t r);  /* a write starts: not clean */
+/* Region @r is dirty in memory but clean in the log as last stored: a
+ * write to it waits for a flush (whoever dirtied it). */
+bool mirror_log_unstored(const struct mirror_log *log, uint64_t r);
 void mirror_log_clear(struct mirror_log *log, uint64_t r); /* writes ended: clean */
 void mirror_log_set_sync(struct mirror_log *log, uint64_t r, bool in_sync);
 /* Make what was marked or cleared durable (cleared bits only after the

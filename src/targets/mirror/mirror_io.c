@@ -189,7 +189,7 @@ static int write_piece(struct mirror_set *ms, enum mop op, const void *buf, size
 		mirror_log_mark(&ms->log, reg);
 	else
 		only = ms->default_leg; /* the recovery copies it to the others */
-	flush = ms->log.touched_dirtied;
+	flush = ms->log.touched_dirtied || mirror_log_unstored(&ms->log, reg);
 	pthread_mutex_unlock(&ms->lock);
 	if (flush && (r = mirror_log_flush(ms)) && !ms->keep_log)
 		log_warn("mirror: the log cannot be written: a crash now would not know this region is dirty");

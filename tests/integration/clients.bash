@@ -144,3 +144,27 @@ ext4_check_file() { # FILE
 	losetup -d "$LOOP" && untrack_loop "$LOOP"
 	LOOP=
 }
+
+# second_writer_waits DEV URI FILE...: with dm device DEV (where a raid
+# bitmap or mirror log is written) suspended, two_writers.py writes 4 KiB
+# twice into one region of URI (at 8 MiB and 8 MiB + 64 KiB, the second
+# half a second after the first): both must wait until DEV resumes, as
+# neither may reach a leg before the bit that covers it is on disk; then
+# the second write is in every FILE (the legs).
+second_writer_waits() {
+	local dev=$1 u=$2 py order
+	shift 2
+	rm -f "$T/order"
+	ulvm dmsetup suspend "$dev"
+	python3 "$(dirname "${BASH_SOURCE[0]}")/two_writers.py" "$u" $((8 << 20)) $(((8 << 20) + (64 << 10))) \
+		"$T/order" &
+	py=$!
+	track "$py"
+	for _ in $(seq 100); do [ -s "$T/order" ] && break; sleep 0.1; done
+	order=$(cat "$T/order")
+	ulvm dmsetup resume "$dev"
+	wait "$py" || fail "the writes failed after $dev resumed"
+	[ "$order" = "first waits, second waits" ] ||
+		fail "while $dev was suspended: $order (a leg took data before the bit that covers it was on disk)"
+	for f in "$@"; do bytes_are "$f" $(((8 << 20) + (64 << 10))) 4096 0x77; done
+}

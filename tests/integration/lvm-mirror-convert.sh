@@ -11,7 +11,8 @@
 #  - -m 1 PV: the leg on PV dropped, the others renumbered;
 #  - an inactive mirror -> raid1: resynced at its activation;
 #  - refused with a message, the VG unchanged: legs added to a mirror,
-#    --type mirror of raid5, --type raid1 -m 2 of a 2-leg mirror.
+#    --type mirror of raid5, --type raid1 -m 2 of a 2-leg mirror,
+#    --type mirror -m 2 of a 2-image raid1.
 # After every step the data reads back the same over NBD and lvm2's vgck
 # and lvs -a agree with ulvm's.
 source "$(dirname "$0")/lib.sh"
@@ -36,29 +37,9 @@ same_data() { # LV: reads back as $T/data
 segtype() { ulvm lvs --devices "$DEVS" --noheadings -o segtype "pvg/$1" | tr -d ' '; }
 subs() { ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name pvg | tr -d ' []' | grep "^$1_" | sort | tr '\n' ' '; }
 seqno() { ulvm vgs --devices "$DEVS" --noheadings -o vg_seqno pvg | tr -d ' '; }
-# leg SUBLV: its extents as they are on the PVs, where lvm2 says they are,
-# compared with $T/data.
+# leg SUBLV: its extents, read off the PVs, hold the LV's data
 leg() {
-	python3 - pvg "$1" "$T/leg" <<'EOF' || fail "$1: cannot read it"
-import json, subprocess, sys
-vg, lv, out = sys.argv[1:4]
-rows = json.loads(subprocess.run(["lvm", "lvs", "-a", "--reportformat", "json", "--units", "b", "--nosuffix", "-o",
-                                  "lv_name,seg_pe_ranges,vg_extent_size", vg],
-                                 capture_output=True, text=True).stdout)["report"][0]["lv"]
-with open(out, "wb") as o:
-    for row in rows:
-        if row["lv_name"].strip("[]") != lv:
-            continue
-        ext = int(row["vg_extent_size"])
-        for rng in row["seg_pe_ranges"].split():
-            dev, pe = rng.split(":")
-            a, b = (int(x) for x in pe.split("-"))
-            pe_start = int(subprocess.run(["lvm", "pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
-                                           "pe_start", dev], capture_output=True, text=True).stdout)
-            with open(dev, "rb") as f:
-                f.seek(pe_start + a * ext)
-                o.write(f.read((b - a + 1) * ext))
-EOF
+	extents_of "$1" "$T/leg"
 	cmp "$T/data" "$T/leg" || fail "$1 does not hold the LV's data"
 }
 # mirror_synced LV: copy_percent 100 (the mirror target's regions all in sync)
@@ -159,6 +140,8 @@ refused "Adding legs to a mirror is not supported" -m 2 pvg/m
 refused "has 2 legs: convert it to raid1 as it is" --type raid1 -m 2 pvg/m
 ulvm lvcreate --type raid5 -i 2 -L 4M -n r5 pvg >/dev/null
 refused "Only raid1 LVs convert to mirror" -y --type mirror pvg/r5
+ulvm lvcreate --type raid1 -m 1 -L 4M -n r1 pvg >/dev/null
+refused "has 2 images: convert it to mirror as it is" -y --type mirror -m 2 pvg/r1
 same_data m
 
 step "an inactive mirror -> raid1: resynced when activated"

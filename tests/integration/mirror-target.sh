@@ -85,18 +85,7 @@ ulvm dmsetup remove m
 mkfile "$T/log2.img" 1M
 ulvm dmsetup create lg --table "0 2048 linear $T/log2.img 0"
 ulvm dmsetup create m3 --table "0 32768 mirror disk 3 /dev/mapper/lg 1024 nosync 2 $T/a.img 0 $T/b.img 0 1 handle_errors"
-ulvm dmsetup suspend lg # the log write of a newly dirty region cannot land
-python3 "$(dirname "$0")/two_writers.py" "$(uri m3)" $((8 << 20)) $(((8 << 20) + (64 << 10))) "$T/order" &
-PY=$!
-track "$PY"
-for _ in $(seq 100); do [ -s "$T/order" ] && break; sleep 0.1; done
-order=$(cat "$T/order")
-ulvm dmsetup resume lg
-wait "$PY" || fail "the writes failed after the log device resumed"
-[ "$order" = "first waits, second waits" ] ||
-	fail "while the log could not be written: $order (a leg took data the log does not mark dirty)"
-bytes_are "$T/a.img" $(((8 << 20) + (64 << 10))) 4096 0x77
-bytes_are "$T/b.img" $(((8 << 20) + (64 << 10))) 4096 0x77
+second_writer_waits lg "$(uri m3)" "$T/a.img" "$T/b.img"
 ulvm dmsetup remove m3
 ulvm dmsetup remove lg
 

@@ -266,18 +266,7 @@ for f in q0 q1; do rm -f "$T/$f"; mkfile "$T/$f" 1M; done
 ulvm dmsetup create bm0 --table "0 2048 linear $T/q0 0"
 ulvm dmsetup create bb --table "0 65536 raid raid1 3 0 region_size 1024 2 /dev/mapper/bm0 $T/g0 $T/q1 $T/g1"
 settle bb AA
-ulvm dmsetup suspend bm0 # the bitmap write of a new region cannot land
-python3 "$(dirname "$0")/two_writers.py" "$(uri bb)" $((8 << 20)) $(((8 << 20) + (64 << 10))) "$T/order" &
-PY=$!
-track "$PY"
-for _ in $(seq 100); do [ -s "$T/order" ] && break; sleep 0.1; done
-order=$(cat "$T/order")
-ulvm dmsetup resume bm0
-wait "$PY" || fail "the writes failed after the bitmap device resumed"
-[ "$order" = "first waits, second waits" ] ||
-	fail "while the bit's write could not land: $order (a leg took data its bitmap bit does not cover)"
-bytes_are "$T/g0" $(((8 << 20) + (64 << 10))) 4096 0x77
-bytes_are "$T/g1" $(((8 << 20) + (64 << 10))) 4096 0x77
+second_writer_waits bm0 "$(uri bb)" "$T/g0" "$T/g1"
 ulvm dmsetup remove bb
 ulvm dmsetup remove bm0
 

@@ -37,30 +37,34 @@ same_as_lvm2() {
 	fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
 	diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "$1: lvs -a of lvm2 and ulvm differ"
 }
+# extents_of SUBLV OUT: SUBLV's extents of VG pvg copied out of its PVs,
+# where lvm2 says they are, into OUT.
+extents_of() {
+	python3 - pvg "$1" "$2" <<'EOF' || fail "$1: cannot read its extents"
+import json, subprocess, sys
+vg, lv, out = sys.argv[1:4]
+rows = json.loads(subprocess.run(["lvm", "lvs", "-a", "--reportformat", "json", "--units", "b", "--nosuffix", "-o",
+                                  "lv_name,seg_pe_ranges,vg_extent_size", vg],
+                                 capture_output=True, text=True).stdout)["report"][0]["lv"]
+with open(out, "wb") as o:
+    for row in rows:
+        if row["lv_name"].strip("[]") != lv:
+            continue
+        ext = int(row["vg_extent_size"])
+        for rng in row["seg_pe_ranges"].split():
+            dev, pe = rng.split(":")
+            a, b = (int(x) for x in pe.split("-"))
+            pe_start = int(subprocess.run(["lvm", "pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
+                                           "pe_start", dev], capture_output=True, text=True).stdout)
+            with open(dev, "rb") as f:
+                f.seek(pe_start + a * ext)
+                o.write(f.read((b - a + 1) * ext))
+EOF
+}
 # model LV TYPE NIMAGES IMAGE: copy each image's extents out of its PV
 # (where lvm2 says they are) and check them against the model.
 model() {
-	python3 - "$T" pvg "$1" "$3" <<'EOF' || fail "$1: cannot read its images"
-import json, subprocess, sys
-t, vg, lv, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-out = subprocess.run(["lvm", "lvs", "-a", "--reportformat", "json", "--units", "b", "--nosuffix",
-                      "-o", "lv_name,seg_pe_ranges,vg_extent_size", vg], capture_output=True, text=True).stdout
-rows = json.loads(out)["report"][0]["lv"]
-for i in range(n):
-    with open(f"{t}/{lv}_img{i}", "wb") as o:
-        for row in rows:
-            if row["lv_name"] not in (f"[{lv}_rimage_{i}]", f"{lv}_rimage_{i}"):
-                continue
-            ext = int(row["vg_extent_size"])
-            for rng in row["seg_pe_ranges"].split():
-                dev, pe = rng.split(":")
-                a, b = (int(x) for x in pe.split("-"))
-                pe_start = int(subprocess.run(["lvm", "pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
-                                               "pe_start", dev], capture_output=True, text=True).stdout)
-                with open(dev, "rb") as f:
-                    f.seek(pe_start + a * ext)
-                    o.write(f.read((b - a + 1) * ext))
-EOF
+	for i in $(seq 0 $(($3 - 1))); do extents_of "$1_rimage_$i" "$T/${1}_img$i"; done
 	local imgs=""
 	for i in $(seq 0 $(($3 - 1))); do imgs+=" $T/${1}_img$i"; done
 	echo -n "$1 ($2): "

@@ -3,9 +3,10 @@
  *
  *  - -m N of a mirror: fewer legs (those on the PVs named, else the last
  *    ones; the rest renumbered from 0, the log kept: a region in sync
- *    stays in sync without a leg), more legs (new images on PVs no leg
- *    uses, the disk log zeroed so every region is copied again from the
- *    first leg), -m 0: linear on the leg that stays, the log removed;
+ *    stays in sync without a leg; in sync first when the first leg goes,
+ *    the one the others are copied from), -m 0: linear on the leg that
+ *    stays, the log removed.  More legs are refused: the log of a running
+ *    mirror cannot be reset under it; raid1 adds images online;
  *  - linear -> mirror (--type mirror -m N): the LV becomes leg 0, the new
  *    legs copied from it at activation through a zeroed disk log;
  *  - --type raid1 of a mirror (mirror_to_raid1, through raid's hook): in
@@ -150,7 +151,7 @@ int mirror_to_raid1(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct 
 	return 0;
 }
 
-static int to_mirror(struct lv_change *ch, struct vg_lv *lv, struct err *e)
+static int to_mirror(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	const struct raid_seg *m = lv_seg_model(lv, &segtype_raid);
@@ -168,6 +169,9 @@ static int to_mirror(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 	region = m->region_size ? m->region_size : MIRROR_DEFAULT_REGION;
 	if ((r = raid_images_of(vg, lv, &im, e)))
 		return r;
+	if (mirrors >= 0 && (unsigned)mirrors + 1 != im.n)
+		return err_set(e, -EINVAL, "%s/%s has %u images: convert it to mirror as it is, then change -m.",
+			       vg->name, lv->name, im.n);
 	for (unsigned i = 0; i < im.n; i++)
 		if (raid_image_tracked(im.image[i]))
 			return err_set(e, -EBUSY, "%s/%s is tracking changes for %s/%s: --merge it first.", vg->name,
@@ -241,15 +245,8 @@ static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, st
 		vg_remove_lv(vg, img);
 	} else {
 		/* the legs that go step aside, so the rest can take their names */
-		for (unsigned k = 0; k < ngone && dmctl_up(ch->d); k++) {
-			char aside[LV_DM_NAME_MAX];
-
-			snprintf(aside, sizeof(aside), "%.*s_gone", LV_DM_NAME_MAX - 6, gone[k]);
-			if (dmctl_exists(ch->d, gone[k]) && (r = dmctl_rename(ch->d, gone[k], aside, NULL, e)))
-				return r;
-			snprintf(gone[k], sizeof(gone[k]), "%s", aside);
-		}
-		if ((r = rename_legs(ch, vg, lv, &keep, "mimage", e)) || (r = raid_drop_segments(lv, e)) ||
+		if ((r = raid_dm_step_aside(ch, gone, ngone, e)) || (r = rename_legs(ch, vg, lv, &keep, "mimage", e)) ||
+		    (r = raid_drop_segments(lv, e)) ||
 		    (r = mirror_set_seg(lv, lv->le_count, keep.image, keep.n, region, log, e)))
 			return r;
 	}
@@ -270,29 +267,15 @@ static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, st
 	struct vg *vg = ch->h->vg;
 	struct vg_pv *used[MAX_IMAGES * 4];
 	struct vg_lv *meta[MAX_IMAGES], *img, *log;
-	char name[LVM_NAME_LEN + 16];
 	struct images im = { .n = 1 };
 	unsigned nused;
 	int r;
 
-	for (unsigned s = 0; s < lv->nseg; s++)
-		if (lv->seg[s].st != &segtype_striped || lv->seg[s].narea != 1 || !seg_on_pvs(&lv->seg[s]))
-			return err_set(e, -EINVAL, "Only a linear LV can become a mirror (%s/%s is not).", vg->name,
-				       lv->name);
 	if (legs < 2 || legs > MIRROR_LEGS_MAX)
 		return err_set(e, -EINVAL, "A mirror takes 2 to %u legs (-m 1 to -m %u).", MIRROR_LEGS_MAX,
 			       MIRROR_LEGS_MAX - 1);
-	if (strlen(lv->name) + 10 > LVM_NAME_LEN - 1)
-		return err_set(e, -ENAMETOOLONG, "Logical volume name %s is too long for a mirror.", lv->name);
-	snprintf(name, sizeof(name), "%s_mimage_0", lv->name);
-	if ((r = vg_add_lv(vg, name, &img, e)))
+	if ((r = raid_linear_to_image0(vg, lv, "mimage", "a mirror", &img, e)))
 		return r;
-	img->status &= ~FLAG(LVF_VISIBLE);
-	img->seg = lv->seg;
-	img->nseg = lv->nseg;
-	img->le_count = lv->le_count;
-	lv->seg = NULL;
-	lv->nseg = 0;
 	im.image[0] = img;
 	nused = raid_lv_pvs(img, used, 0, MAX_IMAGES * 4);
 	if ((r = raid_alloc(ch, vg, lv->name, 1, legs - 1, false, img->le_count, used, nused, meta, im.image, e)))
@@ -316,7 +299,7 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 		return err_set(e, -EOPNOTSUPP, "%s/%s: --repair, --splitmirrors, --merge, --syncaction and --rebuild "
 			       "are raid1's (lvconvert --type raid1 %s/%s first).", vg->name, lv->name, vg->name, lv->name);
 	if (st == &segtype_raid)
-		return to_mirror(ch, lv, e);
+		return to_mirror(ch, lv, req->mirrors, e);
 	if (st == &segtype_mirror) {
 		if (req->mirrors < 0)
 			return err_set(e, -EINVAL, "Logical volume %s/%s is already of type mirror: give -m N.",

@@ -132,6 +132,21 @@ int raid_apply(struct lv_change *ch, struct vg_lv *lv, const struct raid_seg *sh
 	return lvm_vg_commit(ch->env, ch->h, e);
 }
 
+int raid_dm_step_aside(struct lv_change *ch, char (*names)[LV_DM_NAME_MAX], unsigned n, struct err *e)
+{
+	int r;
+
+	for (unsigned k = 0; k < n && dmctl_up(ch->d); k++) {
+		char aside[LV_DM_NAME_MAX];
+
+		snprintf(aside, sizeof(aside), "%.*s_gone", LV_DM_NAME_MAX - 6, names[k]);
+		if (dmctl_exists(ch->d, names[k]) && (r = dmctl_rename(ch->d, names[k], aside, NULL, e)))
+			return r;
+		snprintf(names[k], sizeof(names[k]), "%s", aside);
+	}
+	return 0;
+}
+
 void raid_dm_remove_lvs(struct lv_change *ch, char (*names)[LV_DM_NAME_MAX], unsigned n)
 {
 	struct err e = { { 0 } };
@@ -161,6 +176,30 @@ int raid_alloc_meta_beside(struct lv_change *ch, const char *name, unsigned i, c
 	return 0;
 }
 
+int raid_linear_to_image0(struct vg *vg, struct vg_lv *lv, const char *kind, const char *what, struct vg_lv **img,
+			  struct err *e)
+{
+	char name[LVM_NAME_LEN + 16];
+	int r;
+
+	for (unsigned s = 0; s < lv->nseg; s++)
+		if (lv->seg[s].st != &segtype_striped || lv->seg[s].narea != 1 || !seg_on_pvs(&lv->seg[s]))
+			return err_set(e, -EINVAL, "Only a linear LV can become %s (%s/%s is not).", what, vg->name,
+				       lv->name);
+	if (strlen(lv->name) + 10 > LVM_NAME_LEN - 1)
+		return err_set(e, -ENAMETOOLONG, "Logical volume name %s is too long for %s.", lv->name, what);
+	snprintf(name, sizeof(name), "%s_%s_0", lv->name, kind);
+	if ((r = vg_add_lv(vg, name, img, e)))
+		return r;
+	(*img)->status &= ~FLAG(LVF_VISIBLE);
+	(*img)->seg = lv->seg;
+	(*img)->nseg = lv->nseg;
+	(*img)->le_count = lv->le_count;
+	lv->seg = NULL;
+	lv->nseg = 0;
+	return 0;
+}
+
 /* A linear LV becomes a raid1 of @images images, itself the first. */
 static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned images, struct err *e)
 {
@@ -168,27 +207,14 @@ static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned images, 
 	struct raid_seg shape = { .level = "raid1", .region_size = 4096 };
 	struct images im = { .n = images };
 	struct vg_pv *avoid[MAX_IMAGES * 4];
-	char name[LVM_NAME_LEN + 16];
 	struct vg_lv *img;
 	unsigned navoid;
 	int r;
 
-	for (unsigned s = 0; s < lv->nseg; s++)
-		if (lv->seg[s].st != &segtype_striped || lv->seg[s].narea != 1 || !seg_on_pvs(&lv->seg[s]))
-			return err_set(e, -EINVAL, "Only a linear LV can become raid1 (%s/%s is not).", vg->name, lv->name);
 	if (images < 2 || images > MAX_IMAGES)
 		return err_set(e, -EINVAL, "raid1 takes 2 to %u images (-m 1 to -m %u).", MAX_IMAGES, MAX_IMAGES - 1);
-	if (strlen(lv->name) + 10 > LVM_NAME_LEN - 1)
-		return err_set(e, -ENAMETOOLONG, "Logical volume name %s is too long for a raid LV.", lv->name);
-	snprintf(name, sizeof(name), "%s_rimage_0", lv->name);
-	if ((r = vg_add_lv(vg, name, &img, e)))
+	if ((r = raid_linear_to_image0(vg, lv, "rimage", "raid1", &img, e)))
 		return r;
-	img->status &= ~FLAG(LVF_VISIBLE);
-	img->seg = lv->seg;
-	img->nseg = lv->nseg;
-	img->le_count = lv->le_count;
-	lv->seg = NULL;
-	lv->nseg = 0;
 	im.image[0] = img;
 	navoid = raid_lv_pvs(img, avoid, 0, MAX_IMAGES * 4);
 	if ((r = raid_alloc_meta_beside(ch, lv->name, 0, img, &im.meta[0], e)))
@@ -333,14 +359,8 @@ int raid_change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, co
 		return 0;
 	}
 	/* the devices that go step aside, so the rest can take their names */
-	for (unsigned k = 0; k < ngone && dmctl_up(ch->d); k++) {
-		char aside[LV_DM_NAME_MAX];
-
-		snprintf(aside, sizeof(aside), "%.*s_gone", LV_DM_NAME_MAX - 6, gone_dm[k]);
-		if (dmctl_exists(ch->d, gone_dm[k]) && (r = dmctl_rename(ch->d, gone_dm[k], aside, NULL, e)))
-			return r;
-		snprintf(gone_dm[k], sizeof(gone_dm[k]), "%s", aside);
-	}
+	if ((r = raid_dm_step_aside(ch, gone_dm, ngone, e)))
+		return r;
 	for (unsigned i = 0; i < im.n; i++)
 		if (gone[i]) {
 			vg_remove_lv(vg, im.image[i]);

@@ -9,9 +9,9 @@
 #  - -m 0: linear on the first leg, the legs' and the log's dm devices gone;
 #  - linear -> mirror -m 2: both new legs copied from the LV;
 #  - -m 1 PV: the leg on PV dropped, the others renumbered;
+#  - -m 2: a leg added, copied from the first through a new zeroed log;
 #  - an inactive mirror -> raid1: resynced at its activation;
-#  - refused with a message, the VG unchanged: legs added to a mirror,
-#    --type mirror of raid5, --type raid1 -m 2 of a 2-leg mirror,
+#  - refused with a message, the VG unchanged: --type mirror of raid5, --type raid1 -m 2 of a 2-leg mirror,
 #    --type mirror -m 2 of a 2-image raid1.
 # After every step the data reads back the same over NBD and lvm2's vgck
 # and lvs -a agree with ulvm's.
@@ -136,7 +136,6 @@ same_data m
 same_as_lvm2 "mirror -m 1"
 
 step "refused, the VG unchanged"
-refused "Adding legs to a mirror is not supported" -m 2 pvg/m
 refused "has 2 legs: convert it to raid1 as it is" --type raid1 -m 2 pvg/m
 ulvm lvcreate --type raid5 -i 2 -L 4M -n r5 pvg >/dev/null
 refused "Only raid1 LVs convert to mirror" -y --type mirror pvg/r5
@@ -144,13 +143,21 @@ ulvm lvcreate --type raid1 -m 1 -L 4M -n r1 pvg >/dev/null
 refused "has 2 images: convert it to mirror as it is" -y --type mirror -m 2 pvg/r1
 same_data m
 
+step "-m 2: a third leg, copied from the first through a new disk log"
+conv -m 2 pvg/m
+[ "$(subs m)" = "m_mimage_0 m_mimage_1 m_mimage_2 m_mlog " ] || fail "m's sub-LVs: $(subs m)"
+! ulvm dmsetup ls | grep -q "_gone" || fail "the old log's dm device is left: $(ulvm dmsetup ls)"
+mirror_synced m
+same_data m
+for i in 0 1 2; do leg "m_mimage_$i"; done
+same_as_lvm2 "mirror -m 2"
+
 step "an inactive mirror -> raid1: resynced when activated"
 ulvm lvchange --devices "$DEVS" -an pvg/m
 conv --type raid1 pvg/m
 ulvm lvchange --devices "$DEVS" -ay pvg/m
 synced pvg/m
 same_data m
-leg m_rimage_0
-leg m_rimage_1
+for i in 0 1 2; do leg "m_rimage_$i"; done
 same_as_lvm2 "inactive mirror -> raid1"
 echo "lvm-mirror-convert: ok"

@@ -23,7 +23,8 @@
 #  - lvchange --syncaction check finds bytes changed behind the array's back
 #    (raid_mismatch_count, health 'm'), repair fixes them;
 #  - lvconvert --type raid1 -m 1 turns an active linear LV with data into
-#    raid1 online; -m 2 adds an image, -m 1 PV drops the one on PV, -m 0
+#    raid1 online; -m 2 adds an image, -m 1 PV drops the one on PV (the
+#    others renumbered, their NBD exports too, and -m 2 again), -m 0
 #    makes it linear again; lvm2's vgck accepts each step;
 #  - activation/raid_fault_policy = "allocate": a leg that fails at run time
 #    is replaced unattended (ulvmd --on-event 'ulvm lvextend --use-policies');
@@ -248,6 +249,12 @@ lvm2 vgck rvg >/dev/null
 fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
 fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
 diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "after lvconvert, lvs -a of lvm2 and ulvm differ"
+# the images renumbered from 0 are exported under their new names, and a
+# new image can take the last name again
+for i in 0 1; do qio "nbd+unix:///rvg/lin_rimage_$i?socket=$SOCK" "read -P 0x4c 0 8M"; done
+ulvm lvconvert --devices "$DEVS" -m 2 rvg/lin
+synced rvg/lin
+qio "nbd+unix:///rvg/lin_rimage_2?socket=$SOCK" "read -P 0x4c 0 8M"
 ulvm lvconvert --devices "$DEVS" -m 0 rvg/lin
 st=$(ulvm lvs --devices "$DEVS" --noheadings -o segtype rvg/lin | tr -d " ")
 [ "$st" = linear ] || fail "-m 0: not linear but $st"

@@ -5,8 +5,8 @@
  *    ones; the rest renumbered from 0, the log kept: a region in sync
  *    stays in sync without a leg; in sync first when the first leg goes,
  *    the one the others are copied from), -m 0: linear on the leg that
- *    stays, the log removed.  More legs are refused: the log of a running
- *    mirror cannot be reset under it; raid1 adds images online;
+ *    stays, the log removed.  More legs: on PVs no leg uses, copied from
+ *    the first leg through a new zeroed disk log (add_legs);
  *  - linear -> mirror (--type mirror -m N): the LV becomes leg 0, the new
  *    legs copied from it at activation through a zeroed disk log;
  *  - --type raid1 of a mirror (mirror_to_raid1, through raid's hook): in
@@ -202,7 +202,49 @@ static int to_mirror(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct
 	return finish(ch, lv, gone, ngone, e);
 }
 
-/* -m @want - 1 of mirror @lv: fewer legs, or linear. */
+/* -m up: new legs on PVs no leg uses, and every region copied again from
+ * the first leg: a new disk log, zeroed, beside the old one (which the
+ * running mirror still writes until the reload), the old one's dm device
+ * stepped aside and removed after; a core log starts out of sync anyway. */
+static int add_legs(struct lv_change *ch, struct vg_lv *lv, struct images *im, unsigned want, struct vg_lv *log,
+		    uint32_t region, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct vg_pv *used[MAX_IMAGES * 4];
+	struct vg_lv *meta[MAX_IMAGES], *newlog = NULL;
+	char gone[1][LV_DM_NAME_MAX], *old = NULL;
+	unsigned nused = 0, ngone = 0, from = im->n;
+	int r;
+
+	if (want > MIRROR_LEGS_MAX)
+		return err_set(e, -EINVAL, "Only up to %u images in mirror supported currently.", MIRROR_LEGS_MAX);
+	for (unsigned i = 0; i < from; i++)
+		nused = raid_lv_pvs(im->image[i], used, nused, MAX_IMAGES * 4);
+	if ((r = raid_alloc(ch, vg, lv->name, from, want - from, false, lv->le_count, used, nused, meta, im->image,
+			    e)))
+		return r;
+	im->n = want;
+	for (unsigned i = from; i < want; i++)
+		nused = raid_lv_pvs(im->image[i], used, nused, MAX_IMAGES * 4);
+	if ((r = rename_legs(ch, vg, lv, im, "mimage", e)))
+		return r;
+	if (log) {
+		lv_dm_name(vg, log, gone[ngone++]);
+		if (asprintf(&old, "%s_old", log->name) < 0)
+			return err_set(e, -ENOMEM, "out of memory");
+		free(log->name);
+		log->name = old;
+		if ((r = mirror_alloc_log(ch, lv->name, used, nused, false, &newlog, e)) ||
+		    (r = raid_dm_step_aside(ch, gone, ngone, e)))
+			return r;
+		vg_remove_lv(vg, log);
+	}
+	if ((r = raid_drop_segments(lv, e)) || (r = mirror_set_seg(lv, lv->le_count, im->image, want, region, newlog, e)))
+		return r;
+	return finish(ch, lv, gone, ngone, e);
+}
+
+/* -m @want - 1 of mirror @lv: fewer legs, or linear; more (add_legs). */
 static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
@@ -220,8 +262,7 @@ static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, st
 		return err_set(e, -EINVAL, "Logical volume %s/%s already has %u mirror images.", vg->name, lv->name,
 			       want - 1);
 	if (want > im.n)
-		return err_set(e, -EOPNOTSUPP, "Adding legs to a mirror is not supported: lvconvert --type raid1 "
-			       "%s/%s (it keeps the data and its sync), then -m %u.", vg->name, lv->name, want - 1);
+		return add_legs(ch, lv, &im, want, log, region, e);
 	raid_pick_drops(ch, &im, im.n - want, drop);
 	/* the first leg is what the others are copied from */
 	if (drop[0] && (r = require_in_sync(ch, vg, lv, &active, e)))

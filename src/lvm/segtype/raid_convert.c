@@ -140,7 +140,8 @@ int raid_dm_step_aside(struct lv_change *ch, char (*names)[LV_DM_NAME_MAX], unsi
 		char aside[LV_DM_NAME_MAX];
 
 		snprintf(aside, sizeof(aside), "%.*s_gone", LV_DM_NAME_MAX - 6, names[k]);
-		if (dmctl_exists(ch->d, names[k]) && (r = dmctl_rename(ch->d, names[k], aside, NULL, e)))
+		/* its NBD export too, so that the LV taking its name can have it */
+		if (dmctl_exists(ch->d, names[k]) && (r = dmctl_rename(ch->d, names[k], aside, aside, e)))
 			return r;
 		snprintf(names[k], sizeof(names[k]), "%s", aside);
 	}
@@ -254,7 +255,7 @@ void raid_pick_drops(const struct lv_change *ch, const struct images *im, unsign
 
 int raid_rename_lv(struct lv_change *ch, const struct vg *vg, struct vg_lv *l, const char *to, struct err *e)
 {
-	char from[LV_DM_NAME_MAX], dm[LV_DM_NAME_MAX];
+	char from[LV_DM_NAME_MAX], dm[LV_DM_NAME_MAX], ex[LV_DM_NAME_MAX];
 	char *n;
 	int r;
 
@@ -266,7 +267,8 @@ int raid_rename_lv(struct lv_change *ch, const struct vg *vg, struct vg_lv *l, c
 	free(l->name);
 	l->name = n;
 	lv_dm_name(vg, l, dm);
-	if (dmctl_up(ch->d) && dmctl_exists(ch->d, from) && (r = dmctl_rename(ch->d, from, dm, NULL, e)))
+	lv_export_name(vg, l, ex, sizeof(ex));
+	if (dmctl_up(ch->d) && dmctl_exists(ch->d, from) && (r = dmctl_rename(ch->d, from, dm, ex, e)))
 		return r;
 	return 0;
 }

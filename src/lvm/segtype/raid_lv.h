@@ -70,8 +70,9 @@ void raid_set_rebuild(struct images *im, unsigned i, bool on);
  * clear REBUILD and commit again. */
 int raid_apply(struct lv_change *ch, struct vg_lv *lv, const struct raid_seg *shape, struct images *im,
 	       struct err *e);
-/* Rename the dm devices @names that exist to <name>_gone (and @names with
- * them), so that other devices can take their names. */
+/* Rename the dm devices @names that exist to <name>_gone, their NBD
+ * exports too (and @names with them), so that other devices can take
+ * their names. */
 int raid_dm_step_aside(struct lv_change *ch, char (*names)[LV_DM_NAME_MAX], unsigned n, struct err *e);
 /* Remove the dm devices @names (those that exist), warning on failure. */
 void raid_dm_remove_lvs(struct lv_change *ch, char (*names)[LV_DM_NAME_MAX], unsigned n);
@@ -95,7 +96,7 @@ void raid_pick_drops(const struct lv_change *ch, const struct images *im, unsign
  * becomes, for messages ("raid1", "a mirror"). */
 int raid_linear_to_image0(struct vg *vg, struct vg_lv *lv, const char *kind, const char *what, struct vg_lv **img,
 			  struct err *e);
-/* Rename LV @l to @to, its dm device too if it is up. */
+/* Rename LV @l to @to, its dm device and NBD export too if it is up. */
 int raid_rename_lv(struct lv_change *ch, const struct vg *vg, struct vg_lv *l, const char *to, struct err *e);
 
 /* raid_takeover.c: lvconvert --type between levels (and from and to

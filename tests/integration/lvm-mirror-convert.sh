@@ -9,7 +9,8 @@
 #  - -m 0: linear on the first leg, the legs' and the log's dm devices gone;
 #  - linear -> mirror -m 2: both new legs copied from the LV;
 #  - -m 1 PV: the leg on PV dropped, the others renumbered;
-#  - -m 2: a leg added, copied from the first through a new zeroed log;
+#  - -m 2: a leg added, copied from the first through a new zeroed log
+#    (with a core log too, on a mirror made with --nosync);
 #  - an inactive mirror -> raid1: resynced at its activation;
 #  - refused with a message, the VG unchanged: --type mirror of raid5, --type raid1 -m 2 of a 2-leg mirror,
 #    --type mirror -m 2 of a 2-image raid1.
@@ -37,10 +38,10 @@ same_data() { # LV: reads back as $T/data
 segtype() { ulvm lvs --devices "$DEVS" --noheadings -o segtype "pvg/$1" | tr -d ' '; }
 subs() { ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name pvg | tr -d ' []' | grep "^$1_" | sort | tr '\n' ' '; }
 seqno() { ulvm vgs --devices "$DEVS" --noheadings -o vg_seqno pvg | tr -d ' '; }
-# leg SUBLV: its extents, read off the PVs, hold the LV's data
+# leg SUBLV [DATA]: its extents, read off the PVs, hold DATA ($T/data)
 leg() {
 	extents_of "$1" "$T/leg"
-	cmp "$T/data" "$T/leg" || fail "$1 does not hold the LV's data"
+	cmp "${2:-$T/data}" "$T/leg" || fail "$1 does not hold the LV's data"
 }
 # mirror_synced LV: copy_percent 100 (the mirror target's regions all in sync)
 mirror_synced() {
@@ -151,6 +152,15 @@ mirror_synced m
 same_data m
 for i in 0 1 2; do leg "m_mimage_$i"; done
 same_as_lvm2 "mirror -m 2"
+
+step "-m 2 of a mirror made with --nosync and a core log: the new leg is copied all the same"
+ulvm lvcreate --type mirror -m 1 --mirrorlog core --nosync -L 4M -n cm pvg >/dev/null
+head -c $((4 * M)) /dev/urandom >"$T/cm.img"
+nbdcopy --flush "$T/cm.img" "$(uri cm)"
+ulvm lvconvert --devices "$DEVS" -m 2 pvg/cm >/dev/null
+mirror_synced cm
+for i in 0 1 2; do leg "cm_mimage_$i" "$T/cm.img"; done
+same_as_lvm2 "core-log mirror -m 2"
 
 step "an inactive mirror -> raid1: resynced when activated"
 ulvm lvchange --devices "$DEVS" -an pvg/m

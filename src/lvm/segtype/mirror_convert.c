@@ -114,7 +114,7 @@ int mirror_to_raid1(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct 
 	struct vg_lv *log;
 	struct images im;
 	unsigned ngone = 0;
-	bool active;
+	bool active, was_notsynced;
 	int r;
 
 	if ((r = legs_of(vg, lv, &im, &log, &shape.region_size, e)))
@@ -136,12 +136,14 @@ int mirror_to_raid1(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct 
 		lv_dm_name(vg, log, gone[ngone++]);
 		vg_remove_lv(vg, log);
 	}
-	/* the legs agree: the first table of an active LV says so */
+	/* the legs agree: the first table of an active LV says so (an LV made
+	 * with --nosync keeps saying it) */
+	was_notsynced = lv->status & FLAG(LVF_NOTSYNCED);
 	if (active)
 		lv->status |= FLAG(LVF_NOTSYNCED);
 	if ((r = raid_apply(ch, lv, &shape, &im, e)))
 		return r;
-	if (active) {
+	if (active && !was_notsynced) {
 		lv->status &= ~FLAG(LVF_NOTSYNCED);
 		if ((r = lvm_vg_commit(ch->env, ch->h, e)))
 			return r;
@@ -241,6 +243,7 @@ static int add_legs(struct lv_change *ch, struct vg_lv *lv, struct images *im, u
 	}
 	if ((r = raid_drop_segments(lv, e)) || (r = mirror_set_seg(lv, lv->le_count, im->image, want, region, newlog, e)))
 		return r;
+	lv->status &= ~FLAG(LVF_NOTSYNCED); /* a core log's nosync would trust the new legs */
 	return finish(ch, lv, gone, ngone, e);
 }
 

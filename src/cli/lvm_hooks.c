@@ -493,6 +493,7 @@ static int write_mostly_opts(struct lvm_cmd *c, char **argv, char *modes, unsign
 {
 	const char **v = NULL;
 	unsigned nv = 0;
+	int r = 0;
 
 	*n = 0;
 	if (!opt_set(c, C_WRITEMOSTLY))
@@ -508,13 +509,13 @@ static int write_mostly_opts(struct lvm_cmd *c, char **argv, char *modes, unsign
 			mode = colon[1];
 			len = (size_t)(colon - v[i]);
 		}
-		if (!len || *n >= WRITE_MOSTLY_MAX || !(argv[*n] = strndup(v[i], len))) {
-			int r = LVM_EINVALID;
-
-			if (!len || *n >= WRITE_MOSTLY_MAX)
-				lvm_fail("Invalid argument for --writemostly: %s", v[i]);
-			else
-				r = lvm_fail("out of memory");
+		if (!len || *n >= WRITE_MOSTLY_MAX) {
+			lvm_fail("Invalid argument for --writemostly: %s", v[i]);
+			r = LVM_EINVALID;
+		} else if (!(argv[*n] = strndup(v[i], len))) {
+			r = lvm_fail("out of memory");
+		}
+		if (r) {
 			while (*n)
 				free(argv[--*n]);
 			free(v);

@@ -93,17 +93,12 @@ static int rename_legs(struct lv_change *ch, const struct vg *vg, const struct v
 static int finish(struct lv_change *ch, struct vg_lv *lv, char (*gone)[LV_DM_NAME_MAX], unsigned ngone,
 		  struct err *e)
 {
-	struct vg *vg = ch->h->vg;
-	int r;
+	int r = raid_commit_restack(ch, lv, e);
 
-	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+	if (r)
 		return r;
-	if (dmctl_up(ch->d) && (r = lv_dm_restack(ch->d, ch->env, vg, lv, e)))
-		return err_set(e, r, "%s (the VG is changed; lvchange --refresh %s/%s loads it)", e->msg, vg->name,
-			       lv->name);
 	raid_dm_remove_lvs(ch, gone, ngone);
-	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
-	return 0;
+	return raid_converted(ch, lv);
 }
 
 int mirror_to_raid1(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct err *e)
@@ -149,8 +144,7 @@ int mirror_to_raid1(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct 
 			return r;
 	}
 	raid_dm_remove_lvs(ch, gone, ngone);
-	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
-	return 0;
+	return raid_converted(ch, lv);
 }
 
 static int to_mirror(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct err *e)

@@ -106,6 +106,25 @@ void raid_set_rebuild(struct images *im, unsigned i, bool on)
 			l[k]->status = on ? l[k]->status | FLAG(LVF_REBUILD) : l[k]->status & ~FLAG(LVF_REBUILD);
 }
 
+int raid_converted(struct lv_change *ch, const struct vg_lv *lv)
+{
+	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", ch->h->vg->name, lv->name);
+	return 0;
+}
+
+int raid_commit_restack(struct lv_change *ch, struct vg_lv *lv, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	int r;
+
+	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	if (dmctl_up(ch->d) && (r = lv_dm_restack(ch->d, ch->env, vg, lv, e)))
+		return err_set(e, r, "%s (the VG is changed; lvchange --refresh %s/%s loads it)", e->msg, vg->name,
+			       lv->name);
+	return 0;
+}
+
 /* Write @lv's new segment, commit, load it if active, then clear REBUILD
  * and commit again. */
 int raid_apply(struct lv_change *ch, struct vg_lv *lv, const struct raid_seg *shape, struct images *im,
@@ -120,11 +139,8 @@ int raid_apply(struct lv_change *ch, struct vg_lv *lv, const struct raid_seg *sh
 	for (unsigned i = 0; i < im->n; i++)
 		rebuild |= (im->image[i]->status & FLAG(LVF_REBUILD)) != 0;
 	if ((r = raid_set_seg(vg, lv, lv->le_count, &m, im->meta, im->image, e)) ||
-	    (r = lvm_vg_commit(ch->env, ch->h, e)))
+	    (r = raid_commit_restack(ch, lv, e)))
 		return r;
-	if (dmctl_up(ch->d) && (r = lv_dm_restack(ch->d, ch->env, vg, lv, e)))
-		return err_set(e, r, "%s (the VG is changed; lvchange --refresh %s/%s loads it)", e->msg, vg->name,
-			       lv->name);
 	if (!rebuild)
 		return 0;
 	for (unsigned i = 0; i < im->n; i++)
@@ -231,8 +247,7 @@ static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned images, 
 	}
 	if ((r = raid_apply(ch, lv, &shape, &im, e)))
 		return r;
-	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
-	return 0;
+	return raid_converted(ch, lv);
 }
 
 /* Which images -m N drops: those on the PVs named, else the last ones. */
@@ -312,8 +327,7 @@ int raid_change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, co
 		}
 		if ((r = raid_apply(ch, lv, &shape, &im, e)))
 			return r;
-		fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
-		return 0;
+		return raid_converted(ch, lv);
 	}
 	if (drops)
 		memcpy(gone, drops, im.n * sizeof(*gone));
@@ -357,8 +371,7 @@ int raid_change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, co
 		    (dmctl_up(ch->d) && (r = lv_dm_reload(ch->d, ch->env, vg, lv, e))))
 			return r;
 		raid_dm_remove_lvs(ch, gone_dm, ngone);
-		fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
-		return 0;
+		return raid_converted(ch, lv);
 	}
 	/* the devices that go step aside, so the rest can take their names */
 	if ((r = raid_dm_step_aside(ch, gone_dm, ngone, e)))
@@ -383,8 +396,7 @@ int raid_change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, co
 	if ((r = raid_apply(ch, lv, &shape, &keep, e)))
 		return r;
 	raid_dm_remove_lvs(ch, gone_dm, ngone);
-	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", vg->name, lv->name);
-	return 0;
+	return raid_converted(ch, lv);
 }
 
 /* The raid status's health characters of an active LV ("" if inactive). */

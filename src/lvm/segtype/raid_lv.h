@@ -66,6 +66,11 @@ int raid_images_of(const struct vg *vg, const struct vg_lv *lv, struct images *i
 /* The PVs @lv's areas are on, appended to @out (no repeats): the new count. */
 unsigned raid_lv_pvs(const struct vg_lv *lv, struct vg_pv **out, unsigned n, unsigned max);
 void raid_set_rebuild(struct images *im, unsigned i, bool on);
+/* "Logical volume VG/LV successfully converted." on ch->out; 0. */
+int raid_converted(struct lv_change *ch, const struct vg_lv *lv);
+/* Commit the VG, then, if ulvmd runs, load @lv's stack again: 0, or why
+ * not (the VG is changed either way). */
+int raid_commit_restack(struct lv_change *ch, struct vg_lv *lv, struct err *e);
 /* Write @lv's segment as @shape over @im, commit, load it if active, then
  * clear REBUILD and commit again. */
 int raid_apply(struct lv_change *ch, struct vg_lv *lv, const struct raid_seg *shape, struct images *im,

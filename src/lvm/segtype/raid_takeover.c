@@ -45,12 +45,6 @@ const char *raid_canonical(const char *level)
 	return !strcmp(level, "raid5") ? "raid5_ls" : !strcmp(level, "raid6") ? "raid6_zr" : level;
 }
 
-static int converted(struct lv_change *ch, const struct vg_lv *lv)
-{
-	fprintf(ch->out, "  Logical volume %s/%s successfully converted.\n", ch->h->vg->name, lv->name);
-	return 0;
-}
-
 /* lvm2's answer when it takes a request for "raid5" or "raid6" as the
  * layout that keeps the data in place (said once the LV may change). */
 static void offered(struct lv_change *ch, const char *to, const char *level)
@@ -125,7 +119,7 @@ static int between_levels(struct lv_change *ch, struct vg_lv *lv, const struct l
 	}
 	if (drops[im.n - 1])
 		return raid_change_images(ch, lv, im.n - 1, drops, &shape, e);
-	return (r = raid_apply(ch, lv, &shape, &im, e)) ? r : converted(ch, lv);
+	return (r = raid_apply(ch, lv, &shape, &im, e)) ? r : raid_converted(ch, lv);
 }
 
 static bool is_stripes_type(const char *t)
@@ -260,7 +254,7 @@ static int from_stripes(struct lv_change *ch, struct vg_lv *lv, const char *to, 
 	snprintf(shape.level, sizeof(shape.level), "%s", level);
 	if (!np)
 		shape.region_size = 0;
-	return (r = raid_apply(ch, lv, &shape, &im, e)) ? r : converted(ch, lv);
+	return (r = raid_apply(ch, lv, &shape, &im, e)) ? r : raid_converted(ch, lv);
 }
 
 /* The first @n images of @im become @lv's striped segments again (lvm2's
@@ -313,7 +307,7 @@ static int to_stripes(struct lv_change *ch, struct vg_lv *lv, struct images *im,
 	if ((r = lvm_vg_commit(ch->env, ch->h, e)) || (dmctl_up(ch->d) && (r = lv_dm_reload(ch->d, ch->env, vg, lv, e))))
 		return r;
 	raid_dm_remove_lvs(ch, gone, ngone);
-	return converted(ch, lv);
+	return raid_converted(ch, lv);
 }
 
 /* raid0, raid0_meta, raid5_n or raid6_n_6 becomes striped, raid0,
@@ -367,7 +361,7 @@ static int between_stripes(struct lv_change *ch, struct vg_lv *lv, const char *t
 		if ((r = raid_apply(ch, lv, &shape, &keep, e)))
 			return r;
 		raid_dm_remove_lvs(ch, gone, ngone);
-		return converted(ch, lv);
+		return raid_converted(ch, lv);
 	}
 	if (want_np < np) { /* the parity images go, the last ones */
 		bool drops[MAX_IMAGES] = { false };
@@ -386,7 +380,7 @@ static int between_stripes(struct lv_change *ch, struct vg_lv *lv, const char *t
 		return r;
 	if ((r = wipe_new_metas(vg, &im, old, e)))
 		return r;
-	return (r = raid_apply(ch, lv, &shape, &im, e)) ? r : converted(ch, lv);
+	return (r = raid_apply(ch, lv, &shape, &im, e)) ? r : raid_converted(ch, lv);
 }
 
 int raid_takeover(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)

@@ -279,14 +279,17 @@ static void setup_socket(int fd)
 	struct timeval tv = { .tv_sec = NBD_SEND_TIMEOUT_SEC };
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	int one = 1;
+	int one = 1, sndbuf = NBD_UNIX_SNDBUF;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
 		log_debug("nbd: SO_SNDTIMEO: %s", strerror(errno));
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
-	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) &&
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return;
+	if ((ss.ss_family == AF_INET || ss.ss_family == AF_INET6) &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
 		log_debug("nbd: TCP_NODELAY: %s", strerror(errno));
+	if (ss.ss_family == AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)))
+		log_debug("nbd: SO_SNDBUF: %s", strerror(errno));
 }
 
 static void add_conn(struct nbd_listener *l, int fd)

@@ -25,6 +25,18 @@
  * the payload budget for longer. */
 #define NBD_SEND_TIMEOUT_SEC 30
 #define NBD_RECV_TIMEOUT_SEC 30
+/* SO_SNDBUF of a unix-socket connection (the kernel doubles it and caps it
+ * at net.core.wmem_max).  A unix stream socket only queues what its
+ * sender's buffer holds, 208 KiB by default: a 1 MiB reply then goes out
+ * in five rounds of the sender sleeping until the client has read, and
+ * the client waiting for the next piece while the CPU it needs runs the
+ * next request.  1 MiB (2 MiB queued) took 1 MiB reads from 5.8-5.9 to
+ * 9.8-10.7 GB/s on linear, 2.3 to 2.9-3.2 GB/s on crypt
+ * (docs/PERFORMANCE.md); more measured no better.  TCP keeps the
+ * kernel's autotuning, which a fixed SO_SNDBUF would turn off.  Bounded:
+ * a client that stops reading holds at most this much kernel memory (x2)
+ * until NBD_SEND_TIMEOUT_SEC disconnects it. */
+#define NBD_UNIX_SNDBUF (1u << 20)
 /* Payload bytes buffered for requests in flight: all connections
  * together, and one connection's share.  A request larger than either
  * still runs, alone.  8 MiB: a client's usual QD8 of 1 MiB requests all in

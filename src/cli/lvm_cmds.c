@@ -196,8 +196,9 @@ static const struct cli_verb change_verbs[] = {
 		  BIT(C_SPLITMIRRORS) | BIT(C_TRACKCHANGES) | BIT(C_MERGE) | BIT(C_NAME) | BIT(C_INTERVAL) |
 		  BIT(C_CACHEPOOL) | BIT(C_CACHEVOL) | BIT(C_CACHEMODE) | BIT(C_CACHEPOLICY) | BIT(C_CACHESETTINGS) |
 		  BIT(C_CACHEMDFORMAT) | BIT(C_SPLITCACHE) | BIT(C_UNCACHE) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
-		  BIT(C_ZERO) | BIT(C_FORCE),
+		  BIT(C_ZERO) | BIT(C_FORCE) | BIT(C_MIRRORLOG),
 	  "Change an LV's layout: linear to raid1 (--type raid1 -m N), raid1 images (-m N; -m 0: linear), "
+	  "a mirror's legs (-m N) and log (--mirrorlog core|disk), "
 	  "--repair failed raid images (onto the PVs given, or any), --splitmirrors 1 -n NAME or --trackchanges, "
 	  "--merge a tracked image back; raid takeover with the data in place (--type raid5 of a 2-image raid1 and "
 	  "back, --type raid6 of a raid5, --type raid5 of a raid6_*_6, a striped LV to raid0, raid5_n, raid6_n_6 "

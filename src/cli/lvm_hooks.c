@@ -438,6 +438,7 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	req.uncache = opt_set(c, C_UNCACHE);
 	req.force = opt_set(c, C_FORCE);
 	req.zero = opt_set(c, C_ZERO) ? opt_val(c, C_ZERO)[0] == 'y' : -1;
+	req.mirror_log = opt_set(c, C_MIRRORLOG) ? opt_val(c, C_MIRRORLOG) : NULL;
 	if (opt_set(c, C_CHUNKSIZE)) {
 		struct err e2 = { { 0 } };
 		char sign;
@@ -447,9 +448,9 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 		req.chunk_size = (uint32_t)v;
 	}
 	if (!req.repair && req.mirrors < 0 && !req.type_name && !req.split && !req.merge && !req.split_cache &&
-	    !req.uncache)
-		return lvm_fail("lvconvert needs --type, -m/--mirrors, --repair, --splitmirrors, --merge, --splitcache or "
-				"--uncache.");
+	    !req.uncache && !req.mirror_log)
+		return lvm_fail("lvconvert needs --type, -m/--mirrors, --mirrorlog, --repair, --splitmirrors, --merge, "
+				"--splitcache or --uncache.");
 	if ((req.split_cache || req.uncache) &&
 	    (req.split_cache + req.uncache > 1 || req.type_name || req.mirrors >= 0 || req.repair || req.split || req.merge))
 		return lvm_fail("--splitcache and --uncache go alone (not with each other, --type, -m, --repair, "

@@ -11,9 +11,12 @@
 #  - -m 1 PV: the leg on PV dropped, the others renumbered;
 #  - -m 2: a leg added, copied from the first through a new zeroed log
 #    (with a core log too, on a mirror made with --nosync);
+#  - --mirrorlog core then disk: the log removed and added back, in sync
+#    without a copy (the core log's first table says nosync, the new disk
+#    log is written in sync), on a PV no leg uses;
 #  - an inactive mirror -> raid1: resynced at its activation;
 #  - refused with a message, the VG unchanged: --type mirror of raid5, --type raid1 -m 2 of a 2-leg mirror,
-#    --type mirror -m 2 of a 2-image raid1.
+#    --type mirror -m 2 of a 2-image raid1, --mirrorlog of a raid1 or not core|disk.
 # After every step the data reads back the same over NBD and lvm2's vgck
 # and lvs -a agree with ulvm's.
 source "$(dirname "$0")/lib.sh"
@@ -152,6 +155,34 @@ mirror_synced m
 same_data m
 for i in 0 1 2; do leg "m_mimage_$i"; done
 same_as_lvm2 "mirror -m 2"
+
+step "--mirrorlog core: the disk log removed, in sync without a copy"
+conv --mirrorlog core pvg/m
+[ "$(subs m)" = "m_mimage_0 m_mimage_1 m_mimage_2 " ] || fail "m's sub-LVs: $(subs m)"
+ulvm dmsetup status pvg-m | grep -q " mirror 3 .* 4/4 1 AAA 1 core" || fail "m's status: $(ulvm dmsetup status pvg-m)"
+ulvm dmsetup table pvg-m | grep -q " mirror core 2 [0-9]* nosync 3 " || fail "m's table: $(ulvm dmsetup table pvg-m)"
+[ "$(ulvm lvs --devices "$DEVS" --noheadings -o lv_attr pvg/m | tr -d ' ' | cut -c1)" = m ] ||
+	fail "m stays marked not synced: $(ulvm lvs --devices "$DEVS" --noheadings -o lv_attr pvg/m)"
+! ulvm dmsetup ls | grep -q "pvg-m_mlog" || fail "the log's dm device is left: $(ulvm dmsetup ls)"
+same_data m
+same_as_lvm2 "--mirrorlog core"
+
+step "--mirrorlog disk: a log written in sync, on a PV no leg uses"
+conv --mirrorlog disk pvg/m
+[ "$(subs m)" = "m_mimage_0 m_mimage_1 m_mimage_2 m_mlog " ] || fail "m's sub-LVs: $(subs m)"
+ulvm dmsetup status pvg-m | grep -q " mirror 3 .* 4/4 1 AAA 3 disk " || fail "m's status: $(ulvm dmsetup status pvg-m)"
+logpv=$(lvm lvs -a --noheadings -o devices pvg/m_mlog 2>/dev/null | tr -d ' ' | sed 's/(.*//')
+for i in 0 1 2; do
+	[ "$(lvm lvs -a --noheadings -o devices "pvg/m_mimage_$i" 2>/dev/null | tr -d ' ' | sed 's/(.*//')" != "$logpv" ] ||
+		fail "the log is on leg $i's PV $logpv"
+done
+same_data m
+for i in 0 1 2; do leg "m_mimage_$i"; done
+same_as_lvm2 "--mirrorlog disk"
+refused "a mirror's log is core or disk" --mirrorlog mirrored pvg/m
+refused "already has a disk log" --mirrorlog disk pvg/m
+refused "mirrorlog goes with --type mirror" --mirrorlog core pvg/r1
+refused "a raid1 becomes a mirror with a disk log" -y --type mirror --mirrorlog core pvg/r1
 
 step "-m 2 of a mirror made with --nosync and a core log: the new leg is copied all the same"
 ulvm lvcreate --type mirror -m 1 --mirrorlog core --nosync -L 4M -n cm pvg >/dev/null

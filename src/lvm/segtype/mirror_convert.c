@@ -298,9 +298,64 @@ static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, st
 	return finish(ch, lv, gone, ngone, e);
 }
 
+/* --mirrorlog core|disk of a mirror (lvm2's lvconvert --mirrorlog): the
+ * disk log removed, or one added on a PV no leg uses.  What the legs'
+ * state is carries over while the mirror runs: in sync, the core log's
+ * first table says nosync (lvm2's init_mirror_in_sync(1); a core log
+ * copies everything again at each later activation), and a new disk log
+ * is written all in sync.  Out of sync or inactive: a core log copies at
+ * activation, a disk log starts zeroed (every region copied). */
+static int change_log(struct lv_change *ch, struct vg_lv *lv, bool disk, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct mirror_seg *m = lv->seg[0].priv;
+	struct vg_pv *used[MAX_IMAGES * 4];
+	char gone[1][LV_DM_NAME_MAX], name[LV_DM_NAME_MAX];
+	struct vg_lv *log, *newlog = NULL;
+	struct images im;
+	uint32_t region;
+	uint64_t in = 0, total = 1;
+	unsigned nused = 0;
+	bool active, synced, was_notsynced = lv->status & FLAG(LVF_NOTSYNCED);
+	int r;
+
+	if ((r = legs_of(vg, lv, &im, &log, &region, e)))
+		return r;
+	if (disk == (log != NULL))
+		return err_set(e, -EINVAL, "Logical volume %s/%s already has a %s log.", vg->name, lv->name,
+			       disk ? "disk" : "core");
+	lv_dm_name(vg, lv, name);
+	active = dmctl_up(ch->d) && dmctl_exists(ch->d, name);
+	if (active && mirror_sync_of(ch->d, name, &in, &total))
+		return err_set(e, -EIO, "Cannot read the mirror status of %s/%s.", vg->name, lv->name);
+	synced = active && in == total;
+	if (disk) {
+		for (unsigned i = 0; i < im.n; i++)
+			nused = raid_lv_pvs(im.image[i], used, nused, MAX_IMAGES * 4);
+		if ((r = mirror_alloc_log(ch, lv->name, used, nused, synced, &newlog, e)))
+			return r;
+		m->log = newlog;
+		return finish(ch, lv, NULL, 0, e);
+	}
+	lv_dm_name(vg, log, gone[0]);
+	vg_remove_lv(vg, log);
+	m->log = NULL;
+	if (synced)
+		lv->status |= FLAG(LVF_NOTSYNCED);
+	if ((r = raid_commit_restack(ch, lv, e)))
+		return r;
+	if (synced && !was_notsynced) {
+		lv->status &= ~FLAG(LVF_NOTSYNCED);
+		if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+			return r;
+	}
+	raid_dm_remove_lvs(ch, gone, 1);
+	return raid_converted(ch, lv);
+}
+
 /* --type mirror -m N of a linear LV: it becomes leg 0, the new legs are
  * copied from it when the mirror is (next) activated. */
-static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, struct err *e)
+static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, bool core, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct vg_pv *used[MAX_IMAGES * 4];
@@ -321,8 +376,9 @@ static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, st
 	im.n = legs;
 	for (unsigned i = 1; i < legs; i++)
 		nused = raid_lv_pvs(im.image[i], used, nused, MAX_IMAGES * 4);
+	log = NULL;
 	if ((r = rename_legs(ch, vg, lv, &im, "mimage", e)) ||
-	    (r = mirror_alloc_log(ch, lv->name, used, nused, false, &log, e)) ||
+	    (!core && (r = mirror_alloc_log(ch, lv->name, used, nused, false, &log, e))) ||
 	    (r = mirror_set_seg(lv, img->le_count, im.image, legs, MIRROR_DEFAULT_REGION, log, e)))
 		return r;
 	return finish(ch, lv, NULL, 0, e);
@@ -332,17 +388,34 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 {
 	const struct vg *vg = ch->h->vg;
 	const struct segtype *st = lv_segtype(lv);
+	const char *log = req->mirror_log;
 
 	if (req->repair || req->split || req->merge || req->sync_action || req->rebuild)
 		return err_set(e, -EOPNOTSUPP, "%s/%s: --repair, --splitmirrors, --merge, --syncaction and --rebuild "
 			       "are raid1's (lvconvert --type raid1 %s/%s first).", vg->name, lv->name, vg->name, lv->name);
-	if (st == &segtype_raid)
+	if (st == &segtype_raid) {
+		if (log && strcmp(log, "disk"))
+			return err_set(e, -EINVAL, "%s/%s: a raid1 becomes a mirror with a disk log (then lvconvert "
+				       "--mirrorlog core).", vg->name, lv->name);
 		return to_mirror(ch, lv, req->mirrors, e);
-	if (st == &segtype_mirror) {
-		if (req->mirrors < 0)
-			return err_set(e, -EINVAL, "Logical volume %s/%s is already of type mirror: give -m N.",
-				       vg->name, lv->name);
-		return change_legs(ch, lv, (unsigned)req->mirrors + 1, e);
 	}
-	return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2, e);
+	if (log && strcmp(log, "core") && strcmp(log, "disk"))
+		return err_set(e, -EINVAL, "--mirrorlog %s: a mirror's log is core or disk (a mirrored log is not "
+			       "supported).", log);
+	if (st == &segtype_mirror) {
+		int r = 0;
+
+		if (req->mirrors < 0 && !log)
+			return err_set(e, -EINVAL, "Logical volume %s/%s is already of type mirror: give -m N or "
+				       "--mirrorlog.", vg->name, lv->name);
+		if (req->mirrors >= 0 && !(log && lv->nseg == 1 && lv->seg[0].narea == (unsigned)req->mirrors + 1) &&
+		    (r = change_legs(ch, lv, (unsigned)req->mirrors + 1, e)))
+			return r;
+		/* -m 0 leaves no mirror to keep a log for */
+		if (log && req->mirrors != 0 && lv_segtype(lv) == &segtype_mirror &&
+		    (req->mirrors < 0 || !strcmp(log, "core") != !((struct mirror_seg *)lv->seg[0].priv)->log))
+			r = change_log(ch, lv, !strcmp(log, "disk"), e);
+		return r;
+	}
+	return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2, log && !strcmp(log, "core"), e);
 }

@@ -777,6 +777,10 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 	const struct vg *vg = ch->h->vg;
 	bool is_raid = lv_segtype(lv) == &segtype_raid;
 
+	if (req->mirror_log)
+		return err_set(e, -EINVAL, "--mirrorlog goes with --type mirror; %s/%s would be %s.", vg->name, lv->name,
+			       is_raid ? lv->seg[0].type : "raid1");
+
 	if (req->merge && !is_raid) { /* @lv is the image; its raid LV uses it */
 		struct vg_lv *o = lv_first_user(vg, lv, NULL);
 

@@ -25,6 +25,8 @@
 #   BENCH_PERF=DIR   perf record -F 499 -g ulvmd during the allocating 4k runs, into DIR
 #                    (BENCH_PERF_WL=seq-write: during the fresh 1 MiB writes instead)
 #   BENCH_ULVMD_ARGS extra ulvmd options, e.g. --cache=none (qcow2 runs O_DIRECT too)
+#   BENCH_QEMU_CACHE qemu-nbd's --cache for the qcow2 column [none]; writeback
+#                    (qemu-nbd's own default) compares with ulvm's default in kind
 #   BENCH_KEEP=1     keep the scratch dir (fio JSON, logs; big files removed)
 #   BENCH_PARTS      which parts to run [alloc seq prefilled origin snap];
 #                    `full` (not in the default) is a fully mapped 1 TiB
@@ -56,7 +58,7 @@
 #             nozero = `1 skip_block_zeroing`); thin volumes by
 #             `message pool 0 "create_thin N"` and a `thin /dev/mapper/POOL N
 #             [ORIGIN]` table; exported by name over S/run/nbd.sock.
-#   qcow2     qemu-nbd -f qcow2 --cache=none --aio=io_uring --shared=8 -t -k SOCK
+#   qcow2     qemu-nbd -f qcow2 --cache=none (BENCH_QEMU_CACHE) --aio=io_uring --shared=8 -t -k SOCK
 #             IMG (--aio=native if io_uring is refused; the output says),
 #             IMG from `qemu-img create -f qcow2 -o cluster_size=64k IMG SIZE`,
 #             or `-b` a copy of base.raw for the external-origin case; a new
@@ -122,6 +124,7 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 echo "disk:    $disk_src ($fstype) on $disk_dev: rotational=$(cat /sys/block/"$disk_dev"/queue/rotational 2>/dev/null || echo ?),"\
 " $(df -h --output=avail "$S" | tail -n 1 | tr -d ' ') free"
 echo "tools:   $(fio --version), $(qemu-nbd --version | head -n 1)"
+echo "qemu-nbd --cache=${BENCH_QEMU_CACHE:-none}; ulvmd ${BENCH_ULVMD_ARGS:-(default, --cache=writeback)}"
 echo "runs:    ${RUNTIME}s measured after ${RAMP}s ramp, cold page cache before each run; scratch $S"
 
 # ---- helpers -----------------------------------------------------------------
@@ -161,7 +164,7 @@ qemu_start() { # name image fmt
 	local name=$1 img=$2 fmt=$3
 	SOCK[$name]=$S/$name.sock
 	rm -f "${SOCK[$name]}"
-	qemu-nbd -f "$fmt" --cache=none --aio=$QEMU_AIO --shared=8 -t -k "${SOCK[$name]}" "$img" \
+	qemu-nbd -f "$fmt" --cache="${BENCH_QEMU_CACHE:-none}" --aio=$QEMU_AIO --shared=8 -t -k "${SOCK[$name]}" "$img" \
 		>"$S/$name.qemu.log" 2>&1 &
 	PID[$name]=$!
 	if ! wait_sock "$name"; then

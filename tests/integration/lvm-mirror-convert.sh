@@ -13,7 +13,7 @@
 #    (with a core log too, on a mirror made with --nosync);
 #  - --mirrorlog core then disk: the log removed and added back, in sync
 #    without a copy (the core log's first table says nosync, the new disk
-#    log is written in sync), on a PV no leg uses;
+#    log is written in sync), on a PV no leg uses; with -m in one command;
 #  - an inactive mirror -> raid1: resynced at its activation;
 #  - refused with a message, the VG unchanged: --type mirror of raid5, --type raid1 -m 2 of a 2-leg mirror,
 #    --type mirror -m 2 of a 2-image raid1, --mirrorlog of a raid1 or not core|disk.
@@ -192,6 +192,14 @@ ulvm lvconvert --devices "$DEVS" -m 2 pvg/cm >/dev/null
 mirror_synced cm
 for i in 0 1 2; do leg "cm_mimage_$i" "$T/cm.img"; done
 same_as_lvm2 "core-log mirror -m 2"
+
+step "-m 1 --mirrorlog disk together: a leg goes, a disk log comes, one line says so"
+ulvm lvconvert --devices "$DEVS" -m 1 --mirrorlog disk pvg/cm >"$T/conv" 2>&1 || fail "lvconvert: $(cat "$T/conv")"
+[ "$(grep -c "Logical volume pvg/cm successfully converted" "$T/conv")" = 1 ] || fail "lvconvert said: $(cat "$T/conv")"
+[ "$(subs cm)" = "cm_mimage_0 cm_mimage_1 cm_mlog " ] || fail "cm's sub-LVs: $(subs cm)"
+mirror_synced cm
+for i in 0 1; do leg "cm_mimage_$i" "$T/cm.img"; done
+same_as_lvm2 "mirror -m 1 --mirrorlog disk"
 
 step "an inactive mirror -> raid1: resynced when activated"
 ulvm lvchange --devices "$DEVS" -an pvg/m

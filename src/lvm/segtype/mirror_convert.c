@@ -403,17 +403,29 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 		return err_set(e, -EINVAL, "--mirrorlog %s: a mirror's log is core or disk (a mirrored log is not "
 			       "supported).", log);
 	if (st == &segtype_mirror) {
+		const struct mirror_seg *m = lv_seg_model(lv, &segtype_mirror);
+		bool legs, logs;
+		FILE *out = ch->out;
 		int r = 0;
 
 		if (req->mirrors < 0 && !log)
 			return err_set(e, -EINVAL, "Logical volume %s/%s is already of type mirror: give -m N or "
 				       "--mirrorlog.", vg->name, lv->name);
-		if (req->mirrors >= 0 && !(log && lv->nseg == 1 && lv->seg[0].narea == (unsigned)req->mirrors + 1) &&
-		    (r = change_legs(ch, lv, (unsigned)req->mirrors + 1, e)))
-			return r;
-		/* -m 0 leaves no mirror to keep a log for */
-		if (log && req->mirrors != 0 && lv_segtype(lv) == &segtype_mirror &&
-		    (req->mirrors < 0 || !strcmp(log, "core") != !((struct mirror_seg *)lv->seg[0].priv)->log))
+		/* the legs first (their change keeps the kind of log), then the
+		 * log; -m 0 leaves no mirror to keep a log for.  One "converted"
+		 * line for the two. */
+		legs = req->mirrors >= 0 && !(log && lv->nseg == 1 && lv->seg[0].narea == (unsigned)req->mirrors + 1);
+		logs = log && req->mirrors != 0 && m &&
+		       (req->mirrors < 0 || !strcmp(log, "core") == (m->log != NULL));
+		if (legs && logs && !(ch->out = fopen("/dev/null", "w")))
+			ch->out = out;
+		if (legs)
+			r = change_legs(ch, lv, (unsigned)req->mirrors + 1, e);
+		if (ch->out != out) {
+			fclose(ch->out);
+			ch->out = out;
+		}
+		if (!r && logs)
 			r = change_log(ch, lv, !strcmp(log, "disk"), e);
 		return r;
 	}

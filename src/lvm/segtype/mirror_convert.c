@@ -56,19 +56,30 @@ static int legs_of(const struct vg *vg, const struct vg_lv *lv, struct images *i
 	return 0;
 }
 
+/* Whether the mirror runs in ulvmd (*active) and, if so, its regions in
+ * sync out of all (0/0 when inactive). */
+static int sync_of(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, bool *active, uint64_t *in,
+		   uint64_t *total, struct err *e)
+{
+	char name[LV_DM_NAME_MAX];
+
+	*in = *total = 0;
+	lv_dm_name(vg, lv, name);
+	*active = dmctl_up(ch->d) && dmctl_exists(ch->d, name);
+	if (*active && mirror_sync_of(ch->d, name, in, total))
+		return err_set(e, -EIO, "Cannot read the mirror status of %s/%s.", vg->name, lv->name);
+	return 0;
+}
+
 /* 0 if the mirror is inactive or in sync (*active says which). */
 static int require_in_sync(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, bool *active,
 			   struct err *e)
 {
-	char name[LV_DM_NAME_MAX];
 	uint64_t in, total;
+	int r = sync_of(ch, vg, lv, active, &in, &total, e);
 
-	lv_dm_name(vg, lv, name);
-	*active = dmctl_up(ch->d) && dmctl_exists(ch->d, name);
-	if (!*active)
-		return 0;
-	if (mirror_sync_of(ch->d, name, &in, &total))
-		return err_set(e, -EIO, "Cannot read the mirror status of %s/%s.", vg->name, lv->name);
+	if (r)
+		return r;
 	if (in != total)
 		return err_set(e, -EBUSY, "Unable to convert %s/%s while it is not in-sync (%" PRIu64 "/%" PRIu64
 			       " regions).", vg->name, lv->name, in, total);
@@ -89,8 +100,9 @@ static int rename_legs(struct lv_change *ch, const struct vg *vg, const struct v
 	return 0;
 }
 
-/* Commit, reload the stack if active, remove the dm devices @gone. */
-static int finish(struct lv_change *ch, struct vg_lv *lv, char (*gone)[LV_DM_NAME_MAX], unsigned ngone,
+/* Commit, reload the stack if active, remove the dm devices @gone; say
+ * "converted" if @say (not when another step follows). */
+static int finish(struct lv_change *ch, struct vg_lv *lv, char (*gone)[LV_DM_NAME_MAX], unsigned ngone, bool say,
 		  struct err *e)
 {
 	int r = raid_commit_restack(ch, lv, e);
@@ -98,7 +110,7 @@ static int finish(struct lv_change *ch, struct vg_lv *lv, char (*gone)[LV_DM_NAM
 	if (r)
 		return r;
 	raid_dm_remove_lvs(ch, gone, ngone);
-	return raid_converted(ch, lv);
+	return say ? raid_converted(ch, lv) : 0;
 }
 
 int mirror_to_raid1(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct err *e)
@@ -195,7 +207,7 @@ static int to_mirror(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct
 	if ((r = raid_drop_segments(lv, e)) ||
 	    (r = mirror_set_seg(lv, lv->le_count, im.image, im.n, region, log, e)))
 		return r;
-	return finish(ch, lv, gone, ngone, e);
+	return finish(ch, lv, gone, ngone, true, e);
 }
 
 /* -m up: new legs on PVs no leg uses, and every region copied again from
@@ -203,7 +215,7 @@ static int to_mirror(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct
  * running mirror still writes until the reload), the old one's dm device
  * stepped aside and removed after; a core log starts out of sync anyway. */
 static int add_legs(struct lv_change *ch, struct vg_lv *lv, struct images *im, unsigned want, struct vg_lv *log,
-		    uint32_t region, struct err *e)
+		    uint32_t region, bool say, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct vg_pv *used[MAX_IMAGES * 4];
@@ -238,11 +250,11 @@ static int add_legs(struct lv_change *ch, struct vg_lv *lv, struct images *im, u
 	if ((r = raid_drop_segments(lv, e)) || (r = mirror_set_seg(lv, lv->le_count, im->image, want, region, newlog, e)))
 		return r;
 	lv->status &= ~FLAG(LVF_NOTSYNCED); /* a core log's nosync would trust the new legs */
-	return finish(ch, lv, gone, ngone, e);
+	return finish(ch, lv, gone, ngone, say, e);
 }
 
 /* -m @want - 1 of mirror @lv: fewer legs, or linear; more (add_legs). */
-static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, struct err *e)
+static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, bool say, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	char gone[MAX_IMAGES + 1][LV_DM_NAME_MAX];
@@ -259,7 +271,7 @@ static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, st
 		return err_set(e, -EINVAL, "Logical volume %s/%s already has %u mirror images.", vg->name, lv->name,
 			       want - 1);
 	if (want > im.n)
-		return add_legs(ch, lv, &im, want, log, region, e);
+		return add_legs(ch, lv, &im, want, log, region, say, e);
 	raid_pick_drops(ch, &im, im.n - want, drop);
 	/* the first leg is what the others are copied from */
 	if (drop[0] && (r = require_in_sync(ch, vg, lv, &active, e)))
@@ -295,7 +307,7 @@ static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, st
 		lv_dm_name(vg, log, gone[ngone++]);
 		vg_remove_lv(vg, log);
 	}
-	return finish(ch, lv, gone, ngone, e);
+	return finish(ch, lv, gone, ngone, say, e);
 }
 
 /* --mirrorlog core|disk of a mirror (lvm2's lvconvert --mirrorlog): the
@@ -310,11 +322,11 @@ static int change_log(struct lv_change *ch, struct vg_lv *lv, bool disk, struct 
 	struct vg *vg = ch->h->vg;
 	struct mirror_seg *m = lv->seg[0].priv;
 	struct vg_pv *used[MAX_IMAGES * 4];
-	char gone[1][LV_DM_NAME_MAX], name[LV_DM_NAME_MAX];
+	char gone[1][LV_DM_NAME_MAX];
 	struct vg_lv *log, *newlog = NULL;
 	struct images im;
 	uint32_t region;
-	uint64_t in = 0, total = 1;
+	uint64_t in, total;
 	unsigned nused = 0;
 	bool active, synced, was_notsynced = lv->status & FLAG(LVF_NOTSYNCED);
 	int r;
@@ -324,10 +336,8 @@ static int change_log(struct lv_change *ch, struct vg_lv *lv, bool disk, struct 
 	if (disk == (log != NULL))
 		return err_set(e, -EINVAL, "Logical volume %s/%s already has a %s log.", vg->name, lv->name,
 			       disk ? "disk" : "core");
-	lv_dm_name(vg, lv, name);
-	active = dmctl_up(ch->d) && dmctl_exists(ch->d, name);
-	if (active && mirror_sync_of(ch->d, name, &in, &total))
-		return err_set(e, -EIO, "Cannot read the mirror status of %s/%s.", vg->name, lv->name);
+	if ((r = sync_of(ch, vg, lv, &active, &in, &total, e)))
+		return r;
 	synced = active && in == total;
 	if (disk) {
 		for (unsigned i = 0; i < im.n; i++)
@@ -335,7 +345,7 @@ static int change_log(struct lv_change *ch, struct vg_lv *lv, bool disk, struct 
 		if ((r = mirror_alloc_log(ch, lv->name, used, nused, synced, &newlog, e)))
 			return r;
 		m->log = newlog;
-		return finish(ch, lv, NULL, 0, e);
+		return finish(ch, lv, NULL, 0, true, e);
 	}
 	lv_dm_name(vg, log, gone[0]);
 	vg_remove_lv(vg, log);
@@ -381,7 +391,7 @@ static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, bo
 	    (!core && (r = mirror_alloc_log(ch, lv->name, used, nused, false, &log, e))) ||
 	    (r = mirror_set_seg(lv, img->le_count, im.image, legs, MIRROR_DEFAULT_REGION, log, e)))
 		return r;
-	return finish(ch, lv, NULL, 0, e);
+	return finish(ch, lv, NULL, 0, true, e);
 }
 
 int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
@@ -405,7 +415,6 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 	if (st == &segtype_mirror) {
 		const struct mirror_seg *m = lv_seg_model(lv, &segtype_mirror);
 		bool legs, logs;
-		FILE *out = ch->out;
 		int r = 0;
 
 		if (req->mirrors < 0 && !log)
@@ -417,14 +426,8 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 		legs = req->mirrors >= 0 && !(log && lv->nseg == 1 && lv->seg[0].narea == (unsigned)req->mirrors + 1);
 		logs = log && req->mirrors != 0 && m &&
 		       (req->mirrors < 0 || !strcmp(log, "core") == (m->log != NULL));
-		if (legs && logs && !(ch->out = fopen("/dev/null", "w")))
-			ch->out = out;
 		if (legs)
-			r = change_legs(ch, lv, (unsigned)req->mirrors + 1, e);
-		if (ch->out != out) {
-			fclose(ch->out);
-			ch->out = out;
-		}
+			r = change_legs(ch, lv, (unsigned)req->mirrors + 1, !logs, e);
 		if (!r && logs)
 			r = change_log(ch, lv, !strcmp(log, "disk"), e);
 		return r;

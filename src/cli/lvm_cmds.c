@@ -207,7 +207,7 @@ static const struct cli_verb change_verbs[] = {
 };
 
 static const struct cli_verb report_verbs[] = {
-	V("pvs", "[PV|@TAG...]", 0, -1, REPORT_OPTS, "Report PVs.", lvm_report),
+	V("pvs", "[PV|@TAG...]", 0, -1, REPORT_OPTS | BIT(R_SEGMENTS), "Report PVs.", lvm_report),
 	V("vgs", "[VG|@TAG...]", 0, -1, REPORT_OPTS, "Report VGs.", lvm_report),
 	V("lvs", "[VG|VG/LV|@TAG...]", 0, -1, REPORT_OPTS | BIT(R_SEGMENTS), "Report LVs.", lvm_report),
 	V("pvdisplay", "[PV...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS), "Show PVs in detail.", lvm_display),

@@ -134,9 +134,11 @@ void lvm_fields_vg(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	if (x->sums_of != vg || x->sums_seqno != vg->seqno) {
 		x->sums_of = vg;
 		x->sums_seqno = vg->seqno;
-		x->visible = 0;
-		for (unsigned i = 0; i < vg->nlv; i++)
+		x->visible = x->snapshots = 0;
+		for (unsigned i = 0; i < vg->nlv; i++) {
 			x->visible += !!(vg->lv[i]->status & FLAG(LVF_VISIBLE));
+			x->snapshots += lv_internal(vg->lv[i]); /* lvm2's snapshot_count: old-style snapshots */
+		}
 		x->total = vg_total_extents(vg);
 		x->free = vg_free_extents(vg);
 	}
@@ -155,7 +157,7 @@ void lvm_fields_vg(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	report_set_u64(r, RF_VG_FREE_COUNT, x->free);
 	report_set_u64(r, RF_PV_COUNT, vg->npv);
 	report_set_u64(r, RF_LV_COUNT, x->visible);
-	report_set_u64(r, RF_SNAP_COUNT, 0);
+	report_set_u64(r, RF_SNAP_COUNT, x->snapshots);
 	report_set_u64(r, RF_VG_SEQNO, vg->seqno);
 	report_set_u64(r, RF_MAX_LV, vg->max_lv);
 	report_set_u64(r, RF_MAX_PV, vg->max_pv);
@@ -280,6 +282,23 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		free(dv);
 		free(rg);
 	}
+}
+
+void lvm_fields_free_pvseg(struct lvm_fields *x, struct report_row *r, const struct vgh *h, uint32_t len)
+{
+	static const unsigned zero_sectors[] = { RF_LV_SIZE, RF_STRIPE_SIZE, RF_REGION_SIZE, RF_CHUNK_SIZE, RF_SEG_START };
+	static const unsigned zero_counts[] = { RF_SEG_COUNT, RF_STRIPES, RF_DATA_STRIPES, RF_SEG_START_PE };
+	uint64_t E = h ? h->vg->extent_size : 0;
+
+	if (h)
+		lvm_fields_vg(x, r, h);
+	report_set_str(r, RF_SEGTYPE, "free");
+	for (size_t i = 0; i < sizeof(zero_sectors) / sizeof(*zero_sectors); i++)
+		report_set_sectors(r, zero_sectors[i], 0);
+	for (size_t i = 0; i < sizeof(zero_counts) / sizeof(*zero_counts); i++)
+		report_set_u64(r, zero_counts[i], 0);
+	report_set_sectors(r, RF_SEG_SIZE, len * E);
+	report_set_u64(r, RF_SEG_SIZE_PE, len);
 }
 
 void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh *h, const struct lvm_dev *d,

@@ -23,7 +23,7 @@ struct lvm_fields {
 	 * LVs sets the VG fields on every row. */
 	const struct vg *sums_of;
 	uint32_t sums_seqno;
-	unsigned visible;
+	unsigned visible, snapshots;
 	uint64_t total, free;
 };
 
@@ -37,6 +37,9 @@ void lvm_fields_vg(struct lvm_fields *x, struct report_row *r, const struct vgh 
 /* @seg: a segment's row (lvs --segments), or NULL for the LV's. */
 void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh *h, const struct vg_lv *lv,
 		   const struct lv_seg *seg);
+/* The LV and segment fields of @len free extents of a PV segment row
+ * (pvs --segments): lvm2's "free" segment of no LV. */
+void lvm_fields_free_pvseg(struct lvm_fields *x, struct report_row *r, const struct vgh *h, uint32_t len);
 /* A PV of VG @h (@p, its device @d if found), or an orphan (@h and @p NULL). */
 void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh *h, const struct lvm_dev *d,
 		   const struct vg_pv *p);

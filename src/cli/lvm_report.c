@@ -3,8 +3,9 @@
  *
  * As lvm2's reporter.c, the fields asked for (-o, -O and -S) decide what
  * a row is: vgs with LV fields has a row per LV, with PV fields one per
- * PV; lvs with segment fields one per segment.  PV fields with LV ones
- * (lvm2's rows of PV segments) are not done. */
+ * PV; lvs with segment fields one per segment; pvs with LV, segment or
+ * PV segment fields (or --segments) one per PV segment (lvm/pvseg.h),
+ * free extents included, as do vgs with PV segment fields. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,11 @@
 #include "cli/lvm_each.h"
 #include "common/select.h"
 #include "lvm/lvref.h"
+#include "lvm/pvseg.h"
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 
-enum rows { ROWS_VG, ROWS_LV, ROWS_SEG, ROWS_PV };
+enum rows { ROWS_VG, ROWS_LV, ROWS_SEG, ROWS_PV, ROWS_PVSEG };
 
 struct walk {
 	struct lvm_fields f;
@@ -36,11 +38,39 @@ static int row_lv(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv, void *arg)
 	return 0;
 }
 
+/* A row per segment of PV @p of VG @h; one free row of 0 extents for a
+ * PV in no VG (@h and @p NULL), as lvm2. */
+static int pvseg_rows(struct walk *w, struct vgh *h, struct lvm_dev *d, struct vg_pv *p)
+{
+	struct pvseg *sg = NULL, orphan = { 0 };
+	unsigned n = 1;
+	int r;
+
+	if (p && (r = pv_segments(h->vg, p, &sg, &n)))
+		return lvm_fail("out of memory");
+	for (unsigned i = 0; i < n; i++) {
+		const struct pvseg *g = sg ? &sg[i] : &orphan;
+		struct report_row *row = report_row_new(w->f.rep);
+
+		if (g->lv)
+			lvm_fields_lv(&w->f, row, h, g->lv, g->seg);
+		else
+			lvm_fields_free_pvseg(&w->f, row, h, g->len);
+		lvm_fields_pv(&w->f, row, h, d, p);
+		report_set_u64(row, RF_PVSEG_START, g->pe);
+		report_set_u64(row, RF_PVSEG_SIZE, g->len);
+	}
+	free(sg);
+	return 0;
+}
+
 static int row_pv(struct lvm_cmd *c, struct vgh *h, struct lvm_dev *d, struct vg_pv *p, void *arg)
 {
 	struct walk *w = arg;
 
 	(void)c;
+	if (w->rows == ROWS_PVSEG)
+		return pvseg_rows(w, h, d, p);
 	lvm_fields_pv(&w->f, report_row_new(w->f.rep), h, d, p);
 	return 0;
 }
@@ -56,10 +86,13 @@ static int row_vg(struct lvm_cmd *c, struct vgh *h, void *arg)
 		lvm_fields_vg(&w->f, report_row_new(w->f.rep), h);
 		return 0;
 	case ROWS_PV:
+	case ROWS_PVSEG:
 		for (unsigned p = 0; p < h->vg->npv; p++) {
 			struct vg_pv *pv = h->vg->pv[p];
+			int r = row_pv(c, h, pv->path ? lvm_find_dev(&c->env, pv->path) : NULL, pv, arg);
 
-			row_pv(c, h, pv->path ? lvm_find_dev(&c->env, pv->path) : NULL, pv, arg);
+			if (r)
+				return r;
 		}
 		return 0;
 	default:
@@ -74,25 +107,27 @@ static int row_vg(struct lvm_cmd *c, struct vgh *h, void *arg)
 	}
 }
 
-/* _get_final_report_type(): what a row is, from the fields' objects. */
+/* _get_final_report_type(): what a row is, from the fields' objects
+ * (those shown, sorted on and selected by). */
 static int row_kind(const struct report_spec *spec, uint32_t obj, enum rows *rows)
 {
-	bool pv = obj & RO_PV_ANY, lv = obj & (RO_LV_ANY | RO_SEG);
+	bool pvs = spec == &report_lvm_pvs || spec == &report_lvm_pvsegs;
+	bool pvseg = obj & RO_PVSEG, pv = pvseg || (obj & RO_PV_ANY), lv = obj & (RO_LV_ANY | RO_SEG);
 
-	if (spec == &report_lvm_pvs && lv)
-		return lvm_fail("Reporting LV fields in pvs (a row per PV segment) is not supported yet.");
-	if (spec != &report_lvm_pvs && spec != &report_lvm_vgs && pv)
+	if (!pvs && pv && (lv || spec != &report_lvm_vgs))
 		return lvm_fail("Can't report LV and PV fields at the same time in report type \"%s\".", spec->name);
-	if (spec == &report_lvm_vgs && pv && lv)
-		return lvm_fail("Reporting LV and PV fields in vgs (a row per PV segment) is not supported yet.");
-	*rows = pv ? ROWS_PV : (obj & RO_SEG) || spec == &report_lvm_segs ? ROWS_SEG : lv ? ROWS_LV : ROWS_VG;
+	if (pvs)
+		*rows = pvseg || lv ? ROWS_PVSEG : ROWS_PV;
+	else
+		*rows = pvseg ? ROWS_PVSEG : pv ? ROWS_PV : (obj & RO_SEG) || spec == &report_lvm_segs ? ROWS_SEG
+			: lv ? ROWS_LV : ROWS_VG;
 	return 0;
 }
 
 int lvm_report(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	const struct report_spec *spec = !strcmp(c->verb, "pvs") ? &report_lvm_pvs :
+	const struct report_spec *spec = !strcmp(c->verb, "pvs") ? opt_set(c, R_SEGMENTS) ? &report_lvm_pvsegs : &report_lvm_pvs :
 					 !strcmp(c->verb, "vgs") ? &report_lvm_vgs :
 					 opt_set(c, R_SEGMENTS) ? &report_lvm_segs : &report_lvm_lvs;
 	struct lvm_each how = { .foreign = opt_set(c, R_FOREIGN), .hidden = opt_set(c, R_ALL) };
@@ -147,7 +182,7 @@ int lvm_report(void *ctx, int argc, char **argv)
 	w.hidden = how.hidden;
 	how.arg = &w;
 	how.fields = &w.f;
-	if (spec == &report_lvm_pvs) {
+	if (spec == &report_lvm_pvs || spec == &report_lvm_pvsegs) {
 		how.pv = row_pv;
 		how.orphans = how.foreign = true;
 		ret = lvm_each_pv(c, argc, argv, &how);

@@ -1,4 +1,5 @@
-/* The VG model and the extent allocator (src/lvm/vg.c, alloc.c), on a
+/* The VG model, the extent allocator and PV segments (src/lvm/vg.c,
+ * alloc.c, pvseg.c), on a
  * model without devices: PVs only need to look present. */
 #include <errno.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "lvm/alloc.h"
+#include "lvm/pvseg.h"
 #include "lvm/vg.h"
 
 static struct pv *const present = (struct pv *)1; /* never dereferenced */
@@ -123,6 +125,71 @@ static void test_validate_overlap(void **state)
 	free_vg(vg);
 }
 
+/* A PV's segments: every area in PE order, the gaps between them free,
+ * a striped LV's area once per PV, one free segment of an unused PV. */
+static void test_pv_segments(void **state)
+{
+	struct alloc_req req = { .extents = 3, .stripes = 1 };
+	struct alloc_range rg;
+	struct err e = { { 0 } };
+	struct vg *vg = mkvg(2, 20);
+	struct vg_lv *a, *b, *s;
+	struct pvseg *g;
+	unsigned n;
+
+	(void)state;
+	assert_int_equal(vg_add_lv(vg, "a", &a, &e), 0);
+	assert_int_equal(alloc_extend(vg, a, &req, &e), 0); /* pv0 0-2 */
+	assert_int_equal(vg_add_lv(vg, "b", &b, &e), 0);
+	rg = (struct alloc_range){ vg->pv[0], 6, 7 };
+	req = (struct alloc_req){ .extents = 2, .stripes = 1, .ranges = &rg, .nranges = 1 };
+	assert_int_equal(alloc_extend(vg, b, &req, &e), 0); /* pv0 6-7 */
+	rg = (struct alloc_range){ vg->pv[0], 3, 3 };
+	req.extents = 1;
+	assert_int_equal(alloc_extend(vg, a, &req, &e), 0); /* a's second segment: pv0 3, merged */
+	assert_int_equal(vg_add_lv(vg, "s", &s, &e), 0);
+	req = (struct alloc_req){ .extents = 4, .stripes = 2, .stripe_size = 128 };
+	assert_int_equal(alloc_extend(vg, s, &req, &e), 0); /* two on each PV */
+	if (vg_validate(vg, &e))
+		fail_msg("%s", e.msg);
+
+	assert_int_equal(pv_segments(vg, vg->pv[0], &g, &n), 0);
+	uint32_t at = 0, used = 0;
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(g[i].pe, at); /* no gap and no overlap */
+		assert_true(g[i].len > 0);
+		if (i)
+			assert_false(!g[i].lv && !g[i - 1].lv); /* free runs are whole */
+		used += g[i].lv ? g[i].len : 0;
+		at += g[i].len;
+	}
+	assert_int_equal(at, 20);
+	assert_int_equal(used, vg_pv_used(vg, vg->pv[0]));
+	assert_ptr_equal(g[0].lv, a);
+	assert_int_equal(g[0].len, 4);
+	free(g);
+
+	assert_int_equal(pv_segments(vg, vg->pv[1], &g, &n), 0);
+	assert_int_equal(n, 2);
+	assert_ptr_equal(g[0].lv, s);
+	assert_ptr_equal(g[0].seg, &s->seg[0]);
+	assert_int_equal(g[0].len, 2);
+	assert_null(g[1].lv);
+	assert_int_equal(g[1].pe, 2);
+	assert_int_equal(g[1].len, 18);
+	free(g);
+
+	vg->pv[1]->pe_count = 0; /* no extents: one free segment of none */
+	s->nseg = 0;
+	assert_int_equal(pv_segments(vg, vg->pv[1], &g, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(g[0].len, 0);
+	assert_null(g[0].lv);
+	free(g);
+	s->nseg = 1;
+	free_vg(vg);
+}
+
 static void test_sizes(void **state)
 {
 	struct err e = { { 0 } };
@@ -155,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_striped_distinct_pvs),
 		cmocka_unit_test(test_no_space_and_ranges),
 		cmocka_unit_test(test_validate_overlap),
+		cmocka_unit_test(test_pv_segments),
 		cmocka_unit_test(test_sizes),
 	};
 

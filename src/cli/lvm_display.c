@@ -3,7 +3,11 @@
  * Kernel-only lines are left out: "Block device", "Read ahead ... currently
  * set to".  "LV Status" says whether ulvmd has the LV active (lvm2 omits
  * the line when activation is disabled); "# open" follows it for an
- * active LV, from ulvmd's info; "Open LV" counts those that are open. */
+ * active LV, from ulvmd's info; "Open LV" counts those that are open.
+ * The lines an LV's type adds (pools, snapshots, mirrors, and what an
+ * active one reports) and each segment under --maps come from the segment
+ * types' display hooks (lvm/segtype.h); a PV's extents under --maps from
+ * lvm/pvseg.h. */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +17,9 @@
 #include "cli/lvm_cmds.h"
 #include "common/units.h"
 #include "lvm/activate.h"
+#include "lvm/lvref.h"
+#include "lvm/pvseg.h"
+#include "lvm/segtype.h"
 
 struct dctx {
 	struct lvm_cmd *c;
@@ -68,13 +75,23 @@ static void pv_full(struct dctx *x, const struct vgh *h, const struct vg_pv *p, 
 	uint64_t E = vg->extent_size;
 	uint64_t dev = p->has_dev_size ? p->dev_size : d && d->pv ? d->pv->label.device_size / 512 : 0;
 	uint32_t used = vg_pv_used(vg, p);
+	uint64_t data, pvsize, unusable;
 
 	lvm_id_format(p->id, id);
 	printf("  --- Physical volume ---\n");
 	printf("  PV Name               %s\n", p->path ? p->path : "[unknown]");
-	printf("  VG Name               %s\n", vg->name);
-	printf("  PV Size               %s / not usable %s\n", size(x, dev, b1),
-	       size(x, dev - (uint64_t)p->pe_count * E, b2));
+	printf("  VG Name               %s%s\n", vg->name, p->status & FLAG(PVF_EXPORTED) ? " (exported)" : "");
+	/* as lvm2's pvdisplay_full: the PE start counts as unusable only on a
+	 * device larger than the PV's extents and their start */
+	data = (uint64_t)p->pe_count * E;
+	if (dev > data + p->pe_start)
+		pvsize = dev, unusable = dev - data;
+	else
+		pvsize = data + p->pe_start, unusable = pvsize - dev;
+	if (data)
+		printf("  PV Size               %s / not usable %s\n", size(x, pvsize, b1), size(x, unusable, b2));
+	else
+		printf("  PV Size               %s\n", size(x, pvsize, b1));
 	printf("  Allocatable           %s\n", !(p->status & FLAG(PVF_ALLOCATABLE)) ? "NO" :
 	       used == p->pe_count ? "yes (but full)" : "yes ");
 	printf("  PE Size               %s\n", size(x, E, b1));
@@ -127,12 +144,60 @@ static void vg_full(struct dctx *x, const struct vgh *h)
 	printf("  VG UUID               %s\n   \n", id);
 }
 
+static const char *display_size(const struct seg_display_ctx *sx, uint64_t sectors, char *buf)
+{
+	return size(sx->arg, sectors, buf);
+}
+
+/* The lines @sx->lv's type and the types of the LVs naming it add at @at. */
+static void type_lines(struct seg_display_ctx *sx, enum seg_display_at at)
+{
+	const struct vg *vg = sx->vg;
+	const struct segtype *st = lv_segtype(sx->lv);
+
+	sx->at = at;
+	sx->said = 0;
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		const struct segtype *ut = lv_segtype(vg->lv[i]);
+
+		if (vg->lv[i] != sx->lv && ut && ut->display_named)
+			ut->display_named(sx, vg->lv[i]);
+	}
+	if (st && st->display)
+		st->display(sx);
+}
+
+/* lvm2's lvdisplay_segments(). */
+static void lv_maps(const struct seg_display_ctx *sx)
+{
+	const struct vg_lv *lv = sx->lv;
+	const struct segtype *st = lv_segtype(lv);
+	bool virt = st && (st->flags & SEGTYPE_VIRTUAL);
+
+	printf("  --- Segments ---\n");
+	for (unsigned i = 0; i < lv->nseg; i++) {
+		const struct lv_seg *s = &lv->seg[i];
+
+		printf("  %s extents %u to %u:\n", virt ? "Virtual" : "Logical", s->le, s->le + s->len - 1);
+		printf("    Type\t\t%s\n", s->st->report_name ? s->st->report_name(s) : s->type);
+		if (s->st->flags & SEGTYPE_MONITORED)
+			printf("    Monitoring\t\t%s\n", sx->active ? "monitored" : "");
+		if (s->st->display_seg)
+			s->st->display_seg(sx, s);
+	}
+	printf("   \n");
+}
+
 static void lv_full(struct dctx *x, const struct vgh *h, const struct vg_lv *lv)
 {
 	const struct vg *vg = h->vg;
+	const struct segtype *st = lv_segtype(lv);
 	char id[LVM_ID_TEXT_LEN + 1], b[UNITS_BUF], when[64] = "";
 	int open = lv_open_count(x, vg, lv);
+	struct seg_display_ctx sx = { .vg = vg, .lv = lv, .out = stdout, .active = open >= 0, .size = display_size,
+				      .arg = x };
 
+	sx.d = lvm_daemon_up(x->c, &x->d) ? &x->d : NULL;
 	lvm_id_format(lv->id, id);
 	if (lv->has_ctime) {
 		time_t t = (time_t)lv->ctime;
@@ -142,18 +207,27 @@ static void lv_full(struct dctx *x, const struct vgh *h, const struct vg_lv *lv)
 			strftime(when, sizeof(when), "%Y-%m-%d %T %z", &tm);
 	}
 	printf("  --- Logical volume ---\n");
-	printf("  LV Path                /dev/%s/%s\n", vg->name, lv->name);
-	printf("  LV Name                %s\n", lv->name);
+	if (lv_listed(vg, lv)) {
+		if (!(st && (st->flags & SEGTYPE_NO_PATH)))
+			printf("  LV Path                /dev/%s/%s\n", vg->name, lv->name);
+		printf("  LV Name                %s\n", lv->name);
+	} else {
+		printf("  Internal LV Name       %s\n", lv->name);
+	}
 	printf("  VG Name                %s\n", vg->name);
 	printf("  LV UUID                %s\n", id);
 	printf("  LV Write Access        %s\n", lv->status & FLAG(LVF_WRITE) ? "read/write" : "read only");
-	if (lv->has_ctime)
-		printf("  LV Creation host, time %s, %s\n", lv->host, when);
+	printf("  LV Creation host, time %s, %s\n", lv->host ? lv->host : "", when);
+	type_lines(&sx, SEG_DISPLAY_NAMES);
 	printf("  LV Status              %savailable\n", open < 0 ? "NOT " : "");
 	if (open >= 0)
 		printf("  # open                 %d\n", open);
-	printf("  LV Size                %s\n", size(x, (uint64_t)lv->le_count * vg->extent_size, b));
-	printf("  Current LE             %u\n", lv->le_count);
+	sx.le_count = lv->le_count;
+	type_lines(&sx, SEG_DISPLAY_SIZE);
+	printf("  LV Size                %s\n", size(x, (uint64_t)sx.le_count * vg->extent_size, b));
+	type_lines(&sx, SEG_DISPLAY_USAGE);
+	printf("  Current LE             %u\n", sx.le_count);
+	type_lines(&sx, SEG_DISPLAY_MORE);
 	printf("  Segments               %u\n", lv->nseg);
 	printf("  Allocation             %s\n", lv->alloc ? lv->alloc : "inherit");
 	printf("  Read ahead sectors     ");
@@ -162,6 +236,33 @@ static void lv_full(struct dctx *x, const struct vgh *h, const struct vg_lv *lv)
 	else
 		printf("auto\n");
 	printf("   \n");
+	if (opt_set(x->c, R_MAPS))
+		lv_maps(&sx);
+}
+
+/* lvm2's pvdisplay_segments(). */
+static int pv_maps(const struct vgh *h, const struct vg_pv *p)
+{
+	struct pvseg *sg;
+	unsigned n;
+
+	if (pv_segments(h->vg, p, &sg, &n))
+		return lvm_fail("out of memory");
+	printf("  --- Physical Segments ---\n");
+	for (unsigned i = 0; i < n; i++) {
+		if (!sg[i].len)
+			continue;
+		printf("  Physical extent %u to %u:\n", sg[i].pe, sg[i].pe + sg[i].len - 1);
+		if (sg[i].lv) {
+			printf("    Logical volume\t/dev/%s/%s\n", h->vg->name, sg[i].lv->name);
+			printf("    Logical extents\t%u to %u\n", sg[i].seg->le, sg[i].seg->le + sg[i].seg->len - 1);
+		} else {
+			printf("    FREE\n");
+		}
+	}
+	printf("   \n");
+	free(sg);
+	return 0;
 }
 
 /* An argument names @vg (or @vg/@lv); all when there are none. */
@@ -228,19 +329,31 @@ int lvm_display_long(struct lvm_cmd *c, int argc, char **argv)
 		if (verb == 'v') {
 			vg_full(&x, &h);
 		} else if (verb == 'l') {
-			for (unsigned l = 0; l < h.vg->nlv; l++) {
-				const struct vg_lv *lv = h.vg->lv[l];
+			struct vg_lv **order = calloc(h.vg->nlv + 1, sizeof(*order));
 
-				if ((lv->status & FLAG(LVF_VISIBLE) || opt_set(c, R_ALL)) &&
+			if (!order) {
+				lvm_vg_release(&h);
+				ret = lvm_fail("out of memory");
+				break;
+			}
+			vg_lv_order(h.vg, order);
+			for (unsigned l = 0; l < h.vg->nlv; l++) {
+				const struct vg_lv *lv = order[l];
+
+				if ((opt_set(c, R_ALL) ? !lv_internal(lv) : lv_listed(h.vg, lv)) &&
 				    named(argc, argv, h.vg->name, lv->name))
 					lv_full(&x, &h, lv);
 			}
+			free(order);
 		} else {
 			for (unsigned p = 0; p < h.vg->npv; p++) {
 				struct vg_pv *pv = h.vg->pv[p];
 
-				if (!argc || (pv->path && pv_named(argc, argv, pv->path)))
-					pv_full(&x, &h, pv, pv->path ? lvm_find_dev(&c->env, pv->path) : NULL);
+				if (argc && !(pv->path && pv_named(argc, argv, pv->path)))
+					continue;
+				pv_full(&x, &h, pv, pv->path ? lvm_find_dev(&c->env, pv->path) : NULL);
+				if (opt_set(c, R_MAPS) && pv_maps(&h, pv))
+					ret = LVM_FAILED;
 			}
 		}
 		lvm_vg_release(&h);
@@ -249,8 +362,11 @@ int lvm_display_long(struct lvm_cmd *c, int argc, char **argv)
 		for (unsigned i = 0; i < c->env.ndev; i++) {
 			struct lvm_dev *d = &c->env.dev[i];
 
-			if (d->pv && !lvm_dev_vgname(d) && pv_named(argc, argv, d->path))
+			if (d->pv && !lvm_dev_vgname(d) && pv_named(argc, argv, d->path)) {
 				pv_full(&x, NULL, NULL, d);
+				if (opt_set(c, R_MAPS)) /* no extents: lvm2's blank line alone */
+					printf("   \n");
+			}
 		}
 	free(names);
 	dmctl_close(&x.d);

@@ -244,7 +244,7 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	report_set_str(r, RF_LV_ATTR, attr);
 	snprintf(full, sizeof(full), "%s/%s", vg->name, lv->name);
 	report_set_str(r, RF_LV_FULL_NAME, full);
-	if (visible) {
+	if (visible && !(lv_segtype(lv) && (lv_segtype(lv)->flags & SEGTYPE_NO_PATH))) {
 		snprintf(full, sizeof(full), "/dev/%s/%s", vg->name, lv->name);
 		report_set_str(r, RF_LV_PATH, full);
 	}

@@ -57,6 +57,32 @@ enum segtype_flag {
 	SEGTYPE_SNAPSHOTS = 1u << 4,  /* lvcreate -s of such an LV makes one of its own type (thin) */
 	SEGTYPE_FIRST = 1u << 5,      /* commands meet such LVs before the others (lvm2's thin pools) */
 	SEGTYPE_SPARE = 1u << 6,      /* keeps the VG's pool metadata spare (thin and cache LVs, pools) */
+	SEGTYPE_VIRTUAL = 1u << 7,    /* its extents are on no PV (thin, zero, error): lvm2's SEG_VIRTUAL */
+	SEGTYPE_NO_PATH = 1u << 8,    /* its LV has no /dev/VG/LV although visible (a thin pool) */
+	SEGTYPE_MONITORED = 1u << 9,  /* ulvmd watches its LVs for events (lvm2's target_monitored) */
+};
+
+/* lvdisplay's lines of an LV (cli/lvm_display.c, lvm2's lvdisplay_full)
+ * that depend on its type, printed by the type's hooks to @out. */
+enum seg_display_at {
+	SEG_DISPLAY_NAMES, /* after "LV Creation host, time": the LVs it is made of or related to */
+	SEG_DISPLAY_SIZE,  /* before "LV Size": a hook may change @le_count (a COW LV shows its origin's) */
+	SEG_DISPLAY_USAGE, /* after "LV Size", before "Current LE": how full an active pool or thin LV is */
+	SEG_DISPLAY_MORE,  /* after "Current LE", before "Segments" */
+};
+
+struct seg_display_ctx {
+	const struct vg *vg;
+	const struct vg_lv *lv;
+	struct dmctl *d; /* connected, or NULL when no daemon runs */
+	FILE *out;
+	enum seg_display_at at;
+	uint32_t le_count; /* SEG_DISPLAY_SIZE */
+	int said;          /* the hooks' own, zero at each stage: lines a header covers */
+	bool active;       /* @lv is active in ulvmd */
+	/* A size as lvdisplay prints it (--units), in @buf (UNITS_BUF). */
+	const char *(*size)(const struct seg_display_ctx *x, uint64_t sectors, char *buf);
+	void *arg; /* @size's */
 };
 
 /* What lvs shows of an LV through its type (filled by @report). */
@@ -207,6 +233,16 @@ struct segtype {
 	 * this type) names: an old snapshot's origin and COW LV. */
 	void (*report_named)(const struct seg_report_ctx *x, const struct vg_lv *user);
 
+	/* lvdisplay of @x->lv at each @x->at: @display when its type is this
+	 * one; @display_named, before, with each other LV of this type in the
+	 * VG's order as @user, which may name @x->lv (an old snapshot's origin
+	 * and COW LV, a cache's origin). */
+	void (*display)(struct seg_display_ctx *x);
+	void (*display_named)(struct seg_display_ctx *x, const struct vg_lv *user);
+	/* lvdisplay --maps: the lines of segment @s after its "Type" (and
+	 * "Monitoring"), lvm2's ops->display.  NULL: none. */
+	void (*display_seg)(const struct seg_display_ctx *x, const struct lv_seg *s);
+
 	/* An operation of @lv in progress that needs following after an
 	 * activation (a pvmove, a merging snapshot): the ulvm command that
 	 * follows it, its words separated by '\n', in @buf; false: none. */
@@ -222,6 +258,11 @@ struct segtype {
 	 * --syncaction / --rebuild of an LV of this type.  NULL: not supported. */
 	int (*convert)(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e);
 };
+
+/* lvm2's display_stripe(): area @k of @s, "Physical volume" and
+ * "Physical extents" or "Logical volume" and "Logical extents", each line
+ * after @pre. */
+void seg_display_area(const struct seg_display_ctx *x, const struct lv_seg *s, unsigned k, const char *pre);
 
 /* The type named @name: a registered one, or the kept fallback that
  * knows only the name. */

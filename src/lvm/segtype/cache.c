@@ -391,6 +391,48 @@ static void cache_report(const struct seg_report_ctx *x, const struct vg_lv *own
 	cache_status_report(x, x->lv, true);
 }
 
+/* lvdisplay of an active cache: its pool and origin, and how it runs
+ * (lvm2 prints these only from the device's status). */
+static void cache_display(struct seg_display_ctx *x)
+{
+	const struct cache_seg *m = cache_model(x->lv);
+	struct cache_status s;
+
+	if (!m || !x->d || (x->at != SEG_DISPLAY_NAMES && x->at != SEG_DISPLAY_USAGE) ||
+	    cache_status_read(x->d, x->vg, x->lv, &s))
+		return;
+	if (x->at == SEG_DISPLAY_NAMES) {
+		fprintf(x->out, "  LV Cache pool name     %s\n", m->pool);
+		fprintf(x->out, "  LV Cache origin name   %s\n", m->origin);
+		return;
+	}
+	fprintf(x->out, "  Cache used blocks      %.2f%%\n", s.total ? 100.0 * s.used / s.total : 0.0);
+	fprintf(x->out, "  Cache metadata blocks  %.2f%%\n", s.meta_total ? 100.0 * s.meta_used / s.meta_total : 0.0);
+	fprintf(x->out, "  Cache dirty blocks     %.2f%%\n", s.used ? 100.0 * s.dirty / s.used : 0.0);
+	fprintf(x->out, "  Cache read hits/misses %" PRIu64 " / %" PRIu64 "\n", s.read_hits, s.read_misses);
+	fprintf(x->out, "  Cache wrt hits/misses  %" PRIu64 " / %" PRIu64 "\n", s.write_hits, s.write_misses);
+	fprintf(x->out, "  Cache demotions        %" PRIu64 "\n", s.demotions);
+	fprintf(x->out, "  Cache promotions       %" PRIu64 "\n", s.promotions);
+}
+
+/* The hidden origin of cache LV @user. */
+static void cache_display_named(struct seg_display_ctx *x, const struct vg_lv *user)
+{
+	const struct cache_seg *m = cache_model(user);
+
+	if (m && x->at == SEG_DISPLAY_NAMES && !strcmp(m->origin, x->lv->name))
+		fprintf(x->out, "  LV origin of Cache LV  %s\n", user->name);
+}
+
+static void cache_display_seg(const struct seg_display_ctx *x, const struct lv_seg *s)
+{
+	const struct cache_seg *m = s->priv;
+	const struct cache_settings *cs = m ? cache_settings_of(x->vg, m) : NULL;
+
+	if (cs)
+		cache_settings_display(x, cs);
+}
+
 /* ---- attach ---- */
 
 /* Write @lv's cache segment from @m. */
@@ -784,6 +826,9 @@ const struct segtype segtype_cache = {
 	.plan = cache_plan,
 	.owner_of = cache_owner_of,
 	.report = cache_report,
+	.display = cache_display,
+	.display_named = cache_display_named,
+	.display_seg = cache_display_seg,
 	.remove = cache_remove_lv,
 	.resize = cache_resize,
 	.convert = cache_convert,

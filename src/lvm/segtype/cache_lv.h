@@ -157,6 +157,9 @@ struct vg_lv *cache_find_arg(const struct vg *vg, const char *arg, const char *o
 /* Sleep @ms milliseconds. */
 void cache_sleep(unsigned ms);
 
+/* lvdisplay --maps of a segment with settings @cs (lvm2's _cache_display). */
+void cache_settings_display(const struct seg_display_ctx *x, const struct cache_settings *cs);
+
 /* ---- cached LVs (cache.c) ---- */
 const struct cache_seg *cache_model(const struct vg_lv *lv);
 /* The device status of an active cache (dm-cache's status line). */

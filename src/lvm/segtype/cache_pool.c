@@ -318,6 +318,28 @@ void cache_settings_report(const struct seg_report_ctx *x, const struct cache_se
 	report_set_str(x->row, RF_CACHE_SETTINGS, buf);
 }
 
+void cache_settings_display(const struct seg_display_ctx *x, const struct cache_settings *cs)
+{
+	char b[UNITS_BUF];
+
+	fprintf(x->out, "    Chunk size\t\t%s\n", x->size(x, cs->chunk_size, b));
+	if (cs->format)
+		fprintf(x->out, "    Metadata format\t%u\n", cs->format);
+	if (cs->mode != CACHE_MODE_UNSET)
+		fprintf(x->out, "    Mode\t\t%s\n", cache_mode_name(cs->mode));
+	if (cs->policy)
+		fprintf(x->out, "    Policy\t\t%s\n", cs->policy);
+	for (unsigned i = 0; i < cs->nset; i++) {
+		const struct cache_kv *kv = &cs->set[i];
+
+		if (kv->v.type == CFG_INT)
+			fprintf(x->out, "    Setting\t\t%s=%" PRId64 "\n", kv->key, kv->v.i);
+		else
+			fprintf(x->out, "    Setting\t\t%s=\"%s\"\n", kv->key, kv->v.s);
+	}
+	fprintf(x->out, "   \n");
+}
+
 /* ---- helpers of the family: LVs and their layers ---- */
 
 void cache_sleep(unsigned ms)
@@ -715,6 +737,25 @@ static void pool_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 		cache_status_report(x, user, false);
 }
 
+/* lvdisplay: the sub-LVs; --maps: the settings. */
+static void pool_display(struct seg_display_ctx *x)
+{
+	const struct cache_pool_seg *m = cache_pool_model(x->lv);
+
+	if (m && x->at == SEG_DISPLAY_NAMES) {
+		fprintf(x->out, "  LV Pool metadata       %s\n", m->metadata);
+		fprintf(x->out, "  LV Pool data           %s\n", m->data);
+	}
+}
+
+static void pool_display_seg(const struct seg_display_ctx *x, const struct lv_seg *s)
+{
+	const struct cache_pool_seg *m = s->priv;
+
+	if (m)
+		cache_settings_display(x, &m->cs);
+}
+
 /* ---- lvcreate --type cache-pool, lvremove ---- */
 
 /* The spare as large as @meta extents: made (lvolN_pmspare, N the first
@@ -952,6 +993,8 @@ const struct segtype segtype_cache_pool = {
 	.owner_of = pool_owner_of,
 	.report = pool_report,
 	.report_named = pool_report_named,
+	.display = pool_display,
+	.display_seg = pool_display_seg,
 	.create = pool_create,
 	.remove = pool_remove,
 	.resize = pool_resize,

@@ -18,8 +18,8 @@
 
 KEPT_TYPE(integrity, "integrity", NULL, 0, 0, 0, { "origin", true, 0, false },
 	  { "meta_dev", true, 0, false },);
-KEPT_TYPE(vdo, "vdo", NULL, 0, 0, 0, { "vdo_pool", true, 0, false },);
+KEPT_TYPE(vdo, "vdo", NULL, SEGTYPE_VIRTUAL, 0, 0, { "vdo_pool", true, 0, false },);
 KEPT_TYPE(vdo_pool, "vdo-pool", NULL, 0, 0, 0, { "data", true, 0, false },);
-KEPT_TYPE(error, "error", NULL, 0, 'v', 'v', );
-KEPT_TYPE(zero, "zero", NULL, 0, 'v', 'v', );
+KEPT_TYPE(error, "error", NULL, SEGTYPE_VIRTUAL, 'v', 'v', );
+KEPT_TYPE(zero, "zero", NULL, SEGTYPE_VIRTUAL, 'v', 'v', );
 KEPT_TYPE(unknown, NULL, NULL, 0, 0, 0, );

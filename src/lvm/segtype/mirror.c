@@ -507,9 +507,37 @@ static bool mirror_poll(const struct vg *vg, const struct vg_lv *lv, struct dmct
 	return (size_t)snprintf(buf, size, "pvmove\n-i\n0\n%s", src->path) < size;
 }
 
+/* lvdisplay: "Mirrored volumes"; --maps: lvm2's _mirrored_display. */
+static void mirror_display(struct seg_display_ctx *x)
+{
+	if (x->at == SEG_DISPLAY_MORE && x->lv->nseg)
+		fprintf(x->out, "  Mirrored volumes       %u\n", x->lv->seg[0].narea);
+}
+
+static void mirror_display_seg(const struct seg_display_ctx *x, const struct lv_seg *s)
+{
+	const struct mirror_seg *m = s->priv;
+	char b[UNITS_BUF];
+
+	fprintf(x->out, "    Mirrors\t\t%u\n", s->narea);
+	fprintf(x->out, "    Mirror size\t\t%u\n", seg_area_len(s));
+	if (m && m->log)
+		fprintf(x->out, "    Mirror log volume\t%s\n", m->log->name);
+	if (m && m->region_size)
+		fprintf(x->out, "    Mirror region size\t%s\n", x->size(x, m->region_size, b));
+	fprintf(x->out, "    Mirror original:\n");
+	if (s->narea)
+		seg_display_area(x, s, 0, "    ");
+	fprintf(x->out, "    Mirror destinations:\n");
+	for (unsigned k = 1; k < s->narea; k++)
+		seg_display_area(x, s, k, "    ");
+	fprintf(x->out, "   \n");
+}
+
 const struct segtype segtype_mirror = {
 	.name = "mirror",
 	.area_key = "mirrors",
+	.flags = SEGTYPE_MONITORED,
 	.attr_volume = 'm',
 	.attr_target = 'm',
 	.import = mirror_import,
@@ -520,6 +548,8 @@ const struct segtype segtype_mirror = {
 	.plan = mirror_plan,
 	.owner_of = mirror_owner_of,
 	.report = mirror_report,
+	.display = mirror_display,
+	.display_seg = mirror_display_seg,
 	.create = mirror_create,
 	.poll = mirror_poll,
 	.convert = mirror_convert,

@@ -521,6 +521,35 @@ out:
 	return r;
 }
 
+/* lvdisplay: "Mirrored volumes" of raid1 and raid10 (lvm2's
+ * SEG_AREAS_MIRRORED levels); --maps: each image and rmeta (_raid_display). */
+static void raid_display(struct seg_display_ctx *x)
+{
+	const struct raid_seg *r = lv_seg_model(x->lv, lv_segtype(x->lv));
+
+	if (r && x->at == SEG_DISPLAY_MORE && (!strcmp(r->level, "raid1") || !strcmp(r->level, "raid10")))
+		fprintf(x->out, "  Mirrored volumes       %u\n", r->count);
+}
+
+static void raid_display_seg(const struct seg_display_ctx *x, const struct lv_seg *s)
+{
+	const struct raid_seg *r = s->priv;
+
+	/* each image's extents as lvm2's text import counts them: the
+	 * segment's for the levels without parity (raid10 too) */
+	unsigned parity = r ? raid_parity_devs(r->level) : 0;
+	uint32_t len = parity && r->count > parity ? (s->len + r->count - parity - 1) / (r->count - parity) : s->len;
+
+	for (unsigned i = 0; r && i < r->count; i++) {
+		fprintf(x->out, "    Raid Data LV%2u\n", i);
+		fprintf(x->out, "      Logical volume\t%s\n      Logical extents\t0 to %u\n", r->image[i], len - 1);
+	}
+	for (unsigned i = 0; r && r->meta && i < r->count; i++)
+		if (r->meta[i])
+			fprintf(x->out, "    Raid Metadata LV%2u\t%s\n", i, r->meta[i]);
+	fprintf(x->out, "   \n");
+}
+
 static const struct seg_ref_key raid_refs[] = {
 	{ "raids", true, 1, false },
 	{ "raid0_lvs", true, 1, false },
@@ -532,7 +561,7 @@ const struct segtype segtype_raid = {
 	.names = raid_names,
 	.create_names = "raid0, raid1, raid10, raid4, raid5, raid5_la, raid5_ra, raid5_ls, raid5_rs, raid5_n, raid6, "
 			"raid6_zr, raid6_nr, raid6_nc, raid6_n_6, raid6_la_6, raid6_ra_6, raid6_ls_6, raid6_rs_6",
-	.flags = SEGTYPE_KEPT,
+	.flags = SEGTYPE_KEPT | SEGTYPE_MONITORED,
 	.refs = raid_refs,
 	.attr_volume = 'r',
 	.attr_target = 'r',
@@ -541,6 +570,8 @@ const struct segtype segtype_raid = {
 	.plan = raid_plan,
 	.owner_of = raid_owner_of,
 	.report = raid_report,
+	.display = raid_display,
+	.display_seg = raid_display_seg,
 	.create = raid_create,
 	.convert = raid_convert,
 	.resize = raid_resize,

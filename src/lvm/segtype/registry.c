@@ -68,6 +68,22 @@ int seg_reparse(const struct vg *vg, struct lv_seg *s, struct err *e)
 	return s->raw && s->st->parse ? s->st->parse(vg, s, e) : 0;
 }
 
+void seg_display_area(const struct seg_display_ctx *x, const struct lv_seg *s, unsigned k, const char *pre)
+{
+	const struct lv_area *a = &s->area[k];
+	uint32_t last = a->pe + seg_area_len(s) - 1;
+
+	if (a->lv) {
+		fprintf(x->out, "  %sLogical volume\t%s\n", pre, a->lv->name);
+		fprintf(x->out, "  %sLogical extents\t%u to %u\n", pre, a->pe, last);
+	} else if (a->pv) { /* a missing PV's name is lvm2's "[unknown]" */
+		fprintf(x->out, "  %sPhysical volume\t%s\n", pre, a->pv->pv && a->pv->path ? a->pv->path : "[unknown]");
+		fprintf(x->out, "  %sPhysical extents\t%u to %u\n", pre, a->pe, last);
+	} else {
+		fprintf(x->out, "  %sPhysical volume\tMissing\n", pre);
+	}
+}
+
 bool seg_can_activate(const struct lv_seg *s)
 {
 	return s->st->plan && (!s->raw || s->priv);

@@ -202,6 +202,48 @@ static void snapshot_report_named(const struct seg_report_ctx *x, const struct v
 	}
 }
 
+/* lvdisplay of the origin ("source of" each COW LV) and of the COW LV,
+ * which lvdisplay shows with its origin's size, as lvm2's lvdisplay_full. */
+static void snapshot_display_named(struct seg_display_ctx *x, const struct vg_lv *user)
+{
+	const struct snapshot_seg *m = lv_seg_model(user, lv_segtype(user));
+	const struct vg_lv *cow = m ? vg_find_lv(x->vg, m->cow) : NULL, *origin = m ? vg_find_lv(x->vg, m->origin) : NULL;
+	uint64_t used = 0, total = 0;
+	char b[UNITS_BUF];
+	bool active;
+
+	if (!cow || !origin || (x->lv != cow && x->lv != origin))
+		return;
+	active = x->at != SEG_DISPLAY_SIZE && cow_usage(x->d, x->vg, cow, &used, &total) > 0;
+	switch (x->at) {
+	case SEG_DISPLAY_NAMES:
+		if (x->lv == cow) {
+			fprintf(x->out, "  LV snapshot status     %s destination for %s\n", active ? "active" : "INACTIVE",
+				origin->name);
+			break;
+		}
+		if (!x->said++)
+			fprintf(x->out, "  LV snapshot status     source of\n");
+		fprintf(x->out, "                         %s [%s]\n", cow->name, active ? "active" : "INACTIVE");
+		break;
+	case SEG_DISPLAY_SIZE:
+		if (x->lv == cow)
+			x->le_count = origin->le_count;
+		break;
+	case SEG_DISPLAY_MORE:
+		if (x->lv != cow)
+			break;
+		fprintf(x->out, "  COW-table size         %s\n", x->size(x, (uint64_t)cow->le_count * x->vg->extent_size, b));
+		fprintf(x->out, "  COW-table LE           %u\n", cow->le_count);
+		if (active)
+			fprintf(x->out, "  Allocated to snapshot  %.2f%%\n", 100.0 * used / total);
+		fprintf(x->out, "  Snapshot chunk size    %s\n", x->size(x, m->chunk, b));
+		break;
+	default:
+		break;
+	}
+}
+
 static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
@@ -474,7 +516,7 @@ static const struct seg_ref_key snapshot_refs[] = {
 const struct segtype segtype_snapshot = {
 	.name = "snapshot",
 	.create_names = "snapshot (-s -L)",
-	.flags = SEGTYPE_KEPT | SEGTYPE_HIDDEN,
+	.flags = SEGTYPE_KEPT | SEGTYPE_HIDDEN | SEGTYPE_MONITORED,
 	.refs = snapshot_refs,
 	.attr_volume = 's',
 	.attr_target = 's',
@@ -483,6 +525,7 @@ const struct segtype segtype_snapshot = {
 	.plan = snapshot_plan,
 	.wrap = snapshot_wrap,
 	.report_named = snapshot_report_named,
+	.display_named = snapshot_display_named,
 	.create = snapshot_create,
 	.resize = snapshot_resize,
 	.convert = snapshot_convert,

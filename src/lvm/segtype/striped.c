@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/units.h"
 #include "lvm/activate.h"
 #include "lvm/config.h"
 #include "lvm/segtype.h"
@@ -179,6 +180,24 @@ static const struct seg_ref_key striped_refs[] = {
 	{ NULL, false, 0, false },
 };
 
+/* lvm2's _striped_display */
+static void striped_display_seg(const struct seg_display_ctx *x, const struct lv_seg *s)
+{
+	char b[UNITS_BUF];
+
+	if (s->narea == 1) {
+		seg_display_area(x, s, 0, "  ");
+	} else {
+		fprintf(x->out, "    Stripes\t\t%u\n", s->narea);
+		fprintf(x->out, "    Stripe size\t\t%s\n", x->size(x, s->stripe_size, b));
+		for (unsigned k = 0; k < s->narea; k++) {
+			fprintf(x->out, "    Stripe %u:\n", k);
+			seg_display_area(x, s, k, "    ");
+		}
+	}
+	fprintf(x->out, "   \n");
+}
+
 const struct segtype segtype_striped = {
 	.name = "striped",
 	.alias = "linear",
@@ -189,4 +208,5 @@ const struct segtype segtype_striped = {
 	.validate = striped_validate,
 	.report_name = striped_report_name,
 	.plan = striped_plan,
+	.display_seg = striped_display_seg,
 };

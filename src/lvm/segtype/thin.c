@@ -107,6 +107,38 @@ static void thin_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 			   (int32_t)(mapped * (uint64_t)REPORT_PERCENT_100 / ((uint64_t)x->lv->le_count * x->vg->extent_size)));
 }
 
+/* lvdisplay: the pool and origin; how much of an active LV is mapped;
+ * --maps: lvm2's _thin_display. */
+static void thin_display(struct seg_display_ctx *x)
+{
+	const struct thin_seg *t = lv_seg_model(x->lv, &segtype_thin);
+	char name[LV_DM_NAME_MAX];
+	struct err e = { { 0 } };
+	uint64_t mapped, size = (uint64_t)x->lv->le_count * x->vg->extent_size;
+
+	if (!t)
+		return;
+	if (x->at == SEG_DISPLAY_NAMES) {
+		fprintf(x->out, "  LV Pool name           %s\n", t->pool);
+		if (t->origin)
+			fprintf(x->out, "  LV Thin origin name    %s\n", t->origin);
+		if (t->external_origin)
+			fprintf(x->out, "  LV External origin name %s\n", t->external_origin);
+		return;
+	}
+	lv_dm_name(x->vg, x->lv, name);
+	if (x->at == SEG_DISPLAY_USAGE && x->d && !thin_mapped(x->d, name, &mapped, &e))
+		fprintf(x->out, "  Mapped size            %.2f%%\n", size ? 100.0 * mapped / size : 0.0);
+}
+
+static void thin_display_seg(const struct seg_display_ctx *x, const struct lv_seg *s)
+{
+	const struct thin_seg *t = s->priv;
+
+	if (t)
+		fprintf(x->out, "    Device ID\t\t%u\n   \n", t->device_id);
+}
+
 /* ---- lvcreate, lvremove, lvextend ---- */
 
 /* A new thin LV @name in @pool: fresh (origin NULL), a snapshot of thin
@@ -291,7 +323,7 @@ static const struct seg_ref_key thin_refs[] = {
 
 const struct segtype segtype_thin = {
 	.name = "thin",
-	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE | SEGTYPE_SNAPSHOTS | SEGTYPE_SPARE,
+	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE | SEGTYPE_SNAPSHOTS | SEGTYPE_SPARE | SEGTYPE_VIRTUAL,
 	.refs = thin_refs,
 	.attr_volume = 'V',
 	.attr_target = 't',
@@ -299,6 +331,8 @@ const struct segtype segtype_thin = {
 	.free = thin_free,
 	.plan = thin_plan,
 	.report = thin_report,
+	.display = thin_display,
+	.display_seg = thin_display_seg,
 	.create = thin_create,
 	.remove = thin_remove,
 	.resize = thin_resize,

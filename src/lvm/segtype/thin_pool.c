@@ -475,9 +475,47 @@ static const struct seg_ref_key pool_refs[] = {
 	{ NULL, false, 0, false },
 };
 
+/* lvdisplay: the sub-LVs; how full an active pool is; --maps: lvm2's
+ * _thin_pool_display. */
+static void pool_display(struct seg_display_ctx *x)
+{
+	const struct thin_pool_seg *tp = lv_seg_model(x->lv, &segtype_thin_pool);
+	char name[LV_DM_NAME_MAX + LV_DM_LAYER_MAX];
+	struct thin_pool_status s;
+	struct err e = { { 0 } };
+
+	if (!tp)
+		return;
+	if (x->at == SEG_DISPLAY_NAMES) {
+		fprintf(x->out, "  LV Pool metadata       %s\n", tp->metadata);
+		fprintf(x->out, "  LV Pool data           %s\n", tp->data);
+		return;
+	}
+	lv_dm_layer_name(x->vg, x->lv, "tpool", name, sizeof(name));
+	if (x->at != SEG_DISPLAY_USAGE || !x->d || thin_pool_status(x->d, name, &s, &e))
+		return;
+	fprintf(x->out, "  Allocated pool data    %.2f%%\n", s.data_total ? 100.0 * s.data_used / s.data_total : 0.0);
+	fprintf(x->out, "  Allocated metadata     %.2f%%\n", s.meta_total ? 100.0 * s.meta_used / s.meta_total : 0.0);
+}
+
+static void pool_display_seg(const struct seg_display_ctx *x, const struct lv_seg *s)
+{
+	const struct thin_pool_seg *tp = s->priv;
+	char b[UNITS_BUF];
+
+	if (!tp)
+		return;
+	fprintf(x->out, "    Chunk size\t\t%s\n", x->size(x, tp->chunk_size, b));
+	fprintf(x->out, "    Discards\t\t%s\n", tp->discards ? tp->discards : "passdown");
+	fprintf(x->out, "    Thin count\t\t%u\n", thin_pool_users(x->vg, x->lv));
+	fprintf(x->out, "    Transaction ID\t%llu\n", (unsigned long long)tp->transaction_id);
+	fprintf(x->out, "    Zero new blocks\t%s\n", tp->zero ? "yes" : "no");
+	fprintf(x->out, "   \n");
+}
+
 const struct segtype segtype_thin_pool = {
 	.name = "thin-pool",
-	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE | SEGTYPE_FIRST | SEGTYPE_SPARE,
+	.flags = SEGTYPE_KEPT | SEGTYPE_OUTSIDE | SEGTYPE_FIRST | SEGTYPE_SPARE | SEGTYPE_NO_PATH | SEGTYPE_MONITORED,
 	.refs = pool_refs,
 	.attr_volume = 't',
 	.attr_target = 't',
@@ -486,6 +524,8 @@ const struct segtype segtype_thin_pool = {
 	.plan = pool_plan,
 	.owner_of = pool_owner_of,
 	.report = pool_report,
+	.display = pool_display,
+	.display_seg = pool_display_seg,
 	.create = pool_create,
 	.remove = pool_remove,
 	.resize = pool_resize,

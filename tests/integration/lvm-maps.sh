@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Where the extents are, as lvm2 shows it, against real lvm2 on the same
+# PVs (loop devices, isolated lvm.conf, activation disabled for lvm2):
+#  - pvs --segments (and -v), pvs with LV or segment fields (a row per PV
+#    segment, free ones too), pvs -S on LV fields, vgs with PV segment
+#    fields, JSON: the same rows and values as lvm2's;
+#  - mixing LV and PV fields where lvm2 refuses it: the same message;
+#  - pvdisplay --maps and lvdisplay -a --maps (-m) of a VG ulvm made with
+#    linear LVs of two segments, striped, raid1, raid10, mirrors with a
+#    disk and a core log, a thin pool with a thin LV and its snapshot, a
+#    cache pool with a cached LV and an old-style snapshot, and of the VG
+#    lvm2 wrote (tests/data/lvm/richvg.backup: error, zero, thin, raid1,
+#    cache-pool, snapshot): line for line as lvm2's, with a PV missing too;
+#  - with the LVs active in ulvmd, lvdisplay says what lvm2 says of
+#    active ones: pool and thin usage, a cache's counters, an active
+#    snapshot, and "monitored".
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lvm2.bash"
+need pvs vgs lvs pvdisplay lvdisplay vgcfgrestore losetup
+export ULVM_CONF_DIR=$T/ulvm
+mkdir -p "$ULVM_CONF_DIR"
+declare -A L
+attach_pvs 96M a b c d o
+attach_pvs 128M e f
+lvm2_isolate --no-backup "${L[@]}"
+LVM2_EXPECTED_WARNINGS=(thin Thin 'NOT backed up' 'Forced restore' 'check for active volumes')
+step() { echo "== $*"; }
+# both tools' output of the same command, which must be the same; "LV
+# Status" left out (lvm2 omits the line with activation disabled)
+same() {
+	lvm2 "$@" | grep -v '^  LV Status ' >"$T/lvm.out"
+	ulvm "$@" >"$T/ulvm.raw" || fail "ulvm $*: exit $?"
+	grep -v '^  LV Status ' "$T/ulvm.raw" >"$T/ulvm.out"
+	diff "$T/lvm.out" "$T/ulvm.out" || fail "$*: lvm2 and ulvm differ"
+	[ -s "$T/ulvm.out" ] || fail "$*: no output"
+}
+same_refusal() {
+	local rc1=0 rc2=0
+	"$@" >"$T/lvm.out" 2>"$T/lvm.err" || rc1=$?
+	ulvm "$@" >"$T/ulvm.out" 2>"$T/ulvm.err" || rc2=$?
+	[ "$rc1" -ne 0 ] || fail "lvm2 $* succeeded"
+	[ "$rc1" = "$rc2" ] || { cat "$T/ulvm.err"; fail "$*: exit $rc2, lvm2 $rc1"; }
+	grep -v 'WARNING: Activation disabled' "$T/lvm.err" | diff - "$T/ulvm.err" ||
+		fail "$*: lvm2 and ulvm say different things"
+	echo "refused as lvm2: $* ($(tail -n 1 "$T/ulvm.err" | sed 's/^ *//'))"
+}
+
+step "a VG of every kind of LV ulvm makes, and an orphan PV"
+ulvm pvcreate "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" "${L[o]}" >/dev/null
+ulvm vgcreate mv "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" >/dev/null
+start_ulvmd
+ulvm lvcreate -an -L 8M -n lin mv "${L[a]}" >/dev/null
+ulvm lvcreate -an -i 2 -I 128k -L 8M -n str mv "${L[a]}" "${L[b]}" >/dev/null
+ulvm lvextend -L +4M mv/lin "${L[c]}" >/dev/null # a second segment, on another PV
+ulvm lvcreate -an --type raid1 -m 1 -L 4M -n r1 mv >/dev/null
+ulvm lvcreate -an --type raid10 -i 2 -m 1 -L 8M -n r10 mv >/dev/null
+ulvm lvcreate -an --type mirror -m 1 -L 4M -n mir mv >/dev/null
+ulvm lvcreate -an --type mirror --mirrorlog core -m 1 -L 4M -n mirc mv >/dev/null
+ulvm lvcreate --type thin-pool -L 8M -n pool mv >/dev/null
+ulvm lvcreate -T mv/pool -V 16M -n thin >/dev/null
+ulvm lvcreate -s mv/thin -n tsnap >/dev/null
+ulvm lvcreate -an --type cache-pool -L 8M -n cpool mv >/dev/null
+ulvm lvcreate -an -L 8M -n slow mv >/dev/null
+ulvm lvconvert -y --type cache --cachepool mv/cpool mv/slow >/dev/null
+ulvm lvcreate -an -s -L 4M -n snap mv/lin >/dev/null
+ulvm vgchange -an mv >/dev/null
+lvm2 vgck mv >/dev/null
+
+step "pvs --segments and pvs with LV fields: a row per PV segment, as lvm2"
+same pvs --segments
+same pvs --segments -v
+same pvs -o+lv_name
+same pvs -o+lv_name,seg_start_pe,segtype,seg_size,seg_size_pe,devices,seg_pe_ranges,stripes,stripe_size
+same pvs --segments -o pv_name,pvseg_start,pvseg_size,lv_name,lv_size,segtype --reportformat json
+same pvs --segments --units s --nosuffix -o pv_name,pvseg_start,pvseg_size,seg_size,seg_start
+same pvs -o pv_name,pvseg_start,lv_name -O -pvseg_size,pv_name
+same pvs -S lv_name=lin
+same pvs -o pv_name,lv_name -S 'segtype=free'
+same pvs -o pv_name,lv_name,pvseg_start -S 'lv_name=~^r'
+same pvs --segments "${L[b]}" "${L[o]}"
+same vgs -o+pvseg_start,pvseg_size mv
+same vgs -o vg_name,pv_name,pvseg_start,pvseg_size -O pv_name,-pvseg_start mv
+[ "$(ulvm pvs --noheadings --segments "${L[a]}" | wc -l)" -ge 4 ] || fail "pvs --segments: too few rows"
+
+step "LV and PV fields together where lvm2 refuses them"
+same_refusal lvs -o+pvseg_start mv
+same_refusal lvs --segments -o+pv_name mv
+same_refusal vgs -o+pv_name,lv_name mv
+same_refusal vgs -o+pvseg_start,lv_name mv
+
+step "pvdisplay --maps and lvdisplay --maps, as lvm2"
+same pvdisplay -m
+same pvdisplay --maps "${L[c]}"
+same lvdisplay -m mv
+same lvdisplay -a -m mv
+same lvdisplay --maps mv/lin mv/mir mv/r10
+same lvs -a -o lv_name,lv_path mv
+# with a PV missing: its areas are "[unknown]" in both
+MISSING=(--devices "${L[a]},${L[b]},${L[c]}")
+LVM2_EXPECTED_WARNINGS+=("Couldn't find device with uuid" 'is missing PV')
+same lvdisplay -a -m mv "${MISSING[@]}"
+same pvs --segments -o+lv_name,devices "${MISSING[@]}"
+grep -q '\[unknown\]' "$T/ulvm.out" || fail "pvs with a missing PV: no [unknown]"
+ulvm lvdisplay -m mv/lin >"$T/o"
+[ "$(grep -c '^    Physical volume' "$T/o")" = 2 ] || { cat "$T/o"; fail "lvdisplay -m: lin's two segments"; }
+
+step "the VG lvm2 wrote: error, zero, thin, raid1, cache pool, snapshot"
+F=$top/tests/data/lvm/richvg.backup
+for p in 0 1; do
+	id=$(awk -v k="pv$p {" 'index($0, k) { f = 1 } f && /id =/ { gsub(/"/, "", $3); print $3; exit }' "$F")
+	dev=${L[e]}
+	[ "$p" = 1 ] && dev=${L[f]}
+	pvcreate -q --uuid "$id" --restorefile "$F" "$dev" >/dev/null 2>&1 || fail "pvcreate --uuid"
+done
+vgcfgrestore --force -f "$F" richvg >"$T/o" 2>&1 || { cat "$T/o"; fail "lvm2 vgcfgrestore"; }
+# ulvm knows the PVs it made (its devices file); these lvm2 made
+RV=(--devices "${L[e]},${L[f]}")
+same lvdisplay -a -m richvg "${RV[@]}"
+same lvdisplay richvg "${RV[@]}"
+same pvdisplay -m "${RV[@]}"
+same pvs --segments -o+lv_name,segtype,seg_size "${RV[@]}"
+same lvs -a -o lv_name,lv_path richvg "${RV[@]}"
+
+step "lvdisplay of active LVs: what lvm2 shows of them"
+ulvm vgchange -ay mv >/dev/null
+ulvm lvdisplay -m mv/pool mv/thin mv/slow mv/snap mv/lin mv/r1 >"$T/o"
+for want in '^  Allocated pool data    [0-9.]*%$' '^  Allocated metadata     [0-9.]*%$' \
+	'^  Mapped size            [0-9.]*%$' '^  LV Cache pool name     cpool_cpool$' '^  LV Cache origin name   slow_corig$' \
+	'^  Cache used blocks      [0-9.]*%$' '^  Cache read hits/misses [0-9]* / [0-9]*$' \
+	'^  LV snapshot status     active destination for lin$' '^                         snap \[active\]$' \
+	'^  Allocated to snapshot  [0-9.]*%$' '^    Monitoring		monitored$' '^  # open                 0$'; do
+	grep -q "$want" "$T/o" || { cat "$T/o"; fail "active lvdisplay: no line $want"; }
+done
+ulvm vgchange -an mv >/dev/null
+stop_ulvmd
+echo "ok"

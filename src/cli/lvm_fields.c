@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 
 #include "cli/lvm_fields.h"
 #include "lvm/activate.h"
@@ -126,6 +129,43 @@ static void set_tags(struct report_row *r, int field, const struct strv *t)
 	report_set_str(r, field, buf);
 }
 
+/* The sectors a metadata area has left for the next VG text, as lvm2
+ * counts them (_mda_free_sectors_raw): half the ring, less a sector of
+ * rounding, less the text it holds; -1 for an ignored or unread one. */
+static int64_t mda_free(const struct pv_mda *m)
+{
+	uint64_t max;
+
+	if (m->status || mda_ignored(&m->hdr) || m->hdr.size < MDA_HEADER_SIZE + 1024)
+		return -1;
+	max = (m->hdr.size - MDA_HEADER_SIZE) / 2 - 512;
+	return m->hdr.slot[0].size >= max ? 0 : (int64_t)((max - m->hdr.slot[0].size) >> 9);
+}
+
+/* The smallest free space and size of the metadata areas in use on @pvs
+ * (*count of them, *used in use), as lvm2's vg_mda_free/vg_mda_size. */
+static void mda_sums(const struct pv *const *pvs, unsigned n, unsigned *count, unsigned *used, int64_t *free_,
+		     uint64_t *size)
+{
+	*count = *used = 0;
+	*free_ = -1;
+	*size = 0;
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; pvs[i] && j < pvs[i]->nmda; j++) {
+			const struct pv_mda *m = &pvs[i]->mda[j];
+			int64_t f = mda_free(m);
+
+			(*count)++;
+			if (f < 0)
+				continue;
+			(*used)++;
+			if (*free_ < 0 || f < *free_)
+				*free_ = f;
+			if (!*size || m->locn.size < *size)
+				*size = m->locn.size;
+		}
+}
+
 void lvm_fields_vg(struct lvm_fields *x, struct report_row *r, const struct vgh *h)
 {
 	const struct vg *vg = h->vg;
@@ -162,6 +202,27 @@ void lvm_fields_vg(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	report_set_u64(r, RF_MAX_LV, vg->max_lv);
 	report_set_u64(r, RF_MAX_PV, vg->max_pv);
 	report_set_u64(r, RF_VG_MISSING_PV_COUNT, h->missing);
+	if (report_wants(x->rep, RF_VG_MDA_COUNT) || report_wants(x->rep, RF_VG_MDA_USED_COUNT) ||
+	    report_wants(x->rep, RF_VG_MDA_FREE) || report_wants(x->rep, RF_VG_MDA_SIZE)) {
+		const struct pv *pvs[256];
+		unsigned n = 0, count, used;
+		int64_t free_;
+		uint64_t size;
+
+		for (unsigned i = 0; i < vg->npv && n < 256; i++)
+			pvs[n++] = vg->pv[i]->pv;
+		mda_sums(pvs, n, &count, &used, &free_, &size);
+		report_set_u64(r, RF_VG_MDA_COUNT, count);
+		report_set_u64(r, RF_VG_MDA_USED_COUNT, used);
+		if (free_ >= 0)
+			report_set_sectors(r, RF_VG_MDA_FREE, (uint64_t)free_);
+		if (size)
+			report_set_bytes(r, RF_VG_MDA_SIZE, size);
+	}
+	if (vg->metadata_copies)
+		report_set_u64(r, RF_VG_MDA_COPIES, vg->metadata_copies);
+	else
+		report_set_value(r, RF_VG_MDA_COPIES, "unmanaged", UINT64_MAX);
 	report_set_str(r, RF_VG_PERMISSIONS, vg->status & FLAG(VGF_WRITE) ? "writeable" : "read-only");
 	report_set_str(r, RF_VG_ALLOCATION_POLICY, vg->alloc ? vg->alloc : "normal");
 	set_bin(r, RF_VG_EXTENDABLE, vg->status & FLAG(VGF_RESIZEABLE), "extendable");
@@ -172,8 +233,10 @@ void lvm_fields_vg(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	set_bin(r, RF_VG_AUTOACTIVATION, !(vg->status & FLAG(VGF_NOAUTOACTIVATE)), "enabled");
 }
 
-static void seg_lists(const struct vg_lv *lv, const struct lv_seg *s, FILE *dev, FILE *ranges,
-		      bool all)
+/* devices, seg_pe_ranges and seg_le_ranges of @s, or of all of @lv's
+ * segments (@all). */
+static void seg_lists(const struct vg *vg, const struct vg_lv *lv, const struct lv_seg *s, FILE *dev, FILE *ranges,
+		      FILE *le, bool all)
 {
 	for (unsigned i = all ? 0 : (unsigned)(s - lv->seg); i < lv->nseg; i++) {
 		const struct lv_seg *g = &lv->seg[i];
@@ -181,23 +244,75 @@ static void seg_lists(const struct vg_lv *lv, const struct lv_seg *s, FILE *dev,
 		for (unsigned k = 0; k < g->narea; k++) {
 			const struct lv_area *a = &g->area[k];
 			const char *p = a->lv ? a->lv->name : a->pv->path ? a->pv->path : "[unknown]";
-			uint32_t alen = seg_area_len(g);
+			bool hidden = a->lv && !lv_listed(vg, a->lv);
+			/* a sub-LV as lvm2's _format_pvsegs lists it: from 0, all of it */
+			uint32_t at = a->lv ? 0 : a->pe, alen = a->lv ? a->lv->le_count : seg_area_len(g);
 
-			fprintf(dev, "%s%s(%u)", ftell(dev) ? "," : "", p, g->area[k].pe);
-			fprintf(ranges, "%s%s:%u-%u", ftell(ranges) ? " " : "", p, g->area[k].pe,
-				g->area[k].pe + alen - 1);
+			fprintf(dev, "%s%s(%u)", ftell(dev) ? "," : "", p, at);
+			fprintf(ranges, "%s%s:%u-%u", ftell(ranges) ? " " : "", p, at, at + alen - 1);
+			fprintf(le, "%s%s%s%s:%u-%u", ftell(le) ? "," : "", hidden ? "[" : "", p, hidden ? "]" : "", at,
+				at + alen - 1);
 		}
 		if (!all)
 			break;
 	}
 }
 
+/* The LV fields that need no type, and the defaults a type's hook may
+ * change (what ulvm, having no kernel devices, reports as lvm2 does for
+ * an inactive LV). */
+static void lv_generic(struct report_row *r, const struct vg *vg, const struct vg_lv *lv)
+{
+	static const unsigned none[] = { RF_LV_KERNEL_MAJOR, RF_LV_KERNEL_MINOR, RF_LV_KERNEL_READ_AHEAD,
+					 RF_RAIDINTEGRITYBLOCKSIZE, RF_WRITECACHE_BLOCK_SIZE };
+	char buf[LV_DM_NAME_MAX + 16];
+
+	report_set_s64(r, RF_LV_MAJOR, lv->has_major ? lv->major : -1);
+	report_set_s64(r, RF_LV_MINOR, lv->has_minor ? lv->minor : -1);
+	for (size_t i = 0; i < sizeof(none) / sizeof(*none); i++)
+		report_set_s64(r, none[i], -1);
+	if (lv->has_read_ahead && lv->read_ahead >= 0)
+		report_set_sectors(r, RF_LV_READ_AHEAD, (uint64_t)lv->read_ahead);
+	else
+		report_set_value(r, RF_LV_READ_AHEAD, "auto", UINT64_MAX);
+	if (lv->has_ctime) {
+		time_t t = (time_t)lv->ctime;
+		struct tm tm;
+
+		if (localtime_r(&t, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%d %T %z", &tm))
+			report_set_value(r, RF_LV_TIME, buf, (uint64_t)lv->ctime);
+	}
+	memcpy(buf, "/dev/mapper/", 12);
+	lv_dm_name(vg, lv, buf + 12);
+	report_set_str(r, RF_LV_DM_PATH, buf);
+}
+
+/* lv_layout, lv_role, lv_modules from what the types said, and lvm2's
+ * defaults (lv_layout_and_role): the segments' layout, public or private. */
+static void lv_kind(struct report_row *r, const struct vg_lv *lv, struct lv_kind *k)
+{
+	char role[sizeof(k->role) + 16];
+	bool linear = false, striped = false;
+
+	for (unsigned i = 0; i < lv->nseg; i++) {
+		linear |= lv->seg[i].striped && lv->seg[i].narea == 1;
+		striped |= lv->seg[i].striped && lv->seg[i].narea > 1;
+	}
+	if (!k->layout[0])
+		snprintf(k->layout, sizeof(k->layout), "%s", linear && striped ? "linear,striped" : linear ? "linear"
+							      : striped ? "striped" : "unknown");
+	snprintf(role, sizeof(role), "%s%s%s", k->private_lv ? "private" : "public", k->role[0] ? "," : "", k->role);
+	report_set_str(r, RF_LV_LAYOUT, k->layout);
+	report_set_str(r, RF_LV_ROLE, role);
+	report_set_str(r, RF_LV_MODULES, k->modules);
+}
+
 /* The fields and lv_attr letters @lv's type (or its owner's) adds. */
 static void type_report(struct lvm_fields *x, const struct vg *vg, const struct vg_lv *lv, struct report_row *r,
-			char attr[11])
+			char attr[11], struct lv_kind *kind)
 {
 	const struct segtype *st = lv_segtype(lv);
-	struct seg_report_ctx sx = { vg, lv, NULL, r, attr };
+	struct seg_report_ctx sx = { vg, lv, NULL, r, attr, kind };
 	const struct vg_lv *o = NULL;
 
 	for (unsigned i = 0; i < vg->nlv; i++) { /* the LVs that name this one */
@@ -220,6 +335,7 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	const struct vg *vg = h->vg;
 	char id[LVM_ID_TEXT_LEN + 1], attr[11], name[LVM_NAME_LEN + 2], full[2 * LVM_NAME_LEN + 8];
 	bool visible = lv_listed(vg, lv);
+	struct lv_kind kind = { 0 };
 
 	lvm_fields_vg(x, r, h);
 	lvm_id_format(lv->id, id);
@@ -229,6 +345,10 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		set_tags(r, RF_SEG_TAGS, &seg->tags);
 		report_set_str(r, RF_SEGTYPE, seg->st->report_name ? seg->st->report_name(seg) : seg->type);
 		report_set_u64(r, RF_STRIPES, seg->striped ? seg->narea : 0);
+		report_set_u64(r, RF_DATA_STRIPES, seg->striped ? seg->narea : 0);
+		report_set_u64(r, RF_DATA_COPIES, 1);
+		report_set_sectors(r, RF_CHUNK_SIZE, 0);
+		report_set_value(r, RF_ZERO, "unknown", UINT64_MAX); /* thin pools and LVs say */
 		report_set_sectors(r, RF_STRIPE_SIZE, seg->stripe_size);
 		report_set_sectors(r, RF_REGION_SIZE, 0); /* mirrors and raid set theirs */
 		report_set_sectors(r, RF_SEG_START, (uint64_t)seg->le * vg->extent_size);
@@ -236,7 +356,9 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		report_set_sectors(r, RF_SEG_SIZE, (uint64_t)seg->len * vg->extent_size);
 		report_set_u64(r, RF_SEG_SIZE_PE, seg->len);
 	}
-	type_report(x, vg, lv, r, attr);
+	lv_generic(r, vg, lv);
+	type_report(x, vg, lv, r, attr, &kind);
+	lv_kind(r, lv, &kind);
 	snprintf(name, sizeof(name), visible ? "%s" : "[%s]", lv->name);
 	report_set_str_key(r, RF_LV_NAME, name, lv->name); /* "[hidden]" sorts and selects as "hidden" */
 	set_tags(r, RF_LV_TAGS, &lv->tags);
@@ -261,26 +383,28 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	if (!seg && lv->nseg == 1)
 		seg = &lv->seg[0];
 	/* a type without modelled areas (raid) fills them in type_report */
-	if ((report_wants(x->rep, RF_DEVICES) || report_wants(x->rep, RF_SEG_PE_RANGES)) && lv->nseg &&
-	    (seg ? seg : &lv->seg[0])->narea) {
-		char *dv = NULL, *rg = NULL;
-		size_t dl = 0, rl = 0;
-		FILE *fd = open_memstream(&dv, &dl), *fr = open_memstream(&rg, &rl);
+	if ((report_wants(x->rep, RF_DEVICES) || report_wants(x->rep, RF_SEG_PE_RANGES) ||
+	     report_wants(x->rep, RF_SEG_LE_RANGES)) && lv->nseg && (seg ? seg : &lv->seg[0])->narea) {
+		char *dv = NULL, *rg = NULL, *le = NULL;
+		size_t dl = 0, rl = 0, ll = 0;
+		FILE *fd = open_memstream(&dv, &dl), *fr = open_memstream(&rg, &rl), *fl = open_memstream(&le, &ll);
 
-		if (fd && fr) {
-			seg_lists(lv, seg ? seg : &lv->seg[0], fd, fr, !seg);
+		if (fd && fr && fl)
+			seg_lists(vg, lv, seg ? seg : &lv->seg[0], fd, fr, fl, !seg);
+		if (fd)
 			fclose(fd);
+		if (fr)
 			fclose(fr);
+		if (fl)
+			fclose(fl);
+		if (fd && fr && fl) {
 			report_set_str(r, RF_DEVICES, dv);
 			report_set_str(r, RF_SEG_PE_RANGES, rg);
-		} else {
-			if (fd)
-				fclose(fd);
-			if (fr)
-				fclose(fr);
+			report_set_str(r, RF_SEG_LE_RANGES, le);
 		}
 		free(dv);
 		free(rg);
+		free(le);
 	}
 }
 
@@ -306,6 +430,7 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 {
 	char id[LVM_ID_TEXT_LEN + 1], attr[4] = "---";
 	unsigned mdas = 0;
+	struct stat st;
 
 	if (h)
 		lvm_fields_vg(x, r, h);
@@ -321,6 +446,21 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		report_set_u64(r, RF_PV_MDA_USED_COUNT, mdas);
 		if (d->pv->nmda)
 			report_set_bytes(r, RF_PV_MDA_SIZE, d->pv->mda[0].locn.size);
+		{
+			const struct pv *one = d->pv;
+			unsigned count, used;
+			int64_t free_;
+			uint64_t size;
+
+			mda_sums(&one, 1, &count, &used, &free_, &size);
+			if (free_ >= 0)
+				report_set_sectors(r, RF_PV_MDA_FREE, (uint64_t)free_);
+		}
+		report_set_u64(r, RF_PV_EXT_VSN, d->pv->label.ext_version);
+		if (!stat(d->path, &st) && S_ISBLK(st.st_mode)) {
+			report_set_fmt(r, RF_PV_MAJOR, "%u", major(st.st_rdev));
+			report_set_fmt(r, RF_PV_MINOR, "%u", minor(st.st_rdev));
+		}
 	}
 	if (p) {
 		uint32_t used = vg_pv_used(h->vg, p);
@@ -335,10 +475,8 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		report_set_sectors(r, RF_PE_START, p->pe_start);
 		report_set_u64(r, RF_PV_PE_COUNT, p->pe_count);
 		report_set_u64(r, RF_PV_PE_ALLOC_COUNT, used);
-		if (p->has_ba) {
-			report_set_sectors(r, RF_PV_BA_START, p->ba_start);
-			report_set_sectors(r, RF_PV_BA_SIZE, p->ba_size);
-		}
+		report_set_sectors(r, RF_PV_BA_START, p->has_ba ? p->ba_start : 0);
+		report_set_sectors(r, RF_PV_BA_SIZE, p->has_ba ? p->ba_size : 0);
 	} else {
 		uint64_t s = d->pv->label.device_size / 512;
 
@@ -349,6 +487,8 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		report_set_sectors(r, RF_PE_START, d->pv->label.n_data ? d->pv->label.data[0].offset / 512 : 0);
 		report_set_u64(r, RF_PV_PE_COUNT, 0);
 		report_set_u64(r, RF_PV_PE_ALLOC_COUNT, 0);
+		report_set_bytes(r, RF_PV_BA_START, d->pv->label.n_ba ? d->pv->label.ba[0].offset : 0);
+		report_set_bytes(r, RF_PV_BA_SIZE, d->pv->label.n_ba ? d->pv->label.ba[0].size : 0);
 	}
 	report_set_str(r, RF_PV_ATTR, attr);
 	set_bin(r, RF_PV_ALLOCATABLE, attr[0] == 'a', "allocatable");

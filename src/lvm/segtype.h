@@ -85,6 +85,16 @@ struct seg_display_ctx {
 	void *arg; /* @size's */
 };
 
+/* lv_layout, lv_role and lv_modules of an LV as its type and the types
+ * of the LVs naming it describe it (lvm2's lv_layout_and_role and
+ * list_lv_modules): comma-separated words, each once.  lvs adds the
+ * rest: "linear"/"striped" when no type gave a layout, "public" or
+ * "private" before the roles. */
+struct lv_kind {
+	char layout[96], role[128], modules[64];
+	bool private_lv; /* a sub-LV, a pool: lvm2's role "private" */
+};
+
 /* What lvs shows of an LV through its type (filled by @report). */
 struct seg_report_ctx {
 	const struct vg *vg;
@@ -92,7 +102,16 @@ struct seg_report_ctx {
 	struct dmctl *d; /* connected, or NULL when no daemon runs */
 	struct report_row *row;
 	char *attr; /* lv_attr, 10 characters */
+	struct lv_kind *kind;
 };
+
+/* Add words to x->kind: @layout, @role and @modules (each may be NULL);
+ * @private_lv marks the LV private. */
+void seg_report_kind(const struct seg_report_ctx *x, const char *layout, const char *role, const char *modules,
+		     bool private_lv);
+/* Field @name_field = LV @name as lvs names it ("[hidden]"), and
+ * @uuid_field (or -1) its uuid. */
+void seg_report_lv(const struct seg_report_ctx *x, int name_field, int uuid_field, const char *name);
 
 /* A change of a VG (lvcreate, lvremove, lvresize) handed to a type's
  * hooks.  The VG is read and locked; the hook edits it, commits it

@@ -377,7 +377,7 @@ static void cache_report(const struct seg_report_ctx *x, const struct vg_lv *own
 	const struct cache_seg *m = cache_model(owner ? owner : x->lv);
 	const struct cache_settings *cs;
 
-	cache_family_report(x, owner, m->origin, m->pool);
+	cache_family_report(x, owner, m->origin, m->pool, "cache");
 	if (owner)
 		return;
 	if ((cs = cache_settings_of(x->vg, m))) {

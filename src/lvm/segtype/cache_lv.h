@@ -100,11 +100,12 @@ int cache_opts_apply(struct vg *vg, const struct lv_cache_opts *o, struct cache_
 void cache_settings_list(const struct cache_settings *cs, char *buf, size_t size);
 /* The report fields of settings (cache_mode, cache_policy, ...). */
 void cache_settings_report(const struct seg_report_ctx *x, const struct cache_settings *cs);
-/* What a cached LV (cache or writecache) reports of its layout: for the
- * LV itself (@owner NULL) pool_lv [FAST], origin, devices and
- * seg_pe_ranges; for a sub-LV of @owner its attr characters. */
+/* What a cached LV (cache or writecache, @kind) reports of its layout:
+ * for the LV itself (@owner NULL) pool_lv [FAST], origin, devices,
+ * seg_pe_ranges, lv_layout and lv_modules; for a sub-LV of @owner its
+ * attr characters and, for the origin, its role. */
 void cache_family_report(const struct seg_report_ctx *x, const struct vg_lv *owner, const char *origin,
-			 const char *fast);
+			 const char *fast, const char *kind);
 
 /* ---- cache pools (cache_pool.c) ---- */
 const struct cache_pool_seg *cache_pool_model(const struct vg_lv *lv);

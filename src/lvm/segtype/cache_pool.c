@@ -284,23 +284,31 @@ void cache_settings_list(const struct cache_settings *cs, char *buf, size_t size
 }
 
 void cache_family_report(const struct seg_report_ctx *x, const struct vg_lv *owner, const char *origin,
-			 const char *fast)
+			 const char *fast, const char *kind)
 {
+	char role[64];
+
 	char buf[LVM_NAME_LEN + 16];
 
 	if (owner) { /* the origin 'o', the pool or cachevol 'C', both of target type 'C' */
 		x->attr[0] = vg_find_lv(x->vg, origin) == x->lv ? 'o' : 'C';
 		x->attr[6] = 'C';
+		snprintf(role, sizeof(role), "%s,origin,%sorigin", kind, kind);
+		if (x->attr[0] == 'o')
+			seg_report_kind(x, NULL, role, NULL, true);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "[%s]", fast);
-	report_set_str(x->row, RF_POOL_LV, buf);
-	snprintf(buf, sizeof(buf), "[%s]", origin);
-	report_set_str(x->row, RF_ORIGIN, buf);
+	seg_report_kind(x, kind, NULL, kind, false);
+	report_set_u64(x->row, RF_STRIPES, 1); /* the origin */
+	report_set_u64(x->row, RF_DATA_STRIPES, 1);
+	seg_report_lv(x, RF_POOL_LV, RF_POOL_LV_UUID, fast);
+	seg_report_lv(x, RF_ORIGIN, RF_ORIGIN_UUID, origin);
 	snprintf(buf, sizeof(buf), "%s(0)", origin);
 	report_set_str(x->row, RF_DEVICES, buf);
 	snprintf(buf, sizeof(buf), "%s:0-%u", origin, x->lv->le_count - 1);
 	report_set_str(x->row, RF_SEG_PE_RANGES, buf);
+	snprintf(buf, sizeof(buf), "[%s]:0-%u", origin, x->lv->le_count - 1);
+	report_set_str(x->row, RF_SEG_LE_RANGES, buf);
 }
 
 void cache_settings_report(const struct seg_report_ctx *x, const struct cache_settings *cs)
@@ -665,6 +673,19 @@ static struct vg_lv *pool_owner_of(const struct vg *vg, const struct vg_lv *pool
 	return NULL;
 }
 
+/* The role and parent of pool @pool's sub-LV, or of the spare. */
+static void sub_kind(const struct seg_report_ctx *x, const struct vg_lv *pool, const struct cache_pool_seg *m)
+{
+	bool data = m && vg_find_lv(x->vg, m->data) == x->lv, meta = m && vg_find_lv(x->vg, m->metadata) == x->lv;
+
+	if (vg_pmspare(x->vg) == x->lv)
+		seg_report_kind(x, NULL, "pool,spare", NULL, true);
+	else if (data || meta)
+		seg_report_kind(x, NULL, data ? "cache,pool,data" : "cache,pool,metadata", NULL, true);
+	if (data || meta)
+		seg_report_lv(x, RF_LV_PARENT, -1, pool->name);
+}
+
 /* _cdata 'C', _cmeta 'e', whether or not the pool is used. */
 static void pool_report_named(const struct seg_report_ctx *x, const struct vg_lv *user)
 {
@@ -674,6 +695,9 @@ static void pool_report_named(const struct seg_report_ctx *x, const struct vg_lv
 		x->attr[0] = 'C';
 	else if (m && vg_find_lv(x->vg, m->metadata) == x->lv)
 		x->attr[0] = 'e';
+	else
+		return;
+	sub_kind(x, user, m);
 }
 
 static const char *pool_report_name(const struct lv_seg *s)
@@ -693,14 +717,6 @@ static int pool_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv 
 	return 0;
 }
 
-static const char *bracketed(const struct vg *vg, const char *name, char *buf, size_t size)
-{
-	const struct vg_lv *l = vg_find_lv(vg, name);
-
-	snprintf(buf, size, l && !(l->status & FLAG(LVF_VISIBLE)) ? "[%s]" : "%s", name);
-	return buf;
-}
-
 void cache_pool_report_fields(const struct seg_report_ctx *x, const struct vg_lv *pool)
 {
 	const struct cache_pool_seg *m = cache_pool_model(pool);
@@ -713,8 +729,12 @@ void cache_pool_report_fields(const struct seg_report_ctx *x, const struct vg_lv
 	report_set_str(x->row, RF_DEVICES, buf);
 	snprintf(buf, sizeof(buf), "%s:0-%u", m->data, pool->le_count - 1);
 	report_set_str(x->row, RF_SEG_PE_RANGES, buf);
-	report_set_str(x->row, RF_DATA_LV, bracketed(x->vg, m->data, buf, sizeof(buf)));
-	report_set_str(x->row, RF_METADATA_LV, bracketed(x->vg, m->metadata, buf, sizeof(buf)));
+	snprintf(buf, sizeof(buf), "[%s]:0-%u", m->data, pool->le_count - 1);
+	report_set_str(x->row, RF_SEG_LE_RANGES, buf);
+	seg_report_lv(x, RF_DATA_LV, RF_DATA_LV_UUID, m->data);
+	seg_report_lv(x, RF_METADATA_LV, RF_METADATA_LV_UUID, m->metadata);
+	report_set_u64(x->row, RF_STRIPES, 1); /* the data LV */
+	report_set_u64(x->row, RF_DATA_STRIPES, 1);
 	if ((meta = vg_find_lv(x->vg, m->metadata)))
 		report_set_sectors(x->row, RF_LV_METADATA_SIZE, (uint64_t)meta->le_count * x->vg->extent_size);
 	cache_settings_report(x, &m->cs);
@@ -730,8 +750,10 @@ static void pool_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 	if (owner) { /* _cdata 'C', _cmeta and the spare 'e' */
 		m = cache_pool_model(owner);
 		x->attr[0] = m && vg_find_lv(x->vg, m->data) == x->lv ? 'C' : 'e';
+		sub_kind(x, owner, m);
 		return;
 	}
+	seg_report_kind(x, "cache,pool", NULL, "cache", true);
 	cache_pool_report_fields(x, x->lv);
 	if ((user = cache_pool_user(x->vg, x->lv)))
 		cache_status_report(x, user, false);

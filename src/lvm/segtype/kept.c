@@ -9,17 +9,29 @@
  */
 #include <stddef.h>
 
+#include "common/report.h"
+#include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 
-#define KEPT_TYPE(id, nm, nms, fl, v, t, ...)                                                                \
+#define KEPT_TYPE(id, nm, nms, fl, v, t, rep, ...)                                                           \
 	static const struct seg_ref_key id##_refs[] = { __VA_ARGS__ { NULL, false, 0, false } };            \
 	const struct segtype segtype_##id = { .name = nm, .names = nms, .flags = SEGTYPE_KEPT | (fl),        \
-					      .refs = id##_refs, .attr_volume = v, .attr_target = t }
+					      .refs = id##_refs, .attr_volume = v, .attr_target = t,       \
+					      .report = rep }
 
-KEPT_TYPE(integrity, "integrity", NULL, 0, 0, 0, { "origin", true, 0, false },
+/* error and zero: lv_modules names the target (their layout is lvm2's
+ * "unknown", as no type gives one); nothing else to report. */
+static void target_report(const struct seg_report_ctx *x, const struct vg_lv *owner)
+{
+	(void)owner;
+	seg_report_kind(x, NULL, NULL, x->lv->seg[0].st->name, false);
+	report_set_u64(x->row, RF_DATA_STRIPES, 0);
+}
+
+KEPT_TYPE(integrity, "integrity", NULL, 0, 0, 0, NULL, { "origin", true, 0, false },
 	  { "meta_dev", true, 0, false },);
-KEPT_TYPE(vdo, "vdo", NULL, SEGTYPE_VIRTUAL, 0, 0, { "vdo_pool", true, 0, false },);
-KEPT_TYPE(vdo_pool, "vdo-pool", NULL, 0, 0, 0, { "data", true, 0, false },);
-KEPT_TYPE(error, "error", NULL, SEGTYPE_VIRTUAL, 'v', 'v', );
-KEPT_TYPE(zero, "zero", NULL, SEGTYPE_VIRTUAL, 'v', 'v', );
-KEPT_TYPE(unknown, NULL, NULL, 0, 0, 0, );
+KEPT_TYPE(vdo, "vdo", NULL, SEGTYPE_VIRTUAL, 0, 0, NULL, { "vdo_pool", true, 0, false },);
+KEPT_TYPE(vdo_pool, "vdo-pool", NULL, 0, 0, 0, NULL, { "data", true, 0, false },);
+KEPT_TYPE(error, "error", NULL, SEGTYPE_VIRTUAL, 'v', 'v', target_report, );
+KEPT_TYPE(zero, "zero", NULL, SEGTYPE_VIRTUAL, 'v', 'v', target_report, );
+KEPT_TYPE(unknown, NULL, NULL, 0, 0, 0, NULL, );

@@ -337,15 +337,24 @@ static void mirror_report(const struct seg_report_ctx *x, const struct vg_lv *ow
 			x->attr[0] = 'l';
 		else
 			x->attr[0] = x->d && !mirror_sync_of(x->d, name, &a, &b) && a < b ? 'I' : 'i';
+		seg_report_kind(x, NULL, x->attr[0] == 'l' ? "mirror,log" : "mirror,image", NULL, true);
+		seg_report_lv(x, RF_LV_PARENT, -1, owner->name);
 		return;
 	}
 	m = x->lv->seg[0].priv;
-	if (x->lv->status & FLAG(LVF_PVMOVE))
+	if (x->lv->status & FLAG(LVF_PVMOVE)) {
 		x->attr[0] = 'p';
-	else if (x->lv->status & FLAG(LVF_NOTSYNCED))
-		x->attr[0] = 'M';
+		seg_report_kind(x, "mirror", "pvmove", "mirror", true);
+	} else {
+		seg_report_kind(x, "mirror", NULL, "mirror", false);
+		if (x->lv->status & FLAG(LVF_NOTSYNCED))
+			x->attr[0] = 'M';
+		else
+			report_set_value(x->row, RF_LV_INITIAL_IMAGE_SYNC, "initial image sync", 1);
+	}
+	report_set_u64(x->row, RF_DATA_STRIPES, x->lv->seg[0].narea); /* lvm2: the legs; data_copies stays 1 */
 	if (m->log)
-		report_set_str(x->row, RF_MIRROR_LOG, m->log->name);
+		seg_report_lv(x, RF_MIRROR_LOG, RF_MIRROR_LOG_UUID, m->log->name);
 	if (m->region_size)
 		report_set_sectors(x->row, RF_REGION_SIZE, m->region_size);
 	devs[0] = 0;

@@ -251,6 +251,81 @@ int raid_status_of(struct dmctl *d, const char *name, struct raid_status *st)
 	return r;
 }
 
+/* lvm2's reshapable levels (raid4/5/6/10) report a reshape length, 0
+ * as ulvm does not reshape, on the LV and its images. */
+static bool reshapable(const struct raid_seg *r)
+{
+	return strncmp(r->level, "raid1", 5) || !strcmp(r->level, "raid10") ? strncmp(r->level, "raid0", 5) != 0
+									  : false;
+}
+
+static void reshape_fields(const struct seg_report_ctx *x)
+{
+	report_set_sectors(x->row, RF_RESHAPE_LEN, 0);
+	report_set_u64(x->row, RF_RESHAPE_LEN_LE, 0);
+}
+
+/* lvm2's area_len of an image: the segment's for the levels without
+ * parity (raid10 too), a data image's share for raid4/5/6. */
+static uint32_t image_extents(const struct raid_seg *r, uint32_t len)
+{
+	unsigned parity = raid_parity_devs(r->level);
+
+	return parity && r->count > parity ? (len + r->count - parity - 1) / (r->count - parity) : len;
+}
+
+/* lv_layout ("raid,raid5,raid5_ls": lvm2 names the rotating layouts of
+ * raid5 and raid6, and "raid5"/"raid6" alone are raid5_ls/raid6_zr),
+ * lv_modules, the copies and stripes, and the image lists lvm2 prints
+ * from the segment's areas. */
+static void raid_kind(const struct seg_report_ctx *x, const struct raid_seg *r)
+{
+	static const char *const named[] = { "raid5_la", "raid5_ra", "raid5_ls", "raid5_rs", "raid6_zr", "raid6_nr",
+					     "raid6_nc" };
+	char layout[64], pe[2048] = "", le[2048] = "", md[2048] = "", mle[2048] = "";
+	const char *lvl = !strcmp(r->level, "raid5") ? "raid5_ls" : !strcmp(r->level, "raid6") ? "raid6_zr" : r->level;
+	unsigned parity = raid_parity_devs(r->level), copies;
+	size_t a = 0, b = 0, c = 0, d = 0;
+
+	snprintf(layout, sizeof(layout), "raid,%.5s", lvl);
+	for (size_t i = 0; i < sizeof(named) / sizeof(*named); i++)
+		if (!strcmp(lvl, named[i]))
+			snprintf(layout, sizeof(layout), "raid,%.5s,%s", lvl, lvl);
+	if (!strncmp(lvl, "raid10", 6))
+		snprintf(layout, sizeof(layout), "raid,raid10");
+	seg_report_kind(x, layout, NULL, "raid", false);
+	copies = !strcmp(r->level, "raid10") ? 2 : !strcmp(r->level, "raid1") ? r->count : parity + 1;
+	report_set_u64(x->row, RF_DATA_COPIES, copies);
+	report_set_u64(x->row, RF_DATA_STRIPES, !strcmp(r->level, "raid10") ? (r->count - parity) / copies
+					      : r->count - parity);
+	if (parity || copies > 1)
+		report_set_u64(x->row, RF_PARITY_CHUNKS, parity ? parity : copies - 1);
+	if (!has_flag(x->lv, LVF_NOTSYNCED))
+		report_set_value(x->row, RF_LV_INITIAL_IMAGE_SYNC, "initial image sync", 1);
+	if (reshapable(r))
+		reshape_fields(x);
+	for (unsigned i = 0; i < r->count; i++) {
+		const struct vg_lv *img = vg_find_lv(x->vg, r->image[i]);
+		uint32_t n = img && img->le_count ? img->le_count : 1; /* the report counts the image's own */
+
+		a += (size_t)snprintf(pe + a, a < sizeof(pe) ? sizeof(pe) - a : 0, "%s%s:0-%u", i ? " " : "",
+				      r->image[i], n - 1);
+		b += (size_t)snprintf(le + b, b < sizeof(le) ? sizeof(le) - b : 0, "%s[%s]:0-%u", i ? "," : "",
+				      r->image[i], n - 1);
+		if (!r->meta || !r->meta[i])
+			continue;
+		const struct vg_lv *m = vg_find_lv(x->vg, r->meta[i]);
+
+		c += (size_t)snprintf(md + c, c < sizeof(md) ? sizeof(md) - c : 0, "%s%s(0)", c ? "," : "", r->meta[i]);
+		d += (size_t)snprintf(mle + d, d < sizeof(mle) ? sizeof(mle) - d : 0, "%s[%s]:0-%u", d ? "," : "",
+				      r->meta[i], m && m->le_count ? m->le_count - 1 : 0);
+	}
+	report_set_str(x->row, RF_SEG_PE_RANGES, pe);
+	report_set_str(x->row, RF_SEG_LE_RANGES, le);
+	report_set_str(x->row, RF_METADATA_DEVICES, md);
+	report_set_str(x->row, RF_SEG_METADATA_LE_RANGES, mle);
+}
+
 static void raid_report(const struct seg_report_ctx *x, const struct vg_lv *owner)
 {
 	const struct vg *vg = x->vg;
@@ -273,11 +348,16 @@ static void raid_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 		}
 		if (x->attr[0] != 'i' && x->attr[0] != 'I')
 			x->attr[0] = 'e';
+		seg_report_kind(x, NULL, x->attr[0] == 'e' ? "raid,metadata" : "raid,image", NULL, true);
+		seg_report_lv(x, RF_LV_PARENT, -1, owner->name);
+		if (x->attr[0] != 'e' && r && reshapable(r))
+			reshape_fields(x);
 		return;
 	}
 	r = lv_seg_model(x->lv, lv_segtype(x->lv));
 	if (!r)
 		return;
+	raid_kind(x, r);
 	{
 		char devs[64 * (LVM_NAME_LEN + 4)];
 		size_t n = 0;
@@ -535,10 +615,7 @@ static void raid_display_seg(const struct seg_display_ctx *x, const struct lv_se
 {
 	const struct raid_seg *r = s->priv;
 
-	/* each image's extents as lvm2's text import counts them: the
-	 * segment's for the levels without parity (raid10 too) */
-	unsigned parity = r ? raid_parity_devs(r->level) : 0;
-	uint32_t len = parity && r->count > parity ? (s->len + r->count - parity - 1) / (r->count - parity) : s->len;
+	uint32_t len = r ? image_extents(r, s->len) : 0;
 
 	for (unsigned i = 0; r && i < r->count; i++) {
 		fprintf(x->out, "    Raid Data LV%2u\n", i);

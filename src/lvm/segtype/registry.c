@@ -7,7 +7,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "common/report.h"
 #include "lvm/activate.h"
+#include "lvm/lvref.h"
 #include "lvm/segtype.h"
 #include "lvm/thin_lv.h"
 #include "lvm/vg_internal.h"
@@ -66,6 +68,49 @@ void *lv_seg_model(const struct vg_lv *lv, const struct segtype *st)
 int seg_reparse(const struct vg *vg, struct lv_seg *s, struct err *e)
 {
 	return s->raw && s->st->parse ? s->st->parse(vg, s, e) : 0;
+}
+
+static void add_words(char *list, size_t size, const char *words)
+{
+	char buf[128];
+
+	snprintf(buf, sizeof(buf), "%s", words ? words : "");
+	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		size_t n = strlen(w), len = strlen(list);
+		const char *p = list;
+		bool have = false;
+
+		while (!have && (p = strstr(p, w))) {
+			have = (p == list || p[-1] == ',') && (p[n] == ',' || !p[n]);
+			p += n;
+		}
+		if (!have && len + n + 2 <= size)
+			snprintf(list + len, size - len, "%s%s", len ? "," : "", w);
+	}
+}
+
+void seg_report_kind(const struct seg_report_ctx *x, const char *layout, const char *role, const char *modules,
+		     bool private_lv)
+{
+	if (!x->kind)
+		return;
+	add_words(x->kind->layout, sizeof(x->kind->layout), layout);
+	add_words(x->kind->role, sizeof(x->kind->role), role);
+	add_words(x->kind->modules, sizeof(x->kind->modules), modules);
+	x->kind->private_lv |= private_lv;
+}
+
+void seg_report_lv(const struct seg_report_ctx *x, int name_field, int uuid_field, const char *name)
+{
+	const struct vg_lv *l = vg_find_lv(x->vg, name);
+	char buf[LVM_NAME_LEN + 3], id[LVM_ID_TEXT_LEN + 1];
+
+	snprintf(buf, sizeof(buf), l && !lv_listed(x->vg, l) ? "[%s]" : "%s", name);
+	report_set_str(x->row, (unsigned)name_field, buf);
+	if (l && uuid_field >= 0) {
+		lvm_id_format(l->id, id);
+		report_set_str(x->row, (unsigned)uuid_field, id);
+	}
 }
 
 void seg_display_area(const struct seg_display_ctx *x, const struct lv_seg *s, unsigned k, const char *pre)

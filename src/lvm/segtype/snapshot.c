@@ -174,6 +174,30 @@ static int cow_usage(struct dmctl *d, const struct vg *vg, const struct vg_lv *c
 	return r;
 }
 
+/* An origin of old snapshots: its role, its size and the COW LVs (the
+ * snapshots by their names), all of them at once. */
+static void origin_kind(const struct seg_report_ctx *x)
+{
+	char list[1024] = "";
+	unsigned n = 0;
+	size_t len = 0;
+
+	for (unsigned i = 0; i < x->vg->nlv; i++) {
+		const struct vg_lv *l = x->vg->lv[i];
+		const struct snapshot_seg *o = lv_segtype(l) == &segtype_snapshot ? lv_seg_model(l, lv_segtype(l)) : NULL;
+
+		if (o && !strcmp(o->origin, x->lv->name) && len < sizeof(list)) {
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? "," : "", o->cow);
+			n++;
+		}
+	}
+	seg_report_kind(x, NULL, n > 1 ? "origin,thickorigin,multithickorigin" : "origin,thickorigin", "snapshot",
+			false);
+	report_set_sectors(x->row, RF_ORIGIN_SIZE, (uint64_t)x->lv->le_count * x->vg->extent_size);
+	report_set_str(x->row, RF_LV_DESCENDANTS, list);
+	report_set_str(x->row, RF_LV_FULL_DESCENDANTS, list);
+}
+
 static void snapshot_report_named(const struct seg_report_ctx *x, const struct vg_lv *user)
 {
 	const struct snapshot_seg *m = lv_seg_model(user, lv_segtype(user));
@@ -185,13 +209,19 @@ static void snapshot_report_named(const struct seg_report_ctx *x, const struct v
 	if (!strcmp(x->lv->name, m->origin)) {
 		x->attr[0] = m->merging ? 'O' : 'o';
 		x->attr[6] = 's';
+		origin_kind(x);
 		return;
 	}
 	if (strcmp(x->lv->name, m->cow))
 		return;
 	x->attr[0] = 's';
 	x->attr[6] = 's';
-	report_set_str(x->row, RF_ORIGIN, m->origin);
+	seg_report_lv(x, RF_ORIGIN, RF_ORIGIN_UUID, m->origin);
+	seg_report_kind(x, NULL, "snapshot,thicksnapshot", "snapshot", false);
+	report_set_sectors(x->row, RF_CHUNK_SIZE, m->chunk);
+	report_set_sectors(x->row, RF_ORIGIN_SIZE, (uint64_t)user->le_count * x->vg->extent_size);
+	report_set_str(x->row, RF_LV_ANCESTORS, m->origin);
+	report_set_str(x->row, RF_LV_FULL_ANCESTORS, m->origin);
 	if ((u = cow_usage(x->d, x->vg, x->lv, &used, &total)) > 0) {
 		int32_t pct = report_make_percent(used, total);
 

@@ -83,6 +83,84 @@ static int thin_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv 
 	return lv_plan_add(p, lv, NULL, text, e) ? 0 : -ENOMEM;
 }
 
+/* The origin chain of @t (thin origins, then an external one). */
+static void ancestors(const struct vg *vg, const struct thin_seg *t, char *buf, size_t size)
+{
+	struct thin_seg u;
+	size_t n = 0;
+	struct err e = { { 0 } };
+	unsigned hops = 0;
+
+	buf[0] = 0;
+	while (t && (t->origin || t->external_origin) && hops++ < vg->nlv && n < size) {
+		const char *o = t->origin ? t->origin : t->external_origin;
+		const struct vg_lv *l = vg_find_lv(vg, o);
+
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", o);
+		t = t->origin && l && !lv_thin_seg(l, &u, &e) ? &u : NULL;
+	}
+}
+
+static bool in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+/* lv_layout, lv_role, lv_modules, lv_ancestors, lv_descendants of a thin LV
+ * (lvm2's _lv_layout_and_role_thin). */
+static void thin_kind(const struct seg_report_ctx *x, const struct thin_seg *t)
+{
+	char anc[1024], desc[1024] = "", other[1024];
+	unsigned snaps = 0;
+	size_t n = 0;
+	struct thin_seg u;
+	struct err e = { { 0 } };
+
+	seg_report_kind(x, "thin,sparse", t->origin ? "snapshot,thinsnapshot" : NULL, "thin,thin-pool", false);
+	ancestors(x->vg, t, anc, sizeof(anc));
+	for (unsigned i = 0; i < x->vg->nlv; i++) {
+		const struct vg_lv *l = x->vg->lv[i];
+
+		if (l == x->lv || lv_thin_seg(l, &u, &e)) {
+			err_clear(&e);
+			continue;
+		}
+		snaps += u.origin && !strcmp(u.origin, x->lv->name);
+		ancestors(x->vg, &u, other, sizeof(other));
+		if (in_list(other, x->lv->name) && n < sizeof(desc))
+			n += (size_t)snprintf(desc + n, sizeof(desc) - n, "%s%s", n ? "," : "", l->name);
+	}
+	if (snaps)
+		seg_report_kind(x, NULL, snaps > 1 ? "origin,thinorigin,multithinorigin" : "origin,thinorigin", NULL,
+				false);
+	report_set_str(x->row, RF_LV_ANCESTORS, anc);
+	report_set_str(x->row, RF_LV_FULL_ANCESTORS, anc);
+	report_set_str(x->row, RF_LV_DESCENDANTS, desc);
+	report_set_str(x->row, RF_LV_FULL_DESCENDANTS, desc);
+}
+
+/* An LV that thin LVs use as their external origin. */
+static void thin_report_named(const struct seg_report_ctx *x, const struct vg_lv *user)
+{
+	const struct thin_seg *t = lv_seg_model(user, &segtype_thin);
+	unsigned users = 0;
+
+	if (!t || !t->external_origin || strcmp(t->external_origin, x->lv->name))
+		return;
+	for (unsigned i = 0; i < x->vg->nlv; i++) {
+		const struct thin_seg *u = lv_seg_model(x->vg->lv[i], &segtype_thin);
+
+		users += u && u->external_origin && !strcmp(u->external_origin, x->lv->name);
+	}
+	seg_report_kind(x, NULL, users > 1 ? "origin,extthinorigin,multiextthinorigin" : "origin,extthinorigin", NULL,
+			false);
+}
+
 static void thin_report(const struct seg_report_ctx *x, const struct vg_lv *owner)
 {
 	const struct thin_seg *t = lv_seg_model(x->lv, &segtype_thin);
@@ -93,13 +171,24 @@ static void thin_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 	uint64_t mapped;
 
 	(void)owner;
-	report_set_str(x->row, RF_POOL_LV, t->pool);
-	if (t->origin || t->external_origin)
-		report_set_str(x->row, RF_ORIGIN, t->origin ? t->origin : t->external_origin);
+	seg_report_lv(x, RF_POOL_LV, RF_POOL_LV_UUID, t->pool);
+	if (t->origin || t->external_origin) {
+		const struct vg_lv *o = vg_find_lv(x->vg, t->origin ? t->origin : t->external_origin);
+
+		seg_report_lv(x, RF_ORIGIN, RF_ORIGIN_UUID, t->origin ? t->origin : t->external_origin);
+		if (o && !t->origin) /* lvm2 2.03's lv_origin_size: an external origin's, not a thin one's */
+			report_set_sectors(x->row, RF_ORIGIN_SIZE, (uint64_t)o->le_count * x->vg->extent_size);
+	}
+	thin_kind(x, t);
 	report_set_u64(x->row, RF_THIN_ID, t->device_id);
 	report_set_u64(x->row, RF_TRANSACTION_ID, t->transaction_id);
-	if (tp)
+	report_set_u64(x->row, RF_STRIPES, 0);
+	report_set_u64(x->row, RF_DATA_STRIPES, 0);
+	if (tp) {
 		x->attr[7] = tp->zero ? 'z' : '-';
+		report_set_value(x->row, RF_ZERO, tp->zero ? "zero" : "", tp->zero);
+		report_set_str(x->row, RF_DISCARDS, tp->discards ? tp->discards : "passdown");
+	}
 	lv_dm_name(x->vg, x->lv, name);
 	if (!x->d || thin_mapped(x->d, name, &mapped, &e))
 		return;
@@ -331,6 +420,7 @@ const struct segtype segtype_thin = {
 	.free = thin_free,
 	.plan = thin_plan,
 	.report = thin_report,
+	.report_named = thin_report_named,
 	.display = thin_display,
 	.display_seg = thin_display_seg,
 	.create = thin_create,

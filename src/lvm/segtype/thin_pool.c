@@ -215,11 +215,33 @@ static void pool_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 	if (owner) { /* _tdata 'T', _tmeta and the spare 'e' ('o' is lvs' own: open while the pool is) */
 		tp = lv_seg_model(owner, &segtype_thin_pool);
 		x->attr[0] = vg_find_lv(vg, tp->data) == x->lv ? 'T' : 'e';
+		seg_report_kind(x, NULL, vg_pmspare(vg) == x->lv ? "pool,spare" : vg_find_lv(vg, tp->data) == x->lv ?
+					 "thin,pool,data" : "thin,pool,metadata", NULL, true);
+		if (vg_pmspare(vg) != x->lv)
+			seg_report_lv(x, RF_LV_PARENT, -1, owner->name);
 		return;
 	}
 	tp = lv_seg_model(x->lv, &segtype_thin_pool);
-	report_set_str(x->row, RF_DATA_LV, tp->data);
-	report_set_str(x->row, RF_METADATA_LV, tp->metadata);
+	seg_report_kind(x, "thin,pool", NULL, "thin-pool", true);
+	seg_report_lv(x, RF_DATA_LV, RF_DATA_LV_UUID, tp->data);
+	seg_report_lv(x, RF_METADATA_LV, RF_METADATA_LV_UUID, tp->metadata);
+	{
+		const struct vg_lv *meta = vg_find_lv(vg, tp->metadata), *data = vg_find_lv(vg, tp->data);
+		uint32_t n = data ? data->le_count : 0;
+
+		if (meta)
+			report_set_sectors(x->row, RF_LV_METADATA_SIZE, (uint64_t)meta->le_count * vg->extent_size);
+		report_set_fmt(x->row, RF_DEVICES, "%s(0)", tp->data);
+		if (n) {
+			report_set_fmt(x->row, RF_SEG_PE_RANGES, "%s:0-%u", tp->data, n - 1);
+			report_set_fmt(x->row, RF_SEG_LE_RANGES, "[%s]:0-%u", tp->data, n - 1);
+		}
+	}
+	report_set_str(x->row, RF_LV_WHEN_FULL, x->lv->status & FLAG(LVF_ERROR_WHEN_FULL) ? "error" : "queue");
+	report_set_str(x->row, RF_DISCARDS, tp->discards ? tp->discards : "passdown");
+	report_set_value(x->row, RF_ZERO, tp->zero ? "zero" : "", tp->zero);
+	report_set_u64(x->row, RF_STRIPES, 1); /* the data LV */
+	report_set_u64(x->row, RF_DATA_STRIPES, 1);
 	report_set_sectors(x->row, RF_CHUNK_SIZE, tp->chunk_size);
 	report_set_u64(x->row, RF_TRANSACTION_ID, tp->transaction_id);
 	report_set_u64(x->row, RF_THIN_COUNT, thin_pool_users(vg, x->lv));

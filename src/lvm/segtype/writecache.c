@@ -221,7 +221,7 @@ static void wc_report(const struct seg_report_ctx *x, const struct vg_lv *owner)
 	struct wc_status s;
 	char buf[512];
 
-	cache_family_report(x, owner, m->origin, m->cvol);
+	cache_family_report(x, owner, m->origin, m->cvol, "writecache");
 	if (owner)
 		return;
 	report_set_u64(x->row, RF_WRITECACHE_BLOCK_SIZE, m->block_size);

@@ -14,6 +14,8 @@
 #define COMMON_OPTS(base)                                                                      \
 	[base + G_DEVICES] = { "devices", NULL, "PATH,...", "use only these devices (no devices file)" }, \
 	[base + G_CONFDIR] = { "config-dir", NULL, "DIR", "the config dir (devices file, ulvm.conf, backups)" }, \
+	[base + G_CONFIG] = { "config", NULL, "SETTINGS", "ulvm.conf settings for this command only, lvm.conf " \
+			      "syntax or section/key=value" },                                              \
 	[base + G_RUNDIR] = { "run-dir", NULL, "DIR", "the run directory of ulvmd" },              \
 	[base + G_VERBOSE] = { "verbose", "v", NULL, "more messages" },                             \
 	[base + G_HELP] = { "help", "h", NULL, "show help and exit" }
@@ -120,20 +122,23 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 	[R_UNQUOTED] = { "unquoted", NULL, NULL, "with --nameprefixes: values without quotes" },
 	[R_ROWS] = { "rows", NULL, NULL, "one line per field, the objects across" },
 	[R_ALIGNED] = { "aligned", NULL, NULL, "with --separator: pad the columns too" },
+	[R_UNBUFFERED] = { "unbuffered", NULL, NULL, "rows as they are found (unsorted without -O), columns as wide as "
+			   "their headings" },
 	[R_MAPS] = { "maps", "m", NULL, "display: a PV's extents and what uses them, an LV's segments and where they lie" },
 	[R_SELECT] = { "select", "S", "SELECTION", "only the rows that match: FIELD OP VALUE joined by && || ! (), -S help" },
 	COMMON_OPTS(R_COMMON),
 };
 
-#define C_GLOBAL (CBIT(G_DEVICES) | CBIT(G_CONFDIR) | CBIT(G_RUNDIR) | CBIT(G_VERBOSE) | CBIT(G_HELP))
-#define R_GLOBAL (RBIT(G_DEVICES) | RBIT(G_CONFDIR) | RBIT(G_RUNDIR) | RBIT(G_VERBOSE) | RBIT(G_HELP))
+#define C_GLOBAL (CBIT(G_DEVICES) | CBIT(G_CONFDIR) | CBIT(G_CONFIG) | CBIT(G_RUNDIR) | CBIT(G_VERBOSE) | CBIT(G_HELP))
+#define R_GLOBAL (RBIT(G_DEVICES) | RBIT(G_CONFDIR) | RBIT(G_CONFIG) | RBIT(G_RUNDIR) | RBIT(G_VERBOSE) | RBIT(G_HELP))
 #define PVCREATE_OPTS (BIT(C_MDCOPIES) | BIT(C_PVMDCOPIES) | BIT(C_MDSIZE) | BIT(C_DATAALIGN) | \
 		       BIT(C_UUID) | BIT(C_YES) | BIT(C_FORCE) | BIT(C_ZERO))
 #define RESIZE_OPTS (BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_YES) | \
 		     BIT(C_FORCE) | BIT(C_ALLOC) | BIT(C_POOLMDSIZE) | BIT(C_USEPOLICIES))
 #define REPORT_OPTS (BIT(R_OPTIONS) | BIT(R_UNITS) | BIT(R_NOHEADINGS) | BIT(R_SEPARATOR) | \
 		     BIT(R_NOSUFFIX) | BIT(R_REPORTFORMAT) | BIT(R_ALL) | BIT(R_SORT) | BIT(R_FOREIGN) | \
-		     BIT(R_NAMEPREFIXES) | BIT(R_UNQUOTED) | BIT(R_ROWS) | BIT(R_ALIGNED) | BIT(R_SELECT))
+		     BIT(R_NAMEPREFIXES) | BIT(R_UNQUOTED) | BIT(R_ROWS) | BIT(R_ALIGNED) | BIT(R_SELECT) | \
+		     BIT(R_UNBUFFERED))
 #define TAG_OPTS (BIT(C_ADDTAG) | BIT(C_DELTAG))
 
 #define V(name, ops, min, max, opts, help, fn) { name, ops, min, max, opts, help, fn }
@@ -302,10 +307,16 @@ bool lvm_confirm(const struct lvm_cmd *c, const char *question)
 int lvm_setup(struct lvm_cmd *c, bool rw)
 {
 	struct err e = { { 0 } };
+	struct cfg_tree *override = NULL;
 	int r;
 
+	if (opt_set(c, c->common + G_CONFIG) && cfg_parse_settings(opt_val(c, c->common + G_CONFIG), &override, &e)) {
+		lvm_fail("--config: %s", e.msg);
+		lvm_fail("Failed to set overridden configuration entries.");
+		return LVM_EINVALID;
+	}
 	r = lvm_env_init(&c->env, opt_val(c, c->common + G_CONFDIR),
-			 opt_set(c, c->common + G_DEVICES) ? opt_val(c, c->common + G_DEVICES) : NULL,
+			 opt_set(c, c->common + G_DEVICES) ? opt_val(c, c->common + G_DEVICES) : NULL, override,
 			 c->cmdline, rw, &e);
 	c->env.run_dir = c->g->run_dir;
 	/* PVs that are ulvmd's devices are reached in its run dir, also by

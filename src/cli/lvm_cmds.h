@@ -38,12 +38,12 @@ enum {
 /* Options of the report family. */
 enum {
 	R_OPTIONS = 0, R_UNITS, R_NOHEADINGS, R_SEPARATOR, R_NOSUFFIX, R_REPORTFORMAT, R_ALL,
-	R_SEGMENTS, R_SORT, R_FILE, R_FORCE, R_COLUMNS, R_FOREIGN, R_NAMEPREFIXES, R_UNQUOTED, R_ROWS, R_ALIGNED, R_MAPS,
+	R_SEGMENTS, R_SORT, R_FILE, R_FORCE, R_COLUMNS, R_FOREIGN, R_NAMEPREFIXES, R_UNQUOTED, R_ROWS, R_ALIGNED, R_MAPS, R_UNBUFFERED,
 	R_SELECT,
 	R_COMMON
 };
 /* Options both have, after their own. */
-enum { G_DEVICES, G_CONFDIR, G_RUNDIR, G_VERBOSE, G_HELP, G_COUNT };
+enum { G_DEVICES, G_CONFDIR, G_CONFIG, G_RUNDIR, G_VERBOSE, G_HELP, G_COUNT };
 
 /* --addtag and --deltag, checked, without the '@' lvm2 allows. */
 struct lvm_tags {

@@ -261,7 +261,7 @@ static void seg_lists(const struct vg *vg, const struct vg_lv *lv, const struct 
 /* The LV fields that need no type, and the defaults a type's hook may
  * change (what ulvm, having no kernel devices, reports as lvm2 does for
  * an inactive LV). */
-static void lv_generic(struct report_row *r, const struct vg *vg, const struct vg_lv *lv)
+static void lv_generic(struct report_row *r, const struct vg *vg, const struct vg_lv *lv, const char *time_format)
 {
 	static const unsigned none[] = { RF_LV_KERNEL_MAJOR, RF_LV_KERNEL_MINOR, RF_LV_KERNEL_READ_AHEAD,
 					 RF_RAIDINTEGRITYBLOCKSIZE, RF_WRITECACHE_BLOCK_SIZE };
@@ -279,7 +279,7 @@ static void lv_generic(struct report_row *r, const struct vg *vg, const struct v
 		time_t t = (time_t)lv->ctime;
 		struct tm tm;
 
-		if (localtime_r(&t, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%d %T %z", &tm))
+		if (localtime_r(&t, &tm) && strftime(buf, sizeof(buf), time_format, &tm))
 			report_set_value(r, RF_LV_TIME, buf, (uint64_t)lv->ctime);
 	}
 	memcpy(buf, "/dev/mapper/", 12);
@@ -356,7 +356,8 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		report_set_sectors(r, RF_SEG_SIZE, (uint64_t)seg->len * vg->extent_size);
 		report_set_u64(r, RF_SEG_SIZE_PE, seg->len);
 	}
-	lv_generic(r, vg, lv);
+	/* lvm2's report/time_format (--config 'report/time_format="%s"') */
+	lv_generic(r, vg, lv, lvm_conf_str(&x->c->env, "report", "time_format", "%Y-%m-%d %T %z"));
 	type_report(x, vg, lv, r, attr, &kind);
 	lv_kind(r, lv, &kind);
 	snprintf(name, sizeof(name), visible ? "%s" : "[%s]", lv->name);

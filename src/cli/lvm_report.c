@@ -155,6 +155,7 @@ int lvm_report(void *ctx, int argc, char **argv)
 	o.unquoted = opt_set(c, R_UNQUOTED);
 	o.rows = opt_set(c, R_ROWS);
 	o.aligned = opt_set(c, R_ALIGNED);
+	o.unbuffered = opt_set(c, R_UNBUFFERED) && !opt_set(c, R_SORT); /* lvm2 buffers to sort by -O */
 	o.verbose = opt_set(c, R_COMMON + G_VERBOSE);
 	if (opt_set(c, R_UNITS) && units_parse(opt_val(c, R_UNITS), &o.units))
 		return lvm_fail("Invalid units specification.");

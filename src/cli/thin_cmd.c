@@ -31,13 +31,14 @@ static const struct cli_opt thin_opts[T_COMMON + G_COUNT] = {
 	[T_SAME] = { "same", NULL, NULL, "also list the ranges mapped alike (as thin_delta)" },
 	[T_COMMON + G_DEVICES] = { "devices", NULL, "PATH,...", "use only these devices (no devices file)" },
 	[T_COMMON + G_CONFDIR] = { "config-dir", NULL, "DIR", "the config dir (devices file, ulvm.conf)" },
+	[T_COMMON + G_CONFIG] = { "config", NULL, "SETTINGS", "ulvm.conf settings for this command only" },
 	[T_COMMON + G_RUNDIR] = { "run-dir", NULL, "DIR", "the run directory of ulvmd" },
 	[T_COMMON + G_VERBOSE] = { "verbose", "v", NULL, "more messages" },
 	[T_COMMON + G_HELP] = { "help", "h", NULL, "show help and exit" },
 };
 
 #define TBIT(o) CLI_BIT(o)
-#define T_GLOBAL (TBIT(T_COMMON + G_DEVICES) | TBIT(T_COMMON + G_CONFDIR) | \
+#define T_GLOBAL (TBIT(T_COMMON + G_DEVICES) | TBIT(T_COMMON + G_CONFDIR) | TBIT(T_COMMON + G_CONFIG) | \
 		  TBIT(T_COMMON + G_RUNDIR) | TBIT(T_COMMON + G_VERBOSE) | TBIT(T_COMMON + G_HELP))
 
 static int thin_delta(void *ctx, int argc, char **argv);

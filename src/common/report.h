@@ -138,6 +138,7 @@ struct report_opts {
 	bool nameprefixes;           /* LVM2_LV_NAME='x' (unaligned) */
 	bool unquoted;               /* with nameprefixes: no quotes */
 	bool rows;                   /* --rows: one line per field */
+	bool unbuffered;             /* --unbuffered: rows as they came, columns as wide as headings */
 	bool verbose;                /* -v: the spec's verbose field list */
 	enum report_format format;   /* --reportformat */
 	struct units units;          /* --units, --nosuffix */

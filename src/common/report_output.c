@@ -144,10 +144,10 @@ static void put_value(const struct report *rep, const struct report_col *c, cons
 	}
 	if (!rep->aligned)
 		fputs(v, out);
-	else if (right_aligned(f))
-		fprintf(out, "%*.*s", (int)c->width, (int)c->width, v);
+	else if (right_aligned(f)) /* a value wider than its column: --unbuffered */
+		fprintf(out, "%*s", (int)c->width, v);
 	else
-		fprintf(out, "%-*.*s", (int)c->width, (int)c->width, v);
+		fprintf(out, "%-*s", (int)c->width, v);
 	if (quote)
 		fputc('\'', out);
 }
@@ -162,10 +162,16 @@ static void output_headings(const struct report *rep, FILE *out)
 		const struct report_col *c = &rep->cols[i];
 		const char *h = report_def(rep, c->field)->heading;
 
+		size_t w = c->width;
+
 		if (c->hidden)
 			continue;
+		/* --unbuffered: each row as wide as it needs, the headings as the
+		 * first row (lvm2 prints them with it) */
+		if (rep->opts.unbuffered && rep->nrows && strlen(report_text(rep->rows[0], c->slot)) > w)
+			w = strlen(report_text(rep->rows[0], c->slot));
 		if (rep->aligned)
-			fprintf(out, "%-*.*s", (int)c->width, (int)c->width, h);
+			fprintf(out, "%-*s", (int)w, h);
 		else
 			fputs(h, out);
 		if (i + 1 < rep->ncols)
@@ -236,7 +242,7 @@ int report_output(struct report *rep, FILE *out)
 	if (rep->error)
 		return rep->error;
 	report_apply_selection(rep);
-	if (rep->nkeys && rep->nrows > 1)
+	if (rep->nkeys && rep->nrows > 1 && !rep->opts.unbuffered)
 		qsort_r(rep->rows, rep->nrows, sizeof(rep->rows[0]), row_cmp, rep);
 
 	for (unsigned i = 0; i < rep->ncols; i++) {
@@ -246,7 +252,7 @@ int report_output(struct report *rep, FILE *out)
 		for (size_t r = 0; r < rep->nrows; r++) {
 			size_t n = strlen(report_text(rep->rows[r], c->slot));
 
-			if (n > c->width)
+			if (n > c->width && !rep->opts.unbuffered)
 				c->width = n;
 			blank &= !n;
 		}

@@ -79,6 +79,10 @@ struct cfg_node {
 /* Parse @len bytes of @text (or up to its first NUL).  Errors name the
  * line: "line 12: expected '=' or '{' after \"seqno\"". */
 int cfg_parse(const char *text, size_t len, struct cfg_tree **out, struct err *e);
+/* lvm2's --config STRING: lvm.conf text, where a key may be a path
+ * ("report/time_format=\"%s\" global/system_id_source=none" is
+ * "report { time_format=\"%s\" } global { system_id_source=none }"). */
+int cfg_parse_settings(const char *text, struct cfg_tree **out, struct err *e);
 
 #define CFG_EMIT_INDENT (1u << 0) /* tab per level, aligned comments: backup files */
 /* *out is malloc'ed and NUL-terminated; *len excludes the NUL. */

@@ -4,6 +4,7 @@
  * stack. */
 #include "lvm/config_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -426,4 +427,90 @@ int cfg_parse(const char *text, size_t len, struct cfg_tree **out, struct err *e
 	}
 	*out = ps.t;
 	return 0;
+}
+
+/* A value's end: past a quoted string (with its escapes), a bracketed
+ * array, or a bare word. */
+static const char *value_end(const char *p)
+{
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++)
+			if (*p == '\\' && p[1])
+				p++;
+		return *p ? p + 1 : p;
+	}
+	if (*p == '[') {
+		for (bool q = false; *p; p++) {
+			if (*p == '"' && p[-1] != '\\')
+				q = !q;
+			if (!q && *p == ']')
+				return p + 1;
+		}
+		return p;
+	}
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+static bool key_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '/';
+}
+
+int cfg_parse_settings(const char *text, struct cfg_tree **out, struct err *e)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	const char *p = text;
+	int r;
+
+	if (!f)
+		return err_set(e, -ENOMEM, "out of memory");
+	while (*p) {
+		const char *w = p, *slash = NULL, *end;
+		unsigned depth = 0;
+
+		if (*p == '"' || *p == '[') { /* strings and arrays as they are */
+			end = value_end(p);
+			fwrite(p, 1, (size_t)(end - p), f);
+			p = end;
+			continue;
+		}
+		if (!key_char(*p)) {
+			fputc(*p++, f);
+			continue;
+		}
+		for (end = w; key_char(*end); end++)
+			if (*end == '/')
+				slash = end;
+		if (!slash || *end != '=') {
+			fwrite(w, 1, (size_t)(end - w), f);
+			p = end;
+			continue;
+		}
+		/* "a/b/c=v": "a { b { c=v } }" */
+		for (const char *c = w; c <= slash; c++) {
+			if (*c == '/') {
+				fputs(" { ", f);
+				depth++;
+			} else {
+				fputc(*c, f);
+			}
+		}
+		fwrite(slash + 1, 1, (size_t)(end - slash - 1), f);
+		fputc('=', f);
+		p = value_end(end + 1);
+		fwrite(end + 1, 1, (size_t)(p - end - 1), f);
+		while (depth--)
+			fputs(" }", f);
+	}
+	if (fclose(f)) {
+		free(buf);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	r = cfg_parse(buf, size, out, e);
+	free(buf);
+	return r;
 }

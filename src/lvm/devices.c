@@ -59,26 +59,34 @@ static int read_file(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
+/* @section of --config's settings, else of ulvm.conf, that has @key. */
+static const struct cfg_node *conf_section(const struct lvm_env *env, const char *section, const char *key)
+{
+	struct cfg_tree *const t[2] = { env->override, env->conf };
+
+	for (unsigned i = 0; i < 2; i++) {
+		const struct cfg_node *s = t[i] ? cfg_find(cfg_root(t[i]), section) : NULL;
+
+		if (s && s->type == CFG_SECTION && cfg_find(s, key))
+			return s;
+	}
+	return NULL;
+}
+
 const char *lvm_conf_str(const struct lvm_env *env, const char *section, const char *key, const char *def)
 {
-	struct cfg_node *s;
+	const struct cfg_node *s = conf_section(env, section, key);
 	const char *v;
 
-	if (!env->conf || !(s = cfg_find(cfg_root(env->conf), section)) || s->type != CFG_SECTION ||
-	    cfg_get_str(s, key, &v, NULL))
-		return def;
-	return v;
+	return s && !cfg_get_str(s, key, &v, NULL) ? v : def;
 }
 
 int64_t lvm_conf_int(const struct lvm_env *env, const char *section, const char *key, int64_t def)
 {
-	struct cfg_node *s;
+	const struct cfg_node *s = conf_section(env, section, key);
 	int64_t v;
 
-	if (!env->conf || !(s = cfg_find(cfg_root(env->conf), section)) || s->type != CFG_SECTION ||
-	    cfg_get_int(s, key, &v, NULL))
-		return def;
-	return v;
+	return s && !cfg_get_int(s, key, &v, NULL) ? v : def;
 }
 
 int lvm_canon_path(const char *path, char *out, size_t size)
@@ -214,14 +222,15 @@ static int local_system_id(struct lvm_env *env, struct err *e)
 	return 0;
 }
 
-int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, const char *cmdline,
-		 bool rw, struct err *e)
+int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, struct cfg_tree *override,
+		 const char *cmdline, bool rw, struct err *e)
 {
 	char path[PATH_MAX + 16], *buf;
 	size_t len;
 	int r;
 
 	memset(env, 0, sizeof(*env));
+	env->override = override;
 	env->rw = rw;
 	env->cmdline = cmdline;
 	if ((r = lvm_confdir_resolve(confdir, env->confdir, sizeof(env->confdir), e)))
@@ -262,6 +271,7 @@ void lvm_env_free(struct lvm_env *env)
 	}
 	free(env->dev);
 	cfg_tree_free(env->conf);
+	cfg_tree_free(env->override);
 	memset(env, 0, sizeof(*env));
 }
 

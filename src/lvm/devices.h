@@ -54,6 +54,7 @@ struct lvm_dev {
 struct lvm_env {
 	char confdir[PATH_MAX];
 	struct cfg_tree *conf; /* ulvm.conf, or NULL */
+	struct cfg_tree *override; /* --config: settings over ulvm.conf's, or NULL */
 	bool from_cmdline;     /* --devices */
 	bool rw;
 	unsigned ndev;
@@ -67,9 +68,11 @@ struct lvm_env {
 
 int lvm_confdir_resolve(const char *opt, char *out, size_t size, struct err *e);
 /* Resolve the config dir, read ulvm.conf and the devices list (not yet
- * scanned).  @devices: the --devices argument or NULL. */
-int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, const char *cmdline,
-		 bool rw, struct err *e);
+ * scanned).  @devices: the --devices argument or NULL; @override: the
+ * --config settings (cfg_parse_settings), which win over ulvm.conf's,
+ * or NULL; the environment owns them from here, even on failure. */
+int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, struct cfg_tree *override,
+		 const char *cmdline, bool rw, struct err *e);
 void lvm_env_free(struct lvm_env *env);
 /* Scan every device; warnings for unreadable ones go to the log.
  * Duplicate PV uuids are refused. */

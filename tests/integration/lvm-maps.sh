@@ -14,6 +14,10 @@
 #    cache-pool, snapshot): line for line as lvm2's, with a PV missing too;
 #  - every field of lvs -a (lv_all, seg_all), pvs (pv_all, pvseg_all) and
 #    vgs (vg_all) of both VGs has lvm2's value, but those of a live device;
+#  - lvs as scripts call it (Proxmox: --separator --unbuffered --nosuffix
+#    --config 'report/time_format="%s"' -o ...,metadata_size,time), as
+#    lvm2 prints it; a bad --config refused as lvm2 (exit 3); a ulvm.conf
+#    setting for one command;
 #  - with the LVs active in ulvmd, lvdisplay says what lvm2 says of
 #    active ones: pool and thin usage, a cache's counters, an active
 #    snapshot, and "monitored".
@@ -158,6 +162,28 @@ allfields mv --devices "${L[a]},${L[b]},${L[c]},${L[d]},${L[o]}"
 # lvm2 2.03.16 knows no layout for error and zero LVs: "unknown", and it says so
 LVM2_EXPECTED_WARNINGS+=('Failed to properly detect layout and role')
 allfields richvg "${RV[@]}"
+
+step "lvs as a VM host's scripts call it: --unbuffered, --config, --separator"
+MV=(--devices "${L[a]},${L[b]},${L[c]},${L[d]},${L[o]}")
+same lvs --separator : --noheadings --units b --unbuffered --nosuffix --config 'report/time_format="%s"' \
+	-o vg_name,lv_name,lv_size,pool_lv,data_percent,metadata_percent,snap_percent,uuid,tags,metadata_size,time mv
+grep -q ':[0-9]\{9,\}$' "$T/ulvm.out" || fail "lv_time in report/time_format %s: $(head -n 1 "$T/ulvm.out")"
+same lvs --config 'report { time_format = "%Y" }' -o lv_name,lv_time mv
+same lvs -a --unbuffered -o lv_name,lv_size,segtype,devices,lv_layout,lv_role mv
+same lvs --unbuffered -O -lv_size -o lv_name,lv_size mv
+same vgs --unbuffered mv
+same pvs --unbuffered "${MV[@]}"
+if ulvm lvs --config 'report/time_format' mv >"$T/o" 2>&1; then fail "a bad --config was taken"; fi
+rc=0
+ulvm lvs --config 'bogus' mv >/dev/null 2>"$T/err" || rc=$?
+[ "$rc" = 3 ] && grep -q 'Failed to set overridden configuration entries.' "$T/err" ||
+	{ cat "$T/err"; fail "bad --config: exit $rc"; }
+# a setting of ulvm.conf for one command: no archive of the metadata
+n=$(find "$ULVM_CONF_DIR/archive" -name 'mv_*' | wc -l)
+ulvm lvcreate -an -l 1 -n noarch --config 'backup/archive=0' mv >/dev/null
+[ "$(find "$ULVM_CONF_DIR/archive" -name 'mv_*' | wc -l)" = "$n" ] || fail "--config backup/archive=0 archived"
+ulvm lvremove -y mv/noarch >/dev/null
+[ "$(find "$ULVM_CONF_DIR/archive" -name 'mv_*' | wc -l)" -gt "$n" ] || fail "lvremove did not archive"
 
 step "lvdisplay of active LVs: what lvm2 shows of them"
 ulvm vgchange -ay mv >/dev/null

@@ -381,6 +381,36 @@ static void test_envelope(void **state)
  * dm_config_write_node: "key=value", one tab per level below the section
  * in an mda too): both layouts come back byte for byte, and a builder's
  * section with the flag is written the same way. */
+/* lvm2's --config: paths become sections, lvm.conf text stays as it is,
+ * a path-like text inside a string or array is left alone. */
+static void test_settings(void **state)
+{
+	struct err e = { { 0 } };
+	struct cfg_tree *t;
+	const struct cfg_node *n;
+	const char *s;
+	int64_t i;
+
+	(void)state;
+	assert_ok(cfg_parse_settings("report/time_format=\"%s %z\" global/a/b=3 devices { filter = "
+				     "[ \"a|/dev/x/y=1|\", \"r|.*|\" ] } backup/archive=0", &t, &e), &e);
+	assert_ok(cfg_get_str(cfg_find(cfg_root(t), "report"), "time_format", &s, &e), &e);
+	assert_string_equal(s, "%s %z");
+	assert_ok(cfg_get_int(cfg_find(cfg_find(cfg_root(t), "global"), "a"), "b", &i, &e), &e);
+	assert_int_equal(i, 3);
+	n = cfg_find(cfg_find(cfg_root(t), "devices"), "filter");
+	assert_non_null(n);
+	assert_int_equal(n->nitems, 2);
+	assert_string_equal(n->items[0].s, "a|/dev/x/y=1|");
+	assert_ok(cfg_get_int(cfg_find(cfg_root(t), "backup"), "archive", &i, &e), &e);
+	assert_int_equal(i, 0);
+	cfg_tree_free(t);
+	/* what lvm2 refuses too: a path with no value, a word alone */
+	assert_int_not_equal(cfg_parse_settings("report/time_format", &t, &e), 0);
+	assert_int_not_equal(cfg_parse_settings("bogus", &t, &e), 0);
+	assert_int_not_equal(cfg_parse_settings("a/b=\"unterminated", &t, &e), 0);
+}
+
 static void test_libdm_section(void **state)
 {
 	static const char mda[] = "seg {\ntype = \"cache-pool\"\npolicy = \"smq\"\npolicy_settings {\n"
@@ -423,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_builders),
 		cmocka_unit_test(test_envelope),
 		cmocka_unit_test(test_libdm_section),
+		cmocka_unit_test(test_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

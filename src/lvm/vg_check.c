@@ -5,20 +5,9 @@
 #include <string.h>
 
 #include "lvm/lvref.h"
+#include "lvm/pvseg.h"
 #include "lvm/segtype.h"
 #include "lvm/vg.h"
-
-struct range {
-	uint32_t pe, len;
-	const struct vg_lv *lv;
-};
-
-static int range_cmp(const void *a, const void *b)
-{
-	const struct range *x = a, *y = b;
-
-	return x->pe < y->pe ? -1 : x->pe > y->pe;
-}
 
 static int check_tags(const struct strv *t, const char *what, const char *name, struct err *e)
 {
@@ -31,42 +20,26 @@ static int check_tags(const struct strv *t, const char *what, const char *name, 
 /* No PE of @pv used twice, none past pe_count. */
 static int check_pv_use(const struct vg *vg, const struct vg_pv *pv, struct err *e)
 {
-	struct range *r = NULL;
-	unsigned n = 0, cap = 0;
+	struct pvseg *g, *prev = NULL;
+	unsigned n;
 	char idt[LVM_ID_TEXT_LEN + 1];
 	int ret = 0;
 
-	for (unsigned l = 0; l < vg->nlv; l++)
-		for (unsigned i = 0; i < vg->lv[l]->nseg; i++) {
-			const struct lv_seg *s = &vg->lv[l]->seg[i];
-
-			for (unsigned j = 0; j < s->narea; j++) {
-				if (s->area[j].pv != pv)
-					continue;
-				if (n == cap) {
-					struct range *nr = realloc(r, (cap = cap ? 2 * cap : 16) * sizeof(*r));
-
-					if (!nr) {
-						free(r);
-						return err_set(e, -ENOMEM, "out of memory");
-					}
-					r = nr;
-				}
-				r[n++] = (struct range){ s->area[j].pe, seg_area_len(s), vg->lv[l] };
-			}
-		}
-	if (n)
-		qsort(r, n, sizeof(*r), range_cmp);
+	if (pv_segments(vg, pv, &g, &n))
+		return err_set(e, -ENOMEM, "out of memory");
 	lvm_id_format(pv->id, idt);
 	for (unsigned i = 0; i < n && !ret; i++) {
-		if ((uint64_t)r[i].pe + r[i].len > pv->pe_count)
+		if (!g[i].lv)
+			continue;
+		if ((uint64_t)g[i].pe + g[i].len > pv->pe_count)
 			ret = err_set(e, -EINVAL, "LV %s: extents %u-%u are past the end of PV %s (%u extents)",
-				      r[i].lv->name, r[i].pe, r[i].pe + r[i].len - 1, idt, pv->pe_count);
-		else if (i && r[i - 1].pe + r[i - 1].len > r[i].pe)
-			ret = err_set(e, -EINVAL, "PV %s: extent %u is used by both LV %s and LV %s", idt,
-				      r[i].pe, r[i - 1].lv->name, r[i].lv->name);
+				      g[i].lv->name, g[i].pe, g[i].pe + g[i].len - 1, idt, pv->pe_count);
+		else if (prev && prev->pe + prev->len > g[i].pe)
+			ret = err_set(e, -EINVAL, "PV %s: extent %u is used by both LV %s and LV %s", idt, g[i].pe,
+				      prev->lv->name, g[i].lv->name);
+		prev = &g[i];
 	}
-	free(r);
+	free(g);
 	return ret;
 }
 

@@ -27,17 +27,6 @@ same() {
 	ulvm "$@" >"$T/ulvm.out" || fail "ulvm $*: exit $?"
 	diff "$T/lvm.out" "$T/ulvm.out" || fail "$*: lvm2 and ulvm differ"
 }
-# lvm2's refusal, its exit status and its message lines, against ulvm's
-same_refusal() {
-	local rc1=0 rc2=0
-	"$@" >"$T/lvm.out" 2>"$T/lvm.err" || rc1=$?
-	ulvm "$@" >"$T/ulvm.out" 2>"$T/ulvm.err" || rc2=$?
-	[ "$rc1" -ne 0 ] || fail "lvm2 $* succeeded"
-	[ "$rc1" = "$rc2" ] || { cat "$T/ulvm.err"; fail "$*: exit $rc2, lvm2 $rc1"; }
-	grep -v 'WARNING: Activation disabled' "$T/lvm.err" | diff - "$T/ulvm.err" ||
-		fail "$*: lvm2 and ulvm say different things"
-	echo "refused as lvm2: $* ($(tail -n 1 "$T/ulvm.err" | sed 's/^ *//'))"
-}
 
 step "a VG with tags, linear, striped and thin LVs (ulvm), more tags (lvm2)"
 ulvm pvcreate "${L[a]}" "${L[b]}" "${L[c]}" >/dev/null

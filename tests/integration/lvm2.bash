@@ -57,6 +57,19 @@ lvm2() {
 	cat "$T/out"
 }
 
+# `same_refusal CMD...`: lvm2 refuses CMD, and ulvm refuses it with the
+# same exit status and the same message lines.
+same_refusal() {
+	local rc1=0 rc2=0
+	"$@" >"$T/lvm.out" 2>"$T/lvm.err" || rc1=$?
+	ulvm "$@" >"$T/ulvm.out" 2>"$T/ulvm.err" || rc2=$?
+	[ "$rc1" -ne 0 ] || fail "lvm2 $* succeeded"
+	[ "$rc1" = "$rc2" ] || { cat "$T/ulvm.err"; fail "$*: exit $rc2, lvm2 $rc1"; }
+	grep -v 'WARNING: Activation disabled' "$T/lvm.err" | diff - "$T/ulvm.err" ||
+		fail "$*: lvm2 and ulvm say different things"
+	echo "refused as lvm2: $* ($(tail -n 1 "$T/ulvm.err" | sed 's/^ *//'))"
+}
+
 # `expect_refused PATTERN CMD...`: CMD fails, its message has PATTERN, and
 # every byte of the test's PVs is as before (the test defines `sums`, one
 # checksum per PV).

@@ -142,28 +142,29 @@ static int64_t mda_free(const struct pv_mda *m)
 	return m->hdr.slot[0].size >= max ? 0 : (int64_t)((max - m->hdr.slot[0].size) >> 9);
 }
 
-/* The smallest free space and size of the metadata areas in use on @pvs
- * (*count of them, *used in use), as lvm2's vg_mda_free/vg_mda_size. */
-static void mda_sums(const struct pv *const *pvs, unsigned n, unsigned *count, unsigned *used, int64_t *free_,
-		     uint64_t *size)
-{
-	*count = *used = 0;
-	*free_ = -1;
-	*size = 0;
-	for (unsigned i = 0; i < n; i++)
-		for (unsigned j = 0; pvs[i] && j < pvs[i]->nmda; j++) {
-			const struct pv_mda *m = &pvs[i]->mda[j];
-			int64_t f = mda_free(m);
+/* The metadata areas of PVs as lvm2's vg_mda_* and pv_mda_free count
+ * them: all, those in use, the least free space and size among these. */
+struct mda_sum {
+	unsigned count, used;
+	int64_t free; /* -1: none in use */
+	uint64_t size;
+};
 
-			(*count)++;
-			if (f < 0)
-				continue;
-			(*used)++;
-			if (*free_ < 0 || f < *free_)
-				*free_ = f;
-			if (!*size || m->locn.size < *size)
-				*size = m->locn.size;
-		}
+static void mda_add(struct mda_sum *s, const struct pv *pv)
+{
+	for (unsigned j = 0; pv && j < pv->nmda; j++) {
+		const struct pv_mda *m = &pv->mda[j];
+		int64_t f = mda_free(m);
+
+		s->count++;
+		if (f < 0)
+			continue;
+		s->used++;
+		if (s->free < 0 || f < s->free)
+			s->free = f;
+		if (!s->size || m->locn.size < s->size)
+			s->size = m->locn.size;
+	}
 }
 
 void lvm_fields_vg(struct lvm_fields *x, struct report_row *r, const struct vgh *h)
@@ -204,20 +205,16 @@ void lvm_fields_vg(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	report_set_u64(r, RF_VG_MISSING_PV_COUNT, h->missing);
 	if (report_wants(x->rep, RF_VG_MDA_COUNT) || report_wants(x->rep, RF_VG_MDA_USED_COUNT) ||
 	    report_wants(x->rep, RF_VG_MDA_FREE) || report_wants(x->rep, RF_VG_MDA_SIZE)) {
-		const struct pv *pvs[256];
-		unsigned n = 0, count, used;
-		int64_t free_;
-		uint64_t size;
+		struct mda_sum m = { .free = -1 };
 
-		for (unsigned i = 0; i < vg->npv && n < 256; i++)
-			pvs[n++] = vg->pv[i]->pv;
-		mda_sums(pvs, n, &count, &used, &free_, &size);
-		report_set_u64(r, RF_VG_MDA_COUNT, count);
-		report_set_u64(r, RF_VG_MDA_USED_COUNT, used);
-		if (free_ >= 0)
-			report_set_sectors(r, RF_VG_MDA_FREE, (uint64_t)free_);
-		if (size)
-			report_set_bytes(r, RF_VG_MDA_SIZE, size);
+		for (unsigned i = 0; i < vg->npv; i++)
+			mda_add(&m, vg->pv[i]->pv);
+		report_set_u64(r, RF_VG_MDA_COUNT, m.count);
+		report_set_u64(r, RF_VG_MDA_USED_COUNT, m.used);
+		if (m.free >= 0)
+			report_set_sectors(r, RF_VG_MDA_FREE, (uint64_t)m.free);
+		if (m.size)
+			report_set_bytes(r, RF_VG_MDA_SIZE, m.size);
 	}
 	if (vg->metadata_copies)
 		report_set_u64(r, RF_VG_MDA_COPIES, vg->metadata_copies);
@@ -432,6 +429,7 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	char id[LVM_ID_TEXT_LEN + 1], attr[4] = "---";
 	unsigned mdas = 0;
 	struct stat st;
+	struct mda_sum m = { .free = -1 };
 
 	if (h)
 		lvm_fields_vg(x, r, h);
@@ -447,16 +445,9 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		report_set_u64(r, RF_PV_MDA_USED_COUNT, mdas);
 		if (d->pv->nmda)
 			report_set_bytes(r, RF_PV_MDA_SIZE, d->pv->mda[0].locn.size);
-		{
-			const struct pv *one = d->pv;
-			unsigned count, used;
-			int64_t free_;
-			uint64_t size;
-
-			mda_sums(&one, 1, &count, &used, &free_, &size);
-			if (free_ >= 0)
-				report_set_sectors(r, RF_PV_MDA_FREE, (uint64_t)free_);
-		}
+		mda_add(&m, d->pv);
+		if (m.free >= 0)
+			report_set_sectors(r, RF_PV_MDA_FREE, (uint64_t)m.free);
 		report_set_u64(r, RF_PV_EXT_VSN, d->pv->label.ext_version);
 		if (!stat(d->path, &st) && S_ISBLK(st.st_mode)) {
 			report_set_fmt(r, RF_PV_MAJOR, "%u", major(st.st_rdev));

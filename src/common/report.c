@@ -522,6 +522,11 @@ bool report_wants(const struct report *rep, unsigned field)
 	return field <= rep->reg->nfields && rep->slot_of[field] >= 0;
 }
 
+bool report_row_wants(const struct report_row *row, unsigned field)
+{
+	return row && report_wants(row->rep, field);
+}
+
 uint32_t report_objects(const struct report *rep)
 {
 	return rep->objects;

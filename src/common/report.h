@@ -170,6 +170,8 @@ bool report_help_requested(const struct report *rep);
 bool report_select_help_requested(const struct report *rep);
 /* Whether @field is shown or sorted on, so its value is needed. */
 bool report_wants(const struct report *rep, unsigned field);
+/* The same through one of its rows (false for a NULL row). */
+bool report_row_wants(const struct report_row *row, unsigned field);
 /* The report_object ids of all fields shown or sorted on; lvs uses it to
  * see whether rows are segments, or PV and LV fields are mixed. */
 uint32_t report_objects(const struct report *rep);

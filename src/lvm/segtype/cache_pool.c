@@ -286,9 +286,7 @@ void cache_settings_list(const struct cache_settings *cs, char *buf, size_t size
 void cache_family_report(const struct seg_report_ctx *x, const struct vg_lv *owner, const char *origin,
 			 const char *fast, const char *kind)
 {
-	char role[64];
-
-	char buf[LVM_NAME_LEN + 16];
+	char role[64], buf[LVM_NAME_LEN + 16];
 
 	if (owner) { /* the origin 'o', the pool or cachevol 'C', both of target type 'C' */
 		x->attr[0] = vg_find_lv(x->vg, origin) == x->lv ? 'o' : 'C';

@@ -122,6 +122,12 @@ static void thin_kind(const struct seg_report_ctx *x, const struct thin_seg *t)
 	struct err e = { { 0 } };
 
 	seg_report_kind(x, "thin,sparse", t->origin ? "snapshot,thinsnapshot" : NULL, "thin,thin-pool", false);
+	/* a walk of the VG's thin LVs for each: only when asked for (lvs of
+	 * a VG of thousands of thin LVs) */
+	if (!report_row_wants(x->row, RF_LV_ROLE) && !report_row_wants(x->row, RF_LV_ANCESTORS) &&
+	    !report_row_wants(x->row, RF_LV_FULL_ANCESTORS) && !report_row_wants(x->row, RF_LV_DESCENDANTS) &&
+	    !report_row_wants(x->row, RF_LV_FULL_DESCENDANTS))
+		return;
 	ancestors(x->vg, t, anc, sizeof(anc));
 	for (unsigned i = 0; i < x->vg->nlv; i++) {
 		const struct vg_lv *l = x->vg->lv[i];

@@ -391,7 +391,8 @@ int lvm_each_pv(struct lvm_cmd *c, int argc, char **argv, const struct lvm_each 
 	for (unsigned i = 0; how->orphans && i < c->env.ndev; i++) {
 		struct lvm_dev *d = &c->env.dev[i];
 
-		if (!d->pv || lvm_dev_vgname(d) || (argc && !pv_named(&a, d->path)) || !lvm_sel_pv(how->sel, NULL, d, NULL))
+		if ((!d->pv && !how->devices) || (d->pv && lvm_dev_vgname(d)) || (argc && !pv_named(&a, d->path)) ||
+		    !lvm_sel_pv(how->sel, NULL, d, NULL))
 			continue;
 		r = how->pv(c, NULL, d, NULL, how->arg);
 		ret = r > ret ? r : ret;

@@ -51,6 +51,7 @@ struct lvm_each {
 	bool hidden;         /* -a: hidden LVs too */
 	bool foreign;        /* reports: VGs of other hosts too (--foreign) */
 	bool orphans;        /* PV walks: PVs in no VG too */
+	bool devices;        /* and the devices with no PV label (pvs -a) */
 };
 
 int lvm_each_vg(struct lvm_cmd *c, int argc, char **argv, const struct lvm_each *how);

@@ -1,11 +1,13 @@
 /* The values of lvm2's report fields for PVs, VGs and LVs (lvm_fields.h),
  * as lvm2's lib/report/report.c computes them from the same metadata. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "cli/lvm_fields.h"
@@ -423,36 +425,66 @@ void lvm_fields_free_pvseg(struct lvm_fields *x, struct report_row *r, const str
 	report_set_u64(r, RF_SEG_SIZE_PE, len);
 }
 
+/* The size of the device at @path in bytes (0 when it cannot be opened). */
+static uint64_t path_bytes(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t n = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? (uint64_t)n : 0;
+}
+
 void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh *h, const struct lvm_dev *d,
 			  const struct vg_pv *p)
 {
-	char id[LVM_ID_TEXT_LEN + 1], attr[4] = "---";
+	static const unsigned zero_sizes[] = { RF_DEV_SIZE, RF_PV_MDA_FREE, RF_PV_MDA_SIZE, RF_PV_SIZE, RF_PV_FREE,
+					       RF_PV_USED, RF_PE_START, RF_PV_BA_START, RF_PV_BA_SIZE };
+	static const unsigned zero_counts[] = { RF_PV_MDA_COUNT, RF_PV_MDA_USED_COUNT, RF_PV_PE_COUNT,
+						RF_PV_PE_ALLOC_COUNT };
+	char id[LVM_ID_TEXT_LEN + 1] = "", attr[4] = "---";
 	unsigned mdas = 0;
 	struct stat st;
 	struct mda_sum m = { .free = -1 };
+	const struct pv *pv = d ? d->pv : NULL;
 
 	if (h)
 		lvm_fields_vg(x, r, h);
+	else
+		report_set_str(r, RF_VG_NAME, "");
+	/* what lvm2 shows of a missing PV or of a device with no PV label
+	 * (pvs -a), each refined below where known */
+	for (size_t i = 0; i < sizeof(zero_sizes) / sizeof(*zero_sizes); i++)
+		report_set_sectors(r, zero_sizes[i], 0);
+	for (size_t i = 0; i < sizeof(zero_counts) / sizeof(*zero_counts); i++)
+		report_set_u64(r, zero_counts[i], 0);
 	report_set_str(r, RF_PV_NAME, p && p->path ? p->path : d ? d->path : "[unknown]");
-	lvm_id_format(p ? p->id : d->pv->label.pv_uuid, id);
+	if (p || pv)
+		lvm_id_format(p ? p->id : pv->label.pv_uuid, id);
 	report_set_str(r, RF_PV_UUID, id);
-	report_set_str(r, RF_PV_FMT, "lvm2");
-	if (d && d->pv) {
-		report_set_sectors(r, RF_DEV_SIZE, d->pv->label.device_size / 512);
-		for (unsigned j = 0; j < d->pv->nmda; j++)
-			mdas += !d->pv->mda[j].status && !mda_ignored(&d->pv->mda[j].hdr);
-		report_set_u64(r, RF_PV_MDA_COUNT, d->pv->nmda);
+	report_set_str(r, RF_PV_FMT, p || pv ? "lvm2" : "");
+	if (d && !stat(d->path, &st) && S_ISBLK(st.st_mode)) {
+		report_set_fmt(r, RF_PV_MAJOR, "%u", major(st.st_rdev));
+		report_set_fmt(r, RF_PV_MINOR, "%u", minor(st.st_rdev));
+	} else if (!d) {
+		report_set_str(r, RF_PV_MAJOR, "0");
+		report_set_str(r, RF_PV_MINOR, "0");
+	}
+	if (d && !pv)
+		report_set_bytes(r, RF_DEV_SIZE, path_bytes(d->path));
+	if (pv) {
+		report_set_sectors(r, RF_DEV_SIZE, pv->label.device_size / 512);
+		for (unsigned j = 0; j < pv->nmda; j++)
+			mdas += !pv->mda[j].status && !mda_ignored(&pv->mda[j].hdr);
+		report_set_u64(r, RF_PV_MDA_COUNT, pv->nmda);
 		report_set_u64(r, RF_PV_MDA_USED_COUNT, mdas);
-		if (d->pv->nmda)
-			report_set_bytes(r, RF_PV_MDA_SIZE, d->pv->mda[0].locn.size);
-		mda_add(&m, d->pv);
+		if (pv->nmda)
+			report_set_bytes(r, RF_PV_MDA_SIZE, pv->mda[0].locn.size);
+		mda_add(&m, pv);
 		if (m.free >= 0)
 			report_set_sectors(r, RF_PV_MDA_FREE, (uint64_t)m.free);
-		report_set_u64(r, RF_PV_EXT_VSN, d->pv->label.ext_version);
-		if (!stat(d->path, &st) && S_ISBLK(st.st_mode)) {
-			report_set_fmt(r, RF_PV_MAJOR, "%u", major(st.st_rdev));
-			report_set_fmt(r, RF_PV_MINOR, "%u", minor(st.st_rdev));
-		}
+		report_set_u64(r, RF_PV_EXT_VSN, pv->label.ext_version);
 	}
 	if (p) {
 		uint32_t used = vg_pv_used(h->vg, p);
@@ -469,18 +501,14 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		report_set_u64(r, RF_PV_PE_ALLOC_COUNT, used);
 		report_set_sectors(r, RF_PV_BA_START, p->has_ba ? p->ba_start : 0);
 		report_set_sectors(r, RF_PV_BA_SIZE, p->has_ba ? p->ba_size : 0);
-	} else {
-		uint64_t s = d->pv->label.device_size / 512;
+	} else if (pv) { /* a PV in no VG: all of it free */
+		uint64_t s = pv->label.device_size / 512;
 
-		report_set_str(r, RF_VG_NAME, "");
 		report_set_sectors(r, RF_PV_SIZE, s);
 		report_set_sectors(r, RF_PV_FREE, s);
-		report_set_sectors(r, RF_PV_USED, 0);
-		report_set_sectors(r, RF_PE_START, d->pv->label.n_data ? d->pv->label.data[0].offset / 512 : 0);
-		report_set_u64(r, RF_PV_PE_COUNT, 0);
-		report_set_u64(r, RF_PV_PE_ALLOC_COUNT, 0);
-		report_set_bytes(r, RF_PV_BA_START, d->pv->label.n_ba ? d->pv->label.ba[0].offset : 0);
-		report_set_bytes(r, RF_PV_BA_SIZE, d->pv->label.n_ba ? d->pv->label.ba[0].size : 0);
+		report_set_sectors(r, RF_PE_START, pv->label.n_data ? pv->label.data[0].offset / 512 : 0);
+		report_set_bytes(r, RF_PV_BA_START, pv->label.n_ba ? pv->label.ba[0].offset : 0);
+		report_set_bytes(r, RF_PV_BA_SIZE, pv->label.n_ba ? pv->label.ba[0].size : 0);
 	}
 	report_set_str(r, RF_PV_ATTR, attr);
 	set_bin(r, RF_PV_ALLOCATABLE, attr[0] == 'a', "allocatable");

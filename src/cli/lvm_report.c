@@ -186,6 +186,7 @@ int lvm_report(void *ctx, int argc, char **argv)
 	if (spec == &report_lvm_pvs || spec == &report_lvm_pvsegs) {
 		how.pv = row_pv;
 		how.orphans = how.foreign = true;
+		how.devices = how.hidden; /* pvs -a: every device, PV or not, as lvm2 */
 		ret = lvm_each_pv(c, argc, argv, &how);
 	} else if (spec == &report_lvm_vgs) {
 		how.vg = row_vg;

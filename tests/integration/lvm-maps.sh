@@ -12,6 +12,7 @@
 #    cache pool with a cached LV and an old-style snapshot, and of the VG
 #    lvm2 wrote (tests/data/lvm/richvg.backup: error, zero, thin, raid1,
 #    cache-pool, snapshot): line for line as lvm2's, with a PV missing too;
+#  - pvs -a lists the devices with no PV label too;
 #  - every field of lvs -a (lv_all, seg_all), pvs (pv_all, pvseg_all) and
 #    vgs (vg_all) of both VGs has lvm2's value, but those of a live device;
 #  - lvs as scripts call it (Proxmox: --separator --unbuffered --nosuffix
@@ -27,7 +28,7 @@ need pvs vgs lvs pvdisplay lvdisplay vgcfgrestore losetup
 export ULVM_CONF_DIR=$T/ulvm
 mkdir -p "$ULVM_CONF_DIR"
 declare -A L
-attach_pvs 96M a b c d o
+attach_pvs 96M a b c d o n # n: never a PV
 attach_pvs 128M e f
 lvm2_isolate --no-backup "${L[@]}"
 LVM2_EXPECTED_WARNINGS=(thin Thin 'NOT backed up' 'Forced restore' 'check for active volumes')
@@ -149,7 +150,11 @@ print(sys.argv[3] + ":", len(a), "rows,", len(a[0]), "fields each, as lvm2's")
 PY
 	done
 }
-allfields mv --devices "${L[a]},${L[b]},${L[c]},${L[d]},${L[o]}"
+allfields mv --devices "${L[a]},${L[b]},${L[c]},${L[d]},${L[o]},${L[n]}"
+# pvs -a: every device, PV or not
+same pvs -a --devices "${L[a]},${L[b]},${L[c]},${L[d]},${L[o]},${L[n]}"
+grep -q "^  ${L[n]} *--- *0 *0 *\$" "$T/ulvm.out" || fail "pvs -a: no row for a device with no PV label"
+same pvs -a -o pv_all,pvseg_all --reportformat json --devices "${L[a]},${L[b]},${L[c]},${L[d]},${L[o]},${L[n]}"
 # lvm2 2.03.16 knows no layout for error and zero LVs: "unknown", and it says so
 LVM2_EXPECTED_WARNINGS+=('Failed to properly detect layout and role')
 allfields richvg "${RV[@]}"

@@ -274,16 +274,18 @@ static void lv_generic(struct report_row *r, const struct vg *vg, const struct v
 		report_set_sectors(r, RF_LV_READ_AHEAD, (uint64_t)lv->read_ahead);
 	else
 		report_set_value(r, RF_LV_READ_AHEAD, "auto", UINT64_MAX);
-	if (lv->has_ctime) {
+	if (lv->has_ctime && report_row_wants(r, RF_LV_TIME)) { /* localtime costs, in a VG of 1000s of LVs */
 		time_t t = (time_t)lv->ctime;
 		struct tm tm;
 
 		if (localtime_r(&t, &tm) && strftime(buf, sizeof(buf), time_format, &tm))
 			report_set_value(r, RF_LV_TIME, buf, (uint64_t)lv->ctime);
 	}
-	memcpy(buf, "/dev/mapper/", 12);
-	lv_dm_name(vg, lv, buf + 12);
-	report_set_str(r, RF_LV_DM_PATH, buf);
+	if (report_row_wants(r, RF_LV_DM_PATH)) {
+		memcpy(buf, "/dev/mapper/", 12);
+		lv_dm_name(vg, lv, buf + 12);
+		report_set_str(r, RF_LV_DM_PATH, buf);
+	}
 }
 
 /* lv_layout, lv_role, lv_modules from what the types said, and lvm2's
@@ -356,7 +358,9 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		report_set_u64(r, RF_SEG_SIZE_PE, seg->len);
 	}
 	/* lvm2's report/time_format (--config 'report/time_format="%s"') */
-	lv_generic(r, vg, lv, lvm_conf_str(&x->c->env, "report", "time_format", "%Y-%m-%d %T %z"));
+	if (!x->time_format)
+		x->time_format = lvm_conf_str(&x->c->env, "report", "time_format", "%Y-%m-%d %T %z");
+	lv_generic(r, vg, lv, x->time_format);
 	type_report(x, vg, lv, r, attr, &kind);
 	lv_kind(r, lv, &kind);
 	snprintf(name, sizeof(name), visible ? "%s" : "[%s]", lv->name);

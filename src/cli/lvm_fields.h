@@ -24,6 +24,7 @@ struct lvm_fields {
 	const struct vg *sums_of;
 	uint32_t sums_seqno;
 	unsigned visible, snapshots;
+	const char *time_format; /* report/time_format, looked up once */
 	uint64_t total, free;
 };
 

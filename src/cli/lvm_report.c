@@ -44,9 +44,8 @@ static int pvseg_rows(struct walk *w, struct vgh *h, struct lvm_dev *d, struct v
 {
 	struct pvseg *sg = NULL, orphan = { 0 };
 	unsigned n = 1;
-	int r;
 
-	if (p && (r = pv_segments(h->vg, p, &sg, &n)))
+	if (p && pv_segments(h->vg, p, &sg, &n))
 		return lvm_fail("out of memory");
 	for (unsigned i = 0; i < n; i++) {
 		const struct pvseg *g = sg ? &sg[i] : &orphan;
@@ -127,9 +126,10 @@ static int row_kind(const struct report_spec *spec, uint32_t obj, enum rows *row
 int lvm_report(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
-	const struct report_spec *spec = !strcmp(c->verb, "pvs") ? opt_set(c, R_SEGMENTS) ? &report_lvm_pvsegs : &report_lvm_pvs :
-					 !strcmp(c->verb, "vgs") ? &report_lvm_vgs :
-					 opt_set(c, R_SEGMENTS) ? &report_lvm_segs : &report_lvm_lvs;
+	bool segs = opt_set(c, R_SEGMENTS);
+	const struct report_spec *spec = !strcmp(c->verb, "pvs") ? segs ? &report_lvm_pvsegs : &report_lvm_pvs
+					 : !strcmp(c->verb, "vgs") ? &report_lvm_vgs
+					 : segs ? &report_lvm_segs : &report_lvm_lvs;
 	struct lvm_each how = { .foreign = opt_set(c, R_FOREIGN), .hidden = opt_set(c, R_ALL) };
 	struct walk w;
 	struct report *rep;

@@ -161,7 +161,6 @@ static void output_headings(const struct report *rep, FILE *out)
 	for (unsigned i = 0; i < rep->ncols; i++) {
 		const struct report_col *c = &rep->cols[i];
 		const char *h = report_def(rep, c->field)->heading;
-
 		size_t w = c->width;
 
 		if (c->hidden)

@@ -440,7 +440,7 @@ static const char *value_end(const char *p)
 		return *p ? p + 1 : p;
 	}
 	if (*p == '[') {
-		for (bool q = false; *p; p++) {
+		for (bool q = false; *++p;) {
 			if (*p == '"' && p[-1] != '\\')
 				q = !q;
 			if (!q && *p == ']')

@@ -409,6 +409,7 @@ static void test_settings(void **state)
 	assert_int_not_equal(cfg_parse_settings("report/time_format", &t, &e), 0);
 	assert_int_not_equal(cfg_parse_settings("bogus", &t, &e), 0);
 	assert_int_not_equal(cfg_parse_settings("a/b=\"unterminated", &t, &e), 0);
+	assert_int_not_equal(cfg_parse_settings("[\"x\"]", &t, &e), 0); /* an array with no key */
 }
 
 static void test_libdm_section(void **state)

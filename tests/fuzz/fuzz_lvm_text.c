@@ -1,7 +1,8 @@
 /* libFuzzer: the LVM text-format parser and emitter (src/lvm/config*.c).
  * Any input is parsed or refused with a message, never crashes or leaks;
  * what parses is emitted (mda and backup layouts), and the emitted text
- * parses back to the same tree and emits the same bytes again. */
+ * parses back to the same tree and emits the same bytes again.  The same
+ * bytes as a --config argument (cfg_parse_settings, NUL-terminated). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg_tree_free(t);
 	} else if (!e.msg[0]) {
 		abort(); /* every refusal says why */
+	}
+	/* --config: the text up to its first NUL */
+	{
+		char *str = malloc(size + 1);
+
+		if (!str)
+			return 0;
+		memcpy(str, data, size);
+		str[size] = 0;
+		err_clear(&e);
+		if (!cfg_parse_settings(str, &t, &e)) {
+			round_trip(t, 0);
+			cfg_tree_free(t);
+		} else if (!e.msg[0]) {
+			abort();
+		}
+		free(str);
 	}
 	/* The scan path: name check, parse, envelope, seqno and id. */
 	err_clear(&e);

@@ -109,6 +109,8 @@ struct seg_report_ctx {
  * @private_lv marks the LV private. */
 void seg_report_kind(const struct seg_report_ctx *x, const char *layout, const char *role, const char *modules,
 		     bool private_lv);
+/* @word is one of the comma-separated words of @list. */
+bool seg_words_have(const char *list, const char *word);
 /* Field @name_field = LV @name as lvs names it ("[hidden]"), and
  * @uuid_field (or -1) its uuid. */
 void seg_report_lv(const struct seg_report_ctx *x, int name_field, int uuid_field, const char *name);

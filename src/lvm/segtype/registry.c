@@ -70,6 +70,16 @@ int seg_reparse(const struct vg *vg, struct lv_seg *s, struct err *e)
 	return s->raw && s->st->parse ? s->st->parse(vg, s, e) : 0;
 }
 
+bool seg_words_have(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
 static void add_words(char *list, size_t size, const char *words)
 {
 	char buf[128];
@@ -77,14 +87,8 @@ static void add_words(char *list, size_t size, const char *words)
 	snprintf(buf, sizeof(buf), "%s", words ? words : "");
 	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
 		size_t n = strlen(w), len = strlen(list);
-		const char *p = list;
-		bool have = false;
 
-		while (!have && (p = strstr(p, w))) {
-			have = (p == list || p[-1] == ',') && (p[n] == ',' || !p[n]);
-			p += n;
-		}
-		if (!have && len + n + 2 <= size)
+		if (!seg_words_have(list, w) && len + n + 2 <= size)
 			snprintf(list + len, size - len, "%s%s", len ? "," : "", w);
 	}
 }

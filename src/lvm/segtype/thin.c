@@ -101,16 +101,6 @@ static void ancestors(const struct vg *vg, const struct thin_seg *t, char *buf, 
 	}
 }
 
-static bool in_list(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = list; (p = strstr(p, name)); p += n)
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
-			return true;
-	return false;
-}
-
 /* lv_layout, lv_role, lv_modules, lv_ancestors, lv_descendants of a thin LV
  * (lvm2's _lv_layout_and_role_thin). */
 static void thin_kind(const struct seg_report_ctx *x, const struct thin_seg *t)
@@ -138,7 +128,7 @@ static void thin_kind(const struct seg_report_ctx *x, const struct thin_seg *t)
 		}
 		snaps += u.origin && !strcmp(u.origin, x->lv->name);
 		ancestors(x->vg, &u, other, sizeof(other));
-		if (in_list(other, x->lv->name) && n < sizeof(desc))
+		if (seg_words_have(other, x->lv->name) && n < sizeof(desc))
 			n += (size_t)snprintf(desc + n, sizeof(desc) - n, "%s%s", n ? "," : "", l->name);
 	}
 	if (snaps)
@@ -193,7 +183,7 @@ static void thin_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 	if (tp) {
 		x->attr[7] = tp->zero ? 'z' : '-';
 		report_set_value(x->row, RF_ZERO, tp->zero ? "zero" : "", tp->zero);
-		report_set_str(x->row, RF_DISCARDS, tp->discards ? tp->discards : "passdown");
+		report_set_str(x->row, RF_DISCARDS, tp->discards);
 	}
 	lv_dm_name(x->vg, x->lv, name);
 	if (!x->d || thin_mapped(x->d, name, &mapped, &e))

@@ -238,7 +238,7 @@ static void pool_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 		}
 	}
 	report_set_str(x->row, RF_LV_WHEN_FULL, x->lv->status & FLAG(LVF_ERROR_WHEN_FULL) ? "error" : "queue");
-	report_set_str(x->row, RF_DISCARDS, tp->discards ? tp->discards : "passdown");
+	report_set_str(x->row, RF_DISCARDS, tp->discards);
 	report_set_value(x->row, RF_ZERO, tp->zero ? "zero" : "", tp->zero);
 	report_set_u64(x->row, RF_STRIPES, 1); /* the data LV */
 	report_set_u64(x->row, RF_DATA_STRIPES, 1);
@@ -528,7 +528,7 @@ static void pool_display_seg(const struct seg_display_ctx *x, const struct lv_se
 	if (!tp)
 		return;
 	fprintf(x->out, "    Chunk size\t\t%s\n", x->size(x, tp->chunk_size, b));
-	fprintf(x->out, "    Discards\t\t%s\n", tp->discards ? tp->discards : "passdown");
+	fprintf(x->out, "    Discards\t\t%s\n", tp->discards);
 	fprintf(x->out, "    Thin count\t\t%u\n", thin_pool_users(x->vg, x->lv));
 	fprintf(x->out, "    Transaction ID\t%llu\n", (unsigned long long)tp->transaction_id);
 	fprintf(x->out, "    Zero new blocks\t%s\n", tp->zero ? "yes" : "no");

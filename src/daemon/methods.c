@@ -261,11 +261,23 @@ static int m_resume(struct call *c)
 	return ret ? dm_fail(c, ret, &e, name) : 0;
 }
 
+/* An NBD client that sent its disconnect and exited still holds its
+ * device for the moment the server takes to see it go (the kernel's
+ * close is synchronous; ours is not): a remove right after it waits that
+ * long, as lvm2 retries a deactivation (activation/retry_deactivation).
+ * A device still open after it is refused unless forced. */
+#define REMOVE_GRACE_MS 2000u
+
 static int m_remove(struct call *c)
 {
 	const char *name = p_str(c, "name");
 	struct err e = { 0 };
-	int ret = dm_remove(c->dm, name, p_bool(c, "force") ? DM_FORCE : 0, &e);
+	bool force = p_bool(c, "force");
+	int ret;
+
+	if (!force)
+		md_wait_closed(c->dm, name, REMOVE_GRACE_MS);
+	ret = dm_remove(c->dm, name, force ? DM_FORCE : 0, &e);
 
 	if (ret)
 		return dm_fail(c, ret, &e, name);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/args.h"
+#include "common/clock.h"
 #include "dm/dm_internal.h"
 
 int dm_context_new(const struct target_type *const *types, unsigned ntypes,
@@ -661,8 +662,26 @@ int md_open(struct mapped_device *md)
 void md_close(struct mapped_device *md)
 {
 	pthread_mutex_lock(&md->lock);
-	md->open_count--;
+	if (!--md->open_count)
+		pthread_cond_broadcast(&md->cond); /* md_wait_closed */
 	pthread_mutex_unlock(&md->lock);
+}
+
+bool md_wait_closed(struct dm_context *ctx, const char *name, unsigned ms)
+{
+	struct mapped_device *md = dm_lookup(ctx, name);
+	uint64_t deadline = clock_ms() + ms, now;
+	bool closed;
+
+	if (!md)
+		return true;
+	pthread_mutex_lock(&md->lock);
+	while (md->open_count && !md->dead && (now = clock_ms()) < deadline)
+		cond_wait_ms(&md->cond, &md->lock, (unsigned)(deadline - now));
+	closed = !md->open_count;
+	pthread_mutex_unlock(&md->lock);
+	dev_put(&md->dev);
+	return closed;
 }
 
 void md_get_info(struct mapped_device *md, struct md_info *info)

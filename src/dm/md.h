@@ -155,6 +155,10 @@ void dm_put_all(struct mapped_device **mds, unsigned n);
  * forced). */
 int md_open(struct mapped_device *md);
 void md_close(struct mapped_device *md);
+/* Wait at most @ms for device @name to be closed by every export (a
+ * client that has just disconnected holds it until the server has torn
+ * its connection down); false if it is still open. */
+bool md_wait_closed(struct dm_context *ctx, const char *name, unsigned ms);
 
 /* Snapshot of a device's state for info / status / table. */
 struct md_info {

@@ -131,6 +131,24 @@ EOF
 	untrack "$GONE"
 	cat "$T/gone.log"
 	[ "$rc" -eq 0 ] || fail "the client of a removed device could still read"
+
+	echo "== a remove as a client leaves waits for the server to see it go"
+	ulvm dmsetup create leaving --table "0 2048 linear $T/f.img 16384"
+	"$NBDPY" - "$(uri leaving)" "$T" <<'EOF' >"$T/leaving.log" 2>&1 &
+import nbd, sys, time
+h = nbd.NBD()
+h.connect_uri(sys.argv[1])
+h.pread(4096, 0)
+open(sys.argv[2] + "/leaving", "w").close()
+time.sleep(0.5)
+h.shutdown()
+EOF
+	LEAVING=$!
+	track "$LEAVING"
+	wait_for 20 test -e "$T/leaving" || { cat "$T/leaving.log"; fail "the client of leaving did not connect"; }
+	ulvm dmsetup remove leaving || fail "a remove half a second before its client left was refused"
+	wait "$LEAVING" || { cat "$T/leaving.log"; fail "the client of leaving failed"; }
+	untrack "$LEAVING"
 else
 	echo "(no python3 nbd module: not checking an open device)"
 	ulvm dmsetup remove gone

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "common/select_internal.h"
 
@@ -395,6 +396,69 @@ static const char *tok_list(struct parser *p, struct node *n, const char *id, co
 	return s;
 }
 
+/* _tok_value_time() and lvm2's fuzzy reserved value of lv_time: "@EPOCH"
+ * (exact), else a quoted or bare string in lvm2's words or libdm's
+ * date format (a span).  The value goes straight into @n. */
+static const char *tok_time(struct parser *p, struct node *n, const char *id, const char *s, const char **b,
+			    const char **e)
+{
+	struct time_span ts = { 0 };
+	char why[160], *v;
+	int r;
+
+	if (*s == '@') {
+		if (!(s = tok_number(s + 1, b, e))) {
+			say(p, "Failed to parse time value for selection field %s.", id);
+			return NULL;
+		}
+		errno = 0;
+		n->t1 = (int64_t)strtoull(*b, NULL, 10);
+		if (errno == ERANGE) {
+			say(p, "Field selection value %.*s out of supported range for field %s.", (int)(*e - *b), *b,
+			    id);
+			return NULL;
+		}
+		n->t2 = 0;
+		n->trange = false;
+		return s;
+	}
+	{
+		char c = get_quote(&s);
+
+		if (!(s = tok_string(p, s, b, e, c, L_AND | L_OR | L_PE))) {
+			say(p, "Failed to parse time value for selection field %s.", id);
+			return NULL;
+		}
+	}
+	if (!(v = strndup(*b, (size_t)(*e - *b)))) {
+		p->nomem = true;
+		return NULL;
+	}
+	why[0] = '\0';
+	r = select_time_fuzzy(v, time(NULL), &ts, why, sizeof(why));
+	if (r < 0 && why[0])
+		say(p, "%s", why);
+	if (r <= 0 && r != -ENOMEM) {
+		why[0] = '\0';
+		r = select_time_formatted(v, &ts, why, sizeof(why)) ? -EINVAL : 1;
+		if (r < 0 && why[0])
+			say(p, "%s", why);
+	}
+	free(v);
+	if (r == -ENOMEM) {
+		p->nomem = true;
+		return NULL;
+	}
+	if (r < 0) {
+		say(p, "Failed to parse time value for selection field %s.", id);
+		return NULL;
+	}
+	n->t1 = ts.t1;
+	n->t2 = ts.t2;
+	n->trange = ts.range;
+	return s;
+}
+
 /* _tok_value(): the value after the operator, by the field's type.
  * *@res: a reserved name; [*b, *e): the number or string otherwise. */
 static const char *tok_value(struct parser *p, struct node *n, const char *id, const char *s, const char **b,
@@ -446,8 +510,7 @@ static const char *tok_value(struct parser *p, struct node *n, const char *id, c
 			*factor = 1024 * 1024; /* as lvcreate -L */
 		return s;
 	case REPORT_TIME:
-		say(p, "Selection by time is not supported yet: field %s.", id);
-		return NULL;
+		return tok_time(p, n, id, s, b, e);
 	}
 	return NULL;
 }
@@ -465,7 +528,7 @@ static int make_value(struct parser *p, struct node *n, const char *id, const ch
 		say(p, "dm_report: incompatible comparison type for selection field %s", id);
 		return -EINVAL;
 	}
-	if (n->type == REPORT_STR_LIST)
+	if (n->type == REPORT_STR_LIST || n->type == REPORT_TIME) /* tok_list, tok_time have it */
 		return 0;
 	if (res) {
 		if (n->type == REPORT_STR)

@@ -23,7 +23,10 @@
  *
  * Errors say what lvm2 says, one line each ("Selection syntax error at
  * '...'."), joined by "\n  " for a caller that prints "  " first.
- * Not done: time values (lv_time), and reserved ranges.
+ * A time (lv_time) is "@EPOCH", libdm's "YYYY-MM-DD HH:MM:SS +HH:MM" (or
+ * a shorter form: the span it covers) or lvm2's words ("1 week ago",
+ * "yesterday", "noon", "Dec 1"): select_time.c.
+ * Not done: reserved ranges.
  */
 #ifndef ULVM_COMMON_SELECT_H
 #define ULVM_COMMON_SELECT_H

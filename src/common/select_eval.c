@@ -61,6 +61,30 @@ static bool cmp_num(const struct selection *s, const struct node *n, uint64_t v)
 	return false;
 }
 
+/* _cmp_field_time(): a span [t1, t2] is "=" anywhere in it, "since" from
+ * its start, "after" past its end, "until" to its end, "before" before
+ * its start.  An LV of unknown time counts as 0, as lvm2's.  "!=" a span
+ * matches inside it, as lvm2 2.03.16 does (its _cmp_field_time returns
+ * the same for both), kept so that selections select the same LVs. */
+static bool cmp_time(const struct node *n, int64_t v)
+{
+	switch (n->cmp & ~CMP_NUMBER) {
+	case CMP_EQUAL:
+		return n->trange ? v >= n->t1 && v <= n->t2 : v == n->t1;
+	case CMP_NOT | CMP_EQUAL:
+		return n->trange ? v >= n->t1 && v <= n->t2 : v != n->t1;
+	case CMP_TIME | CMP_GT:
+		return v > (n->trange ? n->t2 : n->t1);
+	case CMP_TIME | CMP_GT | CMP_EQUAL:
+		return v >= n->t1;
+	case CMP_TIME | CMP_LT:
+		return v < n->t1;
+	case CMP_TIME | CMP_LT | CMP_EQUAL:
+		return v <= (n->trange ? n->t2 : n->t1);
+	}
+	return false;
+}
+
 static bool cmp_size(const struct node *n, double v)
 {
 	double x = n->sectors;
@@ -181,7 +205,7 @@ static bool cmp_item(const struct selection *s, const struct node *n, const stru
 			return (n->cmp & (CMP_NOT | CMP_EQUAL)) == (CMP_NOT | CMP_EQUAL);
 		return cmp_size(n, (double)v->num / 512);
 	case REPORT_TIME:
-		break;
+		return cmp_time(n, v->set ? (int64_t)v->num : 0);
 	}
 	return false;
 }

@@ -6,6 +6,7 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "common/report.h"
 #include "common/select.h"
@@ -63,6 +64,8 @@ struct node {
 	char *str;        /* STR */
 	regex_t re;
 	bool has_re;
+	int64_t t1, t2;   /* TIME: the span (t2: with trange) */
+	bool trange;
 	char **items;     /* STR_LIST, sorted */
 	unsigned nitems;
 	bool subset, any; /* {..}; items joined by || */
@@ -83,6 +86,19 @@ bool select_reserved_for(const struct report_reserved *r, unsigned field, enum r
  * @str: ordering comparisons never match it. */
 bool select_strictly_reserved(const struct report_registry *reg, unsigned field, enum report_type type,
 			      uint64_t num, const char *str);
+
+/* select_time.c: a time value, [t1, t2] if @range, else t1. */
+struct time_span {
+	int64_t t1, t2;
+	bool range;
+};
+/* lvm2's words ("2 hours ago", "yesterday", "Dec 1"...) at @now: 1 with
+ * *@out, 0 when @s is not in them (nothing said), -EINVAL saying why in
+ * @why, -ENOMEM. */
+int select_time_fuzzy(const char *s, time_t now, struct time_span *out, char *why, size_t n);
+/* "YYYY-MM-DD HH:MM:SS +HH:MM" and its shorter forms: 0 with *@out, or
+ * -EINVAL with @why ("" when lvm2 says nothing more). */
+int select_time_formatted(const char *s, struct time_span *out, char *why, size_t n);
 
 /* select_regex.c: 0 when regcomp may compile @re, -E2BIG when its
  * repetitions would expand it past SELECT_RE_NODES nodes. */

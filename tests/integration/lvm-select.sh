@@ -5,6 +5,8 @@
 #    units, numbers, reserved names, string lists [..] {..}, && || ! ()),
 #    the same rows as lvm2; "selected"; vgs with LV fields;
 #  - bad selections: refused as lvm2 refuses them, same messages, exit 5;
+#  - selection by time (lv_time since "1 week ago", = "2024-02", @EPOCH):
+#    creation times rewritten through lvm2's vgcfgrestore, the same rows;
 #  - tags: --addtag/--deltag on vgcreate, lvcreate (thin too), lvchange,
 #    vgchange, pvchange, written as lvm2 writes them and read both ways;
 #    @tag arguments; lvchange/vgchange/pvchange/lvremove -S; bad tags
@@ -138,6 +140,59 @@ for sel in help '?'; do
 	lvs -S "$sel" sv 2>&1 >/dev/null | grep -v 'Activation disabled' >"$T/lvm.err"
 	ulvm lvs -S "$sel" sv 2>"$T/ulvm.err" >/dev/null || fail "lvs -S $sel"
 	diff "$T/lvm.err" "$T/ulvm.err" || fail "lvs -S $sel: the help differs"
+done
+
+step "selection by time: lvm2's date forms and words, the LVs lvm2 selects"
+# creation times rewritten by vgcfgrestore: a leap day, and times from
+# 400 days to 90 seconds ago, none near where the words below fall
+now=$(date +%s)
+lvm2 vgcfgbackup -f "$T/times.vg" sv >/dev/null
+python3 - "$T/times.vg" "$now" <<'PY'
+import re, sys
+path, now = sys.argv[1], int(sys.argv[2])
+when = {"lv1": now - 400 * 86400, "lv2": now - 10 * 86400, "str": now - 2 * 86400, "tpool": now - 5 * 3600,
+        "thin1": now - 1800, "snap1": now - 90, "thin2": 1709208000}  # 2024-02-29 12:00:00 UTC
+lines, lv = open(path).read().split("\n"), None
+for i, l in enumerate(lines):
+    m = re.match(r"^\t\t(\w+) \{$", l)
+    if m:
+        lv = m.group(1)
+    if lv in when and re.match(r"^\t\t\tcreation_time = ", l):
+        lines[i] = "\t\t\tcreation_time = %d" % when[lv]
+open(path, "w").write("\n".join(lines))
+PY
+vgcfgrestore --force -f "$T/times.vg" sv >"$T/restore.log" 2>&1 || { cat "$T/restore.log"; fail "lvm2 vgcfgrestore"; }
+[ "$(ulvm lvs --noheadings -o lv_name -S 'lv_time = "2024-02-29"' sv | tr -d ' ')" = thin2 ] &&
+	[ "$(ulvm lvs --noheadings -o lv_name -S 'lv_time since "1 week ago"' sv | wc -l)" = 4 ] ||
+	fail "the creation times were not rewritten: $(ulvm lvs -o lv_name,lv_time sv)"
+d2=$(date -d @$((now - 2 * 86400)) +%F)
+e2=$((now - 2 * 86400))
+while IFS= read -r sel; do
+	same lvs -a -o lv_name -S "$sel" sv
+done <<EOF
+lv_time since "1 week ago"
+lv_time before "1 year ago"
+lv_time since "2 hours ago"
+lv_time after "10 min ago"
+lv_time until "3 days ago"
+lv_time since yesterday
+lv_time = today
+lv_time = "2024-02-29"
+lv_time = "2024-02"
+lv_time < "2024-02-29 12:00 +01:00"
+lv_time since @$e2
+lv_time = @$e2
+lv_time since "$d2"
+lv_time = "$d2"
+lv_time != "$d2"
+lv_time since "29 Feb 2024" && lv_time until "Feb 2024"
+time since "noon yesterday" || lv_time < 2025
+lv_time since "Monday"
+EOF
+for sel in 'lv_time since "blah"' 'lv_time since "2026-13-01"' 'lv_time since "10:00"' 'lv_time=1' \
+	'lv_time since "today yesterday"' 'lv_time since "2 hours ago 3 PM"' 'lv_time since "2024-02-29 1:2:3:4"' \
+	'lv_time =~ 2024'; do
+	same_refusal lvs -S "$sel" sv
 done
 
 step "@tag arguments select as lvm2's do"

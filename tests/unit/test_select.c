@@ -17,6 +17,7 @@
 
 #include "common/report.h"
 #include "common/select.h"
+#include "common/select_internal.h"
 #include "lvm/report_lvm.h"
 
 /* One LV row: what lvs would set. */
@@ -25,6 +26,7 @@ struct row {
 	uint64_t size_bytes, seg_count;
 	int64_t data_percent; /* -1: invalid (inactive) */
 	bool allocatable;
+	int64_t ctime; /* 0: not known */
 };
 
 static void get(void *ctx, unsigned field, struct select_value *v)
@@ -41,15 +43,17 @@ static void get(void *ctx, unsigned field, struct select_value *v)
 	case RF_SEG_COUNT: v->num = r->seg_count; v->set = true; break;
 	case RF_DATA_PERCENT: v->num = (uint64_t)r->data_percent; v->set = true; break;
 	case RF_PV_ALLOCATABLE: v->num = r->allocatable; v->set = true; break;
+	case RF_LV_TIME: v->num = (uint64_t)r->ctime; v->set = r->ctime != 0; break;
 	default: break; /* never set: no value */
 	}
 }
 
 static const struct row rows[] = {
-	{ "lv1", "alpha,zeta", "-wi-a-----", "/dev/loop0:0-1", 8 << 20, 1, -1, true },
-	{ "lv2", "", "-wi-------", "/dev/loop0:2-2 /dev/loop1:0-0", 4 << 20, 2, 0, false },
-	{ "thin1", "zeta", "Vwi-a-tz--", "", 40 << 20, 1, 25000000, true },
-	{ "tpool_tdata", "", "Twi-ao----", "/dev/loop1:1-5", 20 << 20, 1, -1, true },
+	/* created 2026-12-01 00:00:00, 2026-11-30 23:59:59, 2024-02-29 12:00:00 UTC, unknown */
+	{ "lv1", "alpha,zeta", "-wi-a-----", "/dev/loop0:0-1", 8 << 20, 1, -1, true, 1796083200 },
+	{ "lv2", "", "-wi-------", "/dev/loop0:2-2 /dev/loop1:0-0", 4 << 20, 2, 0, false, 1796083199 },
+	{ "thin1", "zeta", "Vwi-a-tz--", "", 40 << 20, 1, 25000000, true, 1709208000 },
+	{ "tpool_tdata", "", "Twi-ao----", "/dev/loop1:1-5", 20 << 20, 1, -1, true, 0 },
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -167,6 +171,96 @@ static void test_lists(void **state)
 	want("seg_pe_ranges={/dev/loop1:0-0}", "lv2"); /* items joined by ' ' */
 }
 
+/* lvm2's date and time forms, in UTC; what lvm2 2.03.16 selects. */
+static void test_time_formatted(void **state)
+{
+	(void)state;
+	want("lv_time since \"2026-12-01\"", "lv1");
+	want("lv_time after \"2026-11-30\"", "lv1");
+	want("lv_time until \"2026-11-30\"", "lv2 thin1 tpool_tdata");
+	want("lv_time before \"2026-12\"", "lv2 thin1 tpool_tdata");
+	want("lv_time = \"2026-11\"", "lv2");
+	want("lv_time = 2024-02-29", "thin1");
+	want("lv_time = 202402", "thin1");
+	want("lv_time = \"2024\"", "thin1");
+	want("lv_time = \"2026-11-30 23\"", "lv2");
+	want("lv_time = \"2026-11-30 23:59\"", "lv2");
+	want("lv_time = \"2026-11-30 235959\"", "lv2");
+	want("lv_time > \"2026-11-30 23:59:58\"", "lv1 lv2");
+	want("lv_time = \"2026-12-01 01:00 +01:00\"", "lv1");
+	want("lv_time = \"2026-11-30 22:59:59 -0100\"", "lv2");
+	want("lv_time = @1796083200", "lv1");
+	want("lv_time != @1796083200", "lv2 thin1 tpool_tdata");
+	want("lv_time != \"2026-12-01\"", "lv1"); /* lvm2's: inside the span */
+	want("lv_time < @1", "tpool_tdata");
+	want("lv_time >= \"2024-02-29 12\" && lv_time < \"2026-12\"", "lv2 thin1");
+	refused("lv_time since \"2026-13-01\"", -EINVAL, "Specified month out of range.");
+	refused("lv_time since \"2026-02-29\"", -EINVAL, "Specified day out of range.");
+	refused("lv_time since \"2026-12-01 24:00\"", -EINVAL, "Specified hours out of range.");
+	refused("lv_time since \"10:00\"", -EINVAL, "Incorrect date format.");
+	refused("lv_time since \"2026-12 10:00\"", -EINVAL, "Full date specification needed.");
+	refused("lv_time since \"2026-12-01 1:2:3:4\"", -EINVAL, "Failed to parse time value for selection field lv_time.");
+	refused("lv_time since \"2026-12-01 +15\"", -EINVAL, "Failed to parse time value for selection field lv_time.");
+	refused("lv_time =~ 2026", -EINVAL, "incompatible comparison type for selection field lv_time");
+}
+
+/* lvm2's words, at Monday 2026-12-07 10:31:36 UTC. */
+static void test_time_words(void **state)
+{
+	static const struct {
+		const char *text;
+		int64_t t1, t2;
+	} cases[] = {
+		{ "yesterday", 1796515200, 1796601599 },
+		{ "today", 1796601600, 1796687999 },
+		{ "2 hours ago", 1796632296 - 3601, 1796632296 },
+		{ "2hours ago", 1796632296 - 3601, 1796632296 },
+		{ "noon yesterday", 1796558400, 1796558400 },
+		{ "noon", 1796644800, 1796644800 },
+		{ "Dec 1", 1796083200, 1796083200 + 86399 },
+		{ "1 Dec 2026", 1796083200, 1796083200 + 86399 },
+		{ "2026 Dec 1", 1796083200, 1796083200 + 86399 },
+		{ "Nov 2026", 1793491200, 1796083199 },
+		{ "1 week ago", 1795996800, 1795996800 + 86399 },
+		{ "3 days ago", 1796342400, 1796342400 + 86399 },
+		{ "1 year ago", 1765065600, 1765065600 + 86399 },
+		{ "Monday", 1796601600, 1796687999 },
+		{ "Sundays", 1796515200, 1796601599 },
+		{ "9 AM", 1796634000, 1796634000 + 3599 },
+		{ "9:15 AM yesterday", 1796548500, 1796548500 + 59 },
+		{ "5 PM", 1796662800, 1796662800 + 3599 },
+	};
+	char why[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct time_span t = { 0 };
+		int r = select_time_fuzzy(cases[i].text, 1796639496, &t, why, sizeof(why));
+
+		if (r != 1 || !t.range || t.t1 != cases[i].t1 || t.t2 != cases[i].t2)
+			fail_msg("'%s': %d [%lld, %lld], want [%lld, %lld]", cases[i].text, r, (long long)t.t1,
+				 (long long)t.t2, (long long)cases[i].t1, (long long)cases[i].t2);
+	}
+	/* digits and -:+ only: the formatted form's, not these */
+	assert_int_equal(select_time_fuzzy("2026-12-07 10:00", 1796639496, &(struct time_span){ 0 }, why, 160), 0);
+	assert_int_equal(select_time_fuzzy("blah", 0, &(struct time_span){ 0 }, why, 160), -EINVAL);
+	assert_string_equal(why, "Unrecognized string in date/time specification at \"blah\".");
+	assert_int_equal(select_time_fuzzy("today yesterday", 0, &(struct time_span){ 0 }, why, 160), -EINVAL);
+	assert_string_equal(why, "Ambiguous date specification found at \"yesterday\".");
+	assert_int_equal(select_time_fuzzy("2 hours ago 3 PM", 0, &(struct time_span){ 0 }, why, 160), -EINVAL);
+	assert_string_equal(why, "Mixed absolute and relative time specification found at \"PM\".");
+	/* a clock at the very end, and more items than it keeps */
+	assert_int_equal(select_time_fuzzy("yesterday 9:15", 1796639496, &(struct time_span){ 0 }, why, 160), 1);
+	{
+		char many[400] = "";
+
+		for (int i = 0; i < 35; i++) /* 70 items */
+			strcat(many, "1 day ");
+		strcat(many, "ago");
+		assert_int_equal(select_time_fuzzy(many, 1796639496, &(struct time_span){ 0 }, why, 160), 0);
+	}
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -209,7 +303,7 @@ static void test_errors(void **state)
 	refused("!name=lv1", -EINVAL, "Syntax error: left parenthesis expected at 'name=lv1'");
 	refused("name=lv1&&", -EINVAL, "Expecting field name\n  Selection syntax error at ''.");
 	refused("&&name=lv1", -EINVAL, "Expecting field name\n  Selection syntax error at '&&name=lv1'.");
-	refused("lv_time>1", -EINVAL, "Selection by time is not supported yet");
+	refused("lv_time>1", -EINVAL, "Incorrect date format.\n  Failed to parse time value for selection field lv_time.");
 }
 
 static void test_fields_and_help(void **state)
@@ -307,11 +401,15 @@ static void test_report(void **state)
 
 int main(void)
 {
+	setenv("TZ", "UTC", 1);
+	tzset();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_time_formatted),
+		cmocka_unit_test(test_time_words),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_fields_and_help),
 		cmocka_unit_test(test_report),

@@ -124,6 +124,8 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 	[R_ALIGNED] = { "aligned", NULL, NULL, "with --separator: pad the columns too" },
 	[R_UNBUFFERED] = { "unbuffered", NULL, NULL, "rows as they are found (unsorted without -O), columns as wide as "
 			   "their headings" },
+	[R_BINARY] = { "binary", NULL, NULL, "binary fields (pv_allocatable, lv_merging...) as 1 and 0, not words "
+		       "(report/binary_values_as_numeric)" },
 	[R_MAPS] = { "maps", "m", NULL, "display: a PV's extents and what uses them, an LV's segments and where they lie" },
 	[R_SELECT] = { "select", "S", "SELECTION", "only the rows that match: FIELD OP VALUE joined by && || ! (), -S help" },
 	COMMON_OPTS(R_COMMON),
@@ -138,7 +140,7 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 #define REPORT_OPTS (BIT(R_OPTIONS) | BIT(R_UNITS) | BIT(R_NOHEADINGS) | BIT(R_SEPARATOR) | \
 		     BIT(R_NOSUFFIX) | BIT(R_REPORTFORMAT) | BIT(R_ALL) | BIT(R_SORT) | BIT(R_FOREIGN) | \
 		     BIT(R_NAMEPREFIXES) | BIT(R_UNQUOTED) | BIT(R_ROWS) | BIT(R_ALIGNED) | BIT(R_SELECT) | \
-		     BIT(R_UNBUFFERED))
+		     BIT(R_UNBUFFERED) | BIT(R_BINARY))
 #define TAG_OPTS (BIT(C_ADDTAG) | BIT(C_DELTAG))
 
 #define V(name, ops, min, max, opts, help, fn) { name, ops, min, max, opts, help, fn }

@@ -17,6 +17,27 @@
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 
+/* A device's state, as ulvmd's "info" gives it. */
+#define DEV_OPEN 1u
+#define DEV_SUSPENDED 2u
+#define DEV_LIVE 4u
+#define DEV_INACTIVE 8u
+
+static uint8_t info_state(struct json_object *o)
+{
+	static const struct {
+		const char *key;
+		uint8_t bit;
+	} keys[] = { { "suspended", DEV_SUSPENDED }, { "live_table", DEV_LIVE }, { "inactive_table", DEV_INACTIVE } };
+	struct json_object *v;
+	uint8_t st = dmctl_info_open(o) ? DEV_OPEN : 0;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_object_get_ex(o, keys[i].key, &v) && json_object_get_boolean(v))
+			st |= keys[i].bit;
+	return st;
+}
+
 static void load_active(struct lvm_fields *x)
 {
 	struct json_object *res = NULL;
@@ -28,12 +49,12 @@ static void load_active(struct lvm_fields *x)
 		return;
 	size_t n = json_object_array_length(res);
 	x->active = calloc(n + 1, sizeof(*x->active));
-	x->open = calloc(n + 1, sizeof(*x->open));
-	for (size_t i = 0; x->active && x->open && i < n; i++) {
+	x->state = calloc(n + 1, sizeof(*x->state));
+	for (size_t i = 0; x->active && x->state && i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(res, i), *name;
 
 		if (json_object_object_get_ex(o, "name", &name)) {
-			x->open[x->nactive] = dmctl_info_open(o);
+			x->state[x->nactive] = info_state(o);
 			x->active[x->nactive++] = strdup(json_object_get_string(name));
 		}
 	}
@@ -41,15 +62,24 @@ static void load_active(struct lvm_fields *x)
 }
 
 /* 0 inactive, 1 active, 2 active and open. */
-static int active_state(const struct lvm_fields *x, const struct vg *vg, const struct vg_lv *lv)
+/* The DEV_* bits of @lv's device, or -1 when it is not active. */
+static int dev_state(const struct lvm_fields *x, const struct vg *vg, const struct vg_lv *lv)
 {
 	char name[LV_DM_NAME_MAX];
 
 	lv_dm_name(vg, lv, name);
 	for (unsigned i = 0; i < x->nactive; i++)
 		if (x->active[i] && !strcmp(x->active[i], name))
-			return x->open[i] ? 2 : 1;
-	return 0;
+			return x->state[i];
+	return -1;
+}
+
+/* 0: not active, 1: active, 2: active and open. */
+static int active_state(const struct lvm_fields *x, const struct vg *vg, const struct vg_lv *lv)
+{
+	int st = dev_state(x, vg, lv);
+
+	return st < 0 ? 0 : st & DEV_OPEN ? 2 : 1;
 }
 
 static char alloc_char(const char *a)
@@ -114,6 +144,16 @@ static int str_cmp(const void *a, const void *b)
 static void set_bin(struct report_row *r, int field, bool on, const char *word)
 {
 	report_set_value(r, field, on ? word : "", on);
+}
+
+/* A binary field of a device's @state (DEV_* bits, -1: no device), as
+ * lvm2's _binary_disp, or _binary_undef_disp without a device. */
+static void set_bin_known(struct report_row *r, int field, int state, unsigned bit, const char *word)
+{
+	if (state < 0)
+		report_set_value(r, field, "unknown", UINT64_MAX);
+	else
+		set_bin(r, field, (unsigned)state & bit, word);
 }
 
 /* A tag list as lvm2 reports it: sorted, joined by commas. */
@@ -378,7 +418,14 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	report_set_u64(r, RF_SEG_COUNT, lv->nseg);
 	report_set_str(r, RF_LV_ACTIVE, active_state(x, vg, lv) ? "active" : "");
 	set_bin(r, RF_LV_ACTIVE_LOCALLY, active_state(x, vg, lv), "active locally");
-	set_bin(r, RF_LV_DEVICE_OPEN, active_state(x, vg, lv) == 2, "open");
+	{ /* what lvm2 cannot know of a device that is not there: "unknown" */
+		int st = dev_state(x, vg, lv);
+
+		set_bin_known(r, RF_LV_DEVICE_OPEN, st, DEV_OPEN, "open");
+		set_bin_known(r, RF_LV_SUSPENDED, st, DEV_SUSPENDED, "suspended");
+		set_bin_known(r, RF_LV_LIVE_TABLE, st, DEV_LIVE, "live table present");
+		set_bin_known(r, RF_LV_INACTIVE_TABLE, st, DEV_INACTIVE, "inactive table present");
+	}
 	set_bin(r, RF_LV_SKIP_ACTIVATION, lv->status & FLAG(LVF_ACTIVATION_SKIP), "skip activation");
 	set_bin(r, RF_LV_FIXED_MINOR, lv->status & FLAG(LVF_FIXED_MINOR), "fixed minor");
 	set_bin(r, RF_LV_AUTOACTIVATION, !(lv->status & FLAG(LVF_NOAUTOACTIVATE)), "enabled");
@@ -536,6 +583,6 @@ void lvm_fields_free(struct lvm_fields *x)
 	for (unsigned i = 0; i < x->nactive; i++)
 		free(x->active[i]);
 	free(x->active);
-	free(x->open);
+	free(x->state);
 	dmctl_close(&x->d);
 }

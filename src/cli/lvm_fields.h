@@ -16,8 +16,8 @@ struct lvm_fields {
 	struct lvm_cmd *c;
 	struct report *rep;
 	struct dmctl d;
-	char **active; /* dm names live in ulvmd */
-	bool *open;    /* and whether each is open */
+	char **active;  /* dm names live in ulvmd */
+	uint8_t *state; /* and each one's DEV_* bits (lvm_fields.c) */
 	unsigned nactive;
 	/* The VG-wide sums of the VG last reported: lvs of a VG with many
 	 * LVs sets the VG fields on every row. */

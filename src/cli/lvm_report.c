@@ -156,6 +156,7 @@ int lvm_report(void *ctx, int argc, char **argv)
 	o.rows = opt_set(c, R_ROWS);
 	o.aligned = opt_set(c, R_ALIGNED);
 	o.unbuffered = opt_set(c, R_UNBUFFERED) && !opt_set(c, R_SORT); /* lvm2 buffers to sort by -O */
+	o.binary = opt_set(c, R_BINARY);
 	o.verbose = opt_set(c, R_COMMON + G_VERBOSE);
 	if (opt_set(c, R_UNITS) && units_parse(opt_val(c, R_UNITS), &o.units))
 		return lvm_fail("Invalid units specification.");
@@ -179,6 +180,9 @@ int lvm_report(void *ctx, int argc, char **argv)
 		report_free(rep);
 		return r;
 	}
+	/* known once the configuration is read, before the first row */
+	if (lvm_conf_int(&c->env, "report", "binary_values_as_numeric", 0))
+		report_set_binary(rep);
 	lvm_fields_init(&w.f, c, rep);
 	w.hidden = how.hidden;
 	how.arg = &w;

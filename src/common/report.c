@@ -522,6 +522,11 @@ bool report_wants(const struct report *rep, unsigned field)
 	return field <= rep->reg->nfields && rep->slot_of[field] >= 0;
 }
 
+void report_set_binary(struct report *rep)
+{
+	rep->opts.binary = true;
+}
+
 bool report_row_wants(const struct report_row *row, unsigned field)
 {
 	return row && report_wants(row->rep, field);
@@ -552,6 +557,10 @@ struct report_row *report_row_new(struct report *rep)
 	row->rep = rep;
 	row->seq = rep->nrows;
 	rep->rows[rep->nrows++] = row;
+	/* a binary field always has a value, as lvm2's: 0 unless set */
+	for (unsigned f = 0; f < rep->reg->nfields; f++)
+		if (report_def(rep, f)->flags & REPORT_BINARY && report_wants(rep, f))
+			report_set_value(row, f, "", 0);
 	return row;
 nomem:
 	rep->error = -ENOMEM;
@@ -593,6 +602,8 @@ void report_set_value(struct report_row *row, unsigned field, const char *s, uin
 {
 	struct report_cell *c = cell(row, field);
 
+	if (c && row->rep->opts.binary && report_def(row->rep, field)->flags & REPORT_BINARY)
+		s = sort == UINT64_MAX ? "-1" : sort ? "1" : "0"; /* lvm2's _binary_disp, _binary_undef_disp */
 	if (c)
 		put(row, c, strdup(s ? s : ""), sort);
 }

@@ -68,6 +68,7 @@ enum report_type {
 #define REPORT_ALIGN_LEFT  0x1u  /* override the type's alignment */
 #define REPORT_ALIGN_RIGHT 0x2u
 #define REPORT_LIST_BLANK  0x4u  /* a REPORT_STR_LIST whose items are joined by ' ', not ',' */
+#define REPORT_BINARY      0x8u  /* a word for 1, blank for 0 ("unknown" for -1); --binary: 1, 0, -1 */
 
 /* A kind of object a field describes, lvm2's dm_report_object_type. */
 struct report_object {
@@ -139,6 +140,7 @@ struct report_opts {
 	bool unquoted;               /* with nameprefixes: no quotes */
 	bool rows;                   /* --rows: one line per field */
 	bool unbuffered;             /* --unbuffered: rows as they came, columns as wide as headings */
+	bool binary;                 /* --binary: REPORT_BINARY fields as 1, 0 and -1 */
 	bool verbose;                /* -v: the spec's verbose field list */
 	enum report_format format;   /* --reportformat */
 	struct units units;          /* --units, --nosuffix */
@@ -147,6 +149,10 @@ struct report_opts {
 
 struct report;
 struct report_row;
+
+/* --binary from the configuration (report/binary_values_as_numeric),
+ * read after report_create: before the first row. */
+void report_set_binary(struct report *rep);
 
 /* Defaults: basic format, headings, aligned, units "r". */
 void report_opts_init(struct report_opts *o);

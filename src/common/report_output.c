@@ -169,8 +169,8 @@ static void output_headings(const struct report *rep, FILE *out)
 		 * first row (lvm2 prints them with it) */
 		if (rep->opts.unbuffered && rep->nrows && strlen(report_text(rep->rows[0], c->slot)) > w)
 			w = strlen(report_text(rep->rows[0], c->slot));
-		if (rep->aligned)
-			fprintf(out, "%-*s", (int)w, h);
+		if (rep->aligned) /* cut to the column, as lvm2's (InitImgSyn: width 10) */
+			fprintf(out, "%-*.*s", (int)w, (int)w, h);
 		else
 			fputs(h, out);
 		if (i + 1 < rep->ncols)

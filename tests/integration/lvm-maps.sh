@@ -14,7 +14,8 @@
 #    cache-pool, snapshot): line for line as lvm2's, with a PV missing too;
 #  - pvs -a lists the devices with no PV label too;
 #  - every field of lvs -a (lv_all, seg_all), pvs (pv_all, pvseg_all) and
-#    vgs (vg_all) of both VGs has lvm2's value, but those of a live device;
+#    vgs (vg_all) of both VGs has lvm2's value, but those of a live device,
+#    and with --binary too;
 #  - lvs as scripts call it (Proxmox: --separator --unbuffered --nosuffix
 #    --config 'report/time_format="%s"' -o ...,metadata_size,time), as
 #    lvm2 prints it; a bad --config refused as lvm2 (exit 3); a ulvm.conf
@@ -151,6 +152,10 @@ PY
 	done
 }
 allfields mv --devices "${L[a]},${L[b]},${L[c]},${L[d]},${L[o]},${L[n]}"
+# --binary: the binary fields as 1 and 0, "unknown" as -1
+allfields mv --binary --devices "${L[a]},${L[b]},${L[c]},${L[d]},${L[o]},${L[n]}"
+same lvs -a -o lv_name,lv_skip_activation,lv_fixed_minor,zero --config report/binary_values_as_numeric=1 \
+	--devices "${L[a]},${L[b]},${L[c]},${L[d]},${L[o]},${L[n]}" mv
 # pvs -a: every device, PV or not
 same pvs -a --devices "${L[a]},${L[b]},${L[c]},${L[d]},${L[o]},${L[n]}"
 grep -q "^  ${L[n]} *--- *0 *0 *\$" "$T/ulvm.out" || fail "pvs -a: no row for a device with no PV label"

@@ -105,6 +105,9 @@ vg_tags=vgtag && name=lv2
 vg_name=sv
 segtype=thin
 stripes=2
+lv_merging=0
+lv_skip_activation=no
+lv_fixed_minor!=1
 all
 
 EOF

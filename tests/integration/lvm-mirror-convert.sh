@@ -15,6 +15,10 @@
 #    without a copy (the core log's first table says nosync, the new disk
 #    log is written in sync), on a PV no leg uses; with -m in one command;
 #  - an inactive mirror -> raid1: resynced at its activation;
+#  - --splitmirrors 2 -n NAME of a 3-leg mirror: a new mirror of two legs
+#    (core log) holding the data, then --splitmirrors 1 of that: linear LVs;
+#    refused without a name, with too many legs, with --trackchanges, with
+#    a name in use, on an inactive mirror;
 #  - refused with a message, the VG unchanged: --type mirror of raid5, --type raid1 -m 2 of a 2-leg mirror,
 #    --type mirror -m 2 of a 2-image raid1, --mirrorlog of a raid1 or not core|disk.
 # After every step the data reads back the same over NBD and lvm2's vgck
@@ -200,6 +204,39 @@ ulvm lvconvert --devices "$DEVS" -m 1 --mirrorlog disk pvg/cm >"$T/conv" 2>&1 ||
 mirror_synced cm
 for i in 0 1; do leg "cm_mimage_$i" "$T/cm.img"; done
 same_as_lvm2 "mirror -m 1 --mirrorlog disk"
+
+step "--splitmirrors: two legs leave as a mirror, then one of those as a linear LV, with the data"
+ulvm lvcreate --type mirror -m 2 --mirrorlog core -L 4M -n sm pvg >/dev/null
+mirror_synced sm
+head -c $((4 * M)) /dev/urandom >"$T/sm.img"
+nbdcopy --flush "$T/sm.img" "$(uri sm)"
+refused "Please name the new LV" --splitmirrors 1 pvg/sm
+refused "Unable to reduce images by specified amount - only 3 in sm" --splitmirrors 3 -n x pvg/sm
+refused "trackchanges is not available to 'mirror' segment type" --splitmirrors 1 --trackchanges pvg/sm
+refused "already exists" --splitmirrors 1 -n m pvg/sm
+split() { # LV N NAME: both read as sm did
+	ulvm lvconvert --devices "$DEVS" --splitmirrors "$2" -n "$3" "pvg/$1" >"$T/conv" 2>&1 || fail "split: $(cat "$T/conv")"
+	grep -q "Logical volume pvg/$1 successfully converted" "$T/conv" || fail "split said: $(cat "$T/conv")"
+	for lv in "$1" "$3"; do
+		nbdcopy "$(uri "$lv")" "$T/back"
+		cmp "$T/sm.img" "$T/back" || fail "$lv does not read as sm did"
+	done
+}
+split sm 2 sm2
+[ "$(segtype sm)" = linear ] && [ -z "$(subs sm)" ] && [ "$(segtype sm2)" = mirror ] &&
+	[ "$(subs sm2)" = "sm2_mimage_0 sm2_mimage_1 " ] || fail "after the split: sm $(segtype sm) $(subs sm), sm2 $(segtype sm2) $(subs sm2)"
+! ulvm dmsetup ls | grep -q "pvg-sm_m" || fail "the split legs' dm devices are left: $(ulvm dmsetup ls)"
+mirror_synced sm2
+for l in sm2_mimage_0 sm2_mimage_1; do leg "$l" "$T/sm.img"; done
+same_as_lvm2 "--splitmirrors 2"
+split sm2 1 sm1
+[ "$(segtype sm2)" = linear ] && [ "$(segtype sm1)" = linear ] && [ -z "$(subs sm2)" ] ||
+	fail "after the second split: sm2 $(segtype sm2) $(subs sm2), sm1 $(segtype sm1)"
+same_as_lvm2 "--splitmirrors 1"
+ulvm lvcreate --type mirror -m 1 --mirrorlog core -L 4M -n sm3 pvg >/dev/null
+ulvm lvchange --devices "$DEVS" -an pvg/sm3
+refused "activate it first" --splitmirrors 1 -n z pvg/sm3
+ulvm lvremove --devices "$DEVS" -y pvg/sm pvg/sm1 pvg/sm2 pvg/sm3 >/dev/null
 
 step "an inactive mirror -> raid1: resynced when activated"
 ulvm lvchange --devices "$DEVS" -an pvg/m

@@ -253,8 +253,10 @@ static int add_legs(struct lv_change *ch, struct vg_lv *lv, struct images *im, u
 	return finish(ch, lv, gone, ngone, say, e);
 }
 
-/* -m @want - 1 of mirror @lv: fewer legs, or linear; more (add_legs). */
-static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, bool say, struct err *e)
+/* -m @want - 1 of mirror @lv: fewer legs (@which, or those -m picks), or
+ * linear; more (add_legs). */
+static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, const bool *which, bool say,
+		       struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	char gone[MAX_IMAGES + 1][LV_DM_NAME_MAX];
@@ -272,7 +274,10 @@ static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, bo
 			       want - 1);
 	if (want > im.n)
 		return add_legs(ch, lv, &im, want, log, region, say, e);
-	raid_pick_drops(ch, &im, im.n - want, drop);
+	if (which)
+		memcpy(drop, which, im.n * sizeof(*drop));
+	else
+		raid_pick_drops(ch, &im, im.n - want, drop);
 	/* the first leg is what the others are copied from */
 	if (drop[0] && (r = require_in_sync(ch, vg, lv, &active, e)))
 		return r;
@@ -308,6 +313,63 @@ static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, bo
 		vg_remove_lv(vg, log);
 	}
 	return finish(ch, lv, gone, ngone, say, e);
+}
+
+/* --splitmirrors N -n NAME of a mirror (lvm2's lv_split_mirror_images):
+ * N legs (on the PVs named, else the last ones) leave with their data as
+ * LV NAME, linear if one, else a mirror of them with a core log; the
+ * mirror keeps the rest (linear again if one is left, its log removed).
+ * Only a running mirror in sync is split, as lvm2 splits one: otherwise
+ * nothing says the legs hold the same data. */
+static int split_legs(struct lv_change *ch, struct vg_lv *lv, unsigned n, const char *name, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct vg_lv *log, *out, *legs[MAX_IMAGES];
+	char leg[LVM_NAME_LEN + 16];
+	struct images im;
+	uint32_t region = 0;
+	uint64_t in, total;
+	bool active, drop[MAX_IMAGES] = { false };
+	unsigned k = 0;
+	int r;
+
+	if (!name)
+		return err_set(e, -EINVAL, "Please name the new LV with -n/--name (--trackchanges is raid1's).");
+	if ((r = legs_of(vg, lv, &im, &log, &region, e)))
+		return r;
+	if (n >= im.n)
+		return err_set(e, -EINVAL, "Unable to reduce images by specified amount - only %u in %s", im.n, lv->name);
+	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = sync_of(ch, vg, lv, &active, &in, &total, e)))
+		return r;
+	if (!active)
+		return err_set(e, -EINVAL, "Unable to determine mirror sync status of %s/%s: activate it first.",
+			       vg->name, lv->name);
+	if (in != total)
+		return err_set(e, -EBUSY, "Unable to split mirror %s/%s that is not in-sync.", vg->name, lv->name);
+	if (n > 1 && strlen(name) + 10 > LVM_NAME_LEN - 1)
+		return err_set(e, -ENAMETOOLONG, "Logical volume name %s is too long for a mirror.", name);
+	raid_pick_drops(ch, &im, n, drop);
+	if ((r = vg_add_lv(vg, name, &out, e)))
+		return r;
+	for (unsigned i = 0; i < im.n; i++) {
+		if (!drop[i])
+			continue;
+		if (n == 1) {
+			raid_move_segments(out, im.image[i]);
+			break;
+		}
+		snprintf(leg, sizeof(leg), "%s_mimage_%u", name, k);
+		if ((r = vg_add_lv(vg, leg, &legs[k], e)))
+			return r;
+		legs[k]->status &= ~FLAG(LVF_VISIBLE);
+		raid_move_segments(legs[k++], im.image[i]);
+	}
+	if (n > 1 && (r = mirror_set_seg(out, lv->le_count, legs, n, region, NULL, e)))
+		return r;
+	/* the emptied legs go as -m drops them, the mirror reloaded */
+	if ((r = change_legs(ch, lv, im.n - n, drop, true, e)))
+		return r;
+	return lvm_lv_activate(ch->env, ch->d, vg, out, e);
 }
 
 /* --mirrorlog core|disk of a mirror (lvm2's lvconvert --mirrorlog): the
@@ -400,9 +462,14 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 	const struct segtype *st = lv_segtype(lv);
 	const char *log = req->mirror_log;
 
+	if (req->split && st == &segtype_mirror) {
+		if (req->track)
+			return err_set(e, -EINVAL, "--trackchanges is not available to 'mirror' segment type.");
+		return split_legs(ch, lv, req->split, req->name, e);
+	}
 	if (req->repair || req->split || req->merge || req->sync_action || req->rebuild)
-		return err_set(e, -EOPNOTSUPP, "%s/%s: --repair, --splitmirrors, --merge, --syncaction and --rebuild "
-			       "are raid1's (lvconvert --type raid1 %s/%s first).", vg->name, lv->name, vg->name, lv->name);
+		return err_set(e, -EOPNOTSUPP, "%s/%s: --repair, --merge, --syncaction and --rebuild are raid1's "
+			       "(lvconvert --type raid1 %s/%s first).", vg->name, lv->name, vg->name, lv->name);
 	if (st == &segtype_raid) {
 		if (log && strcmp(log, "disk"))
 			return err_set(e, -EINVAL, "%s/%s: a raid1 becomes a mirror with a disk log (then lvconvert "
@@ -427,7 +494,7 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 		logs = log && req->mirrors != 0 && m &&
 		       (req->mirrors < 0 || !strcmp(log, "core") == (m->log != NULL));
 		if (legs)
-			r = change_legs(ch, lv, (unsigned)req->mirrors + 1, !logs, e);
+			r = change_legs(ch, lv, (unsigned)req->mirrors + 1, NULL, !logs, e);
 		if (!r && logs)
 			r = change_log(ch, lv, !strcmp(log, "disk"), e);
 		return r;

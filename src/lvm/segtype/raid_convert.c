@@ -411,8 +411,7 @@ static void health_of(struct lv_change *ch, const struct vg *vg, const struct vg
 		strcpy(h, st.health);
 }
 
-/* Empty @dst takes @src's segments; @src is left empty. */
-static void move_segments(struct vg_lv *dst, struct vg_lv *src)
+void raid_move_segments(struct vg_lv *dst, struct vg_lv *src)
 {
 	free(dst->seg);
 	dst->seg = src->seg;
@@ -430,7 +429,7 @@ static int take_extents(struct vg *vg, struct vg_lv *dst, struct vg_lv *src, str
 
 	if (r)
 		return r;
-	move_segments(dst, src);
+	raid_move_segments(dst, src);
 	vg_remove_lv(vg, src);
 	return 0;
 }
@@ -705,7 +704,7 @@ static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, con
 	 * with its rmeta as -m would drop them */
 	if ((r = vg_add_lv(vg, name, &out, e)))
 		return r;
-	move_segments(out, img);
+	raid_move_segments(out, img);
 	{
 		FILE *keep = ch->out, *null = fopen("/dev/null", "w");
 

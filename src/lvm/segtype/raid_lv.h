@@ -93,6 +93,8 @@ int raid_require_in_sync(struct lv_change *ch, const struct vg *vg, const struct
 int raid_alloc_meta_beside(struct lv_change *ch, const char *name, unsigned i, const struct vg_lv *img,
 			   struct vg_lv **meta, struct err *e);
 
+/* Empty @dst takes @src's segments; @src is left empty. */
+void raid_move_segments(struct vg_lv *dst, struct vg_lv *src);
 /* Which @drop images -m drops (into @gone): those on the PVs the
  * change names, else the last ones. */
 void raid_pick_drops(const struct lv_change *ch, const struct images *im, unsigned drop, bool *gone);

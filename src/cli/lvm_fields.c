@@ -22,13 +22,15 @@
 #define DEV_SUSPENDED 2u
 #define DEV_LIVE 4u
 #define DEV_INACTIVE 8u
+#define DEV_READ_ONLY 16u
 
 static uint8_t info_state(struct json_object *o)
 {
 	static const struct {
 		const char *key;
 		uint8_t bit;
-	} keys[] = { { "suspended", DEV_SUSPENDED }, { "live_table", DEV_LIVE }, { "inactive_table", DEV_INACTIVE } };
+	} keys[] = { { "suspended", DEV_SUSPENDED }, { "live_table", DEV_LIVE }, { "inactive_table", DEV_INACTIVE },
+		     { "read_only", DEV_READ_ONLY } };
 	struct json_object *v;
 	uint8_t st = dmctl_info_open(o) ? DEV_OPEN : 0;
 
@@ -425,6 +427,10 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		set_bin_known(r, RF_LV_SUSPENDED, st, DEV_SUSPENDED, "suspended");
 		set_bin_known(r, RF_LV_LIVE_TABLE, st, DEV_LIVE, "live table present");
 		set_bin_known(r, RF_LV_INACTIVE_TABLE, st, DEV_INACTIVE, "inactive table present");
+		/* lvm2's _lvpermissions_disp */
+		report_set_str(r, RF_LV_PERMISSIONS, lv->status & FLAG(LVF_PVMOVE) ? ""
+				   : !(lv->status & FLAG(LVF_WRITE)) ? (lv->status & FLAG(LVF_READ) ? "read-only" : "unknown")
+				   : st < 0 ? "unknown" : st & DEV_READ_ONLY ? "read-only-override" : "writeable");
 	}
 	set_bin(r, RF_LV_SKIP_ACTIVATION, lv->status & FLAG(LVF_ACTIVATION_SKIP), "skip activation");
 	set_bin(r, RF_LV_FIXED_MINOR, lv->status & FLAG(LVF_FIXED_MINOR), "fixed minor");

@@ -13,6 +13,7 @@
 #    linear;
 #  - refused, nothing written: --trackchanges on raid5, a second tracked
 #    split, -m while tracking, --merge of an image that is not split,
+#    two images at once, the last copy but one without -y (asked first),
 #    --splitmirrors without -n or --trackchanges.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
@@ -110,11 +111,42 @@ qio "nbd+unix:///svg/safe?socket=$SOCK" "read -P 0x61 0 1M"
 [ "$(ulvm lvs --devices "$DEVS" --noheadings -o devices svg/copy | tr -d ' ')" = "${L[a]}(1)" ] ||
 	fail "copy is not the image that was on ${L[a]}: $(ulvm lvs --devices "$DEVS" --noheadings -o devices svg/copy)"
 same_as_lvm2 "split off"
-ulvm lvconvert --devices "$DEVS" --splitmirrors 1 -n copy2 svg/safe
+if ulvm lvconvert --devices "$DEVS" --splitmirrors 2 -n copy2 svg/safe 2>"$T/err"; then fail "a split of two images"; fi
+grep -q "Unable to split more than one image from svg/safe" "$T/err" || fail "split 2: $(cat "$T/err")"
+# the last copy but one: asked first, as lvm2 asks
+if echo n | ulvm lvconvert --devices "$DEVS" --splitmirrors 1 -n copy2 svg/safe >"$T/out" 2>&1; then
+	fail "answering n split safe: $(cat "$T/out")"
+fi
+grep -q "losing all resilience" "$T/out" && grep -q "Logical volume svg/safe NOT split" "$T/out" ||
+	fail "the question and answer: $(cat "$T/out")"
+ulvm lvconvert --devices "$DEVS" -y --splitmirrors 1 -n copy2 svg/safe
 [ "$(ulvm lvs --devices "$DEVS" --noheadings -o segtype svg/safe | tr -d ' ')" = linear ] || fail "safe is not linear"
 qio "nbd+unix:///svg/copy2?socket=$SOCK" "read -P 0x62 4M 512k"
 qio "nbd+unix:///svg/safe?socket=$SOCK" "read -P 0x63 20M 100k"
 same_as_lvm2 "split to linear"
+
+step "--splitmirrors 1 -n NAME while tracking: the tracked image leaves for good, read-only, as of the split"
+ulvm lvcreate --type raid1 -m 1 -L 4M -n t1 svg >/dev/null
+synced svg/t1
+qio "nbd+unix:///svg/t1?socket=$SOCK" "write -P 0x71 0 4M" "flush"
+ulvm lvconvert --devices "$DEVS" --splitmirrors 1 --trackchanges svg/t1 >/dev/null
+qio "nbd+unix:///svg/t1?socket=$SOCK" "write -P 0x72 0 1M" "flush"
+pv0=$(ulvm lvs -a --devices "$DEVS" --noheadings -o devices svg/t1_rimage_0 | tr -d ' ' | sed 's/(.*//')
+if ulvm lvconvert --devices "$DEVS" -y --splitmirrors 1 -n t1copy svg/t1 "$pv0" 2>"$T/err"; then
+	fail "a split of the image that is not tracked"
+fi
+grep -q "Unable to split additional image from svg/t1 while tracking changes for svg/t1_rimage_1" "$T/err" ||
+	fail "split rimage_0: $(cat "$T/err")"
+ulvm lvconvert --devices "$DEVS" -y --splitmirrors 1 -n t1copy svg/t1
+[ "$(ulvm lvs --devices "$DEVS" --noheadings -o segtype svg/t1 | tr -d ' ')" = linear ] || fail "t1 is not linear"
+attr=$(ulvm lvs --devices "$DEVS" --noheadings -o lv_attr svg/t1copy | tr -d ' ')
+[ "${attr:1:1}" = r ] && [ "$(ulvm lvs --devices "$DEVS" --noheadings -o lv_permissions svg/t1copy | tr -d ' ')" = read-only ] ||
+	fail "t1copy is not read-only: $attr"
+[ "$(ulvm lvs --devices "$DEVS" --noheadings -o lv_permissions svg/t1 | tr -d ' ')" = writeable ] || fail "t1's permissions"
+rqio "nbd+unix:///svg/t1copy?socket=$SOCK" "read -P 0x71 0 4M"
+qio "nbd+unix:///svg/t1?socket=$SOCK" "read -P 0x72 0 1M" "read -P 0x71 1M 3M"
+! ulvm dmsetup ls | grep -q "svg-t1_r" || fail "the images' dm devices are left: $(ulvm dmsetup ls)"
+same_as_lvm2 "tracked split completed"
 
 step "refused, nothing written: --trackchanges on raid5"
 ulvm lvcreate --type raid5 -i 2 -L 8M -n r5 svg >/dev/null

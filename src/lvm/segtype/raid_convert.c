@@ -582,23 +582,34 @@ static int tracked_index(const struct images *im)
 	return -1;
 }
 
-/* The active raid LV must be in sync to lose a copy on purpose (@what:
- * "split images of", "convert"). */
-int raid_require_in_sync(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, const char *what,
-			   struct err *e)
+/* Every image of the active raid LV but @skip (-1: none; a slot split off
+ * with --trackchanges) in sync: 0 or -EBUSY. */
+static int in_sync_but(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, const char *what, int skip,
+		       struct err *e)
 {
 	char name[LV_DM_NAME_MAX];
 	struct raid_status st;
+	bool healthy = true;
 
 	lv_dm_name(vg, lv, name);
 	if (!dmctl_up(ch->d) || !dmctl_exists(ch->d, name))
 		return 0;
 	if (raid_status_of(ch->d, name, &st))
 		return err_set(e, -EIO, "Cannot read the raid status of %s/%s.", vg->name, lv->name);
-	if (st.done != st.total || strcmp(st.action, "idle") || strspn(st.health, "A") != strlen(st.health))
+	for (size_t i = 0; st.health[i]; i++)
+		healthy &= st.health[i] == 'A' || (int)i == skip;
+	if (st.done != st.total || strcmp(st.action, "idle") || !healthy)
 		return err_set(e, -EBUSY, "Unable to %s %s/%s while it is not in sync (%s %" PRIu64 "/%" PRIu64
 			       " %s).", what, vg->name, lv->name, st.health, st.done, st.total, st.action);
 	return 0;
+}
+
+/* The active raid LV must be in sync to lose a copy on purpose (@what:
+ * "split images of", "convert"). */
+int raid_require_in_sync(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, const char *what,
+			 struct err *e)
+{
+	return in_sync_but(ch, vg, lv, what, -1, e);
 }
 
 static int split_track(struct lv_change *ch, struct vg_lv *lv, unsigned split, struct err *e)
@@ -671,14 +682,17 @@ static int merge_back(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *img,
 
 /* --splitmirrors 1 -n NAME: the image (on the PVs named, else the last)
  * leaves for good as LV NAME, with its data; the rest stay a raid1 (or a
- * linear LV, if one is left). */
+ * linear LV, if one is left: asked first, as lvm2 asks).  While an image
+ * is split off with --trackchanges, that image is the one, read-only as
+ * it was (lvm2's lv_raid_split completing a tracked split). */
 static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, const char *name, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	bool gone[MAX_IMAGES] = { false };
 	struct vg_lv *img = NULL, *out;
+	char q[2 * LVM_NAME_LEN + 96];
 	struct images im;
-	int r;
+	int r, t;
 
 	if (strcmp(model(lv)->level, "raid1"))
 		return err_set(e, -EOPNOTSUPP, "--splitmirrors applies to raid1 LVs; %s/%s is %s.", vg->name, lv->name,
@@ -686,17 +700,27 @@ static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, con
 	if (!name)
 		return err_set(e, -EINVAL, "Please name the new LV with -n/--name, or give --trackchanges.");
 	if (split != 1)
-		return err_set(e, -EOPNOTSUPP, "Splitting %u images at once is not supported yet (1 is).", split);
+		return err_set(e, -EINVAL, "Unable to split more than one image from %s/%s.", vg->name, lv->name);
 	if ((r = raid_images_of(vg, lv, &im, e)))
 		return r;
-	if (tracked_index(&im) >= 0)
-		return err_set(e, -EBUSY, "%s/%s is tracking changes for %s/%s: --merge it first.", vg->name, lv->name,
-			       vg->name, im.image[tracked_index(&im)]->name);
 	if (im.n < 2)
 		return err_set(e, -EINVAL, "%s/%s has one image: there is nothing to split.", vg->name, lv->name);
-	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = raid_require_in_sync(ch, vg, lv, "split images of", e)))
+	t = tracked_index(&im);
+	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = in_sync_but(ch, vg, lv, "split images of", t, e)))
 		return r;
-	raid_pick_drops(ch, &im, 1, gone);
+	if (t >= 0) {
+		for (unsigned k = 0; k < ch->nranges; k++)
+			if (!lv_uses_pv(im.image[t], ch->ranges[k].pv))
+				return err_set(e, -EINVAL, "Unable to split additional image from %s/%s while tracking "
+					       "changes for %s/%s.", vg->name, lv->name, vg->name, im.image[t]->name);
+		gone[t] = true;
+	} else {
+		raid_pick_drops(ch, &im, 1, gone);
+	}
+	snprintf(q, sizeof(q), "Are you sure you want to split raid1 LV %s/%s losing all resilience? [y/n]: ",
+		 vg->name, lv->name);
+	if (im.n == 2 && ch->confirm && !ch->confirm(ch->ctx, q))
+		return err_set(e, -ECANCELED, "Logical volume %s/%s NOT split.", vg->name, lv->name);
 	for (unsigned i = 0; i < im.n; i++)
 		if (gone[i])
 			img = im.image[i];
@@ -704,6 +728,8 @@ static int split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, con
 	 * with its rmeta as -m would drop them */
 	if ((r = vg_add_lv(vg, name, &out, e)))
 		return r;
+	if (t >= 0)
+		out->status &= ~FLAG(LVF_WRITE);
 	raid_move_segments(out, img);
 	{
 		FILE *keep = ch->out, *null = fopen("/dev/null", "w");

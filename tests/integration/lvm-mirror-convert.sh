@@ -15,6 +15,9 @@
 #    without a copy (the core log's first table says nosync, the new disk
 #    log is written in sync), on a PV no leg uses; with -m in one command;
 #  - an inactive mirror -> raid1: resynced at its activation;
+#  - a PV lost (its loop device detached): --repair -y puts the lost leg on
+#    another PV, copied from a good one (the data whole on every leg);
+#    --repair answered n leaves a mirror of two linear on the good leg;
 #  - --splitmirrors 2 -n NAME of a 3-leg mirror: a new mirror of two legs
 #    (core log) holding the data, then --splitmirrors 1 of that: linear LVs;
 #    refused without a name, with too many legs, with --trackchanges, with
@@ -246,4 +249,46 @@ synced pvg/m
 same_data m
 for i in 0 1 2; do leg "m_rimage_$i"; done
 same_as_lvm2 "inactive mirror -> raid1"
+step "a PV lost: --repair drops the legs on it, and (asked) puts new legs elsewhere, copied from a good one"
+ulvm lvremove --devices "$DEVS" -y pvg/r5 pvg/r1 pvg/cm >/dev/null
+ulvm lvcreate --type mirror -m 2 -L 4M -n rm pvg >/dev/null
+mirror_synced rm
+head -c $((4 * M)) /dev/urandom >"$T/rm.img"
+nbdcopy --flush "$T/rm.img" "$(uri rm)"
+pvx=$(lvm lvs -a --noheadings -o devices pvg/rm_mimage_1 2>/dev/null | tr -d ' ' | sed 's/(.*//')
+pvy=$(lvm lvs -a --noheadings -o devices pvg/rm_mimage_0 2>/dev/null | tr -d ' ' | sed 's/(.*//')
+ulvm lvcreate --type mirror -m 1 --mirrorlog core -L 4M -n rm2 pvg "$pvy" "$pvx" >/dev/null
+mirror_synced rm2
+nbdcopy --flush "$T/rm.img" "$(uri rm2)"
+ulvm lvconvert --devices "$DEVS" --repair pvg/rm | grep -q "is consistent. Nothing to repair" || fail "repair of a whole mirror"
+ulvm vgchange --devices "$DEVS" -an pvg >/dev/null
+stop_ulvmd
+losetup -d "$pvx" && untrack_loop "$pvx"
+DEVS=$(tr , '\n' <<<"$DEVS" | grep -vx "$pvx" | paste -sd,)
+LVM2_EXPECTED_WARNINGS+=('Couldn.t find device' 'is missing PV' 'missing' 'partial')
+start_ulvmd
+ulvm lvconvert --devices "$DEVS" -y --repair pvg/rm >"$T/conv" 2>&1 || { cat "$T/conv"; fail "--repair -y of rm"; }
+cat "$T/conv"
+grep -q "Mirror status: 1 of 3 images failed" "$T/conv" && grep -q "Faulty devices in pvg/rm successfully replaced" "$T/conv" ||
+	fail "--repair said: $(cat "$T/conv")"
+[ "$(subs rm)" = "rm_mimage_0 rm_mimage_1 rm_mimage_2 rm_mlog " ] || fail "rm's sub-LVs after --repair: $(subs rm)"
+ulvm lvs -a --devices "$DEVS" --noheadings -o devices pvg | grep -q "$pvx" && fail "an LV still on the lost PV"
+ulvm lvchange --devices "$DEVS" -ay pvg/rm
+mirror_synced rm
+nbdcopy "$(uri rm)" "$T/back"
+cmp "$T/rm.img" "$T/back" || fail "rm does not read back after --repair"
+for i in 0 1 2; do leg "rm_mimage_$i" "$T/rm.img"; done
+# no replacement: the lost leg goes, a mirror of two becomes linear on the good one
+echo n | ulvm lvconvert --devices "$DEVS" --repair pvg/rm2 >"$T/conv" 2>&1 || { cat "$T/conv"; fail "--repair of rm2"; }
+grep -q "Faulty devices removed from pvg/rm2" "$T/conv" || fail "--repair of rm2 said: $(cat "$T/conv")"
+[ "$(segtype rm2)" = linear ] || fail "rm2 is $(segtype rm2)"
+ulvm lvchange --devices "$DEVS" -ay pvg/rm2
+nbdcopy "$(uri rm2)" "$T/back"
+cmp "$T/rm.img" "$T/back" || fail "rm2 does not read back after --repair"
+ulvm vgs --devices "$DEVS" --noheadings -o vg_missing_pv_count pvg | grep -q 1 || fail "the lost PV is not counted missing"
+# lvm2's vgck refuses a VG with a PV missing (exit 5): its lvs -a, then
+fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
+fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
+diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "after --repair: lvs -a of lvm2 and ulvm differ"
+stop_ulvmd
 echo "lvm-mirror-convert: ok"

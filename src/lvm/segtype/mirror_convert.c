@@ -254,9 +254,10 @@ static int add_legs(struct lv_change *ch, struct vg_lv *lv, struct images *im, u
 }
 
 /* -m @want - 1 of mirror @lv: fewer legs (@which, or those -m picks), or
- * linear; more (add_legs). */
-static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, const bool *which, bool say,
-		       struct err *e)
+ * linear; more (add_legs).  @lost: the legs that go are lost (--repair),
+ * so the first may go without the mirror being in sync. */
+static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, const bool *which, bool lost,
+		       bool say, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	char gone[MAX_IMAGES + 1][LV_DM_NAME_MAX];
@@ -279,7 +280,7 @@ static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, co
 	else
 		raid_pick_drops(ch, &im, im.n - want, drop);
 	/* the first leg is what the others are copied from */
-	if (drop[0] && (r = require_in_sync(ch, vg, lv, &active, e)))
+	if (drop[0] && !lost && (r = require_in_sync(ch, vg, lv, &active, e)))
 		return r;
 	for (unsigned i = 0; i < im.n; i++) {
 		if (drop[i])
@@ -367,7 +368,7 @@ static int split_legs(struct lv_change *ch, struct vg_lv *lv, unsigned n, const 
 	if (n > 1 && (r = mirror_set_seg(out, lv->le_count, legs, n, region, NULL, e)))
 		return r;
 	/* the emptied legs go as -m drops them, the mirror reloaded */
-	if ((r = change_legs(ch, lv, im.n - n, drop, true, e)))
+	if ((r = change_legs(ch, lv, im.n - n, drop, false, true, e)))
 		return r;
 	return lvm_lv_activate(ch->env, ch->d, vg, out, e);
 }
@@ -379,7 +380,7 @@ static int split_legs(struct lv_change *ch, struct vg_lv *lv, unsigned n, const 
  * copies everything again at each later activation), and a new disk log
  * is written all in sync.  Out of sync or inactive: a core log copies at
  * activation, a disk log starts zeroed (every region copied). */
-static int change_log(struct lv_change *ch, struct vg_lv *lv, bool disk, struct err *e)
+static int change_log(struct lv_change *ch, struct vg_lv *lv, bool disk, bool say, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct mirror_seg *m = lv->seg[0].priv;
@@ -407,7 +408,7 @@ static int change_log(struct lv_change *ch, struct vg_lv *lv, bool disk, struct 
 		if ((r = mirror_alloc_log(ch, lv->name, used, nused, synced, &newlog, e)))
 			return r;
 		m->log = newlog;
-		return finish(ch, lv, NULL, 0, true, e);
+		return finish(ch, lv, NULL, 0, say, e);
 	}
 	lv_dm_name(vg, log, gone[0]);
 	vg_remove_lv(vg, log);
@@ -422,12 +423,12 @@ static int change_log(struct lv_change *ch, struct vg_lv *lv, bool disk, struct 
 			return r;
 	}
 	raid_dm_remove_lvs(ch, gone, 1);
-	return raid_converted(ch, lv);
+	return say ? raid_converted(ch, lv) : 0;
 }
 
 /* --type mirror -m N of a linear LV: it becomes leg 0, the new legs are
  * copied from it when the mirror is (next) activated. */
-static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, bool core, struct err *e)
+static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, bool core, bool say, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct vg_pv *used[MAX_IMAGES * 4];
@@ -453,7 +454,77 @@ static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, bo
 	    (!core && (r = mirror_alloc_log(ch, lv->name, used, nused, false, &log, e))) ||
 	    (r = mirror_set_seg(lv, img->le_count, im.image, legs, MIRROR_DEFAULT_REGION, log, e)))
 		return r;
-	return finish(ch, lv, NULL, 0, true, e);
+	return finish(ch, lv, NULL, 0, say, e);
+}
+
+/* Whether --repair replaces what failed: as asked, or as the policy
+ * @key of activation/ says (--use-policies; "allocate" replaces). */
+static bool want_replace(struct lv_change *ch, bool policy, const char *key, const char *def, const char *question)
+{
+	if (policy)
+		return !strcmp(lvm_conf_str(ch->env, "activation", key, def), "allocate");
+	return !ch->confirm || ch->confirm(ch->ctx, question);
+}
+
+/* --repair (--use-policies) of a mirror with legs or its log on missing
+ * PVs, as lvm2's _lvconvert_mirrors_repair: first the lost legs and log
+ * go (a lost log leaves a core log; one leg left, a linear LV), then, as
+ * answered or as activation/mirror_image_fault_policy ("remove") and
+ * mirror_log_fault_policy ("allocate") say, new legs on PVs no leg uses,
+ * copied from the first good leg through a new zeroed log, and a new disk
+ * log.  Each step is a commit of its own, each a VG lvm2 reads.  The
+ * missing PVs stay in the VG, flagged MISSING (vgreduce --removemissing). */
+static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct vg_lv *log;
+	struct images im;
+	uint32_t region = 0;
+	bool bad[MAX_IMAGES] = { false }, log_bad, new_legs, new_log, disk;
+	unsigned nbad = 0, n;
+	int r;
+
+	if ((r = legs_of(vg, lv, &im, &log, &region, e)))
+		return r;
+	for (unsigned i = 0; i < im.n; i++)
+		nbad += bad[i] = raid_on_missing_pv(im.image[i]);
+	log_bad = log && raid_on_missing_pv(log);
+	if (!nbad && !log_bad) {
+		if (!policy)
+			fprintf(ch->out, "  Volume %s/%s is consistent. Nothing to repair.\n", vg->name, lv->name);
+		return 0;
+	}
+	if (nbad == im.n)
+		return err_set(e, -EIO, "Mirror %s/%s has no leg left to repair from.", vg->name, lv->name);
+	n = im.n;
+	ch->h->partial = true;
+	if (nbad)
+		fprintf(ch->out, "  Mirror status: %u of %u images failed.\n", nbad, n);
+	if (log_bad)
+		fprintf(ch->out, "  Mirror log status: 1 of 1 images failed.\n");
+	new_log = log_bad && nbad < n - 1 &&
+		  want_replace(ch, policy, "mirror_log_fault_policy", "allocate", "Attempt to replace failed mirror log? [y/n]: ");
+	new_legs = nbad && want_replace(ch, policy, "mirror_image_fault_policy", "remove",
+					"Attempt to replace failed mirror images (requires full device resync)? [y/n]: ");
+	disk = log && (!log_bad || new_log);
+	if ((log_bad && (r = change_log(ch, lv, false, false, e))) ||
+	    (nbad && (r = change_legs(ch, lv, n - nbad, bad, true, false, e))))
+		return r;
+	if (new_legs && lv_seg_model(lv, &segtype_mirror)) {
+		if ((r = legs_of(vg, lv, &im, &log, &region, e)) || (r = add_legs(ch, lv, &im, n, log, region, false, e)))
+			return r;
+	} else if (new_legs && (r = from_linear(ch, lv, n, !disk, false, e))) {
+		return r;
+	}
+	if (disk && lv_seg_model(lv, &segtype_mirror) && !((struct mirror_seg *)lv->seg[0].priv)->log &&
+	    (r = change_log(ch, lv, true, false, e)))
+		return r;
+	if (new_legs || new_log)
+		fprintf(ch->out, "  Faulty devices in %s/%s successfully replaced.\n", vg->name, lv->name);
+	else
+		fprintf(ch->out, "  Faulty devices removed from %s/%s; no replacement was asked for.\n", vg->name,
+			lv->name);
+	return 0;
 }
 
 int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
@@ -467,8 +538,10 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 			return err_set(e, -EINVAL, "--trackchanges is not available to 'mirror' segment type.");
 		return split_legs(ch, lv, req->split, req->name, e);
 	}
+	if ((req->repair || req->use_policies) && st == &segtype_mirror)
+		return repair(ch, lv, req->use_policies, e);
 	if (req->repair || req->split || req->merge || req->sync_action || req->rebuild)
-		return err_set(e, -EOPNOTSUPP, "%s/%s: --repair, --merge, --syncaction and --rebuild are raid1's "
+		return err_set(e, -EOPNOTSUPP, "%s/%s: --merge, --syncaction and --rebuild are raid1's "
 			       "(lvconvert --type raid1 %s/%s first).", vg->name, lv->name, vg->name, lv->name);
 	if (st == &segtype_raid) {
 		if (log && strcmp(log, "disk"))
@@ -494,10 +567,11 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 		logs = log && req->mirrors != 0 && m &&
 		       (req->mirrors < 0 || !strcmp(log, "core") == (m->log != NULL));
 		if (legs)
-			r = change_legs(ch, lv, (unsigned)req->mirrors + 1, NULL, !logs, e);
+			r = change_legs(ch, lv, (unsigned)req->mirrors + 1, NULL, false, !logs, e);
 		if (!r && logs)
-			r = change_log(ch, lv, !strcmp(log, "disk"), e);
+			r = change_log(ch, lv, !strcmp(log, "disk"), true, e);
 		return r;
 	}
-	return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2, log && !strcmp(log, "core"), e);
+	return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2, log && !strcmp(log, "core"), true,
+			   e);
 }

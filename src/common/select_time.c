@@ -687,6 +687,36 @@ static const char *numbers(const char *s, char delim, unsigned first_width, long
 	return end;
 }
 
+/* libdm's shortened forms of three numbers: the first alone, written in
+ * @w, @w + 2 or @w + 4 digits (the others packed in it), or the first two
+ * joined; what is left out is @fill.  *@r: @units[0..2] by how many are
+ * given, [3] when all three are joined.  false: no such form. */
+static bool expand(long n[3], size_t len, size_t w, long fill, const enum range units[4], enum range *r)
+{
+	if (n[2] != -1) {
+		*r = units[3];
+	} else if (n[1] == -1 && len == w) {
+		*r = units[0];
+		n[1] = n[2] = fill;
+	} else if (n[1] == -1 && len == w + 2) {
+		*r = units[1];
+		n[2] = fill;
+		n[1] = n[0] % 100;
+		n[0] /= 100;
+	} else if (n[1] == -1 && len == w + 4) {
+		*r = units[2];
+		n[2] = n[0] % 100;
+		n[1] = n[0] / 100 % 100;
+		n[0] /= 10000;
+	} else if (n[1] != -1 && len == w + 3) {
+		*r = units[1];
+		n[2] = fill;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* _get_date() */
 static const char *get_date(const char *s, struct tm *tm, enum range *range, char *why, size_t wn)
 {
@@ -697,28 +727,12 @@ static const char *get_date(const char *s, struct tm *tm, enum range *range, cha
 
 	if (!isdigit((unsigned char)*s))
 		return NULL; /* a year at least */
+	static const enum range units[4] = { R_YEAR, R_MONTH, R_DAY, R_DAY };
+
 	end = numbers(s, '-', 4, n, &len);
-	if (n[2] == -1) {
-		if (n[1] == -1 && len == 4) { /* YYYY */
-			r = R_YEAR;
-			n[1] = n[2] = 1;
-		} else if (n[1] == -1 && len == 6) { /* YYYYMM */
-			r = R_MONTH;
-			n[2] = 1;
-			n[1] = n[0] % 100;
-			n[0] /= 100;
-		} else if (n[1] == -1 && len == 8) { /* YYYYMMDD */
-			r = R_DAY;
-			n[2] = n[0] % 100;
-			n[1] = n[0] / 100 % 100;
-			n[0] /= 10000;
-		} else if (n[1] != -1 && len == 7) { /* YYYY-MM */
-			r = R_MONTH;
-			n[2] = 1;
-		} else {
-			say(why, wn, "Incorrect date format.", NULL, 0);
-			return NULL;
-		}
+	if (!expand(n, len, 4, 1, units, &r)) { /* YYYY, YYYYMM, YYYYMMDD, YYYY-MM */
+		say(why, wn, "Incorrect date format.", NULL, 0);
+		return NULL;
 	}
 	if (n[1] < 1 || n[1] > 12) {
 		say(why, wn, "Specified month out of range.", NULL, 0);
@@ -731,7 +745,7 @@ static const char *get_date(const char *s, struct tm *tm, enum range *range, cha
 	tm->tm_year = (int)(n[0] - 1900);
 	tm->tm_mon = (int)(n[1] - 1);
 	tm->tm_mday = (int)n[2];
-	*range = r == R_NONE ? R_DAY : r;
+	*range = r;
 	return skip_space(end);
 }
 
@@ -747,28 +761,12 @@ static const char *get_time(const char *s, struct tm *tm, enum range *range, cha
 		tm->tm_hour = tm->tm_min = tm->tm_sec = 0;
 		return skip_space(s);
 	}
+	static const enum range units[4] = { R_HOUR, R_MINUTE, R_SECOND, R_NONE };
+
 	end = numbers(s, ':', 2, n, &len);
-	if (n[2] == -1) {
-		if (n[1] == -1 && len == 2) { /* HH */
-			r = R_HOUR;
-			n[1] = n[2] = 0;
-		} else if (n[1] == -1 && len == 4) { /* HHMM */
-			r = R_MINUTE;
-			n[2] = 0;
-			n[1] = n[0] % 100;
-			n[0] /= 100;
-		} else if (n[1] == -1 && len == 6) { /* HHMMSS */
-			r = R_SECOND;
-			n[2] = n[0] % 100;
-			n[1] = n[0] / 100 % 100;
-			n[0] /= 10000;
-		} else if (n[1] != -1 && len == 5) { /* HH:MM */
-			r = R_MINUTE;
-			n[2] = 0;
-		} else {
-			say(why, wn, "Incorrect time format.", NULL, 0);
-			return NULL;
-		}
+	if (!expand(n, len, 2, 0, units, &r)) { /* HH, HHMM, HHMMSS, HH:MM */
+		say(why, wn, "Incorrect time format.", NULL, 0);
+		return NULL;
 	}
 	if (n[0] < 0 || n[0] > 23) {
 		say(why, wn, "Specified hours out of range.", NULL, 0);

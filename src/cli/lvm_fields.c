@@ -63,7 +63,6 @@ static void load_active(struct lvm_fields *x)
 	json_object_put(res);
 }
 
-/* 0 inactive, 1 active, 2 active and open. */
 /* The DEV_* bits of @lv's device, or -1 when it is not active. */
 static int dev_state(const struct lvm_fields *x, const struct vg *vg, const struct vg_lv *lv)
 {

@@ -15,6 +15,9 @@
 #    without a copy (the core log's first table says nosync, the new disk
 #    log is written in sync), on a PV no leg uses; with -m in one command;
 #  - an inactive mirror -> raid1: resynced at its activation;
+#  - a leg switched to error under writes: the client sees no error, and
+#    with mirror_image_fault_policy = "allocate" ulvmd --on-event replaces
+#    the leg on another PV, copied from the good one;
 #  - a PV lost (its loop device detached): --repair -y puts the lost leg on
 #    another PV, copied from a good one (the data whole on every leg);
 #    --repair answered n leaves a mirror of two linear on the good leg;
@@ -249,6 +252,34 @@ synced pvg/m
 same_data m
 for i in 0 1 2; do leg "m_rimage_$i"; done
 same_as_lvm2 "inactive mirror -> raid1"
+step "a leg fails under writes: mirror_image_fault_policy = allocate, ulvmd --on-event puts it elsewhere"
+cat >"$ULVM_CONF_DIR/ulvm.conf" <<EOC
+activation {
+	mirror_image_fault_policy = "allocate"
+}
+EOC
+stop_ulvmd
+start_ulvmd --on-event "$ULVM_BIN lvextend --use-policies" --on-event-interval 1
+ulvm lvcreate --type mirror -m 1 -L 4M -n fm pvg >/dev/null
+mirror_synced fm
+pvof() { lvm lvs -a --noheadings -o devices "pvg/$1" 2>/dev/null | tr -d ' ' | sed 's/(.*//'; }
+before=$(pvof fm_mimage_1)
+qio "$(uri fm)" "write -P 0x19 0 4M"
+ulvm dmsetup reload pvg-fm_mimage_1 --table "0 $(ulvm dmsetup table pvg-fm_mimage_1 | awk '{n = $1 + $2} END {print n}') error"
+ulvm dmsetup resume pvg-fm_mimage_1
+qio "$(uri fm)" "write -P 0x1a 0 4M" # the leg fails, the client does not: a dm event
+for _ in $(seq 100); do grep -q "Faulty devices in pvg/fm successfully replaced" "$T/ulvmd.log" && break; sleep 0.1; done
+grep -q "Faulty devices in pvg/fm successfully replaced" "$T/ulvmd.log" || { cat "$T/ulvmd.log"; fail "no automatic repair"; }
+mirror_synced fm
+after=$(pvof fm_mimage_1)
+echo "fm_mimage_1: $before -> $after"
+[ -n "$after" ] && [ "$before" != "$after" ] || fail "fm_mimage_1 was not moved off its failing PV"
+qio "$(uri fm)" "read -P 0x1a 0 4M"
+head -c $((4 * M)) /dev/zero | tr '\0' '\032' >"$T/fm.img"
+for i in 0 1; do leg "fm_mimage_$i" "$T/fm.img"; done
+same_as_lvm2 "a failed leg replaced"
+rm "$ULVM_CONF_DIR/ulvm.conf"
+
 step "a PV lost: --repair drops the legs on it, and (asked) puts new legs elsewhere, copied from a good one"
 ulvm lvremove --devices "$DEVS" -y pvg/r5 pvg/r1 pvg/cm >/dev/null
 ulvm lvcreate --type mirror -m 2 -L 4M -n rm pvg >/dev/null

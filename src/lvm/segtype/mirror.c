@@ -243,7 +243,8 @@ static struct vg_lv *mirror_owner_of(const struct vg *vg, const struct vg_lv *ow
 	return NULL;
 }
 
-int mirror_sync_of(struct dmctl *d, const char *name, uint64_t *insync, uint64_t *total)
+int mirror_status_of(struct dmctl *d, const char *name, uint64_t *insync, uint64_t *total, char *health,
+		     size_t hsize)
 {
 	struct err e = { { 0 } };
 	char *line = NULL;
@@ -260,9 +261,19 @@ int mirror_sync_of(struct dmctl *d, const char *name, uint64_t *insync, uint64_t
 			tok = strtok_r(NULL, " ", &save);
 		if (tok && sscanf(tok, "%" SCNu64 "/%" SCNu64, insync, total) == 2 && *total)
 			r = 0;
+		if (!r && health) {
+			tok = strtok_r(NULL, " ", &save); /* 1 */
+			tok = tok ? strtok_r(NULL, " ", &save) : NULL;
+			snprintf(health, hsize, "%s", tok && strlen(tok) == n ? tok : "");
+		}
 	}
 	free(line);
 	return r;
+}
+
+int mirror_sync_of(struct dmctl *d, const char *name, uint64_t *insync, uint64_t *total)
+{
+	return mirror_status_of(d, name, insync, total, NULL, 0);
 }
 
 int mirror_pvmove_progress(struct dmctl *d, const struct vg_lv *lv, const char *dmname, uint64_t *copied,

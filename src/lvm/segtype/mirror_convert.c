@@ -214,8 +214,21 @@ static int to_mirror(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct
  * the first leg: a new disk log, zeroed, beside the old one (which the
  * running mirror still writes until the reload), the old one's dm device
  * stepped aside and removed after; a core log starts out of sync anyway. */
+/* PVs new legs keep off besides their siblings' (those of failed legs). */
+struct pv_set {
+	struct vg_pv *pv[MAX_IMAGES * 4];
+	unsigned n;
+};
+
+static unsigned add_avoid(struct vg_pv **used, unsigned n, const struct pv_set *avoid)
+{
+	for (unsigned i = 0; avoid && i < avoid->n && n < MAX_IMAGES * 4; i++)
+		used[n++] = avoid->pv[i];
+	return n;
+}
+
 static int add_legs(struct lv_change *ch, struct vg_lv *lv, struct images *im, unsigned want, struct vg_lv *log,
-		    uint32_t region, bool say, struct err *e)
+		    uint32_t region, const struct pv_set *avoid, bool say, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct vg_pv *used[MAX_IMAGES * 4];
@@ -228,6 +241,7 @@ static int add_legs(struct lv_change *ch, struct vg_lv *lv, struct images *im, u
 		return err_set(e, -EINVAL, "Only up to %u images in mirror supported currently.", MIRROR_LEGS_MAX);
 	for (unsigned i = 0; i < from; i++)
 		nused = raid_lv_pvs(im->image[i], used, nused, MAX_IMAGES * 4);
+	nused = add_avoid(used, nused, avoid);
 	if ((r = raid_alloc(ch, vg, lv->name, from, want - from, false, lv->le_count, used, nused, meta, im->image,
 			    e)))
 		return r;
@@ -274,7 +288,7 @@ static int change_legs(struct lv_change *ch, struct vg_lv *lv, unsigned want, co
 		return err_set(e, -EINVAL, "Logical volume %s/%s already has %u mirror images.", vg->name, lv->name,
 			       want - 1);
 	if (want > im.n)
-		return add_legs(ch, lv, &im, want, log, region, say, e);
+		return add_legs(ch, lv, &im, want, log, region, NULL, say, e);
 	if (which)
 		memcpy(drop, which, im.n * sizeof(*drop));
 	else
@@ -428,7 +442,8 @@ static int change_log(struct lv_change *ch, struct vg_lv *lv, bool disk, bool sa
 
 /* --type mirror -m N of a linear LV: it becomes leg 0, the new legs are
  * copied from it when the mirror is (next) activated. */
-static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, bool core, bool say, struct err *e)
+static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, bool core, const struct pv_set *avoid,
+		       bool say, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct vg_pv *used[MAX_IMAGES * 4];
@@ -443,7 +458,7 @@ static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, bo
 	if ((r = raid_linear_to_image0(vg, lv, "mimage", "a mirror", &img, e)))
 		return r;
 	im.image[0] = img;
-	nused = raid_lv_pvs(img, used, 0, MAX_IMAGES * 4);
+	nused = add_avoid(used, raid_lv_pvs(img, used, 0, MAX_IMAGES * 4), avoid);
 	if ((r = raid_alloc(ch, vg, lv->name, 1, legs - 1, false, img->le_count, used, nused, meta, im.image, e)))
 		return r;
 	im.n = legs;
@@ -467,7 +482,9 @@ static bool want_replace(struct lv_change *ch, bool policy, const char *key, con
 }
 
 /* --repair (--use-policies) of a mirror with legs or its log on missing
- * PVs, as lvm2's _lvconvert_mirrors_repair: first the lost legs and log
+ * PVs, or legs the running mirror marks failed (D: a write to it failed;
+ * ulvmd raises an event, so --on-event repairs it by the policies), as
+ * lvm2's _lvconvert_mirrors_repair: first the lost legs and log
  * go (a lost log leaves a core log; one leg left, a linear LV), then, as
  * answered or as activation/mirror_image_fault_policy ("remove") and
  * mirror_log_fault_policy ("allocate") say, new legs on PVs no leg uses,
@@ -481,13 +498,24 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct er
 	struct images im;
 	uint32_t region = 0;
 	bool bad[MAX_IMAGES] = { false }, log_bad, new_legs, new_log, disk;
+	char name[LV_DM_NAME_MAX], health[MAX_IMAGES + 1];
+	struct pv_set failed = { .n = 0 };
+	uint64_t in, total;
 	unsigned nbad = 0, n;
 	int r;
 
 	if ((r = legs_of(vg, lv, &im, &log, &region, e)))
 		return r;
-	for (unsigned i = 0; i < im.n; i++)
-		nbad += bad[i] = raid_on_missing_pv(im.image[i]);
+	lv_dm_name(vg, lv, name);
+	if (!dmctl_up(ch->d) || !dmctl_exists(ch->d, name) ||
+	    mirror_status_of(ch->d, name, &in, &total, health, sizeof(health)))
+		health[0] = 0;
+	/* a leg on a lost PV, or one the running mirror found failing */
+	for (unsigned i = 0; i < im.n; i++) {
+		nbad += bad[i] = raid_on_missing_pv(im.image[i]) || (i < strlen(health) && health[i] == 'D');
+		if (bad[i]) /* the new legs keep off a failing PV too */
+			failed.n = raid_lv_pvs(im.image[i], failed.pv, failed.n, MAX_IMAGES * 4);
+	}
 	log_bad = log && raid_on_missing_pv(log);
 	if (!nbad && !log_bad) {
 		if (!policy)
@@ -511,9 +539,10 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct er
 	    (nbad && (r = change_legs(ch, lv, n - nbad, bad, true, false, e))))
 		return r;
 	if (new_legs && lv_seg_model(lv, &segtype_mirror)) {
-		if ((r = legs_of(vg, lv, &im, &log, &region, e)) || (r = add_legs(ch, lv, &im, n, log, region, false, e)))
+		if ((r = legs_of(vg, lv, &im, &log, &region, e)) ||
+		    (r = add_legs(ch, lv, &im, n, log, region, &failed, false, e)))
 			return r;
-	} else if (new_legs && (r = from_linear(ch, lv, n, !disk, false, e))) {
+	} else if (new_legs && (r = from_linear(ch, lv, n, !disk, &failed, false, e))) {
 		return r;
 	}
 	if (disk && lv_seg_model(lv, &segtype_mirror) && !((struct mirror_seg *)lv->seg[0].priv)->log &&
@@ -572,6 +601,6 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 			r = change_log(ch, lv, !strcmp(log, "disk"), true, e);
 		return r;
 	}
-	return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2, log && !strcmp(log, "core"), true,
-			   e);
+	return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2, log && !strcmp(log, "core"), NULL,
+			   true, e);
 }

@@ -45,6 +45,10 @@ uint32_t mirror_region_for(uint32_t want, uint64_t sectors);
 /* "a/b" of the first mirror target of dm device @name: in-sync regions
  * and all of them. */
 int mirror_sync_of(struct dmctl *d, const char *name, uint64_t *insync, uint64_t *total);
+/* The same, and the legs' health (one letter each, D: failed) into
+ * @health when it is not NULL ("" if the status has none). */
+int mirror_status_of(struct dmctl *d, const char *name, uint64_t *insync, uint64_t *total, char *health,
+		     size_t hsize);
 /* Of pvmove LV @lv (active as @dmname): the extents copied, its extents
  * (lvm2's copy_percent, in whole extents), and the first segment not yet
  * checkpointed (-1: none). */

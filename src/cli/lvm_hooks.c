@@ -398,6 +398,13 @@ static int convert(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_
 	return r;
 }
 
+int lvm_hooks_remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv)
+{
+	struct lv_convert_req req = { .mirrors = -1, .max_rate = -1, .min_rate = -1, .zero = -1, .remove_missing = true };
+
+	return convert(c, d, h, lv, lv_segtype(lv), &req, 0, NULL);
+}
+
 int lvm_lvconvert(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;

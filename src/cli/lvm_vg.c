@@ -154,6 +154,92 @@ static void make_orphan(struct pv *p)
 	pv_set_in_use(p, false, &e);
 }
 
+/* The LV that @lv is a part of (a mirror's leg, a pool's data LV: what
+ * uses it, up to one that nothing uses). */
+static struct vg_lv *top_of(const struct vg *vg, struct vg_lv *lv)
+{
+	struct vg_lv *u;
+
+	for (unsigned k = 0; k < vg->nlv && (u = lv_first_user(vg, lv, NULL)); k++)
+		lv = u;
+	return lv;
+}
+
+/* The LV to act on for a missing PV's user @lv; *@drops: it is of a type
+ * that drops its parts on lost PVs (a mirror whose leg @lv is). */
+static struct vg_lv *missing_user(const struct vg *vg, struct vg_lv *lv, bool *drops)
+{
+	struct vg_lv *top = top_of(vg, lv);
+
+	*drops = top != lv && lv_segtype(top) && lv_segtype(top)->flags & SEGTYPE_DROPS_MISSING;
+	return top;
+}
+
+/* vgreduce --removemissing: a mirror with legs on a missing PV loses
+ * those legs and stays (lvm2's mirror_remove_missing); any other LV with
+ * extents there goes with its sub-LVs, but only with --force (asked for
+ * before anything changes); then the missing PVs go.  Parts of an LV are
+ * never removed on their own. */
+static int remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
+{
+	struct err e = { { 0 } };
+	const struct vg_lv *repaired[64];
+	unsigned nrepaired = 0;
+	bool drops;
+
+	for (unsigned i = 0; i < h->vg->npv && !opt_set(c, C_FORCE); i++)
+		for (unsigned l = 0; !h->vg->pv[i]->pv && l < h->vg->nlv; l++) {
+			struct vg_lv *top;
+
+			if (!lv_uses_pv(h->vg->lv[l], h->vg->pv[i]))
+				continue;
+			top = missing_user(h->vg, h->vg->lv[l], &drops);
+			if (!drops)
+				return lvm_fail("WARNING: LV %s/%s uses a missing PV: use --removemissing --force to "
+						"remove it.", h->vg->name, top->name);
+		}
+	h->partial = true;
+	for (unsigned i = 0; i < h->vg->npv;) {
+		struct vg_pv *p = h->vg->pv[i];
+		struct vg_lv *lv = NULL, *top, **set;
+		bool again = false;
+		unsigned n;
+		int r;
+
+		for (unsigned l = 0; !p->pv && l < h->vg->nlv && !lv; l++)
+			if (lv_uses_pv(h->vg->lv[l], p))
+				lv = h->vg->lv[l];
+		if (p->pv) {
+			i++;
+			continue;
+		}
+		if (!lv) {
+			vg_remove_pv(h->vg, p);
+			continue;
+		}
+		top = missing_user(h->vg, lv, &drops);
+		for (unsigned k = 0; k < nrepaired; k++)
+			again |= repaired[k] == top;
+		/* once per LV: what it leaves on the PV then goes as any LV's */
+		if (drops && !again && nrepaired < 64) {
+			if ((r = lvm_hooks_remove_missing(c, d, h, top)))
+				return r;
+			repaired[nrepaired++] = top;
+			continue; /* @lv may be gone: look again */
+		}
+		if (!opt_set(c, C_FORCE))
+			return lvm_fail("WARNING: LV %s/%s uses a missing PV: use --removemissing --force to remove it.",
+					h->vg->name, top->name);
+		if (lv_removal_set(h->vg, top, &set, &n, &e))
+			return lvm_fail("%s", e.msg);
+		printf("  Logical volume \"%s\" successfully removed.\n", top->name);
+		for (unsigned k = 0; k < n; k++)
+			vg_remove_lv(h->vg, set[k]);
+		free(set);
+	}
+	return 0;
+}
+
 int lvm_vgreduce(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -175,30 +261,12 @@ int lvm_vgreduce(void *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (opt_set(c, C_REMOVEMISSING)) {
-		for (unsigned i = 0; i < h.vg->npv;) {
-			struct vg_pv *p = h.vg->pv[i];
+		struct dmctl d = { 0 };
 
-			if (p->pv) {
-				i++;
-				continue;
-			}
-			for (unsigned l = 0; l < h.vg->nlv;) {
-				struct vg_lv *lv = h.vg->lv[l];
-
-				if (!lv_uses_pv(lv, p)) {
-					l++;
-					continue;
-				}
-				if (!opt_set(c, C_FORCE)) {
-					r = lvm_fail("WARNING: LV %s/%s uses a missing PV: use --removemissing --force to remove it.",
-						     h.vg->name, lv->name);
-					goto out;
-				}
-				printf("  Logical volume \"%s\" successfully removed.\n", lv->name);
-				vg_remove_lv(h.vg, lv);
-			}
-			vg_remove_pv(h.vg, p);
-		}
+		r = remove_missing(c, &d, &h);
+		dmctl_close(&d);
+		if (r)
+			goto out;
 		if (!h.vg->npv) {
 			r = lvm_fail("Cannot remove every PV of VG %s.", h.vg->name);
 			goto out;

@@ -60,6 +60,7 @@ enum segtype_flag {
 	SEGTYPE_VIRTUAL = 1u << 7,    /* its extents are on no PV (thin, zero, error): lvm2's SEG_VIRTUAL */
 	SEGTYPE_NO_PATH = 1u << 8,    /* its LV has no /dev/VG/LV although visible (a thin pool) */
 	SEGTYPE_MONITORED = 1u << 9,  /* ulvmd watches its LVs for events (lvm2's target_monitored) */
+	SEGTYPE_DROPS_MISSING = 1u << 10, /* convert's remove_missing keeps the LV without its parts on lost PVs */
 };
 
 /* lvdisplay's lines of an LV (cli/lvm_display.c, lvm2's lvdisplay_full)
@@ -187,6 +188,7 @@ struct lv_convert_req {
 	const char *sync_action; /* lvchange --syncaction */
 	bool rebuild;          /* lvchange --rebuild PV: the images on ch's PVs */
 	bool use_policies;     /* --use-policies: what the type's event policy says (ulvmd --on-event) */
+	bool remove_missing;   /* vgreduce --removemissing: the parts on lost PVs go, none replaced, nothing asked */
 	unsigned split;        /* --splitmirrors N (0: not given) */
 	int64_t max_rate, min_rate; /* lvchange --raid{max,min}recoveryrate, kB/s; -1: not given */
 	const char *write_mostly; /* lvchange --writemostly: per PV of the change's ranges, 'y', 'n' or 't' */

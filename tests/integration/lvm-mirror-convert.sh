@@ -21,6 +21,9 @@
 #  - a PV lost (its loop device detached): --repair -y puts the lost leg on
 #    another PV, copied from a good one (the data whole on every leg);
 #    --repair answered n leaves a mirror of two linear on the good leg;
+#  - vgreduce --removemissing: refused, the VG unchanged, while a raid1 and
+#    a linear LV use the lost PV; with --force those go whole (sub-LVs
+#    too) and a mirror drops its lost leg and keeps its data, linear;
 #  - --splitmirrors 2 -n NAME of a 3-leg mirror: a new mirror of two legs
 #    (core log) holding the data, then --splitmirrors 1 of that: linear LVs;
 #    refused without a name, with too many legs, with --trackchanges, with
@@ -281,7 +284,7 @@ same_as_lvm2 "a failed leg replaced"
 rm "$ULVM_CONF_DIR/ulvm.conf"
 
 step "a PV lost: --repair drops the legs on it, and (asked) puts new legs elsewhere, copied from a good one"
-ulvm lvremove --devices "$DEVS" -y pvg/r5 pvg/r1 pvg/cm >/dev/null
+ulvm lvremove --devices "$DEVS" -y pvg/r5 pvg/r1 pvg/cm pvg/m pvg/fm >/dev/null
 ulvm lvcreate --type mirror -m 2 -L 4M -n rm pvg >/dev/null
 mirror_synced rm
 head -c $((4 * M)) /dev/urandom >"$T/rm.img"
@@ -291,6 +294,13 @@ pvy=$(lvm lvs -a --noheadings -o devices pvg/rm_mimage_0 2>/dev/null | tr -d ' '
 ulvm lvcreate --type mirror -m 1 --mirrorlog core -L 4M -n rm2 pvg "$pvy" "$pvx" >/dev/null
 mirror_synced rm2
 nbdcopy --flush "$T/rm.img" "$(uri rm2)"
+# for vgreduce --removemissing below: a mirror left unrepaired, a raid1
+# and a linear LV with extents on the PV that goes
+ulvm lvcreate --type mirror -m 1 -L 4M -n vm pvg "$pvy" "$pvx" >/dev/null
+mirror_synced vm
+nbdcopy --flush "$T/rm.img" "$(uri vm)"
+ulvm lvcreate --type raid1 -m 1 -L 4M -n rx pvg "$pvy" "$pvx" >/dev/null
+ulvm lvcreate -L 4M -n lx pvg "$pvx" >/dev/null
 ulvm lvconvert --devices "$DEVS" --repair pvg/rm | grep -q "is consistent. Nothing to repair" || fail "repair of a whole mirror"
 ulvm vgchange --devices "$DEVS" -an pvg >/dev/null
 stop_ulvmd
@@ -311,7 +321,7 @@ cmp "$T/rm.img" "$T/back" || fail "rm does not read back after --repair"
 for i in 0 1 2; do leg "rm_mimage_$i" "$T/rm.img"; done
 # no replacement: the lost leg goes, a mirror of two becomes linear on the good one
 echo n | ulvm lvconvert --devices "$DEVS" --repair pvg/rm2 >"$T/conv" 2>&1 || { cat "$T/conv"; fail "--repair of rm2"; }
-grep -q "Faulty devices removed from pvg/rm2" "$T/conv" || fail "--repair of rm2 said: $(cat "$T/conv")"
+grep -q "Faulty devices removed from pvg/rm2." "$T/conv" || fail "--repair of rm2 said: $(cat "$T/conv")"
 [ "$(segtype rm2)" = linear ] || fail "rm2 is $(segtype rm2)"
 ulvm lvchange --devices "$DEVS" -ay pvg/rm2
 nbdcopy "$(uri rm2)" "$T/back"
@@ -321,5 +331,21 @@ ulvm vgs --devices "$DEVS" --noheadings -o vg_missing_pv_count pvg | grep -q 1 |
 fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
 fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
 diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "after --repair: lvs -a of lvm2 and ulvm differ"
+
+step "vgreduce --removemissing: refused for the LVs it would remove, nothing changed; --force: the mirror keeps its good leg"
+ulvm vgchange --devices "$DEVS" -an pvg >/dev/null
+before=$(seqno)
+if ulvm vgreduce --devices "$DEVS" --removemissing pvg >"$T/out" 2>&1; then fail "vgreduce --removemissing removed LVs without --force"; fi
+grep -q "uses a missing PV: use --removemissing --force" "$T/out" || fail "vgreduce said: $(cat "$T/out")"
+[ "$(seqno)" = "$before" ] || fail "a refused vgreduce changed the VG"
+ulvm vgreduce --devices "$DEVS" --removemissing --force pvg | tee "$T/out"
+grep -q 'Logical volume "rx" successfully removed' "$T/out" && grep -q 'Logical volume "lx" successfully removed' "$T/out" ||
+	fail "vgreduce --force said: $(cat "$T/out")"
+[ "$(segtype vm)" = linear ] && [ -z "$(subs vm)" ] && [ -z "$(subs rx)" ] || fail "after vgreduce: vm $(segtype vm) $(subs vm), rx $(subs rx)"
+ulvm vgs --devices "$DEVS" --noheadings -o vg_missing_pv_count pvg | grep -q 0 || fail "the lost PV is still in the VG"
+ulvm lvchange --devices "$DEVS" -ay pvg/vm
+nbdcopy "$(uri vm)" "$T/back"
+cmp "$T/rm.img" "$T/back" || fail "vm does not read back after vgreduce"
+same_as_lvm2 "vgreduce --removemissing --force"
 stop_ulvmd
 echo "lvm-mirror-convert: ok"

@@ -490,8 +490,9 @@ static bool want_replace(struct lv_change *ch, bool policy, const char *key, con
  * mirror_log_fault_policy ("allocate") say, new legs on PVs no leg uses,
  * copied from the first good leg through a new zeroed log, and a new disk
  * log.  Each step is a commit of its own, each a VG lvm2 reads.  The
- * missing PVs stay in the VG, flagged MISSING (vgreduce --removemissing). */
-static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct err *e)
+ * missing PVs stay in the VG, flagged MISSING (vgreduce --removemissing,
+ * which calls this with @remove_only: nothing replaced, nothing asked). */
+static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, bool remove_only, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct vg_lv *log;
@@ -530,9 +531,9 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct er
 		fprintf(ch->out, "  Mirror status: %u of %u images failed.\n", nbad, n);
 	if (log_bad)
 		fprintf(ch->out, "  Mirror log status: 1 of 1 images failed.\n");
-	new_log = log_bad && nbad < n - 1 &&
+	new_log = log_bad && nbad < n - 1 && !remove_only &&
 		  want_replace(ch, policy, "mirror_log_fault_policy", "allocate", "Attempt to replace failed mirror log? [y/n]: ");
-	new_legs = nbad && want_replace(ch, policy, "mirror_image_fault_policy", "remove",
+	new_legs = nbad && !remove_only && want_replace(ch, policy, "mirror_image_fault_policy", "remove",
 					"Attempt to replace failed mirror images (requires full device resync)? [y/n]: ");
 	disk = log && (!log_bad || new_log);
 	if ((log_bad && (r = change_log(ch, lv, false, false, e))) ||
@@ -551,8 +552,7 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct er
 	if (new_legs || new_log)
 		fprintf(ch->out, "  Faulty devices in %s/%s successfully replaced.\n", vg->name, lv->name);
 	else
-		fprintf(ch->out, "  Faulty devices removed from %s/%s; no replacement was asked for.\n", vg->name,
-			lv->name);
+		fprintf(ch->out, "  Faulty devices removed from %s/%s.\n", vg->name, lv->name);
 	return 0;
 }
 
@@ -567,8 +567,8 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 			return err_set(e, -EINVAL, "--trackchanges is not available to 'mirror' segment type.");
 		return split_legs(ch, lv, req->split, req->name, e);
 	}
-	if ((req->repair || req->use_policies) && st == &segtype_mirror)
-		return repair(ch, lv, req->use_policies, e);
+	if ((req->repair || req->use_policies || req->remove_missing) && st == &segtype_mirror)
+		return repair(ch, lv, req->use_policies || req->remove_missing, req->remove_missing, e);
 	if (req->repair || req->split || req->merge || req->sync_action || req->rebuild)
 		return err_set(e, -EOPNOTSUPP, "%s/%s: --merge, --syncaction and --rebuild are raid1's "
 			       "(lvconvert --type raid1 %s/%s first).", vg->name, lv->name, vg->name, lv->name);

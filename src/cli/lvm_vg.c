@@ -175,29 +175,40 @@ static struct vg_lv *missing_user(const struct vg *vg, struct vg_lv *lv, bool *d
 	return top;
 }
 
-/* vgreduce --removemissing: a mirror with legs on a missing PV loses
- * those legs and stays (lvm2's mirror_remove_missing); any other LV with
- * extents there goes with its sub-LVs, but only with --force (asked for
- * before anything changes); then the missing PVs go.  Parts of an LV are
- * never removed on their own. */
+/* vgreduce --removemissing, as lvm2's _consolidate_vg and, with --force,
+ * _make_vg_consistent: without --force, the missing PVs go only if no LV
+ * has extents on them (the partial LVs are named, nothing is written);
+ * with it, a mirror loses its legs and log there and keeps its data
+ * (lvm2's mirror_remove_missing), any other LV goes with its sub-LVs.
+ * Parts of an LV are never removed on their own. */
 static int remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 {
 	struct err e = { { 0 } };
 	const struct vg_lv *repaired[64];
-	unsigned nrepaired = 0;
+	unsigned nrepaired = 0, npartial = 0;
 	bool drops;
 
-	for (unsigned i = 0; i < h->vg->npv && !opt_set(c, C_FORCE); i++)
-		for (unsigned l = 0; !h->vg->pv[i]->pv && l < h->vg->nlv; l++) {
-			struct vg_lv *top;
+	/* partial, as lvm2's vg_mark_partial_lvs: on a missing PV, or using
+	 * an LV that is */
+	for (unsigned l = 0; l < h->vg->nlv && !opt_set(c, C_FORCE); l++) {
+		bool partial = false;
 
-			if (!lv_uses_pv(h->vg->lv[l], h->vg->pv[i]))
-				continue;
-			top = missing_user(h->vg, h->vg->lv[l], &drops);
-			if (!drops)
-				return lvm_fail("WARNING: LV %s/%s uses a missing PV: use --removemissing --force to "
-						"remove it.", h->vg->name, top->name);
+		for (unsigned i = 0; i < h->vg->npv && !partial; i++)
+			partial = !h->vg->pv[i]->pv && lv_uses_pv(h->vg->lv[l], h->vg->pv[i]);
+		for (unsigned k = 0; k < h->vg->nlv && !partial; k++)
+			for (unsigned i = 0; i < h->vg->npv && !partial; i++)
+				partial = !h->vg->pv[i]->pv && lv_uses_pv(h->vg->lv[k], h->vg->pv[i]) &&
+					  top_of(h->vg, h->vg->lv[k]) == h->vg->lv[l];
+		if (partial) {
+			fprintf(stderr, "  WARNING: Partial LV %s needs to be repaired or removed. \n", h->vg->lv[l]->name);
+			npartial++;
 		}
+	}
+	if (npartial) {
+		lvm_fail("There are still partial LVs in VG %s.", h->vg->name);
+		lvm_fail("To remove them unconditionally use: vgreduce --removemissing --force.");
+		return LVM_FAILED;
+	}
 	h->partial = true;
 	for (unsigned i = 0; i < h->vg->npv;) {
 		struct vg_pv *p = h->vg->pv[i];
@@ -227,11 +238,9 @@ static int remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 			repaired[nrepaired++] = top;
 			continue; /* @lv may be gone: look again */
 		}
-		if (!opt_set(c, C_FORCE))
-			return lvm_fail("WARNING: LV %s/%s uses a missing PV: use --removemissing --force to remove it.",
-					h->vg->name, top->name);
 		if (lv_removal_set(h->vg, top, &set, &n, &e))
 			return lvm_fail("%s", e.msg);
+		fprintf(stderr, "  WARNING: Removing partial LV %s/%s.\n", h->vg->name, top->name);
 		printf("  Logical volume \"%s\" successfully removed.\n", top->name);
 		for (unsigned k = 0; k < n; k++)
 			vg_remove_lv(h->vg, set[k]);

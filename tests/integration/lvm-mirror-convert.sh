@@ -21,9 +21,9 @@
 #  - a PV lost (its loop device detached): --repair -y puts the lost leg on
 #    another PV, copied from a good one (the data whole on every leg);
 #    --repair answered n leaves a mirror of two linear on the good leg;
-#  - vgreduce --removemissing: refused, the VG unchanged, while a raid1 and
-#    a linear LV use the lost PV; with --force those go whole (sub-LVs
-#    too) and a mirror drops its lost leg and keeps its data, linear;
+#  - vgreduce --removemissing: refused, naming the partial LVs as lvm2,
+#    the VG unchanged; with --force a raid1 and a linear LV go whole
+#    (sub-LVs too) and a mirror drops its lost leg and keeps its data;
 #  - --splitmirrors 2 -n NAME of a 3-leg mirror: a new mirror of two legs
 #    (core log) holding the data, then --splitmirrors 1 of that: linear LVs;
 #    refused without a name, with too many legs, with --trackchanges, with
@@ -332,11 +332,15 @@ fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
 fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
 diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "after --repair: lvs -a of lvm2 and ulvm differ"
 
-step "vgreduce --removemissing: refused for the LVs it would remove, nothing changed; --force: the mirror keeps its good leg"
+step "vgreduce --removemissing: refused while LVs are partial, nothing changed; --force: the mirror keeps its good leg"
 ulvm vgchange --devices "$DEVS" -an pvg >/dev/null
 before=$(seqno)
 if ulvm vgreduce --devices "$DEVS" --removemissing pvg >"$T/out" 2>&1; then fail "vgreduce --removemissing removed LVs without --force"; fi
-grep -q "uses a missing PV: use --removemissing --force" "$T/out" || fail "vgreduce said: $(cat "$T/out")"
+for lv in vm vm_mimage_1 rx rx_rimage_1 rx_rmeta_1 lx; do
+	grep -q "WARNING: Partial LV $lv needs to be repaired or removed" "$T/out" || fail "vgreduce said: $(cat "$T/out")"
+done
+grep -q "There are still partial LVs in VG pvg" "$T/out" && grep -q "vgreduce --removemissing --force" "$T/out" ||
+	fail "vgreduce said: $(cat "$T/out")"
 [ "$(seqno)" = "$before" ] || fail "a refused vgreduce changed the VG"
 ulvm vgreduce --devices "$DEVS" --removemissing --force pvg | tee "$T/out"
 grep -q 'Logical volume "rx" successfully removed' "$T/out" && grep -q 'Logical volume "lx" successfully removed' "$T/out" ||

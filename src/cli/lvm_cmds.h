@@ -169,8 +169,9 @@ struct segtype;
 bool lvm_hooks_lvcreate_wanted(const struct lvm_cmd *c);
 /* lvchange --syncaction / --rebuild of @lv: its type's convert hook. */
 int lvm_hooks_lvchange_type(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv);
-/* vgreduce --removemissing of an LV of a SEGTYPE_DROPS_MISSING type: its
- * parts on missing PVs go (lvm2's mirror_remove_missing); committed. */
+/* vgreduce --removemissing of an LV whose type's missing hook says
+ * SEG_MISSING_DROP: its parts on missing PVs go (lvm2's
+ * mirror_remove_missing); committed. */
 int lvm_hooks_remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv);
 int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv);
 /* lvremove / lvresize of @lv through @st's hook (lv_change_type); for

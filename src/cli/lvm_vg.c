@@ -165,43 +165,50 @@ static struct vg_lv *top_of(const struct vg *vg, struct vg_lv *lv)
 	return lv;
 }
 
-/* The LV to act on for a missing PV's user @lv; *@drops: it is of a type
- * that drops its parts on lost PVs (a mirror whose leg @lv is). */
-static struct vg_lv *missing_user(const struct vg *vg, struct vg_lv *lv, bool *drops)
+/* What --force does with the LV that @lv (on a missing PV) is part of:
+ * its type's missing hook, asked of the LV at the top (*@top). */
+static enum seg_missing missing_action(const struct vg *vg, struct vg_lv *lv, struct vg_lv **top)
 {
-	struct vg_lv *top = top_of(vg, lv);
+	const struct segtype *st;
 
-	*drops = top != lv && lv_segtype(top) && lv_segtype(top)->flags & SEGTYPE_DROPS_MISSING;
-	return top;
+	*top = top_of(vg, lv);
+	st = lv_segtype(*top);
+	return *top != lv && st && st->missing ? st->missing(vg, *top) : SEG_MISSING_REMOVE;
 }
 
 /* vgreduce --removemissing, as lvm2's _consolidate_vg and, with --force,
  * _make_vg_consistent: without --force, the missing PVs go only if no LV
  * has extents on them (the partial LVs are named, nothing is written);
  * with it, a mirror loses its legs and log there and keeps its data
- * (lvm2's mirror_remove_missing), any other LV goes with its sub-LVs.
- * Parts of an LV are never removed on their own. */
+ * (lvm2's mirror_remove_missing), a raid LV that can still rebuild is
+ * refused (lvconvert --repair first; lvm2 keeps it with error images),
+ * any other LV goes with its sub-LVs.  Every LV is looked at before
+ * anything is written; parts of an LV are never removed on their own. */
 static int remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 {
 	struct err e = { { 0 } };
 	const struct vg_lv *repaired[64];
 	unsigned nrepaired = 0, npartial = 0;
-	bool drops;
 
-	/* partial, as lvm2's vg_mark_partial_lvs: on a missing PV, or using
-	 * an LV that is */
-	for (unsigned l = 0; l < h->vg->nlv && !opt_set(c, C_FORCE); l++) {
+	/* partial, as lvm2's vg_mark_partial_lvs: on a missing PV, or built
+	 * on an LV that is */
+	for (unsigned l = 0; l < h->vg->nlv; l++) {
 		bool partial = false;
 
-		for (unsigned i = 0; i < h->vg->npv && !partial; i++)
-			partial = !h->vg->pv[i]->pv && lv_uses_pv(h->vg->lv[l], h->vg->pv[i]);
 		for (unsigned k = 0; k < h->vg->nlv && !partial; k++)
 			for (unsigned i = 0; i < h->vg->npv && !partial; i++)
 				partial = !h->vg->pv[i]->pv && lv_uses_pv(h->vg->lv[k], h->vg->pv[i]) &&
-					  top_of(h->vg, h->vg->lv[k]) == h->vg->lv[l];
-		if (partial) {
+					  (k == l || top_of(h->vg, h->vg->lv[k]) == h->vg->lv[l]);
+		if (partial && !opt_set(c, C_FORCE)) {
 			fprintf(stderr, "  WARNING: Partial LV %s needs to be repaired or removed. \n", h->vg->lv[l]->name);
 			npartial++;
+		} else if (partial) {
+			struct vg_lv *top;
+
+			if (missing_action(h->vg, h->vg->lv[l], &top) == SEG_MISSING_REPAIR_FIRST)
+				return lvm_fail("Logical volume %s/%s has lost images but can rebuild them: run lvconvert "
+						"--repair %s/%s first (or lvremove it).", h->vg->name, top->name,
+						h->vg->name, top->name);
 		}
 	}
 	if (npartial) {
@@ -213,6 +220,7 @@ static int remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 	for (unsigned i = 0; i < h->vg->npv;) {
 		struct vg_pv *p = h->vg->pv[i];
 		struct vg_lv *lv = NULL, *top, **set;
+		enum seg_missing act;
 		bool again = false;
 		unsigned n;
 		int r;
@@ -228,11 +236,11 @@ static int remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 			vg_remove_pv(h->vg, p);
 			continue;
 		}
-		top = missing_user(h->vg, lv, &drops);
+		act = missing_action(h->vg, lv, &top);
 		for (unsigned k = 0; k < nrepaired; k++)
 			again |= repaired[k] == top;
 		/* once per LV: what it leaves on the PV then goes as any LV's */
-		if (drops && !again && nrepaired < 64) {
+		if (act == SEG_MISSING_DROP && !again && nrepaired < 64) {
 			if ((r = lvm_hooks_remove_missing(c, d, h, top)))
 				return r;
 			repaired[nrepaired++] = top;

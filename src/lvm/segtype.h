@@ -60,7 +60,14 @@ enum segtype_flag {
 	SEGTYPE_VIRTUAL = 1u << 7,    /* its extents are on no PV (thin, zero, error): lvm2's SEG_VIRTUAL */
 	SEGTYPE_NO_PATH = 1u << 8,    /* its LV has no /dev/VG/LV although visible (a thin pool) */
 	SEGTYPE_MONITORED = 1u << 9,  /* ulvmd watches its LVs for events (lvm2's target_monitored) */
-	SEGTYPE_DROPS_MISSING = 1u << 10, /* convert's remove_missing keeps the LV without its parts on lost PVs */
+};
+
+/* What vgreduce --removemissing --force does with an LV that has parts
+ * on missing PVs (struct segtype's missing). */
+enum seg_missing {
+	SEG_MISSING_REMOVE,       /* the LV goes with its sub-LVs (nothing of it is left to keep) */
+	SEG_MISSING_DROP,         /* convert's remove_missing keeps it without those parts (a mirror) */
+	SEG_MISSING_REPAIR_FIRST, /* it keeps its data on other PVs: refused, lvconvert --repair first */
 };
 
 /* lvdisplay's lines of an LV (cli/lvm_display.c, lvm2's lvdisplay_full)
@@ -280,6 +287,9 @@ struct segtype {
 	/* lvconvert of @lv to this type (from its own) or within it; lvchange
 	 * --syncaction / --rebuild of an LV of this type.  NULL: not supported. */
 	int (*convert)(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e);
+	/* vgreduce --removemissing --force of @lv, some of whose parts are on
+	 * missing PVs.  NULL: SEG_MISSING_REMOVE. */
+	enum seg_missing (*missing)(const struct vg *vg, const struct vg_lv *lv);
 };
 
 /* lvm2's display_stripe(): area @k of @s, "Physical volume" and

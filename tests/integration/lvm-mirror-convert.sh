@@ -22,8 +22,9 @@
 #    another PV, copied from a good one (the data whole on every leg);
 #    --repair answered n leaves a mirror of two linear on the good leg;
 #  - vgreduce --removemissing: refused, naming the partial LVs as lvm2,
-#    the VG unchanged; with --force a raid1 and a linear LV go whole
-#    (sub-LVs too) and a mirror drops its lost leg and keeps its data;
+#    the VG unchanged; with --force, refused while a raid1 can rebuild
+#    its lost image (lvconvert --repair first), then a linear LV goes and
+#    a mirror drops its lost leg and keeps its data;
 #  - --splitmirrors 2 -n NAME of a 3-leg mirror: a new mirror of two legs
 #    (core log) holding the data, then --splitmirrors 1 of that: linear LVs;
 #    refused without a name, with too many legs, with --trackchanges, with
@@ -342,10 +343,18 @@ done
 grep -q "There are still partial LVs in VG pvg" "$T/out" && grep -q "vgreduce --removemissing --force" "$T/out" ||
 	fail "vgreduce said: $(cat "$T/out")"
 [ "$(seqno)" = "$before" ] || fail "a refused vgreduce changed the VG"
-ulvm vgreduce --devices "$DEVS" --removemissing --force pvg | tee "$T/out"
-grep -q 'Logical volume "rx" successfully removed' "$T/out" && grep -q 'Logical volume "lx" successfully removed' "$T/out" ||
+# a raid1 that can rebuild its image elsewhere is not thrown away
+if ulvm vgreduce --devices "$DEVS" --removemissing --force pvg >"$T/out" 2>&1; then fail "vgreduce --force removed rx"; fi
+grep -q "pvg/rx has lost images but can rebuild them: run lvconvert --repair pvg/rx first" "$T/out" ||
 	fail "vgreduce --force said: $(cat "$T/out")"
-[ "$(segtype vm)" = linear ] && [ -z "$(subs vm)" ] && [ -z "$(subs rx)" ] || fail "after vgreduce: vm $(segtype vm) $(subs vm), rx $(subs rx)"
+[ "$(seqno)" = "$before" ] || fail "a refused vgreduce --force changed the VG"
+ulvm lvconvert --devices "$DEVS" --repair pvg/rx | grep -q "Faulty devices in pvg/rx successfully replaced" ||
+	fail "lvconvert --repair of rx"
+ulvm vgreduce --devices "$DEVS" --removemissing --force pvg | tee "$T/out"
+grep -q 'Logical volume "lx" successfully removed' "$T/out" && ! grep -q '"rx"' "$T/out" ||
+	fail "vgreduce --force said: $(cat "$T/out")"
+[ "$(segtype vm)" = linear ] && [ -z "$(subs vm)" ] && [ "$(segtype rx)" = raid1 ] ||
+	fail "after vgreduce: vm $(segtype vm) $(subs vm), rx $(segtype rx)"
 ulvm vgs --devices "$DEVS" --noheadings -o vg_missing_pv_count pvg | grep -q 0 || fail "the lost PV is still in the VG"
 ulvm lvchange --devices "$DEVS" -ay pvg/vm
 nbdcopy "$(uri vm)" "$T/back"

@@ -557,7 +557,7 @@ static void mirror_display_seg(const struct seg_display_ctx *x, const struct lv_
 const struct segtype segtype_mirror = {
 	.name = "mirror",
 	.area_key = "mirrors",
-	.flags = SEGTYPE_MONITORED | SEGTYPE_DROPS_MISSING,
+	.flags = SEGTYPE_MONITORED,
 	.attr_volume = 'm',
 	.attr_target = 'm',
 	.import = mirror_import,
@@ -573,4 +573,5 @@ const struct segtype segtype_mirror = {
 	.create = mirror_create,
 	.poll = mirror_poll,
 	.convert = mirror_convert,
+	.missing = mirror_missing,
 };

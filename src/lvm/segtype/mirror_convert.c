@@ -472,6 +472,20 @@ static int from_linear(struct lv_change *ch, struct vg_lv *lv, unsigned legs, bo
 	return finish(ch, lv, NULL, 0, say, e);
 }
 
+enum seg_missing mirror_missing(const struct vg *vg, const struct vg_lv *lv)
+{
+	struct vg_lv *log;
+	struct images im;
+	uint32_t region;
+	unsigned lost = 0;
+
+	if (legs_of(vg, lv, &im, &log, &region, NULL))
+		return SEG_MISSING_REMOVE;
+	for (unsigned i = 0; i < im.n; i++)
+		lost += raid_on_missing_pv(im.image[i]);
+	return lost < im.n ? SEG_MISSING_DROP : SEG_MISSING_REMOVE;
+}
+
 /* Whether --repair replaces what failed: as asked, or as the policy
  * @key of activation/ says (--use-policies; "allocate" replaces). */
 static bool want_replace(struct lv_change *ch, bool policy, const char *key, const char *def, const char *question)

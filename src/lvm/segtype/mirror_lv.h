@@ -47,6 +47,9 @@ uint32_t mirror_region_for(uint32_t want, uint64_t sectors);
 int mirror_sync_of(struct dmctl *d, const char *name, uint64_t *insync, uint64_t *total);
 /* The same, and the legs' health (one letter each, D: failed) into
  * @health when it is not NULL ("" if the status has none). */
+/* vgreduce --removemissing: the lost legs and log go (convert's
+ * remove_missing), unless no leg is left. */
+enum seg_missing mirror_missing(const struct vg *vg, const struct vg_lv *lv);
 int mirror_status_of(struct dmctl *d, const char *name, uint64_t *insync, uint64_t *total, char *health,
 		     size_t hsize);
 /* Of pvmove LV @lv (active as @dmname): the extents copied, its extents

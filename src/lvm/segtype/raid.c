@@ -52,6 +52,41 @@ unsigned raid_parity_devs(const char *level)
 	return !strncmp(level, "raid6", 5) ? 2 : !strncmp(level, "raid5", 5) || !strcmp(level, "raid4") ? 1 : 0;
 }
 
+/* vgreduce --removemissing --force: lvm2 keeps a raid LV, its lost
+ * images and rmetas mapped to error segments; ulvm refuses instead while
+ * the level can still rebuild from what is left, so that lvconvert
+ * --repair puts the lost images on other PVs first.  raid0, or a raid
+ * with more images lost than it can stand, goes. */
+enum seg_missing raid_missing(const struct vg *vg, const struct vg_lv *lv)
+{
+	const struct raid_seg *m = lv_seg_model(lv, &segtype_raid);
+	bool lost[MAX_IMAGES] = { false };
+	struct images im;
+	unsigned nlost = 0, copies;
+
+	if (!m || raid_images_of(vg, lv, &im, NULL))
+		return SEG_MISSING_REMOVE;
+	for (unsigned i = 0; i < im.n; i++)
+		nlost += lost[i] = raid_on_missing_pv(im.image[i]) || raid_on_missing_pv(im.meta[i]);
+	if (!strncmp(m->level, "raid0", 5) || nlost == im.n)
+		return SEG_MISSING_REMOVE;
+	if (!strcmp(m->level, "raid1"))
+		return SEG_MISSING_REPAIR_FIRST;
+	if (strncmp(m->level, "raid10", 6))
+		return nlost <= raid_parity_devs(m->level) ? SEG_MISSING_REPAIR_FIRST : SEG_MISSING_REMOVE;
+	/* raid10 (near): each run of copies keeps one */
+	copies = m->data_copies ? m->data_copies : 2;
+	for (unsigned g = 0; g < im.n; g += copies) {
+		unsigned left = 0;
+
+		for (unsigned k = g; k < g + copies && k < im.n; k++)
+			left += !lost[k];
+		if (!left)
+			return SEG_MISSING_REMOVE;
+	}
+	return SEG_MISSING_REPAIR_FIRST;
+}
+
 unsigned raid_data_images(const struct raid_seg *m)
 {
 	if (!strcmp(m->level, "raid1"))
@@ -651,5 +686,6 @@ const struct segtype segtype_raid = {
 	.display_seg = raid_display_seg,
 	.create = raid_create,
 	.convert = raid_convert,
+	.missing = raid_missing,
 	.resize = raid_resize,
 };

@@ -52,6 +52,8 @@ int raid_set_seg(struct vg *vg, struct vg_lv *lv, uint32_t extents, const struct
 /* raid_convert.c: the type's convert hook; whether an area of @lv (NULL:
  * none) is on a PV that is missing. */
 bool raid_on_missing_pv(const struct vg_lv *lv);
+/* The type's missing hook (vgreduce --removemissing --force). */
+enum seg_missing raid_missing(const struct vg *vg, const struct vg_lv *lv);
 int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e);
 int raid_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct err *e);
 

@@ -296,7 +296,8 @@ lvm2 vgck rvg >/dev/null
 rm "$ULVM_CONF_DIR/ulvm.conf"
 
 step "PV d gone: r10 activates degraded, takes writes, lvconvert --repair moves its image to e"
-ulvm lvchange --devices "$DEVS" -an rvg/r10 rvg/r0
+ulvm lvcreate --type raid1 -m 1 -L 4M -n rd rvg "${L[c]}" "${L[d]}" >/dev/null # for vgreduce, below
+ulvm lvchange --devices "$DEVS" -an rvg/r10 rvg/r0 rvg/rd
 stop_ulvmd
 losetup -d "${L[d]}" && untrack_loop "${L[d]}" # its number may be another test's soon
 DEVS=$(tr , '\n' <<<"$DEVS" | grep -vx "${L[d]}" | paste -sd,) # nor scanned as ours
@@ -309,5 +310,16 @@ ulvm lvconvert --devices "$DEVS" --repair rvg/r10 | tee "$T/out"
 grep -q "Faulty devices in rvg/r10 successfully replaced" "$T/out" || fail "--repair said: $(cat "$T/out")"
 synced rvg/r10
 qio "nbd+unix:///rvg/r10?socket=$SOCK" "read -P 0x7e 0 4M"
+
+step "vgreduce --removemissing --force: refused while rd can rebuild; once repaired, d goes (a raid0 on it whole)"
+if ulvm vgreduce --devices "$DEVS" --removemissing --force rvg >"$T/out" 2>&1; then fail "vgreduce --force with rd on d"; fi
+grep -q "rvg/rd has lost images but can rebuild them" "$T/out" || fail "vgreduce said: $(cat "$T/out")"
+ulvm lvconvert --devices "$DEVS" --repair rvg/rd | grep -q "Faulty devices in rvg/rd successfully replaced" || fail "repair of rd"
+ulvm vgreduce --devices "$DEVS" --removemissing --force rvg | tee "$T/out"
+grep -q "Wrote out consistent volume group rvg" "$T/out" || fail "vgreduce --force said: $(cat "$T/out")"
+subs=$(ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name rvg | tr -d ' []' | grep -c '^r0_' || true)
+if ulvm lvs --devices "$DEVS" rvg/r0 >/dev/null 2>&1; then [ "$subs" -gt 0 ] || fail "r0 lost its images"
+else [ "$subs" = 0 ] || fail "r0's images were left without r0"; fi
+lvm2 vgck rvg >/dev/null
 stop_ulvmd
 echo "lvm-raid: ok"

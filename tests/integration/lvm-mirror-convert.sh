@@ -257,13 +257,7 @@ same_data m
 for i in 0 1 2; do leg "m_rimage_$i"; done
 same_as_lvm2 "inactive mirror -> raid1"
 step "a leg fails under writes: mirror_image_fault_policy = allocate, ulvmd --on-event puts it elsewhere"
-cat >"$ULVM_CONF_DIR/ulvm.conf" <<EOC
-activation {
-	mirror_image_fault_policy = "allocate"
-}
-EOC
-stop_ulvmd
-start_ulvmd --on-event "$ULVM_BIN lvextend --use-policies" --on-event-interval 1
+with_fault_policy mirror_image_fault_policy
 ulvm lvcreate --type mirror -m 1 -L 4M -n fm pvg >/dev/null
 mirror_synced fm
 pvof() { lvm lvs -a --noheadings -o devices "pvg/$1" 2>/dev/null | tr -d ' ' | sed 's/(.*//'; }

@@ -268,13 +268,7 @@ lvm2 lvs -a --noheadings -o lv_name rvg | grep -q r3_ && fail "r3's sub-LVs are 
 lvm2 vgck rvg >/dev/null
 
 step "raid_fault_policy = allocate: a leg that fails is replaced by ulvmd --on-event, unattended"
-cat >"$ULVM_CONF_DIR/ulvm.conf" <<EOC
-activation {
-	raid_fault_policy = "allocate"
-}
-EOC
-stop_ulvmd
-start_ulvmd --on-event "$ULVM_BIN lvextend --use-policies" --on-event-interval 1
+with_fault_policy raid_fault_policy
 ulvm lvchange --devices "$DEVS" -ay rvg/r1
 synced rvg/r1
 before=$(ulvm lvs -a --devices "$DEVS" --noheadings -o lv_name,devices rvg | awk '$1 ~ /r1_rimage_1/ {print $2}')

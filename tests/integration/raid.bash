@@ -71,3 +71,16 @@ model() {
 	# shellcheck disable=SC2086
 	python3 "$MODEL" check "$2" 128 "$4" $imgs || fail "$1: the images are not laid out as MD lays out $2"
 }
+
+# with_fault_policy KEY: ulvm.conf says activation/KEY = "allocate" and
+# ulvmd restarts with the event hook lvm2's dmeventd would run
+# (lvextend --use-policies), so a failed leg is replaced unattended.
+with_fault_policy() {
+	cat >"$ULVM_CONF_DIR/ulvm.conf" <<EOC
+activation {
+	$1 = "allocate"
+}
+EOC
+	stop_ulvmd
+	start_ulvmd --on-event "$ULVM_BIN lvextend --use-policies" --on-event-interval 1
+}

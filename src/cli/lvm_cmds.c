@@ -126,6 +126,8 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 			   "their headings" },
 	[R_BINARY] = { "binary", NULL, NULL, "binary fields (pv_allocatable, lv_merging...) as 1 and 0, not words "
 		       "(report/binary_values_as_numeric)" },
+	[R_UPDATEMETADATA] = { "updatemetadata", NULL, NULL, "rewrite every metadata area of the VG from its best "
+			       "copy: damaged headers and texts, and older copies, repaired" },
 	[R_MAPS] = { "maps", "m", NULL, "display: a PV's extents and what uses them, an LV's segments and where they lie" },
 	[R_SELECT] = { "select", "S", "SELECTION", "only the rows that match: FIELD OP VALUE joined by && || ! (), -S help" },
 	COMMON_OPTS(R_COMMON),
@@ -223,7 +225,9 @@ static const struct cli_verb report_verbs[] = {
 	V("vgdisplay", "[VG...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS), "Show VGs in detail.", lvm_display),
 	V("lvdisplay", "[VG|VG/LV...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS) | BIT(R_ALL) | BIT(R_MAPS),
 	  "Show LVs in detail.", lvm_display),
-	V("vgck", "[VG...]", 0, -1, 0, "Check VG metadata (as strictly as lvm2's vgck).", lvm_vgck),
+	V("vgck", "[VG...]", 0, -1, BIT(R_UPDATEMETADATA),
+	  "Check VG metadata (as strictly as lvm2's vgck); --updatemetadata repairs damaged or old copies.",
+	  lvm_vgck),
 	V("vgcfgbackup", "[VG...]", 0, -1, BIT(R_FILE),
 	  "Write the VG metadata to the backup dir, or to --file.", lvm_vgcfgbackup),
 	V("vgcfgrestore", "VG", 1, 1, BIT(R_FILE) | BIT(R_FORCE),

@@ -663,16 +663,28 @@ int lvm_vgck(void *ctx, int argc, char **argv)
 	unsigned n;
 	int ret = 0, r;
 
-	if ((r = lvm_setup(c, false)) || (r = each_vg(c, argc, argv, &names, &n)))
+	bool update = opt_set(c, R_UPDATEMETADATA);
+
+	if ((r = lvm_setup(c, update)) || (r = each_vg(c, argc, argv, &names, &n)))
 		return r;
 	for (unsigned i = 0; i < n; i++) {
 		struct err e = { { 0 } };
 		struct vgh h = { .lock_fd = -1 };
+		unsigned fixed;
 
-		if (lvm_vg_read(&c->env, names[i], &h, &e))
+		if (lvm_vg_read(&c->env, names[i], &h, &e)) {
 			ret = lvm_fail("%s", e.msg);
-		else if (h.missing)
+		} else if (h.missing) {
 			ret = lvm_fail("The volume group %s is missing %u physical volume(s).", names[i], h.missing);
+		} else if (update) {
+			if (lvm_vg_update_metadata(&c->env, &h, &fixed, &e))
+				ret = lvm_fail("%s", e.msg);
+			else if (fixed)
+				printf("  Repaired %u metadata area%s of VG %s.\n", fixed, fixed > 1 ? "s" : "", names[i]);
+		} else if (h.damaged) {
+			/* lvm2 says so and goes on (exit 0): the other copies serve */
+			fprintf(stderr, "  WARNING: %s\n", h.damage.msg);
+		}
 		lvm_vg_release(&h);
 	}
 	free(names);

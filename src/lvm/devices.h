@@ -136,6 +136,12 @@ void lvm_vg_release(struct vgh *h);
 /* Archive, write (seqno = highest read + 1), back up.  Refused while a
  * PV of the VG is missing (vgreduce --removemissing first) or damaged. */
 int lvm_vg_commit(struct lvm_env *env, struct vgh *h, struct err *e);
+/* vgck --updatemetadata (lvm2's): metadata areas of @h's PVs whose header
+ * is damaged get a fresh one, as pvcreate writes it, then the VG is
+ * committed to every area, so damaged texts and older copies are
+ * replaced.  *@fixed: the areas that were damaged.  A truncated PV, or a
+ * missing one, still refuses. */
+int lvm_vg_update_metadata(struct lvm_env *env, struct vgh *h, unsigned *fixed, struct err *e);
 /* vgremove: clear every mda of the VG, mark its PVs orphans. */
 int lvm_vg_wipe(struct lvm_env *env, struct vgh *h, struct err *e);
 /* vgcfgbackup -f: the backup text of @h's VG into @path. */

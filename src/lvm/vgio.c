@@ -60,19 +60,10 @@ void lvm_vg_release(struct vgh *h)
 	h->lock_fd = -1;
 }
 
-static void note_damage(struct vgh *h, const struct vg_pv *p)
+static void note_truncation(struct vgh *h, const struct vg_pv *p)
 {
 	uint64_t need = p->pe_start + (uint64_t)p->pe_count * h->vg->extent_size;
 
-	for (unsigned j = 0; j < p->pv->nmda; j++) {
-		const struct pv_mda *m = &p->pv->mda[j];
-
-		if (!m->status && (!m->text_status || m->text_status == -ENODATA))
-			continue;
-		if (!h->damaged++)
-			err_set(&h->damage, -EUCLEAN, "metadata area %u on %s is damaged (%s)", j + 1, p->path,
-				m->status ? m->why.msg : m->text_why.msg);
-	}
 	if (p->pv->dev->size / 512 < need) {
 		log_warn("WARNING: PV %s is %llu sectors, smaller than the %llu its metadata describes",
 			 p->path, (unsigned long long)(p->pv->dev->size / 512), (unsigned long long)need);
@@ -80,6 +71,20 @@ static void note_damage(struct vgh *h, const struct vg_pv *p)
 			err_set(&h->damage, -EUCLEAN, "PV %s is truncated: %llu sectors, the VG needs %llu",
 				p->path, (unsigned long long)(p->pv->dev->size / 512), (unsigned long long)need);
 	}
+}
+
+static void note_damage(struct vgh *h, const struct vg_pv *p)
+{
+	for (unsigned j = 0; j < p->pv->nmda; j++) {
+		const struct pv_mda *m = &p->pv->mda[j];
+
+		if (!m->status && (!m->text_status || m->text_status == -ENODATA))
+			continue;
+		if (!h->damaged++)
+			err_set(&h->damage, -EUCLEAN, "metadata area %u on %s is damaged (%s); vgck --updatemetadata "
+				"repairs it", j + 1, p->path, m->status ? m->why.msg : m->text_why.msg);
+	}
+	note_truncation(h, p);
 }
 
 /* A commit or wipe may go ahead: every PV present, none damaged. */
@@ -350,6 +355,62 @@ int lvm_vg_commit(struct lvm_env *env, struct vgh *h, struct err *e)
 	free(h->old_text);
 	h->old_text = NULL;
 	return write_backup(env, h, e);
+}
+
+/* Where the PV label places metadata area @m of @p is believable: on the
+ * device, clear of the extents. */
+static bool mda_place_sane(const struct vgh *h, const struct vg_pv *p, const struct pv_mda *m)
+{
+	uint64_t ds = p->pe_start * 512, de = (p->pe_start + (uint64_t)p->pe_count * h->vg->extent_size) * 512;
+
+	return m->locn.size >= MDA_HEADER_SIZE && m->locn.offset <= p->pv->dev->size &&
+	       m->locn.size <= p->pv->dev->size - m->locn.offset &&
+	       (m->locn.offset + m->locn.size <= ds || m->locn.offset >= de);
+}
+
+int lvm_vg_update_metadata(struct lvm_env *env, struct vgh *h, unsigned *fixed, struct err *e)
+{
+	*fixed = 0;
+	/* first every damaged header's place, so that a refusal writes nothing */
+	for (unsigned i = 0; i < h->vg->npv; i++) {
+		const struct vg_pv *p = h->vg->pv[i];
+
+		for (unsigned j = 0; p->pv && j < p->pv->nmda; j++)
+			if (p->pv->mda[j].status && !mda_place_sane(h, p, &p->pv->mda[j]))
+				return err_set(e, -EUCLEAN, "metadata area %u on %s: the PV label's place for it is "
+					       "damaged too (%s); not repaired, nothing was written", j + 1, p->path,
+					       p->pv->mda[j].why.msg);
+	}
+	/* what is left to refuse a write for: a PV shorter than the VG says */
+	h->damaged = 0;
+	memset(&h->damage, 0, sizeof(h->damage));
+	for (unsigned i = 0; i < h->vg->npv; i++)
+		if (h->vg->pv[i]->pv)
+			note_truncation(h, h->vg->pv[i]);
+	if (h->damaged)
+		return err_set(e, -EUCLEAN, "Cannot repair VG %s: %s; nothing was written", h->vg->name, h->damage.msg);
+	for (unsigned i = 0; i < h->vg->npv; i++) {
+		struct vg_pv *p = h->vg->pv[i];
+
+		for (unsigned j = 0; p->pv && j < p->pv->nmda; j++) {
+			struct pv_mda *m = &p->pv->mda[j];
+			struct mda_header hdr;
+			int r;
+
+			/* a damaged text: the commit below writes it again */
+			*fixed += m->status || (m->text_status && m->text_status != -ENODATA);
+			if (!m->status)
+				continue;
+			log_warn("WARNING: repairing the damaged header of metadata area %u on %s", j + 1, p->path);
+			mda_header_init(&hdr, m->locn.offset, m->locn.size, false);
+			if ((r = mda_header_write(p->pv->dev, &hdr, e)))
+				return r;
+			m->hdr = hdr;
+			m->status = 0;
+			memset(&m->why, 0, sizeof(m->why));
+		}
+	}
+	return lvm_vg_commit(env, h, e);
 }
 
 int lvm_vg_wipe(struct lvm_env *env, struct vgh *h, struct err *e)

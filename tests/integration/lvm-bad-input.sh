@@ -124,6 +124,8 @@ reset
 poke a.img $((512 + 0x70)) ffffffff label 512
 served "mda size" "metadata area 1 skipped.*the PV label says" lvs vg0
 damaged "mda size" "metadata area 1 on .*a.img is damaged"
+# the label's place for the area is not believable: not repaired
+refused "mda size" "the PV label's place for it is damaged too" vgck --updatemetadata vg0
 
 step "mda header with a bad checksum: the second copy serves"
 reset
@@ -131,6 +133,10 @@ poke a.img $((4096 + 200)) ff
 served "mda crc" "metadata area 1 skipped.*checksum" lvs vg0
 ulvm lvs --noheadings -o lv_name vg0 2>/dev/null | grep -q lv1 || fail "lv1 not read from the second mda"
 damaged "mda crc" "metadata area 1 on .*a.img is damaged"
+ulvm vgck vg0 2>&1 | grep -q "is damaged.*vgck --updatemetadata repairs it" || fail "vgck does not say the area is damaged"
+ulvm vgck --updatemetadata vg0 | grep -q "Repaired 1 metadata area of VG vg0" || fail "vgck --updatemetadata"
+ulvm vgck vg0 2>&1 | grep -q "damaged" && fail "vgck still finds damage after --updatemetadata"
+ulvm lvcreate -an -L 4M -n new vg0 >/dev/null || fail "no change after vgck --updatemetadata"
 
 step "mda headers bad everywhere"
 reset

@@ -200,15 +200,16 @@ static int remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 				partial = !h->vg->pv[i]->pv && lv_uses_pv(h->vg->lv[k], h->vg->pv[i]) &&
 					  (k == l || top_of(h->vg, h->vg->lv[k]) == h->vg->lv[l]);
 		if (partial && !opt_set(c, C_FORCE)) {
-			fprintf(stderr, "  WARNING: Partial LV %s needs to be repaired or removed. \n", h->vg->lv[l]->name);
+			fprintf(stderr, "  WARNING: Partial LV %s needs to be repaired or removed. \n",
+				h->vg->lv[l]->name);
 			npartial++;
 		} else if (partial) {
 			struct vg_lv *top;
 
 			if (missing_action(h->vg, h->vg->lv[l], &top) == SEG_MISSING_REPAIR_FIRST)
-				return lvm_fail("Logical volume %s/%s has lost images but can rebuild them: run lvconvert "
-						"--repair %s/%s first (or lvremove it).", h->vg->name, top->name,
-						h->vg->name, top->name);
+				return lvm_fail("Logical volume %s/%s has lost images but can rebuild them: run "
+						"lvconvert --repair %s/%s first (or lvremove it).", h->vg->name,
+						top->name, h->vg->name, top->name);
 		}
 	}
 	if (npartial) {
@@ -680,7 +681,8 @@ int lvm_vgck(void *ctx, int argc, char **argv)
 			if (lvm_vg_update_metadata(&c->env, &h, &fixed, &e))
 				ret = lvm_fail("%s", e.msg);
 			else if (fixed)
-				printf("  Repaired %u metadata area%s of VG %s.\n", fixed, fixed > 1 ? "s" : "", names[i]);
+				printf("  Repaired %u metadata area%s of VG %s.\n", fixed, fixed > 1 ? "s" : "",
+				       names[i]);
 		} else if (h.damaged) {
 			/* lvm2 says so and goes on (exit 0): the other copies serve */
 			fprintf(stderr, "  WARNING: %s\n", h.damage.msg);

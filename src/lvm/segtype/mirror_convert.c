@@ -353,7 +353,8 @@ static int split_legs(struct lv_change *ch, struct vg_lv *lv, unsigned n, const 
 	if ((r = legs_of(vg, lv, &im, &log, &region, e)))
 		return r;
 	if (n >= im.n)
-		return err_set(e, -EINVAL, "Unable to reduce images by specified amount - only %u in %s", im.n, lv->name);
+		return err_set(e, -EINVAL, "Unable to reduce images by specified amount - only %u in %s", im.n,
+			       lv->name);
 	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = sync_of(ch, vg, lv, &active, &in, &total, e)))
 		return r;
 	if (!active)
@@ -546,9 +547,11 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, bool remo
 	if (log_bad)
 		fprintf(ch->out, "  Mirror log status: 1 of 1 images failed.\n");
 	new_log = log_bad && nbad < n - 1 && !remove_only &&
-		  want_replace(ch, policy, "mirror_log_fault_policy", "allocate", "Attempt to replace failed mirror log? [y/n]: ");
-	new_legs = nbad && !remove_only && want_replace(ch, policy, "mirror_image_fault_policy", "remove",
-					"Attempt to replace failed mirror images (requires full device resync)? [y/n]: ");
+		  want_replace(ch, policy, "mirror_log_fault_policy", "allocate",
+			       "Attempt to replace failed mirror log? [y/n]: ");
+	new_legs = nbad && !remove_only &&
+		   want_replace(ch, policy, "mirror_image_fault_policy", "remove",
+				"Attempt to replace failed mirror images (requires full device resync)? [y/n]: ");
 	disk = log && (!log_bad || new_log);
 	if ((log_bad && (r = change_log(ch, lv, false, false, e))) ||
 	    (nbad && (r = change_legs(ch, lv, n - nbad, bad, true, false, e))))
@@ -615,6 +618,6 @@ int mirror_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_conve
 			r = change_log(ch, lv, !strcmp(log, "disk"), true, e);
 		return r;
 	}
-	return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2, log && !strcmp(log, "core"), NULL,
-			   true, e);
+	return from_linear(ch, lv, req->mirrors >= 0 ? (unsigned)req->mirrors + 1 : 2,
+			   log && !strcmp(log, "core"), NULL, true, e);
 }

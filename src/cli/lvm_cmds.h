@@ -39,7 +39,7 @@ enum {
 enum {
 	R_OPTIONS = 0, R_UNITS, R_NOHEADINGS, R_SEPARATOR, R_NOSUFFIX, R_REPORTFORMAT, R_ALL,
 	R_SEGMENTS, R_SORT, R_FILE, R_FORCE, R_COLUMNS, R_FOREIGN, R_NAMEPREFIXES, R_UNQUOTED, R_ROWS, R_ALIGNED,
-	R_MAPS, R_UNBUFFERED, R_BINARY, R_UPDATEMETADATA,
+	R_MAPS, R_UNBUFFERED, R_BINARY, R_UPDATEMETADATA, R_SHORT, R_UUIDS, R_EXPORTED, R_NOVOLUMEGROUP,
 	R_SELECT,
 	R_COMMON
 };
@@ -110,6 +110,9 @@ int lvm_lvremove(void *ctx, int argc, char **argv);
 int lvm_lvchange(void *ctx, int argc, char **argv);
 int lvm_lvconvert(void *ctx, int argc, char **argv);
 int lvm_report(void *ctx, int argc, char **argv);  /* pvs, vgs, lvs */
+int lvm_pvscan(void *ctx, int argc, char **argv);  /* lvm_scan.c */
+int lvm_vgscan(void *ctx, int argc, char **argv);
+int lvm_lvscan(void *ctx, int argc, char **argv);
 int lvm_display(void *ctx, int argc, char **argv); /* pvdisplay, vgdisplay, lvdisplay */
 int lvm_display_long(struct lvm_cmd *c, int argc, char **argv); /* lvm_display.c */
 

@@ -579,8 +579,17 @@ void lvm_fields_init(struct lvm_fields *x, struct lvm_cmd *c, struct report *rep
 	memset(x, 0, sizeof(*x));
 	x->c = c;
 	x->rep = rep;
-	if (report_objects(rep) & RO_LV_ANY)
+	if (!rep || report_objects(rep) & RO_LV_ANY)
 		load_active(x);
+}
+
+void lvm_fields_role(struct lvm_fields *x, const struct vg *vg, const struct vg_lv *lv, struct lv_kind *kind,
+		     bool *active)
+{
+	char attr[11] = "----------";
+
+	type_report(x, vg, lv, NULL, attr, kind);
+	*active = dev_state(x, vg, lv) >= 0;
 }
 
 void lvm_fields_free(struct lvm_fields *x)

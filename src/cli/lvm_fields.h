@@ -12,6 +12,8 @@
 #include "cli/lvm_cmds.h"
 #include "common/report.h"
 
+struct lv_kind;
+
 struct lvm_fields {
 	struct lvm_cmd *c;
 	struct report *rep;
@@ -28,8 +30,13 @@ struct lvm_fields {
 	uint64_t total, free;
 };
 
-/* Asks ulvmd once which LVs are active and open when @rep wants LV fields. */
+/* Asks ulvmd once which LVs are active and open when @rep wants LV fields
+ * (@rep NULL: no report, for lvm_fields_role). */
 void lvm_fields_init(struct lvm_fields *x, struct lvm_cmd *c, struct report *rep);
+/* lvscan's view of @lv: its lv_role words as its type gives them (not
+ * "public"/"private") and whether ulvmd has its device. */
+void lvm_fields_role(struct lvm_fields *x, const struct vg *vg, const struct vg_lv *lv, struct lv_kind *kind,
+		     bool *active);
 void lvm_fields_free(struct lvm_fields *x);
 /* After the VG last given was released (its sums may not be reused). */
 static inline void lvm_fields_vg_done(struct lvm_fields *x) { x->sums_of = NULL; }

@@ -13,6 +13,7 @@
 #    lvm2 wrote (tests/data/lvm/richvg.backup: error, zero, thin, raid1,
 #    cache-pool, snapshot): line for line as lvm2's, with a PV missing too;
 #  - pvs -a lists the devices with no PV label too;
+#  - pvscan (-s, -u, -n), vgscan and lvscan (-a) print lvm2's lines;
 #  - every field of lvs -a (lv_all, seg_all), pvs (pv_all, pvseg_all) and
 #    vgs (vg_all) of both VGs has lvm2's value, but those of a live device,
 #    and with --binary too;
@@ -67,6 +68,18 @@ ulvm lvconvert -y --type cache --cachepool mv/cpool mv/slow >/dev/null
 ulvm lvcreate -an -s -L 4M -n snap mv/lin >/dev/null
 ulvm vgchange -an mv >/dev/null
 lvm2 vgck mv >/dev/null
+
+step "pvscan, vgscan, lvscan: lvm2's lines (a thick origin and its snapshot marked)"
+LVM2_EXPECTED_WARNINGS+=('only considering physical volumes')
+for cmd in pvscan "pvscan -s" "pvscan -u" "pvscan -n" vgscan lvscan "lvscan -a"; do
+	# shellcheck disable=SC2086
+	same $cmd
+done
+grep -q "Original '/dev/mv/lin'" "$T/ulvm.out" && grep -q "Snapshot '/dev/mv/snap'" "$T/ulvm.out" ||
+	fail "lvscan does not mark the origin and snapshot: $(cat "$T/ulvm.out")"
+ulvm lvchange -ay mv/lin >/dev/null
+ulvm lvscan | grep -q "ACTIVE   Original '/dev/mv/lin'" || fail "lvscan: lin not ACTIVE: $(ulvm lvscan)"
+ulvm lvchange -an mv/lin >/dev/null
 
 step "pvs --segments and pvs with LV fields: a row per PV segment, as lvm2"
 same pvs --segments

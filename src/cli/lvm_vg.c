@@ -189,29 +189,36 @@ static int remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 	struct err e = { { 0 } };
 	const struct vg_lv *repaired[64];
 	unsigned nrepaired = 0, npartial = 0;
+	bool *partial = calloc(h->vg->nlv + 1, sizeof(*partial));
 
+	if (!partial)
+		return lvm_fail("out of memory");
 	/* partial, as lvm2's vg_mark_partial_lvs: on a missing PV, or built
-	 * on an LV that is */
-	for (unsigned l = 0; l < h->vg->nlv; l++) {
-		bool partial = false;
+	 * on an LV that is (its top, here) */
+	for (unsigned l = 0; l < h->vg->nlv; l++)
+		for (unsigned i = 0; i < h->vg->npv; i++)
+			if (!h->vg->pv[i]->pv && lv_uses_pv(h->vg->lv[l], h->vg->pv[i])) {
+				struct vg_lv *top;
 
-		for (unsigned k = 0; k < h->vg->nlv && !partial; k++)
-			for (unsigned i = 0; i < h->vg->npv && !partial; i++)
-				partial = !h->vg->pv[i]->pv && lv_uses_pv(h->vg->lv[k], h->vg->pv[i]) &&
-					  (k == l || top_of(h->vg, h->vg->lv[k]) == h->vg->lv[l]);
-		if (partial && !opt_set(c, C_FORCE)) {
+				if (missing_action(h->vg, h->vg->lv[l], &top) == SEG_MISSING_REPAIR_FIRST &&
+				    opt_set(c, C_FORCE)) {
+					free(partial);
+					return lvm_fail("Logical volume %s/%s has lost images but can rebuild them: run "
+							"lvconvert --repair %s/%s first (or lvremove it).", h->vg->name,
+							top->name, h->vg->name, top->name);
+				}
+				partial[l] = true;
+				for (unsigned k = 0; k < h->vg->nlv; k++)
+					partial[k] |= h->vg->lv[k] == top;
+				break;
+			}
+	for (unsigned l = 0; l < h->vg->nlv && !opt_set(c, C_FORCE); l++)
+		if (partial[l]) {
 			fprintf(stderr, "  WARNING: Partial LV %s needs to be repaired or removed. \n",
 				h->vg->lv[l]->name);
 			npartial++;
-		} else if (partial) {
-			struct vg_lv *top;
-
-			if (missing_action(h->vg, h->vg->lv[l], &top) == SEG_MISSING_REPAIR_FIRST)
-				return lvm_fail("Logical volume %s/%s has lost images but can rebuild them: run "
-						"lvconvert --repair %s/%s first (or lvremove it).", h->vg->name,
-						top->name, h->vg->name, top->name);
 		}
-	}
+	free(partial);
 	if (npartial) {
 		lvm_fail("There are still partial LVs in VG %s.", h->vg->name);
 		lvm_fail("To remove them unconditionally use: vgreduce --removemissing --force.");
@@ -663,7 +670,6 @@ int lvm_vgck(void *ctx, int argc, char **argv)
 	const char **names;
 	unsigned n;
 	int ret = 0, r;
-
 	bool update = opt_set(c, R_UPDATEMETADATA);
 
 	if ((r = lvm_setup(c, update)) || (r = each_vg(c, argc, argv, &names, &n)))

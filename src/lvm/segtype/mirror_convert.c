@@ -57,16 +57,19 @@ static int legs_of(const struct vg *vg, const struct vg_lv *lv, struct images *i
 }
 
 /* Whether the mirror runs in ulvmd (*active) and, if so, its regions in
- * sync out of all (0/0 when inactive). */
+ * sync out of all (0/0 when inactive), and into @health (NULL: not
+ * wanted; else MAX_IMAGES + 1 bytes) a letter per leg ("" inactive). */
 static int sync_of(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, bool *active, uint64_t *in,
-		   uint64_t *total, struct err *e)
+		   uint64_t *total, char *health, struct err *e)
 {
 	char name[LV_DM_NAME_MAX];
 
 	*in = *total = 0;
+	if (health)
+		health[0] = 0;
 	lv_dm_name(vg, lv, name);
 	*active = dmctl_up(ch->d) && dmctl_exists(ch->d, name);
-	if (*active && mirror_sync_of(ch->d, name, in, total))
+	if (*active && mirror_status_of(ch->d, name, in, total, health, health ? MAX_IMAGES + 1 : 0))
 		return err_set(e, -EIO, "Cannot read the mirror status of %s/%s.", vg->name, lv->name);
 	return 0;
 }
@@ -76,7 +79,7 @@ static int require_in_sync(struct lv_change *ch, const struct vg *vg, const stru
 			   struct err *e)
 {
 	uint64_t in, total;
-	int r = sync_of(ch, vg, lv, active, &in, &total, e);
+	int r = sync_of(ch, vg, lv, active, &in, &total, NULL, e);
 
 	if (r)
 		return r;
@@ -355,7 +358,7 @@ static int split_legs(struct lv_change *ch, struct vg_lv *lv, unsigned n, const 
 	if (n >= im.n)
 		return err_set(e, -EINVAL, "Unable to reduce images by specified amount - only %u in %s", im.n,
 			       lv->name);
-	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = sync_of(ch, vg, lv, &active, &in, &total, e)))
+	if ((r = vg_check_new_lv_name(vg, name, e)) || (r = sync_of(ch, vg, lv, &active, &in, &total, NULL, e)))
 		return r;
 	if (!active)
 		return err_set(e, -EINVAL, "Unable to determine mirror sync status of %s/%s: activate it first.",
@@ -414,7 +417,7 @@ static int change_log(struct lv_change *ch, struct vg_lv *lv, bool disk, bool sa
 	if (disk == (log != NULL))
 		return err_set(e, -EINVAL, "Logical volume %s/%s already has a %s log.", vg->name, lv->name,
 			       disk ? "disk" : "core");
-	if ((r = sync_of(ch, vg, lv, &active, &in, &total, e)))
+	if ((r = sync_of(ch, vg, lv, &active, &in, &total, NULL, e)))
 		return r;
 	synced = active && in == total;
 	if (disk) {
@@ -514,17 +517,17 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, bool remo
 	struct images im;
 	uint32_t region = 0;
 	bool bad[MAX_IMAGES] = { false }, log_bad, new_legs, new_log, disk;
-	char name[LV_DM_NAME_MAX], health[MAX_IMAGES + 1];
+	char health[MAX_IMAGES + 1];
 	struct pv_set failed = { .n = 0 };
+	struct err unread = { { 0 } };
 	uint64_t in, total;
+	bool active;
 	unsigned nbad = 0, n;
 	int r;
 
 	if ((r = legs_of(vg, lv, &im, &log, &region, e)))
 		return r;
-	lv_dm_name(vg, lv, name);
-	if (!dmctl_up(ch->d) || !dmctl_exists(ch->d, name) ||
-	    mirror_status_of(ch->d, name, &in, &total, health, sizeof(health)))
+	if (sync_of(ch, vg, lv, &active, &in, &total, health, &unread)) /* then the missing PVs alone say */
 		health[0] = 0;
 	/* a leg on a lost PV, or one the running mirror found failing */
 	for (unsigned i = 0; i < im.n; i++) {

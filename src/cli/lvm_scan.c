@@ -3,7 +3,8 @@
  *
  * pvscan pads the PV names to the longest PV's plus two and the VG names
  * to the longest VG's plus two, "#orphans_lvm2" counted among them, as
- * lvm2's lvmcache_get_max_name_lengths does; sizes are display_size's.
+ * lvm2's lvmcache_get_max_name_lengths does; sizes are lvm2's
+ * display_size in its default units, "r" (lv_change_size).
  * lvm2's other pvscan, --cache with -aay, is its udev event activation:
  * ulvm's is vgchange -aay.
  */
@@ -17,16 +18,6 @@
 #include "lvm/segtype.h"
 
 #define ORPHANS_VG "#orphans_lvm2" /* lvm2's orphan VG, in its name widths */
-
-static const char *display_size(uint64_t sectors, char buf[UNITS_BUF])
-{
-	struct units u;
-
-	units_init(&u);
-	units_parse("h", &u);
-	units_format(buf, UNITS_BUF, sectors * 512, &u, SIZE_SHORT);
-	return buf;
-}
 
 /* ---- pvscan --------------------------------------------------------- */
 
@@ -134,19 +125,20 @@ int lvm_pvscan(void *ctx, int argc, char **argv)
 			w += 50;
 		}
 		if (l->orphan)
-			printf("  PV %-*s    %-*s %s [%s]\n", w, name, (int)vgw, " ", "lvm2", display_size(l->size, b1));
+			printf("  PV %-*s    %-*s %s [%s]\n", w, name, (int)vgw, " ", "lvm2", lv_change_size(b1, l->size));
 		else if (l->exported)
 			printf("  PV %-*s  is in exported VG %s [%s / %s free]\n", w, name, l->vg,
-			       display_size(l->size, b1), display_size(l->free, b2));
+			       lv_change_size(b1, l->size), lv_change_size(b2, l->free));
 		else
 			printf("  PV %-*s VG %-*s %s [%s / %s free]\n", w, name, (int)vgw, l->vg, "lvm2",
-			       display_size(l->size, b1), display_size(l->free, b2));
+			       lv_change_size(b1, l->size), lv_change_size(b2, l->free));
 	}
 	if (!ls.error && !found)
 		printf("  No matching physical volumes found\n");
 	else if (!ls.error)
-		printf("  Total: %u [%s] / in use: %u [%s] / in no VG: %u [%s]\n", found, display_size(total, b1),
-		       found - orphans, display_size(total - orphan_size, b2), orphans, display_size(orphan_size, b3));
+		printf("  Total: %u [%s] / in use: %u [%s] / in no VG: %u [%s]\n", found,
+		       lv_change_size(b1, total), found - orphans, lv_change_size(b2, total - orphan_size), orphans,
+		       lv_change_size(b3, orphan_size));
 	for (unsigned i = 0; i < ls.n; i++) {
 		free(ls.l[i].path);
 		free(ls.l[i].vg);
@@ -192,7 +184,7 @@ static int lv_line(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv, void *arg
 	       seg_words_have(kind.role, "thickorigin")     ? "Original"
 	       : seg_words_have(kind.role, "thicksnapshot") ? "Snapshot"
 							    : "        ",
-	       h->vg->name, lv->name, display_size((uint64_t)lv->le_count * h->vg->extent_size, b),
+	       h->vg->name, lv->name, lv_change_size(b, (uint64_t)lv->le_count * h->vg->extent_size),
 	       lv->alloc ? lv->alloc : "inherit");
 	return 0;
 }

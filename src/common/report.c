@@ -558,9 +558,9 @@ struct report_row *report_row_new(struct report *rep)
 	row->seq = rep->nrows;
 	rep->rows[rep->nrows++] = row;
 	/* a binary field always has a value, as lvm2's: 0 unless set */
-	for (unsigned f = 0; f < rep->reg->nfields; f++)
-		if (report_def(rep, f)->flags & REPORT_BINARY && report_wants(rep, f))
-			report_set_value(row, f, "", 0);
+	for (unsigned s = 0; s < rep->nslots; s++)
+		if (report_def(rep, rep->slot_field[s])->flags & REPORT_BINARY)
+			report_set_value(row, rep->slot_field[s], "", 0);
 	return row;
 nomem:
 	rep->error = -ENOMEM;

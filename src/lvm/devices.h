@@ -136,6 +136,9 @@ void lvm_vg_release(struct vgh *h);
 /* Archive, write (seqno = highest read + 1), back up.  Refused while a
  * PV of the VG is missing (vgreduce --removemissing first) or damaged. */
 int lvm_vg_commit(struct lvm_env *env, struct vgh *h, struct err *e);
+/* What lvm_vg_commit refuses before it writes (a PV missing, an area
+ * damaged), checked alone: commands that write two VGs check both first. */
+int lvm_vg_writable(const struct vgh *h, struct err *e);
 /* vgck --updatemetadata (lvm2's): metadata areas of @h's PVs whose header
  * is damaged get a fresh one, as pvcreate writes it, then the VG is
  * committed to every area, so damaged texts and older copies are

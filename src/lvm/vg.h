@@ -158,6 +158,13 @@ int vg_export(const struct vg *vg, enum vgtext_layout layout, const struct vg_ex
 	      char **text, size_t *len, struct err *e);
 /* Only the VG section, appended to @root. */
 int vg_export_section(const struct vg *vg, struct cfg_node *root, struct err *e);
+/* A new VG with @tmpl's name, id and settings and the PVs and LVs given,
+ * which may come from several VGs (vgsplit, vgmerge): a deep copy made
+ * through the text, so it shares nothing with them and is validated as
+ * a whole (every name an LV's segments use must be among @lvs).  The
+ * devices found stay with the PVs (pv, path). */
+int vg_compose(const struct vg *tmpl, struct vg_pv *const *pvs, unsigned npv, struct vg_lv *const *lvs,
+	       unsigned nlv, struct vg **out, struct err *e);
 
 /* ---- lookups and edits ---- */
 struct vg_lv *vg_find_lv(const struct vg *vg, const char *name);

@@ -243,3 +243,38 @@ int vg_export(const struct vg *vg, enum vgtext_layout layout, const struct vg_ex
 	cfg_tree_free(t);
 	return r;
 }
+
+int vg_compose(const struct vg *tmpl, struct vg_pv *const *pvs, unsigned npv, struct vg_lv *const *lvs,
+	       unsigned nlv, struct vg **out, struct err *e)
+{
+	struct vg tmp = *tmpl;
+	struct cfg_tree *t;
+	int r;
+
+	*out = NULL;
+	tmp.pv = (struct vg_pv **)pvs;
+	tmp.npv = npv;
+	tmp.lv = (struct vg_lv **)lvs;
+	tmp.nlv = nlv;
+	if ((r = cfg_tree_new(&t)))
+		return err_set(e, r, "out of memory");
+	if (!(r = vg_export_section(&tmp, cfg_root(t), e)) && !(r = cfg_tree_status(t, e)))
+		r = vg_import(cfg_find(cfg_root(t), tmp.name), out, e);
+	cfg_tree_free(t);
+	/* the devices found stay with their PVs */
+	for (unsigned i = 0; !r && i < (*out)->npv; i++) {
+		struct vg_pv *p = (*out)->pv[i];
+
+		for (unsigned k = 0; k < npv; k++)
+			if (!strcmp(pvs[k]->id, p->id)) {
+				p->pv = pvs[k]->pv;
+				if (pvs[k]->path && !(p->path = strdup(pvs[k]->path)))
+					r = err_set(e, -ENOMEM, "out of memory");
+			}
+	}
+	if (r) {
+		vg_free(*out);
+		*out = NULL;
+	}
+	return r;
+}

@@ -106,6 +106,11 @@ static int may_write(const struct vgh *h, struct err *e)
 	return 0;
 }
 
+int lvm_vg_writable(const struct vgh *h, struct err *e)
+{
+	return may_write(h, e);
+}
+
 bool lvm_vg_foreign(const struct lvm_env *env, const struct vg *vg)
 {
 	return vg->system_id && *vg->system_id && strcmp(vg->system_id, env->system_id);
@@ -167,7 +172,7 @@ int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err
 	}
 	if (!best) {
 		lvm_vg_release(h);
-		return err_set(e, -ENOENT, "volume group \"%s\" not found", name);
+		return err_set(e, -ENOENT, "Volume group \"%s\" not found", name);
 	}
 	h->max_seqno = best->seqno;
 	if (!(h->old_text = malloc(blen + 1))) {

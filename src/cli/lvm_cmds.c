@@ -174,6 +174,9 @@ static const struct cli_verb change_verbs[] = {
 	V("vgremove", "VG|@TAG...", 0, -1, BIT(C_YES) | BIT(C_FORCE) | BIT(C_SELECT),
 	  "Remove each VG (named, or -S) with its LVs (asks unless -y or -f).", lvm_vgremove),
 	V("vgrename", "VG NEW", 2, 2, 0, "Rename a VG.", lvm_vgrename),
+	V("vgsplit", "VG NEWVG [PV...]", 2, -1, BIT(C_NAME) | BIT(C_ALLOC),
+	  "Move PVs (or those of LV -n) and the LVs on them into a new or an existing VG.", lvm_vgsplit),
+	V("vgmerge", "VG FROMVG...", 2, -1, 0, "Merge inactive VGs into VG.", lvm_vgmerge),
 	V("vgexport", "VG...", 1, -1, 0, "Export VGs: no host uses them until vgimport (move the disks).", lvm_vgexport),
 	V("vgimport", "VG...", 1, -1, 0, "Import exported VGs.", lvm_vgexport),
 	V("vgchange", "[VG|@TAG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID) |

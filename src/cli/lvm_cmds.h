@@ -98,6 +98,8 @@ int lvm_vgextend(void *ctx, int argc, char **argv);
 int lvm_vgreduce(void *ctx, int argc, char **argv);
 int lvm_vgremove(void *ctx, int argc, char **argv);
 int lvm_vgrename(void *ctx, int argc, char **argv);
+int lvm_vgsplit(void *ctx, int argc, char **argv);
+int lvm_vgmerge(void *ctx, int argc, char **argv);
 int lvm_vgchange(void *ctx, int argc, char **argv);
 int lvm_vgck(void *ctx, int argc, char **argv);
 int lvm_vgexport(void *ctx, int argc, char **argv); /* and vgimport */

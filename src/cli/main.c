@@ -38,6 +38,8 @@ static const struct command {
 	{ "vgreduce", "remove PVs from a VG (lvm2's; ulvm vgreduce --help)", lvm_main },
 	{ "vgremove", "remove VGs (lvm2's; ulvm vgremove --help)", lvm_main },
 	{ "vgrename", "rename a VG (lvm2's; ulvm vgrename --help)", lvm_main },
+	{ "vgsplit", "move PVs and their LVs to another VG (lvm2's; ulvm vgsplit --help)", lvm_main },
+	{ "vgmerge", "merge VGs into one (lvm2's; ulvm vgmerge --help)", lvm_main },
 	{ "vgchange", "activate VGs (-a), set their system ID (lvm2's; ulvm vgchange --help)", lvm_main },
 	{ "vgexport", "export VGs for another host (lvm2's; ulvm vgexport --help)", lvm_main },
 	{ "vgimport", "import exported VGs (lvm2's; ulvm vgimport --help)", lvm_main },

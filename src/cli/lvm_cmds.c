@@ -101,6 +101,8 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_CACHEMDFORMAT] = { "cachemetadataformat", NULL, "auto|1|2", "cache metadata format (auto: 2)" },
 	[C_SPLITCACHE] = { "splitcache", NULL, NULL, "flush the cache, then detach it; the pool or cachevol stays" },
 	[C_UNCACHE] = { "uncache", NULL, NULL, "flush the cache, then detach and remove it" },
+	[C_BASEVGNAME] = { "basevgname", "n", "NAME", "vgimportclone: the new VG's name (1, 2... added while taken)" },
+	[C_IMPORT] = { "import", "i", NULL, "vgimportclone: import an exported VG too" },
 	COMMON_OPTS(C_COMMON),
 };
 
@@ -177,6 +179,9 @@ static const struct cli_verb change_verbs[] = {
 	V("vgsplit", "VG NEWVG [PV...]", 2, -1, BIT(C_NAME) | BIT(C_ALLOC),
 	  "Move PVs (or those of LV -n) and the LVs on them into a new or an existing VG.", lvm_vgsplit),
 	V("vgmerge", "VG FROMVG...", 2, -1, 0, "Merge inactive VGs into VG.", lvm_vgmerge),
+	V("vgimportclone", "PV...", 1, -1, BIT(C_BASEVGNAME) | BIT(C_IMPORT),
+	  "Give a copied VG (a cloned disk image) new PV and VG uuids and a free name, to use it beside the original.",
+	  lvm_vgimportclone),
 	V("vgexport", "VG...", 1, -1, 0, "Export VGs: no host uses them until vgimport (move the disks).", lvm_vgexport),
 	V("vgimport", "VG...", 1, -1, 0, "Import exported VGs.", lvm_vgexport),
 	V("vgchange", "[VG|@TAG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID) |

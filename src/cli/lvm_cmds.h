@@ -32,7 +32,7 @@ enum {
 	C_MAXRECOVERY, C_MINRECOVERY, C_MIRRORLOG, C_INTERVAL, C_ABORT, C_ATOMIC, C_POLL,
 	C_ADDTAG, C_DELTAG, C_SELECT,
 	C_CACHEPOOL, C_CACHEVOL, C_CACHEMODE, C_CACHEPOLICY, C_CACHESETTINGS, C_CACHEMDFORMAT, C_SPLITCACHE,
-	C_UNCACHE, C_WRITEMOSTLY, C_WRITEBEHIND,
+	C_UNCACHE, C_WRITEMOSTLY, C_WRITEBEHIND, C_BASEVGNAME, C_IMPORT,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -100,6 +100,7 @@ int lvm_vgremove(void *ctx, int argc, char **argv);
 int lvm_vgrename(void *ctx, int argc, char **argv);
 int lvm_vgsplit(void *ctx, int argc, char **argv);
 int lvm_vgmerge(void *ctx, int argc, char **argv);
+int lvm_vgimportclone(void *ctx, int argc, char **argv);
 int lvm_vgchange(void *ctx, int argc, char **argv);
 int lvm_vgck(void *ctx, int argc, char **argv);
 int lvm_vgexport(void *ctx, int argc, char **argv); /* and vgimport */

@@ -40,6 +40,7 @@ static const struct command {
 	{ "vgrename", "rename a VG (lvm2's; ulvm vgrename --help)", lvm_main },
 	{ "vgsplit", "move PVs and their LVs to another VG (lvm2's; ulvm vgsplit --help)", lvm_main },
 	{ "vgmerge", "merge VGs into one (lvm2's; ulvm vgmerge --help)", lvm_main },
+	{ "vgimportclone", "new uuids and name for a copied VG (lvm2's; ulvm vgimportclone --help)", lvm_main },
 	{ "vgchange", "activate VGs (-a), set their system ID (lvm2's; ulvm vgchange --help)", lvm_main },
 	{ "vgexport", "export VGs for another host (lvm2's; ulvm vgexport --help)", lvm_main },
 	{ "vgimport", "import exported VGs (lvm2's; ulvm vgimport --help)", lvm_main },

@@ -174,10 +174,13 @@ static int read_devices_file(struct lvm_env *env, struct err *e)
 	if (r)
 		return err_set(e, r, "%s: %s", path, strerror(-r));
 	for (line = strtok_r(buf, "\n", &save); line && !r; line = strtok_r(NULL, "\n", &save)) {
-		char *p = line + strspn(line, " \t"), *dev;
+		char *p = line + strspn(line, " \t"), *dev, *pvid, id[LVM_ID_LEN + 1] = "";
+		struct lvm_dev *d;
 
 		if (!*p || *p == '#' || !strncmp(p, "VERSION=", 8) || !strncmp(p, "SYSTEMID=", 9))
 			continue;
+		if ((pvid = strstr(p, "PVID=")) && strcspn(pvid + 5, " \t") == LVM_ID_LEN)
+			memcpy(id, pvid + 5, LVM_ID_LEN);
 		if ((dev = strstr(p, "DEVNAME=")) || (dev = strstr(p, "IDNAME="))) {
 			dev = strchr(dev, '=') + 1;
 			dev[strcspn(dev, " \t")] = 0;
@@ -185,7 +188,8 @@ static int read_devices_file(struct lvm_env *env, struct err *e)
 			dev = p;
 			dev[strcspn(dev, "\t")] = 0;
 		}
-		r = add_dev(env, dev, true, NULL, e);
+		if (!(r = add_dev(env, dev, true, &d, e)) && lvm_id_valid(id))
+			memcpy(d->file_pvid, id, sizeof(id));
 	}
 	free(buf);
 	return r;
@@ -361,6 +365,17 @@ int lvm_scan(struct lvm_env *env, struct err *e)
 	return 0;
 }
 
+void lvm_env_skip_path(struct lvm_env *env, const char *path)
+{
+	struct lvm_dev *d;
+	struct err e = { { 0 } };
+
+	if (add_dev(env, path, false, &d, &e) || d->pv)
+		return;
+	d->status = -ECANCELED;
+	err_set(&d->why, -ECANCELED, "%s: left out of this scan", d->path);
+}
+
 int lvm_env_add_path(struct lvm_env *env, const char *path, struct lvm_dev **out, struct err *e)
 {
 	int r = add_dev(env, path, false, out, e);
@@ -442,14 +457,18 @@ int lvm_devices_file_update(struct lvm_env *env, const char *path, const char *i
 		snprintf(real, sizeof(real), "%s", path);
 	if (add && (r = add_dev(env, real, true, &d, e)))
 		return r;
+	if (d && id32)
+		snprintf(d->file_pvid, sizeof(d->file_pvid), "%s", id32);
 	if (!(f = open_memstream(&text, &len)))
 		return err_set(e, -ENOMEM, "out of memory");
 	fprintf(f, "# ulvm devices file: the PVs ulvm uses (as LVM2's system.devices)\n"
 		   "VERSION=1.1.1\n");
 	for (unsigned i = 0; i < env->ndev; i++) {
 		struct lvm_dev *x = &env->dev[i];
-		const char *pvid = x == d && id32 ? id32 : x->pv ? x->pv->label.pv_uuid : "none";
+		const char *pvid = x->pv ? x->pv->label.pv_uuid : x->file_pvid[0] ? x->file_pvid : "none";
 
+		if (x == d && id32)
+			pvid = id32;
 		if (!x->in_file || (!add && !strcmp(x->path, real)))
 			continue;
 		fprintf(f, "IDTYPE=devname IDNAME=%s DEVNAME=%s PVID=%s\n", x->path, x->path, pvid);

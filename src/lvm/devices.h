@@ -45,6 +45,9 @@ struct lvm_dev {
 	int status;
 	struct err why;
 	bool in_file; /* listed in the devices file */
+	/* The PVID the devices file gives it ("" for none): written back as
+	 * it was while no PV is scanned on it (unreadable, left out). */
+	char file_pvid[LVM_ID_LEN + 1];
 	/* The VG whose metadata (on another PV) names this PV's uuid, when
 	 * its own mdas hold none (--pvmetadatacopies 0, ignored mdas): it
 	 * belongs to that VG all the same.  Points into the scan. */
@@ -77,6 +80,9 @@ void lvm_env_free(struct lvm_env *env);
 /* Scan every device; warnings for unreadable ones go to the log.
  * Duplicate PV uuids are refused. */
 int lvm_scan(struct lvm_env *env, struct err *e);
+/* Leave @path out of the next scan (vgimportclone: a copy's devices share
+ * their PV uuids with the original's); a devices file keeps listing it. */
+void lvm_env_skip_path(struct lvm_env *env, const char *path);
 /* Add @path to the set (scanned at once if the set is scanned). */
 int lvm_env_add_path(struct lvm_env *env, const char *path, struct lvm_dev **out, struct err *e);
 struct lvm_dev *lvm_find_dev(struct lvm_env *env, const char *path);

@@ -136,6 +136,11 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 	[R_NOVOLUMEGROUP] = { "novolumegroup", "n", NULL, "pvscan: only the PVs in no VG" },
 	[R_MAPS] = { "maps", "m", NULL, "display: a PV's extents and what uses them, an LV's segments and where they lie" },
 	[R_SELECT] = { "select", "S", "SELECTION", "only the rows that match: FIELD OP VALUE joined by && || ! (), -S help" },
+	[R_DUMP] = { "dump", NULL, "headers|metadata|metadata_all|metadata_search", "pvck: print the headers, the "
+		     "current metadata, every copy in the area, or every copy found without the headers" },
+	[R_SETTINGS] = { "settings", NULL, "KEY=VAL...", "pvck --dump: mda_num=1|2, mda_offset=, mda_size= (bytes), "
+			 "metadata_offset=, seqno= (one copy)" },
+	[R_LABELSECTOR] = { "labelsector", NULL, "N", "pvck: the sector of the label (0 to 3; 1)" },
 	COMMON_OPTS(R_COMMON),
 };
 
@@ -246,6 +251,9 @@ static const struct cli_verb report_verbs[] = {
 	V("vgck", "[VG...]", 0, -1, BIT(R_UPDATEMETADATA),
 	  "Check VG metadata (as strictly as lvm2's vgck); --updatemetadata repairs damaged or old copies.",
 	  lvm_vgck),
+	V("pvck", "PV...", 1, -1, BIT(R_DUMP) | BIT(R_FILE) | BIT(R_SETTINGS) | BIT(R_LABELSECTOR),
+	  "Check PV labels and metadata areas; --dump prints them, -f FILE saves metadata copies (for "
+	  "vgcfgrestore -f). Nothing is written to the PV.", lvm_pvck),
 	V("vgcfgbackup", "[VG...]", 0, -1, BIT(R_FILE),
 	  "Write the VG metadata to the backup dir, or to --file.", lvm_vgcfgbackup),
 	V("vgcfgrestore", "VG", 1, 1, BIT(R_FILE) | BIT(R_FORCE),

@@ -103,6 +103,11 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_UNCACHE] = { "uncache", NULL, NULL, "flush the cache, then detach and remove it" },
 	[C_BASEVGNAME] = { "basevgname", "n", "NAME", "vgimportclone: the new VG's name (1, 2... added while taken)" },
 	[C_IMPORT] = { "import", "i", NULL, "vgimportclone: import an exported VG too" },
+	[C_ADDDEV] = { "adddev", NULL, "PATH", "lvmdevices: add a device to the devices file" },
+	[C_DELDEV] = { "deldev", NULL, "PATH", "lvmdevices: remove a device from the devices file" },
+	[C_DELPVID] = { "delpvid", NULL, "PVID", "lvmdevices: remove the entry with this PVID" },
+	[C_CHECK] = { "check", NULL, NULL, "lvmdevices: compare each entry's PVID with its device's label" },
+	[C_UPDATE] = { "update", NULL, NULL, "lvmdevices: write the PVIDs the labels have" },
 	COMMON_OPTS(C_COMMON),
 };
 
@@ -184,6 +189,11 @@ static const struct cli_verb change_verbs[] = {
 	V("vgsplit", "VG NEWVG [PV...]", 2, -1, BIT(C_NAME) | BIT(C_ALLOC),
 	  "Move PVs (or those of LV -n) and the LVs on them into a new or an existing VG.", lvm_vgsplit),
 	V("vgmerge", "VG FROMVG...", 2, -1, 0, "Merge inactive VGs into VG.", lvm_vgmerge),
+	V("lvmdevices", "", 0, 0,
+	  BIT(C_ADDDEV) | BIT(C_DELDEV) | BIT(C_DELPVID) | BIT(C_CHECK) | BIT(C_UPDATE) | BIT(C_YES),
+	  "List the devices file, or change it: --adddev, --deldev, --delpvid, --check, --update.", lvm_lvmdevices),
+	V("vgimportdevices", "VG...|-a", 0, -1, BIT(C_ALL),
+	  "Add the PVs of VGs (those --devices finds) to the devices file.", lvm_vgimportdevices),
 	V("vgimportclone", "PV...", 1, -1, BIT(C_BASEVGNAME) | BIT(C_IMPORT),
 	  "Give a copied VG (a cloned disk image) new PV and VG uuids and a free name, to use it beside the original.",
 	  lvm_vgimportclone),

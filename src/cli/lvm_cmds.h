@@ -32,7 +32,7 @@ enum {
 	C_MAXRECOVERY, C_MINRECOVERY, C_MIRRORLOG, C_INTERVAL, C_ABORT, C_ATOMIC, C_POLL,
 	C_ADDTAG, C_DELTAG, C_SELECT,
 	C_CACHEPOOL, C_CACHEVOL, C_CACHEMODE, C_CACHEPOLICY, C_CACHESETTINGS, C_CACHEMDFORMAT, C_SPLITCACHE,
-	C_UNCACHE, C_WRITEMOSTLY, C_WRITEBEHIND, C_BASEVGNAME, C_IMPORT,
+	C_UNCACHE, C_WRITEMOSTLY, C_WRITEBEHIND, C_BASEVGNAME, C_IMPORT, C_ADDDEV, C_DELDEV, C_DELPVID, C_CHECK, C_UPDATE,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -101,6 +101,8 @@ int lvm_vgrename(void *ctx, int argc, char **argv);
 int lvm_vgsplit(void *ctx, int argc, char **argv);
 int lvm_vgmerge(void *ctx, int argc, char **argv);
 int lvm_vgimportclone(void *ctx, int argc, char **argv);
+int lvm_lvmdevices(void *ctx, int argc, char **argv);
+int lvm_vgimportdevices(void *ctx, int argc, char **argv);
 int lvm_vgchange(void *ctx, int argc, char **argv);
 int lvm_vgck(void *ctx, int argc, char **argv);
 int lvm_pvck(void *ctx, int argc, char **argv);

@@ -303,6 +303,22 @@ static bool current_text(struct pvck_io *io, bool print, enum pvck_text text, FI
 	return !bad;
 }
 
+/* The metadata area at @off read whole, and its copies of text found. */
+static bool search_area(struct pvck_io *io, const struct pvck_settings *set, FILE *tofile, bool verbose,
+			uint64_t off, uint64_t size)
+{
+	char *buf = size && fits(io, off, size) ? calloc(1, size) : NULL;
+
+	if (!buf || io->read(io->ctx, buf, size, off)) {
+		say(io, "CHECK: failed to read metadata area at offset %" PRIu64 " size %" PRIu64, off, size);
+		free(buf);
+		return false;
+	}
+	pvck_search_text(io, set, tofile, verbose, off, size, buf);
+	free(buf);
+	return true;
+}
+
 /* lvm2's _dump_raw_locn: one raw_locn of the header in @h. */
 static bool raw_locn(struct pvck_io *io, bool print, const uint8_t *h, unsigned ri, uint64_t off, uint64_t size,
 		     unsigned mn, uint64_t *moff, uint64_t *msize, uint32_t *mcrc)
@@ -390,16 +406,8 @@ bool pvck_mda(struct pvck_io *io, const struct pvck_settings *set, bool print, e
 		return !bad;
 	if (text != PVCK_TEXT_ALL) {
 		bad |= !current_text(io, print, text, tofile, mn, off, size, moff, msize, mcrc);
-	} else {
-		char *buf = fits(io, off, size) ? malloc(size) : NULL;
-
-		if (!buf || io->read(io->ctx, buf, size, off)) {
-			say(io, "CHECK: failed to read metadata area at offset %" PRIu64 " size %" PRIu64, off, size);
-			free(buf);
-			return false;
-		}
-		pvck_search_text(io, set, tofile, verbose, off, size, buf);
-		free(buf);
+	} else if (!search_area(io, set, tofile, verbose, off, size)) {
+		return false;
 	}
 	return !bad;
 }
@@ -630,7 +638,6 @@ bool pvck_dump_search(struct pvck_io *io, const struct pvck_settings *set, uint6
 	struct pvck_label l;
 	unsigned n = set->mda_num;
 	uint64_t off = 0, size = 0, dev = io->dev_size;
-	char *buf;
 
 	pvck_label(io, labelsector, false, &l);
 	if (set->mda_offset_set || set->mda_size_set) {
@@ -680,15 +687,7 @@ bool pvck_dump_search(struct pvck_io *io, const struct pvck_settings *set, uint6
 			say(io, "Ignoring mda%u_offset %" PRIu64 " mda%u_size %" PRIu64 " from pv_header.", k + 1,
 			    l.mda_offset[k], k + 1, l.mda_size[k]);
 	say(io, "Searching for metadata at offset %" PRIu64 " size %" PRIu64, off, size);
-	buf = size && fits(io, off, size) ? calloc(1, size) : NULL;
-	if (!buf || io->read(io->ctx, buf, size, off)) {
-		say(io, "CHECK: failed to read metadata area at offset %" PRIu64 " size %" PRIu64, off, size);
-		free(buf);
-		return false;
-	}
-	pvck_search_text(io, set, tofile, verbose, off, size, buf);
-	free(buf);
-	return true;
+	return search_area(io, set, tofile, verbose, off, size);
 }
 
 bool pvck_found(struct pvck_io *io, const struct pvck_settings *set, uint64_t labelsector, const char *name)

@@ -103,6 +103,8 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_UNCACHE] = { "uncache", NULL, NULL, "flush the cache, then detach and remove it" },
 	[C_BASEVGNAME] = { "basevgname", "n", "NAME", "vgimportclone: the new VG's name (1, 2... added while taken)" },
 	[C_IMPORT] = { "import", "i", NULL, "vgimportclone: import an exported VG too" },
+	[C_RESTOREMISSING] = { "restoremissing", NULL, NULL, "vgextend: use again PVs that came back but are marked "
+			       "missing (their extents may hold older data)" },
 	[C_ADDDEV] = { "adddev", NULL, "PATH", "lvmdevices: add a device to the devices file" },
 	[C_DELDEV] = { "deldev", NULL, "PATH", "lvmdevices: remove a device from the devices file" },
 	[C_DELPVID] = { "delpvid", NULL, "PVID", "lvmdevices: remove the entry with this PVID" },
@@ -180,7 +182,8 @@ static const struct cli_verb change_verbs[] = {
 	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC) | BIT(C_SYSTEMID) | BIT(C_SETAUTOACT) |
 		  BIT(C_ADDTAG),
 	  "Create VG on the PVs (made PVs first when they are not).", lvm_vgcreate),
-	V("vgextend", "VG PV...", 2, -1, PVCREATE_OPTS, "Add PVs to VG.", lvm_vgextend),
+	V("vgextend", "VG PV...", 2, -1, PVCREATE_OPTS | BIT(C_RESTOREMISSING),
+	  "Add PVs to VG; --restoremissing: use again PVs of VG that came back.", lvm_vgextend),
 	V("vgreduce", "VG [PV...]", 1, -1, BIT(C_REMOVEMISSING) | BIT(C_FORCE) | BIT(C_ALL) | BIT(C_YES),
 	  "Remove unused PVs from VG, or --removemissing the PVs that are gone.", lvm_vgreduce),
 	V("vgremove", "VG|@TAG...", 0, -1, BIT(C_YES) | BIT(C_FORCE) | BIT(C_SELECT),

@@ -79,7 +79,7 @@ static void pv_full(struct dctx *x, const struct vgh *h, const struct vg_pv *p, 
 
 	lvm_id_format(p->id, id);
 	printf("  --- Physical volume ---\n");
-	printf("  PV Name               %s\n", p->path ? p->path : "[unknown]");
+	printf("  PV Name               %s\n", vg_pv_name(p));
 	printf("  VG Name               %s%s\n", vg->name, p->status & FLAG(PVF_EXPORTED) ? " (exported)" : "");
 	/* as lvm2's pvdisplay_full: the PE start counts as unusable only on a
 	 * device larger than the PV's extents and their start */

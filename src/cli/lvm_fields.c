@@ -283,7 +283,7 @@ static void seg_lists(const struct vg *vg, const struct vg_lv *lv, const struct 
 
 		for (unsigned k = 0; k < g->narea; k++) {
 			const struct lv_area *a = &g->area[k];
-			const char *p = a->lv ? a->lv->name : a->pv->path ? a->pv->path : "[unknown]";
+			const char *p = a->lv ? a->lv->name : vg_pv_name(a->pv);
 			bool hidden = a->lv && !lv_listed(vg, a->lv);
 			/* a sub-LV as lvm2's _format_pvsegs lists it: from 0, all of it */
 			uint32_t at = a->lv ? 0 : a->pe, alen = a->lv ? a->lv->le_count : seg_area_len(g);
@@ -515,7 +515,7 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		report_set_sectors(r, zero_sizes[i], 0);
 	for (size_t i = 0; i < sizeof(zero_counts) / sizeof(*zero_counts); i++)
 		report_set_u64(r, zero_counts[i], 0);
-	report_set_str(r, RF_PV_NAME, p && p->path ? p->path : d ? d->path : "[unknown]");
+	report_set_str(r, RF_PV_NAME, p ? vg_pv_name(p) : d ? d->path : "[unknown]");
 	if (p || pv)
 		lvm_id_format(p ? p->id : pv->label.pv_uuid, id);
 	report_set_str(r, RF_PV_UUID, id);

@@ -63,7 +63,7 @@ static int pv_line(struct lvm_cmd *c, struct vgh *h, struct lvm_dev *d, struct v
 		l->size = d->pv->label.device_size / 512;
 		lvm_id_format(d->pv->label.pv_uuid, l->uuid);
 	}
-	l->path = strdup(p && p->path ? p->path : d ? d->path : "[unknown]"); /* a missing PV: lvm2's name */
+	l->path = strdup(p ? vg_pv_name(p) : d ? d->path : "[unknown]"); /* a missing PV: lvm2's name */
 	if (!l->path || !l->vg) {
 		free(l->path);
 		free(l->vg);

@@ -110,6 +110,37 @@ out:
 	return r;
 }
 
+/* vgextend --restoremissing (lvm2's _restore_pv): the PVs named, back
+ * but marked missing, are used again; the other missing ones keep their
+ * flag (a partial commit). */
+static int restore_missing(struct vgh *h, int argc, char **argv)
+{
+	unsigned fixed = 0;
+
+	for (int i = 0; i < argc; i++) {
+		char real[PATH_MAX];
+		struct vg_pv *p = NULL;
+
+		if (!lvm_canon_path(argv[i], real, sizeof(real)))
+			for (unsigned k = 0; k < h->vg->npv && !p; k++) {
+				struct vg_pv *q = h->vg->pv[k];
+
+				if ((q->path && !strcmp(q->path, real)) || (q->stale_path && !strcmp(q->stale_path, real)))
+					p = q;
+			}
+		if (!p)
+			fprintf(stderr, "  WARNING: PV %s not found in VG %s\n", argv[i], h->vg->name);
+		else if (lvm_vg_restore_missing(h, p))
+			fprintf(stderr, "  WARNING: PV %s was not missing in VG %s\n", argv[i], h->vg->name);
+		else
+			fixed++;
+	}
+	if (!fixed)
+		return lvm_fail("No PV has been restored.");
+	h->partial = true;
+	return 0;
+}
+
 int lvm_vgextend(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -126,11 +157,16 @@ int lvm_vgextend(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
-	for (int i = 1; i < argc; i++) {
-		struct lvm_dev *d;
-
-		if ((r = lvm_pv_orphan(c, argv[i], &o, &d)) || (r = add_pv(h.vg, d)))
+	if (opt_set(c, C_RESTOREMISSING)) {
+		if ((r = restore_missing(&h, argc - 1, argv + 1)))
 			goto out;
+	} else {
+		for (int i = 1; i < argc; i++) {
+			struct lvm_dev *d;
+
+			if ((r = lvm_pv_orphan(c, argv[i], &o, &d)) || (r = add_pv(h.vg, d)))
+				goto out;
+		}
 	}
 	if (lvm_vg_commit(&c->env, &h, &e)) {
 		r = lvm_fail("%s", e.msg);

@@ -145,6 +145,10 @@ int lvm_vg_commit(struct lvm_env *env, struct vgh *h, struct err *e);
 /* What lvm_vg_commit refuses before it writes (a PV missing, an area
  * damaged), checked alone: commands that write two VGs check both first. */
 int lvm_vg_writable(const struct vgh *h, struct err *e);
+/* vgextend --restoremissing of @p: a PV back but marked missing is used
+ * again (its MISSING flag goes at the next commit).  -EALREADY: it was
+ * not marked missing. */
+int lvm_vg_restore_missing(struct vgh *h, struct vg_pv *p);
 /* vgck --updatemetadata (lvm2's): metadata areas of @h's PVs whose header
  * is damaged get a fresh one, as pvcreate writes it, then the VG is
  * committed to every area, so damaged texts and older copies are

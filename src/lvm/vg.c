@@ -123,6 +123,7 @@ static void pvm_free(struct vg_pv *p)
 	free(p->device_id_type);
 	free(p->device_id);
 	free(p->path);
+	free(p->stale_path);
 	strv_free(&p->tags);
 	free(p);
 }

@@ -66,6 +66,13 @@ struct vg_pv {
 	/* Runtime, not in the text: the device found with this id. */
 	struct pv *pv;    /* NULL: missing */
 	char *path;       /* absolute path of the device, when found */
+	/* A device that came back while the text still says MISSING and
+	 * extents are allocated on it: its data may be stale, so the PV stays
+	 * missing (pv, path NULL) until vgextend --restoremissing (lvm2's
+	 * rule).  Not freed with the PV: the scan owns stale, not stale_path. */
+	struct pv *stale;
+	char *stale_path;
+	bool missing_cleared; /* it came back unused: the flag was dropped at the read */
 };
 
 /* An area is a PV range (pv, from PE pe) or a range of a sub-LV (lv,
@@ -170,6 +177,12 @@ int vg_compose(const struct vg *tmpl, struct vg_pv *const *pvs, unsigned npv, st
 struct vg_lv *vg_find_lv(const struct vg *vg, const char *name);
 struct vg_pv *vg_find_pv_id(const struct vg *vg, const char *id32);
 struct vg_pv *vg_find_pv_path(const struct vg *vg, const char *path);
+/* The name lvm2 shows for a PV: its device (one back but still marked
+ * missing too), else "[unknown]". */
+static inline const char *vg_pv_name(const struct vg_pv *p)
+{
+	return p->path ? p->path : p->stale_path ? p->stale_path : "[unknown]";
+}
 /* The name of a new LV: what lvm2's apply_lvname_restrictions and
  * validate_name allow (no "snapshot"/"pvmove" prefix, none of the
  * sub-LV suffixes such as "_tmeta" or "_rimage"), and not taken.  The

@@ -88,6 +88,32 @@ static void note_damage(struct vgh *h, const struct vg_pv *p)
 }
 
 /* A commit or wipe may go ahead: every PV present, none damaged. */
+/* A PV whose device is back while the text says MISSING (a command wrote
+ * the VG without it): unused, it is simply back; with extents, their data
+ * may be older than the VG's (a mirror leg written without), so it stays
+ * missing until vgextend --restoremissing (lvm2's vg_read).  True when
+ * it counts as missing. */
+static bool reappeared(struct vgh *h, struct vg_pv *p)
+{
+	char id[LVM_ID_TEXT_LEN + 1];
+
+	lvm_id_format(p->id, id);
+	log_warn("WARNING: VG %s was previously updated while PV %s was missing.", h->vg->name, p->path);
+	if (!vg_pv_used(h->vg, p)) {
+		log_warn("WARNING: VG %s has unused reappeared PV %s %s.", h->vg->name, p->path, id);
+		p->status &= ~FLAG(PVF_MISSING);
+		p->missing_cleared = true;
+		return false;
+	}
+	log_warn("WARNING: VG %s was missing PV %s %s.", h->vg->name, p->path, id);
+	p->stale = p->pv;
+	p->stale_path = p->path;
+	p->pv = NULL;
+	p->path = NULL;
+	h->missing++;
+	return true;
+}
+
 static int may_write(const struct vgh *h, struct err *e)
 {
 	for (unsigned i = 0; i < h->vg->npv; i++)
@@ -97,8 +123,9 @@ static int may_write(const struct vgh *h, struct err *e)
 			char id[LVM_ID_TEXT_LEN + 1];
 
 			lvm_id_format(h->vg->pv[i]->id, id);
-			return err_set(e, -ENXIO, "Cannot change VG %s while PVs are missing (uuid %s); "
-				       "vgreduce --removemissing first", h->vg->name, id);
+			return err_set(e, -ENXIO, "Cannot change VG %s while PVs are missing (uuid %s%s); see "
+				       "vgreduce --removemissing and vgextend --restoremissing", h->vg->name, id,
+				       h->vg->pv[i]->stale ? ", back but marked missing" : "");
 		}
 	if (h->damaged)
 		return err_set(e, -EUCLEAN,
@@ -204,8 +231,26 @@ int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err
 			h->missing++;
 			continue;
 		}
+		if ((p->status & FLAG(PVF_MISSING)) && reappeared(h, p))
+			continue;
 		note_damage(h, p);
 	}
+	return 0;
+}
+
+int lvm_vg_restore_missing(struct vgh *h, struct vg_pv *p)
+{
+	if (p->stale) {
+		p->pv = p->stale;
+		p->path = p->stale_path;
+		p->stale = NULL;
+		p->stale_path = NULL;
+		h->missing--;
+	} else if (!p->missing_cleared) {
+		return -EALREADY;
+	}
+	p->status &= ~FLAG(PVF_MISSING);
+	p->missing_cleared = false;
 	return 0;
 }
 

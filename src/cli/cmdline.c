@@ -121,14 +121,17 @@ const struct cli_verb *cli_find_verb(const struct cli_spec *spec, const char *na
 
 /* A long option by its name or an unambiguous prefix; -1 unknown, -2
  * ambiguous. */
-static int find_long(const struct cli_spec *spec, const char *name, size_t len)
+/* A name two options share (lvm2's --uuid: pvcreate's UUID, pvchange's
+ * switch) goes to the one @allowed has, as find_short does. */
+static int find_long(const struct cli_spec *spec, const char *name, size_t len, cli_mask allowed)
 {
 	int found = -1;
 
-	for (unsigned o = 0; o < spec->nopts; o++) {
-		if (strlen(spec->opts[o].lng) == len && !strncmp(spec->opts[o].lng, name, len))
-			return (int)o;
-	}
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned o = 0; o < spec->nopts; o++)
+			if ((pass || (allowed & CLI_BIT(o))) && strlen(spec->opts[o].lng) == len &&
+			    !strncmp(spec->opts[o].lng, name, len))
+				return (int)o;
 	for (unsigned o = 0; o < spec->nopts; o++) {
 		if (!strncmp(spec->opts[o].lng, name, len)) {
 			if (found >= 0)
@@ -177,11 +180,11 @@ int cli_values(const struct cli_args *a, int opt, const char ***vals, unsigned *
 }
 
 static int parse_long(const struct cli_spec *spec, const struct cli_verb *v, struct cli_args *a, int argc,
-		      char **argv, int *i)
+		      char **argv, int *i, cli_mask allowed)
 {
 	const char *arg = argv[*i], *eq = strchr(arg + 2, '=');
 	size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-	int o = find_long(spec, arg + 2, len);
+	int o = find_long(spec, arg + 2, len, allowed);
 
 	if (o == -2)
 		return cli_usage_error(spec, v, "option '%s' is ambiguous", arg);
@@ -251,7 +254,7 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, struct cli_arg
 			a->argv[nops++] = arg;
 		else if (!strcmp(arg, "--"))
 			only_operands = true;
-		else if (arg[1] == '-' && (ret = parse_long(spec, v, a, argc, argv, &i)))
+		else if (arg[1] == '-' && (ret = parse_long(spec, v, a, argc, argv, &i, allowed)))
 			return ret;
 		else if (arg[1] != '-' && (ret = parse_shorts(spec, v, a, argc, argv, &i, allowed)))
 			return ret;

@@ -103,6 +103,7 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_UNCACHE] = { "uncache", NULL, NULL, "flush the cache, then detach and remove it" },
 	[C_BASEVGNAME] = { "basevgname", "n", "NAME", "vgimportclone: the new VG's name (1, 2... added while taken)" },
 	[C_IMPORT] = { "import", "i", NULL, "vgimportclone: import an exported VG too" },
+	[C_NEWUUID] = { "uuid", "u", NULL, "pvchange, vgchange: a new random uuid for the PV or the VG" },
 	[C_RESTOREMISSING] = { "restoremissing", NULL, NULL, "vgextend: use again PVs that came back but are marked "
 			       "missing (their extents may hold older data)" },
 	[C_ADDDEV] = { "adddev", NULL, "PATH", "lvmdevices: add a device to the devices file" },
@@ -176,9 +177,10 @@ static const struct cli_verb change_verbs[] = {
 	  BIT(C_NAME) | BIT(C_INTERVAL) | BIT(C_ABORT) | BIT(C_ATOMIC),
 	  "Move the extents of SOURCE_PV (or its PE ranges) to other PVs while the LVs stay in use, with progress "
 	  "every -i seconds; without a PV, take up every move in progress; --abort ends one.", lvm_pvmove),
-	V("pvchange", "PV|@TAG...", 0, -1, BIT(C_ALLOCATABLE) | BIT(C_YES) | TAG_OPTS | BIT(C_SELECT) | BIT(C_ALL),
+	V("pvchange", "PV|@TAG...", 0, -1,
+	  BIT(C_ALLOCATABLE) | BIT(C_YES) | TAG_OPTS | BIT(C_SELECT) | BIT(C_ALL) | BIT(C_NEWUUID),
 	  "Change PVs (named, -a all, or -S): -x y|n makes their free extents allocatable or not, "
-	  "--addtag/--deltag their tags.", lvm_pvchange),
+	  "--addtag/--deltag their tags, -u gives each a new uuid.", lvm_pvchange),
 	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC) | BIT(C_SYSTEMID) | BIT(C_SETAUTOACT) |
 		  BIT(C_ADDTAG),
 	  "Create VG on the PVs (made PVs first when they are not).", lvm_vgcreate),
@@ -203,9 +205,9 @@ static const struct cli_verb change_verbs[] = {
 	V("vgexport", "VG...", 1, -1, 0, "Export VGs: no host uses them until vgimport (move the disks).", lvm_vgexport),
 	V("vgimport", "VG...", 1, -1, 0, "Import exported VGs.", lvm_vgexport),
 	V("vgchange", "[VG|@TAG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID) |
-		  BIT(C_SETAUTOACT) | TAG_OPTS | BIT(C_SELECT) | BIT(C_POLL),
+		  BIT(C_SETAUTOACT) | TAG_OPTS | BIT(C_SELECT) | BIT(C_POLL) | BIT(C_NEWUUID),
 	  "Activate (-ay) or deactivate (-an) every LV of each VG (all, or -S) in ulvmd; change VG tags, "
-	  "system ID, autoactivation.", lvm_vgchange),
+	  "system ID, autoactivation, allocation policy (--alloc), uuid (-u).", lvm_vgchange),
 	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
 	  BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_NAME) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_TYPE) |
 		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE) | BIT(C_THIN) |

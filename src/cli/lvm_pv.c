@@ -278,7 +278,24 @@ int lvm_pvresize(void *ctx, int argc, char **argv)
 struct pvchange {
 	bool alloc, on;
 	unsigned total, done;
+	struct dmctl d;
 };
+
+/* pvchange -u: the label gets a new uuid (lvm2 writes it before the VG
+ * text that names it); *@id is it. */
+static int new_pv_uuid(struct pv *pv, char id[LVM_ID_LEN + 1], struct err *e)
+{
+	struct pv_label lab = pv->label;
+	int r;
+
+	if ((r = lvm_id_create(id, e)))
+		return r;
+	memcpy(lab.pv_uuid, id, LVM_ID_LEN + 1);
+	if ((r = pv_label_write(pv->dev, &lab, e)))
+		return r;
+	pv->label = lab;
+	return 0;
+}
 
 /* pvchange.c's _pvchange_single(): -x and the tags, one commit per PV. */
 static int pvchange_one(struct lvm_cmd *c, struct vgh *h, struct lvm_dev *d, struct vg_pv *p, void *arg)
@@ -287,9 +304,20 @@ static int pvchange_one(struct lvm_cmd *c, struct vgh *h, struct lvm_dev *d, str
 	struct err e = { { 0 } };
 	const char *name = p && p->path ? p->path : d ? d->path : "[unknown]";
 	bool done = false;
+	char id[LVM_ID_LEN + 1] = "";
 	int r;
 
 	x->total++;
+	if (!p && opt_set(c, C_NEWUUID) && !x->alloc && !lvm_tags_given(c) && d && d->pv) {
+		/* an orphan PV: its label is all there is */
+		if (new_pv_uuid(d->pv, id, &e) || lvm_devices_file_update(&c->env, d->path, id, true, &e)) {
+			lvm_fail("%s", e.msg);
+			goto bad;
+		}
+		printf("  Physical volume \"%s\" changed\n", name);
+		x->done++;
+		return 0;
+	}
 	if (!p) {
 		if (lvm_tags_given(c))
 			lvm_fail("Can't change tag on Physical Volume %s not in volume group", name);
@@ -311,11 +339,24 @@ static int pvchange_one(struct lvm_cmd *c, struct vgh *h, struct lvm_dev *d, str
 			return r;
 		done = true;
 	}
+	if (opt_set(c, C_NEWUUID)) {
+		for (unsigned l = 0; l < h->vg->nlv; l++)
+			if (lv_is_active(c, &x->d, h->vg, h->vg->lv[l])) {
+				lvm_fail("Volume group containing %s has active logical volumes", name);
+				goto bad;
+			}
+		if (!p->pv || lvm_vg_writable(h, &e) || new_pv_uuid(p->pv, id, &e)) {
+			lvm_fail("%s", p->pv ? e.msg : "the PV is missing");
+			goto bad;
+		}
+		memcpy(p->id, id, sizeof(id));
+		done = true;
+	}
 	if (!done) {
 		printf("  Physical volume %s not changed\n", name);
 		return 0;
 	}
-	if (lvm_vg_commit(&c->env, h, &e)) {
+	if (lvm_vg_commit(&c->env, h, &e) || (id[0] && lvm_devices_file_update(&c->env, p->path, id, true, &e))) {
 		lvm_fail("%s", e.msg);
 		goto bad;
 	}
@@ -334,8 +375,8 @@ int lvm_pvchange(void *ctx, int argc, char **argv)
 	struct lvm_each how = { .pv = pvchange_one, .arg = &x, .foreign = true, .orphans = true };
 	int r;
 
-	if (!x.alloc && !lvm_tags_given(c)) {
-		lvm_fail("Please give one or more of -x, --addtag or --deltag");
+	if (!x.alloc && !lvm_tags_given(c) && !opt_set(c, C_NEWUUID)) {
+		lvm_fail("Please give one or more of -x, -u, --addtag or --deltag");
 		return LVM_EINVALID;
 	}
 	if (x.alloc) {
@@ -358,5 +399,6 @@ int lvm_pvchange(void *ctx, int argc, char **argv)
 	printf("  %u physical volume%s changed / %u physical volume%s not changed\n", x.done, x.done == 1 ? "" : "s",
 	       x.total - x.done, x.total - x.done == 1 ? "" : "s");
 	lvm_sel_free(how.sel);
+	dmctl_close(&x.d);
 	return r;
 }

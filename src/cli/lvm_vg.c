@@ -616,11 +616,31 @@ struct vgchange {
 /* --systemid ID (the host that owns the VG from now on; lvm2 warns that
  * another host's ID makes the VG foreign here), --setautoactivation y|n,
  * --addtag/--deltag: one commit. */
-static int vgchange_meta(struct lvm_cmd *c, struct vgh *h)
+static int vgchange_meta(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 {
 	const char *id = opt_set(c, C_SYSTEMID) ? opt_val(c, C_SYSTEMID) : NULL;
 	struct err e = { { 0 } };
 	int r;
+
+	if (opt_set(c, C_NEWUUID)) {
+		/* an active LV's device names the VG uuid (LVM-<vg><lv>) */
+		for (unsigned l = 0; l < h->vg->nlv; l++)
+			if (lv_is_active(c, d, h->vg, h->vg->lv[l]) || lv_extents_claimed(h->vg, h->vg->lv[l]) == 1)
+				return lvm_fail("Volume group has active logical volumes");
+		if (lvm_id_create(h->vg->id, &e))
+			return lvm_fail("%s", e.msg);
+	}
+	if (opt_set(c, C_ALLOC)) {
+		const char *want = opt_val(c, C_ALLOC), *now = h->vg->alloc ? h->vg->alloc : "normal";
+		enum alloc_policy p;
+
+		if (alloc_policy_parse(want, &p, &e))
+			return lvm_fail("%s", e.msg);
+		if (!strcmp(want, now))
+			return lvm_fail("Volume group allocation policy is already %s", now);
+		free(h->vg->alloc);
+		h->vg->alloc = strcmp(want, "normal") ? strdup(want) : NULL;
+	}
 
 	if (id && *id && strcmp(id, c->env.system_id))
 		fprintf(stderr, "  WARNING: Requested system ID %s does not match local system ID %s.\n"
@@ -647,7 +667,9 @@ static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 	unsigned active = 0;
 	int ret = 0;
 
-	if ((opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c)) && (ret = vgchange_meta(c, h)))
+	if ((opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c) || opt_set(c, C_NEWUUID) ||
+	     opt_set(c, C_ALLOC)) &&
+	    (ret = vgchange_meta(c, &x->d, h)))
 		return ret;
 	if (!opt_set(c, C_ACTIVATE))
 		return 0;
@@ -679,12 +701,13 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 	struct lvm_cmd *c = ctx;
 	struct vgchange x = { .d = { 0 }, .named = argc > 0 };
 	struct lvm_each how = { .vg = vgchange_one, .arg = &x, .foreign = true };
-	bool meta = opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c);
+	bool meta = opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c) || opt_set(c, C_NEWUUID) ||
+		    opt_set(c, C_ALLOC);
 	int r;
 
 	if (!opt_set(c, C_ACTIVATE) && !meta)
-		return lvm_fail("Only vgchange -a y|n|ay, --addtag/--deltag, --systemid and --setautoactivation "
-				"are implemented yet.");
+		return lvm_fail("Only vgchange -a y|n|ay, --addtag/--deltag, --systemid, --setautoactivation, --alloc and "
+				"-u are implemented yet.");
 	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))
 		return r;
 	if ((r = lvm_setup(c, meta)) || (r = lvm_sel_init(c, C_SELECT, &report_lvm_vgs, &how.sel)))

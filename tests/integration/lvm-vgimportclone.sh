@@ -9,7 +9,9 @@
 #    lvm2's own vgimportclone of the same copy lays it out the same way;
 #  - both VGs are active in one ulvmd at once: the copy has the data of
 #    the moment it was made, writes to it leave the original as it was;
-#  - -n NAME, with 1, 2... added while taken; an exported copy needs -i.
+#  - -n NAME, with 1, 2... added while taken; an exported copy needs -i;
+#  - pvchange -u and vgchange -u, refused while an LV is active, then
+#    read by lvm2; vgchange --alloc.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -112,5 +114,27 @@ ulvm vgimportclone -i -n copy "${L[ca]}" "${L[cb]}" || fail "vgimportclone -i"
 ulvm vgs --noheadings -o vg_attr copy | grep -q 'wz--n-' || fail "the copy is still exported"
 ulvm vgs --noheadings -o vg_attr vg0 | grep -q 'wzx-n-' || fail "the original is no longer exported"
 lvm2 vgck copy >/dev/null
+
+step "pvchange -u, vgchange -u (refused while active), vgchange --alloc; lvm2 reads them"
+ulvm vgchange -ay copy >/dev/null
+expect_refused "Volume group has active logical volumes" ulvm vgchange -u copy
+expect_refused "has active logical volumes" ulvm pvchange -u "${L[ca]}"
+ulvm vgchange -an copy >/dev/null
+old=$(ulvm pvs --noheadings -o pv_uuid "${L[ca]}" | tr -d ' ')
+ulvm pvchange -u "${L[ca]}" | grep -q "Physical volume \"${L[ca]}\" changed" || fail "pvchange -u"
+ulvm vgchange -u copy | grep -q 'Volume group "copy" successfully changed' || fail "vgchange -u"
+ulvm vgchange --alloc contiguous copy >/dev/null
+new=$(ulvm pvs --noheadings -o pv_uuid "${L[ca]}" | tr -d ' ')
+[ "$new" != "$old" ] || fail "pvchange -u kept the uuid"
+[ "$(lvm2 pvs --noheadings -o pv_uuid "${L[ca]}" | tr -d ' ')" = "$new" ] || fail "lvm2 reads another PV uuid"
+[ "$(lvm2 vgs --noheadings -o vg_uuid copy)" = "$(ulvm vgs --noheadings -o vg_uuid copy)" ] ||
+	fail "lvm2 reads another VG uuid"
+lvm2 vgs --noheadings -o vg_attr copy | grep -q 'wz--c-' || fail "lvm2 does not read the allocation policy"
+grep -q "DEVNAME=${L[ca]} PVID=$(echo "$new" | tr -d -)$" "$ULVM_CONF_DIR/devices" || fail "devices file not updated"
+lvm2 vgck copy >/dev/null
+same_refusal vgchange --alloc contiguous copy
+ulvm vgchange -ay copy >/dev/null
+rqio "$(lvuri copy/lin)" "read -P 0x11 0 8M"
+ulvm vgchange -an copy >/dev/null
 stop_ulvmd
 echo "ok"

@@ -616,6 +616,171 @@ static void named_free(struct named_plans *x)
 	x->n = 0;
 }
 
+/* The LVs lvremove of @lv takes first (lvm2's lv_remove_with_dependencies):
+ * those naming it by a key with a dependent word (struct seg_ref_key), by
+ * the names lvs shows ("vg/snap" for an old snapshot's snapshotN). */
+struct deps {
+	const struct vg *vg;
+	const struct vg_lv *lv;
+	char **names;
+	unsigned n;
+	const char *word; /* lvm2's word for @lv in its question, or "" */
+};
+
+static int dep_ref(const struct lv_ref *r, void *data)
+{
+	struct deps *x = data;
+	const struct vg_lv *shown = r->from;
+	char **v;
+
+	if (r->to != x->lv || !r->dependent || r->from == x->lv)
+		return 0;
+	for (unsigned i = 0; lv_internal(r->from) && i < x->vg->nlv; i++)
+		if (lv_stands_for(x->vg, x->vg->lv[i]) == r->from)
+			shown = x->vg->lv[i];
+	if (!(v = realloc(x->names, (x->n + 1) * sizeof(*v))) ||
+	    asprintf(&v[x->n], "%s/%s", x->vg->name, shown->name) < 0)
+		return -ENOMEM;
+	x->names = v;
+	x->n++;
+	if (*r->dependent)
+		x->word = r->dependent;
+	return 0;
+}
+
+static void deps_free(struct deps *x)
+{
+	for (unsigned i = 0; i < x->n; i++)
+		free(x->names[i]);
+	free(x->names);
+}
+
+static int remove_one(struct lvm_cmd *c, struct dmctl *d, const char *arg, unsigned depth);
+
+static bool lv_still_there(struct lvm_cmd *c, const char *arg)
+{
+	struct vgh h = { .lock_fd = -1 };
+	struct err e = { { 0 } };
+	char vg[LVM_NAME_LEN];
+	const char *name;
+	bool there;
+
+	if (lvm_split_lvname(arg, vg, sizeof(vg), &name) || lvm_vg_read(&c->env, vg, &h, &e))
+		return true; /* remove_one says what is wrong */
+	there = vg_find_lv(h.vg, name) != NULL;
+	lvm_vg_release(&h);
+	return there;
+}
+
+/* The dependents of @lv go first, after lvm2's question (a pool's), or
+ * with @lv deactivated first (an origin, whose snapshots then go without
+ * more questions).  @h is released. */
+static int remove_deps(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, struct vg_lv *shown,
+		       struct deps *x, unsigned depth)
+{
+	struct err e = { { 0 } };
+	char q[600];
+	int r = 0;
+
+	if (x->word && !opt_set(c, C_FORCE)) {
+		snprintf(q, sizeof(q), "Removing %s %s/%s will remove %u dependent volume(s). Proceed?", x->word,
+			 h->vg->name, shown->name, x->n);
+		if (!lvm_confirm(c, q))
+			r = lvm_fail("Logical volume %s/%s not removed.", h->vg->name, shown->name);
+	} else if (!x->word && lv_is_active(c, d, h->vg, shown)) {
+		snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?", h->vg->name,
+			 shown->name);
+		if (!opt_set(c, C_FORCE) && !lvm_confirm(c, q))
+			r = lvm_fail("Logical volume %s/%s not removed.", h->vg->name, shown->name);
+		else if (lv_deactivate(c, d, h->vg, lv, &e))
+			r = lvm_fail("%s", e.msg);
+	}
+	lvm_vg_release(h);
+	for (unsigned i = 0; i < x->n && !r; i++)
+		r = remove_one(c, d, x->names[i], depth + 1);
+	return r;
+}
+
+/* lvremove of one VG/LV: its dependents first, then the LV with its
+ * sub-LVs (its type's hook, or the generic removal). */
+static int remove_one(struct lvm_cmd *c, struct dmctl *d, const char *arg, unsigned depth)
+{
+	struct vgh h = { .lock_fd = -1 };
+	struct err e = { { 0 } };
+	struct vg_lv *lv, *top, *shown, **set = NULL;
+	struct named_plans named = { .c = c, .d = d };
+	const struct segtype *st;
+	unsigned nset = 0;
+	char q[600], name[LVM_NAME_LEN];
+	int r, ret = 0;
+
+	if ((r = read_lv(c, arg, &h, &lv)))
+		return r;
+	shown = lv;
+	if ((top = lv_stands_for(h.vg, lv)))
+		lv = top; /* lvremove vg/snap: the snapshot */
+	if (depth < 8) {
+		struct deps x = { .vg = h.vg, .lv = lv };
+
+		if (lv_refs_each(h.vg, NULL, dep_ref, &x)) {
+			deps_free(&x);
+			lvm_vg_release(&h);
+			return lvm_fail("out of memory");
+		}
+		if (x.n) {
+			r = remove_deps(c, d, &h, lv, shown, &x, depth);
+			deps_free(&x);
+			if (r || (r = read_lv(c, arg, &h, &lv)))
+				return r;
+			shown = lv;
+			if ((top = lv_stands_for(h.vg, lv)))
+				lv = top;
+		}
+	}
+	if ((st = lv_change_type(h.vg, shown, false))) {
+		r = lvm_hooks_lvremove(c, d, &h, st, shown);
+		lvm_vg_release(&h);
+		return r;
+	}
+	snprintf(name, sizeof(name), "%s", shown->name);
+	if ((r = removal_check(h.vg, lv, &set, &nset)) || (r = mapped_elsewhere(c, d, h.vg, set, nset))) {
+		free(set);
+		lvm_vg_release(&h);
+		return r;
+	}
+	named_plans(h.vg, lv, &named);
+	if (lv_is_active(c, d, h.vg, shown)) {
+		snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?", h.vg->name,
+			 shown->name);
+		if (!opt_set(c, C_FORCE) && !lvm_confirm(c, q))
+			ret = lvm_fail("Logical volume %s/%s not removed.", h.vg->name, shown->name);
+		else if (lv_deactivate(c, d, h.vg, lv, &e))
+			ret = lvm_fail("%s", e.msg);
+		if (ret) {
+			free(set);
+			named_free(&named);
+			lvm_vg_release(&h);
+			return ret;
+		}
+	}
+	/* with its sub-LVs, which no other LV uses (removal_check) */
+	for (unsigned k = 0; k < nset; k++)
+		vg_remove_lv(h.vg, set[k]);
+	free(set);
+	if (lvm_vg_commit(&c->env, &h, &e))
+		ret = lvm_fail("%s", e.msg);
+	else
+		printf("  Logical volume \"%s\" successfully removed.\n", name);
+	/* what it stacked on the LVs it named comes off (a snapshot's origin) */
+	for (unsigned k = 0; k < named.n && !ret; k++)
+		if (vg_find_lv(h.vg, named.lv[k]->name) == named.lv[k] &&
+		    lv_dm_restack_since(d, &c->env, h.vg, named.lv[k], &named.plan[k], &e))
+			ret = lvm_fail("%s", e.msg);
+	named_free(&named);
+	lvm_vg_release(&h);
+	return ret;
+}
+
 int lvm_lvremove(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -636,74 +801,12 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 		argv = names.v;
 	}
 	for (int i = 0; i < argc; i++) {
-		struct vgh h = { .lock_fd = -1 };
-		struct err e = { { 0 } };
-		struct vg_lv *lv, *top, *shown, **set = NULL;
-		struct named_plans named = { .c = c, .d = &d };
-		const struct segtype *st;
-		unsigned nset = 0;
-		char q[600], name[LVM_NAME_LEN];
-
-		if (!strchr(argv[i], '/')) { /* a VG: all its LVs */
+		if (!strchr(argv[i], '/')) /* a VG: all its LVs */
 			ret = lvm_fail("Removing every LV of VG %s: not implemented yet; name each VG/LV.", argv[i]);
-			continue;
-		}
-		if ((r = read_lv(c, argv[i], &h, &lv))) {
+		else if (names.walked && !lv_still_there(c, argv[i]))
+			; /* selected, and gone with an LV it depended on */
+		else if ((r = remove_one(c, &d, argv[i], 0)))
 			ret = r;
-			continue;
-		}
-		if ((st = lv_change_type(h.vg, lv, false))) {
-			if ((r = lvm_hooks_lvremove(c, &d, &h, st, lv)))
-				ret = r;
-			lvm_vg_release(&h);
-			continue;
-		}
-		snprintf(name, sizeof(name), "%s", lv->name);
-		shown = lv;
-		if ((top = lv_stands_for(h.vg, lv)))
-			lv = top; /* lvremove vg/snap: the snapshot */
-		if ((r = removal_check(h.vg, lv, &set, &nset)) || (r = mapped_elsewhere(c, &d, h.vg, set, nset))) {
-			ret = r;
-			free(set);
-			set = NULL;
-			lvm_vg_release(&h);
-			continue;
-		}
-		named_plans(h.vg, lv, &named);
-		if (lv_is_active(c, &d, h.vg, shown)) {
-			snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?",
-				 h.vg->name, shown->name);
-			if (!opt_set(c, C_FORCE) && !lvm_confirm(c, q)) {
-				ret = lvm_fail("Logical volume %s/%s not removed.", h.vg->name, shown->name);
-				free(set);
-				named_free(&named);
-				lvm_vg_release(&h);
-				continue;
-			}
-			if (lv_deactivate(c, &d, h.vg, lv, &e)) {
-				ret = lvm_fail("%s", e.msg);
-				free(set);
-				named_free(&named);
-				lvm_vg_release(&h);
-				continue;
-			}
-		}
-		/* with its sub-LVs, which no other LV uses (removal_check) */
-		for (unsigned k = 0; k < nset; k++)
-			vg_remove_lv(h.vg, set[k]);
-		free(set);
-		set = NULL;
-		if (lvm_vg_commit(&c->env, &h, &e))
-			ret = lvm_fail("%s", e.msg);
-		else
-			printf("  Logical volume \"%s\" successfully removed.\n", name);
-		/* what it stacked on the LVs it named comes off (a snapshot's origin) */
-		for (unsigned k = 0; k < named.n && !ret; k++)
-			if (vg_find_lv(h.vg, named.lv[k]->name) == named.lv[k] &&
-			    lv_dm_restack_since(&d, &c->env, h.vg, named.lv[k], &named.plan[k], &e))
-				ret = lvm_fail("%s", e.msg);
-		named_free(&named);
-		lvm_vg_release(&h);
 	}
 	for (unsigned i = 0; i < names.n; i++)
 		free(names.v[i]);

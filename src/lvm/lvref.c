@@ -53,7 +53,8 @@ int lv_refs_each(const struct vg *vg, const struct vg_lv *from, int (*fn)(const 
 
 			/* the names are in the kept section; a modelled one names PVs only */
 			for (const struct seg_ref_key *rk = sg->st->refs; sg->raw && rk && rk->key; rk++) {
-				struct lv_ref r = { .from = lv, .key = rk->key, .pins = rk->pins, .cascade = rk->cascade };
+				struct lv_ref r = { .from = lv, .key = rk->key, .pins = rk->pins, .cascade = rk->cascade,
+						 .dependent = rk->dependent };
 				struct cfg_node *n = cfg_find(sg->raw, rk->key);
 				int ret;
 

@@ -38,6 +38,7 @@ struct lv_ref {
 	struct vg_lv *to;      /* NULL: no LV of that name */
 	bool pins;
 	bool cascade; /* deactivating @to deactivates @from first */
+	const char *dependent; /* the key's (struct seg_ref_key) */
 };
 
 /* Call @fn for each reference of @from's segments (each LV's when @from

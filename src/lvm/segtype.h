@@ -48,6 +48,12 @@ struct seg_ref_key {
 	bool pins;       /* the LV named may not go, shrink or be renamed on its own */
 	unsigned stride; /* 0: one string; n: a list, a name every n items (LV, LE pairs: 2) */
 	bool cascade;    /* deactivating the LV named deactivates the naming LV first */
+	/* lvremove of the LV named: NULL, refused while the naming LV exists;
+	 * else the naming LV is removed first, with it (lvm2's
+	 * lv_remove_with_dependencies), after lvm2's question "Removing
+	 * <dependent> VG/LV will remove N dependent volume(s)" ("pool"),
+	 * or without one (""; an old snapshot's origin). */
+	const char *dependent;
 };
 
 enum segtype_flag {

@@ -46,10 +46,9 @@ done
 lvm2 vgck richvg >/dev/null
 u vgck richvg
 
-step "sub-LVs, a COW and an origin are not removed, renamed or resized alone"
+step "sub-LVs, a COW and an origin are not removed, renamed or resized alone (an origin goes with its snapshots)"
 refused "internal LV" lvremove -f richvg/r1_rimage_0
 refused "internal LV" lvremove -f richvg/cp_cdata
-refused "used by richvg/snapshot0" lvremove -f richvg/other
 refused "internal LV" lvrename richvg/r1_rimage_0 newname
 refused "internal LV" lvrename richvg cp_cmeta cmeta2
 refused "origin of richvg/snapshot0" lvreduce -f -l -1 richvg/other

@@ -22,7 +22,9 @@
 #  - lvremove of the snapshot: the origin is a plain linear device again,
 #    no -real layer left;
 #  - refused, nothing written: no size, a chunk that is not a power of two,
-#    a snapshot of a snapshot, lvremove of the origin while it has one.
+#    a snapshot of a snapshot;
+#  - lvremove of the origin takes its snapshot first (lvm2's
+#    lv_remove_with_dependencies), asking once when the origin is active.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -168,8 +170,18 @@ refuse() { # WHY ARGS...
 refuse "size" lvcreate --devices "$DEVS" -s -n x svg/lin
 refuse "chunk" lvcreate --devices "$DEVS" -s -L 4M -c 3k -n x svg/lin
 refuse "not supported" lvcreate --devices "$DEVS" -s -L 4M -n x svg/fssnap
-refuse "used by svg/snapshot" lvremove --devices "$DEVS" -y svg/fs
 [ "$(lvm2 vgs --noheadings -o vg_seqno svg | tr -d ' ')" = "$seq0" ] || fail "a refused command changed the VG"
+
+step "lvremove of an origin takes its snapshot first, as lvm2 (asked once: the origin is active)"
+if echo n | ulvm lvremove --devices "$DEVS" svg/fs >"$T/out" 2>&1; then fail "removed without a yes"; fi
+grep -q "Do you really want to remove active logical volume svg/fs?" "$T/out" || { cat "$T/out"; fail "not asked"; }
+[ "$(lvm2 vgs --noheadings -o vg_seqno svg | tr -d ' ')" = "$seq0" ] || fail "a refused lvremove changed the VG"
+ulvm lvremove --devices "$DEVS" -y svg/fs | tee "$T/out"
+[ "$(grep -c 'successfully removed' "$T/out")" = 2 ] || fail "not the snapshot and the origin"
+grep -q 'Logical volume "fssnap" successfully removed' "$T/out" || fail "the snapshot was not removed"
+lvm2 vgck svg >/dev/null
+lvm2 lvs -a --noheadings -o lv_name svg | grep -qE 'fs|snapshot' && fail "lvm2 still lists them"
+ulvm dmsetup ls | grep -q svg-fs && fail "devices of the origin or the snapshot are left"
 step "snapshot_autoextend: ulvmd --on-event 'ulvm lvextend --use-policies' grows a filling snapshot"
 stop_ulvmd
 cat >"$ULVM_CONF_DIR/ulvm.conf" <<'EOC'

@@ -5,6 +5,7 @@
 #    layout; lvm2's vgck and lvs accept it and show the same structure;
 #  - thin LVs over-provisioned, snapshots of snapshots, an external origin,
 #    lvremove, lvextend of the pool's data and metadata online, lvs fields;
+#  - lvremove of a pool with thin LVs asks lvm2's question and takes them;
 #  - lvextend --use-policies per activation/thin_pool_autoextend_*;
 #  - thin_check on the _tmeta range copied from the PV after the workload;
 #  - a pool made by lvm2 (vgcfgrestore) seeded by thin_restore activates in
@@ -140,7 +141,15 @@ thin_dump "$T/tmeta" | grep -c '<device ' | grep -qx 3 || fail "thin_dump: not 3
 ulvm vgchange -ay vg0 >/dev/null
 qio "$(uri vg0/snap2)" "read -P 0x11 0 4M"
 ulvm lvremove -y vg0/pool2 >/dev/null
-ulvm lvremove -y vg0/pool >/dev/null 2>&1 && fail "removed a pool with thin LVs"
+if echo n | ulvm lvremove vg0/pool >"$T/out" 2>&1; then fail "removed a pool with thin LVs without a yes"; fi
+grep -q "Removing pool vg0/pool will remove [0-9]* dependent volume(s). Proceed?" "$T/out" || { cat "$T/out"; fail "not asked"; }
+ulvm lvs vg0/pool >/dev/null || fail "the pool went after a no"
+thins=$(ulvm lvs --noheadings -o lv_name,pool_lv vg0 | awk '$2 == "pool"' | wc -l)
+ulvm lvremove -y vg0/pool | tee "$T/out"
+[ "$(grep -c 'successfully removed' "$T/out")" = $((thins + 1)) ] || fail "not the $thins thin LVs and the pool"
+ulvm lvs --noheadings -o lv_name,pool_lv vg0 | grep -qw pool && fail "left: $(ulvm lvs vg0)"
+lvm2 vgck vg0 >/dev/null
+ulvm dmsetup ls | grep -qE '^vg0-(pool|thin1|snap2|vm1)' && fail "devices left: $(ulvm dmsetup ls)"
 
 step "a pool made by lvm2 and thin_restore activates with the same mappings"
 lvm2 vgcreate lvvg "${L[c]}" >/dev/null

@@ -808,9 +808,9 @@ static int cache_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv
 }
 
 static const struct seg_ref_key cache_refs[] = {
-	{ "cache_pool", true, 0, false },
-	{ "origin", true, 0, false },
-	{ NULL, false, 0, false },
+	{ "cache_pool", true, 0, false, NULL },
+	{ "origin", true, 0, false, NULL },
+	{ NULL, false, 0, false, NULL },
 };
 
 const struct segtype segtype_cache = {

@@ -994,9 +994,9 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 }
 
 static const struct seg_ref_key pool_refs[] = {
-	{ "data", true, 0, false },
-	{ "metadata", true, 0, false },
-	{ NULL, false, 0, false },
+	{ "data", true, 0, false, NULL },
+	{ "metadata", true, 0, false, NULL },
+	{ NULL, false, 0, false, NULL },
 };
 
 const struct segtype segtype_cache_pool = {

@@ -14,7 +14,7 @@
 #include "lvm/segtype.h"
 
 #define KEPT_TYPE(id, nm, nms, fl, v, t, rep, ...)                                                           \
-	static const struct seg_ref_key id##_refs[] = { __VA_ARGS__ { NULL, false, 0, false } };            \
+	static const struct seg_ref_key id##_refs[] = { __VA_ARGS__ { NULL, false, 0, false, NULL } };            \
 	const struct segtype segtype_##id = { .name = nm, .names = nms, .flags = SEGTYPE_KEPT | (fl),        \
 					      .refs = id##_refs, .attr_volume = v, .attr_target = t,       \
 					      .report = rep }
@@ -28,10 +28,10 @@ static void target_report(const struct seg_report_ctx *x, const struct vg_lv *ow
 	report_set_u64(x->row, RF_DATA_STRIPES, 0);
 }
 
-KEPT_TYPE(integrity, "integrity", NULL, 0, 0, 0, NULL, { "origin", true, 0, false },
-	  { "meta_dev", true, 0, false },);
-KEPT_TYPE(vdo, "vdo", NULL, SEGTYPE_VIRTUAL, 0, 0, NULL, { "vdo_pool", true, 0, false },);
-KEPT_TYPE(vdo_pool, "vdo-pool", NULL, 0, 0, 0, NULL, { "data", true, 0, false },);
+KEPT_TYPE(integrity, "integrity", NULL, 0, 0, 0, NULL, { "origin", true, 0, false, NULL },
+	  { "meta_dev", true, 0, false, NULL },);
+KEPT_TYPE(vdo, "vdo", NULL, SEGTYPE_VIRTUAL, 0, 0, NULL, { "vdo_pool", true, 0, false, NULL },);
+KEPT_TYPE(vdo_pool, "vdo-pool", NULL, 0, 0, 0, NULL, { "data", true, 0, false, NULL },);
 KEPT_TYPE(error, "error", NULL, SEGTYPE_VIRTUAL, 'v', 'v', target_report, );
 KEPT_TYPE(zero, "zero", NULL, SEGTYPE_VIRTUAL, 'v', 'v', target_report, );
 KEPT_TYPE(unknown, NULL, NULL, 0, 0, 0, NULL, );

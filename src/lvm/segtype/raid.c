@@ -663,9 +663,9 @@ static void raid_display_seg(const struct seg_display_ctx *x, const struct lv_se
 }
 
 static const struct seg_ref_key raid_refs[] = {
-	{ "raids", true, 1, false },
-	{ "raid0_lvs", true, 1, false },
-	{ NULL, false, 0, false },
+	{ "raids", true, 1, false, NULL },
+	{ "raid0_lvs", true, 1, false, NULL },
+	{ NULL, false, 0, false, NULL },
 };
 
 const struct segtype segtype_raid = {

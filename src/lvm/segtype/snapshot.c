@@ -537,10 +537,10 @@ static bool snapshot_poll(const struct vg *vg, const struct vg_lv *lv, struct dm
 }
 
 static const struct seg_ref_key snapshot_refs[] = {
-	{ "origin", true, 0, true }, /* the origin goes down after its snapshots */
-	{ "cow_store", true, 0, false },
-	{ "merging_store", true, 0, false },
-	{ NULL, false, 0, false },
+	{ "origin", true, 0, true, "" }, /* the origin goes down after its snapshots, and with them */
+	{ "cow_store", true, 0, false, NULL },
+	{ "merging_store", true, 0, false, NULL },
+	{ NULL, false, 0, false, NULL },
 };
 
 const struct segtype segtype_snapshot = {

@@ -176,8 +176,8 @@ static int striped_plan(struct lv_plan *p, const struct vg *vg, const struct vg_
 }
 
 static const struct seg_ref_key striped_refs[] = {
-	{ "stripes", true, 2, false }, /* of a kept section, whose stripes name what is not in the VG */
-	{ NULL, false, 0, false },
+	{ "stripes", true, 2, false, NULL }, /* of a kept section, whose stripes name what is not in the VG */
+	{ NULL, false, 0, false, NULL },
 };
 
 /* lvm2's _striped_display */

@@ -399,11 +399,11 @@ static int thin_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_r
 }
 
 static const struct seg_ref_key thin_refs[] = {
-	{ "thin_pool", true, 0, true }, /* the pool's deactivation takes its thin LVs down first */
-	{ "external_origin", true, 0, false },
-	{ "merge", true, 0, false },
-	{ "origin", false, 0, false }, /* lvm2 lets a thin origin go; the snapshot keeps its blocks */
-	{ NULL, false, 0, false },
+	{ "thin_pool", true, 0, true, "pool" }, /* the pool's deactivation takes its thin LVs down first */
+	{ "external_origin", true, 0, false, "external origin" },
+	{ "merge", true, 0, false, NULL },
+	{ "origin", false, 0, false, NULL }, /* lvm2 lets a thin origin go; the snapshot keeps its blocks */
+	{ NULL, false, 0, false, NULL },
 };
 
 const struct segtype segtype_thin = {

@@ -492,9 +492,9 @@ static int pool_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_r
 }
 
 static const struct seg_ref_key pool_refs[] = {
-	{ "metadata", true, 0, false },
-	{ "pool", true, 0, false },
-	{ NULL, false, 0, false },
+	{ "metadata", true, 0, false, NULL },
+	{ "pool", true, 0, false, NULL },
+	{ NULL, false, 0, false, NULL },
 };
 
 /* lvdisplay: the sub-LVs; how full an active pool is; --maps: lvm2's

@@ -592,9 +592,9 @@ static int wc_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_res
 }
 
 static const struct seg_ref_key wc_refs[] = {
-	{ "origin", true, 0, false },
-	{ "writecache", true, 0, false },
-	{ NULL, false, 0, false },
+	{ "origin", true, 0, false, NULL },
+	{ "writecache", true, 0, false, NULL },
+	{ NULL, false, 0, false, NULL },
 };
 
 const struct segtype segtype_writecache = {

@@ -78,6 +78,24 @@ int lv_activate(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const s
 	return lvm_lv_activate(&c->env, d, vg, lv, e);
 }
 
+int lvm_activation_opts(struct lvm_cmd *c)
+{
+	struct err e = { { 0 } };
+
+	if (opt_set(c, C_ACTMODE) && opt_set(c, C_PARTIAL) && strcmp(opt_val(c, C_ACTMODE), "partial")) {
+		lvm_fail("--partial and --activationmode are mutually exclusive arguments");
+		return LVM_EINVALID;
+	}
+	if ((opt_set(c, C_ACTMODE) || opt_set(c, C_PARTIAL)) &&
+	    lvm_activation_mode_set(&c->env, opt_set(c, C_ACTMODE) ? opt_val(c, C_ACTMODE) : "partial", &e)) {
+		lvm_fail("%s", e.msg);
+		return LVM_EINVALID;
+	}
+	if (c->env.activation_mode == LVM_ACT_PARTIAL)
+		fprintf(stderr, "  PARTIAL MODE. Incomplete logical volumes will be processed.\n");
+	return 0;
+}
+
 int lvm_poll_opt(const struct lvm_cmd *c)
 {
 	if (opt_set(c, C_POLL) && strcmp(opt_val(c, C_POLL), "y") && strcmp(opt_val(c, C_POLL), "n"))

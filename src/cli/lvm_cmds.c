@@ -103,6 +103,9 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_UNCACHE] = { "uncache", NULL, NULL, "flush the cache, then detach and remove it" },
 	[C_BASEVGNAME] = { "basevgname", "n", "NAME", "vgimportclone: the new VG's name (1, 2... added while taken)" },
 	[C_IMPORT] = { "import", "i", NULL, "vgimportclone: import an exported VG too" },
+	[C_ACTMODE] = { "activationmode", NULL, "partial|degraded|complete", "-ay of LVs with parts on missing PVs: "
+			 "raid ones that can run degraded (the default), any (missing parts fail I/O), or none" },
+	[C_PARTIAL] = { "partial", "P", NULL, "the same as --activationmode partial" },
 	[C_NEWUUID] = { "uuid", "u", NULL, "pvchange, vgchange: a new random uuid for the PV or the VG" },
 	[C_RESTOREMISSING] = { "restoremissing", NULL, NULL, "vgextend: use again PVs that came back but are marked "
 			       "missing (their extents may hold older data)" },
@@ -205,7 +208,8 @@ static const struct cli_verb change_verbs[] = {
 	V("vgexport", "VG...", 1, -1, 0, "Export VGs: no host uses them until vgimport (move the disks).", lvm_vgexport),
 	V("vgimport", "VG...", 1, -1, 0, "Import exported VGs.", lvm_vgexport),
 	V("vgchange", "[VG|@TAG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID) |
-		  BIT(C_SETAUTOACT) | TAG_OPTS | BIT(C_SELECT) | BIT(C_POLL) | BIT(C_NEWUUID),
+		  BIT(C_SETAUTOACT) | TAG_OPTS | BIT(C_SELECT) | BIT(C_POLL) | BIT(C_NEWUUID) | BIT(C_ACTMODE) |
+		  BIT(C_PARTIAL),
 	  "Activate (-ay) or deactivate (-an) every LV of each VG (all, or -S) in ulvmd; change VG tags, "
 	  "system ID, autoactivation, allocation policy (--alloc), uuid (-u).", lvm_vgchange),
 	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
@@ -228,7 +232,7 @@ static const struct cli_verb change_verbs[] = {
 	V("lvchange", "VG/LV|VG|@TAG...", 0, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) |
 		  BIT(C_SETAUTOACT) | BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH) | TAG_OPTS | BIT(C_SELECT) |
 		  BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_POLL) | BIT(C_CACHEMODE) | BIT(C_CACHEPOLICY) |
-		  BIT(C_CACHESETTINGS) | BIT(C_WRITEMOSTLY) | BIT(C_WRITEBEHIND),
+		  BIT(C_CACHESETTINGS) | BIT(C_WRITEMOSTLY) | BIT(C_WRITEBEHIND) | BIT(C_ACTMODE) | BIT(C_PARTIAL),
 	  "Activate (-ay) or deactivate (-an) LVs (named, or -S) in ulvmd; -p r|rw sets their permission, "
 	  "--addtag/--deltag their tags; --refresh reloads them; --syncaction, --rebuild, --writemostly and "
 	  "--writebehind act on raid LVs; "

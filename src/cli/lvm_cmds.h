@@ -32,7 +32,7 @@ enum {
 	C_MAXRECOVERY, C_MINRECOVERY, C_MIRRORLOG, C_INTERVAL, C_ABORT, C_ATOMIC, C_POLL,
 	C_ADDTAG, C_DELTAG, C_SELECT,
 	C_CACHEPOOL, C_CACHEVOL, C_CACHEMODE, C_CACHEPOLICY, C_CACHESETTINGS, C_CACHEMDFORMAT, C_SPLITCACHE,
-	C_UNCACHE, C_WRITEMOSTLY, C_WRITEBEHIND, C_BASEVGNAME, C_IMPORT, C_ADDDEV, C_DELDEV, C_DELPVID, C_CHECK, C_UPDATE, C_RESTOREMISSING, C_NEWUUID,
+	C_UNCACHE, C_WRITEMOSTLY, C_WRITEBEHIND, C_BASEVGNAME, C_IMPORT, C_ADDDEV, C_DELDEV, C_DELPVID, C_CHECK, C_UPDATE, C_RESTOREMISSING, C_NEWUUID, C_ACTMODE, C_PARTIAL,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -136,6 +136,9 @@ static inline bool lvm_daemon_up(struct lvm_cmd *c, struct dmctl *d)
  * --poll n (lvm/poll.h; @seen: what this command started already). */
 struct lvm_poll_seen;
 int lvm_poll_opt(const struct lvm_cmd *c);
+/* --activationmode / -P over activation/activation_mode (after
+ * lvm_setup), with lvm2's "PARTIAL MODE" warning. */
+int lvm_activation_opts(struct lvm_cmd *c);
 void lv_poll(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, struct lvm_poll_seen *seen);
 /* An LV that activation passes over: ACTIVATION_SKIP without -K; with
  * -aay (@autoact) also one that is not autoactivated: NOAUTOACTIVATE on

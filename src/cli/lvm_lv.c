@@ -911,7 +911,7 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	}
 	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))
 		return r;
-	if ((r = lvm_setup(c, meta || cache || opt_set(c, C_REBUILD) || raid)) ||
+	if ((r = lvm_setup(c, meta || cache || opt_set(c, C_REBUILD) || raid)) || (r = lvm_activation_opts(c)) ||
 	    (r = lvm_sel_init(c, C_SELECT, &report_lvm_lvs, &how.sel)))
 		return r;
 	if ((opt_set(c, C_ACTIVATE) || opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD) || refresh) &&

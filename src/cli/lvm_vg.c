@@ -710,7 +710,8 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 				"-u are implemented yet.");
 	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))
 		return r;
-	if ((r = lvm_setup(c, meta)) || (r = lvm_sel_init(c, C_SELECT, &report_lvm_vgs, &how.sel)))
+	if ((r = lvm_setup(c, meta)) || (r = lvm_activation_opts(c)) ||
+	    (r = lvm_sel_init(c, C_SELECT, &report_lvm_vgs, &how.sel)))
 		return r;
 	if (opt_set(c, C_ACTIVATE) && !lvm_daemon_up(c, &x.d)) {
 		lvm_sel_free(how.sel);

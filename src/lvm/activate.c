@@ -2,6 +2,7 @@
 #include "lvm/activate.h"
 
 #include "io/dev.h"
+#include "lvm/devices.h"
 #include "lvm/lvref.h"
 #include "lvm/segtype.h"
 
@@ -389,7 +390,10 @@ int lv_dm_deactivate(struct dmctl *d, const struct vg *vg, const struct vg_lv *l
 	}
 	if ((r = lv_refs_each(vg, NULL, cascade_down, &x)))
 		return r;
-	if (lv_plan_build(&p, vg, NULL, lv, &e2)) { /* no plan (a PV went missing): its own device */
+	/* planned as a partial activation would plan it: the devices of its
+	 * missing areas (--activationmode partial) go with it too */
+	static const struct lvm_env partial = { .activation_mode = LVM_ACT_PARTIAL };
+	if (lv_plan_build(&p, vg, &partial, lv, &e2)) { /* no plan: its own device */
 		lv_dm_name(vg, lv, name);
 		return lv_dm_active(d, vg, lv) ? dmctl_simple(d, "remove", name, e) : 0;
 	}

@@ -250,6 +250,8 @@ int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, 
 	}
 	if ((r = local_system_id(env, e)))
 		return r;
+	if ((r = lvm_activation_mode_set(env, lvm_conf_str(env, "activation", "activation_mode", "degraded"), e)))
+		return r;
 	env->archive = lvm_conf_int(env, "backup", "archive", 1) != 0;
 	env->backup = lvm_conf_int(env, "backup", "backup", 1) != 0;
 	if (devices) {
@@ -265,6 +267,19 @@ int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, 
 		return r;
 	}
 	return read_devices_file(env, e);
+}
+
+int lvm_activation_mode_set(struct lvm_env *env, const char *mode, struct err *e)
+{
+	if (!strcmp(mode, "degraded"))
+		env->activation_mode = LVM_ACT_DEGRADED;
+	else if (!strcmp(mode, "partial"))
+		env->activation_mode = LVM_ACT_PARTIAL;
+	else if (!strcmp(mode, "complete"))
+		env->activation_mode = LVM_ACT_COMPLETE;
+	else
+		return err_set(e, -EINVAL, "Invalid activation mode given.");
+	return 0;
 }
 
 void lvm_env_free(struct lvm_env *env)

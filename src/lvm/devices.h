@@ -65,6 +65,12 @@ struct lvm_env {
 	const char *cmdline; /* "lvcreate -L 1G -n home vg0", for descriptions */
 	bool archive, backup;
 	bool importing; /* vgimport: an exported VG may be read for a change */
+	/* lvm2's activation/activation_mode (--activationmode, -P): what an
+	 * LV with parts on missing PVs activates as.  degraded (the default):
+	 * raid LVs that can run without them; partial: any LV, the missing
+	 * parts mapped to activation/missing_stripe_filler ("error", or
+	 * "zero"); complete: none. */
+	enum { LVM_ACT_DEGRADED, LVM_ACT_PARTIAL, LVM_ACT_COMPLETE } activation_mode;
 	char system_id[256]; /* the local system ID (global/system_id_source), "" when none */
 	const char *run_dir; /* ulvmd's, for PVs that are its devices (/dev/mapper/NAME); NULL: default */
 };
@@ -77,6 +83,8 @@ int lvm_confdir_resolve(const char *opt, char *out, size_t size, struct err *e);
 int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, struct cfg_tree *override,
 		 const char *cmdline, bool rw, struct err *e);
 void lvm_env_free(struct lvm_env *env);
+/* "degraded", "partial" or "complete" into env->activation_mode. */
+int lvm_activation_mode_set(struct lvm_env *env, const char *mode, struct err *e);
 /* Scan every device; warnings for unreadable ones go to the log.
  * Duplicate PV uuids are refused. */
 int lvm_scan(struct lvm_env *env, struct err *e);

@@ -234,6 +234,9 @@ static int raid_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv 
 		 * degraded if its level allows (lvm2's activation_mode degraded);
 		 * so is one split off with --trackchanges */
 		if (raid_on_missing_pv(img) || raid_on_missing_pv(m) || raid_image_tracked(img)) {
+			if (!raid_image_tracked(img) && p->env && p->env->activation_mode == LVM_ACT_COMPLETE)
+				return err_set(e, -ENODEV, "Refusing activation of partial LV %s/%s.  Use "
+					       "'--activationmode partial' to override.", vg->name, lv->name);
 			dl += (size_t)snprintf(devs + dl, sizeof(devs) - dl, " - -");
 			continue;
 		}

@@ -16,10 +16,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/units.h"
 #include "lvm/activate.h"
 #include "lvm/config.h"
+#include "lvm/devices.h"
 #include "lvm/segtype.h"
 #include "lvm/vg_internal.h"
 
@@ -131,13 +133,38 @@ static bool plan_has(const struct lv_plan *p, const struct vg_lv *lv)
 	return false;
 }
 
+/* An area on a missing PV, activated with --activationmode partial: a
+ * device of its own that fails every I/O, or reads zeroes
+ * (activation/missing_stripe_filler), as lvm2's _add_error_area.  Its
+ * name, for the table line, in @dev. */
+static int missing_area(struct lv_plan *p, const struct vg_lv *lv, unsigned seg, unsigned k, char *dev,
+			size_t size, struct err *e)
+{
+	const struct lv_seg *s = &lv->seg[seg];
+	const char *filler = lvm_conf_str(p->env, "activation", "missing_stripe_filler", "error");
+	struct lv_plan_dev *d;
+	char layer[32], *table;
+
+	if (strcmp(filler, "zero"))
+		filler = "error";
+	if (snprintf(layer, sizeof(layer), "missing_%u_%u", k, seg) >= LV_DM_LAYER_MAX)
+		return err_set(e, -ENAMETOOLONG, "LV %s: too many segments to map its missing areas", lv->name);
+	if (asprintf(&table, "0 %" PRIu64 " %s", (uint64_t)seg_area_len(s) * p->vg->extent_size, filler) < 0)
+		return err_set(e, -ENOMEM, "out of memory");
+	if (!(d = lv_plan_add(p, lv, layer, table, e)))
+		return -ENOMEM;
+	snprintf(dev, size, "/dev/mapper/%s", d->name);
+	return 0;
+}
+
 /* The LV's own table: its segments' lines, in LE order. */
 static int striped_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv *lv, struct err *e)
 {
 	uint64_t E = vg->extent_size;
-	char *text = NULL;
+	char *text = NULL, dev[LV_DM_NAME_MAX + LV_DM_LAYER_MAX + 16];
 	size_t len = 0;
 	FILE *f;
+	bool partial = p->env && p->env->activation_mode == LVM_ACT_PARTIAL;
 
 	int r;
 
@@ -148,11 +175,12 @@ static int striped_plan(struct lv_plan *p, const struct vg *vg, const struct vg_
 			if (a->lv) { /* the sub-LV's devices first, going with this LV */
 				if (!plan_has(p, a->lv) && (r = lv_plan_sub(p, a->lv, true, e)))
 					return r;
-			} else if (!a->pv->pv || !a->pv->path) {
+			} else if ((!a->pv->pv || !a->pv->path) && !partial) {
 				char id[LVM_ID_TEXT_LEN + 1];
 
 				lvm_id_format(a->pv->id, id);
-				return err_set(e, -ENODEV, "LV %s/%s uses missing PV %s", vg->name, lv->name, id);
+				return err_set(e, -ENODEV, "Aborting.  LV %s/%s is now incomplete and '--activationmode "
+					       "partial' was not specified (PV %s is missing).", vg->name, lv->name, id);
 			}
 		}
 	if (!(f = open_memstream(&text, &len)))
@@ -165,8 +193,19 @@ static int striped_plan(struct lv_plan *p, const struct vg *vg, const struct vg_
 			fprintf(f, " linear");
 		else
 			fprintf(f, " striped %u %u", s->narea, s->stripe_size);
-		for (unsigned k = 0; k < s->narea; k++)
-			seg_emit_area(f, vg, &s->area[k]);
+		for (unsigned k = 0; k < s->narea; k++) {
+			const struct lv_area *a = &s->area[k];
+
+			if (a->lv || (a->pv->pv && a->pv->path)) {
+				seg_emit_area(f, vg, a);
+			} else if ((r = missing_area(p, lv, i, k, dev, sizeof(dev), e))) {
+				fclose(f);
+				free(text);
+				return r;
+			} else {
+				fprintf(f, " %s 0", dev);
+			}
+		}
 	}
 	if (fclose(f)) {
 		free(text);

@@ -15,6 +15,13 @@ qio() {
 	fi
 }
 
+# `rqio URI CMD`: qemu-io as a read-only client (-r: exports of read-only
+# LVs refuse write access), one command; fails as qio does.
+rqio() {
+	qemu-io -r -f raw -c "$2" "$1" >"$T/rqio" 2>&1 && ! grep -qiE 'fail|error' "$T/rqio" ||
+		{ cat "$T/rqio"; fail "qemu-io -r '$2' on $1"; }
+}
+
 # `table_refused TABLE PATTERN`: creating a device with TABLE fails, and
 # the message has PATTERN.
 table_refused() {

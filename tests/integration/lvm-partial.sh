@@ -17,8 +17,6 @@ mkdir -p "$ULVM_CONF_DIR"
 step() { echo "== $*"; }
 M=$((1024 * 1024))
 lvuri() { echo "nbd+unix:///$1?socket=$SOCK"; }
-rqio() { qemu-io -r -f raw -c "$2" "$1" >"$T/rqio" 2>&1 && ! grep -qiE 'fail|error' "$T/rqio" ||
-	{ cat "$T/rqio"; fail "qemu-io -r '$2' on $1"; }; }
 eio() { # URI CMD: the read fails with an I/O error
 	if qemu-io -r -f raw -c "$2" "$1" >"$T/rqio" 2>&1 && ! grep -qi 'error' "$T/rqio"; then
 		fail "'$2' on $1 did not fail"

@@ -55,10 +55,6 @@ with open(dev, "rb") as f:
 PY
 }
 M=$((1024 * 1024))
-rqio() { # URI CMD: a read-only client (the export refuses write access)
-	qemu-io -r -f raw -c "$2" "$1" >"$T/rqio" 2>&1 && ! grep -qiE 'fail|error' "$T/rqio" ||
-		{ cat "$T/rqio"; fail "qemu-io -r '$2' on $1"; }
-}
 
 start_ulvmd
 ulvm pvcreate "${L[a]}" "${L[b]}" "${L[c]}" "${L[d]}" >/dev/null

@@ -25,8 +25,6 @@ lvm2_isolate "${L[@]}"
 LVM2_EXPECTED_WARNINGS=('Not using device' 'prefers device')
 step() { echo "== $*"; }
 lvuri() { echo "nbd+unix:///$1?socket=$SOCK"; }
-rqio() { qemu-io -r -f raw -c "$2" "$1" >"$T/rqio" 2>&1 && ! grep -qiE 'fail|error' "$T/rqio" ||
-	{ cat "$T/rqio"; fail "qemu-io -r '$2' on $1"; }; }
 ids() { sed -E 's/[A-Za-z0-9]{6}(-[A-Za-z0-9]{4}){5}-[A-Za-z0-9]{6}/UUID/g'; }
 layout() {
 	"$@" lvs -a --noheadings -o vg_name,lv_name,lv_uuid,segtype,lv_size,seg_pe_ranges | awk '{$1=$1; print}' | sort

@@ -113,8 +113,6 @@ ulvm lvs --noheadings -o lv_name vg0 | grep -qw str || fail "str left vg0"
 
 step "the data stays: each LV read in its VG"
 ulvm vgchange -ay vg1 >/dev/null
-rqio() { qemu-io -r -f raw -c "$2" "$1" >"$T/rqio" 2>&1 && ! grep -qiE 'fail|error' "$T/rqio" ||
-	{ cat "$T/rqio"; fail "qemu-io -r '$2' on $1"; }; }
 rqio "$(lvuri vg1/lin)" "read -P 0x11 0 8M"
 rqio "$(lvuri vg1/r1)" "read -P 0x22 0 8M"
 rqio "$(lvuri vg1/thin)" "read -P 0x33 1M 2M"

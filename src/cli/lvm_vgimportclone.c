@@ -10,12 +10,11 @@
  * added until no VG there has it (lvm2's rule).  Every PV of the VG must
  * be given and every device given must be one of its PVs.
  *
- * Crash argument (lvm2's order): each PV label gets its new uuid, then
- * the VG text with the new ids is committed.  A crash in between leaves
- * labels the old text does not name: vgcfgrestore -f of the archive
- * written before the commit repairs nothing then, so the labels go
- * first only after everything was checked; the window is the few
- * sector writes between them.
+ * Crash argument (lvm2's order): everything is checked first, then each
+ * PV label gets its new uuid, then the VG text with the new ids is
+ * committed.  A crash in between leaves labels that the old text does not
+ * name (the VG reads with those PVs missing); the window is the few
+ * sector writes between the two.
  */
 #include <errno.h>
 #include <limits.h>

@@ -87,7 +87,6 @@ static void note_damage(struct vgh *h, const struct vg_pv *p)
 	note_truncation(h, p);
 }
 
-/* A commit or wipe may go ahead: every PV present, none damaged. */
 /* A PV whose device is back while the text says MISSING (a command wrote
  * the VG without it): unused, it is simply back; with extents, their data
  * may be older than the VG's (a mirror leg written without), so it stays
@@ -114,6 +113,7 @@ static bool reappeared(struct vgh *h, struct vg_pv *p)
 	return true;
 }
 
+/* A commit or wipe may go ahead: every PV present, none damaged. */
 static int may_write(const struct vgh *h, struct err *e)
 {
 	for (unsigned i = 0; i < h->vg->npv; i++)

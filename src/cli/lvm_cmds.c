@@ -151,6 +151,8 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 		     "current metadata, every copy in the area, or every copy found without the headers" },
 	[R_SETTINGS] = { "settings", NULL, "KEY=VAL...", "pvck --dump: mda_num=1|2, mda_offset=, mda_size= (bytes), "
 			 "metadata_offset=, seqno= (one copy)" },
+	[R_LIST] = { "list", "l", NULL, "vgcfgrestore: list the VG's archived metadata and backup (or -f FILE's), "
+		     "with their descriptions and times" },
 	[R_LABELSECTOR] = { "labelsector", NULL, "N", "pvck: the sector of the label (0 to 3; 1)" },
 	COMMON_OPTS(R_COMMON),
 };
@@ -275,8 +277,8 @@ static const struct cli_verb report_verbs[] = {
 	  "vgcfgrestore -f). Nothing is written to the PV.", lvm_pvck),
 	V("vgcfgbackup", "[VG...]", 0, -1, BIT(R_FILE),
 	  "Write the VG metadata to the backup dir, or to --file.", lvm_vgcfgbackup),
-	V("vgcfgrestore", "VG", 1, 1, BIT(R_FILE) | BIT(R_FORCE),
-	  "Write the metadata of a backup file (-f, else the VG's backup) to the VG's PVs.",
+	V("vgcfgrestore", "VG", 0, 1, BIT(R_FILE) | BIT(R_FORCE) | BIT(R_LIST),
+	  "Write the metadata of a backup file (-f, else the VG's backup) to the VG's PVs; --list the copies kept.",
 	  lvm_vgcfgrestore),
 };
 

@@ -40,7 +40,7 @@ enum {
 	R_OPTIONS = 0, R_UNITS, R_NOHEADINGS, R_SEPARATOR, R_NOSUFFIX, R_REPORTFORMAT, R_ALL,
 	R_SEGMENTS, R_SORT, R_FILE, R_FORCE, R_COLUMNS, R_FOREIGN, R_NAMEPREFIXES, R_UNQUOTED, R_ROWS, R_ALIGNED,
 	R_MAPS, R_UNBUFFERED, R_BINARY, R_UPDATEMETADATA, R_SHORT, R_UUIDS, R_EXPORTED, R_NOVOLUMEGROUP,
-	R_SELECT, R_DUMP, R_SETTINGS, R_LABELSECTOR,
+	R_SELECT, R_DUMP, R_SETTINGS, R_LABELSECTOR, R_LIST,
 	R_COMMON
 };
 /* Options both have, after their own. */
@@ -106,6 +106,8 @@ int lvm_vgimportdevices(void *ctx, int argc, char **argv);
 int lvm_vgchange(void *ctx, int argc, char **argv);
 int lvm_vgck(void *ctx, int argc, char **argv);
 int lvm_pvck(void *ctx, int argc, char **argv);
+/* vgcfgrestore --list: VG's archives and backup, or @file alone. */
+int lvm_vgcfg_list(struct lvm_cmd *c, const char *vg, const char *file);
 int lvm_vgexport(void *ctx, int argc, char **argv); /* and vgimport */
 int lvm_vgcfgbackup(void *ctx, int argc, char **argv);
 int lvm_vgcfgrestore(void *ctx, int argc, char **argv);

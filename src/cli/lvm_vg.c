@@ -869,7 +869,12 @@ int lvm_vgcfgrestore(void *ctx, int argc, char **argv)
 	FILE *f;
 	int r = 0;
 
-	(void)argc;
+	if (opt_set(c, R_LIST) && (argc || opt_set(c, R_FILE)))
+		return (r = lvm_setup(c, false)) ? r
+						 : lvm_vgcfg_list(c, argc ? argv[0] : NULL,
+								  opt_set(c, R_FILE) ? opt_val(c, R_FILE) : NULL);
+	if (argc != 1)
+		return lvm_no_syntax(c);
 	if ((r = lvm_setup(c, true)))
 		return r;
 	if (opt_set(c, R_FILE))

@@ -11,6 +11,8 @@
 #  - the recovery lvm2's manual describes: an LV removed by mistake comes
 #    back from an older copy (--dump metadata_search --settings seqno=N
 #    -f FILE, then vgcfgrestore -f FILE), and lvm2 agrees;
+#  - vgcfgrestore --list shows the archives; the one written before the
+#    removal restores it too;
 #  - refused: -f onto an existing file (left as it was), an unknown
 #    --dump, a bad --settings.
 source "$(dirname "$0")/lib.sh"
@@ -100,6 +102,18 @@ ulvm vgcfgrestore -f "$T/before.vg" ourvg
 lvm2 vgck ourvg >/dev/null
 lvm2 lvs --noheadings -o lv_name ourvg | grep -qw gone || fail "lvm2 does not see the LV back"
 ulvm lvs --noheadings -o lv_name ourvg | grep -qw gone || fail "ulvm does not see the LV back"
+
+step "vgcfgrestore --list: the archives with their descriptions; the one before the removal restores too"
+ulvm lvremove -y ourvg/gone >/dev/null
+ulvm vgcfgrestore --list ourvg | tee "$T/list"
+grep -q "^  Description:	Created \*before\* executing 'lvremove -y ourvg/gone'$" "$T/list" || fail "no archive of the removal"
+grep -q "^  Backup Time:	" "$T/list" || fail "no backup time"
+arch=$(grep -B2 "Created \*before\* executing 'lvremove -y ourvg/gone'" "$T/list" | awk -F'\t\t' '/File:/ {print $2}' |
+	tail -n 1)
+[ -f "$arch" ] || fail "the listed file $arch is not there"
+ulvm vgcfgrestore -f "$arch" ourvg >/dev/null
+ulvm lvs --noheadings -o lv_name ourvg | grep -qw gone || fail "the archive did not bring the LV back"
+lvm2 vgck ourvg >/dev/null
 
 step "refusals"
 echo "keep me" >"$T/exists.vg"

@@ -161,7 +161,8 @@ int lv_change_created(struct lv_change *ch, const struct lv_create_req *req, con
 	const struct vg *vg = ch->h->vg;
 	int r;
 
-	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
+	if (!req->quiet)
+		fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
 	if (!req->activate)
 		return 0;
 	if (!dmctl_up(ch->d)) {

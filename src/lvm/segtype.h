@@ -168,6 +168,7 @@ struct lv_create_req {
 	const char *discards;  /* NULL: the type's default */
 	int zero;              /* -Z: 1 y, 0 n, -1 the type's default */
 	bool activate;
+	bool quiet; /* a step of another LV's creation: no "created" line (lvm2 prints the last LV's only) */
 	const char *type_name; /* --type as given ("raid1"), or the default's name */
 	unsigned mirrors;      /* -m N */
 	unsigned stripes;      /* -i N, 0: not given */

@@ -6,6 +6,7 @@
 #  - thin LVs over-provisioned, snapshots of snapshots, an external origin,
 #    lvremove, lvextend of the pool's data and metadata online, lvs fields;
 #  - lvremove of a pool with thin LVs asks lvm2's question and takes them;
+#  - a pool and a thin LV made by one lvcreate -L -V;
 #  - lvextend --use-policies per activation/thin_pool_autoextend_*;
 #  - thin_check on the _tmeta range copied from the PV after the workload;
 #  - a pool made by lvm2 (vgcfgrestore) seeded by thin_restore activates in
@@ -150,6 +151,18 @@ ulvm lvremove -y vg0/pool | tee "$T/out"
 ulvm lvs --noheadings -o lv_name,pool_lv vg0 | grep -qw pool && fail "left: $(ulvm lvs vg0)"
 lvm2 vgck vg0 >/dev/null
 ulvm dmsetup ls | grep -qE '^vg0-(pool|thin1|snap2|vm1)' && fail "devices left: $(ulvm dmsetup ls)"
+
+step "a pool and a thin LV in one lvcreate (-L and -V), as lvm2: only the thin LV's created line"
+ulvm lvcreate -T vg0/pool3 -L 16M -V 64M -n thin3 | tee "$T/out"
+grep -q "Thin pool volume with chunk size" "$T/out" || fail "no pool line"
+[ "$(grep -c 'created' "$T/out")" = 1 ] && grep -q 'Logical volume "thin3" created.' "$T/out" ||
+	fail "not only the thin LV's created line"
+[ "$(field vg0/thin3 pool_lv)" = pool3 ] || fail "thin3 is not in pool3"
+lvm2 vgck vg0 >/dev/null
+lvm2 lvs --noheadings -o lv_name,pool_lv vg0 | grep -q "thin3 *pool3" || fail "lvm2 does not see thin3 in pool3"
+qio "$(uri vg0/thin3)" "write -P 0x3c 0 4M" "read -P 0x3c 0 4M"
+ulvm lvcreate -T -L 8M -V 8M vg0 | grep -q 'Logical volume "lvol[0-9]*" created.' || fail "unnamed pool and thin LV"
+ulvm lvremove -y vg0/pool3 >/dev/null
 
 step "a pool made by lvm2 and thin_restore activates with the same mappings"
 lvm2 vgcreate lvvg "${L[c]}" >/dev/null

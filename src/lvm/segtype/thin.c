@@ -295,9 +295,40 @@ static int create_in_pool(struct lv_change *ch, const struct lv_create_req *req,
 	return 0;
 }
 
+static int thin_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e);
+
+/* -L SIZE -V SIZE -T VG/POOL: the pool first, then the thin LV in it, as
+ * lvm2's lv_create_single (a pool not named is lvolN; only the thin LV's
+ * "created" line is printed, as lvm2 prints it). */
+static int pool_then_thin(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
+{
+	struct lv_create_req preq = *req, treq = *req;
+	char pname[LVM_NAME_LEN];
+	int r;
+
+	if (req->pool_name || req->lv_arg)
+		snprintf(pname, sizeof(pname), "%s", req->pool_name ? req->pool_name : req->lv_arg);
+	else
+		vg_next_lv_name(ch->h->vg, pname, sizeof(pname));
+	if (req->name && !strcmp(req->name, pname))
+		return err_set(e, -EEXIST, "The thin LV and its new pool cannot both be named %s.", pname);
+	preq.name = pname;
+	preq.lv_arg = preq.pool_name = NULL;
+	preq.virtual_extents = 0;
+	preq.quiet = true;
+	preq.tags = NULL; /* --addtag is the thin LV's */
+	preq.ntags = 0;
+	if ((r = segtype_thin_pool.create(ch, &preq, e)))
+		return r;
+	treq.extents = 0;
+	treq.lv_arg = NULL;
+	treq.pool_name = pname;
+	return thin_create(ch, &treq, e);
+}
+
 /* -V SIZE -T VG/POOL (or --thinpool POOL VG): a thin LV; -s VG/ORIGIN: a
  * snapshot of a thin origin, or with --thinpool POOL a thin LV over any
- * other LV as its external origin. */
+ * other LV as its external origin; with -L too, the pool is made first. */
 static int thin_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
@@ -307,6 +338,8 @@ static int thin_create(struct lv_change *ch, const struct lv_create_req *req, st
 	uint64_t ext;
 	int r;
 
+	if (req->extents && req->virtual_extents && !origin)
+		return pool_then_thin(ch, req, e);
 	if (req->name)
 		snprintf(name, sizeof(name), "%s", req->name);
 	else
@@ -330,9 +363,6 @@ static int thin_create(struct lv_change *ch, const struct lv_create_req *req, st
 	}
 	if (!req->virtual_extents)
 		return err_set(e, -EINVAL, "A thin volume needs --virtualsize (-V).");
-	if (req->extents)
-		return err_set(e, -EOPNOTSUPP, "Creating a thin pool and a thin volume in one command is not "
-			       "implemented: create the pool first.");
 	return create_in_pool(ch, req, pool, name, req->virtual_extents, NULL, NULL, e);
 }
 

@@ -120,9 +120,8 @@ const struct cli_verb *cli_find_verb(const struct cli_spec *spec, const char *na
 }
 
 /* A long option by its name or an unambiguous prefix; -1 unknown, -2
- * ambiguous. */
-/* A name two options share (lvm2's --uuid: pvcreate's UUID, pvchange's
- * switch) goes to the one @allowed has, as find_short does. */
+ * ambiguous.  A name two options share (lvm2's --uuid: pvcreate's UUID,
+ * pvchange's switch) goes to the one @allowed has, as find_short does. */
 static int find_long(const struct cli_spec *spec, const char *name, size_t len, cli_mask allowed)
 {
 	int found = -1;

@@ -55,6 +55,14 @@ bool lv_is_active(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const
 	return lvm_daemon_up(c, d) && lv_dm_active(d, vg, lv);
 }
 
+const struct vg_lv *lvm_vg_lv_in_use(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg)
+{
+	for (unsigned i = 0; i < vg->nlv; i++)
+		if (lv_is_active(c, d, vg, vg->lv[i]) || lv_extents_claimed(vg, vg->lv[i]) == 1)
+			return vg->lv[i];
+	return NULL;
+}
+
 int lv_rename_active(struct lvm_cmd *c, struct dmctl *d, const char *old_dm, const struct vg *vg,
 		     const struct vg_lv *lv, struct err *e)
 {

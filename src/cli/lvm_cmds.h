@@ -154,6 +154,9 @@ int lvm_parse_activate(struct lvm_cmd *c, bool *on, bool *autoact);
 int lvm_set_autoactivation(struct lvm_cmd *c, uint32_t *status, uint32_t bit);
 /* The LV's dm device exists in ulvmd (its name and its uuid). */
 bool lv_is_active(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv);
+/* An LV of @vg active in ulvmd, or whose extents a ulvmd this command
+ * does not reach maps (lvm2's lvs_in_vg_activated); NULL when none. */
+const struct vg_lv *lvm_vg_lv_in_use(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg);
 /* After a commit that renamed @lv or its VG: the active device @old_dm
  * takes @lv's dm name and "vg/lv" export, both at once. */
 int lv_rename_active(struct lvm_cmd *c, struct dmctl *d, const char *old_dm, const struct vg *vg,

@@ -27,18 +27,17 @@ static bool present(const struct lvm_dev *d)
 static int file_env(struct lvm_cmd *c, struct lvm_env *env)
 {
 	struct err e = { { 0 } };
-
 	int r;
 
 	if (lvm_env_init(env, opt_val(c, c->common + G_CONFDIR), NULL, NULL, c->cmdline, false, &e))
 		return lvm_fail("%s", e.msg);
+	env->run_dir = c->g->run_dir;
 	/* every device is read even when two share a PV uuid: the file is
 	 * listed and fixed all the same */
 	if ((r = lvm_scan(env, &e)) == -EEXIST)
 		fprintf(stderr, "  WARNING: %s\n", e.msg);
 	else if (r)
 		return lvm_fail("%s", e.msg);
-	env->run_dir = c->g->run_dir;
 	return 0;
 }
 
@@ -177,7 +176,7 @@ int lvm_vgimportdevices(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
 	struct err e = { { 0 } };
-	struct lvm_env file = { 0 };
+	struct lvm_env file = { 0 }, *fenv = &c->env;
 	const char **names = NULL;
 	unsigned n = 0, added = 0;
 	int r;
@@ -186,7 +185,9 @@ int lvm_vgimportdevices(void *ctx, int argc, char **argv)
 		lvm_fail("Please specify one or more VG names, or --all.");
 		return LVM_EINVALID;
 	}
-	if ((r = lvm_setup(c, false)) || (r = file_env(c, &file)))
+	/* without --devices the devices read are the file's: no second scan */
+	if ((r = lvm_setup(c, false)) ||
+	    (opt_set(c, c->common + G_DEVICES) && (r = file_env(c, fenv = &file))))
 		goto out;
 	if (opt_set(c, C_ALL) && lvm_vg_names(&c->env, &names, &n, &e)) {
 		r = lvm_fail("%s", e.msg);
@@ -203,7 +204,7 @@ int lvm_vgimportdevices(void *ctx, int argc, char **argv)
 			if (!owner || strcmp(owner, vg))
 				continue;
 			found++;
-			if (lvm_devices_file_update(&file, d->path, d->pv->label.pv_uuid, true, &e))
+			if (lvm_devices_file_update(fenv, d->path, d->pv->label.pv_uuid, true, &e))
 				r = lvm_fail("%s", e.msg);
 		}
 		if (!found && !r)

@@ -672,13 +672,38 @@ static bool lv_still_there(struct lvm_cmd *c, const char *arg)
 	return there;
 }
 
+/* lvm2's question before removing an active LV (@shown as the user named
+ * it: an old snapshot by its COW LV), then its deactivation; 0 or lvm_fail's. */
+static int deactivate_asked(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
+			    const struct vg_lv *shown)
+{
+	struct err e = { { 0 } };
+	char q[600];
+
+	snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?", vg->name, shown->name);
+	if (!opt_set(c, C_FORCE) && !lvm_confirm(c, q))
+		return lvm_fail("Logical volume %s/%s not removed.", vg->name, shown->name);
+	return lv_deactivate(c, d, vg, lv, &e) ? lvm_fail("%s", e.msg) : 0;
+}
+
+/* The LV arg names (*@shown) and the one removed for it (*@lv: an old
+ * snapshot's internal LV for its COW LV's name). */
+static int read_removal(struct lvm_cmd *c, const char *arg, struct vgh *h, struct vg_lv **lv, struct vg_lv **shown)
+{
+	struct vg_lv *top;
+	int r = read_lv(c, arg, h, shown);
+
+	if (!r)
+		*lv = (top = lv_stands_for(h->vg, *shown)) ? top : *shown;
+	return r;
+}
+
 /* The dependents of @lv go first, after lvm2's question (a pool's), or
  * with @lv deactivated first (an origin, whose snapshots then go without
  * more questions).  @h is released. */
 static int remove_deps(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv, struct vg_lv *shown,
 		       struct deps *x, unsigned depth)
 {
-	struct err e = { { 0 } };
 	char q[600];
 	int r = 0;
 
@@ -688,12 +713,7 @@ static int remove_deps(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct
 		if (!lvm_confirm(c, q))
 			r = lvm_fail("Logical volume %s/%s not removed.", h->vg->name, shown->name);
 	} else if (!x->word && lv_is_active(c, d, h->vg, shown)) {
-		snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?", h->vg->name,
-			 shown->name);
-		if (!opt_set(c, C_FORCE) && !lvm_confirm(c, q))
-			r = lvm_fail("Logical volume %s/%s not removed.", h->vg->name, shown->name);
-		else if (lv_deactivate(c, d, h->vg, lv, &e))
-			r = lvm_fail("%s", e.msg);
+		r = deactivate_asked(c, d, h->vg, lv, shown);
 	}
 	lvm_vg_release(h);
 	for (unsigned i = 0; i < x->n && !r; i++)
@@ -707,18 +727,15 @@ static int remove_one(struct lvm_cmd *c, struct dmctl *d, const char *arg, unsig
 {
 	struct vgh h = { .lock_fd = -1 };
 	struct err e = { { 0 } };
-	struct vg_lv *lv, *top, *shown, **set = NULL;
+	struct vg_lv *lv, *shown, **set = NULL;
 	struct named_plans named = { .c = c, .d = d };
 	const struct segtype *st;
 	unsigned nset = 0;
-	char q[600], name[LVM_NAME_LEN];
+	char name[LVM_NAME_LEN];
 	int r, ret = 0;
 
-	if ((r = read_lv(c, arg, &h, &lv)))
+	if ((r = read_removal(c, arg, &h, &lv, &shown)))
 		return r;
-	shown = lv;
-	if ((top = lv_stands_for(h.vg, lv)))
-		lv = top; /* lvremove vg/snap: the snapshot */
 	if (depth < 8) {
 		struct deps x = { .vg = h.vg, .lv = lv };
 
@@ -730,11 +747,8 @@ static int remove_one(struct lvm_cmd *c, struct dmctl *d, const char *arg, unsig
 		if (x.n) {
 			r = remove_deps(c, d, &h, lv, shown, &x, depth);
 			deps_free(&x);
-			if (r || (r = read_lv(c, arg, &h, &lv)))
+			if (r || (r = read_removal(c, arg, &h, &lv, &shown)))
 				return r;
-			shown = lv;
-			if ((top = lv_stands_for(h.vg, lv)))
-				lv = top;
 		}
 	}
 	if ((st = lv_change_type(h.vg, shown, false))) {
@@ -749,19 +763,11 @@ static int remove_one(struct lvm_cmd *c, struct dmctl *d, const char *arg, unsig
 		return r;
 	}
 	named_plans(h.vg, lv, &named);
-	if (lv_is_active(c, d, h.vg, shown)) {
-		snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?", h.vg->name,
-			 shown->name);
-		if (!opt_set(c, C_FORCE) && !lvm_confirm(c, q))
-			ret = lvm_fail("Logical volume %s/%s not removed.", h.vg->name, shown->name);
-		else if (lv_deactivate(c, d, h.vg, lv, &e))
-			ret = lvm_fail("%s", e.msg);
-		if (ret) {
-			free(set);
-			named_free(&named);
-			lvm_vg_release(&h);
-			return ret;
-		}
+	if (lv_is_active(c, d, h.vg, shown) && (ret = deactivate_asked(c, d, h.vg, lv, shown))) {
+		free(set);
+		named_free(&named);
+		lvm_vg_release(&h);
+		return ret;
 	}
 	/* with its sub-LVs, which no other LV uses (removal_check) */
 	for (unsigned k = 0; k < nset; k++)

@@ -285,16 +285,9 @@ struct pvchange {
  * text that names it); *@id is it. */
 static int new_pv_uuid(struct pv *pv, char id[LVM_ID_LEN + 1], struct err *e)
 {
-	struct pv_label lab = pv->label;
-	int r;
+	int r = lvm_id_create(id, e);
 
-	if ((r = lvm_id_create(id, e)))
-		return r;
-	memcpy(lab.pv_uuid, id, LVM_ID_LEN + 1);
-	if ((r = pv_label_write(pv->dev, &lab, e)))
-		return r;
-	pv->label = lab;
-	return 0;
+	return r ? r : pv_set_uuid(pv, id, e);
 }
 
 /* pvchange.c's _pvchange_single(): -x and the tags, one commit per PV. */
@@ -340,11 +333,10 @@ static int pvchange_one(struct lvm_cmd *c, struct vgh *h, struct lvm_dev *d, str
 		done = true;
 	}
 	if (opt_set(c, C_NEWUUID)) {
-		for (unsigned l = 0; l < h->vg->nlv; l++)
-			if (lv_is_active(c, &x->d, h->vg, h->vg->lv[l])) {
-				lvm_fail("Volume group containing %s has active logical volumes", name);
-				goto bad;
-			}
+		if (lvm_vg_lv_in_use(c, &x->d, h->vg)) {
+			lvm_fail("Volume group containing %s has active logical volumes", name);
+			goto bad;
+		}
 		if (!p->pv || lvm_vg_writable(h, &e) || new_pv_uuid(p->pv, id, &e)) {
 			lvm_fail("%s", p->pv ? e.msg : "the PV is missing");
 			goto bad;

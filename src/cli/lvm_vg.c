@@ -624,9 +624,8 @@ static int vgchange_meta(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 
 	if (opt_set(c, C_NEWUUID)) {
 		/* an active LV's device names the VG uuid (LVM-<vg><lv>) */
-		for (unsigned l = 0; l < h->vg->nlv; l++)
-			if (lv_is_active(c, d, h->vg, h->vg->lv[l]) || lv_extents_claimed(h->vg, h->vg->lv[l]) == 1)
-				return lvm_fail("Volume group has active logical volumes");
+		if (lvm_vg_lv_in_use(c, d, h->vg))
+			return lvm_fail("Volume group has active logical volumes");
 		if (lvm_id_create(h->vg->id, &e))
 			return lvm_fail("%s", e.msg);
 	}

@@ -24,7 +24,6 @@
 
 #include "cli/lvm_cmds.h"
 #include "io/dev.h"
-#include "lvm/label.h"
 
 /* The VG names the usual devices hold, the devices given left out. */
 static int names_in_use(struct lvm_cmd *c, int argc, char **argv, struct lvm_env *other, const char ***names,
@@ -212,17 +211,11 @@ int lvm_vgimportclone(void *ctx, int argc, char **argv)
 		goto out;
 	}
 	/* lvm2's order: the PV labels, then the VG text naming them */
-	for (unsigned i = 0; i < vg->npv; i++) {
-		struct pv *p = vg->pv[i]->pv;
-		struct pv_label lab = p->label;
-
-		memcpy(lab.pv_uuid, ids[i], sizeof(lab.pv_uuid));
-		if (pv_label_write(p->dev, &lab, &e)) {
+	for (unsigned i = 0; i < vg->npv; i++)
+		if (pv_set_uuid(vg->pv[i]->pv, ids[i], &e)) {
 			r = lvm_fail("%s", e.msg);
 			goto out;
 		}
-		p->label = lab;
-	}
 	if (lvm_vg_commit(&c->env, &h, &e)) {
 		r = lvm_fail("%s", e.msg);
 		goto out;

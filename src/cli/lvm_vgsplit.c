@@ -197,9 +197,8 @@ static int compatible(struct lvm_cmd *c, struct dmctl *d, const struct vg *from,
 {
 	unsigned visible = 0;
 
-	for (unsigned i = 0; i < from->nlv; i++)
-		if (lv_is_active(c, d, from, from->lv[i]) || lv_extents_claimed(from, from->lv[i]) == 1)
-			return lvm_fail("Logical volumes in \"%s\" must be inactive", from->name);
+	if (lvm_vg_lv_in_use(c, d, from))
+		return lvm_fail("Logical volumes in \"%s\" must be inactive", from->name);
 	if (to->extent_size != from->extent_size)
 		return lvm_fail("Extent sizes differ: %u (%s) and %u (%s)", to->extent_size, to->name,
 				from->extent_size, from->name);

@@ -369,6 +369,18 @@ uint64_t pv_pe_count(const struct pv *pv, uint64_t pe_start, uint32_t extent_siz
 	return (end - pe_start) / ((uint64_t)extent_size * SECTOR);
 }
 
+int pv_set_uuid(struct pv *pv, const char *id32, struct err *e)
+{
+	struct pv_label lab = pv->label;
+	int r;
+
+	memcpy(lab.pv_uuid, id32, sizeof(lab.pv_uuid));
+	if ((r = pv_label_write(pv->dev, &lab, e)))
+		return r;
+	pv->label = lab;
+	return 0;
+}
+
 int pv_set_in_use(struct pv *pv, bool used, struct err *e)
 {
 	struct pv_label lab = pv->label;

@@ -115,6 +115,9 @@ uint64_t pv_pe_count(const struct pv *pv, uint64_t pe_start, uint32_t extent_siz
 /* Set or clear PV_EXT_USED (and ext version 2), rewriting the label only
  * if it changes. */
 int pv_set_in_use(struct pv *pv, bool used, struct err *e);
+/* Rewrite the label with the uuid @id32 (pvchange -u, vgimportclone);
+ * the VG text naming the PV is the caller's to commit. */
+int pv_set_uuid(struct pv *pv, const char *id32, struct err *e);
 
 /* Write @len bytes of @text (with its final NUL) as the new committed
  * metadata of every usable mda of @pvs: text, flush, precommit, commit.

@@ -15,6 +15,34 @@
 #include "lvm/config.h"
 #include "lvm/vgtext.h"
 
+int lvm_backup_read(const char *path, struct cfg_tree **t, struct cfg_node **v, struct err *e)
+{
+	char *text = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f = fopen(path, "r");
+	int r;
+
+	*t = NULL;
+	if (!f)
+		return err_set(e, -errno, "Couldn't open %s: %s", path, strerror(errno));
+	len = getdelim(&text, &cap, '\0', f);
+	fclose(f);
+	if (len < 0) {
+		free(text);
+		return err_set(e, -EIO, "Couldn't read %s", path);
+	}
+	/* the tree keeps copies of the strings: the text goes at once */
+	if ((r = cfg_parse(text, (size_t)len, t, e)) || (r = vgtext_check(*t, v, e))) {
+		char why[ERR_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s", e->msg);
+		err_set(e, r, "%s: %s", path, why);
+	}
+	free(text);
+	return r;
+}
+
 /* lvm2's _display_archive.  (lvm2 2.03.16 prints "File:" with the file
  * name twice, a slip not copied here.) */
 static void show(const char *path)
@@ -23,18 +51,11 @@ static void show(const char *path)
 	struct cfg_tree *t = NULL;
 	struct cfg_node *v;
 	const char *desc = NULL;
-	char *text = NULL, when_s[64] = "";
-	size_t cap = 0;
-	ssize_t len;
+	char when_s[64] = "";
 	int64_t when = 0;
-	FILE *f = fopen(path, "r");
 
 	printf("   \n  File:\t\t%s\n", path);
-	len = f ? getdelim(&text, &cap, '\0', f) : -1;
-	if (f)
-		fclose(f);
-	if (len < 0 || cfg_parse(text, (size_t)len, &t, &e) || vgtext_check(t, &v, &e)) {
-		free(text);
+	if (lvm_backup_read(path, &t, &v, &e)) {
 		cfg_tree_free(t);
 		lvm_fail("Unable to read archive file.");
 		return;
@@ -49,7 +70,6 @@ static void show(const char *path)
 	printf("  VG name:    \t%s\n", v->key);
 	printf("  Description:\t%s\n", desc && *desc ? desc : "<No description>");
 	printf("  Backup Time:\t%s\n", when_s);
-	free(text);
 	cfg_tree_free(t);
 }
 

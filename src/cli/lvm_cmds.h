@@ -107,6 +107,10 @@ int lvm_vgimportdevices(void *ctx, int argc, char **argv);
 int lvm_vgchange(void *ctx, int argc, char **argv);
 int lvm_vgck(void *ctx, int argc, char **argv);
 int lvm_pvck(void *ctx, int argc, char **argv);
+/* A backup or archive file read and parsed: its tree (*@t, the caller's
+ * to free, even on failure) and VG section (*@v).  0 or -errno, @e
+ * naming the file. */
+int lvm_backup_read(const char *path, struct cfg_tree **t, struct cfg_node **v, struct err *e);
 /* vgcfgrestore --list: VG's archives and backup, or @file alone. */
 int lvm_vgcfg_list(struct lvm_cmd *c, const char *vg, const char *file);
 int lvm_vgexport(void *ctx, int argc, char **argv); /* and vgimport */

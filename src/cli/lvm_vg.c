@@ -862,10 +862,7 @@ int lvm_vgcfgrestore(void *ctx, int argc, char **argv)
 	struct vgh h = { .lock_fd = -1 }, cur = { .lock_fd = -1 };
 	struct cfg_tree *t = NULL;
 	struct cfg_node *v;
-	char path[PATH_MAX + LVM_NAME_LEN + 16], *text = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	FILE *f;
+	char path[PATH_MAX + LVM_NAME_LEN + 16];
 	int r = 0;
 
 	if (opt_set(c, R_LIST) && (argc || opt_set(c, R_FILE)))
@@ -880,15 +877,11 @@ int lvm_vgcfgrestore(void *ctx, int argc, char **argv)
 		snprintf(path, sizeof(path), "%s", opt_val(c, R_FILE));
 	else
 		snprintf(path, sizeof(path), "%s/backup/%s", c->env.confdir, argv[0]);
-	if (!(f = fopen(path, "r")))
-		return lvm_fail("Couldn't open %s: %s", path, strerror(errno));
-	len = getdelim(&text, &cap, '\0', f);
-	fclose(f);
-	if (len < 0) {
-		free(text);
-		return lvm_fail("Couldn't read %s", path);
+	if (lvm_backup_read(path, &t, &v, &e)) {
+		r = lvm_fail("%s", e.msg);
+		goto out;
 	}
-	if (cfg_parse(text, (size_t)len, &t, &e) || vgtext_check(t, &v, &e) || vg_import(v, &h.vg, &e)) {
+	if (vg_import(v, &h.vg, &e)) {
 		r = lvm_fail("%s: %s", path, e.msg);
 		goto out;
 	}
@@ -947,6 +940,5 @@ out:
 	lvm_vg_release(&cur);
 	lvm_vg_release(&h);
 	cfg_tree_free(t);
-	free(text);
 	return r;
 }

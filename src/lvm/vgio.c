@@ -114,7 +114,7 @@ static bool reappeared(struct vgh *h, struct vg_pv *p)
 }
 
 /* A commit or wipe may go ahead: every PV present, none damaged. */
-static int may_write(const struct vgh *h, struct err *e)
+int lvm_vg_writable(const struct vgh *h, struct err *e)
 {
 	for (unsigned i = 0; i < h->vg->npv; i++)
 		if (!h->vg->pv[i]->pv && h->partial) {
@@ -131,11 +131,6 @@ static int may_write(const struct vgh *h, struct err *e)
 		return err_set(e, -EUCLEAN,
 			       "Cannot change VG %s: %s; nothing was written", h->vg->name, h->damage.msg);
 	return 0;
-}
-
-int lvm_vg_writable(const struct vgh *h, struct err *e)
-{
-	return may_write(h, e);
 }
 
 bool lvm_vg_foreign(const struct lvm_env *env, const struct vg *vg)
@@ -372,7 +367,7 @@ int lvm_vg_commit(struct lvm_env *env, struct vgh *h, struct err *e)
 	unsigned n;
 	int r;
 
-	if ((r = may_write(h, e)))
+	if ((r = lvm_vg_writable(h, e)))
 		return r;
 	if ((r = vg_validate(h->vg, e)))
 		return err_set(e, r, "internal error: refusing to write an invalid VG");
@@ -467,7 +462,7 @@ int lvm_vg_wipe(struct lvm_env *env, struct vgh *h, struct err *e)
 {
 	int r;
 
-	if ((r = may_write(h, e)) || (r = write_archive(env, h, e)))
+	if ((r = lvm_vg_writable(h, e)) || (r = write_archive(env, h, e)))
 		return r;
 	for (unsigned i = 0; i < h->vg->npv; i++) {
 		struct pv *p = h->vg->pv[i]->pv;

@@ -213,10 +213,6 @@ static int to_mirror(struct lv_change *ch, struct vg_lv *lv, int mirrors, struct
 	return finish(ch, lv, gone, ngone, true, e);
 }
 
-/* -m up: new legs on PVs no leg uses, and every region copied again from
- * the first leg: a new disk log, zeroed, beside the old one (which the
- * running mirror still writes until the reload), the old one's dm device
- * stepped aside and removed after; a core log starts out of sync anyway. */
 /* PVs new legs keep off besides their siblings' (those of failed legs). */
 struct pv_set {
 	struct vg_pv *pv[MAX_IMAGES * 4];
@@ -230,6 +226,10 @@ static unsigned add_avoid(struct vg_pv **used, unsigned n, const struct pv_set *
 	return n;
 }
 
+/* -m up: new legs on PVs no leg uses, and every region copied again from
+ * the first leg: a new disk log, zeroed, beside the old one (which the
+ * running mirror still writes until the reload), the old one's dm device
+ * stepped aside and removed after; a core log starts out of sync anyway. */
 static int add_legs(struct lv_change *ch, struct vg_lv *lv, struct images *im, unsigned want, struct vg_lv *log,
 		    uint32_t region, const struct pv_set *avoid, bool say, struct err *e)
 {

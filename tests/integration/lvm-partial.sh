@@ -16,7 +16,6 @@ export ULVM_CONF_DIR=$T/ulvm
 mkdir -p "$ULVM_CONF_DIR"
 step() { echo "== $*"; }
 M=$((1024 * 1024))
-lvuri() { echo "nbd+unix:///$1?socket=$SOCK"; }
 eio() { # URI CMD: the read fails with an I/O error
 	if qemu-io -r -f raw -c "$2" "$1" >"$T/rqio" 2>&1 && ! grep -qi 'error' "$T/rqio"; then
 		fail "'$2' on $1 did not fail"
@@ -33,9 +32,9 @@ ulvm vgcreate -s 1m vg "$T/a.img" "$T/b.img" >/dev/null
 ulvm lvcreate -l 20 -n span vg "$T/a.img:0-9" "$T/b.img:0-9" >/dev/null
 ulvm lvcreate -i 2 -I 64k -l 8 -n str vg >/dev/null
 ulvm lvcreate --type raid1 -m 1 -l 4 -n mir vg >/dev/null
-qio "$(lvuri vg/span)" "write -P 0x61 0 20M" "flush"
-qio "$(lvuri vg/str)" "write -P 0x62 0 8M" "flush"
-qio "$(lvuri vg/mir)" "write -P 0x63 0 4M" "flush"
+qio "$(uri vg/span)" "write -P 0x61 0 20M" "flush"
+qio "$(uri vg/str)" "write -P 0x62 0 8M" "flush"
+qio "$(uri vg/mir)" "write -P 0x63 0 4M" "flush"
 ulvm vgchange -an vg >/dev/null
 mv "$T/b.img" "$T/b.gone"
 
@@ -46,7 +45,7 @@ grep -q "Aborting.  LV vg/span is now incomplete and '--activationmode partial' 
 if ulvm lvchange -ay --activationmode complete vg/mir 2>"$T/err"; then fail "complete activated a degraded raid1"; fi
 grep -q "Refusing activation of partial LV vg/mir" "$T/err" || { cat "$T/err"; fail "no refusal"; }
 ulvm lvchange -ay vg/mir 2>/dev/null || fail "a raid1 with one leg left did not activate degraded"
-rqio "$(lvuri vg/mir)" "read -P 0x63 0 4M"
+rqio "$(uri vg/mir)" "read -P 0x63 0 4M"
 ulvm lvchange -an vg/mir >/dev/null 2>&1
 if ulvm lvchange -ay --activationmode bogus vg/span 2>"$T/err"; then fail "a bogus mode"; fi
 grep -q "Invalid activation mode given." "$T/err" || fail "no message for a bogus mode"
@@ -54,12 +53,12 @@ grep -q "Invalid activation mode given." "$T/err" || fail "no message for a bogu
 step "--activationmode partial: what is there reads back, the missing part fails"
 ulvm lvchange -ay --activationmode partial vg/span 2>"$T/err" || { cat "$T/err"; fail "partial activation"; }
 grep -q "PARTIAL MODE. Incomplete logical volumes will be processed." "$T/err" || fail "no PARTIAL MODE warning"
-rqio "$(lvuri vg/span)" "read -P 0x61 0 10M"
-eio "$(lvuri vg/span)" "read 10M 64k"
-eio "$(lvuri vg/span)" "read $((20 * M - 4096)) 4k"
+rqio "$(uri vg/span)" "read -P 0x61 0 10M"
+eio "$(uri vg/span)" "read 10M 64k"
+eio "$(uri vg/span)" "read $((20 * M - 4096)) 4k"
 ulvm lvchange -ay -P vg/str 2>/dev/null || fail "-P"
-rqio "$(lvuri vg/str)" "read -P 0x62 0 64k"
-eio "$(lvuri vg/str)" "read 64k 64k"
+rqio "$(uri vg/str)" "read -P 0x62 0 64k"
+eio "$(uri vg/str)" "read 64k 64k"
 
 step "deactivation takes the missing parts' devices too"
 ulvm vgchange -an vg >/dev/null 2>&1
@@ -67,15 +66,15 @@ ulvm vgchange -an vg >/dev/null 2>&1
 
 step "missing_stripe_filler = zero: the missing stripe reads zeroes"
 ulvm lvchange -ay -P --config 'activation/missing_stripe_filler="zero"' vg/str 2>/dev/null || fail "zero filler"
-rqio "$(lvuri vg/str)" "read -P 0x62 0 64k"
-rqio "$(lvuri vg/str)" "read -P 0 64k 64k"
+rqio "$(uri vg/str)" "read -P 0x62 0 64k"
+rqio "$(uri vg/str)" "read -P 0 64k 64k"
 ulvm lvchange -an vg/str >/dev/null 2>&1
 
 step "the PV back: whole again"
 mv "$T/b.gone" "$T/b.img"
 ulvm vgchange -ay vg >/dev/null
-rqio "$(lvuri vg/span)" "read -P 0x61 0 20M"
-rqio "$(lvuri vg/str)" "read -P 0x62 0 8M"
+rqio "$(uri vg/span)" "read -P 0x61 0 20M"
+rqio "$(uri vg/str)" "read -P 0x62 0 8M"
 ulvm vgchange -an vg >/dev/null
 stop_ulvmd
 echo "ok"

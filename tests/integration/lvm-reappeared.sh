@@ -34,7 +34,7 @@ step "a VG on three PVs, an LV with data on the second"
 ulvm pvcreate "${L[a]}" "${L[b]}" "${L[c]}" >/dev/null
 ulvm vgcreate vg "${L[a]}" "${L[b]}" "${L[c]}" >/dev/null
 ulvm lvcreate -L 8M -n onb vg "${L[b]}" >/dev/null
-qio "nbd+unix:///vg/onb?socket=$SOCK" "write -P 0x5b 0 8M" "flush"
+qio "$(uri vg/onb)" "write -P 0x5b 0 8M" "flush"
 ulvm lvchange -an vg/onb >/dev/null
 
 step "the VG as a command leaves it that wrote it while b and c were gone"
@@ -79,7 +79,7 @@ lvm2 vgck vg >/dev/null
 agree
 lvm2 pvs --noheadings -o pv_attr | grep -q m && fail "lvm2 still sees a missing PV"
 ulvm lvchange -ay vg/onb >/dev/null
-qio "nbd+unix:///vg/onb?socket=$SOCK" "read -P 0x5b 0 8M"
+qio "$(uri vg/onb)" "read -P 0x5b 0 8M"
 ulvm lvchange -an vg/onb >/dev/null
 stop_ulvmd
 echo "ok"

@@ -24,7 +24,6 @@ lvm2_isolate "${L[@]}"
 # lvm2 sees the copy beside the original until it is renamed
 LVM2_EXPECTED_WARNINGS=('Not using device' 'prefers device')
 step() { echo "== $*"; }
-lvuri() { echo "nbd+unix:///$1?socket=$SOCK"; }
 ids() { sed -E 's/[A-Za-z0-9]{6}(-[A-Za-z0-9]{4}){5}-[A-Za-z0-9]{6}/UUID/g'; }
 layout() {
 	"$@" lvs -a --noheadings -o vg_name,lv_name,lv_uuid,segtype,lv_size,seg_pe_ranges | awk '{$1=$1; print}' | sort
@@ -44,8 +43,8 @@ ulvm pvcreate "${L[a]}" "${L[b]}" >/dev/null
 ulvm vgcreate vg0 "${L[a]}" "${L[b]}" >/dev/null
 ulvm lvcreate -L 8M -n lin vg0 "${L[a]}" >/dev/null
 ulvm lvcreate -i 2 -L 8M -n str vg0 >/dev/null
-qio "$(lvuri vg0/lin)" "write -P 0x11 0 8M" "flush"
-qio "$(lvuri vg0/str)" "write -P 0x22 0 8M" "flush"
+qio "$(uri vg0/lin)" "write -P 0x11 0 8M" "flush"
+qio "$(uri vg0/str)" "write -P 0x22 0 8M" "flush"
 ulvm vgchange -an vg0 >/dev/null
 copy
 
@@ -95,10 +94,10 @@ blockdev --flushbufs "${L[cb]}"
 
 step "the original and the copy active at once"
 ulvm vgchange -ay vg0 vg01 >/dev/null
-rqio "$(lvuri vg01/lin)" "read -P 0x11 0 8M"
-rqio "$(lvuri vg01/str)" "read -P 0x22 0 8M"
-qio "$(lvuri vg01/lin)" "write -P 0x33 0 8M" "flush"
-rqio "$(lvuri vg0/lin)" "read -P 0x11 0 8M"
+rqio "$(uri vg01/lin)" "read -P 0x11 0 8M"
+rqio "$(uri vg01/str)" "read -P 0x22 0 8M"
+qio "$(uri vg01/lin)" "write -P 0x33 0 8M" "flush"
+rqio "$(uri vg0/lin)" "read -P 0x11 0 8M"
 ulvm vgchange -an vg0 vg01 >/dev/null
 
 step "-n NAME (1, 2... added while taken); an exported copy needs -i"
@@ -132,7 +131,7 @@ grep -q "DEVNAME=${L[ca]} PVID=$(echo "$new" | tr -d -)$" "$ULVM_CONF_DIR/device
 lvm2 vgck copy >/dev/null
 same_refusal vgchange --alloc contiguous copy
 ulvm vgchange -ay copy >/dev/null
-rqio "$(lvuri copy/lin)" "read -P 0x11 0 8M"
+rqio "$(uri copy/lin)" "read -P 0x11 0 8M"
 ulvm vgchange -an copy >/dev/null
 stop_ulvmd
 echo "ok"

@@ -26,7 +26,6 @@ attach_pvs 48M a b c d e f
 lvm2_isolate "${L[@]}"
 step() { echo "== $*"; }
 sums() { for f in a b c d e f; do md5sum <"$T/$f.img"; done; }
-lvuri() { echo "nbd+unix:///$1?socket=$SOCK"; }
 # the layout both tools report, sorted
 layout() {
 	"$@" lvs -a --noheadings -o vg_name,lv_name,lv_uuid,segtype,lv_size,seg_pe_ranges | awk '{$1=$1; print}' | sort
@@ -75,10 +74,10 @@ ulvm lvcreate --type raid1 -m 1 -L 8M -n r1 vg0 "${L[b]}" "${L[c]}" >/dev/null
 ulvm lvcreate -T vg0/pool -L 8M "${L[d]}" >/dev/null
 ulvm lvcreate -T vg0/pool -V 16M -n thin >/dev/null
 ulvm lvcreate -i 2 -L 8M -n str vg0 "${L[e]}" "${L[f]}" >/dev/null
-qio "$(lvuri vg0/lin)" "write -P 0x11 0 8M" "flush"
-qio "$(lvuri vg0/r1)" "write -P 0x22 0 8M" "flush"
-qio "$(lvuri vg0/thin)" "write -P 0x33 1M 2M" "flush"
-qio "$(lvuri vg0/str)" "write -P 0x44 0 8M" "flush"
+qio "$(uri vg0/lin)" "write -P 0x11 0 8M" "flush"
+qio "$(uri vg0/r1)" "write -P 0x22 0 8M" "flush"
+qio "$(uri vg0/thin)" "write -P 0x33 1M 2M" "flush"
+qio "$(uri vg0/str)" "write -P 0x44 0 8M" "flush"
 ulvm lvchange -an vg0/lin vg0/r1 vg0/str >/dev/null
 
 step "refusals: lvm2's words and exit status, nothing written"
@@ -113,11 +112,11 @@ ulvm lvs --noheadings -o lv_name vg0 | grep -qw str || fail "str left vg0"
 
 step "the data stays: each LV read in its VG"
 ulvm vgchange -ay vg1 >/dev/null
-rqio "$(lvuri vg1/lin)" "read -P 0x11 0 8M"
-rqio "$(lvuri vg1/r1)" "read -P 0x22 0 8M"
-rqio "$(lvuri vg1/thin)" "read -P 0x33 1M 2M"
+rqio "$(uri vg1/lin)" "read -P 0x11 0 8M"
+rqio "$(uri vg1/r1)" "read -P 0x22 0 8M"
+rqio "$(uri vg1/thin)" "read -P 0x33 1M 2M"
 ulvm lvchange -ay vg0/str >/dev/null
-rqio "$(lvuri vg0/str)" "read -P 0x44 0 8M"
+rqio "$(uri vg0/str)" "read -P 0x44 0 8M"
 
 step "vgmerge refusals: active LVs, another extent size, an LV name in both"
 # only a linear LV stays active (a raid LV may write its bitmap meanwhile)
@@ -148,13 +147,13 @@ step "lvm2 splits, ulvm reads and merges back"
 lvm2 vgsplit vg0 vg2 "${L[b]}" "${L[c]}" >/dev/null
 agree vg0 vg2
 ulvm lvchange -ay vg2/r1 >/dev/null
-rqio "$(lvuri vg2/r1)" "read -P 0x22 0 8M"
+rqio "$(uri vg2/r1)" "read -P 0x22 0 8M"
 ulvm lvchange -an vg2/r1 >/dev/null
 ulvm vgmerge vg0 vg2 | grep -q 'Volume group "vg2" successfully merged into "vg0"' || fail "vgmerge said otherwise"
 agree vg0
 ulvm vgchange -ay vg0 >/dev/null
-rqio "$(lvuri vg0/r1)" "read -P 0x22 0 8M"
-rqio "$(lvuri vg0/thin)" "read -P 0x33 1M 2M"
+rqio "$(uri vg0/r1)" "read -P 0x22 0 8M"
+rqio "$(uri vg0/thin)" "read -P 0x33 1M 2M"
 ulvm vgchange -an vg0 >/dev/null
 stop_ulvmd
 echo "ok"

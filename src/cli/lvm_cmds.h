@@ -205,6 +205,9 @@ int lvm_confirm_reduce(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, 
 		       uint64_t target);
 int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct segtype *st,
 		       struct vg_lv *lv, int argc, char **argv);
+/* The generic lvresize of @lv, which other LVs may name: whether their
+ * types let it grow (@grow) or shrink (lv_change_resize_users). */
+int lvm_hooks_resize_users(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct vg_lv *lv, bool grow);
 
 int lvm_main(const struct cli_globals *g, int argc, char **argv);
 

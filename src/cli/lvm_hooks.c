@@ -284,6 +284,15 @@ int lvm_hooks_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const 
 	return st->remove(&ch, lv, &e) ? lvm_fail("%s", e.msg) : 0;
 }
 
+int lvm_hooks_resize_users(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct vg_lv *lv, bool grow)
+{
+	struct err e = { { 0 } };
+	struct lv_change ch;
+
+	change_init(&ch, c, h, d);
+	return lv_change_resize_users(&ch, lv, grow, &e) ? lvm_fail("%s", e.msg) : 0;
+}
+
 struct confirm_ctx {
 	struct lvm_cmd *c;
 	struct dmctl *d;

@@ -346,7 +346,7 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 	struct dmctl d = { 0 };
 	struct err e = { { 0 } };
 	struct vgh h = { .lock_fd = -1 };
-	struct vg_lv *lv, *u;
+	struct vg_lv *lv;
 	char sign, b1[UNITS_BUF], b2[UNITS_BUF];
 	bool grow_only = !strcmp(c->verb, "lvextend"), shrink_only = !strcmp(c->verb, "lvreduce");
 	uint64_t ext, target;
@@ -370,11 +370,6 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 			     lv->name, t);
 		goto out;
 	}
-	if ((u = lv_first_user(h.vg, lv, &t))) {
-		r = lvm_fail("Cannot resize LV %s/%s: it is the %s of %s/%s.", h.vg->name, lv->name, t, h.vg->name,
-			     u->name);
-		goto out;
-	}
 	/* stripes default to the last segment's */
 	req.stripes = lv->seg[lv->nseg - 1].narea;
 	req.stripe_size = lv->seg[lv->nseg - 1].stripe_size ? lv->seg[lv->nseg - 1].stripe_size : 128;
@@ -389,6 +384,8 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		target = 0;
 	if (target > lv->le_count && target % req.stripes)
 		target += req.stripes - (target - lv->le_count) % req.stripes;
+	if (target != lv->le_count && (r = lvm_hooks_resize_users(c, &d, &h, lv, target > lv->le_count)))
+		goto out;
 	if (target == lv->le_count) {
 		r = lvm_fail("New size (%llu extents) matches existing size (%u extents).",
 			     (unsigned long long)target, lv->le_count);

@@ -58,6 +58,34 @@ const struct segtype *lv_change_type(const struct vg *vg, const struct vg_lv *lv
 	return st;
 }
 
+struct resize_users {
+	struct lv_change *ch;
+	const struct vg_lv *lv;
+	bool grow;
+	struct err *e;
+};
+
+static int resize_user(const struct lv_ref *r, void *data)
+{
+	struct resize_users *u = data;
+	const struct segtype *st = lv_segtype(r->from);
+	const struct vg *vg = u->ch->h->vg;
+
+	if (r->to != u->lv || r->from == u->lv)
+		return 0;
+	if (st && st->resize_named)
+		return st->resize_named(u->ch, r->from, u->lv, u->grow, u->e);
+	return err_set(u->e, -EBUSY, "Cannot resize LV %s/%s: it is the %s of %s/%s.", vg->name, u->lv->name, r->key,
+		       vg->name, r->from->name);
+}
+
+int lv_change_resize_users(struct lv_change *ch, const struct vg_lv *lv, bool grow, struct err *e)
+{
+	struct resize_users u = { ch, lv, grow, e };
+
+	return lv_refs_each(ch->h->vg, NULL, resize_user, &u);
+}
+
 int lvm_lv_activate(const struct lvm_env *env, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		    struct err *e)
 {

@@ -291,6 +291,12 @@ struct segtype {
 	int (*create)(struct lv_change *ch, const struct lv_create_req *req, struct err *e);
 	int (*remove)(struct lv_change *ch, struct vg_lv *lv, struct err *e);
 	int (*resize)(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct err *e);
+	/* lvresize of @lv, which @user (an LV of this type) names, by the
+	 * generic resize: 0 lets it go on (an old
+	 * snapshot's origin grows while inactive), else why not in @e.
+	 * NULL: refused ("it is the <key> of"). */
+	int (*resize_named)(struct lv_change *ch, const struct vg_lv *user, const struct vg_lv *lv, bool grow,
+			    struct err *e);
 	/* lvconvert of @lv to this type (from its own) or within it; lvchange
 	 * --syncaction / --rebuild of an LV of this type.  NULL: not supported. */
 	int (*convert)(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e);
@@ -339,6 +345,10 @@ void vg_lv_order(const struct vg *vg, struct vg_lv **out);
 /* The type whose lvremove/lvresize hook takes @lv: its own, or its
  * owner's (a pool's for _tdata); NULL: the generic ones. */
 const struct segtype *lv_change_type(const struct vg *vg, const struct vg_lv *lv, bool resize);
+/* Before the generic lvresize of @lv to grow it (@grow) or shrink it:
+ * each LV that names it lets it (its type's resize_named), else the
+ * first one that does not is named in @e. */
+int lv_change_resize_users(struct lv_change *ch, const struct vg_lv *lv, bool grow, struct err *e);
 /* Activate @lv in ulvmd (the VG's access check, lv_dm_activate, the
  * read-only notice on stderr), deactivate it, reload it; for the CLI and
  * the types' hooks alike.  Without a daemon, activation fails with its

@@ -24,7 +24,11 @@
 #  - refused, nothing written: no size, a chunk that is not a power of two,
 #    a snapshot of a snapshot;
 #  - lvremove of the origin takes its snapshot first (lvm2's
-#    lv_remove_with_dependencies), asking once when the origin is active.
+#    lv_remove_with_dependencies), asking once when the origin is active;
+#  - lvextend of an origin, refused while active and to shrink, in lvm2's
+#    words; inactive it grows as lvm2 grows it (lvs of both the same), the
+#    snapshot keeps its size and contents, writes past its end copy
+#    nothing.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -205,5 +209,35 @@ grep "autoextend: snapshot" "$T/ulvmd.log" | head -3 || true
 case "$st" in *Invalid*) fail "the snapshot filled up before it grew: $st" ;; esac
 qio "$(uri svg/grow)" "read -P 0x33 0 16M"
 same_as_lvm2 "autoextended"
+
+step "lvextend of an origin, as lvm2: up only, while inactive; its snapshot keeps its size and what it held"
+nbdcopy "$(uri svg/grow)" "$T/grow.img"
+refuse "Snapshot origin volumes cannot be reduced in size yet" lvreduce --devices "$DEVS" -y -L -4M svg/lin
+refuse "can be resized only while inactive: try lvchange -an" lvextend --devices "$DEVS" -L +4M svg/lin
+ulvm lvchange --devices "$DEVS" -an svg/lin
+OFIELDS=lv_name,lv_size,origin,origin_size,seg_count,devices
+for f in a b; do cp --sparse=always "$T/$f.img" "$T/$f.before"; done
+lvm2 lvextend -L +4M svg/lin >/dev/null
+lvm2 lvs -a --noheadings --units s --separator '|' -o "$OFIELDS" svg >"$T/lvm2-ext.txt"
+for f in a b; do
+	cp --sparse=always "$T/$f.before" "$T/$f.img"
+	blockdev --flushbufs "${L[$f]}"
+done
+ulvm lvextend --devices "$DEVS" -L +4M svg/lin
+ulvm lvs --devices "$DEVS" -a --noheadings --units s --separator '|' -o "$OFIELDS" svg >"$T/ulvm-ext.txt"
+diff "$T/lvm2-ext.txt" "$T/ulvm-ext.txt" || fail "lvm2 and ulvm extend an origin differently"
+lvm2 vgck svg >/dev/null
+ulvm vgchange --devices "$DEVS" -ay svg >/dev/null
+[ "$(nbdinfo --size "$(uri svg/lin)")" = $((20 * M)) ] || fail "the origin is not 20 MiB"
+[ "$(nbdinfo --size "$(uri svg/grow)")" = $((16 * M)) ] || fail "the snapshot is not 16 MiB any more"
+used0=$(ulvm dmsetup status svg-grow | awk '{print $4}')
+qio "$(uri svg/lin)" "write -P 0x66 16M 4M" "flush"
+used1=$(ulvm dmsetup status svg-grow | awk '{print $4}')
+echo "svg-grow: $used0 before, $used1 after writes past its end"
+[ "${used1%/*}" = "${used0%/*}" ] || fail "writes to the origin's new extents were copied: $used0 -> $used1"
+qio "$(uri svg/lin)" "write -P 0x77 0 1M" "flush"
+nbdcopy "$(uri svg/grow)" "$T/grow2.img"
+cmp "$T/grow.img" "$T/grow2.img" || fail "the snapshot changed when its origin grew"
+qio "$(uri svg/lin)" "read -P 0x77 0 1M" "read -P 0x66 16M 4M"
 stop_ulvmd
 echo "lvm-snapshot: ok"

@@ -145,8 +145,10 @@ static int snapshot_wrap(struct lv_plan *p, const struct vg *vg, const struct vg
 	if ((r = lv_plan_sub(p, origin, false, e)))
 		return r;
 	lv_dm_layer_name(vg, cow, "cow", cowdev, sizeof(cowdev));
+	/* the origin as it was when the snapshot was made: snapshotN's size
+	 * (an origin grown since is larger) */
 	if (asprintf(&t, "0 %" PRIu64 " snapshot /dev/mapper/%s /dev/mapper/%s P %u",
-		     (uint64_t)origin->le_count * vg->extent_size, real, cowdev, m->chunk) < 0)
+		     (uint64_t)user->le_count * vg->extent_size, real, cowdev, m->chunk) < 0)
 		return err_set(e, -ENOMEM, "out of memory");
 	return lv_plan_add(p, cow, NULL, t, e) ? 0 : -ENOMEM;
 }
@@ -536,6 +538,27 @@ static bool snapshot_poll(const struct vg *vg, const struct vg_lv *lv, struct dm
 	return (size_t)snprintf(buf, size, "lvconvert\n--merge\n-i\n0\n%s/%s", vg->name, m->cow) < size;
 }
 
+/* lvextend of the origin (lvm2's _lvresize_check_type): it grows while
+ * it and its snapshots are inactive; the snapshots keep their size
+ * (snapshotN's extent count), so they show the origin as it was and the
+ * new extents are never copied into their stores. */
+static int snapshot_resize_named(struct lv_change *ch, const struct vg_lv *user, const struct vg_lv *lv, bool grow,
+				 struct err *e)
+{
+	const struct snapshot_seg *m = lv_seg_model(user, &segtype_snapshot);
+	const struct vg *vg = ch->h->vg;
+	const struct vg_lv *cow = m ? vg_find_lv(vg, m->cow) : NULL;
+
+	if (!m || strcmp(m->origin, lv->name))
+		return err_set(e, -EBUSY, "Cannot resize LV %s/%s: it is the store of snapshot %s/%s.", vg->name,
+			       lv->name, vg->name, user->name);
+	if (!grow)
+		return err_set(e, -EOPNOTSUPP, "Snapshot origin volumes cannot be reduced in size yet.");
+	if (dmctl_up(ch->d) && (lv_dm_active(ch->d, vg, lv) || (cow && lv_dm_active(ch->d, vg, cow))))
+		return err_set(e, -EBUSY, "Snapshot origin volumes can be resized only while inactive: try lvchange -an.");
+	return 0;
+}
+
 static const struct seg_ref_key snapshot_refs[] = {
 	{ "origin", true, 0, true, "" }, /* the origin goes down after its snapshots, and with them */
 	{ "cow_store", true, 0, false, NULL },
@@ -558,6 +581,7 @@ const struct segtype segtype_snapshot = {
 	.display_named = snapshot_display_named,
 	.create = snapshot_create,
 	.resize = snapshot_resize,
+	.resize_named = snapshot_resize_named,
 	.convert = snapshot_convert,
 	.poll = snapshot_poll,
 };

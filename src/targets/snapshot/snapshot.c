@@ -258,10 +258,12 @@ static void cow_chunks(struct snap *s, uint64_t first, uint64_t last)
 void snapshot_origin_cow(struct dev *origin, uint64_t off, uint64_t len)
 {
 	for (struct snap *s = registry; s && len; s = s->next) {
-		if (s->origin != origin)
+		uint64_t end = to_bytes(s->ti->len); /* a snapshot of an origin grown since: its size */
+
+		if (s->origin != origin || off >= end)
 			continue;
 		pthread_mutex_lock(&s->lock);
-		cow_chunks(s, off / s->cb, (off + len - 1) / s->cb);
+		cow_chunks(s, off / s->cb, (off + (len < end - off ? len : end - off) - 1) / s->cb);
 		pthread_mutex_unlock(&s->lock);
 	}
 }

@@ -19,19 +19,8 @@
 					      .refs = id##_refs, .attr_volume = v, .attr_target = t,       \
 					      .report = rep }
 
-/* error and zero: lv_modules names the target (their layout is lvm2's
- * "unknown", as no type gives one); nothing else to report. */
-static void target_report(const struct seg_report_ctx *x, const struct vg_lv *owner)
-{
-	(void)owner;
-	seg_report_kind(x, NULL, NULL, x->lv->seg[0].st->name, false);
-	report_set_u64(x->row, RF_DATA_STRIPES, 0);
-}
-
 KEPT_TYPE(integrity, "integrity", NULL, 0, 0, 0, NULL, { "origin", true, 0, false, NULL },
 	  { "meta_dev", true, 0, false, NULL },);
 KEPT_TYPE(vdo, "vdo", NULL, SEGTYPE_VIRTUAL, 0, 0, NULL, { "vdo_pool", true, 0, false, NULL },);
 KEPT_TYPE(vdo_pool, "vdo-pool", NULL, 0, 0, 0, NULL, { "data", true, 0, false, NULL },);
-KEPT_TYPE(error, "error", NULL, SEGTYPE_VIRTUAL, 'v', 'v', target_report, );
-KEPT_TYPE(zero, "zero", NULL, SEGTYPE_VIRTUAL, 'v', 'v', target_report, );
 KEPT_TYPE(unknown, NULL, NULL, 0, 0, 0, NULL, );

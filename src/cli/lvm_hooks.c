@@ -242,12 +242,18 @@ int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 	if ((r = lvm_pv_args(&h, argc - 1, argv + 1, &ranges, &ch.nranges)))
 		goto out;
 	ch.ranges = ranges;
-	if (opt_set(c, C_SNAPSHOT) && (!req.lv_arg || !(req.origin = vg_find_lv(h.vg, req.lv_arg)))) {
+	/* -s -V VG: a sparse volume, no origin */
+	if (opt_set(c, C_SNAPSHOT) && (req.lv_arg || !opt_set(c, C_VIRTUALSIZE)) &&
+	    (!req.lv_arg || !(req.origin = vg_find_lv(h.vg, req.lv_arg)))) {
 		r = lvm_fail("Failed to find the origin %s.", argv[0]);
 		goto out;
 	}
-	/* -m N: lvm2's mirror_segtype_default, raid1 */
+	/* -m N: lvm2's mirror_segtype_default, raid1; -V without -T,
+	 * --thinpool or an origin: its sparse_segtype_default, thin (a thin
+	 * pool and LV) or snapshot (an old-style snapshot of a zero LV) */
 	tname = opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : opt_set(c, C_MIRRORS) && !opt_set(c, C_SNAPSHOT) ? "raid1" : NULL;
+	if (!tname && opt_set(c, C_VIRTUALSIZE) && !opt_set(c, C_THIN) && !opt_set(c, C_THINPOOL) && !req.origin)
+		tname = lvm_conf_str(&c->env, "global", "sparse_segtype_default", "thin");
 	st = lv_create_segtype(tname, opt_set(c, C_SNAPSHOT), req.origin, opt_set(c, C_THIN),
 			       opt_set(c, C_SIZE) || opt_set(c, C_EXTENTS), opt_set(c, C_VIRTUALSIZE),
 			       opt_set(c, C_THINPOOL));

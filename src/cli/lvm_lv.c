@@ -766,9 +766,14 @@ static int remove_one(struct lvm_cmd *c, struct dmctl *d, const char *arg, unsig
 		lvm_vg_release(&h);
 		return ret;
 	}
-	/* with its sub-LVs, which no other LV uses (removal_check) */
-	for (unsigned k = 0; k < nset; k++)
+	/* with its sub-LVs, which no other LV uses (removal_check); one of
+	 * them that it named (a sparse snapshot's origin) is not restacked */
+	for (unsigned k = 0; k < nset; k++) {
+		for (unsigned i = 0; i < named.n; i++)
+			if (named.lv[i] == set[k])
+				named.lv[i] = NULL;
 		vg_remove_lv(h.vg, set[k]);
+	}
 	free(set);
 	if (lvm_vg_commit(&c->env, &h, &e))
 		ret = lvm_fail("%s", e.msg);
@@ -776,7 +781,7 @@ static int remove_one(struct lvm_cmd *c, struct dmctl *d, const char *arg, unsig
 		printf("  Logical volume \"%s\" successfully removed.\n", name);
 	/* what it stacked on the LVs it named comes off (a snapshot's origin) */
 	for (unsigned k = 0; k < named.n && !ret; k++)
-		if (vg_find_lv(h.vg, named.lv[k]->name) == named.lv[k] &&
+		if (named.lv[k] && vg_find_lv(h.vg, named.lv[k]->name) == named.lv[k] &&
 		    lv_dm_restack_since(d, &c->env, h.vg, named.lv[k], &named.plan[k], &e))
 			ret = lvm_fail("%s", e.msg);
 	named_free(&named);

@@ -142,7 +142,9 @@ static int snapshot_wrap(struct lv_plan *p, const struct vg *vg, const struct vg
 		return lv_plan_add(p, origin, NULL, t, e) ? 0 : -ENOMEM;
 	}
 	lv_plan_push_layer(p, cow, "cow");
-	if ((r = lv_plan_sub(p, origin, false, e)))
+	/* a hidden origin (a sparse snapshot's zero LV) comes and goes with
+	 * the snapshot: nothing else uses it */
+	if ((r = lv_plan_sub(p, origin, !(origin->status & FLAG(LVF_VISIBLE)), e)))
 		return r;
 	lv_dm_layer_name(vg, cow, "cow", cowdev, sizeof(cowdev));
 	/* the origin as it was when the snapshot was made: snapshotN's size
@@ -193,8 +195,10 @@ static void origin_kind(const struct seg_report_ctx *x)
 			n++;
 		}
 	}
-	seg_report_kind(x, NULL, n > 1 ? "origin,thickorigin,multithickorigin" : "origin,thickorigin", "snapshot",
-			false);
+	/* a hidden origin is a sparse snapshot's zero LV: lvm2's virtual origin */
+	seg_report_kind(x, x->lv->status & FLAG(LVF_VISIBLE) ? NULL : "virtual",
+			n > 1 ? "origin,thickorigin,multithickorigin" : "origin,thickorigin", "snapshot",
+			!(x->lv->status & FLAG(LVF_VISIBLE)));
 	report_set_sectors(x->row, RF_ORIGIN_SIZE, (uint64_t)x->lv->le_count * x->vg->extent_size);
 	report_set_str(x->row, RF_LV_DESCENDANTS, list);
 	report_set_str(x->row, RF_LV_FULL_DESCENDANTS, list);
@@ -276,23 +280,44 @@ static void snapshot_display_named(struct seg_display_ctx *x, const struct vg_lv
 	}
 }
 
+/* The origin of a sparse snapshot (lvm2's _create_virtual_origin): a
+ * hidden, read-only zero LV of the virtual size, NAME_vorigin, after the
+ * COW LV in the VG.  lvm2 calls it a virtual origin (VIRTUAL_ORIGIN, not
+ * in the text): an origin that is not visible. */
+static int sparse_origin(struct lv_change *ch, const struct lv_create_req *req, const char *vname,
+			 struct vg_lv **out, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct cfg_node *sn;
+	int r;
+
+	if ((r = vg_add_lv(vg, vname, out, e)))
+		return r;
+	(*out)->status &= ~(FLAG(LVF_VISIBLE) | FLAG(LVF_WRITE));
+	if (!(sn = seg_new_raw(vg, (uint32_t)req->virtual_extents, "zero")))
+		return err_set(e, -ENOMEM, "out of memory");
+	return lv_set_raw_seg(vg, *out, (uint32_t)req->virtual_extents, segtype_find("zero"), sn, e);
+}
+
 static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct vg_lv *origin = req->origin, *cow, *lv;
 	uint32_t chunk = req->chunk_size ? req->chunk_size : 8;
-	char name[LVM_NAME_LEN], internal[LVM_NAME_LEN];
+	char name[LVM_NAME_LEN], internal[LVM_NAME_LEN], vname[LVM_NAME_LEN];
 	struct cfg_node *sn;
 	int r;
 
-	if (!origin)
+	if (!origin && !req->virtual_extents)
 		return err_set(e, -EINVAL, "Please specify the origin of the snapshot (-s VG/LV).");
-	if (!req->extents || req->virtual_extents)
+	if (!req->extents || (origin && req->virtual_extents))
 		return err_set(e, -EINVAL, "A snapshot needs -L/--size (or -l) for its COW space; -V makes thin ones.");
 	if (chunk < 8 || chunk > 1024 || chunk & (chunk - 1))
 		return err_set(e, -EINVAL, "Chunk size must be a power of 2 in the range 4K to 512K.");
-	if (!(origin->status & FLAG(LVF_VISIBLE)) || lv_internal(origin) || lv_stands_for(vg, origin) ||
-	    !lv_segtype(origin) || !lv_segtype(origin)->plan)
+	if (req->virtual_extents > UINT32_MAX)
+		return err_set(e, -EINVAL, "Virtual size too large.");
+	if (origin && (!(origin->status & FLAG(LVF_VISIBLE)) || lv_internal(origin) || lv_stands_for(vg, origin) ||
+		       !lv_segtype(origin) || !lv_segtype(origin)->plan))
 		return err_set(e, -EINVAL, "Snapshots of %s/%s are not supported.", vg->name, origin->name);
 	if (req->name)
 		snprintf(name, sizeof(name), "%s", req->name);
@@ -300,6 +325,10 @@ static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req
 		vg_next_lv_name(vg, name, sizeof(name));
 	if ((r = vg_check_new_lv_name(vg, name, e)))
 		return r;
+	if (!origin && snprintf(vname, sizeof(vname), "%s_vorigin", name) >= (int)sizeof(vname))
+		return err_set(e, -EINVAL, "Virtual origin name is too long.");
+	if (!origin && vg_find_lv(vg, vname))
+		return err_set(e, -EEXIST, "Logical Volume \"%s\" already exists in volume group \"%s\"", vname, vg->name);
 	for (unsigned i = 0;; i++) {
 		snprintf(internal, sizeof(internal), "snapshot%u", i);
 		if (!vg_find_lv(vg, internal))
@@ -307,7 +336,8 @@ static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req
 	}
 	/* a zero header: the snapshot target makes a fresh store */
 	if ((r = lv_change_add_hidden(ch, name, (uint32_t)req->extents, false, &cow, e)) ||
-	    (r = lv_wipe_new(vg, cow, false, LV_ZERO_START, e)) || (r = vg_add_lv(vg, internal, &lv, e)))
+	    (r = lv_wipe_new(vg, cow, false, LV_ZERO_START, e)) || (!origin && (r = sparse_origin(ch, req, vname, &origin, e))) ||
+	    (r = vg_add_lv(vg, internal, &lv, e)))
 		return r;
 	if (!(sn = seg_new_raw(vg, origin->le_count, "snapshot")))
 		return err_set(e, -ENOMEM, "out of memory");
@@ -449,6 +479,10 @@ static int snapshot_convert(struct lv_change *ch, struct vg_lv *lv, const struct
 				return err_set(e, -EBUSY, "Cannot merge snapshot %s/%s into the origin %s/%s with merging "
 					       "snapshot %s/%s.", vg->name, lv->name, vg->name, origin->name, vg->name, o->cow);
 		}
+		/* a sparse snapshot's zero origin is read-only too */
+		if (!(origin->status & FLAG(LVF_WRITE)))
+			return err_set(e, -EROFS, "Cannot merge snapshot %s/%s into the read-only origin %s/%s. (Use "
+				       "lvchange -p rw).", vg->name, lv->name, vg->name, origin->name);
 		if (cow_usage(ch->d, vg, lv, &used, &total) == 0)
 			return err_set(e, -EINVAL, "Unable to merge invalidated snapshot LV %s/%s.", vg->name, lv->name);
 		if (!n)

@@ -31,7 +31,7 @@ static int size_opt(struct lvm_cmd *c, int o, char unit, const struct vg *vg, ui
 }
 
 /* -L, or -l N|N%FREE|N%VG. */
-static int extents_opt(struct lvm_cmd *c, struct vgh *h, uint64_t *ext)
+static int extents_opt(struct lvm_cmd *c, struct vgh *h, uint64_t *ext, unsigned *origin_pct)
 {
 	struct err e = { { 0 } };
 	struct ext_arg a;
@@ -40,6 +40,10 @@ static int extents_opt(struct lvm_cmd *c, struct vgh *h, uint64_t *ext)
 		return size_opt(c, C_SIZE, 'm', h->vg, ext, NULL);
 	if (lvm_parse_extents(opt_val(c, C_EXTENTS), &a, &e))
 		return lvm_fail("%s", e.msg);
+	if (!a.sign && a.pct == PCT_ORIGIN && a.n && a.n <= UINT32_MAX) {
+		*origin_pct = (unsigned)a.n;
+		return 0;
+	}
 	if (a.sign || (a.pct != PCT_NONE && a.pct != PCT_FREE && a.pct != PCT_VG))
 		return lvm_fail("Invalid argument for --extents: %s", opt_val(c, C_EXTENTS));
 	*ext = a.pct == PCT_FREE ? vg_free_extents(h->vg) * a.n / 100 :
@@ -174,7 +178,7 @@ static int create_req(struct lvm_cmd *c, struct vgh *h, struct lv_create_req *re
 	if ((r = rate_opts(c, &req->max_rate, &req->min_rate)))
 		return r;
 
-	if ((opt_set(c, C_SIZE) || opt_set(c, C_EXTENTS)) && extents_opt(c, h, &req->extents))
+	if ((opt_set(c, C_SIZE) || opt_set(c, C_EXTENTS)) && extents_opt(c, h, &req->extents, &req->origin_pct))
 		return LVM_FAILED;
 	if (opt_set(c, C_VIRTUALSIZE) && size_opt(c, C_VIRTUALSIZE, 'm', h->vg, &req->virtual_extents, NULL))
 		return LVM_FAILED;
@@ -270,6 +274,10 @@ int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 	req.type_name = tname ? tname : st->name;
 	if ((r = create_req(c, &h, &req)))
 		goto out;
+	if (req.origin_pct && !req.origin) {
+		r = lvm_fail("%%ORIGIN applies to snapshots: -s VG/ORIGIN.");
+		goto out;
+	}
 	if (st->create(&ch, &req, &e))
 		r = lvm_fail("%s", e.msg);
 out:

@@ -163,6 +163,7 @@ struct lv_create_req {
 	const char *pool_name; /* --thinpool POOL, or NULL */
 	struct vg_lv *origin;  /* -s VG/ORIGIN, or NULL */
 	uint64_t extents, virtual_extents, meta_extents;
+	unsigned origin_pct;   /* -l N%ORIGIN: N, and @extents 0 (a snapshot's type works them out) */
 	const char *size_text; /* the -V/-L text, for messages */
 	uint32_t chunk_size;   /* sectors, 0: the type's default */
 	const char *discards;  /* NULL: the type's default */

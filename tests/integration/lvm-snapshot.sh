@@ -28,7 +28,10 @@
 #  - lvextend of an origin, refused while active and to shrink, in lvm2's
 #    words; inactive it grows as lvm2 grows it (lvs of both the same), the
 #    snapshot keeps its size and contents, writes past its end copy
-#    nothing.
+#    nothing;
+#  - a COW LV is never larger than its whole origin needs (lvm2's
+#    cow_max_extents): lvcreate cuts it, lvextend stops there as lvm2's
+#    does; -l N%ORIGIN.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -239,5 +242,29 @@ qio "$(uri svg/lin)" "write -P 0x77 0 1M" "flush"
 nbdcopy "$(uri svg/grow)" "$T/grow2.img"
 cmp "$T/grow.img" "$T/grow2.img" || fail "the snapshot changed when its origin grew"
 qio "$(uri svg/lin)" "read -P 0x77 0 1M" "read -P 0x66 16M 4M"
+
+step "a COW no bigger than its whole origin needs: lvcreate cuts it, lvextend stops there (as lvm2), -l N%ORIGIN"
+ulvm lvcreate --devices "$DEVS" -s -c 64k -L 100M -n big svg/lin | tee "$T/out"
+grep -q "Reducing COW size 100.00 MiB down to maximum usable size 21.00 MiB." "$T/out" || fail "lvcreate did not cut the COW"
+[ "$(ulvm lvs --devices "$DEVS" --noheadings --units m --nosuffix -o lv_size svg/big | tr -d ' ')" = 21.00 ] ||
+	fail "svg/big is not 21 MiB"
+ulvm lvremove --devices "$DEVS" -y svg/big >/dev/null
+ulvm lvcreate --devices "$DEVS" -s -c 64k -l 50%ORIGIN -n half svg/lin
+# lvm2: the metadata chunks of the whole origin (1 extent here) and half its 20
+[ "$(ulvm lvs --devices "$DEVS" --noheadings --units m --nosuffix -o lv_size svg/half | tr -d ' ')" = 11.00 ] ||
+	fail "-l 50%ORIGIN: not 11 MiB"
+ulvm lvchange --devices "$DEVS" -an svg/lin
+for f in a b; do cp --sparse=always "$T/$f.img" "$T/$f.before"; done
+lvm2 lvextend -L +100M svg/half >"$T/lvm2.out"
+lvm2 lvs -a --noheadings --units s --separator '|' -o "$OFIELDS" svg >"$T/lvm2-ext.txt"
+for f in a b; do
+	cp --sparse=always "$T/$f.before" "$T/$f.img"
+	blockdev --flushbufs "${L[$f]}"
+done
+ulvm lvextend --devices "$DEVS" -L +100M svg/half >"$T/ulvm.out"
+grep -q "Reached maximum COW size 21.00 MiB (21 extents)." "$T/ulvm.out" || fail "lvextend: $(cat "$T/ulvm.out")"
+grep "Reached maximum" "$T/lvm2.out" | diff - <(grep "Reached maximum" "$T/ulvm.out") || fail "lvm2 says otherwise"
+ulvm lvs --devices "$DEVS" -a --noheadings --units s --separator '|' -o "$OFIELDS" svg >"$T/ulvm-ext.txt"
+diff "$T/lvm2-ext.txt" "$T/ulvm-ext.txt" || fail "lvm2 and ulvm extend a snapshot to its maximum differently"
 stop_ulvmd
 echo "lvm-snapshot: ok"

@@ -299,6 +299,21 @@ static int sparse_origin(struct lv_change *ch, const struct lv_create_req *req, 
 	return lv_set_raw_seg(vg, *out, (uint32_t)req->virtual_extents, segtype_find("zero"), sn, e);
 }
 
+/* The most a COW LV of @origin can use with chunks of @chunk sectors,
+ * in extents (lvm2's cow_max_extents): a header chunk, a chunk per
+ * origin chunk, and the metadata chunks indexing them (16 bytes each, and
+ * a terminator).  lvm2 adds 1/64 for kernels that leak chunks after a
+ * crash; ulvm's store does not, nor do the kernels lvm2 checks for. */
+static uint32_t cow_max_extents(const struct vg *vg, const struct vg_lv *origin, uint32_t chunk)
+{
+	uint64_t origin_chunks = ((uint64_t)origin->le_count * vg->extent_size + chunk - 1) / chunk;
+	uint64_t per_area = (uint64_t)chunk << (9 - 4);
+	uint64_t size = (1 + origin_chunks + (origin_chunks + per_area) / per_area) * chunk;
+	uint64_t ext = (size + vg->extent_size - 1) / vg->extent_size;
+
+	return ext > UINT32_MAX ? UINT32_MAX : (uint32_t)ext;
+}
+
 static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
@@ -308,14 +323,27 @@ static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req
 	struct cfg_node *sn;
 	int r;
 
+	uint64_t extents = req->extents;
+	char b1[UNITS_BUF], b2[UNITS_BUF];
+
 	if (!origin && !req->virtual_extents)
 		return err_set(e, -EINVAL, "Please specify the origin of the snapshot (-s VG/LV).");
-	if (!req->extents || (origin && req->virtual_extents))
+	/* -l N%ORIGIN: room for N % of the origin's chunks and the metadata of all */
+	if (origin && req->origin_pct)
+		extents = cow_max_extents(vg, origin, chunk) - origin->le_count +
+			  ((uint64_t)origin->le_count * req->origin_pct + 99) / 100;
+	if (!extents || (origin && req->virtual_extents))
 		return err_set(e, -EINVAL, "A snapshot needs -L/--size (or -l) for its COW space; -V makes thin ones.");
 	if (chunk < 8 || chunk > 1024 || chunk & (chunk - 1))
 		return err_set(e, -EINVAL, "Chunk size must be a power of 2 in the range 4K to 512K.");
 	if (req->virtual_extents > UINT32_MAX)
 		return err_set(e, -EINVAL, "Virtual size too large.");
+	if (origin && extents > cow_max_extents(vg, origin, chunk)) {
+		fprintf(ch->out, "  Reducing COW size %s down to maximum usable size %s.\n",
+			lv_change_size(b1, extents * vg->extent_size),
+			lv_change_size(b2, (uint64_t)cow_max_extents(vg, origin, chunk) * vg->extent_size));
+		extents = cow_max_extents(vg, origin, chunk);
+	}
 	if (origin && (!(origin->status & FLAG(LVF_VISIBLE)) || lv_internal(origin) || lv_stands_for(vg, origin) ||
 		       !lv_segtype(origin) || !lv_segtype(origin)->plan))
 		return err_set(e, -EINVAL, "Snapshots of %s/%s are not supported.", vg->name, origin->name);
@@ -335,7 +363,7 @@ static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req
 			break;
 	}
 	/* a zero header: the snapshot target makes a fresh store */
-	if ((r = lv_change_add_hidden(ch, name, (uint32_t)req->extents, false, &cow, e)) ||
+	if ((r = lv_change_add_hidden(ch, name, (uint32_t)extents, false, &cow, e)) ||
 	    (r = lv_wipe_new(vg, cow, false, LV_ZERO_START, e)) || (!origin && (r = sparse_origin(ch, req, vname, &origin, e))) ||
 	    (r = vg_add_lv(vg, internal, &lv, e)))
 		return r;
@@ -370,6 +398,8 @@ static int snapshot_resize(struct lv_change *ch, struct vg_lv *lv, const struct 
 	struct alloc_req areq = { .stripes = 1, .ranges = ch->ranges, .nranges = ch->nranges };
 	uint64_t ext = req->extents;
 	uint32_t old = lv->le_count;
+	const struct snapshot_seg *m;
+	const struct vg_lv *snap, *origin;
 	int r;
 
 	if (req->metadata)
@@ -399,6 +429,18 @@ static int snapshot_resize(struct lv_change *ch, struct vg_lv *lv, const struct 
 		return err_set(e, -EOPNOTSUPP, "Reducing snapshot %s/%s is not supported yet.", vg->name, lv->name);
 	} else if (!req->sign) {
 		ext = req->extents - old;
+	}
+	/* no bigger than the whole origin needs (lvm2's cow_max_extents) */
+	if ((snap = lv_stands_for(vg, lv)) && (m = lv_seg_model(snap, &segtype_snapshot)) &&
+	    (origin = vg_find_lv(vg, m->origin)) && ext && (uint64_t)old + ext > cow_max_extents(vg, origin, m->chunk)) {
+		uint32_t max = cow_max_extents(vg, origin, m->chunk);
+		char b[UNITS_BUF];
+
+		fprintf(ch->out, "  Reached maximum COW size %s (%u extents).\n",
+			lv_change_size(b, (uint64_t)max * vg->extent_size), max);
+		ext = max > old ? max - old : 0;
+		if (!ext && req->policies)
+			return 0;
 	}
 	if (!ext)
 		return err_set(e, -EINVAL, "New size (%u extents) matches existing size (%u extents).", old, old);

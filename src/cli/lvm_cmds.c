@@ -106,6 +106,8 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_ACTMODE] = { "activationmode", NULL, "partial|degraded|complete", "-ay of LVs with parts on missing PVs: "
 			 "raid ones that can run degraded (the default), any (missing parts fail I/O), or none" },
 	[C_PARTIAL] = { "partial", "P", NULL, "the same as --activationmode partial" },
+	[C_RESTOREFILE] = { "restorefile", NULL, "FILE", "pvcreate --uuid: the PV's data area as in this VG backup" },
+	[C_NORESTOREFILE] = { "norestorefile", NULL, NULL, "pvcreate --uuid without a VG backup" },
 	[C_NEWUUID] = { "uuid", "u", NULL, "pvchange, vgchange: a new random uuid for the PV or the VG" },
 	[C_RESTOREMISSING] = { "restoremissing", NULL, NULL, "vgextend: use again PVs that came back but are marked "
 			       "missing (their extents may hold older data)" },
@@ -172,7 +174,7 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 #define V(name, ops, min, max, opts, help, fn) { name, ops, min, max, opts, help, fn }
 
 static const struct cli_verb change_verbs[] = {
-	V("pvcreate", "PV...", 1, -1, PVCREATE_OPTS,
+	V("pvcreate", "PV...", 1, -1, PVCREATE_OPTS | BIT(C_RESTOREFILE) | BIT(C_NORESTOREFILE),
 	  "Initialise each PV (a file or a block device) and add it to the devices file.", lvm_pvcreate),
 	V("pvremove", "PV...", 1, -1, BIT(C_YES) | BIT(C_FORCE), "Wipe the label of each PV (not in a VG).",
 	  lvm_pvremove),

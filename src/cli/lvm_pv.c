@@ -10,6 +10,7 @@
 #include "cli/lvm_pv.h"
 #include "common/args.h"
 #include "lvm/alloc.h"
+#include "lvm/config.h"
 #include "lvm/label.h"
 #include "lvm/report_lvm.h"
 
@@ -105,6 +106,57 @@ int lvm_pv_orphan(struct lvm_cmd *c, const char *path, const struct pv_create_op
 	return lvm_pv_make(c, path, o, out);
 }
 
+/* pvcreate --uuid U --restorefile FILE (lvm2's
+ * _pvcreate_restore_params_from_backup): the data area (and bootloader
+ * area) PV U has in the VG backup FILE, so that vgcfgrestore finds its
+ * extents where they were.  Nothing is wiped then but the label sectors
+ * lvm2 writes. */
+static int restore_params(struct lvm_cmd *c, struct pv_create_opts *o)
+{
+	struct err e = { { 0 } };
+	const char *file = opt_val(c, C_RESTOREFILE);
+	char want[LVM_ID_LEN + 1], got[LVM_ID_LEN + 1];
+	struct cfg_tree *t;
+	struct cfg_node *v, *pvs;
+	uint64_t pe_start = 0, pe_count = 0, ba_start = 0, ba_size = 0;
+	uint32_t extent_size = 0;
+	const char *id;
+	int r = 0;
+
+	if (lvm_id_parse(o->uuid, want, &e))
+		return lvm_fail("%s", e.msg);
+	if (lvm_backup_read(file, &t, &v, &e)) {
+		cfg_tree_free(t);
+		return lvm_fail("Unable to read volume group from %s", file);
+	}
+	pvs = cfg_find(v, "physical_volumes");
+	for (struct cfg_node *p = pvs ? pvs->child : NULL; p; p = p->next)
+		if (p->type == CFG_SECTION && !cfg_get_str(p, "id", &id, &e) && !lvm_id_parse(id, got, &e) &&
+		    !strcmp(got, want)) {
+			if (cfg_get_u64(p, "pe_start", &pe_start, &e) || cfg_get_u64(p, "pe_count", &pe_count, &e) ||
+			    cfg_get_u32(v, "extent_size", &extent_size, &e))
+				r = lvm_fail("%s: %s", file, e.msg);
+			if (cfg_find(p, "ba_start") && (cfg_get_u64(p, "ba_start", &ba_start, &e) ||
+							cfg_get_u64(p, "ba_size", &ba_size, &e)))
+				r = lvm_fail("%s: %s", file, e.msg);
+			break;
+		}
+	cfg_tree_free(t);
+	if (r)
+		return r;
+	if (!pe_start)
+		return lvm_fail("Can't find uuid %s in backup file %s", o->uuid, file);
+	o->pe_start = pe_start * 512;
+	o->pe_end = (pe_start + pe_count * extent_size) * 512;
+	o->ba_start = ba_start * 512;
+	o->ba_size = ba_size * 512;
+	o->no_zero = true;
+	/* lvm2: without --metadatasize, the most that fits before pe_start */
+	if (!opt_set(c, C_MDSIZE))
+		o->mda_size = o->pe_start;
+	return 0;
+}
+
 int lvm_pvcreate(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -114,8 +166,16 @@ int lvm_pvcreate(void *ctx, int argc, char **argv)
 
 	if ((r = lvm_pv_opts(c, &o)) || (r = lvm_setup(c, true)))
 		return r;
+	/* lvm2's rules: devices/require_restorefile_with_uuid, on by default */
+	if (opt_set(c, C_RESTOREFILE) && !o.uuid)
+		return lvm_fail("--uuid is required with --restorefile");
+	if (o.uuid && !opt_set(c, C_RESTOREFILE) && !opt_set(c, C_NORESTOREFILE) &&
+	    lvm_conf_int(&c->env, "devices", "require_restorefile_with_uuid", 1))
+		return lvm_fail("--restorefile is required with --uuid");
 	if (o.uuid && argc > 1)
 		return lvm_fail("Can only set uuid on one volume at once.");
+	if (opt_set(c, C_RESTOREFILE) && (r = restore_params(c, &o)))
+		return r;
 	if (lvm_lock(&c->env, "P_global", true, &lock, &e))
 		return lvm_fail("%s", e.msg);
 	for (int i = 0; i < argc; i++)

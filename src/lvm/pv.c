@@ -236,10 +236,40 @@ static int plan_mda1(struct pv_layout *l, uint64_t mda_size, uint64_t align, uin
 	return 0;
 }
 
-/* mda2 at the end (mda_index 1): after pe_start, start aligned down. */
-static int plan_mda2(struct pv_layout *l, uint64_t mda_size, uint64_t align, struct err *e)
+/* mda1 before a locked pe_start (and its bootloader area): the same
+ * page-aligned start and aligned end where it fits, else all the room
+ * there is (_text_pv_add_metadata_area with pe_start_locked). */
+static int plan_mda1_locked(struct pv_layout *l, uint64_t mda_size, uint64_t align, uint64_t align_off,
+			    struct err *e)
 {
-	uint64_t limit = l->pe_start, disk = l->size, start, adj;
+	uint64_t limit = l->pe_start - l->ba_size, start = LABEL_SCAN_SIZE, adj, tmp;
+
+	if (l->pe_start < l->ba_size || limit < start)
+		return err_set(e, -ENOSPC, "no room for a metadata area before the data area at %llu",
+			       (unsigned long long)l->pe_start);
+	if (limit - start >= MDA_SIZE_MIN && (adj = start % PV_PAGE_SIZE))
+		start += PV_PAGE_SIZE - adj;
+	if ((adj = (start + mda_size) % align)) {
+		tmp = mda_size + align - adj;
+		if (start + tmp <= limit)
+			mda_size = tmp;
+	}
+	if (align_off && (start + mda_size) % align == 0 && start + mda_size + align_off <= limit)
+		mda_size += align_off;
+	if (start + mda_size > limit)
+		mda_size = limit - start;
+	if (mda_size < MDA_SIZE_MIN)
+		return err_set(e, -ENOSPC, "metadata area size %llu is below the minimum of %u bytes",
+			       (unsigned long long)mda_size, MDA_SIZE_MIN);
+	l->mda[l->nmda++] = (struct disk_locn){ start, mda_size };
+	return 0;
+}
+
+/* mda2 at the end (mda_index 1): after @limit (pe_start, or a restored
+ * PV's pe_end), start aligned down. */
+static int plan_mda2(struct pv_layout *l, uint64_t limit, uint64_t mda_size, uint64_t align, struct err *e)
+{
+	uint64_t disk = l->size, start, adj;
 
 	if (limit >= disk)
 		return err_set(e, -ENOSPC, "not enough space for the second metadata area");
@@ -289,6 +319,21 @@ int pv_plan(uint64_t dev_size, const struct pv_create_opts *o, struct pv_layout 
 	final = align + o->data_alignment_offset;
 	if (l->size < final + o->ba_size)
 		return err_set(e, -EINVAL, "data alignment must not exceed the device size");
+	if (o->pe_start) { /* --restorefile */
+		if (o->pe_start % SECTOR || o->pe_end < o->pe_start || o->pe_end > l->size ||
+		    (o->ba_size && (o->ba_start < LABEL_SCAN_SIZE || o->ba_start + o->ba_size > o->pe_start)))
+			return err_set(e, -EINVAL, "the data area %llu-%llu of the backup does not fit the device "
+				       "(%llu bytes)", (unsigned long long)o->pe_start, (unsigned long long)o->pe_end,
+				       (unsigned long long)l->size);
+		l->pe_start = o->pe_start;
+		l->ba_start = o->ba_size ? o->ba_start : 0;
+		l->ba_size = o->ba_size;
+		if (o->mda_copies >= 1 && (r = plan_mda1_locked(l, o->mda_size, align, o->data_alignment_offset, e)))
+			return r;
+		if (o->mda_copies >= 2 && (r = plan_mda2(l, o->pe_end, o->mda_size, align, e)))
+			return r;
+		return 0;
+	}
 	if (o->ba_size) {
 		l->ba_start = final;
 		l->ba_size = o->ba_size;
@@ -303,7 +348,7 @@ int pv_plan(uint64_t dev_size, const struct pv_create_opts *o, struct pv_layout 
 	if (o->mda_copies >= 1 &&
 	    (r = plan_mda1(l, o->mda_size, align, o->data_alignment_offset, e)))
 		return r;
-	if (o->mda_copies >= 2 && (r = plan_mda2(l, o->mda_size, align, e)))
+	if (o->mda_copies >= 2 && (r = plan_mda2(l, l->pe_start, o->mda_size, align, e)))
 		return r;
 	if (l->pe_start > l->size)
 		return err_set(e, -ENOSPC, "no room for data after the metadata areas");

@@ -92,6 +92,11 @@ struct pv_create_opts {
 	unsigned label_sector;          /* 0..3 (--labelsector) */
 	bool mda_ignored;               /* --metadataignore y */
 	bool no_zero;                   /* -Z n: leave sectors 0-3 alone */
+	/* pvcreate --restorefile: the data area and bootloader area of the
+	 * PV in a VG backup, in bytes (pe_start 0: none).  pe_start is kept
+	 * (lvm2's pe_start_locked): mda1 fits before it (and the bootloader
+	 * area), mda2 after pe_end. */
+	uint64_t pe_start, pe_end, ba_start;
 };
 /* LVM's defaults: 1 mda of 1044480 bytes, 1 MiB alignment, label sector 1. */
 void pv_create_opts_default(struct pv_create_opts *o);

@@ -145,12 +145,43 @@ static int del(struct lvm_cmd *c, struct lvm_env *env, const char *path, const c
 	return 0;
 }
 
+/* --addpvid PVID: the device with that PV among those --devices names
+ * (lvm2 reads every device of the host; ulvm reads only what it is
+ * given). */
+static int addpvid(struct lvm_cmd *c, struct lvm_env *file, const char *pvid)
+{
+	struct err e = { { 0 } };
+	char id[LVM_ID_LEN + 1];
+	unsigned found = 0;
+	int r;
+
+	if (lvm_id_parse(pvid, id, &e))
+		return lvm_fail("Invalid PVID.");
+	for (unsigned i = 0; i < file->ndev; i++)
+		if (file->dev[i].in_file && !strcmp(file->dev[i].file_pvid, id))
+			return lvm_fail("PVID already exists in devices file for %s.", file->dev[i].path);
+	if (!opt_set(c, c->common + G_DEVICES))
+		return lvm_fail("--addpvid searches the devices --devices names (ulvm reads no device it is not given).");
+	if ((r = lvm_setup(c, false)))
+		return r;
+	for (unsigned i = 0; i < c->env.ndev; i++) {
+		const struct lvm_dev *d = &c->env.dev[i];
+
+		if (!d->pv || strcmp(d->pv->label.pv_uuid, id))
+			continue;
+		if (lvm_devices_file_update(file, d->path, id, true, &e))
+			return lvm_fail("%s", e.msg);
+		found++;
+	}
+	return found ? 0 : lvm_fail("PVID %s not found on any devices.", id);
+}
+
 int lvm_lvmdevices(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
 	struct lvm_env env = { 0 };
 	unsigned modes = opt_set(c, C_ADDDEV) + opt_set(c, C_DELDEV) + opt_set(c, C_DELPVID) + opt_set(c, C_CHECK) +
-			 opt_set(c, C_UPDATE);
+			 opt_set(c, C_UPDATE) + opt_set(c, C_ADDPVID);
 	int r;
 
 	(void)argv;
@@ -160,6 +191,8 @@ int lvm_lvmdevices(void *ctx, int argc, char **argv)
 		return r;
 	if (opt_set(c, C_ADDDEV))
 		r = add(c, &env, opt_val(c, C_ADDDEV));
+	else if (opt_set(c, C_ADDPVID))
+		r = addpvid(c, &env, opt_val(c, C_ADDPVID));
 	else if (opt_set(c, C_DELDEV) || opt_set(c, C_DELPVID))
 		r = del(c, &env, opt_val(c, C_DELDEV), opt_set(c, C_DELPVID) ? opt_val(c, C_DELPVID) : NULL);
 	else if (opt_set(c, C_CHECK) || opt_set(c, C_UPDATE))

@@ -39,7 +39,7 @@ static const struct command {
 	{ "vgremove", "remove VGs (lvm2's; ulvm vgremove --help)", lvm_main },
 	{ "vgrename", "rename a VG (lvm2's; ulvm vgrename --help)", lvm_main },
 	{ "vgsplit", "move PVs and their LVs to another VG (lvm2's; ulvm vgsplit --help)", lvm_main },
-	{ "lvmdevices", "the devices file: list, --adddev, --deldev, --check, --update (lvm2's)", lvm_main },
+	{ "lvmdevices", "the devices file: list, --adddev, --addpvid, --deldev, --check, --update (lvm2's)", lvm_main },
 	{ "vgimportdevices", "add a VG's PVs to the devices file (lvm2's; ulvm vgimportdevices --help)", lvm_main },
 	{ "pvck", "check PV labels and metadata areas, dump them (lvm2's; ulvm pvck --help)", lvm_main },
 	{ "vgmerge", "merge VGs into one (lvm2's; ulvm vgmerge --help)", lvm_main },

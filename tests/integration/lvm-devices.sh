@@ -9,7 +9,9 @@
 #  - a copy of a PV beside it (duplicate PV uuids): ulvm refuses the VG,
 #    lvmdevices still lists the file and --deldev takes the copy out;
 #  - --deldev of a device an active LV uses asks first (no: nothing
-#    changes), --delpvid by lvm2's dashed uuid; bad arguments refused.
+#    changes), --delpvid by lvm2's dashed uuid, --addpvid finds it again
+#    among the --devices given (lvm2's messages when it is listed already
+#    or on none of them); bad arguments refused.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lvm2.bash"
 need pvcreate vgcreate pvs losetup
@@ -70,11 +72,18 @@ grep -q "Device not removed." "$T/out" || fail "no refusal"
 ulvm lvchange -an ourvg/busy >/dev/null
 ulvm lvmdevices --delpvid "$(lvm2 pvs --noheadings -o pv_uuid "${L[b]}" | tr -d ' ')"
 ulvm lvmdevices | grep -q "${L[b]}" && fail "--delpvid left the entry"
+pvb=$(lvm2 pvs --noheadings -o pv_uuid "${L[b]}" | tr -d ' ')
+ulvm lvmdevices --addpvid "$pvb" --devices "${L[a]},${L[b]},${L[c]}"
+ulvm lvmdevices | grep -q "Device ${L[b]} .*PVID=${pvb//-/}$" || fail "--addpvid did not bring ${L[b]} back"
+if ulvm lvmdevices --addpvid "$pvb" --devices "${L[b]}" 2>"$T/err"; then fail "--addpvid of a PVID listed"; fi
+grep -q "PVID already exists in devices file for ${L[b]}." "$T/err" || fail "--addpvid twice: $(cat "$T/err")"
 expect_fail() { if "$@" >"$T/out" 2>&1; then fail "$* succeeded"; fi; echo "refused: $*: $(head -n 1 "$T/out")"; }
 before=$(file)
 expect_fail ulvm lvmdevices --deldev /dev/nosuchdevice
 expect_fail ulvm lvmdevices --delpvid nonsense
 expect_fail ulvm lvmdevices --adddev /dev/nosuchdevice
+expect_fail ulvm lvmdevices --addpvid 000000-0000-0000-0000-0000-0000-000001
+expect_fail ulvm lvmdevices --addpvid 000000-0000-0000-0000-0000-0000-000000 --devices "${L[a]}"
 expect_fail ulvm lvmdevices --check --update
 expect_fail ulvm vgimportdevices
 expect_fail ulvm vgimportdevices --devices "${L[a]}" nosuchvg

@@ -418,6 +418,88 @@ out:
 	free(done);
 }
 
+struct worded_users {
+	const struct vg_lv *lv;
+	const bool *done; /* by the VG's LV index */
+	const struct vg *vg;
+	unsigned n;
+	const char *word;
+};
+
+/* Users of x->lv not yet asked about whose key has lvm2's word for it in
+ * its question (a pool's thin LVs: "pool"). */
+static int count_worded(const struct lv_ref *r, void *data)
+{
+	struct worded_users *x = data;
+
+	if (r->to != x->lv || r->from == x->lv || !r->dependent || !*r->dependent)
+		return 0;
+	for (unsigned k = 0; k < x->vg->nlv; k++)
+		if (x->vg->lv[k] == r->from && x->done[k])
+			return 0;
+	x->n++;
+	x->word = r->dependent;
+	return 0;
+}
+
+static int ask_active(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv)
+{
+	char q[600];
+
+	if (!(lv->status & FLAG(LVF_VISIBLE)) || !lv_is_active(c, d, vg, lv))
+		return 0;
+	snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?", vg->name, lv->name);
+	return lvm_confirm(c, q) ? 0 : lvm_fail("Logical volume %s/%s not removed.", vg->name, lv->name);
+}
+
+/* The questions lvm2's vgremove asks after the VG's, as its lvremove_single
+ * meets the LVs (vg_lv_order, lv_remove_with_dependencies): for a pool
+ * with thin LVs "Removing pool VG/POOL will remove N dependent
+ * volume(s). Proceed?", then about each active LV that goes with it and
+ * about it.  All are asked before anything is removed. */
+static int vgremove_questions(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg)
+{
+	struct vg_lv **order = calloc(vg->nlv + 1, sizeof(*order));
+	bool *done = calloc(vg->nlv + 1, sizeof(*done));
+	int r = 0;
+
+	if (!order || !done) {
+		free(order);
+		free(done);
+		return lvm_fail("out of memory");
+	}
+	vg_lv_order(vg, order);
+	for (unsigned i = 0; i < vg->nlv && !r; i++) {
+		struct worded_users x = { .lv = order[i], .done = done, .vg = vg };
+		unsigned self = 0;
+		char q[600];
+
+		for (unsigned k = 0; k < vg->nlv; k++)
+			if (vg->lv[k] == order[i])
+				self = k;
+		if (done[self])
+			continue;
+		lv_refs_each(vg, NULL, count_worded, &x);
+		if (x.n) {
+			snprintf(q, sizeof(q), "Removing %s %s/%s will remove %u dependent volume(s). Proceed?", x.word,
+				 vg->name, order[i]->name, x.n);
+			if (!lvm_confirm(c, q))
+				r = lvm_fail("Logical volume %s/%s not removed.", vg->name, order[i]->name);
+		}
+		for (unsigned k = 0; k < vg->nlv && !r; k++)
+			if (!done[k] && k != self && lv_cascades_from(vg, vg->lv[k], order[i])) {
+				r = ask_active(c, d, vg, vg->lv[k]);
+				done[k] = true;
+			}
+		if (!r)
+			r = ask_active(c, d, vg, order[i]);
+		done[self] = true;
+	}
+	free(order);
+	free(done);
+	return r;
+}
+
 /* vgremove.c's _vgremove_single(): asks about a VG with (visible) LVs
  * and about each active one, unless -f or -y. */
 static int vgremove_one(struct lvm_cmd *c, struct vgh *h, void *arg)
@@ -428,6 +510,7 @@ static int vgremove_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 	bool ask = !opt_set(c, C_FORCE);
 	unsigned visible = 0;
 	char q[600];
+	int r;
 
 	for (unsigned l = 0; l < vg->nlv; l++)
 		visible += !!(vg->lv[l]->status & FLAG(LVF_VISIBLE));
@@ -444,16 +527,8 @@ static int vgremove_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 		if (!lv_is_active(c, d, vg, vg->lv[l]) && lv_extents_claimed(vg, vg->lv[l]) == 1)
 			return lvm_fail("Logical volume %s/%s in use: a ulvmd that this command does not reach "
 					"maps its extents; deactivate it there first.", vg->name, vg->lv[l]->name);
-	for (unsigned l = 0; l < vg->nlv; l++) {
-		const struct vg_lv *lv = vg->lv[l];
-
-		if (ask && (lv->status & FLAG(LVF_VISIBLE)) && lv_is_active(c, d, vg, lv)) {
-			snprintf(q, sizeof(q), "Do you really want to remove active logical volume %s/%s?", vg->name,
-				 lv->name);
-			if (!lvm_confirm(c, q))
-				return lvm_fail("Logical volume %s/%s not removed.", vg->name, lv->name);
-		}
-	}
+	if (ask && (r = vgremove_questions(c, d, vg)))
+		return r;
 	for (unsigned l = 0; l < vg->nlv; l++)
 		if (lv_deactivate(c, d, vg, vg->lv[l], &e))
 			return lvm_fail("%s", e.msg);

@@ -12,7 +12,10 @@
 #    (the virtual origin goes with it);
 #  - -V without -T: lvm2's global/sparse_segtype_default (thin, or snapshot);
 #  - refused: a zero LV without a size, merging a sparse snapshot (its
-#    origin is read-only, lvm2's words), shrinking a zero LV to nothing.
+#    origin is read-only, lvm2's words), shrinking a zero LV to nothing;
+#  - vgremove asks lvm2's questions in lvm2's order (the VG's, the pool's
+#    "will remove N dependent volume(s)", each active LV's) and a no to
+#    any of them leaves the VG.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -151,5 +154,19 @@ echo 'global { sparse_segtype_default = "snapshot" }' >"$ULVM_CONF_DIR/ulvm.conf
 ulvm lvcreate -V 32M -L 4M -n sp2 vg
 [ "$(ulvm lvs --noheadings -o origin vg/sp2 | tr -d ' ')" = "[sp2_vorigin]" ] || fail "-V -L did not make a sparse snapshot"
 same_as_lvm2 "both kinds" "$F"
+
+step "vgremove asks what lvm2's asks, in its order: the VG, the pool, each active LV"
+if printf 'y\ny\ny\nn\n' | ulvm vgremove vg >"$T/out" 2>&1; then fail "vgremove went on after a no"; fi
+sed 's/? \[y\/n\]: /?\n/g' "$T/out" | grep -v '^$' >"$T/asked"
+cat >"$T/want" <<'EOQ'
+Do you really want to remove volume group "vg" containing 7 logical volumes?
+Removing pool vg/lvol0 will remove 1 dependent volume(s). Proceed?
+Do you really want to remove active logical volume vg/dflt?
+Do you really want to remove active logical volume vg/lvol0?
+  Logical volume vg/lvol0 not removed.
+EOQ
+diff "$T/want" "$T/asked" || fail "vgremove asked otherwise"
+lvm2 vgs vg >/dev/null || fail "a refused vgremove removed the VG"
+ulvm vgremove -f vg >/dev/null
 stop_ulvmd
 echo "lvm-virtual: ok"

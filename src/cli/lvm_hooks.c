@@ -382,15 +382,16 @@ int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const 
 /* The type whose convert hook changes @lv: the one --type names; for
  * --merge of a sub-LV, its owner's; else the LV's own; -m on an LV whose
  * type has no hook is lvm2's mirror_segtype_default, raid1. */
-static const struct segtype *convert_type(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv)
+static const struct segtype *convert_type(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv,
+					  const char *type)
 {
 	const struct segtype *st = lv_segtype(lv);
 	const struct vg_lv *o;
 
 	if (opt_set(c, C_MERGE) && (o = lv_first_user(vg, lv, NULL)) && lv_segtype(o) && lv_segtype(o)->convert)
 		return lv_segtype(o);
-	if (opt_set(c, C_TYPE)) { /* a type that converts nothing itself (striped): the LV's own does */
-		const struct segtype *to = segtype_find(opt_val(c, C_TYPE));
+	if (type) { /* a type that converts nothing itself (striped): the LV's own does */
+		const struct segtype *to = segtype_find(type);
 
 		return to && to != &segtype_unknown && !to->convert && st && st->convert ? st : to;
 	}
@@ -462,6 +463,19 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	req.merge = opt_set(c, C_MERGE);
 	req.name = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : NULL;
 	req.type_name = opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : NULL;
+	req.pool_metadata = opt_set(c, C_POOLMETADATA) ? opt_val(c, C_POOLMETADATA) : NULL;
+	/* --thinpool VG/LV alone: that LV becomes a thin pool */
+	if (opt_set(c, C_THINPOOL)) {
+		if (argc || (req.type_name && strcmp(req.type_name, "thin-pool")))
+			return lvm_fail("lvconvert --thinpool POOL LV (LV a thin volume of POOL) is not supported yet.");
+		req.type_name = "thin-pool";
+		argv[0] = (char *)opt_val(c, C_THINPOOL);
+		argc = 1;
+	}
+	if (!argc)
+		return lvm_no_syntax(c);
+	if (req.pool_metadata && (!req.type_name || strcmp(req.type_name, "thin-pool")))
+		return lvm_fail("--poolmetadata goes with --type thin-pool (or --thinpool).");
 	req.cache_pool = opt_set(c, C_CACHEPOOL) ? opt_val(c, C_CACHEPOOL) : NULL;
 	req.cache_vol = opt_set(c, C_CACHEVOL) ? opt_val(c, C_CACHEVOL) : NULL;
 	req.split_cache = opt_set(c, C_SPLITCACHE);
@@ -509,7 +523,7 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	else if (!(lv = vg_find_lv(h.vg, name)))
 		r = lvm_fail("Failed to find logical volume \"%s/%s\"", vgname, name);
 	else
-		r = convert(c, &d, &h, lv, convert_type(c, h.vg, lv), &req, argc - 1, argv + 1);
+		r = convert(c, &d, &h, lv, convert_type(c, h.vg, lv, req.type_name), &req, argc - 1, argv + 1);
 	free((void *)req.cache.settings);
 	dmctl_close(&d);
 	lvm_vg_release(&h);

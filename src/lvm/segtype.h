@@ -219,6 +219,7 @@ struct lv_convert_req {
 	struct lv_cache_opts cache;         /* and, for lvchange, what changes */
 	uint32_t chunk_size;                /* --chunksize, sectors; 0: not given */
 	uint64_t meta_extents;              /* --poolmetadatasize, extents; 0: not given */
+	const char *pool_metadata;          /* --poolmetadata VG/LV or LV, or NULL */
 	int zero;                           /* -Z: 1 y, 0 n, -1 not given */
 	const char *mirror_log;             /* --mirrorlog core|disk, or NULL */
 };

@@ -26,6 +26,7 @@
 #include "lvm/activate.h"
 #include "lvm/devices.h"
 #include "lvm/report_lvm.h"
+#include "lvm/lvref.h"
 #include "lvm/segtype.h"
 #include "lvm/thin_lv.h"
 
@@ -275,6 +276,31 @@ static int wipe_tmeta(const struct vg *vg, const struct vg_lv *m, struct err *e)
 	return lvm_dev_pwrite(path, zero, sizeof(zero), (uint64_t)off, "wiping the metadata LV", e);
 }
 
+/* The VG's pool metadata spare, made or grown to @meta extents (lvm2's
+ * handle_pool_metadata_spare). */
+static int ensure_spare(struct lv_change *ch, uint64_t meta, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct vg_lv *spare = vg_pmspare(vg);
+	char sname[LVM_NAME_LEN];
+
+	if (!spare) {
+		for (unsigned i = 0;; i++) {
+			snprintf(sname, sizeof(sname), "lvol%u_pmspare", i);
+			if (!vg_find_lv(vg, sname))
+				break;
+		}
+		return lv_change_add_hidden(ch, sname, (uint32_t)meta, false, &spare, e);
+	}
+	if (spare->le_count < meta) {
+		struct alloc_req sreq = { .stripes = 1, .extents = (uint32_t)(meta - spare->le_count),
+					  .ranges = ch->ranges, .nranges = ch->nranges };
+
+		return alloc_extend(vg, spare, &sreq, e);
+	}
+	return 0;
+}
+
 /* Options a pool takes: chunk size, zeroing, discards, metadata size. */
 static int pool_options(struct lv_change *ch, const struct lv_create_req *req, struct thin_pool_seg *tp,
 			uint64_t *meta, struct err *e)
@@ -309,9 +335,8 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 	struct vg *vg = ch->h->vg;
 	struct thin_pool_seg tp = { .chunk_size = 128, .discards = "passdown", .zero = true };
 	const char *pn = req->name ? req->name : req->lv_arg ? req->lv_arg : req->pool_name;
-	char name[LVM_NAME_LEN], mname[LVM_NAME_LEN + 8], dname[LVM_NAME_LEN + 8], sname[LVM_NAME_LEN],
-		b1[UNITS_BUF];
-	struct vg_lv *pool, *m, *dl, *spare;
+	char name[LVM_NAME_LEN], mname[LVM_NAME_LEN + 8], dname[LVM_NAME_LEN + 8], b1[UNITS_BUF];
+	struct vg_lv *pool, *m, *dl;
 	uint64_t meta = 0;
 	int r;
 
@@ -334,21 +359,8 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 			       vg->name);
 	/* lvm2's order: the spare first, then the data, then the metadata;
 	 * in the text: spare, pool, _tmeta, _tdata. */
-	if (!(spare = vg_pmspare(vg))) {
-		for (unsigned i = 0;; i++) {
-			snprintf(sname, sizeof(sname), "lvol%u_pmspare", i);
-			if (!vg_find_lv(vg, sname))
-				break;
-		}
-		if ((r = lv_change_add_hidden(ch, sname, (uint32_t)meta, false, &spare, e)))
-			return r;
-	} else if (spare->le_count < meta) {
-		struct alloc_req sreq = { .stripes = 1, .extents = (uint32_t)(meta - spare->le_count),
-					  .ranges = ch->ranges, .nranges = ch->nranges };
-
-		if ((r = alloc_extend(vg, spare, &sreq, e)))
-			return r;
-	}
+	if ((r = ensure_spare(ch, meta, e)))
+		return r;
 	if ((r = lv_change_add_lv(ch, req, name, &pool, e)) || (r = lv_change_add_hidden(ch, mname, 0, true, &m, e)) ||
 	    (r = lv_change_add_hidden(ch, dname, (uint32_t)req->extents, true, &dl, e)))
 		return r;
@@ -367,6 +379,119 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 	fprintf(ch->out, "  Thin pool volume with chunk size %s can address at most %s of data.\n",
 		lv_change_size(b1, tp.chunk_size), "15.81 TiB");
 	return lv_change_created(ch, req, name, e);
+}
+
+/* An LV lvconvert may make a pool's data or metadata LV: visible,
+ * linear or striped, named by no other LV. */
+static int pool_part_ok(const struct vg *vg, const struct vg_lv *lv, const char *what, struct err *e)
+{
+	const char *key;
+
+	if (!(lv->status & FLAG(LVF_VISIBLE)) || lv_internal(lv))
+		return err_set(e, -EINVAL, "Can't convert internal LV %s/%s.", vg->name, lv->name);
+	if (lv_segtype(lv) != &segtype_striped)
+		return err_set(e, -EOPNOTSUPP, "Pool %s LV %s/%s is of an unsupported type (%s).", what, vg->name,
+			       lv->name, lv->nseg ? lv->seg[0].type : "none");
+	if (lv_first_user(vg, lv, &key))
+		return err_set(e, -EBUSY, "Pool %s LV %s/%s is of an unsupported type (the %s of %s/%s).", what,
+			       vg->name, lv->name, key, vg->name, lv_first_user(vg, lv, NULL)->name);
+	return 0;
+}
+
+/* lvconvert --type thin-pool [--poolmetadata MLV] VG/LV, or --thinpool
+ * VG/LV (lvm2's _lvconvert_to_pool): LV becomes the pool's data LV
+ * LV_tdata and the pool takes its name; MLV, or a new LV of the default
+ * size, becomes LV_tmeta and is wiped (a fresh pool); the spare follows.
+ * Both are deactivated first; the pool is activated if LV was active.
+ * Nothing is written before the question is answered. */
+static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct thin_pool_seg tp = { .chunk_size = 128, .discards = "passdown", .zero = true };
+	struct lv_create_req creq = { .chunk_size = req->chunk_size, .zero = req->zero,
+				      .meta_extents = req->meta_extents, .extents = lv->le_count };
+	char name[LVM_NAME_LEN], mname[LVM_NAME_LEN + 8], dname[LVM_NAME_LEN + 8], q[3 * LVM_NAME_LEN + 64];
+	struct vg_lv *m = NULL, *pool;
+	bool active;
+	uint64_t meta;
+	int r;
+
+	if (lv_segtype(lv) == &segtype_thin_pool || !req->type_name || strcmp(req->type_name, "thin-pool") ||
+	    req->mirrors >= 0 || req->repair || req->split || req->merge || req->sync_action || req->rebuild)
+		return err_set(e, -EOPNOTSUPP, "Operation not permitted on LV %s/%s of type %s (not supported yet).",
+			       vg->name, lv->name, lv->nseg ? lv->seg[0].type : "?");
+	if ((r = pool_part_ok(vg, lv, "data", e)))
+		return r;
+	if (req->pool_metadata) {
+		const char *mn = strrchr(req->pool_metadata, '/') ? strrchr(req->pool_metadata, '/') + 1 : req->pool_metadata;
+
+		if (strchr(req->pool_metadata, '/') &&
+		    (strncmp(req->pool_metadata, vg->name, strlen(vg->name)) || req->pool_metadata[strlen(vg->name)] != '/'))
+			return err_set(e, -EINVAL, "Metadata LV %s not found.", req->pool_metadata);
+		if (!(m = vg_find_lv(vg, mn)))
+			return err_set(e, -ENOENT, "Unknown pool metadata LV %s.", mn);
+		if (m == lv)
+			return err_set(e, -EINVAL, "Can't use same LV for pool data and metadata LV %s/%s.", vg->name,
+				       m->name);
+		if ((r = pool_part_ok(vg, m, "metadata", e)))
+			return r;
+		creq.meta_extents = m->le_count;
+	}
+	if ((r = pool_options(ch, &creq, &tp, &meta, e)))
+		return r;
+	if (m && meta > m->le_count)
+		return err_set(e, -ENOSPC, "Pool metadata LV %s/%s is too small (%u extents) for required metadata (%llu "
+			       "extents).", vg->name, m->name, m->le_count, (unsigned long long)meta);
+	snprintf(name, sizeof(name), "%s", lv->name);
+	if (strlen(name) + 7 > LVM_NAME_LEN - 1)
+		return err_set(e, -ENAMETOOLONG, "Failed to create internal lv names, pool name is too long.");
+	snprintf(mname, sizeof(mname), "%s_tmeta", name);
+	snprintf(dname, sizeof(dname), "%s_tdata", name);
+	if (vg_find_lv(vg, dname) || (vg_find_lv(vg, mname) && vg_find_lv(vg, mname) != m))
+		return err_set(e, -EEXIST, "Logical Volume \"%s\" already exists in volume group \"%s\"",
+			       vg_find_lv(vg, dname) ? dname : mname, vg->name);
+	if (m)
+		snprintf(q, sizeof(q), "%s/%s and %s/%s", vg->name, name, vg->name, m->name);
+	else
+		snprintf(q, sizeof(q), "%s/%s", vg->name, name);
+	fprintf(ch->out, "  WARNING: Converting %s to thin pool's data%s with metadata wiping.\n"
+		"  THIS WILL DESTROY CONTENT OF LOGICAL VOLUME (filesystem etc.)\n", q,
+		m ? " and metadata volumes" : " volume");
+	{
+		char ask[sizeof(q) + 40];
+
+		snprintf(ask, sizeof(ask), "Do you really want to convert %s?", q);
+		if (ch->confirm && !ch->confirm(ch->ctx, ask))
+			return err_set(e, -ECANCELED, "Conversion aborted.");
+	}
+	active = dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv);
+	if ((r = lvm_lv_deactivate(ch->d, vg, lv, e)) || (m && (r = lvm_lv_deactivate(ch->d, vg, m, e))))
+		return r;
+	/* the data LV keeps its uuid under its new name; the pool is new */
+	if ((r = lv_rename_with_subs(vg, lv, dname, e)) || (m && (r = lv_rename_with_subs(vg, m, mname, e))))
+		return r;
+	lv->status &= ~FLAG(LVF_VISIBLE);
+	if (m) {
+		m->status &= ~FLAG(LVF_VISIBLE);
+	} else {
+		struct alloc_req mreq = { .stripes = 1, .extents = (uint32_t)meta, .ranges = ch->ranges,
+					  .nranges = ch->nranges };
+
+		if ((r = lv_change_add_hidden(ch, mname, 0, true, &m, e)) || (r = alloc_extend(vg, m, &mreq, e)))
+			return r;
+	}
+	if ((r = vg_add_lv(vg, name, &pool, e)))
+		return r;
+	tp.metadata = mname;
+	tp.data = dname;
+	if ((r = lv_set_thin_pool(vg, pool, lv->le_count, &tp, e)) || (r = ensure_spare(ch, m->le_count, e)) ||
+	    (r = wipe_tmeta(vg, m, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	vg = ch->h->vg;
+	if (active && (r = lvm_lv_activate(ch->env, ch->d, vg, vg_find_lv(vg, name), e)))
+		return r;
+	fprintf(ch->out, "  Converted %s to thin pool.\n", q);
+	return 0;
 }
 
 static int pool_remove(struct lv_change *ch, struct vg_lv *lv, struct err *e)
@@ -551,4 +676,5 @@ const struct segtype segtype_thin_pool = {
 	.create = pool_create,
 	.remove = pool_remove,
 	.resize = pool_resize,
+	.convert = pool_convert,
 };

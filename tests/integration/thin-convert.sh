@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# lvconvert of plain LVs into a thin pool (lvm2's lvmthin(7) recipe "create
+# a thin pool from two LVs"), with real lvm2 and thin_check as oracles:
+#  - lvconvert --type thin-pool --poolmetadata VG/META VG/DATA on LVs lvm2
+#    made: lvm2's warning and question; no leaves everything as it was;
+#    yes makes DATA the pool (DATA_tdata, META wiped as DATA_tmeta, the
+#    spare), which lvm2's vgck and lvs -a read as ulvm lists it;
+#  - a thin LV in it keeps what is written (qemu-io), and thin_check
+#    accepts the metadata read from the PVs where lvm2 says they are;
+#  - lvconvert --thinpool VG/LV: a new metadata LV of the default size;
+#    an active LV gives an active pool;
+#  - refused, nothing written: the same LV as data and metadata, metadata
+#    too small, an internal LV, a thin pool again, --poolmetadata alone.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/clients.bash"
+source "$(dirname "$0")/lvm2.bash"
+need pvcreate vgck lvs losetup qemu-io thin_check
+export ULVM_CONF_DIR=$T/ulvm
+mkdir -p "$ULVM_CONF_DIR"
+declare -A L
+attach_pvs 64M a b
+lvm2_isolate "${L[@]}"
+step() { echo "== $*"; }
+DEVS="${L[a]},${L[b]}"
+u() { ulvm "$1" --devices "$DEVS" "${@:2}"; }
+F=lv_name,lv_attr,lv_size,segtype,data_lv,metadata_lv,chunk_size,devices
+same_as_lvm2() {
+	lvm2 vgck vg >/dev/null
+	f() { "$@" -a --noheadings --units s --separator '|' -o "$F" vg | sed 's/^ *//' | sort |
+		awk -F'|' '{ $2 = substr($2, 1, 4) substr($2, 7) } 1' OFS='|'; }
+	f lvm2 lvs >"$T/lvm2.txt"
+	f u lvs >"$T/ulvm.txt"
+	diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "$1: lvs -a of lvm2 and ulvm differ"
+}
+seqno() { lvm2 vgs --noheadings -o vg_seqno vg | tr -d ' '; }
+refused() { # MESSAGE ARGS...
+	local msg=$1 s0
+	shift
+	s0=$(seqno)
+	if u lvconvert "$@" >"$T/out" 2>&1; then cat "$T/out"; fail "lvconvert $* succeeded"; fi
+	grep -qF -- "$msg" "$T/out" || { cat "$T/out"; fail "lvconvert $*: no \"$msg\""; }
+	[ "$(seqno)" = "$s0" ] || fail "a refused lvconvert $* changed the VG"
+	echo "refused: lvconvert $*: $msg"
+}
+
+step "LVs lvm2 made: lvconvert --type thin-pool --poolmetadata asks first, as lvm2"
+lvm2 pvcreate "${L[a]}" "${L[b]}" >/dev/null
+lvm2 vgcreate -s 1m vg "${L[a]}" "${L[b]}" >/dev/null
+lvm2 lvcreate -an -Zn -Wn -y -L 16M -n data vg "${L[a]}" >/dev/null
+lvm2 lvcreate -an -Zn -Wn -y -L 4M -n meta vg "${L[b]}" >/dev/null
+lvm2 lvcreate -an -Zn -Wn -y -L 1M -n tiny vg "${L[b]}" >/dev/null
+lvm2 lvcreate -an -Zn -Wn -y -L 8M -n d2 vg "${L[b]}" >/dev/null
+start_ulvmd
+u lvchange -ay vg/meta
+qio "$(uri vg/meta)" "write -P 0x77 0 1M" "flush" # old contents the conversion must wipe
+u lvchange -an vg/meta
+s0=$(seqno)
+echo n | u lvconvert --type thin-pool --poolmetadata vg/meta vg/data >"$T/out" 2>&1 && fail "converted after a no"
+cat "$T/out"
+grep -q "WARNING: Converting vg/data and vg/meta to thin pool's data and metadata volumes with metadata wiping." \
+	"$T/out" || fail "no warning"
+grep -q "Do you really want to convert vg/data and vg/meta? \[y/n\]" "$T/out" || fail "no question"
+grep -q "Conversion aborted." "$T/out" || fail "no refusal"
+[ "$(seqno)" = "$s0" ] || fail "a no changed the VG"
+
+step "refused, nothing written"
+refused "Can't use same LV for pool data and metadata LV vg/data." --type thin-pool --poolmetadata vg/data vg/data
+refused "Pool metadata LV vg/tiny is too small (1 extents) for required metadata (2 extents)." -y \
+	--type thin-pool --poolmetadata tiny vg/data
+refused "--poolmetadata goes with --type thin-pool" --poolmetadata vg/meta vg/data
+refused "Unknown pool metadata LV nosuch." -y --type thin-pool --poolmetadata vg/nosuch vg/data
+
+step "yes: the pool as lvm2 lists it, its metadata wiped"
+u lvconvert -y --type thin-pool --poolmetadata vg/meta vg/data | tee "$T/out"
+grep -q "Converted vg/data and vg/meta to thin pool." "$T/out" || fail "no Converted line"
+same_as_lvm2 "converted"
+[ "$(lvm2 lvs --noheadings -o segtype vg/data | tr -d ' ')" = thin-pool ] || fail "lvm2: vg/data is not a thin pool"
+lvm2_extents vg data_tmeta "$T/meta.after"
+cmp -n 4096 /dev/zero "$T/meta.after" || fail "the metadata LV's first block was not wiped"
+
+step "a thin LV in it keeps its data; thin_check accepts the metadata"
+u lvcreate -V 64M -T vg/data -n thin1
+qio "$(uri vg/thin1)" "write -P 0x3d 0 4M" "flush"
+qio "$(uri vg/thin1)" "read -P 0x3d 0 4M"
+u lvchange -an vg/data >/dev/null
+lvm2_extents vg data_tmeta "$T/tmeta"
+thin_check "$T/tmeta" || fail "thin_check of the converted pool's metadata"
+u lvchange -ay vg/thin1 >/dev/null
+qio "$(uri vg/thin1)" "read -P 0x3d 0 4M"
+same_as_lvm2 "with a thin LV"
+
+step "--thinpool VG/LV: a metadata LV of the default size; the active LV's pool is active"
+u lvchange -ay vg/d2
+u lvconvert -y --thinpool vg/d2 | grep -q "Converted vg/d2 to thin pool." || fail "--thinpool"
+same_as_lvm2 "--thinpool"
+[ "$(u lvs --noheadings --units m --nosuffix -o lv_size vg/d2_tmeta | tr -d ' ')" = 2.00 ] ||
+	fail "d2_tmeta is not lvm2's default 2 MiB"
+u lvs --noheadings -o lv_attr vg/d2 | grep -q "^ *twi-a" || fail "the pool of an active LV is not active"
+u lvcreate -V 16M -T vg/d2 -n thin2 >/dev/null
+qio "$(uri vg/thin2)" "write -P 0x4e 0 1M" "read -P 0x4e 0 1M"
+
+step "refused: an internal LV, a pool again"
+refused "Can't convert internal LV vg/data_tdata." -y --type thin-pool vg/data_tdata
+refused "Operation not permitted on LV vg/d2 of type thin-pool" -y --type thin-pool vg/d2
+lvm2 vgck vg >/dev/null
+stop_ulvmd
+echo "thin-convert: ok"

@@ -10,7 +10,11 @@
 #  - lvconvert --thinpool VG/LV: a new metadata LV of the default size;
 #    an active LV gives an active pool;
 #  - refused, nothing written: the same LV as data and metadata, metadata
-#    too small, an internal LV, a thin pool again, --poolmetadata alone.
+#    too small, an internal LV, a thin pool again, --poolmetadata alone;
+#  - lvconvert --repair VG/POOL (refused while active): metadata damaged on
+#    the PV (thin_check fails) is rebuilt by thin_repair into the spare,
+#    which becomes POOL_tmeta (thin_check passes, the thin LV reads back);
+#    the damaged copy stays as the visible POOL_meta0, a new spare is made.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -102,6 +106,32 @@ qio "$(uri vg/thin2)" "write -P 0x4e 0 1M" "read -P 0x4e 0 1M"
 step "refused: an internal LV, a pool again"
 refused "Can't convert internal LV vg/data_tdata." -y --type thin-pool vg/data_tdata
 refused "Operation not permitted on LV vg/d2 of type thin-pool" -y --type thin-pool vg/d2
+lvm2 vgck vg >/dev/null
+
+step "lvconvert --repair of damaged metadata: thin_repair into the spare, the old kept as data_meta0"
+u lvchange -ay vg/thin1 >/dev/null
+refused "Active pools cannot be repaired.  Use lvchange -an first." --repair vg/data
+u lvchange -an vg/data >/dev/null
+# 8 bytes of the metadata's block 1 (its space map here) zeroed on the PV
+range=$(lvm2 lvs -a --noheadings -o lv_name,seg_pe_ranges vg | awk '$1 == "[data_tmeta]" { print $2 }')
+dev=${range%%:*} pe=${range#*:}
+pe=${pe%%-*}
+start=$(lvm2 pvs --noheadings --units b --nosuffix -o pe_start "$dev" | tr -d ' ')
+dd if=/dev/zero of="$dev" bs=1 count=8 seek=$((start + pe * 1048576 + 4096 + 8)) conv=notrunc status=none
+blockdev --flushbufs "$dev"
+lvm2_extents vg data_tmeta "$T/damaged"
+if thin_check "$T/damaged" >/dev/null 2>&1; then fail "the metadata is not damaged"; fi
+u lvconvert --repair vg/data 2>&1 | tee "$T/out"
+grep -q "WARNING: LV vg/data_meta0 holds a backup of the unrepaired metadata." "$T/out" || fail "no backup warning"
+lvm2_extents vg data_tmeta "$T/repaired"
+thin_check "$T/repaired" || fail "thin_check of the repaired metadata"
+lvm2_extents vg data_meta0 "$T/kept"
+cmp "$T/damaged" "$T/kept" || fail "data_meta0 does not hold the metadata as it was"
+same_as_lvm2 "repaired"
+u lvs --noheadings -o lv_attr vg/data_meta0 | grep -q "^ *-wi" || fail "data_meta0 is not a visible linear LV"
+u lvchange -ay vg/thin1 >/dev/null
+qio "$(uri vg/thin1)" "read -P 0x3d 0 4M"
+u lvchange -an vg/data >/dev/null
 lvm2 vgck vg >/dev/null
 stop_ulvmd
 echo "thin-convert: ok"

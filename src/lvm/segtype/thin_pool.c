@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/dmctl.h"
@@ -26,6 +28,7 @@
 #include "lvm/activate.h"
 #include "lvm/devices.h"
 #include "lvm/report_lvm.h"
+#include "lvm/lv_file.h"
 #include "lvm/lvref.h"
 #include "lvm/segtype.h"
 #include "lvm/thin_lv.h"
@@ -381,6 +384,169 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 	return lv_change_created(ch, req, name, e);
 }
 
+extern char **environ;
+
+/* Run @argv with stdin from /dev/null and stderr inherited; stdout into
+ * @out (NUL-ended, @size bytes at most) or inherited when @out is NULL.
+ * The exit status (128 + signal), or -errno when it did not start. */
+static int run_tool(char *const argv[], char *out, size_t size)
+{
+	posix_spawn_file_actions_t fa;
+	int pfd[2] = { -1, -1 }, st, r;
+	size_t got = 0;
+	pid_t pid;
+
+	if (out && pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (out)
+		posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (out)
+		close(pfd[1]);
+	if (r) {
+		if (out)
+			close(pfd[0]);
+		return -r;
+	}
+	if (out) {
+		ssize_t k;
+		char sink[4096];
+
+		/* keep the first @size bytes, drain the rest */
+		while ((k = read(pfd[0], got + 1 < size ? out + got : sink,
+				 got + 1 < size ? size - 1 - got : sizeof(sink))) > 0 ||
+		       (k < 0 && errno == EINTR))
+			if (k > 0 && got + 1 < size)
+				got += (size_t)k;
+		out[got] = 0;
+		close(pfd[0]);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A temporary file of @size bytes; its fd, the name in @name to unlink. */
+static int temp_file(char name[64], uint64_t size, struct err *e)
+{
+	int fd;
+
+	snprintf(name, 64, "%s/ulvm-tmeta.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if ((fd = mkstemp(name)) < 0)
+		return err_set(e, -errno, "a temporary file in %s: %s", name, strerror(errno));
+	if (ftruncate(fd, (off_t)size)) {
+		int r = -errno;
+
+		close(fd);
+		unlink(name);
+		return err_set(e, r, "%s: %s", name, strerror(-r));
+	}
+	return fd;
+}
+
+/* lvconvert --repair VG/POOL (lvm2's _lvconvert_thin_pool_repair): the
+ * pool inactive, thin_repair (global/thin_repair_executable) rebuilds
+ * its metadata into the spare; the spare's extents become the pool's
+ * _tmeta, the old ones POOL_metaN, visible, kept for the user to look at
+ * or lvremove; a new spare is allocated.  The metadata goes through
+ * files: the LVs are read and written on their PVs. */
+static int pool_repair(struct lv_change *ch, struct vg_lv *pool, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	const struct thin_pool_seg *tp = lv_seg_model(pool, &segtype_thin_pool);
+	const char *tool = lvm_conf_str(ch->env, "global", "thin_repair_executable", "thin_repair");
+	const char *dump = lvm_conf_str(ch->env, "global", "thin_dump_executable", "thin_dump");
+	char in[64], out[64], layer[LV_DM_NAME_MAX + LV_DM_LAYER_MAX], newname[LVM_NAME_LEN], line[512];
+	struct vg_lv *m = thin_pool_sub(vg, pool, true), *sp;
+	int fin = -1, fout = -1, r, st;
+
+	if (!tp || !m)
+		return err_set(e, -EINVAL, "Thin pool %s/%s has no metadata LV.", vg->name, pool->name);
+	if (!*tool)
+		return err_set(e, -EPERM, "Thin repair commnand is not configured. Repair is disabled.");
+	lv_dm_layer_name(vg, pool, "tpool", layer, sizeof(layer));
+	if (dmctl_up(ch->d) && (lv_dm_active(ch->d, vg, pool) || dmctl_exists(ch->d, layer) ||
+				lv_dm_active(ch->d, vg, m)))
+		return err_set(e, -EBUSY, "Active pools cannot be repaired.  Use lvchange -an first.");
+	if ((r = ensure_spare(ch, m->le_count, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	vg = ch->h->vg;
+	pool = vg_find_lv(vg, pool->name);
+	m = thin_pool_sub(vg, pool, true);
+	tp = lv_seg_model(pool, &segtype_thin_pool);
+	if (!(sp = vg_pmspare(vg)))
+		return err_set(e, -ENOENT, "VG %s has no pool metadata spare.", vg->name);
+	if ((fin = temp_file(in, (uint64_t)m->le_count * vg->extent_size * 512, e)) < 0)
+		return fin;
+	if ((fout = temp_file(out, (uint64_t)sp->le_count * vg->extent_size * 512, e)) < 0) {
+		r = fout;
+		goto out;
+	}
+	if ((r = lv_file_copy(vg, m, fin, false, ch->env->run_dir, e)))
+		goto out;
+	{
+		char *argv[] = { (char *)tool, "-i", in, "-o", out, NULL };
+
+		if ((st = run_tool(argv, NULL, 0))) {
+			r = err_set(e, -EIO, "Repair of thin metadata volume of thin pool %s/%s failed (status:%d). Manual "
+				    "repair required!", vg->name, pool->name, st < 0 ? -1 : st);
+			goto out;
+		}
+	}
+	/* lvm2 only warns when the repaired transaction is not the VG's (or one less) */
+	if (tp->transaction_id && *dump) {
+		char *argv[] = { (char *)dump, out, NULL };
+		const char *t;
+		unsigned long long id;
+
+		if (!run_tool(argv, line, sizeof(line)) && (t = strstr(line, "transaction=\"")) &&
+		    sscanf(t + 13, "%llu", &id) == 1 && id != tp->transaction_id && id != tp->transaction_id + 1)
+			fprintf(stderr, "  Transaction id %llu from pool \"%s/%s\" does not match repaired transaction id "
+				"%llu.\n", (unsigned long long)tp->transaction_id, vg->name, pool->name, id);
+	}
+	if ((r = lv_file_copy(vg, sp, fout, true, ch->env->run_dir, e)))
+		goto out;
+	/* the spare's extents become _tmeta (its name and uuid stay the
+	 * pool's), the old ones POOL_metaN with the spare's uuid */
+	{
+		struct lv_seg *seg = m->seg;
+		unsigned nseg = m->nseg;
+		uint32_t le = m->le_count;
+
+		m->seg = sp->seg, m->nseg = sp->nseg, m->le_count = sp->le_count;
+		sp->seg = seg, sp->nseg = nseg, sp->le_count = le;
+	}
+	for (unsigned i = 0;; i++) {
+		snprintf(newname, sizeof(newname), "%s_meta%u", pool->name, i);
+		if (!vg_find_lv(vg, newname))
+			break;
+	}
+	if ((r = lv_rename_with_subs(vg, sp, newname, e)))
+		goto out;
+	sp->status |= FLAG(LVF_VISIBLE);
+	if ((r = ensure_spare(ch, m->le_count, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
+		goto out;
+	fprintf(stderr, "  WARNING: LV %s/%s holds a backup of the unrepaired metadata. Use lvremove when no longer "
+		"required.\n", ch->h->vg->name, newname);
+	if (ch->h->vg->npv > 1)
+		fprintf(stderr, "  WARNING: New metadata LV %s/%s might use different PVs.  Move it with pvmove if "
+			"required.\n", ch->h->vg->name, m->name);
+out:
+	if (fin >= 0) {
+		close(fin);
+		unlink(in);
+	}
+	if (fout >= 0) {
+		close(fout);
+		unlink(out);
+	}
+	return r;
+}
+
 /* An LV lvconvert may make a pool's data or metadata LV: visible,
  * linear or striped, named by no other LV. */
 static int pool_part_ok(const struct vg *vg, const struct vg_lv *lv, const char *what, struct err *e)
@@ -416,6 +582,8 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	uint64_t meta;
 	int r;
 
+	if (lv_segtype(lv) == &segtype_thin_pool && req->repair && !req->type_name && req->mirrors < 0)
+		return pool_repair(ch, lv, e);
 	if (lv_segtype(lv) == &segtype_thin_pool || !req->type_name || strcmp(req->type_name, "thin-pool") ||
 	    req->mirrors >= 0 || req->repair || req->split || req->merge || req->sync_action || req->rebuild)
 		return err_set(e, -EOPNOTSUPP, "Operation not permitted on LV %s/%s of type %s (not supported yet).",

@@ -464,7 +464,9 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	req.name = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : NULL;
 	req.type_name = opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : NULL;
 	req.pool_metadata = opt_set(c, C_POOLMETADATA) ? opt_val(c, C_POOLMETADATA) : NULL;
-	/* --thinpool VG/LV alone: that LV becomes a thin pool */
+	req.swap_metadata = opt_set(c, C_SWAPMETADATA);
+	/* --thinpool VG/LV alone: that LV becomes a thin pool (a pool already
+	 * with --poolmetadata: their metadata swapped, the type sees) */
 	if (opt_set(c, C_THINPOOL)) {
 		if (argc || (req.type_name && strcmp(req.type_name, "thin-pool")))
 			return lvm_fail("lvconvert --thinpool POOL LV (LV a thin volume of POOL) is not supported yet.");
@@ -474,8 +476,10 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	}
 	if (!argc)
 		return lvm_no_syntax(c);
-	if (req.pool_metadata && (!req.type_name || strcmp(req.type_name, "thin-pool")))
-		return lvm_fail("--poolmetadata goes with --type thin-pool (or --thinpool).");
+	if (req.swap_metadata && (!req.pool_metadata || req.type_name))
+		return lvm_fail("--swapmetadata goes with --poolmetadata LV (and no --type).");
+	if (req.pool_metadata && !req.swap_metadata && (!req.type_name || strcmp(req.type_name, "thin-pool")))
+		return lvm_fail("--poolmetadata goes with --type thin-pool (or --thinpool) or --swapmetadata.");
 	req.cache_pool = opt_set(c, C_CACHEPOOL) ? opt_val(c, C_CACHEPOOL) : NULL;
 	req.cache_vol = opt_set(c, C_CACHEVOL) ? opt_val(c, C_CACHEVOL) : NULL;
 	req.split_cache = opt_set(c, C_SPLITCACHE);
@@ -492,7 +496,7 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 		req.chunk_size = (uint32_t)v;
 	}
 	if (!req.repair && req.mirrors < 0 && !req.type_name && !req.split && !req.merge && !req.split_cache &&
-	    !req.uncache && !req.mirror_log)
+	    !req.uncache && !req.mirror_log && !req.swap_metadata)
 		return lvm_fail("lvconvert needs --type, -m/--mirrors, --mirrorlog, --repair, --splitmirrors, --merge, "
 				"--splitcache or --uncache.");
 	if ((req.split_cache || req.uncache) &&

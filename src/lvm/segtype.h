@@ -220,6 +220,7 @@ struct lv_convert_req {
 	uint32_t chunk_size;                /* --chunksize, sectors; 0: not given */
 	uint64_t meta_extents;              /* --poolmetadatasize, extents; 0: not given */
 	const char *pool_metadata;          /* --poolmetadata VG/LV or LV, or NULL */
+	bool swap_metadata;                 /* --swapmetadata (or --thinpool naming a pool): with @pool_metadata */
 	int zero;                           /* -Z: 1 y, 0 n, -1 not given */
 	const char *mirror_log;             /* --mirrorlog core|disk, or NULL */
 };

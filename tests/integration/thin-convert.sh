@@ -14,7 +14,10 @@
 #  - lvconvert --repair VG/POOL (refused while active): metadata damaged on
 #    the PV (thin_check fails) is rebuilt by thin_repair into the spare,
 #    which becomes POOL_tmeta (thin_check passes, the thin LV reads back);
-#    the damaged copy stays as the visible POOL_meta0, a new spare is made.
+#    the damaged copy stays as the visible POOL_meta0, a new spare is made;
+#  - --swapmetadata --poolmetadata LV (and --thinpool POOL --poolmetadata
+#    LV): LV and POOL_tmeta trade extents and uuids as in lvm2 (refused
+#    while the pool is active); swapped back, the thin LV reads again.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -129,6 +132,24 @@ lvm2_extents vg data_meta0 "$T/kept"
 cmp "$T/damaged" "$T/kept" || fail "data_meta0 does not hold the metadata as it was"
 same_as_lvm2 "repaired"
 u lvs --noheadings -o lv_attr vg/data_meta0 | grep -q "^ *-wi" || fail "data_meta0 is not a visible linear LV"
+u lvchange -ay vg/thin1 >/dev/null
+qio "$(uri vg/thin1)" "read -P 0x3d 0 4M"
+
+step "--swapmetadata (and --thinpool POOL --poolmetadata LV): the LV and POOL_tmeta trade places, uuids too"
+refused "Cannot convert pool vg/data with active volumes." -y --swapmetadata --poolmetadata vg/data_meta0 vg/data
+u lvchange -an vg/data >/dev/null
+uuid() { lvm2 lvs -a --noheadings -o lv_uuid "vg/$1" | tr -d ' '; }
+before_meta0=$(uuid data_meta0) before_tmeta=$(uuid data_tmeta)
+u lvconvert -y --thinpool vg/data --poolmetadata vg/data_meta0
+lvm2_extents vg data_tmeta "$T/now-tmeta"
+lvm2_extents vg data_meta0 "$T/now-meta0"
+cmp "$T/damaged" "$T/now-tmeta" && cmp "$T/repaired" "$T/now-meta0" || fail "the metadata did not trade places"
+[ "$(uuid data_tmeta)" = "$before_meta0" ] && [ "$(uuid data_meta0)" = "$before_tmeta" ] ||
+	fail "the uuids did not go with the extents, as lvm2's swap"
+same_as_lvm2 "swapped"
+u lvconvert -y --swapmetadata --poolmetadata data_meta0 vg/data
+lvm2_extents vg data_tmeta "$T/back"
+cmp "$T/repaired" "$T/back" || fail "swapping back did not restore the repaired metadata"
 u lvchange -ay vg/thin1 >/dev/null
 qio "$(uri vg/thin1)" "read -P 0x3d 0 4M"
 u lvchange -an vg/data >/dev/null

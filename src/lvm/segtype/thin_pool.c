@@ -564,6 +564,63 @@ static int pool_part_ok(const struct vg *vg, const struct vg_lv *lv, const char 
 	return 0;
 }
 
+/* The metadata LV @req->pool_metadata names: in @vg, the same VG. */
+static int named_meta(const struct vg *vg, const struct lv_convert_req *req, struct vg_lv **out, struct err *e)
+{
+	const char *mn = strrchr(req->pool_metadata, '/') ? strrchr(req->pool_metadata, '/') + 1 : req->pool_metadata;
+
+	if (strchr(req->pool_metadata, '/') &&
+	    (strncmp(req->pool_metadata, vg->name, strlen(vg->name)) || req->pool_metadata[strlen(vg->name)] != '/'))
+		return err_set(e, -EINVAL, "Metadata LV %s not found.", req->pool_metadata);
+	if (!(*out = vg_find_lv(vg, mn)))
+		return err_set(e, -ENOENT, "Unknown pool metadata LV %s.", mn);
+	return 0;
+}
+
+/* lvconvert --swapmetadata --poolmetadata LV VG/POOL (or --thinpool
+ * VG/POOL --poolmetadata LV): LV and POOL_tmeta trade places (lvm2's
+ * _lvconvert_swap_pool_metadata): LV's extents and uuid become the
+ * pool's metadata under the name POOL_tmeta, the old metadata's become
+ * the visible LV of LV's name.  The pool and its thin LVs inactive. */
+static int pool_swap_metadata(struct lv_change *ch, struct vg_lv *pool, const struct lv_convert_req *req,
+			      struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct vg_lv *x, *m = thin_pool_sub(vg, pool, true), tmp;
+	char layer[LV_DM_NAME_MAX + LV_DM_LAYER_MAX], q[3 * LVM_NAME_LEN + 96];
+	char *name;
+	int r;
+
+	if ((r = named_meta(vg, req, &x, e)))
+		return r;
+	if (!m)
+		return err_set(e, -EINVAL, "Thin pool %s/%s has no metadata LV.", vg->name, pool->name);
+	if (lv_segtype(x) != &segtype_striped)
+		return err_set(e, -EOPNOTSUPP, "LV %s/%s with type %s cannot be used as a metadata LV.", vg->name, x->name,
+			       x->nseg ? x->seg[0].type : "none");
+	if (!(x->status & FLAG(LVF_VISIBLE)) || lv_internal(x))
+		return err_set(e, -EINVAL, "Can't convert internal LV %s/%s.", vg->name, x->name);
+	if (lv_first_user(vg, x, NULL))
+		return err_set(e, -EBUSY, "Pool metadata LV %s/%s is of an unsupported type.", vg->name, x->name);
+	lv_dm_layer_name(vg, pool, "tpool", layer, sizeof(layer));
+	if (dmctl_up(ch->d) && (lv_dm_active(ch->d, vg, pool) || dmctl_exists(ch->d, layer)))
+		return err_set(e, -EBUSY, "Cannot convert pool %s/%s with active volumes.", vg->name, pool->name);
+	snprintf(q, sizeof(q), "Do you want to swap metadata of %s/%s pool with metadata volume %s/%s?", vg->name,
+		 pool->name, vg->name, x->name);
+	if (ch->confirm && !ch->confirm(ch->ctx, q))
+		return err_set(e, -ECANCELED, "Conversion aborted.");
+	if ((r = lvm_lv_deactivate(ch->d, vg, x, e)))
+		return r;
+	/* everything but the names and visibility trades places */
+	tmp = *m;
+	*m = *x;
+	*x = tmp;
+	name = m->name, m->name = x->name, x->name = name;
+	m->status &= ~FLAG(LVF_VISIBLE);
+	x->status |= FLAG(LVF_VISIBLE);
+	return lvm_vg_commit(ch->env, ch->h, e);
+}
+
 /* lvconvert --type thin-pool [--poolmetadata MLV] VG/LV, or --thinpool
  * VG/LV (lvm2's _lvconvert_to_pool): LV becomes the pool's data LV
  * LV_tdata and the pool takes its name; MLV, or a new LV of the default
@@ -584,6 +641,8 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 
 	if (lv_segtype(lv) == &segtype_thin_pool && req->repair && !req->type_name && req->mirrors < 0)
 		return pool_repair(ch, lv, e);
+	if (lv_segtype(lv) == &segtype_thin_pool && req->pool_metadata)
+		return pool_swap_metadata(ch, lv, req, e);
 	if (lv_segtype(lv) == &segtype_thin_pool || !req->type_name || strcmp(req->type_name, "thin-pool") ||
 	    req->mirrors >= 0 || req->repair || req->split || req->merge || req->sync_action || req->rebuild)
 		return err_set(e, -EOPNOTSUPP, "Operation not permitted on LV %s/%s of type %s (not supported yet).",
@@ -591,13 +650,8 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	if ((r = pool_part_ok(vg, lv, "data", e)))
 		return r;
 	if (req->pool_metadata) {
-		const char *mn = strrchr(req->pool_metadata, '/') ? strrchr(req->pool_metadata, '/') + 1 : req->pool_metadata;
-
-		if (strchr(req->pool_metadata, '/') &&
-		    (strncmp(req->pool_metadata, vg->name, strlen(vg->name)) || req->pool_metadata[strlen(vg->name)] != '/'))
-			return err_set(e, -EINVAL, "Metadata LV %s not found.", req->pool_metadata);
-		if (!(m = vg_find_lv(vg, mn)))
-			return err_set(e, -ENOENT, "Unknown pool metadata LV %s.", mn);
+		if ((r = named_meta(vg, req, &m, e)))
+			return r;
 		if (m == lv)
 			return err_set(e, -EINVAL, "Can't use same LV for pool data and metadata LV %s/%s.", vg->name,
 				       m->name);

@@ -196,13 +196,20 @@ void pv_create_opts_default(struct pv_create_opts *o)
 	o->label_sector = 1;
 }
 
-/* mda1 at the start (_text_pv_add_metadata_area, mda_index 0, pe_start not
- * locked); all in bytes.  Moves pe_start (and ba_start) behind it. */
-static int plan_mda1(struct pv_layout *l, uint64_t mda_size, uint64_t align, uint64_t align_off,
+/* mda1 at the start (_text_pv_add_metadata_area, mda_index 0); all in
+ * bytes.  Unlocked, it ends below the device's end less the bootloader
+ * area, and pe_start (and ba_start) move behind it.  With pe_start
+ * @locked (a restored PV) it ends below pe_start less the bootloader
+ * area, taking all the room there is when it does not fit. */
+static int plan_mda1(struct pv_layout *l, bool locked, uint64_t mda_size, uint64_t align, uint64_t align_off,
 		     struct err *e)
 {
-	uint64_t limit = l->size - l->ba_size, start = LABEL_SCAN_SIZE, adj, tmp;
+	uint64_t limit, start = LABEL_SCAN_SIZE, adj, tmp;
 
+	if (locked && (l->pe_start < l->ba_size || l->pe_start - l->ba_size < start))
+		return err_set(e, -ENOSPC, "no room for a metadata area before the data area at %llu",
+			       (unsigned long long)l->pe_start);
+	limit = locked ? l->pe_start - l->ba_size : l->size - l->ba_size;
 	if (limit - start >= MDA_SIZE_MIN && (adj = start % PV_PAGE_SIZE))
 		start += PV_PAGE_SIZE - adj;
 	if ((adj = (start + mda_size) % align)) {
@@ -213,7 +220,7 @@ static int plan_mda1(struct pv_layout *l, uint64_t mda_size, uint64_t align, uin
 	if (align_off && (start + mda_size) % align == 0 && start + mda_size + align_off <= limit)
 		mda_size += align_off;
 	if (start + mda_size > limit) {
-		if (limit - start > align * 2) {
+		if (!locked && limit - start > align * 2) {
 			mda_size = limit - start - align * 2;
 			if ((adj = (start + mda_size) % align))
 				mda_size += align - adj;
@@ -227,41 +234,14 @@ static int plan_mda1(struct pv_layout *l, uint64_t mda_size, uint64_t align, uin
 		return err_set(e, -ENOSPC, "metadata area size %llu is below the minimum of %u bytes",
 			       (unsigned long long)mda_size, MDA_SIZE_MIN);
 	l->mda[l->nmda++] = (struct disk_locn){ start, mda_size };
+	if (locked)
+		return 0;
 	if (l->ba_size) {
 		l->ba_start = start + mda_size;
 		l->pe_start = l->ba_start + l->ba_size;
 	} else {
 		l->pe_start = start + mda_size;
 	}
-	return 0;
-}
-
-/* mda1 before a locked pe_start (and its bootloader area): the same
- * page-aligned start and aligned end where it fits, else all the room
- * there is (_text_pv_add_metadata_area with pe_start_locked). */
-static int plan_mda1_locked(struct pv_layout *l, uint64_t mda_size, uint64_t align, uint64_t align_off,
-			    struct err *e)
-{
-	uint64_t limit = l->pe_start - l->ba_size, start = LABEL_SCAN_SIZE, adj, tmp;
-
-	if (l->pe_start < l->ba_size || limit < start)
-		return err_set(e, -ENOSPC, "no room for a metadata area before the data area at %llu",
-			       (unsigned long long)l->pe_start);
-	if (limit - start >= MDA_SIZE_MIN && (adj = start % PV_PAGE_SIZE))
-		start += PV_PAGE_SIZE - adj;
-	if ((adj = (start + mda_size) % align)) {
-		tmp = mda_size + align - adj;
-		if (start + tmp <= limit)
-			mda_size = tmp;
-	}
-	if (align_off && (start + mda_size) % align == 0 && start + mda_size + align_off <= limit)
-		mda_size += align_off;
-	if (start + mda_size > limit)
-		mda_size = limit - start;
-	if (mda_size < MDA_SIZE_MIN)
-		return err_set(e, -ENOSPC, "metadata area size %llu is below the minimum of %u bytes",
-			       (unsigned long long)mda_size, MDA_SIZE_MIN);
-	l->mda[l->nmda++] = (struct disk_locn){ start, mda_size };
 	return 0;
 }
 
@@ -328,7 +308,7 @@ int pv_plan(uint64_t dev_size, const struct pv_create_opts *o, struct pv_layout 
 		l->pe_start = o->pe_start;
 		l->ba_start = o->ba_size ? o->ba_start : 0;
 		l->ba_size = o->ba_size;
-		if (o->mda_copies >= 1 && (r = plan_mda1_locked(l, o->mda_size, align, o->data_alignment_offset, e)))
+		if (o->mda_copies >= 1 && (r = plan_mda1(l, true, o->mda_size, align, o->data_alignment_offset, e)))
 			return r;
 		if (o->mda_copies >= 2 && (r = plan_mda2(l, o->pe_end, o->mda_size, align, e)))
 			return r;
@@ -346,7 +326,7 @@ int pv_plan(uint64_t dev_size, const struct pv_create_opts *o, struct pv_layout 
 		l->pe_start = final;
 	}
 	if (o->mda_copies >= 1 &&
-	    (r = plan_mda1(l, o->mda_size, align, o->data_alignment_offset, e)))
+	    (r = plan_mda1(l, false, o->mda_size, align, o->data_alignment_offset, e)))
 		return r;
 	if (o->mda_copies >= 2 && (r = plan_mda2(l, l->pe_start, o->mda_size, align, e)))
 		return r;

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Segment types ulvm cannot activate (error, zero; thin-pool and thin only
-# with formatted metadata; an unused cache-pool has nothing to activate,
-# as in lvm2), from tests/data/lvm/richvg.backup:
+# Segment types ulvm activates only with what they need (thin-pool and
+# thin only with formatted metadata; an unused cache-pool has nothing to
+# activate, as in lvm2), and error and zero LVs, from
+# tests/data/lvm/richvg.backup:
 #  - ulvm vgcfgrestore --force writes it; real lvm2's vgck and lvs accept it;
 #  - ulvm lvs -a lists every LV with its segment type, as lvm2 does (an
 #    old-style snapshot under its COW LV's name, snapshotN not at all);
 #  - ulvm lvchange -ay refuses each of them naming the type, while the
-#    linear and striped LVs of the same VG activate, the raid1 LV lvm2
+#    error and zero LVs activate as those targets, the linear and striped
+#    LVs of the same VG activate, the raid1 LV lvm2
 #    wrote activates and syncs, and its snapshot activates over its origin
 #    (snapshotN alone is refused as internal);
 #  - a ulvm commit (lvcreate of a linear LV) writes those segments back
@@ -54,7 +56,7 @@ done
 
 step "lvchange -ay refuses what it cannot activate, naming the type"
 start_ulvmd
-for lt in tp:thin-pool thin1:thin snapshot0:snapshot err:error; do
+for lt in tp:thin-pool thin1:thin snapshot0:snapshot; do
 	lv=${lt%%:*}
 	t=${lt#*:}
 	if ulvm lvchange -ay --devices "$DEVS" "richvg/$lv" 2>"$T/err"; then
@@ -63,6 +65,10 @@ for lt in tp:thin-pool thin1:thin snapshot0:snapshot err:error; do
 	grep -q "$t" "$T/err" || { cat "$T/err"; fail "lvchange -ay richvg/$lv does not name $t"; }
 	echo "richvg/$lv: $(head -n 1 "$T/err" | sed 's/^ *//')"
 done
+# lvm2's error and zero LVs are the error and zero targets
+ulvm lvchange -ay --devices "$DEVS" richvg/err richvg/zer
+ulvm dmsetup table richvg-err | grep -qE "^0 [0-9]+ error *$" || fail "richvg/err: $(ulvm dmsetup table richvg-err)"
+ulvm dmsetup table richvg-zer | grep -qE "^0 [0-9]+ zero *$" || fail "richvg/zer: $(ulvm dmsetup table richvg-zer)"
 ulvm lvchange -ay --devices "$DEVS" richvg/cp # lvm2: "Skipping activation of cache pool"
 ulvm dmsetup info richvg-cp >/dev/null 2>&1 && fail "an unused cache pool got a device"
 ulvm lvchange -ay --devices "$DEVS" richvg/data richvg/str3 richvg/r1 richvg/snap

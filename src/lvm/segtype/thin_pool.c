@@ -458,8 +458,8 @@ static int pool_repair(struct lv_change *ch, struct vg_lv *pool, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	const struct thin_pool_seg *tp = lv_seg_model(pool, &segtype_thin_pool);
-	const char *tool = lvm_conf_str(ch->env, "global", "thin_repair_executable", "thin_repair");
-	const char *dump = lvm_conf_str(ch->env, "global", "thin_dump_executable", "thin_dump");
+	const char *tool = lvm_conf_str(ch->env, "global", "thin_repair_executable", "/usr/sbin/thin_repair");
+	const char *dump = lvm_conf_str(ch->env, "global", "thin_dump_executable", "/usr/sbin/thin_dump");
 	char in[64], out[64], layer[LV_DM_NAME_MAX + LV_DM_LAYER_MAX], newname[LVM_NAME_LEN], line[512];
 	struct vg_lv *m = thin_pool_sub(vg, pool, true), *sp;
 	int fin = -1, fout = -1, r, st;
@@ -491,9 +491,13 @@ static int pool_repair(struct lv_change *ch, struct vg_lv *pool, struct err *e)
 	{
 		char *argv[] = { (char *)tool, "-i", in, "-o", out, NULL };
 
-		if ((st = run_tool(argv, NULL, 0))) {
+		if ((st = run_tool(argv, NULL, 0)) < 0) {
+			r = err_set(e, st, "Cannot run %s (global/thin_repair_executable): %s", tool, strerror(-st));
+			goto out;
+		}
+		if (st) {
 			r = err_set(e, -EIO, "Repair of thin metadata volume of thin pool %s/%s failed (status:%d). Manual "
-				    "repair required!", vg->name, pool->name, st < 0 ? -1 : st);
+				    "repair required!", vg->name, pool->name, st);
 			goto out;
 		}
 	}

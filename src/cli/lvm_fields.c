@@ -369,6 +369,11 @@ static void type_report(struct lvm_fields *x, const struct vg *vg, const struct 
 		return;
 	sx.d = lvm_daemon_up(x->c, &x->d) ? &x->d : NULL;
 	(o ? lv_segtype(o) : st)->report(&sx, o);
+	/* an error or zero LV standing in for a sub-LV (a raid image lvm2's
+	 * vgreduce --removemissing --force replaced) is still its owner's:
+	 * lvm2's 'e' of a raid metadata LV comes before its 'v' */
+	if (!o && (st->flags & SEGTYPE_VIRTUAL) && (o = lv_owner(vg, lv)) && lv_segtype(o)->report)
+		lv_segtype(o)->report(&sx, o);
 }
 
 void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh *h,

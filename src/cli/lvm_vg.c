@@ -216,9 +216,9 @@ static enum seg_missing missing_action(const struct vg *vg, struct vg_lv *lv, st
  * _make_vg_consistent: without --force, the missing PVs go only if no LV
  * has extents on them (the partial LVs are named, nothing is written);
  * with it, a mirror loses its legs and log there and keeps its data
- * (lvm2's mirror_remove_missing), a raid LV that can still rebuild is
- * refused (lvconvert --repair first; lvm2 keeps it with error images),
- * any other LV goes with its sub-LVs.  Every LV is looked at before
+ * (lvm2's mirror_remove_missing), a raid LV keeps its images there as
+ * error LVs (lvm2's lv_raid_remove_missing; lvconvert --repair replaces
+ * them), any other LV goes with its sub-LVs.  Every LV is looked at before
  * anything is written; parts of an LV are never removed on their own. */
 static int remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 {
@@ -236,13 +236,7 @@ static int remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 			if (!h->vg->pv[i]->pv && lv_uses_pv(h->vg->lv[l], h->vg->pv[i])) {
 				struct vg_lv *top;
 
-				if (missing_action(h->vg, h->vg->lv[l], &top) == SEG_MISSING_REPAIR_FIRST &&
-				    opt_set(c, C_FORCE)) {
-					free(partial);
-					return lvm_fail("Logical volume %s/%s has lost images but can rebuild them: run "
-							"lvconvert --repair %s/%s first (or lvremove it).", h->vg->name,
-							top->name, h->vg->name, top->name);
-				}
+				missing_action(h->vg, h->vg->lv[l], &top);
 				partial[l] = true;
 				for (unsigned k = 0; k < h->vg->nlv; k++)
 					partial[k] |= h->vg->lv[k] == top;

@@ -72,8 +72,7 @@ enum segtype_flag {
  * on missing PVs (struct segtype's missing). */
 enum seg_missing {
 	SEG_MISSING_REMOVE,       /* the LV goes with its sub-LVs (nothing of it is left to keep) */
-	SEG_MISSING_DROP,         /* convert's remove_missing keeps it without those parts (a mirror) */
-	SEG_MISSING_REPAIR_FIRST, /* it keeps its data on other PVs: refused, lvconvert --repair first */
+	SEG_MISSING_DROP,         /* convert's remove_missing keeps it without those parts (a mirror, a raid) */
 };
 
 /* lvdisplay's lines of an LV (cli/lvm_display.c, lvm2's lvdisplay_full)

@@ -22,9 +22,10 @@
 #    another PV, copied from a good one (the data whole on every leg);
 #    --repair answered n leaves a mirror of two linear on the good leg;
 #  - vgreduce --removemissing: refused, naming the partial LVs as lvm2,
-#    the VG unchanged; with --force, refused while a raid1 can rebuild
-#    its lost image (lvconvert --repair first), then a linear LV goes and
-#    a mirror drops its lost leg and keeps its data;
+#    the VG unchanged; with --force as lvm2's on the same PVs (lvs -a of
+#    both the same): a linear LV goes, a mirror drops its lost leg and
+#    keeps its data, a raid1 keeps its lost image and rmeta as error LVs,
+#    runs degraded on them and lvconvert --repair replaces them;
 #  - --splitmirrors 2 -n NAME of a 3-leg mirror: a new mirror of two legs
 #    (core log) holding the data, then --splitmirrors 1 of that: linear LVs;
 #    refused without a name, with too many legs, with --trackchanges, with
@@ -295,6 +296,7 @@ ulvm lvcreate --type mirror -m 1 -L 4M -n vm pvg "$pvy" "$pvx" >/dev/null
 mirror_synced vm
 nbdcopy --flush "$T/rm.img" "$(uri vm)"
 ulvm lvcreate --type raid1 -m 1 -L 4M -n rx pvg "$pvy" "$pvx" >/dev/null
+nbdcopy --flush "$T/rm.img" "$(uri rx)"
 ulvm lvcreate -L 4M -n lx pvg "$pvx" >/dev/null
 ulvm lvconvert --devices "$DEVS" --repair pvg/rm | grep -q "is consistent. Nothing to repair" || fail "repair of a whole mirror"
 ulvm vgchange --devices "$DEVS" -an pvg >/dev/null
@@ -327,7 +329,7 @@ fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
 fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
 diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "after --repair: lvs -a of lvm2 and ulvm differ"
 
-step "vgreduce --removemissing: refused while LVs are partial, nothing changed; --force: the mirror keeps its good leg"
+step "vgreduce --removemissing: refused while LVs are partial, nothing changed; --force as lvm2: the mirror keeps its good leg, the raid1 error images"
 ulvm vgchange --devices "$DEVS" -an pvg >/dev/null
 before=$(seqno)
 if ulvm vgreduce --devices "$DEVS" --removemissing pvg >"$T/out" 2>&1; then fail "vgreduce --removemissing removed LVs without --force"; fi
@@ -337,22 +339,37 @@ done
 grep -q "There are still partial LVs in VG pvg" "$T/out" && grep -q "vgreduce --removemissing --force" "$T/out" ||
 	fail "vgreduce said: $(cat "$T/out")"
 [ "$(seqno)" = "$before" ] || fail "a refused vgreduce changed the VG"
-# a raid1 that can rebuild its image elsewhere is not thrown away
-if ulvm vgreduce --devices "$DEVS" --removemissing --force pvg >"$T/out" 2>&1; then fail "vgreduce --force removed rx"; fi
-grep -q "pvg/rx has lost images but can rebuild them: run lvconvert --repair pvg/rx first" "$T/out" ||
-	fail "vgreduce --force said: $(cat "$T/out")"
-[ "$(seqno)" = "$before" ] || fail "a refused vgreduce --force changed the VG"
-ulvm lvconvert --devices "$DEVS" --repair pvg/rx | grep -q "Faulty devices in pvg/rx successfully replaced" ||
-	fail "lvconvert --repair of rx"
+# --force, as lvm2's (which does it first on the PVs as they are, to
+# compare): the mirror keeps its good leg, the raid1 keeps its lost
+# image and rmeta as error LVs, the linear LV goes
+for f in a b c d e; do cp --sparse=always "$T/$f.img" "$T/$f.before"; done
+lvm2 vgreduce --removemissing --force pvg >/dev/null
+fields lvm2 lvs | sed 's/|[^|]*|/|ATTR|/' >"$T/lvm2.txt"
+for f in a b c d e; do
+	cp --sparse=always "$T/$f.before" "$T/$f.img"
+	[ -n "${L[$f]}" ] && losetup -a | grep -q "^${L[$f]}:" && blockdev --flushbufs "${L[$f]}"
+done
 ulvm vgreduce --devices "$DEVS" --removemissing --force pvg | tee "$T/out"
 grep -q 'Logical volume "lx" successfully removed' "$T/out" && ! grep -q '"rx"' "$T/out" ||
 	fail "vgreduce --force said: $(cat "$T/out")"
-[ "$(segtype vm)" = linear ] && [ -z "$(subs vm)" ] && [ "$(segtype rx)" = raid1 ] ||
-	fail "after vgreduce: vm $(segtype vm) $(subs vm), rx $(segtype rx)"
+fields ulvm lvs --devices "$DEVS" | sed 's/|[^|]*|/|ATTR|/' >"$T/ulvm.txt"
+diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "lvm2 and ulvm's vgreduce --removemissing --force differ"
+[ "$(segtype vm)" = linear ] && [ -z "$(subs vm)" ] && [ "$(segtype rx)" = raid1 ] &&
+	[ "$(segtype rx_rimage_1)" = error ] && [ "$(segtype rx_rmeta_1)" = error ] ||
+	fail "after vgreduce: vm $(segtype vm) $(subs vm), rx $(segtype rx) $(segtype rx_rimage_1)"
 ulvm vgs --devices "$DEVS" --noheadings -o vg_missing_pv_count pvg | grep -q 0 || fail "the lost PV is still in the VG"
 ulvm lvchange --devices "$DEVS" -ay pvg/vm
 nbdcopy "$(uri vm)" "$T/back"
 cmp "$T/rm.img" "$T/back" || fail "vm does not read back after vgreduce"
+# the raid1 runs degraded on its error image, then --repair replaces it
+ulvm lvchange --devices "$DEVS" -ay pvg/rx
+nbdcopy "$(uri rx)" "$T/back"
+cmp "$T/rm.img" "$T/back" || fail "rx does not read back with its error image"
+ulvm lvconvert --devices "$DEVS" --repair pvg/rx | grep -q "Faulty devices in pvg/rx successfully replaced" ||
+	fail "lvconvert --repair of rx's error image"
+[ "$(segtype rx_rimage_1)" = linear ] && [ "$(segtype rx_rmeta_1)" = linear ] || fail "rx's image is still an error LV"
+nbdcopy "$(uri rx)" "$T/back"
+cmp "$T/rm.img" "$T/back" || fail "rx does not read back after --repair"
 same_as_lvm2 "vgreduce --removemissing --force"
 stop_ulvmd
 echo "lvm-mirror-convert: ok"

@@ -52,39 +52,17 @@ unsigned raid_parity_devs(const char *level)
 	return !strncmp(level, "raid6", 5) ? 2 : !strncmp(level, "raid5", 5) || !strcmp(level, "raid4") ? 1 : 0;
 }
 
-/* vgreduce --removemissing --force: lvm2 keeps a raid LV, its lost
- * images and rmetas mapped to error segments; ulvm refuses instead while
- * the level can still rebuild from what is left, so that lvconvert
- * --repair puts the lost images on other PVs first.  raid0, or a raid
- * with more images lost than it can stand, goes. */
+/* vgreduce --removemissing --force: as lvm2's _make_vg_consistent, a
+ * raid LV is kept whatever it lost, its images and rmetas on missing PVs
+ * made error LVs (raid_convert's remove_missing): one that can still run
+ * runs degraded until lvconvert --repair replaces them; one that cannot
+ * (raid0, too many lost) is the user's to lvremove. */
 enum seg_missing raid_missing(const struct vg *vg, const struct vg_lv *lv)
 {
-	const struct raid_seg *m = lv_seg_model(lv, &segtype_raid);
-	bool lost[MAX_IMAGES] = { false };
 	struct images im;
-	unsigned nlost = 0, copies;
 
-	if (!m || raid_images_of(vg, lv, &im, NULL))
-		return SEG_MISSING_REMOVE;
-	for (unsigned i = 0; i < im.n; i++)
-		nlost += lost[i] = raid_on_missing_pv(im.image[i]) || raid_on_missing_pv(im.meta[i]);
-	if (!strncmp(m->level, "raid0", 5) || nlost == im.n)
-		return SEG_MISSING_REMOVE;
-	if (!strcmp(m->level, "raid1"))
-		return SEG_MISSING_REPAIR_FIRST;
-	if (strncmp(m->level, "raid10", 6))
-		return nlost <= raid_parity_devs(m->level) ? SEG_MISSING_REPAIR_FIRST : SEG_MISSING_REMOVE;
-	/* raid10 (near): each run of copies keeps one */
-	copies = m->data_copies ? m->data_copies : 2;
-	for (unsigned g = 0; g < im.n; g += copies) {
-		unsigned left = 0;
-
-		for (unsigned k = g; k < g + copies && k < im.n; k++)
-			left += !lost[k];
-		if (!left)
-			return SEG_MISSING_REMOVE;
-	}
-	return SEG_MISSING_REPAIR_FIRST;
+	return lv_seg_model(lv, &segtype_raid) && !raid_images_of(vg, lv, &im, NULL) ? SEG_MISSING_DROP
+										     : SEG_MISSING_REMOVE;
 }
 
 unsigned raid_data_images(const struct raid_seg *m)
@@ -375,6 +353,12 @@ static void raid_report(const struct seg_report_ctx *x, const struct vg_lv *owne
 		r = lv_seg_model(owner, lv_segtype(owner));
 		for (unsigned i = 0; r && i < r->count; i++) {
 			if (vg_find_lv(vg, r->image[i]) == x->lv) {
+				/* an image lvm2 made an error LV stays 'v', as in lvm2's lv_attr */
+				if (lv_segtype(x->lv) && (lv_segtype(x->lv)->flags & SEGTYPE_VIRTUAL)) {
+					seg_report_kind(x, NULL, "raid,image", NULL, true);
+					seg_report_lv(x, RF_LV_PARENT, -1, owner->name);
+					return;
+				}
 				x->attr[0] = 'i';
 				if (has_flag(x->lv, LVF_WRITEMOSTLY))
 					x->attr[8] = 'w'; /* lvm2's health char of a write-mostly image */

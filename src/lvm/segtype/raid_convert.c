@@ -456,6 +456,56 @@ static int move_image(struct lv_change *ch, struct images *im, unsigned i, struc
 	return 0;
 }
 
+/* An image or rmeta that vgreduce --removemissing --force made an error
+ * LV (lvm2's replace_lv_with_error_segment): a lost one. */
+static bool is_error_lv(const struct vg_lv *l)
+{
+	return l && lv_segtype(l) && (lv_segtype(l)->flags & SEGTYPE_VIRTUAL);
+}
+
+/* @l's extents replaced by one error segment of its size. */
+static int to_error_lv(struct vg *vg, struct vg_lv *l, struct err *e)
+{
+	uint32_t n = l->le_count ? l->le_count : 1;
+	struct cfg_node *sn;
+	int r;
+
+	if ((r = lv_reduce(l, l->le_count, e)))
+		return r;
+	if (!(sn = seg_new_raw(vg, n, "error")))
+		return err_set(e, -ENOMEM, "out of memory");
+	return lv_set_raw_seg(vg, l, n, segtype_find("error"), sn, e);
+}
+
+/* vgreduce --removemissing --force (lvm2's lv_raid_remove_missing): the
+ * images and rmetas on missing PVs become error LVs, so the PVs can go
+ * while the LV keeps its data on the rest, degraded; lvconvert --repair
+ * replaces them later.  Committed, and reloaded when active. */
+static int remove_missing(struct lv_change *ch, struct vg_lv *lv, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	char name[LVM_NAME_LEN];
+	struct images im;
+	unsigned n = 0;
+	int r;
+
+	if ((r = raid_images_of(vg, lv, &im, e)))
+		return r;
+	for (unsigned i = 0; i < im.n; i++) {
+		if (!raid_on_missing_pv(im.image[i]) && !raid_on_missing_pv(im.meta[i]))
+			continue;
+		if ((r = to_error_lv(vg, im.image[i], e)) || (im.meta[i] && (r = to_error_lv(vg, im.meta[i], e))))
+			return r;
+		n++;
+	}
+	if (!n)
+		return 0;
+	snprintf(name, sizeof(name), "%s", lv->name);
+	if ((r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	return lvm_lv_reload(ch->env, ch->d, ch->h->vg, vg_find_lv(ch->h->vg, name), e);
+}
+
 /* --repair; @policy: as --use-policies asks (activation/raid_fault_policy:
  * "warn" says so, "allocate" repairs). */
 static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct err *e)
@@ -475,8 +525,8 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct er
 		return r;
 	health_of(ch, vg, lv, h);
 	for (unsigned i = 0; i < im.n; i++) {
-		bad[i] = raid_on_missing_pv(im.image[i]) || raid_on_missing_pv(im.meta[i]) ||
-			 (i < strlen(h) && (h[i] == 'D' || h[i] == '-'));
+		bad[i] = raid_on_missing_pv(im.image[i]) || raid_on_missing_pv(im.meta[i]) || is_error_lv(im.image[i]) ||
+			 is_error_lv(im.meta[i]) || (i < strlen(h) && (h[i] == 'D' || h[i] == '-'));
 		nbad += bad[i];
 		/* every image's PVs are off limits, the failed ones' too */
 		navoid = raid_lv_pvs(im.image[i], avoid, navoid, MAX_IMAGES * 4);
@@ -844,6 +894,8 @@ int raid_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert
 			return err_set(e, -EBUSY, "%s/%s is tracking changes for %s/%s: --merge it first.", vg->name,
 				       lv->name, vg->name, im.image[tracked_index(&im)]->name);
 	}
+	if (req->remove_missing)
+		return remove_missing(ch, lv, e);
 	if (req->repair || req->use_policies)
 		return repair(ch, lv, req->use_policies, e);
 	if (req->type_name && strcmp(raid_canonical(req->type_name), raid_canonical(model(lv)->level)))

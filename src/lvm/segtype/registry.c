@@ -179,6 +179,7 @@ int lv_set_raw_seg(struct vg *vg, struct vg_lv *lv, uint32_t extents, const stru
 	if (!t)
 		return err_set(e, -ENOMEM, "out of memory");
 	if (!lv->nseg) {
+		free(lv->seg); /* an array lv_reduce emptied */
 		if (!(lv->seg = calloc(1, sizeof(*lv->seg)))) {
 			free(t);
 			return err_set(e, -ENOMEM, "out of memory");

@@ -478,8 +478,8 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 		return lvm_no_syntax(c);
 	if (req.swap_metadata && (!req.pool_metadata || req.type_name))
 		return lvm_fail("--swapmetadata goes with --poolmetadata LV (and no --type).");
-	if (req.pool_metadata && !req.swap_metadata && (!req.type_name || strcmp(req.type_name, "thin-pool")))
-		return lvm_fail("--poolmetadata goes with --type thin-pool (or --thinpool) or --swapmetadata.");
+	if (req.pool_metadata && !req.swap_metadata && !req.type_name)
+		return lvm_fail("--poolmetadata goes with --type thin-pool|cache-pool (or --thinpool) or --swapmetadata.");
 	req.cache_pool = opt_set(c, C_CACHEPOOL) ? opt_val(c, C_CACHEPOOL) : NULL;
 	req.cache_vol = opt_set(c, C_CACHEVOL) ? opt_val(c, C_CACHEVOL) : NULL;
 	req.split_cache = opt_set(c, C_SPLITCACHE);

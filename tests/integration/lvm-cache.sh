@@ -22,7 +22,11 @@
 #    verify, and the LV's PV extents read as lvm2 maps them), after an
 #    online lvextend of the cached LV; a cachevol and a writecache the
 #    same; a raid1 LV cached and uncached; lvremove takes every device
-#    down.
+#    down;
+#  - lvmcache(7)'s recipes: lvconvert --type cache-pool [--poolmetadata] of
+#    plain LVs after lvm2's warning and question (no: nothing written),
+#    and --cachepool naming a plain LV, converted first; lvm2's vgck and
+#    lvs accept both, the cached LVs keep their data.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -346,6 +350,36 @@ ulvm lvconvert -y --type cache --cachepool uvg/cp2 uvg/c1 >/dev/null
 ulvm lvremove -y uvg/c1
 ulvm dmsetup ls | grep -q "uvg-c1\|uvg-cp2" && fail "devices left: $(ulvm dmsetup ls)"
 lvm2 vgck uvg >/dev/null
+
+step "lvmcache(7)'s recipe: a plain LV made a cache pool (--type cache-pool [--poolmetadata]), or by --cachepool itself"
+ulvm lvcreate -L 16M -n fdata uvg "${L[b]}" >/dev/null
+ulvm lvcreate -L 8M -n fmeta uvg "${L[b]}" >/dev/null
+s0=$(lvm2 vgs --noheadings -o vg_seqno uvg | tr -d ' ')
+if echo n | ulvm lvconvert --type cache-pool --poolmetadata uvg/fmeta uvg/fdata >"$T/out" 2>&1; then
+	fail "converted after a no"
+fi
+grep -q "WARNING: Converting uvg/fdata and uvg/fmeta to cache pool's data and metadata volumes with metadata wiping." \
+	"$T/out" && grep -q "Do you really want to convert uvg/fdata and uvg/fmeta?" "$T/out" &&
+	grep -q "Conversion aborted." "$T/out" || { cat "$T/out"; fail "not asked as lvm2 asks"; }
+[ "$(lvm2 vgs --noheadings -o vg_seqno uvg | tr -d ' ')" = "$s0" ] || fail "a no changed the VG"
+ulvm lvconvert -y --type cache-pool --poolmetadata fmeta uvg/fdata | grep -q "Converted uvg/fdata and uvg/fmeta to cache pool." ||
+	fail "lvconvert --type cache-pool"
+lvm2 vgck uvg >/dev/null
+lvm2 lvs --noheadings --separator '|' -o segtype,data_lv,metadata_lv uvg/fdata | tr -d ' ' |
+	grep -qx "cache-pool|\[fdata_cdata\]|\[fdata_cmeta\]" || fail "lvm2: $(lvm2 lvs -a uvg)"
+ulvm lvcreate -L 8M -n slow1 uvg "${L[a]}" >/dev/null
+qio "$(uri uvg/slow1)" "write -P 0x91 0 8M"
+ulvm lvconvert -y --type cache --cachepool uvg/fdata uvg/slow1 >/dev/null
+qio "$(uri uvg/slow1)" "read -P 0x91 0 8M" "write -P 0x92 0 4M" "read -P 0x92 0 4M"
+ulvm lvcreate -L 16M -n plain uvg "${L[b]}" >/dev/null
+ulvm lvcreate -L 8M -n slow2 uvg "${L[a]}" >/dev/null
+qio "$(uri uvg/slow2)" "write -P 0x93 0 8M"
+ulvm lvconvert -y --type cache --cachepool uvg/plain uvg/slow2 >"$T/out" 2>&1 || { cat "$T/out"; fail "--cachepool of a plain LV"; }
+grep -q "Converted uvg/plain to cache pool." "$T/out" || { cat "$T/out"; fail "the plain LV was not converted first"; }
+[ "$(lvm2 lvs --noheadings -o segtype uvg/slow2 | tr -d ' ')" = cache ] || fail "uvg/slow2 is not cached"
+lvm2 vgck uvg >/dev/null
+qio "$(uri uvg/slow2)" "read -P 0x93 0 8M"
+ulvm lvremove -y uvg/slow1 uvg/slow2 >/dev/null
 
 stop_ulvmd
 echo "ok"

@@ -584,8 +584,7 @@ static int fast_check(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *fast
 		return 0;
 	}
 	if (!cache_pool_model(fast))
-		return err_set(e, -EOPNOTSUPP, "LV %s/%s is not a cache pool (converting an LV into one is not supported "
-			       "yet: lvcreate --type cache-pool makes one).", vg->name, fast->name);
+		return 0; /* a plain LV: cache_attach makes it a cache pool first */
 	if (cache_pool_user(vg, fast))
 		return err_set(e, -EBUSY, "Cache pool %s is already in use.", fast->name);
 	return 0;
@@ -603,7 +602,7 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	char name[2 * LVM_NAME_LEN], lvname[LVM_NAME_LEN];
 	enum cache_mode mode;
 	enum cache_restack how = CACHE_RESTACK_NONE;
-	bool committed = false;
+	bool committed = false, converted = false;
 	int r;
 
 	if (!req->cache_pool == !req->cache_vol)
@@ -615,6 +614,19 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 		return -ENOENT;
 	if ((r = fast_check(ch, lv, fast, cvol, e)) || (r = cache_origin_check(vg, lv, e)))
 		return r;
+	if (!cvol && !cache_pool_model(fast)) { /* lvm2 converts a plain --cachepool LV first */
+		struct lv_convert_req preq = { .type_name = "cache-pool", .chunk_size = req->chunk_size,
+					       .zero = -1, .mirrors = -1 };
+
+		snprintf(lvname, sizeof(lvname), "%s", lv->name);
+		snprintf(name, sizeof(name), "%s", fast->name);
+		if ((r = cache_pool_from_lv(ch, fast, &preq, e)))
+			return r;
+		vg = ch->h->vg;
+		if (!(lv = vg_find_lv(vg, lvname)) || !(fast = vg_find_lv(vg, name)))
+			return err_set(e, -ENOENT, "LV %s/%s went away.", vg->name, lv ? name : lvname);
+		converted = true; /* its metadata was just wiped: no question about it */
+	}
 	if ((size_t)snprintf(name, sizeof(name), "%s%s", fast->name, cvol ? "_cvol" : "_cpool") >=
 	    LVM_NAME_LEN - strlen("_cdata"))
 		return err_set(e, -ENAMETOOLONG, "Can't prepare new %s name for %s/%s.", cvol ? "cachevol" : "cachepool",
@@ -646,7 +658,7 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 		if ((r = pool_params(ch, fast, req, &pm, e)))
 			goto out;
 		mode = pm.cs.mode;
-		if (req->zero < 0 &&
+		if (req->zero < 0 && !converted &&
 		    !cache_confirm(ch, "Do you want wipe existing metadata of cache pool %s/%s?", vg->name, fast->name)) {
 			r = err_set(e, -ECANCELED, "Conversion aborted.\n  To preserve cache metadata add option \"--zero n\".");
 			goto out;

@@ -188,6 +188,12 @@ struct cache_settings cache_effective(const struct cache_settings *cs);
 const struct cache_settings *cache_settings_of(const struct vg *vg, const struct cache_seg *m);
 int cache_seg_set(struct vg *vg, struct vg_lv *lv, const struct cache_seg *m, struct err *e);
 bool cache_confirm(struct lv_change *ch, const char *fmt, const char *a, const char *b);
+/* lvconvert --type cache-pool [--poolmetadata MLV] VG/LV (lvm2's
+ * _lvconvert_to_pool for a cache pool): after lvm2's warning and
+ * question, LV becomes LV_cdata under a new cache pool of its name, MLV
+ * (or a new LV of the size the data needs) LV_cmeta, wiped unless -Z n;
+ * the spare follows.  Committed. */
+int cache_pool_from_lv(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e);
 /* Make the cache clean (the cleaner policy until no block is dirty). */
 int cache_flush_lv(struct lv_change *ch, struct vg_lv *lv, struct err *e);
 /* lvremove of a cache LV, its pool or cachevol, or a sub-LV. */

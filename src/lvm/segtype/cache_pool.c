@@ -842,13 +842,38 @@ static int pool_chunk(struct lv_change *ch, uint32_t given, uint64_t data, uint3
 	return 0;
 }
 
+/* The metadata size, in sectors of whole extents, of a pool of @data
+ * sectors in @chunk chunks, @given (0: not given) brought within what
+ * it needs and what dm-cache can use (update_cache_pool_params and
+ * update_pool_metadata_min_max), with lvm2's notices. */
+static uint64_t meta_size(struct lv_change *ch, uint64_t data, uint32_t chunk, uint64_t given)
+{
+	uint64_t E = ch->h->vg->extent_size, min = (cache_min_metadata(data, chunk) + E - 1) / E * E;
+	uint64_t max = (CACHE_META_MAX + E - 1) / E * E;
+	char b1[UNITS_BUF], b2[UNITS_BUF];
+
+	if (!given)
+		return min;
+	if (given > max) {
+		fprintf(ch->out, "  Reducing pool metadata size %s to maximum usable size %s.\n", lv_change_size(b1, given),
+			lv_change_size(b2, max));
+		return max;
+	}
+	if (given < min) {
+		fprintf(ch->out, "  Extending pool metadata size %s to required minimal size %s.\n",
+			lv_change_size(b1, given), lv_change_size(b2, min));
+		return min;
+	}
+	return given;
+}
+
 static int pool_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct cache_pool_seg m = { 0 };
-	char name[LVM_NAME_LEN], mname[LVM_NAME_LEN + 8], dname[LVM_NAME_LEN + 8], b1[UNITS_BUF], b2[UNITS_BUF];
+	char name[LVM_NAME_LEN], mname[LVM_NAME_LEN + 8], dname[LVM_NAME_LEN + 8];
 	const char *pn = req->name ? req->name : req->lv_arg;
-	uint64_t E = vg->extent_size, data, min, meta;
+	uint64_t E = vg->extent_size, data, meta;
 	struct vg_lv *pool, *cm, *cd;
 	int r;
 
@@ -870,20 +895,7 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 	if ((req->chunk_size && (r = cache_chunk_check(req->chunk_size, e))) || /* get_cache_params first */
 	    (r = pool_chunk(ch, req->chunk_size, data, &m.cs.chunk_size, e)))
 		return r;
-	/* update_cache_pool_params and update_pool_metadata_min_max */
-	min = (cache_min_metadata(data, m.cs.chunk_size) + E - 1) / E * E;
-	meta = req->meta_extents * E;
-	if (!meta) {
-		meta = min;
-	} else if (meta > (CACHE_META_MAX + E - 1) / E * E) {
-		fprintf(ch->out, "  Reducing pool metadata size %s to maximum usable size %s.\n", lv_change_size(b1, meta),
-			lv_change_size(b2, (CACHE_META_MAX + E - 1) / E * E));
-		meta = (CACHE_META_MAX + E - 1) / E * E;
-	} else if (meta < min) {
-		fprintf(ch->out, "  Extending pool metadata size %s to required minimal size %s.\n",
-			lv_change_size(b1, meta), lv_change_size(b2, min));
-		meta = min;
-	}
+	meta = meta_size(ch, data, m.cs.chunk_size, req->meta_extents * E);
 	/* cache_set_params on a pool: only what was asked for is written */
 	if ((r = cache_opts_apply(vg, &req->cache, &m.cs, e)))
 		goto out;
@@ -955,6 +967,97 @@ static int pool_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_r
 
 /* lvconvert --splitcache/--uncache of a used pool: of its LV; lvchange
  * --cachemode/--cachepolicy/--cachesettings: of an unused pool here. */
+/* An LV lvconvert may make a cache pool's data or metadata LV: visible,
+ * linear or striped on PVs, named by no other LV, inactive. */
+static int pool_part_ok(struct lv_change *ch, const struct vg_lv *lv, const char *what, struct err *e)
+{
+	const struct vg *vg = ch->h->vg;
+
+	if (!(lv->status & FLAG(LVF_VISIBLE)) || lv_internal(lv))
+		return err_set(e, -EINVAL, "Can't convert internal LV %s/%s.", vg->name, lv->name);
+	if (lv_segtype(lv) != &segtype_striped || lv_first_user(vg, lv, NULL))
+		return err_set(e, -EOPNOTSUPP, "Pool %s LV %s/%s is of an unsupported type.", what, vg->name, lv->name);
+	return 0;
+}
+
+int cache_pool_from_lv(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct cache_pool_seg m = { 0 };
+	char name[LVM_NAME_LEN], mname[LVM_NAME_LEN + 8], dname[LVM_NAME_LEN + 8], q[3 * LVM_NAME_LEN + 16];
+	uint64_t E = vg->extent_size, meta;
+	struct vg_lv *cm = NULL, *pool;
+	bool zero = req->zero != 0;
+	int r;
+
+	if ((r = pool_part_ok(ch, lv, "data", e)))
+		return r;
+	if (req->pool_metadata) {
+		const char *mn = strrchr(req->pool_metadata, '/') ? strrchr(req->pool_metadata, '/') + 1
+								  : req->pool_metadata;
+
+		if (!(cm = vg_find_lv(vg, mn)))
+			return err_set(e, -ENOENT, "Unknown pool metadata LV %s.", mn);
+		if (cm == lv)
+			return err_set(e, -EINVAL, "Can't use same LV for pool data and metadata LV %s/%s.", vg->name,
+				       lv->name);
+		if ((r = pool_part_ok(ch, cm, "metadata", e)))
+			return r;
+	}
+	snprintf(name, sizeof(name), "%s", lv->name);
+	if (strlen(name) + strlen("_cdata") > LVM_NAME_LEN - 1)
+		return err_set(e, -ENAMETOOLONG, "Failed to create internal lv names, pool name is too long.");
+	snprintf(mname, sizeof(mname), "%s_cmeta", name);
+	snprintf(dname, sizeof(dname), "%s_cdata", name);
+	if (vg_find_lv(vg, dname) || (vg_find_lv(vg, mname) && vg_find_lv(vg, mname) != cm))
+		return err_set(e, -EEXIST, "Logical Volume \"%s\" already exists in volume group \"%s\"",
+			       vg_find_lv(vg, dname) ? dname : mname, vg->name);
+	if ((req->chunk_size && (r = cache_chunk_check(req->chunk_size, e))) ||
+	    (r = pool_chunk(ch, req->chunk_size, (uint64_t)lv->le_count * E, &m.cs.chunk_size, e)))
+		return r;
+	meta = meta_size(ch, (uint64_t)lv->le_count * E, m.cs.chunk_size,
+			 cm ? (uint64_t)cm->le_count * E : req->meta_extents * E);
+	if (cm && meta > (uint64_t)cm->le_count * E)
+		return err_set(e, -ENOSPC, "Pool metadata LV %s/%s is too small (%u extents) for required metadata (%llu "
+			       "extents).", vg->name, cm->name, cm->le_count, (unsigned long long)(meta / E));
+	if ((r = cache_opts_apply(vg, &req->cache, &m.cs, e)))
+		goto out;
+	if ((req->cache.nsettings || m.cs.format == 2) && !m.cs.policy)
+		m.cs.policy = lvm_conf_str(ch->env, "allocation", "cache_policy", "smq");
+	if (cm)
+		snprintf(q, sizeof(q), "%s/%s and %s/%s", vg->name, name, vg->name, cm->name);
+	else
+		snprintf(q, sizeof(q), "%s/%s", vg->name, name);
+	fprintf(stderr, "  WARNING: Converting %s to cache pool's data%s %s metadata wiping.\n", q,
+		cm ? " and metadata volumes" : " volume", zero ? "with" : "WITHOUT");
+	fprintf(stderr, zero ? "  THIS WILL DESTROY CONTENT OF LOGICAL VOLUME (filesystem etc.)\n"
+			     : "  WARNING: Using mismatched cache pool metadata MAY DESTROY YOUR DATA!\n");
+	if (!cache_confirm(ch, "Do you really want to convert %s%s?", q, "")) {
+		r = err_set(e, -ECANCELED, "Conversion aborted.");
+		goto out;
+	}
+	if ((r = lvm_lv_deactivate(ch->d, vg, lv, e)) || (cm && (r = lvm_lv_deactivate(ch->d, vg, cm, e))) ||
+	    (r = lv_rename_with_subs(vg, lv, dname, e)) || (cm && (r = lv_rename_with_subs(vg, cm, mname, e))))
+		goto out;
+	lv->status &= ~FLAG(LVF_VISIBLE);
+	if (cm)
+		cm->status &= ~FLAG(LVF_VISIBLE);
+	else if ((r = lv_change_add_hidden(ch, mname, (uint32_t)(meta / E), false, &cm, e)))
+		goto out;
+	m.metadata = mname;
+	m.data = dname;
+	if ((r = spare_for(ch, cm->le_count, e)) || (r = vg_add_lv(vg, name, &pool, e)))
+		goto out;
+	pool->le_count = lv->le_count;
+	if ((r = cache_pool_set(vg, pool, &m, e)) || (zero && (r = lv_wipe_new(vg, cm, false, LV_ZERO_START, e))) ||
+	    (r = lvm_vg_commit(ch->env, ch->h, e)))
+		goto out;
+	fprintf(ch->out, "  Converted %s to cache pool.\n", q);
+out:
+	cache_settings_free(&m.cs);
+	return r;
+}
+
 static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
@@ -963,9 +1066,10 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	struct cache_pool_seg m;
 	int r;
 
+	if (!old && req->type_name && !strcmp(req->type_name, "cache-pool"))
+		return cache_pool_from_lv(ch, lv, req, e);
 	if (!old && req->type_name)
-		return err_set(e, -EOPNOTSUPP, "Converting LV %s/%s into a cache pool is not supported yet (lvcreate "
-			       "--type cache-pool makes one).", vg->name, lv->name);
+		return err_set(e, -EOPNOTSUPP, "Operation not permitted on LV %s/%s.", vg->name, lv->name);
 	if (!old)
 		return err_set(e, -EINVAL, "Operation not permitted on LV %s/%s.", vg->name, lv->name);
 	if (req->split_cache || req->uncache) {

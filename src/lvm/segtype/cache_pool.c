@@ -986,7 +986,7 @@ int cache_pool_from_lv(struct lv_change *ch, struct vg_lv *lv, const struct lv_c
 	struct cache_pool_seg m = { 0 };
 	char name[LVM_NAME_LEN], mname[LVM_NAME_LEN + 8], dname[LVM_NAME_LEN + 8], q[3 * LVM_NAME_LEN + 16];
 	uint64_t E = vg->extent_size, meta;
-	struct vg_lv *cm = NULL, *pool;
+	struct vg_lv *cm = NULL, *newm = NULL, *pool;
 	bool zero = req->zero != 0;
 	int r;
 
@@ -1036,17 +1036,21 @@ int cache_pool_from_lv(struct lv_change *ch, struct vg_lv *lv, const struct lv_c
 		r = err_set(e, -ECANCELED, "Conversion aborted.");
 		goto out;
 	}
+	/* what is allocated first, so that no room leaves the LVs as they were */
+	if ((!cm && (r = lv_change_add_hidden(ch, mname, (uint32_t)(meta / E), false, &newm, e))) ||
+	    (r = spare_for(ch, cm ? cm->le_count : newm->le_count, e)))
+		goto out;
 	if ((r = lvm_lv_deactivate(ch->d, vg, lv, e)) || (cm && (r = lvm_lv_deactivate(ch->d, vg, cm, e))) ||
 	    (r = lv_rename_with_subs(vg, lv, dname, e)) || (cm && (r = lv_rename_with_subs(vg, cm, mname, e))))
 		goto out;
 	lv->status &= ~FLAG(LVF_VISIBLE);
 	if (cm)
 		cm->status &= ~FLAG(LVF_VISIBLE);
-	else if ((r = lv_change_add_hidden(ch, mname, (uint32_t)(meta / E), false, &cm, e)))
-		goto out;
+	else
+		cm = newm;
 	m.metadata = mname;
 	m.data = dname;
-	if ((r = spare_for(ch, cm->le_count, e)) || (r = vg_add_lv(vg, name, &pool, e)))
+	if ((r = vg_add_lv(vg, name, &pool, e)))
 		goto out;
 	pool->le_count = lv->le_count;
 	if ((r = cache_pool_set(vg, pool, &m, e)) || (zero && (r = lv_wipe_new(vg, cm, false, LV_ZERO_START, e))) ||

@@ -638,7 +638,7 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	struct lv_create_req creq = { .chunk_size = req->chunk_size, .zero = req->zero,
 				      .meta_extents = req->meta_extents, .extents = lv->le_count };
 	char name[LVM_NAME_LEN], mname[LVM_NAME_LEN + 8], dname[LVM_NAME_LEN + 8], q[3 * LVM_NAME_LEN + 64];
-	struct vg_lv *m = NULL, *pool;
+	struct vg_lv *m = NULL, *newm = NULL, *pool;
 	bool active;
 	uint64_t meta;
 	int r;
@@ -690,6 +690,16 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 		if (ch->confirm && !ch->confirm(ch->ctx, ask))
 			return err_set(e, -ECANCELED, "Conversion aborted.");
 	}
+	/* what is allocated first, so that no room leaves the LVs as they were */
+	if (!m) {
+		struct alloc_req mreq = { .stripes = 1, .extents = (uint32_t)meta, .ranges = ch->ranges,
+					  .nranges = ch->nranges };
+
+		if ((r = lv_change_add_hidden(ch, mname, 0, true, &newm, e)) || (r = alloc_extend(vg, newm, &mreq, e)))
+			return r;
+	}
+	if ((r = ensure_spare(ch, m ? m->le_count : newm->le_count, e)))
+		return r;
 	active = dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv);
 	if ((r = lvm_lv_deactivate(ch->d, vg, lv, e)) || (m && (r = lvm_lv_deactivate(ch->d, vg, m, e))))
 		return r;
@@ -697,21 +707,16 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	if ((r = lv_rename_with_subs(vg, lv, dname, e)) || (m && (r = lv_rename_with_subs(vg, m, mname, e))))
 		return r;
 	lv->status &= ~FLAG(LVF_VISIBLE);
-	if (m) {
+	if (m)
 		m->status &= ~FLAG(LVF_VISIBLE);
-	} else {
-		struct alloc_req mreq = { .stripes = 1, .extents = (uint32_t)meta, .ranges = ch->ranges,
-					  .nranges = ch->nranges };
-
-		if ((r = lv_change_add_hidden(ch, mname, 0, true, &m, e)) || (r = alloc_extend(vg, m, &mreq, e)))
-			return r;
-	}
+	else
+		m = newm;
 	if ((r = vg_add_lv(vg, name, &pool, e)))
 		return r;
 	tp.metadata = mname;
 	tp.data = dname;
-	if ((r = lv_set_thin_pool(vg, pool, lv->le_count, &tp, e)) || (r = ensure_spare(ch, m->le_count, e)) ||
-	    (r = wipe_tmeta(vg, m, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
+	if ((r = lv_set_thin_pool(vg, pool, lv->le_count, &tp, e)) || (r = wipe_tmeta(vg, m, e)) ||
+	    (r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;
 	vg = ch->h->vg;
 	if (active && (r = lvm_lv_activate(ch->env, ch->d, vg, vg_find_lv(vg, name), e)))

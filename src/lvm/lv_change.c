@@ -86,6 +86,48 @@ int lv_change_resize_users(struct lv_change *ch, const struct vg_lv *lv, bool gr
 	return lv_refs_each(ch->h->vg, NULL, resize_user, &u);
 }
 
+int lv_change_pool_metadata(const struct vg *vg, const char *arg, struct vg_lv **out, struct err *e)
+{
+	const char *s = strrchr(arg, '/'), *name = s ? s + 1 : arg;
+
+	if (s && ((size_t)(s - arg) != strlen(vg->name) || strncmp(arg, vg->name, (size_t)(s - arg))))
+		return err_set(e, -EINVAL, "Metadata LV %s not found.", arg);
+	if (!(*out = vg_find_lv(vg, name)))
+		return err_set(e, -ENOENT, "Unknown pool metadata LV %s.", name);
+	return 0;
+}
+
+/* One LV lvconvert may make a pool's data or metadata LV. */
+static int pool_part(const struct vg *vg, const struct vg_lv *lv, const char *what, struct err *e)
+{
+	const char *key;
+	const struct vg_lv *u;
+
+	if (!(lv->status & FLAG(LVF_VISIBLE)) || lv_internal(lv))
+		return err_set(e, -EINVAL, "Can't convert internal LV %s/%s.", vg->name, lv->name);
+	if (lv_segtype(lv) != &segtype_striped)
+		return err_set(e, -EOPNOTSUPP, "Pool %s LV %s/%s is of an unsupported type (%s).", what, vg->name,
+			       lv->name, lv->nseg ? lv->seg[0].type : "none");
+	if ((u = lv_first_user(vg, lv, &key)))
+		return err_set(e, -EBUSY, "Pool %s LV %s/%s is of an unsupported type (the %s of %s/%s).", what,
+			       vg->name, lv->name, key, vg->name, u->name);
+	return 0;
+}
+
+int lv_change_pool_parts(const struct vg *vg, const struct vg_lv *data, const char *arg, struct vg_lv **meta,
+			 struct err *e)
+{
+	int r;
+
+	*meta = NULL;
+	if ((r = pool_part(vg, data, "data", e)) || !arg || (r = lv_change_pool_metadata(vg, arg, meta, e)))
+		return r;
+	if (*meta == data)
+		return err_set(e, -EINVAL, "Can't use same LV for pool data and metadata LV %s/%s.", vg->name,
+			       data->name);
+	return pool_part(vg, *meta, "metadata", e);
+}
+
 int lvm_lv_activate(const struct lvm_env *env, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		    struct err *e)
 {

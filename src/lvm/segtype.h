@@ -351,6 +351,15 @@ const struct segtype *lv_change_type(const struct vg *vg, const struct vg_lv *lv
  * each LV that names it lets it (its type's resize_named), else the
  * first one that does not is named in @e. */
 int lv_change_resize_users(struct lv_change *ch, const struct vg_lv *lv, bool grow, struct err *e);
+/* lvconvert's --poolmetadata @arg (VG/LV or LV) in @vg, with lvm2's
+ * messages when it names another VG or no LV. */
+int lv_change_pool_metadata(const struct vg *vg, const char *arg, struct vg_lv **out, struct err *e);
+/* lvconvert of @data into a pool (lvm2's _lvconvert_to_pool), the checks
+ * the pool types share: @data and the --poolmetadata LV @arg (NULL: none)
+ * each visible, linear or striped and used by no LV, not the same LV;
+ * *meta that LV or NULL. */
+int lv_change_pool_parts(const struct vg *vg, const struct vg_lv *data, const char *arg, struct vg_lv **meta,
+			 struct err *e);
 /* Activate @lv in ulvmd (the VG's access check, lv_dm_activate, the
  * read-only notice on stderr), deactivate it, reload it; for the CLI and
  * the types' hooks alike.  Without a daemon, activation fails with its

@@ -867,6 +867,20 @@ static uint64_t meta_size(struct lv_change *ch, uint64_t data, uint32_t chunk, u
 	return given;
 }
 
+/* A new pool's settings, as cache_set_params writes them on a pool: only
+ * what was asked for, and the policy once settings or format 2 need one. */
+static int new_pool_settings(struct lv_change *ch, const struct lv_cache_opts *o, struct cache_settings *cs,
+			     struct err *e)
+{
+	int r;
+
+	if ((r = cache_opts_apply(ch->h->vg, o, cs, e)))
+		return r;
+	if ((o->nsettings || cs->format == 2) && !cs->policy)
+		cs->policy = lvm_conf_str(ch->env, "allocation", "cache_policy", "smq");
+	return 0;
+}
+
 static int pool_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
@@ -896,11 +910,8 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 	    (r = pool_chunk(ch, req->chunk_size, data, &m.cs.chunk_size, e)))
 		return r;
 	meta = meta_size(ch, data, m.cs.chunk_size, req->meta_extents * E);
-	/* cache_set_params on a pool: only what was asked for is written */
-	if ((r = cache_opts_apply(vg, &req->cache, &m.cs, e)))
+	if ((r = new_pool_settings(ch, &req->cache, &m.cs, e)))
 		goto out;
-	if ((req->cache.nsettings || m.cs.format == 2) && !m.cs.policy)
-		m.cs.policy = lvm_conf_str(ch->env, "allocation", "cache_policy", "smq");
 	snprintf(mname, sizeof(mname), "%s_cmeta", name);
 	snprintf(dname, sizeof(dname), "%s_cdata", name);
 	m.metadata = mname;
@@ -967,43 +978,18 @@ static int pool_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_r
 
 /* lvconvert --splitcache/--uncache of a used pool: of its LV; lvchange
  * --cachemode/--cachepolicy/--cachesettings: of an unused pool here. */
-/* An LV lvconvert may make a cache pool's data or metadata LV: visible,
- * linear or striped on PVs, named by no other LV, inactive. */
-static int pool_part_ok(struct lv_change *ch, const struct vg_lv *lv, const char *what, struct err *e)
-{
-	const struct vg *vg = ch->h->vg;
-
-	if (!(lv->status & FLAG(LVF_VISIBLE)) || lv_internal(lv))
-		return err_set(e, -EINVAL, "Can't convert internal LV %s/%s.", vg->name, lv->name);
-	if (lv_segtype(lv) != &segtype_striped || lv_first_user(vg, lv, NULL))
-		return err_set(e, -EOPNOTSUPP, "Pool %s LV %s/%s is of an unsupported type.", what, vg->name, lv->name);
-	return 0;
-}
-
 int cache_pool_from_lv(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct cache_pool_seg m = { 0 };
 	char name[LVM_NAME_LEN], mname[LVM_NAME_LEN + 8], dname[LVM_NAME_LEN + 8], q[3 * LVM_NAME_LEN + 16];
 	uint64_t E = vg->extent_size, meta;
-	struct vg_lv *cm = NULL, *newm = NULL, *pool;
+	struct vg_lv *cm, *newm = NULL, *pool;
 	bool zero = req->zero != 0;
 	int r;
 
-	if ((r = pool_part_ok(ch, lv, "data", e)))
+	if ((r = lv_change_pool_parts(vg, lv, req->pool_metadata, &cm, e)))
 		return r;
-	if (req->pool_metadata) {
-		const char *mn = strrchr(req->pool_metadata, '/') ? strrchr(req->pool_metadata, '/') + 1
-								  : req->pool_metadata;
-
-		if (!(cm = vg_find_lv(vg, mn)))
-			return err_set(e, -ENOENT, "Unknown pool metadata LV %s.", mn);
-		if (cm == lv)
-			return err_set(e, -EINVAL, "Can't use same LV for pool data and metadata LV %s/%s.", vg->name,
-				       lv->name);
-		if ((r = pool_part_ok(ch, cm, "metadata", e)))
-			return r;
-	}
 	snprintf(name, sizeof(name), "%s", lv->name);
 	if (strlen(name) + strlen("_cdata") > LVM_NAME_LEN - 1)
 		return err_set(e, -ENAMETOOLONG, "Failed to create internal lv names, pool name is too long.");
@@ -1020,10 +1006,8 @@ int cache_pool_from_lv(struct lv_change *ch, struct vg_lv *lv, const struct lv_c
 	if (cm && meta > (uint64_t)cm->le_count * E)
 		return err_set(e, -ENOSPC, "Pool metadata LV %s/%s is too small (%u extents) for required metadata (%llu "
 			       "extents).", vg->name, cm->name, cm->le_count, (unsigned long long)(meta / E));
-	if ((r = cache_opts_apply(vg, &req->cache, &m.cs, e)))
+	if ((r = new_pool_settings(ch, &req->cache, &m.cs, e)))
 		goto out;
-	if ((req->cache.nsettings || m.cs.format == 2) && !m.cs.policy)
-		m.cs.policy = lvm_conf_str(ch->env, "allocation", "cache_policy", "smq");
 	if (cm)
 		snprintf(q, sizeof(q), "%s/%s and %s/%s", vg->name, name, vg->name, cm->name);
 	else

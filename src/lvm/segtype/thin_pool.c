@@ -551,36 +551,6 @@ out:
 	return r;
 }
 
-/* An LV lvconvert may make a pool's data or metadata LV: visible,
- * linear or striped, named by no other LV. */
-static int pool_part_ok(const struct vg *vg, const struct vg_lv *lv, const char *what, struct err *e)
-{
-	const char *key;
-
-	if (!(lv->status & FLAG(LVF_VISIBLE)) || lv_internal(lv))
-		return err_set(e, -EINVAL, "Can't convert internal LV %s/%s.", vg->name, lv->name);
-	if (lv_segtype(lv) != &segtype_striped)
-		return err_set(e, -EOPNOTSUPP, "Pool %s LV %s/%s is of an unsupported type (%s).", what, vg->name,
-			       lv->name, lv->nseg ? lv->seg[0].type : "none");
-	if (lv_first_user(vg, lv, &key))
-		return err_set(e, -EBUSY, "Pool %s LV %s/%s is of an unsupported type (the %s of %s/%s).", what,
-			       vg->name, lv->name, key, vg->name, lv_first_user(vg, lv, NULL)->name);
-	return 0;
-}
-
-/* The metadata LV @req->pool_metadata names: in @vg, the same VG. */
-static int named_meta(const struct vg *vg, const struct lv_convert_req *req, struct vg_lv **out, struct err *e)
-{
-	const char *mn = strrchr(req->pool_metadata, '/') ? strrchr(req->pool_metadata, '/') + 1 : req->pool_metadata;
-
-	if (strchr(req->pool_metadata, '/') &&
-	    (strncmp(req->pool_metadata, vg->name, strlen(vg->name)) || req->pool_metadata[strlen(vg->name)] != '/'))
-		return err_set(e, -EINVAL, "Metadata LV %s not found.", req->pool_metadata);
-	if (!(*out = vg_find_lv(vg, mn)))
-		return err_set(e, -ENOENT, "Unknown pool metadata LV %s.", mn);
-	return 0;
-}
-
 /* lvconvert --swapmetadata --poolmetadata LV VG/POOL (or --thinpool
  * VG/POOL --poolmetadata LV): LV and POOL_tmeta trade places (lvm2's
  * _lvconvert_swap_pool_metadata): LV's extents and uuid become the
@@ -595,7 +565,7 @@ static int pool_swap_metadata(struct lv_change *ch, struct vg_lv *pool, const st
 	char *name;
 	int r;
 
-	if ((r = named_meta(vg, req, &x, e)))
+	if ((r = lv_change_pool_metadata(vg, req->pool_metadata, &x, e)))
 		return r;
 	if (!m)
 		return err_set(e, -EINVAL, "Thin pool %s/%s has no metadata LV.", vg->name, pool->name);
@@ -651,18 +621,10 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	    req->mirrors >= 0 || req->repair || req->split || req->merge || req->sync_action || req->rebuild)
 		return err_set(e, -EOPNOTSUPP, "Operation not permitted on LV %s/%s of type %s (not supported yet).",
 			       vg->name, lv->name, lv->nseg ? lv->seg[0].type : "?");
-	if ((r = pool_part_ok(vg, lv, "data", e)))
+	if ((r = lv_change_pool_parts(vg, lv, req->pool_metadata, &m, e)))
 		return r;
-	if (req->pool_metadata) {
-		if ((r = named_meta(vg, req, &m, e)))
-			return r;
-		if (m == lv)
-			return err_set(e, -EINVAL, "Can't use same LV for pool data and metadata LV %s/%s.", vg->name,
-				       m->name);
-		if ((r = pool_part_ok(vg, m, "metadata", e)))
-			return r;
+	if (m)
 		creq.meta_extents = m->le_count;
-	}
 	if ((r = pool_options(ch, &creq, &tp, &meta, e)))
 		return r;
 	if (m && meta > m->le_count)

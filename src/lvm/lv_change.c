@@ -128,6 +128,32 @@ int lv_change_pool_parts(const struct vg *vg, const struct vg_lv *data, const ch
 	return pool_part(vg, *meta, "metadata", e);
 }
 
+int lv_change_restack_begin(struct lv_change *ch, const struct vg_lv *lv, const struct vg_lv *origin,
+			    enum lv_restack *how, struct err *e)
+{
+	const struct vg *vg = ch->h->vg;
+	const struct segtype *st = lv_segtype(origin);
+	char name[LV_DM_NAME_MAX];
+
+	*how = LV_RESTACK_NONE;
+	if (!dmctl_up(ch->d) || !lv_dm_active(ch->d, vg, lv))
+		return 0;
+	*how = LV_RESTACK_ONLINE;
+	for (unsigned i = 0; i < origin->nseg; i++)
+		if (origin->seg[i].st != &segtype_striped || !seg_on_pvs(&origin->seg[i]))
+			*how = LV_RESTACK_OFFLINE;
+	if (*how == LV_RESTACK_ONLINE)
+		return 0;
+	/* a raid origin's sub-LVs change names, and two raid devices must not
+	 * run on the same images: down, and up again after the commit */
+	lv_dm_name(vg, lv, name);
+	if (dmctl_open(ch->d, name))
+		return err_set(e, -EBUSY, "Logical volume %s/%s is in use: its %s origin is restacked while inactive.",
+			       vg->name, lv->name,
+			       !st ? "?" : st->report_name ? st->report_name(&origin->seg[0]) : origin->seg[0].type);
+	return lvm_lv_deactivate(ch->d, vg, lv, e);
+}
+
 int lvm_lv_activate(const struct lvm_env *env, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv,
 		    struct err *e)
 {

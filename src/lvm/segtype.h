@@ -360,6 +360,15 @@ int lv_change_pool_metadata(const struct vg *vg, const char *arg, struct vg_lv *
  * *meta that LV or NULL. */
 int lv_change_pool_parts(const struct vg *vg, const struct vg_lv *data, const char *arg, struct vg_lv **meta,
 			 struct err *e);
+/* How active @lv's devices follow a layer put under it or taken away
+ * (@origin: the LV whose segments the layer holds: a cache's origin, a
+ * thin LV's external origin): reloaded in place (linear and striped), or
+ * (a raid origin, whose sub-LVs are renamed and whose state two devices
+ * must not share; any other type) deactivated now, -EBUSY when open, to
+ * be activated after the commit. */
+enum lv_restack { LV_RESTACK_NONE, LV_RESTACK_ONLINE, LV_RESTACK_OFFLINE };
+int lv_change_restack_begin(struct lv_change *ch, const struct vg_lv *lv, const struct vg_lv *origin,
+			    enum lv_restack *how, struct err *e);
 /* Activate @lv in ulvmd (the VG's access check, lv_dm_activate, the
  * read-only notice on stderr), deactivate it, reload it; for the CLI and
  * the types' hooks alike.  Without a daemon, activation fails with its

@@ -601,7 +601,7 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	struct vg_lv *fast, *corig, *wiped;
 	char name[2 * LVM_NAME_LEN], lvname[LVM_NAME_LEN];
 	enum cache_mode mode;
-	enum cache_restack how = CACHE_RESTACK_NONE;
+	enum lv_restack how = LV_RESTACK_NONE;
 	bool committed = false, converted = false;
 	int r;
 
@@ -668,7 +668,7 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 				fast->name);
 		wiped = vg_find_lv(vg, now->metadata);
 	}
-	if ((r = cache_restack_begin(ch, lv, lv, &how, e)))
+	if ((r = lv_change_restack_begin(ch, lv, lv, &how, e)))
 		goto out;
 	/* the cache metadata starts blank: the target formats it */
 	if (wipe && (r = lv_wipe_new(vg, wiped, false, LV_ZERO_START, e)))
@@ -697,15 +697,15 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 		goto out;
 	committed = true;
 	lv = vg_find_lv(vg, lvname);
-	if ((how == CACHE_RESTACK_ONLINE && (r = lv_dm_restack(ch->d, ch->env, vg, lv, e))) ||
-	    (how == CACHE_RESTACK_OFFLINE && (r = lvm_lv_activate(ch->env, ch->d, vg, lv, e)))) {
+	if ((how == LV_RESTACK_ONLINE && (r = lv_dm_restack(ch->d, ch->env, vg, lv, e))) ||
+	    (how == LV_RESTACK_OFFLINE && (r = lvm_lv_activate(ch->env, ch->d, vg, lv, e)))) {
 		r = err_set(e, r, "%s (the VG is changed; lvchange --refresh or -ay %s/%s loads it)", e->msg, vg->name,
 			    lvname);
 		goto out;
 	}
 	fprintf(ch->out, "  Logical volume %s/%s is now cached.\n", vg->name, lvname);
 out:
-	if (r && !committed && how == CACHE_RESTACK_OFFLINE) { /* up again as it was (the VG is read again by the next command) */
+	if (r && !committed && how == LV_RESTACK_OFFLINE) { /* up again as it was (the VG is read again by the next command) */
 		struct err e2 = { { 0 } };
 
 		if (vg_find_lv(vg, lvname) && !cache_model(vg_find_lv(vg, lvname)))

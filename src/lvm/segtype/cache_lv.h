@@ -137,14 +137,6 @@ int cache_rename_back(struct vg *vg, struct vg_lv *lv, const char *suffix, struc
  * the caller rewrites @lv's segment and commits. */
 int cache_extend_origin(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *origin, const struct lv_resize_req *req,
 			struct err *e);
-/* How active @lv's devices follow a layer put under it or taken away
- * (@origin: the segments the layer holds): reloaded in place (linear and
- * striped), or (a raid origin, whose sub-LVs are renamed and whose state
- * two devices must not share) deactivated now, -EBUSY when open, to be
- * activated after the commit. */
-enum cache_restack { CACHE_RESTACK_NONE, CACHE_RESTACK_ONLINE, CACHE_RESTACK_OFFLINE };
-int cache_restack_begin(struct lv_change *ch, const struct vg_lv *lv, const struct vg_lv *origin,
-			enum cache_restack *how, struct err *e);
 /* The detach both cache and writecache do once the cache is clean:
  * @orig's segments back to @lv, @fast visible again, renamed back by
  * cutting @suffix (NULL: its name kept), then removed by @drop (NULL:

@@ -494,49 +494,21 @@ int cache_extend_origin(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *or
 	return 0;
 }
 
-int cache_restack_begin(struct lv_change *ch, const struct vg_lv *lv, const struct vg_lv *origin,
-			enum cache_restack *how, struct err *e)
-{
-	const struct vg *vg = ch->h->vg;
-	char name[LV_DM_NAME_MAX];
-	int r;
-
-	*how = CACHE_RESTACK_NONE;
-	if (!dmctl_up(ch->d) || !lv_dm_active(ch->d, vg, lv))
-		return 0;
-	*how = CACHE_RESTACK_ONLINE;
-	for (unsigned i = 0; i < origin->nseg; i++)
-		if (origin->seg[i].st != &segtype_striped || !seg_on_pvs(&origin->seg[i]))
-			*how = CACHE_RESTACK_OFFLINE;
-	if (*how == CACHE_RESTACK_ONLINE)
-		return 0;
-	/* a raid origin's sub-LVs change names, and two raid devices must not
-	 * run on the same images: down, and up again after the commit */
-	lv_dm_name(vg, lv, name);
-	if (dmctl_open(ch->d, name))
-		return err_set(e, -EBUSY, "Logical volume %s/%s is in use: its %s origin is restacked while inactive.",
-			       vg->name, lv->name, lv_segtype(origin) ? lv_segtype(origin)->report_name ?
-			       lv_segtype(origin)->report_name(&origin->seg[0]) : origin->seg[0].type : "?");
-	if ((r = lvm_lv_deactivate(ch->d, vg, lv, e)))
-		return r;
-	return 0;
-}
-
 int cache_family_detach(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *orig, struct vg_lv *fast,
 			const char *suffix, void (*drop)(struct vg *vg, struct vg_lv *fast), char *fastname,
 			size_t size, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	char lvname[LVM_NAME_LEN];
-	enum cache_restack how;
+	enum lv_restack how;
 	struct lv_plan old;
 	bool had_plan = false;
 	int r;
 
 	snprintf(lvname, sizeof(lvname), "%s", lv->name);
-	if ((r = cache_restack_begin(ch, lv, orig, &how, e)))
+	if ((r = lv_change_restack_begin(ch, lv, orig, &how, e)))
 		return r;
-	if (how == CACHE_RESTACK_ONLINE) {
+	if (how == LV_RESTACK_ONLINE) {
 		if ((r = lv_plan_build(&old, vg, ch->env, lv, e)))
 			return r;
 		had_plan = true;
@@ -554,7 +526,7 @@ int cache_family_detach(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *or
 		goto out;
 	lv = vg_find_lv(vg, lvname);
 	if ((had_plan && (r = lv_dm_restack_since(ch->d, ch->env, vg, lv, &old, e))) ||
-	    (how == CACHE_RESTACK_OFFLINE && (r = lvm_lv_activate(ch->env, ch->d, vg, lv, e))))
+	    (how == LV_RESTACK_OFFLINE && (r = lvm_lv_activate(ch->env, ch->d, vg, lv, e))))
 		r = err_set(e, r, "%s (the VG is changed; lvchange --refresh or -ay %s/%s loads it)", e->msg, vg->name,
 			    lvname);
 out:

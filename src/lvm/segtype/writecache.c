@@ -352,7 +352,7 @@ static int wc_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_con
 	struct writecache_seg m = { 0 };
 	struct vg_lv *fast, *wcorig;
 	char name[2 * LVM_NAME_LEN], lvname[LVM_NAME_LEN];
-	enum cache_restack how;
+	enum lv_restack how;
 	uint32_t bs;
 	int r;
 
@@ -380,7 +380,7 @@ static int wc_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_con
 	snprintf(lvname, sizeof(lvname), "%s", lv->name);
 	if ((size_t)snprintf(name, sizeof(name), "%s_cvol", fast->name) >= LVM_NAME_LEN)
 		return err_set(e, -ENAMETOOLONG, "Can't prepare new metadata name for %s/%s.", vg->name, fast->name);
-	if ((r = cache_restack_begin(ch, lv, lv, &how, e)))
+	if ((r = lv_change_restack_begin(ch, lv, lv, &how, e)))
 		return r;
 	/* _writecache_zero: dm-writecache formats a cache starting with zeroes */
 	if ((r = lv_wipe_new(vg, fast, true, LV_ZERO_START, e)) || (r = lv_rename_with_subs(vg, fast, name, e)))
@@ -394,8 +394,8 @@ static int wc_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_con
 	if ((r = wc_set(vg, lv, &m, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;
 	lv = vg_find_lv(vg, lvname);
-	if ((how == CACHE_RESTACK_ONLINE && (r = lv_dm_restack(ch->d, ch->env, vg, lv, e))) ||
-	    (how == CACHE_RESTACK_OFFLINE && (r = lvm_lv_activate(ch->env, ch->d, vg, lv, e))))
+	if ((how == LV_RESTACK_ONLINE && (r = lv_dm_restack(ch->d, ch->env, vg, lv, e))) ||
+	    (how == LV_RESTACK_OFFLINE && (r = lvm_lv_activate(ch->env, ch->d, vg, lv, e))))
 		return err_set(e, r, "%s (the VG is changed; lvchange --refresh or -ay %s/%s loads it)", e->msg, vg->name,
 			       lvname);
 	fprintf(ch->out, "  Logical volume %s/%s now has writecache.\n", vg->name, lvname);

@@ -501,6 +501,7 @@ static int vgremove_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 	struct dmctl *d = arg;
 	struct err e = { { 0 } };
 	struct vg *vg = h->vg;
+	struct vg_lv **order;
 	bool ask = !opt_set(c, C_FORCE);
 	unsigned visible = 0;
 	char q[600];
@@ -523,9 +524,15 @@ static int vgremove_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 					"maps its extents; deactivate it there first.", vg->name, vg->lv[l]->name);
 	if (ask && (r = vgremove_questions(c, d, vg)))
 		return r;
+	if (!(order = calloc(vg->nlv ? vg->nlv : 1, sizeof(*order))))
+		return lvm_fail("out of memory");
+	vg_lv_users_first(vg, order);
 	for (unsigned l = 0; l < vg->nlv; l++)
-		if (lv_deactivate(c, d, vg, vg->lv[l], &e))
+		if (lv_deactivate(c, d, vg, order[l], &e)) {
+			free(order);
 			return lvm_fail("%s", e.msg);
+		}
+	free(order);
 	if (lvm_vg_wipe(&c->env, h, &e))
 		return lvm_fail("%s", e.msg);
 	print_removed(vg);
@@ -732,6 +739,7 @@ static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 {
 	struct vgchange *x = arg;
 	struct err e = { { 0 } };
+	struct vg_lv **order;
 	unsigned active = 0;
 	int ret = 0;
 
@@ -744,8 +752,14 @@ static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 	if (x->on && lvm_vg_access(&c->env, h->vg, "activate", &e))
 		/* named: say why; all VGs: another host's are passed over, as lvm2 */
 		return x->named ? lvm_fail("%s", e.msg) : 0;
+	if (!(order = calloc(h->vg->nlv ? h->vg->nlv : 1, sizeof(*order))))
+		return lvm_fail("out of memory");
+	if (x->on)
+		memcpy(order, h->vg->lv, h->vg->nlv * sizeof(*order));
+	else /* users first: a thin LV lets go of its external origin */
+		vg_lv_users_first(h->vg, order);
 	for (unsigned l = 0; l < h->vg->nlv; l++) {
-		const struct vg_lv *lv = h->vg->lv[l];
+		const struct vg_lv *lv = order[l];
 
 		if (!lv_listed(h->vg, lv)) /* what lvs lists: an old snapshot by its COW LV */
 			continue;
@@ -758,6 +772,7 @@ static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 			ret = lvm_fail("%s", e.msg);
 		active += lv_is_active(c, &x->d, h->vg, lv);
 	}
+	free(order);
 	printf("  %u logical volume(s) in volume group \"%s\" now active\n", active, h->vg->name);
 	if (x->on)
 		lv_poll(c, &x->d, h->vg, &x->seen);

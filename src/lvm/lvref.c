@@ -373,3 +373,31 @@ out:
 	free(c.idx);
 	return r;
 }
+
+void vg_lv_users_first(const struct vg *vg, struct vg_lv **out)
+{
+	bool *done = calloc(vg->nlv ? vg->nlv : 1, sizeof(*done));
+	unsigned n = 0;
+
+	if (!done) { /* the VG's order: a device still in use is refused by name */
+		memcpy(out, vg->lv, vg->nlv * sizeof(*out));
+		return;
+	}
+	for (bool progress = true; n < vg->nlv && progress;) {
+		progress = false;
+		for (unsigned i = 0; i < vg->nlv; i++) {
+			bool wait = false;
+
+			for (unsigned j = 0; j < vg->nlv && !done[i] && !wait; j++)
+				wait = j != i && !done[j] && lv_uses(vg, vg->lv[j], vg->lv[i], NULL);
+			if (!done[i] && !wait) {
+				out[n++] = vg->lv[i];
+				done[i] = progress = true;
+			}
+		}
+	}
+	for (unsigned i = 0; i < vg->nlv; i++) /* a cycle: the rest in the VG's order */
+		if (!done[i])
+			out[n++] = vg->lv[i];
+	free(done);
+}

@@ -68,6 +68,10 @@ bool lv_has_subs(const struct vg *vg, const struct vg_lv *lv);
 /* vg_validate's part: every name resolves to another LV of the VG. */
 int vg_check_refs(const struct vg *vg, struct err *e);
 
+/* @vg's LVs in the order a deactivation of them all goes: each after
+ * the LVs that name it (a thin LV before its external origin, whose
+ * device its table holds), else in the VG's order.  @out: vg->nlv. */
+void vg_lv_users_first(const struct vg *vg, struct vg_lv **out);
 /* What lvremove of @lv takes with it: @lv and every hidden LV its
  * segments name, recursively.  Refused (-EBUSY, naming the user) when an
  * LV outside that set has a pinning reference into it.  *set malloc'ed,

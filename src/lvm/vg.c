@@ -2,6 +2,7 @@
 #include "lvm/vg.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -631,13 +632,30 @@ int vg_check_new_lv_name(const struct vg *vg, const char *name, struct err *e)
 	return 0;
 }
 
+/* lvm2's sscanf(name, "lvol%d", &i) == 1: "lvol", blanks, a sign and
+ * digits, whatever follows ("lvol0_pmspare" counts as 0). */
+static bool lvol_number(const char *name, long *n)
+{
+	char *end;
+
+	if (strncmp(name, "lvol", 4))
+		return false;
+	errno = 0;
+	*n = strtol(name + 4, &end, 10);
+	return end != name + 4 && !errno && *n >= INT_MIN && *n <= INT_MAX;
+}
+
 void vg_next_lv_name(const struct vg *vg, char *out, size_t size)
 {
-	for (unsigned i = 0;; i++) {
-		snprintf(out, size, "lvol%u", i);
-		if (!vg_find_lv(vg, out))
-			return;
-	}
+	long high = -1, n;
+
+	for (unsigned i = 0; i < vg->nlv; i++)
+		if (lvol_number(vg->lv[i]->name, &n) && n > high)
+			high = n;
+	for (const struct cfg_node *h = vg->historical ? vg->historical->child : NULL; h; h = h->next)
+		if (h->key && lvol_number(h->key, &n) && n > high)
+			high = n;
+	snprintf(out, size, "lvol%ld", high + 1);
 }
 
 void vg_remove_lv(struct vg *vg, struct vg_lv *lv)

@@ -188,7 +188,11 @@ static inline const char *vg_pv_name(const struct vg_pv *p)
  * sub-LV suffixes such as "_tmeta" or "_rimage"), and not taken.  The
  * message says which rule. */
 int vg_check_new_lv_name(const struct vg *vg, const char *name, struct err *e);
-/* lvol0, lvol1, ...: the first not taken (lvm2's default names). */
+/* lvm2's default name of a new LV (generate_lv_name): lvolN, N one past
+ * the highest number of a name, current or historical, that starts with
+ * lvolN ("lvol0_pmspare" too), so a removed LV's name is not reused
+ * while a higher one is there.  lvm2 names its spares the same way,
+ * lvolN_pmspare. */
 void vg_next_lv_name(const struct vg *vg, char *out, size_t size);
 /* Adds an empty LV (no segments) with a fresh id and creation time. */
 int vg_add_lv(struct vg *vg, const char *name, struct vg_lv **out, struct err *e);

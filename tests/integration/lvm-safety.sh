@@ -10,7 +10,8 @@
 #    read-only; lvchange -p r|rw; the activation skip flag (item 2);
 #  - vgrename renames every device of an active thin pool (item 7);
 #  - a PV without metadata areas belongs to its VG (item 1);
-#  - an LV's allocation policy is honoured (item 8).
+#  - an LV's allocation policy is honoured (item 8);
+#  - lvcreate's default names are lvm2's (lvol0_pmspare taken as lvol0).
 # After each refused step every PV is byte for byte as before (sha256) and
 # real lvm2's vgck reads the VG.
 source "$(dirname "$0")/lib.sh"
@@ -189,6 +190,18 @@ refused 'starting "snapshot" are reserved' lvcreate -T rich2/tpool2 -V 8M -n sna
 refused 'starting "pvmove" are reserved' lvcreate --type thin-pool -L 8M -n pvmove1 rich2
 refused 'including "_cdata" are reserved' lvrename rich2 other z_cdata
 u vgchange -an rich2 >/dev/null
+lvm2 vgck rich2 >/dev/null
+
+step "a new LV's default name is lvm2's: one past the highest lvolN (lvol0_pmspare counts), none reused"
+newname() { "$@" -an -Zn -Wn -y -L 4M rich2 2>&1 | sed -n 's/.*Logical volume "\(.*\)" created\./\1/p'; }
+for n in 1 2; do
+	want=$(newname lvm2 lvcreate)
+	lvm2 lvremove -y "rich2/$want" >/dev/null
+	got=$(newname u lvcreate)
+	[ -n "$want" ] && [ "$got" = "$want" ] || fail "lvcreate without -n: ulvm named it '$got', lvm2 '$want'"
+	echo "named as lvm2: $got"
+	lvm2 lvrename rich2 "$got" "lvol${n}7x" >/dev/null # lvm2 reads lvol17x as lvol17
+done
 lvm2 vgck rich2 >/dev/null
 stop_ulvmd
 echo "lvm-safety: ok"

@@ -148,6 +148,56 @@ static void test_dangling(void **state)
 	vg_free(vg);
 }
 
+/* Deactivation order: each LV after every LV that names it, all once. */
+static void test_users_first(void **state)
+{
+	struct vg *vg = richvg();
+	struct vg_lv **order = calloc(vg->nlv, sizeof(*order));
+	unsigned at[64];
+
+	(void)state;
+	assert_non_null(order);
+	assert_true(vg->nlv <= 64);
+	vg_lv_users_first(vg, order);
+	for (unsigned i = 0; i < vg->nlv; i++) {
+		unsigned n = 0;
+
+		for (unsigned k = 0; k < vg->nlv; k++)
+			if (order[k] == vg->lv[i]) {
+				at[i] = k;
+				n++;
+			}
+		assert_int_equal(n, 1);
+	}
+	for (unsigned i = 0; i < vg->nlv; i++)
+		for (unsigned j = 0; j < vg->nlv; j++)
+			if (i != j && lv_uses(vg, vg->lv[j], vg->lv[i], NULL))
+				assert_true(at[j] < at[i]);
+	free(order);
+	vg_free(vg);
+}
+
+/* lvm2's generate_lv_name: one past the highest lvolN, lvol0_pmspare
+ * included; a free lower number is not reused. */
+static void test_next_name(void **state)
+{
+	struct err e = { { 0 } };
+	struct vg *vg = richvg();
+	struct vg_lv *x = NULL;
+	char name[LVM_NAME_LEN];
+
+	(void)state;
+	vg_next_lv_name(vg, name, sizeof(name));
+	assert_string_equal(name, "lvol1");
+	assert_ok(vg_add_lv(vg, "lvol41backup", &x, &e), &e);
+	vg_next_lv_name(vg, name, sizeof(name));
+	assert_string_equal(name, "lvol42");
+	assert_ok(vg_add_lv(vg, "lvolx", &x, &e), &e);
+	vg_next_lv_name(vg, name, sizeof(name));
+	assert_string_equal(name, "lvol42");
+	vg_free(vg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +205,8 @@ int main(void)
 		cmocka_unit_test(test_removal_set),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_dangling),
+		cmocka_unit_test(test_users_first),
+		cmocka_unit_test(test_next_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

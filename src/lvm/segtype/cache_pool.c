@@ -762,7 +762,7 @@ static int spare_for(struct lv_change *ch, uint32_t meta, struct err *e)
 	if (meta > max)
 		meta = (uint32_t)max;
 	if (!sp) {
-		vg_next_lv_name(vg, name, sizeof(name) - 8);
+		vg_next_lv_name(vg, name, sizeof(name) - strlen("_pmspare"));
 		strcat(name, "_pmspare");
 		return lv_change_add_hidden(ch, name, meta, false, &sp, e);
 	}

@@ -288,11 +288,8 @@ static int ensure_spare(struct lv_change *ch, uint64_t meta, struct err *e)
 	char sname[LVM_NAME_LEN];
 
 	if (!spare) {
-		for (unsigned i = 0;; i++) {
-			snprintf(sname, sizeof(sname), "lvol%u_pmspare", i);
-			if (!vg_find_lv(vg, sname))
-				break;
-		}
+		vg_next_lv_name(vg, sname, sizeof(sname) - strlen("_pmspare"));
+		strcat(sname, "_pmspare");
 		return lv_change_add_hidden(ch, sname, (uint32_t)meta, false, &spare, e);
 	}
 	if (spare->le_count < meta) {

@@ -117,6 +117,8 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_ADDPVID] = { "addpvid", NULL, "PVID", "lvmdevices: add the device of --devices that has this PVID" },
 	[C_POOLMETADATA] = { "poolmetadata", NULL, "VG/LV", "lvconvert --type thin-pool, --swapmetadata: this LV becomes the pool's metadata" },
 	[C_SWAPMETADATA] = { "swapmetadata", NULL, NULL, "lvconvert: a thin pool's metadata LV and --poolmetadata LV trade places" },
+	[C_ORIGINNAME] = { "originname", NULL, "NAME", "lvconvert --type thin: the name of the new external origin "
+			   "(lvolN by default)" },
 	[C_CHECK] = { "check", NULL, NULL, "lvmdevices: compare each entry's PVID with its device's label" },
 	[C_UPDATE] = { "update", NULL, NULL, "lvmdevices: write the PVIDs the labels have" },
 	COMMON_OPTS(C_COMMON),
@@ -246,7 +248,7 @@ static const struct cli_verb change_verbs[] = {
 	  "--cachemode, --cachepolicy and --cachesettings on cache and writecache LVs.",
 	  lvm_lvchange),
 	V("lvconvert", "VG/LV [PV...]", 0, -1, BIT(C_TYPE) | BIT(C_MIRRORS) | BIT(C_REPAIR) | BIT(C_USEPOLICIES) | BIT(C_YES) |
-		  BIT(C_THINPOOL) | BIT(C_POOLMETADATA) | BIT(C_SWAPMETADATA) |
+		  BIT(C_THINPOOL) | BIT(C_POOLMETADATA) | BIT(C_SWAPMETADATA) | BIT(C_THIN) | BIT(C_ORIGINNAME) |
 		  BIT(C_SPLITMIRRORS) | BIT(C_TRACKCHANGES) | BIT(C_MERGE) | BIT(C_NAME) | BIT(C_INTERVAL) |
 		  BIT(C_CACHEPOOL) | BIT(C_CACHEVOL) | BIT(C_CACHEMODE) | BIT(C_CACHEPOLICY) | BIT(C_CACHESETTINGS) |
 		  BIT(C_CACHEMDFORMAT) | BIT(C_SPLITCACHE) | BIT(C_UNCACHE) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
@@ -258,7 +260,9 @@ static const struct cli_verb change_verbs[] = {
 	  "back, --type raid6 of a raid5, --type raid5 of a raid6_*_6, a striped LV to raid0, raid5_n, raid6_n_6 "
 	  "and back); --type cache --cachepool POOL or --cachevol LV, --type writecache --cachevol "
 	  "LV; --splitcache or --uncache (flushed first); --type thin-pool [--poolmetadata LV] (or --thinpool "
-	  "VG/LV): the LV becomes a thin pool's data; --repair of a thin pool; --swapmetadata --poolmetadata LV.",
+	  "VG/LV): the LV becomes a thin pool's data; --repair of a thin pool; --swapmetadata --poolmetadata LV; "
+	  "--type thin --thinpool POOL [--originname NAME] (or -T): the LV becomes a thin LV over a read-only copy of "
+	  "itself, its external origin.",
 	  lvm_lvconvert),
 };
 

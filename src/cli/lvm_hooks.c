@@ -467,13 +467,25 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	req.swap_metadata = opt_set(c, C_SWAPMETADATA);
 	/* --thinpool VG/LV alone: that LV becomes a thin pool (a pool already
 	 * with --poolmetadata: their metadata swapped, the type sees) */
-	if (opt_set(c, C_THINPOOL)) {
-		if (argc || (req.type_name && strcmp(req.type_name, "thin-pool")))
-			return lvm_fail("lvconvert --thinpool POOL LV (LV a thin volume of POOL) is not supported yet.");
+	if (opt_set(c, C_THINPOOL) && (argc || opt_set(c, C_THIN) || (req.type_name && !strcmp(req.type_name, "thin")))) {
+		/* --type thin (or -T) --thinpool POOL LV: LV becomes a thin LV of POOL */
+		if ((req.type_name && strcmp(req.type_name, "thin")) || !argc)
+			return lvm_fail("--thinpool POOL with an LV goes with --type thin (or -T): lvconvert --type thin "
+					"--thinpool POOL VG/LV.");
+		req.type_name = "thin";
+		req.thin_pool = opt_val(c, C_THINPOOL);
+	} else if (opt_set(c, C_THINPOOL)) {
+		if (req.type_name && strcmp(req.type_name, "thin-pool"))
+			return lvm_fail("--thinpool VG/LV alone goes with --type thin-pool, or with --type thin and an LV.");
 		req.type_name = "thin-pool";
 		argv[0] = (char *)opt_val(c, C_THINPOOL);
 		argc = 1;
+	} else if (opt_set(c, C_THIN) || (req.type_name && !strcmp(req.type_name, "thin"))) {
+		return lvm_fail("lvconvert --type thin needs --thinpool POOL.");
 	}
+	if (opt_set(c, C_ORIGINNAME) && !req.thin_pool)
+		return lvm_fail("--originname goes with --type thin --thinpool POOL.");
+	req.origin_name = opt_set(c, C_ORIGINNAME) ? opt_val(c, C_ORIGINNAME) : NULL;
 	if (!argc)
 		return lvm_no_syntax(c);
 	if (req.swap_metadata && (!req.pool_metadata || req.type_name))

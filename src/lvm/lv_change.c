@@ -139,11 +139,9 @@ int lv_change_restack_begin(struct lv_change *ch, const struct vg_lv *lv, const 
 	if (!dmctl_up(ch->d) || !lv_dm_active(ch->d, vg, lv))
 		return 0;
 	*how = LV_RESTACK_ONLINE;
-	for (unsigned i = 0; i < origin->nseg; i++)
-		if (origin->seg[i].st != &segtype_striped || !seg_on_pvs(&origin->seg[i]))
-			*how = LV_RESTACK_OFFLINE;
-	if (*how == LV_RESTACK_ONLINE)
+	if (!lv_has_subs(vg, origin))
 		return 0;
+	*how = LV_RESTACK_OFFLINE;
 	/* a raid origin's sub-LVs change names, and two raid devices must not
 	 * run on the same images: down, and up again after the commit */
 	lv_dm_name(vg, lv, name);

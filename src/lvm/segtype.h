@@ -222,6 +222,8 @@ struct lv_convert_req {
 	bool swap_metadata;                 /* --swapmetadata (or --thinpool naming a pool): with @pool_metadata */
 	int zero;                           /* -Z: 1 y, 0 n, -1 not given */
 	const char *mirror_log;             /* --mirrorlog core|disk, or NULL */
+	const char *thin_pool;              /* --type thin --thinpool VG/POOL or POOL: the LV's new pool */
+	const char *origin_name;            /* --originname: the external origin's name, or NULL */
 };
 
 struct segtype {
@@ -362,10 +364,10 @@ int lv_change_pool_parts(const struct vg *vg, const struct vg_lv *data, const ch
 			 struct err *e);
 /* How active @lv's devices follow a layer put under it or taken away
  * (@origin: the LV whose segments the layer holds: a cache's origin, a
- * thin LV's external origin): reloaded in place (linear and striped), or
- * (a raid origin, whose sub-LVs are renamed and whose state two devices
- * must not share; any other type) deactivated now, -EBUSY when open, to
- * be activated after the commit. */
+ * thin LV's external origin): reloaded in place when @origin has no
+ * sub-LVs (linear, striped, zero), or (a raid origin, whose sub-LVs are
+ * renamed and whose state two devices must not share) deactivated now,
+ * -EBUSY when open, to be activated after the commit. */
 enum lv_restack { LV_RESTACK_NONE, LV_RESTACK_ONLINE, LV_RESTACK_OFFLINE };
 int lv_change_restack_begin(struct lv_change *ch, const struct vg_lv *lv, const struct vg_lv *origin,
 			    enum lv_restack *how, struct err *e);

@@ -75,7 +75,8 @@ qio "$(uri vg0/vm1)" "read -P 0x33 0 8M" "write -P 0x44 64k 64k" "read -P 0x33 0
 qio "$(uri vg0/vm1)" "read -P 0x33 1M 1M" "read -P 0x33 7M 1M" "read -P 0x33 128k 896k"
 qio "$(uri vg0/base)" "read -P 0x33 0 8M"
 # read-only, and open (o) as lvm2 shows it: the thin table of vm1 holds it
-[ "$(field vg0/base lv_attr)" = "-ri-ao----" ] || fail "the external origin: $(field vg0/base lv_attr), not -ri-ao----"
+# lvm2 marks an external origin as it marks any origin, attr 'o' (lv.c: lv_is_external_origin)
+[ "$(field vg0/base lv_attr)" = "ori-ao----" ] || fail "the external origin: $(field vg0/base lv_attr), not ori-ao----"
 ulvm lvs -o lv_name,lv_attr,pool_lv,origin,data_percent,metadata_percent vg0 | sed "s/ *$//" | tee "$T/lvs"
 grep -q '^  thin1 *Vwi-a-tz-- *pool  *[0-9.]*$' "$T/lvs" || fail "lvs thin1"
 grep -q '^  snap2 *Vwi-a-tz-- *pool *snap1 *[0-9.]*$' "$T/lvs" || fail "lvs snap2"

@@ -20,6 +20,7 @@
 #include "common/units.h"
 #include "lvm/devices.h"
 #include "lvm/activate.h"
+#include "lvm/lvref.h"
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
 #include "lvm/thin_lv.h"
@@ -155,6 +156,8 @@ static void thin_report_named(const struct seg_report_ctx *x, const struct vg_lv
 	}
 	seg_report_kind(x, NULL, users > 1 ? "origin,extthinorigin,multiextthinorigin" : "origin,extthinorigin", NULL,
 			false);
+	if (x->attr[0] != 'p' && x->attr[0] != 'c') /* lvm2: an origin before any other type */
+		x->attr[0] = 'o';
 }
 
 static void thin_report(const struct seg_report_ctx *x, const struct vg_lv *owner)
@@ -226,15 +229,18 @@ static void thin_display_seg(const struct seg_display_ctx *x, const struct lv_se
 
 /* ---- lvcreate, lvremove, lvextend ---- */
 
-/* A new thin LV @name in @pool: fresh (origin NULL), a snapshot of thin
- * @origin, or over external origin @ext. */
-static int create_in_pool(struct lv_change *ch, const struct lv_create_req *req, struct vg_lv *pool,
-			  const char *name, uint64_t extents, struct vg_lv *origin, struct vg_lv *ext, struct err *e)
+/* A new thin LV @name in @pool, not yet committed: fresh (origin NULL),
+ * a snapshot of thin @origin, or over external origin @ext (made
+ * read-only, as lvm2 does).  Its device is in the pool (transaction @t)
+ * and the LV in the VG, with the pool's new transaction id; the caller
+ * commits, and calls thin_txn_undo(t, device id) when that fails. */
+static int new_thin(struct lv_change *ch, const struct lv_create_req *req, struct vg_lv *pool, const char *name,
+		    uint64_t extents, struct vg_lv *origin, struct vg_lv *ext, struct thin_txn *tx,
+		    struct vg_lv **out, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	struct thin_seg ts = { .pool = pool->name }, os;
 	struct thin_txn t;
-	struct vg_lv *lv;
 	char odm[LV_DM_NAME_MAX];
 	bool suspended = false;
 	int r;
@@ -278,15 +284,30 @@ static int create_in_pool(struct lv_change *ch, const struct lv_create_req *req,
 		thin_txn_undo(&t, ts.device_id);
 		return r;
 	}
-	if ((r = lv_change_add_lv(ch, req, name, &lv, e)) || (r = lv_set_thin(vg, lv, (uint32_t)extents, &ts, e)) ||
-	    (r = thin_pool_set_txid(vg, pool, t.txid + 1, e))) {
+	if ((r = lv_change_add_lv(ch, req, name, out, e)) ||
+	    (r = lv_set_thin(vg, *out, (uint32_t)extents, &ts, e)) || (r = thin_pool_set_txid(vg, pool, t.txid + 1, e))) {
 		thin_txn_undo(&t, ts.device_id);
 		return r;
 	}
-	if (ext) /* lvm2 makes an external origin read-only */
+	if (ext)
 		ext->status &= ~FLAG(LVF_WRITE);
+	*tx = t;
+	return 0;
+}
+
+/* A new thin LV, as new_thin says, committed and activated. */
+static int create_in_pool(struct lv_change *ch, const struct lv_create_req *req, struct vg_lv *pool,
+			  const char *name, uint64_t extents, struct vg_lv *origin, struct vg_lv *ext, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct thin_txn t;
+	struct vg_lv *lv;
+	int r;
+
+	if ((r = new_thin(ch, req, pool, name, extents, origin, ext, &t, &lv, e)))
+		return r;
 	if ((r = lvm_vg_commit(ch->env, ch->h, e))) {
-		thin_txn_undo(&t, ts.device_id);
+		thin_txn_undo(&t, ((const struct thin_seg *)lv_seg_model(lv, &segtype_thin))->device_id);
 		return r;
 	}
 	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
@@ -428,6 +449,147 @@ static int thin_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_r
 	return r;
 }
 
+/* ---- lvconvert --type thin --thinpool POOL LV ---- */
+
+/* The pool named by --thinpool, made a thin pool first when it is a plain
+ * LV (lvm2's _lvconvert_to_thin_with_external_single). */
+static int external_pool(struct lv_change *ch, const struct vg_lv *lv, const struct lv_convert_req *req,
+			 struct vg_lv **out, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	const char *s = strchr(req->thin_pool, '/'), *name = s ? s + 1 : req->thin_pool;
+	struct vg_lv *pool;
+	int r;
+
+	if (s && ((size_t)(s - req->thin_pool) != strlen(vg->name) ||
+		  strncmp(req->thin_pool, vg->name, (size_t)(s - req->thin_pool))))
+		return err_set(e, -EINVAL, "Please use a single volume group name (\"%s\" or \"%.*s\").", vg->name,
+			       (int)(s - req->thin_pool), req->thin_pool);
+	if (!(pool = vg_find_lv(vg, name)))
+		return err_set(e, -ENOENT, "Thin pool %s not found.", name);
+	if (pool == lv)
+		return err_set(e, -EINVAL, "Use a different LV for thin pool LV and thin LV %s/%s.", vg->name, name);
+	if (!lv_is_thin_pool(pool)) {
+		struct lv_convert_req preq = { .type_name = "thin-pool", .mirrors = -1, .max_rate = -1,
+					       .min_rate = -1, .zero = req->zero, .chunk_size = req->chunk_size,
+					       .meta_extents = req->meta_extents, .pool_metadata = req->pool_metadata };
+
+		if (lv_segtype(pool) != &segtype_striped && !lv_segtype(pool)->names) /* linear, striped, raid */
+			return err_set(e, -EINVAL, "LV %s/%s with type %s cannot be converted to a thin pool.",
+				       vg->name, name, pool->nseg ? pool->seg[0].type : "none");
+		if ((r = segtype_thin_pool.convert(ch, pool, &preq, e)))
+			return err_set(e, r, "%s\n  LV %s/%s could not be converted to a thin pool.", e->msg, vg->name,
+				       name);
+		if (!(pool = vg_find_lv(ch->h->vg, name)) || !lv_is_thin_pool(pool))
+			return err_set(e, -EIO, "LV %s/%s is not a thin pool.", vg->name, name);
+	}
+	*out = pool;
+	return 0;
+}
+
+/* @lv may become an external origin: a visible LV of a type that reads
+ * its own data, used by no LV but thin LVs (whose external origin it
+ * may already be). */
+static int external_check(const struct vg *vg, const struct vg_lv *lv, struct err *e)
+{
+	const struct segtype *st = lv_segtype(lv);
+	const char *key;
+
+	if (lv->status & FLAG(LVF_LOCKED))
+		return err_set(e, -EBUSY, "Cannot use locked LV %s/%s.", vg->name, lv->name);
+	if (!(lv->status & FLAG(LVF_VISIBLE)) || lv_internal(lv) || lv_owner(vg, lv))
+		return err_set(e, -EINVAL, "Can't convert internal LV %s/%s.", vg->name, lv->name);
+	if (!st || (st->flags & (SEGTYPE_FIRST | SEGTYPE_SNAPSHOTS)) || (st->flags & SEGTYPE_HIDDEN) ||
+	    (st != &segtype_striped && !st->names && !(st->flags & SEGTYPE_VIRTUAL)) || !seg_can_activate(&lv->seg[0]))
+		return err_set(e, -EOPNOTSUPP, "LV %s/%s of type %s cannot be an external origin here.", vg->name,
+			       lv->name, lv->nseg ? lv->seg[0].type : "none");
+	for (unsigned i = 0; i < vg->nlv; i++)
+		if (vg->lv[i] != lv && lv_uses(vg, vg->lv[i], lv, &key) && !lv_is_thin(vg->lv[i]))
+			return err_set(e, -EBUSY, "LV %s/%s is the %s of %s/%s: it cannot be an external origin.",
+				       vg->name, lv->name, key, vg->name, vg->lv[i]->name);
+	return 0;
+}
+
+/* lvm2's _lvconvert_to_thin_with_external: @lv's extents go to a new LV
+ * (--originname, else lvolN), read-only, and @lv becomes a thin LV of
+ * the pool over it, with its name and id: the same device, which from
+ * now on writes into the pool.  An active @lv is restacked online (a
+ * linear or striped one; others go down and up again).  The order: the
+ * pool's new device, then the VG (on failure the device is deleted
+ * again), then the tables. */
+static int thin_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	struct lv_create_req creq = { .activate = true };
+	char lvname[LVM_NAME_LEN], oname[LVM_NAME_LEN], id[LVM_ID_LEN + 1];
+	enum lv_restack how = LV_RESTACK_NONE;
+	struct vg_lv *pool = NULL, *thin = NULL, *x;
+	struct thin_txn t;
+	uint32_t status;
+	int r;
+
+	if (!req->thin_pool || req->mirrors >= 0 || req->repair || req->split || req->merge || req->swap_metadata)
+		return err_set(e, -EINVAL, "lvconvert --type thin needs --thinpool POOL, and no -m, --repair, "
+					   "--splitmirrors, --merge or --swapmetadata.");
+	if (lv_is_thin(lv))
+		return err_set(e, -EOPNOTSUPP, "Thin LV %s/%s as an external origin is not supported yet.", vg->name,
+			       lv->name);
+	snprintf(lvname, sizeof(lvname), "%s", lv->name);
+	if ((r = external_check(vg, lv, e)) || (r = external_pool(ch, lv, req, &pool, e)))
+		return r;
+	vg = ch->h->vg; /* the pool's conversion committed the VG */
+	if (!(lv = vg_find_lv(vg, lvname)))
+		return err_set(e, -ENOENT, "LV %s/%s went away.", vg->name, lvname);
+	if (req->origin_name) {
+		snprintf(oname, sizeof(oname), "%s", req->origin_name);
+		if ((r = vg_check_new_lv_name(vg, oname, e)))
+			return r;
+	} else {
+		vg_next_lv_name(vg, oname, sizeof(oname));
+	}
+	memcpy(id, lv->id, sizeof(id));
+	status = lv->status;
+	if ((r = lv_change_restack_begin(ch, lv, lv, &how, e)))
+		return r;
+	/* lvm2 makes the thin LV (named oname) and swaps names and ids with
+	 * @lv; here @lv is renamed and the thin LV made with its name */
+	if ((r = lv_rename_with_subs(vg, lv, oname, e)) ||
+	    (r = new_thin(ch, &creq, pool, lvname, lv->le_count, NULL, lv, &t, &thin, e)))
+		goto undo;
+	memcpy(lv->id, thin->id, sizeof(id));
+	memcpy(thin->id, id, sizeof(id));
+	/* made read-only by lvm2, then given the old LV's write permission */
+	thin->status = (thin->status & ~FLAG(LVF_WRITE)) | (status & FLAG(LVF_WRITE));
+	if ((r = lvm_vg_commit(ch->env, ch->h, e))) {
+		thin_txn_undo(&t, ((const struct thin_seg *)lv_seg_model(thin, &segtype_thin))->device_id);
+		goto undo;
+	}
+	fprintf(ch->out, "  Logical volume \"%s\" created.\n", oname);
+	if ((how == LV_RESTACK_ONLINE && (r = lv_dm_restack(ch->d, ch->env, vg, thin, e))) ||
+	    (how == LV_RESTACK_OFFLINE && (r = lvm_lv_activate(ch->env, ch->d, vg, thin, e))))
+		return err_set(e, r, "%s (the VG is changed; lvchange --refresh or -ay %s/%s loads it)", e->msg,
+			       vg->name, lvname);
+	fprintf(ch->out, "  Converted %s/%s to thin volume with external origin %s/%s.\n", vg->name, lvname, vg->name,
+		oname);
+	return 0;
+
+undo: /* nothing committed: an LV taken down is brought up again as it was */
+	if (how == LV_RESTACK_OFFLINE) {
+		struct err e2 = { { 0 } };
+
+		if ((x = vg_find_lv(vg, lvname)) && x != lv)
+			vg_remove_lv(vg, x);
+		if (!strcmp(lv->name, lvname) || !lv_rename_with_subs(vg, lv, lvname, &e2)) {
+			memcpy(lv->id, id, sizeof(id));
+			lv->status = status;
+			lvm_lv_activate(ch->env, ch->d, vg, lv, &e2);
+		}
+		if (e2.msg[0])
+			fprintf(stderr, "  %s\n", e2.msg);
+	}
+	return r;
+}
+
 static const struct seg_ref_key thin_refs[] = {
 	{ "thin_pool", true, 0, true, "pool" }, /* the pool's deactivation takes its thin LVs down first */
 	{ "external_origin", true, 0, false, "external origin" },
@@ -452,4 +614,5 @@ const struct segtype segtype_thin = {
 	.create = thin_create,
 	.remove = thin_remove,
 	.resize = thin_resize,
+	.convert = thin_convert,
 };

@@ -91,7 +91,7 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_ADDTAG] = { "addtag", NULL, "TAG", "add a tag (letters, digits and ._+/=!:&#-; may be given again)" },
 	[C_DELTAG] = { "deltag", NULL, "TAG", "remove a tag (may be given again)" },
 	[C_SELECT] = { "select", "S", "SELECTION", "act on what matches (lvm2's selection, as lvs -S; -S help)" },
-	[C_CACHEPOOL] = { "cachepool", NULL, "VG/POOL", "lvconvert --type cache: the cache pool that caches the LV" },
+	[C_CACHEPOOL] = { "cachepool", NULL, "VG/POOL", "lvconvert/lvcreate --type cache: the cache pool that caches the LV" },
 	[C_CACHEVOL] = { "cachevol", NULL, "VG/LV", "lvconvert --type cache|writecache: the LV that caches it (its "
 			 "data is erased)" },
 	[C_CACHEMODE] = { "cachemode", NULL, "writethrough|writeback|passthrough", "cache mode (writethrough)" },
@@ -227,9 +227,10 @@ static const struct cli_verb change_verbs[] = {
 		  BIT(C_VIRTUALSIZE) | BIT(C_SNAPSHOT) | BIT(C_THINPOOL) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
 		  BIT(C_DISCARDS) | BIT(C_SETAUTOACT) | BIT(C_MIRRORS) | BIT(C_REGIONSIZE) | BIT(C_NOSYNC) |
 		  BIT(C_ADDTAG) | BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_MIRRORLOG) | BIT(C_CACHEMODE) |
-		  BIT(C_CACHEPOLICY) | BIT(C_CACHESETTINGS) | BIT(C_CACHEMDFORMAT),
+		  BIT(C_CACHEPOLICY) | BIT(C_CACHESETTINGS) | BIT(C_CACHEMDFORMAT) | BIT(C_CACHEPOOL) | BIT(C_CACHEVOL),
 	  "Create an LV (linear, striped, raid0, raid1, raid10, raid4/5/6, thin-pool, thin, thin snapshot, cache-pool) "
-	  "and activate it in ulvmd unless -an.",
+	  "and activate it in ulvmd unless -an; --type cache|writecache --cachevol LV or --cachepool POOL: a new "
+	  "LV cached at once; --type cache VG/LV: a new cache pool of that size caches LV.",
 	  lvm_lvcreate),
 	V("lvextend", "VG/LV [PV[:PE[-PE]]...]", 1, -1, RESIZE_OPTS,
 	  "Grow an LV; an active one is reloaded online.", lvm_lvresize),

@@ -197,6 +197,13 @@ int lvm_hooks_lvchange_type(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, s
  * mirror_remove_missing); committed. */
 int lvm_hooks_remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv);
 int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv);
+/* lvcreate --cachevol FAST | --cachepool POOL (lvm2's
+ * lvcreate_and_attach_*): before the LV is made, whether the LV named
+ * is in the VG; after, the new LV @name of VG @vgname is converted to
+ * --type (cache by default) as lvconvert would, and removed again when
+ * that fails ("Removing new LV after failing to add cache."). */
+int lvm_hooks_attach_check(struct lvm_cmd *c, const struct vg *vg);
+int lvm_hooks_lvcreate_attach(struct lvm_cmd *c, const char *vgname, const char *name);
 /* lvremove / lvresize of @lv through @st's hook (lv_change_type); for
  * lvresize @st NULL refuses the pool options; @argv: the PV arguments. */
 int lvm_hooks_lvremove(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct segtype *st,

@@ -546,6 +546,74 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	return r;
 }
 
+/* The --cachevol or --cachepool of lvcreate, and the type it goes with. */
+static const char *attach_arg(struct lvm_cmd *c, const char **type)
+{
+	*type = opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : "cache";
+	return opt_set(c, C_CACHEVOL) ? opt_val(c, C_CACHEVOL) : opt_val(c, C_CACHEPOOL);
+}
+
+int lvm_hooks_attach_check(struct lvm_cmd *c, const struct vg *vg)
+{
+	const char *type, *arg = attach_arg(c, &type), *s = strchr(arg, '/');
+
+	if (opt_set(c, C_CACHEVOL) && opt_set(c, C_CACHEPOOL))
+		return lvm_fail("--cachevol and --cachepool go one at a time.");
+	if (strcmp(type, "cache") && strcmp(type, "writecache")) /* lvm2's lvcreate_and_attach_* */
+		return lvm_fail("--%s goes with --type cache or writecache.",
+				opt_set(c, C_CACHEVOL) ? "cachevol" : "cachepool");
+	if (s && ((size_t)(s - arg) != strlen(vg->name) || strncmp(arg, vg->name, (size_t)(s - arg))))
+		return lvm_fail("Logical volume %s is not in volume group %s.", arg, vg->name);
+	if (!vg_find_lv(vg, s ? s + 1 : arg))
+		return lvm_fail("Logical volume %s not found in volume group %s.", s ? s + 1 : arg, vg->name);
+	return 0;
+}
+
+int lvm_hooks_lvcreate_attach(struct lvm_cmd *c, const char *vgname, const char *name)
+{
+	struct lv_convert_req req = { .mirrors = -1, .max_rate = -1, .min_rate = -1, .zero = -1 };
+	struct vgh h = { .lock_fd = -1 };
+	struct err e = { { 0 } };
+	struct dmctl d = { 0 };
+	const char *type, *arg = attach_arg(c, &type);
+	struct vg_lv *lv;
+	uint64_t v;
+	int r;
+
+	req.type_name = type;
+	*(opt_set(c, C_CACHEVOL) ? &req.cache_vol : &req.cache_pool) = arg;
+	if (req.cache_pool) /* lvm2's lv_create_single wipes the pool's metadata, asking nothing */
+		req.zero = 1;
+	if (opt_set(c, C_CHUNKSIZE)) {
+		char sign;
+
+		if (lvm_parse_size(opt_val(c, C_CHUNKSIZE), 'k', &sign, &v, &e) || sign || !v || v > UINT32_MAX)
+			return lvm_fail("Invalid argument for --chunksize: %s", opt_val(c, C_CHUNKSIZE));
+		req.chunk_size = (uint32_t)v;
+	}
+	if (lvm_vg_read(&c->env, vgname, &h, &e))
+		return lvm_fail("%s", e.msg);
+	if (!(lv = vg_find_lv(h.vg, name)))
+		r = lvm_fail("Failed to find LV %s to add %s.", name, type);
+	else if (!(r = cache_opts(c, &req.cache)))
+		r = convert(c, &d, &h, lv, segtype_find(type), &req, 0, NULL);
+	if (r && lv) { /* lvm2 takes the new LV away again */
+		fprintf(stderr, "  Removing new LV after failing to add %s.\n", type);
+		err_clear(&e);
+		if (lvm_lv_deactivate(&d, h.vg, lv, &e))
+			fprintf(stderr, "  Failed to deactivate new LV %s/%s: %s\n", vgname, name, e.msg);
+		else if ((lv = vg_find_lv(h.vg, name)) && !lv_first_user(h.vg, lv, NULL)) {
+			vg_remove_lv(h.vg, lv);
+			if (lvm_vg_commit(&c->env, &h, &e))
+				fprintf(stderr, "  Failed to remove new LV %s/%s: %s\n", vgname, name, e.msg);
+		}
+	}
+	free((void *)req.cache.settings);
+	dmctl_close(&d);
+	lvm_vg_release(&h);
+	return r;
+}
+
 #define WRITE_MOSTLY_MAX 64
 
 /* --writemostly PV[:y|n|t]...: the PVs into @argv (their suffix cut,

@@ -158,10 +158,12 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 	struct vg_lv *lv;
 	char name[LVM_NAME_LEN], b1[UNITS_BUF], b2[UNITS_BUF], sign;
 	uint64_t ext;
-	bool activate = true;
+	bool activate = true, attach = opt_set(c, C_CACHEVOL) || opt_set(c, C_CACHEPOOL);
 	int r;
 
-	if (lvm_hooks_lvcreate_wanted(c))
+	/* with --cachevol or --cachepool, lvm2 makes a linear or striped LV
+	 * whatever --type says, then converts it as lvconvert --type does */
+	if (!attach && lvm_hooks_lvcreate_wanted(c))
 		return lvm_hooks_lvcreate(c, argc, argv);
 	if ((r = lvm_setup(c, true)))
 		return r;
@@ -175,7 +177,7 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 		return lvm_fail("Please give the VG name alone and the LV name with -n.");
 	if (lvm_vg_read(&c->env, argv[0], &h, &e))
 		return lvm_fail("%s", e.msg);
-	if ((r = alloc_policy(c, h.vg, NULL, &req.policy)))
+	if ((attach && (r = lvm_hooks_attach_check(c, h.vg))) || (r = alloc_policy(c, h.vg, NULL, &req.policy)))
 		goto out;
 	if ((r = lvm_pv_args(&h, argc - 1, argv + 1, &ranges, &req.nranges)))
 		goto out;
@@ -255,7 +257,7 @@ out:
 	free(ranges);
 	dmctl_close(&d);
 	lvm_vg_release(&h);
-	return r;
+	return !r && attach ? lvm_hooks_lvcreate_attach(c, argv[0], name) : r;
 }
 
 /* lvm2 refuses to remove or shrink an active LV it cannot deactivate: an

@@ -59,13 +59,6 @@ both() {
 	diff "$T/lvm2.msg" "$T/ulvm.msg" || fail "$cmd: lvm2 and ulvm say different things"
 	cat "$T/ulvm.out"
 }
-# The logical_volumes of a VG's text as lvm2 backs it up, without ids,
-# times and the VG's name.
-lvtext() {
-	lvm2 vgcfgbackup -f "$T/$1.vg" "$1" >/dev/null
-	sed -n '/^\tlogical_volumes {/,$p' "$T/$1.vg" |
-		sed -e '/^\t*id = /d; /creation_time = /d; /creation_host = /d' -e "s/$1/VG/g"
-}
 same_text() {
 	lvm2 vgck uvg >/dev/null
 	lvtext lvg >"$T/lvg.txt"

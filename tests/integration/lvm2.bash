@@ -107,3 +107,11 @@ with open(out, "wb") as o:
                 o.write(f.read((b - a + 1) * ext))
 PY
 }
+
+# `lvtext VG`: the logical_volumes of VG's text as lvm2 backs it up,
+# without ids, times and the VG's name (VG for it).
+lvtext() {
+	lvm2 vgcfgbackup -f "$T/$1.vg" "$1" >/dev/null
+	sed -n '/^\tlogical_volumes {/,$p' "$T/$1.vg" |
+		sed -e '/^\t*id = /d; /creation_time = /d; /creation_host = /d' -e "s/$1/VG/g"
+}

@@ -896,7 +896,8 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 	if ((r = cache_pool_set(vg, pool, &m, e)) || (r = lv_wipe_new(vg, cm, false, LV_ZERO_START, e)) ||
 	    (r = lvm_vg_commit(ch->env, ch->h, e)))
 		goto out;
-	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
+	if (!req->quiet)
+		fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
 out:
 	cache_settings_free(&m.cs);
 	return r;

@@ -228,52 +228,56 @@ int lvm_pvremove(void *ctx, int argc, char **argv)
 	return ret;
 }
 
-/* The first PE of @p past every allocated one. */
-static uint32_t pv_used_end(const struct vg *vg, const struct vg_pv *p)
+/* The first PE of @p past every allocated one, and how many are. */
+static uint32_t pv_used_end(const struct vg *vg, const struct vg_pv *p, uint32_t *count)
 {
 	uint32_t end = 0;
 
+	*count = 0;
 	for (unsigned l = 0; l < vg->nlv; l++)
 		for (unsigned s = 0; s < vg->lv[l]->nseg; s++) {
 			const struct lv_seg *sg = &vg->lv[l]->seg[s];
 
 			for (unsigned a = 0; a < sg->narea; a++)
-				if (sg->area[a].pv == p && sg->area[a].pe + seg_area_len(sg) > end)
-					end = sg->area[a].pe + seg_area_len(sg);
+				if (sg->area[a].pv == p) {
+					*count += seg_area_len(sg);
+					if (sg->area[a].pe + seg_area_len(sg) > end)
+						end = sg->area[a].pe + seg_area_len(sg);
+				}
 		}
 	return end;
 }
 
-/* One PV: pe_count follows the device (or --setphysicalvolumesize) within
- * the free extents at its end.  A second metadata area sits at the end of
- * the device and would have to move; that is refused. */
+/* One PV, as lvm2's pv_resize_single: the device's size (or
+ * --setphysicalvolumesize) less pe_start and a second metadata area,
+ * which moves to the new end, gives pe_count and the text's dev_size (that
+ * reduced size, as lvm2 writes it).  The label is written for an orphan
+ * and for a PV with a second mda only (its device_size the same reduced
+ * size in a VG), then the VG.  Every check comes before any write. */
 static int pvresize_one(struct lvm_cmd *c, const char *arg, uint64_t want)
 {
 	struct err e = { { 0 } };
 	struct lvm_dev *d = lvm_find_dev(&c->env, arg);
 	const char *vgn = d ? lvm_dev_vgname(d) : NULL;
 	struct vgh h = { .lock_fd = -1 };
-	struct pv_label lab;
 	struct vg_pv *p;
-	uint64_t size, pe_count;
-	uint32_t used;
+	uint64_t size, mda2, dev_size, pe_count;
+	uint32_t used, count;
 	int ret = 0;
 
 	if (!d || !d->pv)
 		return lvm_fail("Failed to find physical volume \"%s\".", arg);
-	if (d->pv->nmda > 1)
-		return lvm_fail("Physical volume %s has 2 metadata areas: resizing would move the second one, "
-				"which ulvm does not do yet.", arg);
 	size = want ? want : d->pv->dev->size / 512;
 	if (size > d->pv->dev->size / 512)
 		return lvm_fail("%s: size %llu sectors is larger than the device (%llu sectors).", arg,
 				(unsigned long long)size, (unsigned long long)(d->pv->dev->size / 512));
+	mda2 = d->pv->nmda > 1 ? d->pv->mda[1].locn.size / 512 : 0;
+	if (size < PV_MIN_SIZE / 512)
+		return lvm_fail("Size must exceed minimum of %llu sectors on PV %s.",
+				(unsigned long long)(PV_MIN_SIZE / 512), arg);
 	if (!vgn) {
-		lab = d->pv->label;
-		lab.device_size = size * 512;
-		if (pv_label_write(d->pv->dev, &lab, &e))
-			return lvm_fail("%s", e.msg);
-		d->pv->label = lab;
+		if (pv_resize_areas(d->pv, size * 512, size * 512, d->pv->label.data[0].offset, &e))
+			return lvm_fail("%s\n  Format specific resize of PV %s failed.", e.msg, arg);
 		printf("  Physical volume \"%s\" changed\n", arg);
 		return 0;
 	}
@@ -283,31 +287,36 @@ static int pvresize_one(struct lvm_cmd *c, const char *arg, uint64_t want)
 		ret = lvm_fail("Physical volume %s is not in volume group %s.", arg, vgn);
 		goto out;
 	}
-	if (size < p->pe_start + h.vg->extent_size) {
-		ret = lvm_fail("%s: size %llu sectors leaves no room for one extent.", arg, (unsigned long long)size);
+	if (size < p->pe_start + mda2) {
+		ret = mda2 ? lvm_fail("Not enough space available for metadata area with index 1 on PV %s.", arg)
+			   : lvm_fail("Size must exceed physical extent start of %llu sectors on PV %s.",
+				      (unsigned long long)p->pe_start, arg);
 		goto out;
 	}
-	pe_count = (size - p->pe_start) / h.vg->extent_size;
-	used = pv_used_end(h.vg, p);
-	if (pe_count > UINT32_MAX || pe_count < used) {
-		ret = lvm_fail("%s: cannot resize to %llu extents as later ones are allocated (up to %u).", arg,
-			       (unsigned long long)pe_count, used);
+	dev_size = size - p->pe_start - mda2;
+	pe_count = dev_size / h.vg->extent_size;
+	used = pv_used_end(h.vg, p, &count);
+	if (!pe_count)
+		ret = lvm_fail("Size must leave space for at least one physical extent of %u sectors on PV %s.",
+			       h.vg->extent_size, arg);
+	else if (pe_count > UINT32_MAX)
+		ret = lvm_fail("%s: too large for %u-sector extents.", arg, h.vg->extent_size);
+	else if (pe_count < count)
+		ret = lvm_fail("%s: cannot resize to %llu extents as %u are allocated.", arg,
+			       (unsigned long long)pe_count, count);
+	else if (pe_count < used)
+		ret = lvm_fail("%s: cannot resize to %llu extents as later ones are allocated.", arg,
+			       (unsigned long long)pe_count);
+	if (ret)
 		goto out;
-	}
 	p->pe_count = (uint32_t)pe_count;
-	p->dev_size = size;
+	p->dev_size = dev_size;
 	p->has_dev_size = true;
-	if (lvm_vg_commit(&c->env, &h, &e)) {
-		ret = lvm_fail("%s", e.msg);
+	if ((mda2 && pv_resize_areas(d->pv, size * 512, dev_size * 512, p->pe_start * 512, &e)) ||
+	    lvm_vg_commit(&c->env, &h, &e)) {
+		ret = lvm_fail("%s\n  Failed to store physical volume \"%s\" in volume group \"%s\"", e.msg, arg, vgn);
 		goto out;
 	}
-	lab = d->pv->label;
-	lab.device_size = size * 512;
-	if (pv_label_write(d->pv->dev, &lab, &e)) {
-		ret = lvm_fail("%s", e.msg);
-		goto out;
-	}
-	d->pv->label = lab;
 	printf("  Physical volume \"%s\" changed\n", arg);
 out:
 	lvm_vg_release(&h);

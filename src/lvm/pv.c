@@ -406,6 +406,44 @@ int pv_set_uuid(struct pv *pv, const char *id32, struct err *e)
 	return 0;
 }
 
+int pv_resize_areas(struct pv *pv, uint64_t dev_bytes, uint64_t label_size, uint64_t min_offset,
+		    struct err *e)
+{
+	struct pv_label lab = pv->label;
+	struct pv_mda *m = pv->nmda > 1 ? &pv->mda[1] : NULL;
+	struct mda_header h;
+	int r;
+
+	lab.device_size = label_size;
+	if (m) {
+		uint64_t size = m->locn.size, off = dev_bytes - size;
+		bool ignored = !m->status && mda_ignored(&m->hdr);
+
+		if (dev_bytes < size || off < min_offset || lab.n_mda < 2)
+			return err_set(e, -ENOSPC, "Not enough space available for metadata area with index 1 on PV %s.",
+				       pv->dev->name);
+		if ((r = dev_write_zeroes(pv->dev, off, size < PV_MDA_WIPE_SIZE ? size : PV_MDA_WIPE_SIZE, 0)))
+			return err_set(e, r, "%s: wiping the metadata area at %llu: %s", pv->dev->name,
+				       (unsigned long long)off, strerror(-r));
+		mda_header_init(&h, off, size, ignored);
+		if ((r = mda_header_write(pv->dev, &h, e)))
+			return r;
+		if ((r = dev_flush(pv->dev)))
+			return err_set(e, r, "%s: flush: %s", pv->dev->name, strerror(-r));
+		lab.mda[1].offset = off;
+	}
+	if ((r = pv_label_write(pv->dev, &lab, e)))
+		return r;
+	pv->label = lab;
+	if (m) { /* the commit that follows writes there; reads see it afresh */
+		m->locn = lab.mda[1];
+		m->hdr = h;
+		m->status = 0;
+		pv->reread = true;
+	}
+	return 0;
+}
+
 int pv_set_in_use(struct pv *pv, bool used, struct err *e)
 {
 	struct pv_label lab = pv->label;

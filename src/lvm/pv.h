@@ -124,6 +124,17 @@ int pv_set_in_use(struct pv *pv, bool used, struct err *e);
  * the VG text naming the PV is the caller's to commit. */
 int pv_set_uuid(struct pv *pv, const char *id32, struct err *e);
 
+/* pvresize at the format level (lvm2's _text_pv_resize and pv_write):
+ * a second mda moves to the end of the first @dev_bytes of the device
+ * (the same size; 4 KiB zeroed there and an empty header written, its
+ * ignore flag kept), then the label is written with device_size
+ * @label_size and the mda's new place.  The caller commits the VG text
+ * next, which puts the metadata in the moved mda too; a crash before
+ * leaves it empty and the first mda holding the VG as it was.  -ENOSPC
+ * when the mda would start before @min_offset (the data area's start). */
+int pv_resize_areas(struct pv *pv, uint64_t dev_bytes, uint64_t label_size, uint64_t min_offset,
+		    struct err *e);
+
 /* Write @len bytes of @text (with its final NUL) as the new committed
  * metadata of every usable mda of @pvs: text, flush, precommit, commit.
  * Usable: header good and not ignored; at least one is needed.  On an

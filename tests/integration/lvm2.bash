@@ -115,3 +115,29 @@ lvtext() {
 	sed -n '/^\tlogical_volumes {/,$p' "$T/$1.vg" |
 		sed -e '/^\t*id = /d; /creation_time = /d; /creation_host = /d' -e "s/$1/VG/g"
 }
+
+# `same_lvs_a VG FIELDS WHAT`: lvm2's vgck reads VG, and lvs -a -o FIELDS
+# of it is the same from lvm2 and from the test's `u` (ulvm with its
+# devices), lv_attr without its activation letters (lvm2 shows XX).
+same_lvs_a() {
+	lvm2 vgck "$1" >/dev/null
+	_lvs_a() { "$@" -a --noheadings --units s --separator '|' | sed 's/^ *//' | sort |
+		awk -F'|' '{ $2 = substr($2, 1, 4) substr($2, 7) } 1' OFS='|'; }
+	_lvs_a lvm2 lvs -o "$2" "$1" >"$T/lvm2.txt"
+	_lvs_a u lvs -o "$2" "$1" >"$T/ulvm.txt"
+	diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "$3: lvs -a of lvm2 and ulvm differ"
+}
+
+# `refused_keeps_vg VG MESSAGE CMD...`: CMD fails, its output has MESSAGE
+# (a fixed string), and VG's seqno is as before: nothing was committed
+# (for tests whose LVs are being written meanwhile, where the checksums
+# of expect_refused cannot serve).
+refused_keeps_vg() {
+	local vg=$1 msg=$2 s0
+	shift 2
+	s0=$(lvm2 vgs --noheadings -o vg_seqno "$vg" | tr -d ' ')
+	if "$@" >"$T/out" 2>&1; then cat "$T/out"; fail "$* succeeded"; fi
+	grep -qF -- "$msg" "$T/out" || { cat "$T/out"; fail "$*: no \"$msg\""; }
+	[ "$(lvm2 vgs --noheadings -o vg_seqno "$vg" | tr -d ' ')" = "$s0" ] || fail "a refused $* changed $vg"
+	echo "refused: $*: $msg"
+}

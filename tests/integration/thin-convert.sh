@@ -31,24 +31,9 @@ step() { echo "== $*"; }
 DEVS="${L[a]},${L[b]}"
 u() { ulvm "$1" --devices "$DEVS" "${@:2}"; }
 F=lv_name,lv_attr,lv_size,segtype,data_lv,metadata_lv,chunk_size,devices
-same_as_lvm2() {
-	lvm2 vgck vg >/dev/null
-	f() { "$@" -a --noheadings --units s --separator '|' -o "$F" vg | sed 's/^ *//' | sort |
-		awk -F'|' '{ $2 = substr($2, 1, 4) substr($2, 7) } 1' OFS='|'; }
-	f lvm2 lvs >"$T/lvm2.txt"
-	f u lvs >"$T/ulvm.txt"
-	diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "$1: lvs -a of lvm2 and ulvm differ"
-}
+same_as_lvm2() { same_lvs_a vg "$F" "$1"; }
 seqno() { lvm2 vgs --noheadings -o vg_seqno vg | tr -d ' '; }
-refused() { # MESSAGE ARGS...
-	local msg=$1 s0
-	shift
-	s0=$(seqno)
-	if u lvconvert "$@" >"$T/out" 2>&1; then cat "$T/out"; fail "lvconvert $* succeeded"; fi
-	grep -qF -- "$msg" "$T/out" || { cat "$T/out"; fail "lvconvert $*: no \"$msg\""; }
-	[ "$(seqno)" = "$s0" ] || fail "a refused lvconvert $* changed the VG"
-	echo "refused: lvconvert $*: $msg"
-}
+refused() { refused_keeps_vg vg "$1" u lvconvert "${@:2}"; }
 
 step "LVs lvm2 made: lvconvert --type thin-pool --poolmetadata asks first, as lvm2"
 lvm2 pvcreate "${L[a]}" "${L[b]}" >/dev/null

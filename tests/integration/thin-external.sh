@@ -5,8 +5,9 @@
 #  - an LV lvm2 made, holding a mounted ext4, becomes a thin LV of POOL
 #    while the filesystem is in use: the same device (name and uuid, as
 #    lvm2's swap of identifiers), its old extents now the read-only LV
-#    lvol0; what is written after goes into the pool, lvol0 keeps the
-#    filesystem of the moment of the conversion; both fsck clean;
+#    lvol1 (lvol0_pmspare takes lvol0, as in lvm2); what is written after
+#    goes into the pool, lvol1 keeps the filesystem of the moment of the
+#    conversion; both fsck clean;
 #  - lvm2's vgck and lvs -a read the VG as ulvm lists it (the attr 'o' of
 #    an external origin); thin_check accepts the pool's metadata;
 #  - vgchange -an takes the thin LV down before its external origin, and
@@ -31,24 +32,9 @@ step() { echo "== $*"; }
 DEVS="${L[a]},${L[b]},${L[c]}"
 u() { ulvm "$1" --devices "$DEVS" "${@:2}"; }
 F=lv_name,lv_attr,lv_size,segtype,pool_lv,origin,lv_uuid,devices
-same_as_lvm2() {
-	lvm2 vgck vg >/dev/null
-	f() { "$@" -a --noheadings --units s --separator '|' -o "$F" vg | sed 's/^ *//' | sort |
-		awk -F'|' '{ $2 = substr($2, 1, 4) substr($2, 7) } 1' OFS='|'; }
-	f lvm2 lvs >"$T/lvm2.txt"
-	f u lvs >"$T/ulvm.txt"
-	diff "$T/lvm2.txt" "$T/ulvm.txt" || fail "$1: lvs -a of lvm2 and ulvm differ"
-}
+same_as_lvm2() { same_lvs_a vg "$F" "$1"; }
 seqno() { lvm2 vgs --noheadings -o vg_seqno vg | tr -d ' '; }
-refused() { # MESSAGE ARGS...
-	local msg=$1 s0
-	shift
-	s0=$(seqno)
-	if u lvconvert "$@" >"$T/out" 2>&1; then cat "$T/out"; fail "lvconvert $* succeeded"; fi
-	grep -qF -- "$msg" "$T/out" || { cat "$T/out"; fail "lvconvert $*: no \"$msg\""; }
-	[ "$(seqno)" = "$s0" ] || fail "a refused lvconvert $* changed the VG"
-	echo "refused: lvconvert $*: $msg"
-}
+refused() { refused_keeps_vg vg "$1" u lvconvert "${@:2}"; }
 uuid() { lvm2 lvs -a --noheadings -o lv_uuid "vg/$1" | tr -d ' '; }
 attr() { lvm2 lvs -a --noheadings -o lv_attr "vg/$1" | tr -d ' '; }
 FZ=$T/fuse MNT=$T/mnt
@@ -68,6 +54,7 @@ u lvchange -ay vg/base
 fs_attach vg/base
 mkfs.ext4 -q -F "$LOOP"
 mount "$LOOP" "$MNT"
+track_mount "$MNT"
 cp -r "$here" "$MNT/before"
 sync
 
@@ -85,10 +72,10 @@ ulvm dmsetup table vg-base | grep -q " linear " || fail "a refusal changed vg-ba
 
 step "lvconvert --type thin --thinpool vg/pool vg/base under the mounted filesystem"
 u lvconvert --type thin --thinpool vg/pool vg/base | tee "$T/out"
-grep -qx '  Logical volume "lvol0" created.' "$T/out" || fail "no created line"
-grep -qx '  Converted vg/base to thin volume with external origin vg/lvol0.' "$T/out" || fail "no Converted line"
-ulvm dmsetup table vg-base | grep -q " thin /dev/mapper/vg-pool-tpool [0-9]* /dev/mapper/vg-lvol0$" ||
-	{ ulvm dmsetup table; fail "vg-base is not a thin device over vg-lvol0"; }
+grep -qx '  Logical volume "lvol1" created.' "$T/out" || fail "no created line"
+grep -qx '  Converted vg/base to thin volume with external origin vg/lvol1.' "$T/out" || fail "no Converted line"
+ulvm dmsetup table vg-base | grep -q " thin /dev/mapper/vg-pool-tpool [0-9]* /dev/mapper/vg-lvol1$" ||
+	{ ulvm dmsetup table; fail "vg-base is not a thin device over vg-lvol1"; }
 cp -r "$here" "$MNT/after"
 rm "$MNT/before/lib.sh"
 sync
@@ -97,9 +84,9 @@ fsck.ext4 -fn "$LOOP" >"$T/fsck.log" 2>&1 || { cat "$T/fsck.log"; fail "fsck of 
 fs_detach
 same_as_lvm2 "converted"
 [ "$(uuid base)" = "$uuid0" ] || fail "vg/base did not keep its uuid"
-[ "$(uuid lvol0)" != "$uuid0" ] || fail "vg/lvol0 has vg/base's uuid"
-[ "$(attr lvol0 | cut -c1-2)" = or ] || fail "lvm2: vg/lvol0 is not a read-only origin ($(attr lvol0))"
-[ "$(lvm2 lvs --noheadings -o origin vg/base | tr -d ' ')" = lvol0 ] || fail "lvm2: base's origin is not lvol0"
+[ "$(uuid lvol1)" != "$uuid0" ] || fail "vg/lvol1 has vg/base's uuid"
+[ "$(attr lvol1 | cut -c1-2)" = or ] || fail "lvm2: vg/lvol1 is not a read-only origin ($(attr lvol1))"
+[ "$(lvm2 lvs --noheadings -o origin vg/base | tr -d ' ')" = lvol1 ] || fail "lvm2: base's origin is not lvol1"
 [ "$(lvm2 lvs --noheadings -o segtype vg/base | tr -d ' ')" = thin ] || fail "lvm2: base is not thin"
 
 step "the external origin holds the filesystem as it was; the thin LV what came after"
@@ -117,9 +104,9 @@ check_fs() { # EXPORT WANT-AFTER
 	umount "$MNT"
 	fs_detach
 }
-check_fs vg/lvol0 no
+check_fs vg/lvol1 no
 check_fs vg/base yes
-ulvm dmsetup table vg-lvol0 >/dev/null || fail "vg-lvol0 is not active"
+ulvm dmsetup table vg-lvol1 >/dev/null || fail "vg-lvol1 is not active"
 
 step "vgchange -an (the thin LV before its origin); thin_check; up again"
 u vgchange -an vg | tee "$T/out"

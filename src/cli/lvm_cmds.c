@@ -117,6 +117,10 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_ADDPVID] = { "addpvid", NULL, "PVID", "lvmdevices: add the device of --devices that has this PVID" },
 	[C_POOLMETADATA] = { "poolmetadata", NULL, "VG/LV", "lvconvert --type thin-pool, --swapmetadata: this LV becomes the pool's metadata" },
 	[C_SWAPMETADATA] = { "swapmetadata", NULL, NULL, "lvconvert: a thin pool's metadata LV and --poolmetadata LV trade places" },
+	[C_CACHEDEVICE] = { "cachedevice", NULL, "PV", "--type cache|writecache: a new cachevol on this PV (may be "
+			    "repeated)" },
+	[C_CACHESIZE] = { "cachesize", NULL, "SIZE", "with --cachedevice: the new cachevol's size (all of the PVs by "
+			  "default)" },
 	[C_ORIGINNAME] = { "originname", NULL, "NAME", "lvconvert --type thin: the name of the new external origin "
 			   "(lvolN by default)" },
 	[C_CHECK] = { "check", NULL, NULL, "lvmdevices: compare each entry's PVID with its device's label" },
@@ -227,10 +231,12 @@ static const struct cli_verb change_verbs[] = {
 		  BIT(C_VIRTUALSIZE) | BIT(C_SNAPSHOT) | BIT(C_THINPOOL) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
 		  BIT(C_DISCARDS) | BIT(C_SETAUTOACT) | BIT(C_MIRRORS) | BIT(C_REGIONSIZE) | BIT(C_NOSYNC) |
 		  BIT(C_ADDTAG) | BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_MIRRORLOG) | BIT(C_CACHEMODE) |
-		  BIT(C_CACHEPOLICY) | BIT(C_CACHESETTINGS) | BIT(C_CACHEMDFORMAT) | BIT(C_CACHEPOOL) | BIT(C_CACHEVOL),
+		  BIT(C_CACHEPOLICY) | BIT(C_CACHESETTINGS) | BIT(C_CACHEMDFORMAT) | BIT(C_CACHEPOOL) | BIT(C_CACHEVOL) |
+		  BIT(C_CACHEDEVICE) | BIT(C_CACHESIZE),
 	  "Create an LV (linear, striped, raid0, raid1, raid10, raid4/5/6, thin-pool, thin, thin snapshot, cache-pool) "
 	  "and activate it in ulvmd unless -an; --type cache|writecache --cachevol LV or --cachepool POOL: a new "
-	  "LV cached at once; --type cache VG/LV: a new cache pool of that size caches LV.",
+	  "LV cached at once (or --cachedevice PV [--cachesize SIZE]: on a new cachevol); --type cache VG/LV: a new "
+	  "cache pool of that size caches LV.",
 	  lvm_lvcreate),
 	V("lvextend", "VG/LV [PV[:PE[-PE]]...]", 1, -1, RESIZE_OPTS,
 	  "Grow an LV; an active one is reloaded online.", lvm_lvresize),
@@ -250,6 +256,7 @@ static const struct cli_verb change_verbs[] = {
 	  lvm_lvchange),
 	V("lvconvert", "VG/LV [PV...]", 0, -1, BIT(C_TYPE) | BIT(C_MIRRORS) | BIT(C_REPAIR) | BIT(C_USEPOLICIES) | BIT(C_YES) |
 		  BIT(C_THINPOOL) | BIT(C_POOLMETADATA) | BIT(C_SWAPMETADATA) | BIT(C_THIN) | BIT(C_ORIGINNAME) |
+		  BIT(C_CACHEDEVICE) | BIT(C_CACHESIZE) |
 		  BIT(C_SPLITMIRRORS) | BIT(C_TRACKCHANGES) | BIT(C_MERGE) | BIT(C_NAME) | BIT(C_INTERVAL) |
 		  BIT(C_CACHEPOOL) | BIT(C_CACHEVOL) | BIT(C_CACHEMODE) | BIT(C_CACHEPOLICY) | BIT(C_CACHESETTINGS) |
 		  BIT(C_CACHEMDFORMAT) | BIT(C_SPLITCACHE) | BIT(C_UNCACHE) | BIT(C_CHUNKSIZE) | BIT(C_POOLMDSIZE) |
@@ -260,7 +267,7 @@ static const struct cli_verb change_verbs[] = {
 	  "--merge a tracked image back; raid takeover with the data in place (--type raid5 of a 2-image raid1 and "
 	  "back, --type raid6 of a raid5, --type raid5 of a raid6_*_6, a striped LV to raid0, raid5_n, raid6_n_6 "
 	  "and back); --type cache --cachepool POOL or --cachevol LV, --type writecache --cachevol "
-	  "LV; --splitcache or --uncache (flushed first); --type thin-pool [--poolmetadata LV] (or --thinpool "
+	  "LV (or --cachedevice PV [--cachesize SIZE]: a new cachevol LV_cache); --splitcache or --uncache (flushed first); --type thin-pool [--poolmetadata LV] (or --thinpool "
 	  "VG/LV): the LV becomes a thin pool's data; --repair of a thin pool; --swapmetadata --poolmetadata LV; "
 	  "--type thin --thinpool POOL [--originname NAME] (or -T): the LV becomes a thin LV over a read-only copy of "
 	  "itself, its external origin.",

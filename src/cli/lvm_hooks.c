@@ -422,6 +422,33 @@ static int convert(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_
 	return r;
 }
 
+/* lvconvert/lvcreate --cachedevice PV...: those PVs are the change's
+ * (the new cachevol's), as positional PVs are elsewhere. */
+static int convert_on_devices(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv,
+			      const struct segtype *st, const struct lv_convert_req *req)
+{
+	const char **v = NULL;
+	unsigned n = 0;
+	int r;
+
+	if (cli_values(&c->a, C_CACHEDEVICE, &v, &n))
+		return lvm_fail("out of memory");
+	r = convert(c, d, h, lv, st, req, (int)n, (char **)v);
+	free(v);
+	return r;
+}
+
+/* --cachesize SIZE in extents of @vg (0: not given). */
+static int cache_size_opt(struct lvm_cmd *c, const struct vg *vg, uint64_t *extents)
+{
+	*extents = 0;
+	if (!opt_set(c, C_CACHESIZE))
+		return 0;
+	if (size_opt(c, C_CACHESIZE, 'm', vg, extents, NULL))
+		return LVM_EINVALID;
+	return *extents ? 0 : lvm_fail("Invalid argument for --cachesize: %s", opt_val(c, C_CACHESIZE));
+}
+
 int lvm_hooks_remove_missing(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, struct vg_lv *lv)
 {
 	struct lv_convert_req req = { .mirrors = -1, .max_rate = -1, .min_rate = -1, .zero = -1, .remove_missing = true };
@@ -494,6 +521,9 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 		return lvm_fail("--poolmetadata goes with --type thin-pool|cache-pool (or --thinpool) or --swapmetadata.");
 	req.cache_pool = opt_set(c, C_CACHEPOOL) ? opt_val(c, C_CACHEPOOL) : NULL;
 	req.cache_vol = opt_set(c, C_CACHEVOL) ? opt_val(c, C_CACHEVOL) : NULL;
+	req.cache_device = opt_set(c, C_CACHEDEVICE);
+	if (req.cache_device && argc > 1)
+		return lvm_fail("--cachedevice names the PVs of the new cachevol: no PVs after the LV.");
 	req.split_cache = opt_set(c, C_SPLITCACHE);
 	req.uncache = opt_set(c, C_UNCACHE);
 	req.force = opt_set(c, C_FORCE);
@@ -515,8 +545,10 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	    (req.split_cache + req.uncache > 1 || req.type_name || req.mirrors >= 0 || req.repair || req.split || req.merge))
 		return lvm_fail("--splitcache and --uncache go alone (not with each other, --type, -m, --repair, "
 				"--splitmirrors or --merge).");
-	if ((req.cache_pool || req.cache_vol) && !req.type_name)
-		return lvm_fail("--cachepool and --cachevol go with --type cache (or writecache).");
+	if ((req.cache_pool || req.cache_vol || req.cache_device) && !req.type_name)
+		return lvm_fail("--cachepool, --cachevol and --cachedevice go with --type cache (or writecache).");
+	if (opt_set(c, C_CACHESIZE) && !req.cache_device)
+		return lvm_fail("--cachesize goes with --cachedevice.");
 	if (req.track && !req.split)
 		return lvm_fail("--trackchanges goes with --splitmirrors.");
 	if ((req.split || req.merge) && (req.mirrors >= 0 || req.repair || req.type_name || (req.split && req.merge)))
@@ -534,10 +566,13 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	if (lvm_vg_read(&c->env, vgname, &h, &e))
 		return lvm_fail("%s", e.msg);
 	if ((r = cache_opts(c, &req.cache)) ||
-	    (opt_set(c, C_POOLMDSIZE) && (r = size_opt(c, C_POOLMDSIZE, 'm', h.vg, &req.meta_extents, NULL))))
+	    (opt_set(c, C_POOLMDSIZE) && (r = size_opt(c, C_POOLMDSIZE, 'm', h.vg, &req.meta_extents, NULL))) ||
+	    (r = cache_size_opt(c, h.vg, &req.cache_size)))
 		;
 	else if (!(lv = vg_find_lv(h.vg, name)))
 		r = lvm_fail("Failed to find logical volume \"%s/%s\"", vgname, name);
+	else if (req.cache_device)
+		r = convert_on_devices(c, &d, &h, lv, convert_type(c, h.vg, lv, req.type_name), &req);
 	else
 		r = convert(c, &d, &h, lv, convert_type(c, h.vg, lv, req.type_name), &req, argc - 1, argv + 1);
 	free((void *)req.cache.settings);
@@ -546,22 +581,29 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	return r;
 }
 
-/* The --cachevol or --cachepool of lvcreate, and the type it goes with. */
-static const char *attach_arg(struct lvm_cmd *c, const char **type)
+/* The option of lvcreate that names the cache (--cachevol, --cachepool
+ * or --cachedevice), its value, and the type it goes with. */
+static const char *attach_arg(struct lvm_cmd *c, const char **type, const char **opt)
 {
+	int o = opt_set(c, C_CACHEVOL) ? C_CACHEVOL : opt_set(c, C_CACHEPOOL) ? C_CACHEPOOL : C_CACHEDEVICE;
+
 	*type = opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : "cache";
-	return opt_set(c, C_CACHEVOL) ? opt_val(c, C_CACHEVOL) : opt_val(c, C_CACHEPOOL);
+	*opt = o == C_CACHEVOL ? "cachevol" : o == C_CACHEPOOL ? "cachepool" : "cachedevice";
+	return opt_val(c, o);
 }
 
 int lvm_hooks_attach_check(struct lvm_cmd *c, const struct vg *vg)
 {
-	const char *type, *arg = attach_arg(c, &type), *s = strchr(arg, '/');
+	const char *type, *opt, *arg = attach_arg(c, &type, &opt), *s = strchr(arg, '/');
 
-	if (opt_set(c, C_CACHEVOL) && opt_set(c, C_CACHEPOOL))
-		return lvm_fail("--cachevol and --cachepool go one at a time.");
+	if (opt_set(c, C_CACHEVOL) + opt_set(c, C_CACHEPOOL) + opt_set(c, C_CACHEDEVICE) > 1)
+		return lvm_fail("--cachevol, --cachepool and --cachedevice go one at a time.");
 	if (strcmp(type, "cache") && strcmp(type, "writecache")) /* lvm2's lvcreate_and_attach_* */
-		return lvm_fail("--%s goes with --type cache or writecache.",
-				opt_set(c, C_CACHEVOL) ? "cachevol" : "cachepool");
+		return lvm_fail("--%s goes with --type cache or writecache.", opt);
+	if (opt_set(c, C_CACHESIZE) && !opt_set(c, C_CACHEDEVICE))
+		return lvm_fail("--cachesize goes with --cachedevice.");
+	if (opt_set(c, C_CACHEDEVICE))
+		return 0; /* its PVs are looked for as the change's */
 	if (s && ((size_t)(s - arg) != strlen(vg->name) || strncmp(arg, vg->name, (size_t)(s - arg))))
 		return lvm_fail("Logical volume %s is not in volume group %s.", arg, vg->name);
 	if (!vg_find_lv(vg, s ? s + 1 : arg))
@@ -575,13 +617,16 @@ int lvm_hooks_lvcreate_attach(struct lvm_cmd *c, const char *vgname, const char 
 	struct vgh h = { .lock_fd = -1 };
 	struct err e = { { 0 } };
 	struct dmctl d = { 0 };
-	const char *type, *arg = attach_arg(c, &type);
+	const char *type, *opt, *arg = attach_arg(c, &type, &opt);
 	struct vg_lv *lv;
 	uint64_t v;
 	int r;
 
 	req.type_name = type;
-	*(opt_set(c, C_CACHEVOL) ? &req.cache_vol : &req.cache_pool) = arg;
+	if (opt_set(c, C_CACHEDEVICE))
+		req.cache_device = true;
+	else
+		*(opt_set(c, C_CACHEVOL) ? &req.cache_vol : &req.cache_pool) = arg;
 	if (req.cache_pool) /* lvm2's lv_create_single wipes the pool's metadata, asking nothing */
 		req.zero = 1;
 	if (opt_set(c, C_CHUNKSIZE)) {
@@ -595,8 +640,9 @@ int lvm_hooks_lvcreate_attach(struct lvm_cmd *c, const char *vgname, const char 
 		return lvm_fail("%s", e.msg);
 	if (!(lv = vg_find_lv(h.vg, name)))
 		r = lvm_fail("Failed to find LV %s to add %s.", name, type);
-	else if (!(r = cache_opts(c, &req.cache)))
-		r = convert(c, &d, &h, lv, segtype_find(type), &req, 0, NULL);
+	else if (!(r = cache_opts(c, &req.cache)) && !(r = cache_size_opt(c, h.vg, &req.cache_size)))
+		r = req.cache_device ? convert_on_devices(c, &d, &h, lv, segtype_find(type), &req)
+				     : convert(c, &d, &h, lv, segtype_find(type), &req, 0, NULL);
 	if (r && lv) { /* lvm2 takes the new LV away again */
 		fprintf(stderr, "  Removing new LV after failing to add %s.\n", type);
 		err_clear(&e);

@@ -158,7 +158,7 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 	struct vg_lv *lv;
 	char name[LVM_NAME_LEN], b1[UNITS_BUF], b2[UNITS_BUF], sign;
 	uint64_t ext;
-	bool activate = true, attach = opt_set(c, C_CACHEVOL) || opt_set(c, C_CACHEPOOL);
+	bool activate = true, attach = opt_set(c, C_CACHEVOL) || opt_set(c, C_CACHEPOOL) || opt_set(c, C_CACHEDEVICE);
 	int r;
 
 	/* with --cachevol or --cachepool, lvm2 makes a linear or striped LV

@@ -213,6 +213,8 @@ struct lv_convert_req {
 	const char *name;      /* -n: the LV a split makes */
 	int interval;          /* -i: seconds between progress lines (0: none) */
 	const char *cache_pool, *cache_vol; /* --cachepool, --cachevol: VG/LV or LV */
+	bool cache_device;                  /* --cachedevice PV...: a new cachevol on ch's PVs */
+	uint64_t cache_size;                /* --cachesize, extents; 0: all of those PVs */
 	bool split_cache, uncache;          /* --splitcache, --uncache */
 	bool force;                         /* -f */
 	struct lv_cache_opts cache;         /* and, for lvchange, what changes */

@@ -632,30 +632,36 @@ int vg_check_new_lv_name(const struct vg *vg, const char *name, struct err *e)
 	return 0;
 }
 
-/* lvm2's sscanf(name, "lvol%d", &i) == 1: "lvol", blanks, a sign and
- * digits, whatever follows ("lvol0_pmspare" counts as 0). */
-static bool lvol_number(const char *name, long *n)
+/* lvm2's sscanf(name, "<prefix>%d", &i) == 1: @prefix, blanks, a sign
+ * and digits, whatever follows ("lvol0_pmspare" counts as lvol 0). */
+static bool prefix_number(const char *name, const char *prefix, long *n)
 {
+	size_t len = strlen(prefix);
 	char *end;
 
-	if (strncmp(name, "lvol", 4))
+	if (strncmp(name, prefix, len))
 		return false;
 	errno = 0;
-	*n = strtol(name + 4, &end, 10);
-	return end != name + 4 && !errno && *n >= INT_MIN && *n <= INT_MAX;
+	*n = strtol(name + len, &end, 10);
+	return end != name + len && !errno && *n >= INT_MIN && *n <= INT_MAX;
 }
 
-void vg_next_lv_name(const struct vg *vg, char *out, size_t size)
+void vg_next_lv_name_prefix(const struct vg *vg, const char *prefix, char *out, size_t size)
 {
 	long high = -1, n;
 
 	for (unsigned i = 0; i < vg->nlv; i++)
-		if (lvol_number(vg->lv[i]->name, &n) && n > high)
+		if (prefix_number(vg->lv[i]->name, prefix, &n) && n > high)
 			high = n;
 	for (const struct cfg_node *h = vg->historical ? vg->historical->child : NULL; h; h = h->next)
-		if (h->key && lvol_number(h->key, &n) && n > high)
+		if (h->key && prefix_number(h->key, prefix, &n) && n > high)
 			high = n;
-	snprintf(out, size, "lvol%ld", high + 1);
+	snprintf(out, size, "%s%ld", prefix, high + 1);
+}
+
+void vg_next_lv_name(const struct vg *vg, char *out, size_t size)
+{
+	vg_next_lv_name_prefix(vg, "lvol", out, size);
 }
 
 void vg_remove_lv(struct vg *vg, struct vg_lv *lv)

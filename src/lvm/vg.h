@@ -194,6 +194,8 @@ int vg_check_new_lv_name(const struct vg *vg, const char *name, struct err *e);
  * while a higher one is there.  lvm2 names its spares the same way,
  * lvolN_pmspare. */
 void vg_next_lv_name(const struct vg *vg, char *out, size_t size);
+/* The same with another prefix than "lvol" (lvm2's "<lv>_cache%d"). */
+void vg_next_lv_name_prefix(const struct vg *vg, const char *prefix, char *out, size_t size);
 /* Adds an empty LV (no segments) with a fresh id and creation time. */
 int vg_add_lv(struct vg *vg, const char *name, struct vg_lv **out, struct err *e);
 void vg_remove_lv(struct vg *vg, struct vg_lv *lv);

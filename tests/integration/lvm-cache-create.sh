@@ -10,6 +10,9 @@
 #  - lvcreate --type cache -L SIZE -n LV --cachepool POOL VG: a new LV
 #    cached at once, as lvm2's lvcreate then lvconvert make it; the same
 #    with --cachevol (cache and writecache), data through NBD;
+#  - --cachedevice PV [--cachesize]: a new cachevol LV_cache (LV_cache0
+#    when that is taken) on the PV, as lvm2's _lv_create_cachevol: all of
+#    an unused PV after lvm2's question, --cachesize required on a used one;
 #  - refused before anything is made: an LV not in the VG, another VG's,
 #    --cachevol with another type, an origin that is not there, a cache
 #    pool as the origin; an attach that fails takes the new LV away
@@ -22,6 +25,7 @@ export ULVM_CONF_DIR=$T/ulvm
 mkdir -p "$ULVM_CONF_DIR"
 declare -A L
 attach_pvs 96M a b c d
+attach_pvs 32M e
 lvm2_isolate "${L[@]}"
 step() { echo "== $*"; }
 LVM2_EXPECTED_WARNINGS=('created without initialization' 'not zeroed' 'Reusing cache pool metadata' 'Skipping zeroing and wip'
@@ -32,7 +36,7 @@ same_text() {
 	lvtext uvg >"$T/uvg.txt"
 	diff "$T/lvg.txt" "$T/uvg.txt" || fail "$1: the VG texts of lvm2 and ulvm differ"
 }
-sums() { md5sum "${L[a]}" "${L[b]}"; }
+sums() { md5sum "${L[a]}" "${L[b]}" "${L[e]}"; }
 refused() { expect_refused "$1" ulvm lvcreate "${@:2}"; }
 lvm2 pvcreate "${L[c]}" "${L[d]}" >/dev/null
 lvm2 vgcreate -s 1m lvg "${L[c]}" "${L[d]}" >/dev/null
@@ -87,13 +91,39 @@ qio "$(uri uvg/nc)" "write -P 0x61 0 8M" "read -P 0x61 0 8M"
 qio "$(uri uvg/nw)" "write -P 0x62 0 8M" "read -P 0x62 0 8M"
 lvm2 vgck uvg >/dev/null
 
+step "--cachedevice PV [--cachesize]: a new cachevol LV_cache (LV_cache0 when taken), lvconvert and lvcreate"
+ulvm vgextend uvg "${L[e]}" >/dev/null
+ulvm lvcreate -L 8M -n slow uvg "${L[a]}" >/dev/null
+qio "$(uri uvg/slow)" "write -P 0x71 0 8M" "flush"
+ulvm lvcreate -an -L 4M -n slow_cache uvg "${L[a]}" >/dev/null # the name lvm2 would take first
+s0=$(lvm2 vgs --noheadings -o vg_seqno uvg | tr -d ' ')
+echo n | ulvm lvconvert --type writecache --cachedevice "${L[e]}" uvg/slow >"$T/out" 2>&1 && fail "converted after a no"
+grep -qF "Use all 31.00 MiB from ${L[e]} for cache? [y/n]" "$T/out" &&
+	grep -qF "Use --cachesize SizeMB to use a part of the cachedevice." "$T/out" ||
+	{ cat "$T/out"; fail "not asked as lvm2 asks"; }
+expect_refused "PV ${L[b]} is in use, --cachesize is required." ulvm lvconvert --type cache --cachedevice "${L[b]}" uvg/slow
+[ "$(lvm2 vgs --noheadings -o vg_seqno uvg | tr -d ' ')" = "$s0" ] || fail "a refused --cachedevice changed the VG"
+ulvm lvconvert -y --type writecache --cachedevice "${L[e]}" uvg/slow 2>/dev/null | tee "$T/out"
+grep -qx "  Creating cachevol LV slow_cache0 with size 31.00 MiB." "$T/out" &&
+	grep -qx '  Logical volume "slow_cache0" created.' "$T/out" || fail "not lvm2's cachevol"
+qio "$(uri uvg/slow)" "read -P 0x71 0 8M" "write -P 0x72 0 1M" "read -P 0x72 0 1M"
+ulvm lvcreate --type cache -L 8M -n nd --cachedevice "${L[b]}" --cachesize 4M uvg "${L[a]}" | tee "$T/out"
+grep -qx "  Creating cachevol LV nd_cache with size 4.00 MiB." "$T/out" &&
+	grep -qx "  Logical volume uvg/nd is now cached." "$T/out" || fail "lvcreate --cachedevice"
+lvm2 lvs -a --noheadings --separator '|' -o segtype,pool_lv,devices uvg/slow uvg/nd | tr -d ' ' >"$T/lvs"
+cat "$T/lvs"
+[ "$(sed 's/([0-9]*)//g' "$T/lvs" | tr '\n' ' ')" = "cache|[nd_cache_cvol]|nd_corig writecache|[slow_cache0_cvol]|slow_wcorig " ] ||
+	fail "lvm2 does not list the cachevols as made"
+qio "$(uri uvg/nd)" "write -P 0x73 0 8M" "read -P 0x73 0 8M"
+lvm2 vgck uvg >/dev/null
+
 step "refused before anything is made"
-ulvm lvchange -an uvg/nc uvg/nw >/dev/null # nothing writes to the PVs while their sums are compared
+ulvm lvchange -an uvg/nc uvg/nw uvg/slow uvg/nd >/dev/null # nothing writes to the PVs while their sums are compared
 ulvm lvcreate -L 4M -n fast3 uvg "${L[b]}" >/dev/null # active: a cachevol must be inactive
 refused "Logical volume nosuch not found in volume group uvg." --type cache -L 4M -n x --cachevol uvg/nosuch uvg
 refused "Logical volume lvg/cpa is not in volume group uvg." --type cache -L 4M -n x --cachepool lvg/cpa uvg
 refused "--cachevol goes with --type cache or writecache." --type raid1 -L 4M -n x --cachevol uvg/fast3 uvg
-refused "--cachevol and --cachepool go one at a time." -L 4M -n x --cachevol uvg/fast3 --cachepool uvg/cpa uvg
+refused "--cachevol, --cachepool and --cachedevice go one at a time." -L 4M -n x --cachevol uvg/fast3 --cachepool uvg/cpa uvg
 refused "Ambiguous syntax, please create --type cache-pool nosuch separately." --type cache -L 4M uvg/nosuch
 ulvm lvcreate --type cache-pool -L 4M -n cpb uvg "${L[b]}" >/dev/null
 refused "A new LV cached by pool uvg/cpb: lvcreate --type cache -L SIZE -n NAME --cachepool uvg/cpb uvg." \

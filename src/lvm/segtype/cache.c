@@ -595,7 +595,7 @@ static int fast_check(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *fast
 static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
-	bool cvol = req->cache_vol != NULL, wipe = true;
+	bool cvol = req->cache_vol || req->cache_device, wipe = true;
 	struct cache_seg m = { 0 };
 	struct cache_pool_seg pm = { 0 };
 	struct vg_lv *fast, *corig, *wiped;
@@ -605,13 +605,22 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	bool committed = false, converted = false;
 	int r;
 
-	if (!req->cache_pool == !req->cache_vol)
-		return err_set(e, -EINVAL, "lvconvert --type cache needs --cachepool or --cachevol (one of them).");
+	if (!!req->cache_pool + !!req->cache_vol + req->cache_device != 1)
+		return err_set(e, -EINVAL, "lvconvert --type cache needs --cachepool, --cachevol or --cachedevice (one "
+					   "of them).");
 	if (req->chunk_size && (r = cache_chunk_check(req->chunk_size, e)))
 		return r;
-	if (!(fast = cache_find_arg(vg, cvol ? req->cache_vol : req->cache_pool, cvol ? "--cachevol" : "--cachepool",
-				    e)))
+	if (req->cache_device) { /* a new cachevol, nothing on it to erase */
+		snprintf(lvname, sizeof(lvname), "%s", lv->name);
+		if ((r = cache_origin_check(vg, lv, e)) || (r = cache_vol_new(ch, lv, req, &fast, e)))
+			return r;
+		vg = ch->h->vg;
+		if (!(lv = vg_find_lv(vg, lvname)))
+			return err_set(e, -ENOENT, "LV %s/%s went away.", vg->name, lvname);
+	} else if (!(fast = cache_find_arg(vg, cvol ? req->cache_vol : req->cache_pool,
+					   cvol ? "--cachevol" : "--cachepool", e))) {
 		return -ENOENT;
+	}
 	if ((r = fast_check(ch, lv, fast, cvol, e)) || (r = cache_origin_check(vg, lv, e)))
 		return r;
 	if (!cvol && !cache_pool_model(fast)) { /* lvm2 converts a plain --cachepool LV first */
@@ -633,7 +642,7 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 			       vg->name, fast->name);
 	snprintf(lvname, sizeof(lvname), "%s", lv->name);
 	if (cvol) {
-		if (!cache_confirm(ch, "Erase all existing data on %s/%s?", vg->name, fast->name))
+		if (!req->cache_device && !cache_confirm(ch, "Erase all existing data on %s/%s?", vg->name, fast->name))
 			return err_set(e, -ECANCELED, "Conversion aborted.");
 		if ((r = cvol_params(ch, fast, req, &m, e)))
 			goto out;

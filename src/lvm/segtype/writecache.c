@@ -356,10 +356,18 @@ static int wc_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_con
 	uint32_t bs;
 	int r;
 
-	if (!req->cache_vol)
-		return err_set(e, -EINVAL, "lvconvert --type writecache needs --cachevol.");
-	if (!(fast = cache_find_arg(vg, req->cache_vol, "--cachevol", e)))
+	if (!req->cache_vol == !req->cache_device)
+		return err_set(e, -EINVAL, "lvconvert --type writecache needs --cachevol or --cachedevice (one of them).");
+	if (req->cache_device) { /* a new cachevol, nothing on it to erase */
+		snprintf(lvname, sizeof(lvname), "%s", lv->name);
+		if ((r = cache_origin_check(vg, lv, e)) || (r = cache_vol_new(ch, lv, req, &fast, e)))
+			return r;
+		vg = ch->h->vg;
+		if (!(lv = vg_find_lv(vg, lvname)))
+			return err_set(e, -ENOENT, "LV %s/%s went away.", vg->name, lvname);
+	} else if (!(fast = cache_find_arg(vg, req->cache_vol, "--cachevol", e))) {
 		return -ENOENT;
+	}
 	if (fast == lv)
 		return err_set(e, -EINVAL, "Invalid cachevol LV.");
 	if (fast->status & FLAG(LVF_CACHE_VOL))
@@ -373,7 +381,7 @@ static int wc_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_con
 		return err_set(e, -EBUSY, "LV %s/%s must be inactive to attach.", vg->name, fast->name);
 	if ((r = cache_origin_check(vg, lv, e)))
 		return r;
-	if (!ask(ch, "Erase all existing data on %s/%s?", vg->name, fast->name))
+	if (!req->cache_device && !ask(ch, "Erase all existing data on %s/%s?", vg->name, fast->name))
 		return err_set(e, -ECANCELED, "Conversion aborted.");
 	if ((r = wc_settings(ch, &req->cache, &m, &bs, e)) || (r = block_size(ch, lv, bs, &m.block_size, e)))
 		return r;

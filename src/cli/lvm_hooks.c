@@ -648,7 +648,7 @@ int lvm_hooks_lvcreate_attach(struct lvm_cmd *c, const char *vgname, const char 
 		err_clear(&e);
 		if (lvm_lv_deactivate(&d, h.vg, lv, &e))
 			fprintf(stderr, "  Failed to deactivate new LV %s/%s: %s\n", vgname, name, e.msg);
-		else if ((lv = vg_find_lv(h.vg, name)) && !lv_first_user(h.vg, lv, NULL)) {
+		else if ((lv = vg_find_lv(h.vg, name)) && !lv_first_user(h.vg, lv, NULL) && !lv_has_subs(h.vg, lv)) {
 			vg_remove_lv(h.vg, lv);
 			if (lvm_vg_commit(&c->env, &h, &e))
 				fprintf(stderr, "  Failed to remove new LV %s/%s: %s\n", vgname, name, e.msg);

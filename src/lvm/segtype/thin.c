@@ -474,7 +474,9 @@ static int external_pool(struct lv_change *ch, const struct vg_lv *lv, const str
 					       .min_rate = -1, .zero = req->zero, .chunk_size = req->chunk_size,
 					       .meta_extents = req->meta_extents, .pool_metadata = req->pool_metadata };
 
-		if (lv_segtype(pool) != &segtype_striped && !lv_segtype(pool)->names) /* linear, striped, raid */
+		const struct segtype *pst = lv_segtype(pool);
+
+		if (!pst || (pst != &segtype_striped && !pst->names)) /* linear, striped, raid */
 			return err_set(e, -EINVAL, "LV %s/%s with type %s cannot be converted to a thin pool.",
 				       vg->name, name, pool->nseg ? pool->seg[0].type : "none");
 		if ((r = segtype_thin_pool.convert(ch, pool, &preq, e)))

@@ -121,6 +121,9 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 			    "repeated)" },
 	[C_CACHESIZE] = { "cachesize", NULL, "SIZE", "with --cachedevice: the new cachevol's size (all of the PVs by "
 			  "default)" },
+	[C_RESIZEABLE] = { "resizeable", "x", "y|n", "whether PVs may be added to or removed from the VG" },
+	[C_MAXLV] = { "logicalvolume", "l", "N", "the VG's MaxLogicalVolume (0: unlimited)" },
+	[C_MAXPV] = { "maxphysicalvolumes", "p", "N", "the VG's MaxPhysicalVolumes (0: unlimited)" },
 	[C_ORIGINNAME] = { "originname", NULL, "NAME", "lvconvert --type thin: the name of the new external origin "
 			   "(lvolN by default)" },
 	[C_CHECK] = { "check", NULL, NULL, "lvmdevices: compare each entry's PVID with its device's label" },
@@ -222,9 +225,10 @@ static const struct cli_verb change_verbs[] = {
 	V("vgimport", "VG...", 1, -1, 0, "Import exported VGs.", lvm_vgexport),
 	V("vgchange", "[VG|@TAG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID) |
 		  BIT(C_SETAUTOACT) | TAG_OPTS | BIT(C_SELECT) | BIT(C_POLL) | BIT(C_NEWUUID) | BIT(C_ACTMODE) |
-		  BIT(C_PARTIAL),
+		  BIT(C_PARTIAL) | BIT(C_RESIZEABLE) | BIT(C_MAXLV) | BIT(C_MAXPV),
 	  "Activate (-ay) or deactivate (-an) every LV of each VG (all, or -S) in ulvmd; change VG tags, "
-	  "system ID, autoactivation, allocation policy (--alloc), uuid (-u).", lvm_vgchange),
+	  "system ID, autoactivation, allocation policy (--alloc), uuid (-u), resizeable (-x), "
+	  "MaxLogicalVolume (-l) and MaxPhysicalVolumes (-p).", lvm_vgchange),
 	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
 	  BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_NAME) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_TYPE) |
 		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE) | BIT(C_THIN) |
@@ -529,4 +533,20 @@ int lvm_main(const struct cli_globals *g, int argc, char **argv)
 	lvm_env_free(&c.env);
 	free(av);
 	return r;
+}
+
+int lvm_vg_resizeable(const struct vg *vg)
+{
+	return vg->status & FLAG(VGF_RESIZEABLE) ? 0 : lvm_fail("Volume group %s is not resizeable.", vg->name);
+}
+
+int lvm_vg_lv_room(const struct vg *vg)
+{
+	unsigned visible = 0;
+
+	for (unsigned i = 0; i < vg->nlv; i++)
+		visible += !!(vg->lv[i]->status & FLAG(LVF_VISIBLE));
+	if (!vg->max_lv || visible < vg->max_lv)
+		return 0;
+	return lvm_fail("Maximum number of logical volumes (%u) reached in volume group %s", vg->max_lv, vg->name);
 }

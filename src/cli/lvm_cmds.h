@@ -34,7 +34,7 @@ enum {
 	C_CACHEPOOL, C_CACHEVOL, C_CACHEMODE, C_CACHEPOLICY, C_CACHESETTINGS, C_CACHEMDFORMAT, C_SPLITCACHE,
 	C_UNCACHE, C_WRITEMOSTLY, C_WRITEBEHIND, C_BASEVGNAME, C_IMPORT, C_ADDDEV, C_DELDEV, C_DELPVID, C_CHECK,
 	C_UPDATE, C_RESTOREMISSING, C_NEWUUID, C_ACTMODE, C_PARTIAL, C_RESTOREFILE, C_NORESTOREFILE, C_ADDPVID, C_POOLMETADATA, C_SWAPMETADATA,
-	C_ORIGINNAME, C_CACHEDEVICE, C_CACHESIZE,
+	C_ORIGINNAME, C_CACHEDEVICE, C_CACHESIZE, C_RESIZEABLE, C_MAXLV, C_MAXPV,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -80,6 +80,12 @@ int lvm_no_syntax(const struct lvm_cmd *c);
 
 /* Print "  message" to stderr as lvm2 does, and return LVM_FAILED. */
 int lvm_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* lvm2's VG limits: 0 when @vg may gain or lose PVs, else lvm_fail with
+ * "Volume group VG is not resizeable." (vgchange -x n); 0 when a new
+ * visible LV stays within its MaxLogicalVolume (vgchange -l), else
+ * lvm2's "Maximum number of logical volumes (N) reached ...". */
+int lvm_vg_resizeable(const struct vg *vg);
+int lvm_vg_lv_room(const struct vg *vg);
 /* Set up the environment and scan the devices. */
 int lvm_setup(struct lvm_cmd *c, bool rw);
 /* "vg/lv" or "lv" with @vgdef; -1 with a message when malformed. */

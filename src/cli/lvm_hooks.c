@@ -245,6 +245,9 @@ int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 	change_init(&ch, c, &h, &d);
 	if ((r = lvm_pv_args(&h, argc - 1, argv + 1, &ranges, &ch.nranges)))
 		goto out;
+	/* lvm2 refuses every lvcreate at MaxLogicalVolume (_vg_check_features) */
+	if ((r = lvm_vg_lv_room(h.vg)))
+		goto out;
 	ch.ranges = ranges;
 	/* -s -V VG: a sparse volume, no origin */
 	if (opt_set(c, C_SNAPSHOT) && (req.lv_arg || !opt_set(c, C_VIRTUALSIZE)) &&

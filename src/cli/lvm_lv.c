@@ -177,7 +177,8 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 		return lvm_fail("Please give the VG name alone and the LV name with -n.");
 	if (lvm_vg_read(&c->env, argv[0], &h, &e))
 		return lvm_fail("%s", e.msg);
-	if ((attach && (r = lvm_hooks_attach_check(c, h.vg))) || (r = alloc_policy(c, h.vg, NULL, &req.policy)))
+	if ((r = lvm_vg_lv_room(h.vg)) || (attach && (r = lvm_hooks_attach_check(c, h.vg))) ||
+	    (r = alloc_policy(c, h.vg, NULL, &req.policy)))
 		goto out;
 	if ((r = lvm_pv_args(&h, argc - 1, argv + 1, &ranges, &req.nranges)))
 		goto out;

@@ -161,9 +161,17 @@ int lvm_vgextend(void *ctx, int argc, char **argv)
 		if ((r = restore_missing(&h, argc - 1, argv + 1)))
 			goto out;
 	} else {
+		if ((r = lvm_vg_resizeable(h.vg)))
+			goto out;
 		for (int i = 1; i < argc; i++) {
 			struct lvm_dev *d;
 
+			if (h.vg->max_pv && h.vg->npv >= h.vg->max_pv) {
+				r = lvm_fail("No space for '%s' - volume group '%s' holds max %u physical volume(s).\n"
+					     "  PV %s cannot be added to VG %s.", argv[i], h.vg->name, h.vg->max_pv, argv[i],
+					     h.vg->name);
+				goto out;
+			}
 			if ((r = lvm_pv_orphan(c, argv[i], &o, &d)) || (r = add_pv(h.vg, d)))
 				goto out;
 		}
@@ -333,6 +341,8 @@ int lvm_vgreduce(void *ctx, int argc, char **argv)
 		printf("  Wrote out consistent volume group %s.\n", h.vg->name);
 		goto out;
 	}
+	if ((r = lvm_vg_resizeable(h.vg)))
+		goto out;
 	for (unsigned i = 0; i < h.vg->npv && ngone < 256;) {
 		struct vg_pv *p = h.vg->pv[i];
 		bool named = opt_set(c, C_ALL) && p->pv;
@@ -695,9 +705,42 @@ struct vgchange {
 static int vgchange_meta(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 {
 	const char *id = opt_set(c, C_SYSTEMID) ? opt_val(c, C_SYSTEMID) : NULL;
+	struct vg *vg = h->vg;
 	struct err e = { { 0 } };
+	unsigned visible = 0;
+	uint64_t v;
 	int r;
 
+	/* lvm2's order: -l, -p, -x, then the rest */
+	for (unsigned i = 0; i < vg->nlv; i++)
+		visible += !!(vg->lv[i]->status & FLAG(LVF_VISIBLE));
+	if (opt_set(c, C_MAXLV)) {
+		if (parse_u64(opt_val(c, C_MAXLV), &v) || v > UINT32_MAX)
+			return lvm_fail("Invalid argument for --logicalvolume: %s", opt_val(c, C_MAXLV));
+		if (!(vg->status & FLAG(VGF_RESIZEABLE)))
+			return lvm_fail("Volume group \"%s\" must be resizeable to change MaxLogicalVolume", vg->name);
+		if (v && v < visible)
+			return lvm_fail("MaxLogicalVolume is less than the current number %u of LVs for %s", visible,
+					vg->name);
+		vg->max_lv = (uint32_t)v;
+	}
+	if (opt_set(c, C_MAXPV)) {
+		if (parse_u64(opt_val(c, C_MAXPV), &v) || v > UINT32_MAX)
+			return lvm_fail("Invalid argument for --maxphysicalvolumes: %s", opt_val(c, C_MAXPV));
+		if (!(vg->status & FLAG(VGF_RESIZEABLE)))
+			return lvm_fail("Volume group \"%s\" must be resizeable to change MaxPhysicalVolumes", vg->name);
+		if (v && v < vg->npv)
+			return lvm_fail("MaxPhysicalVolumes is less than the current number %u of PVs for \"%s\"",
+					vg->npv, vg->name);
+		vg->max_pv = (uint32_t)v;
+	}
+	if (opt_set(c, C_RESIZEABLE)) {
+		bool want = opt_val(c, C_RESIZEABLE)[0] == 'y', now = vg->status & FLAG(VGF_RESIZEABLE);
+
+		if (want == now)
+			return lvm_fail("Volume group \"%s\" is already %sresizeable", vg->name, now ? "" : "not ");
+		vg->status ^= FLAG(VGF_RESIZEABLE);
+	}
 	if (opt_set(c, C_NEWUUID)) {
 		/* an active LV's device names the VG uuid (LVM-<vg><lv>) */
 		if (lvm_vg_lv_in_use(c, d, h->vg))
@@ -735,6 +778,13 @@ static int vgchange_meta(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 	return 0;
 }
 
+/* vgchange options that change the VG's text. */
+static bool vgchange_meta_wanted(const struct lvm_cmd *c)
+{
+	return opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c) || opt_set(c, C_NEWUUID) ||
+	       opt_set(c, C_ALLOC) || opt_set(c, C_RESIZEABLE) || opt_set(c, C_MAXLV) || opt_set(c, C_MAXPV);
+}
+
 static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 {
 	struct vgchange *x = arg;
@@ -743,9 +793,7 @@ static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 	unsigned active = 0;
 	int ret = 0;
 
-	if ((opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c) || opt_set(c, C_NEWUUID) ||
-	     opt_set(c, C_ALLOC)) &&
-	    (ret = vgchange_meta(c, &x->d, h)))
+	if (vgchange_meta_wanted(c) && (ret = vgchange_meta(c, &x->d, h)))
 		return ret;
 	if (!opt_set(c, C_ACTIVATE))
 		return 0;
@@ -784,13 +832,12 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 	struct lvm_cmd *c = ctx;
 	struct vgchange x = { .d = { 0 }, .named = argc > 0 };
 	struct lvm_each how = { .vg = vgchange_one, .arg = &x, .foreign = true };
-	bool meta = opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c) || opt_set(c, C_NEWUUID) ||
-		    opt_set(c, C_ALLOC);
+	bool meta = vgchange_meta_wanted(c);
 	int r;
 
 	if (!opt_set(c, C_ACTIVATE) && !meta)
-		return lvm_fail("Only vgchange -a y|n|ay, --addtag/--deltag, --systemid, --setautoactivation, --alloc and "
-				"-u are implemented yet.");
+		return lvm_fail("Only vgchange -a y|n|ay, --addtag/--deltag, --systemid, --setautoactivation, --alloc, "
+				"-x, -l, -p and -u are implemented yet.");
 	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))
 		return r;
 	if ((r = lvm_setup(c, meta)) || (r = lvm_activation_opts(c)) ||

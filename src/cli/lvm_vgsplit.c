@@ -448,6 +448,16 @@ int lvm_vgsplit(void *ctx, int argc, char **argv)
 		r = lvm_fail("out of memory");
 		goto out;
 	}
+	/* lvm2's move_pv and move_pvs_used_by_lv */
+	if (!(from.vg->status & FLAG(VGF_RESIZEABLE)) || (existing && !(to.vg->status & FLAG(VGF_RESIZEABLE)))) {
+		bool f = !(from.vg->status & FLAG(VGF_RESIZEABLE));
+
+		r = opt_set(c, C_NAME) ? lvm_fail("Volume group %s is not resizeable.\n  Cannot move PV(s) %s non "
+						  "resize volume group %s.", f ? from.vg->name : to.vg->name,
+						  f ? "from" : "to", f ? from.vg->name : to.vg->name)
+				       : lvm_fail("Volume group %s is not resizeable.", f ? from.vg->name : to.vg->name);
+		goto out;
+	}
 	if (existing && (r = compatible(c, &d, from.vg, to.vg)))
 		goto out;
 	if ((r = pick_pvs(c, from.vg, argc - 2, argv + 2, pv_moves)) ||

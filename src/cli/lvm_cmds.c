@@ -124,6 +124,7 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_RESIZEABLE] = { "resizeable", "x", "y|n", "whether PVs may be added to or removed from the VG" },
 	[C_MAXLV] = { "logicalvolume", "l", "N", "the VG's MaxLogicalVolume (0: unlimited)" },
 	[C_MAXPV] = { "maxphysicalvolumes", "p", "N", "the VG's MaxPhysicalVolumes (0: unlimited)" },
+	[C_MAXLVS] = { "maxlogicalvolumes", "l", "N", "the VG's MaxLogicalVolume (0: unlimited)" },
 	[C_ORIGINNAME] = { "originname", NULL, "NAME", "lvconvert --type thin: the name of the new external origin "
 			   "(lvolN by default)" },
 	[C_CHECK] = { "check", NULL, NULL, "lvmdevices: compare each entry's PVID with its device's label" },
@@ -201,7 +202,7 @@ static const struct cli_verb change_verbs[] = {
 	  "Change PVs (named, -a all, or -S): -x y|n makes their free extents allocatable or not, "
 	  "--addtag/--deltag their tags, -u gives each a new uuid.", lvm_pvchange),
 	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC) | BIT(C_SYSTEMID) | BIT(C_SETAUTOACT) |
-		  BIT(C_ADDTAG),
+		  BIT(C_ADDTAG) | BIT(C_MAXLVS) | BIT(C_MAXPV),
 	  "Create VG on the PVs (made PVs first when they are not).", lvm_vgcreate),
 	V("vgextend", "VG PV...", 2, -1, PVCREATE_OPTS | BIT(C_RESTOREMISSING),
 	  "Add PVs to VG; --restoremissing: use again PVs of VG that came back.", lvm_vgextend),

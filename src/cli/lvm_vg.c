@@ -46,6 +46,15 @@ static int add_pv(struct vg *vg, struct lvm_dev *d)
 	return 0;
 }
 
+/* lvm2's vg_extend check of MaxPhysicalVolumes before PV @name joins. */
+static int pv_room(const struct vg *vg, const char *name)
+{
+	if (!vg->max_pv || vg->npv < vg->max_pv)
+		return 0;
+	return lvm_fail("No space for '%s' - volume group '%s' holds max %u physical volume(s).\n"
+			"  PV %s cannot be added to VG %s.", name, vg->name, vg->max_pv, name, vg->name);
+}
+
 int lvm_vgcreate(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -53,7 +62,7 @@ int lvm_vgcreate(void *ctx, int argc, char **argv)
 	struct err e = { { 0 } };
 	struct vgh h = { .lock_fd = -1 };
 	struct vg *vg = NULL;
-	uint64_t es = 8192;
+	uint64_t es = 8192, max_lv = 0, max_pv = 0;
 	int lock = -1, r;
 
 	if ((r = lvm_pv_opts(c, &o)) || (r = lvm_setup(c, true)))
@@ -65,10 +74,16 @@ int lvm_vgcreate(void *ctx, int argc, char **argv)
 		    es > UINT32_MAX || (!is_pow2_u64(es) && es % 256))
 			return lvm_fail("Invalid argument for --physicalextentsize: %s", opt_val(c, C_PESIZE));
 	}
+	if (opt_set(c, C_MAXLVS) && (parse_u64(opt_val(c, C_MAXLVS), &max_lv) || max_lv > UINT32_MAX))
+		return lvm_fail("Invalid argument for --maxlogicalvolumes: %s", opt_val(c, C_MAXLVS));
+	if (opt_set(c, C_MAXPV) && (parse_u64(opt_val(c, C_MAXPV), &max_pv) || max_pv > UINT32_MAX))
+		return lvm_fail("Invalid argument for --maxphysicalvolumes: %s", opt_val(c, C_MAXPV));
 	if (!lvm_name_valid(argv[0]))
 		return lvm_fail("New volume group name \"%s\" is invalid.", argv[0]);
 	if (vg_new(argv[0], (uint32_t)es, &vg, &e))
 		return lvm_fail("%s", e.msg);
+	vg->max_lv = (uint32_t)max_lv;
+	vg->max_pv = (uint32_t)max_pv;
 	if (lvm_lock(&c->env, "P_global", true, &lock, &e)) {
 		vg_free(vg);
 		return lvm_fail("%s", e.msg);
@@ -96,7 +111,7 @@ int lvm_vgcreate(void *ctx, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		struct lvm_dev *d;
 
-		if ((r = lvm_pv_orphan(c, argv[i], &o, &d)) || (r = add_pv(vg, d)))
+		if ((r = pv_room(vg, argv[i])) || (r = lvm_pv_orphan(c, argv[i], &o, &d)) || (r = add_pv(vg, d)))
 			goto out;
 	}
 	if (lvm_vg_commit(&c->env, &h, &e)) {
@@ -166,13 +181,8 @@ int lvm_vgextend(void *ctx, int argc, char **argv)
 		for (int i = 1; i < argc; i++) {
 			struct lvm_dev *d;
 
-			if (h.vg->max_pv && h.vg->npv >= h.vg->max_pv) {
-				r = lvm_fail("No space for '%s' - volume group '%s' holds max %u physical volume(s).\n"
-					     "  PV %s cannot be added to VG %s.", argv[i], h.vg->name, h.vg->max_pv, argv[i],
-					     h.vg->name);
-				goto out;
-			}
-			if ((r = lvm_pv_orphan(c, argv[i], &o, &d)) || (r = add_pv(h.vg, d)))
+			if ((r = pv_room(h.vg, argv[i])) || (r = lvm_pv_orphan(c, argv[i], &o, &d)) ||
+			    (r = add_pv(h.vg, d)))
 				goto out;
 		}
 	}

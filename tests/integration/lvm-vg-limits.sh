@@ -7,7 +7,8 @@
 #    vgmerge is not (lvm2 does not check it either);
 #  - vgchange -l N (MaxLogicalVolume): lvcreate of any type is refused
 #    once the VG holds N visible LVs; N below that count is refused;
-#  - vgchange -p N (MaxPhysicalVolumes): vgextend past it is refused;
+#  - vgchange -p N (MaxPhysicalVolumes): vgextend past it is refused, and
+#    vgcreate -p N of more PVs; vgcreate -l/-p set both;
 #  - every refusal leaves the PVs as they were (checksums).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lvm2.bash"
@@ -67,6 +68,10 @@ same_refused vgchange -p 1 vg
 ulvm vgchange -p 2 vg >/dev/null
 [ "$(lvm2 vgs --noheadings -o max_pv vg | tr -d ' ')" = 2 ] || fail "lvm2 does not see MaxPV 2"
 same_refused vgextend vg "${L[d]}"
+same_refused vgcreate -p 1 vg9 "${L[d]}" "${L[e]}"
+ulvm vgcreate -l 3 -p 5 vg9 "${L[e]}" >/dev/null
+[ "$(lvm2 vgs --noheadings --separator , -o max_lv,max_pv vg9 | tr -d ' ')" = 3,5 ] || fail "vgcreate -l 3 -p 5"
+ulvm vgremove vg9 >/dev/null
 lvm2 vgchange -p 0 vg >/dev/null
 ulvm vgextend vg "${L[d]}" | grep -q 'successfully extended' || fail "vgextend after MaxPV 0"
 

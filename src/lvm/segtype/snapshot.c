@@ -387,11 +387,49 @@ static int snapshot_create(struct lv_change *ch, const struct lv_create_req *req
 	return 0;
 }
 
+/* lvreduce of a snapshot (its COW LV @lv) to @target extents.  lvm2
+ * cuts the COW LV whatever it holds, and a store cut below its chunks is
+ * lost (the kernel's snapshot goes invalid).  Here the snapshot must be
+ * active, so that its status says how much of the store is in use, and
+ * the new size must keep that and room for the next metadata chunk; an
+ * invalid snapshot holds nothing to keep.  After lvm2's warning and
+ * question the COW LV loses its last extents and the snapshot's table is
+ * reloaded. */
+static int snapshot_reduce(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, uint64_t target,
+			   struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	const struct vg_lv *snap = lv_stands_for(vg, lv);
+	const struct snapshot_seg *m = snap ? lv_seg_model(snap, &segtype_snapshot) : NULL;
+	uint64_t used = 0, total = 0;
+	uint32_t old = lv->le_count;
+	char b1[UNITS_BUF], b2[UNITS_BUF];
+	int r, u;
+
+	if (!m)
+		return err_set(e, -EINVAL, "LV %s/%s is not the store of a snapshot.", vg->name, lv->name);
+	if (!target)
+		return err_set(e, -EINVAL, "Unable to reduce %s/%s below 1 extent.", vg->name, lv->name);
+	if ((u = cow_usage(ch->d, vg, lv, &used, &total)) < 0)
+		return err_set(e, -ENOTCONN, "Snapshot %s/%s is reduced only while active: its status says how much of "
+					     "its store is in use (lvchange -ay %s/%s).", vg->name, lv->name, vg->name,
+			       lv->name);
+	if (u && target * vg->extent_size < used + m->chunk)
+		return err_set(e, -ENOSPC, "Snapshot %s/%s holds %s of changes and metadata: it cannot be reduced to "
+					   "%s.", vg->name, lv->name, lv_change_size(b1, used),
+			       lv_change_size(b2, target * vg->extent_size));
+	if (req->confirm_reduce && (r = req->confirm_reduce(req->ctx, lv, target)))
+		return err_set(e, r, "Logical volume %s/%s NOT reduced.", vg->name, lv->name);
+	if ((r = lv_reduce(lv, old - (uint32_t)target, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	return lv_change_resized(ch, lv, lv, old, true, e);
+}
+
 /* lvextend of a snapshot (its COW LV @lv): +SIZE, SIZE, or with
  * --use-policies (ulvmd --on-event) by snapshot_autoextend_percent once use
  * passes snapshot_autoextend_threshold (activation section, lvm2's
  * names; 100: off).  The COW LV grows, the snapshot's table is reloaded
- * and its store loads again with the room.  Reducing is refused. */
+ * and its store loads again with the room.  Reducing: snapshot_reduce. */
 static int snapshot_resize(struct lv_change *ch, struct vg_lv *lv, const struct lv_resize_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
@@ -426,7 +464,7 @@ static int snapshot_resize(struct lv_change *ch, struct vg_lv *lv, const struct 
 		ext = ((uint64_t)old * (uint64_t)pct + 99) / 100;
 		log_info("autoextend: snapshot %s/%s by %" PRIu64 " extents", vg->name, lv->name, ext);
 	} else if (req->sign == '-' || (!req->sign && req->extents < old)) {
-		return err_set(e, -EOPNOTSUPP, "Reducing snapshot %s/%s is not supported yet.", vg->name, lv->name);
+		return snapshot_reduce(ch, lv, req, req->sign == '-' ? (ext < old ? old - ext : 0) : ext, e);
 	} else if (!req->sign) {
 		ext = req->extents - old;
 	}

@@ -611,12 +611,9 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	if (req->chunk_size && (r = cache_chunk_check(req->chunk_size, e)))
 		return r;
 	if (req->cache_device) { /* a new cachevol, nothing on it to erase */
-		snprintf(lvname, sizeof(lvname), "%s", lv->name);
-		if ((r = cache_origin_check(vg, lv, e)) || (r = cache_vol_new(ch, lv, req, &fast, e)))
+		if ((r = cache_vol_new(ch, &lv, req, &fast, e)))
 			return r;
 		vg = ch->h->vg;
-		if (!(lv = vg_find_lv(vg, lvname)))
-			return err_set(e, -ENOENT, "LV %s/%s went away.", vg->name, lvname);
 	} else if (!(fast = cache_find_arg(vg, cvol ? req->cache_vol : req->cache_pool,
 					   cvol ? "--cachevol" : "--cachepool", e))) {
 		return -ENOENT;

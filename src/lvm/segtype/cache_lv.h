@@ -145,10 +145,11 @@ int cache_extend_origin(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *or
 int cache_family_detach(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *orig, struct vg_lv *fast,
 			const char *suffix, void (*drop)(struct vg *vg, struct vg_lv *fast), char *fastname,
 			size_t size, struct err *e);
-/* --cachedevice (cache_vol.c): a new linear cachevol for @lv on ch's
- * PVs, committed; *out is it. */
-int cache_vol_new(struct lv_change *ch, const struct vg_lv *lv, const struct lv_convert_req *req,
-		  struct vg_lv **out, struct err *e);
+/* --cachedevice (cache_vol.c): after cache_origin_check of *@lvp, a new
+ * linear cachevol for it on ch's PVs, committed; *out is it, and *@lvp
+ * the LV found again in the VG. */
+int cache_vol_new(struct lv_change *ch, struct vg_lv **lvp, const struct lv_convert_req *req, struct vg_lv **out,
+		  struct err *e);
 /* "VG/LV" or "LV" of option @opt naming an LV of @vg. */
 struct vg_lv *cache_find_arg(const struct vg *vg, const char *arg, const char *opt, struct err *e);
 /* Sleep @ms milliseconds. */

@@ -30,15 +30,20 @@ static uint64_t pv_allocated(const struct vg *vg, const struct vg_pv *p)
 	return n;
 }
 
-int cache_vol_new(struct lv_change *ch, const struct vg_lv *lv, const struct lv_convert_req *req,
-		  struct vg_lv **out, struct err *e)
+int cache_vol_new(struct lv_change *ch, struct vg_lv **lvp, const struct lv_convert_req *req, struct vg_lv **out,
+		  struct err *e)
 {
 	struct vg *vg = ch->h->vg;
+	const struct vg_lv *lv = *lvp;
 	char name[LVM_NAME_LEN], prefix[LVM_NAME_LEN], size[UNITS_BUF], q[2 * LVM_NAME_LEN + 128];
+	char lvname[LVM_NAME_LEN];
 	uint64_t extents = req->cache_size;
 	struct vg_lv *fast;
 	int r;
 
+	if ((r = cache_origin_check(vg, lv, e)))
+		return r;
+	snprintf(lvname, sizeof(lvname), "%s", lv->name);
 	if (!ch->nranges)
 		return err_set(e, -EINVAL, "No cachedevice specified to create a cachevol.");
 	for (unsigned i = 0; i < ch->nranges && !req->cache_size; i++) {
@@ -79,5 +84,6 @@ int cache_vol_new(struct lv_change *ch, const struct vg_lv *lv, const struct lv_
 		return r;
 	fprintf(ch->out, "  Logical volume \"%s\" created.\n", name);
 	*out = vg_find_lv(ch->h->vg, name);
-	return *out ? 0 : err_set(e, -ENOENT, "LV %s/%s went away.", vg->name, name);
+	*lvp = vg_find_lv(ch->h->vg, lvname);
+	return *out && *lvp ? 0 : err_set(e, -ENOENT, "LV %s/%s went away.", vg->name, *out ? lvname : name);
 }

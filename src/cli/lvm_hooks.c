@@ -630,8 +630,8 @@ int lvm_hooks_lvcreate_attach(struct lvm_cmd *c, const char *vgname, const char 
 		req.cache_device = true;
 	else
 		*(opt_set(c, C_CACHEVOL) ? &req.cache_vol : &req.cache_pool) = arg;
-	if (req.cache_pool) /* lvm2's lv_create_single wipes the pool's metadata, asking nothing */
-		req.zero = 1;
+	if (req.cache_pool) /* lvm2's lv_create_single: the pool's metadata wiped, nothing asked, "created" only */
+		req.zero = 1, req.quiet = true;
 	if (opt_set(c, C_CHUNKSIZE)) {
 		char sign;
 

@@ -215,6 +215,7 @@ struct lv_convert_req {
 	const char *cache_pool, *cache_vol; /* --cachepool, --cachevol: VG/LV or LV */
 	bool cache_device;                  /* --cachedevice PV...: a new cachevol on ch's PVs */
 	uint64_t cache_size;                /* --cachesize, extents; 0: all of those PVs */
+	bool quiet;                         /* no closing line: lvcreate's "created" says it (lvm2's lv_create_single) */
 	bool split_cache, uncache;          /* --splitcache, --uncache */
 	bool force;                         /* -f */
 	struct lv_cache_opts cache;         /* and, for lvchange, what changes */

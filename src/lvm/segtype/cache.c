@@ -592,7 +592,7 @@ static int fast_check(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *fast
 
 /* lvconvert --type cache --cachepool POOL | --cachevol FAST LV: every
  * check and setting first, then the wipe, then the VG. */
-static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
+int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	bool cvol = req->cache_vol || req->cache_device, wipe = true;
@@ -709,7 +709,8 @@ static int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 			    lvname);
 		goto out;
 	}
-	fprintf(ch->out, "  Logical volume %s/%s is now cached.\n", vg->name, lvname);
+	if (!req->quiet)
+		fprintf(ch->out, "  Logical volume %s/%s is now cached.\n", vg->name, lvname);
 out:
 	if (r && !committed && how == LV_RESTACK_OFFLINE) { /* up again as it was (the VG is read again by the next command) */
 		struct err e2 = { { 0 } };
@@ -823,62 +824,6 @@ static int cache_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv
 	if (req->cache.mode || req->cache.policy || req->cache.nsettings)
 		return change_settings(ch, lv, req, e);
 	return err_set(e, -EOPNOTSUPP, "Operation not permitted on cache LV %s/%s.", vg->name, lv->name);
-}
-
-/* lvcreate --type cache -L SIZE [-n POOL] VG/LV (lvm2's lv_create_single
- * with an origin): a new cache pool of SIZE (named by -n, else lvolN)
- * caches LV, which is first brought to the state -a asks for.  As in
- * lvm2, a pool whose attach fails stays.  A new LV cached at once
- * (--cachepool, --cachevol) is the CLI's lvcreate then lvconvert. */
-static int cache_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e)
-{
-	struct vg *vg = ch->h->vg;
-	struct lv_create_req preq = *req;
-	struct lv_convert_req creq = { .type_name = "cache", .mirrors = -1, .max_rate = -1, .min_rate = -1,
-				       .zero = 1 };
-	struct vg_lv *origin = req->lv_arg ? vg_find_lv(vg, req->lv_arg) : NULL;
-	char pname[LVM_NAME_LEN], oname[LVM_NAME_LEN];
-	int r;
-
-	if (!req->lv_arg)
-		return err_set(e, -EINVAL, "lvcreate --type cache needs --cachepool POOL or --cachevol LV (a new "
-					   "cached LV), or VG/LV (a new cache pool for LV).");
-	if (!origin)
-		return err_set(e, -ENOENT, "Ambiguous syntax, please create --type cache-pool %s separately.",
-			       req->lv_arg);
-	if (cache_pool_model(origin))
-		return err_set(e, -EINVAL, "A new LV cached by pool %s/%s: lvcreate --type cache -L SIZE -n NAME "
-					   "--cachepool %s/%s %s.", vg->name, origin->name, vg->name, origin->name,
-			       vg->name);
-	if (req->stripes > 1 || req->stripe_size)
-		return err_set(e, -EINVAL, "--stripes and --stripesize are unsupported with cache conversion.");
-	if ((r = cache_origin_check(vg, origin, e)))
-		return r;
-	snprintf(oname, sizeof(oname), "%s", origin->name);
-	if (req->name)
-		snprintf(pname, sizeof(pname), "%s", req->name);
-	else
-		vg_next_lv_name(vg, pname, sizeof(pname));
-	/* the origin first in the state asked for */
-	if ((r = req->activate ? lvm_lv_activate(ch->env, ch->d, vg, origin, e)
-			       : lvm_lv_deactivate(ch->d, vg, origin, e)) &&
-	    !(req->activate && r == -ENOTCONN))
-		return r;
-	err_clear(e);
-	preq.name = pname;
-	preq.lv_arg = NULL;
-	preq.quiet = true; /* lvm2 says only "is now cached"; --addtag goes on the pool it makes */
-	if ((r = segtype_cache_pool.create(ch, &preq, e)))
-		return r;
-	vg = ch->h->vg;
-	if (!(origin = vg_find_lv(vg, oname)))
-		return err_set(e, -ENOENT, "LV %s/%s went away.", vg->name, oname);
-	creq.cache_pool = pname;
-	creq.cache = req->cache;
-	if ((r = cache_attach(ch, origin, &creq, e)))
-		return err_set(e, r, "%s\n  Aborting. Leaving cache pool %s/%s and uncached origin volume %s/%s.",
-			       e->msg, vg->name, pname, vg->name, oname);
-	return 0;
 }
 
 static const struct seg_ref_key cache_refs[] = {

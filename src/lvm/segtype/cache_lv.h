@@ -145,6 +145,10 @@ int cache_extend_origin(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *or
 int cache_family_detach(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *orig, struct vg_lv *fast,
 			const char *suffix, void (*drop)(struct vg *vg, struct vg_lv *fast), char *fastname,
 			size_t size, struct err *e);
+/* lvconvert --type cache --cachepool POOL | --cachevol FAST |
+ * --cachedevice PV LV (cache.c); lvcreate --type cache (cache_create.c). */
+int cache_attach(struct lv_change *ch, struct vg_lv *lv, const struct lv_convert_req *req, struct err *e);
+int cache_create(struct lv_change *ch, const struct lv_create_req *req, struct err *e);
 /* --cachedevice (cache_vol.c): after cache_origin_check of *@lvp, a new
  * linear cachevol for it on ch's PVs, committed; *out is it, and *@lvp
  * the LV found again in the VG. */

@@ -226,10 +226,10 @@ static const struct cli_verb change_verbs[] = {
 	V("vgimport", "VG...", 1, -1, 0, "Import exported VGs.", lvm_vgexport),
 	V("vgchange", "[VG|@TAG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID) |
 		  BIT(C_SETAUTOACT) | TAG_OPTS | BIT(C_SELECT) | BIT(C_POLL) | BIT(C_NEWUUID) | BIT(C_ACTMODE) |
-		  BIT(C_PARTIAL) | BIT(C_RESIZEABLE) | BIT(C_MAXLV) | BIT(C_MAXPV),
+		  BIT(C_PARTIAL) | BIT(C_RESIZEABLE) | BIT(C_MAXLV) | BIT(C_MAXPV) | BIT(C_REFRESH),
 	  "Activate (-ay) or deactivate (-an) every LV of each VG (all, or -S) in ulvmd; change VG tags, "
 	  "system ID, autoactivation, allocation policy (--alloc), uuid (-u), resizeable (-x), "
-	  "MaxLogicalVolume (-l) and MaxPhysicalVolumes (-p).", lvm_vgchange),
+	  "MaxLogicalVolume (-l) and MaxPhysicalVolumes (-p); --refresh reloads every active LV.", lvm_vgchange),
 	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
 	  BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_NAME) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_TYPE) |
 		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE) | BIT(C_THIN) |

@@ -805,8 +805,17 @@ static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 
 	if (vgchange_meta_wanted(c) && (ret = vgchange_meta(c, &x->d, h)))
 		return ret;
+	if (opt_set(c, C_REFRESH)) /* lvm2's vg_refresh_visible: each active LV's tables loaded again */
+		for (unsigned l = 0; l < h->vg->nlv; l++) {
+			const struct vg_lv *lv = h->vg->lv[l];
+
+			err_clear(&e);
+			if (lv_listed(h->vg, lv) && lv_is_active(c, &x->d, h->vg, lv) &&
+			    lvm_lv_refresh(&c->env, &x->d, h->vg, lv, &e))
+				ret = lvm_fail("%s", e.msg);
+		}
 	if (!opt_set(c, C_ACTIVATE))
-		return 0;
+		return ret;
 	if (x->on && lvm_vg_access(&c->env, h->vg, "activate", &e))
 		/* named: say why; all VGs: another host's are passed over, as lvm2 */
 		return x->named ? lvm_fail("%s", e.msg) : 0;
@@ -845,15 +854,17 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 	bool meta = vgchange_meta_wanted(c);
 	int r;
 
-	if (!opt_set(c, C_ACTIVATE) && !meta)
-		return lvm_fail("Only vgchange -a y|n|ay, --addtag/--deltag, --systemid, --setautoactivation, --alloc, "
-				"-x, -l, -p and -u are implemented yet.");
+	if (!opt_set(c, C_ACTIVATE) && !opt_set(c, C_REFRESH) && !meta)
+		return lvm_fail("Only vgchange -a y|n|ay, --refresh, --addtag/--deltag, --systemid, --setautoactivation, "
+				"--alloc, -x, -l, -p and -u are implemented yet.");
+	if (opt_set(c, C_ACTIVATE) && opt_set(c, C_REFRESH))
+		return lvm_fail("--refresh goes without -a.");
 	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))
 		return r;
 	if ((r = lvm_setup(c, meta)) || (r = lvm_activation_opts(c)) ||
 	    (r = lvm_sel_init(c, C_SELECT, &report_lvm_vgs, &how.sel)))
 		return r;
-	if (opt_set(c, C_ACTIVATE) && !lvm_daemon_up(c, &x.d)) {
+	if ((opt_set(c, C_ACTIVATE) || opt_set(c, C_REFRESH)) && !lvm_daemon_up(c, &x.d)) {
 		lvm_sel_free(how.sel);
 		return lvm_fail("%s", x.d.why.msg);
 	}

@@ -17,6 +17,7 @@ SOCK=$RUN/nbd.sock
 export ULVM_RUN_DIR=$RUN
 
 _pids=()
+_watchdogs=()
 _loops=()
 _mounts=()
 
@@ -27,6 +28,8 @@ uri() { echo "nbd+unix:///$1?socket=$SOCK"; }
 
 cleanup() {
 	set +e
+	# the watchdogs first, their sleeps with them (by parent PID)
+	for w in "${_watchdogs[@]}"; do pkill -P "$w" 2>/dev/null; kill "$w" 2>/dev/null; done
 	# a mount a daemon still holds a file on goes lazily (the daemon is
 	# killed below)
 	for m in "${_mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
@@ -48,11 +51,24 @@ track_mount() { _mounts+=("$1"); }
 
 ulvm() { "$ULVM_BIN" "$@"; }
 
+# A test that hangs is killed by tests/run after 600 s, and its cleanup
+# takes ulvmd with it.  Shortly before, the watchdog writes what each of
+# ulvmd's threads is doing (gdb) and the end of its log to the test's
+# output, so that a hang seen once in CI can be read afterwards.
+_hang_dump() { # PID
+	echo "== still running after ${ULVM_HANG_DUMP_AFTER:-570} s: ulvmd $1's threads and the end of its log"
+	command -v gdb >/dev/null && timeout 120 gdb -p "$1" -batch -ex "thread apply all bt" 2>&1 |
+		grep -v '^\[New LWP\|^$' | head -n 600
+	tail -n 60 "$T/ulvmd.log"
+}
+
 start_ulvmd() {
 	# shellcheck disable=SC2086 # ULVMD_ARGS: options of a test variant (tests/run)
 	"$ULVMD_BIN" --run-dir "$RUN" ${ULVMD_ARGS:-} "$@" >"$T/ulvmd.log" 2>&1 &
 	ULVMD_PID=$!
 	track "$ULVMD_PID"
+	(sleep "${ULVM_HANG_DUMP_AFTER:-570}" && kill -0 "$ULVMD_PID" 2>/dev/null && _hang_dump "$ULVMD_PID") &
+	_watchdogs+=("$!")
 	for _ in $(seq 100); do
 		[ -S "$RUN/control.sock" ] && [ -S "$SOCK" ] && return 0
 		kill -0 "$ULVMD_PID" 2>/dev/null || { cat "$T/ulvmd.log"; fail "ulvmd exited at start"; }

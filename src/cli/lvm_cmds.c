@@ -543,11 +543,7 @@ int lvm_vg_resizeable(const struct vg *vg)
 
 int lvm_vg_lv_room(const struct vg *vg)
 {
-	unsigned visible = 0;
-
-	for (unsigned i = 0; i < vg->nlv; i++)
-		visible += !!(vg->lv[i]->status & FLAG(LVF_VISIBLE));
-	if (!vg->max_lv || visible < vg->max_lv)
+	if (!vg->max_lv || vg_visible_lvs(vg) < vg->max_lv)
 		return 0;
 	return lvm_fail("Maximum number of logical volumes (%u) reached in volume group %s", vg->max_lv, vg->name);
 }

@@ -30,6 +30,22 @@ static int size_opt(struct lvm_cmd *c, int o, char unit, const struct vg *vg, ui
 	return 0;
 }
 
+/* --chunksize SIZE (KiB by default) in sectors into *@out; untouched when
+ * not given. */
+static int chunk_opt(struct lvm_cmd *c, uint32_t *out)
+{
+	struct err e = { { 0 } };
+	uint64_t v;
+	char sign;
+
+	if (!opt_set(c, C_CHUNKSIZE))
+		return 0;
+	if (lvm_parse_size(opt_val(c, C_CHUNKSIZE), 'k', &sign, &v, &e) || sign || !v || v > UINT32_MAX)
+		return lvm_fail("Invalid argument for --chunksize: %s", opt_val(c, C_CHUNKSIZE));
+	*out = (uint32_t)v;
+	return 0;
+}
+
 /* -L, or -l N|N%FREE|N%VG. */
 static int extents_opt(struct lvm_cmd *c, struct vgh *h, uint64_t *ext, unsigned *origin_pct)
 {
@@ -184,11 +200,8 @@ static int create_req(struct lvm_cmd *c, struct vgh *h, struct lv_create_req *re
 		return LVM_FAILED;
 	if (opt_set(c, C_POOLMDSIZE) && size_opt(c, C_POOLMDSIZE, 'm', h->vg, &req->meta_extents, NULL))
 		return LVM_FAILED;
-	if (opt_set(c, C_CHUNKSIZE)) {
-		if (lvm_parse_size(opt_val(c, C_CHUNKSIZE), 'k', &sign, &v, &e) || sign || !v || v > UINT32_MAX)
-			return lvm_fail("Invalid argument for --chunksize: %s", opt_val(c, C_CHUNKSIZE));
-		req->chunk_size = (uint32_t)v;
-	}
+	if (chunk_opt(c, &req->chunk_size))
+		return LVM_FAILED;
 	req->zero = opt_set(c, C_ZERO) ? opt_val(c, C_ZERO)[0] == 'y' : -1;
 	req->discards = opt_set(c, C_DISCARDS) ? opt_val(c, C_DISCARDS) : NULL;
 	req->name = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : NULL;
@@ -532,14 +545,8 @@ int lvm_lvconvert(void *ctx, int argc, char **argv)
 	req.force = opt_set(c, C_FORCE);
 	req.zero = opt_set(c, C_ZERO) ? opt_val(c, C_ZERO)[0] == 'y' : -1;
 	req.mirror_log = opt_set(c, C_MIRRORLOG) ? opt_val(c, C_MIRRORLOG) : NULL;
-	if (opt_set(c, C_CHUNKSIZE)) {
-		struct err e2 = { { 0 } };
-		char sign;
-
-		if (lvm_parse_size(opt_val(c, C_CHUNKSIZE), 'k', &sign, &v, &e2) || sign || !v || v > UINT32_MAX)
-			return lvm_fail("Invalid argument for --chunksize: %s", opt_val(c, C_CHUNKSIZE));
-		req.chunk_size = (uint32_t)v;
-	}
+	if ((r = chunk_opt(c, &req.chunk_size)))
+		return r;
 	if (!req.repair && req.mirrors < 0 && !req.type_name && !req.split && !req.merge && !req.split_cache &&
 	    !req.uncache && !req.mirror_log && !req.swap_metadata)
 		return lvm_fail("lvconvert needs --type, -m/--mirrors, --mirrorlog, --repair, --splitmirrors, --merge, "
@@ -597,7 +604,9 @@ static const char *attach_arg(struct lvm_cmd *c, const char **type, const char *
 
 int lvm_hooks_attach_check(struct lvm_cmd *c, const struct vg *vg)
 {
-	const char *type, *opt, *arg = attach_arg(c, &type, &opt), *s = strchr(arg, '/');
+	const char *type, *opt, *arg = attach_arg(c, &type, &opt), *name;
+	struct vg_lv *lv;
+	int r;
 
 	if (opt_set(c, C_CACHEVOL) + opt_set(c, C_CACHEPOOL) + opt_set(c, C_CACHEDEVICE) > 1)
 		return lvm_fail("--cachevol, --cachepool and --cachedevice go one at a time.");
@@ -607,10 +616,10 @@ int lvm_hooks_attach_check(struct lvm_cmd *c, const struct vg *vg)
 		return lvm_fail("--cachesize goes with --cachedevice.");
 	if (opt_set(c, C_CACHEDEVICE))
 		return 0; /* its PVs are looked for as the change's */
-	if (s && ((size_t)(s - arg) != strlen(vg->name) || strncmp(arg, vg->name, (size_t)(s - arg))))
+	if ((r = vg_lv_arg(vg, arg, &name, &lv)) == -EXDEV)
 		return lvm_fail("Logical volume %s is not in volume group %s.", arg, vg->name);
-	if (!vg_find_lv(vg, s ? s + 1 : arg))
-		return lvm_fail("Logical volume %s not found in volume group %s.", s ? s + 1 : arg, vg->name);
+	if (r)
+		return lvm_fail("Logical volume %s not found in volume group %s.", name, vg->name);
 	return 0;
 }
 
@@ -622,7 +631,6 @@ int lvm_hooks_lvcreate_attach(struct lvm_cmd *c, const char *vgname, const char 
 	struct dmctl d = { 0 };
 	const char *type, *opt, *arg = attach_arg(c, &type, &opt);
 	struct vg_lv *lv;
-	uint64_t v;
 	int r;
 
 	req.type_name = type;
@@ -632,13 +640,8 @@ int lvm_hooks_lvcreate_attach(struct lvm_cmd *c, const char *vgname, const char 
 		*(opt_set(c, C_CACHEVOL) ? &req.cache_vol : &req.cache_pool) = arg;
 	if (req.cache_pool) /* lvm2's lv_create_single: the pool's metadata wiped, nothing asked, "created" only */
 		req.zero = 1, req.quiet = true;
-	if (opt_set(c, C_CHUNKSIZE)) {
-		char sign;
-
-		if (lvm_parse_size(opt_val(c, C_CHUNKSIZE), 'k', &sign, &v, &e) || sign || !v || v > UINT32_MAX)
-			return lvm_fail("Invalid argument for --chunksize: %s", opt_val(c, C_CHUNKSIZE));
-		req.chunk_size = (uint32_t)v;
-	}
+	if ((r = chunk_opt(c, &req.chunk_size)))
+		return r;
 	if (lvm_vg_read(&c->env, vgname, &h, &e))
 		return lvm_fail("%s", e.msg);
 	if (!(lv = vg_find_lv(h.vg, name)))

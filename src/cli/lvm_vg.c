@@ -523,12 +523,10 @@ static int vgremove_one(struct lvm_cmd *c, struct vgh *h, void *arg)
 	struct vg *vg = h->vg;
 	struct vg_lv **order;
 	bool ask = !opt_set(c, C_FORCE);
-	unsigned visible = 0;
+	unsigned visible = vg_visible_lvs(vg);
 	char q[600];
 	int r;
 
-	for (unsigned l = 0; l < vg->nlv; l++)
-		visible += !!(vg->lv[l]->status & FLAG(LVF_VISIBLE));
 	if (visible && ask) {
 		if (h->missing && !opt_set(c, C_YES))
 			fprintf(stderr, "  WARNING: %u physical volumes are currently missing from the system.\n",
@@ -717,13 +715,11 @@ static int vgchange_meta(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 	const char *id = opt_set(c, C_SYSTEMID) ? opt_val(c, C_SYSTEMID) : NULL;
 	struct vg *vg = h->vg;
 	struct err e = { { 0 } };
-	unsigned visible = 0;
+	unsigned visible = vg_visible_lvs(vg);
 	uint64_t v;
 	int r;
 
 	/* lvm2's order: -l, -p, -x, then the rest */
-	for (unsigned i = 0; i < vg->nlv; i++)
-		visible += !!(vg->lv[i]->status & FLAG(LVF_VISIBLE));
 	if (opt_set(c, C_MAXLV)) {
 		if (parse_u64(opt_val(c, C_MAXLV), &v) || v > UINT32_MAX)
 			return lvm_fail("Invalid argument for --logicalvolume: %s", opt_val(c, C_MAXLV));

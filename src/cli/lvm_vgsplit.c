@@ -205,10 +205,7 @@ static int compatible(struct lvm_cmd *c, struct dmctl *d, const struct vg *from,
 	if (to->max_pv && to->max_pv < to->npv + from->npv)
 		return lvm_fail("Maximum number of physical volumes (%u) exceeded  for \"%s\" and \"%s\"", to->max_pv,
 				to->name, from->name);
-	for (unsigned i = 0; i < to->nlv; i++)
-		visible += !!(to->lv[i]->status & FLAG(LVF_VISIBLE));
-	for (unsigned i = 0; i < from->nlv; i++)
-		visible += !!(from->lv[i]->status & FLAG(LVF_VISIBLE));
+	visible = vg_visible_lvs(to) + vg_visible_lvs(from);
 	if (to->max_lv && to->max_lv < visible)
 		return lvm_fail("Maximum number of logical volumes (%u) exceeded  for \"%s\" and \"%s\"", to->max_lv,
 				to->name, from->name);

@@ -128,6 +128,34 @@ int lv_change_pool_parts(const struct vg *vg, const struct vg_lv *data, const ch
 	return pool_part(vg, *meta, "metadata", e);
 }
 
+int lv_change_pool_names(const struct vg *vg, const struct vg_lv *data, const struct vg_lv *meta, const char *msuffix,
+			 const char *dsuffix, char *mname, char *dname, size_t size, struct err *e)
+{
+	const struct vg_lv *x;
+
+	snprintf(mname, size, "%s%s", data->name, msuffix);
+	snprintf(dname, size, "%s%s", data->name, dsuffix);
+	if ((x = vg_find_lv(vg, dname)) || ((x = vg_find_lv(vg, mname)) && x != meta))
+		return err_set(e, -EEXIST, "Logical Volume \"%s\" already exists in volume group \"%s\"", x->name,
+			       vg->name);
+	return 0;
+}
+
+int lv_change_pool_take(struct lv_change *ch, struct vg_lv *data, struct vg_lv *meta, const char *mname,
+			const char *dname, struct err *e)
+{
+	struct vg *vg = ch->h->vg;
+	int r;
+
+	if ((r = lvm_lv_deactivate(ch->d, vg, data, e)) || (meta && (r = lvm_lv_deactivate(ch->d, vg, meta, e))) ||
+	    (r = lv_rename_with_subs(vg, data, dname, e)) || (meta && (r = lv_rename_with_subs(vg, meta, mname, e))))
+		return r;
+	data->status &= ~FLAG(LVF_VISIBLE);
+	if (meta)
+		meta->status &= ~FLAG(LVF_VISIBLE);
+	return 0;
+}
+
 int lv_change_restack_begin(struct lv_change *ch, const struct vg_lv *lv, const struct vg_lv *origin,
 			    enum lv_restack *how, struct err *e)
 {

@@ -365,6 +365,17 @@ int lv_change_pool_metadata(const struct vg *vg, const char *arg, struct vg_lv *
  * *meta that LV or NULL. */
 int lv_change_pool_parts(const struct vg *vg, const struct vg_lv *data, const char *arg, struct vg_lv **meta,
 			 struct err *e);
+/* The names @data and its metadata LV take in a pool, <data><msuffix>
+ * and <data><dsuffix>, in @mname and @dname (@size bytes each); lvm2's
+ * "already exists" when another LV than @meta (NULL: a new one) holds
+ * one of them. */
+int lv_change_pool_names(const struct vg *vg, const struct vg_lv *data, const struct vg_lv *meta, const char *msuffix,
+			 const char *dsuffix, char *mname, char *dname, size_t size, struct err *e);
+/* @data and @meta (NULL: none yet) become a pool's sub-LVs: deactivated,
+ * renamed @dname and @mname (their own sub-LVs and references with
+ * them), hidden.  The pool LV itself is the caller's. */
+int lv_change_pool_take(struct lv_change *ch, struct vg_lv *data, struct vg_lv *meta, const char *mname,
+			const char *dname, struct err *e);
 /* How active @lv's devices follow a layer put under it or taken away
  * (@origin: the LV whose segments the layer holds: a cache's origin, a
  * thin LV's external origin): reloaded in place when @origin has no

@@ -664,6 +664,26 @@ void vg_next_lv_name(const struct vg *vg, char *out, size_t size)
 	vg_next_lv_name_prefix(vg, "lvol", out, size);
 }
 
+int vg_lv_arg(const struct vg *vg, const char *arg, const char **name, struct vg_lv **out)
+{
+	const char *s = strchr(arg, '/');
+
+	*name = s ? s + 1 : arg;
+	*out = NULL;
+	if (s && ((size_t)(s - arg) != strlen(vg->name) || strncmp(arg, vg->name, (size_t)(s - arg))))
+		return -EXDEV;
+	return (*out = vg_find_lv(vg, *name)) ? 0 : -ENOENT;
+}
+
+unsigned vg_visible_lvs(const struct vg *vg)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vg->nlv; i++)
+		n += !!(vg->lv[i]->status & FLAG(LVF_VISIBLE));
+	return n;
+}
+
 void vg_remove_lv(struct vg *vg, struct vg_lv *lv)
 {
 	for (unsigned i = 0; i < vg->nlv; i++)

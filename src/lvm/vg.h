@@ -198,6 +198,12 @@ void vg_next_lv_name(const struct vg *vg, char *out, size_t size);
 void vg_next_lv_name_prefix(const struct vg *vg, const char *prefix, char *out, size_t size);
 /* Adds an empty LV (no segments) with a fresh id and creation time. */
 int vg_add_lv(struct vg *vg, const char *name, struct vg_lv **out, struct err *e);
+/* An option's LV argument, "VG/LV" or "LV", in @vg: *name is its LV
+ * part and *out the LV (NULL when @vg has none: -ENOENT); -EXDEV when
+ * its VG part is another VG's. */
+int vg_lv_arg(const struct vg *vg, const char *arg, const char **name, struct vg_lv **out);
+/* LVs with the VISIBLE flag (lvm2's vg_visible_lvs, which MaxLogicalVolume counts). */
+unsigned vg_visible_lvs(const struct vg *vg);
 void vg_remove_lv(struct vg *vg, struct vg_lv *lv);
 int vg_add_pv(struct vg *vg, struct vg_pv **out, struct err *e);
 void vg_remove_pv(struct vg *vg, struct vg_pv *pv);

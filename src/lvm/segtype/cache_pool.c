@@ -357,13 +357,13 @@ void cache_sleep(unsigned ms)
 
 struct vg_lv *cache_find_arg(const struct vg *vg, const char *arg, const char *opt, struct err *e)
 {
-	const char *s = strchr(arg, '/'), *name = s ? s + 1 : arg;
+	const char *name;
 	struct vg_lv *lv;
+	int r = vg_lv_arg(vg, arg, &name, &lv);
 
-	if (s && ((size_t)(s - arg) != strlen(vg->name) || strncmp(arg, vg->name, (size_t)(s - arg))))
-		return err_set(e, -EINVAL, "Logical volume %s given with %s is not in volume group %s.", arg, opt,
-			       vg->name), NULL;
-	if (!(lv = vg_find_lv(vg, name)))
+	if (r == -EXDEV)
+		err_set(e, -EINVAL, "Logical volume %s given with %s is not in volume group %s.", arg, opt, vg->name);
+	else if (r)
 		err_set(e, -ENOENT, "%s %s not found.", strcmp(opt, "--cachepool") ? "LV" : "Cache pool", name);
 	return lv;
 }
@@ -966,11 +966,8 @@ int cache_pool_from_lv(struct lv_change *ch, struct vg_lv *lv, const struct lv_c
 	snprintf(name, sizeof(name), "%s", lv->name);
 	if (strlen(name) + strlen("_cdata") > LVM_NAME_LEN - 1)
 		return err_set(e, -ENAMETOOLONG, "Failed to create internal lv names, pool name is too long.");
-	snprintf(mname, sizeof(mname), "%s_cmeta", name);
-	snprintf(dname, sizeof(dname), "%s_cdata", name);
-	if (vg_find_lv(vg, dname) || (vg_find_lv(vg, mname) && vg_find_lv(vg, mname) != cm))
-		return err_set(e, -EEXIST, "Logical Volume \"%s\" already exists in volume group \"%s\"",
-			       vg_find_lv(vg, dname) ? dname : mname, vg->name);
+	if ((r = lv_change_pool_names(vg, lv, cm, "_cmeta", "_cdata", mname, dname, sizeof(mname), e)))
+		return r;
 	if ((req->chunk_size && (r = cache_chunk_check(req->chunk_size, e))) ||
 	    (r = pool_chunk(ch, req->chunk_size, (uint64_t)lv->le_count * E, &m.cs.chunk_size, e)))
 		return r;
@@ -997,13 +994,9 @@ int cache_pool_from_lv(struct lv_change *ch, struct vg_lv *lv, const struct lv_c
 	if ((!cm && (r = lv_change_add_hidden(ch, mname, (uint32_t)(meta / E), false, &newm, e))) ||
 	    (r = spare_for(ch, cm ? cm->le_count : newm->le_count, e)))
 		goto out;
-	if ((r = lvm_lv_deactivate(ch->d, vg, lv, e)) || (cm && (r = lvm_lv_deactivate(ch->d, vg, cm, e))) ||
-	    (r = lv_rename_with_subs(vg, lv, dname, e)) || (cm && (r = lv_rename_with_subs(vg, cm, mname, e))))
+	if ((r = lv_change_pool_take(ch, lv, cm, mname, dname, e)))
 		goto out;
-	lv->status &= ~FLAG(LVF_VISIBLE);
-	if (cm)
-		cm->status &= ~FLAG(LVF_VISIBLE);
-	else
+	if (!cm)
 		cm = newm;
 	m.metadata = mname;
 	m.data = dname;

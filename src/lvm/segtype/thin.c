@@ -457,15 +457,14 @@ static int external_pool(struct lv_change *ch, const struct vg_lv *lv, const str
 			 struct vg_lv **out, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
-	const char *s = strchr(req->thin_pool, '/'), *name = s ? s + 1 : req->thin_pool;
+	const char *name;
 	struct vg_lv *pool;
-	int r;
+	int r = vg_lv_arg(vg, req->thin_pool, &name, &pool);
 
-	if (s && ((size_t)(s - req->thin_pool) != strlen(vg->name) ||
-		  strncmp(req->thin_pool, vg->name, (size_t)(s - req->thin_pool))))
+	if (r == -EXDEV)
 		return err_set(e, -EINVAL, "Please use a single volume group name (\"%s\" or \"%.*s\").", vg->name,
-			       (int)(s - req->thin_pool), req->thin_pool);
-	if (!(pool = vg_find_lv(vg, name)))
+			       (int)(name - 1 - req->thin_pool), req->thin_pool);
+	if (r)
 		return err_set(e, -ENOENT, "Thin pool %s not found.", name);
 	if (pool == lv)
 		return err_set(e, -EINVAL, "Use a different LV for thin pool LV and thin LV %s/%s.", vg->name, name);

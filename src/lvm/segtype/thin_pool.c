@@ -630,11 +630,8 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	snprintf(name, sizeof(name), "%s", lv->name);
 	if (strlen(name) + 7 > LVM_NAME_LEN - 1)
 		return err_set(e, -ENAMETOOLONG, "Failed to create internal lv names, pool name is too long.");
-	snprintf(mname, sizeof(mname), "%s_tmeta", name);
-	snprintf(dname, sizeof(dname), "%s_tdata", name);
-	if (vg_find_lv(vg, dname) || (vg_find_lv(vg, mname) && vg_find_lv(vg, mname) != m))
-		return err_set(e, -EEXIST, "Logical Volume \"%s\" already exists in volume group \"%s\"",
-			       vg_find_lv(vg, dname) ? dname : mname, vg->name);
+	if ((r = lv_change_pool_names(vg, lv, m, "_tmeta", "_tdata", mname, dname, sizeof(mname), e)))
+		return r;
 	if (m)
 		snprintf(q, sizeof(q), "%s/%s and %s/%s", vg->name, name, vg->name, m->name);
 	else
@@ -660,15 +657,10 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	if ((r = ensure_spare(ch, m ? m->le_count : newm->le_count, e)))
 		return r;
 	active = dmctl_up(ch->d) && lv_dm_active(ch->d, vg, lv);
-	if ((r = lvm_lv_deactivate(ch->d, vg, lv, e)) || (m && (r = lvm_lv_deactivate(ch->d, vg, m, e))))
-		return r;
 	/* the data LV keeps its uuid under its new name; the pool is new */
-	if ((r = lv_rename_with_subs(vg, lv, dname, e)) || (m && (r = lv_rename_with_subs(vg, m, mname, e))))
+	if ((r = lv_change_pool_take(ch, lv, m, mname, dname, e)))
 		return r;
-	lv->status &= ~FLAG(LVF_VISIBLE);
-	if (m)
-		m->status &= ~FLAG(LVF_VISIBLE);
-	else
+	if (!m)
 		m = newm;
 	if ((r = vg_add_lv(vg, name, &pool, e)))
 		return r;

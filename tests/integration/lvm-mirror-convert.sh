@@ -301,8 +301,7 @@ ulvm lvcreate -L 4M -n lx pvg "$pvx" >/dev/null
 ulvm lvconvert --devices "$DEVS" --repair pvg/rm | grep -q "is consistent. Nothing to repair" || fail "repair of a whole mirror"
 ulvm vgchange --devices "$DEVS" -an pvg >/dev/null
 stop_ulvmd
-losetup -d "$pvx" && untrack_loop "$pvx"
-DEVS=$(tr , '\n' <<<"$DEVS" | grep -vx "$pvx" | paste -sd,)
+lose_pv "$pvx"
 LVM2_EXPECTED_WARNINGS+=('Couldn.t find device' 'is missing PV' 'missing' 'partial')
 start_ulvmd
 ulvm lvconvert --devices "$DEVS" -y --repair pvg/rm >"$T/conv" 2>&1 || { cat "$T/conv"; fail "--repair -y of rm"; }

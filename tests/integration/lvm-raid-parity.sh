@@ -154,10 +154,7 @@ grep -qiE "power of two|Invalid argument for --stripesize" "$T/err" || fail "-I 
 step "PV b gone: r5 and r6 activate degraded, take writes, lvconvert --repair rebuilds on a free PV"
 ulvm lvchange --devices "$DEVS" -an pvg/r5 pvg/r6 pvg/r4 pvg/l6
 stop_ulvmd
-losetup -d "${L[b]}" && untrack_loop "${L[b]}" # its number may be another test's soon
-DEVS=$(tr , '\n' <<<"$DEVS" | grep -vx "${L[b]}" | paste -sd,) # nor scanned as ours
-# shellcheck disable=SC2046 # lvm2 too: the model must not read another test's device by b's old path
-lvm2_isolate $(tr , ' ' <<<"$DEVS")
+lose_pv "${L[b]}"
 start_ulvmd
 for spec in "r5 raid5_ls 4" "r6 raid6_zr 5"; do
 	read -r lv type n <<<"$spec"

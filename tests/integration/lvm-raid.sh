@@ -296,8 +296,7 @@ step "PV d gone: r10 activates degraded, takes writes, lvconvert --repair moves 
 ulvm lvcreate --type raid1 -m 1 -L 4M -n rd rvg "${L[c]}" "${L[d]}" >/dev/null # for vgreduce, below
 ulvm lvchange --devices "$DEVS" -an rvg/r10 rvg/r0 rvg/rd
 stop_ulvmd
-losetup -d "${L[d]}" && untrack_loop "${L[d]}" # its number may be another test's soon
-DEVS=$(tr , '\n' <<<"$DEVS" | grep -vx "${L[d]}" | paste -sd,) # nor scanned as ours
+lose_pv "${L[d]}"
 start_ulvmd
 ulvm lvchange --devices "$DEVS" -ay rvg/r10 2>"$T/err" || { cat "$T/err"; fail "r10 did not activate degraded"; }
 attr=$(ulvm lvs --devices "$DEVS" --noheadings -o lv_attr rvg/r10 2>/dev/null | tr -d ' ')

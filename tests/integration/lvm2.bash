@@ -39,6 +39,16 @@ backup { $backup archive = 0 }
 EOC
 }
 
+# lose_pv DEV: the PV on loop device DEV is lost (detached). Neither ulvm
+# (the test's DEVS) nor lvm2 (its filter) looks at DEV's path again: its
+# number may soon be another test's, with a VG of the same name.
+lose_pv() {
+	losetup -d "$1" && untrack_loop "$1"
+	DEVS=$(tr , '\n' <<<"$DEVS" | grep -vx "$1" | paste -sd,)
+	# shellcheck disable=SC2046
+	lvm2_isolate $(tr , ' ' <<<"$DEVS")
+}
+
 # Patterns of the lvm2 WARNINGs a test expects, besides the two that come
 # with activation = 0 and lvcreate -Zn.
 LVM2_EXPECTED_WARNINGS=()

@@ -33,7 +33,8 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_FORCE] = { "force", "f", NULL, "override checks" },
 	[C_ALLOC] = { "alloc", NULL, "POLICY", "allocation policy: normal, contiguous, anywhere" },
 	[C_PESIZE] = { "physicalextentsize", "s", "SIZE", "extent size (MiB by default; 4 MiB)" },
-	[C_MDCOPIES] = { "metadatacopies", NULL, "0|1|2", "metadata areas on each PV" },
+	[C_MDCOPIES] = { "metadatacopies", NULL, "N", "pv commands: metadata areas on each PV (0, 1 or 2); "
+			 "vg commands: as --vgmetadatacopies" },
 	[C_PVMDCOPIES] = { "pvmetadatacopies", NULL, "0|1|2", "metadata areas on each PV" },
 	[C_MDSIZE] = { "metadatasize", NULL, "SIZE", "size of each metadata area" },
 	[C_DATAALIGN] = { "dataalignment", NULL, "SIZE", "align the first PE to this (1 MiB)" },
@@ -125,6 +126,10 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_MAXLV] = { "logicalvolume", "l", "N", "the VG's MaxLogicalVolume (0: unlimited)" },
 	[C_MAXPV] = { "maxphysicalvolumes", "p", "N", "the VG's MaxPhysicalVolumes (0: unlimited)" },
 	[C_MAXLVS] = { "maxlogicalvolumes", "l", "N", "the VG's MaxLogicalVolume (0: unlimited)" },
+	[C_MDIGNORE] = { "metadataignore", NULL, "y|n", "the PV's metadata areas ignored (no VG text written there) "
+			 "or in use" },
+	[C_VGMDCOPIES] = { "vgmetadatacopies", NULL, "N|all|unmanaged", "metadata areas of the VG kept in use "
+			   "(the others ignored); all: every one, then unmanaged" },
 	[C_ORIGINNAME] = { "originname", NULL, "NAME", "lvconvert --type thin: the name of the new external origin "
 			   "(lvolN by default)" },
 	[C_CHECK] = { "check", NULL, NULL, "lvmdevices: compare each entry's PVID with its device's label" },
@@ -175,7 +180,7 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 #define C_GLOBAL (CBIT(G_DEVICES) | CBIT(G_CONFDIR) | CBIT(G_CONFIG) | CBIT(G_RUNDIR) | CBIT(G_VERBOSE) | CBIT(G_HELP))
 #define R_GLOBAL (RBIT(G_DEVICES) | RBIT(G_CONFDIR) | RBIT(G_CONFIG) | RBIT(G_RUNDIR) | RBIT(G_VERBOSE) | RBIT(G_HELP))
 #define PVCREATE_OPTS (BIT(C_MDCOPIES) | BIT(C_PVMDCOPIES) | BIT(C_MDSIZE) | BIT(C_DATAALIGN) | \
-		       BIT(C_UUID) | BIT(C_YES) | BIT(C_FORCE) | BIT(C_ZERO))
+		       BIT(C_UUID) | BIT(C_YES) | BIT(C_FORCE) | BIT(C_ZERO) | BIT(C_MDIGNORE))
 #define RESIZE_OPTS (BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_YES) | \
 		     BIT(C_FORCE) | BIT(C_ALLOC) | BIT(C_POOLMDSIZE) | BIT(C_USEPOLICIES))
 #define REPORT_OPTS (BIT(R_OPTIONS) | BIT(R_UNITS) | BIT(R_NOHEADINGS) | BIT(R_SEPARATOR) | \
@@ -198,13 +203,16 @@ static const struct cli_verb change_verbs[] = {
 	  "Move the extents of SOURCE_PV (or its PE ranges) to other PVs while the LVs stay in use, with progress "
 	  "every -i seconds; without a PV, take up every move in progress; --abort ends one.", lvm_pvmove),
 	V("pvchange", "PV|@TAG...", 0, -1,
-	  BIT(C_ALLOCATABLE) | BIT(C_YES) | TAG_OPTS | BIT(C_SELECT) | BIT(C_ALL) | BIT(C_NEWUUID),
+	  BIT(C_ALLOCATABLE) | BIT(C_YES) | TAG_OPTS | BIT(C_SELECT) | BIT(C_ALL) | BIT(C_NEWUUID) | BIT(C_MDIGNORE) |
+		  BIT(C_FORCE),
 	  "Change PVs (named, -a all, or -S): -x y|n makes their free extents allocatable or not, "
-	  "--addtag/--deltag their tags, -u gives each a new uuid.", lvm_pvchange),
+	  "--addtag/--deltag their tags, -u gives each a new uuid, --metadataignore y|n stops or starts "
+	  "writing the VG's metadata to their metadata areas.", lvm_pvchange),
 	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC) | BIT(C_SYSTEMID) | BIT(C_SETAUTOACT) |
-		  BIT(C_ADDTAG) | BIT(C_MAXLVS) | BIT(C_MAXPV),
-	  "Create VG on the PVs (made PVs first when they are not).", lvm_vgcreate),
-	V("vgextend", "VG PV...", 2, -1, PVCREATE_OPTS | BIT(C_RESTOREMISSING),
+		  BIT(C_ADDTAG) | BIT(C_MAXLVS) | BIT(C_MAXPV) | BIT(C_VGMDCOPIES),
+	  "Create VG on the PVs (made PVs first when they are not); --[vg]metadatacopies: how many of their "
+	  "metadata areas hold the VG's metadata.", lvm_vgcreate),
+	V("vgextend", "VG PV...", 2, -1, (PVCREATE_OPTS & ~BIT(C_MDCOPIES)) | BIT(C_RESTOREMISSING),
 	  "Add PVs to VG; --restoremissing: use again PVs of VG that came back.", lvm_vgextend),
 	V("vgreduce", "VG [PV...]", 1, -1, BIT(C_REMOVEMISSING) | BIT(C_FORCE) | BIT(C_ALL) | BIT(C_YES),
 	  "Remove unused PVs from VG, or --removemissing the PVs that are gone.", lvm_vgreduce),
@@ -226,10 +234,12 @@ static const struct cli_verb change_verbs[] = {
 	V("vgimport", "VG...", 1, -1, 0, "Import exported VGs.", lvm_vgexport),
 	V("vgchange", "[VG|@TAG...]", 0, -1, BIT(C_ACTIVATE) | BIT(C_ALLOC) | BIT(C_IGNORESKIP) | BIT(C_SYSTEMID) |
 		  BIT(C_SETAUTOACT) | TAG_OPTS | BIT(C_SELECT) | BIT(C_POLL) | BIT(C_NEWUUID) | BIT(C_ACTMODE) |
-		  BIT(C_PARTIAL) | BIT(C_RESIZEABLE) | BIT(C_MAXLV) | BIT(C_MAXPV) | BIT(C_REFRESH),
+		  BIT(C_PARTIAL) | BIT(C_RESIZEABLE) | BIT(C_MAXLV) | BIT(C_MAXPV) | BIT(C_REFRESH) |
+		  BIT(C_VGMDCOPIES) | BIT(C_MDCOPIES),
 	  "Activate (-ay) or deactivate (-an) every LV of each VG (all, or -S) in ulvmd; change VG tags, "
 	  "system ID, autoactivation, allocation policy (--alloc), uuid (-u), resizeable (-x), "
-	  "MaxLogicalVolume (-l) and MaxPhysicalVolumes (-p); --refresh reloads every active LV.", lvm_vgchange),
+	  "MaxLogicalVolume (-l), MaxPhysicalVolumes (-p) and the metadata copies kept (--[vg]metadatacopies); "
+	  "--refresh reloads every active LV.", lvm_vgchange),
 	V("lvcreate", "VG [PV[:PE[-PE]]...]", 1, -1,
 	  BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_NAME) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_TYPE) |
 		  BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_ALLOC) | BIT(C_ZERO) | BIT(C_WIPE) | BIT(C_THIN) |
@@ -417,6 +427,19 @@ int lvm_parse_activate(struct lvm_cmd *c, bool *on, bool *autoact)
 		*on = false;
 	else
 		return lvm_fail("Invalid argument for --activate: %s (y, n or ay)", v);
+	return 0;
+}
+
+int lvm_opt_yn(const struct lvm_cmd *c, int o, bool *v)
+{
+	const char *s = opt_val(c, o);
+
+	if (!strcmp(s, "y") || !strcmp(s, "yes"))
+		*v = true;
+	else if (!strcmp(s, "n") || !strcmp(s, "no"))
+		*v = false;
+	else
+		return lvm_fail("Invalid argument for --%s: %s (y or n)", c->spec->opts[o].lng, s);
 	return 0;
 }
 

@@ -34,7 +34,7 @@ enum {
 	C_CACHEPOOL, C_CACHEVOL, C_CACHEMODE, C_CACHEPOLICY, C_CACHESETTINGS, C_CACHEMDFORMAT, C_SPLITCACHE,
 	C_UNCACHE, C_WRITEMOSTLY, C_WRITEBEHIND, C_BASEVGNAME, C_IMPORT, C_ADDDEV, C_DELDEV, C_DELPVID, C_CHECK,
 	C_UPDATE, C_RESTOREMISSING, C_NEWUUID, C_ACTMODE, C_PARTIAL, C_RESTOREFILE, C_NORESTOREFILE, C_ADDPVID, C_POOLMETADATA, C_SWAPMETADATA,
-	C_ORIGINNAME, C_CACHEDEVICE, C_CACHESIZE, C_RESIZEABLE, C_MAXLV, C_MAXPV, C_MAXLVS,
+	C_ORIGINNAME, C_CACHEDEVICE, C_CACHESIZE, C_RESIZEABLE, C_MAXLV, C_MAXPV, C_MAXLVS, C_MDIGNORE, C_VGMDCOPIES,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -162,6 +162,8 @@ bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const stru
 /* -a y|ay|n: *on, and *autoact for ay. */
 int lvm_parse_activate(struct lvm_cmd *c, bool *on, bool *autoact);
 /* --setautoactivation y|n into the NOAUTOACTIVATE bit @bit of *status. */
+/* Option @o given as y|yes|n|no (lvm2's bool_VAL): *@v; else a message. */
+int lvm_opt_yn(const struct lvm_cmd *c, int o, bool *v);
 int lvm_set_autoactivation(struct lvm_cmd *c, uint32_t *status, uint32_t bit);
 /* The LV's dm device exists in ulvmd (its name and its uuid). */
 bool lv_is_active(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv);

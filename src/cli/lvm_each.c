@@ -387,16 +387,27 @@ int lvm_each_pv(struct lvm_cmd *c, int argc, char **argv, const struct lvm_each 
 	for (int i = 0; i < argc; i++) /* PV paths, not VG names */
 		a.vg[i] = a.lv[i] = NULL;
 	a.tags = true; /* every VG is looked into */
+	/* the orphans as scanned: a PV the VG pass changed stays its VG's
+	 * (pvchange --metadataignore y leaves it no VG text of its own) */
+	unsigned nscanned = c->env.ndev;
+	bool *orphan = calloc(nscanned + 1, sizeof(*orphan));
+	if (!orphan) {
+		args_free(&a);
+		return lvm_fail("out of memory");
+	}
+	for (unsigned i = 0; i < nscanned; i++)
+		orphan[i] = !c->env.dev[i].pv || !lvm_dev_vgname(&c->env.dev[i]);
 	ret = each_vg(c, &a, true, how, vg_step_pv);
-	for (unsigned i = 0; how->orphans && i < c->env.ndev; i++) {
+	for (unsigned i = 0; how->orphans && i < nscanned && i < c->env.ndev; i++) {
 		struct lvm_dev *d = &c->env.dev[i];
 
-		if ((!d->pv && !how->devices) || (d->pv && lvm_dev_vgname(d)) || (argc && !pv_named(&a, d->path)) ||
+		if (!orphan[i] || (!d->pv && !how->devices) || (argc && !pv_named(&a, d->path)) ||
 		    !lvm_sel_pv(how->sel, NULL, d, NULL))
 			continue;
 		r = how->pv(c, NULL, d, NULL, how->arg);
 		ret = r > ret ? r : ret;
 	}
+	free(orphan);
 	for (int i = 0; i < argc; i++)
 		if (argv[i][0] != '@' && !a.found[i])
 			ret = lvm_fail("Failed to find physical volume \"%s\".", argv[i]);

@@ -505,7 +505,6 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	static const unsigned zero_counts[] = { RF_PV_MDA_COUNT, RF_PV_MDA_USED_COUNT, RF_PV_PE_COUNT,
 						RF_PV_PE_ALLOC_COUNT };
 	char id[LVM_ID_TEXT_LEN + 1] = "", attr[4] = "---";
-	unsigned mdas = 0;
 	struct stat st;
 	struct mda_sum m = { .free = -1 };
 	const struct pv *pv = d ? d->pv : NULL;
@@ -536,10 +535,8 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		report_set_bytes(r, RF_DEV_SIZE, path_bytes(d->path));
 	if (pv) {
 		report_set_sectors(r, RF_DEV_SIZE, pv->label.device_size / 512);
-		for (unsigned j = 0; j < pv->nmda; j++)
-			mdas += !pv->mda[j].status && !mda_ignored(&pv->mda[j].hdr);
 		report_set_u64(r, RF_PV_MDA_COUNT, pv->nmda);
-		report_set_u64(r, RF_PV_MDA_USED_COUNT, mdas);
+		report_set_u64(r, RF_PV_MDA_USED_COUNT, pv_mdas_in_use(pv));
 		if (pv->nmda)
 			report_set_bytes(r, RF_PV_MDA_SIZE, pv->mda[0].locn.size);
 		mda_add(&m, pv);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/lvm_each.h"
 #include "cli/lvm_pv.h"
@@ -33,7 +34,7 @@ int lvm_pv_opts(struct lvm_cmd *c, struct pv_create_opts *o)
 
 	pv_create_opts_default(o);
 	for (int k = C_MDCOPIES; k <= C_PVMDCOPIES; k++)
-		if (opt_set(c, k)) {
+		if (opt_set(c, k) && (k == C_PVMDCOPIES || !strncmp(c->verb, "pv", 2))) {
 			if (parse_u64(opt_val(c, k), &v) || v > 2)
 				return lvm_fail("Invalid argument for --%s: %s", c->spec->opts[k].lng, opt_val(c, k));
 			o->mda_copies = (unsigned)v;
@@ -44,6 +45,25 @@ int lvm_pv_opts(struct lvm_cmd *c, struct pv_create_opts *o)
 		return r;
 	if (opt_set(c, C_UUID))
 		o->uuid = opt_val(c, C_UUID);
+	if (opt_set(c, C_MDIGNORE) && (r = lvm_opt_yn(c, C_MDIGNORE, &o->mda_ignored)))
+		return r;
+	return 0;
+}
+
+int lvm_vg_mda_copies_opt(const struct lvm_cmd *c, uint32_t *copies)
+{
+	int o = opt_set(c, C_VGMDCOPIES) ? C_VGMDCOPIES : C_MDCOPIES;
+	const char *v = opt_val(c, o);
+	uint64_t n;
+
+	if (!strcasecmp(v, "all"))
+		*copies = VG_MDA_COPIES_ALL;
+	else if (!strcasecmp(v, "unmanaged"))
+		*copies = 0;
+	else if (!parse_u64(v, &n) && n < VG_MDA_COPIES_ALL)
+		*copies = (uint32_t)n;
+	else
+		return lvm_fail("Invalid argument for --%s: %s (a number, all or unmanaged)", c->spec->opts[o].lng, v);
 	return 0;
 }
 
@@ -359,6 +379,55 @@ static int new_pv_uuid(struct pv *pv, char id[LVM_ID_LEN + 1], struct err *e)
 	return r ? r : pv_set_uuid(pv, id, e);
 }
 
+static unsigned vg_mdas_in_use(const struct vg *vg)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vg->npv; i++)
+		n += vg->pv[i]->pv ? pv_mdas_in_use(vg->pv[i]->pv) : 0;
+	return n;
+}
+
+/* lvm2's pvchange --metadataignore (pv_change_metadataignore and
+ * pv_mda_set_ignored): every metadata area of the PV set ignored (y) or
+ * in use (n), in memory.  In a VG whose copies are managed
+ * (--vgmetadatacopies N) it asks first (not with -f) and the VG keeps as
+ * many copies as are in use after; a PV that holds every area in use of
+ * its VG is refused either way, as lvm2 does.  0, or lvm_fail's code. */
+static int pv_metadataignore(const struct lvm_cmd *c, struct vg *vg, struct pv *pv, const char *name)
+{
+	bool on = false;
+	unsigned good = pv_mdas_good(pv), used = pv_mdas_in_use(pv);
+	int r;
+
+	if ((r = lvm_opt_yn(c, C_MDIGNORE, &on)))
+		return r;
+	if (vg && vg->metadata_copies && !opt_set(c, C_FORCE)) {
+		char q[512];
+
+		snprintf(q, sizeof(q), "Override preferred number of copies of VG %s metadata?", vg->name);
+		if (!lvm_confirm(c, q))
+			return LVM_FAILED;
+	}
+	if (on && !used)
+		return lvm_fail("Metadata areas on physical volume \"%s\" already ignored.", name);
+	if (!on && used == good)
+		return lvm_fail("Metadata areas on physical volume \"%s\" already marked as in-use.", name);
+	if (vg && used == vg_mdas_in_use(vg))
+		return lvm_fail("Cannot disable all metadata areas in volume group %s.", vg->name);
+	for (unsigned j = 0; j < pv->nmda; j++)
+		pv_mda_set_ignored(&pv->mda[j], on);
+	if (vg && vg->metadata_copies) {
+		unsigned now = vg_mdas_in_use(vg);
+
+		fflush(stdout);
+		fprintf(stderr, "  WARNING: Changing preferred number of copies of VG %s metadata from %u to %u\n",
+			vg->name, vg->metadata_copies, now);
+		vg->metadata_copies = now;
+	}
+	return 0;
+}
+
 /* pvchange.c's _pvchange_single(): -x and the tags, one commit per PV. */
 static int pvchange_one(struct lvm_cmd *c, struct vgh *h, struct lvm_dev *d, struct vg_pv *p, void *arg)
 {
@@ -370,9 +439,16 @@ static int pvchange_one(struct lvm_cmd *c, struct vgh *h, struct lvm_dev *d, str
 	int r;
 
 	x->total++;
-	if (!p && opt_set(c, C_NEWUUID) && !x->alloc && !lvm_tags_given(c) && d && d->pv) {
-		/* an orphan PV: its label is all there is */
-		if (new_pv_uuid(d->pv, id, &e) || lvm_devices_file_update(&c->env, d->path, id, true, &e)) {
+	if (!p && (opt_set(c, C_NEWUUID) || opt_set(c, C_MDIGNORE)) && !x->alloc && !lvm_tags_given(c) && d && d->pv) {
+		/* an orphan PV: its label and empty mda headers are all there is */
+		if (opt_set(c, C_MDIGNORE) &&
+		    (pv_metadataignore(c, NULL, d->pv, name) || pv_write_empty_headers(d->pv, &e))) {
+			if (e.msg[0])
+				lvm_fail("%s", e.msg);
+			goto bad;
+		}
+		if (opt_set(c, C_NEWUUID) &&
+		    (new_pv_uuid(d->pv, id, &e) || lvm_devices_file_update(&c->env, d->path, id, true, &e))) {
 			lvm_fail("%s", e.msg);
 			goto bad;
 		}
@@ -399,6 +475,15 @@ static int pvchange_one(struct lvm_cmd *c, struct vgh *h, struct lvm_dev *d, str
 	if (lvm_tags_given(c)) {
 		if ((r = lvm_apply_tags(c, &p->tags)))
 			return r;
+		done = true;
+	}
+	if (opt_set(c, C_MDIGNORE)) {
+		if (!p->pv) {
+			lvm_fail("%s: the PV is missing", name);
+			goto bad;
+		}
+		if (pv_metadataignore(c, h->vg, p->pv, name))
+			goto bad;
 		done = true;
 	}
 	if (opt_set(c, C_NEWUUID)) {
@@ -436,8 +521,8 @@ int lvm_pvchange(void *ctx, int argc, char **argv)
 	struct lvm_each how = { .pv = pvchange_one, .arg = &x, .foreign = true, .orphans = true };
 	int r;
 
-	if (!x.alloc && !lvm_tags_given(c) && !opt_set(c, C_NEWUUID)) {
-		lvm_fail("Please give one or more of -x, -u, --addtag or --deltag");
+	if (!x.alloc && !lvm_tags_given(c) && !opt_set(c, C_NEWUUID) && !opt_set(c, C_MDIGNORE)) {
+		lvm_fail("Please give one or more of -x, -u, --metadataignore, --addtag or --deltag");
 		return LVM_EINVALID;
 	}
 	if (x.alloc) {

@@ -4,8 +4,12 @@
 
 #include "cli/lvm_cmds.h"
 
-/* --metadatacopies, --metadatasize, --dataalignment, --uuid. */
+/* --[pv]metadatacopies (--metadatacopies on a pv verb only),
+ * --metadatasize, --dataalignment, --uuid, --metadataignore. */
 int lvm_pv_opts(struct lvm_cmd *c, struct pv_create_opts *o);
+/* A vg verb's --vgmetadatacopies (or --metadatacopies): N, all
+ * (VG_MDA_COPIES_ALL) or unmanaged (0). */
+int lvm_vg_mda_copies_opt(const struct lvm_cmd *c, uint32_t *copies);
 /* pvcreate one device, add it to the devices file, say so. */
 int lvm_pv_make(struct lvm_cmd *c, const char *path, const struct pv_create_opts *o,
 		struct lvm_dev **out);

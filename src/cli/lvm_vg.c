@@ -84,6 +84,10 @@ int lvm_vgcreate(void *ctx, int argc, char **argv)
 		return lvm_fail("%s", e.msg);
 	vg->max_lv = (uint32_t)max_lv;
 	vg->max_pv = (uint32_t)max_pv;
+	if ((opt_set(c, C_VGMDCOPIES) || opt_set(c, C_MDCOPIES)) && (r = lvm_vg_mda_copies_opt(c, &vg->metadata_copies))) {
+		vg_free(vg);
+		return r;
+	}
 	if (lvm_lock(&c->env, "P_global", true, &lock, &e)) {
 		vg_free(vg);
 		return lvm_fail("%s", e.msg);
@@ -765,6 +769,20 @@ static int vgchange_meta(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 		free(h->vg->alloc);
 		h->vg->alloc = strcmp(want, "normal") ? strdup(want) : NULL;
 	}
+	if (opt_set(c, C_VGMDCOPIES) || opt_set(c, C_MDCOPIES)) {
+		uint32_t n;
+
+		if ((r = lvm_vg_mda_copies_opt(c, &n)))
+			return r;
+		if (n == vg->metadata_copies) {
+			fflush(stdout);
+			if (n)
+				fprintf(stderr, "  Number of metadata copies for VG %s is already %u.\n", vg->name, n);
+			else
+				fprintf(stderr, "  Number of metadata copies for VG %s is already unmanaged.\n", vg->name);
+		}
+		vg->metadata_copies = n; /* balanced at the commit */
+	}
 
 	if (id && *id && strcmp(id, c->env.system_id))
 		fprintf(stderr, "  WARNING: Requested system ID %s does not match local system ID %s.\n"
@@ -788,7 +806,8 @@ static int vgchange_meta(struct lvm_cmd *c, struct dmctl *d, struct vgh *h)
 static bool vgchange_meta_wanted(const struct lvm_cmd *c)
 {
 	return opt_set(c, C_SYSTEMID) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c) || opt_set(c, C_NEWUUID) ||
-	       opt_set(c, C_ALLOC) || opt_set(c, C_RESIZEABLE) || opt_set(c, C_MAXLV) || opt_set(c, C_MAXPV);
+	       opt_set(c, C_ALLOC) || opt_set(c, C_RESIZEABLE) || opt_set(c, C_MAXLV) || opt_set(c, C_MAXPV) ||
+	       opt_set(c, C_VGMDCOPIES) || opt_set(c, C_MDCOPIES);
 }
 
 static int vgchange_one(struct lvm_cmd *c, struct vgh *h, void *arg)
@@ -852,7 +871,7 @@ int lvm_vgchange(void *ctx, int argc, char **argv)
 
 	if (!opt_set(c, C_ACTIVATE) && !opt_set(c, C_REFRESH) && !meta)
 		return lvm_fail("Only vgchange -a y|n|ay, --refresh, --addtag/--deltag, --systemid, --setautoactivation, "
-				"--alloc, -x, -l, -p and -u are implemented yet.");
+				"--alloc, -x, -l, -p, -u and --vgmetadatacopies are implemented yet.");
 	if (opt_set(c, C_ACTIVATE) && opt_set(c, C_REFRESH))
 		return lvm_fail("--refresh goes without -a.");
 	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))

@@ -460,6 +460,59 @@ int pv_set_in_use(struct pv *pv, bool used, struct err *e)
 }
 
 static bool usable(const struct pv_mda *m) { return !m->status && !mda_ignored(&m->hdr); }
+/* written by the next commit: in use, or its ignore flag just changed */
+static bool written(const struct pv_mda *m) { return !m->status && (!mda_ignored(&m->hdr) || m->ignore_changed); }
+
+unsigned pv_mdas_good(const struct pv *pv)
+{
+	unsigned n = 0;
+
+	for (unsigned j = 0; j < pv->nmda; j++)
+		n += !pv->mda[j].status;
+	return n;
+}
+
+unsigned pv_mdas_in_use(const struct pv *pv)
+{
+	unsigned n = 0;
+
+	for (unsigned j = 0; j < pv->nmda; j++)
+		n += usable(&pv->mda[j]);
+	return n;
+}
+
+bool pv_mda_set_ignored(struct pv_mda *m, bool ignored)
+{
+	if (m->status || mda_ignored(&m->hdr) == ignored)
+		return false;
+	if (ignored) {
+		m->hdr.slot[0].flags |= RAW_LOCN_IGNORED;
+	} else {
+		memset(m->hdr.slot, 0, sizeof(m->hdr.slot));
+	}
+	m->ignore_changed = !m->ignore_changed;
+	return true;
+}
+
+int pv_write_empty_headers(struct pv *pv, struct err *e)
+{
+	for (unsigned j = 0; j < pv->nmda; j++) {
+		struct pv_mda *m = &pv->mda[j];
+		struct mda_header h;
+		int r;
+
+		if (m->status)
+			continue;
+		mda_header_init(&h, m->locn.offset, m->locn.size, mda_ignored(&m->hdr));
+		if ((r = mda_header_write(pv->dev, &h, e)))
+			return r;
+		m->hdr = h;
+		m->ignore_changed = false;
+	}
+	pv->best = -1;
+	pv->reread = true;
+	return 0;
+}
 
 int pv_write_metadata(struct pv *const *pvs, unsigned npvs, const char *text, size_t len,
 		      struct err *e)
@@ -476,12 +529,15 @@ int pv_write_metadata(struct pv *const *pvs, unsigned npvs, const char *text, si
 	if (!(rl = calloc(npvs, sizeof(*rl))))
 		return err_set(e, -ENOMEM, "out of memory");
 
-	/* 1. the text, into every ring */
+	/* 1. the text, into every ring (one being set ignored too) */
 	for (i = 0; i < npvs && !r; i++)
 		for (j = 0; j < pvs[i]->nmda && !r; j++)
-			if (usable(&pvs[i]->mda[j]))
-				r = mda_write_text(pvs[i]->dev, &pvs[i]->mda[j].hdr, text, len,
-						   &rl[i][j], e);
+			if (written(&pvs[i]->mda[j])) {
+				struct mda_header h = pvs[i]->mda[j].hdr;
+
+				h.slot[0].flags &= ~RAW_LOCN_IGNORED;
+				r = mda_write_text(pvs[i]->dev, &h, text, len, &rl[i][j], e);
+			}
 	/* 2. durable before any header points at it */
 	for (i = 0; i < npvs && !r; i++)
 		if ((r = dev_flush(pvs[i]->dev)))
@@ -489,22 +545,24 @@ int pv_write_metadata(struct pv *const *pvs, unsigned npvs, const char *text, si
 	/* 3. precommit everywhere */
 	for (i = 0; i < npvs && !r; i++)
 		for (j = 0; j < pvs[i]->nmda && !r; j++)
-			if (usable(&pvs[i]->mda[j]))
+			if (written(&pvs[i]->mda[j]))
 				r = mda_precommit(pvs[i]->dev, &pvs[i]->mda[j].hdr, &rl[i][j], e);
 	if (r) {
 		/* Best effort: clear the precommit slots we wrote. */
 		for (i = 0; i < npvs; i++)
 			for (j = 0; j < pvs[i]->nmda; j++)
-				if (usable(&pvs[i]->mda[j]) && pvs[i]->mda[j].hdr.slot[1].size)
+				if (written(&pvs[i]->mda[j]) && pvs[i]->mda[j].hdr.slot[1].size)
 					mda_revert(pvs[i]->dev, &pvs[i]->mda[j].hdr, NULL);
 		free(rl);
 		return r;
 	}
-	/* 4. commit everywhere */
+	/* 4. commit everywhere; the header carries the ignore flag */
 	for (i = 0; i < npvs && !r; i++)
 		for (j = 0; j < pvs[i]->nmda && !r; j++)
-			if (usable(&pvs[i]->mda[j]))
+			if (written(&pvs[i]->mda[j])) {
 				r = mda_commit(pvs[i]->dev, &pvs[i]->mda[j].hdr, &rl[i][j], e);
+				pvs[i]->mda[j].ignore_changed = r != 0;
+			}
 	for (i = 0; i < npvs; i++) {
 		for (j = 0; j < pvs[i]->nmda; j++)
 			keep_stale(pvs[i], &pvs[i]->mda[j]);

@@ -51,6 +51,9 @@ struct pv_mda {
 	char *text; /* raw_locn.size bytes + a NUL */
 	size_t text_len;
 	struct vgtext_summary sum;
+	/* The ignore flag in hdr was changed (pv_mda_set_ignored) and is not
+	 * on disk yet: the next pv_write_metadata writes this mda too. */
+	bool ignore_changed;
 };
 
 struct pv {
@@ -135,9 +138,26 @@ int pv_set_uuid(struct pv *pv, const char *id32, struct err *e);
 int pv_resize_areas(struct pv *pv, uint64_t dev_bytes, uint64_t label_size, uint64_t min_offset,
 		    struct err *e);
 
+/* Metadata areas of @pv whose header reads well; those of them in use
+ * (not ignored), as lvm2's pv_mda_count and pv_mda_used_count. */
+unsigned pv_mdas_good(const struct pv *pv);
+unsigned pv_mdas_in_use(const struct pv *pv);
+/* Set or clear the ignore flag (--metadataignore) of mda @m, a good one,
+ * in memory; the next pv_write_metadata puts it on disk.  An mda taken
+ * into use is emptied first (lvm2 treats an ignored mda's slots as
+ * empty), and that write fills it with the VG; one set ignored gets the
+ * text too and then its flag, as lvm2's vg_write and vg_commit do.
+ * False when the flag already was so. */
+bool pv_mda_set_ignored(struct pv_mda *m, bool ignored);
+/* An orphan PV (no VG text): its good mdas' headers written again,
+ * empty, each with its ignore flag. */
+int pv_write_empty_headers(struct pv *pv, struct err *e);
+
 /* Write @len bytes of @text (with its final NUL) as the new committed
  * metadata of every usable mda of @pvs: text, flush, precommit, commit.
- * Usable: header good and not ignored; at least one is needed.  On an
+ * Usable: header good and not ignored; at least one is needed.  An mda
+ * whose ignore flag changed is written as well, its header carrying the
+ * new flag.  On an
  * error before the commit round the precommits are reverted; an error
  * during the commit round leaves some mdas on the new copy (the highest
  * seqno wins on the next read).  The cached texts are dropped. */

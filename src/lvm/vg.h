@@ -131,6 +131,8 @@ struct vg_lv {
 	uint32_t le_count;
 };
 
+#define VG_MDA_COPIES_ALL UINT32_MAX /* --vgmetadatacopies all (lvm2 VGMETADATACOPIES_ALL) */
+
 struct vg {
 	char *name;
 	char id[LVM_ID_LEN + 1];
@@ -138,6 +140,8 @@ struct vg {
 	uint32_t status;
 	struct strv tags;
 	char *system_id, *lock_type, *lock_args, *alloc, *profile;
+	/* metadata_copies: 0 unmanaged; VG_MDA_COPIES_ALL only between a
+	 * command's --vgmetadatacopies all and its commit, never written */
 	uint32_t extent_size, max_lv, max_pv, metadata_copies;
 	unsigned npv, nlv;
 	struct vg_pv **pv;

@@ -359,6 +359,58 @@ static unsigned present_pvs(const struct vgh *h, struct pv **pvs)
 	return n;
 }
 
+/* lvm2's _vg_adjust_ignored_mdas, before every write: with
+ * metadata_copies N (--vgmetadatacopies), mdas are taken into use or
+ * ignored until N are in use (all of them when there are fewer);
+ * unmanaged, one is taken into use when none is.  lvm2 picks them at
+ * random; here the copies are spread over as many PVs as can be (an mda
+ * is taken into use on the PV with the fewest in use, the first such,
+ * and ignored on the one with the most, the last such), so that losing
+ * one PV loses as few copies as it can, and a command's result is the
+ * same every time. */
+static struct pv_mda *mda_to_flip(struct pv *const *pvs, unsigned n, bool ignore)
+{
+	struct pv_mda *best = NULL;
+	unsigned best_used = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned used = pv_mdas_in_use(pvs[i]);
+
+		for (unsigned k = 0; k < pvs[i]->nmda; k++) {
+			/* ignoring: the mda at the end of the PV first */
+			struct pv_mda *m = &pvs[i]->mda[ignore ? pvs[i]->nmda - 1 - k : k];
+
+			if (m->status || mda_ignored(&m->hdr) != !ignore)
+				continue;
+			if (!best || (ignore ? used >= best_used : used < best_used))
+				best = m, best_used = used;
+			break;
+		}
+	}
+	return best;
+}
+
+static void adjust_ignored_mdas(struct vg *vg, struct pv *const *pvs, unsigned n)
+{
+	unsigned count = 0, used = 0, want;
+	struct pv_mda *m;
+
+	for (unsigned i = 0; i < n; i++) {
+		count += pv_mdas_good(pvs[i]);
+		used += pv_mdas_in_use(pvs[i]);
+	}
+	if (!vg->metadata_copies)
+		want = used ? used : count ? 1 : 0;
+	else
+		want = vg->metadata_copies < count ? vg->metadata_copies : count;
+	for (; used < want && (m = mda_to_flip(pvs, n, false)); used++)
+		pv_mda_set_ignored(m, false);
+	for (; used > want && (m = mda_to_flip(pvs, n, true)); used--)
+		pv_mda_set_ignored(m, true);
+	if (vg->metadata_copies == VG_MDA_COPIES_ALL)
+		vg->metadata_copies = 0;
+}
+
 int lvm_vg_commit(struct lvm_env *env, struct vgh *h, struct err *e)
 {
 	char desc[4096], *text;
@@ -379,14 +431,15 @@ int lvm_vg_commit(struct lvm_env *env, struct vgh *h, struct err *e)
 		snprintf(desc, sizeof(desc), "Write from %s.", env->cmdline ? env->cmdline : "ulvm");
 	else
 		snprintf(desc, sizeof(desc), "Write[%u] from %s.", h->writes, env->cmdline ? env->cmdline : "ulvm");
-	struct vg_export_info info = { .description = desc, .when = time(NULL) };
-	if ((r = vg_export(h->vg, VGTEXT_MDA, &info, &text, &len, e)))
-		return r;
-	if (!(pvs = calloc(h->vg->npv + 1, sizeof(*pvs)))) {
-		free(text);
+	if (!(pvs = calloc(h->vg->npv + 1, sizeof(*pvs))))
 		return err_set(e, -ENOMEM, "out of memory");
-	}
 	n = present_pvs(h, pvs);
+	adjust_ignored_mdas(h->vg, pvs, n);
+	struct vg_export_info info = { .description = desc, .when = time(NULL) };
+	if ((r = vg_export(h->vg, VGTEXT_MDA, &info, &text, &len, e))) {
+		free(pvs);
+		return r;
+	}
 	for (unsigned i = 0; i < n && !r; i++)
 		r = pv_set_in_use(pvs[i], true, e);
 	if (!r)

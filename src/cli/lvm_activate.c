@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "cli/lvm_cmds.h"
 #include "lvm/poll.h"
 #include "lvm/activate.h"
@@ -53,6 +55,25 @@ bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const stru
 bool lv_is_active(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv)
 {
 	return lvm_daemon_up(c, d) && lv_dm_active(d, vg, lv);
+}
+
+int lv_open_count(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv)
+{
+	char name[LV_DM_NAME_MAX];
+	struct json_object *res = NULL, *o;
+	struct err e = { { 0 } };
+	int n = -1;
+
+	if (!lvm_daemon_up(c, d))
+		return -1;
+	lv_dm_name(vg, lv, name);
+	/* info answers with an array: the one device of that name */
+	if (!dmctl_call(d, "info", dmctl_named(name), &res, &e) && res && json_object_is_type(res, json_type_array) &&
+	    json_object_array_length(res) == 1)
+		n = json_object_object_get_ex(json_object_array_get_idx(res, 0), "open_count", &o) ? json_object_get_int(o)
+												   : 0;
+	json_object_put(res);
+	return n;
 }
 
 const struct vg_lv *lvm_vg_lv_in_use(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg)

@@ -128,6 +128,9 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_MAXLVS] = { "maxlogicalvolumes", "l", "N", "the VG's MaxLogicalVolume (0: unlimited)" },
 	[C_MDIGNORE] = { "metadataignore", NULL, "y|n", "the PV's metadata areas ignored (no VG text written there) "
 			 "or in use" },
+	[C_RESIZEFS] = { "resizefs", "r", NULL, "resize the LV's filesystem (ext2/3/4) with it, as lvm2's fsadm: fsck, "
+			 "resize2fs; online when mounted from a loop device over ulvmd's FUSE file" },
+	[C_NOFSCK] = { "nofsck", "n", NULL, "-r: no fsck before the resize" },
 	[C_VGMDCOPIES] = { "vgmetadatacopies", NULL, "N|all|unmanaged", "metadata areas of the VG kept in use "
 			   "(the others ignored); all: every one, then unmanaged" },
 	[C_ORIGINNAME] = { "originname", NULL, "NAME", "lvconvert --type thin: the name of the new external origin "
@@ -182,7 +185,7 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 #define PVCREATE_OPTS (BIT(C_MDCOPIES) | BIT(C_PVMDCOPIES) | BIT(C_MDSIZE) | BIT(C_DATAALIGN) | \
 		       BIT(C_UUID) | BIT(C_YES) | BIT(C_FORCE) | BIT(C_ZERO) | BIT(C_MDIGNORE))
 #define RESIZE_OPTS (BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_YES) | \
-		     BIT(C_FORCE) | BIT(C_ALLOC) | BIT(C_POOLMDSIZE) | BIT(C_USEPOLICIES))
+		     BIT(C_FORCE) | BIT(C_ALLOC) | BIT(C_POOLMDSIZE) | BIT(C_USEPOLICIES) | BIT(C_RESIZEFS) | BIT(C_NOFSCK))
 #define REPORT_OPTS (BIT(R_OPTIONS) | BIT(R_UNITS) | BIT(R_NOHEADINGS) | BIT(R_SEPARATOR) | \
 		     BIT(R_NOSUFFIX) | BIT(R_REPORTFORMAT) | BIT(R_ALL) | BIT(R_SORT) | BIT(R_FOREIGN) | \
 		     BIT(R_NAMEPREFIXES) | BIT(R_UNQUOTED) | BIT(R_ROWS) | BIT(R_ALIGNED) | BIT(R_SELECT) | \

@@ -34,7 +34,7 @@ enum {
 	C_CACHEPOOL, C_CACHEVOL, C_CACHEMODE, C_CACHEPOLICY, C_CACHESETTINGS, C_CACHEMDFORMAT, C_SPLITCACHE,
 	C_UNCACHE, C_WRITEMOSTLY, C_WRITEBEHIND, C_BASEVGNAME, C_IMPORT, C_ADDDEV, C_DELDEV, C_DELPVID, C_CHECK,
 	C_UPDATE, C_RESTOREMISSING, C_NEWUUID, C_ACTMODE, C_PARTIAL, C_RESTOREFILE, C_NORESTOREFILE, C_ADDPVID, C_POOLMETADATA, C_SWAPMETADATA,
-	C_ORIGINNAME, C_CACHEDEVICE, C_CACHESIZE, C_RESIZEABLE, C_MAXLV, C_MAXPV, C_MAXLVS, C_MDIGNORE, C_VGMDCOPIES,
+	C_ORIGINNAME, C_CACHEDEVICE, C_CACHESIZE, C_RESIZEABLE, C_MAXLV, C_MAXPV, C_MAXLVS, C_MDIGNORE, C_VGMDCOPIES, C_RESIZEFS, C_NOFSCK,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -167,6 +167,9 @@ int lvm_opt_yn(const struct lvm_cmd *c, int o, bool *v);
 int lvm_set_autoactivation(struct lvm_cmd *c, uint32_t *status, uint32_t bit);
 /* The LV's dm device exists in ulvmd (its name and its uuid). */
 bool lv_is_active(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv);
+/* The LV's open count in ulvmd (NBD clients, FUSE files held open), or -1
+ * when it is not active. */
+int lv_open_count(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv);
 /* An LV of @vg active in ulvmd, or whose extents a ulvmd this command
  * does not reach maps (lvm2's lvs_in_vg_activated); NULL when none. */
 const struct vg_lv *lvm_vg_lv_in_use(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg);

@@ -33,25 +33,6 @@ static const char *size(const struct dctx *x, uint64_t sectors, char buf[UNITS_B
 	return buf;
 }
 
-/* The LV's open count in ulvmd, or -1 when it is not active. */
-static int lv_open_count(struct dctx *x, const struct vg *vg, const struct vg_lv *lv)
-{
-	char name[LV_DM_NAME_MAX];
-	struct json_object *p, *res = NULL, *o;
-	struct err e = { { 0 } };
-	int n = -1;
-
-	if (!lvm_daemon_up(x->c, &x->d))
-		return -1;
-	lv_dm_name(vg, lv, name);
-	p = json_object_new_object();
-	json_object_object_add(p, "name", json_object_new_string(name));
-	if (!dmctl_call(&x->d, "info", p, &res, &e) && res)
-		n = json_object_object_get_ex(res, "open_count", &o) ? json_object_get_int(o) : 0;
-	json_object_put(res);
-	return n;
-}
-
 static void pv_full(struct dctx *x, const struct vgh *h, const struct vg_pv *p, const struct lvm_dev *d)
 {
 	char id[LVM_ID_TEXT_LEN + 1], b1[UNITS_BUF], b2[UNITS_BUF];
@@ -111,7 +92,7 @@ static void vg_full(struct dctx *x, const struct vgh *h)
 	for (unsigned i = 0; i < vg->nlv; i++)
 		if (vg->lv[i]->status & FLAG(LVF_VISIBLE)) {
 			visible++;
-			open += lv_open_count(x, vg, vg->lv[i]) > 0;
+			open += lv_open_count(x->c, &x->d, vg, vg->lv[i]) > 0;
 		}
 	for (unsigned i = 0; i < vg->npv; i++)
 		if (vg->pv[i]->pv) {
@@ -193,7 +174,7 @@ static void lv_full(struct dctx *x, const struct vgh *h, const struct vg_lv *lv)
 	const struct vg *vg = h->vg;
 	const struct segtype *st = lv_segtype(lv);
 	char id[LVM_ID_TEXT_LEN + 1], b[UNITS_BUF], when[64] = "";
-	int open = lv_open_count(x, vg, lv);
+	int open = lv_open_count(x->c, &x->d, vg, lv);
 	struct seg_display_ctx sx = { .vg = vg, .lv = lv, .out = stdout, .active = open >= 0, .size = display_size,
 				      .arg = x };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/fsadm.h"
 #include "cli/lvm_each.h"
 #include "common/args.h"
 #include "common/units.h"
@@ -340,6 +341,13 @@ int lvm_confirm_reduce(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, 
 	return 0;
 }
 
+/* lvextend, or a size given as +N: the LV can only grow. */
+static bool grows(const struct lvm_cmd *c)
+{
+	return !strcmp(c->verb, "lvextend") || (opt_set(c, C_SIZE) && opt_val(c, C_SIZE)[0] == '+') ||
+	       (opt_set(c, C_EXTENTS) && opt_val(c, C_EXTENTS)[0] == '+');
+}
+
 int lvm_lvresize(void *ctx, int argc, char **argv)
 {
 	struct lvm_cmd *c = ctx;
@@ -352,6 +360,8 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 	struct vg_lv *lv;
 	char sign, b1[UNITS_BUF], b2[UNITS_BUF];
 	bool grow_only = !strcmp(c->verb, "lvextend"), shrink_only = !strcmp(c->verb, "lvreduce");
+	bool resizefs = opt_set(c, C_RESIZEFS);
+	struct fsadm fs = { 0 };
 	uint64_t ext, target;
 	const char *t;
 	int r;
@@ -363,7 +373,19 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 	if ((r = alloc_policy(c, h.vg, lv, &req.policy)))
 		goto out;
 	if ((st = lv_change_type(h.vg, lv, true)) || opt_set(c, C_USEPOLICIES) || opt_set(c, C_POOLMDSIZE)) {
+		uint32_t before = lv->le_count;
+
+		resizefs = resizefs && !opt_set(c, C_USEPOLICIES) && !opt_set(c, C_POOLMDSIZE);
+		if (resizefs && !grows(c)) {
+			r = lvm_fail("Cannot shrink the filesystem of %s/%s with its LV: -r (--resizefs) of a %s LV "
+				     "only grows (lvextend -r).", h.vg->name, lv->name, st ? st->name : "");
+			goto out;
+		}
+		if (resizefs && (r = fsadm_check(c, &d, h.vg, lv, opt_set(c, C_NOFSCK), &fs)))
+			goto out;
 		r = lvm_hooks_lvresize(c, &d, &h, st, lv, argc - 1, argv + 1);
+		if (!r && resizefs && lv->le_count > before)
+			r = fsadm_resize(&fs, (uint64_t)lv->le_count * h.vg->extent_size * 512, false);
 		goto out;
 	}
 	if ((r = internal_check(h.vg, lv, "resize")))
@@ -412,8 +434,14 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 	uint32_t old = lv->le_count;
 	if (target < old && (r = mapped_elsewhere(c, &d, h.vg, &lv, 1)))
 		goto out;
+	/* lvm2: with -r the filesystem is checked first, and shrunk before its
+	 * LV (so no question), grown after */
+	if (resizefs && (r = fsadm_check(c, &d, h.vg, lv, opt_set(c, C_NOFSCK), &fs)))
+		goto out;
+	if (target < old && resizefs && (r = fsadm_resize(&fs, target * h.vg->extent_size * 512, true)))
+		goto out;
 	if (target < old) {
-		if ((r = lvm_confirm_reduce(c, &d, h.vg, lv, target)))
+		if (!resizefs && (r = lvm_confirm_reduce(c, &d, h.vg, lv, target)))
 			goto out;
 		if (lv_reduce(lv, old - (uint32_t)target, &e)) {
 			r = lvm_fail("%s", e.msg);
@@ -437,7 +465,10 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 	else
 		printf("  Logical volume %s/%s successfully resized.\n", h.vg->name, lv->name);
+	if (!r && resizefs && lv->le_count > old)
+		r = fsadm_resize(&fs, (uint64_t)lv->le_count * h.vg->extent_size * 512, false);
 out:
+	fsadm_close(&fs);
 	free(ranges);
 	dmctl_close(&d);
 	lvm_vg_release(&h);

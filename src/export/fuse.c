@@ -522,7 +522,9 @@ static void *loop_main(void *arg)
 
 int fuse_export_start(const char *dir, const struct nbd_exports *ex, struct fuse_export **out, struct err *e)
 {
-	char *argv[] = { (char *)"ulvmd", (char *)"-o", (char *)"default_permissions", NULL };
+	/* fsname and subtype: /proc/self/mountinfo says "fuse.ulvmd ulvmd",
+	 * which is how lvresize -r finds the files of a running ulvmd */
+	char *argv[] = { (char *)"ulvmd", (char *)"-o", (char *)"default_permissions,fsname=ulvmd,subtype=ulvmd", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	struct fuse_export *f = calloc(1, sizeof(*f));
 	bool mounted = false;

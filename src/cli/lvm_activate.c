@@ -12,12 +12,12 @@
 #include "lvm/activate.h"
 #include "lvm/lvref.h"
 #include "lvm/segtype.h"
+#include "lvm/settings.h"
 
 /* activation/auto_activation_volume_list: unset lets every LV in. */
 static bool in_auto_list(const struct lvm_cmd *c, const struct vg *vg, const struct vg_lv *lv)
 {
-	struct cfg_node *s = c->env.conf ? cfg_find(cfg_root(c->env.conf), "activation") : NULL;
-	struct cfg_node *l = s && s->type == CFG_SECTION ? cfg_find(s, "auto_activation_volume_list") : NULL;
+	const struct cfg_node *l = lvm_setting_node(&c->env, "activation/auto_activation_volume_list");
 	size_t vl = strlen(vg->name);
 
 	if (!l || l->type != CFG_ARRAY)

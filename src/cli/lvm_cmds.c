@@ -131,6 +131,9 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_RESIZEFS] = { "resizefs", "r", NULL, "resize the LV's filesystem (ext2/3/4) with it, as lvm2's fsadm: fsck, "
 			 "resize2fs; online when mounted from a loop device over ulvmd's FUSE file" },
 	[C_NOFSCK] = { "nofsck", "n", NULL, "-r: no fsck before the resize" },
+	[C_TYPECONFIG] = { "typeconfig", NULL, "TYPE", "lvmconfig: current, default, full, diff or list (also --type)" },
+	[C_WITHSUMMARY] = { "withsummary", NULL, NULL, "lvmconfig: each setting's one-line description" },
+	[C_WITHCOMMENTS] = { "withcomments", NULL, NULL, "lvmconfig: as --withsummary (ulvm keeps lvm2's first line)" },
 	[C_VGMDCOPIES] = { "vgmetadatacopies", NULL, "N|all|unmanaged", "metadata areas of the VG kept in use "
 			   "(the others ignored); all: every one, then unmanaged" },
 	[C_ORIGINNAME] = { "originname", NULL, "NAME", "lvconvert --type thin: the name of the new external origin "
@@ -211,6 +214,14 @@ static const struct cli_verb change_verbs[] = {
 	  "Change PVs (named, -a all, or -S): -x y|n makes their free extents allocatable or not, "
 	  "--addtag/--deltag their tags, -u gives each a new uuid, --metadataignore y|n stops or starts "
 	  "writing the VG's metadata to their metadata areas.", lvm_pvchange),
+	V("lvmconfig", "[SECTION|SECTION/KEY...]", 0, -1, BIT(C_TYPE) | BIT(C_TYPECONFIG) | BIT(C_WITHSUMMARY) |
+		  BIT(C_WITHCOMMENTS),
+	  "The configuration as lvm2's lvmconfig shows it: ulvm.conf (and --config) as set, or (--type "
+	  "default|full|diff|list) the settings ulvm honours with lvm2's defaults.", lvm_lvmconfig),
+	V("dumpconfig", "[SECTION|SECTION/KEY...]", 0, -1, BIT(C_TYPE) | BIT(C_TYPECONFIG) | BIT(C_WITHSUMMARY) |
+		  BIT(C_WITHCOMMENTS), "lvmconfig (lvm2's other name).", lvm_lvmconfig),
+	V("config", "[SECTION|SECTION/KEY...]", 0, -1, BIT(C_TYPE) | BIT(C_TYPECONFIG) | BIT(C_WITHSUMMARY) |
+		  BIT(C_WITHCOMMENTS), "lvmconfig (lvm2's other name).", lvm_lvmconfig),
 	V("vgcreate", "VG PV...", 2, -1, BIT(C_PESIZE) | PVCREATE_OPTS | BIT(C_ALLOC) | BIT(C_SYSTEMID) | BIT(C_SETAUTOACT) |
 		  BIT(C_ADDTAG) | BIT(C_MAXLVS) | BIT(C_MAXPV) | BIT(C_VGMDCOPIES),
 	  "Create VG on the PVs (made PVs first when they are not); --[vg]metadatacopies: how many of their "
@@ -395,7 +406,7 @@ bool lvm_confirm(const struct lvm_cmd *c, const char *question)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-int lvm_setup(struct lvm_cmd *c, bool rw)
+static int setup(struct lvm_cmd *c, bool rw, bool scan)
 {
 	struct err e = { { 0 } };
 	struct cfg_tree *override = NULL;
@@ -414,10 +425,13 @@ int lvm_setup(struct lvm_cmd *c, bool rw)
 	 * the layers that are not handed the environment */
 	if (c->g->run_dir)
 		setenv("ULVM_RUN_DIR", c->g->run_dir, 1);
-	if (!r)
+	if (!r && scan)
 		r = lvm_scan(&c->env, &e);
 	return r ? lvm_fail("%s", e.msg) : 0;
 }
+
+int lvm_setup(struct lvm_cmd *c, bool rw) { return setup(c, rw, true); }
+int lvm_setup_config(struct lvm_cmd *c) { return setup(c, false, false); }
 
 int lvm_parse_activate(struct lvm_cmd *c, bool *on, bool *autoact)
 {

@@ -34,7 +34,7 @@ enum {
 	C_CACHEPOOL, C_CACHEVOL, C_CACHEMODE, C_CACHEPOLICY, C_CACHESETTINGS, C_CACHEMDFORMAT, C_SPLITCACHE,
 	C_UNCACHE, C_WRITEMOSTLY, C_WRITEBEHIND, C_BASEVGNAME, C_IMPORT, C_ADDDEV, C_DELDEV, C_DELPVID, C_CHECK,
 	C_UPDATE, C_RESTOREMISSING, C_NEWUUID, C_ACTMODE, C_PARTIAL, C_RESTOREFILE, C_NORESTOREFILE, C_ADDPVID, C_POOLMETADATA, C_SWAPMETADATA,
-	C_ORIGINNAME, C_CACHEDEVICE, C_CACHESIZE, C_RESIZEABLE, C_MAXLV, C_MAXPV, C_MAXLVS, C_MDIGNORE, C_VGMDCOPIES, C_RESIZEFS, C_NOFSCK,
+	C_ORIGINNAME, C_CACHEDEVICE, C_CACHESIZE, C_RESIZEABLE, C_MAXLV, C_MAXPV, C_MAXLVS, C_MDIGNORE, C_VGMDCOPIES, C_RESIZEFS, C_NOFSCK, C_TYPECONFIG, C_WITHSUMMARY, C_WITHCOMMENTS,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -88,6 +88,8 @@ int lvm_vg_resizeable(const struct vg *vg);
 int lvm_vg_lv_room(const struct vg *vg);
 /* Set up the environment and scan the devices. */
 int lvm_setup(struct lvm_cmd *c, bool rw);
+/* The environment's configuration only (lvmconfig): no scan. */
+int lvm_setup_config(struct lvm_cmd *c);
 /* "vg/lv" or "lv" with @vgdef; -1 with a message when malformed. */
 int lvm_split_lvname(const char *arg, char *vg, size_t vgsize, const char **lv);
 /* The PV arguments after the VG/LV: allowed PVs and PE ranges (*r
@@ -97,6 +99,7 @@ int lvm_pv_args(struct vgh *h, int argc, char **argv, struct alloc_range **r, un
 int lvm_split_dmname(const char *arg, char *vg, size_t vgsize, char *lv, size_t lvsize);
 
 int lvm_pvcreate(void *ctx, int argc, char **argv);
+int lvm_lvmconfig(void *ctx, int argc, char **argv);
 int lvm_pvremove(void *ctx, int argc, char **argv);
 int lvm_pvresize(void *ctx, int argc, char **argv);
 int lvm_pvmove(void *ctx, int argc, char **argv);

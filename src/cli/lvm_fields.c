@@ -16,6 +16,7 @@
 #include "lvm/mda.h"
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
+#include "lvm/settings.h"
 
 /* A device's state, as ulvmd's "info" gives it. */
 #define DEV_OPEN 1u
@@ -405,7 +406,7 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	}
 	/* lvm2's report/time_format (--config 'report/time_format="%s"') */
 	if (!x->time_format)
-		x->time_format = lvm_conf_str(&x->c->env, "report", "time_format", "%Y-%m-%d %T %z");
+		x->time_format = lvm_setting_str(&x->c->env, "report/time_format");
 	lv_generic(r, vg, lv, x->time_format);
 	type_report(x, vg, lv, r, attr, &kind);
 	lv_kind(r, lv, &kind);

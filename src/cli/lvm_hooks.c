@@ -12,6 +12,7 @@
 #include "lvm/alloc.h"
 #include "lvm/lvref.h"
 #include "lvm/segtype.h"
+#include "lvm/settings.h"
 
 /* A size option into extents (rounded up); @sign NULL: none allowed. */
 static int size_opt(struct lvm_cmd *c, int o, char unit, const struct vg *vg, uint64_t *extents, char *sign)
@@ -273,7 +274,7 @@ int lvm_hooks_lvcreate(struct lvm_cmd *c, int argc, char **argv)
 	 * pool and LV) or snapshot (an old-style snapshot of a zero LV) */
 	tname = opt_set(c, C_TYPE) ? opt_val(c, C_TYPE) : opt_set(c, C_MIRRORS) && !opt_set(c, C_SNAPSHOT) ? "raid1" : NULL;
 	if (!tname && opt_set(c, C_VIRTUALSIZE) && !opt_set(c, C_THIN) && !opt_set(c, C_THINPOOL) && !req.origin)
-		tname = lvm_conf_str(&c->env, "global", "sparse_segtype_default", "thin");
+		tname = lvm_setting_str(&c->env, "global/sparse_segtype_default");
 	st = lv_create_segtype(tname, opt_set(c, C_SNAPSHOT), req.origin, opt_set(c, C_THIN),
 			       opt_set(c, C_SIZE) || opt_set(c, C_EXTENTS), opt_set(c, C_VIRTUALSIZE),
 			       opt_set(c, C_THINPOOL));

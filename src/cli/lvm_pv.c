@@ -14,6 +14,7 @@
 #include "lvm/config.h"
 #include "lvm/label.h"
 #include "lvm/report_lvm.h"
+#include "lvm/settings.h"
 
 static int size_opt(struct lvm_cmd *c, int o, char unit, uint64_t *bytes)
 {
@@ -190,7 +191,7 @@ int lvm_pvcreate(void *ctx, int argc, char **argv)
 	if (opt_set(c, C_RESTOREFILE) && !o.uuid)
 		return lvm_fail("--uuid is required with --restorefile");
 	if (o.uuid && !opt_set(c, C_RESTOREFILE) && !opt_set(c, C_NORESTOREFILE) &&
-	    lvm_conf_int(&c->env, "devices", "require_restorefile_with_uuid", 1))
+	    lvm_setting_int(&c->env, "devices/require_restorefile_with_uuid"))
 		return lvm_fail("--restorefile is required with --uuid");
 	if (o.uuid && argc > 1)
 		return lvm_fail("Can only set uuid on one volume at once.");

@@ -17,6 +17,7 @@
 #include "lvm/pvseg.h"
 #include "lvm/report_lvm.h"
 #include "lvm/segtype.h"
+#include "lvm/settings.h"
 
 enum rows { ROWS_VG, ROWS_LV, ROWS_SEG, ROWS_PV, ROWS_PVSEG };
 
@@ -181,7 +182,7 @@ int lvm_report(void *ctx, int argc, char **argv)
 		return r;
 	}
 	/* known once the configuration is read, before the first row */
-	if (lvm_conf_int(&c->env, "report", "binary_values_as_numeric", 0))
+	if (lvm_setting_int(&c->env, "report/binary_values_as_numeric"))
 		report_set_binary(rep);
 	lvm_fields_init(&w.f, c, rep);
 	w.hidden = how.hidden;

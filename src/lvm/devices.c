@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "io/dev.h"
+#include "lvm/settings.h"
 
 #define DEVICES_FILE "devices"
 #define CONF_FILE "ulvm.conf"
@@ -200,7 +201,7 @@ static int read_devices_file(struct lvm_env *env, struct err *e)
  * machineid (/etc/machine-id). */
 static int local_system_id(struct lvm_env *env, struct err *e)
 {
-	const char *src = lvm_conf_str(env, "global", "system_id_source", "none");
+	const char *src = lvm_setting_str(env, "global/system_id_source");
 	struct utsname u;
 	FILE *f;
 
@@ -211,7 +212,7 @@ static int local_system_id(struct lvm_env *env, struct err *e)
 		if (!uname(&u))
 			snprintf(env->system_id, sizeof(env->system_id), "%s", u.nodename);
 	} else if (!strcmp(src, "lvmlocal")) {
-		snprintf(env->system_id, sizeof(env->system_id), "%s", lvm_conf_str(env, "local", "system_id", ""));
+		snprintf(env->system_id, sizeof(env->system_id), "%s", lvm_setting_str(env, "local/system_id"));
 	} else if (!strcmp(src, "machineid")) {
 		if ((f = fopen("/etc/machine-id", "r"))) {
 			if (!fgets(env->system_id, sizeof(env->system_id), f))
@@ -250,10 +251,10 @@ int lvm_env_init(struct lvm_env *env, const char *confdir, const char *devices, 
 	}
 	if ((r = local_system_id(env, e)))
 		return r;
-	if ((r = lvm_activation_mode_set(env, lvm_conf_str(env, "activation", "activation_mode", "degraded"), e)))
+	if ((r = lvm_activation_mode_set(env, lvm_setting_str(env, "activation/activation_mode"), e)))
 		return r;
-	env->archive = lvm_conf_int(env, "backup", "archive", 1) != 0;
-	env->backup = lvm_conf_int(env, "backup", "backup", 1) != 0;
+	env->archive = lvm_setting_int(env, "backup/archive") != 0;
+	env->backup = lvm_setting_int(env, "backup/backup") != 0;
 	if (devices) {
 		char *copy = strdup(devices), *tok, *save = NULL;
 

@@ -23,6 +23,7 @@
  *    ours alone and the path still names it, unlink the file; close.
  */
 #include "lvm/devices.h"
+#include "lvm/settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,11 +34,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define LVM2_LOCK_DIR "/run/lock/lvm"
 
 static int lock_dir(struct lvm_env *env, char *dir, size_t size)
 {
-	const char *d = lvm_conf_str(env, "global", "locking_dir", LVM2_LOCK_DIR);
+	const char *d = lvm_setting_str(env, "global/locking_dir");
 
 	if ((size_t)snprintf(dir, size, "%s", d) < size && !lvm_mkdirs(dir) && !access(dir, W_OK | X_OK))
 		return 0;
@@ -92,7 +92,7 @@ int lvm_lock(struct lvm_env *env, const char *name, bool excl, int *fd, struct e
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	snprintf(aux, sizeof(aux), "%s:aux", path);
-	if (lvm_conf_int(env, "global", "prioritise_write_locks", 1) && (r = do_flock(aux, LOCK_EX, &afd)))
+	if (lvm_setting_int(env, "global/prioritise_write_locks") && (r = do_flock(aux, LOCK_EX, &afd)))
 		return err_set(e, r, "lock %s: %s", aux, strerror(-r));
 	if (afd >= 0 && !excl) /* a reader lets the aux lock go first, as lvm2 */
 		undo_flock(aux, afd), afd = -1;

@@ -42,6 +42,7 @@
 #include "lvm/segtype/cache_lv.h"
 #include "lvm/thin_lv.h"
 #include "lvm/wipe.h"
+#include "lvm/settings.h"
 
 const struct cache_seg *cache_model(const struct vg_lv *lv)
 {
@@ -470,7 +471,7 @@ bool cache_confirm(struct lv_change *ch, const char *fmt, const char *a, const c
 /* The defaults lvm2 takes from lvm.conf's allocation section. */
 static int conf_mode(struct lv_change *ch, enum cache_mode *m, struct err *e)
 {
-	return cache_mode_parse(lvm_conf_str(ch->env, "allocation", "cache_mode", "writethrough"), m, e);
+	return cache_mode_parse(lvm_setting_str(ch->env, "allocation/cache_mode"), m, e);
 }
 
 /* cache_set_params on the pool of a new cache (chunk, mode, policy,
@@ -480,7 +481,7 @@ static int pool_params(struct lv_change *ch, const struct vg_lv *pool, const str
 {
 	const struct vg_lv *cmeta = vg_find_lv(ch->h->vg, pm->metadata);
 	uint64_t size = (uint64_t)pool->le_count * ch->h->vg->extent_size, min;
-	int64_t conf = lvm_conf_int(ch->env, "allocation", "cache_pool_chunk_size", 0) * 2;
+	int64_t conf = lvm_setting_int(ch->env, "allocation/cache_pool_chunk_size") * 2;
 	uint32_t chunk = req->chunk_size ? req->chunk_size : conf > 0 ? (uint32_t)conf : 0;
 	char b1[UNITS_BUF], b2[UNITS_BUF], b3[UNITS_BUF];
 	int r;
@@ -490,9 +491,9 @@ static int pool_params(struct lv_change *ch, const struct vg_lv *pool, const str
 	if (!pm->cs.mode && (r = conf_mode(ch, &pm->cs.mode, e)))
 		return r;
 	if (!pm->cs.policy)
-		pm->cs.policy = lvm_conf_str(ch->env, "allocation", "cache_policy", "smq");
+		pm->cs.policy = lvm_setting_str(ch->env, "allocation/cache_policy");
 	if (!pm->cs.format) {
-		int64_t f = lvm_conf_int(ch->env, "allocation", "cache_metadata_format", 0);
+		int64_t f = lvm_setting_int(ch->env, "allocation/cache_metadata_format");
 
 		pm->cs.format = f == 1 || f == 2 ? (unsigned)f : 2;
 	}
@@ -518,7 +519,7 @@ static int cvol_params(struct lv_change *ch, const struct vg_lv *fast, const str
 {
 	struct vg *vg = ch->h->vg;
 	uint64_t E = vg->extent_size, size = (uint64_t)fast->le_count * E, meta = req->meta_extents * E;
-	int64_t conf = lvm_conf_int(ch->env, "allocation", "cache_pool_chunk_size", 0) * 2;
+	int64_t conf = lvm_setting_int(ch->env, "allocation/cache_pool_chunk_size") * 2;
 	char b1[UNITS_BUF];
 	int r;
 
@@ -530,7 +531,7 @@ static int cvol_params(struct lv_change *ch, const struct vg_lv *fast, const str
 	if (!m->cs.mode && (r = conf_mode(ch, &m->cs.mode, e)))
 		return r;
 	if (!m->cs.policy)
-		m->cs.policy = lvm_conf_str(ch->env, "allocation", "cache_policy", "smq");
+		m->cs.policy = lvm_setting_str(ch->env, "allocation/cache_policy");
 	m->cs.chunk_size = req->chunk_size ? req->chunk_size : conf > 0 ? (uint32_t)conf : CACHE_CHUNK_DEFAULT;
 	if ((r = cache_chunk_check(m->cs.chunk_size, e)))
 		return r;
@@ -781,7 +782,7 @@ static int change_settings(struct lv_change *ch, struct vg_lv *lv, const struct 
 	if ((r = cache_opts_apply(vg, &req->cache, &cs, e)))
 		goto out;
 	if (req->cache.nsettings && !cs.policy)
-		cs.policy = lvm_conf_str(ch->env, "allocation", "cache_policy", "smq");
+		cs.policy = lvm_setting_str(ch->env, "allocation/cache_policy");
 	if (m->cachevol) {
 		struct cache_seg n = *m;
 

@@ -33,6 +33,7 @@
 #include "lvm/segtype/cache_lv.h"
 #include "lvm/thin_lv.h"
 #include "lvm/wipe.h"
+#include "lvm/settings.h"
 
 /* ---- settings ---- */
 
@@ -778,7 +779,7 @@ static int spare_for(struct lv_change *ch, uint32_t meta, struct err *e)
 /* The chunk size of a new pool of @data sectors (update_cache_pool_params). */
 static int pool_chunk(struct lv_change *ch, uint32_t given, uint64_t data, uint32_t *chunk, struct err *e)
 {
-	int64_t conf = lvm_conf_int(ch->env, "allocation", "cache_pool_chunk_size", 0) * 2;
+	int64_t conf = lvm_setting_int(ch->env, "allocation/cache_pool_chunk_size") * 2;
 	uint64_t min = ((data + CACHE_MAX_CHUNKS - 1) / CACHE_MAX_CHUNKS + CACHE_CHUNK_MIN - 1) / CACHE_CHUNK_MIN *
 		       CACHE_CHUNK_MIN;
 	char b1[UNITS_BUF], b2[UNITS_BUF], b3[UNITS_BUF];
@@ -849,7 +850,7 @@ static int new_pool_settings(struct lv_change *ch, const struct lv_cache_opts *o
 	if ((r = cache_opts_apply(ch->h->vg, o, cs, e)))
 		return r;
 	if ((o->nsettings || cs->format == 2) && !cs->policy)
-		cs->policy = lvm_conf_str(ch->env, "allocation", "cache_policy", "smq");
+		cs->policy = lvm_setting_str(ch->env, "allocation/cache_policy");
 	return 0;
 }
 
@@ -1044,7 +1045,7 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	if (old->cs.nset)
 		memcpy(m.cs.set, old->cs.set, old->cs.nset * sizeof(*m.cs.set));
 	if (!(r = cache_opts_apply(vg, &req->cache, &m.cs, e)) && req->cache.nsettings && !m.cs.policy)
-		m.cs.policy = lvm_conf_str(ch->env, "allocation", "cache_policy", "smq");
+		m.cs.policy = lvm_setting_str(ch->env, "allocation/cache_policy");
 	if (!r && !(r = cache_pool_set(vg, lv, &m, e)) && !(r = lvm_vg_commit(ch->env, ch->h, e)))
 		fprintf(ch->out, "  Logical volume %s/%s changed.\n", vg->name, lv->name);
 	cache_settings_free(&m.cs);

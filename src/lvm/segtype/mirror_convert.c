@@ -33,6 +33,7 @@
 #include "lvm/segtype/mirror_lv.h"
 #include "lvm/segtype/raid_lv.h"
 #include "lvm/vg_internal.h"
+#include "lvm/settings.h"
 
 /* The legs and log of a mirror LV made by lvcreate --type mirror. */
 static int legs_of(const struct vg *vg, const struct vg_lv *lv, struct images *im, struct vg_lv **log,
@@ -491,11 +492,11 @@ enum seg_missing mirror_missing(const struct vg *vg, const struct vg_lv *lv)
 }
 
 /* Whether --repair replaces what failed: as asked, or as the policy
- * @key of activation/ says (--use-policies; "allocate" replaces). */
-static bool want_replace(struct lv_change *ch, bool policy, const char *key, const char *def, const char *question)
+ * setting @path says (--use-policies; "allocate" replaces). */
+static bool want_replace(struct lv_change *ch, bool policy, const char *path, const char *question)
 {
 	if (policy)
-		return !strcmp(lvm_conf_str(ch->env, "activation", key, def), "allocate");
+		return !strcmp(lvm_setting_str(ch->env, path), "allocate");
 	return !ch->confirm || ch->confirm(ch->ctx, question);
 }
 
@@ -550,10 +551,10 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, bool remo
 	if (log_bad)
 		fprintf(ch->out, "  Mirror log status: 1 of 1 images failed.\n");
 	new_log = log_bad && nbad < n - 1 && !remove_only &&
-		  want_replace(ch, policy, "mirror_log_fault_policy", "allocate",
+		  want_replace(ch, policy, "activation/mirror_log_fault_policy",
 			       "Attempt to replace failed mirror log? [y/n]: ");
 	new_legs = nbad && !remove_only &&
-		   want_replace(ch, policy, "mirror_image_fault_policy", "remove",
+		   want_replace(ch, policy, "activation/mirror_image_fault_policy",
 				"Attempt to replace failed mirror images (requires full device resync)? [y/n]: ");
 	disk = log && (!log_bad || new_log);
 	if ((log_bad && (r = change_log(ch, lv, false, false, e))) ||

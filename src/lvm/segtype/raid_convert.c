@@ -49,6 +49,7 @@
 #include "lvm/segtype/mirror_lv.h"
 #include "lvm/segtype/raid_lv.h"
 #include "lvm/vg_internal.h"
+#include "lvm/settings.h"
 
 static const struct raid_seg *model(const struct vg_lv *lv)
 {
@@ -537,7 +538,7 @@ static int repair(struct lv_change *ch, struct vg_lv *lv, bool policy, struct er
 	if (!nbad)
 		return err_set(e, -EINVAL, "LV %s/%s has no failed images: nothing to repair.", vg->name, lv->name);
 	if (policy) {
-		const char *p = lvm_conf_str(ch->env, "activation", "raid_fault_policy", "warn");
+		const char *p = lvm_setting_str(ch->env, "activation/raid_fault_policy");
 
 		if (strcmp(p, "allocate")) {
 			fprintf(ch->out, "  WARNING: raid LV %s/%s has %u failed image%s; activation/raid_fault_policy is "

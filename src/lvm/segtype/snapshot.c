@@ -37,6 +37,7 @@
 #include "lvm/segtype.h"
 #include "lvm/vg_internal.h"
 #include "lvm/wipe.h"
+#include "lvm/settings.h"
 
 extern const struct segtype segtype_snapshot;
 
@@ -445,8 +446,8 @@ static int snapshot_resize(struct lv_change *ch, struct vg_lv *lv, const struct 
 	if (lv_internal(lv))
 		return err_set(e, -EINVAL, "Cannot resize internal LV %s/%s: resize its snapshot.", vg->name, lv->name);
 	if (req->policies) {
-		int64_t th = lvm_conf_int(ch->env, "activation", "snapshot_autoextend_threshold", 100);
-		int64_t pct = lvm_conf_int(ch->env, "activation", "snapshot_autoextend_percent", 20);
+		int64_t th = lvm_setting_int(ch->env, "activation/snapshot_autoextend_threshold");
+		int64_t pct = lvm_setting_int(ch->env, "activation/snapshot_autoextend_percent");
 		uint64_t used = 0, total = 0;
 
 		if (th >= 100 || pct <= 0) {

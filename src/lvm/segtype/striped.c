@@ -24,6 +24,7 @@
 #include "lvm/devices.h"
 #include "lvm/segtype.h"
 #include "lvm/vg_internal.h"
+#include "lvm/settings.h"
 
 static int striped_import(struct vg *vg, const struct cfg_node *pvs, const struct cfg_node *sn, struct lv_seg *s,
 			  struct err *e)
@@ -141,7 +142,7 @@ static int missing_area(struct lv_plan *p, const struct vg_lv *lv, unsigned seg,
 			size_t size, struct err *e)
 {
 	const struct lv_seg *s = &lv->seg[seg];
-	const char *filler = lvm_conf_str(p->env, "activation", "missing_stripe_filler", "error");
+	const char *filler = lvm_setting_str(p->env, "activation/missing_stripe_filler");
 	struct lv_plan_dev *d;
 	char layer[32], *table;
 

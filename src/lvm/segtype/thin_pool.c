@@ -32,6 +32,7 @@
 #include "lvm/lvref.h"
 #include "lvm/segtype.h"
 #include "lvm/thin_lv.h"
+#include "lvm/settings.h"
 
 static const char *opt_str(const struct cfg_node *sn, const char *key)
 {
@@ -87,7 +88,7 @@ static void pool_free(struct lv_seg *s)
  * passes activation/thin_pool_autoextend_threshold percent (100: off). */
 static uint64_t pool_lwm(const struct lv_plan *p, const struct vg_lv *pool, uint32_t chunk)
 {
-	int64_t th = p->env ? lvm_conf_int(p->env, "activation", "thin_pool_autoextend_threshold", 100) : 100;
+	int64_t th = p->env ? lvm_setting_int(p->env, "activation/thin_pool_autoextend_threshold") : 100;
 	uint64_t blocks = (uint64_t)pool->le_count * p->vg->extent_size / chunk;
 
 	if (th <= 0 || th >= 100)
@@ -455,8 +456,8 @@ static int pool_repair(struct lv_change *ch, struct vg_lv *pool, struct err *e)
 {
 	struct vg *vg = ch->h->vg;
 	const struct thin_pool_seg *tp = lv_seg_model(pool, &segtype_thin_pool);
-	const char *tool = lvm_conf_str(ch->env, "global", "thin_repair_executable", "/usr/sbin/thin_repair");
-	const char *dump = lvm_conf_str(ch->env, "global", "thin_dump_executable", "/usr/sbin/thin_dump");
+	const char *tool = lvm_setting_str(ch->env, "global/thin_repair_executable");
+	const char *dump = lvm_setting_str(ch->env, "global/thin_dump_executable");
 	char in[64], out[64], layer[LV_DM_NAME_MAX + LV_DM_LAYER_MAX], newname[LVM_NAME_LEN], line[512];
 	struct vg_lv *m = thin_pool_sub(vg, pool, true), *sp;
 	int fin = -1, fout = -1, r, st;
@@ -712,8 +713,8 @@ static int pool_remove(struct lv_change *ch, struct vg_lv *lv, struct err *e)
 static int pool_policies(struct lv_change *ch, struct vg_lv *lv, struct vg_lv **sub, uint64_t *ext, struct err *e)
 {
 	const struct vg *vg = ch->h->vg;
-	int64_t th = lvm_conf_int(ch->env, "activation", "thin_pool_autoextend_threshold", 100);
-	int64_t pct = lvm_conf_int(ch->env, "activation", "thin_pool_autoextend_percent", 20);
+	int64_t th = lvm_setting_int(ch->env, "activation/thin_pool_autoextend_threshold");
+	int64_t pct = lvm_setting_int(ch->env, "activation/thin_pool_autoextend_percent");
 	char tpool[LV_DM_NAME_MAX + LV_DM_LAYER_MAX];
 	struct thin_pool_status s;
 	struct err e2 = { { 0 } };

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lvm/alloc.h"
+
 #define BIT(o) CLI_BIT(o)
 #define CBIT(o) CLI_BIT(C_COMMON + (o))
 #define RBIT(o) CLI_BIT(R_COMMON + (o))
@@ -134,6 +136,10 @@ static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
 	[C_TYPECONFIG] = { "typeconfig", NULL, "TYPE", "lvmconfig: current, default, full, diff or list (also --type)" },
 	[C_WITHSUMMARY] = { "withsummary", NULL, NULL, "lvmconfig: each setting's one-line description" },
 	[C_WITHCOMMENTS] = { "withcomments", NULL, NULL, "lvmconfig: as --withsummary (ulvm keeps lvm2's first line)" },
+	[C_CONTIGUOUS] = { "contiguous", "C", "y|n", "allocation policy contiguous (y) or inherited from the VG (n)" },
+	[C_SETACTSKIP] = { "setactivationskip", "k", "y|n", "the LV is skipped by activation unless -K" },
+	[C_READAHEAD] = { "readahead", "r", "auto|none|N", "the LV's read ahead, in sectors (or with a unit)" },
+	[C_ERRORWHENFULL] = { "errorwhenfull", NULL, "y|n", "a thin pool fails writes when full (y) or queues them" },
 	[C_VGMDCOPIES] = { "vgmetadatacopies", NULL, "N|all|unmanaged", "metadata areas of the VG kept in use "
 			   "(the others ignored); all: every one, then unmanaged" },
 	[C_ORIGINNAME] = { "originname", NULL, "NAME", "lvconvert --type thin: the name of the new external origin "
@@ -261,7 +267,8 @@ static const struct cli_verb change_verbs[] = {
 		  BIT(C_DISCARDS) | BIT(C_SETAUTOACT) | BIT(C_MIRRORS) | BIT(C_REGIONSIZE) | BIT(C_NOSYNC) |
 		  BIT(C_ADDTAG) | BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_MIRRORLOG) | BIT(C_CACHEMODE) |
 		  BIT(C_CACHEPOLICY) | BIT(C_CACHESETTINGS) | BIT(C_CACHEMDFORMAT) | BIT(C_CACHEPOOL) | BIT(C_CACHEVOL) |
-		  BIT(C_CACHEDEVICE) | BIT(C_CACHESIZE),
+		  BIT(C_CACHEDEVICE) | BIT(C_CACHESIZE) | BIT(C_CONTIGUOUS) | BIT(C_SETACTSKIP) | BIT(C_READAHEAD) |
+		  BIT(C_PERMISSION),
 	  "Create an LV (linear, striped, raid0, raid1, raid10, raid4/5/6, thin-pool, thin, thin snapshot, cache-pool) "
 	  "and activate it in ulvmd unless -an; --type cache|writecache --cachevol LV or --cachepool POOL: a new "
 	  "LV cached at once (or --cachedevice PV [--cachesize SIZE]: on a new cachevol); --type cache VG/LV: a new "
@@ -277,9 +284,13 @@ static const struct cli_verb change_verbs[] = {
 	V("lvchange", "VG/LV|VG|@TAG...", 0, -1, BIT(C_ACTIVATE) | BIT(C_YES) | BIT(C_PERMISSION) | BIT(C_IGNORESKIP) |
 		  BIT(C_SETAUTOACT) | BIT(C_SYNCACTION) | BIT(C_REBUILD) | BIT(C_REFRESH) | TAG_OPTS | BIT(C_SELECT) |
 		  BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_POLL) | BIT(C_CACHEMODE) | BIT(C_CACHEPOLICY) |
-		  BIT(C_CACHESETTINGS) | BIT(C_WRITEMOSTLY) | BIT(C_WRITEBEHIND) | BIT(C_ACTMODE) | BIT(C_PARTIAL),
+		  BIT(C_CACHESETTINGS) | BIT(C_WRITEMOSTLY) | BIT(C_WRITEBEHIND) | BIT(C_ACTMODE) | BIT(C_PARTIAL) |
+		  BIT(C_ALLOC) | BIT(C_CONTIGUOUS) | BIT(C_SETACTSKIP) | BIT(C_READAHEAD) | BIT(C_ERRORWHENFULL) |
+		  BIT(C_DISCARDS) | BIT(C_ZERO),
 	  "Activate (-ay) or deactivate (-an) LVs (named, or -S) in ulvmd; -p r|rw sets their permission, "
-	  "--addtag/--deltag their tags; --refresh reloads them; --syncaction, --rebuild, --writemostly and "
+	  "--addtag/--deltag their tags, --alloc/-C their allocation policy, -k their activation skip flag, "
+	  "-r their read ahead; --errorwhenfull, --discards and -Z act on thin pools; "
+	  "--refresh reloads them; --syncaction, --rebuild, --writemostly and "
 	  "--writebehind act on raid LVs; "
 	  "--cachemode, --cachepolicy and --cachesettings on cache and writecache LVs.",
 	  lvm_lvchange),
@@ -444,6 +455,89 @@ int lvm_parse_activate(struct lvm_cmd *c, bool *on, bool *autoact)
 		*on = false;
 	else
 		return lvm_fail("Invalid argument for --activate: %s (y, n or ay)", v);
+	return 0;
+}
+
+bool lvm_lv_props_given(const struct lvm_cmd *c)
+{
+	return opt_set(c, C_CONTIGUOUS) || opt_set(c, C_SETACTSKIP) || opt_set(c, C_READAHEAD) ||
+	       (opt_set(c, C_ALLOC) && !strcmp(c->verb, "lvchange"));
+}
+
+/* lvm2's readahead_arg: auto, none, or a size (sectors without a unit),
+ * rounded down to whole 4 KiB pages (at least one) with its warning. */
+static int read_ahead_arg(const struct lvm_cmd *c, bool *set, int64_t *sectors)
+{
+	const char *v = opt_val(c, C_READAHEAD);
+	struct err e = { { 0 } };
+	uint64_t n;
+	char sign;
+
+	*set = true;
+	if (!strcmp(v, "auto")) {
+		*set = false;
+		return 0;
+	}
+	if (!strcmp(v, "none")) {
+		*sectors = -1;
+		return 0;
+	}
+	if (lvm_parse_size(v, 's', &sign, &n, &e) || sign || n > UINT32_MAX - 1)
+		return lvm_fail("Invalid argument for --readahead: %s", v);
+	if (n % 8) {
+		n = n < 8 ? 8 : n / 8 * 8;
+		fflush(stdout);
+		fprintf(stderr, "  WARNING: Overriding readahead to %llu sectors, a multiple of 4K page size.\n",
+			(unsigned long long)n);
+	}
+	*sectors = (int64_t)n;
+	return 0;
+}
+
+int lvm_lv_props(const struct lvm_cmd *c, const struct vg *vg, struct vg_lv *lv, bool create, bool *changed)
+{
+	int r;
+
+	if (opt_set(c, C_ALLOC) || opt_set(c, C_CONTIGUOUS)) { /* lvchange.c's _lvchange_alloc */
+		bool contiguous = false;
+		const char *want, *now = lv->alloc ? lv->alloc : "inherit";
+		enum alloc_policy p;
+		struct err e = { { 0 } };
+
+		if (opt_set(c, C_CONTIGUOUS) && (r = lvm_opt_yn(c, C_CONTIGUOUS, &contiguous)))
+			return r;
+		want = opt_set(c, C_ALLOC) ? opt_val(c, C_ALLOC) : contiguous ? "contiguous" : "inherit";
+		if (strcmp(want, "inherit") && alloc_policy_parse(want, &p, &e))
+			return lvm_fail("%s", e.msg);
+		if (!strcmp(want, now) && !create)
+			return lvm_fail("Allocation policy of logical volume %s/%s is already %s.", vg->name, lv->name, now);
+		free(lv->alloc);
+		lv->alloc = strcmp(want, "inherit") ? strdup(want) : NULL;
+		*changed = true;
+	}
+	if (opt_set(c, C_SETACTSKIP)) { /* lv_set_activation_skip: no "already" */
+		bool skip = false;
+
+		if ((r = lvm_opt_yn(c, C_SETACTSKIP, &skip)))
+			return r;
+		lv->status = skip ? lv->status | FLAG(LVF_ACTIVATION_SKIP) : lv->status & ~FLAG(LVF_ACTIVATION_SKIP);
+		*changed = true;
+	}
+	if (opt_set(c, C_READAHEAD)) { /* _lvchange_readahead */
+		bool set;
+		int64_t n = 0;
+
+		if ((r = read_ahead_arg(c, &set, &n)))
+			return r;
+		if (!create && set == lv->has_read_ahead && (!set || n == lv->read_ahead)) {
+			if (!set)
+				return lvm_fail("Read ahead is already auto for %s/%s.", vg->name, lv->name);
+			return lvm_fail("Read ahead is already %u for %s/%s.", n < 0 ? 0u : (unsigned)n, vg->name, lv->name);
+		}
+		lv->has_read_ahead = set;
+		lv->read_ahead = n;
+		*changed = true;
+	}
 	return 0;
 }
 

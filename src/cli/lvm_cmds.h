@@ -34,7 +34,8 @@ enum {
 	C_CACHEPOOL, C_CACHEVOL, C_CACHEMODE, C_CACHEPOLICY, C_CACHESETTINGS, C_CACHEMDFORMAT, C_SPLITCACHE,
 	C_UNCACHE, C_WRITEMOSTLY, C_WRITEBEHIND, C_BASEVGNAME, C_IMPORT, C_ADDDEV, C_DELDEV, C_DELPVID, C_CHECK,
 	C_UPDATE, C_RESTOREMISSING, C_NEWUUID, C_ACTMODE, C_PARTIAL, C_RESTOREFILE, C_NORESTOREFILE, C_ADDPVID, C_POOLMETADATA, C_SWAPMETADATA,
-	C_ORIGINNAME, C_CACHEDEVICE, C_CACHESIZE, C_RESIZEABLE, C_MAXLV, C_MAXPV, C_MAXLVS, C_MDIGNORE, C_VGMDCOPIES, C_RESIZEFS, C_NOFSCK, C_TYPECONFIG, C_WITHSUMMARY, C_WITHCOMMENTS,
+	C_ORIGINNAME, C_CACHEDEVICE, C_CACHESIZE, C_RESIZEABLE, C_MAXLV, C_MAXPV, C_MAXLVS, C_MDIGNORE, C_VGMDCOPIES, C_RESIZEFS, C_NOFSCK, C_TYPECONFIG, C_WITHSUMMARY, C_WITHCOMMENTS, C_CONTIGUOUS, C_SETACTSKIP, C_READAHEAD,
+	C_ERRORWHENFULL,
 	C_COMMON
 };
 /* Options of the report family. */
@@ -165,6 +166,12 @@ bool lv_skip_activation(const struct lvm_cmd *c, const struct vg *vg, const stru
 /* -a y|ay|n: *on, and *autoact for ay. */
 int lvm_parse_activate(struct lvm_cmd *c, bool *on, bool *autoact);
 /* --setautoactivation y|n into the NOAUTOACTIVATE bit @bit of *status. */
+/* lvchange/lvcreate's LV properties lvm2 keeps in the VG text: --alloc
+ * and -C (allocation policy), --setactivationskip, --readahead.  *@changed
+ * is set when something changed; 0 or lvm_fail's code (lvm2's "already"
+ * messages). */
+int lvm_lv_props(const struct lvm_cmd *c, const struct vg *vg, struct vg_lv *lv, bool create, bool *changed);
+bool lvm_lv_props_given(const struct lvm_cmd *c);
 /* Option @o given as y|yes|n|no (lvm2's bool_VAL): *@v; else a message. */
 int lvm_opt_yn(const struct lvm_cmd *c, int o, bool *v);
 int lvm_set_autoactivation(struct lvm_cmd *c, uint32_t *status, uint32_t bit);

@@ -720,6 +720,20 @@ int lvm_hooks_lvchange_type(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, s
 
 	if (opt_set(c, C_SYNCACTION))
 		req.sync_action = opt_val(c, C_SYNCACTION);
+	if (opt_set(c, C_ERRORWHENFULL) || opt_set(c, C_ZERO)) { /* a thin pool's */
+		bool y = false;
+
+		if (opt_set(c, C_ERRORWHENFULL) && (r = lvm_opt_yn(c, C_ERRORWHENFULL, &y)))
+			return r;
+		if (opt_set(c, C_ERRORWHENFULL))
+			req.error_when_full = y ? 'y' : 'n';
+		if (opt_set(c, C_ZERO) && (r = lvm_opt_yn(c, C_ZERO, &y)))
+			return r;
+		if (opt_set(c, C_ZERO))
+			req.zero = y;
+	}
+	if (opt_set(c, C_DISCARDS))
+		req.discards = opt_val(c, C_DISCARDS);
 	if (opt_set(c, C_REBUILD) && opt_set(c, C_WRITEMOSTLY))
 		return lvm_fail("--rebuild and --writemostly are separate changes: give one at a time.");
 	if (opt_set(c, C_WRITEBEHIND)) {

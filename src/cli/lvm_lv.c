@@ -110,6 +110,8 @@ static int alloc_policy(struct lvm_cmd *c, const struct vg *vg, const struct vg_
 	struct err e = { { 0 } };
 	const char *s = opt_set(c, C_ALLOC) ? opt_val(c, C_ALLOC) : NULL;
 
+	if (!s && opt_set(c, C_CONTIGUOUS) && opt_val(c, C_CONTIGUOUS)[0] == 'y') /* lvcreate -C y */
+		s = "contiguous";
 	if (!s && lv && lv->alloc && strcmp(lv->alloc, "inherit"))
 		s = lv->alloc;
 	if (!s || !strcmp(s, "inherit"))
@@ -212,15 +214,19 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
+	bool props = false;
 	if ((opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &lv->status, FLAG(LVF_NOAUTOACTIVATE)))) ||
-	    (r = lvm_apply_tags(c, &lv->tags)))
+	    (r = lvm_apply_tags(c, &lv->tags)) || (r = lvm_lv_props(c, h.vg, lv, true, &props)))
 		goto out;
-	/* lvm2 keeps an explicit policy on the LV for its later extensions */
-	if (opt_set(c, C_ALLOC) && strcmp(opt_val(c, C_ALLOC), "inherit") &&
-	    !(lv->alloc = strdup(opt_val(c, C_ALLOC)))) {
-		r = lvm_fail("out of memory");
-		goto out;
+	if (opt_set(c, C_PERMISSION) && strcmp(opt_val(c, C_PERMISSION), "rw")) { /* lvcreate -p r */
+		if (strcmp(opt_val(c, C_PERMISSION), "r")) {
+			r = lvm_fail("Invalid argument for --permission: %s (r or rw)", opt_val(c, C_PERMISSION));
+			goto out;
+		}
+		lv->status &= ~FLAG(LVF_WRITE);
 	}
+	/* (lvm_lv_props: lvm2 keeps an explicit policy, --alloc or -C y, on
+	 * the LV for its later extensions) */
 	if (activate && lvm_daemon_up(c, &d)) { /* its dm name held by another device: refuse now */
 		char dm[LV_DM_NAME_MAX], uuid[LV_DM_UUID_MAX];
 
@@ -890,7 +896,8 @@ static int lvchange_one(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv, void
 {
 	struct lvchange *x = arg;
 	struct err e = { { 0 } };
-	bool perm = opt_set(c, C_PERMISSION), meta = perm || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c);
+	bool perm = opt_set(c, C_PERMISSION),
+	     meta = perm || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c) || lvm_lv_props_given(c);
 	int r;
 
 	if (x->typed) /* the type's own, and nothing else */
@@ -900,9 +907,11 @@ static int lvchange_one(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv, void
 	if (meta) {
 		bool active = perm && lv_is_active(c, &x->d, h->vg, lv);
 
+		bool changed = false;
+
 		if ((perm && (r = change_permission(h, lv, x->rw))) ||
 		    (opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &lv->status, FLAG(LVF_NOAUTOACTIVATE)))) ||
-		    (r = lvm_apply_tags(c, &lv->tags)))
+		    (r = lvm_apply_tags(c, &lv->tags)) || (r = lvm_lv_props(c, h->vg, lv, false, &changed)))
 			return r;
 		if (lvm_vg_commit(&c->env, h, &e) || (active && lv_reload(c, &x->d, h->vg, lv, &e)))
 			return lvm_fail("%s", e.msg);
@@ -929,11 +938,13 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	struct lvm_cmd *c = ctx;
 	struct lvchange x = { .d = { 0 } };
 	struct lvm_each how = { .lv = lvchange_one, .arg = &x, .foreign = true };
-	bool meta = opt_set(c, C_PERMISSION) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c);
+	bool meta = opt_set(c, C_PERMISSION) || opt_set(c, C_SETAUTOACT) || lvm_tags_given(c) || lvm_lv_props_given(c);
 	bool cache = opt_set(c, C_CACHEMODE) || opt_set(c, C_CACHEPOLICY) || opt_set(c, C_CACHESETTINGS);
+	bool pool = opt_set(c, C_ERRORWHENFULL) || opt_set(c, C_DISCARDS) || opt_set(c, C_ZERO);
 	bool raid = opt_set(c, C_MAXRECOVERY) || opt_set(c, C_MINRECOVERY) || opt_set(c, C_WRITEMOSTLY) ||
 		    opt_set(c, C_WRITEBEHIND);
-	bool typed = opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD) || raid || cache, refresh = opt_set(c, C_REFRESH);
+	bool typed = opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD) || raid || cache || pool,
+	     refresh = opt_set(c, C_REFRESH);
 	int r;
 
 	if (!argc && !opt_set(c, C_SELECT))
@@ -941,6 +952,7 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	x.typed = typed;
 	if (!opt_set(c, C_ACTIVATE) && !meta && !typed && !refresh)
 		return lvm_fail("Only lvchange -a y|n|ay, -p r|rw, --addtag/--deltag, --setautoactivation, --refresh, "
+				"--alloc, -C, -k, -r, --errorwhenfull, --discards, -Z, "
 				"--syncaction, --rebuild, --raid{max,min}recoveryrate, --writemostly, --writebehind and "
 				"--cachemode, --cachepolicy, "
 				"--cachesettings are implemented yet.");
@@ -953,7 +965,7 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 	}
 	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))
 		return r;
-	if ((r = lvm_setup(c, meta || cache || opt_set(c, C_REBUILD) || raid)) || (r = lvm_activation_opts(c)) ||
+	if ((r = lvm_setup(c, meta || cache || pool || opt_set(c, C_REBUILD) || raid)) || (r = lvm_activation_opts(c)) ||
 	    (r = lvm_sel_init(c, C_SELECT, &report_lvm_lvs, &how.sel)))
 		return r;
 	if ((opt_set(c, C_ACTIVATE) || opt_set(c, C_SYNCACTION) || opt_set(c, C_REBUILD) || refresh) &&

@@ -227,6 +227,8 @@ struct lv_convert_req {
 	const char *mirror_log;             /* --mirrorlog core|disk, or NULL */
 	const char *thin_pool;              /* --type thin --thinpool VG/POOL or POOL: the LV's new pool */
 	const char *origin_name;            /* --originname: the external origin's name, or NULL */
+	char error_when_full;               /* lvchange --errorwhenfull: 'y', 'n', or 0: not given */
+	const char *discards;               /* lvchange --discards, or NULL */
 };
 
 struct segtype {

@@ -166,7 +166,9 @@ static void export_lv(const struct vg *vg, struct cfg_node *lvs, const struct vg
 		cfg_add_str(l, "allocation_policy", lv->alloc);
 	if (lv->profile)
 		cfg_add_str(l, "profile", lv->profile);
-	if (lv->has_read_ahead)
+	if (lv->has_read_ahead && lv->read_ahead == -1) /* --readahead none */
+		cfg_set_comment(cfg_add_int(l, "read_ahead", -1), "# None", true);
+	else if (lv->has_read_ahead)
 		cfg_add_int(l, "read_ahead", lv->read_ahead);
 	if (lv->has_major)
 		cfg_add_int(l, "major", lv->major);

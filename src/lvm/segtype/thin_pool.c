@@ -169,15 +169,18 @@ static int pool_plan(struct lv_plan *p, const struct vg *vg, const struct vg_lv 
 	p->dev[p->n - 2].readonly = p->dev[p->n - 1].readonly = false;
 	lv_dm_name(vg, m, meta);
 	lv_dm_name(vg, d, data);
-	nf = !tp->zero + !strcmp(tp->discards, "ignore") + !strcmp(tp->discards, "nopassdown");
+	bool ewf = pool->status & FLAG(LVF_ERROR_WHEN_FULL); /* lvchange --errorwhenfull y */
+
+	nf = !tp->zero + !strcmp(tp->discards, "ignore") + !strcmp(tp->discards, "nopassdown") + ewf;
 	if (!(f = open_memstream(&t, &len)))
 		return err_set(e, -ENOMEM, "out of memory");
 	fprintf(f, "0 %" PRIu64 " thin-pool /dev/mapper/%s /dev/mapper/%s %u %" PRIu64,
 		(uint64_t)pool->le_count * vg->extent_size, meta, data, tp->chunk_size, pool_lwm(p, pool, tp->chunk_size));
 	if (nf)
-		fprintf(f, " %u%s%s%s", nf, tp->zero ? "" : " skip_block_zeroing",
+		fprintf(f, " %u%s%s%s%s", nf, tp->zero ? "" : " skip_block_zeroing",
 			strcmp(tp->discards, "ignore") ? "" : " ignore_discard",
-			strcmp(tp->discards, "nopassdown") ? "" : " no_discard_passdown");
+			strcmp(tp->discards, "nopassdown") ? "" : " no_discard_passdown",
+			ewf ? " error_if_no_space" : ""); /* libdm's order */
 	if (fclose(f)) {
 		free(t);
 		return err_set(e, -ENOMEM, "out of memory");
@@ -593,6 +596,59 @@ static int pool_swap_metadata(struct lv_change *ch, struct vg_lv *pool, const st
 	return lvm_vg_commit(ch->env, ch->h, e);
 }
 
+/* lvchange --errorwhenfull y|n, --discards, -Z y|n of a pool (lvm2's
+ * _lvchange_errorwhenfull and _lvchange_pool_update): the same refusals
+ * and words; one commit; an active pool's table is reloaded with them. */
+static int pool_change(struct lv_change *ch, struct vg_lv *pool, const struct lv_convert_req *req, struct err *e)
+{
+	static const char *const discards[] = { "ignore", "nopassdown", "passdown" };
+	struct vg *vg = ch->h->vg;
+	struct thin_pool_seg tp;
+	bool active = dmctl_up(ch->d) && lv_dm_active(ch->d, vg, pool);
+	int r;
+
+	if ((r = lv_thin_pool_seg(pool, &tp, e)))
+		return r;
+	if (req->error_when_full) {
+		bool want = req->error_when_full == 'y';
+
+		if (want == !!(pool->status & FLAG(LVF_ERROR_WHEN_FULL)))
+			return err_set(e, -EALREADY, "Error when full is already %sset for %s/%s.", want ? "" : "un",
+				       vg->name, pool->name);
+		pool->status ^= FLAG(LVF_ERROR_WHEN_FULL);
+	}
+	if (req->discards) {
+		const char *want = NULL;
+
+		for (unsigned i = 0; i < 3; i++)
+			if (!strcmp(req->discards, discards[i]))
+				want = discards[i];
+		if (!want)
+			return err_set(e, -EINVAL, "Invalid argument for --discards: %s", req->discards);
+		if (!strcmp(want, tp.discards))
+			return err_set(e, -EALREADY, "Logical volume %s/%s already uses --discards %s.", vg->name,
+				       pool->name, want);
+		if ((!strcmp(want, "ignore") || !strcmp(tp.discards, "ignore")) && active)
+			return err_set(e, -EBUSY, "Cannot change support for discards while pool volume %s/%s is active.",
+				       vg->name, pool->name);
+		tp.discards = want;
+	}
+	if (req->zero >= 0) {
+		/* lvm2 tests its THIN_ZERO_NO (non-zero) for "does not ": never */
+		if (tp.zero == (req->zero == 1))
+			return err_set(e, -EALREADY, "Logical volume %s/%s already zero new blocks.", vg->name,
+				       pool->name);
+		tp.zero = req->zero == 1;
+	}
+	if ((r = lv_set_thin_pool(vg, pool, pool->le_count, &tp, e)) || (r = lvm_vg_commit(ch->env, ch->h, e)))
+		return r;
+	vg = ch->h->vg;
+	if (active && (r = lvm_lv_reload(ch->env, ch->d, vg, vg_find_lv(vg, pool->name), e)))
+		return r;
+	fprintf(ch->out, "  Logical volume %s/%s changed.\n", vg->name, pool->name);
+	return 0;
+}
+
 /* lvconvert --type thin-pool [--poolmetadata MLV] VG/LV, or --thinpool
  * VG/LV (lvm2's _lvconvert_to_pool): LV becomes the pool's data LV
  * LV_tdata and the pool takes its name; MLV, or a new LV of the default
@@ -611,6 +667,9 @@ static int pool_convert(struct lv_change *ch, struct vg_lv *lv, const struct lv_
 	uint64_t meta;
 	int r;
 
+	if (lv_segtype(lv) == &segtype_thin_pool && !req->type_name &&
+	    (req->error_when_full || req->discards || (req->zero >= 0 && !req->repair)))
+		return pool_change(ch, lv, req, e);
 	if (lv_segtype(lv) == &segtype_thin_pool && req->repair && !req->type_name && req->mirrors < 0)
 		return pool_repair(ch, lv, e);
 	if (lv_segtype(lv) == &segtype_thin_pool && req->pool_metadata)

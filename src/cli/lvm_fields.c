@@ -312,8 +312,8 @@ static void lv_generic(struct report_row *r, const struct vg *vg, const struct v
 	report_set_s64(r, RF_LV_MINOR, lv->has_minor ? lv->minor : -1);
 	for (size_t i = 0; i < sizeof(none) / sizeof(*none); i++)
 		report_set_s64(r, none[i], -1);
-	if (lv->has_read_ahead && lv->read_ahead >= 0)
-		report_set_sectors(r, RF_LV_READ_AHEAD, (uint64_t)lv->read_ahead);
+	if (lv->has_read_ahead) /* -1: none, which lvm2 shows as 0 */
+		report_set_sectors(r, RF_LV_READ_AHEAD, lv->read_ahead < 0 ? 0 : (uint64_t)lv->read_ahead);
 	else
 		report_set_value(r, RF_LV_READ_AHEAD, "auto", UINT64_MAX);
 	if (lv->has_ctime && report_row_wants(r, RF_LV_TIME)) { /* localtime costs, in a VG of 1000s of LVs */

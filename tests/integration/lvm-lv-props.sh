@@ -45,6 +45,9 @@ twin() {
 			fail "$*: lvm2 and ulvm say different things"
 	done
 	same_text "$*"
+	local f=lv_name,lv_read_ahead,lv_allocation_policy,lv_allocation_locked,lv_skip_activation,lv_permissions,lv_when_full,discards,zero
+	lvm lvs --noheadings -o "$f" vga 2>/dev/null >"$T/l"
+	ulvm lvs --noheadings -o "$f" vgb | diff "$T/l" - || fail "$*: lvs of lvm2 (vga) and ulvm (vgb) differ"
 	echo "as lvm2: $* (exit $rc1)"
 }
 

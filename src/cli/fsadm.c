@@ -226,7 +226,6 @@ int fsadm_check(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const s
 	int open;
 
 	memset(f, 0, sizeof(*f));
-	f->yes = opt_set(c, C_YES);
 	lv_export_name(vg, lv, f->lvname, sizeof(f->lvname));
 	if ((open = lv_open_count(c, d, vg, lv)) < 0)
 		return lvm_fail("Logical volume %s/%s must be activated before resizing filesystem.", vg->name,
@@ -248,6 +247,11 @@ int fsadm_check(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const s
 		} else if (!open) {
 			snprintf(f->file, sizeof(f->file), "%s", file);
 		}
+	}
+	if (f->loop[0] && !f->mnt[0] && open > 1) {
+		fsadm_close(f);
+		return lvm_fail("fsadm: %s/%s is open by more than the loop device %s over ulvmd's FUSE file: resize "
+				"its filesystem where it is used.", vg->name, lv->name, f->loop);
 	}
 	if (!f->file[0] && open > 0)
 		return lvm_fail("fsadm: %s/%s is open (an NBD client, or a file of ulvmd's FUSE export held open), and "
@@ -278,7 +282,7 @@ int fsadm_check(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const s
 		return 0;
 	}
 	if (!nofsck) {
-		const char *fsck[] = { "e2fsck", "-f", f->yes ? "-y" : "-p", f->file, NULL };
+		const char *fsck[] = { "e2fsck", "-f", "-p", f->file, NULL }; /* fsadm's: safe repairs only */
 
 		if (run(fsck)) {
 			fsadm_close(f);

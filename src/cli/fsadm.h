@@ -9,8 +9,8 @@
  *     gets mounted; if it is mounted, online (resize2fs grows a mounted
  *     ext3/ext4, as fsadm lets it), after `losetup -c` has told the loop
  *     device the LV's new size;
- *  2. else, when the LV is open (an NBD client, a FUSE file held open):
- *     refused, since something ulvm cannot see into may have the
+ *  2. else, or when more than that loop device holds the LV open, when
+ *     the LV is open (an NBD client, a FUSE file held open): refused, since something ulvm cannot see into may have the
  *     filesystem mounted, and checking or resizing it under that would
  *     corrupt it;
  *  3. else the LV's file in ulvmd's FUSE export, or, without one, a private
@@ -41,7 +41,6 @@ struct fsadm {
 	char dir[64];                      /* the private nbdfuse mount, or "" */
 	char uri[8192];                    /* the LV's NBD export, for nbdfuse */
 	pid_t nbdfuse;
-	bool yes;
 };
 
 /* lvm2's _request_confirmation and `fsadm check`: the LV must be active;

@@ -3,10 +3,12 @@
 #include "cli/lvm_cmds.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lvm/alloc.h"
 
@@ -20,6 +22,8 @@
 			      "syntax or section/key=value" },                                              \
 	[base + G_RUNDIR] = { "run-dir", NULL, "DIR", "the run directory of ulvmd" },              \
 	[base + G_VERBOSE] = { "verbose", "v", NULL, "more messages" },                             \
+	[base + G_QUIET] = { "quiet", "q", NULL, "no -v messages; -qq: change commands print nothing on " \
+			     "standard output and every question is answered no (lvm2's)" },            \
 	[base + G_HELP] = { "help", "h", NULL, "show help and exit" }
 
 static const struct cli_opt change_opts[C_COMMON + G_COUNT] = {
@@ -189,8 +193,10 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 	COMMON_OPTS(R_COMMON),
 };
 
-#define C_GLOBAL (CBIT(G_DEVICES) | CBIT(G_CONFDIR) | CBIT(G_CONFIG) | CBIT(G_RUNDIR) | CBIT(G_VERBOSE) | CBIT(G_HELP))
-#define R_GLOBAL (RBIT(G_DEVICES) | RBIT(G_CONFDIR) | RBIT(G_CONFIG) | RBIT(G_RUNDIR) | RBIT(G_VERBOSE) | RBIT(G_HELP))
+#define C_GLOBAL (CBIT(G_DEVICES) | CBIT(G_CONFDIR) | CBIT(G_CONFIG) | CBIT(G_RUNDIR) | CBIT(G_VERBOSE) | CBIT(G_QUIET) | \
+		  CBIT(G_HELP))
+#define R_GLOBAL (RBIT(G_DEVICES) | RBIT(G_CONFDIR) | RBIT(G_CONFIG) | RBIT(G_RUNDIR) | RBIT(G_VERBOSE) | RBIT(G_QUIET) | \
+		  RBIT(G_HELP))
 #define PVCREATE_OPTS (BIT(C_MDCOPIES) | BIT(C_PVMDCOPIES) | BIT(C_MDSIZE) | BIT(C_DATAALIGN) | \
 		       BIT(C_UUID) | BIT(C_YES) | BIT(C_FORCE) | BIT(C_ZERO) | BIT(C_MDIGNORE))
 #define RESIZE_OPTS (BIT(C_SIZE) | BIT(C_EXTENTS) | BIT(C_STRIPES) | BIT(C_STRIPESIZE) | BIT(C_YES) | \
@@ -408,6 +414,10 @@ bool lvm_confirm(const struct lvm_cmd *c, const char *question)
 
 	if (opt_set(c, C_YES))
 		return true;
+	if (c->a.count[c->common + G_QUIET] > 1) { /* lvm2's silent mode: the question, answered no */
+		fprintf(stderr, "%s [y/n]: [n]\n", question);
+		return false;
+	}
 	printf("%s [y/n]: ", question);
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin)) {
@@ -655,8 +665,17 @@ int lvm_main(const struct cli_globals *g, int argc, char **argv)
 
 		if (opt_set(&c, c.common + G_RUNDIR))
 			g2.run_dir = opt_val(&c, c.common + G_RUNDIR);
-		if (opt_set(&c, c.common + G_VERBOSE))
+		if (opt_set(&c, c.common + G_VERBOSE) && !opt_set(&c, c.common + G_QUIET)) /* -q wins, as in lvm2 */
 			log_set_level(LOG_INFO + (int)c.a.count[c.common + G_VERBOSE] - 1);
+		if (c.a.count[c.common + G_QUIET] > 1 && spec == &change_spec) {
+			/* -qq: lvm2's log_print_unless_silent lines ("created",
+			 * "changed") go; reports, warnings and errors stay */
+			int null = open("/dev/null", O_WRONLY);
+
+			fflush(stdout);
+			if (null >= 0 && dup2(null, STDOUT_FILENO) >= 0)
+				close(null);
+		}
 		c.g = &g2;
 		if (spec != &change_spec || (!(r = read_tags(&c, C_ADDTAG, &c.tags.add, &c.tags.nadd)) &&
 					     !(r = read_tags(&c, C_DELTAG, &c.tags.del, &c.tags.ndel))))

@@ -47,7 +47,7 @@ enum {
 	R_COMMON
 };
 /* Options both have, after their own. */
-enum { G_DEVICES, G_CONFDIR, G_CONFIG, G_RUNDIR, G_VERBOSE, G_HELP, G_COUNT };
+enum { G_DEVICES, G_CONFDIR, G_CONFIG, G_RUNDIR, G_VERBOSE, G_QUIET, G_HELP, G_COUNT };
 
 /* --addtag and --deltag, checked, without the '@' lvm2 allows. */
 struct lvm_tags {

@@ -34,6 +34,7 @@ static const struct cli_opt thin_opts[T_COMMON + G_COUNT] = {
 	[T_COMMON + G_CONFIG] = { "config", NULL, "SETTINGS", "ulvm.conf settings for this command only" },
 	[T_COMMON + G_RUNDIR] = { "run-dir", NULL, "DIR", "the run directory of ulvmd" },
 	[T_COMMON + G_VERBOSE] = { "verbose", "v", NULL, "more messages" },
+	[T_COMMON + G_QUIET] = { "quiet", "q", NULL, "no -v messages" },
 	[T_COMMON + G_HELP] = { "help", "h", NULL, "show help and exit" },
 };
 

@@ -7,6 +7,7 @@
 #    --setactivationskip y|n (the 'k' attr; -ay passes it over, -K not),
 #    -r/--readahead N|Nk|none|auto (whole pages, with lvm2's warning;
 #    "already" refused); lvcreate -C y, -k y, -r, -p r;
+#  - -qq (lvm2's silent mode): no "created"/"changed" lines; -q: as without;
 #  - a thin pool's --errorwhenfull y|n, --discards, -Z y|n, with lvm2's
 #    refusals; an active pool is reloaded with them: with error_if_no_space
 #    a write past its space fails at once instead of waiting.
@@ -88,6 +89,12 @@ step "lvcreate -C y -k y -r 64 -p r"
 twin lvcreate -an -Zn -Wn -C y -k y -r 64 -p r -L 4M -n made VG
 [ "$(ulvm lvs --noheadings -o lv_attr vgb/made | tr -d ' ' | cut -c1-2,10)" = -rk ] ||
 	fail "made: $(ulvm lvs --noheadings -o lv_attr vgb/made)"
+
+step "-qq: nothing on standard output, as lvm2's silent mode; -q changes nothing printed"
+twin lvcreate -qq -an -Zn -Wn -L 4M -n quiet VG
+[ -s "$T/ulvm.out" ] && fail "lvcreate -qq printed: $(cat "$T/ulvm.out")"
+twin lvchange -qq -C y VG/quiet
+twin lvchange -q -C n VG/quiet
 
 step "a thin pool's --errorwhenfull, --discards, -Z"
 twin lvchange --errorwhenfull y VG/pool

@@ -274,7 +274,7 @@ static const struct cli_verb change_verbs[] = {
 		  BIT(C_ADDTAG) | BIT(C_MAXRECOVERY) | BIT(C_MINRECOVERY) | BIT(C_MIRRORLOG) | BIT(C_CACHEMODE) |
 		  BIT(C_CACHEPOLICY) | BIT(C_CACHESETTINGS) | BIT(C_CACHEMDFORMAT) | BIT(C_CACHEPOOL) | BIT(C_CACHEVOL) |
 		  BIT(C_CACHEDEVICE) | BIT(C_CACHESIZE) | BIT(C_CONTIGUOUS) | BIT(C_SETACTSKIP) | BIT(C_READAHEAD) |
-		  BIT(C_PERMISSION),
+		  BIT(C_PERMISSION) | BIT(C_ERRORWHENFULL),
 	  "Create an LV (linear, striped, raid0, raid1, raid10, raid4/5/6, thin-pool, thin, thin snapshot, cache-pool) "
 	  "and activate it in ulvmd unless -an; --type cache|writecache --cachevol LV or --cachepool POOL: a new "
 	  "LV cached at once (or --cachedevice PV [--cachesize SIZE]: on a new cachevol); --type cache VG/LV: a new "

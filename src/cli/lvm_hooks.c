@@ -205,6 +205,8 @@ static int create_req(struct lvm_cmd *c, struct vgh *h, struct lv_create_req *re
 		return LVM_FAILED;
 	req->zero = opt_set(c, C_ZERO) ? opt_val(c, C_ZERO)[0] == 'y' : -1;
 	req->discards = opt_set(c, C_DISCARDS) ? opt_val(c, C_DISCARDS) : NULL;
+	if (opt_set(c, C_ERRORWHENFULL) && (r = lvm_opt_yn(c, C_ERRORWHENFULL, &req->error_when_full)))
+		return r;
 	req->name = opt_set(c, C_NAME) ? opt_val(c, C_NAME) : NULL;
 	req->tags = c->tags.add;
 	req->ntags = c->tags.nadd;

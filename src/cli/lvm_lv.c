@@ -168,6 +168,8 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 	 * whatever --type says, then converts it as lvconvert --type does */
 	if (!attach && lvm_hooks_lvcreate_wanted(c))
 		return lvm_hooks_lvcreate(c, argc, argv);
+	if (opt_set(c, C_ERRORWHENFULL))
+		return lvm_fail("--errorwhenfull applies to thin pools (lvcreate --type thin-pool, -T).");
 	if ((r = lvm_setup(c, true)))
 		return r;
 	if (opt_set(c, C_ACTIVATE) && (r = parse_activate(c, &activate)))

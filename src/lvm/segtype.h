@@ -167,6 +167,7 @@ struct lv_create_req {
 	uint32_t chunk_size;   /* sectors, 0: the type's default */
 	const char *discards;  /* NULL: the type's default */
 	int zero;              /* -Z: 1 y, 0 n, -1 the type's default */
+	bool error_when_full;  /* --errorwhenfull y: a thin pool fails writes when full */
 	bool activate;
 	bool quiet; /* a step of another LV's creation: no "created" line (lvm2 prints the last LV's only) */
 	const char *type_name; /* --type as given ("raid1"), or the default's name */

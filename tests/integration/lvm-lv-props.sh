@@ -9,7 +9,8 @@
 #    "already" refused); lvcreate -C y, -k y, -r, -p r;
 #  - -qq (lvm2's silent mode): no "created"/"changed" lines; -q: as without;
 #  - a thin pool's --errorwhenfull y|n, --discards, -Z y|n, with lvm2's
-#    refusals; an active pool is reloaded with them: with error_if_no_space
+#    refusals, and lvcreate --errorwhenfull y of a pool; an active pool is
+#    reloaded with them: with error_if_no_space
 #    a write past its space fails at once instead of waiting.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lvm2.bash"
@@ -123,5 +124,10 @@ timeout 60 qemu-io -f raw -c 'write -P 0x33 0 32M' "nbd+unix:///vgb/thin?socket=
 grep -qi "error\|failed" "$T/qio" || { cat "$T/qio"; fail "a write past the pool's space did not fail"; }
 ulvm lvchange --errorwhenfull n vgb/pool >/dev/null
 ulvm dmsetup table vgb-pool-tpool | grep -q error_if_no_space && fail "error_if_no_space stayed"
+ulvm lvcreate --type thin-pool --errorwhenfull y -L 8M -n p2 vgb >/dev/null
+[ "$(lvm lvs --noheadings -o lv_when_full vgb/p2 2>/dev/null | tr -d ' ')" = error ] ||
+	fail "lvcreate --errorwhenfull y: lvm2 sees $(lvm lvs --noheadings -o lv_when_full vgb/p2 2>/dev/null)"
+ulvm dmsetup table vgb-p2-tpool | grep -q ' error_if_no_space$' || fail "p2: no error_if_no_space"
+refused_keeps_vg vgb "--errorwhenfull applies to thin pools" ulvm lvcreate --errorwhenfull y -L 4M -n lin vgb
 ulvm vgchange -an vgb >/dev/null
 echo "PASS"

@@ -377,6 +377,8 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 	}
 	tp.metadata = mname;
 	tp.data = dname;
+	if (req->error_when_full) /* lvcreate --errorwhenfull y */
+		pool->status |= FLAG(LVF_ERROR_WHEN_FULL);
 	if ((r = lv_set_thin_pool(vg, pool, dl->le_count, &tp, e)) || (r = wipe_tmeta(vg, m, e)) ||
 	    (r = lvm_vg_commit(ch->env, ch->h, e)))
 		return r;

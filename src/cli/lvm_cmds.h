@@ -239,5 +239,7 @@ int lvm_hooks_lvresize(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const 
 int lvm_hooks_resize_users(struct lvm_cmd *c, struct dmctl *d, struct vgh *h, const struct vg_lv *lv, bool grow);
 
 int lvm_main(const struct cli_globals *g, int argc, char **argv);
+/* `ulvm lvm COMMAND ...` (lvm_shell.c). */
+int lvm_shell_main(const struct cli_globals *g, int argc, char **argv);
 
 #endif

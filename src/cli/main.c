@@ -41,6 +41,8 @@ static const struct command {
 	{ "vgsplit", "move PVs and their LVs to another VG (lvm2's; ulvm vgsplit --help)", lvm_main },
 	{ "lvmdevices", "the devices file: list, --adddev, --addpvid, --deldev, --check, --update (lvm2's)", lvm_main },
 	{ "vgimportdevices", "add a VG's PVs to the devices file (lvm2's; ulvm vgimportdevices --help)", lvm_main },
+	{ "lvm", "lvm2's front end: lvm COMMAND ... (lvm lvs, lvm vgchange), lvm version, segtypes, formats",
+	  lvm_shell_main },
 	{ "lvmconfig", "the configuration: as set, defaults, full (lvm2's; ulvm lvmconfig --help)", lvm_main },
 	{ "dumpconfig", "lvmconfig (lvm2's other name)", lvm_main },
 	{ "config", "lvmconfig (lvm2's other name)", lvm_main },

@@ -8,7 +8,8 @@
 #    named, --config over the file, a key that is not there (exit 5), a
 #    bad --type (exit 3): the same output and exit status;
 #  - the settings are honoured: report/binary_values_as_numeric from
-#    --config changes what lvs prints.
+#    --config changes what lvs prints;
+#  - ulvm lvm COMMAND runs COMMAND; lvm segtypes lists lvm2's names only.
 source "$(dirname "$0")/lib.sh"
 need lvm
 export ULVM_CONF_DIR=$T/ulvm LVM_SYSTEM_DIR=$T/lvm LVM_SUPPRESS_FD_WARNINGS=1
@@ -93,4 +94,12 @@ ulvm lvcreate -an -L 4M -n lv vg >/dev/null
 [ "$(ulvm lvs --noheadings -o lv_active_locally vg/lv | tr -d ' ')" = "" ] || fail "lv_active_locally not empty"
 [ "$(ulvm lvs --config 'report{binary_values_as_numeric=1}' --noheadings -o lv_active_locally vg/lv | tr -d ' ')" = 0 ] ||
 	fail "binary_values_as_numeric from --config not honoured"
+step "ulvm lvm COMMAND: lvm2's front end; lvm segtypes names only lvm2's types"
+[ "$(ulvm lvm lvs --noheadings -o lv_name vg/lv | tr -d ' ')" = lv ] || fail "ulvm lvm lvs"
+ulvm lvm lvmconfig --type full backup/archive | grep -qx 'archive=1' || fail "ulvm lvm lvmconfig"
+lvm segtypes 2>/dev/null | tr -d ' ' >"$T/lvm2-segtypes"
+ulvm lvm segtypes | tr -d ' ' >"$T/ulvm-segtypes"
+[ "$(wc -l <"$T/ulvm-segtypes")" -ge 20 ] || fail "ulvm lvm segtypes: $(cat "$T/ulvm-segtypes")"
+while read -r t; do grep -qx "$t" "$T/lvm2-segtypes" || fail "segtype $t is not one of lvm2's"; done <"$T/ulvm-segtypes"
+[ "$(lvm formats 2>/dev/null)" = "$(ulvm lvm formats)" ] || fail "lvm formats"
 echo "PASS"

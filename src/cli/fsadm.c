@@ -17,6 +17,7 @@
 #include <blkid.h>
 
 #include "common/dmctl.h"
+#include "common/rundir.h"
 #include "io/dev.h"
 #include "lvm/activate.h"
 
@@ -68,27 +69,25 @@ static int run_drop(const char *const argv[], const char *drop)
 
 static int run(const char *const argv[]) { return run_drop(argv, NULL); }
 
-/* The mount point of every running ulvmd's FUSE export in turn (@i from
- * 0); false after the last.  Fields of mountinfo: the mount point is the
- * 5th, the type follows " - ". */
-static bool ulvmd_fuse_dir(unsigned i, char *out, size_t size)
+/* The mount point of the FUSE export of this command's ulvmd: the
+ * mountinfo line whose type is "fuse.ulvmd" and source @fsname (fields:
+ * the mount point is the 5th, type and source follow " - "). */
+static bool ulvmd_fuse_dir(const char *fsname, char *out, size_t size)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "r");
-	char line[4096], mp[PATH_MAX];
-	unsigned n = 0;
+	char line[4096], mp[PATH_MAX], want[128];
 	bool found = false;
 
 	if (!f)
 		return false;
+	snprintf(want, sizeof(want), "fuse.ulvmd %s ", fsname);
 	while (!found && fgets(line, sizeof(line), f)) {
 		const char *sep = strstr(line, " - ");
 
-		if (!sep || strncmp(sep + 3, "fuse.ulvmd ", 11) || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+		if (!sep || strncmp(sep + 3, want, strlen(want)) || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
 			continue;
-		if (n++ == i) {
-			snprintf(out, size, "%s", mp); /* octal escapes (\040) left: such a path is not matched */
-			found = true;
-		}
+		snprintf(out, size, "%s", mp); /* octal escapes (\040) left: such a path is not matched */
+		found = true;
 	}
 	fclose(f);
 	return found;
@@ -222,7 +221,8 @@ static bool is_ext(const struct fsadm *f)
 int fsadm_check(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const struct vg_lv *lv, bool nofsck,
 		struct fsadm *f)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], rundir[PATH_MAX], fsname[64];
+	struct err e = { { 0 } };
 	int open;
 
 	memset(f, 0, sizeof(*f));
@@ -230,21 +230,23 @@ int fsadm_check(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const s
 	if ((open = lv_open_count(c, d, vg, lv)) < 0)
 		return lvm_fail("Logical volume %s/%s must be activated before resizing filesystem.", vg->name,
 				lv->name);
-	for (unsigned i = 0; !f->file[0] && ulvmd_fuse_dir(i, dir, sizeof(dir)); i++) {
+	if (!rundir_resolve(c->g->run_dir, rundir, sizeof(rundir), &e) &&
+	    !rundir_fuse_name(rundir, fsname, sizeof(fsname), &e) && ulvmd_fuse_dir(fsname, dir, sizeof(dir))) {
 		char file[PATH_MAX + 2 * LVM_NAME_LEN + 2];
 		struct stat st;
 
 		snprintf(file, sizeof(file), "%s/%s", dir, f->lvname);
 		if (stat(file, &st) || !S_ISREG(st.st_mode))
-			continue;
-		loop_over(file, f->loop, sizeof(f->loop));
+			file[0] = 0;
+		if (file[0])
+			loop_over(file, f->loop, sizeof(f->loop));
 		if (f->loop[0]) {
 			struct stat ls;
 
 			if (!stat(f->loop, &ls))
 				mounted_at(ls.st_rdev, f->mnt, sizeof(f->mnt));
 			snprintf(f->file, sizeof(f->file), "%s", f->loop);
-		} else if (!open) {
+		} else if (file[0] && !open) {
 			snprintf(f->file, sizeof(f->file), "%s", file);
 		}
 	}
@@ -258,8 +260,6 @@ int fsadm_check(struct lvm_cmd *c, struct dmctl *d, const struct vg *vg, const s
 				"not through a loop device over ulvmd's FUSE file: resize its filesystem where it "
 				"is used.", vg->name, lv->name);
 	if (!f->file[0]) {
-		struct err e = { { 0 } };
-
 		if (dev_export_uri(c->g->run_dir, f->lvname, f->uri, sizeof(f->uri), &e))
 			return lvm_fail("%s", e.msg);
 		if (nbdfuse_start(f))

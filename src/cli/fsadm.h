@@ -2,9 +2,10 @@
  * ulvmd, which have no kernel block device of their own.
  *
  * Where the filesystem is reached, in this order:
- *  1. a loop device over the LV's file in a running ulvmd's FUSE export
- *     (`ulvmd --fuse DIR`, found by its "fuse.ulvmd" line in
- *     /proc/self/mountinfo, the loop device by its backing file): the
+ *  1. a loop device over the LV's file in the FUSE export of this
+ *     command's ulvmd (`ulvmd --fuse DIR`, found by its "fuse.ulvmd" line
+ *     in /proc/self/mountinfo, named after its run dir, rundir_fuse_name;
+ *     the loop device by its backing file): the
  *     filesystem is then used through that loop device, which is how it
  *     gets mounted; if it is mounted, online (resize2fs grows a mounted
  *     ext3/ext4, as fsadm lets it), after `losetup -c` has told the loop

@@ -125,3 +125,15 @@ int rundir_check_socket(const char *dir, const char *sock, struct err *e)
 			       sock, (unsigned)st.st_uid);
 	return 0;
 }
+
+int rundir_fuse_name(const char *dir, char *out, size_t size, struct err *e)
+{
+	struct stat st;
+
+	if (stat(dir, &st))
+		return err_set(e, -errno, "%s: %s", dir, strerror(errno));
+	if ((size_t)snprintf(out, size, "ulvmd-%llx-%llx", (unsigned long long)st.st_dev,
+			     (unsigned long long)st.st_ino) >= size)
+		return err_set(e, -ENAMETOOLONG, "%s: name too long", dir);
+	return 0;
+}

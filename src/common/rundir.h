@@ -25,6 +25,10 @@
 #define RUNDIR_ENV "ULVM_RUN_DIR"
 #define RUNDIR_ROOT "/run/ulvm"
 
+/* The name a daemon of @dir gives its FUSE mount (fsname; mountinfo's
+ * source, "fuse.ulvmd" its type): "ulvmd-DEV-INODE" of @dir, so that
+ * `lvresize -r` finds the FUSE export of its own daemon among others. */
+int rundir_fuse_name(const char *dir, char *out, size_t size, struct err *e);
 /* Pick the run directory (see above) into @out, made absolute. */
 int rundir_resolve(const char *opt, char *out, size_t size, struct err *e);
 /* @dir/@name into @out; -ENAMETOOLONG if it does not fit. */

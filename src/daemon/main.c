@@ -492,7 +492,10 @@ static int start(struct daemon *d, const struct options *o, struct err *e)
 	}
 
 	if (o->fuse_dir) {
-		if ((ret = fuse_export_start(o->fuse_dir, &d->exports, &d->fuse, e)))
+		char fsname[64];
+
+		if ((ret = rundir_fuse_name(d->dir, fsname, sizeof(fsname), e)) ||
+		    (ret = fuse_export_start(o->fuse_dir, fsname, &d->exports, &d->fuse, e)))
 			return ret;
 		log_info("serving files under %s", o->fuse_dir);
 	}

@@ -520,15 +520,23 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-int fuse_export_start(const char *dir, const struct nbd_exports *ex, struct fuse_export **out, struct err *e)
+int fuse_export_start(const char *dir, const char *fsname, const struct nbd_exports *ex, struct fuse_export **out,
+		      struct err *e)
 {
-	/* fsname and subtype: /proc/self/mountinfo says "fuse.ulvmd ulvmd",
-	 * which is how lvresize -r finds the files of a running ulvmd */
-	char *argv[] = { (char *)"ulvmd", (char *)"-o", (char *)"default_permissions,fsname=ulvmd,subtype=ulvmd", NULL };
+	/* fsname and subtype: /proc/self/mountinfo says "fuse.ulvmd FSNAME",
+	 * which is how lvresize -r finds the files of its ulvmd */
+	char opts[256];
+	char *argv[] = { (char *)"ulvmd", (char *)"-o", opts, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	struct fuse_export *f = calloc(1, sizeof(*f));
 	bool mounted = false;
 	int r;
+
+	if (strchr(fsname, ',') || (size_t)snprintf(opts, sizeof(opts), "default_permissions,fsname=%s,subtype=ulvmd",
+						    fsname) >= sizeof(opts)) {
+		free(f);
+		return err_set(e, -EINVAL, "FUSE mount name %s: unusable", fsname);
+	}
 
 	*out = NULL;
 	if (!f || ftree_new(&f->tree)) {

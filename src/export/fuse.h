@@ -12,7 +12,9 @@ struct fuse_export;
 /* Mount at @dir (an existing directory) and serve, in threads of its own,
  * until fuse_export_stop.  Root mounts directly; other users through
  * fusermount3, as libfuse does. */
-int fuse_export_start(const char *dir, const struct nbd_exports *ex, struct fuse_export **out, struct err *e);
+/* @fsname: the mount's name in mountinfo (rundir_fuse_name). */
+int fuse_export_start(const char *dir, const char *fsname, const struct nbd_exports *ex, struct fuse_export **out,
+		      struct err *e);
 /* Unmount (files still open fail from then on) and join the threads. */
 void fuse_export_stop(struct fuse_export *f);
 /* Files open now (opened and not yet released), for monitoring. */

@@ -55,17 +55,24 @@ for line in sys.stdin:
 # and then waits for the daemon's answer, so a kill -9 of it now lands
 # between two commits (a kill inside one leaves PVs with two seqnos, which
 # lvm2 would warn about until the next write, as after its own crash)
-stop_between_commits() {
+# pvmove_stopped OUT ARGS...: a pvmove that will be killed mid-move runs
+# as "$ULVM_BIN" itself in the background (not the ulvm function, whose
+# subshell a kill would hit instead of the command), its pid in PM.
+# ulvmd is stopped first: the command writes pvmove0 (lvm2 sees it) and
+# then waits on the daemon for the copy, so it cannot end the move before
+# the test kills it.  The caller continues ulvmd (or kills it).
+pvmove_stopped() {
+	local out=$1
+	shift
 	kill -STOP "$ULVMD_PID"
-	sleep 1
-}
-# A pvmove to kill runs as "$ULVM_BIN" itself in the background (not the
-# ulvm function, whose subshell a kill would hit instead of the command).
-wait_pvmove0() { # the move is set up: its LV is in the metadata
-	for _ in $(seq 400); do
-		u lvs -a --noheadings -o lv_name vg 2>/dev/null | grep -q pvmove0 && return 0
-		sleep 0.01
+	"$ULVM_BIN" pvmove "$@" --devices "$DEVS" >"$out" 2>&1 &
+	PM=$!
+	for _ in $(seq 600); do
+		lvm lvs -a --noheadings -o lv_name vg 2>/dev/null | grep -q pvmove0 && return 0
+		sleep 0.05
 	done
+	kill -CONT "$ULVMD_PID"
+	cat "$out"
 	fail "no pvmove0 appeared"
 }
 
@@ -129,10 +136,7 @@ u vgextend vg "${L[a]}" >/dev/null
 lv_sums() { for lv in lin st fs r1 thin; do nbdcopy "$(uri vg/$lv)" - | md5sum; done; }
 lv_sums >"$T/sums.before"
 same_data() { lv_sums | cmp -s - "$T/sums.before" || fail "an LV's data changed: $*"; }
-"$ULVM_BIN" pvmove -i 0 "${L[b]}" "${L[a]}" --devices "$DEVS" >"$T/pvmove.out" 2>&1 &
-PM=$!
-wait_pvmove0
-stop_between_commits
+pvmove_stopped "$T/pvmove.out" -i 0 "${L[b]}" "${L[a]}"
 kill -9 "$PM"
 wait "$PM" 2>/dev/null || true
 lvm2 vgck vg >/dev/null
@@ -152,10 +156,7 @@ lvm2 vgck vg >/dev/null
 same_data "across the killed and resumed move"
 
 step "--abort mid-move: the LVs stay where the checkpoints left them, data intact"
-"$ULVM_BIN" pvmove -i 0 "${L[a]}" --devices "$DEVS" >"$T/pvmove2.out" 2>&1 &
-PM=$!
-wait_pvmove0
-stop_between_commits
+pvmove_stopped "$T/pvmove2.out" -i 0 "${L[a]}"
 kill -9 "$PM"
 wait "$PM" 2>/dev/null || true
 kill -CONT "$ULVMD_PID"

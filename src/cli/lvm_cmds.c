@@ -187,6 +187,7 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 		     "current metadata, every copy in the area, or every copy found without the headers" },
 	[R_SETTINGS] = { "settings", NULL, "KEY=VAL...", "pvck --dump: mda_num=1|2, mda_offset=, mda_size= (bytes), "
 			 "metadata_offset=, seqno= (one copy)" },
+	[R_READONLY] = { "readonly", NULL, NULL, "lvm2's read-only mode: accepted (a report never writes)" },
 	[R_LIST] = { "list", "l", NULL, "vgcfgrestore: list the VG's archived metadata and backup (or -f FILE's), "
 		     "with their descriptions and times" },
 	[R_LABELSECTOR] = { "labelsector", NULL, "N", "pvck: the sector of the label (0 to 3; 1)" },
@@ -204,7 +205,7 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 #define REPORT_OPTS (BIT(R_OPTIONS) | BIT(R_UNITS) | BIT(R_NOHEADINGS) | BIT(R_SEPARATOR) | \
 		     BIT(R_NOSUFFIX) | BIT(R_REPORTFORMAT) | BIT(R_ALL) | BIT(R_SORT) | BIT(R_FOREIGN) | \
 		     BIT(R_NAMEPREFIXES) | BIT(R_UNQUOTED) | BIT(R_ROWS) | BIT(R_ALIGNED) | BIT(R_SELECT) | \
-		     BIT(R_UNBUFFERED) | BIT(R_BINARY))
+		     BIT(R_UNBUFFERED) | BIT(R_BINARY) | BIT(R_READONLY))
 #define TAG_OPTS (BIT(C_ADDTAG) | BIT(C_DELTAG))
 
 #define V(name, ops, min, max, opts, help, fn) { name, ops, min, max, opts, help, fn }

@@ -382,7 +382,10 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		goto out;
 	if ((st = lv_change_type(h.vg, lv, true)) || opt_set(c, C_USEPOLICIES) || opt_set(c, C_POOLMDSIZE)) {
 		uint32_t before = lv->le_count;
+		char name[LVM_NAME_LEN];
+		const struct vg_lv *now;
 
+		snprintf(name, sizeof(name), "%s", lv->name);
 		resizefs = resizefs && !opt_set(c, C_USEPOLICIES) && !opt_set(c, C_POOLMDSIZE);
 		if (resizefs && !grows(c)) {
 			r = lvm_fail("Cannot shrink the filesystem of %s/%s with its LV: -r (--resizefs) of a %s LV "
@@ -392,8 +395,10 @@ int lvm_lvresize(void *ctx, int argc, char **argv)
 		if (resizefs && (r = fsadm_check(c, &d, h.vg, lv, opt_set(c, C_NOFSCK), &fs)))
 			goto out;
 		r = lvm_hooks_lvresize(c, &d, &h, st, lv, argc - 1, argv + 1);
-		if (!r && resizefs && lv->le_count > before)
-			r = fsadm_resize(&fs, (uint64_t)lv->le_count * h.vg->extent_size * 512, false);
+		/* the LV as the type left it in the VG (by name: a type may
+		 * rebuild its LVs) */
+		if (!r && resizefs && (now = vg_find_lv(h.vg, name)) && now->le_count > before)
+			r = fsadm_resize(&fs, (uint64_t)now->le_count * h.vg->extent_size * 512, false);
 		goto out;
 	}
 	if ((r = internal_check(h.vg, lv, "resize")))
@@ -907,9 +912,7 @@ static int lvchange_one(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv, void
 	if (opt_set(c, C_REFRESH) && lvm_lv_refresh(&c->env, &x->d, h->vg, lv, &e))
 		return lvm_fail("%s", e.msg);
 	if (meta) {
-		bool active = perm && lv_is_active(c, &x->d, h->vg, lv);
-
-		bool changed = false;
+		bool active = perm && lv_is_active(c, &x->d, h->vg, lv), changed = false;
 
 		if ((perm && (r = change_permission(h, lv, x->rw))) ||
 		    (opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &lv->status, FLAG(LVF_NOAUTOACTIVATE)))) ||

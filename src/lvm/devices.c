@@ -60,36 +60,6 @@ static int read_file(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-/* @section of --config's settings, else of ulvm.conf, that has @key. */
-static const struct cfg_node *conf_section(const struct lvm_env *env, const char *section, const char *key)
-{
-	struct cfg_tree *const t[2] = { env->override, env->conf };
-
-	for (unsigned i = 0; i < 2; i++) {
-		const struct cfg_node *s = t[i] ? cfg_find(cfg_root(t[i]), section) : NULL;
-
-		if (s && s->type == CFG_SECTION && cfg_find(s, key))
-			return s;
-	}
-	return NULL;
-}
-
-const char *lvm_conf_str(const struct lvm_env *env, const char *section, const char *key, const char *def)
-{
-	const struct cfg_node *s = conf_section(env, section, key);
-	const char *v;
-
-	return s && !cfg_get_str(s, key, &v, NULL) ? v : def;
-}
-
-int64_t lvm_conf_int(const struct lvm_env *env, const char *section, const char *key, int64_t def)
-{
-	const struct cfg_node *s = conf_section(env, section, key);
-	int64_t v;
-
-	return s && !cfg_get_int(s, key, &v, NULL) ? v : def;
-}
-
 int lvm_canon_path(const char *path, char *out, size_t size)
 {
 	if (realpath(path, out))

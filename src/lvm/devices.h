@@ -176,8 +176,6 @@ int lvm_lock(struct lvm_env *env, const char *name, bool excl, int *fd, struct e
 void lvm_unlock(int fd);
 int lvm_mkdirs(const char *dir);
 
-/* Settings of ulvm.conf, with defaults. */
-int64_t lvm_conf_int(const struct lvm_env *env, const char *section, const char *key, int64_t def);
-const char *lvm_conf_str(const struct lvm_env *env, const char *section, const char *key, const char *def);
+/* Settings of ulvm.conf, with defaults: lvm/settings.h. */
 
 #endif

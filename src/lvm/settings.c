@@ -94,17 +94,19 @@ static const struct lvm_setting *known(const char *path)
 int64_t lvm_setting_int(const struct lvm_env *env, const char *path)
 {
 	const struct lvm_setting *s = known(path);
-	char sec[64];
-	const char *key = split(path, sec, sizeof(sec));
+	const struct cfg_node *n = s ? lvm_setting_node(env, path) : NULL;
 
-	return s && key ? lvm_conf_int(env, sec, key, s->i) : 0;
+	if (!s)
+		return 0;
+	return n && n->type == CFG_INT ? n->v.i : s->i;
 }
 
 const char *lvm_setting_str(const struct lvm_env *env, const char *path)
 {
 	const struct lvm_setting *s = known(path);
-	char sec[64];
-	const char *key = split(path, sec, sizeof(sec));
+	const struct cfg_node *n = s ? lvm_setting_node(env, path) : NULL;
 
-	return s && key ? lvm_conf_str(env, sec, key, s->s ? s->s : "") : "";
+	if (!s)
+		return "";
+	return n && n->type == CFG_STRING ? n->v.s : s->s ? s->s : "";
 }

@@ -41,6 +41,18 @@ static const char *opt_str(const struct cfg_node *sn, const char *key)
 	return n && n->type == CFG_STRING ? n->v.s : NULL;
 }
 
+/* A pool's discards mode, "ignore", "nopassdown" or "passdown", as that
+ * string literal; NULL for anything else. */
+static const char *discards_name(const char *s)
+{
+	static const char *const names[] = { "ignore", "nopassdown", "passdown" };
+
+	for (unsigned i = 0; s && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return names[i];
+	return NULL;
+}
+
 static int pool_parse(const struct vg *vg, struct lv_seg *s, struct err *e)
 {
 	const struct cfg_node *sn = s->raw;
@@ -68,7 +80,7 @@ static int pool_parse(const struct vg *vg, struct lv_seg *s, struct err *e)
 	tp->discards = opt_str(sn, "discards");
 	if (!tp->discards)
 		tp->discards = "ignore";
-	if (strcmp(tp->discards, "ignore") && strcmp(tp->discards, "nopassdown") && strcmp(tp->discards, "passdown")) {
+	if (!discards_name(tp->discards)) {
 		r = err_set(e, -EINVAL, "thin pool: unknown discards \"%s\"", tp->discards);
 		free(tp);
 		return r;
@@ -320,12 +332,8 @@ static int pool_options(struct lv_change *ch, const struct lv_create_req *req, s
 	}
 	if (req->zero >= 0)
 		tp->zero = req->zero;
-	if (req->discards) {
-		if (strcmp(req->discards, "ignore") && strcmp(req->discards, "nopassdown") &&
-		    strcmp(req->discards, "passdown"))
-			return err_set(e, -EINVAL, "Invalid argument for --discards: %s", req->discards);
-		tp->discards = req->discards;
-	}
+	if (req->discards && !(tp->discards = discards_name(req->discards)))
+		return err_set(e, -EINVAL, "Invalid argument for --discards: %s", req->discards);
 	*meta = req->meta_extents ? req->meta_extents
 				  : (thin_meta_default_size(req->extents * vg->extent_size, tp->chunk_size) +
 				     vg->extent_size - 1) / vg->extent_size;
@@ -603,7 +611,6 @@ static int pool_swap_metadata(struct lv_change *ch, struct vg_lv *pool, const st
  * and words; one commit; an active pool's table is reloaded with them. */
 static int pool_change(struct lv_change *ch, struct vg_lv *pool, const struct lv_convert_req *req, struct err *e)
 {
-	static const char *const discards[] = { "ignore", "nopassdown", "passdown" };
 	struct vg *vg = ch->h->vg;
 	struct thin_pool_seg tp;
 	bool active = dmctl_up(ch->d) && lv_dm_active(ch->d, vg, pool);
@@ -620,11 +627,8 @@ static int pool_change(struct lv_change *ch, struct vg_lv *pool, const struct lv
 		pool->status ^= FLAG(LVF_ERROR_WHEN_FULL);
 	}
 	if (req->discards) {
-		const char *want = NULL;
+		const char *want = discards_name(req->discards);
 
-		for (unsigned i = 0; i < 3; i++)
-			if (!strcmp(req->discards, discards[i]))
-				want = discards[i];
 		if (!want)
 			return err_set(e, -EINVAL, "Invalid argument for --discards: %s", req->discards);
 		if (!strcmp(want, tp.discards))

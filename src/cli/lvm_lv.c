@@ -122,6 +122,17 @@ static int alloc_policy(struct lvm_cmd *c, const struct vg *vg, const struct vg_
 	return 0;
 }
 
+/* -p r|rw: *@rw. */
+static int permission_arg(const struct lvm_cmd *c, bool *rw)
+{
+	const char *v = opt_val(c, C_PERMISSION);
+
+	if (strcmp(v, "r") && strcmp(v, "rw"))
+		return lvm_fail("Invalid argument for --permission: %s (r or rw)", v);
+	*rw = !strcmp(v, "rw");
+	return 0;
+}
+
 static int stripes_arg(struct lvm_cmd *c, unsigned *stripes, uint32_t *ssize)
 {
 	uint64_t v;
@@ -220,12 +231,13 @@ int lvm_lvcreate(void *ctx, int argc, char **argv)
 	if ((opt_set(c, C_SETAUTOACT) && (r = lvm_set_autoactivation(c, &lv->status, FLAG(LVF_NOAUTOACTIVATE)))) ||
 	    (r = lvm_apply_tags(c, &lv->tags)) || (r = lvm_lv_props(c, h.vg, lv, true, &props)))
 		goto out;
-	if (opt_set(c, C_PERMISSION) && strcmp(opt_val(c, C_PERMISSION), "rw")) { /* lvcreate -p r */
-		if (strcmp(opt_val(c, C_PERMISSION), "r")) {
-			r = lvm_fail("Invalid argument for --permission: %s (r or rw)", opt_val(c, C_PERMISSION));
+	if (opt_set(c, C_PERMISSION)) { /* lvcreate -p r */
+		bool rw = true;
+
+		if ((r = permission_arg(c, &rw)))
 			goto out;
-		}
-		lv->status &= ~FLAG(LVF_WRITE);
+		if (!rw)
+			lv->status &= ~FLAG(LVF_WRITE);
 	}
 	/* (lvm_lv_props: lvm2 keeps an explicit policy, --alloc or -C y, on
 	 * the LV for its later extensions) */
@@ -961,13 +973,8 @@ int lvm_lvchange(void *ctx, int argc, char **argv)
 				"--syncaction, --rebuild, --raid{max,min}recoveryrate, --writemostly, --writebehind and "
 				"--cachemode, --cachepolicy, "
 				"--cachesettings are implemented yet.");
-	if (opt_set(c, C_PERMISSION)) {
-		const char *v = opt_val(c, C_PERMISSION);
-
-		if (strcmp(v, "r") && strcmp(v, "rw"))
-			return lvm_fail("Invalid argument for --permission: %s (r or rw)", v);
-		x.rw = !strcmp(v, "rw");
-	}
+	if (opt_set(c, C_PERMISSION) && (r = permission_arg(c, &x.rw)))
+		return r;
 	if ((opt_set(c, C_ACTIVATE) && (r = lvm_parse_activate(c, &x.on, &x.autoact))) || (r = lvm_poll_opt(c)))
 		return r;
 	if ((r = lvm_setup(c, meta || cache || pool || opt_set(c, C_REBUILD) || raid)) || (r = lvm_activation_opts(c)) ||

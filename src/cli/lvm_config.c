@@ -25,7 +25,7 @@ enum cfgtype { T_CURRENT, T_DEFAULT, T_FULL, T_DIFF, T_LIST };
 
 struct cfgshow {
 	enum cfgtype type;
-	bool summary, comments;
+	bool summary; /* --withsummary, or --withcomments (lvm2's first line only) */
 };
 
 static void put_str(const char *s)
@@ -126,7 +126,7 @@ static void put_setting(const struct cfgshow *x, const struct lvm_env *env, cons
 		return;
 	if (x->type == T_DIFF && is_default(s, n))
 		return;
-	if (x->summary || x->comments) {
+	if (x->summary) {
 		printf("\n%s# Configuration option %s.\n%s# %s\n", ind, s->path, ind, s->summary);
 		if (s->flags & SETTING_ADVANCED)
 			printf("%s# This configuration option is advanced.\n", ind);
@@ -183,7 +183,7 @@ static void put_settings(const struct cfgshow *x, const struct lvm_env *env, con
 		}
 		if (!any)
 			continue;
-		if (x->summary || x->comments)
+		if (x->summary)
 			printf("\n# Configuration section %.*s.\n", (int)sl, p);
 		printf("%.*s {\n", (int)sl, p);
 		for (unsigned k = i; k < lvm_nsettings; k++)
@@ -280,7 +280,7 @@ static bool put_named(const struct cfgshow *x, const struct lvm_env *env, const 
 				put_settings(x, env, path);
 				return true;
 			}
-		return x->type == T_CURRENT ? false : put_current_section(env, path, x->type == T_DIFF);
+		return put_current_section(env, path, x->type == T_DIFF);
 	}
 	if (x->type == T_LIST) {
 		if (s)
@@ -305,7 +305,7 @@ int lvm_lvmconfig(void *ctx, int argc, char **argv)
 {
 	static const char *const names[] = { "current", "default", "full", "diff", "list" };
 	struct lvm_cmd *c = ctx;
-	struct cfgshow x = { .summary = opt_set(c, C_WITHSUMMARY), .comments = opt_set(c, C_WITHCOMMENTS) };
+	struct cfgshow x = { .summary = opt_set(c, C_WITHSUMMARY) || opt_set(c, C_WITHCOMMENTS) };
 	int o = opt_set(c, C_TYPECONFIG) ? C_TYPECONFIG : C_TYPE, r = 0;
 
 	if (opt_set(c, o)) {

@@ -18,53 +18,19 @@
 
 #include "common/dmctl.h"
 #include "common/rundir.h"
+#include "common/subprocess.h"
 #include "io/dev.h"
 #include "lvm/activate.h"
 
 /* Run @argv, its output the user's, but for the lines of its standard
- * error holding @drop (NULL: none); its exit status, or -1. */
+ * error holding @drop (NULL: none); its exit status, or -errno. */
 static int run_drop(const char *const argv[], const char *drop)
 {
-	int st, p[2] = { -1, -1 };
-	pid_t pid;
+	int r = spawn_wait(argv, &(struct spawn_io){ .drop = drop });
 
-	fflush(stdout);
-	fflush(stderr);
-	if (drop && pipe(p))
-		return -1;
-	if ((pid = fork()) < 0) {
-		if (drop)
-			close(p[0]), close(p[1]);
-		return -1;
-	}
-	if (!pid) {
-		if (drop) {
-			dup2(p[1], STDERR_FILENO);
-			close(p[0]);
-			close(p[1]);
-		}
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "  %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (drop) {
-		char line[4096];
-		FILE *f;
-
-		close(p[1]);
-		if ((f = fdopen(p[0], "r"))) {
-			while (fgets(line, sizeof(line), f))
-				if (!strstr(line, drop))
-					fputs(line, stderr);
-			fclose(f);
-		} else {
-			close(p[0]);
-		}
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (r < 0)
+		fprintf(stderr, "  %s: %s\n", argv[0], strerror(-r));
+	return r;
 }
 
 static int run(const char *const argv[]) { return run_drop(argv, NULL); }

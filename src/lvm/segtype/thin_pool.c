@@ -18,11 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/dmctl.h"
+#include "common/subprocess.h"
 #include "common/units.h"
 #include "lvm/alloc.h"
 #include "lvm/activate.h"
@@ -395,51 +394,6 @@ static int pool_create(struct lv_change *ch, const struct lv_create_req *req, st
 	return lv_change_created(ch, req, name, e);
 }
 
-extern char **environ;
-
-/* Run @argv with stdin from /dev/null and stderr inherited; stdout into
- * @out (NUL-ended, @size bytes at most) or inherited when @out is NULL.
- * The exit status (128 + signal), or -errno when it did not start. */
-static int run_tool(char *const argv[], char *out, size_t size)
-{
-	posix_spawn_file_actions_t fa;
-	int pfd[2] = { -1, -1 }, st, r;
-	size_t got = 0;
-	pid_t pid;
-
-	if (out && pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (out)
-		posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (out)
-		close(pfd[1]);
-	if (r) {
-		if (out)
-			close(pfd[0]);
-		return -r;
-	}
-	if (out) {
-		ssize_t k;
-		char sink[4096];
-
-		/* keep the first @size bytes, drain the rest */
-		while ((k = read(pfd[0], got + 1 < size ? out + got : sink,
-				 got + 1 < size ? size - 1 - got : sizeof(sink))) > 0 ||
-		       (k < 0 && errno == EINTR))
-			if (k > 0 && got + 1 < size)
-				got += (size_t)k;
-		out[got] = 0;
-		close(pfd[0]);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 /* A temporary file of @size bytes; its fd, the name in @name to unlink. */
 static int temp_file(char name[64], uint64_t size, struct err *e)
@@ -500,9 +454,9 @@ static int pool_repair(struct lv_change *ch, struct vg_lv *pool, struct err *e)
 	if ((r = lv_file_copy(vg, m, fin, false, ch->env->run_dir, e)))
 		goto out;
 	{
-		char *argv[] = { (char *)tool, "-i", in, "-o", out, NULL };
+		const char *argv[] = { tool, "-i", in, "-o", out, NULL };
 
-		if ((st = run_tool(argv, NULL, 0)) < 0) {
+		if ((st = spawn_wait(argv, NULL)) < 0) {
 			r = err_set(e, st, "Cannot run %s (global/thin_repair_executable): %s", tool, strerror(-st));
 			goto out;
 		}
@@ -514,11 +468,11 @@ static int pool_repair(struct lv_change *ch, struct vg_lv *pool, struct err *e)
 	}
 	/* lvm2 only warns when the repaired transaction is not the VG's (or one less) */
 	if (tp->transaction_id && *dump) {
-		char *argv[] = { (char *)dump, out, NULL };
+		const char *argv[] = { dump, out, NULL };
 		const char *t;
 		unsigned long long id;
 
-		if (!run_tool(argv, line, sizeof(line)) && (t = strstr(line, "transaction=\"")) &&
+		if (!spawn_wait(argv, &(struct spawn_io){ .out = line, .size = sizeof(line) }) && (t = strstr(line, "transaction=\"")) &&
 		    sscanf(t + 13, "%llu", &id) == 1 && id != tp->transaction_id && id != tp->transaction_id + 1)
 			fprintf(stderr, "  Transaction id %llu from pool \"%s/%s\" does not match repaired transaction id "
 				"%llu.\n", (unsigned long long)tp->transaction_id, vg->name, pool->name, id);

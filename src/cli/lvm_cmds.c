@@ -556,9 +556,9 @@ int lvm_opt_yn(const struct lvm_cmd *c, int o, bool *v)
 {
 	const char *s = opt_val(c, o);
 
-	if (!strcmp(s, "y") || !strcmp(s, "yes"))
+	if (!strcmp(s, "y")) /* lvm2's yes_no_arg: y or n, not yes or no */
 		*v = true;
-	else if (!strcmp(s, "n") || !strcmp(s, "no"))
+	else if (!strcmp(s, "n"))
 		*v = false;
 	else
 		return lvm_fail("Invalid argument for --%s: %s (y or n)", c->spec->opts[o].lng, s);
@@ -567,12 +567,12 @@ int lvm_opt_yn(const struct lvm_cmd *c, int o, bool *v)
 
 int lvm_set_autoactivation(struct lvm_cmd *c, uint32_t *status, uint32_t bit)
 {
-	const char *v = opt_val(c, C_SETAUTOACT);
+	bool on;
+	int r = lvm_opt_yn(c, C_SETAUTOACT, &on);
 
-	if (strcmp(v, "y") && strcmp(v, "n"))
-		return lvm_fail("Invalid argument for --setautoactivation: %s (y or n)", v);
-	*status = *v == 'y' ? *status & ~bit : *status | bit;
-	return 0;
+	if (!r)
+		*status = on ? *status & ~bit : *status | bit;
+	return r;
 }
 
 int lvm_split_lvname(const char *arg, char *vg, size_t vgsize, const char **lv)
@@ -638,6 +638,33 @@ int lvm_split_dmname(const char *arg, char *vg, size_t vgsize, char *lv, size_t 
 	return 0;
 }
 
+/* The options lvm2 parses with yes_no_arg: y or n, checked before any
+ * VG is read, as lvm2 does (a VG that does not exist is not what the
+ * user hears about first). */
+static int check_yn_args(struct lvm_cmd *c)
+{
+	static const int yn[] = { C_ZERO, C_WIPE, C_ALLOCATABLE, C_SETAUTOACT, C_POLL, C_RESIZEABLE,
+				  C_MDIGNORE, C_CONTIGUOUS, C_SETACTSKIP, C_ERRORWHENFULL };
+	const char **v;
+	unsigned n;
+
+	for (size_t k = 0; k < sizeof(yn) / sizeof(yn[0]); k++) {
+		if (!opt_set(c, yn[k]))
+			continue;
+		if (cli_values(&c->a, yn[k], &v, &n))
+			return lvm_fail("out of memory");
+		for (unsigned i = 0; i < n; i++)
+			if (strcmp(v[i], "y") && strcmp(v[i], "n")) {
+				lvm_fail("Invalid argument for --%s: %s", change_opts[yn[k]].lng, v[i]);
+				lvm_fail("Error during parsing of command line.");
+				free(v);
+				return LVM_EINVALID;
+			}
+		free(v);
+	}
+	return 0;
+}
+
 int lvm_main(const struct cli_globals *g, int argc, char **argv)
 {
 	const struct cli_spec *spec = cli_find_verb(&report_spec, argv[0]) ? &report_spec : &change_spec;
@@ -679,7 +706,8 @@ int lvm_main(const struct cli_globals *g, int argc, char **argv)
 		}
 		c.g = &g2;
 		if (spec != &change_spec || (!(r = read_tags(&c, C_ADDTAG, &c.tags.add, &c.tags.nadd)) &&
-					     !(r = read_tags(&c, C_DELTAG, &c.tags.del, &c.tags.ndel))))
+					     !(r = read_tags(&c, C_DELTAG, &c.tags.del, &c.tags.ndel)) &&
+					     !(r = check_yn_args(&c))))
 			r = c.a.verb->fn(&c, c.a.argc, c.a.argv);
 	}
 	free(c.tags.add);

@@ -55,6 +55,10 @@ same_refusal pvchange --metadataignore n "${L[e]}"
 ulvm pvchange --metadataignore y "${L[e]}" >/dev/null
 [ "$(used "${L[e]}")" = 0 ] || fail "lvm2 sees $(used "${L[e]}") areas of e in use after --metadataignore y"
 same_refusal pvchange --metadataignore y "${L[e]}"
+# y|n options take y or n only, checked before any VG is read (lvm2's yes_no_arg)
+same_refusal pvchange --metadataignore yes "${L[e]}"
+same_refusal vgchange --setautoactivation no novg
+same_refusal lvcreate -Z 1 -L 4m -n x novg
 lvm2 pvcreate --pvmetadatacopies 2 --metadataignore y "${L[f]}" "${L[h]}" >/dev/null
 ulvm lvmdevices --adddev "${L[f]}" >/dev/null
 ulvm lvmdevices --adddev "${L[h]}" >/dev/null

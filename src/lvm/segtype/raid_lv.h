@@ -90,6 +90,16 @@ int raid_change_images(struct lv_change *ch, struct vg_lv *lv, unsigned want, co
 /* The active raid LV must be in sync (@what: "convert", ...): 0 or -EBUSY. */
 int raid_require_in_sync(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, const char *what,
 			 struct err *e);
+/* The same, but for image @skip (-1: none), which may be out of sync. */
+int raid_in_sync_but(struct lv_change *ch, const struct vg *vg, const struct vg_lv *lv, const char *what, int skip,
+		     struct err *e);
+/* The image of @im split off with --trackchanges, or -1. */
+int raid_tracked_index(const struct images *im);
+/* lvconvert --splitmirrors @split --trackchanges, --merge of image @img,
+ * --splitmirrors @split -n @name (raid_split.c). */
+int raid_split_track(struct lv_change *ch, struct vg_lv *lv, unsigned split, struct err *e);
+int raid_merge_back(struct lv_change *ch, struct vg_lv *lv, struct vg_lv *img, struct err *e);
+int raid_split_off(struct lv_change *ch, struct vg_lv *lv, unsigned split, const char *name, struct err *e);
 /* LV @name's rmeta @i, one extent beside image @img (on its first PV,
  * elsewhere if that is full), as lvm2 puts it. */
 int raid_alloc_meta_beside(struct lv_change *ch, const char *name, unsigned i, const struct vg_lv *img,

@@ -204,11 +204,20 @@ static int daemon_up(struct vc *v)
 	return 0;
 }
 
-/* Serve every volume that has plexes. */
+/* Serve every volume that has plexes.  States that changed with what
+ * is here (a drive gone, or back) are on the drives first: a subdisk
+ * that missed writes must still be known stale when its drive returns
+ * after the others were written. */
 static int activate_all(struct vc *v)
 {
 	struct err e = { { 0 } };
 	int bad = 0;
+
+	if (v->c.states_changed) {
+		if (vn_save(&v->c, &e))
+			return fail("recording the states of the subdisks whose drives are gone or back: %s", e.msg);
+		v->c.states_changed = false;
+	}
 
 	for (unsigned i = 0; i < v->c.nvol; i++) {
 		const struct vn_plex *p[1];
@@ -457,59 +466,108 @@ static bool confirm(const struct vc *v, const char *what)
 	return true;
 }
 
-/* Remove @name from @c (and, with @recurse, what it holds); 0 or a message. */
-static int remove_obj(struct vn_conf *c, const char *name, bool recurse, char *affected, size_t asize,
-		      struct err *e)
+/* Remove what @name holds, then @name (no checks: the caller made them). */
+static void drop_obj(struct vn_conf *c, const char *obj)
+{
+	char name[VN_NAME_MAX]; /* @obj may be a field of what moves below */
+	struct vn_volume *vol;
+	struct vn_plex *p;
+	struct vn_sd *s;
+
+	snprintf(name, sizeof(name), "%s", obj);
+	if ((vol = vn_find_vol(c, name))) {
+		for (unsigned i = 0; i < c->nplex; i++)
+			if (!strcmp(c->plex[i].vol, name)) {
+				drop_obj(c, c->plex[i].name);
+				i = (unsigned)-1;
+			}
+		vol = vn_find_vol(c, name);
+		*vol = c->vol[c->nvol - 1];
+		c->nvol--;
+	} else if ((p = vn_find_plex(c, name))) {
+		for (unsigned i = 0; i < c->nsd; i++)
+			if (!strcmp(c->sd[i].plex, name)) {
+				c->sd[i] = c->sd[c->nsd - 1];
+				c->nsd--;
+				i = (unsigned)-1;
+			}
+		*p = c->plex[c->nplex - 1];
+		c->nplex--;
+	} else if ((s = vn_find_sd(c, name))) {
+		*s = c->sd[c->nsd - 1];
+		c->nsd--;
+	}
+}
+
+/* Remove @name from @c, with gv_remove's rules: a volume with plexes or a
+ * plex with subdisks only with -r (@recurse), never the only plex of a
+ * volume nor a subdisk still in a plex; a drive with subdisks only with
+ * -r, which takes their volumes too.  The volumes whose devices change
+ * are added to @affected (@naff of them, at most @max). */
+static int remove_obj(struct vn_conf *c, const char *name, bool recurse, char (*affected)[VN_NAME_MAX],
+		      unsigned *naff, unsigned max, struct err *e)
 {
 	struct vn_volume *vol = vn_find_vol(c, name);
 	struct vn_plex *p = vn_find_plex(c, name);
 	struct vn_sd *s = vn_find_sd(c, name);
 	struct vn_drive *d = vn_find_drive(c, name);
+	const char *v = vol ? vol->name : p ? p->vol : NULL;
 
-	if (vol) {
-		snprintf(affected, asize, "%s", vol->name);
-		for (unsigned i = 0; i < c->nplex; i++)
-			if (!strcmp(c->plex[i].vol, name)) {
-				if (!recurse)
-					return err_set(e, -EBUSY, "volume %s has plexes: rm -r", name);
-				if (remove_obj(c, c->plex[i].name, true, affected, asize, e))
+	if (vol || p) {
+		const struct vn_plex *pl[2];
+
+		if (vol && vn_vol_plexes(c, vol, pl, 2) && !recurse)
+			return err_set(e, -EBUSY, "volume '%s' has attached plexes - need recursive removal", name);
+		if (p) {
+			const struct vn_sd *m[1];
+
+			if (vn_plex_sds(c, p, m, 1) && !recurse)
+				return err_set(e, -EBUSY, "plex '%s' has attached subdisks - need recursive removal",
+					       name);
+			if (p->vol[0] && vn_find_vol(c, p->vol) && vn_vol_plexes(c, vn_find_vol(c, p->vol), pl, 2) == 1)
+				return err_set(e, -EBUSY, "plex '%s' is still attached to volume '%s'", name, p->vol);
+		}
+	} else if (s) {
+		if (s->plex[0] && vn_find_plex(c, s->plex))
+			return err_set(e, -EBUSY, "subdisk '%s' is still attached to plex '%s'", name, s->plex);
+	} else if (d) {
+		for (unsigned i = 0; i < c->nsd; i++) {
+			const struct vn_plex *o;
+
+			if (strcmp(c->sd[i].drive, name))
+				continue;
+			if (!recurse)
+				return err_set(e, -EBUSY, "drive '%s' holds subdisk '%s' - need recursive removal", name,
+					       c->sd[i].name);
+			/* gv_rm_drive -r: the volumes of its subdisks go, and
+			 * subdisks in no volume */
+			o = vn_find_plex(c, c->sd[i].plex);
+			if (o && o->vol[0] && vn_find_vol(c, o->vol)) {
+				if (remove_obj(c, o->vol, true, affected, naff, max, e))
 					return -EBUSY;
-				i = (unsigned)-1;
-			}
-		*vol = c->vol[--c->nvol];
-		return 0;
-	}
-	if (p) {
-		if (p->vol[0])
-			snprintf(affected, asize, "%s", p->vol);
-		for (unsigned i = 0; i < c->nsd; i++)
-			if (!strcmp(c->sd[i].plex, name)) {
-				if (!recurse)
-					return err_set(e, -EBUSY, "plex %s has subdisks: rm -r", name);
+			} else {
 				c->sd[i] = c->sd[--c->nsd];
-				i = (unsigned)-1;
 			}
-		*p = c->plex[--c->nplex];
-		return 0;
-	}
-	if (s) {
-		const struct vn_plex *owner = vn_find_plex(c, s->plex);
-
-		if (owner && owner->vol[0])
-			snprintf(affected, asize, "%s", owner->vol);
-		*s = c->sd[--c->nsd];
-		return 0;
-	}
-	if (d) {
-		for (unsigned i = 0; i < c->nsd; i++)
-			if (!strcmp(c->sd[i].drive, name))
-				return err_set(e, -EBUSY, "drive %s holds subdisk %s", name, c->sd[i].name);
+			i = (unsigned)-1;
+		}
 		if (d->path[0] && vn_wipe_drive(d, e))
 			return -EIO;
-		*d = c->drive[--c->ndrive];
+		*d = c->drive[c->ndrive - 1];
+		c->ndrive--;
 		return 0;
+	} else {
+		return err_set(e, -ENOENT, "Can't find object: %s", name);
 	}
-	return err_set(e, -ENOENT, "Can't find object: %s", name);
+	if (v && v[0] && *naff < max) {
+		bool seen = false;
+
+		for (unsigned i = 0; i < *naff; i++)
+			seen |= !strcmp(affected[i], v);
+		if (!seen)
+			snprintf(affected[(*naff)++], VN_NAME_MAX, "%s", v);
+	}
+	drop_obj(c, name);
+	return 0;
 }
 
 static int v_rm(void *ctx, int argc, char **argv)
@@ -517,27 +575,34 @@ static int v_rm(void *ctx, int argc, char **argv)
 	struct vc *v = ctx;
 	struct vn_conf next;
 	struct err e = { { 0 } };
-	char affected[VN_NAME_MAX] = "";
+	char affected[64][VN_NAME_MAX];
+	unsigned naff = 0;
 	int r;
 
 	if ((r = daemon_up(v)) || (r = load(v, false)))
 		return r;
 	if (vn_conf_copy(&next, &v->c))
 		return fail("out of memory");
-	for (int i = 0; i < argc; i++) {
-		affected[0] = 0;
-		if (remove_obj(&next, argv[i], set(v, O_R), affected, sizeof(affected), &e)) {
+	for (int i = 0; i < argc; i++)
+		if (remove_obj(&next, argv[i], set(v, O_R), affected, &naff, 64, &e)) {
 			vn_conf_free(&next);
 			return fail("Can't remove %s: %s", argv[i], e.msg);
 		}
-		/* its volume goes down first (refused while a client has it open) */
-		if (affected[0] && vn_deactivate(&v->d, &v->c, affected, &e)) {
-			vn_conf_free(&next);
-			return fail("Can't remove %s: volume %s: %s", argv[i], affected, e.msg);
-		}
+	if (vn_check(&next, &e)) {
+		vn_conf_free(&next);
+		return fail("Can't remove %s: %s", argv[0], e.msg);
 	}
+	/* the volumes whose devices change go down first (refused while a
+	 * client has one open); the others stay up */
+	for (unsigned i = 0; i < naff; i++)
+		if (vn_deactivate(&v->d, &v->c, affected[i], &e)) {
+			vn_conf_free(&next);
+			activate_all(v);
+			return fail("Can't remove %s: volume %s: %s", argv[0], affected[i], e.msg);
+		}
 	if ((r = commit(v, &next))) {
 		vn_conf_free(&next);
+		activate_all(v);
 		return r;
 	}
 	return activate_all(v);

@@ -106,6 +106,11 @@ unsigned vn_vol_plexes(const struct vn_conf *c, const struct vn_volume *v, const
 
 #define MAX_MEMBERS 256
 
+bool vn_sd_left_out(const char *state)
+{
+	return !strcmp(state, "down") || !strcmp(state, "stale") || !strcmp(state, "crashed");
+}
+
 uint64_t vn_plex_size(const struct vn_conf *c, const struct vn_plex *p)
 {
 	const struct vn_sd *sd[MAX_MEMBERS];

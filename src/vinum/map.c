@@ -3,9 +3,10 @@
  * Plex states decide how a target starts: an `up` raid5 plex or mirror
  * with every member up is loaded `nosync` (its parity and copies are
  * what vinum recorded); a raid5 plex in `init` starts without it, so the
- * raid target writes the parity; a plex or subdisk that is not up
- * (initializing, empty, stale, crashed, reviving) is rebuilt from the
- * others (`rebuild N`).  A subdisk on a drive that is not there maps to
+ * raid target writes the parity; a plex that is not up, or a raid5
+ * subdisk that is initializing, empty or reviving, is rebuilt from the
+ * others (`rebuild N`).  A raid5 subdisk down, stale or crashed serves
+ * nothing (its data missed writes) until `start` makes it reviving.  A subdisk on a drive that is not there maps to
  * `error`, so the volume still comes up from its other plexes.
  */
 #include <errno.h>
@@ -54,6 +55,13 @@ static bool sd_usable(const struct vn_conf *c, const struct vn_sd *s)
 	const struct vn_drive *d = vn_find_drive(c, s->drive);
 
 	return d && d->path[0] && !strcmp(d->state, "up");
+}
+
+/* A raid5 member that takes part: its drive here, and not down, stale or
+ * crashed (those wait for `start`, which revives them). */
+static bool sd_serves(const struct vn_conf *c, const struct vn_sd *s)
+{
+	return sd_usable(c, s) && !vn_sd_left_out(s->state);
 }
 
 /* A linear or error line for @s at target sector @at. */
@@ -122,8 +130,8 @@ static char *plex_table(struct plan *p, const struct vn_plex *pl, uint64_t size)
 			size_t sl = 0;
 			FILE *g;
 
-			if (!sd_usable(p->c, m[k]))
-				continue; /* a missing leg: "-" below */
+			if (!sd_serves(p->c, m[k]))
+				continue; /* a missing or left-out leg: "-" below */
 			if (!(g = open_memstream(&st, &sl)))
 				break;
 			sd_line(g, p->c, m[k], 0, m[k]->len / 512);
@@ -133,7 +141,7 @@ static char *plex_table(struct plan *p, const struct vn_plex *pl, uint64_t size)
 				free(t);
 				return NULL;
 			}
-			if (!init && !healthy(m[k]->state) && sd_usable(p->c, m[k]))
+			if (!init && !healthy(m[k]->state))
 				rebuild[nr++] = k;
 		}
 		nparams += init ? 0 : nr ? 2 * nr : 1;
@@ -145,7 +153,7 @@ static char *plex_table(struct plan *p, const struct vn_plex *pl, uint64_t size)
 			fprintf(f, " rebuild %u", rebuild[k]);
 		fprintf(f, " %u", n);
 		for (unsigned k = 0; k < n; k++)
-			if (sd_usable(p->c, m[k]))
+			if (sd_serves(p->c, m[k]))
 				fprintf(f, " - /dev/mapper/vinum-%s", m[k]->name);
 			else
 				fprintf(f, " - -");

@@ -83,6 +83,25 @@ static int read_drive(const char *path, struct found *f, struct err *e)
 	return r;
 }
 
+/* Does @s hold a copy that others can rebuild (a raid5 plex's, or a
+ * plex's of a volume with more)?  Only then can its data go stale: the
+ * only copy of a concat or striped volume missed no write, those failed. */
+static bool redundant(const struct vn_conf *c, const struct vn_sd *s)
+{
+	const struct vn_plex *p = vn_find_plex(c, s->plex), *pl[2];
+	const struct vn_volume *v = p ? vn_find_vol(c, p->vol) : NULL;
+
+	return p && (p->org == VN_RAID5 || (v && vn_vol_plexes(c, v, pl, 2) > 1));
+}
+
+static bool all_up(const struct vn_conf *c, const struct vn_plex *p)
+{
+	for (unsigned k = 0; k < c->nsd; k++)
+		if (!strcmp(c->sd[k].plex, p->name) && strcmp(c->sd[k].state, "up"))
+			return false;
+	return true;
+}
+
 int vn_load(struct vn_conf *c, char *const *paths, unsigned n, bool warn, struct err *e)
 {
 	struct found *f = calloc(n ? n : 1, sizeof(*f));
@@ -154,23 +173,38 @@ int vn_load(struct vn_conf *c, char *const *paths, unsigned n, bool warn, struct
 	REVERSE(plex, nplex)
 	REVERSE(sd, nsd)
 #undef REVERSE
-	/* a subdisk whose drive is not here is down, as gvinum has it */
+	/* a subdisk whose drive is not here is down; one recorded down whose
+	 * drive is here again is stale: its data missed the writes made
+	 * meanwhile, and it serves nothing until `start` revives it
+	 * (gvinum's gv_update_sd_state) */
 	for (unsigned i = 0; i < c->nsd && !r; i++) {
-		const struct vn_drive *d = vn_find_drive(c, c->sd[i].drive);
+		struct vn_sd *s = &c->sd[i];
+		const struct vn_drive *d = vn_find_drive(c, s->drive);
+		const char *to = !d || !d->path[0] ? "down" : !strcmp(s->state, "down") ? redundant(c, s) ? "stale" : "up"
+											   : NULL;
 
-		if (!d || !d->path[0])
-			snprintf(c->sd[i].state, sizeof(c->sd[i].state), "down");
+		if (to && strcmp(s->state, to)) {
+			snprintf(s->state, sizeof(s->state), "%s", to);
+			c->states_changed = true;
+		}
 	}
-	/* and a plex with such subdisks: a raid5 plex missing one is degraded,
-	 * any other down (gvinum's gv_update_plex_state) */
+	/* and a plex with subdisks that serve nothing: a raid5 plex missing
+	 * one is degraded, any other down (gvinum's gv_update_plex_state) */
 	for (unsigned i = 0; i < c->nplex && !r; i++) {
 		struct vn_plex *p = &c->plex[i];
-		unsigned down = 0;
+		unsigned out = 0;
+		const char *to;
 
 		for (unsigned k = 0; k < c->nsd; k++)
-			down += !strcmp(c->sd[k].plex, p->name) && !strcmp(c->sd[k].state, "down");
-		if (down)
-			snprintf(p->state, sizeof(p->state), "%s", p->org == VN_RAID5 && down == 1 ? "degraded" : "down");
+			out += !strcmp(c->sd[k].plex, p->name) && vn_sd_left_out(c->sd[k].state);
+		if (out)
+			to = p->org == VN_RAID5 && out == 1 ? "degraded" : "down";
+		else /* back: up when every subdisk is (reviving ones come up as they sync) */
+			to = (!strcmp(p->state, "down") || !strcmp(p->state, "degraded")) && all_up(c, p) ? "up" : NULL;
+		if (to && strcmp(p->state, to)) {
+			snprintf(p->state, sizeof(p->state), "%s", to);
+			c->states_changed = true;
+		}
 	}
 out:
 	for (unsigned i = 0; i < nf; i++)
@@ -394,7 +428,7 @@ bool vn_refresh(struct dmctl *d, struct vn_conf *c)
 
 				if (health[k] == 'D' || health[k] == '-') {
 					dead++;
-					if (strcmp(s->state, "down")) /* down: its drive is not here */
+					if (!vn_sd_left_out(s->state)) /* a failure, not a leg left out */
 						set_state(s->state, "crashed", &changed);
 				} else if (health[k] == 'A' && sync && transitional(s->state)) {
 					set_state(s->state, "up", &changed);

@@ -70,6 +70,7 @@ struct vn_conf {
 	struct vn_plex *plex;
 	struct vn_sd *sd;
 	unsigned ndrive, nvol, nplex, nsd;
+	bool states_changed; /* vn_load changed states of what is (not) here: save before use */
 };
 
 void vn_conf_free(struct vn_conf *c);
@@ -85,6 +86,8 @@ bool vn_name_taken(const struct vn_conf *c, const char *name);
 /* Sizes as vinum computes them: concat the sum of its subdisks, striped
  * n x sd, raid5 (n - 1) x sd; a volume its smallest plex. */
 uint64_t vn_plex_size(const struct vn_conf *c, const struct vn_plex *p);
+/* A subdisk state whose data may be out of date (down, stale, crashed). */
+bool vn_sd_left_out(const char *state);
 uint64_t vn_vol_size(const struct vn_conf *c, const struct vn_volume *v);
 unsigned vn_plex_sds(const struct vn_conf *c, const struct vn_plex *p, const struct vn_sd **out, unsigned max);
 unsigned vn_vol_plexes(const struct vn_conf *c, const struct vn_volume *v, const struct vn_plex **out,

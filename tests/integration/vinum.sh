@@ -16,7 +16,13 @@
 #  - refused, no drive written: unknown keywords (the line named), a
 #    subdisk past its drive's end, overlapping subdisks, a drive name used
 #    twice, a device that is a vinum drive already; a corrupt drive header
-#    is named at start.
+#    is named at start;
+#  - a raid5 drive gone while the plex is written, then back: its subdisk
+#    stale and left out (the reads are the new data) until `start` revives
+#    it, parity right after;
+#  - rm keeps gvinum's rules (no subdisk still in a plex, not a volume's
+#    only plex), and a refused rm leaves the drives and the volume as they
+#    were.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 need nbdcopy python3
@@ -246,10 +252,44 @@ ulvm vinum mirror -n qm "$D/q5.img" "$D/q6.img" >/dev/null
 ulvm vinum lv -r qm | grep -c "^P qm.p[01]  *C " | grep -qx 2 || fail "mirror -n qm: two concat plexes"
 [ "$(nbdinfo --size "$(uri vinum/qc)")" -gt $((250 * M)) ] || fail "concat: length 0 is the rest of the drive"
 if ulvm vinum rm quick 2>"$T/err"; then fail "rm of a volume with plexes, without -r"; fi
-grep -q "rm -r" "$T/err" || fail "rm without -r: $(cat "$T/err")"
+grep -q "need recursive removal" "$T/err" || fail "rm without -r: $(cat "$T/err")"
 ulvm vinum rm -r quick
 ulvm vinum list | grep -q "quick" && fail "rm -r left objects of quick"
 ulvm vinum ld gvinumdrive0 | grep -q "Avail: 255/256 MB" || { ulvm vinum ld; fail "rm -r did not free the drive"; }
+step "a raid5 drive gone while its plex is written, then back: its subdisk stale and left out until start revives it"
+for q in r1 r2 r3; do mkfile "$q.img" 32M; done
+ulvm vinum raid5 -n r5 -s 64k "$D/r1.img" "$D/r2.img" "$D/r3.img" >/dev/null
+wait_for 60 sh -c "'$ULVM_BIN' vinum lp r5.p0 | grep -q 'State: up'" || fail "r5.p0 did not come up (parity)"
+head -c $((8 * M)) /dev/urandom >"$T/r5.a"
+nbdcopy "$T/r5.a" "$(uri vinum/r5)"
+ulvm vinum stop
+mv r3.img r3.away
+ulvm vinum start >/dev/null 2>&1 || true
+ulvm vinum ls r5.p0.s2 | grep -q "State: down" || { ulvm vinum lv -r r5; fail "r5.p0.s2 is not down without its drive"; }
+head -c $((8 * M)) /dev/urandom >"$T/r5.b"
+nbdcopy "$T/r5.b" "$(uri vinum/r5)"
+ulvm vinum stop
+mv r3.away r3.img
+ulvm vinum start >/dev/null 2>&1 || true
+ulvm vinum ls r5.p0.s2 | grep -q "State: stale" || { ulvm vinum lv -r r5; fail "r5.p0.s2 is not stale with its drive back"; }
+ulvm vinum lp r5.p0 | grep -q "State: degraded" || { ulvm vinum lv -r r5; fail "r5.p0 is not degraded"; }
+nbdcopy "$(uri vinum/r5)" - | head -c $((8 * M)) | cmp - "$T/r5.b" || fail "r5 read what the stale subdisk held"
+ulvm vinum start r5
+wait_for 60 sh -c "'$ULVM_BIN' vinum ls r5.p0.s2 | grep -q 'State: up'" || fail "start r5 did not revive r5.p0.s2"
+ulvm vinum checkparity r5.p0 >/dev/null || fail "the parity is not right after the revive"
+model r5 $((8 * M)) "$T/r5.read" && cmp "$T/r5.read" "$T/r5.b" || fail "r5's drives after the revive"
+
+step "rm as gvinum: not a subdisk in a plex, not a volume's only plex; a refused rm leaves the volume served"
+before=$(sums)
+for o in r5.p0.s1 r5.p0; do
+	if ulvm vinum rm -r $o 2>"$T/err"; then fail "rm -r $o succeeded"; fi
+done
+grep -q "plex 'r5.p0' is still attached to volume 'r5'" "$T/err" || fail "rm of the only plex: $(cat "$T/err")"
+if ulvm vinum rm r5.p0.s1 2>"$T/err"; then fail "rm of an attached subdisk succeeded"; fi
+grep -q "subdisk 'r5.p0.s1' is still attached to plex 'r5.p0'" "$T/err" || fail "rm of a subdisk: $(cat "$T/err")"
+[ "$(sums)" = "$before" ] || fail "a refused rm changed the drives"
+nbdcopy "$(uri vinum/r5)" - | head -c $((8 * M)) | cmp - "$T/r5.b" || fail "a refused rm took r5 away"
+ulvm vinum rm -r r5
 ulvm vinum resetconfig -f | grep -q "Vinum configuration obliterated" || fail "resetconfig"
 [ "$(dd if=q1.img bs=1 skip=4096 count=7 status=none)" = "VINUM--" ] || fail "resetconfig left the drive header"
 [ -z "$(ulvm dmsetup ls | grep vinum)" ] || fail "resetconfig left vinum devices"

@@ -74,12 +74,18 @@ static int thin_ctr(struct dm_target *ti, struct arg_set *as)
 	}
 	pthread_mutex_lock(&tc->pool->lock);
 	r = tc->pool->mode == PM_FAIL ? -EIO : thin_meta_dev_info(tc->pool->tm, tc->dev_id, &info);
+	if (!r)
+		r = pool_thin_open(tc->pool, tc->dev_id);
 	pthread_mutex_unlock(&tc->pool->lock);
 	if (r) {
-		ti->error = r == -EIO ? "Couldn't open thin device, Pool is in fail mode" :
-					"Couldn't open thin internal device";
+		if (r == -EIO)
+			ti->error = "Couldn't open thin device, Pool is in fail mode";
+		else if (r == -ENOMEM)
+			ti->error = "Couldn't open thin device: out of memory";
+		else
+			ti->error = "Couldn't open thin internal device";
 		pool_put(tc->pool);
-		r = r == -EIO ? r : -EINVAL;
+		r = r == -EIO || r == -ENOMEM ? r : -EINVAL;
 		goto bad;
 	}
 	ti->private = tc;
@@ -93,6 +99,9 @@ static void thin_dtr(struct dm_target *ti)
 {
 	struct thin_c *tc = ti->private;
 
+	pthread_mutex_lock(&tc->pool->lock);
+	pool_thin_close(tc->pool, tc->dev_id);
+	pthread_mutex_unlock(&tc->pool->lock);
 	pool_put(tc->pool);
 	free(tc);
 }

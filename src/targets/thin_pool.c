@@ -76,6 +76,7 @@ static void pool_free(struct pool *p)
 	pthread_cond_destroy(&p->cond);
 	pthread_cond_destroy(&p->prov_cond);
 	free(p->cells);
+	free(p->open_thins);
 	while (p->copy_bufs) {
 		char *b = p->copy_bufs;
 
@@ -100,6 +101,40 @@ void pool_put(struct pool *p)
 	pthread_mutex_unlock(&registry_lock);
 	if (last)
 		pool_free(p);
+}
+
+int pool_thin_open(struct pool *p, uint64_t dev_id)
+{
+	struct open_thin *o;
+
+	for (unsigned i = 0; i < p->nopen_thins; i++)
+		if (p->open_thins[i].dev_id == dev_id) {
+			p->open_thins[i].n++;
+			return 0;
+		}
+	if (!(o = realloc(p->open_thins, (p->nopen_thins + 1) * sizeof(*o))))
+		return -ENOMEM;
+	p->open_thins = o;
+	p->open_thins[p->nopen_thins++] = (struct open_thin){ dev_id, 1 };
+	return 0;
+}
+
+void pool_thin_close(struct pool *p, uint64_t dev_id)
+{
+	for (unsigned i = 0; i < p->nopen_thins; i++)
+		if (p->open_thins[i].dev_id == dev_id) {
+			if (!--p->open_thins[i].n)
+				p->open_thins[i] = p->open_thins[--p->nopen_thins];
+			return;
+		}
+}
+
+bool pool_thin_is_open(const struct pool *p, uint64_t dev_id)
+{
+	for (unsigned i = 0; i < p->nopen_thins; i++)
+		if (p->open_thins[i].dev_id == dev_id)
+			return true;
+	return false;
 }
 
 static int get_pool_fn(struct dm_target *ti, void *arg)

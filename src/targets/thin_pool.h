@@ -72,6 +72,8 @@ struct pool {
 	unsigned commit_waiters;  /* commits waiting for unmapped == 0 */
 	uint64_t flushed_gen;     /* insert_gen covered by the last data flush */
 	char *copy_bufs;          /* free copy-on-write buffers, each linked by its first bytes */
+	struct open_thin { uint64_t dev_id; unsigned n; } *open_thins; /* thin tables constructed on each id */
+	unsigned nopen_thins;
 	struct pool_features pf;  /* bound at preresume */
 	enum pool_mode mode;
 	uint64_t low_water_blocks;
@@ -130,6 +132,11 @@ void pool_mark_dirty(struct pool *p);
  * provision.  0 when claimed; 1 when the block is already being
  * provisioned or a commit is pending (p->lock was dropped while waiting:
  * look the block up again); -ENOMEM. */
+/* p->lock held: a thin table on @dev_id is constructed (0 or -ENOMEM),
+ * destroyed; whether any is (the kernel's open_count: no delete then). */
+int pool_thin_open(struct pool *p, uint64_t dev_id);
+void pool_thin_close(struct pool *p, uint64_t dev_id);
+bool pool_thin_is_open(const struct pool *p, uint64_t dev_id);
 int pool_claim(struct pool *p, uint64_t dev_id, uint64_t vblock);
 /* The same without waiting: 1 when pool_claim would wait. */
 int pool_try_claim(struct pool *p, uint64_t dev_id, uint64_t vblock);

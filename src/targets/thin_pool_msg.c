@@ -62,6 +62,8 @@ static int do_message(struct dm_target *ti, struct pool *p, int argc, char **arg
 			ti->error = "Invalid device id";
 			return -EINVAL;
 		}
+		if (pool_thin_is_open(p, a)) /* the kernel's __delete_device */
+			return err_set(e, -EBUSY, "Deletion of thin device %" PRIu64 " failed: it is open", a);
 		return thin_meta_delete(p->tm, a, e);
 	}
 	if (!strcasecmp(argv[0], "set_transaction_id")) {

@@ -48,6 +48,14 @@ run_fio "$T/fio2.log" --uri="$(uri snap1)" --rw=randwrite --size=32M --numjobs=2
 	--offset_increment=32M --verify_only
 qio "$(uri thin0)" "read -P 0x5a 0 1M" "read -P 0x5b 100M 64k"
 
+echo "== delete of an open thin is refused (the kernel's -EBUSY), its data kept"
+before=$(ulvm dmsetup status pool)
+if ulvm dmsetup message pool 0 "delete 1" 2>"$T/err"; then fail "delete of the open snap1 succeeded"; fi
+grep -q "Deletion of thin device 1 failed: it is open" "$T/err" || fail "delete of an open thin: $(cat "$T/err")"
+[ "$(ulvm dmsetup status pool)" = "$before" ] || fail "a refused delete changed the pool"
+run_fio "$T/fio2b.log" --uri="$(uri snap1)" --rw=randwrite --size=32M --numjobs=2 \
+	--offset_increment=32M --verify_only
+
 echo "== discard and holes"
 is_hole "$(uri thin0)" $((512 << 20)) $((256 << 20))
 qio "$(uri thin0)" "discard 0 16M"

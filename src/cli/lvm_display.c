@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli/lvm_cmds.h"
+#include "cli/lvm_each.h"
 #include "common/units.h"
 #include "lvm/activate.h"
 #include "lvm/lvref.h"
@@ -247,109 +248,49 @@ static int pv_maps(const struct vgh *h, const struct vg_pv *p)
 }
 
 /* An argument names @vg (or @vg/@lv); all when there are none. */
-static bool named(int argc, char **argv, const char *vg, const char *lv)
+static int show_vg(struct lvm_cmd *c, struct vgh *h, void *arg)
 {
-	size_t n = strlen(vg);
-
-	if (!argc)
-		return true;
-	for (int i = 0; i < argc; i++)
-		if (!strcmp(argv[i], vg) ||
-		    (lv && !strncmp(argv[i], vg, n) && argv[i][n] == '/' && !strcmp(argv[i] + n + 1, lv)))
-			return true;
-	return false;
+	(void)c;
+	vg_full(arg, h);
+	return 0;
 }
 
-static bool pv_named(int argc, char **argv, const char *path)
+static int show_lv(struct lvm_cmd *c, struct vgh *h, struct vg_lv *lv, void *arg)
 {
-	bool hit = !argc;
+	(void)c;
+	lv_full(arg, h, lv);
+	return 0;
+}
 
-	for (int i = 0; i < argc && !hit; i++) {
-		char *a = realpath(argv[i], NULL), *b = realpath(path, NULL);
-
-		hit = !strcmp(argv[i], path) || (a && b && !strcmp(a, b));
-		free(a);
-		free(b);
+static int show_pv(struct lvm_cmd *c, struct vgh *h, struct lvm_dev *d, struct vg_pv *p, void *arg)
+{
+	if (p) {
+		pv_full(arg, h, p, p->path ? lvm_find_dev(&c->env, p->path) : NULL);
+		return opt_set(c, R_MAPS) && pv_maps(h, p) ? LVM_FAILED : 0;
 	}
-	return hit;
+	pv_full(arg, NULL, NULL, d);
+	if (opt_set(c, R_MAPS)) /* no extents: lvm2's blank line alone */
+		printf("   \n");
+	return 0;
 }
 
+/* The VGs, LVs or PVs named (or all) as lvm2's process_each_* reads the
+ * arguments: a VG, LV or PV named and not found is an error. */
 int lvm_display_long(struct lvm_cmd *c, int argc, char **argv)
 {
 	struct dctx x = { .c = c };
-	struct err e = { { 0 } };
-	const char **names = NULL;
-	unsigned n = 0;
-	int r, ret = 0;
-	char verb = c->verb[0];
+	struct lvm_each how = { .vg = show_vg, .lv = show_lv, .pv = show_pv, .arg = &x,
+				.hidden = opt_set(c, R_ALL), .orphans = true };
+	int r;
 
 	units_init(&x.u);
 	if (opt_set(c, R_UNITS) && units_parse(opt_val(c, R_UNITS), &x.u))
 		return lvm_fail("Invalid units specification.");
 	if ((r = lvm_setup(c, false)))
 		return r;
-	if (lvm_vg_names(&c->env, &names, &n, &e))
-		return lvm_fail("%s", e.msg);
-	for (unsigned i = 0; i < n; i++) {
-		struct vgh h = { .lock_fd = -1 };
-
-		if (verb != 'p' && !named(argc, argv, names[i], NULL)) {
-			bool any = false;
-
-			for (int a = 0; a < argc; a++)
-				any |= !strncmp(argv[a], names[i], strlen(names[i])) &&
-				       argv[a][strlen(names[i])] == '/';
-			if (!any)
-				continue;
-		}
-		if (lvm_vg_read(&c->env, names[i], &h, &e)) {
-			ret = lvm_fail("%s", e.msg);
-			err_clear(&e);
-			continue;
-		}
-		if (verb == 'v') {
-			vg_full(&x, &h);
-		} else if (verb == 'l') {
-			struct vg_lv **order = calloc(h.vg->nlv + 1, sizeof(*order));
-
-			if (!order) {
-				lvm_vg_release(&h);
-				ret = lvm_fail("out of memory");
-				break;
-			}
-			vg_lv_order(h.vg, order);
-			for (unsigned l = 0; l < h.vg->nlv; l++) {
-				const struct vg_lv *lv = order[l];
-
-				if ((opt_set(c, R_ALL) ? !lv_internal(lv) : lv_listed(h.vg, lv)) &&
-				    named(argc, argv, h.vg->name, lv->name))
-					lv_full(&x, &h, lv);
-			}
-			free(order);
-		} else {
-			for (unsigned p = 0; p < h.vg->npv; p++) {
-				struct vg_pv *pv = h.vg->pv[p];
-
-				if (argc && !(pv->path && pv_named(argc, argv, pv->path)))
-					continue;
-				pv_full(&x, &h, pv, pv->path ? lvm_find_dev(&c->env, pv->path) : NULL);
-				if (opt_set(c, R_MAPS) && pv_maps(&h, pv))
-					ret = LVM_FAILED;
-			}
-		}
-		lvm_vg_release(&h);
-	}
-	if (verb == 'p')
-		for (unsigned i = 0; i < c->env.ndev; i++) {
-			struct lvm_dev *d = &c->env.dev[i];
-
-			if (d->pv && !lvm_dev_vgname(d) && pv_named(argc, argv, d->path)) {
-				pv_full(&x, NULL, NULL, d);
-				if (opt_set(c, R_MAPS)) /* no extents: lvm2's blank line alone */
-					printf("   \n");
-			}
-		}
-	free(names);
+	r = c->verb[0] == 'v' ? lvm_each_vg(c, argc, argv, &how)
+	    : c->verb[0] == 'l' ? lvm_each_lv(c, argc, argv, &how)
+				: lvm_each_pv(c, argc, argv, &how);
 	dmctl_close(&x.d);
-	return ret;
+	return r;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/lvm_each.h"
 #include "lvm/lvref.h"
@@ -128,6 +129,7 @@ struct args {
 	const char **vg;  /* per argument: its VG name (VG, VG/LV), or NULL (@TAG) */
 	const char **lv;  /* its LV name, or NULL */
 	bool *found;
+	bool *vg_reported; /* its VG exists, or was said not to */
 	bool tags;        /* some argument is a @TAG */
 	char *buf;
 };
@@ -137,6 +139,7 @@ static void args_free(struct args *a)
 	free(a->vg);
 	free(a->lv);
 	free(a->found);
+	free(a->vg_reported);
 	free(a->buf);
 }
 
@@ -153,8 +156,9 @@ static int args_parse(int argc, char **argv, struct args *a)
 	a->vg = calloc((size_t)argc + 1, sizeof(*a->vg));
 	a->lv = calloc((size_t)argc + 1, sizeof(*a->lv));
 	a->found = calloc((size_t)argc + 1, sizeof(*a->found));
+	a->vg_reported = calloc((size_t)argc + 1, sizeof(*a->vg_reported));
 	a->buf = malloc(len + 1);
-	if (!a->vg || !a->lv || !a->found || !a->buf) {
+	if (!a->vg || !a->lv || !a->found || !a->vg_reported || !a->buf) {
 		args_free(a);
 		return lvm_fail("out of memory");
 	}
@@ -187,37 +191,52 @@ static bool tags_match(const struct args *a, const struct strv *t)
 	return false;
 }
 
-/* Is VG @name named (as VG or in VG/LV)?  @whole: as a whole VG. */
+/* Is VG @name named (as VG or in VG/LV)?  @whole: as a whole VG.  A
+ * VG/LV argument is found only when its LV is (vg_step_lv). */
 static bool vg_named(struct args *a, const char *name, bool whole)
 {
 	bool hit = false;
 
 	for (int i = 0; i < a->argc; i++)
 		if (a->vg[i] && !strcmp(a->vg[i], name) && (!whole || !a->lv[i])) {
-			a->found[i] = true;
+			a->found[i] |= !a->lv[i];
 			hit = true;
 		}
 	return hit;
 }
 
-/* lvm2's two lines for each VG named that does not exist. */
-static int vgs_not_found(const struct args *a, const char **names, unsigned n)
+/* lvm2's two lines for each VG named that does not exist and sorts
+ * before @upto (NULL: all that are left), each once: lvm2 meets them in
+ * its walk over the VG names in order. */
+static int vgs_not_found(struct args *a, const char **names, unsigned n, const char *upto)
 {
 	int ret = 0;
 
-	for (int i = 0; i < a->argc; i++) {
-		bool seen = false;
+	for (;;) {
+		int first = -1;
 
-		for (int j = 0; j < i; j++)
-			seen |= a->vg[j] && a->vg[i] && !strcmp(a->vg[i], a->vg[j]);
-		for (unsigned k = 0; a->vg[i] && !seen && k < n; k++)
-			seen |= !strcmp(names[k], a->vg[i]);
-		if (a->vg[i] && !seen) {
-			lvm_fail("Volume group \"%s\" not found", a->vg[i]);
-			ret = lvm_fail("Cannot process volume group %s", a->vg[i]);
+		for (int i = 0; i < a->argc; i++) {
+			bool exists = false;
+
+			if (!a->vg[i] || a->vg_reported[i])
+				continue;
+			for (unsigned k = 0; k < n && !exists; k++)
+				exists = !strcmp(names[k], a->vg[i]);
+			if (exists) {
+				a->vg_reported[i] = true;
+				continue;
+			}
+			if ((!upto || strcmp(a->vg[i], upto) < 0) && (first < 0 || strcmp(a->vg[i], a->vg[first]) < 0))
+				first = i;
 		}
+		if (first < 0)
+			return ret;
+		lvm_fail("Volume group \"%s\" not found", a->vg[first]);
+		ret = lvm_fail("Cannot process volume group %s", a->vg[first]);
+		for (int i = 0; i < a->argc; i++)
+			if (a->vg[i] && !strcmp(a->vg[i], a->vg[first]))
+				a->vg_reported[i] = true;
 	}
-	return ret;
 }
 
 /* ---- the walks ------------------------------------------------------- */
@@ -233,10 +252,13 @@ static int each_vg(struct lvm_cmd *c, struct args *a, bool lvs, const struct lvm
 
 	if (lvm_vg_names(&c->env, &names, &n, &e))
 		return lvm_fail("%s", e.msg);
-	ret = vgs_not_found(a, names, n);
+	ret = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct vgh h = { .lock_fd = -1 };
 		bool whole = vg_named(a, names[i], true), named = whole || vg_named(a, names[i], false);
+
+		r = vgs_not_found(a, names, n, names[i]);
+		ret = r > ret ? r : ret;
 
 		if (a->argc && !named && !a->tags)
 			continue;
@@ -262,6 +284,8 @@ static int each_vg(struct lvm_cmd *c, struct args *a, bool lvs, const struct lvm
 		if (how->fields)
 			lvm_fields_vg_done(how->fields);
 	}
+	r = vgs_not_found(a, names, n, NULL);
+	ret = r > ret ? r : ret;
 	free(names);
 	return ret;
 }
@@ -408,9 +432,16 @@ int lvm_each_pv(struct lvm_cmd *c, int argc, char **argv, const struct lvm_each 
 		ret = r > ret ? r : ret;
 	}
 	free(orphan);
-	for (int i = 0; i < argc; i++)
-		if (argv[i][0] != '@' && !a.found[i])
+	for (int i = 0; i < argc; i++) {
+		struct stat st;
+
+		if (argv[i][0] == '@' || a.found[i])
+			continue;
+		if (stat(argv[i], &st)) /* lvm2's _get_arg_devices, then the walk's own line */
+			ret = lvm_fail("Cannot use %s: device not found", argv[i]);
+		else
 			ret = lvm_fail("Failed to find physical volume \"%s\".", argv[i]);
+	}
 	args_free(&a);
 	return ret;
 }

@@ -103,6 +103,14 @@ same_refusal lvs --segments -o+pv_name mv
 same_refusal vgs -o+pv_name,lv_name mv
 same_refusal vgs -o+pvseg_start,lv_name mv
 
+step "an LV, VG or PV named that is not there: lvm2's message and exit status, the others still shown"
+same_refusal lvs mv/nosuch
+same_refusal lvs mv/nosuch nosuchvg
+same_refusal lvdisplay mv/nosuch
+same_refusal vgdisplay nosuchvg
+same_refusal pvdisplay /dev/nosuchpv
+same_refusal lvchange --addtag t mv/nosuch
+
 step "pvdisplay --maps and lvdisplay --maps, as lvm2"
 same pvdisplay -m
 same pvdisplay --maps "${L[c]}"

@@ -132,6 +132,11 @@ struct vgh {
 	struct err damage; /* the first one */
 	unsigned writes;
 	int lock_fd;
+	/* Outdated PVs: metadata of this VG at an older seqno on a PV the VG
+	 * no longer lists (removed while it was missing); vgck
+	 * --updatemetadata wipes them, as lvm2's _wipe_outdated_pvs. */
+	struct lvm_dev **outdated;
+	unsigned noutdated;
 };
 /* May this host use @vg, as lvm2's access checks: not exported (vgexport),
  * no foreign system ID (one set and not the local system ID), no

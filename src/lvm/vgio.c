@@ -55,6 +55,7 @@ void lvm_vg_release(struct vgh *h)
 {
 	vg_free(h->vg);
 	free(h->old_text);
+	free(h->outdated);
 	lvm_unlock(h->lock_fd);
 	memset(h, 0, sizeof(*h));
 	h->lock_fd = -1;
@@ -152,12 +153,66 @@ int lvm_vg_access(const struct lvm_env *env, const struct vg *vg, const char *wh
 	return 0;
 }
 
+/* The PVs with this VG's metadata at an older seqno than @best's (on
+ * device @bdev), named as lvm2 names them; how many. A PV in the VG is
+ * rewritten by the next commit. */
+static unsigned older_copies(const struct lvm_env *env, const struct vgtext_summary *best, unsigned bdev)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < env->ndev; i++) {
+		const char *t;
+		size_t l;
+		const struct vgtext_summary *s = env->dev[i].pv ? pv_vg(env->dev[i].pv, &t, &l) : NULL;
+
+		if (!s || strcmp(s->vgid, best->vgid) || s->seqno == best->seqno)
+			continue;
+		log_warn("WARNING: ignoring metadata seqno %u on %s for seqno %u on %s for VG %s.", s->seqno,
+			 env->dev[i].path, best->seqno, env->dev[bdev].path, best->vgname);
+		n++;
+	}
+	if (n) {
+		log_warn("WARNING: Inconsistent metadata found for VG %s.", best->vgname);
+		log_warn("See vgck --updatemetadata to correct inconsistency.");
+	}
+	return n;
+}
+
+/* Of the older copies, those on PVs the VG does not list: h->outdated. */
+static int find_outdated(struct lvm_env *env, struct vgh *h, const struct vgtext_summary *best, struct err *e)
+{
+	for (unsigned i = 0; i < env->ndev; i++) {
+		const char *t;
+		size_t l;
+		struct pv *pv = env->dev[i].pv;
+		const struct vgtext_summary *s = pv ? pv_vg(pv, &t, &l) : NULL;
+		bool listed = false;
+		struct lvm_dev **o;
+
+		if (!s || strcmp(s->vgid, best->vgid) || s->seqno >= best->seqno)
+			continue;
+		for (unsigned p = 0; p < h->vg->npv && !listed; p++)
+			listed = !strcmp(h->vg->pv[p]->id, pv->label.pv_uuid);
+		if (listed)
+			continue;
+		if (!(o = realloc(h->outdated, (h->noutdated + 1) * sizeof(*o))))
+			return err_set(e, -ENOMEM, "out of memory");
+		h->outdated = o;
+		h->outdated[h->noutdated++] = &env->dev[i];
+		log_warn("WARNING: outdated PV %s seqno %u has been removed in current VG %s seqno %u.",
+			 env->dev[i].path, s->seqno, best->vgname, best->seqno);
+		log_warn("See vgck --updatemetadata to clear outdated metadata.");
+	}
+	return 0;
+}
+
 int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err *e)
 {
 	const struct vgtext_summary *best = NULL;
 	const char *btext = NULL;
 	size_t blen = 0;
 	char lock[LVM_NAME_LEN + 8];
+	unsigned bdev = 0, older;
 	int r;
 
 	memset(h, 0, sizeof(*h));
@@ -182,20 +237,18 @@ int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err
 			return err_set(e, -EEXIST, "multiple VGs found with the same name %s: refusing to use it",
 				       name);
 		}
-		if (best && s->seqno != best->seqno)
-			log_warn("WARNING: ignoring metadata seqno %u on %s for seqno %u; it is rewritten on the next change",
-				 s->seqno < best->seqno ? s->seqno : best->seqno, env->dev[i].path,
-				 s->seqno < best->seqno ? best->seqno : s->seqno);
 		if (!best || s->seqno > best->seqno) {
 			best = s;
 			btext = t;
 			blen = l;
+			bdev = i;
 		}
 	}
 	if (!best) {
 		lvm_vg_release(h);
 		return err_set(e, -ENOENT, "Volume group \"%s\" not found", name);
 	}
+	older = older_copies(env, best, bdev);
 	h->max_seqno = best->seqno;
 	if (!(h->old_text = malloc(blen + 1))) {
 		lvm_vg_release(h);
@@ -203,7 +256,8 @@ int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err
 	}
 	memcpy(h->old_text, btext, blen);
 	h->old_text[blen] = 0;
-	if ((r = vg_import(best->vg, &h->vg, e)) || (env->rw && (r = lvm_vg_access(env, h->vg, "change", e)))) {
+	if ((r = vg_import(best->vg, &h->vg, e)) || (env->rw && (r = lvm_vg_access(env, h->vg, "change", e))) ||
+	    (older && (r = find_outdated(env, h, best, e)))) {
 		lvm_vg_release(h);
 		return r;
 	}
@@ -487,6 +541,21 @@ int lvm_vg_update_metadata(struct lvm_env *env, struct vgh *h, unsigned *fixed, 
 			note_truncation(h, h->vg->pv[i]);
 	if (h->damaged)
 		return err_set(e, -EUCLEAN, "Cannot repair VG %s: %s; nothing was written", h->vg->name, h->damage.msg);
+	/* PVs removed from the VG while they were missing: orphans now */
+	for (unsigned i = 0; i < h->noutdated; i++) {
+		struct lvm_dev *d = h->outdated[i];
+		int r;
+
+		log_warn("WARNING: wiping mda on outdated PV %s", d->path);
+		for (unsigned j = 0; j < d->pv->nmda; j++)
+			if (!d->pv->mda[j].status && (r = mda_clear(d->pv->dev, &d->pv->mda[j].hdr, e)))
+				return r;
+		log_warn("WARNING: wiping header on outdated PV %s", d->path);
+		if ((r = pv_set_in_use(d->pv, false, e)))
+			return r;
+		(*fixed)++;
+	}
+	h->noutdated = 0;
 	for (unsigned i = 0; i < h->vg->npv; i++) {
 		struct vg_pv *p = h->vg->pv[i];
 

@@ -219,7 +219,7 @@ for i in $(seq 1 25); do
 	# A kill between the PVs' commits leaves one PV a seqno behind: the
 	# newest wins and the stale copy is named (as lvm2 does); any other
 	# warning is a broken VG.
-	grep WARNING err | grep -qv 'ignoring metadata seqno .* rewritten on the next change' &&
+	grep WARNING err | grep -qvE 'ignoring metadata seqno [0-9]+ on .* for VG vg0|Inconsistent metadata found for VG vg0' &&
 		{ cat err; fail "ulvm vgck warns after a kill at step $i"; }
 	now=$(lvset)
 	[ "$now" = "$before" ] || [ "$now" = "$(tr ' ' '\n' <<<"$before k$i" | grep . | sort | tr '\n' ' ')" ] ||

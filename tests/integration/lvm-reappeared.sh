@@ -9,7 +9,10 @@
 #  - vgextend --restoremissing of a PV that was not missing is refused as
 #    lvm2 refuses it; of the one that came back, it is used again: lvm2's
 #    vgck accepts the VG, both tools report the PVs alike, and the LV on it
-#    is served with the data it had.
+#    is served with the data it had;
+#  - a PV removed with vgreduce --removemissing --force while it was gone
+#    and then back holds an outdated VG: both tools warn, and vgck
+#    --updatemetadata wipes it to a free PV as lvm2 does.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
 source "$(dirname "$0")/lvm2.bash"
@@ -81,5 +84,22 @@ lvm2 pvs --noheadings -o pv_attr | grep -q m && fail "lvm2 still sees a missing 
 ulvm lvchange -ay vg/onb >/dev/null
 qio "$(uri vg/onb)" "read -P 0x5b 0 8M"
 ulvm lvchange -an vg/onb >/dev/null
+
+step "c removed with vgreduce --removemissing --force while gone, then back: outdated; vgck --updatemetadata frees it"
+ulvm lvcreate -an -L 4M -n onc vg "${L[c]}" >/dev/null
+ulvm vgreduce --removemissing --force vg --devices "${L[a]},${L[b]}" >/dev/null 2>&1 || fail "vgreduce --removemissing"
+LVM2_EXPECTED_WARNINGS=('ignoring metadata seqno' 'Inconsistent metadata found' 'outdated PV')
+lvm2 pvs >/dev/null
+ulvm pvs >/dev/null 2>"$T/err"
+grep -q "WARNING: outdated PV ${L[c]} seqno [0-9]* has been removed in current VG vg seqno" "$T/err" ||
+	{ cat "$T/err"; fail "no outdated-PV warning for c"; }
+agree
+ulvm vgck --updatemetadata vg 2>"$T/err" >/dev/null || { cat "$T/err"; fail "vgck --updatemetadata"; }
+grep -q "WARNING: wiping header on outdated PV ${L[c]}" "$T/err" || { cat "$T/err"; fail "c not wiped"; }
+LVM2_EXPECTED_WARNINGS=()
+lvm2 vgck vg >/dev/null
+agree
+[ "$(lvm2 pvs --noheadings -o vg_name "${L[c]}" | tr -d ' ')" = "" ] || fail "lvm2 does not see c free"
+ulvm pvs 2>&1 >/dev/null | grep -q WARNING && fail "warnings after the wipe"
 stop_ulvmd
 echo "ok"

@@ -43,7 +43,8 @@ int lvm_pv_args(struct vgh *h, int argc, char **argv, struct alloc_range **r, un
 	return 0;
 }
 
-/* -L or -l into a count of extents (the value, with its sign). */
+/* -L or -l into a count of extents (the value, with its sign); @cur is the
+ * LV's extents for a resize, 0 for a new LV. */
 static int size_arg(struct lvm_cmd *c, struct vgh *h, const struct alloc_req *req, uint32_t cur,
 		    char *sign, uint64_t *extents)
 {
@@ -82,23 +83,20 @@ static int size_arg(struct lvm_cmd *c, struct vgh *h, const struct alloc_req *re
 	case PCT_VG:
 		base = vg_total_extents(h->vg);
 		break;
-	case PCT_PVS:
-		if (!req->ranges) {
-			base = vg_total_extents(h->vg);
-		} else {
-			for (unsigned i = 0; i < h->vg->npv; i++)
-				for (unsigned k = 0; k < req->nranges; k++)
-					if (req->ranges[k].pv == h->vg->pv[i]) {
-						base += h->vg->pv[i]->pe_count;
-						break;
-					}
-		}
+	case PCT_PVS: /* of the PVs named: their free extents (pv_list_extents_free) */
+		base = req->ranges ? alloc_free_extents(h->vg, req) : vg_total_extents(h->vg);
+		break;
+	case PCT_LV:
+		if (!cur)
+			return lvm_fail("Please express size as %%FREE, %%PVS or %%VG.");
+		base = cur;
 		break;
 	case PCT_ORIGIN:
 		base = cur;
 		return lvm_fail("%%ORIGIN needs a snapshot: not implemented yet");
 	}
-	*extents = base * a.n / 100;
+	/* lvm2's percent_of_extents: a resize rounds up unless it shrinks */
+	*extents = (base * a.n + (cur && a.sign != '-' ? 99 : 0)) / 100;
 	return 0;
 }
 

@@ -266,7 +266,7 @@ static int extend(struct vg *vg, struct vg_lv *lv, const struct alloc_req *req, 
 				if (ns > 1 && req->policy != ALLOC_ANYWHERE)
 					return err_set(e, -ENOSPC, "insufficient suitable allocatable extents: "
 						       "%u stripes need %u PVs with free space", ns, ns);
-				return err_set(e, -ENOSPC, "insufficient free space: %u extents needed, %u available",
+				return err_set(e, -ENOSPC, "Insufficient free space: %u extents needed, but only %u available",
 					       req->extents, req->extents - left * ns);
 			}
 			used[k] = fp[k]->pv;
@@ -394,9 +394,11 @@ int lvm_parse_extents(const char *s, struct ext_arg *a, struct err *e)
 		a->pct = PCT_PVS;
 	else if (!strcasecmp(end, "%ORIGIN"))
 		a->pct = PCT_ORIGIN;
+	else if (!strcasecmp(end, "%LV"))
+		a->pct = PCT_LV;
 	else
 		return err_set(e, -EINVAL, "invalid extent count \"%s\"", s);
-	if (a->n > 100 && a->pct != PCT_ORIGIN)
+	if (a->n > 100 && a->pct != PCT_ORIGIN && a->pct != PCT_LV)
 		return err_set(e, -EINVAL, "percentage %llu is over 100", (unsigned long long)a->n);
 	return 0;
 }

@@ -58,7 +58,7 @@ int alloc_extend(struct vg *vg, struct vg_lv *lv, const struct alloc_req *req, s
 int lvm_parse_size(const char *s, char def_unit, char *sign, uint64_t *sectors, struct err *e);
 
 /* lvm2's -l/--extents: [+|-]N[%FREE|%VG|%PVS|%ORIGIN]. */
-enum ext_pct { PCT_NONE, PCT_FREE, PCT_VG, PCT_PVS, PCT_ORIGIN };
+enum ext_pct { PCT_NONE, PCT_FREE, PCT_VG, PCT_PVS, PCT_ORIGIN, PCT_LV };
 struct ext_arg {
 	char sign;
 	uint64_t n;

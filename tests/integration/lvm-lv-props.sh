@@ -7,6 +7,7 @@
 #    --setactivationskip y|n (the 'k' attr; -ay passes it over, -K not),
 #    -r/--readahead N|Nk|none|auto (whole pages, with lvm2's warning;
 #    "already" refused); lvcreate -C y, -k y, -r, -p r;
+#  - sizes in percent (%PVS, %LV, %FREE) and their rounding;
 #  - -qq (lvm2's silent mode): no "created"/"changed" lines; -q: as without;
 #  - a thin pool's --errorwhenfull y|n, --discards, -Z y|n, with lvm2's
 #    refusals, and lvcreate --errorwhenfull y of a pool; an active pool is
@@ -33,12 +34,13 @@ same_text() { # WHAT: vga's and vgb's LV text the same
 	lvtext vgb >"$T/b.txt"
 	diff "$T/a.txt" "$T/b.txt" || fail "$1: lvm2's and ulvm's LV text differ"
 }
-# twin ARGS: lvm2 on vga (VG in the args), ulvm on vgb: the same lines,
+# twin ARGS: lvm2 on vga (VG in the args, DEV its PV), ulvm on vgb: the same lines,
 # the same exit status and the same text after
 twin() {
 	local rc1=0 rc2=0
-	lvm "${@//VG/vga}" >"$T/lvm.out" 2>"$T/lvm.err" || rc1=$?
-	ulvm "${@//VG/vgb}" >"$T/ulvm.out" 2>"$T/ulvm.err" || rc2=$?
+	local a=("${@//VG/vga}") b=("${@//VG/vgb}")
+	lvm "${a[@]//DEV/${L[a]}}" >"$T/lvm.out" 2>"$T/lvm.err" || rc1=$?
+	ulvm "${b[@]//DEV/${L[b]}}" >"$T/ulvm.out" 2>"$T/ulvm.err" || rc2=$?
 	[ "$rc1" = "$rc2" ] || { cat "$T/lvm.err" "$T/ulvm.err"; fail "$*: exit $rc2, lvm2 $rc1"; }
 	for o in out err; do
 		grep -v -e 'WARNING: Activation disabled' -e 'NOT backed up' -e 'not zeroed' "$T/lvm.$o" |
@@ -96,6 +98,20 @@ twin lvcreate -qq -an -Zn -Wn -L 4M -n quiet VG
 [ -s "$T/ulvm.out" ] && fail "lvcreate -qq printed: $(cat "$T/ulvm.out")"
 twin lvchange -qq -C y VG/quiet
 twin lvchange -q -C n VG/quiet
+
+step "sizes in percent: %PVS of the named PVs' free extents, %LV, %FREE; a resize rounds up as lvm2"
+twin lvcreate -an -Zn -l 30%PVS -n pct VG DEV
+twin lvextend -l +50%PVS VG/pct DEV
+twin lvextend -l 20%PVS VG/pct DEV
+# (ulvm warns before reducing an inactive LV too; lvm2 2.03.16 only an active one)
+lvm lvreduce -y -l -50%LV vga/pct >/dev/null 2>&1
+ulvm lvreduce -y -l -50%LV vgb/pct >/dev/null
+same_text "lvreduce -l -50%LV"
+twin lvextend -l +50%LV VG/pct
+twin lvextend -l +33%FREE VG/pct
+twin lvextend -l +150%LV VG/pct
+twin lvcreate -an -Zn -l 10%LV -n p3 VG
+twin lvremove -y VG/pct
 
 step "a thin pool's --errorwhenfull, --discards, -Z"
 twin lvchange --errorwhenfull y VG/pool

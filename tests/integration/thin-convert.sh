@@ -85,7 +85,7 @@ step "--thinpool VG/LV: a metadata LV of the default size; the active LV's pool 
 u lvchange -ay vg/d2
 # no room for the metadata LV: refused before anything changes, d2 still served
 u lvcreate -l 100%FREE -n filler vg >/dev/null
-refused "insufficient free space" -y --thinpool vg/d2
+refused "Insufficient free space" -y --thinpool vg/d2
 ulvm dmsetup info vg-d2 >/dev/null || fail "a refused conversion deactivated vg/d2"
 u lvremove -y vg/filler >/dev/null
 u lvconvert -y --thinpool vg/d2 | grep -q "Converted vg/d2 to thin pool." || fail "--thinpool"

@@ -78,14 +78,17 @@ static int make_copy(struct blockdev *b, struct err *e)
 	return 0;
 }
 
-int blockdev_open(struct blockdev *b, const char *spec, struct dmctl *d, bool rw, struct err *e)
+/* @spec's names (and, for a path, its size); *@uri the URI to read it
+ * through, "" for a path.  No I/O on the device. */
+static int resolve(struct blockdev *b, const char *spec, struct dmctl *d, char *uri, size_t usize, struct err *e)
 {
-	char uri[8192], dmname[128], exp[1024];
+	char dmname[128], exp[1024];
 	const char *mapped = NULL, *base;
 	struct stat st;
 	int r;
 
 	memset(b, 0, sizeof(*b));
+	uri[0] = 0;
 	snprintf(b->spec, sizeof(b->spec), "%s", spec);
 	if (dev_is_nbd_uri(spec)) {
 		/* the export's name, or the socket's file without extension */
@@ -104,7 +107,7 @@ int blockdev_open(struct blockdev *b, const char *spec, struct dmctl *d, bool rw
 				*c = '-';
 		if (!b->name[0])
 			snprintf(b->name, sizeof(b->name), "nbd");
-		snprintf(uri, sizeof(uri), "%s", spec);
+		snprintf(uri, usize, "%s", spec);
 	} else if (dev_spec_mapped(spec, &mapped) || (!strchr(spec, '/') && stat(spec, &st)) ||
 		   (spec[0] != '/' && strchr(spec, '/') && stat(spec, &st))) {
 		/* /dev/mapper/NAME, NAME or VG/LV of the running ulvmd */
@@ -115,7 +118,7 @@ int blockdev_open(struct blockdev *b, const char *spec, struct dmctl *d, bool rw
 			return r;
 		snprintf(b->table, sizeof(b->table), "/dev/mapper/%s", dmname);
 		snprintf(b->name, sizeof(b->name), "%s", dmname);
-		if ((r = dev_export_uri(d->run_dir, exp, uri, sizeof(uri), e)))
+		if ((r = dev_export_uri(d->run_dir, exp, uri, usize, e)))
 			return r;
 	} else {
 		if (!realpath(spec, b->table) || stat(b->table, &st))
@@ -138,8 +141,24 @@ int blockdev_open(struct blockdev *b, const char *spec, struct dmctl *d, bool rw
 				return err_set(e, -errno, "%s: %s", spec, strerror(errno));
 			b->size = (uint64_t)end;
 		}
-		return 0;
 	}
+	return 0;
+}
+
+int blockdev_name(struct blockdev *b, const char *spec, struct dmctl *d, struct err *e)
+{
+	char uri[8192];
+
+	return resolve(b, spec, d, uri, sizeof(uri), e);
+}
+
+int blockdev_open(struct blockdev *b, const char *spec, struct dmctl *d, bool rw, struct err *e)
+{
+	char uri[8192];
+	int r;
+
+	if ((r = resolve(b, spec, d, uri, sizeof(uri), e)) || !uri[0])
+		return r;
 	if ((r = dev_open_nbd(uri, rw ? 0 : DEV_OPEN_RDONLY, &b->io, e)))
 		return err_set(e, r, "Device %s cannot be reached", spec);
 	if (rw && b->io->read_only) {
@@ -232,6 +251,13 @@ int blockdev_commit(struct blockdev *b, uint64_t len, struct err *e)
 	free(mine);
 	free(theirs);
 	return r;
+}
+
+void blockdev_disconnect(struct blockdev *b)
+{
+	if (b->io)
+		dev_put(b->io);
+	b->io = NULL;
 }
 
 void blockdev_close(struct blockdev *b)

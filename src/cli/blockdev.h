@@ -36,6 +36,13 @@ struct blockdev {
 /* Open @spec (@d: the daemon, for mapped devices; @rw: will be written).
  * 0 or -errno with @e saying why. */
 int blockdev_open(struct blockdev *b, const char *spec, struct dmctl *d, bool rw, struct err *e);
+/* Only @spec's names (spec, table, name), as blockdev_open gives them: no
+ * connection to the device. */
+int blockdev_name(struct blockdev *b, const char *spec, struct dmctl *d, struct err *e);
+/* Done reading the device: its connection goes, the copy stays.  Before
+ * ulvmd is asked to serve a table over it, so that a server taking one
+ * client at a time (qemu-nbd's default) lets the daemon in. */
+void blockdev_disconnect(struct blockdev *b);
 /* Make the copy hold the device's first @upto bytes (at most its size). */
 int blockdev_fill(struct blockdev *b, uint64_t upto, struct err *e);
 /* Copy [@off, @off+@len) of the device into the copy. */

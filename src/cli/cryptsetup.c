@@ -40,14 +40,14 @@
 
 enum {
 	K_TYPE, K_KEYFILE, K_CIPHER, K_KEYSIZE, K_SECTOR, K_READONLY, K_DISCARDS, K_BATCH, K_PBKDF, K_ITER,
-	K_FORCEITER, K_SLOT, K_HEADER, K_HASH, K_OFFSET, K_SKIP, K_SIZE, K_VERBOSE, K_RUN_DIR, K_HELP, K_COUNT
+	K_FORCEITER, K_PBKDFMEM, K_TESTPASS, K_SLOT, K_HEADER, K_HASH, K_OFFSET, K_SKIP, K_SIZE, K_VERBOSE, K_RUN_DIR, K_HELP, K_COUNT
 };
 
 static const struct cli_opt opts[K_COUNT] = {
 	[K_TYPE] = { "type", "M", "luks|luks1|luks2|plain", "the header type (luksFormat: luks2; open: any LUKS)" },
 	[K_KEYFILE] = { "key-file", "d", "FILE", "the passphrase is this file's bytes (- for standard input)" },
 	[K_CIPHER] = { "cipher", "c", "CIPHER", "the cipher (luksFormat: aes-xts-plain64; plain: aes-cbc-essiv:sha256)" },
-	[K_KEYSIZE] = { "key-size", "s", "BITS", "the volume key size (luksFormat: 512 for aes-xts; plain: 256)" },
+	[K_KEYSIZE] = { "key-size", "s", "BITS", "the volume key size (luksFormat: 512 for XTS, else 256; plain: 256)" },
 	[K_SECTOR] = { "sector-size", NULL, "BYTES", "luksFormat: the encryption sector size (luks2; 512 or 4096)" },
 	[K_READONLY] = { "readonly", "r", NULL, "open: the mapping is read-only" },
 	[K_DISCARDS] = { "allow-discards", NULL, NULL, "open: discards reach the device (it tells what is free)" },
@@ -55,19 +55,21 @@ static const struct cli_opt opts[K_COUNT] = {
 	[K_PBKDF] = { "pbkdf", NULL, "pbkdf2|argon2i|argon2id", "the keyslot's key derivation" },
 	[K_ITER] = { "iter-time", "i", "MS", "the key derivation's time on this machine" },
 	[K_FORCEITER] = { "pbkdf-force-iterations", NULL, "N", "the key derivation's cost, not benchmarked" },
+	[K_TESTPASS] = { "test-passphrase", NULL, NULL, "open: only check that the passphrase unlocks DEVICE" },
+	[K_PBKDFMEM] = { "pbkdf-memory", NULL, "KIB", "argon2's memory cost (default 1048576 KiB, as cryptsetup)" },
 	[K_SLOT] = { "key-slot", "S", "N", "the keyslot to use" },
 	[K_HEADER] = { "header", NULL, "FILE", "the LUKS header is in FILE (detached), the data on DEVICE" },
-	[K_HASH] = { "hash", NULL, "HASH", "plain: the passphrase's hash (ripemd160; not for a key file)" },
+	[K_HASH] = { "hash", "h", "HASH", "plain: the passphrase's hash (ripemd160; plain: none; not for a key file)" },
 	[K_OFFSET] = { "offset", "o", "SECTORS", "plain: where the data starts on DEVICE (512-byte sectors)" },
 	[K_SKIP] = { "skip", "p", "SECTORS", "plain: the IV of the first sector (512-byte sectors)" },
 	[K_SIZE] = { "size", "b", "SECTORS", "plain: the mapping's size (512-byte sectors; default: the rest)" },
 	[K_VERBOSE] = { "verbose", "v", NULL, "more messages" },
 	[K_RUN_DIR] = { "run-dir", NULL, "DIR", "the daemon's run directory" },
-	[K_HELP] = { "help", "h", NULL, "show help" },
+	[K_HELP] = { "help", "?", NULL, "show help" },
 };
 
 #define B(o) CLI_BIT(o)
-#define PBKDF_OPTS (B(K_PBKDF) | B(K_ITER) | B(K_FORCEITER))
+#define PBKDF_OPTS (B(K_PBKDF) | B(K_ITER) | B(K_FORCEITER) | B(K_PBKDFMEM))
 #define PLAIN_OPTS (B(K_CIPHER) | B(K_KEYSIZE) | B(K_HASH) | B(K_OFFSET) | B(K_SKIP) | B(K_SIZE))
 
 struct cs {
@@ -92,8 +94,8 @@ static const struct cli_verb verbs[] = {
 	  B(K_TYPE) | B(K_KEYFILE) | B(K_CIPHER) | B(K_KEYSIZE) | B(K_SECTOR) | B(K_BATCH) | PBKDF_OPTS | B(K_SLOT) |
 		  B(K_HEADER),
 	  "Write a LUKS header and its first keyslot.", v_format },
-	{ "open", "DEVICE NAME", 2, 2,
-	  B(K_TYPE) | B(K_KEYFILE) | B(K_READONLY) | B(K_DISCARDS) | B(K_SLOT) | B(K_HEADER) | PLAIN_OPTS,
+	{ "open", "DEVICE NAME", 1, 2,
+	  B(K_TYPE) | B(K_KEYFILE) | B(K_READONLY) | B(K_DISCARDS) | B(K_SLOT) | B(K_HEADER) | B(K_TESTPASS) | PLAIN_OPTS,
 	  "Unlock DEVICE and map it as NAME in ulvmd (an NBD export, /dev/mapper/NAME in tables).", v_open },
 	{ "close", "NAME", 1, 1, 0, "Remove the mapping NAME.", v_close },
 	{ "status", "NAME", 1, 1, 0, "Show the mapping NAME as cryptsetup does.", v_status },
@@ -150,6 +152,15 @@ static void cs_log(int level, const char *msg, void *usrptr)
 		fputs(msg, stderr);
 }
 
+static void burn(char *p, size_t len)
+{
+	if (p)
+		crypt_safe_memzero(p, len);
+	free(p);
+}
+
+#define KEYFILE_MAX (8u << 20)
+
 /* A passphrase: --key-file's bytes, a prompt, or one line of stdin.
  * malloc'ed in *@out, *@len bytes; 0 or an exit code. */
 static int passphrase(const char *file, const char *prompt, char **out, size_t *len)
@@ -165,11 +176,19 @@ static int passphrase(const char *file, const char *prompt, char **out, size_t *
 
 		if (!(f = strcmp(file, "-") ? fopen(file, "rb") : stdin))
 			return fail(1, "Failed to open key file %s.", file);
-		if (!(buf = malloc(8192 + 1)))
+		/* cryptsetup's keyfile_size_max: 8 MiB, read whole */
+		if (!(buf = malloc(KEYFILE_MAX + 1))) {
+			if (f != stdin)
+				fclose(f);
 			return 3;
-		got = fread(buf, 1, 8192, f);
+		}
+		got = fread(buf, 1, KEYFILE_MAX + 1, f);
 		if (f != stdin)
 			fclose(f);
+		if (got > KEYFILE_MAX) {
+			burn(buf, KEYFILE_MAX + 1);
+			return fail(1, "Maximum keyfile size exceeded.");
+		}
 		*out = buf;
 		*len = got;
 		return 0;
@@ -197,13 +216,6 @@ static int passphrase(const char *file, const char *prompt, char **out, size_t *
 	*out = buf;
 	*len = (size_t)n;
 	return 0;
-}
-
-static void burn(char *p, size_t len)
-{
-	if (p)
-		crypt_safe_memzero(p, len);
-	free(p);
 }
 
 /* A LUKS header being worked on: on the device (through a copy when
@@ -293,7 +305,7 @@ static int pbkdf(const struct cs *c, struct crypt_device *cd)
 	const struct crypt_pbkdf_type *def = crypt_get_pbkdf_default(crypt_get_type(cd) ? crypt_get_type(cd) : CRYPT_LUKS2);
 	uint32_t n;
 
-	if (!set(c, K_PBKDF) && !set(c, K_ITER) && !set(c, K_FORCEITER))
+	if (!set(c, K_PBKDF) && !set(c, K_ITER) && !set(c, K_FORCEITER) && !set(c, K_PBKDFMEM))
 		return 0;
 	if (def)
 		p = *def;
@@ -311,8 +323,12 @@ static int pbkdf(const struct cs *c, struct crypt_device *cd)
 			return fail(1, "Invalid argument for --pbkdf-force-iterations: %s", val(c, K_FORCEITER));
 		p.iterations = n;
 		p.flags |= CRYPT_PBKDF_NO_BENCHMARK;
-		if (strcmp(p.type, CRYPT_KDF_PBKDF2)) /* argon2: cost in time, memory at its minimum */
-			p.max_memory_kb = 32;
+	}
+	if (set(c, K_PBKDFMEM)) {
+		if (parse_u32(val(c, K_PBKDFMEM), &n) || n < 32 || n > 4194304)
+			return fail(1, "Invalid argument for --pbkdf-memory: %s (32 to 4194304 KiB)", val(c, K_PBKDFMEM));
+		if (strcmp(p.type, CRYPT_KDF_PBKDF2))
+			p.max_memory_kb = n;
 	}
 	if (crypt_set_pbkdf_type(cd, &p))
 		return fail(1, "Invalid PBKDF parameters.");
@@ -357,12 +373,14 @@ static int v_format(void *ctx, int argc, char **argv)
 			    val(c, K_SECTOR));
 	if (sscanf(cipher, "%31[^-]-%63s", cname, mode) != 2)
 		return fail(1, "No known cipher specification pattern detected: %s", cipher);
+	if (!set(c, K_KEYSIZE) && !strstr(mode, "xts")) /* cryptsetup: 512 bits for XTS (two keys), else 256 */
+		bits = 256;
 	if ((r = slot_opt(c, &slot)))
 		return r;
-	if (!set(c, K_BATCH)) {
+	if (!set(c, K_BATCH) && isatty(STDIN_FILENO)) { /* cryptsetup's yesDialog asks a terminal only */
 		fprintf(stderr, "\nWARNING!\n========\nThis will overwrite data on %s irrevocably.\n\n"
 			"Are you sure? (Type 'yes' in capital letters): ", argv[0]);
-		if (getline(&answer, &cap, stdin) < 0 || strncmp(answer, "YES", 3)) {
+		if (getline(&answer, &cap, stdin) < 0 || strcmp(answer, "YES\n")) {
 			free(answer);
 			return fail(1, "Operation aborted.");
 		}
@@ -403,6 +421,15 @@ static int v_format(void *ctx, int argc, char **argv)
 	if (r) {
 		hdr_close(&h);
 		return fail(exit_of(r), "Cannot format device %s: %s.", argv[0], strerror(-r));
+	}
+	/* a copy of a ulvm device is a file libcryptsetup grows to the header
+	 * it wants: nothing is written when the device cannot hold it */
+	if (!h.detached && h.data.io && crypt_get_data_offset(h.cd) * 512 >= h.data.size) {
+		uint64_t need = crypt_get_data_offset(h.cd) * 512, have = h.data.size;
+
+		hdr_close(&h);
+		return fail(1, "Device %s is too small: the %s header needs %" PRIu64 " bytes and data after them, "
+			    "it has %" PRIu64 ".", argv[0], type, need, have);
 	}
 	r = hdr_commit(&h);
 	hdr_close(&h);
@@ -453,6 +480,9 @@ static int plain_key(struct cs *c, struct hdr *h, char *vk, size_t *vk_len, uint
 	size_t plen = 0;
 	int r;
 
+	if (!strcmp(p.hash, "plain")) /* cryptsetup: the passphrase itself, zero-padded */
+		p.hash = NULL;
+
 	if (set(c, K_KEYSIZE) && (parse_u32(val(c, K_KEYSIZE), &bits) || bits % 8 || !bits || bits > 8 * *vk_len))
 		return fail(1, "Invalid argument for --key-size: %s", val(c, K_KEYSIZE));
 	if (sscanf(cipher, "%31[^-]-%63s", cname, mode) != 2)
@@ -483,11 +513,29 @@ static int plain_key(struct cs *c, struct hdr *h, char *vk, size_t *vk_len, uint
 		r = crypt_volume_key_get(h->cd, CRYPT_ANY_SLOT, vk, vk_len, pass, plen);
 		burn(pass, plen);
 		if (r < 0)
-			return fail(exit_of(r), "Cannot hash the passphrase with %s: %s.", p.hash, strerror(-r));
+			return fail(exit_of(r), "Cannot hash the passphrase with %s: %s.", p.hash ? p.hash : "plain", strerror(-r));
 	}
 	*off = p.offset;
 	*ivo = p.skip;
 	*size = p.size ? p.size : h->data.size / 512 - p.offset;
+	return 0;
+}
+
+/* ulvm maps a LUKS device as one crypt line over its data: refused when
+ * the header says otherwise (LUKS2 requirements: a reencryption in
+ * progress, whose segments are part plain text, part ciphertext). */
+static int whole_crypt(struct hdr *h, const char *dev)
+{
+	uint32_t req = 0;
+
+	if (!strcmp(crypt_get_type(h->cd), CRYPT_LUKS2) &&
+	    crypt_persistent_flags_get(h->cd, CRYPT_FLAGS_REQUIREMENTS, &req))
+		return fail(1, "Cannot read the requirements of the LUKS2 header of %s.", dev);
+	if (req & CRYPT_REQUIREMENT_ONLINE_REENCRYPT)
+		return fail(1, "Device %s is being reencrypted (its data is part plain text, part ciphertext): "
+			    "finish it with cryptsetup reencrypt first.", dev);
+	if (req)
+		return fail(1, "Device %s has LUKS2 requirements (0x%x) ulvm does not support.", dev, req);
 	return 0;
 }
 
@@ -504,11 +552,22 @@ static int v_open(void *ctx, int argc, char **argv)
 	int r, slot = -1, ss = 512;
 	FILE *f;
 
-	(void)argc;
 	if (strcmp(type, "luks") && strcmp(type, "luks1") && strcmp(type, "luks2") && !plain)
 		return fail(1, "Unknown device type %s (luks, luks1, luks2 or plain).", type);
 	if (plain && set(c, K_HEADER))
 		return fail(1, "A plain device has no header (--header).");
+	if (set(c, K_TESTPASS)) { /* cryptsetup: unlock, map nothing (a name is not needed) */
+		if (plain)
+			return fail(1, "--test-passphrase needs a LUKS device.");
+		if ((r = hdr_open(c, argv[0], false, false, false, &h)))
+			return r;
+		r = unlock(c, h.cd, argv[0], vk, &vk_len, &slot);
+		crypt_safe_memzero(vk, sizeof(vk));
+		hdr_close(&h);
+		return r;
+	}
+	if (argc < 2)
+		return fail(1, "Command requires device and mapped name as arguments.");
 	if ((r = daemon_up(c)))
 		return r;
 	if (dmctl_exists(&c->d, argv[1]))
@@ -523,7 +582,7 @@ static int v_open(void *ctx, int argc, char **argv)
 			r = fail(1, "Device %s is not a valid %s device.", argv[0], type);
 			goto out;
 		}
-		if ((r = unlock(c, h.cd, argv[0], vk, &vk_len, &slot)))
+		if ((r = whole_crypt(&h, argv[0])) || (r = unlock(c, h.cd, argv[0], vk, &vk_len, &slot)))
 			goto out;
 		off = crypt_get_data_offset(h.cd);
 		ivo = crypt_get_iv_offset(h.cd);
@@ -562,6 +621,7 @@ static int v_open(void *ctx, int argc, char **argv)
 				break;
 		snprintf(dmuuid, sizeof(dmuuid), "CRYPT-%s-%s-%s", crypt_get_type(h.cd), uuid, argv[1]);
 	}
+	blockdev_disconnect(&h.data); /* ulvmd's own connection comes next */
 	r = dmctl_create(&c->d, &(struct dmctl_dev){ .name = argv[1], .uuid = dmuuid, .table = table,
 						     .export = argv[1], .readonly = set(c, K_READONLY) },
 			 &e);

@@ -268,6 +268,7 @@ static int v_add(void *ctx, int argc, char **argv)
 	(void)argc;
 	if ((r = range_opt(x)) || (r = read_table(x, argv[0])))
 		return r;
+	blockdev_disconnect(&x->disk); /* ulvmd's own connection comes next */
 	if (!dmctl_up(&x->d))
 		return fail(1, "%s", x->d.why.msg);
 	for (unsigned i = 0; i < x->n; i++) {
@@ -306,7 +307,7 @@ static int v_delete(void *ctx, int argc, char **argv)
 	if ((r = range_opt(x)))
 		return r;
 	x->d.run_dir = x->g.run_dir;
-	if ((r = blockdev_open(&x->disk, argv[0], &x->d, false, &e)))
+	if ((r = blockdev_name(&x->disk, argv[0], &x->d, &e))) /* its devices go by uuid: no need to read it */
 		return fail(1, "%s", e.msg);
 	if (!dmctl_up(&x->d))
 		return fail(1, "%s", x->d.why.msg);

@@ -121,6 +121,32 @@ rc=0
 ulvm cryptsetup open --key-file "$T/p1" "$T/u.img" cu 2>"$T/err" || rc=$?
 [ "$rc" = 5 ] && grep -q "already exists" "$T/err" || { cat "$T/err"; fail "an existing name: exit $rc"; }
 ulvm cryptsetup close cu
+head -c $((20 * M)) /dev/urandom >"$T/re.img"
+cp "$T/re.img" "$T/re.orig"
+cryptsetup reencrypt --encrypt --init-only --type luks2 --header "$T/re.hdr" --key-file "$T/p1" "${ITER[@]}" \
+	--batch-mode "$T/re.img" >/dev/null
+if ulvm cryptsetup open --header "$T/re.hdr" --key-file "$T/p1" "$T/re.img" cr 2>"$T/err"; then
+	fail "a device whose encryption has only begun was opened as encrypted"
+fi
+grep -q "is being reencrypted" "$T/err" || { cat "$T/err"; fail "no reason for the reencryption"; }
+cmp "$T/re.img" "$T/re.orig" || fail "the refused open changed the data"
+
+step "key files as cryptsetup reads them: 16 KiB whole both ways, past 8 MiB refused; open --test-passphrase"
+head -c 16384 /dev/urandom >"$T/bigkey"
+truncate -s 20M "$T/kc.img" "$T/ku.img"
+cryptsetup luksFormat -q --key-file "$T/bigkey" "${ITER[@]}" "$T/kc.img"
+maps=$(ulvm dmsetup ls)
+ulvm cryptsetup open --test-passphrase --key-file "$T/bigkey" "$T/kc.img" || fail "cryptsetup's 16 KiB key file"
+[ "$(ulvm dmsetup ls)" = "$maps" ] || fail "open --test-passphrase mapped something"
+ulvm cryptsetup luksFormat -q --key-file "$T/bigkey" "${ITER[@]}" "$T/ku.img"
+cryptsetup open --test-passphrase --key-file "$T/bigkey" "$T/ku.img" || fail "ulvm's keyslot of a 16 KiB key file"
+head -c 1024 "$T/bigkey" >"$T/shortkey"
+if cryptsetup open --test-passphrase --key-file "$T/shortkey" "$T/ku.img" 2>/dev/null; then
+	fail "the keyslot took only the key file's start"
+fi
+head -c $((8 * M + 1)) /dev/zero >"$T/hugekey"
+if ulvm cryptsetup open --key-file "$T/hugekey" "$T/ku.img" ch 2>"$T/err"; then fail "a 9 MiB key file"; fi
+grep -q "Maximum keyfile size exceeded" "$T/err" || { cat "$T/err"; fail "no reason for the 9 MiB key file"; }
 
 step "LUKS on an LV: the header written through NBD, cryptsetup reads it from the LV's bytes"
 export ULVM_CONF_DIR=$T/conf
@@ -142,6 +168,13 @@ rc=0
 ulvm cryptsetup luksChangeKey --key-file "$T/p3" vs/secret "$T/p1" 2>"$T/err" || rc=$?
 [ "$rc" = 2 ] || { cat "$T/err"; fail "a wrong passphrase for the LV: exit $rc"; }
 nbdcopy "$(uri vs/secret)" - | cmp - "$T/secret.raw" || fail "a refused luksChangeKey wrote to the LV"
+ulvm lvcreate -L 8M -n small vs >/dev/null
+nbdcopy "$(uri vs/small)" "$T/small.before"
+if ulvm cryptsetup luksFormat -q "${ITER[@]}" --key-file "$T/p1" vs/small 2>"$T/err"; then
+	fail "luksFormat of an LV too small for the header"
+fi
+grep -q "is too small" "$T/err" || { cat "$T/err"; fail "no reason for the small LV"; }
+nbdcopy "$(uri vs/small)" - | cmp - "$T/small.before" || fail "the refused luksFormat wrote to the LV"
 ulvm lvchange -an vs/secret
 ulvm cryptsetup isLuks vs/secret 2>/dev/null && fail "isLuks of an inactive LV"
 

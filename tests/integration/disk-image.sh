@@ -69,7 +69,7 @@ cryptsetup luksFormat -q --type luks2 "${ITER[@]}" --key-file "$T/pass" "$lo"
 losetup -d "$lo"
 untrack_loop "$lo"
 qemu-img convert -f raw -O qcow2 "$T/disk.raw" "$T/img.qcow2"
-serve "$T/img.qcow2"
+serve "$T/img.qcow2" -e 1 # qemu-nbd's default: one client at a time
 ulvm partx --show "$IMG" | shown >"$T/got"
 diff "$T/want" "$T/got" || fail "partx --show differs from sfdisk"
 ulvm partx --add "$IMG"

@@ -536,6 +536,42 @@ int dm_remove(struct dm_context *ctx, const char *name, unsigned flags, struct e
 	return 0;
 }
 
+/* ctx->lock held: the tables that use @md print it by its new name (the
+ * kernel prints major:minor, which a rename keeps), so that a table read
+ * back and loaded again still names this device, not one made since
+ * under its old name.  Each table is changed under its device's lock,
+ * which formatting holds. */
+static int rename_in_tables(struct dm_context *ctx, struct mapped_device *md, struct err *e)
+{
+	char name[DM_NAME_LEN + 16];
+	int r = 0;
+
+	snprintf(name, sizeof(name), "/dev/mapper/%s", md->name);
+	for (unsigned i = 0; i < ctx->nmds; i++) {
+		struct mapped_device *up = ctx->mds[i];
+
+		pthread_mutex_lock(&up->lock);
+		for (int k = 0; k < 2; k++) {
+			struct dm_table *t = k ? up->inactive : up->live;
+
+			for (unsigned d = 0; t && d < t->ndevs; d++) {
+				char *n;
+
+				if (t->devs[d].md != md)
+					continue;
+				if (!(n = strdup(name))) {
+					r = err_set(e, -ENOMEM, "out of memory");
+					continue;
+				}
+				free(t->devs[d].name);
+				t->devs[d].name = n;
+			}
+		}
+		pthread_mutex_unlock(&up->lock);
+	}
+	return r;
+}
+
 int dm_rename(struct dm_context *ctx, const char *name, const char *new_name, struct err *e)
 {
 	return dm_rename_export(ctx, name, new_name, NULL, e);
@@ -571,6 +607,8 @@ int dm_rename_export(struct dm_context *ctx, const char *name, const char *new_n
 		if (new_name)
 			strcpy(md->name, new_name);
 		pthread_mutex_unlock(&md->lock);
+		if (new_name)
+			r = rename_in_tables(ctx, md, e);
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	return r;

@@ -201,6 +201,15 @@ dms rename n1 --setuuid NEW-UUID
 dms info n1 | grep -qx "UUID: NEW-UUID" || fail "setuuid: $(dms info n1)"
 must_fail 1 "already has a uuid" dms rename n1 --setuuid OTHER
 must_fail 1 "already exists" dms rename s2 d1
+# a table over a renamed device names it by its new name (the kernel's
+# major:minor does not change): read back and loaded again, it still maps
+# that device, not one made since under the old name
+echo "0 10 linear /dev/mapper/s2 0" | dms create up1
+dms rename s2 s3
+check "table after a lower rename" "0 10 linear /dev/mapper/s3 0" "$(dms table up1)"
+check "deps after a lower rename" "1 dependencies	: (/dev/mapper/s3)" "$(dms deps up1)"
+dms remove up1
+dms rename s3 s2
 
 # --- message ---
 must_fail 1 "takes no messages" dms message z1 0 hello world

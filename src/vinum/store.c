@@ -341,6 +341,18 @@ int vn_deactivate(struct dmctl *d, const struct vn_conf *c, const char *only, st
 
 	if (!res)
 		return -EIO;
+	/* nothing goes while a volume it would take is open: a refusal
+	 * leaves every volume as it was (gvinum: "volume still in use") */
+	for (size_t i = 0; i < json_object_array_length(res) && !r; i++) {
+		json_object *o = json_object_array_get_idx(res, i);
+		const char *name = json_object_object_get_ex(o, "name", &v) ? json_object_get_string(v) : "";
+		const char *uuid = json_object_object_get_ex(o, "uuid", &v) ? json_object_get_string(v) : "";
+		int64_t open = json_object_object_get_ex(o, "open_count", &v) ? json_object_get_int64(v) : 0;
+
+		if (!strncmp(uuid, order[0], strlen(order[0])) && (!only || !strcmp(uuid + strlen(order[0]), only)) &&
+		    open > 0)
+			r = err_set(e, -EBUSY, "volume %s is in use (%s is open)", uuid + strlen(order[0]), name);
+	}
 	for (unsigned k = 0; k < 3 && !r; k++)
 		for (size_t i = 0; i < json_object_array_length(res) && !r; i++) {
 			json_object *o = json_object_array_get_idx(res, i);

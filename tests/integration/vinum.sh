@@ -290,6 +290,17 @@ grep -q "subdisk 'r5.p0.s1' is still attached to plex 'r5.p0'" "$T/err" || fail 
 [ "$(sums)" = "$before" ] || fail "a refused rm changed the drives"
 nbdcopy "$(uri vinum/r5)" - | head -c $((8 * M)) | cmp - "$T/r5.b" || fail "a refused rm took r5 away"
 ulvm vinum rm -r r5
+step "stop while a volume is open: refused before anything goes, every volume still served"
+nbdsh -u "$(uri vinum/qs)" -c 'import time; time.sleep(60)' &
+holder=$!
+track "$holder"
+wait_for 20 sh -c "'$ULVM_BIN' dmsetup info vinum-qs | grep -q 'Open count: *[1-9]'" || fail "the client did not open qs"
+if ulvm vinum stop 2>"$T/err"; then fail "stop with a volume open succeeded"; fi
+grep -q "volume qs is in use" "$T/err" || fail "stop with qs open: $(cat "$T/err")"
+for vol in qs qc qm; do nbdinfo --size "$(uri vinum/$vol)" >/dev/null || fail "a refused stop took $vol away"; done
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+untrack "$holder"
 ulvm vinum resetconfig -f | grep -q "Vinum configuration obliterated" || fail "resetconfig"
 [ "$(dd if=q1.img bs=1 skip=4096 count=7 status=none)" = "VINUM--" ] || fail "resetconfig left the drive header"
 [ -z "$(ulvm dmsetup ls | grep vinum)" ] || fail "resetconfig left vinum devices"

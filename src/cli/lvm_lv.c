@@ -620,13 +620,10 @@ static int lvremove_args(struct lvm_cmd *c, int argc, char **argv, struct lv_nam
 	bool walk = opt_set(c, C_SELECT);
 	int r;
 
-	for (int i = 0; i < argc; i++)
-		walk |= argv[i][0] == '@';
+	for (int i = 0; i < argc; i++) /* a tag, or a VG: every LV of it (lvm2's process_each_lv) */
+		walk |= argv[i][0] == '@' || !strchr(argv[i], '/');
 	if (!(x->walked = walk))
 		return 0;
-	for (int i = 0; i < argc; i++)
-		if (argv[i][0] != '@' && !strchr(argv[i], '/'))
-			return lvm_fail("Removing every LV of VG %s: not implemented yet; name each VG/LV.", argv[i]);
 	if ((r = lvm_sel_init(c, C_SELECT, &report_lvm_lvs, &how.sel)))
 		return r;
 	r = lvm_each_lv(c, argc, argv, &how);
@@ -866,9 +863,7 @@ int lvm_lvremove(void *ctx, int argc, char **argv)
 		argv = names.v;
 	}
 	for (int i = 0; i < argc; i++) {
-		if (!strchr(argv[i], '/')) /* a VG: all its LVs */
-			ret = lvm_fail("Removing every LV of VG %s: not implemented yet; name each VG/LV.", argv[i]);
-		else if (names.walked && !lv_still_there(c, argv[i]))
+		if (names.walked && !lv_still_there(c, argv[i]))
 			; /* selected, and gone with an LV it depended on */
 		else if ((r = remove_one(c, &d, argv[i], 0)))
 			ret = r;

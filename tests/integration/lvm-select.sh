@@ -259,6 +259,11 @@ ulvm lvremove -y @bye >"$T/out"
 [ "$(grep -c 'successfully removed' "$T/out")" = 2 ] || { cat "$T/out"; fail "lvremove @bye"; }
 ulvm lvremove -y -S 'name=~^tmp' >/dev/null
 [ -z "$(lvm2 lvs --noheadings -o lv_name -S 'name=~^tmp' sv)" ] || fail "lvremove left tmp LVs"
+ulvm lvcreate -an -L 4M -n old1 sv >/dev/null
+ulvm lvcreate -an -L 4M -n old2 sv >/dev/null
+ulvm lvremove -y -S 'lv_name=~^old && lv_time since "1 hour ago"' sv >"$T/out" # README's form: -S and a VG
+[ "$(grep -c 'successfully removed' "$T/out")" = 2 ] || { cat "$T/out"; fail "lvremove -S SEL VG"; }
+[ -z "$(lvm2 lvs --noheadings -o lv_name -S 'name=~^old' sv)" ] || fail "lvremove -S SEL VG left old LVs"
 
 step "vgremove counts the LVs as lvm2 does"
 rc1=0 rc2=0

@@ -7,10 +7,8 @@
  * is a file or block device is probed in place; an NBD URI or a device of
  * ulvmd is probed through a private sparse copy (cli/blockdev.h) holding
  * its first and last MiB (MBR, GPT and GPT's backup) and, for MBR logical
- * partitions, the MiB at the start of the extended partition and after
- * each logical partition found, where fdisk, sfdisk and parted put the
- * next EBR; probing repeats until no new partition appears.  An EBR
- * elsewhere is not seen through a copy (it is in place).
+ * partitions, each EBR of the chain, found where the one before links
+ * (wherever the partitioning tool put it).
  *
  * Names: kpartx's, BASE DELIM N: BASE is the device's name (a file's name
  * without extension, a block device's, the ulvmd device's, an NBD export's
@@ -35,6 +33,7 @@
 #include "cli/partx.h"
 #include "common/args.h"
 #include "common/dmctl.h"
+#include "common/le.h"
 #include "common/log.h"
 
 #define MIB (1ull << 20)
@@ -156,13 +155,40 @@ static int probe(struct px *x)
 	return 0;
 }
 
-/* Read the table: in place, or through a copy grown until libblkid finds
- * no more partitions (see the top of this file). */
+/* Through a copy: the EBRs of the extended partition at sector @ext, each
+ * found where the one before points (its second entry: a link, its start
+ * relative to @ext), copied so that libblkid reads the whole chain.  Only
+ * the links are decoded here; libblkid reads the partitions. */
+static int fill_ebr_chain(struct px *x, uint64_t ext, struct err *e)
+{
+	uint64_t at = ext;
+	int r;
+
+	for (unsigned k = 0; k < MAX_PARTS && at < x->disk.size / 512; k++) {
+		uint8_t ebr[512];
+		const uint8_t *link = ebr + 446 + 16;
+		int fd;
+
+		if ((r = blockdev_fill_range(&x->disk, at * 512, sizeof(ebr), e)))
+			return r;
+		if ((fd = open(x->disk.file, O_RDONLY | O_CLOEXEC)) < 0)
+			return err_set(e, -errno, "%s: %s", x->disk.file, strerror(errno));
+		r = pread(fd, ebr, sizeof(ebr), (off_t)(at * 512)) == (ssize_t)sizeof(ebr) ? 0 : -EIO;
+		close(fd);
+		if (r || ebr[510] != 0x55 || ebr[511] != 0xaa)
+			return 0; /* no EBR there: the chain ends (libblkid judges the rest) */
+		if ((link[4] != 0x05 && link[4] != 0x0f && link[4] != 0x85) || !le32_get(link + 8))
+			return 0;
+		at = ext + le32_get(link + 8);
+	}
+	return 0;
+}
+
+/* Read the table: in place, or through a copy holding what libblkid reads
+ * (see the top of this file). */
 static int read_table(struct px *x, const char *spec)
 {
 	struct err e = { { 0 } };
-	uint64_t ss = 512;
-	unsigned before;
 	int r;
 
 	x->d.run_dir = x->g.run_dir;
@@ -172,24 +198,16 @@ static int read_table(struct px *x, const char *spec)
 			   (x->disk.size > MIB &&
 			    (r = blockdev_fill_range(&x->disk, x->disk.size - MIB, MIB, &e)))))
 		return fail(1, "%s", e.msg);
-	for (unsigned round = 0;; round++) {
-		if ((r = probe(x)))
-			return r;
-		if (!x->disk.io || round > MAX_PARTS)
-			break;
-		before = x->n;
-		for (unsigned i = 0; i < x->n && !r; i++) {
+	if ((r = probe(x)))
+		return r;
+	if (x->disk.io && !strcmp(x->pttype, "dos")) {
+		for (unsigned i = 0, n = x->n; i < n && !r; i++)
 			if (x->p[i].extended)
-				r = blockdev_fill_range(&x->disk, x->p[i].start * ss, MIB, &e);
-			else if (x->p[i].nr > 4 && !strcmp(x->pttype, "dos"))
-				r = blockdev_fill_range(&x->disk, (x->p[i].start + x->p[i].size) * ss, MIB, &e);
-		}
+				r = fill_ebr_chain(x, x->p[i].start, &e);
 		if (r)
 			return fail(1, "%s", e.msg);
 		if ((r = probe(x)))
 			return r;
-		if (x->n == before)
-			break;
 	}
 	if (!x->pttype[0])
 		return fail(1, "%s: no partition table found", spec);

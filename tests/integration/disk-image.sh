@@ -17,8 +17,8 @@
 #    cryptsetup open --readonly, vgchange -ay --devices): fsck clean, the
 #    files there; then read-write into a thin snapshot whose external
 #    origin is the guest's LV: the qcow2 is never touched (sha256);
-#  - partx on MBR with logical partitions, in place and through NBD, as
-#    sfdisk lists them; a table whose entries run past the disk's end and
+#  - partx on MBR with logical partitions, in place and through NBD (their
+#    EBRs next to them or anywhere), as sfdisk lists them; a table whose entries run past the disk's end and
 #    a disk with no table are refused, nothing mapped.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
@@ -172,6 +172,18 @@ ulvm kpartx -l "$T/mbr.raw" | grep -q "^mbr-p5 : 0 20480 linear $T/mbr.raw 20480
 [ "$(ulvm dmsetup ls | awk '{print $1}' | sort | tr '\n' ' ')" = "mbr-p1 mbr-p5 mbr-p6 mbr-p7 " ] ||
 	{ ulvm dmsetup ls; fail "kpartx -a of the MBR disk (the extended partition is not mapped)"; }
 ulvm kpartx -d "$T/mbr.raw"
+unserve
+# EBRs anywhere in the extended partition, not right after the logical
+# partition before: found through NBD by following the chain
+truncate -s 64M "$T/gaps.raw"
+printf 'label: dos\n,4M,L\n,,E\nstart=20480,size=8192\nstart=61440,size=8192\nstart=100000,size=4096\n' |
+	sfdisk -q "$T/gaps.raw"
+parts "$T/gaps.raw" >"$T/want"
+[ "$(wc -l <"$T/want")" = 5 ] || fail "sfdisk made $(wc -l <"$T/want") partitions, not 5"
+qemu-img convert -f raw -O qcow2 "$T/gaps.raw" "$T/gaps.qcow2"
+serve "$T/gaps.qcow2" -r
+ulvm partx --show "$IMG" | shown >"$T/got"
+diff "$T/want" "$T/got" || fail "partx --show through NBD misses logical partitions whose EBRs are apart"
 unserve
 truncate -s 32M "$T/mbr.raw"
 before=$(sha256sum <"$T/mbr.raw")

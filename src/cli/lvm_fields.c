@@ -377,6 +377,35 @@ static void type_report(struct lvm_fields *x, const struct vg *vg, const struct 
 		lv_segtype(o)->report(&sx, o);
 }
 
+/* lvm2's PARTIAL_LV (_lv_mark_if_partial): an area on a missing PV, or an
+ * LV it depends on (an area, a pool, an origin...) partial. */
+struct partial_walk {
+	const struct vg *vg;
+	unsigned depth;
+};
+
+static bool lv_partial(const struct vg *vg, const struct vg_lv *lv, unsigned depth);
+
+static int partial_ref(const struct lv_ref *r, void *data)
+{
+	const struct partial_walk *w = data;
+
+	return r->to && r->to != r->from && lv_partial(w->vg, r->to, w->depth + 1);
+}
+
+static bool lv_partial(const struct vg *vg, const struct vg_lv *lv, unsigned depth)
+{
+	struct partial_walk w = { vg, depth };
+
+	if (depth > 16) /* a chain that long is a loop in damaged metadata */
+		return false;
+	for (unsigned s = 0; s < lv->nseg; s++)
+		for (unsigned a = 0; a < lv->seg[s].narea; a++)
+			if (lv->seg[s].area[a].pv && !lv->seg[s].area[a].pv->pv)
+				return true;
+	return lv_refs_each(vg, lv, partial_ref, &w) > 0;
+}
+
 void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh *h,
 			  const struct vg_lv *lv, const struct lv_seg *seg)
 {
@@ -409,6 +438,10 @@ void lvm_fields_lv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		x->time_format = lvm_setting_str(&x->c->env, "report/time_format");
 	lv_generic(r, vg, lv, x->time_format);
 	type_report(x, vg, lv, r, attr, &kind);
+	if (h->missing && lv_partial(vg, lv, 0)) {
+		attr[8] = 'p';
+		report_set_str(r, RF_LV_HEALTH_STATUS, "partial");
+	}
 	lv_kind(r, lv, &kind);
 	snprintf(name, sizeof(name), visible ? "%s" : "[%s]", lv->name);
 	report_set_str_key(r, RF_LV_NAME, name, lv->name); /* "[hidden]" sorts and selects as "hidden" */

@@ -59,6 +59,12 @@ grep -q "WARNING: VG vg has unused reappeared PV ${L[c]} " "$T/err" || { cat "$T
 grep -q "WARNING: VG vg was previously updated while PV ${L[b]} was missing." "$T/err" || fail "no warning"
 agree
 ulvm vgs --noheadings -o vg_attr vg 2>/dev/null | grep -q 'wz-pn-' || fail "the VG is not partial"
+# an LV on the missing PV is partial: lv_attr's 9th letter and lv_health_status
+lvrows() { "$@" lvs --noheadings -o lv_name,lv_attr,lv_health_status vg 2>/dev/null | awk '{print $1, substr($2, 9, 1), $3}'; }
+lvrows lvm2 >"$T/lvm.txt"
+lvrows ulvm >"$T/ulvm.txt"
+diff "$T/lvm.txt" "$T/ulvm.txt" || fail "lvm2 and ulvm see the LVs on the missing PV differently"
+grep -qx "onb p partial" "$T/ulvm.txt" || fail "onb is not partial: $(cat "$T/ulvm.txt")"
 
 step "refused while b is marked missing; nothing written"
 before=$(sums)

@@ -243,6 +243,8 @@ static int vgs_not_found(struct args *a, const char **names, unsigned n, const c
 
 typedef int (*vg_step)(struct lvm_cmd *c, struct vgh *h, struct args *a, bool named, const struct lvm_each *how);
 
+static int vg_step_lv(struct lvm_cmd *c, struct vgh *h, struct args *a, bool all, const struct lvm_each *how);
+
 static int each_vg(struct lvm_cmd *c, struct args *a, bool lvs, const struct lvm_each *how, vg_step step)
 {
 	struct err e = { { 0 } };
@@ -270,6 +272,13 @@ static int each_vg(struct lvm_cmd *c, struct args *a, bool lvs, const struct lvm
 			continue;
 		}
 		if (!how->foreign && lvm_vg_foreign(&c->env, h.vg)) {
+			lvm_vg_release(&h);
+			continue;
+		}
+		/* LV walks pass an exported VG over (lvm2: an error when named) */
+		if (step == vg_step_lv && (h.vg->status & FLAG(VGF_EXPORTED)) && !c->env.importing) {
+			if (named)
+				ret = lvm_fail("Volume group %s is exported", names[i]);
 			lvm_vg_release(&h);
 			continue;
 		}

@@ -149,7 +149,7 @@ int lvm_vg_access(const struct lvm_env *env, const struct vg *vg, const char *wh
 			       vg->name, vg->system_id, env->system_id[0] ? "" : "unknown ",
 			       env->system_id[0] ? " " : "", env->system_id);
 	if ((vg->status & FLAG(VGF_EXPORTED)) && !env->importing)
-		return err_set(e, -EACCES, "Volume group \"%s\" is exported", vg->name);
+		return err_set(e, -EACCES, "Volume group %s is exported", vg->name);
 	return 0;
 }
 

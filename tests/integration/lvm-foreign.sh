@@ -30,6 +30,11 @@ lvm2 vgexport ex >/dev/null
 u vgs --noheadings -o vg_name,vg_attr ex | grep -q 'wzx' || fail "ulvm does not show ex exported"
 refused "is exported" lvcreate -an -L 4M -n new ex
 refused "is exported" lvchange -ay ex/lv
+# LV reports pass an exported VG over, and name it when asked for it
+same_refusal lvs --devices "$DEVS" ex
+same_refusal lvdisplay --devices "$DEVS" ex/lv
+same_refusal lvcreate --devices "$DEVS" -an -Zn -L 4M -n new ex
+[ -z "$(u lvs --noheadings -o lv_name,vg_name | grep ' ex$')" ] || fail "lvs lists the LVs of an exported VG"
 u vgimport ex >/dev/null
 u lvchange -ay ex/lv
 refused "active logical volumes" vgexport ex

@@ -568,11 +568,20 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 	if (d && !pv)
 		report_set_bytes(r, RF_DEV_SIZE, path_bytes(d->path));
 	if (pv) {
-		report_set_sectors(r, RF_DEV_SIZE, pv->label.device_size / 512);
+		/* the device's size as it is now, as lvm2's dev_get_size; the
+		 * label's when there is no device to ask */
+		uint64_t smallest = UINT64_MAX, now = d ? path_bytes(d->path) : 0;
+
+		if (now)
+			report_set_bytes(r, RF_DEV_SIZE, now);
+		else
+			report_set_sectors(r, RF_DEV_SIZE, pv->label.device_size / 512);
 		report_set_u64(r, RF_PV_MDA_COUNT, pv->nmda);
 		report_set_u64(r, RF_PV_MDA_USED_COUNT, pv_mdas_in_use(pv));
+		for (unsigned i = 0; i < pv->nmda; i++) /* lvm2's pv_mda_size: the smallest area */
+			smallest = pv->mda[i].locn.size < smallest ? pv->mda[i].locn.size : smallest;
 		if (pv->nmda)
-			report_set_bytes(r, RF_PV_MDA_SIZE, pv->mda[0].locn.size);
+			report_set_bytes(r, RF_PV_MDA_SIZE, smallest);
 		mda_add(&m, pv);
 		if (m.free >= 0)
 			report_set_sectors(r, RF_PV_MDA_FREE, (uint64_t)m.free);
@@ -582,7 +591,7 @@ void lvm_fields_pv(struct lvm_fields *x, struct report_row *r, const struct vgh 
 		uint32_t used = vg_pv_used(h->vg, p);
 		uint64_t E = h->vg->extent_size;
 
-		attr[0] = p->status & FLAG(PVF_ALLOCATABLE) ? 'a' : '-';
+		attr[0] = p->status & FLAG(PVF_ALLOCATABLE) ? 'a' : 'u'; /* in a VG: used */
 		attr[1] = p->status & FLAG(PVF_EXPORTED) ? 'x' : '-';
 		attr[2] = p->pv ? '-' : 'm';
 		report_set_sectors(r, RF_PV_SIZE, p->pe_count * E);

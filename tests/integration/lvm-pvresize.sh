@@ -61,6 +61,10 @@ both() { # NAME ARGS...: lvm2 and ulvm do pvresize ARGS on the same bytes
 	u pvresize "$@" | tee "$T/out"
 	state >"$T/ulvm.state"
 	diff "$T/lvm2.state" "$T/ulvm.state" || fail "$name: lvm2's pvresize and ulvm's differ"
+	# and ulvm reports them as lvm2 does: the device's size now, the smallest mda
+	local f=pv_name,dev_size,pv_size,pv_mda_size,pv_mda_count,pv_attr
+	lvm2 pvs --units s -o $f >"$T/lvm2.pvs"
+	u pvs --units s -o $f | diff "$T/lvm2.pvs" - || fail "$name: ulvm's pvs differs from lvm2's"
 	[ -n "${SHOW_STATE:-}" ] && cat "$T/ulvm.state"
 	lvm2 vgck vg >/dev/null
 	lvm pvck "${L[a]}" >"$T/pvck" 2>&1 || { cat "$T/pvck"; fail "$name: lvm2's pvck of the PV"; }
@@ -90,4 +94,11 @@ grep -qF "${L[a]}: cannot resize to 1 extents as 2 are allocated." "$T/out" || {
 cmp "$T/a.img" "$T/a.save" || fail "a refused pvresize wrote to the PV"
 lvm2 vgck vg >/dev/null
 echo "refused as lvm2: $(grep -F "cannot resize" "$T/out" | sed "s/^ *//")"
+
+step "a PV not allocatable: pv_attr u, as lvm2 shows it"
+u pvchange -x n "${L[b]}" >/dev/null
+lvm2 pvs -o pv_name,pv_attr >"$T/lvm2.pvs"
+u pvs -o pv_name,pv_attr | diff "$T/lvm2.pvs" - || fail "pv_attr of a PV not allocatable"
+grep -q "${L[b]} *u--" "$T/lvm2.pvs" || fail "lvm2 does not say u--: $(cat "$T/lvm2.pvs")"
+u pvchange -x y "${L[b]}" >/dev/null
 echo "lvm-pvresize: ok"

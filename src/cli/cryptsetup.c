@@ -163,7 +163,7 @@ static void burn(char *p, size_t len)
 
 /* A passphrase: --key-file's bytes, a prompt, or one line of stdin.
  * malloc'ed in *@out, *@len bytes; 0 or an exit code. */
-static int passphrase(const char *file, const char *prompt, char **out, size_t *len)
+static int read_passphrase(const char *file, const char *prompt, char **out, size_t *len)
 {
 	FILE *f;
 	char *buf = NULL;
@@ -196,11 +196,11 @@ static int passphrase(const char *file, const char *prompt, char **out, size_t *
 	if (isatty(STDIN_FILENO)) {
 		struct termios t, quiet;
 
-		fprintf(stderr, "%s", prompt);
 		tcgetattr(STDIN_FILENO, &t);
 		quiet = t;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet); /* before the prompt: what is typed after it stays */
+		fprintf(stderr, "%s", prompt);
 		n = getline(&buf, &cap, stdin);
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
 		fputc('\n', stderr);
@@ -216,6 +216,44 @@ static int passphrase(const char *file, const char *prompt, char **out, size_t *
 	*out = buf;
 	*len = (size_t)n;
 	return 0;
+}
+
+/* As read_passphrase; a new passphrase typed on a terminal is asked twice
+ * (cryptsetup's "Verify passphrase:"), and two that differ are refused. */
+static int passphrase_new(const char *file, const char *prompt, char **out, size_t *len)
+{
+	char *again = NULL;
+	size_t alen = 0;
+	int r;
+
+	if ((r = read_passphrase(file, prompt, out, len)) || file || !isatty(STDIN_FILENO))
+		return r;
+	if ((r = read_passphrase(NULL, "Verify passphrase: ", &again, &alen))) {
+		burn(*out, *len);
+		*out = NULL;
+		return r;
+	}
+	r = alen != *len || memcmp(again, *out, alen);
+	burn(again, alen);
+	if (r) {
+		burn(*out, *len);
+		*out = NULL;
+		return fail(2, "Passphrases do not match.");
+	}
+	return 0;
+}
+
+/* cryptsetup's yesDialog, on a terminal: "YES" goes on. */
+static bool yes(const char *warning)
+{
+	char *answer = NULL;
+	size_t cap = 0;
+	bool ok;
+
+	fprintf(stderr, "\nWARNING!\n========\n%s\n\nAre you sure? (Type 'yes' in capital letters): ", warning);
+	ok = getline(&answer, &cap, stdin) >= 0 && !strcmp(answer, "YES\n");
+	free(answer);
+	return ok;
 }
 
 /* A LUKS header being worked on: on the device (through a copy when
@@ -356,9 +394,9 @@ static int v_format(void *ctx, int argc, char **argv)
 	struct hdr h;
 	struct crypt_params_luks2 p2 = { 0 };
 	struct crypt_params_luks1 p1 = { 0 };
-	char cname[32], mode[64], *pass = NULL, *answer = NULL;
+	char cname[32], mode[64], *pass = NULL;
 	uint32_t bits = 512, sector = 0;
-	size_t plen = 0, cap = 0;
+	size_t plen = 0;
 	int r, slot;
 
 	if (!strcmp(type, "luks"))
@@ -378,15 +416,13 @@ static int v_format(void *ctx, int argc, char **argv)
 	if ((r = slot_opt(c, &slot)))
 		return r;
 	if (!set(c, K_BATCH) && isatty(STDIN_FILENO)) { /* cryptsetup's yesDialog asks a terminal only */
-		fprintf(stderr, "\nWARNING!\n========\nThis will overwrite data on %s irrevocably.\n\n"
-			"Are you sure? (Type 'yes' in capital letters): ", argv[0]);
-		if (getline(&answer, &cap, stdin) < 0 || strcmp(answer, "YES\n")) {
-			free(answer);
+		char w[PATH_MAX + 64];
+
+		snprintf(w, sizeof(w), "This will overwrite data on %s irrevocably.", argv[0]);
+		if (!yes(w))
 			return fail(1, "Operation aborted.");
-		}
-		free(answer);
 	}
-	if ((r = passphrase(argc > 1 ? argv[1] : val(c, K_KEYFILE), "Enter passphrase for the new LUKS device: ",
+	if ((r = passphrase_new(argc > 1 ? argv[1] : val(c, K_KEYFILE), "Enter passphrase for the new LUKS device: ",
 			    &pass, &plen)))
 		return r;
 	if (set(c, K_HEADER) && access(val(c, K_HEADER), F_OK)) {
@@ -447,7 +483,7 @@ static int unlock(const struct cs *c, struct crypt_device *cd, const char *dev, 
 	if ((r = slot_opt(c, &want)))
 		return r;
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", dev);
-	if ((r = passphrase(val(c, K_KEYFILE), prompt, &pass, &plen)))
+	if ((r = read_passphrase(val(c, K_KEYFILE), prompt, &pass, &plen)))
 		return r;
 	r = crypt_volume_key_get(cd, want, vk, vk_len, pass, plen);
 	burn(pass, plen);
@@ -508,7 +544,7 @@ static int plain_key(struct cs *c, struct hdr *h, char *vk, size_t *vk_len, uint
 			return fail(1, "Cannot read %zu bytes from key file %s.", *vk_len, kf);
 	} else {
 		snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", h->data.spec);
-		if ((r = passphrase(kf, prompt, &pass, &plen)))
+		if ((r = read_passphrase(kf, prompt, &pass, &plen)))
 			return r;
 		r = crypt_volume_key_get(h->cd, CRYPT_ANY_SLOT, vk, vk_len, pass, plen);
 		burn(pass, plen);
@@ -779,8 +815,8 @@ static int keychange(struct cs *c, int argc, char **argv, bool change)
 	if ((r = slot_opt(c, &slot)) || (r = hdr_open(c, argv[0], true, false, false, &h)))
 		return r;
 	snprintf(prompt, sizeof(prompt), "Enter any existing passphrase: ");
-	if ((r = pbkdf(c, h.cd)) || (r = passphrase(val(c, K_KEYFILE), prompt, &old, &ol)) ||
-	    (r = passphrase(argc > 1 ? argv[1] : NULL, "Enter new passphrase for key slot: ", &new, &nl))) {
+	if ((r = pbkdf(c, h.cd)) || (r = read_passphrase(val(c, K_KEYFILE), prompt, &old, &ol)) ||
+	    (r = passphrase_new(argc > 1 ? argv[1] : NULL, "Enter new passphrase for key slot: ", &new, &nl))) {
 		burn(old, ol);
 		hdr_close(&h);
 		return r;
@@ -809,6 +845,18 @@ static int v_changekey(void *ctx, int argc, char **argv)
 	return keychange(ctx, argc, argv, true);
 }
 
+static int active_slots(struct crypt_device *cd)
+{
+	int n = 0;
+
+	for (int k = 0; k < crypt_keyslot_max(crypt_get_type(cd)); k++) {
+		crypt_keyslot_info st = crypt_keyslot_status(cd, k);
+
+		n += st == CRYPT_SLOT_ACTIVE || st == CRYPT_SLOT_ACTIVE_LAST;
+	}
+	return n;
+}
+
 static int v_removekey(void *ctx, int argc, char **argv)
 {
 	struct cs *c = ctx;
@@ -821,7 +869,7 @@ static int v_removekey(void *ctx, int argc, char **argv)
 	if ((r = hdr_open(c, argv[0], true, false, false, &h)))
 		return r;
 	snprintf(prompt, sizeof(prompt), "Enter passphrase to be deleted: ");
-	if ((r = passphrase(val(c, K_KEYFILE), prompt, &pass, &plen))) {
+	if ((r = read_passphrase(val(c, K_KEYFILE), prompt, &pass, &plen))) {
 		hdr_close(&h);
 		return r;
 	}
@@ -829,6 +877,9 @@ static int v_removekey(void *ctx, int argc, char **argv)
 	burn(pass, plen);
 	if (r < 0)
 		r = fail(2, "No key available with this passphrase.");
+	else if (!set(c, K_BATCH) && isatty(STDIN_FILENO) && active_slots(h.cd) == 1 &&
+		 !yes("This is the last keyslot. Device will become unusable after purging this key."))
+		r = fail(2, "Operation aborted, the keyslot was NOT wiped.");
 	else if ((r = crypt_keyslot_destroy(h.cd, r)) < 0)
 		r = fail(exit_of(r), "Cannot remove the keyslot: %s.", strerror(-r));
 	else

@@ -148,6 +148,24 @@ head -c $((8 * M + 1)) /dev/zero >"$T/hugekey"
 if ulvm cryptsetup open --key-file "$T/hugekey" "$T/ku.img" ch 2>"$T/err"; then fail "a 9 MiB key file"; fi
 grep -q "Maximum keyfile size exceeded" "$T/err" || { cat "$T/err"; fail "no reason for the 9 MiB key file"; }
 
+step "at a terminal, as cryptsetup: a new passphrase asked twice, the last keyslot kept unless YES"
+tty() { python3 "$(dirname "$0")/tty_dialog.py" "$@"; }
+truncate -s 20M "$T/tty.img"
+rc=0
+tty "Are you sure" YES "new LUKS device: " one "Verify passphrase: " two -- \
+	"$ULVM_BIN" cryptsetup luksFormat "${ITER[@]}" "$T/tty.img" >"$T/out" || rc=$?
+[ "$rc" = 2 ] && grep -q "Passphrases do not match." "$T/out" || { cat "$T/out"; fail "mismatched passphrases: exit $rc"; }
+cryptsetup isLuks "$T/tty.img" && fail "mismatched passphrases formatted the device"
+tty "Are you sure" YES "new LUKS device: " one "Verify passphrase: " one -- \
+	"$ULVM_BIN" cryptsetup luksFormat "${ITER[@]}" "$T/tty.img" >"$T/out" || { cat "$T/out"; fail "luksFormat at a terminal"; }
+printf one >"$T/one"
+cryptsetup open --test-passphrase --key-file "$T/one" "$T/tty.img" || fail "the passphrase typed twice does not open it"
+rc=0
+tty "Are you sure" no -- "$ULVM_BIN" cryptsetup luksRemoveKey --key-file "$T/one" "$T/tty.img" >"$T/out" || rc=$?
+[ "$rc" != 0 ] && grep -q "This is the last keyslot" "$T/out" && grep -q "the keyslot was NOT wiped" "$T/out" ||
+	{ cat "$T/out"; fail "luksRemoveKey of the last keyslot, answered no: exit $rc"; }
+cryptsetup open --test-passphrase --key-file "$T/one" "$T/tty.img" || fail "the last keyslot went although answered no"
+
 step "LUKS on an LV: the header written through NBD, cryptsetup reads it from the LV's bytes"
 export ULVM_CONF_DIR=$T/conf
 mkfile "$T/pv.img" 64M

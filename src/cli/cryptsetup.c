@@ -30,6 +30,8 @@
 
 #include <libcryptsetup.h>
 
+#include <json-c/json.h>
+
 #include "cli/blockdev.h"
 #include "cli/client.h"
 #include "cli/cmdline.h"
@@ -386,6 +388,43 @@ static int slot_opt(const struct cs *c, int *slot)
 	return 0;
 }
 
+/* Is @spec in use by ulvmd: one of its devices open (an NBD or FUSE
+ * client) or under another table, a file or URI named by a table?
+ * cryptsetup opens the device exclusively for luksFormat and open. */
+static bool in_use(struct cs *c, const char *spec)
+{
+	struct blockdev b;
+	struct err e = { { 0 } };
+	json_object *res = NULL, *params = json_object_new_object(), *v;
+	bool mapped, used = false;
+
+	c->d.run_dir = c->g.run_dir;
+	if (!params || blockdev_name(&b, spec, &c->d, &e) || !dmctl_up(&c->d)) {
+		json_object_put(params);
+		return false;
+	}
+	mapped = !strncmp(b.table, "/dev/mapper/", 12);
+	if (mapped)
+		json_object_object_add(params, "name", json_object_new_string(b.table + 12));
+	if (dmctl_call(&c->d, mapped ? "info" : "deps", params, &res, &e))
+		return false;
+	for (size_t i = 0; !used && i < json_object_array_length(res); i++) {
+		json_object *o = json_object_array_get_idx(res, i);
+
+		if (mapped) {
+			used = (json_object_object_get_ex(o, "open_count", &v) && json_object_get_int64(v) > 0) ||
+			       (json_object_object_get_ex(o, "holders", &v) && json_object_get_int64(v) > 0);
+			continue;
+		}
+		if (!json_object_object_get_ex(o, "deps", &v))
+			continue;
+		for (size_t k = 0; !used && k < json_object_array_length(v); k++)
+			used = !strcmp(json_object_get_string(json_object_array_get_idx(v, k)), b.table);
+	}
+	json_object_put(res);
+	return used;
+}
+
 static int v_format(void *ctx, int argc, char **argv)
 {
 	struct cs *c = ctx;
@@ -440,6 +479,10 @@ static int v_format(void *ctx, int argc, char **argv)
 			return fail(4, "Cannot create header file %s: %s.", val(c, K_HEADER), strerror(err));
 		}
 		fclose(f);
+	}
+	if (in_use(c, argv[0])) {
+		burn(pass, plen);
+		return fail(1, "Cannot exclusively open %s, device in use.", argv[0]);
 	}
 	if ((r = hdr_open(c, argv[0], true, true, false, &h))) {
 		burn(pass, plen);
@@ -608,6 +651,8 @@ static int v_open(void *ctx, int argc, char **argv)
 		return r;
 	if (dmctl_exists(&c->d, argv[1]))
 		return fail(5, "Device %s already exists.", argv[1]);
+	if (in_use(c, argv[0]))
+		return fail(5, "Cannot use device %s which is in use (already mapped or mounted).", argv[0]);
 	if ((r = hdr_open(c, argv[0], false, plain, false, &h)))
 		return r;
 	if (plain) {

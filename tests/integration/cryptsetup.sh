@@ -120,6 +120,16 @@ ulvm cryptsetup open --key-file "$T/p1" "$T/u.img" cu
 rc=0
 ulvm cryptsetup open --key-file "$T/p1" "$T/u.img" cu 2>"$T/err" || rc=$?
 [ "$rc" = 5 ] && grep -q "already exists" "$T/err" || { cat "$T/err"; fail "an existing name: exit $rc"; }
+# the device is in use by cu: neither opened again nor formatted (cryptsetup's exclusive open)
+rc=0
+ulvm cryptsetup open --key-file "$T/p1" "$T/u.img" cv 2>"$T/err" || rc=$?
+[ "$rc" = 5 ] && grep -q "which is in use" "$T/err" || { cat "$T/err"; fail "a second open of a device in use: exit $rc"; }
+before=$(md5sum <"$T/u.img")
+if ulvm cryptsetup luksFormat -q "${ITER[@]}" --key-file "$T/p2" "$T/u.img" 2>"$T/err"; then
+	fail "luksFormat of a device in use"
+fi
+grep -q "device in use" "$T/err" || { cat "$T/err"; fail "no reason for luksFormat of a device in use"; }
+[ "$(md5sum <"$T/u.img")" = "$before" ] || fail "a refused luksFormat wrote to the device"
 ulvm cryptsetup close cu
 head -c $((20 * M)) /dev/urandom >"$T/re.img"
 cp "$T/re.img" "$T/re.orig"

@@ -589,10 +589,16 @@ static int plain_key(struct cs *c, struct hdr *h, char *vk, size_t *vk_len, uint
 		snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", h->data.spec);
 		if ((r = read_passphrase(kf, prompt, &pass, &plen)))
 			return r;
-		r = crypt_volume_key_get(h->cd, CRYPT_ANY_SLOT, vk, vk_len, pass, plen);
+		if (p.hash) {
+			r = crypt_volume_key_get(h->cd, CRYPT_ANY_SLOT, vk, vk_len, pass, plen);
+		} else { /* no hash: the passphrase cut or zero-padded to the key */
+			memset(vk, 0, *vk_len);
+			memcpy(vk, pass, plen < *vk_len ? plen : *vk_len);
+			r = 0;
+		}
 		burn(pass, plen);
 		if (r < 0)
-			return fail(exit_of(r), "Cannot hash the passphrase with %s: %s.", p.hash ? p.hash : "plain", strerror(-r));
+			return fail(exit_of(r), "Cannot hash the passphrase with %s: %s.", p.hash, strerror(-r));
 	}
 	*off = p.offset;
 	*ivo = p.skip;
@@ -720,6 +726,12 @@ out:
 	return r;
 }
 
+/* A mapping named as cryptsetup takes it: NAME or /dev/mapper/NAME. */
+static char *mapping_name(char *arg)
+{
+	return strncmp(arg, "/dev/mapper/", 12) ? arg : arg + 12;
+}
+
 static int v_close(void *ctx, int argc, char **argv)
 {
 	struct cs *c = ctx;
@@ -727,6 +739,7 @@ static int v_close(void *ctx, int argc, char **argv)
 	int r;
 
 	(void)argc;
+	argv[0] = mapping_name(argv[0]);
 	if ((r = daemon_up(c)))
 		return r;
 	if (!dmctl_exists(&c->d, argv[0]))
@@ -745,10 +758,11 @@ static int v_status(void *ctx, int argc, char **argv)
 	uint64_t start, len, ivo, off;
 	int r, n, ss = 512;
 	size_t bits;
-	bool ro = false;
+	bool ro = false, discards = false;
 	const char *uuid = "";
 
 	(void)argc;
+	argv[0] = mapping_name(argv[0]);
 	if ((r = daemon_up(c)))
 		return r;
 	if (dmctl_call(&c->d, "info", dmctl_named(argv[0]), &res, &e)) {
@@ -785,6 +799,7 @@ static int v_status(void *ctx, int argc, char **argv)
 		if (strstr(json_object_get_string(json_object_array_get_idx(lines, 0)), "sector_size:"))
 			sscanf(strstr(json_object_get_string(json_object_array_get_idx(lines, 0)), "sector_size:"),
 			       "sector_size:%d", &ss);
+		discards = strstr(json_object_get_string(json_object_array_get_idx(lines, 0)), " allow_discards");
 		json_object_put(t);
 	}
 	bits = strlen(key) * 4;
@@ -800,7 +815,11 @@ static int v_status(void *ctx, int argc, char **argv)
 	printf("  sector size:  %d\n", ss);
 	printf("  offset:  %" PRIu64 " sectors\n", off);
 	printf("  size:    %" PRIu64 " sectors\n", len);
+	if (ivo)
+		printf("  skipped: %" PRIu64 " sectors\n", ivo);
 	printf("  mode:    %s\n", ro ? "readonly" : "read/write");
+	if (discards)
+		printf("  flags:   discards \n");
 	return 0;
 }
 

@@ -238,4 +238,12 @@ echo word | ulvm cryptsetup open --type plain --hash sha256 "$T/plain.img" pp
 	"aes-cbc-essiv:sha256 $(printf word | sha256sum | cut -c1-64)" ] ||
 	fail "plain mode: the key is not sha256 of the passphrase ($(ulvm dmsetup table --showkeys pp))"
 ulvm cryptsetup close pp
+# --hash plain: the passphrase itself, zero-padded (cryptsetup's); status as cryptsetup prints it
+echo word | ulvm cryptsetup open --type plain -h plain --skip 16 --allow-discards "$T/plain.img" pq
+[ "$(ulvm dmsetup table --showkeys pq | awk '{print $5}')" = "$(printf word | xxd -p)$(printf '0%.0s' $(seq 56))" ] ||
+	fail "plain mode, --hash plain: $(ulvm dmsetup table --showkeys pq)"
+ulvm cryptsetup status /dev/mapper/pq >"$T/status"
+grep -qx "  skipped: 16 sectors" "$T/status" && grep -qx "  flags:   discards " "$T/status" ||
+	{ cat "$T/status"; fail "status: no skipped or flags line"; }
+ulvm cryptsetup close /dev/mapper/pq
 echo "cryptsetup: ok"

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/args.h"
 #include "lvm/alloc.h"
 
 #define BIT(o) CLI_BIT(o)
@@ -389,6 +390,14 @@ int lvm_apply_tags(const struct lvm_cmd *c, struct strv *t)
 	return lvm_tags_change(t, c->tags.add, c->tags.nadd, c->tags.del, c->tags.ndel) ? lvm_fail("out of memory") : 0;
 }
 
+/* lvm2's refusal of an option's value while parsing the command line. */
+static int bad_value(const char *opt, const char *v)
+{
+	lvm_fail("Invalid argument for --%s: %s", opt, v);
+	lvm_fail("Error during parsing of command line.");
+	return LVM_EINVALID;
+}
+
 /* --addtag/--deltag values as lvm2's tag_arg() takes them: '@' dropped,
  * then validate_tag(); a bad one is a command-line error. */
 static int read_tags(struct lvm_cmd *c, int opt, const char ***out, unsigned *n)
@@ -398,11 +407,8 @@ static int read_tags(struct lvm_cmd *c, int opt, const char ***out, unsigned *n)
 	for (unsigned i = 0; i < *n; i++) {
 		const char *t = (*out)[i][0] == '@' ? (*out)[i] + 1 : (*out)[i];
 
-		if (!lvm_tag_valid(t)) {
-			lvm_fail("Invalid argument for --%s: %s", change_opts[opt].lng, (*out)[i]);
-			lvm_fail("Error during parsing of command line.");
-			return LVM_EINVALID;
-		}
+		if (!lvm_tag_valid(t))
+			return bad_value(change_opts[opt].lng, (*out)[i]);
 		(*out)[i] = t;
 	}
 	return 0;
@@ -638,6 +644,38 @@ int lvm_split_dmname(const char *arg, char *vg, size_t vgsize, char *lv, size_t 
 	return 0;
 }
 
+/* Values whose syntax lvm2 checks while parsing (size_mb_arg,
+ * extents_arg, alloc_arg, int_arg): refused before any VG is read. */
+static int check_value_args(struct lvm_cmd *c)
+{
+	struct err e = { { 0 } };
+	struct ext_arg x;
+	enum alloc_policy pol;
+	uint64_t v;
+	char sign;
+
+	if (opt_set(c, C_SIZE) && lvm_parse_size(opt_val(c, C_SIZE), 'm', &sign, &v, &e)) {
+		lvm_fail("Size requires number argument.");
+		return bad_value("size", opt_val(c, C_SIZE));
+	}
+	if (opt_set(c, C_EXTENTS) && lvm_parse_extents(opt_val(c, C_EXTENTS), &x, &e))
+		return bad_value("extents", opt_val(c, C_EXTENTS));
+	if (opt_set(c, C_ALLOC) && alloc_policy_parse(opt_val(c, C_ALLOC), &pol, &e)) {
+		lvm_fail("Unrecognised allocation policy %s", opt_val(c, C_ALLOC));
+		return bad_value("alloc", opt_val(c, C_ALLOC));
+	}
+	if (opt_set(c, C_STRIPES)) {
+		if (parse_u64(opt_val(c, C_STRIPES), &v))
+			return bad_value("stripes", opt_val(c, C_STRIPES));
+		if (!v) {
+			lvm_fail("--stripes may not be zero.");
+			lvm_fail("Run `%s --help' for more information.", c->verb);
+			return LVM_EINVALID;
+		}
+	}
+	return 0;
+}
+
 /* The options lvm2 parses with yes_no_arg: y or n, checked before any
  * VG is read, as lvm2 does (a VG that does not exist is not what the
  * user hears about first). */
@@ -655,10 +693,10 @@ static int check_yn_args(struct lvm_cmd *c)
 			return lvm_fail("out of memory");
 		for (unsigned i = 0; i < n; i++)
 			if (strcmp(v[i], "y") && strcmp(v[i], "n")) {
-				lvm_fail("Invalid argument for --%s: %s", change_opts[yn[k]].lng, v[i]);
-				lvm_fail("Error during parsing of command line.");
+				int r = bad_value(change_opts[yn[k]].lng, v[i]);
+
 				free(v);
-				return LVM_EINVALID;
+				return r;
 			}
 		free(v);
 	}
@@ -688,7 +726,9 @@ int lvm_main(const struct cli_globals *g, int argc, char **argv)
 	r = cli_parse(spec, argc + 1, av, &c.a);
 	if (r == CLI_HELP_SHOWN) {
 		r = 0;
-	} else if (!r) {
+	} else if (r) {
+		r = LVM_EINVALID; /* lvm2's EINVALID_CMD_LINE for any command-line error */
+	} else {
 		struct cli_globals g2 = *g;
 
 		if (opt_set(&c, c.common + G_RUNDIR))
@@ -707,7 +747,7 @@ int lvm_main(const struct cli_globals *g, int argc, char **argv)
 		c.g = &g2;
 		if (spec != &change_spec || (!(r = read_tags(&c, C_ADDTAG, &c.tags.add, &c.tags.nadd)) &&
 					     !(r = read_tags(&c, C_DELTAG, &c.tags.del, &c.tags.ndel)) &&
-					     !(r = check_yn_args(&c))))
+					     !(r = check_yn_args(&c)) && !(r = check_value_args(&c))))
 			r = c.a.verb->fn(&c, c.a.argc, c.a.argv);
 	}
 	free(c.tags.add);

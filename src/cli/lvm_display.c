@@ -285,7 +285,7 @@ int lvm_display_long(struct lvm_cmd *c, int argc, char **argv)
 
 	units_init(&x.u);
 	if (opt_set(c, R_UNITS) && units_parse(opt_val(c, R_UNITS), &x.u))
-		return lvm_fail("Invalid units specification.");
+		return lvm_fail("Invalid units specification."), LVM_EINVALID;
 	if ((r = lvm_setup(c, false)))
 		return r;
 	r = c->verb[0] == 'v' ? lvm_each_vg(c, argc, argv, &how)

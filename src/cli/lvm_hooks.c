@@ -174,13 +174,13 @@ static int create_req(struct lvm_cmd *c, struct vgh *h, struct lv_create_req *re
 	}
 	if (opt_set(c, C_STRIPES)) {
 		if (parse_u64(opt_val(c, C_STRIPES), &v) || !v || v > 64)
-			return lvm_fail("Invalid argument for --stripes: %s", opt_val(c, C_STRIPES));
+			return lvm_fail("Invalid argument for --stripes: %s", opt_val(c, C_STRIPES)), LVM_EINVALID;
 		req->stripes = (unsigned)v;
 	}
 	if (opt_set(c, C_STRIPESIZE)) {
 		if (lvm_parse_size(opt_val(c, C_STRIPESIZE), 'k', &sign, &v, &e) || sign || v < 8 || v & (v - 1) ||
 		    v > UINT32_MAX)
-			return lvm_fail("Invalid argument for --stripesize: %s", opt_val(c, C_STRIPESIZE));
+			return lvm_fail("Invalid argument for --stripesize: %s", opt_val(c, C_STRIPESIZE)), LVM_EINVALID;
 		req->stripe_size = (uint32_t)v;
 	}
 	if (opt_set(c, C_REGIONSIZE)) {

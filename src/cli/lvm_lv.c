@@ -139,14 +139,14 @@ static int stripes_arg(struct lvm_cmd *c, unsigned *stripes, uint32_t *ssize)
 
 	if (opt_set(c, C_STRIPES)) {
 		if (parse_u64(opt_val(c, C_STRIPES), &v) || !v || v > 64)
-			return lvm_fail("Invalid argument for --stripes: %s", opt_val(c, C_STRIPES));
+			return lvm_fail("Invalid argument for --stripes: %s", opt_val(c, C_STRIPES)), LVM_EINVALID;
 		*stripes = (unsigned)v;
 	}
 	if (opt_set(c, C_STRIPESIZE)) {
 		if (lvm_parse_size(opt_val(c, C_STRIPESIZE), 'k', &sign, &v, &e) || sign)
-			return lvm_fail("Invalid argument for --stripesize: %s", opt_val(c, C_STRIPESIZE));
+			return lvm_fail("Invalid argument for --stripesize: %s", opt_val(c, C_STRIPESIZE)), LVM_EINVALID;
 		if (!is_pow2_u64(v) || v < 8)
-			return lvm_fail("Invalid stripe size %s.", opt_val(c, C_STRIPESIZE));
+			return lvm_fail("Invalid stripe size %s.", opt_val(c, C_STRIPESIZE)), LVM_EINVALID;
 		*ssize = (uint32_t)v;
 	}
 	return 0;

@@ -160,7 +160,7 @@ int lvm_report(void *ctx, int argc, char **argv)
 	o.binary = opt_set(c, R_BINARY);
 	o.verbose = opt_set(c, R_COMMON + G_VERBOSE);
 	if (opt_set(c, R_UNITS) && units_parse(opt_val(c, R_UNITS), &o.units))
-		return lvm_fail("Invalid units specification.");
+		return lvm_fail("Invalid units specification."), LVM_EINVALID;
 	if (opt_set(c, R_NOSUFFIX))
 		o.units.suffix = false;
 	if (opt_set(c, R_REPORTFORMAT) && report_parse_format(opt_val(c, R_REPORTFORMAT), &o.format))

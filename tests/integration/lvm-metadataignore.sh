@@ -59,6 +59,16 @@ same_refusal pvchange --metadataignore y "${L[e]}"
 same_refusal pvchange --metadataignore yes "${L[e]}"
 same_refusal vgchange --setautoactivation no novg
 same_refusal lvcreate -Z 1 -L 4m -n x novg
+# so are sizes, allocation policies and stripe counts; any command-line error exits 3
+same_refusal lvcreate -L abc -n x novg
+same_refusal lvcreate --alloc bogus -L 4m -n x novg
+same_refusal lvcreate -i 0 -L 4m -n x novg
+for bad in "lvs --bogus" "lvcreate -n x" "vgcreate"; do
+	rc1=0 rc2=0
+	lvm $bad >/dev/null 2>&1 || rc1=$?
+	ulvm $bad >/dev/null 2>&1 || rc2=$?
+	[ "$rc1" = 3 ] && [ "$rc2" = 3 ] || fail "$bad: exit $rc2, lvm2 $rc1"
+done
 lvm2 pvcreate --pvmetadatacopies 2 --metadataignore y "${L[f]}" "${L[h]}" >/dev/null
 ulvm lvmdevices --adddev "${L[f]}" >/dev/null
 ulvm lvmdevices --adddev "${L[h]}" >/dev/null

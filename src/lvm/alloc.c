@@ -403,53 +403,97 @@ int lvm_parse_extents(const char *s, struct ext_arg *a, struct err *e)
 	return 0;
 }
 
+/* One number of a PE range at *@c, moving *@c past it. */
+static bool pe_number(const char **c, uint32_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(*c, &end, 10);
+	if (errno || end == *c || x > UINT32_MAX)
+		return false;
+	*v = (uint32_t)x;
+	*c = end;
+	return true;
+}
+
+/* lvm2's _parse_pes: PV, or PV followed by :RANGE..., a RANGE being N,
+ * N-M, N-, -M, N+LEN or N+ (missing ends: the PV's first and last PE);
+ * ranges past the PV, empty ones (PV: or PV::) and overlapping ones are
+ * refused in lvm2's words. */
 int alloc_parse_pv_arg(const struct vg *vg, const char *arg, struct alloc_range **r, unsigned *n,
 		       struct err *e)
 {
 	char *copy = strdup(arg), *colon, real[PATH_MAX];
+	const char *c;
 	struct vg_pv *pv;
+	unsigned first_new = *n;
 	int ret = 0;
 
 	if (!copy)
 		return err_set(e, -ENOMEM, "out of memory");
 	if ((colon = strchr(copy, ':')))
-		*colon++ = 0;
+		*colon = 0;
 	if (lvm_canon_path(copy, real, sizeof(real)) || !(pv = vg_find_pv_path(vg, real))) {
 		ret = err_set(e, -ENOENT, "%s is not a PV of VG %s", copy, vg->name);
 		goto out;
 	}
+	c = colon ? arg + (colon - copy) : NULL;
 	do {
-		uint32_t first = 0, last = UINT32_MAX;
+		uint32_t first = 0, last = pv->pe_count ? pv->pe_count - 1 : 0, len;
 		struct alloc_range *nr;
-		char *next = colon ? strchr(colon, ':') : NULL, *end;
 
-		if (next)
-			*next++ = 0;
-		if (colon && *colon) {
-			first = last = (uint32_t)strtoul(colon, &end, 10);
-			if (end == colon || (*end && *end != '-')) {
-				ret = err_set(e, -EINVAL, "invalid PE range in \"%s\"", arg);
+		if (c) {
+			if (*c != ':' || c[1] == ':' || !c[1]) {
+				ret = err_set(e, -EINVAL, "Physical extent parsing error at %s.", *c == ':' ? c + 1 : c);
 				goto out;
 			}
-			if (*end == '-') {
-				char *q = end + 1;
-
-				last = (uint32_t)strtoul(q, &end, 10);
-				if (end == q || *end || last < first) {
-					ret = err_set(e, -EINVAL, "invalid PE range in \"%s\"", arg);
-					goto out;
+			c++;
+			if (*c >= '0' && *c <= '9') {
+				if (!pe_number(&c, &first))
+					goto bad;
+				if (!*c || *c == ':')
+					last = first;
+			}
+			if (*c == '-') {
+				c++;
+				if (*c >= '0' && *c <= '9' && !pe_number(&c, &last))
+					goto bad;
+			} else if (*c == '+') {
+				c++;
+				if (*c >= '0' && *c <= '9') {
+					if (!pe_number(&c, &len))
+						goto bad;
+					last = first + (len ? len - 1 : 0);
 				}
 			}
+			if (*c && *c != ':')
+				goto bad;
+			if (first > last || last > pv->pe_count - 1 || !pv->pe_count) {
+				ret = err_set(e, -EINVAL, "PE range error: start extent %u to end extent %u.", first, last);
+				goto out;
+			}
 		}
+		for (unsigned k = 0; k < *n; k++) /* lvm2's _add_pe_range */
+			if ((*r)[k].pv == pv && first <= (*r)[k].last && (*r)[k].first <= last) {
+				ret = err_set(e, -EINVAL, "Overlapping PE ranges specified (%u-%u, %u-%u) on %s.", first,
+					      last, (*r)[k].first, (*r)[k].last, pv->path ? pv->path : copy);
+				goto out;
+			}
 		if (!(nr = realloc(*r, (*n + 1) * sizeof(*nr)))) {
 			ret = err_set(e, -ENOMEM, "out of memory");
 			goto out;
 		}
 		*r = nr;
 		nr[(*n)++] = (struct alloc_range){ pv, first, last };
-		colon = next;
-	} while (colon);
+	} while (c && *c);
+	goto out;
+bad:
+	ret = err_set(e, -EINVAL, "Physical extent parsing error at %s.", c);
 out:
+	if (ret)
+		*n = first_new;
 	free(copy);
 	return ret;
 }

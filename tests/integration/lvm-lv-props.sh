@@ -44,15 +44,15 @@ twin() {
 	[ "$rc1" = "$rc2" ] || { cat "$T/lvm.err" "$T/ulvm.err"; fail "$*: exit $rc2, lvm2 $rc1"; }
 	for o in out err; do
 		grep -v -e 'WARNING: Activation disabled' -e 'NOT backed up' -e 'not zeroed' "$T/lvm.$o" |
-			sed 's/vga/VG/g' >"$T/l"
-		grep -v 'not zeroed' "$T/ulvm.$o" | sed 's/vgb/VG/g' | diff "$T/l" - ||
+			sed "s/vga/VG/g; s|${L[a]}|DEV|g" >"$T/l"
+		grep -v 'not zeroed' "$T/ulvm.$o" | sed "s/vgb/VG/g; s|${L[b]}|DEV|g" | diff "$T/l" - ||
 			fail "$*: lvm2 and ulvm say different things"
 	done
 	same_text "$*"
 	local f=lv_name,lv_read_ahead,lv_allocation_policy,lv_allocation_locked,lv_skip_activation,lv_permissions,lv_when_full,discards,zero
 	lvm lvs --noheadings -o "$f" vga 2>/dev/null >"$T/l"
 	ulvm lvs --noheadings -o "$f" vgb | diff "$T/l" - || fail "$*: lvs of lvm2 (vga) and ulvm (vgb) differ"
-	echo "as lvm2: $* (exit $rc1)"
+	echo "as lvm2: $* (exit $rc1$(grep -v -e "Activation disabled" -e "not zeroed" -e "NOT backed" "$T/lvm.err" | head -n 1 | sed "s/^ */: /"))"
 }
 
 start_ulvmd
@@ -112,6 +112,21 @@ twin lvextend -l +33%FREE VG/pct
 twin lvextend -l +150%LV VG/pct
 twin lvcreate -an -Zn -l 10%LV -n p3 VG
 twin lvremove -y VG/pct
+
+step "PE ranges as lvm2 reads them: N, N-M, N-, -M, N+LEN; refused: PV:, past the PV, overlapping"
+# the first free run of at least 4 PEs on vga (vgb's is the same: the twins stay alike)
+read -r f _ < <(lvm pvs --noheadings --segments -o pvseg_start,pvseg_size,lv_name "${L[a]}" 2>/dev/null |
+	awk 'NF == 2 && $2 >= 4 {print $1, $2; exit}')
+[ -n "$f" ] || fail "no free run of 4 PEs on vga"
+twin lvcreate -an -Zn -l 2 -n r1 VG "DEV:$f+2"
+twin lvcreate -an -Zn -l 1 -n r2 VG "DEV:$((f + 2))-"
+twin lvcreate -an -Zn -l 1 -n r3 VG "DEV:-$((f + 3))"
+twin lvcreate -an -Zn -l 1 -n r4 VG "DEV:-$((f + 3))" "DEV:$((f + 3))"
+twin lvcreate -an -Zn -l 1 -n r4 VG DEV:
+twin lvcreate -an -Zn -l 1 -n r4 VG DEV:99
+twin lvcreate -an -Zn -l 2 -n r4 VG DEV:10-11 DEV:11-12
+twin lvcreate -an -Zn -l 1 -n r4 VG DEV:1x
+twin lvremove -y VG/r1 VG/r2 VG/r3
 
 step "a thin pool's --errorwhenfull, --discards, -Z"
 twin lvchange --errorwhenfull y VG/pool

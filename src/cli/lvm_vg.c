@@ -586,10 +586,11 @@ int lvm_vgrename(void *ctx, int argc, char **argv)
 	struct dmctl d = { 0 };
 	struct err e = { { 0 } };
 	struct vgh h = { .lock_fd = -1 };
-	const char **names;
+	const char **names, *old = argv[0], *byid = NULL, *found;
 	unsigned n;
 	int lock = -1, r;
-	char name[LVM_NAME_LEN + 8];
+	char name[LVM_NAME_LEN + 8], vgid[LVM_ID_LEN + 1], oldname[LVM_NAME_LEN + 1];
+	bool named = false;
 	struct vg_renames rn = { 0 };
 
 	(void)argc;
@@ -599,16 +600,27 @@ int lvm_vgrename(void *ctx, int argc, char **argv)
 		return lvm_fail("New volume group name \"%s\" is invalid", argv[1]);
 	if (lvm_vg_names(&c->env, &names, &n, &e))
 		return lvm_fail("%s", e.msg);
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		if (!strcmp(names[i], argv[1])) {
 			free(names);
 			return lvm_fail("New volume group \"%s\" already exists", argv[1]);
 		}
+		named |= !strcmp(names[i], argv[0]);
+	}
 	free(names);
+	/* lvm2: the old VG may be given by its UUID, the way to rename one of
+	 * two VGs that share a name */
+	if (!named && !lvm_id_parse(argv[0], vgid, &e) && (found = lvm_vg_name_of_id(&c->env, vgid))) {
+		snprintf(oldname, sizeof(oldname), "%s", found); /* the scan's text is read again below */
+		old = oldname;
+		printf("  Processing VG %s because of matching UUID %s\n", old, argv[0]);
+		byid = vgid;
+	}
+	err_clear(&e);
 	snprintf(name, sizeof(name), "V_%s", argv[1]);
 	if (lvm_lock(&c->env, name, true, &lock, &e))
 		return lvm_fail("%s", e.msg);
-	if (lvm_vg_read(&c->env, argv[0], &h, &e)) {
+	if (lvm_vg_read_id(&c->env, old, byid, &h, &e)) {
 		r = lvm_fail("%s", e.msg);
 		goto out;
 	}
@@ -631,7 +643,7 @@ int lvm_vgrename(void *ctx, int argc, char **argv)
 	if (vg_rename_apply(&d, &rn, &e))
 		r = lvm_fail("%s (the metadata is renamed)", e.msg);
 	if (!r)
-		printf("  Volume group \"%s\" successfully renamed to \"%s\"\n", argv[0], argv[1]);
+		printf("  Volume group \"%s\" successfully renamed to \"%s\"\n", old, argv[1]);
 out:
 	vg_renames_free(&rn);
 	dmctl_close(&d);

@@ -149,6 +149,11 @@ bool lvm_vg_foreign(const struct lvm_env *env, const struct vg *vg);
 /* Lock (shared, or exclusive when the env is rw) and read VG @name.  A
  * change (rw) is refused by lvm_vg_access. */
 int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err *e);
+/* The same, of the VG named @name whose id is @vgid (32 characters, no
+ * dashes; NULL: any): one of two VGs that share a name. */
+int lvm_vg_read_id(struct lvm_env *env, const char *name, const char *vgid, struct vgh *h, struct err *e);
+/* The name of the VG whose id is @vgid, as scanned; NULL: none. */
+const char *lvm_vg_name_of_id(const struct lvm_env *env, const char *vgid);
 /* A new VG: lock its name, refuse an existing one. */
 int lvm_vg_create(struct lvm_env *env, struct vg *vg, struct vgh *h, struct err *e);
 void lvm_vg_release(struct vgh *h);

@@ -206,7 +206,25 @@ static int find_outdated(struct lvm_env *env, struct vgh *h, const struct vgtext
 	return 0;
 }
 
+const char *lvm_vg_name_of_id(const struct lvm_env *env, const char *vgid)
+{
+	for (unsigned i = 0; i < env->ndev; i++) {
+		const char *t;
+		size_t l;
+		const struct vgtext_summary *s = env->dev[i].pv ? pv_vg(env->dev[i].pv, &t, &l) : NULL;
+
+		if (s && !strcmp(s->vgid, vgid))
+			return s->vgname;
+	}
+	return NULL;
+}
+
 int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err *e)
+{
+	return lvm_vg_read_id(env, name, NULL, h, e);
+}
+
+int lvm_vg_read_id(struct lvm_env *env, const char *name, const char *vgid, struct vgh *h, struct err *e)
 {
 	const struct vgtext_summary *best = NULL;
 	const char *btext = NULL;
@@ -230,7 +248,7 @@ int lvm_vg_read(struct lvm_env *env, const char *name, struct vgh *h, struct err
 		size_t l;
 		const struct vgtext_summary *s = env->dev[i].pv ? pv_vg(env->dev[i].pv, &t, &l) : NULL;
 
-		if (!s || strcmp(s->vgname, name))
+		if (!s || strcmp(s->vgname, name) || (vgid && strcmp(s->vgid, vgid)))
 			continue;
 		if (best && strcmp(best->vgid, s->vgid)) {
 			lvm_vg_release(h);

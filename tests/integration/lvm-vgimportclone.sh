@@ -133,5 +133,19 @@ same_refusal vgchange --alloc contiguous copy
 ulvm vgchange -ay copy >/dev/null
 rqio "$(uri copy/lin)" "read -P 0x11 0 8M"
 ulvm vgchange -an copy >/dev/null
+
+step "two VGs with one name: vgrename by the VG's UUID, as lvm2 offers it"
+vg0id=$(ulvm vgs --noheadings -o vg_uuid vg0 | tr -d ' ')
+copyid=$(ulvm vgs --noheadings -o vg_uuid copy | tr -d ' ')
+ulvm vgrename --devices "${L[ca]},${L[cb]}" copy vg0 >/dev/null
+if ulvm vgs vg0 >/dev/null 2>"$T/err"; then fail "vgs of a name two VGs share"; fi
+grep -q "multiple VGs found with the same name vg0" "$T/err" || { cat "$T/err"; fail "no reason for the shared name"; }
+ulvm vgrename "$copyid" copy2 >"$T/out" || fail "vgrename by UUID"
+grep -q "Processing VG vg0 because of matching UUID $copyid" "$T/out" || { cat "$T/out"; fail "vgrename by UUID said"; }
+[ "$(ulvm vgs --noheadings -o vg_uuid copy2 | tr -d ' ')" = "$copyid" ] || fail "copy2 is not the copy"
+[ "$(ulvm vgs --noheadings -o vg_uuid vg0 | tr -d ' ')" = "$vg0id" ] || fail "vg0 is not the original"
+LVM2_EXPECTED_WARNINGS=()
+[ "$(lvm2 vgs --noheadings -o vg_uuid vg0 2>/dev/null | tr -d ' ')" = "$vg0id" ] || fail "lvm2 does not see vg0 as it was"
+lvm2 vgck copy2 >/dev/null
 stop_ulvmd
 echo "ok"

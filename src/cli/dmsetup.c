@@ -83,9 +83,18 @@ static int v_table(void *ctx, int argc, char **argv);
 static int v_info(void *ctx, int argc, char **argv);
 static int v_ls(void *ctx, int argc, char **argv);
 static int v_deps(void *ctx, int argc, char **argv);
+static int v_nothing(void *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
 static int v_targets(void *ctx, int argc, char **argv);
 static int v_version(void *ctx, int argc, char **argv);
 static int v_help(void *ctx, int argc, char **argv);
+static int v_nothing(void *ctx, int argc, char **argv);
 
 static const struct cli_verb verbs[] = {
 	{ "create", "NAME [FILE]", 1, 2,
@@ -132,6 +141,15 @@ static const struct cli_verb verbs[] = {
 	{ "targets", "", 0, 0, 0, "List the target types and their versions.", v_targets },
 	{ "version", "", 0, 0, 0, "Print the versions of ulvm and of the daemon.", v_version },
 	{ "help", "[VERB]", 0, 1, 0, "Print the list of verbs, or the help of VERB.", v_help },
+	/* dmsetup's verbs for device nodes and udev synchronisation: ulvm has
+	 * neither, so there is nothing to wait for or to make; scripts that
+	 * call them (as lvm2's do) go on */
+	{ "mknodes", "[NAME...]", 0, -1, 0, "Nothing to do: ulvm devices have no device nodes.", v_nothing },
+	{ "udevcomplete", "COOKIE", 1, 1, 0, "Nothing to do: ulvm does not synchronise with udev.", v_nothing },
+	{ "udevcomplete_all", "[AGE]", 0, 1, 0, "Nothing to do: ulvm does not synchronise with udev.", v_nothing },
+	{ "udevcookies", "", 0, 0, 0, "Nothing to list: ulvm does not synchronise with udev.", v_nothing },
+	{ "udevreleasecookie", "[COOKIE]", 0, 1, 0, "Nothing to do: ulvm does not synchronise with udev.",
+	  v_nothing },
 };
 
 static const struct cli_spec spec = {

@@ -394,7 +394,10 @@ static int v_start(void *ctx, int argc, char **argv)
 		for (int i = 0; i < argc; i++) {
 			struct vn_volume *vol = vn_find_vol(&v->c, argv[i]);
 			struct vn_plex *p = vn_find_plex(&v->c, argv[i]);
+			struct vn_sd *only = vn_find_sd(&v->c, argv[i]); /* start SUBDISK: that one */
 
+			if (only && !(p = vn_find_plex(&v->c, only->plex)))
+				return fail("subdisk %s is in no plex: nothing to start", argv[i]);
 			if (!vol && !p)
 				return fail("Can't find object: %s", argv[i]);
 			for (unsigned k = 0; k < v->c.nplex; k++) {
@@ -407,7 +410,8 @@ static int v_start(void *ctx, int argc, char **argv)
 					struct vn_sd *sd = &v->c.sd[s];
 					const struct vn_drive *dr = vn_find_drive(&v->c, sd->drive);
 
-					if (strcmp(sd->plex, x->name) || !strcmp(sd->state, "up") || !dr || !dr->path[0])
+					if (strcmp(sd->plex, x->name) || !strcmp(sd->state, "up") || !dr || !dr->path[0] ||
+					    (only && sd != only))
 						continue;
 					snprintf(sd->state, sizeof(sd->state), "%s",
 						 x->org == VN_RAID5 && !strcmp(v->a->verb->name, "init") ? "initializing"
@@ -630,19 +634,51 @@ static int v_resetconfig(void *ctx, int argc, char **argv)
 	return 0;
 }
 
+/* gvinum's gv_set_sd_state: may subdisk @sd go to @to?  0, or why not in @why. */
+static int sd_state_ok(const struct vn_conf *c, const struct vn_sd *sd, const char *to, bool force, char *why,
+		       size_t size)
+{
+	const struct vn_plex *p = vn_find_plex(c, sd->plex), *pl[2];
+	const struct vn_drive *d = vn_find_drive(c, sd->drive);
+	bool only_plex = p && vn_find_vol(c, p->vol) && vn_vol_plexes(c, vn_find_vol(c, p->vol), pl, 2) == 1;
+
+	if (!strcmp(to, sd->state) || force)
+		return 0;
+	if (!strcmp(to, "down") && p)
+		snprintf(why, size, "subdisk %s is attached to plex %s (-f to take it down)", sd->name, p->name);
+	else if (!strcmp(to, "up") && (!d || !d->path[0] || strcmp(d->state, "up")))
+		snprintf(why, size, "the drive of subdisk %s is not up", sd->name);
+	else if (!strcmp(to, "up") && !strcmp(sd->state, "down") && p && p->org == VN_RAID5)
+		snprintf(why, size, "subdisk %s of raid5 plex %s comes up by being revived: start %s", sd->name, p->name,
+			 p->name);
+	else if (!strcmp(to, "up") && !strcmp(sd->state, "stale") && p && (p->org == VN_RAID5 || !only_plex))
+		snprintf(why, size, "stale subdisk %s must be revived first: start %s", sd->name, p->name);
+	else if (!strcmp(to, "up") && strcmp(sd->state, "down") && strcmp(sd->state, "stale") &&
+		 strcmp(sd->state, "reviving") && strcmp(sd->state, "initializing"))
+		snprintf(why, size, "subdisk %s cannot come up from %s", sd->name, sd->state);
+	else if (strcmp(to, "up") && strcmp(to, "down"))
+		snprintf(why, size, "setting subdisk %s %s needs -f", sd->name, to);
+	else
+		return 0;
+	return -EPERM;
+}
+
+/* setstate STATE OBJECT...: the states gvinum accepts for each kind of
+ * object, the subdisk transitions it allows without -f; the volumes
+ * whose objects changed are reloaded, so a subdisk taken down or made
+ * stale serves nothing from then on. */
 static int v_setstate(void *ctx, int argc, char **argv)
 {
+	static const char *const sd_states[] = { "up", "down", "stale", "crashed", "initializing", "reviving", NULL };
+	static const char *const plex_states[] = { "up", "down", "initializing", "degraded", "growable", NULL };
+	static const char *const vol_states[] = { "up", "down", NULL };
+	static const char *const drive_states[] = { "up", "down", NULL };
 	struct vc *v = ctx;
-	static const char *const ok[] = { "up", "down", "stale", "crashed", "empty", "initializing", "reviving",
-					  "degraded", "init" };
 	struct err e = { { 0 } };
-	bool known = false;
+	char affected[64][VN_NAME_MAX], why[256];
+	unsigned naff = 0;
 	int r;
 
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		known |= !strcmp(argv[0], ok[i]);
-	if (!known)
-		return fail("setstate: unknown state %s", argv[0]);
 	if ((r = load(v, false)))
 		return r;
 	for (int i = 1; i < argc; i++) {
@@ -650,14 +686,36 @@ static int v_setstate(void *ctx, int argc, char **argv)
 		struct vn_plex *p = vn_find_plex(&v->c, argv[i]);
 		struct vn_sd *s = vn_find_sd(&v->c, argv[i]);
 		struct vn_drive *d = vn_find_drive(&v->c, argv[i]);
+		const char *const *ok = vol ? vol_states : p ? plex_states : s ? sd_states : drive_states;
+		const char *kind = vol ? "volume" : p ? "plex" : s ? "subdisk" : "drive";
 		char *st = vol ? vol->state : p ? p->state : s ? s->state : d ? d->state : NULL;
+		const struct vn_plex *owner = s ? vn_find_plex(&v->c, s->plex) : NULL;
+		const char *in = vol ? vol->name : p ? p->vol : owner ? owner->vol : "";
+		bool valid = false;
 
 		if (!st)
 			return fail("Can't find object: %s", argv[i]);
+		for (unsigned k = 0; ok[k]; k++)
+			valid |= !strcmp(ok[k], argv[0]);
+		if (!valid)
+			return fail("invalid %s state '%s'", kind, argv[0]);
+		if (s && sd_state_ok(&v->c, s, argv[0], set(v, O_F), why, sizeof(why)))
+			return fail("%s", why);
 		snprintf(st, VN_STATE_MAX, "%s", argv[0]);
+		if (in[0] && naff < 64)
+			snprintf(affected[naff++], VN_NAME_MAX, "%s", in);
 	}
 	if (vn_save(&v->c, &e))
 		return fail("%s", e.msg);
+	v->d.run_dir = v->g.run_dir;
+	for (unsigned i = 0; i < naff && dmctl_up(&v->d); i++) {
+		struct vn_volume *vol = vn_find_vol(&v->c, affected[i]);
+		char dm[VN_NAME_MAX + 8];
+
+		snprintf(dm, sizeof(dm), "vinum-%.*s", (int)sizeof(dm) - 7, affected[i]);
+		if (vol && dmctl_exists(&v->d, dm) && vn_activate(&v->d, &v->c, vol, &e))
+			return fail("volume %s: %s", affected[i], e.msg);
+	}
 	return 0;
 }
 

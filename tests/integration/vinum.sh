@@ -232,10 +232,18 @@ grep -q "Parity incorrect on qr.p0" "$T/out" || fail "checkparity: $(cat "$T/out
 ulvm vinum rebuildparity qr.p0 | grep -qx "Rebuilt parity on qr.p0" || fail "rebuildparity"
 ulvm vinum checkparity qr.p0 >/dev/null || fail "the parity is not right after rebuildparity"
 model qr $((2 * M)) "$T/qr.read" && cmp "$T/qr.read" "$T/qr.data" || fail "qr after rebuildparity"
-ulvm vinum setstate stale qr.p0.s1
+if ulvm vinum setstate stale qr.p0.s1 2>"$T/err"; then fail "setstate stale without -f"; fi
+grep -q "needs -f" "$T/err" || fail "setstate stale without -f: $(cat "$T/err")"
+ulvm vinum setstate -f stale qr.p0.s1
 ulvm vinum ls qr.p0.s1 | grep -q "State: stale" || fail "setstate stale"
-ulvm vinum start qr
-wait_for 60 sh -c "'$ULVM_BIN' vinum ls qr.p0.s1 | grep -q 'State: up'" || fail "start qr did not revive qr.p0.s1"
+ulvm dmsetup table vinum-qr | grep -q -- " - -" || fail "a stale subdisk still serves: $(ulvm dmsetup table vinum-qr)"
+nbdcopy "$(uri vinum/qr)" - | head -c $((2 * M)) | cmp - "$T/qr.data" || fail "qr without its stale subdisk"
+if ulvm vinum setstate down qr.p0.s0 2>"$T/err"; then fail "setstate down of a subdisk in a plex without -f"; fi
+grep -q "is attached to plex qr.p0" "$T/err" || fail "setstate down: $(cat "$T/err")"
+if ulvm vinum setstate stale qr.p0 2>"$T/err"; then fail "setstate stale of a plex"; fi
+grep -q "invalid plex state 'stale'" "$T/err" || fail "setstate stale of a plex: $(cat "$T/err")"
+ulvm vinum start qr.p0.s1 # gvinum's start SUBDISK
+wait_for 60 sh -c "'$ULVM_BIN' vinum ls qr.p0.s1 | grep -q 'State: up'" || fail "start qr.p0.s1 did not revive it"
 ulvm vinum rename -r qr quick
 ulvm vinum lv -r quick | grep -q "^S quick.p0.s2 " || { ulvm vinum lv -r quick; fail "rename -r"; }
 nbdcopy "$(uri vinum/quick)" - | head -c $((2 * M)) | cmp - "$T/qr.data" || fail "vinum/quick after the rename"

@@ -264,6 +264,7 @@ grep -q "need recursive removal" "$T/err" || fail "rm without -r: $(cat "$T/err"
 ulvm vinum rm -r quick
 ulvm vinum list | grep -q "quick" && fail "rm -r left objects of quick"
 ulvm vinum ld gvinumdrive0 | grep -q "Avail: 255/256 MB" || { ulvm vinum ld; fail "rm -r did not free the drive"; }
+
 step "a raid5 drive gone while its plex is written, then back: its subdisk stale and left out until start revives it"
 for q in r1 r2 r3; do mkfile "$q.img" 32M; done
 ulvm vinum raid5 -n r5 -s 64k "$D/r1.img" "$D/r2.img" "$D/r3.img" >/dev/null

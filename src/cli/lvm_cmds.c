@@ -178,7 +178,7 @@ static const struct cli_opt report_opts[R_COMMON + G_COUNT] = {
 		       "(report/binary_values_as_numeric)" },
 	[R_UPDATEMETADATA] = { "updatemetadata", NULL, NULL, "rewrite every metadata area of the VG from its best "
 			       "copy: damaged headers and texts, and older copies, repaired" },
-	[R_SHORT] = { "short", "s", NULL, "pvscan: the PV names only" },
+	[R_SHORT] = { "short", "s", NULL, "pvscan: the PV names only; vgdisplay: one line per VG" },
 	[R_UUIDS] = { "uuid", "u", NULL, "pvscan: each PV's uuid too" },
 	[R_EXPORTED] = { "exported", "e", NULL, "pvscan: only the PVs of exported VGs" },
 	[R_NOVOLUMEGROUP] = { "novolumegroup", "n", NULL, "pvscan: only the PVs in no VG" },
@@ -328,7 +328,8 @@ static const struct cli_verb report_verbs[] = {
 	V("lvs", "[VG|VG/LV|@TAG...]", 0, -1, REPORT_OPTS | BIT(R_SEGMENTS), "Report LVs.", lvm_report),
 	V("pvdisplay", "[PV...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS) | BIT(R_MAPS), "Show PVs in detail.",
 	  lvm_display),
-	V("vgdisplay", "[VG...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS), "Show VGs in detail.", lvm_display),
+	V("vgdisplay", "[VG...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS) | BIT(R_SHORT),
+	  "Show VGs in detail (-s: one line each).", lvm_display),
 	V("lvdisplay", "[VG|VG/LV...]", 0, -1, BIT(R_COLUMNS) | BIT(R_UNITS) | BIT(R_ALL) | BIT(R_MAPS),
 	  "Show LVs in detail.", lvm_display),
 	V("pvscan", "", 0, 0, BIT(R_SHORT) | BIT(R_UUIDS) | BIT(R_EXPORTED) | BIT(R_NOVOLUMEGROUP),

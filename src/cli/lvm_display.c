@@ -250,8 +250,18 @@ static int pv_maps(const struct vgh *h, const struct vg_pv *p)
 /* An argument names @vg (or @vg/@lv); all when there are none. */
 static int show_vg(struct lvm_cmd *c, struct vgh *h, void *arg)
 {
-	(void)c;
-	vg_full(arg, h);
+	struct dctx *x = arg;
+
+	if (opt_set(c, R_SHORT)) { /* lvm2's vgdisplay_short */
+		const struct vg *vg = h->vg;
+		uint64_t total = vg_total_extents(vg), free_ = vg_free_extents(vg), E = vg->extent_size;
+		char t[UNITS_BUF], u[UNITS_BUF], f[UNITS_BUF];
+
+		printf("  \"%s\" %-9s [%-9s used / %s free]\n", vg->name, size(x, total * E, t),
+		       size(x, (total - free_) * E, u), size(x, free_ * E, f));
+		return 0;
+	}
+	vg_full(x, h);
 	return 0;
 }
 

@@ -94,6 +94,8 @@ same pvs -o pv_name,lv_name -S 'segtype=free'
 same pvs -o pv_name,lv_name,pvseg_start -S 'lv_name=~^r'
 same pvs --segments "${L[b]}" "${L[o]}"
 same vgs -o+pvseg_start,pvseg_size mv
+same vgdisplay -s mv
+same vgdisplay -s --units k
 same vgs -o vg_name,pv_name,pvseg_start,pvseg_size -O pv_name,-pvseg_start mv
 [ "$(ulvm pvs --noheadings --segments "${L[a]}" | wc -l)" -ge 4 ] || fail "pvs --segments: too few rows"
 

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -42,7 +43,7 @@
 
 enum {
 	K_TYPE, K_KEYFILE, K_CIPHER, K_KEYSIZE, K_SECTOR, K_READONLY, K_DISCARDS, K_BATCH, K_PBKDF, K_ITER,
-	K_FORCEITER, K_PBKDFMEM, K_TESTPASS, K_SLOT, K_HEADER, K_HASH, K_OFFSET, K_SKIP, K_SIZE, K_VERBOSE, K_RUN_DIR, K_HELP, K_COUNT
+	K_FORCEITER, K_PBKDFMEM, K_TESTPASS, K_BACKUPFILE, K_SLOT, K_HEADER, K_HASH, K_OFFSET, K_SKIP, K_SIZE, K_VERBOSE, K_RUN_DIR, K_HELP, K_COUNT
 };
 
 static const struct cli_opt opts[K_COUNT] = {
@@ -57,6 +58,7 @@ static const struct cli_opt opts[K_COUNT] = {
 	[K_PBKDF] = { "pbkdf", NULL, "pbkdf2|argon2i|argon2id", "the keyslot's key derivation" },
 	[K_ITER] = { "iter-time", "i", "MS", "the key derivation's time on this machine" },
 	[K_FORCEITER] = { "pbkdf-force-iterations", NULL, "N", "the key derivation's cost, not benchmarked" },
+	[K_BACKUPFILE] = { "header-backup-file", NULL, "FILE", "luksHeaderBackup/Restore: the backup's file" },
 	[K_TESTPASS] = { "test-passphrase", NULL, NULL, "open: only check that the passphrase unlocks DEVICE" },
 	[K_PBKDFMEM] = { "pbkdf-memory", NULL, "KIB", "argon2's memory cost (default 1048576 KiB, as cryptsetup)" },
 	[K_SLOT] = { "key-slot", "S", "N", "the keyslot to use" },
@@ -90,6 +92,9 @@ static int v_uuid(void *ctx, int argc, char **argv);
 static int v_addkey(void *ctx, int argc, char **argv);
 static int v_removekey(void *ctx, int argc, char **argv);
 static int v_changekey(void *ctx, int argc, char **argv);
+static int v_killslot(void *ctx, int argc, char **argv);
+static int v_hdrbackup(void *ctx, int argc, char **argv);
+static int v_erase(void *ctx, int argc, char **argv);
 
 static const struct cli_verb verbs[] = {
 	{ "luksFormat", "DEVICE [KEYFILE]", 1, 2,
@@ -102,7 +107,8 @@ static const struct cli_verb verbs[] = {
 	{ "close", "NAME", 1, 1, 0, "Remove the mapping NAME.", v_close },
 	{ "status", "NAME", 1, 1, 0, "Show the mapping NAME as cryptsetup does.", v_status },
 	{ "luksDump", "DEVICE", 1, 1, B(K_HEADER), "Show the LUKS header.", v_dump },
-	{ "isLuks", "DEVICE", 1, 1, B(K_HEADER), "Exit 0 when DEVICE has a LUKS header.", v_isluks },
+	{ "isLuks", "DEVICE", 1, 1, B(K_HEADER) | B(K_TYPE), "Exit 0 when DEVICE has a LUKS header (of --type).",
+	  v_isluks },
 	{ "luksUUID", "DEVICE", 1, 1, B(K_HEADER), "Print the LUKS header's UUID.", v_uuid },
 	{ "luksAddKey", "DEVICE [NEWKEYFILE]", 1, 2, B(K_KEYFILE) | B(K_SLOT) | PBKDF_OPTS | B(K_HEADER),
 	  "Add a keyslot, unlocked by an existing passphrase.", v_addkey },
@@ -110,6 +116,18 @@ static const struct cli_verb verbs[] = {
 	  "Remove the keyslot the passphrase opens.", v_removekey },
 	{ "luksChangeKey", "DEVICE [NEWKEYFILE]", 1, 2, B(K_KEYFILE) | B(K_SLOT) | PBKDF_OPTS | B(K_HEADER),
 	  "Change the passphrase of the keyslot the old one opens.", v_changekey },
+	{ "luksKillSlot", "DEVICE SLOT", 2, 2, B(K_KEYFILE) | B(K_BATCH) | B(K_HEADER),
+	  "Remove keyslot SLOT, given a passphrase of another one.", v_killslot },
+	{ "luksHeaderBackup", "DEVICE", 1, 1, B(K_BACKUPFILE) | B(K_HEADER),
+	  "Copy the LUKS header and keyslots to --header-backup-file.", v_hdrbackup },
+	{ "luksHeaderRestore", "DEVICE", 1, 1, B(K_BACKUPFILE) | B(K_BATCH) | B(K_HEADER),
+	  "Put back the header of --header-backup-file.", v_hdrbackup },
+	{ "erase", "DEVICE", 1, 1, B(K_BATCH) | B(K_HEADER), "Remove every keyslot (the data cannot be unlocked).",
+	  v_erase },
+	{ "luksErase", "DEVICE", 1, 1, B(K_BATCH) | B(K_HEADER), "The same as erase.", v_erase },
+	{ "luksOpen", "DEVICE NAME", 2, 2, B(K_KEYFILE) | B(K_READONLY) | B(K_DISCARDS) | B(K_SLOT) | B(K_HEADER),
+	  "The same as open --type luks.", v_open },
+	{ "luksClose", "NAME", 1, 1, 0, "The same as close.", v_close },
 };
 
 static const struct cli_spec spec = {
@@ -857,8 +875,104 @@ static int v_dump(void *ctx, int argc, char **argv)
 
 static int v_isluks(void *ctx, int argc, char **argv)
 {
+	struct cs *c = ctx;
+	const char *type = set(c, K_TYPE) ? val(c, K_TYPE) : "luks";
+	struct hdr h;
+	int r;
+
 	(void)argc;
-	return with_header(ctx, argv[0], true, NULL);
+	if (strcmp(type, "luks") && strcmp(type, "luks1") && strcmp(type, "luks2"))
+		return fail(1, "Unknown LUKS type %s (luks, luks1 or luks2).", type);
+	if ((r = hdr_open(c, argv[0], false, false, true, &h)))
+		return r;
+	if (strcmp(type, "luks") && strcmp(crypt_get_type(h.cd), !strcmp(type, "luks1") ? CRYPT_LUKS1 : CRYPT_LUKS2))
+		r = 1;
+	hdr_close(&h);
+	return r;
+}
+
+/* luksHeaderBackup / luksHeaderRestore --header-backup-file FILE: the
+ * header area to a file (refused over an existing one) or back from it,
+ * through libcryptsetup; a restore asks first, as cryptsetup. */
+static int v_hdrbackup(void *ctx, int argc, char **argv)
+{
+	struct cs *c = ctx;
+	bool restore = !strcmp(c->a->verb->name, "luksHeaderRestore");
+	const char *file = val(c, K_BACKUPFILE);
+	struct hdr h;
+	int r;
+
+	(void)argc;
+	if (!file)
+		return fail(1, "Option --header-backup-file is required.");
+	if ((r = hdr_open(c, argv[0], restore, restore, false, &h)))
+		return r;
+	if (!restore) {
+		if ((r = crypt_header_backup(h.cd, NULL, file)))
+			r = fail(exit_of(r), "Cannot write the header backup %s: %s.", file, strerror(-r));
+		hdr_close(&h);
+		return r;
+	}
+	/* the device's header area, so that what is restored over is known */
+	if ((r = blockdev_fill(&h.data, HEAD_COPY, &(struct err){ { 0 } }))) {
+		hdr_close(&h);
+		return fail(4, "Cannot read %s.", argv[0]);
+	}
+	if (!set(c, K_BATCH) && isatty(STDIN_FILENO)) {
+		char w[PATH_MAX + 96];
+
+		snprintf(w, sizeof(w), "Device %s already contains LUKS header. Replacing header will destroy "
+			 "existing keyslots.", argv[0]);
+		if (!yes(w)) {
+			hdr_close(&h);
+			return fail(1, "Operation aborted.");
+		}
+	}
+	if ((r = crypt_header_restore(h.cd, NULL, file))) {
+		hdr_close(&h);
+		return fail(exit_of(r), "Cannot restore the header from %s: %s.", file, strerror(-r));
+	}
+	{ /* what the restore wrote: the backup's header area (its file's size) */
+		struct stat st;
+
+		h.len = !stat(file, &st) ? (uint64_t)st.st_size : HEAD_COPY;
+		if (h.len > h.data.size)
+			h.len = h.data.size;
+	}
+	r = hdr_commit(&h);
+	hdr_close(&h);
+	return r;
+}
+
+/* erase: every keyslot destroyed, after YES at a terminal (cryptsetup's
+ * luksErase). */
+static int v_erase(void *ctx, int argc, char **argv)
+{
+	struct cs *c = ctx;
+	struct hdr h;
+	char w[PATH_MAX + 96];
+	int r = 0;
+
+	(void)argc;
+	if ((r = hdr_open(c, argv[0], true, false, false, &h)))
+		return r;
+	snprintf(w, sizeof(w), "Operation will erase all keyslots on device %s.\nDevice will become unusable after "
+		 "this operation.", argv[0]);
+	if (!set(c, K_BATCH) && isatty(STDIN_FILENO) && !yes(w)) {
+		hdr_close(&h);
+		return fail(1, "Operation aborted, keyslots were NOT wiped.");
+	}
+	for (int k = 0; !r && k < crypt_keyslot_max(crypt_get_type(h.cd)); k++) {
+		crypt_keyslot_info st = crypt_keyslot_status(h.cd, k);
+
+		if ((st == CRYPT_SLOT_ACTIVE || st == CRYPT_SLOT_ACTIVE_LAST || st == CRYPT_SLOT_UNBOUND) &&
+		    (r = crypt_keyslot_destroy(h.cd, k)) < 0)
+			r = fail(exit_of(r), "Cannot wipe keyslot %d: %s.", k, strerror(-r));
+	}
+	if (!r)
+		r = hdr_commit(&h);
+	hdr_close(&h);
+	return r;
 }
 
 static int v_uuid(void *ctx, int argc, char **argv)
@@ -946,6 +1060,59 @@ static int v_removekey(void *ctx, int argc, char **argv)
 		r = fail(2, "Operation aborted, the keyslot was NOT wiped.");
 	else if ((r = crypt_keyslot_destroy(h.cd, r)) < 0)
 		r = fail(exit_of(r), "Cannot remove the keyslot: %s.", strerror(-r));
+	else
+		r = hdr_commit(&h);
+	hdr_close(&h);
+	return r;
+}
+
+/* luksKillSlot DEVICE SLOT: the passphrase given must open another
+ * keyslot (cryptsetup's verify_keyslot), unless -q and none is given;
+ * the last keyslot asks first at a terminal. */
+static int v_killslot(void *ctx, int argc, char **argv)
+{
+	struct cs *c = ctx;
+	struct hdr h;
+	char *pass = NULL;
+	size_t plen = 0;
+	uint32_t n;
+	int r, slot;
+	crypt_keyslot_info st;
+
+	(void)argc;
+	if (parse_u32(argv[1], &n) || n > 31)
+		return fail(1, "Invalid key slot %s.", argv[1]);
+	slot = (int)n;
+	if ((r = hdr_open(c, argv[0], true, false, false, &h)))
+		return r;
+	st = crypt_keyslot_status(h.cd, slot);
+	if (st != CRYPT_SLOT_ACTIVE && st != CRYPT_SLOT_ACTIVE_LAST && st != CRYPT_SLOT_UNBOUND) {
+		hdr_close(&h);
+		return fail(1, "Keyslot %d is not active.", slot);
+	}
+	if (!set(c, K_BATCH) || val(c, K_KEYFILE) || !isatty(STDIN_FILENO)) {
+		if ((r = read_passphrase(val(c, K_KEYFILE), "Enter any remaining passphrase: ", &pass, &plen))) {
+			hdr_close(&h);
+			return r;
+		}
+		r = crypt_activate_by_passphrase(h.cd, NULL, CRYPT_ANY_SLOT, pass, plen, 0);
+		burn(pass, plen);
+		if (r < 0) {
+			hdr_close(&h);
+			return fail(2, "No key available with this passphrase.");
+		}
+		if (r == slot && st != CRYPT_SLOT_ACTIVE_LAST) { /* another one must be given */
+			hdr_close(&h);
+			return fail(2, "The passphrase opens keyslot %d itself: give one of another keyslot.", slot);
+		}
+	}
+	if (st == CRYPT_SLOT_ACTIVE_LAST && !set(c, K_BATCH) && isatty(STDIN_FILENO) &&
+	    !yes("This is the last keyslot. Device will become unusable after purging this key.")) {
+		hdr_close(&h);
+		return fail(2, "Operation aborted, the keyslot was NOT wiped.");
+	}
+	if ((r = crypt_keyslot_destroy(h.cd, slot)) < 0)
+		r = fail(exit_of(r), "Cannot wipe keyslot %d: %s.", slot, strerror(-r));
 	else
 		r = hdr_commit(&h);
 	hdr_close(&h);

@@ -176,6 +176,28 @@ tty "Are you sure" no -- "$ULVM_BIN" cryptsetup luksRemoveKey --key-file "$T/one
 	{ cat "$T/out"; fail "luksRemoveKey of the last keyslot, answered no: exit $rc"; }
 cryptsetup open --test-passphrase --key-file "$T/one" "$T/tty.img" || fail "the last keyslot went although answered no"
 
+step "luksHeaderBackup/Restore, luksKillSlot, erase, isLuks --type, luksOpen/luksClose"
+truncate -s 20M "$T/kb.img"
+ulvm cryptsetup luksFormat -q "${ITER[@]}" --key-file "$T/p1" "$T/kb.img"
+ulvm cryptsetup luksAddKey "${ITER[@]}" --key-file "$T/p1" "$T/kb.img" "$T/p2"
+ulvm cryptsetup luksHeaderBackup --header-backup-file "$T/kb.ulvm" "$T/kb.img"
+cryptsetup luksHeaderBackup --header-backup-file "$T/kb.real" "$T/kb.img"
+cmp "$T/kb.ulvm" "$T/kb.real" || fail "luksHeaderBackup differs from cryptsetup's"
+ulvm cryptsetup isLuks --type luks2 "$T/kb.img" || fail "isLuks --type luks2"
+ulvm cryptsetup isLuks --type luks1 "$T/kb.img" && fail "isLuks --type luks1 of a LUKS2 device"
+rc=0
+ulvm cryptsetup luksKillSlot --key-file "$T/p1" "$T/kb.img" 0 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || fail "luksKillSlot with the slot's own passphrase: exit $rc"
+ulvm cryptsetup luksKillSlot --key-file "$T/p2" "$T/kb.img" 0 || fail "luksKillSlot 0"
+cryptsetup open --test-passphrase --key-file "$T/p1" "$T/kb.img" 2>/dev/null && fail "keyslot 0 still opens"
+cryptsetup open --test-passphrase --key-file "$T/p2" "$T/kb.img" || fail "luksKillSlot 0 took keyslot 1"
+ulvm cryptsetup erase -q "$T/kb.img" || fail "erase"
+cryptsetup open --test-passphrase --key-file "$T/p2" "$T/kb.img" 2>/dev/null && fail "a keyslot survived erase"
+ulvm cryptsetup luksHeaderRestore -q --header-backup-file "$T/kb.real" "$T/kb.img" || fail "luksHeaderRestore"
+cryptsetup open --test-passphrase --key-file "$T/p1" "$T/kb.img" || fail "the restored header does not open"
+ulvm cryptsetup luksOpen --key-file "$T/p1" "$T/kb.img" kb
+ulvm cryptsetup luksClose kb
+
 step "LUKS on an LV: the header written through NBD, cryptsetup reads it from the LV's bytes"
 export ULVM_CONF_DIR=$T/conf
 mkfile "$T/pv.img" 64M

@@ -163,13 +163,21 @@ static int exit_of(int r)
 		: r == -EBUSY || r == -EEXIST ? 5 : 1;
 }
 
+/* libcryptsetup's messages; a device read through a private copy is
+ * named as the user named it, not by the copy's path (@usrptr: the
+ * struct blockdev, or NULL). */
 static void cs_log(int level, const char *msg, void *usrptr)
 {
-	(void)usrptr;
-	if (level == CRYPT_LOG_NORMAL)
-		fputs(msg, stdout);
-	else if (level == CRYPT_LOG_ERROR)
-		fputs(msg, stderr);
+	const struct blockdev *b = usrptr;
+	FILE *f = level == CRYPT_LOG_NORMAL ? stdout : level == CRYPT_LOG_ERROR ? stderr : NULL;
+	const char *at = b && b->io && b->file[0] ? strstr(msg, b->file) : NULL;
+
+	if (!f)
+		return;
+	if (at)
+		fprintf(f, "%.*s%s%s", (int)(at - msg), msg, b->spec, at + strlen(b->file));
+	else
+		fputs(msg, f);
 }
 
 static void burn(char *p, size_t len)
@@ -319,7 +327,7 @@ static int hdr_open(struct cs *c, const char *spec, bool rw, bool format, bool q
 			return quiet ? 4 : fail(4, "Device %s does not exist or access denied.",
 						h->detached ? val(c, K_HEADER) : spec);
 		}
-		crypt_set_log_callback(h->cd, quiet ? NULL : cs_log, NULL);
+		crypt_set_log_callback(h->cd, quiet ? NULL : cs_log, &h->data);
 		if (format)
 			return 0;
 		if ((r = crypt_load(h->cd, CRYPT_LUKS, NULL))) {

@@ -24,10 +24,12 @@ static int find_mapped(struct dmctl *d, const char *want, bool by_export, char *
 
 	if (!dmctl_up(d))
 		return err_set(e, -ENODEV, "Device %s does not exist or access denied (%s).", want, d->why.msg);
-	if ((r = dmctl_call(d, "info", by_export ? json_object_new_object() : dmctl_named(want), &res, e)))
-		return r == -ENODEV || r == -ENXIO || r == -ENOENT
-			       ? err_set(e, -ENODEV, "Device %s does not exist or access denied.", want)
-			       : r;
+	if ((r = dmctl_call(d, "info", by_export ? json_object_new_object() : dmctl_named(want), &res, e))) {
+		if (r != -ENODEV && r != -ENXIO && r != -ENOENT)
+			return r;
+		err_clear(e); /* cryptsetup's one line, not the daemon's reason after it */
+		return err_set(e, -ENODEV, "Device %s does not exist or access denied.", want);
+	}
 	n = json_object_is_type(res, json_type_array) ? json_object_array_length(res) : 0;
 	r = err_set(e, -ENODEV, "Device %s does not exist or access denied (no such file, device or active LV).",
 		    want);

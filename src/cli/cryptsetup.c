@@ -19,6 +19,7 @@
  * passphrase), 3 out of memory, 4 wrong device, 5 device busy or exists.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <limits.h>
@@ -460,6 +461,7 @@ static int v_format(void *ctx, int argc, char **argv)
 	struct crypt_params_luks2 p2 = { 0 };
 	struct crypt_params_luks1 p1 = { 0 };
 	char cname[32], mode[64], *pass = NULL;
+	const char *made = NULL; /* the header file this command made */
 	uint32_t bits = 512, sector = 0;
 	size_t plen = 0;
 	int r, slot;
@@ -490,28 +492,34 @@ static int v_format(void *ctx, int argc, char **argv)
 	if ((r = passphrase_new(argc > 1 ? argv[1] : val(c, K_KEYFILE), "Enter passphrase for the new LUKS device: ",
 			    &pass, &plen)))
 		return r;
-	if (set(c, K_HEADER) && access(val(c, K_HEADER), F_OK)) {
-		/* as cryptsetup: a detached header's file is made when missing,
-		 * LUKS2's sized for its default header (metadata and keyslots);
-		 * libcryptsetup grows a LUKS1 one itself */
-		FILE *f = fopen(val(c, K_HEADER), "wx");
-
-		if (!f || (!strcmp(type, "luks2") && ftruncate(fileno(f), 16 << 20))) {
-			int err = errno;
-
-			if (f)
-				fclose(f);
-			burn(pass, plen);
-			return fail(4, "Cannot create header file %s: %s.", val(c, K_HEADER), strerror(err));
-		}
-		fclose(f);
-	}
 	if (in_use(c, argv[0])) {
 		burn(pass, plen);
 		return fail(1, "Cannot exclusively open %s, device in use.", argv[0]);
 	}
+	if (set(c, K_HEADER) && access(val(c, K_HEADER), F_OK)) {
+		/* as cryptsetup: a detached header's file is made when missing,
+		 * private (0600), sized for the default header (LUKS2's metadata
+		 * and keyslots, LUKS1's eight keyslots of a 512-bit key); it goes
+		 * again if the format fails */
+		int fd = open(val(c, K_HEADER), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+		if (fd < 0 || ftruncate(fd, !strcmp(type, "luks2") ? 16 << 20 : 2 << 20)) {
+			int err = errno;
+
+			if (fd >= 0) {
+				close(fd);
+				unlink(val(c, K_HEADER));
+			}
+			burn(pass, plen);
+			return fail(4, "Cannot create header file %s: %s.", val(c, K_HEADER), strerror(err));
+		}
+		close(fd);
+		made = val(c, K_HEADER);
+	}
 	if ((r = hdr_open(c, argv[0], true, true, false, &h))) {
 		burn(pass, plen);
+		if (made)
+			unlink(made);
 		return r;
 	}
 	p2.sector_size = sector ? sector : 512;
@@ -525,6 +533,8 @@ static int v_format(void *ctx, int argc, char **argv)
 	burn(pass, plen);
 	if (r) {
 		hdr_close(&h);
+		if (made)
+			unlink(made);
 		return fail(exit_of(r), "Cannot format device %s: %s.", argv[0], strerror(-r));
 	}
 	/* a copy of a ulvm device is a file libcryptsetup grows to the header

@@ -242,6 +242,14 @@ cryptsetup luksDump --dump-volume-key --volume-key-file "$T/vkh" --key-file "$T/
 python3 "$(dirname "$0")/crypt_model.py" aes-xts-plain64 "$(xxd -p -c 64 "$T/vkh")" "$T/data.img" 0 0 512 0 $((M)) \
 	"$T/dh.model"
 cmp "$T/dh.model" "$T/dh.plain" || fail "the detached header's key does not decrypt the data"
+[ "$(stat -c %a "$T/hdr.img")" = 600 ] || fail "the header file is not private: mode $(stat -c %a "$T/hdr.img")"
+ulvm cryptsetup luksFormat -q --type luks1 "${ITER[@]}" --header "$T/hdr1.img" --key-file "$T/p1" "$T/data.img" ||
+	fail "a detached LUKS1 header"
+cryptsetup open --test-passphrase --header "$T/hdr1.img" --key-file "$T/p1" "$T/data.img" ||
+	fail "cryptsetup does not open the detached LUKS1 header"
+if ulvm cryptsetup luksFormat -q --cipher nosuch-xts-plain64 "${ITER[@]}" --header "$T/hdr2.img" \
+	--key-file "$T/p1" "$T/data.img" 2>/dev/null; then fail "an unknown cipher with a detached header"; fi
+[ -e "$T/hdr2.img" ] && fail "a failed luksFormat left the header file it made"
 
 step "plain mode: a key file as it is, a passphrase hashed as cryptsetup hashes it"
 mkfile "$T/plain.img" 8M

@@ -37,6 +37,7 @@ enum opt {
 	O_SHOWKEYS,
 	O_COLUMNS,
 	O_NOHEADINGS,
+	O_SEPARATOR,
 	O_VERBOSE,
 	O_RUN_DIR,
 	O_HELP,
@@ -60,6 +61,7 @@ static const struct cli_opt opt_defs[O_COUNT] = {
 	[O_SHOWKEYS] = { "showkeys", NULL, NULL, "table: show crypt keys (zeros otherwise)" },
 	[O_COLUMNS] = { "columns", "cC", NULL, "one line per device, in columns" },
 	[O_NOHEADINGS] = { "noheadings", NULL, NULL, "no heading line with --columns" },
+	[O_SEPARATOR] = { "separator", NULL, "SEP", "--columns: the fields joined by SEP, not aligned" },
 	[O_VERBOSE] = { "verbose", "v", NULL, "more messages" },
 	[O_RUN_DIR] = { "run-dir", NULL, "DIR", "the daemon's run directory" },
 	[O_HELP] = { "help", "h", NULL, "show help and exit" },
@@ -131,7 +133,7 @@ static const struct cli_verb verbs[] = {
 	{ "status", "[NAME...]", 0, -1, BIT(O_INACTIVE) | BIT(O_TARGET),
 	  "Print the status of the targets of each NAME, or of every device with each "
 	  "line prefixed by the device's name.", v_table },
-	{ "info", "[NAME...]", 0, -1, BIT(O_COLUMNS) | BIT(O_NOHEADINGS),
+	{ "info", "[NAME...]", 0, -1, BIT(O_COLUMNS) | BIT(O_NOHEADINGS) | BIT(O_SEPARATOR),
 	  "Print the state of each NAME, or of every device.", v_info },
 	{ "ls", "", 0, 0, BIT(O_TARGET),
 	  "List the devices with their major and minor numbers.", v_ls },
@@ -589,7 +591,7 @@ static void info_long(struct json_object *d)
  * the last too. */
 #define NCOLS 8
 
-static void info_columns(struct json_object **devs, size_t n, bool headings)
+static void info_columns(struct json_object **devs, size_t n, bool headings, const char *sep)
 {
 	static const char *const head[NCOLS] = { "Name", "Maj", "Min", "Stat",
 						  "Open", "Targ", "Event", "UUID" };
@@ -620,12 +622,12 @@ static void info_columns(struct json_object **devs, size_t n, bool headings)
 	}
 	if (headings) {
 		for (int c = 0; c < NCOLS; c++)
-			printf("%s%-*s", c ? " " : "", width[c], head[c]);
+			printf("%s%-*s", c ? sep ? sep : " " : "", sep ? 0 : width[c], head[c]);
 		putchar('\n');
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) { /* libdm's report: a separator given, no alignment */
 		for (int c = 0; c < NCOLS; c++)
-			printf(right[c] ? "%s%*s" : "%s%-*s", c ? " " : "", width[c], cell[i][c]);
+			printf(right[c] ? "%s%*s" : "%s%-*s", c ? sep ? sep : " " : "", sep ? 0 : width[c], cell[i][c]);
 		putchar('\n');
 	}
 	free(cell);
@@ -657,7 +659,7 @@ static int v_info(void *ctx, int argc, char **argv)
 		devs[i] = json_object_array_get_idx(all, i);
 	if (devs && (s->set & BIT(O_COLUMNS))) {
 		if (n)
-			info_columns(devs, n, !(s->set & BIT(O_NOHEADINGS)));
+			info_columns(devs, n, !(s->set & BIT(O_NOHEADINGS)), s->set & BIT(O_SEPARATOR) ? s->val[O_SEPARATOR] : NULL);
 	} else {
 		for (size_t i = 0; devs && i < n; i++)
 			info_long(devs[i]);

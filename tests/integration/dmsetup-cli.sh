@@ -160,6 +160,7 @@ check "info -c" "Name             Maj Min Stat Open Targ Event  UUID
 r1               254   4 L--r    0    2 $(printf '%6s' "$(dms info r1 | sed -n 's/^Event number: *//p')") LVM-test-uuid                   " \
 	"$(dms info -c r1)"
 check "info -C --noheadings" "1" "$(dms info -C --noheadings | grep -c '^n1  *254   3 ---w    0    0 ')"
+check "info -c --separator" "n1:254:3:---w:0:0:0:" "$(dms info -c --noheadings --separator : n1)"
 
 check "deps d1" "$(printf '1 dependencies\t: (%s/disk1.img)' "$T")" "$(dms deps d1)"
 dms deps >"$T/out"

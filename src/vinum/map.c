@@ -102,12 +102,21 @@ static char *plex_table(struct plan *p, const struct vn_plex *pl, uint64_t size)
 	if (!f)
 		return NULL;
 	if (pl->org == VN_CONCAT) {
+		/* each subdisk at its plexoffset (gvinum's gv_plex_normal_request);
+		 * a stretch no subdisk covers fails, as gvinum fails it */
 		for (unsigned k = 0; k < n && at < size; k++) {
-			uint64_t l = m[k]->len < size - at ? m[k]->len : size - at;
+			uint64_t from = m[k]->plexoffset < size ? m[k]->plexoffset : size, l;
 
-			sd_line(f, p->c, m[k], at / 512, l / 512);
+			if (from > at)
+				fprintf(f, "%" PRIu64 " %" PRIu64 " error\n", at / 512, (from - at) / 512);
+			at = from;
+			l = m[k]->len < size - at ? m[k]->len : size - at;
+			if (l)
+				sd_line(f, p->c, m[k], at / 512, l / 512);
 			at += l;
 		}
+		if (at < size)
+			fprintf(f, "%" PRIu64 " %" PRIu64 " error\n", at / 512, (size - at) / 512);
 	} else if (pl->org == VN_STRIPED) {
 		bool all = true;
 

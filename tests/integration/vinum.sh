@@ -25,7 +25,7 @@
 #    were.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/clients.bash"
-need nbdcopy python3
+need nbdcopy qemu-io python3
 HERE=$(cd "$(dirname "$0")" && pwd)
 step() { echo "== $*"; }
 export ULVM_CONF_DIR=$T/conf
@@ -310,6 +310,16 @@ for vol in qs qc qm; do nbdinfo --size "$(uri vinum/$vol)" >/dev/null || fail "a
 kill "$holder"
 wait "$holder" 2>/dev/null || true
 untrack "$holder"
+step "a concat subdisk at its plexoffset: gvinum's place for its data, the stretch before it fails"
+mkfile po.img 32M
+printf 'drive po device %s/po.img\nvolume vpo\n  plex org concat\n    sd length 8m drive po plexoffset 4m\n' "$D" >cfgpo
+ulvm vinum create cfgpo >/dev/null
+qemu-io -f raw -c "write -P 0x6c $((4 * M)) $((4 * M))" "$(uri vinum/vpo)" >/dev/null || fail "write at 4m"
+cmp <(dd if=po.img bs=512 skip=265 count=8192 status=none) <(head -c $((4 * M)) /dev/zero | tr '\0' '\154') ||
+	fail "the data at plexoffset 4m is not at the subdisk's start"
+qemu-io -f raw -c "read 0 4k" "$(uri vinum/vpo)" 2>&1 | grep -qi "error\|failed" || fail "the stretch before the subdisk reads"
+ulvm vinum rm -r vpo
+
 ulvm vinum resetconfig -f | grep -q "Vinum configuration obliterated" || fail "resetconfig"
 [ "$(dd if=q1.img bs=1 skip=4096 count=7 status=none)" = "VINUM--" ] || fail "resetconfig left the drive header"
 [ -z "$(ulvm dmsetup ls | grep vinum)" ] || fail "resetconfig left vinum devices"

@@ -66,6 +66,7 @@ static int v_stop(void *ctx, int argc, char **argv);
 static int v_rm(void *ctx, int argc, char **argv);
 static int v_resetconfig(void *ctx, int argc, char **argv);
 static int v_setstate(void *ctx, int argc, char **argv);
+static int v_saveconfig(void *ctx, int argc, char **argv);
 static int v_parity(void *ctx, int argc, char **argv);
 static int v_quick(void *ctx, int argc, char **argv);
 static int v_rename(void *ctx, int argc, char **argv);
@@ -91,6 +92,8 @@ static const struct cli_verb verbs[] = {
 	  "Rename an object (-r: a volume's plexes and subdisks, a plex's subdisks, take the default names "
 	  "under the new one).", v_rename },
 	{ "resetconfig", "", 0, 0, B(O_F), "Remove every object and wipe the drives' configuration.", v_resetconfig },
+	{ "saveconfig", "", 0, 0, 0, "Write the configuration to every drive again (every change already does).",
+	  v_saveconfig },
 	{ "setstate", "STATE OBJECT...", 2, -1, B(O_F), "Set the state of objects (up, down, stale...).", v_setstate },
 	{ "checkparity", "PLEX", 1, 1, B(O_F), "Check a raid5 plex's parity.", v_parity },
 	{ "rebuildparity", "PLEX", 1, 1, B(O_F), "Rewrite a raid5 plex's parity from its data.", v_parity },
@@ -610,6 +613,21 @@ static int v_rm(void *ctx, int argc, char **argv)
 		return r;
 	}
 	return activate_all(v);
+}
+
+static int v_saveconfig(void *ctx, int argc, char **argv)
+{
+	struct vc *v = ctx;
+	struct err e = { { 0 } };
+	int r;
+
+	(void)argc;
+	(void)argv;
+	if ((r = load(v, false)))
+		return r;
+	if (vn_save(&v->c, &e))
+		return fail("%s", e.msg);
+	return 0;
 }
 
 static int v_resetconfig(void *ctx, int argc, char **argv)

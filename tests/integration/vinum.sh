@@ -320,6 +320,11 @@ cmp <(dd if=po.img bs=512 skip=265 count=8192 status=none) <(head -c $((4 * M)) 
 qemu-io -f raw -c "read 0 4k" "$(uri vinum/vpo)" 2>&1 | grep -qi "error\|failed" || fail "the stretch before the subdisk reads"
 ulvm vinum rm -r vpo
 
+before=$(dd if=q7.img bs=1 skip=$((4096 + 96)) count=16 status=none | od -An -tx1) # the header's last update
+ulvm vinum saveconfig || fail "saveconfig"
+[ "$(dd if=q7.img bs=1 skip=$((4096 + 96)) count=16 status=none | od -An -tx1)" != "$before" ] ||
+	fail "saveconfig did not write the drives"
+ulvm vinum lv qs | grep -q "State: up" || fail "qs after saveconfig"
 ulvm vinum resetconfig -f | grep -q "Vinum configuration obliterated" || fail "resetconfig"
 [ "$(dd if=q1.img bs=1 skip=4096 count=7 status=none)" = "VINUM--" ] || fail "resetconfig left the drive header"
 [ -z "$(ulvm dmsetup ls | grep vinum)" ] || fail "resetconfig left vinum devices"

@@ -264,9 +264,7 @@ void blockdev_disconnect(struct blockdev *b)
 
 void blockdev_close(struct blockdev *b)
 {
-	if (b->io)
-		dev_put(b->io);
-	b->io = NULL;
+	blockdev_disconnect(b);
 	if (b->dir[0]) {
 		unlink(b->file);
 		rmdir(b->dir);

@@ -41,6 +41,7 @@
 #include "common/args.h"
 #include "common/dmctl.h"
 #include "common/log.h"
+#include "io/dev.h"
 
 enum {
 	K_TYPE, K_KEYFILE, K_CIPHER, K_KEYSIZE, K_SECTOR, K_READONLY, K_DISCARDS, K_BATCH, K_PBKDF, K_ITER,
@@ -423,6 +424,7 @@ static bool in_use(struct cs *c, const char *spec)
 	struct blockdev b;
 	struct err e = { { 0 } };
 	json_object *res = NULL, *params = json_object_new_object(), *v;
+	const char *name = NULL;
 	bool mapped, used = false;
 
 	c->d.run_dir = c->g.run_dir;
@@ -430,9 +432,9 @@ static bool in_use(struct cs *c, const char *spec)
 		json_object_put(params);
 		return false;
 	}
-	mapped = !strncmp(b.table, "/dev/mapper/", 12);
+	mapped = dev_spec_mapped(b.table, &name);
 	if (mapped)
-		json_object_object_add(params, "name", json_object_new_string(b.table + 12));
+		json_object_object_add(params, "name", json_object_new_string(name));
 	if (dmctl_call(&c->d, mapped ? "info" : "deps", params, &res, &e))
 		return false;
 	for (size_t i = 0; !used && i < json_object_array_length(res); i++) {
@@ -765,7 +767,9 @@ out:
 /* A mapping named as cryptsetup takes it: NAME or /dev/mapper/NAME. */
 static char *mapping_name(char *arg)
 {
-	return strncmp(arg, "/dev/mapper/", 12) ? arg : arg + 12;
+	const char *name;
+
+	return dev_spec_mapped(arg, &name) ? (char *)name : arg;
 }
 
 static int v_close(void *ctx, int argc, char **argv)
@@ -962,6 +966,12 @@ static int v_hdrbackup(void *ctx, int argc, char **argv)
 	return r;
 }
 
+/* A keyslot that holds a key (bound to the volume or not). */
+static bool slot_used(crypt_keyslot_info st)
+{
+	return st == CRYPT_SLOT_ACTIVE || st == CRYPT_SLOT_ACTIVE_LAST || st == CRYPT_SLOT_UNBOUND;
+}
+
 /* erase: every keyslot destroyed, after YES at a terminal (cryptsetup's
  * luksErase). */
 static int v_erase(void *ctx, int argc, char **argv)
@@ -983,8 +993,7 @@ static int v_erase(void *ctx, int argc, char **argv)
 	for (int k = 0; !r && k < crypt_keyslot_max(crypt_get_type(h.cd)); k++) {
 		crypt_keyslot_info st = crypt_keyslot_status(h.cd, k);
 
-		if ((st == CRYPT_SLOT_ACTIVE || st == CRYPT_SLOT_ACTIVE_LAST || st == CRYPT_SLOT_UNBOUND) &&
-		    (r = crypt_keyslot_destroy(h.cd, k)) < 0)
+		if (slot_used(st) && (r = crypt_keyslot_destroy(h.cd, k)) < 0)
 			r = fail(exit_of(r), "Cannot wipe keyslot %d: %s.", k, strerror(-r));
 	}
 	if (!r)
@@ -1041,18 +1050,6 @@ static int v_changekey(void *ctx, int argc, char **argv)
 	return keychange(ctx, argc, argv, true);
 }
 
-static int active_slots(struct crypt_device *cd)
-{
-	int n = 0;
-
-	for (int k = 0; k < crypt_keyslot_max(crypt_get_type(cd)); k++) {
-		crypt_keyslot_info st = crypt_keyslot_status(cd, k);
-
-		n += st == CRYPT_SLOT_ACTIVE || st == CRYPT_SLOT_ACTIVE_LAST;
-	}
-	return n;
-}
-
 static int v_removekey(void *ctx, int argc, char **argv)
 {
 	struct cs *c = ctx;
@@ -1073,7 +1070,8 @@ static int v_removekey(void *ctx, int argc, char **argv)
 	burn(pass, plen);
 	if (r < 0)
 		r = fail(2, "No key available with this passphrase.");
-	else if (!set(c, K_BATCH) && isatty(STDIN_FILENO) && active_slots(h.cd) == 1 &&
+	else if (!set(c, K_BATCH) && isatty(STDIN_FILENO) &&
+		 crypt_keyslot_status(h.cd, r) == CRYPT_SLOT_ACTIVE_LAST && /* cryptsetup's own test */
 		 !yes("This is the last keyslot. Device will become unusable after purging this key."))
 		r = fail(2, "Operation aborted, the keyslot was NOT wiped.");
 	else if ((r = crypt_keyslot_destroy(h.cd, r)) < 0)
@@ -1104,7 +1102,7 @@ static int v_killslot(void *ctx, int argc, char **argv)
 	if ((r = hdr_open(c, argv[0], true, false, false, &h)))
 		return r;
 	st = crypt_keyslot_status(h.cd, slot);
-	if (st != CRYPT_SLOT_ACTIVE && st != CRYPT_SLOT_ACTIVE_LAST && st != CRYPT_SLOT_UNBOUND) {
+	if (!slot_used(st)) {
 		hdr_close(&h);
 		return fail(1, "Keyslot %d is not active.", slot);
 	}

@@ -13,9 +13,15 @@
 int lvm_write_file_atomic(const char *dir, const char *name, const char *text, size_t len,
 			  struct err *e);
 
+/* The VG text summary of the metadata on @d, NULL when it has none. */
+static const struct vgtext_summary *dev_vg(const struct lvm_dev *d)
+{
+	return d->pv ? pv_vg(d->pv, NULL, NULL) : NULL;
+}
+
 const char *lvm_dev_vgname(const struct lvm_dev *d)
 {
-	const struct vgtext_summary *s = d->pv ? pv_vg(d->pv, NULL, NULL) : NULL;
+	const struct vgtext_summary *s = dev_vg(d);
 
 	return s ? s->vgname : d->owner;
 }
@@ -161,9 +167,7 @@ static unsigned older_copies(const struct lvm_env *env, const struct vgtext_summ
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < env->ndev; i++) {
-		const char *t;
-		size_t l;
-		const struct vgtext_summary *s = env->dev[i].pv ? pv_vg(env->dev[i].pv, &t, &l) : NULL;
+		const struct vgtext_summary *s = dev_vg(&env->dev[i]);
 
 		if (!s || strcmp(s->vgid, best->vgid) || s->seqno == best->seqno)
 			continue;
@@ -182,17 +186,14 @@ static unsigned older_copies(const struct lvm_env *env, const struct vgtext_summ
 static int find_outdated(struct lvm_env *env, struct vgh *h, const struct vgtext_summary *best, struct err *e)
 {
 	for (unsigned i = 0; i < env->ndev; i++) {
-		const char *t;
-		size_t l;
-		struct pv *pv = env->dev[i].pv;
-		const struct vgtext_summary *s = pv ? pv_vg(pv, &t, &l) : NULL;
+		const struct vgtext_summary *s = dev_vg(&env->dev[i]);
 		bool listed = false;
 		struct lvm_dev **o;
 
 		if (!s || strcmp(s->vgid, best->vgid) || s->seqno >= best->seqno)
 			continue;
 		for (unsigned p = 0; p < h->vg->npv && !listed; p++)
-			listed = !strcmp(h->vg->pv[p]->id, pv->label.pv_uuid);
+			listed = !strcmp(h->vg->pv[p]->id, env->dev[i].pv->label.pv_uuid);
 		if (listed)
 			continue;
 		if (!(o = realloc(h->outdated, (h->noutdated + 1) * sizeof(*o))))
@@ -209,9 +210,7 @@ static int find_outdated(struct lvm_env *env, struct vgh *h, const struct vgtext
 const char *lvm_vg_name_of_id(const struct lvm_env *env, const char *vgid)
 {
 	for (unsigned i = 0; i < env->ndev; i++) {
-		const char *t;
-		size_t l;
-		const struct vgtext_summary *s = env->dev[i].pv ? pv_vg(env->dev[i].pv, &t, &l) : NULL;
+		const struct vgtext_summary *s = dev_vg(&env->dev[i]);
 
 		if (s && !strcmp(s->vgid, vgid))
 			return s->vgname;

@@ -333,6 +333,14 @@ static json_object *devices(struct dmctl *d, struct err *e)
 	return res;
 }
 
+/* A string field of a device's info, "" when absent. */
+static const char *field(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
 int vn_deactivate(struct dmctl *d, const struct vn_conf *c, const char *only, struct err *e)
 {
 	static const char *const order[] = { VN_UUID_PREFIX "vol-", VN_UUID_PREFIX "plex-", VN_UUID_PREFIX "sd-" };
@@ -345,8 +353,7 @@ int vn_deactivate(struct dmctl *d, const struct vn_conf *c, const char *only, st
 	 * leaves every volume as it was (gvinum: "volume still in use") */
 	for (size_t i = 0; i < json_object_array_length(res) && !r; i++) {
 		json_object *o = json_object_array_get_idx(res, i);
-		const char *name = json_object_object_get_ex(o, "name", &v) ? json_object_get_string(v) : "";
-		const char *uuid = json_object_object_get_ex(o, "uuid", &v) ? json_object_get_string(v) : "";
+		const char *name = field(o, "name"), *uuid = field(o, "uuid");
 		int64_t open = json_object_object_get_ex(o, "open_count", &v) ? json_object_get_int64(v) : 0;
 
 		if (!strncmp(uuid, order[0], strlen(order[0])) && (!only || !strcmp(uuid + strlen(order[0]), only)) &&
@@ -356,8 +363,7 @@ int vn_deactivate(struct dmctl *d, const struct vn_conf *c, const char *only, st
 	for (unsigned k = 0; k < 3 && !r; k++)
 		for (size_t i = 0; i < json_object_array_length(res) && !r; i++) {
 			json_object *o = json_object_array_get_idx(res, i);
-			const char *name = json_object_object_get_ex(o, "name", &v) ? json_object_get_string(v) : "";
-			const char *uuid = json_object_object_get_ex(o, "uuid", &v) ? json_object_get_string(v) : "";
+			const char *name = field(o, "name"), *uuid = field(o, "uuid");
 			const char *obj = uuid + strlen(order[k]);
 
 			if (strncmp(uuid, order[k], strlen(order[k])))
